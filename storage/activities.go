@@ -115,7 +115,7 @@ func (r reader) ListOutbox(ctx context.Context, actorID int64, owner bool, p Pag
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
-	if p.After > 0 {
+	if p.ascending() {
 		reverse(out)
 	}
 	return out, nil
@@ -227,5 +227,35 @@ func (db *DB) RetryDelivery(ctx context.Context, id int64, next time.Time, reaso
 		_, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_try = ?, last_error = ?
 			WHERE id = ?`, ts(next), reason, id)
 		return err
+	})
+}
+
+// RemoveActorsByInbox marks the remote actors whose personal inbox answered 410 Gone as
+// deleted. A shared inbox that is gone removes nobody: the server may be moving.
+func (db *DB) RemoveActorsByInbox(ctx context.Context, inbox string, at time.Time) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		rows, err := tx.tx.QueryContext(ctx, `SELECT id FROM actors WHERE inbox = ? AND local = 0 AND deleted_at = ''`, inbox)
+		if err != nil {
+			return fmt.Errorf("actors by inbox: %w", err)
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := tx.MarkActorDeleted(ctx, id, at); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

@@ -79,7 +79,7 @@ func (r reader) ListFeed(ctx context.Context, accountID int64, p Page) ([]FeedIt
 			}
 		}
 	}
-	if p.After > 0 {
+	if p.ascending() {
 		reverse(items)
 	}
 	return items, r.fillParts(ctx, notes)
@@ -150,7 +150,7 @@ func (r reader) ListNotifications(ctx context.Context, accountID int64, p Page) 
 		}
 		out = append(out, x.n)
 	}
-	if p.After > 0 {
+	if p.ascending() {
 		reverse(out)
 	}
 	return out, nil

@@ -262,8 +262,12 @@ func (r reader) fillParts(ctx context.Context, notes []*Note) error {
 type Page struct {
 	Before int64
 	After  int64
+	Oldest bool // the oldest items (a collection's last page); still returned newest first
 	Limit  int
 }
+
+// ascending reports whether the query walks from older to newer and must be reversed.
+func (p Page) ascending() bool { return p.After > 0 || p.Oldest }
 
 func (p Page) clause(col string) (string, []any, string) {
 	limit := p.Limit
@@ -273,6 +277,8 @@ func (p Page) clause(col string) (string, []any, string) {
 	switch {
 	case p.After > 0:
 		return ` AND ` + col + ` > :after`, []any{sql.Named("after", p.After)}, fmt.Sprintf(` ORDER BY %s ASC LIMIT %d`, col, limit)
+	case p.Oldest:
+		return "", nil, fmt.Sprintf(` ORDER BY %s ASC LIMIT %d`, col, limit)
 	case p.Before > 0:
 		return ` AND ` + col + ` < :before`, []any{sql.Named("before", p.Before)}, fmt.Sprintf(` ORDER BY %s DESC LIMIT %d`, col, limit)
 	}
@@ -316,7 +322,7 @@ func (r reader) listNotes(ctx context.Context, where string, args []any, p Page)
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list notes: %w", err)
 	}
-	if p.After > 0 {
+	if p.ascending() {
 		reverse(out)
 	}
 	return out, r.fillParts(ctx, out)

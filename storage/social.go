@@ -111,9 +111,11 @@ func (r reader) listFollowActors(ctx context.Context, join, where string, args [
 	if p.Before > 0 {
 		q += ` AND f.id < ?`
 		args = append(args, p.Before)
-	} else if p.After > 0 {
-		q += ` AND f.id > ?`
-		args = append(args, p.After)
+	} else if p.ascending() {
+		if p.After > 0 {
+			q += ` AND f.id > ?`
+			args = append(args, p.After)
+		}
 		order = ` ORDER BY f.id ASC`
 	}
 	rows, err := r.q.QueryContext(ctx, q+order+fmt.Sprintf(` LIMIT %d`, limit), args...)
@@ -134,7 +136,7 @@ func (r reader) listFollowActors(ctx context.Context, join, where string, args [
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("list follows: %w", err)
 	}
-	if p.After > 0 {
+	if p.ascending() {
 		reverse(actors)
 		reverse(cursors)
 	}
@@ -286,4 +288,43 @@ func (tx *Tx) Pin(ctx context.Context, actorID, noteID int64, pinned bool) error
 func (r reader) ListPinned(ctx context.Context, actorID, viewer int64) ([]*Note, error) {
 	return r.listNotes(ctx, `n.id IN (SELECT note_id FROM pins WHERE actor_id = :actor) AND n.deleted_at = '' AND `+visibleTo,
 		[]any{sql.Named("actor", actorID), sql.Named("viewer", viewer)}, Page{Limit: 20})
+}
+
+// ViewerState returns which of noteIDs the viewer has liked, boosted, and pinned.
+func (r reader) ViewerState(ctx context.Context, viewer int64, noteIDs []int64) (liked, boosted, pinned map[int64]bool, err error) {
+	liked, boosted, pinned = map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
+	if viewer == 0 || len(noteIDs) == 0 {
+		return liked, boosted, pinned, nil
+	}
+	args := []any{viewer}
+	in := ""
+	for i, id := range noteIDs {
+		if i > 0 {
+			in += ","
+		}
+		in += "?"
+		args = append(args, id)
+	}
+	for _, q := range []struct {
+		table string
+		dst   map[int64]bool
+	}{{"likes", liked}, {"announces", boosted}, {"pins", pinned}} {
+		rows, err := r.q.QueryContext(ctx, `SELECT note_id FROM `+q.table+` WHERE actor_id = ? AND note_id IN (`+in+`)`, args...)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("viewer state: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, nil, nil, err
+			}
+			q.dst[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return liked, boosted, pinned, nil
 }

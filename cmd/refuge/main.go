@@ -1,0 +1,231 @@
+// Command refuge is the Refuge server and its admin commands: serve, user, token, version.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"refuge/outbox"
+	"refuge/storage"
+)
+
+// Version is the software version, reported by `refuge version` and NodeInfo.
+var Version = "0.1.0"
+
+const usage = `refuge — a federated microblog server that speaks ActivityPub
+
+usage:
+  refuge serve [--listen ADDR] [--domain HOST] [--data DIR] [--http] [--allow-private] [--admin NAME]
+  refuge user add NAME [--admin] [--password-stdin]
+  refuge user list
+  refuge token NAME
+  refuge version
+
+Run "refuge COMMAND --help" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command and returns the exit status: 0 on success, 2 for usage errors,
+// 1 for everything else.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = cmdServe(ctx, args[1:], stdout, stderr)
+	case "user":
+		err = cmdUser(ctx, args[1:], stdin, stdout, stderr)
+	case "token":
+		err = cmdToken(ctx, args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "refuge %s\n", Version)
+	case "help", "--help", "-help", "-h":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "refuge: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintf(stderr, "refuge: %s\n", explain(err))
+	return 1
+}
+
+var errUsage = errors.New("usage")
+
+// explain gives the message of err a person can act on: the public message of our error
+// kinds, with the cause when it adds something.
+func explain(err error) string {
+	var e *storage.Error
+	if errors.As(err, &e) {
+		return e.Msg
+	}
+	return err.Error()
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg Config
+	fs := newFlagSet("serve", "refuge serve [flags]", stderr)
+	serveFlags(fs, &cfg)
+	if err := parseFlags(fs, args); err != nil {
+		return flagErr(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "refuge serve: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	cfg.Out = stdout
+	app, err := New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := app.Start(); err != nil {
+		app.Close()
+		return err
+	}
+	fmt.Fprintf(stdout, "Refuge %s is serving %s (listening on %s)\n", Version, app.cfg.Base(), app.Addr())
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "shutting down")
+	return app.Close()
+}
+
+// flagErr turns a flag parse error into a usage exit, keeping -h a success.
+func flagErr(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return errUsage
+}
+
+// openAdmin opens the instance database for an admin command.
+func openAdmin(ctx context.Context, name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (*App, *flag.FlagSet, error) {
+	var cfg Config
+	fs := newFlagSet(name, "refuge "+name+" [flags]", stderr)
+	serveFlags(fs, &cfg)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return nil, nil, flagErr(err)
+	}
+	app, err := open(ctx, cfg)
+	return app, fs, err
+}
+
+func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
+		fmt.Fprint(stderr, "usage:\n  refuge user add NAME [--admin] [--password-stdin]\n  refuge user list\n")
+		if len(args) > 0 && strings.HasPrefix(args[0], "-h") || len(args) > 0 && args[0] == "--help" {
+			return flag.ErrHelp
+		}
+		return errUsage
+	}
+	if args[0] == "list" {
+		app, _, err := openAdmin(ctx, "user list", args[1:], stderr, nil)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		actors, err := app.db.ListLocalActors(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range actors {
+			role := ""
+			if a.Admin {
+				role = " (admin)"
+			}
+			fmt.Fprintf(stdout, "%s\t%s%s\n", a.Username, a.URI, role)
+		}
+		return nil
+	}
+	var admin, fromStdin bool
+	name, rest := "", args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		name, rest = rest[0], rest[1:]
+	}
+	app, fs, err := openAdmin(ctx, "user add NAME", rest, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&admin, "admin", false, "make the account an admin")
+		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input instead of generating one")
+	})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if name == "" && fs.NArg() > 0 {
+		name = fs.Arg(0)
+	}
+	if name == "" {
+		fmt.Fprintln(stderr, "refuge user add: give the new account's NAME")
+		return errUsage
+	}
+	password := outbox.NewSecret(15)
+	if fromStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("read password: %w", err)
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	a, err := app.svc.CreateAccount(ctx, name, password, admin)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created %s (%s)\n", a.Handle(), a.URI)
+	if !fromStdin {
+		fmt.Fprintf(stdout, "password: %s\n", password)
+	}
+	return nil
+}
+
+func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	name, rest := "", args
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		name, rest = rest[0], rest[1:]
+	}
+	app, fs, err := openAdmin(ctx, "token NAME", rest, stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if name == "" && fs.NArg() > 0 {
+		name = fs.Arg(0)
+	}
+	if name == "" {
+		fmt.Fprintln(stderr, "refuge token: give the account's NAME")
+		return errUsage
+	}
+	a, err := app.svc.LocalActor(ctx, name)
+	if err != nil {
+		return err
+	}
+	secret, err := app.newToken(ctx, a, storage.TokenAPI)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, secret)
+	return nil
+}

@@ -1,0 +1,409 @@
+package inbox
+
+import (
+	"context"
+	"slices"
+
+	"refuge/federation"
+	"refuge/storage"
+)
+
+// localTarget returns the live local account uri names, or NotFound.
+func (in *Inbox) localTarget(ctx context.Context, uri string) (*storage.Actor, error) {
+	a, err := in.DB.GetActorByURI(ctx, uri)
+	if err != nil || !a.Local || !a.DeletedAt.IsZero() || a.Type != "Person" {
+		return nil, storage.Errorf(storage.NotFound, "no local account %s", uri)
+	}
+	return a, nil
+}
+
+// follow: a remote actor asks to follow a local account. Unlocked accounts accept at once.
+func (in *Inbox) follow(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
+	target, err := in.localTarget(ctx, act.Object.ID)
+	if err != nil {
+		return "", err
+	}
+	err = in.DB.Update(ctx, func(tx *storage.Tx) error {
+		if err := in.record(ctx, tx, signer, act, 0); err != nil {
+			return err
+		}
+		f := &storage.Follow{URI: act.ID, FollowerID: signer.ID, FolloweeID: target.ID, Created: in.now()}
+		if err := tx.PutFollow(ctx, f); err != nil {
+			return err
+		}
+		if target.Locked && !f.Accepted {
+			return tx.Notify(ctx, target.ID, "follow_request", signer.ID, 0, f.Created)
+		}
+		if !f.Accepted {
+			if err := tx.Notify(ctx, target.ID, "follow", signer.ID, 0, f.Created); err != nil {
+				return err
+			}
+		}
+		// Accept again even when already accepted: a repeated Follow means the peer lost track.
+		return in.Outbox.AnswerFollow(ctx, tx, target, signer, f, true)
+	})
+	if err != nil {
+		return "", err
+	}
+	in.Outbox.Wake()
+	return Stored, nil
+}
+
+// followOf finds the Follow an Accept, Reject or Undo refers to: by its id, or for an
+// embedded Follow without a known id, by the pair it names.
+func (in *Inbox) followOf(ctx context.Context, obj federation.Object) (*storage.Follow, error) {
+	if f, err := in.DB.GetFollowByURI(ctx, obj.ID); err == nil {
+		return f, nil
+	}
+	if obj.Raw == nil {
+		return nil, storage.Errorf(storage.NotFound, "no follow %s", obj.ID)
+	}
+	inner, err := obj.Activity()
+	if err != nil || inner.Type != "Follow" {
+		return nil, storage.Errorf(storage.Invalid, "the object is not a Follow")
+	}
+	follower, err1 := in.DB.GetActorByURI(ctx, inner.Actor)
+	followee, err2 := in.DB.GetActorByURI(ctx, inner.Object.ID)
+	if err1 != nil || err2 != nil {
+		return nil, storage.Errorf(storage.NotFound, "no such follow")
+	}
+	return in.DB.GetFollow(ctx, follower.ID, followee.ID)
+}
+
+// accept: a remote account accepted a local account's follow request.
+func (in *Inbox) accept(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
+	return in.answer(ctx, signer, act, true)
+}
+
+// reject: a remote account refused (or removed) a local follower.
+func (in *Inbox) reject(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
+	return in.answer(ctx, signer, act, false)
+}
+
+func (in *Inbox) answer(ctx context.Context, signer *storage.Actor, act *federation.Activity, accepted bool) (Result, error) {
+	if act.Object.Type != "" && act.Object.Type != "Follow" && act.Object.Raw != nil {
+		return Ignored, nil
+	}
+	f, err := in.followOf(ctx, act.Object)
+	if err != nil {
+		return "", storage.Errorf(storage.NotFound, "%s of a follow that was never sent", act.Type)
+	}
+	if f.FolloweeID != signer.ID {
+		return "", storage.Errorf(storage.Forbidden, "only the account followed may answer a follow")
+	}
+	err = in.DB.Update(ctx, func(tx *storage.Tx) error {
+		if err := in.record(ctx, tx, signer, act, 0); err != nil {
+			return err
+		}
+		if accepted {
+			return tx.AcceptFollow(ctx, f.ID)
+		}
+		if err := tx.DeleteFollow(ctx, f.ID); err != nil {
+			return err
+		}
+		return tx.RemoveFromFeeds(ctx, f.FollowerID, signer.ID)
+	})
+	if err != nil {
+		return "", err
+	}
+	return Stored, nil
+}
+
+// undo: a Follow, Like or Announce is taken back, only ever by whoever made it.
+func (in *Inbox) undo(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
+	kind := act.Object.Type
+	if kind == "" {
+		if _, err := in.DB.GetFollowByURI(ctx, act.Object.ID); err == nil {
+			kind = "Follow"
+		} else if _, err := in.DB.GetReactionByURI(ctx, "Like", act.Object.ID); err == nil {
+			kind = "Like"
+		} else if _, err := in.DB.GetReactionByURI(ctx, "Announce", act.Object.ID); err == nil {
+			kind = "Announce"
+		}
+	}
+	var apply func(tx *storage.Tx) error
+	switch kind {
+	case "Follow":
+		f, err := in.followOf(ctx, act.Object)
+		if err != nil {
+			return Ignored, nil // nothing to undo
+		}
+		if f.FollowerID != signer.ID {
+			return "", storage.Errorf(storage.Forbidden, "only the follower may undo a follow")
+		}
+		apply = func(tx *storage.Tx) error { return tx.DeleteFollow(ctx, f.ID) }
+	case "Like", "Announce":
+		r, err := in.DB.GetReactionByURI(ctx, kind, act.Object.ID)
+		if err != nil {
+			return Ignored, nil
+		}
+		if r.ActorID != signer.ID {
+			return "", storage.Errorf(storage.Forbidden, "only its author may undo a %s", kind)
+		}
+		apply = func(tx *storage.Tx) error { return tx.DeleteReaction(ctx, kind, r.ID) }
+	default:
+		return Ignored, nil
+	}
+	err := in.DB.Update(ctx, func(tx *storage.Tx) error {
+		if err := in.record(ctx, tx, signer, act, 0); err != nil {
+			return err
+		}
+		return apply(tx)
+	})
+	if err != nil {
+		return "", err
+	}
+	return Stored, nil
+}
+
+// noteOf returns the note an activity carries, checked to be by the signer. A link is
+// fetched from its origin; an embedded note must be the signer's own.
+func (in *Inbox) noteOf(ctx context.Context, signer *storage.Actor, obj federation.Object) (*federation.Note, error) {
+	if obj.Raw == nil {
+		if storage.HostOf(obj.ID) != signer.Host {
+			return nil, storage.Errorf(storage.Forbidden, "object %s is not on the actor's host", obj.ID)
+		}
+		n, err := in.Remote.Note(ctx, obj.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &federation.Note{ID: n.URI, Type: "Note", AttributedTo: n.Author.URI}, nil
+	}
+	doc, err := obj.Note()
+	if err != nil {
+		return nil, err
+	}
+	if storage.HostOf(doc.ID) != signer.Host {
+		return nil, storage.Errorf(storage.Forbidden, "object %s is not on the actor's host", doc.ID)
+	}
+	if doc.AttributedTo != signer.URI {
+		return nil, storage.Errorf(storage.Forbidden, "object %s is attributed to %q, not the actor", doc.ID, doc.AttributedTo)
+	}
+	return doc, nil
+}
+
+// create: a new post. It is kept when someone here follows its author, it addresses or
+// mentions someone here, or it replies to a note stored here.
+func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
+	doc, err := in.noteOf(ctx, signer, act.Object)
+	if err != nil {
+		return "", err
+	}
+	if !federation.NoteTypes[doc.Type] {
+		return Ignored, nil
+	}
+	if doc.Content == "" && act.Object.Raw == nil {
+		return Stored, nil // fetched and stored by noteOf already
+	}
+	n := federation.NoteFromDoc(doc, signer)
+	followers, err := in.DB.LocalFollowers(ctx, signer.ID)
+	if err != nil {
+		return "", err
+	}
+	addressed := in.localRecipients(ctx, n)
+	var parent *storage.Note
+	if n.InReplyToURI != "" {
+		parent, _ = in.DB.GetNoteByURI(ctx, n.InReplyToURI)
+	}
+	if len(followers) == 0 && len(addressed) == 0 && (parent == nil || !parent.Local) {
+		return Ignored, nil
+	}
+	err = in.DB.Update(ctx, func(tx *storage.Tx) error {
+		if err := tx.CreateNote(ctx, n); err != nil {
+			if storage.KindOf(err) == storage.Conflict {
+				return errDuplicate
+			}
+			return err
+		}
+		if err := in.record(ctx, tx, signer, act, n.ID); err != nil {
+			return err
+		}
+		feed := addressed
+		if n.Visibility != storage.Direct {
+			feed = append(feed, followers...)
+		}
+		if err := tx.AddToFeed(ctx, feed, n.ID, 0, n.Published); err != nil {
+			return err
+		}
+		for _, id := range addressed {
+			kind := "mention"
+			if parent != nil && parent.ActorID == id {
+				kind = "reply"
+			}
+			if err := tx.Notify(ctx, id, kind, signer.ID, n.ID, in.now()); err != nil {
+				return err
+			}
+		}
+		if parent != nil && parent.Local && !slices.Contains(addressed, parent.ActorID) {
+			return tx.Notify(ctx, parent.ActorID, "reply", signer.ID, n.ID, in.now())
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return Stored, nil
+}
+
+// localRecipients lists the local accounts a note addresses or mentions.
+func (in *Inbox) localRecipients(ctx context.Context, n *storage.Note) []int64 {
+	var ids []int64
+	seen := map[string]bool{}
+	check := func(uri string) {
+		if seen[uri] || storage.HostOf(uri) != in.Outbox.Domain {
+			return
+		}
+		seen[uri] = true
+		if a, err := in.localTarget(ctx, uri); err == nil {
+			ids = append(ids, a.ID)
+		}
+	}
+	for _, list := range [][]string{n.To, n.Cc} {
+		for _, uri := range list {
+			check(uri)
+		}
+	}
+	for _, t := range n.Tags {
+		if t.Type == "Mention" {
+			check(t.Href)
+		}
+	}
+	return ids
+}
+
+// update: a note edited by its author, or an actor's new profile.
+func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
+	if act.Object.ID == signer.URI || federation.ActorTypes[act.Object.Type] {
+		if act.Object.ID != signer.URI {
+			return "", storage.Errorf(storage.Forbidden, "an actor may only update itself")
+		}
+		// Refetch from the origin rather than trust the payload: the key may have changed too.
+		if _, err := in.Remote.FetchActor(ctx, signer.URI); err != nil {
+			return "", err
+		}
+		return Stored, in.DB.Update(ctx, func(tx *storage.Tx) error { return in.record(ctx, tx, signer, act, 0) })
+	}
+	doc, err := in.noteOf(ctx, signer, act.Object)
+	if err != nil {
+		return "", err
+	}
+	old, err := in.DB.GetNoteByURI(ctx, doc.ID)
+	if err != nil {
+		return Ignored, nil // an edit of a note we never kept
+	}
+	if old.ActorID != signer.ID {
+		return "", storage.Errorf(storage.Forbidden, "only its author may update a note")
+	}
+	if old.Deleted() {
+		return Ignored, nil
+	}
+	n := federation.NoteFromDoc(doc, signer)
+	n.ID = old.ID
+	if n.Updated.IsZero() {
+		n.Updated = in.now()
+	}
+	err = in.DB.Update(ctx, func(tx *storage.Tx) error {
+		if err := in.record(ctx, tx, signer, act, n.ID); err != nil {
+			return err
+		}
+		return tx.UpdateNote(ctx, n)
+	})
+	if err != nil {
+		return "", err
+	}
+	return Stored, nil
+}
+
+// delete: a note deleted by its author, or the author's whole account.
+func (in *Inbox) delete(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
+	if act.Object.ID == signer.URI {
+		err := in.DB.Update(ctx, func(tx *storage.Tx) error {
+			if err := in.record(ctx, tx, signer, act, 0); err != nil {
+				return err
+			}
+			return tx.MarkActorDeleted(ctx, signer.ID, in.now())
+		})
+		if err != nil {
+			return "", err
+		}
+		return Stored, nil
+	}
+	n, err := in.DB.GetNoteByURI(ctx, act.Object.ID)
+	if err != nil {
+		return Ignored, nil // nothing stored to delete
+	}
+	if n.ActorID != signer.ID {
+		return "", storage.Errorf(storage.Forbidden, "only its author may delete a note")
+	}
+	err = in.DB.Update(ctx, func(tx *storage.Tx) error {
+		if err := in.record(ctx, tx, signer, act, 0); err != nil {
+			return err
+		}
+		return tx.DeleteNote(ctx, n.ID, in.now())
+	})
+	if err != nil {
+		return "", err
+	}
+	return Stored, nil
+}
+
+// like: someone likes a note; kept when the note is stored here.
+func (in *Inbox) like(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
+	n, err := in.DB.GetNoteByURI(ctx, act.Object.ID)
+	if err != nil || n.Deleted() {
+		return Ignored, nil
+	}
+	if ok, _ := in.DB.CanSee(ctx, n.ID, signer.ID); !ok {
+		return "", storage.Errorf(storage.Forbidden, "the actor cannot see that note")
+	}
+	return in.react(ctx, signer, act, n, "Like", "like", nil)
+}
+
+// announce: a boost. The announced note is taken from storage or fetched from its own
+// origin; an embedded copy is never trusted, since anyone can write one.
+func (in *Inbox) announce(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
+	followers, err := in.DB.LocalFollowers(ctx, signer.ID)
+	if err != nil {
+		return "", err
+	}
+	n, err := in.DB.GetNoteByURI(ctx, act.Object.ID)
+	if err != nil && (len(followers) == 0 || storage.HostOf(act.Object.ID) == in.Outbox.Domain) {
+		return Ignored, nil // a boost of something nobody here follows or has
+	}
+	if err != nil {
+		if n, err = in.Remote.Note(ctx, act.Object.ID); err != nil {
+			return "", storage.Wrap(storage.KindOf(err), err, "could not fetch the announced note from its origin")
+		}
+	}
+	if n.Deleted() || (n.Visibility != storage.Public && n.Visibility != storage.Unlisted) {
+		return Ignored, nil
+	}
+	return in.react(ctx, signer, act, n, "Announce", "announce", followers)
+}
+
+func (in *Inbox) react(ctx context.Context, signer *storage.Actor, act *federation.Activity, n *storage.Note,
+	kind, notice string, feed []int64) (Result, error) {
+	err := in.DB.Update(ctx, func(tx *storage.Tx) error {
+		if err := in.record(ctx, tx, signer, act, n.ID); err != nil {
+			return err
+		}
+		r := &storage.Reaction{URI: act.ID, ActorID: signer.ID, NoteID: n.ID, Created: in.now()}
+		added, err := tx.PutReaction(ctx, kind, r)
+		if err != nil || !added {
+			return err
+		}
+		if len(feed) > 0 {
+			if err := tx.AddToFeed(ctx, feed, n.ID, r.ID, r.Created); err != nil {
+				return err
+			}
+		}
+		if n.Author.Local {
+			return tx.Notify(ctx, n.Author.ID, notice, signer.ID, n.ID, r.Created)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return Stored, nil
+}

@@ -1,0 +1,184 @@
+// Package inbox owns receiving: it verifies a delivery's signature, recognises a repeat,
+// stores what the activity means and answers, with one small function per activity type. It
+// may use outbox to answer (Accept of a Follow) but outbox never calls it.
+package inbox
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"refuge/federation"
+	"refuge/outbox"
+	"refuge/storage"
+)
+
+// Inbox receives activities for the local accounts of one instance.
+type Inbox struct {
+	DB     *storage.DB
+	Outbox *outbox.Service
+	Remote *federation.Remote
+	Log    *slog.Logger
+	Now    func() time.Time
+}
+
+func (in *Inbox) now() time.Time {
+	if in.Now != nil {
+		return in.Now()
+	}
+	return time.Now()
+}
+
+// Result says what became of a delivery that was not refused.
+type Result string
+
+// The results of Receive.
+const (
+	Stored    Result = "stored"    // new, and stored
+	Duplicate Result = "duplicate" // seen before: nothing done
+	Ignored   Result = "ignored"   // of no concern to anyone here, or of a type we do not handle
+)
+
+// Receive handles one POST to an inbox: the request (for its signature) and the raw body
+// (already capped by the caller). recipient is the personal inbox's owner, or nil for the
+// shared inbox. An error says why the delivery was refused, with a storage error kind.
+func (in *Inbox) Receive(ctx context.Context, r *http.Request, body []byte, recipient *storage.Actor) (Result, error) {
+	act, err := federation.DecodeActivity(body)
+	if err != nil {
+		return "", err
+	}
+	signer, err := in.verify(ctx, r, body, storage.HostOf(act.Actor))
+	if err != nil {
+		if act.Type == "Delete" && act.Object.ID == act.Actor && isGone(err) {
+			return Ignored, nil // an account we cannot fetch any more says it is gone: so be it
+		}
+		return "", err
+	}
+	if act.Actor != signer.URI {
+		return "", storage.Errorf(storage.Unauthorized, "the activity's actor %s is not the signer %s", act.Actor, signer.URI)
+	}
+	if storage.HostOf(act.ID) != signer.Host {
+		return "", storage.Errorf(storage.Forbidden, "activity id %s is not on the actor's host", act.ID)
+	}
+	if _, err := in.DB.GetActivityByURI(ctx, act.ID); err == nil {
+		return Duplicate, nil
+	}
+	handle, ok := handlers[act.Type]
+	if !ok {
+		in.Log.Info("inbox: activity type not handled", "type", act.Type, "id", act.ID, "actor", act.Actor)
+		return Ignored, nil
+	}
+	res, err := handle(in, ctx, signer, act)
+	if errors.Is(err, errDuplicate) {
+		return Duplicate, nil
+	}
+	return res, err
+}
+
+// errDuplicate is returned by a handler whose activity id was stored by a delivery that
+// raced it; Receive reports it as a duplicate.
+var errDuplicate = errors.New("duplicate activity")
+
+func isGone(err error) bool {
+	k := storage.KindOf(err)
+	return k == storage.Gone || k == storage.NotFound
+}
+
+// Signer returns the actor that signed a GET request, or nil when it carries no signature.
+// A signature that is present must verify.
+func (in *Inbox) Signer(ctx context.Context, r *http.Request) (*storage.Actor, error) {
+	if r.Header.Get("Signature") == "" && !strings.HasPrefix(r.Header.Get("Authorization"), "Signature ") {
+		return nil, nil
+	}
+	return in.verify(ctx, r, nil, "")
+}
+
+// verify checks the request's signature and returns the actor whose key made it; actorHost,
+// when set, is where the key must live. Unknown keys are fetched; a key that fails is
+// refetched once, because keys rotate.
+func (in *Inbox) verify(ctx context.Context, r *http.Request, body []byte, actorHost string) (*storage.Actor, error) {
+	keyID, err := federation.SignatureKeyID(r)
+	if err != nil {
+		return nil, err
+	}
+	if actorHost != "" && storage.HostOf(keyID) != actorHost {
+		return nil, storage.Errorf(storage.Unauthorized, "key %s is not on the actor's host", keyID)
+	}
+	signer, err := in.Remote.ActorByKeyID(ctx, keyID, false)
+	if err != nil {
+		return nil, keyError(keyID, err)
+	}
+	if err = in.check(r, body, signer); err == nil {
+		return signer, nil
+	}
+	if storage.KindOf(err) != storage.Unauthorized || signer.Local {
+		return nil, err
+	}
+	fresh, ferr := in.Remote.ActorByKeyID(ctx, keyID, true)
+	if ferr != nil {
+		return nil, err // the first reason says more than a failed refetch
+	}
+	if err := in.check(r, body, fresh); err != nil {
+		return nil, err
+	}
+	return fresh, nil
+}
+
+func (in *Inbox) check(r *http.Request, body []byte, signer *storage.Actor) error {
+	if !signer.DeletedAt.IsZero() {
+		return storage.Errorf(storage.Unauthorized, "actor %s was deleted", signer.URI)
+	}
+	var pub crypto.PublicKey
+	pub, err := federation.ParsePublicKey(signer.PublicKeyPEM)
+	if err != nil {
+		return storage.Wrap(storage.Unauthorized, err, "signer's key is unreadable")
+	}
+	return federation.VerifyRequest(r, body, pub, in.now())
+}
+
+func keyError(keyID string, err error) error {
+	switch storage.KindOf(err) {
+	case storage.Unauthorized, storage.Gone:
+		return err
+	case storage.Transient:
+		return storage.Wrap(storage.Transient, err, "could not fetch key "+keyID+" now; try again later")
+	}
+	return storage.Wrap(storage.Unauthorized, err, fmt.Sprintf("could not get key %s", keyID))
+}
+
+type handler func(in *Inbox, ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error)
+
+var handlers map[string]handler
+
+func init() {
+	handlers = map[string]handler{
+		"Follow":   (*Inbox).follow,
+		"Accept":   (*Inbox).accept,
+		"Reject":   (*Inbox).reject,
+		"Undo":     (*Inbox).undo,
+		"Create":   (*Inbox).create,
+		"Update":   (*Inbox).update,
+		"Delete":   (*Inbox).delete,
+		"Like":     (*Inbox).like,
+		"Announce": (*Inbox).announce,
+	}
+}
+
+// record stores the activity's id inside tx so that a second delivery is a no-op; it returns
+// errDuplicate when a concurrent delivery got there first.
+func (in *Inbox) record(ctx context.Context, tx *storage.Tx, signer *storage.Actor, act *federation.Activity, noteID int64) error {
+	added, err := tx.PutActivity(ctx, &storage.Activity{URI: act.ID, ActorID: signer.ID, Type: act.Type,
+		ObjectURI: act.Object.ID, NoteID: noteID, Published: in.now()})
+	if err != nil {
+		return err
+	}
+	if !added {
+		return errDuplicate
+	}
+	return nil
+}

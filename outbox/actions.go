@@ -1,0 +1,438 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"refuge/federation"
+	"refuge/storage"
+)
+
+// emit stores an activity of a local actor and queues it for inboxes, inside tx.
+func (s *Service) emit(ctx context.Context, tx *storage.Tx, actor *storage.Actor, act *federation.Activity,
+	object any, noteID int64, visibility string, inboxes []string) (*storage.Activity, error) {
+	if act.Published.IsZero() {
+		act.Published = s.now()
+	}
+	act.Actor = actor.URI
+	doc, err := federation.EncodeActivity(act, object)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", act.Type, err)
+	}
+	objectURI := ""
+	switch o := object.(type) {
+	case string:
+		objectURI = o
+	case *federation.Note:
+		objectURI = o.ID
+	case *federation.Activity:
+		objectURI = o.ID
+	case *federation.Actor:
+		objectURI = o.ID
+	}
+	stored := &storage.Activity{URI: act.ID, ActorID: actor.ID, Local: true, Type: act.Type, ObjectURI: objectURI,
+		NoteID: noteID, Visibility: visibility, JSON: string(doc), Published: act.Published}
+	if _, err := tx.PutActivity(ctx, stored); err != nil {
+		return nil, err
+	}
+	if err := tx.EnqueueDeliveries(ctx, stored.ID, uniq(inboxes), s.now()); err != nil {
+		return nil, err
+	}
+	return stored, nil
+}
+
+// findActor returns a stored actor by URI, fetching a remote one if needed.
+func (s *Service) findActor(ctx context.Context, uri string) (*storage.Actor, error) {
+	a, err := s.DB.GetActorByURI(ctx, uri)
+	if err == nil || storage.KindOf(err) != storage.NotFound || s.Remote == nil || storage.HostOf(uri) == s.Domain {
+		if err == nil && !a.DeletedAt.IsZero() {
+			return nil, storage.Errorf(storage.Gone, "%s is gone", uri)
+		}
+		return a, err
+	}
+	return s.Remote.Actor(ctx, uri)
+}
+
+// Follow makes actor follow the account target (an actor URI). A local target that is not
+// locked accepts at once; a remote one is sent a Follow and answers with Accept or Reject.
+func (s *Service) Follow(ctx context.Context, actor *storage.Actor, target string) (*storage.Follow, error) {
+	t, err := s.findActor(ctx, target)
+	if err != nil {
+		return nil, fmt.Errorf("follow %s: %w", target, err)
+	}
+	if t.ID == actor.ID {
+		return nil, storage.Errorf(storage.Invalid, "you cannot follow yourself")
+	}
+	if t.Type == "Application" && t.Local {
+		return nil, storage.Errorf(storage.Invalid, "the instance actor cannot be followed")
+	}
+	f := &storage.Follow{URI: s.activityURI(actor, "follows"), FollowerID: actor.ID, FolloweeID: t.ID,
+		Accepted: t.Local && !t.Locked, Created: s.now()}
+	err = s.DB.Update(ctx, func(tx *storage.Tx) error {
+		if old, err := tx.GetFollow(ctx, actor.ID, t.ID); err == nil && (old.Accepted || !t.Local) {
+			f.URI = old.URI // already following or asked: repeat the same Follow so its id stays stable
+		}
+		if err := tx.PutFollow(ctx, f); err != nil {
+			return err
+		}
+		if t.Local {
+			kind := "follow"
+			if !f.Accepted {
+				kind = "follow_request"
+			}
+			return tx.Notify(ctx, t.ID, kind, actor.ID, 0, f.Created)
+		}
+		_, err := s.emit(ctx, tx, actor, &federation.Activity{ID: f.URI, Type: "Follow", To: []string{t.URI}},
+			t.URI, 0, storage.Direct, []string{t.Inbox})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wake()
+	return f, nil
+}
+
+// Unfollow undoes actor's follow (or follow request) of target.
+func (s *Service) Unfollow(ctx context.Context, actor *storage.Actor, target string) error {
+	t, err := s.DB.GetActorByURI(ctx, target)
+	if err != nil {
+		return err
+	}
+	err = s.DB.Update(ctx, func(tx *storage.Tx) error {
+		f, err := tx.GetFollow(ctx, actor.ID, t.ID)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteFollow(ctx, f.ID); err != nil {
+			return err
+		}
+		if err := tx.RemoveFromFeeds(ctx, actor.ID, t.ID); err != nil {
+			return err
+		}
+		if t.Local {
+			return nil
+		}
+		follow := &federation.Activity{ID: f.URI, Type: "Follow", Actor: actor.URI}
+		_, err = s.emit(ctx, tx, actor, &federation.Activity{ID: f.URI + "/undo", Type: "Undo", To: []string{t.URI}},
+			withObject(follow, t.URI), 0, storage.Direct, []string{t.Inbox})
+		return err
+	})
+	if err == nil {
+		s.wake()
+	}
+	return err
+}
+
+// withObject sets an embedded activity's object to a link and returns it.
+func withObject(a *federation.Activity, id string) *federation.Activity {
+	a.Object = federation.Object{ID: id}
+	return a
+}
+
+// AnswerFollowRequest accepts or rejects a pending follow of the local account by follower.
+// It returns the id of the Accept or Reject sent ("" for a local follower).
+func (s *Service) AnswerFollowRequest(ctx context.Context, account *storage.Actor, followerURI string, accept bool) (string, error) {
+	follower, err := s.DB.GetActorByURI(ctx, followerURI)
+	if err != nil {
+		return "", err
+	}
+	var uri string
+	err = s.DB.Update(ctx, func(tx *storage.Tx) error {
+		f, err := tx.GetFollow(ctx, follower.ID, account.ID)
+		if err != nil {
+			return err
+		}
+		uri, err = s.answerFollow(ctx, tx, account, follower, f, accept)
+		return err
+	})
+	if err == nil {
+		s.wake()
+	}
+	return uri, err
+}
+
+// answerFollow records the answer to follow f of account by follower, and tells a remote
+// follower with Accept or Reject. The inbox calls it too, for accounts that are not locked.
+func (s *Service) answerFollow(ctx context.Context, tx *storage.Tx, account, follower *storage.Actor, f *storage.Follow, accept bool) (string, error) {
+	kind := "Reject"
+	if accept {
+		kind = "Accept"
+		if err := tx.AcceptFollow(ctx, f.ID); err != nil {
+			return "", err
+		}
+	} else if err := tx.DeleteFollow(ctx, f.ID); err != nil {
+		return "", err
+	}
+	if follower.Local {
+		return "", nil
+	}
+	follow := &federation.Activity{ID: f.URI, Type: "Follow", Actor: follower.URI}
+	act, err := s.emit(ctx, tx, account, &federation.Activity{ID: s.activityURI(account, strings.ToLower(kind)), Type: kind,
+		To: []string{follower.URI}}, withObject(follow, account.URI), 0, storage.Direct, []string{follower.Inbox})
+	if err != nil {
+		return "", err
+	}
+	return act.URI, nil
+}
+
+// AnswerFollow is answerFollow inside an existing transaction, for the inbox.
+func (s *Service) AnswerFollow(ctx context.Context, tx *storage.Tx, account, follower *storage.Actor, f *storage.Follow, accept bool) error {
+	_, err := s.answerFollow(ctx, tx, account, follower, f, accept)
+	return err
+}
+
+// React likes (kind "Like") or boosts (kind "Announce") a note, by URI.
+func (s *Service) React(ctx context.Context, actor *storage.Actor, kind, noteURI string) (*storage.Reaction, error) {
+	n, err := s.findNote(ctx, noteURI)
+	if err != nil {
+		return nil, err
+	}
+	if ok, _ := s.DB.CanSee(ctx, n.ID, actor.ID); !ok || n.Deleted() {
+		return nil, storage.Errorf(storage.NotFound, "note not found")
+	}
+	if kind == "Announce" && n.Visibility != storage.Public && n.Visibility != storage.Unlisted {
+		return nil, storage.Errorf(storage.Forbidden, "only public and unlisted notes can be boosted")
+	}
+	r := &storage.Reaction{URI: s.activityURI(actor, map[string]string{"Like": "likes", "Announce": "boosts"}[kind]),
+		ActorID: actor.ID, NoteID: n.ID, Created: s.now()}
+	err = s.DB.Update(ctx, func(tx *storage.Tx) error {
+		added, err := tx.PutReaction(ctx, kind, r)
+		if err != nil || !added {
+			if !added && err == nil {
+				old, gerr := tx.GetReaction(ctx, kind, actor.ID, n.ID)
+				if gerr == nil {
+					*r = *old
+				}
+			}
+			return err
+		}
+		if n.Author.Local {
+			if err := tx.Notify(ctx, n.Author.ID, map[string]string{"Like": "like", "Announce": "announce"}[kind],
+				actor.ID, n.ID, r.Created); err != nil {
+				return err
+			}
+		}
+		act := &federation.Activity{ID: r.URI, Type: kind, To: []string{n.Author.URI}}
+		var inboxes []string
+		if !n.Author.Local {
+			inboxes = append(inboxes, n.Author.DeliveryInbox())
+		}
+		visibility := storage.Direct
+		if kind == "Announce" {
+			act.To, act.Cc = []string{federation.PublicCollection}, []string{n.Author.URI, actor.FollowersURI}
+			visibility = storage.Public
+			remote, err := tx.FollowerInboxes(ctx, actor.ID)
+			if err != nil {
+				return err
+			}
+			inboxes = append(inboxes, remote...)
+			locals, err := tx.LocalFollowers(ctx, actor.ID)
+			if err != nil {
+				return err
+			}
+			if err := tx.AddToFeed(ctx, locals, n.ID, r.ID, r.Created); err != nil {
+				return err
+			}
+		}
+		_, err = s.emit(ctx, tx, actor, act, n.URI, n.ID, visibility, inboxes)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wake()
+	return r, nil
+}
+
+// Unreact undoes actor's Like or Announce (kind) of a note.
+func (s *Service) Unreact(ctx context.Context, actor *storage.Actor, kind, noteURI string) error {
+	n, err := s.DB.GetNoteByURI(ctx, noteURI)
+	if err != nil {
+		return err
+	}
+	err = s.DB.Update(ctx, func(tx *storage.Tx) error {
+		r, err := tx.GetReaction(ctx, kind, actor.ID, n.ID)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteReaction(ctx, kind, r.ID); err != nil {
+			return err
+		}
+		var inboxes []string
+		if !n.Author.Local {
+			inboxes = append(inboxes, n.Author.DeliveryInbox())
+		}
+		undo := &federation.Activity{ID: r.URI + "/undo", Type: "Undo", To: []string{n.Author.URI}}
+		if kind == "Announce" {
+			undo.To, undo.Cc = []string{federation.PublicCollection}, []string{n.Author.URI, actor.FollowersURI}
+			remote, err := tx.FollowerInboxes(ctx, actor.ID)
+			if err != nil {
+				return err
+			}
+			inboxes = append(inboxes, remote...)
+		}
+		inner := withObject(&federation.Activity{ID: r.URI, Type: kind, Actor: actor.URI}, n.URI)
+		_, err = s.emit(ctx, tx, actor, undo, inner, 0, storage.Direct, inboxes)
+		return err
+	})
+	if err == nil {
+		s.wake()
+	}
+	return err
+}
+
+// ownNote returns a live note of actor, or Forbidden / NotFound.
+func (s *Service) ownNote(ctx context.Context, actor *storage.Actor, uri string) (*storage.Note, error) {
+	n, err := s.DB.GetNoteByURI(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	if n.ActorID != actor.ID {
+		return nil, storage.Errorf(storage.Forbidden, "that note is not yours")
+	}
+	if n.Deleted() {
+		return nil, storage.Errorf(storage.Gone, "note already deleted")
+	}
+	return n, nil
+}
+
+// DeleteNote deletes a note of actor and federates a Delete with a Tombstone to everyone
+// who was sent the note.
+func (s *Service) DeleteNote(ctx context.Context, actor *storage.Actor, uri string) error {
+	n, err := s.ownNote(ctx, actor, uri)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	err = s.DB.Update(ctx, func(tx *storage.Tx) error {
+		if err := tx.DeleteNote(ctx, n.ID, now); err != nil {
+			return err
+		}
+		act := &federation.Activity{ID: uri + "#delete", Type: "Delete", To: n.To, Cc: n.Cc, Published: now}
+		tomb := &federation.Note{ID: uri, Type: "Tombstone", Updated: now}
+		stored, err := s.emit(ctx, tx, actor, act, tomb, 0, storage.Direct, nil)
+		if err != nil {
+			return err
+		}
+		return s.distribute(ctx, tx, actor, n, stored.ID, mentionedURIs(n.Tags, nil), nil, false)
+	})
+	if err == nil {
+		s.wake()
+	}
+	return err
+}
+
+// UpdateNote replaces the text of a note of actor and federates an Update.
+func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri string, in NoteInput) (*storage.Note, error) {
+	n, err := s.ownNote(ctx, actor, uri)
+	if err != nil {
+		return nil, err
+	}
+	in.Visibility = n.Visibility
+	if len(in.Media) == 0 {
+		in.Media = n.Media
+	}
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	n.Source, n.Summary, n.Sensitive, n.Updated = in.Content, in.Summary, in.Sensitive || in.Summary != "", now
+	if in.Language != "" {
+		n.Language = in.Language
+	}
+	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, s.resolveMention)
+	n.ContentMap = nil
+	err = s.DB.Update(ctx, func(tx *storage.Tx) error {
+		if err := tx.UpdateNote(ctx, n); err != nil {
+			return err
+		}
+		act := &federation.Activity{ID: uri + "#update-" + newID(now), Type: "Update", To: n.To, Cc: n.Cc, Published: now}
+		stored, err := s.emit(ctx, tx, actor, act, NoteDocument(n), n.ID, storage.Direct, nil)
+		if err != nil {
+			return err
+		}
+		return s.distribute(ctx, tx, actor, n, stored.ID, mentionedURIs(n.Tags, nil), nil, false)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wake()
+	return n, nil
+}
+
+// ProfileInput is what an account may change about itself.
+type ProfileInput struct {
+	Name, Summary     string
+	Locked            bool
+	Fields            []storage.Field
+	IconURL, ImageURL string // "" keeps the current one
+}
+
+// UpdateProfile changes actor's profile and federates Update{Person} to its followers.
+func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in ProfileInput) (*storage.Actor, error) {
+	if len([]rune(in.Name)) > 100 || len([]rune(in.Summary)) > 2000 || len(in.Fields) > 4 {
+		return nil, storage.Errorf(storage.Invalid, "name up to 100 characters, bio up to 2000, at most 4 fields")
+	}
+	a := *actor
+	a.Name, a.Locked, a.Fields = in.Name, in.Locked, nil
+	a.Summary, _ = Format(ctx, in.Summary, s.Base, s.Domain, nil)
+	if in.Summary == "" {
+		a.Summary = ""
+	}
+	for _, f := range in.Fields {
+		if f.Name == "" && f.Value == "" {
+			continue
+		}
+		if len([]rune(f.Name)) > 255 || len([]rune(f.Value)) > 255 {
+			return nil, storage.Errorf(storage.Invalid, "profile fields up to 255 characters")
+		}
+		value, _ := Format(ctx, f.Value, s.Base, s.Domain, nil)
+		a.Fields = append(a.Fields, storage.Field{Name: f.Name, Value: trimParagraph(value)})
+	}
+	if in.IconURL != "" {
+		a.IconURL = in.IconURL
+	}
+	if in.ImageURL != "" {
+		a.ImageURL = in.ImageURL
+	}
+	err := s.DB.Update(ctx, func(tx *storage.Tx) error {
+		if err := tx.UpdateActor(ctx, &a); err != nil {
+			return err
+		}
+		inboxes, err := tx.FollowerInboxes(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		act := &federation.Activity{ID: a.URI + "#update-" + newID(now), Type: "Update",
+			To: []string{federation.PublicCollection}, Cc: []string{a.FollowersURI}, Published: now}
+		_, err = s.emit(ctx, tx, &a, act, s.ActorDocument(&a), 0, storage.Direct, inboxes)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wake()
+	return &a, nil
+}
+
+func trimParagraph(s string) string {
+	if len(s) >= 7 && s[:3] == "<p>" && s[len(s)-4:] == "</p>" {
+		return s[3 : len(s)-4]
+	}
+	return s
+}
+
+// Pin adds (or removes) one of actor's public notes to its featured collection.
+func (s *Service) Pin(ctx context.Context, actor *storage.Actor, uri string, pinned bool) error {
+	n, err := s.ownNote(ctx, actor, uri)
+	if err != nil {
+		return err
+	}
+	if pinned && n.Visibility != storage.Public && n.Visibility != storage.Unlisted {
+		return storage.Errorf(storage.Invalid, "only public and unlisted notes can be pinned")
+	}
+	return s.DB.Update(ctx, func(tx *storage.Tx) error { return tx.Pin(ctx, actor.ID, n.ID, pinned) })
+}

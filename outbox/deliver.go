@@ -1,0 +1,210 @@
+package outbox
+
+import (
+	"context"
+	"crypto/rsa"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"refuge/federation"
+	"refuge/storage"
+)
+
+// DefaultSchedule is how long to wait after each failed attempt: minutes, then hours, then
+// half-days; after the last the delivery is dropped, about two days after the first try.
+var DefaultSchedule = []time.Duration{
+	time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 6 * time.Hour, 12 * time.Hour, 12 * time.Hour, 15 * time.Hour,
+}
+
+// Deliverer POSTs queued activities to remote inboxes. The queue is the deliveries table;
+// the workers only ever hold leases on it, so a crash loses nothing.
+type Deliverer struct {
+	DB       *storage.DB
+	Client   *federation.Client
+	Log      *slog.Logger
+	Schedule []time.Duration // nil means DefaultSchedule
+	Now      func() time.Time
+	Workers  int // concurrent POSTs in all; 0 means 32
+	PerHost  int // concurrent POSTs to one host; 0 means 4
+
+	wake chan struct{}
+	once sync.Once
+	keys sync.Map // actor id → *rsa.PrivateKey; parsing a key costs more than using it
+}
+
+func (d *Deliverer) init() {
+	d.once.Do(func() { d.wake = make(chan struct{}, 1) })
+}
+
+// Wake tells the workers that something new is queued.
+func (d *Deliverer) Wake() {
+	d.init()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (d *Deliverer) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// lease is how long a claimed delivery is hidden from other claims; longer than any attempt.
+const lease = 2 * time.Minute
+
+// Run delivers until ctx ends. Deliveries in flight when it ends keep their lease and are
+// retried once it expires.
+func (d *Deliverer) Run(ctx context.Context) {
+	d.init()
+	workers, perHost := d.Workers, d.PerHost
+	if workers <= 0 {
+		workers = 32
+	}
+	if perHost <= 0 {
+		perHost = 4
+	}
+	slots := make(chan struct{}, workers)
+	hosts := map[string]chan struct{}{}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		batch, err := d.DB.ClaimDeliveries(ctx, d.now(), lease, workers*4)
+		if err != nil && ctx.Err() == nil {
+			d.Log.Error("claim deliveries", "err", err)
+		}
+		for _, job := range batch {
+			host := hosts[job.Host]
+			if host == nil {
+				host = make(chan struct{}, perHost)
+				hosts[job.Host] = host
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case host <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-host; <-slots }()
+				d.deliver(ctx, job)
+			}()
+		}
+		if len(batch) > 0 {
+			continue
+		}
+		if !d.sleep(ctx) {
+			return
+		}
+	}
+}
+
+// sleep waits until the next queued delivery is due, something new is queued, or ctx ends.
+func (d *Deliverer) sleep(ctx context.Context) bool {
+	wait := 30 * time.Second
+	if next, err := d.DB.NextDeliveryDue(ctx); err == nil && !next.IsZero() {
+		if w := next.Sub(d.now()); w < wait {
+			wait = max(w, 10*time.Millisecond)
+		}
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-d.wake:
+	case <-t.C:
+	}
+	return true
+}
+
+// deliver makes one attempt and records its outcome.
+func (d *Deliverer) deliver(ctx context.Context, job *storage.Delivery) {
+	key, keyID, err := d.key(ctx, job.ActorID)
+	if err != nil {
+		d.Log.Error("delivery key", "actor", job.ActorID, "err", err)
+		d.finish(ctx, job)
+		return
+	}
+	status, err := d.Client.Post(ctx, job.Inbox, []byte(job.JSON), federation.Signer{KeyID: keyID, Key: key})
+	if ctx.Err() != nil {
+		return // shutting down: the lease runs out and the delivery is retried
+	}
+	switch {
+	case err == nil && status >= 200 && status < 300:
+		d.finish(ctx, job)
+	case err == nil && status == 410:
+		d.Log.Info("inbox gone", "inbox", job.Inbox)
+		if err := d.DB.RemoveActorsByInbox(ctx, job.Inbox, d.now()); err != nil {
+			d.Log.Error("remove gone actor", "inbox", job.Inbox, "err", err)
+		}
+		d.finish(ctx, job)
+	case err == nil && status >= 400 && status < 500 && status != 408 && status != 429:
+		d.Log.Warn("delivery refused", "inbox", job.Inbox, "status", status)
+		d.finish(ctx, job)
+	case err != nil && storage.KindOf(err) == storage.Forbidden:
+		d.Log.Warn("delivery not allowed", "inbox", job.Inbox, "err", err)
+		d.finish(ctx, job)
+	default:
+		reason := fmt.Sprintf("status %d", status)
+		if err != nil {
+			reason = err.Error()
+		}
+		d.retry(ctx, job, reason)
+	}
+}
+
+func (d *Deliverer) finish(ctx context.Context, job *storage.Delivery) {
+	if err := d.DB.FinishDelivery(ctx, job.ID); err != nil {
+		d.Log.Error("finish delivery", "id", job.ID, "err", err)
+	}
+}
+
+func (d *Deliverer) retry(ctx context.Context, job *storage.Delivery, reason string) {
+	schedule := d.Schedule
+	if schedule == nil {
+		schedule = DefaultSchedule
+	}
+	if job.Attempts >= len(schedule) {
+		d.Log.Warn("delivery given up", "inbox", job.Inbox, "attempts", job.Attempts+1, "last", reason)
+		d.finish(ctx, job)
+		return
+	}
+	wait := schedule[job.Attempts]
+	wait += time.Duration(rand.Int64N(int64(wait)/10 + 1)) // spread retries to one host apart
+	if err := d.DB.RetryDelivery(ctx, job.ID, d.now().Add(wait), reason); err != nil {
+		d.Log.Error("retry delivery", "id", job.ID, "err", err)
+	}
+	d.Log.Info("delivery failed, will retry", "inbox", job.Inbox, "in", wait.Round(time.Second), "reason", reason)
+}
+
+func (d *Deliverer) key(ctx context.Context, actorID int64) (*rsa.PrivateKey, string, error) {
+	type entry struct {
+		key   *rsa.PrivateKey
+		keyID string
+	}
+	if e, ok := d.keys.Load(actorID); ok {
+		return e.(entry).key, e.(entry).keyID, nil
+	}
+	a, err := d.DB.GetActorByID(ctx, actorID)
+	if err != nil {
+		return nil, "", err
+	}
+	s, err := Signer(a)
+	if err != nil {
+		return nil, "", err
+	}
+	d.keys.Store(actorID, entry{s.Key, s.KeyID})
+	return s.Key, s.KeyID, nil
+}

@@ -1,0 +1,104 @@
+package outbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"refuge/federation"
+	"refuge/storage"
+)
+
+// ActorDocument is the ActivityStreams form of a local actor.
+func (s *Service) ActorDocument(a *storage.Actor) *federation.Actor {
+	doc := &federation.Actor{
+		ID: a.URI, Type: a.Type, PreferredUsername: a.Username, Name: a.Name, Summary: a.Summary, URL: a.URL,
+		Inbox: a.Inbox, Outbox: a.Outbox, Followers: a.FollowersURI, Following: a.FollowingURI,
+		Featured: a.FeaturedURI, SharedInbox: a.SharedInbox,
+		PublicKey:                 federation.PublicKey{ID: a.KeyID, Owner: a.URI, PEM: a.PublicKeyPEM},
+		ManuallyApprovesFollowers: a.Locked, Discoverable: a.Discoverable, Indexable: a.Discoverable,
+		Published: a.Published, Icon: a.IconURL, Image: a.ImageURL,
+	}
+	for _, f := range a.Fields {
+		doc.Fields = append(doc.Fields, federation.Field{Name: f.Name, Value: f.Value})
+	}
+	return doc
+}
+
+// NoteDocument is the ActivityStreams form of a note; a deleted one is a Tombstone.
+func NoteDocument(n *storage.Note) *federation.Note {
+	if n.Deleted() {
+		return &federation.Note{ID: n.URI, Type: "Tombstone", Updated: n.DeletedAt}
+	}
+	doc := &federation.Note{
+		ID: n.URI, Type: "Note", AttributedTo: n.Author.URI, Content: n.Content, Summary: n.Summary,
+		URL: n.URL, InReplyTo: n.InReplyToURI, Conversation: n.Conversation, Sensitive: n.Sensitive,
+		Published: n.Published, Updated: n.Updated, To: n.To, Cc: n.Cc, Replies: n.URI + "/replies",
+	}
+	if len(n.ContentMap) > 0 {
+		doc.ContentMap = n.ContentMap
+	} else if n.Language != "" {
+		doc.ContentMap = map[string]string{n.Language: n.Content}
+	}
+	for _, t := range n.Tags {
+		doc.Tags = append(doc.Tags, federation.Tag{Type: t.Type, Name: t.Name, Href: t.Href})
+	}
+	for _, m := range n.Media {
+		doc.Attachments = append(doc.Attachments, federation.Attachment{Type: "Document", MediaType: m.MediaType,
+			URL: m.URL, Name: m.Description, Blurhash: m.Blurhash, Width: m.Width, Height: m.Height})
+	}
+	return doc
+}
+
+// Collection is an OrderedCollection or one of its pages, as Mastodon serves them.
+type Collection struct {
+	Context      any               `json:"@context,omitempty"`
+	ID           string            `json:"id"`
+	Type         string            `json:"type"`
+	TotalItems   *int              `json:"totalItems,omitempty"`
+	First        string            `json:"first,omitempty"`
+	Last         string            `json:"last,omitempty"`
+	PartOf       string            `json:"partOf,omitempty"`
+	Next         string            `json:"next,omitempty"`
+	Prev         string            `json:"prev,omitempty"`
+	OrderedItems []json.RawMessage `json:"orderedItems"`
+}
+
+// NewCollection makes the top of a paged collection of total items.
+func NewCollection(id string, total int, paged bool) *Collection {
+	c := &Collection{Context: federation.ActivityStreamsContext, ID: id, Type: "OrderedCollection", TotalItems: &total}
+	if paged {
+		c.First, c.Last, c.OrderedItems = id+"?page=true", id+"?page=true&min_id=0", nil
+	}
+	return c
+}
+
+// NewPage makes one page of a collection; items are newest first, and next/prev cursors are
+// row ids (0 when there is no such page).
+func NewPage(id, pageID string, items []json.RawMessage, next, prev int64) *Collection {
+	c := &Collection{Context: federation.ActivityStreamsContext, ID: pageID, Type: "OrderedCollectionPage",
+		PartOf: id, OrderedItems: items}
+	if c.OrderedItems == nil {
+		c.OrderedItems = []json.RawMessage{}
+	}
+	if next > 0 {
+		c.Next = id + "?page=true&max_id=" + strconv.FormatInt(next, 10)
+	}
+	if prev > 0 {
+		c.Prev = id + "?page=true&min_id=" + strconv.FormatInt(prev, 10)
+	}
+	return c
+}
+
+// withoutContext strips @context from a stored document so that it can sit inside another.
+func withoutContext(doc string) (json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(doc), &m); err != nil {
+		return nil, fmt.Errorf("stored activity: %w", err)
+	}
+	delete(m, "@context")
+	return json.Marshal(m)
+}
+
+// MarshalNote encodes a note for embedding or serving.
+func MarshalNote(n *storage.Note) ([]byte, error) { return federation.EncodeNote(NoteDocument(n)) }

@@ -1,0 +1,152 @@
+package outbox
+
+import (
+	"context"
+	"html"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"refuge/storage"
+)
+
+// MentionResolver finds the actor behind @user (host "" for this instance) or @user@host.
+// A mention it cannot resolve is left as plain text, as Mastodon does.
+type MentionResolver func(ctx context.Context, user, host string) (*storage.Actor, error)
+
+// token finds the three things plain text can link: URLs, @mentions and #hashtags.
+var token = regexp.MustCompile(`https?://[^\s<>"]+|@[A-Za-z0-9_]+(?:@[A-Za-z0-9.\-]+(?::[0-9]+)?)?|#[\p{L}\p{N}_]+`)
+
+// Format turns what a person typed into the HTML a note carries, and the Mention and Hashtag
+// tags that go with it. Everything typed is escaped; only the links it makes are markup.
+// base is this instance's URL prefix (for tag links); localHost its domain, so that a
+// mention of @name@localHost is recognised as local.
+func Format(ctx context.Context, text, base, localHost string, resolve MentionResolver) (string, []storage.Tag) {
+	var b strings.Builder
+	var tags []storage.Tag
+	seen := map[string]bool{}
+	paragraphs := splitParagraphs(text)
+	for _, para := range paragraphs {
+		b.WriteString("<p>")
+		lines := strings.Split(para, "\n")
+		for i, line := range lines {
+			if i > 0 {
+				b.WriteString("<br>")
+			}
+			last := 0
+			for _, m := range token.FindAllStringIndex(line, -1) {
+				start, end := m[0], m[1]
+				if start < last || !boundaryBefore(line, start) {
+					continue
+				}
+				word := line[start:end]
+				var out string
+				var tag *storage.Tag
+				switch word[0] {
+				case 'h':
+					word = trimURL(word)
+					out = `<a href="` + html.EscapeString(word) + `" rel="nofollow noopener noreferrer" target="_blank">` +
+						html.EscapeString(displayURL(word)) + `</a>`
+				case '@':
+					word = strings.TrimRight(word, ".-:")
+					out, tag = mention(ctx, word, localHost, resolve)
+				case '#':
+					out, tag = hashtag(word, base)
+				}
+				if out == "" {
+					continue
+				}
+				end = start + len(word)
+				b.WriteString(html.EscapeString(line[last:start]))
+				b.WriteString(out)
+				last = end
+				if tag != nil && !seen[tag.Type+tag.Href] {
+					seen[tag.Type+tag.Href] = true
+					tags = append(tags, *tag)
+				}
+			}
+			b.WriteString(html.EscapeString(line[last:]))
+		}
+		b.WriteString("</p>")
+	}
+	return b.String(), tags
+}
+
+func splitParagraphs(text string) []string {
+	text = strings.ReplaceAll(strings.TrimSpace(text), "\r\n", "\n")
+	var out []string
+	for _, p := range strings.Split(text, "\n\n") {
+		if p = strings.Trim(p, "\n"); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// boundaryBefore reports whether a token may start at i: at the start of a line or after a
+// character that cannot be part of a word, so that "a@b" and "x#y" stay text.
+func boundaryBefore(s string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '@' || r == '#' || r == '/' || r == '&')
+}
+
+// trimURL drops punctuation that ends a sentence rather than the URL, keeping a closing
+// parenthesis that has its opening one inside the URL.
+func trimURL(u string) string {
+	for len(u) > 0 {
+		last := u[len(u)-1]
+		switch {
+		case strings.IndexByte(".,;:!?'\"", last) >= 0:
+			u = u[:len(u)-1]
+		case last == ')' && strings.Count(u, "(") < strings.Count(u, ")"):
+			u = u[:len(u)-1]
+		default:
+			return u
+		}
+	}
+	return u
+}
+
+func displayURL(u string) string {
+	d := strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
+	if utf8.RuneCountInString(d) > 40 {
+		d = string([]rune(d)[:39]) + "…"
+	}
+	return d
+}
+
+func mention(ctx context.Context, word, localHost string, resolve MentionResolver) (string, *storage.Tag) {
+	user, host, _ := strings.Cut(word[1:], "@")
+	if strings.EqualFold(host, localHost) {
+		host = ""
+	}
+	if resolve == nil {
+		return "", nil
+	}
+	a, err := resolve(ctx, user, strings.ToLower(host))
+	if err != nil || a == nil {
+		return "", nil
+	}
+	href := a.URL
+	if href == "" {
+		href = a.URI
+	}
+	out := `<span class="h-card"><a href="` + html.EscapeString(href) + `" class="u-url mention">@<span>` +
+		html.EscapeString(a.Username) + `</span></a></span>`
+	return out, &storage.Tag{Type: "Mention", Name: "@" + a.Username + "@" + a.Host, Href: a.URI}
+}
+
+func hashtag(word, base string) (string, *storage.Tag) {
+	name := word[1:]
+	if strings.TrimFunc(name, unicode.IsDigit) == "" || utf8.RuneCountInString(name) > 100 {
+		return "", nil
+	}
+	href := base + "/tags/" + strings.ToLower(name)
+	out := `<a href="` + html.EscapeString(href) + `" class="mention hashtag" rel="tag">#<span>` +
+		html.EscapeString(name) + `</span></a>`
+	return out, &storage.Tag{Type: "Hashtag", Name: "#" + strings.ToLower(name), Href: href}
+}

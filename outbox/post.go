@@ -1,0 +1,282 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"refuge/federation"
+	"refuge/storage"
+)
+
+// Limits on what one note may carry; Mastodon's defaults where it has them.
+const (
+	MaxNoteChars    = 5000
+	MaxSummaryChars = 500
+	MaxAttachments  = 4
+)
+
+// NoteInput is what an author asks to post. Text is plain text; Format makes the HTML.
+type NoteInput struct {
+	Content    string
+	ContentMap map[string]string // language → text, for posts written in several languages
+	Language   string
+	Summary    string // content warning
+	Sensitive  bool
+	InReplyTo  string
+	Visibility string
+	Mentions   []string // actor URIs addressed directly besides those named in the text
+	Media      []storage.Media
+}
+
+var languageTag = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$`)
+
+func (in *NoteInput) validate() error {
+	if in.Visibility == "" {
+		in.Visibility = storage.Public
+	}
+	switch in.Visibility {
+	case storage.Public, storage.Unlisted, storage.Followers, storage.Direct:
+	default:
+		return storage.Errorf(storage.Invalid, "visibility must be public, unlisted, followers or direct")
+	}
+	if in.Content == "" && len(in.ContentMap) > 0 {
+		in.Content = in.ContentMap[firstLanguage(in.ContentMap, in.Language)]
+	}
+	if strings.TrimSpace(in.Content) == "" && len(in.Media) == 0 {
+		return storage.Errorf(storage.Invalid, "content is empty")
+	}
+	texts := []string{in.Content}
+	for lang, text := range in.ContentMap {
+		if !languageTag.MatchString(lang) {
+			return storage.Errorf(storage.Invalid, "contentMap: %q is not a language tag", lang)
+		}
+		texts = append(texts, text)
+	}
+	for _, t := range texts {
+		if !utf8.ValidString(t) {
+			return storage.Errorf(storage.Invalid, "content is not valid UTF-8")
+		}
+		if utf8.RuneCountInString(t) > MaxNoteChars {
+			return storage.Errorf(storage.Invalid, "content is longer than %d characters", MaxNoteChars)
+		}
+	}
+	if utf8.RuneCountInString(in.Summary) > MaxSummaryChars || !utf8.ValidString(in.Summary) {
+		return storage.Errorf(storage.Invalid, "summary must be valid text of at most %d characters", MaxSummaryChars)
+	}
+	if in.Language != "" && !languageTag.MatchString(in.Language) {
+		return storage.Errorf(storage.Invalid, "%q is not a language tag", in.Language)
+	}
+	if len(in.Media) > MaxAttachments {
+		return storage.Errorf(storage.Invalid, "at most %d attachments", MaxAttachments)
+	}
+	if in.InReplyTo != "" && storage.HostOf(in.InReplyTo) == "" {
+		return storage.Errorf(storage.Invalid, "inReplyTo must be an http(s) URL")
+	}
+	return nil
+}
+
+// firstLanguage picks the language whose text becomes a note's plain content: the one asked
+// for, else English, else the first in order.
+func firstLanguage(m map[string]string, want string) string {
+	if _, ok := m[want]; ok && want != "" {
+		return want
+	}
+	if _, ok := m["en"]; ok {
+		return "en"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(keys) == 0 {
+		return ""
+	}
+	return keys[0]
+}
+
+// resolveMention finds a mentioned account: local by name, remote through WebFinger.
+func (s *Service) resolveMention(ctx context.Context, user, host string) (*storage.Actor, error) {
+	if host == "" {
+		return s.LocalActor(ctx, user)
+	}
+	if s.Remote == nil {
+		return nil, storage.Errorf(storage.NotFound, "no remote lookups")
+	}
+	return s.Remote.Handle(ctx, user, host)
+}
+
+// PostNote publishes a note by a local author: the note, its Create activity and the queued
+// deliveries are stored in one transaction before it returns.
+func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteInput) (*storage.Note, *storage.Activity, error) {
+	if err := in.validate(); err != nil {
+		return nil, nil, err
+	}
+	var parent *storage.Note
+	if in.InReplyTo != "" {
+		var err error
+		if parent, err = s.findNote(ctx, in.InReplyTo); err != nil {
+			return nil, nil, storage.Wrap(storage.Invalid, err, "inReplyTo: unknown note")
+		}
+		if ok, _ := s.DB.CanSee(ctx, parent.ID, author.ID); !ok || parent.Deleted() {
+			return nil, nil, storage.Errorf(storage.Invalid, "inReplyTo: unknown note")
+		}
+	}
+	now := s.now()
+	id := newID(now)
+	uri := author.URI + "/statuses/" + id
+	n := &storage.Note{
+		URI: uri, ActorID: author.ID, Local: true, URL: uri, Source: in.Content, Summary: strings.TrimSpace(in.Summary),
+		Sensitive: in.Sensitive || strings.TrimSpace(in.Summary) != "", Language: in.Language,
+		Visibility: in.Visibility, Published: now, Media: in.Media, Author: author,
+	}
+	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, s.resolveMention)
+	if len(in.ContentMap) > 1 {
+		n.ContentMap = map[string]string{}
+		for lang, text := range in.ContentMap {
+			n.ContentMap[lang], _ = Format(ctx, text, s.Base, s.Domain, s.resolveMention)
+		}
+	}
+	if n.Language == "" && len(in.ContentMap) > 0 {
+		n.Language = firstLanguage(in.ContentMap, "")
+	}
+	n.Conversation = uri
+	if parent != nil {
+		n.InReplyToURI, n.Conversation = parent.URI, parent.Conversation
+		if n.Conversation == "" {
+			n.Conversation = parent.URI
+		}
+	}
+	mentioned := mentionedURIs(n.Tags, in.Mentions)
+	if parent != nil && in.Visibility != storage.Direct && !slices.Contains(mentioned, parent.Author.URI) {
+		mentioned = append(mentioned, parent.Author.URI)
+	}
+	n.To, n.Cc = address(in.Visibility, author.FollowersURI, mentioned)
+
+	var act *storage.Activity
+	err := s.DB.Update(ctx, func(tx *storage.Tx) error {
+		if err := tx.CreateNote(ctx, n); err != nil {
+			return err
+		}
+		doc, err := federation.EncodeActivity(&federation.Activity{ID: uri + "/activity", Type: "Create",
+			Actor: author.URI, To: n.To, Cc: n.Cc, Published: now}, NoteDocument(n))
+		if err != nil {
+			return err
+		}
+		act = &storage.Activity{URI: uri + "/activity", ActorID: author.ID, Local: true, Type: "Create",
+			ObjectURI: uri, NoteID: n.ID, Visibility: n.Visibility, JSON: string(doc), Published: now}
+		if _, err := tx.PutActivity(ctx, act); err != nil {
+			return err
+		}
+		return s.distribute(ctx, tx, author, n, act.ID, mentioned, parent, true)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.wake()
+	return n, act, nil
+}
+
+// mentionedURIs lists the actors a note mentions, without repeats.
+func mentionedURIs(tags []storage.Tag, extra []string) []string {
+	var out []string
+	for _, t := range tags {
+		if t.Type == "Mention" && !slices.Contains(out, t.Href) {
+			out = append(out, t.Href)
+		}
+	}
+	for _, u := range extra {
+		if !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// address gives to and cc for a visibility, the way Mastodon addresses them.
+func address(visibility, followers string, mentioned []string) (to, cc []string) {
+	switch visibility {
+	case storage.Public:
+		return []string{federation.PublicCollection}, append([]string{followers}, mentioned...)
+	case storage.Unlisted:
+		return []string{followers}, append([]string{federation.PublicCollection}, mentioned...)
+	case storage.Followers:
+		return []string{followers}, mentioned
+	}
+	return mentioned, nil
+}
+
+// distribute queues an activity about note n for every remote server that should see it and
+// puts it into local feeds: followers (unless direct), everyone mentioned, the author of the
+// note replied to. notify=false skips notifications (for Update and Delete).
+func (s *Service) distribute(ctx context.Context, tx *storage.Tx, author *storage.Actor, n *storage.Note,
+	activityID int64, mentioned []string, parent *storage.Note, notify bool) error {
+	var inboxes []string
+	var locals []int64
+	if n.Visibility != storage.Direct {
+		remote, err := tx.FollowerInboxes(ctx, author.ID)
+		if err != nil {
+			return err
+		}
+		inboxes = append(inboxes, remote...)
+		if locals, err = tx.LocalFollowers(ctx, author.ID); err != nil {
+			return err
+		}
+	}
+	for _, uri := range mentioned {
+		a, err := tx.GetActorByURI(ctx, uri)
+		if err != nil {
+			continue // a mention of someone we never stored cannot be delivered to
+		}
+		if a.Local {
+			locals = append(locals, a.ID)
+			if notify {
+				kind := "mention"
+				if parent != nil && parent.ActorID == a.ID {
+					kind = "reply"
+				}
+				if err := tx.Notify(ctx, a.ID, kind, author.ID, n.ID, n.Published); err != nil {
+					return err
+				}
+			}
+		} else if a.DeletedAt.IsZero() {
+			inboxes = append(inboxes, a.DeliveryInbox())
+		}
+	}
+	if notify {
+		locals = append(locals, author.ID)
+		if err := tx.AddToFeed(ctx, locals, n.ID, 0, n.Published); err != nil {
+			return err
+		}
+	}
+	return tx.EnqueueDeliveries(ctx, activityID, uniq(inboxes), s.now())
+}
+
+func uniq(s []string) []string {
+	seen := make(map[string]bool, len(s))
+	out := s[:0]
+	for _, x := range s {
+		if x != "" && !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// findNote returns a stored note by URI, fetching a remote one from its origin if needed.
+func (s *Service) findNote(ctx context.Context, uri string) (*storage.Note, error) {
+	n, err := s.DB.GetNoteByURI(ctx, uri)
+	if err == nil || storage.KindOf(err) != storage.NotFound || s.Remote == nil || storage.HostOf(uri) == s.Domain {
+		return n, err
+	}
+	if n, err = s.Remote.Note(ctx, uri); err != nil {
+		return nil, fmt.Errorf("fetch note %s: %w", uri, err)
+	}
+	return n, nil
+}

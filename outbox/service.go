@@ -1,0 +1,167 @@
+package outbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"refuge/federation"
+	"refuge/storage"
+)
+
+// Service performs local actions. Base is the instance's URL prefix (scheme://domain) and
+// every local URI is built from it here, in one place.
+type Service struct {
+	DB       *storage.DB
+	Base     string
+	Domain   string
+	Remote   *federation.Remote
+	Log      *slog.Logger
+	Now      func() time.Time
+	OnQueue  func() // nudges the delivery workers after something was queued; may be nil
+	Software string
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) wake() {
+	if s.OnQueue != nil {
+		s.OnQueue()
+	}
+}
+
+// ActorURI is the id of the local actor name.
+func (s *Service) ActorURI(name string) string { return s.Base + "/users/" + name }
+
+// ProfileURL is the HTML profile page of the local actor name.
+func (s *Service) ProfileURL(name string) string { return s.Base + "/@" + name }
+
+// InstanceActorURI is the id of the instance actor that signs fetches.
+func (s *Service) InstanceActorURI() string { return s.Base + "/actor" }
+
+// SharedInbox is the instance's shared inbox.
+func (s *Service) SharedInbox() string { return s.Base + "/inbox" }
+
+// newID returns a short id that sorts by creation time: 48 bits of milliseconds then 32
+// random bits, in lower-case base32.
+func newID(now time.Time) string {
+	var b [10]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli())<<16)
+	rand.Read(b[6:])
+	return strings.ToLower(strings.TrimRight(base32.HexEncoding.EncodeToString(b[:]), "="))
+}
+
+// activityURI makes a new id for an activity of the local actor.
+func (s *Service) activityURI(a *storage.Actor, kind string) string {
+	return a.URI + "/" + kind + "/" + newID(s.now())
+}
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9_]{1,30}$`)
+
+// ValidUsername checks Mastodon's rule for local names: letters, digits and underscore, 1 to
+// 30 characters.
+func ValidUsername(name string) error {
+	if !validName.MatchString(name) {
+		return storage.Errorf(storage.Invalid, "invalid username %q: use 1 to 30 letters, digits or underscores", name)
+	}
+	return nil
+}
+
+// CreateAccount creates a local Person with a fresh RSA-2048 key pair.
+func (s *Service) CreateAccount(ctx context.Context, name, password string, admin bool) (*storage.Actor, error) {
+	if err := ValidUsername(name); err != nil {
+		return nil, err
+	}
+	if len(password) < 8 {
+		return nil, storage.Errorf(storage.Invalid, "password must be at least 8 characters")
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.newLocalActor(name, "Person")
+	if err != nil {
+		return nil, err
+	}
+	a.PasswordHash, a.Admin = hash, admin
+	err = s.DB.Update(ctx, func(tx *storage.Tx) error { return tx.CreateActor(ctx, a) })
+	if err != nil {
+		return nil, fmt.Errorf("create account %s: %w", name, err)
+	}
+	return a, nil
+}
+
+func (s *Service) newLocalActor(name, kind string) (*storage.Actor, error) {
+	priv, pub, err := federation.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	uri := s.ActorURI(name)
+	a := &storage.Actor{
+		URI: uri, Local: true, Type: kind, Username: name, Host: s.Domain,
+		URL: s.ProfileURL(name), Inbox: uri + "/inbox", SharedInbox: s.SharedInbox(), Outbox: uri + "/outbox",
+		FollowersURI: uri + "/followers", FollowingURI: uri + "/following", FeaturedURI: uri + "/collections/featured",
+		KeyID: uri + "#main-key", PublicKeyPEM: pub, PrivateKeyPEM: priv, Discoverable: true, Published: s.now(),
+	}
+	return a, nil
+}
+
+// InstanceActor returns the instance actor (an Application named after the domain, which no
+// user name can clash with), creating it on first use.
+func (s *Service) InstanceActor(ctx context.Context) (*storage.Actor, error) {
+	a, err := s.DB.GetActorByURI(ctx, s.InstanceActorURI())
+	if err == nil {
+		return a, nil
+	}
+	if storage.KindOf(err) != storage.NotFound {
+		return nil, err
+	}
+	a, err = s.newLocalActor(s.Domain, "Application")
+	if err != nil {
+		return nil, err
+	}
+	uri := s.InstanceActorURI()
+	a.URI, a.URL, a.Inbox, a.Outbox, a.KeyID = uri, s.Base+"/about", uri+"/inbox", uri+"/outbox", uri+"#main-key"
+	a.FollowersURI, a.FollowingURI, a.FeaturedURI = "", "", ""
+	a.Locked, a.Discoverable = true, false
+	err = s.DB.Update(ctx, func(tx *storage.Tx) error { return tx.CreateActor(ctx, a) })
+	if storage.KindOf(err) == storage.Conflict {
+		return s.DB.GetActorByURI(ctx, uri)
+	}
+	return a, err
+}
+
+// LocalActor returns the live local account name, or NotFound / Gone.
+func (s *Service) LocalActor(ctx context.Context, name string) (*storage.Actor, error) {
+	a, err := s.DB.GetLocalActor(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if !a.DeletedAt.IsZero() {
+		return nil, storage.Errorf(storage.Gone, "account %s is gone", name)
+	}
+	return a, nil
+}
+
+// Signer returns the key that signs requests made on behalf of local actor a.
+func Signer(a *storage.Actor) (*federation.Signer, error) {
+	key, err := federation.ParsePrivateKey(a.PrivateKeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("key of %s: %w", a.URI, err)
+	}
+	return &federation.Signer{KeyID: a.KeyID, Key: key}, nil
+}
+
+// Wake nudges the delivery workers; the inbox calls it after queueing an Accept.
+func (s *Service) Wake() { s.wake() }

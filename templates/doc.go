@@ -1,0 +1,11 @@
+// Package templates holds the HTML templates and CSS of Refuge's pages, embedded in the
+// binary, and the helpers that render them.
+//
+// Every page is rendered by [Renderer.Render] from a [Page], whose Body is the page's own
+// data struct (see the page list on Render). The pages need no JavaScript and load
+// nothing but /static/style.css and images, so they run under the CSP
+//
+//	default-src 'self'; img-src 'self' https: http: data:; style-src 'self'; script-src 'none'
+//
+// Feeds of notes are written by [RSS] and [Atom].
+package templates

@@ -1,0 +1,74 @@
+package templates
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+)
+
+// asset is an embedded static file with what is needed to serve it.
+type asset struct {
+	body    []byte
+	ctype   string
+	version string // a short hash of body, for cache busting and the ETag
+}
+
+// assets are the files under /static/, loaded once: the embedded ones cannot change.
+var assets = loadAssets(map[string]string{
+	"style.css":  "text/css; charset=utf-8",
+	"avatar.svg": "image/svg+xml",
+})
+
+// built is the Last-Modified of the assets: the process start, as they come with the binary.
+var built = time.Now()
+
+func loadAssets(types map[string]string) map[string]*asset {
+	m := make(map[string]*asset, len(types))
+	for name, ctype := range types {
+		b, err := files.ReadFile("static/" + name)
+		if err != nil {
+			panic("templates: missing embedded static/" + name) // a build mistake, caught by any test
+		}
+		sum := sha256.Sum256(b)
+		m[name] = &asset{body: b, ctype: ctype, version: hex.EncodeToString(sum[:6])}
+	}
+	return m
+}
+
+// staticURL is the URL of a static file, versioned by its content so that browsers may
+// cache it for a year and still see a new version after an upgrade.
+func staticURL(name string) string {
+	if a, ok := assets[name]; ok {
+		return "/static/" + name + "?v=" + a.version
+	}
+	return "/static/" + name
+}
+
+// StaticHandler serves the embedded files under /static/ (style.css, avatar.svg) with
+// their Content-Type and a one-year immutable cache: pages link them with a ?v= content
+// hash. Mount it at "/static/"; anything else is a 404.
+func StaticHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		name, ok := strings.CutPrefix(r.URL.Path, "/static/")
+		a := assets[name]
+		if !ok || a == nil || path.Base(name) != name {
+			http.NotFound(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", a.ctype)
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		h.Set("ETag", `"`+a.version+`"`)
+		h.Set("X-Content-Type-Options", "nosniff")
+		http.ServeContent(w, r, name, built, bytes.NewReader(a.body))
+	})
+}

@@ -1,0 +1,393 @@
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"refuge/storage"
+)
+
+//go:embed *.html static/style.css static/avatar.svg
+var files embed.FS
+
+// shared are the files every page is parsed with: the layout and the partials it calls.
+var shared = []string{"layout.html", "partials.html", "post.html"}
+
+// Page is what every page is rendered from. Body holds the page's own data; Render
+// rejects a Body of the wrong type for the page, so a handler mix-up fails loudly.
+type Page struct {
+	Title    string         // the page's own title; the instance name is appended
+	Lang     string         // language of the interface, "en" when empty
+	Instance string         // the instance's name (or domain), shown in the header
+	Viewer   *storage.Actor // the signed-in local account; nil when signed out
+	CSRF     string         // the session's CSRF token, sent back in every POST form as "csrf"
+	Notice   string         // a one-off success message ("Saved.")
+	Error    string         // a one-off error message shown above the content
+
+	Feeds        []Feed // RSS/Atom feeds offered with <link rel="alternate">
+	Canonical    string // the page's canonical URL, if any
+	ActivityJSON string // the ActivityPub id of what the page shows, if any
+
+	// Liked, Boosted and Pinned hold the ids of the notes on this page that the viewer has
+	// liked, boosted or pinned, so that posts offer unlike/unboost/unpin instead. Nil maps
+	// are fine.
+	Liked, Boosted, Pinned map[int64]bool
+
+	Body any // *HomeData, *ProfileData, ... (see Render)
+
+	// Current is the name of the page being rendered; Render sets it on its copy.
+	Current string
+}
+
+// Feed is a feed offered by a page.
+type Feed struct {
+	Title string
+	Type  string // "application/rss+xml" or "application/atom+xml"
+	URL   string
+}
+
+// HomeData is the front page shown at / to visitors: what this is and the local timeline.
+type HomeData struct {
+	About      string // plain text about the instance; a default is shown when empty
+	Notes      []*storage.Note
+	Next, Prev string // URLs of older and newer pages, or ""
+}
+
+// Relationship is how the viewer stands with an actor.
+type Relationship struct {
+	Following  bool // the viewer follows the actor (accepted)
+	Requested  bool // the viewer asked to follow and waits for an answer
+	FollowsYou bool // the actor follows the viewer
+}
+
+// ProfileData is an actor's profile with a page of their notes.
+type ProfileData struct {
+	Actor                      *storage.Actor
+	Followers, Following       int
+	Posts                      int
+	FollowersURL, FollowingURL string          // HTML lists; the counts are plain text when empty
+	Fields                     []storage.Field // usually Actor.Fields; values are shown as text
+	Pinned                     []*storage.Note
+	Notes                      []*storage.Note
+	Next, Prev                 string
+	Relationship               Relationship
+}
+
+// NoteData is a note with the thread around it.
+type NoteData struct {
+	Ancestors []*storage.Note // oldest first; deleted ones show as such
+	Note      *storage.Note
+	Replies   []*storage.Note
+}
+
+// TimelineData is the signed-in home timeline. Items are shown, then Notes.
+type TimelineData struct {
+	Items      []storage.FeedItem
+	Notes      []*storage.Note
+	Next, Prev string
+}
+
+// TagData is the public timeline of a hashtag.
+type TagData struct {
+	Tag        string // without the leading #
+	Notes      []*storage.Note
+	Next, Prev string
+}
+
+// NotificationsData is the viewer's notifications.
+type NotificationsData struct {
+	Notifications []*storage.Notification
+	Next, Prev    string
+}
+
+// ComposeData fills the compose form.
+type ComposeData struct {
+	ReplyTo    *storage.Note // the note answered, or nil
+	Visibility string        // preselected visibility, "public" when empty
+	Language   string        // preselected language, "en" when empty
+	Content    string        // prefilled text, such as the mentions of a reply
+	Summary    string        // prefilled content warning
+}
+
+// FollowsData is a list of actors: followers, following, or pending follow requests.
+type FollowsData struct {
+	Actor      *storage.Actor // whose list it is
+	Title      string         // "Followers", "Following", "Follow requests"
+	Actors     []*storage.Actor
+	Pending    bool // the actors asked to follow the viewer: offer approve/reject
+	Next, Prev string
+}
+
+// SearchData is the search form and its result.
+type SearchData struct {
+	Query        string
+	Result       *storage.Actor // the actor found, or nil
+	Note         *storage.Note  // a note found by its URL, or nil
+	Relationship Relationship   // the viewer's with Result
+}
+
+// EditProfileData fills the profile form of the viewer.
+type EditProfileData struct {
+	Actor *storage.Actor
+}
+
+// SignInData fills the sign-in form again after a failed attempt.
+type SignInData struct {
+	Username string
+}
+
+// ErrorData is an error page.
+type ErrorData struct {
+	Status  int
+	Message string // safe to show
+}
+
+// InteractData is the remote-interaction page: what a visitor from elsewhere asked to
+// follow, like, boost or answer, fetched by its URI.
+type InteractData struct {
+	URI          string
+	Note         *storage.Note
+	Actor        *storage.Actor
+	Relationship Relationship
+}
+
+// bodyTypes says which Body each page takes.
+var bodyTypes = map[string]func(any) bool{
+	"home":          is[HomeData],
+	"profile":       is[ProfileData],
+	"note":          is[NoteData],
+	"tag":           is[TagData],
+	"timeline":      is[TimelineData],
+	"notifications": is[NotificationsData],
+	"compose":       is[ComposeData],
+	"signin":        is[SignInData],
+	"follows":       is[FollowsData],
+	"edit_profile":  is[EditProfileData],
+	"search":        is[SearchData],
+	"error":         is[ErrorData],
+	"interact":      is[InteractData],
+}
+
+// is reports whether v is a non-nil *T.
+func is[T any](v any) bool {
+	t, ok := v.(*T)
+	return ok && t != nil
+}
+
+// Renderer holds the parsed templates; it is safe for concurrent use.
+type Renderer struct {
+	pages map[string]*template.Template
+}
+
+// New parses every page once.
+func New() (*Renderer, error) {
+	base, err := template.New("").Funcs(funcs).ParseFS(files, shared...)
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	r := &Renderer{pages: make(map[string]*template.Template, len(bodyTypes))}
+	for name := range bodyTypes {
+		t, err := base.Clone()
+		if err == nil {
+			t, err = t.ParseFS(files, name+".html")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("templates: page %s: %w", name, err)
+		}
+		r.pages[name] = t
+	}
+	return r, nil
+}
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Render writes page (one of home, profile, note, tag, timeline, notifications, compose,
+// signin, follows, edit_profile, search, error, interact) to w. p.Body must be the
+// matching *HomeData, *ProfileData, *NoteData, *TagData, *TimelineData,
+// *NotificationsData, *ComposeData, *SignInData, *FollowsData, *EditProfileData,
+// *SearchData, *ErrorData or *InteractData. The page is rendered in full before anything
+// is written, so a template error leaves w untouched and the caller can still send an
+// error page. Headers (Content-Type, status) are the caller's to set.
+func (r *Renderer) Render(w io.Writer, page string, p *Page) error {
+	t, ok := r.pages[page]
+	if !ok {
+		return fmt.Errorf("templates: no page %q", page)
+	}
+	if p == nil || !bodyTypes[page](p.Body) {
+		return fmt.Errorf("templates: page %q given the wrong body", page)
+	}
+	v := *p
+	v.Current = page
+	buf := buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buffers.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "layout", &v); err != nil {
+		return fmt.Errorf("templates: page %s: %w", page, err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+var funcs = template.FuncMap{
+	"trusted":    trusted,
+	"name":       displayName,
+	"handle":     handle,
+	"avatar":     avatar,
+	"profileURL": profileURL,
+	"noteURL":    noteURL,
+	"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"date":       func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+	"plain":      PlainText,
+	"excerpt":    func(n *storage.Note) string { return excerpt(n, 140) },
+	"post":       newPost,
+	"follow":     newFollow,
+	"notes":      func(p *Page, n []*storage.Note, empty string) noteList { return noteList{p, n, empty} },
+	"seq":        seq,
+	"inc":        func(i int) int { return i + 1 },
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	},
+	"fields4":    fields4,
+	"isImage":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "image/") || m.MediaType == "" },
+	"statusText": http.StatusText,
+	"static":     staticURL,
+	"feedType":   feedType,
+}
+
+func cmp(a, b string) string {
+	if strings.TrimSpace(a) != "" {
+		return a
+	}
+	return b
+}
+
+// trusted marks s as safe HTML. Only Note.Content read from storage may go through it: it
+// is sanitized when it enters storage (federation on ingest, outbox when a local note is
+// written). Never pass it anything a remote server or a user sent that was not sanitized.
+func trusted(s string) template.HTML { return template.HTML(s) }
+
+// feedType is the type attribute of a feed link, written out whole because html/template
+// would escape the "+" of a MIME type in an attribute; only the two feed types pass.
+func feedType(t string) template.HTMLAttr {
+	switch t {
+	case "application/rss+xml", "application/atom+xml":
+		return template.HTMLAttr(`type="` + t + `"`)
+	}
+	return ""
+}
+
+// unknownActor stands in for a missing author so that a page still renders.
+var unknownActor = &storage.Actor{Username: "unknown"}
+
+func actorOr(a *storage.Actor) *storage.Actor {
+	if a == nil {
+		return unknownActor
+	}
+	return a
+}
+
+func displayName(a *storage.Actor) string {
+	a = actorOr(a)
+	return cmp(a.Name, a.Username)
+}
+
+func handle(a *storage.Actor) string {
+	a = actorOr(a)
+	if a.Host == "" {
+		return "@" + a.Username
+	}
+	return "@" + a.Username + "@" + a.Host
+}
+
+func avatar(a *storage.Actor) string {
+	if a != nil && a.IconURL != "" {
+		return a.IconURL
+	}
+	return staticURL("avatar.svg")
+}
+
+func profileURL(a *storage.Actor) string {
+	a = actorOr(a)
+	return cmp(a.URL, a.URI)
+}
+
+func noteURL(n *storage.Note) string { return cmp(n.URL, n.URI) }
+
+// post is what the "post" template draws: a note in the context of a page.
+type post struct {
+	*storage.Note
+	Anchor                 string         // the article's id, unique on the page
+	Author                 *storage.Actor // never nil
+	Booster                *storage.Actor
+	Page                   *Page
+	Own, Boostable         bool
+	Liked, Boosted, Pinned bool
+}
+
+func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
+	v := post{Note: n, Anchor: "note-" + strconv.FormatInt(n.ID, 10), Author: actorOr(n.Author), Booster: booster, Page: p,
+		Liked: p.Liked[n.ID], Boosted: p.Boosted[n.ID], Pinned: p.Pinned[n.ID],
+		Boostable: n.Visibility == storage.Public || n.Visibility == storage.Unlisted || n.Visibility == ""}
+	v.Own = p.Viewer != nil && n.ActorID == p.Viewer.ID
+	return v
+}
+
+// noteList is what the "notes" template draws: notes, or a line saying there are none.
+type noteList struct {
+	Page  *Page
+	Notes []*storage.Note
+	Empty string
+}
+
+// seq is 1, 2, ... n.
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i + 1
+	}
+	return s
+}
+
+// InPinned is the post as shown in a profile's pinned list, which repeats notes of the
+// list below it: its anchor must differ.
+func (p post) InPinned() post {
+	p.Anchor = "pinned-" + p.Anchor
+	return p
+}
+
+// follow is what the "follow" template draws: the follow controls for an actor.
+type follow struct {
+	Page  *Page
+	Actor *storage.Actor
+	Rel   Relationship
+	Self  bool
+}
+
+func newFollow(p *Page, a *storage.Actor, rel Relationship) follow {
+	return follow{Page: p, Actor: a, Rel: rel, Self: p.Viewer != nil && a != nil && p.Viewer.ID == a.ID}
+}
+
+// fields4 pads or cuts profile fields to the four the edit form offers.
+func fields4(f []storage.Field) []storage.Field {
+	out := make([]storage.Field, 4)
+	copy(out, f)
+	for i := range out {
+		out[i].Value = PlainText(out[i].Value)
+	}
+	return out
+}

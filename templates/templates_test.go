@@ -1,0 +1,667 @@
+package templates
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"refuge/storage"
+)
+
+// Strings a remote server may put in any text field it controls.
+const (
+	hostileScript = `<script>alert(1)</script>`
+	hostileAttr   = `"><img src=x onerror=alert(1)>`
+	hostileURL    = `javascript:alert(1)`
+)
+
+var when = time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)
+
+// variant is one kind of text the pages must survive.
+type variant struct {
+	name       string
+	empty      bool   // no notes, no actors
+	text       string // plain text of posts, bios, names
+	lang       string
+	actorName  string
+	actorURL   string
+	iconURL    string
+	user, host string
+	cw         string
+	alt        string
+	mediaURL   string
+	fieldName  string
+	fieldValue string
+}
+
+func variants() []variant {
+	long := strings.Repeat("lorem ipsum dolor sit amet ", 200) + strings.Repeat("x", 5000)
+	base := variant{text: "Hello, fediverse!", lang: "en", actorName: "Alice", actorURL: "https://remote.example/@alice",
+		iconURL: "https://remote.example/alice.png", user: "alice", host: "remote.example", cw: "spoilers",
+		alt: "A cat on a mat", mediaURL: "https://remote.example/cat.png", fieldName: "Site", fieldValue: "https://alice.example"}
+	with := func(name string, f func(*variant)) variant { v := base; v.name = name; f(&v); return v }
+	return []variant{
+		with("plain", func(v *variant) {}),
+		with("empty", func(v *variant) { v.empty = true; v.cw = "" }),
+		with("long", func(v *variant) {
+			v.text, v.actorName, v.cw, v.alt = long, strings.Repeat("N", 3000), long[:2000], long
+			v.fieldName, v.fieldValue = strings.Repeat("F", 1000), long
+		}),
+		with("arabic", func(v *variant) {
+			v.text, v.lang, v.actorName, v.cw, v.alt = "مرحبا بالعالم، هذه تدوينة قصيرة.", "ar", "سارة", "تحذير", "قطة"
+			v.fieldName, v.fieldValue = "الموقع", "مثال"
+		}),
+		with("hebrew", func(v *variant) {
+			v.text, v.lang, v.actorName, v.cw, v.alt = "שלום עולם, זו רשומה קצרה.", "he", "דוד", "אזהרה", "חתול"
+		}),
+		with("chinese", func(v *variant) {
+			v.text, v.lang, v.actorName, v.cw, v.alt = "你好，世界！这是一条很短的帖子。", "zh", "小明", "剧透", "一只猫"
+		}),
+		with("hostile", func(v *variant) {
+			v.actorName, v.cw, v.alt = hostileScript+hostileAttr, hostileAttr+hostileScript, hostileAttr
+			v.actorURL, v.iconURL, v.mediaURL = hostileURL, hostileURL, "JavaScript:alert(1)"
+			v.user, v.host, v.lang = hostileAttr, hostileScript, hostileAttr
+			v.fieldName, v.fieldValue = hostileScript, hostileAttr+hostileURL
+			v.text = hostileScript // as text in bios; Note.Content stays sanitized HTML
+		}),
+	}
+}
+
+func (v variant) actor(id int64) *storage.Actor {
+	return &storage.Actor{ID: id, URI: "https://remote.example/users/" + fmt.Sprint(id), Type: "Person",
+		Username: v.user, Host: v.host, Name: v.actorName, Summary: "<p>" + html.EscapeString(v.text) + "</p>",
+		URL: v.actorURL, IconURL: v.iconURL, ImageURL: v.iconURL, Locked: id%2 == 0,
+		Fields: []storage.Field{{Name: v.fieldName, Value: v.fieldValue}}}
+}
+
+func (v variant) note(id int64, author *storage.Actor, cw bool) *storage.Note {
+	n := &storage.Note{ID: id, URI: fmt.Sprintf("https://remote.example/notes/%d", id), ActorID: author.ID,
+		URL: fmt.Sprintf("https://remote.example/@alice/%d", id), Author: author, Language: v.lang,
+		Content:    "<p>" + html.EscapeString(v.text) + ` <a href="https://remote.example/tags/x" rel="tag">#x</a></p>`,
+		Visibility: storage.Public, Published: when, Likes: 3, Announces: 2, Replies: 1,
+		Media: []storage.Media{{URL: v.mediaURL, MediaType: "image/png", Description: v.alt, Width: 640, Height: 480}}}
+	if cw {
+		n.Summary = v.cw
+	}
+	return n
+}
+
+// bodies builds the Body of every page for a variant; viewer may be nil.
+func (v variant) bodies(viewer *storage.Actor) map[string]any {
+	a := v.actor(2)
+	var notes, more, replies []*storage.Note
+	var items []storage.FeedItem
+	var actors []*storage.Actor
+	var notifs []*storage.Notification
+	var reply, note *storage.Note
+	if !v.empty {
+		owner := viewer
+		if owner == nil {
+			owner = a
+		}
+		// Three notes from base on: base+1 has a content warning, base+2 sensitive media,
+		// base+0 is the viewer's own.
+		list := func(base int64) []*storage.Note {
+			l := []*storage.Note{v.note(base+1, a, true), v.note(base+2, a, false), v.note(base, owner, false)}
+			l[1].Sensitive = true
+			return l
+		}
+		notes, more, replies = list(10), list(20), list(30)
+		items = []storage.FeedItem{{ID: 1, Note: more[0], Booster: v.actor(3)}, {ID: 2, Note: more[2]}}
+		actors = []*storage.Actor{a, v.actor(3)}
+		notifs = []*storage.Notification{{ID: 1, Type: "follow_request", Actor: a, Created: when},
+			{ID: 2, Type: "like", Actor: a, Note: notes[2], Created: when, Read: true},
+			{ID: 3, Type: "mention", Actor: a, Note: notes[0], Created: when}}
+		reply, note = notes[0], v.note(41, a, true)
+	}
+	if note == nil {
+		note = &storage.Note{ID: 99, URI: "https://remote.example/notes/99", Author: a, Published: when}
+	}
+	deleted := &storage.Note{ID: 98, DeletedAt: when}
+	return map[string]any{
+		"home": &HomeData{About: v.text, Notes: notes, Next: "/?before=10"},
+		"profile": &ProfileData{Actor: a, Followers: 1, Following: 2, Posts: 3, Fields: a.Fields,
+			FollowersURL: "/users/alice/followers", Pinned: notes, Notes: notes, Next: "/x?before=1", Prev: "/x?after=9"},
+		"note":          &NoteData{Ancestors: append([]*storage.Note{deleted}, more...), Note: note, Replies: replies},
+		"tag":           &TagData{Tag: v.text, Notes: notes},
+		"timeline":      &TimelineData{Items: items, Notes: notes, Next: "/home?before=1"},
+		"notifications": &NotificationsData{Notifications: notifs},
+		"compose":       &ComposeData{ReplyTo: reply, Content: v.text, Summary: v.cw, Visibility: "followers"},
+		"signin":        &SignInData{Username: v.user},
+		"follows":       &FollowsData{Actor: a, Title: "Follow requests", Actors: actors, Pending: true},
+		"edit_profile":  &EditProfileData{Actor: a},
+		"search":        &SearchData{Query: v.text, Result: a, Note: reply, Relationship: Relationship{Requested: true}},
+		"error":         &ErrorData{Status: 404, Message: v.text},
+		"interact":      &InteractData{URI: v.actorURL, Note: reply, Actor: a},
+	}
+}
+
+func newPage(v variant, viewer *storage.Actor, body any) *Page {
+	p := &Page{Title: v.text, Instance: "Refuge " + v.text, Viewer: viewer, Body: body, Notice: v.text,
+		Feeds:     []Feed{{Title: "RSS", Type: "application/rss+xml", URL: "/tags/x.rss"}, {Title: "Atom", Type: "application/atom+xml", URL: "/tags/x.atom"}},
+		Canonical: "https://refuge.example/x", ActivityJSON: v.actorURL,
+		Liked: map[int64]bool{11: true}, Pinned: map[int64]bool{10: true}}
+	if viewer != nil {
+		p.CSRF = "csrf-token-123"
+	}
+	return p
+}
+
+func localViewer() *storage.Actor {
+	return &storage.Actor{ID: 1, URI: "https://refuge.example/users/me", Local: true, Username: "me",
+		Host: "refuge.example", URL: "https://refuge.example/@me"}
+}
+
+func TestRenderEveryPage(t *testing.T) {
+	r, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range variants() {
+		for _, viewer := range []*storage.Actor{nil, localViewer()} {
+			who := "visitor"
+			if viewer != nil {
+				who = "signed-in"
+			}
+			for page, body := range v.bodies(viewer) {
+				t.Run(v.name+"/"+who+"/"+page, func(t *testing.T) {
+					p := newPage(v, viewer, body)
+					var buf bytes.Buffer
+					if err := r.Render(&buf, page, p); err != nil {
+						t.Fatal(err)
+					}
+					// The fixture notes with a CW have ids ending in 1.
+					checkPage(t, buf.String(), p, v, func(id string) bool { return strings.HasSuffix(id, "1") })
+				})
+			}
+		}
+	}
+}
+
+// checkPage checks what every page must do whatever it shows.
+//
+// cw tells which articles (by id) show a note with a content warning.
+func checkPage(t *testing.T, out string, p *Page, v variant, cw func(id string) bool) {
+	t.Helper()
+	low := strings.ToLower(out)
+	for _, bad := range []string{"<script", `="javascript:`, "<img src=x", " style=", "<style"} {
+		if strings.Contains(low, bad) {
+			i := strings.Index(low, bad)
+			t.Errorf("output contains %q: …%s…", bad, out[max(0, i-80):min(len(out), i+80)])
+		}
+	}
+	doc, err := html.Parse(strings.NewReader(out))
+	if err != nil {
+		t.Fatalf("output does not parse: %v", err)
+	}
+	ids := map[string]int{}
+	labels := map[string]bool{}
+	var inputs, images, contents []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			if id, ok := attr(n, "id"); ok {
+				ids[id]++
+			}
+			for _, a := range n.Attr {
+				if strings.HasPrefix(a.Key, "on") || a.Key == "style" {
+					t.Errorf("<%s> has attribute %s", n.Data, a.Key)
+				}
+				if (a.Key == "href" || a.Key == "src" || a.Key == "action") &&
+					strings.HasPrefix(strings.ToLower(strings.TrimSpace(a.Val)), "javascript") {
+					t.Errorf("<%s %s=%q>", n.Data, a.Key, a.Val)
+				}
+			}
+			switch n.Data {
+			case "script", "style":
+				t.Errorf("<%s> element in page", n.Data)
+			case "label":
+				if f, ok := attr(n, "for"); ok {
+					labels[f] = true
+				}
+			case "input", "textarea", "select":
+				inputs = append(inputs, n)
+			case "img":
+				images = append(images, n)
+			case "form":
+				checkForm(t, n, p)
+			case "div":
+				if hasClass(n, "content") {
+					contents = append(contents, n)
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	for id, n := range ids {
+		if n > 1 {
+			t.Errorf("id %q used %d times", id, n)
+		}
+	}
+	for _, n := range inputs {
+		typ, _ := attr(n, "type")
+		if typ == "hidden" || typ == "submit" {
+			continue
+		}
+		id, _ := attr(n, "id")
+		_, aria := attr(n, "aria-label")
+		if !aria && (id == "" || !labels[id]) {
+			t.Errorf("<%s name=%q> has no label", n.Data, get(n, "name"))
+		}
+	}
+	for _, n := range images {
+		if _, ok := attr(n, "alt"); !ok {
+			t.Errorf("<img src=%q> has no alt", get(n, "src"))
+		}
+	}
+	for _, n := range contents {
+		if _, ok := attr(n, "lang"); !ok {
+			t.Error("post content without a lang attribute")
+		}
+		if get(n, "dir") != "auto" {
+			t.Error("post content without dir=auto")
+		}
+		if art := ancestor(n, "article"); art != nil && cw(get(art, "id")) && ancestor(n, "details") == nil {
+			t.Error("content of a post with a content warning is not inside <details>")
+		}
+	}
+	if v.name == "hostile" {
+		if strings.Contains(out, hostileScript) || strings.Contains(out, hostileAttr) {
+			t.Error("a hostile string came through unescaped")
+		}
+	}
+}
+
+// checkForm checks that a POST form carries the CSRF token.
+func checkForm(t *testing.T, form *html.Node, p *Page) {
+	t.Helper()
+	if !strings.EqualFold(get(form, "method"), "post") || p.CSRF == "" {
+		return
+	}
+	found := false
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "input" && get(n, "type") == "hidden" &&
+			get(n, "name") == "csrf" && get(n, "value") == p.CSRF {
+			found = true
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(form)
+	if !found {
+		t.Errorf("POST form to %q has no csrf input", get(form, "action"))
+	}
+}
+
+func attr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+func get(n *html.Node, key string) string { v, _ := attr(n, key); return v }
+
+func hasClass(n *html.Node, class string) bool {
+	return strings.Contains(" "+get(n, "class")+" ", " "+class+" ")
+}
+
+func ancestor(n *html.Node, tag string) *html.Node {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.Data == tag {
+			return p
+		}
+	}
+	return nil
+}
+
+// TestPageContents checks what particular pages must show.
+func TestPageContents(t *testing.T) {
+	r, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := variants()[0]
+	h := variants()[len(variants())-1]
+	me := localViewer()
+	mine := v.note(20, me, false)
+	tests := []struct {
+		name     string
+		page     string
+		viewer   *storage.Actor
+		body     any
+		want     []string
+		dontWant []string
+	}{
+		{"visitor sees remote follow", "profile", nil, &ProfileData{Actor: v.actor(2)},
+			[]string{`action="/authorize_follow"`, `name="handle"`, `name="uri" value="https://remote.example/users/2"`},
+			[]string{`action="/web/follow"`, `action="/signout"`}},
+		{"viewer sees follow", "profile", me, &ProfileData{Actor: v.actor(3)},
+			[]string{`action="/web/follow"`, `name="actor" value="https://remote.example/users/3"`, `>Follow<`, `action="/signout"`},
+			[]string{`/authorize_follow`}},
+		{"locked actor is asked", "profile", me, &ProfileData{Actor: v.actor(2)}, []string{`Request to follow`}, nil},
+		{"following shows unfollow", "profile", me, &ProfileData{Actor: v.actor(3), Followers: 1, Relationship: Relationship{Following: true, FollowsYou: true}},
+			[]string{`action="/web/unfollow"`, `Follows you`, `<strong>1</strong> follower</span>`}, []string{`action="/web/follow"`}},
+		{"own profile", "profile", me, &ProfileData{Actor: me}, []string{`href="/edit_profile"`}, []string{`/web/follow`, `/authorize_follow`}},
+		{"own post actions", "note", me, &NoteData{Note: mine},
+			[]string{`/web/notes/20/like`, `/web/notes/20/boost`, `/web/notes/20/delete`, `/web/notes/20/pin`, `href="/compose?reply_to=20"`},
+			[]string{`/web/notes/20/unlike`}},
+		{"others' post has no delete", "note", me, &NoteData{Note: v.note(21, v.actor(2), false)},
+			[]string{`/web/notes/21/like`}, []string{`/web/notes/21/delete`, `/web/notes/21/pin`}},
+		{"visitor sees counts only", "note", nil, &NoteData{Note: v.note(21, v.actor(2), false)},
+			[]string{`3<span class="sr-only"> likes</span>`}, []string{`/web/notes/`, `<form method="post"`}},
+		{"content warning collapsed", "note", nil, &NoteData{Note: v.note(11, v.actor(2), true)},
+			[]string{`<details class="cw">`, `spoilers`}, []string{`<details class="cw" open`}},
+		{"booster line", "timeline", me, &TimelineData{Items: []storage.FeedItem{{Note: mine, Booster: v.actor(5)}}},
+			[]string{`boosted</p>`, `>Alice</a> boosted`}, nil},
+		{"empty timeline", "timeline", me, &TimelineData{}, []string{`Nothing here yet`}, []string{`class="pager"`}},
+		{"hostile author URL neutralised", "note", nil, &NoteData{Note: h.note(1, h.actor(2), true)},
+			[]string{`#ZgotmplZ`, `&lt;script&gt;alert(1)&lt;/script&gt;`}, []string{`href="javascript`}},
+		{"compose", "compose", me, &ComposeData{ReplyTo: mine},
+			[]string{`action="/web/notes"`, `enctype="multipart/form-data"`, `name="in_reply_to" value="20"`,
+				`name="content"`, `name="summary"`, `name="visibility"`, `name="language" type="text" value="en"`,
+				`<option value="public" selected>`, `id="media-4" name="media_4" type="file"`, `id="alt-4" name="alt_4"`}, []string{`id="media-5"`}},
+		{"sign in", "signin", nil, &SignInData{Username: "bob"},
+			[]string{`action="/signin"`, `name="username"`, `value="bob"`, `name="password" type="password"`, `href="/signin"`}, []string{`csrf`}},
+		{"follow requests", "notifications", me, &NotificationsData{Notifications: []*storage.Notification{{Type: "follow_request", Actor: v.actor(7), Created: when}}},
+			[]string{`action="/web/follow_requests/7/approve"`, `action="/web/follow_requests/7/reject"`, `name="actor" value="https://remote.example/users/7"`}, nil},
+		{"edit profile", "edit_profile", me, &EditProfileData{Actor: &storage.Actor{Name: "Me", Summary: "<p>bio &amp; more</p>", Locked: true,
+			Fields: []storage.Field{{Name: "Web", Value: `<a href="https://x.example">x.example</a>`}}}},
+			[]string{`action="/web/profile"`, `name="display_name"`, `value="Me"`, `>bio &amp; more</textarea>`, `name="avatar" type="file"`,
+				`name="header" type="file"`, `name="locked" type="checkbox" value="1" checked`, `id="field-value-3" name="field_value"`,
+				`name="field_value" type="text" maxlength="255" value="x.example"`}, []string{`field-name-4`}},
+		{"search result", "search", me, &SearchData{Query: "@alice@remote.example", Result: v.actor(3)},
+			[]string{`action="/search"`, `name="q"`, `value="@alice@remote.example"`, `action="/web/follow"`}, []string{`Nothing found`}},
+		{"search miss", "search", me, &SearchData{Query: "@nobody@x"}, []string{`Nothing found`}, nil},
+		{"error", "error", nil, &ErrorData{Status: 404, Message: "No such note."}, []string{`404 Not Found`, `No such note.`}, nil},
+		{"tag", "tag", nil, &TagData{Tag: "cats"}, []string{`#cats</h1>`, `No public posts`}, nil},
+		{"interact signed out", "interact", nil, &InteractData{URI: "https://x", Actor: v.actor(3)}, []string{`href="/signin"`}, []string{`/authorize_follow`}},
+		{"home", "home", nil, &HomeData{Next: "/?before=5"}, []string{`href="/?before=5" rel="next"`, `Nobody has posted`, `class="button primary" href="/signin"`}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &Page{Instance: "refuge.example", Viewer: tt.viewer, Body: tt.body,
+				Feeds: []Feed{{Title: "RSS", Type: "application/rss+xml", URL: "/feed.rss"}}, ActivityJSON: "https://refuge.example/users/a"}
+			if tt.viewer != nil {
+				p.CSRF = "tok"
+			}
+			var buf bytes.Buffer
+			if err := r.Render(&buf, tt.page, p); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			for _, w := range append(tt.want, `<link rel="alternate" type="application/rss+xml" title="RSS" href="/feed.rss">`,
+				`<link rel="alternate" type="application/activity+json" href="https://refuge.example/users/a">`, `<html lang="en">`,
+				`<a class="skip" href="#main">`, `<main id="main"`) {
+				if !strings.Contains(out, w) {
+					t.Errorf("missing %s", w)
+				}
+			}
+			for _, w := range tt.dontWant {
+				if strings.Contains(out, w) {
+					t.Errorf("unwanted %s", w)
+				}
+			}
+			checkPage(t, out, p, variant{}, func(id string) bool { return id == "note-11" || id == "note-1" })
+		})
+	}
+}
+
+func TestRenderRejects(t *testing.T) {
+	r, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		page string
+		p    *Page
+	}{
+		{"unknown page", "nope", &Page{Body: &ErrorData{}}},
+		{"wrong body", "profile", &Page{Body: &NoteData{}}},
+		{"body by value", "error", &Page{Body: ErrorData{}}},
+		{"nil body", "error", &Page{}},
+		{"typed nil body", "error", &Page{Body: (*ErrorData)(nil)}},
+		{"nil page", "error", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := r.Render(&buf, tt.page, tt.p); err == nil {
+				t.Error("no error")
+			}
+			if buf.Len() != 0 {
+				t.Errorf("wrote %d bytes", buf.Len())
+			}
+		})
+	}
+	// Every page named by Render has a template, and every template a page.
+	if len(r.pages) != 13 {
+		t.Errorf("%d pages, want 13", len(r.pages))
+	}
+}
+
+func TestPlainText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"just text", "just text"},
+		{"<p>Hello <b>you</b></p><p>again</p>", "Hello you\n\nagain"},
+		{"line<br>break<br/>s", "line\nbreak\ns"},
+		{"a &lt;b&gt; &amp; &#39;c&#39;", "a <b> & 'c'"},
+		{"1 < 2 and 3 > 2", "1 < 2 and 3 > 2"},
+		{"<p>unclosed <a href='x'", "unclosed <a href='x'"},
+		{hostileScript, "alert(1)"},
+	}
+	for _, tt := range tests {
+		if got := PlainText(tt.in); got != tt.want {
+			t.Errorf("PlainText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func feedNotes() []*storage.Note {
+	v := variants()[0]
+	a := v.actor(2)
+	n1 := v.note(1, a, false)
+	n1.Content = "<p>" + strings.Repeat("word ", 40) + "</p>"
+	n2 := v.note(2, a, true)
+	n2.Published = when.Add(time.Hour)
+	gone := &storage.Note{ID: 3, URI: "https://remote.example/notes/3", DeletedAt: when}
+	return []*storage.Note{n2, n1, gone}
+}
+
+func TestRSS(t *testing.T) {
+	var buf bytes.Buffer
+	f := FeedInfo{Title: "#cats", Link: "https://refuge.example/tags/cats", Self: "https://refuge.example/tags/cats.rss"}
+	if err := RSS(&buf, f, feedNotes()); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Channel struct {
+			Title         string `xml:"title"`
+			Link          string `xml:"link"`
+			LastBuildDate string `xml:"lastBuildDate"`
+			Items         []struct {
+				Title       string `xml:"title"`
+				Link        string `xml:"link"`
+				PubDate     string `xml:"pubDate"`
+				Description string `xml:"description"`
+				GUID        struct {
+					IsPermaLink string `xml:"isPermaLink,attr"`
+					ID          string `xml:",chardata"`
+				} `xml:"guid"`
+			} `xml:"item"`
+		} `xml:"channel"`
+	}
+	if err := xml.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	c := got.Channel
+	if c.Title != "#cats" || len(c.Items) != 2 {
+		t.Fatalf("channel %+v", c)
+	}
+	for _, w := range []string{`<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">`, "<link>" + f.Link + "</link>",
+		`<atom:link href="` + f.Self + `" rel="self" type="application/rss+xml"></atom:link>`} {
+		if !strings.Contains(buf.String(), w) {
+			t.Errorf("missing %s", w)
+		}
+	}
+	if c.LastBuildDate != when.Add(time.Hour).Format(time.RFC1123Z) {
+		t.Errorf("lastBuildDate %q", c.LastBuildDate)
+	}
+	it := c.Items[0]
+	if it.Title != "spoilers" || it.GUID.ID != "https://remote.example/notes/2" || it.GUID.IsPermaLink != "false" ||
+		it.Link != "https://remote.example/@alice/2" || it.PubDate != "Fri, 14 Mar 2025 16:09:26 +0000" {
+		t.Errorf("item %+v", it)
+	}
+	if !strings.Contains(it.Description, "<p>Hello, fediverse!") || !strings.Contains(it.Description, `alt="A cat on a mat"`) {
+		t.Errorf("description %q", it.Description)
+	}
+	if r := []rune(c.Items[1].Title); len(r) > 80 || len(r) < 70 || r[len(r)-1] != '…' {
+		t.Errorf("title %q is not cut at 80", c.Items[1].Title)
+	}
+	if strings.Contains(buf.String(), "<p>Hello") {
+		t.Error("content HTML not escaped in the XML")
+	}
+}
+
+func TestAtom(t *testing.T) {
+	var buf bytes.Buffer
+	f := FeedInfo{Title: "Alice", Link: "https://refuge.example/@alice", Self: "https://refuge.example/@alice.atom", Updated: when}
+	if err := Atom(&buf, f, feedNotes()); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
+		ID      string   `xml:"id"`
+		Updated string   `xml:"updated"`
+		Links   []struct {
+			Rel  string `xml:"rel,attr"`
+			Href string `xml:"href,attr"`
+		} `xml:"link"`
+		Entries []struct {
+			ID        string `xml:"id"`
+			Title     string `xml:"title"`
+			Updated   string `xml:"updated"`
+			Published string `xml:"published"`
+			Link      struct {
+				Rel  string `xml:"rel,attr"`
+				Href string `xml:"href,attr"`
+			} `xml:"link"`
+			Content struct {
+				Type string `xml:"type,attr"`
+				Body string `xml:",chardata"`
+			} `xml:"content"`
+			Author struct {
+				Name string `xml:"name"`
+				URI  string `xml:"uri"`
+			} `xml:"author"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	if got.ID != f.Self || got.Updated != "2025-03-14T15:09:26Z" || len(got.Links) != 2 || len(got.Entries) != 2 {
+		t.Fatalf("feed %+v", got)
+	}
+	e := got.Entries[0]
+	if e.ID != "https://remote.example/notes/2" || e.Title != "spoilers" || e.Published != "2025-03-14T16:09:26Z" ||
+		e.Updated != e.Published || e.Link.Rel != "alternate" || e.Link.Href != "https://remote.example/@alice/2" ||
+		e.Content.Type != "html" || !strings.Contains(e.Content.Body, "<p>Hello") ||
+		e.Author.Name != "Alice" || e.Author.URI != "https://remote.example/@alice" {
+		t.Errorf("entry %+v", e)
+	}
+}
+
+func TestStaticHandler(t *testing.T) {
+	h := StaticHandler()
+	tests := []struct {
+		method, path string
+		status       int
+		ctype        string
+	}{
+		{"GET", "/static/style.css", 200, "text/css; charset=utf-8"},
+		{"GET", "/static/avatar.svg", 200, "image/svg+xml"},
+		{"HEAD", "/static/style.css", 200, "text/css; charset=utf-8"},
+		{"GET", "/static/nope.css", 404, ""},
+		{"GET", "/static/", 404, ""},
+		{"GET", "/static/../templates.go", 404, ""},
+		{"POST", "/static/style.css", 405, ""},
+	}
+	for _, tt := range tests {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(tt.method, tt.path, nil))
+		if w.Code != tt.status {
+			t.Errorf("%s %s: %d, want %d", tt.method, tt.path, w.Code, tt.status)
+			continue
+		}
+		if tt.status != 200 {
+			continue
+		}
+		if got := w.Header().Get("Content-Type"); got != tt.ctype {
+			t.Errorf("%s: Content-Type %q", tt.path, got)
+		}
+		if cc := w.Header().Get("Cache-Control"); !strings.Contains(cc, "max-age=31536000") {
+			t.Errorf("%s: Cache-Control %q", tt.path, cc)
+		}
+	}
+	// A matching ETag is answered with 304.
+	req := httptest.NewRequest("GET", "/static/style.css", nil)
+	req.Header.Set("If-None-Match", `"`+assets["style.css"].version+`"`)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusNotModified {
+		t.Errorf("conditional GET: %d", w.Code)
+	}
+}
+
+func TestStyleSheet(t *testing.T) {
+	css := string(assets["style.css"].body)
+	for _, w := range []string{"overflow-wrap: anywhere", "prefers-color-scheme: dark", ":focus-visible", "max-width: 42rem", ".skip:focus"} {
+		if !strings.Contains(css, w) {
+			t.Errorf("style.css lacks %q", w)
+		}
+	}
+	if n := strings.Count(css, "\n"); n > 300 {
+		t.Errorf("style.css has %d lines", n)
+	}
+	if strings.Count(css, "{") != strings.Count(css, "}") {
+		t.Error("style.css braces do not balance")
+	}
+}
+
+func BenchmarkRenderProfile20(b *testing.B) {
+	r, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := variants()[0]
+	a := v.actor(2)
+	notes := make([]*storage.Note, 20)
+	for i := range notes {
+		notes[i] = v.note(int64(i+1), a, i%4 == 0)
+	}
+	p := newPage(v, localViewer(), &ProfileData{Actor: a, Followers: 10, Following: 20, Posts: 200,
+		Fields: a.Fields, Notes: notes, Next: "/@alice?before=1"})
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := r.Render(io.Discard, "profile", p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
