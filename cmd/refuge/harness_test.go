@@ -171,4 +171,3 @@ func eventually(t *testing.T, within time.Duration, what string, check func() bo
 	}
 	t.Fatalf("timed out after %s waiting for: %s", within, what)
 }
-
