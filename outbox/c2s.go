@@ -35,6 +35,11 @@ func (s *Service) Submit(ctx context.Context, actor *storage.Actor, body []byte)
 			return "", storage.Errorf(storage.Forbidden, "actor must be the outbox's owner")
 		}
 	}
+	switch head.Type {
+	case "Create", "Follow", "Like", "Announce", "Undo", "Delete", "Update", "Accept", "Reject":
+	default:
+		return "", storage.Errorf(storage.Invalid, "unsupported activity type %q", head.Type)
+	}
 	obj, err := objectOf(head.Object)
 	if err != nil {
 		return "", err

@@ -158,8 +158,13 @@ func (a *App) Start() error {
 		return fmt.Errorf("listen %s: %w", a.cfg.Listen, err)
 	}
 	a.ln = ln
+	handler := a.routes()
+	if observe := a.cfg.Observe; observe != nil {
+		next := handler
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { observe(r); next.ServeHTTP(w, r) })
+	}
 	a.srv = &http.Server{
-		Handler:           a.routes(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

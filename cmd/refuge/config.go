@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -33,6 +34,10 @@ type Config struct {
 	DNS           federation.Resolver // nil means the system resolver
 	AllowPrefixes []netip.Prefix      // addresses allowed although private
 	Now           func() time.Time    // nil means time.Now
+	// Observe, when set, sees every request before it is handled (after which the body is
+	// read by the handler, so an observer that reads it must put it back). A test hook:
+	// it lets end-to-end tests count what real instances send each other.
+	Observe func(r *http.Request)
 }
 
 // Scheme is the URL scheme of the instance's public URLs.
@@ -89,12 +94,17 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return err
 }
 
-// serveFlags binds the serve flags to c.
-func serveFlags(fs *flag.FlagSet, c *Config) {
-	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address to listen on")
+// instanceFlags binds the flags that say which instance a command works on.
+func instanceFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.Domain, "domain", "localhost:8080", "public host of the instance, with a port for local work")
 	fs.StringVar(&c.Data, "data", "data", "data folder (the SQLite file and media)")
 	fs.BoolVar(&c.HTTP, "http", false, "public URLs use http:// instead of https:// (implied for localhost and 127.x domains)")
+}
+
+// serveFlags binds the serve flags to c.
+func serveFlags(fs *flag.FlagSet, c *Config) {
+	instanceFlags(fs, c)
+	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address to listen on")
 	fs.BoolVar(&c.AllowPrivate, "allow-private", false, "let federation reach loopback and private addresses")
 	fs.BoolVar(&c.AuthorizedFetch, "authorized-fetch", false, "require signed requests for ActivityPub GETs")
 	fs.StringVar(&c.Admin, "admin", "admin", "name of the admin account made on first start")

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+
 	"refuge/outbox"
 	"refuge/storage"
 )
@@ -8,4 +10,8 @@ import (
 // outboxProfile is the profile input that keeps an account as it is (with its Locked flag).
 func outboxProfile(a *storage.Actor) outbox.ProfileInput {
 	return outbox.ProfileInput{Name: a.Name, Summary: a.Summary, Locked: a.Locked, Fields: a.Fields}
+}
+
+func copyLimited(w io.Writer, r io.Reader) (int64, error) {
+	return io.Copy(w, io.LimitReader(r, 4<<20))
 }

@@ -124,7 +124,7 @@ func flagErr(err error) error {
 func openAdmin(ctx context.Context, name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (*App, *flag.FlagSet, error) {
 	var cfg Config
 	fs := newFlagSet(name, "refuge "+name+" [flags]", stderr)
-	serveFlags(fs, &cfg)
+	instanceFlags(fs, &cfg)
 	if extra != nil {
 		extra(fs)
 	}

@@ -148,6 +148,7 @@ func (a *App) profilePage(w http.ResponseWriter, r *http.Request) error {
 	if pg.Title == "" {
 		pg.Title = "@" + actor.Username
 	}
+	pg.Body = data
 	pg.Canonical, pg.ActivityJSON = actor.URL, actor.URI
 	pg.Feeds = []templates.Feed{
 		{Title: "RSS", Type: "application/rss+xml", URL: actor.URL + ".rss"},

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestCLI runs the admin commands in order against one data folder; each row states the exit
+// status and what the output must say.
+func TestCLI(t *testing.T) {
+	data := t.TempDir()
+	flags := []string{"--data", data, "--domain", "example.test:8080"}
+	rows := []struct {
+		name       string
+		args       []string
+		stdin      string
+		code       int
+		wantOut    string
+		wantErr    string
+		notWantOut string
+	}{
+		{"no command", nil, "", 2, "", "usage:", ""},
+		{"unknown command", []string{"frobnicate"}, "", 2, "", `unknown command "frobnicate"`, ""},
+		{"version", []string{"version"}, "", 0, "refuge 0.", "", ""},
+		{"help", []string{"--help"}, "", 0, "refuge serve", "", ""},
+		{"serve help", []string{"serve", "--help"}, "", 0, "", "-allow-private", ""},
+		{"user help", []string{"user", "add", "--help"}, "", 0, "", "-password-stdin", ""},
+		{"token help", []string{"token", "--help"}, "", 0, "", "-data", ""},
+		{"add user", append([]string{"user", "add", "alice"}, flags...), "", 0, "password: ", "", ""},
+		{"add admin with stdin password", append([]string{"user", "add", "Bob_2", "--admin", "--password-stdin"}, flags...),
+			"a long enough password\n", 0, "created Bob_2@example.test:8080", "", "password:"},
+		{"short stdin password", append([]string{"user", "add", "carol", "--password-stdin"}, flags...), "short\n", 1, "", "at least 8", ""},
+		{"taken regardless of case", append([]string{"user", "add", "ALICE"}, flags...), "", 1, "", "already taken", ""},
+		{"bad characters", append([]string{"user", "add", "al-ice"}, flags...), "", 1, "", "invalid username", ""},
+		{"too long", append([]string{"user", "add", strings.Repeat("a", 31)}, flags...), "", 1, "", "invalid username", ""},
+		{"no name", append([]string{"user", "add"}, flags...), "", 2, "", "give the new account's NAME", ""},
+		{"list", append([]string{"user", "list"}, flags...), "", 0, "Bob_2\thttps://example.test:8080/users/Bob_2 (admin)", "", ""},
+		{"token", append([]string{"token", "alice"}, flags...), "", 0, "", "", "error"},
+		{"token for nobody", append([]string{"token", "nobody"}, flags...), "", 1, "", "account not found", ""},
+		{"other domain refused", []string{"user", "list", "--data", data, "--domain", "other.test"}, "", 1, "", `belongs to domain "example.test:8080"`, ""},
+		{"bad domain", []string{"user", "list", "--data", data, "--domain", "a/b"}, "", 1, "", "--domain", ""},
+		{"bad flag", []string{"user", "list", "--nope"}, "", 2, "", "flag provided but not defined", ""},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), row.args, strings.NewReader(row.stdin), &out, &errOut)
+			if code != row.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, row.code, out.String(), errOut.String())
+			}
+			if !strings.Contains(out.String(), row.wantOut) {
+				t.Errorf("stdout %q does not contain %q", out.String(), row.wantOut)
+			}
+			if !strings.Contains(errOut.String(), row.wantErr) {
+				t.Errorf("stderr %q does not contain %q", errOut.String(), row.wantErr)
+			}
+			if row.notWantOut != "" && strings.Contains(out.String(), row.notWantOut) {
+				t.Errorf("stdout %q contains %q", out.String(), row.notWantOut)
+			}
+		})
+	}
+}

@@ -1,0 +1,398 @@
+package federation
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"refuge/storage"
+)
+
+// Defaults for ClientConfig's zero values.
+const (
+	defaultTimeout      = 10 * time.Second
+	defaultMaxBody      = 1 << 20
+	defaultMaxRedirects = 5
+	defaultUserAgent    = "Refuge (ActivityPub)"
+	postDrainLimit      = 64 << 10 // an inbox's answer is a status; its body is only drained
+)
+
+// Accept headers for the documents we fetch.
+const (
+	AcceptActivity = `application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
+	AcceptJRD      = "application/jrd+json, application/json"
+	AcceptXRD      = "application/xrd+xml, application/xml, text/xml"
+)
+
+// Resolver looks up a host's addresses. *net.Resolver satisfies it; tests give a fake one.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// ClientConfig configures a Client. Zero values mean: refuse private addresses, use the
+// system resolver and dialer, 10 s per request, 1 MiB bodies, 5 redirects.
+type ClientConfig struct {
+	AllowPrivate  bool           // allow every address; for development only
+	AllowPrefixes []netip.Prefix // addresses allowed even though private (a test network)
+	Resolver      Resolver
+	Dial          func(ctx context.Context, network, addr string) (net.Conn, error)
+	Timeout       time.Duration // whole request: every hop and the body
+	MaxBody       int64
+	MaxRedirects  int
+	UserAgent     string
+}
+
+// Client is the one way out to the network. It resolves names itself and dials only the
+// addresses it has checked, so a name cannot be rebound to a private address between the
+// check and the connection, and every redirect hop passes the same check.
+type Client struct {
+	cfg  ClientConfig
+	http *http.Client
+}
+
+// NewClient makes a Client from cfg, filling in defaults.
+func NewClient(cfg ClientConfig) *Client {
+	if cfg.Resolver == nil {
+		cfg.Resolver = net.DefaultResolver
+	}
+	if cfg.Dial == nil {
+		d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+		cfg.Dial = d.DialContext
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = defaultTimeout
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = defaultMaxBody
+	}
+	if cfg.MaxRedirects <= 0 {
+		cfg.MaxRedirects = defaultMaxRedirects
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = defaultUserAgent
+	}
+	c := &Client{cfg: cfg}
+	t := &http.Transport{
+		Proxy:                  nil, // a proxy would dial for us and bypass the guard
+		DialContext:            c.dial,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           100,
+		MaxIdleConnsPerHost:    4,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    10 * time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
+	}
+	c.http = &http.Client{
+		Transport: t,
+		// Redirects are followed by hand so each hop is re-signed and counted.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return c
+}
+
+// dial resolves addr's host, drops refused addresses and dials the first allowed one that
+// answers, by IP.
+func (c *Client) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	var addrs []netip.Addr
+	if ip, err := netip.ParseAddr(host); err == nil {
+		addrs = []netip.Addr{ip}
+	} else {
+		addrs, err = c.cfg.Resolver.LookupNetIP(ctx, "ip", host)
+		if err == nil && len(addrs) == 0 {
+			err = fmt.Errorf("no addresses")
+		}
+		if err != nil {
+			return nil, storage.Wrap(storage.Transient, err, "cannot resolve "+host)
+		}
+	}
+	var lastErr error
+	for _, a := range addrs {
+		if !c.allowed(a) {
+			continue
+		}
+		conn, err := c.cfg.Dial(ctx, network, net.JoinHostPort(a.Unmap().String(), port))
+		if err == nil {
+			return conn, nil
+		}
+		lastErr = err
+	}
+	if lastErr != nil {
+		return nil, lastErr
+	}
+	return nil, storage.Wrap(storage.Forbidden,
+		fmt.Errorf("%s resolves to %v", host, addrs), "address not allowed")
+}
+
+func (c *Client) allowed(a netip.Addr) bool {
+	if c.cfg.AllowPrivate {
+		return true
+	}
+	for _, p := range c.cfg.AllowPrefixes {
+		if p.Contains(a) || p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return !IsRefusedAddr(a)
+}
+
+// refused4 are the IPv4 ranges that are not the public internet (RFC 6890 and friends).
+var refused4 = prefixes("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
+	"169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24",
+	"192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",
+	"240.0.0.0/4")
+
+// refused6 are special IPv6 ranges inside global unicast 2000::/3; everything outside
+// 2000::/3 is refused anyway.
+var refused6 = prefixes("2001::/23", "2001:db8::/32", "3fff::/20")
+
+var (
+	global6 = netip.MustParsePrefix("2000::/3")
+	nat64   = netip.MustParsePrefix("64:ff9b::/96")
+	compat4 = netip.MustParsePrefix("::/96")
+	sixTo4  = netip.MustParsePrefix("2002::/16")
+)
+
+func prefixes(ss ...string) []netip.Prefix {
+	out := make([]netip.Prefix, len(ss))
+	for i, s := range ss {
+		out[i] = netip.MustParsePrefix(s)
+	}
+	return out
+}
+
+// IsRefusedAddr reports whether a is not a public internet address: loopback, private,
+// link-local (cloud metadata), multicast, unspecified, CGNAT, broadcast, documentation and
+// reserved ranges, and IPv6 forms that embed a refused IPv4 address (IPv4-mapped,
+// IPv4-compatible, NAT64, 6to4).
+func IsRefusedAddr(a netip.Addr) bool {
+	if !a.IsValid() || a.Zone() != "" {
+		return true
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		for _, p := range refused4 {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	b := a.As16()
+	switch {
+	case nat64.Contains(a), compat4.Contains(a):
+		return IsRefusedAddr(netip.AddrFrom4([4]byte(b[12:16])))
+	case sixTo4.Contains(a):
+		return IsRefusedAddr(netip.AddrFrom4([4]byte(b[2:6])))
+	case !global6.Contains(a):
+		return true // ULA, link-local, multicast, loopback, unspecified, discard, ...
+	}
+	for _, p := range refused6 {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// Get fetches url with the given Accept header, signed when s is not nil, following up to
+// MaxRedirects redirects (each re-signed and re-checked). It returns the body (at most
+// MaxBody bytes), the final URL and the response's Content-Type. Errors: Forbidden for a
+// refused address or a 401/403, NotFound, Gone, TooLarge, Transient for 5xx, timeouts and
+// connection failures, Invalid otherwise.
+func (c *Client) Get(ctx context.Context, url, accept string, s *Signer) (body []byte, finalURL, contentType string, err error) {
+	return c.get(ctx, url, accept, s, nil, "")
+}
+
+// GetActivity fetches an ActivityStreams document, signed when s is not nil. Anything not
+// served as application/activity+json or application/ld+json is refused with Invalid, before
+// its body is read.
+func (c *Client) GetActivity(ctx context.Context, url string, s *Signer) (body []byte, finalURL string, err error) {
+	body, finalURL, _, err = c.get(ctx, url, AcceptActivity, s, isActivityType, "an ActivityPub document")
+	return body, finalURL, err
+}
+
+// GetJRD fetches a JSON document such as WebFinger's JRD or NodeInfo, unsigned.
+func (c *Client) GetJRD(ctx context.Context, url string) ([]byte, error) {
+	body, _, _, err := c.get(ctx, url, AcceptJRD, nil, isJSONType, "a JSON document")
+	return body, err
+}
+
+func isActivityType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/activity+json" || mt == "application/ld+json")
+}
+
+func isJSONType(ct string) bool {
+	if ct == "" {
+		return true // some WebFinger servers send none; the JSON decoder still has to agree
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// get is Get with a check of the Content-Type (okType; nil accepts any) made before the
+// body is read; what names the expected kind of document in the error.
+func (c *Client) get(ctx context.Context, rawURL, accept string, s *Signer, okType func(string) bool, what string) ([]byte, string, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	u, err := parseHTTPURL(rawURL)
+	if err != nil {
+		return nil, "", "", err
+	}
+	for hop := 0; ; hop++ {
+		resp, err := c.send(ctx, http.MethodGet, u, accept, nil, s)
+		if err != nil {
+			return nil, "", "", err
+		}
+		if !isRedirect(resp.StatusCode) {
+			defer resp.Body.Close()
+			body, ct, err := c.readResponse(resp, u, okType, what)
+			return body, u.String(), ct, err
+		}
+		drain(resp.Body)
+		if hop >= c.cfg.MaxRedirects {
+			return nil, "", "", storage.Errorf(storage.Invalid, "fetch %s: too many redirects", rawURL)
+		}
+		next, err := u.Parse(resp.Header.Get("Location"))
+		if err != nil || resp.Header.Get("Location") == "" {
+			return nil, "", "", storage.Errorf(storage.Invalid, "fetch %s: bad redirect", u)
+		}
+		if u, err = parseHTTPURL(next.String()); err != nil {
+			return nil, "", "", err
+		}
+	}
+}
+
+func (c *Client) readResponse(resp *http.Response, u *url.URL, okType func(string) bool, what string) ([]byte, string, error) {
+	if err := statusError(resp.StatusCode, u); err != nil {
+		return nil, "", err
+	}
+	ct := resp.Header.Get("Content-Type")
+	if okType != nil && !okType(ct) {
+		return nil, "", storage.Errorf(storage.Invalid, "fetch %s: not %s", u, what)
+	}
+	if resp.ContentLength > c.cfg.MaxBody {
+		return nil, "", storage.Errorf(storage.TooLarge, "fetch %s: body over %d bytes", u, c.cfg.MaxBody)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1))
+	if err != nil {
+		return nil, "", storage.Wrap(storage.Transient, err, "fetch "+u.String()+": reading body failed")
+	}
+	if int64(len(body)) > c.cfg.MaxBody {
+		return nil, "", storage.Errorf(storage.TooLarge, "fetch %s: body over %d bytes", u, c.cfg.MaxBody)
+	}
+	return body, ct, nil
+}
+
+// Post delivers body to an inbox, signed by s, without following redirects. It returns the
+// peer's status; err is only for failures to get one: Forbidden for a refused address,
+// Transient for connection errors and timeouts.
+func (c *Client) Post(ctx context.Context, url string, body []byte, s Signer) (status int, err error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	u, err := parseHTTPURL(url)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.send(ctx, http.MethodPost, u, "", body, &s)
+	if err != nil {
+		return 0, err
+	}
+	drain(resp.Body)
+	return resp.StatusCode, nil
+}
+
+// send makes one request to u, signed when s is not nil.
+func (c *Client) send(ctx context.Context, method string, u *url.URL, accept string, body []byte, s *Signer) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, storage.Wrap(storage.Invalid, err, "bad request to "+u.String())
+	}
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/activity+json")
+	}
+	if s != nil {
+		if err := SignRequest(req, body, *s, time.Now()); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, transportError(u, err)
+	}
+	return resp, nil
+}
+
+// transportError keeps the kind of an error the guard made (Forbidden) and calls anything
+// else the network did Transient.
+func transportError(u *url.URL, err error) error {
+	var se *storage.Error
+	if errors.As(err, &se) {
+		return fmt.Errorf("request %s: %w", u, err)
+	}
+	return storage.Wrap(storage.Transient, err, "request to "+u.String()+" failed")
+}
+
+func statusError(code int, u *url.URL) error {
+	switch {
+	case code >= 200 && code < 300:
+		return nil
+	case code == http.StatusNotFound:
+		return storage.Errorf(storage.NotFound, "fetch %s: not found", u)
+	case code == http.StatusGone:
+		return storage.Errorf(storage.Gone, "fetch %s: gone", u)
+	case code == http.StatusUnauthorized, code == http.StatusForbidden:
+		return storage.Errorf(storage.Forbidden, "fetch %s: refused with status %d", u, code)
+	case code == http.StatusTooManyRequests, code == http.StatusRequestTimeout, code >= 500:
+		return storage.Errorf(storage.Transient, "fetch %s: status %d", u, code)
+	}
+	return storage.Errorf(storage.Invalid, "fetch %s: unexpected status %d", u, code)
+}
+
+func isRedirect(code int) bool {
+	switch code {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// parseHTTPURL accepts only absolute http and https URLs without credentials.
+func parseHTTPURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, storage.Wrap(storage.Invalid, err, "bad URL")
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return nil, storage.Errorf(storage.Invalid, "not an http(s) URL: %s", strconv.Quote(s))
+	}
+	return u, nil
+}
+
+func drain(r io.ReadCloser) {
+	io.Copy(io.Discard, io.LimitReader(r, postDrainLimit))
+	r.Close()
+}

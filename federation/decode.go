@@ -1,0 +1,546 @@
+package federation
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	vocab "github.com/go-ap/activitypub"
+
+	"refuge/storage"
+)
+
+// Limits on what a peer may send. A real document is far below each of them; anything past
+// them is refused before it can cost memory or time.
+const (
+	MaxDocument   = 1 << 20 // bytes
+	maxDepth      = 32      // nesting of objects and arrays
+	maxArray      = 20000   // elements of any one array, checked before parsing
+	maxTags       = 1000    // tags, attachments, aliases
+	maxRecipients = 10000   // entries in to, and in cc
+)
+
+// CheckJSON refuses what no parser should see: bodies over 1 MiB (TooLarge), invalid UTF-8,
+// nesting deeper than 32, arrays longer than 20,000 elements and anything that is not JSON
+// (Invalid). It runs in one pass and allocates nothing.
+func CheckJSON(data []byte) error {
+	if len(data) > MaxDocument {
+		return storage.Errorf(storage.TooLarge, "document over %d bytes", MaxDocument)
+	}
+	if !utf8.Valid(data) {
+		return storage.Errorf(storage.Invalid, "document is not valid UTF-8")
+	}
+	if err := checkShape(data); err != nil {
+		return err
+	}
+	if !json.Valid(data) {
+		return storage.Errorf(storage.Invalid, "document is not JSON")
+	}
+	return nil
+}
+
+// checkShape scans data for nesting depth and array length. It does not validate syntax
+// (json.Valid does); it only has to be right about valid JSON and terminate on anything.
+func checkShape(data []byte) error {
+	var count [maxDepth + 1]int // elements so far in the array open at each depth; 0 for objects
+	depth, inString := 0, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if inString {
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+			if depth > maxDepth {
+				return storage.Errorf(storage.Invalid, "document nested deeper than %d", maxDepth)
+			}
+			count[depth] = 0
+			if c == '[' {
+				count[depth] = 1
+			}
+		case '}', ']':
+			if depth > 0 {
+				depth--
+			}
+		case ',':
+			if depth > 0 && count[depth] > 0 {
+				count[depth]++
+				if count[depth] > maxArray {
+					return storage.Errorf(storage.Invalid, "too many array elements")
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// wireDoc is the hand-decoded pass over a document: every field go-ap drops or gets wrong,
+// kept raw because peers send a field as a string, an object or an array.
+type wireDoc struct {
+	Context           json.RawMessage `json:"@context"`
+	Name              json.RawMessage `json:"name"`
+	PreferredUsername json.RawMessage `json:"preferredUsername"`
+	Summary           json.RawMessage `json:"summary"`
+	Content           json.RawMessage `json:"content"`
+	ContentMap        json.RawMessage `json:"contentMap"`
+	URL               json.RawMessage `json:"url"`
+	Icon              json.RawMessage `json:"icon"`
+	Image             json.RawMessage `json:"image"`
+	Published         json.RawMessage `json:"published"`
+	Updated           json.RawMessage `json:"updated"`
+	To                json.RawMessage `json:"to"`
+	Cc                json.RawMessage `json:"cc"`
+	Tag               json.RawMessage `json:"tag"`
+	Attachment        json.RawMessage `json:"attachment"`
+	Object            json.RawMessage `json:"object"`
+	Actor             json.RawMessage `json:"actor"`
+	AttributedTo      json.RawMessage `json:"attributedTo"`
+	PublicKey         json.RawMessage `json:"publicKey"`
+
+	// Mastodon and friends' extensions.
+	ManuallyApprovesFollowers json.RawMessage `json:"manuallyApprovesFollowers"`
+	Discoverable              json.RawMessage `json:"discoverable"`
+	Indexable                 json.RawMessage `json:"indexable"`
+	Featured                  json.RawMessage `json:"featured"`
+	AlsoKnownAs               json.RawMessage `json:"alsoKnownAs"`
+	Sensitive                 json.RawMessage `json:"sensitive"`
+	Conversation              json.RawMessage `json:"conversation"`
+}
+
+// decodeWire checks data and fills w; the document must be a JSON object.
+func decodeWire(data []byte, w *wireDoc) error {
+	if err := CheckJSON(data); err != nil {
+		return err
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return storage.Errorf(storage.Invalid, "document is not a JSON object")
+	}
+	if err := json.Unmarshal(data, w); err != nil {
+		return storage.Wrap(storage.Invalid, err, "document is not JSON")
+	}
+	return nil
+}
+
+// apDecode runs go-ap's decoder for the core vocabulary. It parses peer input with its own
+// parser, so a panic there is turned into an Invalid error rather than taking the server
+// down.
+func apDecode(data []byte, v json.Unmarshaler) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = storage.Errorf(storage.Invalid, "malformed document")
+		}
+	}()
+	if err := v.UnmarshalJSON(data); err != nil {
+		return storage.Wrap(storage.Invalid, err, "malformed document")
+	}
+	return nil
+}
+
+// itemLink is the id of a go-ap item: an IRI, an object's id, a Link's href, or the first
+// of a collection of those.
+func itemLink(it vocab.Item) string {
+	if vocab.IsNil(it) {
+		return ""
+	}
+	switch v := it.(type) {
+	case vocab.ItemCollection:
+		for _, e := range v {
+			if s := itemLink(e); s != "" {
+				return s
+			}
+		}
+		return ""
+	case *vocab.Link:
+		if v.Href != "" {
+			return string(v.Href)
+		}
+		return string(v.ID)
+	}
+	return string(it.GetLink())
+}
+
+// linkOr is go-ap's reading of a link field, or when go-ap found none (it drops objects of
+// types it does not know, such as an actor of type "Bot") the id read by hand, if absolute.
+func linkOr(it vocab.Item, raw json.RawMessage) string {
+	if s := itemLink(it); s != "" {
+		return s
+	}
+	s := idOf(raw)
+	if u, err := url.Parse(s); err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return s
+}
+
+// isNull reports whether raw is absent or JSON null.
+func isNull(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) == 0 || string(raw) == "null"
+}
+
+// text is raw as a string when it is one, else "".
+func text(raw json.RawMessage) string {
+	var s string
+	if isNull(raw) || json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// elements is raw as a list: an array's elements, or a lone value as a list of one. It
+// refuses more than max elements before decoding any of them.
+func elements(raw json.RawMessage, max int, what string) ([]json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	if isNull(raw) {
+		return nil, nil
+	}
+	if raw[0] != '[' {
+		return []json.RawMessage{raw}, nil
+	}
+	// Each element but the last is followed by a top-level comma; count them first.
+	if n := topLevelCommas(raw); n+1 > max {
+		return nil, storage.Errorf(storage.Invalid, "too many %s", what)
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, storage.Wrap(storage.Invalid, err, "malformed "+what)
+	}
+	if len(list) > max {
+		return nil, storage.Errorf(storage.Invalid, "too many %s", what)
+	}
+	return list, nil
+}
+
+// topLevelCommas counts the commas directly inside the array raw (valid JSON).
+func topLevelCommas(raw []byte) int {
+	n, depth, inString := 0, 0, false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if inString {
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case ',':
+			if depth == 1 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// idOf is the id a field names: a string, an object's "id" (or a Link's "href"), or the
+// first of an array of those.
+func idOf(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if isNull(raw) {
+		return ""
+	}
+	switch raw[0] {
+	case '"':
+		return text(raw)
+	case '{':
+		var o struct{ ID, Href json.RawMessage }
+		if json.Unmarshal(raw, &o) != nil {
+			return ""
+		}
+		if id := text(o.ID); id != "" {
+			return id
+		}
+		return text(o.Href)
+	case '[':
+		var list []json.RawMessage
+		if json.Unmarshal(raw, &list) != nil {
+			return ""
+		}
+		for _, e := range list {
+			if id := idOf(e); id != "" {
+				return id
+			}
+		}
+	}
+	return ""
+}
+
+// idList is the ids a field names, string or object or array, at most max of them.
+func idList(raw json.RawMessage, max int, what string) ([]string, error) {
+	list, err := elements(raw, max, what)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range list {
+		if id := idOf(e); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// recipients is an addressing field with the compacted forms of the public collection
+// ("as:Public", "Public", which JSON-LD allows and some servers send) expanded.
+func recipients(raw json.RawMessage) ([]string, error) {
+	ids, err := idList(raw, maxRecipients, "recipients")
+	for i, id := range ids {
+		if id == "as:Public" || id == "Public" {
+			ids[i] = PublicCollection
+		}
+	}
+	return ids, err
+}
+
+// hrefOf is a URL field: a string, a Link's href (or an object's url or id), or from an
+// array the text/html link if there is one, else the first.
+func hrefOf(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if isNull(raw) {
+		return ""
+	}
+	switch raw[0] {
+	case '"':
+		return text(raw)
+	case '{':
+		var o struct{ Href, URL, ID json.RawMessage }
+		if json.Unmarshal(raw, &o) != nil {
+			return ""
+		}
+		for _, f := range []json.RawMessage{o.Href, o.URL, o.ID} {
+			if s := hrefOf(f); s != "" {
+				return s
+			}
+		}
+	case '[':
+		var list []json.RawMessage
+		if json.Unmarshal(raw, &list) != nil {
+			return ""
+		}
+		first := ""
+		for _, e := range list {
+			var o struct{ MediaType string }
+			if json.Unmarshal(e, &o) == nil && o.MediaType == "text/html" {
+				return hrefOf(e)
+			}
+			if first == "" {
+				first = hrefOf(e)
+			}
+		}
+		return first
+	}
+	return ""
+}
+
+// boolOf accepts true and "true"; anything else is false.
+func boolOf(raw json.RawMessage) bool {
+	s := string(bytes.TrimSpace(raw))
+	return s == "true" || s == `"true"`
+}
+
+// intOf accepts a number or a numeric string.
+func intOf(raw json.RawMessage) int {
+	s := strings.Trim(string(bytes.TrimSpace(raw)), `"`)
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && f < 1<<31 {
+		return int(f)
+	}
+	return 0
+}
+
+// timeLayouts are the date forms peers send: RFC 3339 with or without fractions, and
+// without a zone (taken as UTC).
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00"}
+
+// timeOf parses a date field tolerantly; the zero time when absent or unreadable.
+func timeOf(raw json.RawMessage) time.Time {
+	s := strings.TrimSpace(text(raw))
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+// contentOf returns content, or when only contentMap is given the "en" value or else the
+// value of the first language in sorted order, plus the map itself.
+func contentOf(content, contentMap json.RawMessage) (string, map[string]string) {
+	var m map[string]string
+	if !isNull(contentMap) {
+		var raw map[string]json.RawMessage
+		if json.Unmarshal(contentMap, &raw) == nil {
+			for lang, v := range raw {
+				if s := text(v); s != "" {
+					if m == nil {
+						m = map[string]string{}
+					}
+					m[lang] = s
+				}
+			}
+		}
+	}
+	if s := text(content); s != "" || len(m) == 0 {
+		return s, m
+	}
+	if s, ok := m["en"]; ok {
+		return s, m
+	}
+	langs := make([]string, 0, len(m))
+	for lang := range m {
+		langs = append(langs, lang)
+	}
+	sort.Strings(langs)
+	return m[langs[0]], m
+}
+
+// tagsOf reads tag: Mention, Hashtag, Emoji and unknown kinds alike (Type tells). An
+// Emoji's Href is its image URL, which is what rendering it needs.
+func tagsOf(raw json.RawMessage) ([]Tag, error) {
+	list, err := elements(raw, maxTags, "tags")
+	if err != nil {
+		return nil, err
+	}
+	var tags []Tag
+	for _, e := range list {
+		var w struct{ Type, Name, Href, Icon json.RawMessage }
+		if json.Unmarshal(e, &w) != nil {
+			continue // a bare string or number is not a tag we can use
+		}
+		t := Tag{Type: text(w.Type), Name: text(w.Name), Href: hrefOf(w.Href)}
+		if t.Type == "Emoji" {
+			t.Href = imageURL(w.Icon)
+		}
+		if t.Type != "" || t.Name != "" || t.Href != "" {
+			tags = append(tags, t)
+		}
+	}
+	return tags, nil
+}
+
+// imageURL reads icon and image: a URL, an Image object whose url may itself be a string,
+// a Link or an array, or an array of images (the first wins).
+func imageURL(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if isNull(raw) {
+		return ""
+	}
+	if raw[0] == '[' {
+		var list []json.RawMessage
+		if json.Unmarshal(raw, &list) != nil || len(list) == 0 {
+			return ""
+		}
+		return imageURL(list[0])
+	}
+	return hrefOf(raw)
+}
+
+// attachmentsOf splits attachment into profile fields (PropertyValue) and media.
+func attachmentsOf(raw json.RawMessage) ([]Field, []Attachment, error) {
+	list, err := elements(raw, maxTags, "attachments")
+	if err != nil {
+		return nil, nil, err
+	}
+	var fields []Field
+	var atts []Attachment
+	for _, e := range list {
+		var w struct {
+			Type, MediaType, URL, Href, Name, Value, Blurhash, Width, Height json.RawMessage
+		}
+		if json.Unmarshal(e, &w) != nil {
+			continue
+		}
+		if text(w.Type) == "PropertyValue" {
+			fields = append(fields, Field{Name: text(w.Name), Value: text(w.Value)})
+			continue
+		}
+		a := Attachment{Type: text(w.Type), MediaType: text(w.MediaType), URL: hrefOf(w.URL),
+			Name: text(w.Name), Blurhash: text(w.Blurhash), Width: intOf(w.Width), Height: intOf(w.Height)}
+		if a.URL == "" {
+			a.URL = hrefOf(w.Href)
+		}
+		if a.URL != "" {
+			atts = append(atts, a)
+		}
+	}
+	return fields, atts, nil
+}
+
+// objectOf reads an activity's object: a link (an id) or an embedded thing kept raw.
+func objectOf(raw json.RawMessage) (Object, error) {
+	raw = bytes.TrimSpace(raw)
+	if isNull(raw) {
+		return Object{}, nil
+	}
+	switch raw[0] {
+	case '"':
+		return Object{ID: text(raw)}, nil
+	case '{':
+		var w struct{ Type json.RawMessage }
+		if err := json.Unmarshal(raw, &w); err != nil {
+			return Object{}, storage.Wrap(storage.Invalid, err, "malformed object")
+		}
+		typ := text(w.Type)
+		if typ == "" { // JSON-LD allows a list of types; the first is the one that matters
+			var types []string
+			if json.Unmarshal(w.Type, &types) == nil && len(types) > 0 {
+				typ = types[0]
+			}
+		}
+		return Object{ID: idOf(raw), Type: typ, Raw: bytes.Clone(raw)}, nil
+	case '[':
+		list, err := elements(raw, 1, "objects") // peers must not send arrays; take a lone one
+		if err != nil || len(list) == 0 {
+			return Object{}, storage.Errorf(storage.Invalid, "object is an array")
+		}
+		return objectOf(list[0])
+	}
+	return Object{}, storage.Errorf(storage.Invalid, "malformed object")
+}
+
+// firstKey reads the first of an array of public keys when go-ap found none, since a few
+// servers publish publicKey as an array.
+func firstKey(raw json.RawMessage) PublicKey {
+	list, err := elements(raw, maxTags, "keys")
+	if err != nil {
+		return PublicKey{}
+	}
+	for _, e := range list {
+		var k struct{ ID, Owner, PublicKeyPem json.RawMessage }
+		if json.Unmarshal(e, &k) == nil && text(k.PublicKeyPem) != "" {
+			return PublicKey{ID: text(k.ID), Owner: text(k.Owner), PEM: text(k.PublicKeyPem)}
+		}
+	}
+	return PublicKey{}
+}
+
+// need returns an Invalid error naming the first empty required field.
+func need(what string, fields ...[2]string) error {
+	for _, f := range fields {
+		if f[1] == "" {
+			return storage.Errorf(storage.Invalid, "%s has no %s", what, f[0])
+		}
+	}
+	return nil
+}

@@ -1,0 +1,279 @@
+package federation
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	"refuge/storage"
+)
+
+// SecurityContext defines publicKey and publicKeyPem.
+const SecurityContext = "https://w3id.org/security/v1"
+
+// contextValue is the @context of everything we emit: ActivityStreams, security, and the
+// Mastodon terms we use, spelled as Mastodon spells them so JSON-LD-processing peers expand
+// them to the same IRIs.
+var contextValue = []any{ActivityStreamsContext, SecurityContext, map[string]any{
+	"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+	"sensitive":                 "as:sensitive",
+	"Hashtag":                   "as:Hashtag",
+	"alsoKnownAs":               map[string]string{"@id": "as:alsoKnownAs", "@type": "@id"},
+	"toot":                      "http://joinmastodon.org/ns#",
+	"discoverable":              "toot:discoverable",
+	"indexable":                 "toot:indexable",
+	"featured":                  map[string]string{"@id": "toot:featured", "@type": "@id"},
+	"Emoji":                     "toot:Emoji",
+	"blurhash":                  "toot:blurhash",
+	"focalPoint":                map[string]string{"@container": "@list", "@id": "toot:focalPoint"},
+	"schema":                    "http://schema.org#",
+	"PropertyValue":             "schema:PropertyValue",
+	"value":                     "schema:value",
+	"ostatus":                   "http://ostatus.org#",
+	"conversation":              "ostatus:conversation",
+}}
+
+type keyOut struct {
+	ID           string `json:"id"`
+	Owner        string `json:"owner"`
+	PublicKeyPem string `json:"publicKeyPem"`
+}
+
+type imageOut struct {
+	Type string `json:"type"`
+	URL  string `json:"url"`
+}
+
+type fieldOut struct {
+	Type  string `json:"type"`
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type actorOut struct {
+	Context                   any               `json:"@context,omitempty"`
+	ID                        string            `json:"id"`
+	Type                      string            `json:"type"`
+	PreferredUsername         string            `json:"preferredUsername,omitempty"`
+	Name                      string            `json:"name,omitempty"`
+	Summary                   string            `json:"summary,omitempty"`
+	URL                       string            `json:"url,omitempty"`
+	Inbox                     string            `json:"inbox,omitempty"`
+	Outbox                    string            `json:"outbox,omitempty"`
+	Followers                 string            `json:"followers,omitempty"`
+	Following                 string            `json:"following,omitempty"`
+	Featured                  string            `json:"featured,omitempty"`
+	ManuallyApprovesFollowers bool              `json:"manuallyApprovesFollowers"`
+	Discoverable              bool              `json:"discoverable"`
+	Indexable                 bool              `json:"indexable"`
+	Published                 string            `json:"published,omitempty"`
+	PublicKey                 *keyOut           `json:"publicKey,omitempty"`
+	Endpoints                 map[string]string `json:"endpoints,omitempty"`
+	Icon                      *imageOut         `json:"icon,omitempty"`
+	Image                     *imageOut         `json:"image,omitempty"`
+	Attachment                []fieldOut        `json:"attachment,omitempty"`
+	AlsoKnownAs               []string          `json:"alsoKnownAs,omitempty"`
+}
+
+type tagOut struct {
+	Type string    `json:"type"`
+	Href string    `json:"href,omitempty"`
+	Name string    `json:"name,omitempty"`
+	Icon *imageOut `json:"icon,omitempty"`
+}
+
+type attachmentOut struct {
+	Type      string `json:"type"`
+	MediaType string `json:"mediaType,omitempty"`
+	URL       string `json:"url"`
+	Name      string `json:"name,omitempty"`
+	Blurhash  string `json:"blurhash,omitempty"`
+	Width     int    `json:"width,omitempty"`
+	Height    int    `json:"height,omitempty"`
+}
+
+type noteOut struct {
+	Context      any               `json:"@context,omitempty"`
+	ID           string            `json:"id"`
+	Type         string            `json:"type"`
+	AttributedTo string            `json:"attributedTo,omitempty"`
+	InReplyTo    string            `json:"inReplyTo,omitempty"`
+	Summary      string            `json:"summary,omitempty"`
+	Content      string            `json:"content,omitempty"`
+	ContentMap   map[string]string `json:"contentMap,omitempty"`
+	Sensitive    bool              `json:"sensitive"`
+	Published    string            `json:"published,omitempty"`
+	Updated      string            `json:"updated,omitempty"`
+	URL          string            `json:"url,omitempty"`
+	To           []string          `json:"to"`
+	Cc           []string          `json:"cc"`
+	Tag          []tagOut          `json:"tag,omitempty"`
+	Attachment   []attachmentOut   `json:"attachment,omitempty"`
+	Replies      string            `json:"replies,omitempty"`
+	Conversation string            `json:"conversation,omitempty"`
+}
+
+type activityOut struct {
+	Context   any      `json:"@context,omitempty"`
+	ID        string   `json:"id"`
+	Type      string   `json:"type"`
+	Actor     string   `json:"actor"`
+	Published string   `json:"published,omitempty"`
+	To        []string `json:"to,omitempty"`
+	Cc        []string `json:"cc,omitempty"`
+	Object    any      `json:"object,omitempty"`
+	Target    string   `json:"target,omitempty"`
+}
+
+// formatTime writes a time as Mastodon does, whole seconds in UTC; zero is "".
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func image(url string) *imageOut {
+	if url == "" {
+		return nil
+	}
+	return &imageOut{Type: "Image", URL: url}
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func actorWire(a *Actor) *actorOut {
+	o := &actorOut{ID: a.ID, Type: a.Type, PreferredUsername: a.PreferredUsername, Name: a.Name,
+		Summary: a.Summary, URL: a.URL, Inbox: a.Inbox, Outbox: a.Outbox, Followers: a.Followers,
+		Following: a.Following, Featured: a.Featured,
+		ManuallyApprovesFollowers: a.ManuallyApprovesFollowers, Discoverable: a.Discoverable,
+		Indexable: a.Indexable, Published: formatTime(a.Published),
+		Icon: image(a.Icon), Image: image(a.Image), AlsoKnownAs: a.AlsoKnownAs}
+	if a.PublicKey.PEM != "" {
+		o.PublicKey = &keyOut{ID: a.PublicKey.ID, Owner: a.PublicKey.Owner, PublicKeyPem: a.PublicKey.PEM}
+	}
+	if a.SharedInbox != "" {
+		o.Endpoints = map[string]string{"sharedInbox": a.SharedInbox}
+	}
+	for _, f := range a.Fields {
+		o.Attachment = append(o.Attachment, fieldOut{Type: "PropertyValue", Name: f.Name, Value: f.Value})
+	}
+	return o
+}
+
+func noteWire(n *Note) *noteOut {
+	o := &noteOut{ID: n.ID, Type: n.Type, AttributedTo: n.AttributedTo, InReplyTo: n.InReplyTo,
+		Summary: n.Summary, Content: n.Content, ContentMap: n.ContentMap, Sensitive: n.Sensitive,
+		Published: formatTime(n.Published), Updated: formatTime(n.Updated), URL: n.URL,
+		To: orEmpty(n.To), Cc: orEmpty(n.Cc), Replies: n.Replies, Conversation: n.Conversation}
+	for _, t := range n.Tags {
+		if t.Type == "Emoji" {
+			o.Tag = append(o.Tag, tagOut{Type: t.Type, Name: t.Name, Icon: image(t.Href)})
+			continue
+		}
+		o.Tag = append(o.Tag, tagOut{Type: t.Type, Href: t.Href, Name: t.Name})
+	}
+	for _, a := range n.Attachments {
+		o.Attachment = append(o.Attachment, attachmentOut{Type: a.Type, MediaType: a.MediaType,
+			URL: a.URL, Name: a.Name, Blurhash: a.Blurhash, Width: a.Width, Height: a.Height})
+	}
+	return o
+}
+
+// activityWire builds a's wire form with object embedded; a nil object means a.Object as
+// decoded (embedded document if there is one, else its id).
+func activityWire(a *Activity, object any) (*activityOut, error) {
+	o := &activityOut{ID: a.ID, Type: a.Type, Actor: a.Actor, Published: formatTime(a.Published),
+		To: a.To, Cc: a.Cc, Target: a.Target}
+	switch v := object.(type) {
+	case nil:
+		if a.Object.Raw != nil {
+			raw, err := withoutContext(a.Object.Raw)
+			if err != nil {
+				return nil, err
+			}
+			o.Object = raw
+		} else if a.Object.ID != "" {
+			o.Object = a.Object.ID
+		}
+	case string:
+		o.Object = v
+	case *Note:
+		if v == nil {
+			return nil, storage.Errorf(storage.Internal, "encode activity: nil note")
+		}
+		o.Object = noteWire(v)
+	case *Actor:
+		if v == nil {
+			return nil, storage.Errorf(storage.Internal, "encode activity: nil actor")
+		}
+		o.Object = actorWire(v)
+	case *Activity:
+		if v == nil {
+			return nil, storage.Errorf(storage.Internal, "encode activity: nil activity")
+		}
+		inner, err := activityWire(v, nil)
+		if err != nil {
+			return nil, err
+		}
+		o.Object = inner
+	default:
+		return nil, storage.Errorf(storage.Internal, "encode activity: cannot embed %T", object)
+	}
+	return o, nil
+}
+
+// withoutContext drops the @context of an embedded document: only the top level has one.
+func withoutContext(raw json.RawMessage) (json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, storage.Wrap(storage.Internal, err, "encode activity: bad embedded object")
+	}
+	if _, ok := m["@context"]; !ok {
+		return raw, nil
+	}
+	delete(m, "@context")
+	return json.Marshal(m)
+}
+
+// marshal writes v as JSON without escaping <, > and & in strings: content is HTML, and
+// peers (and people reading the JSON) expect it as Mastodon writes it.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, storage.Wrap(storage.Internal, err, "encode")
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// EncodeActor writes an actor document with our @context.
+func EncodeActor(a *Actor) ([]byte, error) {
+	o := actorWire(a)
+	o.Context = contextValue
+	return marshal(o)
+}
+
+// EncodeNote writes a post document with our @context.
+func EncodeNote(n *Note) ([]byte, error) {
+	o := noteWire(n)
+	o.Context = contextValue
+	return marshal(o)
+}
+
+// EncodeActivity writes an activity with our @context and object embedded: a *Note,
+// *Activity or *Actor (without a @context of its own), a string id, or nil for a.Object.
+func EncodeActivity(a *Activity, object any) ([]byte, error) {
+	o, err := activityWire(a, object)
+	if err != nil {
+		return nil, err
+	}
+	o.Context = contextValue
+	return marshal(o)
+}

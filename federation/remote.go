@@ -1,0 +1,366 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"refuge/storage"
+)
+
+// Remote is the cache of remote actors and notes: it answers from storage while an entry is
+// fresh and fetches from the origin (signed by the instance actor) otherwise, checking that
+// each document is what the URL claims.
+type Remote struct {
+	DB        *storage.DB
+	Client    *Client
+	Scheme    string // for WebFinger: "https", or "http" for local work
+	LocalHost string
+	Signer    func(ctx context.Context) (*Signer, error)
+	Log       *slog.Logger
+	MaxAge    time.Duration // how long a fetched actor is trusted; 0 means a day
+	Now       func() time.Time
+}
+
+// ActorTypes are the types an actor document may have.
+var ActorTypes = map[string]bool{"Person": true, "Service": true, "Group": true, "Organization": true, "Application": true}
+
+// NoteTypes are the object types stored as notes.
+var NoteTypes = map[string]bool{"Note": true, "Article": true, "Page": true, "Question": true,
+	"Video": true, "Image": true, "Audio": true, "Event": true}
+
+func (r *Remote) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Remote) isLocal(uri string) bool { return storage.HostOf(uri) == r.LocalHost }
+
+// Actor returns the actor with id uri, from storage when fresh, else fetched.
+func (r *Remote) Actor(ctx context.Context, uri string) (*storage.Actor, error) {
+	a, err := r.DB.GetActorByURI(ctx, uri)
+	if err == nil {
+		if !a.DeletedAt.IsZero() {
+			return nil, storage.Errorf(storage.Gone, "actor %s was deleted", uri)
+		}
+		maxAge := r.MaxAge
+		if maxAge == 0 {
+			maxAge = 24 * time.Hour
+		}
+		if a.Local || r.now().Sub(a.FetchedAt) < maxAge {
+			return a, nil
+		}
+		fresh, ferr := r.FetchActor(ctx, uri)
+		if ferr != nil {
+			r.Log.Info("refresh actor failed; using the stored copy", "actor", uri, "err", ferr)
+			return a, nil
+		}
+		return fresh, nil
+	}
+	if storage.KindOf(err) != storage.NotFound || r.isLocal(uri) {
+		return nil, err
+	}
+	return r.FetchActor(ctx, uri)
+}
+
+// FetchActor fetches the actor document at uri from its origin and stores it.
+func (r *Remote) FetchActor(ctx context.Context, uri string) (*storage.Actor, error) {
+	if r.isLocal(uri) {
+		return r.DB.GetActorByURI(ctx, uri)
+	}
+	body, err := r.fetch(ctx, uri)
+	if storage.KindOf(err) == storage.Gone {
+		if old, gerr := r.DB.GetActorByURI(ctx, uri); gerr == nil && !old.Local {
+			r.DB.Update(ctx, func(tx *storage.Tx) error { return tx.MarkActorDeleted(ctx, old.ID, r.now()) })
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	doc, err := DecodeActor(body)
+	if err != nil {
+		return nil, fmt.Errorf("actor %s: %w", uri, err)
+	}
+	a, err := r.actorFromDoc(doc)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.DB.Update(ctx, func(tx *storage.Tx) error { return tx.PutRemoteActor(ctx, a) }); err != nil {
+		return nil, fmt.Errorf("store actor %s: %w", uri, err)
+	}
+	return a, nil
+}
+
+// fetch GETs an ActivityStreams document and checks that its id is the URL it was finally
+// served from (after redirects): trusting the id a document claims let one server speak for
+// another (Mastodon CVE-2024-23832).
+func (r *Remote) fetch(ctx context.Context, uri string) ([]byte, error) {
+	body, final, err := r.fetchRaw(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	var head struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		return nil, storage.Wrap(storage.Invalid, err, "fetched document is not a JSON object")
+	}
+	if head.ID != final {
+		return nil, storage.Errorf(storage.Forbidden, "fetched document's id %q is not the URL it came from (%s)", head.ID, final)
+	}
+	return body, nil
+}
+
+// fetchRaw GETs a document signed by the instance actor and checks it is sound JSON.
+func (r *Remote) fetchRaw(ctx context.Context, uri string) ([]byte, string, error) {
+	var signer *Signer
+	if r.Signer != nil {
+		var err error
+		if signer, err = r.Signer(ctx); err != nil {
+			return nil, "", err
+		}
+	}
+	body, final, err := r.Client.GetActivity(ctx, uri, signer)
+	if err != nil {
+		return nil, "", fmt.Errorf("fetch %s: %w", uri, err)
+	}
+	if err := CheckJSON(body); err != nil {
+		return nil, "", fmt.Errorf("fetch %s: %w", uri, err)
+	}
+	return body, final, nil
+}
+
+// actorFromDoc checks an actor document and turns it into what we store.
+func (r *Remote) actorFromDoc(doc *Actor) (*storage.Actor, error) {
+	switch {
+	case !ActorTypes[doc.Type]:
+		return nil, storage.Errorf(storage.Invalid, "%s is a %s, not an actor", doc.ID, doc.Type)
+	case doc.Inbox == "" || storage.HostOf(doc.Inbox) == "":
+		return nil, storage.Errorf(storage.Invalid, "actor %s has no inbox", doc.ID)
+	case doc.PublicKey.PEM == "" || doc.PublicKey.Owner != doc.ID:
+		return nil, storage.Errorf(storage.Invalid, "actor %s has no key of its own", doc.ID)
+	case storage.HostOf(doc.PublicKey.ID) != storage.HostOf(doc.ID):
+		return nil, storage.Errorf(storage.Invalid, "actor %s has a key on another host", doc.ID)
+	case doc.PreferredUsername == "":
+		return nil, storage.Errorf(storage.Invalid, "actor %s has no preferredUsername", doc.ID)
+	}
+	if _, err := ParsePublicKey(doc.PublicKey.PEM); err != nil {
+		return nil, storage.Wrap(storage.Invalid, err, "actor "+doc.ID+" has an unreadable key")
+	}
+	host := storage.HostOf(doc.ID)
+	a := &storage.Actor{
+		URI: doc.ID, Type: doc.Type, Username: doc.PreferredUsername, Host: host, Name: PlainText(doc.Name),
+		Summary: SanitizeHTML(doc.Summary), URL: doc.URL, Inbox: doc.Inbox, Outbox: doc.Outbox,
+		FollowersURI: doc.Followers, FollowingURI: doc.Following, FeaturedURI: doc.Featured,
+		KeyID: doc.PublicKey.ID, PublicKeyPEM: doc.PublicKey.PEM, Locked: doc.ManuallyApprovesFollowers,
+		Discoverable: doc.Discoverable, IconURL: httpURL(doc.Icon), ImageURL: httpURL(doc.Image),
+		Published: doc.Published, FetchedAt: r.now(),
+	}
+	if storage.HostOf(doc.SharedInbox) == host {
+		a.SharedInbox = doc.SharedInbox
+	}
+	if storage.HostOf(a.URL) != host {
+		a.URL = doc.ID // a profile URL on another host could send visitors anywhere
+	}
+	if a.Published.IsZero() {
+		a.Published = r.now()
+	}
+	for i, f := range doc.Fields {
+		if i == 8 {
+			break
+		}
+		a.Fields = append(a.Fields, storage.Field{Name: PlainText(f.Name), Value: SanitizeHTML(f.Value)})
+	}
+	return a, nil
+}
+
+func httpURL(s string) string {
+	if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
+		return s
+	}
+	return ""
+}
+
+// ActorByKeyID returns the actor that owns keyID: from storage, or (refresh, or unknown)
+// fetched. Mastodon's keyIds are the actor id with #main-key; GoToSocial's are a separate
+// URL (…/main-key) serving a stub that names its owner.
+func (r *Remote) ActorByKeyID(ctx context.Context, keyID string, refresh bool) (*storage.Actor, error) {
+	if !refresh || r.isLocal(keyID) {
+		a, err := r.DB.GetActorByKeyID(ctx, keyID)
+		if err == nil || storage.KindOf(err) != storage.NotFound || r.isLocal(keyID) {
+			return a, err
+		}
+	}
+	docURL, _, _ := strings.Cut(keyID, "#")
+	// The key document's own id is not trusted here: only the owner it names is used, and that
+	// owner's document is then fetched and checked in full.
+	body, _, err := r.fetchRaw(ctx, docURL)
+	if err != nil {
+		return nil, err
+	}
+	var stub struct {
+		ID        string `json:"id"`
+		Type      string `json:"type"`
+		Owner     string `json:"owner"`
+		PublicKey struct {
+			Owner string `json:"owner"`
+		} `json:"publicKey"`
+	}
+	json.Unmarshal(body, &stub)
+	ownerURI := stub.ID
+	if !ActorTypes[stub.Type] {
+		ownerURI = stub.Owner
+		if ownerURI == "" {
+			ownerURI = stub.PublicKey.Owner
+		}
+	}
+	if ownerURI == "" || storage.HostOf(ownerURI) != storage.HostOf(keyID) {
+		return nil, storage.Errorf(storage.Unauthorized, "key %s names no owner on its host", keyID)
+	}
+	a, err := r.FetchActor(ctx, ownerURI)
+	if err != nil {
+		return nil, err
+	}
+	if a.KeyID != keyID {
+		return nil, storage.Errorf(storage.Unauthorized, "key %s is not the key of %s", keyID, a.URI)
+	}
+	return a, nil
+}
+
+// Handle returns the actor user@host, found through WebFinger when not stored or stale.
+func (r *Remote) Handle(ctx context.Context, user, host string) (*storage.Actor, error) {
+	host = strings.ToLower(host)
+	if host == r.LocalHost || host == "" {
+		a, err := r.DB.GetLocalActor(ctx, user)
+		if err != nil {
+			return nil, err
+		}
+		if !a.DeletedAt.IsZero() {
+			return nil, storage.Errorf(storage.Gone, "account %s is gone", user)
+		}
+		return a, nil
+	}
+	if a, err := r.DB.GetActorByHandle(ctx, user, host); err == nil && a.DeletedAt.IsZero() &&
+		r.now().Sub(a.FetchedAt) < 24*time.Hour {
+		return a, nil
+	}
+	actorID, _, err := r.Client.WebFinger(ctx, user, host, r.Scheme)
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.FetchActor(ctx, actorID)
+	if err != nil {
+		return nil, err
+	}
+	if a.Host != host && !strings.EqualFold(a.Username, user) {
+		return nil, storage.Errorf(storage.Forbidden, "webfinger for %s@%s led to %s", user, host, a.URI)
+	}
+	return a, nil
+}
+
+// Note returns the note with id uri, fetching it (and its author) from the origin when it
+// is not stored. It does not follow inReplyTo: callers that walk a thread bound the walk.
+func (r *Remote) Note(ctx context.Context, uri string) (*storage.Note, error) {
+	if n, err := r.DB.GetNoteByURI(ctx, uri); err == nil || storage.KindOf(err) != storage.NotFound || r.isLocal(uri) {
+		return n, err
+	}
+	body, err := r.fetch(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := DecodeNote(body)
+	if err != nil {
+		return nil, fmt.Errorf("note %s: %w", uri, err)
+	}
+	if !NoteTypes[doc.Type] {
+		return nil, storage.Errorf(storage.Invalid, "%s is a %s, not a note", uri, doc.Type)
+	}
+	if storage.HostOf(doc.AttributedTo) != storage.HostOf(doc.ID) {
+		return nil, storage.Errorf(storage.Forbidden, "note %s is attributed to another host", uri)
+	}
+	author, err := r.Actor(ctx, doc.AttributedTo)
+	if err != nil {
+		return nil, err
+	}
+	n := NoteFromDoc(doc, author)
+	err = r.DB.Update(ctx, func(tx *storage.Tx) error { return tx.CreateNote(ctx, n) })
+	if storage.KindOf(err) == storage.Conflict {
+		return r.DB.GetNoteByURI(ctx, uri) // fetched twice at once: the other one stored it
+	}
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// NoteFromDoc turns a remote note document into what we store: content sanitized, the
+// visibility worked out from its addressing, only http(s) media kept.
+func NoteFromDoc(doc *Note, author *storage.Actor) *storage.Note {
+	n := &storage.Note{
+		URI: doc.ID, ActorID: author.ID, URL: httpURL(doc.URL), Content: SanitizeHTML(doc.Content),
+		Summary: PlainText(doc.Summary), Sensitive: doc.Sensitive, InReplyToURI: doc.InReplyTo,
+		Conversation: doc.Conversation, To: doc.To, Cc: doc.Cc, Published: doc.Published, Updated: doc.Updated,
+		Visibility: VisibilityOf(doc.To, doc.Cc, author.FollowersURI), Author: author,
+	}
+	if storage.HostOf(n.URL) != author.Host {
+		n.URL = doc.ID
+	}
+	if n.Published.IsZero() {
+		n.Published = time.Now()
+	}
+	if len(doc.ContentMap) > 0 {
+		n.ContentMap = map[string]string{}
+		for lang, html := range doc.ContentMap {
+			n.ContentMap[lang] = SanitizeHTML(html)
+			if n.Language == "" || lang < n.Language {
+				n.Language = lang
+			}
+		}
+	}
+	for _, t := range doc.Tags {
+		switch t.Type {
+		case "Mention":
+			n.Tags = append(n.Tags, storage.Tag{Type: "Mention", Name: t.Name, Href: t.Href})
+		case "Hashtag":
+			name := strings.ToLower(t.Name)
+			if !strings.HasPrefix(name, "#") {
+				name = "#" + name
+			}
+			n.Tags = append(n.Tags, storage.Tag{Type: "Hashtag", Name: name, Href: httpURL(t.Href)})
+		}
+	}
+	for i, m := range doc.Attachments {
+		if i == 8 || httpURL(m.URL) == "" {
+			continue
+		}
+		n.Media = append(n.Media, storage.Media{URL: m.URL, MediaType: m.MediaType, Description: PlainText(m.Name),
+			Blurhash: m.Blurhash, Width: m.Width, Height: m.Height})
+	}
+	return n
+}
+
+// VisibilityOf works out Mastodon's visibility from addressing.
+func VisibilityOf(to, cc []string, followers string) string {
+	has := func(list []string, x string) bool {
+		for _, v := range list {
+			if v == x || (x == PublicCollection && (v == "as:Public" || v == "Public")) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has(to, PublicCollection):
+		return storage.Public
+	case has(cc, PublicCollection):
+		return storage.Unlisted
+	case followers != "" && (has(to, followers) || has(cc, followers)):
+		return storage.Followers
+	}
+	return storage.Direct
+}

@@ -1,0 +1,219 @@
+package federation
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	vocab "github.com/go-ap/activitypub"
+
+	"refuge/storage"
+)
+
+// The two ActivityStreams names everyone needs.
+const (
+	ActivityStreamsContext = "https://www.w3.org/ns/activitystreams"
+	PublicCollection       = "https://www.w3.org/ns/activitystreams#Public"
+)
+
+// PublicKey is an actor's signing key as published in its document.
+type PublicKey struct{ ID, Owner, PEM string }
+
+// Field is a profile field, a schema.org PropertyValue in an actor's attachment.
+type Field struct{ Name, Value string }
+
+// Actor is a Person, Service, Group, Organization or Application, with Mastodon's
+// extensions. Icon and Image are URLs.
+type Actor struct {
+	ID, Type, PreferredUsername, Name, Summary, URL            string
+	Inbox, Outbox, Followers, Following, Featured, SharedInbox string
+	PublicKey                                                  PublicKey
+	ManuallyApprovesFollowers, Discoverable, Indexable         bool
+	Published                                                  time.Time
+	Icon, Image                                                string
+	Fields                                                     []Field
+	AlsoKnownAs                                                []string
+}
+
+// Tag is a Mention, Hashtag or Emoji on a note. For an Emoji, Href is the image URL.
+type Tag struct{ Type, Name, Href string }
+
+// Attachment is a media attachment of a note.
+type Attachment struct {
+	Type, MediaType, URL, Name, Blurhash string
+	Width, Height                        int
+}
+
+// Note is a Note, Article, Question, Tombstone or anything else an activity carries as a
+// post; Type tells which. Content is HTML as the peer sent it: sanitize before showing.
+type Note struct {
+	ID, Type, AttributedTo, Content, Summary, URL, InReplyTo, Conversation string
+	ContentMap                                                             map[string]string
+	Sensitive                                                              bool
+	Published, Updated                                                     time.Time
+	To, Cc                                                                 []string
+	Tags                                                                   []Tag
+	Attachments                                                            []Attachment
+	Replies                                                                string
+}
+
+// Object is what an activity acts on: a link (ID only, Raw nil) or an embedded document
+// (Raw holds it, to be decoded with Note, Activity or Actor as Type suggests).
+type Object struct {
+	ID   string
+	Type string
+	Raw  json.RawMessage
+}
+
+// Activity is an activity as received or to be sent. Raw holds the whole document as
+// received; Context its @context (decoded, for inspection only: encoding always writes ours).
+type Activity struct {
+	Context         any `json:"-"`
+	ID, Type, Actor string
+	Object          Object
+	Target          string
+	To, Cc          []string
+	Published       time.Time
+	Raw             json.RawMessage
+}
+
+// DecodeActivity decodes an activity of any type, known or not. It must have an id, a type
+// and an actor (a string, or an object whose id is taken). Errors are Invalid or TooLarge.
+func DecodeActivity(data []byte) (*Activity, error) {
+	var w wireDoc
+	if err := decodeWire(data, &w); err != nil {
+		return nil, err
+	}
+	var ap vocab.Activity
+	if err := apDecode(data, &ap); err != nil {
+		return nil, err
+	}
+	a := &Activity{ID: string(ap.ID), Type: string(ap.Type), Actor: linkOr(ap.Actor, w.Actor),
+		Target: itemLink(ap.Target), Published: timeOf(w.Published), Raw: bytes.Clone(data)}
+	if err := need("activity", [2]string{"id", a.ID}, [2]string{"type", a.Type},
+		[2]string{"actor", a.Actor}); err != nil {
+		return nil, err
+	}
+	if !isNull(w.Context) {
+		_ = json.Unmarshal(w.Context, &a.Context) // informational; a bad context is no reason to refuse
+	}
+	var err error
+	if a.To, err = recipients(w.To); err != nil {
+		return nil, err
+	}
+	if a.Cc, err = recipients(w.Cc); err != nil {
+		return nil, err
+	}
+	if a.Object, err = objectOf(w.Object); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// DecodeActor decodes an actor document with its Mastodon extensions. It must have an id and
+// a type. Errors are Invalid or TooLarge.
+func DecodeActor(data []byte) (*Actor, error) {
+	var w wireDoc
+	if err := decodeWire(data, &w); err != nil {
+		return nil, err
+	}
+	var ap vocab.Actor
+	if err := apDecode(data, &ap); err != nil {
+		return nil, err
+	}
+	a := &Actor{ID: string(ap.ID), Type: string(ap.Type),
+		Inbox: itemLink(ap.Inbox), Outbox: itemLink(ap.Outbox),
+		Followers: itemLink(ap.Followers), Following: itemLink(ap.Following),
+		PublicKey: PublicKey{ID: string(ap.PublicKey.ID), Owner: string(ap.PublicKey.Owner),
+			PEM: ap.PublicKey.PublicKeyPem},
+		// Text fields are read by hand: go-ap unescapes strings twice ("\\n" becomes a
+		// newline) and reads a JSON-looking string as JSON.
+		PreferredUsername: text(w.PreferredUsername), Name: text(w.Name), Summary: text(w.Summary),
+		URL: hrefOf(w.URL), Icon: imageURL(w.Icon), Image: imageURL(w.Image),
+		Published: timeOf(w.Published), Featured: idOf(w.Featured),
+		ManuallyApprovesFollowers: boolOf(w.ManuallyApprovesFollowers),
+		Discoverable:              boolOf(w.Discoverable), Indexable: boolOf(w.Indexable),
+	}
+	if ap.Endpoints != nil {
+		a.SharedInbox = itemLink(ap.Endpoints.SharedInbox)
+	}
+	if a.PublicKey.PEM == "" {
+		a.PublicKey = firstKey(w.PublicKey)
+	}
+	if err := need("actor", [2]string{"id", a.ID}, [2]string{"type", a.Type}); err != nil {
+		return nil, err
+	}
+	var err error
+	if a.AlsoKnownAs, err = idList(w.AlsoKnownAs, maxTags, "aliases"); err != nil {
+		return nil, err
+	}
+	if a.Fields, _, err = attachmentsOf(w.Attachment); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// DecodeNote decodes a post: Note, Article, Question, Page, Tombstone and unknown types
+// alike (Type tells). It must have an id and a type. Errors are Invalid or TooLarge.
+func DecodeNote(data []byte) (*Note, error) {
+	var w wireDoc
+	if err := decodeWire(data, &w); err != nil {
+		return nil, err
+	}
+	var ap vocab.Object
+	if err := apDecode(data, &ap); err != nil {
+		return nil, err
+	}
+	n := &Note{ID: string(ap.ID), Type: string(ap.Type), AttributedTo: linkOr(ap.AttributedTo, w.AttributedTo),
+		InReplyTo: itemLink(ap.InReplyTo), Replies: itemLink(ap.Replies),
+		Summary: text(w.Summary), URL: hrefOf(w.URL), Conversation: text(w.Conversation),
+		Sensitive: boolOf(w.Sensitive), Published: timeOf(w.Published), Updated: timeOf(w.Updated)}
+	if err := need("object", [2]string{"id", n.ID}, [2]string{"type", n.Type}); err != nil {
+		return nil, err
+	}
+	n.Content, n.ContentMap = contentOf(w.Content, w.ContentMap)
+	var err error
+	if n.To, err = recipients(w.To); err != nil {
+		return nil, err
+	}
+	if n.Cc, err = recipients(w.Cc); err != nil {
+		return nil, err
+	}
+	if n.Tags, err = tagsOf(w.Tag); err != nil {
+		return nil, err
+	}
+	if _, n.Attachments, err = attachmentsOf(w.Attachment); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// errLink is returned when an object is asked for its embedded form but is only a link.
+func errLink(o Object) error {
+	return storage.Errorf(storage.Invalid, "object %s is a link, not embedded", o.ID)
+}
+
+// Note decodes the embedded object as a post. It fails with Invalid when the object is only a
+// link: the caller fetches it then.
+func (o Object) Note() (*Note, error) {
+	if o.Raw == nil {
+		return nil, errLink(o)
+	}
+	return DecodeNote(o.Raw)
+}
+
+// Activity decodes the embedded object as an activity (the Follow inside an Undo or Accept).
+func (o Object) Activity() (*Activity, error) {
+	if o.Raw == nil {
+		return nil, errLink(o)
+	}
+	return DecodeActivity(o.Raw)
+}
+
+// Actor decodes the embedded object as an actor (the object of an Update of a profile).
+func (o Object) Actor() (*Actor, error) {
+	if o.Raw == nil {
+		return nil, errLink(o)
+	}
+	return DecodeActor(o.Raw)
+}
