@@ -90,7 +90,7 @@ func (s *Service) Featured(ctx context.Context, a *storage.Actor, viewer int64) 
 		return nil, err
 	}
 	c := NewCollection(a.FeaturedURI, len(notes), false)
-	c.OrderedItems = []json.RawMessage{}
+	items := []json.RawMessage{}
 	for _, n := range notes {
 		b, err := MarshalNote(n)
 		if err != nil {
@@ -100,8 +100,9 @@ func (s *Service) Featured(ctx context.Context, a *storage.Actor, viewer int64) 
 		if err != nil {
 			return nil, err
 		}
-		c.OrderedItems = append(c.OrderedItems, item)
+		items = append(items, item)
 	}
+	c.OrderedItems = items
 	return c, nil
 }
 

@@ -61,7 +61,7 @@ type Collection struct {
 	PartOf       string            `json:"partOf,omitempty"`
 	Next         string            `json:"next,omitempty"`
 	Prev         string            `json:"prev,omitempty"`
-	OrderedItems []json.RawMessage `json:"orderedItems"`
+	OrderedItems any               `json:"orderedItems,omitempty"` // nil on a collection top; a slice, maybe empty, on a page
 }
 
 // NewCollection makes the top of a paged collection of total items.
@@ -76,11 +76,11 @@ func NewCollection(id string, total int, paged bool) *Collection {
 // NewPage makes one page of a collection; items are newest first, and next/prev cursors are
 // row ids (0 when there is no such page).
 func NewPage(id, pageID string, items []json.RawMessage, next, prev int64) *Collection {
+	if items == nil {
+		items = []json.RawMessage{}
+	}
 	c := &Collection{Context: federation.ActivityStreamsContext, ID: pageID, Type: "OrderedCollectionPage",
 		PartOf: id, OrderedItems: items}
-	if c.OrderedItems == nil {
-		c.OrderedItems = []json.RawMessage{}
-	}
 	if next > 0 {
 		c.Next = id + "?page=true&max_id=" + strconv.FormatInt(next, 10)
 	}

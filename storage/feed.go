@@ -62,7 +62,7 @@ func (r reader) ListFeed(ctx context.Context, accountID int64, p Page) ([]FeedIt
 		var created string
 		var booster int64
 		n := &Note{}
-		if err := scanNote(&prefixScanner{&prefixScanner{&prefixScanner{rows, &booster}, &created}, &it.ID}, n); err != nil {
+		if err := scanNote(&prefixScanner{&prefixScanner{&prefixScanner{rows, &it.ID}, &created}, &booster}, n); err != nil {
 			return nil, fmt.Errorf("scan feed: %w", err)
 		}
 		it.Note, it.Created = n, parseTS(created)

@@ -158,11 +158,12 @@ func (a *App) getReplies(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := outbox.NewCollection(n.URI+"/replies", len(replies), false)
-	c.OrderedItems = []json.RawMessage{}
+	items := []json.RawMessage{}
 	for _, reply := range replies {
 		id, _ := json.Marshal(reply.URI)
-		c.OrderedItems = append(c.OrderedItems, id)
+		items = append(items, id)
 	}
+	c.OrderedItems = items
 	return writeJSON(w, http.StatusOK, activityJSON, c)
 }
 

@@ -35,6 +35,7 @@ func TestFollowAndPostAcrossInstances(t *testing.T) {
 		_, body, _ := b.do("GET", "/users/bob/inbox", bobTok, nil)
 		var feed struct{ OrderedItems []json.RawMessage }
 		json.Unmarshal(body, &feed)
-		return len(feed.OrderedItems) == 1 && strings.Contains(string(body), "hello from alice")
+		return len(feed.OrderedItems) == 1 && strings.Contains(string(body), "hello from alice") &&
+			!strings.Contains(string(body), `"type":"Announce"`) // a plain post, not shown as a boost
 	})
 }

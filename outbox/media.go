@@ -1,0 +1,358 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/binary"
+	"fmt"
+	"image"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/buckket/go-blurhash"
+	"golang.org/x/image/draw"
+	"golang.org/x/image/webp"
+
+	"refuge/storage"
+)
+
+// Limits on uploaded images. The pixel limits are checked from the header, before any
+// pixel is decoded, so that a small file cannot make the server allocate gigabytes.
+const (
+	MaxUploadBytes      = 10 << 20
+	MaxImageSide        = 8192
+	MaxImagePixels      = 40_000_000
+	ThumbnailSide       = 400
+	MaxDescriptionChars = 1500
+)
+
+// MediaFileName matches the names of the files SaveUpload writes, and nothing else: the
+// media handler serves no other file.
+var MediaFileName = regexp.MustCompile(`^[a-z2-7]{26}(-thumb)?\.(jpg|png)$`)
+
+// MediaTypeOf is the Content-Type of a file SaveUpload wrote, from its extension.
+func MediaTypeOf(name string) string {
+	switch filepath.Ext(name) {
+	case ".jpg":
+		return "image/jpeg"
+	case ".png":
+		return "image/png"
+	}
+	return ""
+}
+
+// MediaDir is where uploads live under the data folder.
+func MediaDir(dataDir string) string { return filepath.Join(dataDir, "media") }
+
+// decoder reads one of the image formats we accept.
+type decoder struct {
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error)
+}
+
+// decoders are chosen by the sniffed type of the bytes, never by a file name or a type the
+// client claims.
+var decoders = map[string]decoder{
+	"image/jpeg": {jpeg.DecodeConfig, jpeg.Decode},
+	"image/png":  {png.DecodeConfig, png.Decode},
+	"image/gif":  {gif.DecodeConfig, gif.Decode}, // the first frame only
+	"image/webp": {webp.DecodeConfig, webp.Decode},
+}
+
+// processed is an upload made safe: re-encoded from its pixels, so that metadata (EXIF,
+// GPS, comments) and anything smuggled after the image data is gone.
+type processed struct {
+	body, thumb   []byte
+	ext           string // of both files: "jpg" or "png"
+	mediaType     string
+	width, height int
+	blurhash      string
+}
+
+// processImage checks, decodes, orients and re-encodes an uploaded image, and makes its
+// thumbnail and blurhash.
+func processImage(data []byte) (*processed, error) {
+	sniffed := http.DetectContentType(data)
+	dec, ok := decoders[sniffed]
+	if !ok {
+		return nil, storage.Errorf(storage.Invalid, "not an image: only JPEG, PNG, GIF and WebP images are accepted")
+	}
+	cfg, err := dec.config(bytes.NewReader(data))
+	if err != nil {
+		return nil, storage.Wrap(storage.Invalid, err, "not an image: its header cannot be read")
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide ||
+		cfg.Width*cfg.Height > MaxImagePixels {
+		return nil, storage.Errorf(storage.Invalid, "image is %d×%d pixels; at most %d on a side and %d million in all",
+			cfg.Width, cfg.Height, MaxImageSide, MaxImagePixels/1_000_000)
+	}
+	img, err := dec.decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, storage.Wrap(storage.Invalid, err, "not an image: it cannot be decoded")
+	}
+	p := &processed{ext: "png", mediaType: "image/png"}
+	var buf bytes.Buffer
+	if sniffed == "image/jpeg" {
+		// Phones store photos sideways and say so in EXIF; the tag goes with the metadata,
+		// so its rotation is applied to the pixels first.
+		img = orient(img, jpegOrientation(data))
+		p.ext, p.mediaType = "jpg", "image/jpeg"
+		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85})
+	} else {
+		err = png.Encode(&buf, img)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.body = buf.Bytes()
+	b := img.Bounds()
+	p.width, p.height = b.Dx(), b.Dy()
+	small := img
+	if max(p.width, p.height) > ThumbnailSide {
+		small = scale(img, ThumbnailSide)
+		var tb bytes.Buffer
+		if p.ext == "jpg" {
+			err = jpeg.Encode(&tb, small, &jpeg.Options{Quality: 80})
+		} else {
+			err = png.Encode(&tb, small)
+		}
+		if err != nil {
+			return nil, err
+		}
+		p.thumb = tb.Bytes()
+	}
+	if p.blurhash, err = blurhash.Encode(4, 3, small); err != nil {
+		p.blurhash = "" // a blurhash is a nicety; an image it cannot describe is still fine
+	}
+	return p, nil
+}
+
+// scale shrinks img to fit in a side×side square, keeping its aspect ratio.
+func scale(img image.Image, side int) image.Image {
+	b := img.Bounds()
+	w, h := side, side
+	if b.Dx() > b.Dy() {
+		h = max(1, b.Dy()*side/b.Dx())
+	} else {
+		w = max(1, b.Dx()*side/b.Dy())
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.BiLinear.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+	return dst
+}
+
+// SaveUpload stores an image uploaded by a local account: at most MaxUploadBytes, sniffed
+// from its bytes (JPEG, PNG, GIF or WebP; anything else is Invalid "not an image"), within
+// the pixel limits, re-encoded without its metadata (GIF and WebP become PNG, as Go
+// encodes neither), with a thumbnail and a blurhash. The files go under the data folder's
+// media directory with random names and the media row is created unattached; PostNote
+// attaches it by ID.
+func (s *Service) SaveUpload(ctx context.Context, dataDir string, owner *storage.Actor, r io.Reader, alt string) (*storage.Media, error) {
+	alt = strings.TrimSpace(alt)
+	if !utf8.ValidString(alt) || utf8.RuneCountInString(alt) > MaxDescriptionChars {
+		return nil, storage.Errorf(storage.Invalid, "an image description must be text of at most %d characters", MaxDescriptionChars)
+	}
+	if owner == nil || !owner.Local {
+		return nil, storage.Errorf(storage.Forbidden, "only local accounts upload")
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxUploadBytes+1))
+	if err != nil {
+		return nil, storage.Wrap(storage.Invalid, err, "the upload could not be read")
+	}
+	if len(data) > MaxUploadBytes {
+		return nil, storage.Errorf(storage.TooLarge, "images may be at most %d MiB", MaxUploadBytes>>20)
+	}
+	p, err := processImage(data)
+	if err != nil {
+		return nil, err
+	}
+	dir := MediaDir(dataDir)
+	name := randomName() + "." + p.ext
+	m := &storage.Media{ActorID: owner.ID, URL: s.Base + "/media/" + name, Path: name, MediaType: p.mediaType,
+		Description: alt, Blurhash: p.blurhash, Width: p.width, Height: p.height, Created: s.now()}
+	if err := writeFile(dir, name, p.body); err != nil {
+		return nil, err
+	}
+	if p.thumb != nil {
+		m.ThumbPath = strings.TrimSuffix(name, "."+p.ext) + "-thumb." + p.ext
+		if err := writeFile(dir, m.ThumbPath, p.thumb); err != nil {
+			removeFiles(dir, m)
+			return nil, err
+		}
+	}
+	if err := s.DB.Update(ctx, func(tx *storage.Tx) error { return tx.CreateMedia(ctx, m) }); err != nil {
+		removeFiles(dir, m)
+		return nil, err
+	}
+	return m, nil
+}
+
+// DiscardUpload deletes an upload that no note took (its post failed), row and files.
+func (s *Service) DiscardUpload(ctx context.Context, dataDir string, m *storage.Media) error {
+	if err := s.DB.Update(ctx, func(tx *storage.Tx) error { return tx.DeleteMedia(ctx, m.ID) }); err != nil {
+		return err
+	}
+	removeFiles(MediaDir(dataDir), m)
+	return nil
+}
+
+func removeFiles(dir string, m *storage.Media) {
+	for _, f := range []string{m.Path, m.ThumbPath} {
+		if MediaFileName.MatchString(f) {
+			os.Remove(filepath.Join(dir, f))
+		}
+	}
+}
+
+// randomName is 128 random bits in lower-case base32: 26 characters of [a-z2-7].
+func randomName() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// writeFile writes a file whole or not at all: to a hidden temporary name first (which the
+// media handler never serves), then renamed.
+func writeFile(dir, name string, body []byte) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".upload-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), filepath.Join(dir, name))
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("store upload: %w", err)
+	}
+	return nil
+}
+
+// jpegOrientation reads the EXIF Orientation tag (1 to 8) of a JPEG; 1 when there is none.
+func jpegOrientation(b []byte) int {
+	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+		return 1
+	}
+	for i := 2; i+4 <= len(b); {
+		if b[i] != 0xFF {
+			return 1
+		}
+		marker := b[i+1]
+		switch {
+		case marker == 0xFF: // fill byte
+			i++
+			continue
+		case marker == 0x01 || marker >= 0xD0 && marker <= 0xD8: // markers without a length
+			i += 2
+			continue
+		case marker == 0xDA || marker == 0xD9: // image data starts: EXIF comes before it
+			return 1
+		}
+		size := int(b[i+2])<<8 | int(b[i+3])
+		if size < 2 || i+2+size > len(b) {
+			return 1
+		}
+		if seg := b[i+4 : i+2+size]; marker == 0xE1 && len(seg) > 6 && string(seg[:6]) == "Exif\x00\x00" {
+			return exifOrientation(seg[6:])
+		}
+		i += 2 + size
+	}
+	return 1
+}
+
+// exifOrientation finds tag 0x0112 in the first IFD of a TIFF structure.
+func exifOrientation(t []byte) int {
+	if len(t) < 8 {
+		return 1
+	}
+	var bo binary.ByteOrder
+	switch string(t[:2]) {
+	case "II":
+		bo = binary.LittleEndian
+	case "MM":
+		bo = binary.BigEndian
+	default:
+		return 1
+	}
+	if bo.Uint16(t[2:]) != 42 {
+		return 1
+	}
+	off := int(bo.Uint32(t[4:]))
+	if off < 8 || off+2 > len(t) {
+		return 1
+	}
+	n := int(bo.Uint16(t[off:]))
+	for k := range n {
+		e := off + 2 + 12*k
+		if e+12 > len(t) {
+			return 1
+		}
+		if bo.Uint16(t[e:]) != 0x0112 {
+			continue
+		}
+		if bo.Uint16(t[e+2:]) != 3 { // SHORT
+			return 1
+		}
+		if v := int(bo.Uint16(t[e+8:])); v >= 1 && v <= 8 {
+			return v
+		}
+		return 1
+	}
+	return 1
+}
+
+// orient turns img as EXIF orientation o says it must be turned to be shown upright.
+func orient(img image.Image, o int) image.Image {
+	if o < 2 || o > 8 {
+		return img
+	}
+	b := img.Bounds()
+	src := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(src, src.Bounds(), img, b.Min, draw.Src)
+	w, h := b.Dx(), b.Dy()
+	dw, dh := w, h
+	if o >= 5 {
+		dw, dh = h, w
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	for y := range h {
+		for x := range w {
+			var dx, dy int
+			switch o {
+			case 2: // mirrored
+				dx, dy = w-1-x, y
+			case 3: // upside down
+				dx, dy = w-1-x, h-1-y
+			case 4: // mirrored upside down
+				dx, dy = x, h-1-y
+			case 5: // transposed
+				dx, dy = y, x
+			case 6: // turned a quarter counter-clockwise: turn it clockwise
+				dx, dy = h-1-y, x
+			case 7: // transversed
+				dx, dy = h-1-y, w-1-x
+			case 8: // turned a quarter clockwise: turn it back
+				dx, dy = y, w-1-x
+			}
+			copy(dst.Pix[dst.PixOffset(dx, dy):dst.PixOffset(dx, dy)+4], src.Pix[src.PixOffset(x, y):src.PixOffset(x, y)+4])
+		}
+	}
+	return dst
+}
