@@ -52,16 +52,16 @@ func NoteDocument(n *storage.Note) *federation.Note {
 
 // Collection is an OrderedCollection or one of its pages, as Mastodon serves them.
 type Collection struct {
-	Context      any               `json:"@context,omitempty"`
-	ID           string            `json:"id"`
-	Type         string            `json:"type"`
-	TotalItems   *int              `json:"totalItems,omitempty"`
-	First        string            `json:"first,omitempty"`
-	Last         string            `json:"last,omitempty"`
-	PartOf       string            `json:"partOf,omitempty"`
-	Next         string            `json:"next,omitempty"`
-	Prev         string            `json:"prev,omitempty"`
-	OrderedItems any               `json:"orderedItems,omitempty"` // nil on a collection top; a slice, maybe empty, on a page
+	Context      any    `json:"@context,omitempty"`
+	ID           string `json:"id"`
+	Type         string `json:"type"`
+	TotalItems   *int   `json:"totalItems,omitempty"`
+	First        string `json:"first,omitempty"`
+	Last         string `json:"last,omitempty"`
+	PartOf       string `json:"partOf,omitempty"`
+	Next         string `json:"next,omitempty"`
+	Prev         string `json:"prev,omitempty"`
+	OrderedItems any    `json:"orderedItems,omitempty"` // nil on a collection top; a slice, maybe empty, on a page
 }
 
 // NewCollection makes the top of a paged collection of total items.
