@@ -1,0 +1,88 @@
+package outbox
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"refuge/storage"
+)
+
+func TestFormat(t *testing.T) {
+	resolve := func(ctx context.Context, user, host string) (*storage.Actor, error) {
+		known := map[string]*storage.Actor{
+			"bob@":             {URI: "https://me.test/users/bob", URL: "https://me.test/@bob", Username: "bob", Host: "me.test"},
+			"carol@other.test": {URI: "https://other.test/u/carol", URL: "https://other.test/@carol", Username: "carol", Host: "other.test"},
+		}
+		if a, ok := known[user+"@"+host]; ok {
+			return a, nil
+		}
+		return nil, storage.ErrNotFound
+	}
+	rows := []struct {
+		name, in string
+		want     []string // substrings of the HTML
+		notWant  []string
+		tags     []string // Type:Name
+	}{
+		{"escapes markup", `<script>alert(1)</script> & "x"`, []string{"&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;x&#34;"}, []string{"<script"}, nil},
+		{"paragraphs and breaks", "one\ntwo\n\nthree", []string{"<p>one<br>two</p><p>three</p>"}, nil, nil},
+		{"link", "see https://example.com/a?b=1&c=2.", []string{`<a href="https://example.com/a?b=1&amp;c=2" rel="nofollow noopener noreferrer" target="_blank">example.com/a?b=1&amp;c=2</a>.`}, nil, nil},
+		{"link in parentheses", "(https://example.com/wiki/Foo_(bar))", []string{`href="https://example.com/wiki/Foo_(bar)"`, `</a>)`}, nil, nil},
+		{"javascript is not a link", "javascript:alert(1)", []string{"javascript:alert(1)"}, []string{"<a"}, nil},
+		{"local mention", "hi @bob!", []string{`<span class="h-card"><a href="https://me.test/@bob" class="u-url mention">@<span>bob</span></a></span>!`}, nil, []string{"Mention:@bob@me.test"}},
+		{"local mention with domain", "hi @bob@me.test", []string{`class="u-url mention"`}, nil, []string{"Mention:@bob@me.test"}},
+		{"remote mention", "cc @carol@other.test.", []string{`href="https://other.test/@carol"`, "</span>."}, nil, []string{"Mention:@carol@other.test"}},
+		{"unknown mention stays text", "hi @nobody@nowhere.test", []string{"hi @nobody@nowhere.test"}, []string{"<a"}, nil},
+		{"email is not a mention", "mail bob@me.test", []string{"mail bob@me.test"}, []string{"<a"}, nil},
+		{"hashtag", "love #Go and #日本語", []string{`href="https://me.test/tags/go"`, `#<span>Go</span>`, `href="https://me.test/tags/日本語"`}, nil, []string{"Hashtag:#go", "Hashtag:#日本語"}},
+		{"number is not a hashtag", "issue #123", []string{"issue #123"}, []string{"<a"}, nil},
+		{"anchor in URL is not a hashtag", "https://x.test/#frag", []string{`href="https://x.test/#frag"`}, nil, nil},
+		{"repeated tags once", "#a #a @bob @bob", nil, nil, []string{"Hashtag:#a", "Mention:@bob@me.test"}},
+		{"right to left", "שלום #עברית", []string{"שלום", "#<span>עברית</span>"}, nil, []string{"Hashtag:#עברית"}},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			html, tags := Format(context.Background(), row.in, "https://me.test", "me.test", resolve)
+			for _, w := range row.want {
+				if !strings.Contains(html, w) {
+					t.Errorf("HTML lacks %q:\n%s", w, html)
+				}
+			}
+			for _, w := range row.notWant {
+				if strings.Contains(html, w) {
+					t.Errorf("HTML has %q:\n%s", w, html)
+				}
+			}
+			var got []string
+			for _, tag := range tags {
+				got = append(got, tag.Type+":"+tag.Name)
+			}
+			if strings.Join(got, ",") != strings.Join(row.tags, ",") {
+				t.Errorf("tags %v, want %v", got, row.tags)
+			}
+		})
+	}
+}
+
+func TestValidUsername(t *testing.T) {
+	for name, ok := range map[string]bool{"alice": true, "A_1": true, "": false, "a-b": false, "a.b": false,
+		"ünï": false, strings.Repeat("a", 30): true, strings.Repeat("a", 31): false} {
+		if err := ValidUsername(name); (err == nil) != ok {
+			t.Errorf("ValidUsername(%q) = %v", name, err)
+		}
+	}
+}
+
+func TestPasswords(t *testing.T) {
+	h, err := HashPassword("correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !CheckPassword(h, "correct horse") || CheckPassword(h, "correct horsE") || CheckPassword("junk", "x") {
+		t.Fatal("password check wrong")
+	}
+	if h2, _ := HashPassword("correct horse"); h2 == h {
+		t.Fatal("no salt")
+	}
+}

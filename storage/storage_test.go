@@ -1,0 +1,256 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// openTest opens a fresh database file in a temp dir.
+func openTest(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func mustActor(t *testing.T, db *DB, name, host string, local bool) *Actor {
+	t.Helper()
+	a := &Actor{URI: "https://" + host + "/users/" + name, Local: local, Type: "Person", Username: name, Host: host,
+		Inbox: "https://" + host + "/users/" + name + "/inbox", SharedInbox: "https://" + host + "/inbox",
+		FollowersURI: "https://" + host + "/users/" + name + "/followers", KeyID: "https://" + host + "/users/" + name + "#main-key"}
+	if err := db.Update(context.Background(), func(tx *Tx) error { return tx.CreateActor(context.Background(), a) }); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func mustNote(t *testing.T, db *DB, author *Actor, id, visibility string, tags ...Tag) *Note {
+	t.Helper()
+	n := &Note{URI: author.URI + "/statuses/" + id, ActorID: author.ID, Local: author.Local, Content: "<p>" + id + "</p>",
+		Visibility: visibility, Published: time.Now(), Tags: tags}
+	if err := db.Update(context.Background(), func(tx *Tx) error { return tx.CreateNote(context.Background(), n) }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestMigrationsApplyOnceAndAreRecorded(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	for i := 0; i < 2; i++ {
+		db, err := Open(ctx, path)
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		var n int
+		if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n < 1 {
+			t.Fatalf("migrations recorded: %d, %v", n, err)
+		}
+		var mode string
+		db.read.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode)
+		if mode != "wal" {
+			t.Errorf("journal mode %q", mode)
+		}
+		db.Close()
+	}
+}
+
+func TestUniqueNamesRegardlessOfCase(t *testing.T) {
+	db := openTest(t)
+	mustActor(t, db, "Alice", "a.test", true)
+	err := db.Update(context.Background(), func(tx *Tx) error {
+		return tx.CreateActor(context.Background(), &Actor{URI: "https://a.test/users/alice2", Username: "aLiCe", Host: "a.test", Type: "Person"})
+	})
+	if KindOf(err) != Conflict {
+		t.Fatalf("got %v, want a Conflict", err)
+	}
+	if a, err := db.GetActorByHandle(context.Background(), "ALICE", "a.test"); err != nil || a.Username != "Alice" {
+		t.Fatalf("lookup regardless of case: %v %v", a, err)
+	}
+}
+
+func TestFailedUpdateStoresNothing(t *testing.T) {
+	db := openTest(t)
+	a := mustActor(t, db, "alice", "a.test", true)
+	boom := errors.New("boom")
+	err := db.Update(context.Background(), func(tx *Tx) error {
+		n := &Note{URI: a.URI + "/statuses/1", ActorID: a.ID, Visibility: Public, Published: time.Now()}
+		if err := tx.CreateNote(context.Background(), n); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if _, err := db.GetNoteByURI(context.Background(), a.URI+"/statuses/1"); KindOf(err) != NotFound {
+		t.Fatalf("rolled-back note found: %v", err)
+	}
+}
+
+func TestVisibility(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	author := mustActor(t, db, "author", "a.test", true)
+	follower := mustActor(t, db, "follower", "b.test", false)
+	mentioned := mustActor(t, db, "mentioned", "c.test", false)
+	stranger := mustActor(t, db, "stranger", "d.test", false)
+	db.Update(ctx, func(tx *Tx) error {
+		return tx.PutFollow(ctx, &Follow{URI: "https://b.test/f/1", FollowerID: follower.ID, FolloweeID: author.ID, Accepted: true})
+	})
+	mention := Tag{Type: "Mention", Name: "@mentioned@c.test", Href: mentioned.URI}
+	notes := map[string]*Note{
+		Public: mustNote(t, db, author, "p", Public), Unlisted: mustNote(t, db, author, "u", Unlisted),
+		Followers: mustNote(t, db, author, "f", Followers, mention), Direct: mustNote(t, db, author, "d", Direct, mention),
+	}
+	rows := []struct {
+		viewer int64
+		who    string
+		sees   map[string]bool
+	}{
+		{0, "anonymous", map[string]bool{Public: true, Unlisted: true}},
+		{stranger.ID, "stranger", map[string]bool{Public: true, Unlisted: true}},
+		{follower.ID, "follower", map[string]bool{Public: true, Unlisted: true, Followers: true}},
+		{mentioned.ID, "mentioned", map[string]bool{Public: true, Unlisted: true, Followers: true, Direct: true}},
+		{author.ID, "author", map[string]bool{Public: true, Unlisted: true, Followers: true, Direct: true}},
+	}
+	for _, row := range rows {
+		for vis, n := range notes {
+			ok, err := db.CanSee(ctx, n.ID, row.viewer)
+			if err != nil || ok != row.sees[vis] {
+				t.Errorf("%s sees %s note: %v (%v), want %v", row.who, vis, ok, err, row.sees[vis])
+			}
+		}
+		list, err := db.ListActorNotes(ctx, author.ID, row.viewer, Page{})
+		if err != nil || len(list) != len(row.sees) {
+			t.Errorf("%s lists %d notes (%v), want %d", row.who, len(list), err, len(row.sees))
+		}
+	}
+	got, err := db.GetNoteByURI(ctx, notes[Direct].URI)
+	if err != nil || len(got.Tags) != 1 || got.Tags[0] != mention || got.Author.ID != author.ID {
+		t.Fatalf("note with tag: %+v %v", got, err)
+	}
+}
+
+func TestPaging(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	a := mustActor(t, db, "a", "a.test", true)
+	var ids []int64
+	for i := 0; i < 7; i++ {
+		ids = append(ids, mustNote(t, db, a, fmt.Sprint(i), Public).ID)
+	}
+	rows := []struct {
+		name string
+		page Page
+		want []int64
+	}{
+		{"newest", Page{Limit: 3}, []int64{ids[6], ids[5], ids[4]}},
+		{"before", Page{Limit: 3, Before: ids[4]}, []int64{ids[3], ids[2], ids[1]}},
+		{"after", Page{Limit: 3, After: ids[1]}, []int64{ids[4], ids[3], ids[2]}},
+		{"oldest", Page{Limit: 3, Oldest: true}, []int64{ids[2], ids[1], ids[0]}},
+		{"past the end", Page{Limit: 3, Before: ids[0]}, nil},
+	}
+	for _, row := range rows {
+		notes, err := db.ListActorNotes(ctx, a.ID, 0, row.page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, n := range notes {
+			got = append(got, n.ID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(row.want) {
+			t.Errorf("%s: got %v, want %v", row.name, got, row.want)
+		}
+	}
+}
+
+func TestActivityDedupe(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	a := mustActor(t, db, "a", "a.test", false)
+	for i, want := range []bool{true, false} {
+		var added bool
+		err := db.Update(ctx, func(tx *Tx) (err error) {
+			added, err = tx.PutActivity(ctx, &Activity{URI: "https://a.test/act/1", ActorID: a.ID, Type: "Like"})
+			return err
+		})
+		if err != nil || added != want {
+			t.Fatalf("delivery %d: added=%v err=%v, want %v", i, added, err, want)
+		}
+	}
+}
+
+func TestDeliveryQueue(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	a := mustActor(t, db, "a", "a.test", true)
+	now := time.Now()
+	act := &Activity{URI: "https://a.test/act/1", ActorID: a.ID, Local: true, Type: "Create", JSON: `{"id":"x"}`}
+	err := db.Update(ctx, func(tx *Tx) error {
+		if _, err := tx.PutActivity(ctx, act); err != nil {
+			return err
+		}
+		return tx.EnqueueDeliveries(ctx, act.ID, []string{"https://b.test/inbox", "https://c.test/inbox", "https://b.test/inbox"}, now)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.CountDeliveries(ctx); n != 2 {
+		t.Fatalf("queued %d, want 2 (repeats ignored)", n)
+	}
+	claimed, err := db.ClaimDeliveries(ctx, now, time.Minute, 10)
+	if err != nil || len(claimed) != 2 || claimed[0].JSON != act.JSON || claimed[0].ActorID != a.ID {
+		t.Fatalf("claim: %+v %v", claimed, err)
+	}
+	if again, _ := db.ClaimDeliveries(ctx, now, time.Minute, 10); len(again) != 0 {
+		t.Fatalf("leased deliveries claimed twice: %d", len(again))
+	}
+	if err := db.RetryDelivery(ctx, claimed[0].ID, now.Add(time.Hour), "status 503"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishDelivery(ctx, claimed[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	later, _ := db.ClaimDeliveries(ctx, now.Add(2*time.Minute), time.Minute, 10)
+	if len(later) != 0 {
+		t.Fatalf("claimed before its retry time: %+v", later)
+	}
+	later, _ = db.ClaimDeliveries(ctx, now.Add(2*time.Hour), time.Minute, 10)
+	if len(later) != 1 || later[0].Attempts != 1 || later[0].LastError != "status 503" {
+		t.Fatalf("retry: %+v", later)
+	}
+}
+
+func TestDeleteNoteLeavesTombstone(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	a := mustActor(t, db, "a", "a.test", true)
+	b := mustActor(t, db, "b", "b.test", false)
+	n := mustNote(t, db, a, "1", Public, Tag{Type: "Hashtag", Name: "#x", Href: "https://a.test/tags/x"})
+	db.Update(ctx, func(tx *Tx) error {
+		_, err := tx.PutReaction(ctx, "Like", &Reaction{URI: "https://b.test/l/1", ActorID: b.ID, NoteID: n.ID})
+		return err
+	})
+	if got, _ := db.GetNoteByURI(ctx, n.URI); got.Likes != 1 {
+		t.Fatalf("likes %d", got.Likes)
+	}
+	if err := db.Update(ctx, func(tx *Tx) error { return tx.DeleteNote(ctx, n.ID, time.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.GetNoteByURI(ctx, n.URI)
+	if err != nil || !got.Deleted() || got.Content != "" || got.Likes != 0 || len(got.Tags) != 0 {
+		t.Fatalf("tombstone: %+v %v", got, err)
+	}
+	if tagged, _ := db.ListTagged(ctx, "x", Page{}); len(tagged) != 0 {
+		t.Fatal("deleted note still tagged")
+	}
+}
