@@ -132,7 +132,7 @@ func (s *Service) InstanceActor(ctx context.Context) (*storage.Actor, error) {
 		return nil, err
 	}
 	uri := s.InstanceActorURI()
-	a.URI, a.URL, a.Inbox, a.Outbox, a.KeyID = uri, s.Base+"/about", uri+"/inbox", uri+"/outbox", uri+"#main-key"
+	a.URI, a.URL, a.Inbox, a.Outbox, a.KeyID = uri, s.Base+"/", uri+"/inbox", uri+"/outbox", uri+"#main-key"
 	a.FollowersURI, a.FollowingURI, a.FeaturedURI = "", "", ""
 	a.Locked, a.Discoverable = true, false
 	err = s.DB.Update(ctx, func(tx *storage.Tx) error { return tx.CreateActor(ctx, a) })

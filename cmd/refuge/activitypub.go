@@ -157,14 +157,27 @@ func (a *App) getReplies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := outbox.NewCollection(n.URI+"/replies", len(replies), false)
 	items := []json.RawMessage{}
 	for _, reply := range replies {
 		id, _ := json.Marshal(reply.URI)
 		items = append(items, id)
 	}
-	c.OrderedItems = items
-	return writeJSON(w, http.StatusOK, activityJSON, c)
+	// The first page is embedded, as Mastodon does: GoToSocial reads replies from it.
+	id := n.URI + "/replies"
+	first := outbox.NewPage(id, id+"?page=true", items, 0, 0)
+	first.Context = nil
+	c := outbox.NewCollection(id, len(replies), false)
+	c.First, c.Last = "", ""
+	return writeJSON(w, http.StatusOK, activityJSON, struct {
+		*outbox.Collection
+		First *outbox.Collection `json:"first"`
+	}{c, first})
+}
+
+// getInstanceOutbox is the instance actor's outbox: always empty, but there, because peers
+// count an actor's posts through it.
+func (a *App) getInstanceOutbox(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, activityJSON, outbox.NewCollection(a.svc.InstanceActorURI()+"/outbox", 0, false))
 }
 
 // getActivity serves another stored activity of a local actor (Follow, Like, Announce,

@@ -22,6 +22,7 @@ func (a *App) routes() http.Handler {
 
 	// ActivityPub: actors, objects, collections, inboxes and outboxes.
 	get("/actor", a.getInstanceActor)
+	get("/actor/outbox", a.getInstanceOutbox)
 	post("/actor/inbox", a.postInbox)
 	post("/inbox", a.postInbox)
 	get("/users/{name}", a.getActor)
@@ -42,8 +43,8 @@ func (a *App) routes() http.Handler {
 
 	// Pages.
 	get("/", a.frontPage)
-	get("/@{name}", a.profilePage)
-	get("/tags/{tag}", a.tagPage)
+	get("/@{name:[A-Za-z0-9_]+}", a.profilePage) // the pattern leaves /@name.rss to the feeds
+	get("/tags/{tag:[^/.]+}", a.tagPage)
 	a.webRoutes(r)
 
 	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", templates.StaticHandler()))
