@@ -186,6 +186,7 @@ func (d *Deliverer) retry(ctx context.Context, job *storage.Delivery, reason str
 	if err := d.DB.RetryDelivery(ctx, job.ID, d.now().Add(wait), reason); err != nil {
 		d.Log.Error("retry delivery", "id", job.ID, "err", err)
 	}
+	d.Wake() // the loop may be asleep until the lease this attempt held; make it see the new time
 	d.Log.Info("delivery failed, will retry", "inbox", job.Inbox, "in", wait.Round(time.Second), "reason", reason)
 }
 

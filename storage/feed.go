@@ -24,8 +24,11 @@ func (tx *Tx) AddToFeed(ctx context.Context, accountIDs []int64, noteID, announc
 		ann = announceID
 	}
 	for _, id := range accountIDs {
+		// Not ON CONFLICT alone: the unique key holds announce_id, and NULLs never conflict,
+		// so a plain note addressed to a follower would be in her feed twice.
 		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO feed (account_id, note_id, announce_id, created)
-			VALUES (?,?,?,?) ON CONFLICT DO NOTHING`, id, noteID, ann, ts(at)); err != nil {
+			SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM feed WHERE account_id = ?1 AND note_id = ?2
+			AND announce_id IS ?3) ON CONFLICT DO NOTHING`, id, noteID, ann, ts(at)); err != nil {
 			return fmt.Errorf("add to feed: %w", err)
 		}
 	}
