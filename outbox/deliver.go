@@ -85,14 +85,19 @@ func (d *Deliverer) Run(ctx context.Context) {
 				hosts[job.Host] = host
 			}
 			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				return
+			case host <- struct{}{}:
+			default:
+				// This host already has its share in flight: hand the job back for a moment
+				// rather than let one slow server hold up everyone else's deliveries.
+				d.release(job, time.Second)
+				continue
 			}
 			select {
-			case host <- struct{}{}:
+			case slots <- struct{}{}:
 			case <-ctx.Done():
-				return
+				<-host
+				d.release(job, 0)
+				continue
 			}
 			wg.Add(1)
 			go func() {
@@ -139,7 +144,8 @@ func (d *Deliverer) deliver(ctx context.Context, job *storage.Delivery) {
 	}
 	status, err := d.Client.Post(ctx, job.Inbox, []byte(job.JSON), federation.Signer{KeyID: keyID, Key: key})
 	if ctx.Err() != nil {
-		return // shutting down: the lease runs out and the delivery is retried
+		d.release(job, 0) // shutting down: due again at once after the restart
+		return
 	}
 	switch {
 	case err == nil && status >= 200 && status < 300:
@@ -162,6 +168,16 @@ func (d *Deliverer) deliver(ctx context.Context, job *storage.Delivery) {
 			reason = err.Error()
 		}
 		d.retry(ctx, job, reason)
+	}
+}
+
+// release hands a claimed delivery back to the queue, due after wait, without counting an
+// attempt. It uses its own context: it runs when the workers' context may be done.
+func (d *Deliverer) release(job *storage.Delivery, wait time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := d.DB.ReleaseDelivery(ctx, job.ID, d.now().Add(wait)); err != nil {
+		d.Log.Error("release delivery", "id", job.ID, "err", err)
 	}
 }
 

@@ -221,6 +221,14 @@ func (db *DB) FinishDelivery(ctx context.Context, id int64) error {
 	})
 }
 
+// ReleaseDelivery hands a claimed delivery back, due at next, without counting an attempt.
+func (db *DB) ReleaseDelivery(ctx context.Context, id int64, next time.Time) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET next_try = ? WHERE id = ?`, ts(next), id)
+		return err
+	})
+}
+
 // RetryDelivery records a failed attempt and when to try again.
 func (db *DB) RetryDelivery(ctx context.Context, id int64, next time.Time, reason string) error {
 	return db.Update(ctx, func(tx *Tx) error {
