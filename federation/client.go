@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"refuge/storage"
@@ -23,6 +24,7 @@ const (
 	defaultTimeout      = 10 * time.Second
 	defaultMaxBody      = 1 << 20
 	defaultMaxRedirects = 5
+	defaultMaxPerHost   = 4
 	defaultUserAgent    = "Refuge (ActivityPub)"
 	postDrainLimit      = 64 << 10 // an inbox's answer is a status; its body is only drained
 )
@@ -40,7 +42,8 @@ type Resolver interface {
 }
 
 // ClientConfig configures a Client. Zero values mean: refuse private addresses, use the
-// system resolver and dialer, 10 s per request, 1 MiB bodies, 5 redirects.
+// system resolver and dialer, 10 s per request, 1 MiB bodies, 5 redirects, 4 fetches at
+// once per host, no blocked hosts.
 type ClientConfig struct {
 	AllowPrivate  bool           // allow every address; for development only
 	AllowPrefixes []netip.Prefix // addresses allowed even though private (a test network)
@@ -49,15 +52,20 @@ type ClientConfig struct {
 	Timeout       time.Duration // whole request: every hop and the body
 	MaxBody       int64
 	MaxRedirects  int
+	MaxPerHost    int // GETs in flight to one host; more wait, within their timeout
 	UserAgent     string
+	// HostBlocked, when set, says whether the admin blocked a host (with its port, if
+	// any); nothing is sent to a blocked host, on any hop.
+	HostBlocked func(ctx context.Context, host string) (bool, error)
 }
 
 // Client is the one way out to the network. It resolves names itself and dials only the
 // addresses it has checked, so a name cannot be rebound to a private address between the
 // check and the connection, and every redirect hop passes the same check.
 type Client struct {
-	cfg  ClientConfig
-	http *http.Client
+	cfg   ClientConfig
+	http  *http.Client
+	slots hostSlots
 }
 
 // NewClient makes a Client from cfg, filling in defaults.
@@ -78,10 +86,13 @@ func NewClient(cfg ClientConfig) *Client {
 	if cfg.MaxRedirects <= 0 {
 		cfg.MaxRedirects = defaultMaxRedirects
 	}
+	if cfg.MaxPerHost <= 0 {
+		cfg.MaxPerHost = defaultMaxPerHost
+	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = defaultUserAgent
 	}
-	c := &Client{cfg: cfg}
+	c := &Client{cfg: cfg, slots: hostSlots{max: cfg.MaxPerHost, m: map[string]*hostSlot{}}}
 	t := &http.Transport{
 		Proxy:                  nil, // a proxy would dial for us and bypass the guard
 		DialContext:            c.dial,
@@ -254,16 +265,24 @@ func (c *Client) get(ctx context.Context, rawURL, accept string, s *Signer, okTy
 		return nil, "", "", err
 	}
 	for hop := 0; ; hop++ {
-		resp, err := c.send(ctx, http.MethodGet, u, accept, nil, s)
+		// One slow or hostile host may hold at most MaxPerHost of our fetches at once.
+		release, err := c.slots.acquire(ctx, strings.ToLower(u.Host))
 		if err != nil {
 			return nil, "", "", err
 		}
+		resp, err := c.send(ctx, http.MethodGet, u, accept, nil, s)
+		if err != nil {
+			release()
+			return nil, "", "", err
+		}
 		if !isRedirect(resp.StatusCode) {
+			defer release()
 			defer resp.Body.Close()
 			body, ct, err := c.readResponse(resp, u, okType, what)
 			return body, u.String(), ct, err
 		}
 		drain(resp.Body)
+		release()
 		if hop >= c.cfg.MaxRedirects {
 			return nil, "", "", storage.Errorf(storage.Invalid, "fetch %s: too many redirects", rawURL)
 		}
@@ -316,8 +335,20 @@ func (c *Client) Post(ctx context.Context, url string, body []byte, s Signer) (s
 	return resp.StatusCode, nil
 }
 
-// send makes one request to u, signed when s is not nil.
+// send makes one request to u, signed when s is not nil, unless u's host is blocked.
 func (c *Client) send(ctx context.Context, method string, u *url.URL, accept string, body []byte, s *Signer) (*http.Response, error) {
+	if c.cfg.HostBlocked != nil {
+		blocked, err := c.cfg.HostBlocked(ctx, strings.ToLower(u.Host))
+		if err != nil && ctx.Err() != nil {
+			return nil, storage.Wrap(storage.Transient, err, "request to "+u.String()+" timed out")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if blocked {
+			return nil, storage.Errorf(storage.Forbidden, "%s is blocked", u.Host)
+		}
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -390,6 +421,46 @@ func parseHTTPURL(s string) (*url.URL, error) {
 		return nil, storage.Errorf(storage.Invalid, "not an http(s) URL: %s", strconv.Quote(s))
 	}
 	return u, nil
+}
+
+// hostSlots bounds the requests in flight to each host. An entry lives only while someone
+// holds or waits for one of its slots, so the map cannot grow with the hosts ever seen.
+type hostSlots struct {
+	mu  sync.Mutex
+	max int
+	m   map[string]*hostSlot
+}
+
+type hostSlot struct {
+	ch    chan struct{}
+	users int // holders and waiters
+}
+
+// acquire takes a slot for host, waiting at most until ctx ends; the error then is
+// Transient. The returned func gives the slot back.
+func (h *hostSlots) acquire(ctx context.Context, host string) (func(), error) {
+	h.mu.Lock()
+	s := h.m[host]
+	if s == nil {
+		s = &hostSlot{ch: make(chan struct{}, h.max)}
+		h.m[host] = s
+	}
+	s.users++
+	h.mu.Unlock()
+	leave := func() {
+		h.mu.Lock()
+		if s.users--; s.users == 0 {
+			delete(h.m, host)
+		}
+		h.mu.Unlock()
+	}
+	select {
+	case s.ch <- struct{}{}:
+		return func() { <-s.ch; leave() }, nil
+	case <-ctx.Done():
+		leave()
+		return nil, storage.Wrap(storage.Transient, ctx.Err(), "too many fetches from "+host+" at once; try again later")
+	}
 }
 
 func drain(r io.ReadCloser) {

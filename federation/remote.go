@@ -116,11 +116,18 @@ func (r *Remote) fetch(ctx context.Context, uri string) ([]byte, error) {
 	return body, nil
 }
 
-// fetchRaw GETs a document signed by the instance actor and checks it is sound JSON.
+// fetchRaw GETs a document signed by the instance actor and checks it is sound JSON. Nothing
+// is fetched from a blocked actor or host.
 func (r *Remote) fetchRaw(ctx context.Context, uri string) ([]byte, string, error) {
+	blocked, err := r.DB.IsBlocked(ctx, uri)
+	if err != nil {
+		return nil, "", err
+	}
+	if blocked {
+		return nil, "", storage.Errorf(storage.Forbidden, "%s is blocked", uri)
+	}
 	var signer *Signer
 	if r.Signer != nil {
-		var err error
 		if signer, err = r.Signer(ctx); err != nil {
 			return nil, "", err
 		}
@@ -269,21 +276,7 @@ func (r *Remote) Note(ctx context.Context, uri string) (*storage.Note, error) {
 	if n, err := r.DB.GetNoteByURI(ctx, uri); err == nil || storage.KindOf(err) != storage.NotFound || r.isLocal(uri) {
 		return n, err
 	}
-	body, err := r.fetch(ctx, uri)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := DecodeNote(body)
-	if err != nil {
-		return nil, fmt.Errorf("note %s: %w", uri, err)
-	}
-	if !NoteTypes[doc.Type] {
-		return nil, storage.Errorf(storage.Invalid, "%s is a %s, not a note", uri, doc.Type)
-	}
-	if storage.HostOf(doc.AttributedTo) != storage.HostOf(doc.ID) {
-		return nil, storage.Errorf(storage.Forbidden, "note %s is attributed to another host", uri)
-	}
-	author, err := r.Actor(ctx, doc.AttributedTo)
+	doc, author, err := r.FetchNoteDoc(ctx, uri)
 	if err != nil {
 		return nil, err
 	}
@@ -296,6 +289,30 @@ func (r *Remote) Note(ctx context.Context, uri string) (*storage.Note, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// FetchNoteDoc fetches the note document at uri from its origin, checked (its id is the URL,
+// its author on the same host), and the author, without storing the note.
+func (r *Remote) FetchNoteDoc(ctx context.Context, uri string) (*Note, *storage.Actor, error) {
+	body, err := r.fetch(ctx, uri)
+	if err != nil {
+		return nil, nil, err
+	}
+	doc, err := DecodeNote(body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("note %s: %w", uri, err)
+	}
+	if !NoteTypes[doc.Type] {
+		return nil, nil, storage.Errorf(storage.Invalid, "%s is a %s, not a note", uri, doc.Type)
+	}
+	if storage.HostOf(doc.AttributedTo) != storage.HostOf(doc.ID) {
+		return nil, nil, storage.Errorf(storage.Forbidden, "note %s is attributed to another host", uri)
+	}
+	author, err := r.Actor(ctx, doc.AttributedTo)
+	if err != nil {
+		return nil, nil, err
+	}
+	return doc, author, nil
 }
 
 // NoteFromDoc turns a remote note document into what we store: content sanitized, the

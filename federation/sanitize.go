@@ -2,6 +2,7 @@ package federation
 
 import (
 	"html"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -17,7 +18,11 @@ var htmlPolicy = func() *bluemonday.Policy {
 	p.AllowElements("p", "br", "strong", "em", "b", "i", "u", "s", "del", "code", "pre",
 		"blockquote", "ul", "ol", "li", "span", "a")
 	p.AllowAttrs("href").OnElements("a")
-	p.AllowURLSchemes("http", "https")
+	// Only absolute links with a host: "https:0" has an allowed scheme but a browser reads it
+	// as a path on our own site.
+	hasHost := func(u *url.URL) bool { return u.Host != "" && u.Opaque == "" }
+	p.AllowURLSchemeWithCustomPolicy("http", hasHost)
+	p.AllowURLSchemeWithCustomPolicy("https", hasHost)
 	p.RequireParseableURLs(true)
 	p.AllowAttrs("class").Matching(classList("mention", "hashtag", "u-url", "h-card", "status-link")).OnElements("a")
 	p.AllowAttrs("class").Matching(classList("h-card", "invisible", "ellipsis", "mention", "hashtag")).OnElements("span")

@@ -151,6 +151,10 @@ func parseSignature(h http.Header) (*sigParams, error) {
 				end = len(s)
 			}
 			val, s = strings.TrimSpace(s[:end]), s[end:]
+			if strings.ContainsRune(val, '"') {
+				// A stray quote would end up inside the quoted canonical form httpsig reads.
+				return nil, unauthorized("malformed signature header")
+			}
 		}
 		if _, dup := m[key]; dup {
 			return nil, unauthorized("malformed signature header")

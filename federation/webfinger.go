@@ -151,6 +151,12 @@ func (c *Client) fetchJRD(ctx context.Context, u string) (*JRD, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseJRD(body)
+}
+
+// parseJRD reads a WebFinger answer from a peer: sound JSON within CheckJSON's limits, and
+// an object of the JRD's shape.
+func parseJRD(body []byte) (*JRD, error) {
 	if err := CheckJSON(body); err != nil {
 		return nil, err
 	}

@@ -163,11 +163,14 @@ func (in *Inbox) noteOf(ctx context.Context, signer *storage.Actor, obj federati
 		if storage.HostOf(obj.ID) != signer.Host {
 			return nil, storage.Errorf(storage.Forbidden, "object %s is not on the actor's host", obj.ID)
 		}
-		n, err := in.Remote.Note(ctx, obj.ID)
+		doc, author, err := in.Remote.FetchNoteDoc(ctx, obj.ID)
 		if err != nil {
 			return nil, err
 		}
-		return &federation.Note{ID: n.URI, Type: "Note", AttributedTo: n.Author.URI}, nil
+		if author.ID != signer.ID {
+			return nil, storage.Errorf(storage.Forbidden, "object %s is not the actor's", obj.ID)
+		}
+		return doc, nil
 	}
 	doc, err := obj.Note()
 	if err != nil {
@@ -192,9 +195,6 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 	if !federation.NoteTypes[doc.Type] {
 		return Ignored, nil
 	}
-	if doc.Content == "" && act.Object.Raw == nil {
-		return Stored, nil // fetched and stored by noteOf already
-	}
 	n := federation.NoteFromDoc(doc, signer)
 	followers, err := in.DB.LocalFollowers(ctx, signer.ID)
 	if err != nil {
@@ -209,10 +209,18 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 		return Ignored, nil
 	}
 	err = in.DB.Update(ctx, func(tx *storage.Tx) error {
-		if err := tx.CreateNote(ctx, n); err != nil {
-			if storage.KindOf(err) == storage.Conflict {
-				return errDuplicate
+		if err := tx.CreateNote(ctx, n); storage.KindOf(err) == storage.Conflict {
+			// Known already (fetched for a boost or a thread): keep it, but its Create still
+			// brings it to followers' feeds.
+			old, gerr := tx.GetNoteByURI(ctx, n.URI)
+			if gerr != nil {
+				return gerr
 			}
+			if old.ActorID != signer.ID {
+				return storage.Errorf(storage.Forbidden, "note %s belongs to someone else", n.URI)
+			}
+			n.ID = old.ID
+		} else if err != nil {
 			return err
 		}
 		if err := in.record(ctx, tx, signer, act, n.ID); err != nil {

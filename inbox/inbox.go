@@ -52,6 +52,9 @@ func (in *Inbox) Receive(ctx context.Context, r *http.Request, body []byte, reci
 	if err != nil {
 		return "", err
 	}
+	if err := in.refuseBlocked(ctx, r, act); err != nil {
+		return "", err
+	}
 	signer, err := in.verify(ctx, r, body, storage.HostOf(act.Actor))
 	if err != nil {
 		if act.Type == "Delete" && act.Object.ID == act.Actor && isGone(err) {
@@ -84,9 +87,37 @@ func (in *Inbox) Receive(ctx context.Context, r *http.Request, body []byte, reci
 // raced it; Receive reports it as a duplicate.
 var errDuplicate = errors.New("duplicate activity")
 
+// isGone reports whether err was caused by the signer's account being gone or not found,
+// however the verification wrapped it.
 func isGone(err error) bool {
-	k := storage.KindOf(err)
-	return k == storage.Gone || k == storage.NotFound
+	for err != nil {
+		var e *storage.Error
+		if !errors.As(err, &e) {
+			return false
+		}
+		if e.Kind == storage.Gone || e.Kind == storage.NotFound {
+			return true
+		}
+		err = e.Err
+	}
+	return false
+}
+
+// refuseBlocked refuses, before anything is fetched or stored, a delivery whose actor or
+// signing key belongs to an actor or host the admin blocked.
+func (in *Inbox) refuseBlocked(ctx context.Context, r *http.Request, act *federation.Activity) error {
+	keyID, _ := federation.SignatureKeyID(r) // an unsigned request is refused by verify
+	keyDoc, _, _ := strings.Cut(keyID, "#")
+	for _, uri := range []string{act.Actor, keyDoc} {
+		blocked, err := in.DB.IsBlocked(ctx, uri)
+		if err != nil {
+			return err
+		}
+		if blocked {
+			return storage.Errorf(storage.Forbidden, "blocked")
+		}
+	}
+	return nil
 }
 
 // Signer returns the actor that signed a GET request, or nil when it carries no signature.
@@ -112,6 +143,11 @@ func (in *Inbox) verify(ctx context.Context, r *http.Request, body []byte, actor
 	signer, err := in.Remote.ActorByKeyID(ctx, keyID, false)
 	if err != nil {
 		return nil, keyError(keyID, err)
+	}
+	if !signer.DeletedAt.IsZero() {
+		// Not refetched: a deleted account stays deleted even if its old server still
+		// serves the document (or serves it again).
+		return nil, storage.Errorf(storage.Unauthorized, "actor %s was deleted", signer.URI)
 	}
 	if err = in.check(r, body, signer); err == nil {
 		return signer, nil
@@ -141,14 +177,21 @@ func (in *Inbox) check(r *http.Request, body []byte, signer *storage.Actor) erro
 	return federation.VerifyRequest(r, body, pub, in.now())
 }
 
+// keyError says why the signer's key could not be had. A gone account is an Unauthorized
+// signature, not a 410: answering 410 to a delivery would tell the sender our inbox is gone.
 func keyError(keyID string, err error) error {
 	switch storage.KindOf(err) {
-	case storage.Unauthorized, storage.Gone:
+	case storage.Unauthorized:
 		return err
+	case storage.Gone:
+		return storage.Wrap(storage.Unauthorized, err, "the signer's account is gone")
 	case storage.Transient:
 		return storage.Wrap(storage.Transient, err, "could not fetch key "+keyID+" now; try again later")
+	case storage.Internal:
+		// Our own failure, not the signer's: answered so that the sender tries again.
+		return storage.Wrap(storage.Transient, err, "could not check key "+keyID+" now; try again later")
 	}
-	return storage.Wrap(storage.Unauthorized, err, fmt.Sprintf("could not get key %s", keyID))
+	return storage.Wrap(storage.Unauthorized, err, fmt.Sprintf("could not get key %s: %s", keyID, storage.Message(err)))
 }
 
 type handler func(in *Inbox, ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error)

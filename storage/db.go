@@ -26,18 +26,22 @@ import (
 var migrationFiles embed.FS
 
 // DB is an open Refuge database. Read methods come from the embedded reader and use the read
-// pool; writes happen inside Update.
+// pool; writes happen inside Update, on the one writer connection.
 type DB struct {
 	reader
-	write *sql.DB
-	read  *sql.DB
+	write  *sql.DB
+	read   *sql.DB
+	wconn  *sql.Conn      // the writer's connection, held for the life of the DB
+	writer *cachedQuerier // wconn with its kept statements
+	rcache *cachedQuerier // the read pool with its kept statements
+	group  groupCommit
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
 // guards see the same data.
 type Tx struct {
 	reader
-	tx *sql.Tx
+	tx *cachedQuerier
 }
 
 // querier is what both *sql.DB and *sql.Tx offer; reads are written once against it.
@@ -51,9 +55,11 @@ type reader struct{ q querier }
 
 // Open opens (creating if needed) the SQLite file at path and applies pending migrations.
 func Open(ctx context.Context, path string) (*DB, error) {
+	// temp_store(MEMORY) keeps the statement journal of each group-commit savepoint (see
+	// commit.go) in memory rather than in a temporary file written page by page.
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	write, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -67,7 +73,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	db := &DB{reader: reader{q: read}, write: write, read: read}
+	wconn, err := write.Conn(ctx)
+	if err != nil {
+		errors.Join(read.Close(), write.Close())
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db := &DB{write: write, read: read, wconn: wconn, writer: newCachedQuerier(wconn, true),
+		rcache: newCachedQuerier(read, false)}
+	db.reader = reader{q: db.rcache}
+	db.group.db = db
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -75,31 +89,24 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes both connection pools. With WAL a checkpoint runs when the last one closes.
+// Close closes the kept statements and both connection pools. With WAL a checkpoint runs
+// when the last connection closes.
 func (db *DB) Close() error {
-	return errors.Join(db.read.Close(), db.write.Close())
+	db.writer.cache.close()
+	db.rcache.cache.close()
+	return errors.Join(db.wconn.Close(), db.read.Close(), db.write.Close())
 }
 
 // Update runs fn in a write transaction, committing when fn returns nil and rolling back
-// otherwise, so that nothing is ever half-stored.
+// what fn did otherwise, so that nothing is ever half-stored. It returns once the commit
+// is done. Updates that arrive while another commits are committed together (see
+// groupCommit); each still sees the writes of those before it, as if run one by one.
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	tx := &Tx{reader: reader{q: sqlTx}, tx: sqlTx}
-	if err := fn(tx); err != nil {
-		sqlTx.Rollback()
-		return err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return db.group.update(ctx, fn)
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	if _, err := db.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}

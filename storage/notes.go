@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -130,22 +131,25 @@ func (tx *Tx) CreateNote(ctx context.Context, n *Note) error {
 	if n.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	return tx.putNoteParts(ctx, n)
+	return tx.putNoteParts(ctx, n, false)
 }
 
-// putNoteParts writes the tags and media of a stored note, replacing any it had.
-func (tx *Tx) putNoteParts(ctx context.Context, n *Note) error {
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM note_tags WHERE note_id = ?`, n.ID); err != nil {
-		return fmt.Errorf("note tags: %w", err)
+// putNoteParts writes the tags and media of a stored note, replacing any it had (replace;
+// a note just created has none).
+func (tx *Tx) putNoteParts(ctx context.Context, n *Note, replace bool) error {
+	if replace {
+		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM note_tags WHERE note_id = ?`, n.ID); err != nil {
+			return fmt.Errorf("note tags: %w", err)
+		}
+		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM media WHERE note_id = ? AND path = ''`, n.ID); err != nil {
+			return fmt.Errorf("note media: %w", err)
+		}
 	}
 	for _, t := range n.Tags {
 		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO note_tags (note_id, type, name, href) VALUES (?,?,?,?)`,
 			n.ID, t.Type, t.Name, t.Href); err != nil {
 			return fmt.Errorf("note tag: %w", err)
 		}
-	}
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM media WHERE note_id = ? AND path = ''`, n.ID); err != nil {
-		return fmt.Errorf("note media: %w", err)
 	}
 	for i := range n.Media {
 		m := &n.Media[i]
@@ -177,7 +181,7 @@ func (tx *Tx) UpdateNote(ctx context.Context, n *Note) error {
 	if err != nil {
 		return fmt.Errorf("update note %s: %w", n.URI, err)
 	}
-	return tx.putNoteParts(ctx, n)
+	return tx.putNoteParts(ctx, n, true)
 }
 
 // DeleteNote turns the note into a Tombstone: its content goes, its URI stays so that it
@@ -340,15 +344,29 @@ func (r reader) ListActorNotes(ctx context.Context, actorID, viewer int64, p Pag
 		[]any{sql.Named("actor", actorID), sql.Named("viewer", viewer)}, p)
 }
 
-// CountActorNotes counts the notes of actor that viewer (0: anonymous) may read.
+// CountActorNotes counts the notes of actor that viewer (0: anonymous) may read: the counts
+// triggers keep on the actor, plus for a signed-in visitor the followers-only and direct
+// notes it may read, which are few and found by index.
 func (r reader) CountActorNotes(ctx context.Context, actorID, viewer int64) (int, error) {
+	var public, total int
+	err := r.q.QueryRowContext(ctx, `SELECT notes_public, notes_total FROM actors WHERE id = ?`, actorID).Scan(&public, &total)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("count notes: %w", err)
+	}
+	switch viewer {
+	case 0:
+		return public, nil
+	case actorID:
+		return total, nil
+	}
 	var c int
-	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM notes n WHERE n.actor_id = :actor AND n.deleted_at = '' AND `+visibleTo,
+	err = r.q.QueryRowContext(ctx, `SELECT count(*) FROM notes n WHERE n.actor_id = :actor
+		AND n.visibility IN ('followers', 'direct') AND n.deleted_at = '' AND `+visibleTo,
 		sql.Named("actor", actorID), sql.Named("viewer", viewer)).Scan(&c)
 	if err != nil {
 		return 0, fmt.Errorf("count notes: %w", err)
 	}
-	return c, nil
+	return public + c, nil
 }
 
 // ListLocalPublic returns the local public timeline, newest first.

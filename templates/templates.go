@@ -30,6 +30,7 @@ type Page struct {
 	Viewer   *storage.Actor // the signed-in local account; nil when signed out
 	CSRF     string         // the session's CSRF token, sent back in every POST form as "csrf"
 	Notice   string         // a one-off success message ("Saved.")
+	Unread   int            // the viewer's unread notifications, shown in the menu
 	Error    string         // a one-off error message shown above the content
 
 	Feeds        []Feed // RSS/Atom feeds offered with <link rel="alternate">
@@ -142,6 +143,7 @@ type EditProfileData struct {
 // SignInData fills the sign-in form again after a failed attempt.
 type SignInData struct {
 	Username string
+	Next     string // the local path to go to after signing in, or ""
 }
 
 // ErrorData is an error page.
@@ -247,6 +249,7 @@ var funcs = template.FuncMap{
 	"avatar":     avatar,
 	"profileURL": profileURL,
 	"noteURL":    noteURL,
+	"viewURL":    viewURL,
 	"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"date":       func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 	"plain":      PlainText,
@@ -264,6 +267,8 @@ var funcs = template.FuncMap{
 	},
 	"fields4":    fields4,
 	"isImage":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "image/") || m.MediaType == "" },
+	"thumb":      thumbURL,
+	"srcset":     srcset,
 	"statusText": http.StatusText,
 	"static":     staticURL,
 	"feedType":   feedType,
@@ -327,6 +332,40 @@ func profileURL(a *storage.Actor) string {
 }
 
 func noteURL(n *storage.Note) string { return cmp(n.URL, n.URI) }
+
+// viewURL is where a note is read on this instance: a local note at its own URL, a remote
+// one at /notes/ID, with its thread as stored here.
+func viewURL(n *storage.Note) string {
+	if n.Local || n.ID == 0 {
+		return noteURL(n)
+	}
+	return "/notes/" + strconv.FormatInt(n.ID, 10)
+}
+
+// thumbURL is the small version of a local upload (a file next to it), else the image.
+func thumbURL(m storage.Media) string {
+	if m.ThumbPath != "" && m.Path != "" && strings.HasSuffix(m.URL, "/"+m.Path) {
+		return strings.TrimSuffix(m.URL, m.Path) + m.ThumbPath
+	}
+	return m.URL
+}
+
+// thumbnailSide is the longer side of the thumbnails outbox.SaveUpload makes.
+const thumbnailSide = 400
+
+// srcset offers the browser the thumbnail and the full image of a local upload, so that a
+// phone loads the small one; "" when there is no thumbnail.
+func srcset(m storage.Media) string {
+	thumb := thumbURL(m)
+	if thumb == m.URL || m.Width <= 0 || m.Height <= 0 {
+		return ""
+	}
+	tw := thumbnailSide
+	if m.Height > m.Width {
+		tw = max(1, m.Width*thumbnailSide/m.Height)
+	}
+	return thumb + " " + strconv.Itoa(tw) + "w, " + m.URL + " " + strconv.Itoa(m.Width) + "w"
+}
 
 // post is what the "post" template draws: a note in the context of a page.
 type post struct {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -64,6 +65,7 @@ func open(ctx context.Context, cfg Config) (*App, error) {
 	a := &App{cfg: cfg, log: cfg.Log, db: db}
 	client := federation.NewClient(federation.ClientConfig{
 		AllowPrivate: cfg.AllowPrivate, AllowPrefixes: cfg.AllowPrefixes, Resolver: cfg.DNS,
+		Dial: cfg.Dial, Timeout: cfg.FetchTimeout, HostBlocked: db.IsHostBlocked,
 		UserAgent: "Refuge/" + Version + " (+" + cfg.Base() + "/)",
 	})
 	a.svc = &outbox.Service{DB: db, Base: cfg.Base(), Domain: cfg.Domain, Log: cfg.Log, Now: cfg.Now,
@@ -127,6 +129,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.limits = newLimiter()
+	if cfg.InboxRate > 0 || cfg.InboxBurst > 0 {
+		a.limits.inbox = newBuckets(cmp.Or(cfg.InboxRate, defaultInboxRate), cmp.Or(cfg.InboxBurst, defaultInboxBurst))
+	}
 	if err := a.firstStart(ctx); err != nil {
 		a.db.Close()
 		return nil, err

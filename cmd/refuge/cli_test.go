@@ -62,3 +62,46 @@ func TestCLI(t *testing.T) {
 		})
 	}
 }
+
+// TestCLIBlock runs the block commands in order against one data folder.
+func TestCLIBlock(t *testing.T) {
+	data := t.TempDir()
+	flags := []string{"--data", data, "--domain", "example.test:8080"}
+	rows := []struct {
+		name             string
+		args             []string
+		code             int
+		wantOut, wantErr string
+	}{
+		{"block help", []string{"block", "--help"}, 0, "", "refuge block add TARGET"},
+		{"no verb", []string{"block"}, 2, "", "usage:"},
+		{"no target", append([]string{"block", "add"}, flags...), 2, "", "give the TARGET"},
+		{"block a host", append([]string{"block", "add", "Spam.Example"}, flags...), 0, "blocked spam.example", ""},
+		{"block an actor", append([]string{"block", "add", "https://other.example/users/troll"}, flags...), 0, "blocked https://other.example/users/troll", ""},
+		{"block twice", append([]string{"block", "add", "spam.example"}, flags...), 0, "blocked spam.example", ""},
+		{"not a target", append([]string{"block", "add", "user@host"}, flags...), 1, "", "not an actor URI or a host"},
+		{"not http", append([]string{"block", "add", "ftp://x.example/u"}, flags...), 1, "", "not an actor URI or a host"},
+		{"list", append([]string{"block", "list"}, flags...), 0, "spam.example\t", ""},
+		{"remove", append([]string{"block", "remove", "spam.example"}, flags...), 0, "unblocked spam.example", ""},
+		{"remove what is not blocked", append([]string{"block", "remove", "spam.example"}, flags...), 1, "", "is not blocked"},
+		{"list after remove", append([]string{"block", "list"}, flags...), 0, "https://other.example/users/troll\t", ""},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), row.args, strings.NewReader(""), &out, &errOut)
+			if code != row.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, row.code, out.String(), errOut.String())
+			}
+			if !strings.Contains(out.String(), row.wantOut) {
+				t.Errorf("stdout %q does not contain %q", out.String(), row.wantOut)
+			}
+			if !strings.Contains(errOut.String(), row.wantErr) {
+				t.Errorf("stderr %q does not contain %q", errOut.String(), row.wantErr)
+			}
+			if row.name == "list after remove" && strings.Contains(out.String(), "spam.example") {
+				t.Errorf("spam.example still listed: %q", out.String())
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -34,6 +35,12 @@ type Config struct {
 	DNS           federation.Resolver // nil means the system resolver
 	AllowPrefixes []netip.Prefix      // addresses allowed although private
 	Now           func() time.Time    // nil means time.Now
+	// Dial, when set, makes every outgoing connection (after the address guard chose the
+	// address), so a test can refuse any connection off loopback.
+	Dial         func(ctx context.Context, network, addr string) (net.Conn, error)
+	FetchTimeout time.Duration // whole outgoing request; 0 means 10 s
+	InboxRate    float64       // deliveries a second per remote host; 0 means defaultInboxRate
+	InboxBurst   float64       // deliveries at once per remote host; 0 means defaultInboxBurst
 	// Observe, when set, sees every request before it is handled (after which the body is
 	// read by the handler, so an observer that reads it must put it back). A test hook:
 	// it lets end-to-end tests count what real instances send each other.

@@ -62,23 +62,33 @@ type limiter struct {
 	signinAccount *buckets // sign-in attempts per account name
 }
 
+// The default inbox limit per remote host: far above what a busy peer sends, low enough that
+// one flooding server cannot take every request slot.
+const (
+	defaultInboxRate  = 1000
+	defaultInboxBurst = 2000
+)
+
 func newLimiter() *limiter {
 	return &limiter{
-		inbox:         newBuckets(1000, 2000),
+		inbox:         newBuckets(defaultInboxRate, defaultInboxBurst),
 		signinAddr:    newBuckets(10.0/60, 10),
 		signinAccount: newBuckets(10.0/60, 10),
 	}
 }
 
 // allowInbox limits deliveries per remote host, so that one flooding server cannot starve
-// the others.
+// the others. The host is the one the signature's keyId names, which is not verified yet
+// (the limit comes before any work), so the bucket is per host and connecting address: a
+// forger claiming a victim's keys uses up only its own share, never the victim's.
 func (l *limiter) allowInbox(r *http.Request) error {
-	key := clientAddr(r)
+	key, who := clientAddr(r), clientAddr(r)
 	if keyID, err := federation.SignatureKeyID(r); err == nil && storage.HostOf(keyID) != "" {
-		key = storage.HostOf(keyID)
+		who = storage.HostOf(keyID)
+		key = who + " " + key
 	}
 	if !l.inbox.allow(key, time.Now()) {
-		return storage.Errorf(storage.TooMany, "too many deliveries from %s; slow down", key)
+		return storage.Errorf(storage.TooMany, "too many deliveries from %s; slow down", who)
 	}
 	return nil
 }

@@ -1,4 +1,5 @@
-// Command refuge is the Refuge server and its admin commands: serve, user, token, version.
+// Command refuge is the Refuge server and its admin commands: serve, user, token, block,
+// version.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"refuge/outbox"
 	"refuge/storage"
@@ -27,6 +29,8 @@ usage:
   refuge user add NAME [--admin] [--password-stdin]
   refuge user list
   refuge token NAME
+  refuge block add|remove TARGET     (TARGET: a host such as spam.example, or an actor URI)
+  refuge block list
   refuge version
 
 Run "refuge COMMAND --help" for a command's flags.
@@ -54,6 +58,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdUser(ctx, args[1:], stdin, stdout, stderr)
 	case "token":
 		err = cmdToken(ctx, args[1:], stdout, stderr)
+	case "block":
+		err = cmdBlock(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "refuge %s\n", Version)
 	case "help", "--help", "-help", "-h":
@@ -227,5 +233,64 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintln(stdout, secret)
+	return nil
+}
+
+const blockUsage = "usage:\n  refuge block add TARGET\n  refuge block remove TARGET\n  refuge block list\n" +
+	"TARGET is a host (spam.example, or host:port) or an actor URI (https://spam.example/users/x).\n"
+
+// cmdBlock manages instance-level blocks: deliveries from a blocked host or actor are
+// refused, and nothing is fetched from or delivered to it.
+func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "remove" && args[0] != "list") {
+		fmt.Fprint(stderr, blockUsage)
+		if len(args) > 0 && (strings.HasPrefix(args[0], "-h") || args[0] == "--help") {
+			return flag.ErrHelp
+		}
+		return errUsage
+	}
+	verb, target, rest := args[0], "", args[1:]
+	if verb != "list" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		target, rest = rest[0], rest[1:]
+	}
+	app, fs, err := openAdmin(ctx, "block "+verb, rest, stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if verb == "list" {
+		blocks, err := app.db.ListBlocks(ctx)
+		if err != nil {
+			return err
+		}
+		for _, b := range blocks {
+			fmt.Fprintf(stdout, "%s\t%s\n", b.Target, b.Created.Format(time.RFC3339))
+		}
+		return nil
+	}
+	if target == "" && fs.NArg() > 0 {
+		target = fs.Arg(0)
+	}
+	if target == "" {
+		fmt.Fprintf(stderr, "refuge block %s: give the TARGET (a host or an actor URI)\n", verb)
+		return errUsage
+	}
+	if target, err = storage.BlockTarget(target); err != nil {
+		return err
+	}
+	err = app.db.Update(ctx, func(tx *storage.Tx) error {
+		if verb == "add" {
+			return tx.PutBlock(ctx, target, time.Now())
+		}
+		return tx.DeleteBlock(ctx, target)
+	})
+	if err != nil {
+		return err
+	}
+	if verb == "add" {
+		fmt.Fprintf(stdout, "blocked %s\n", target)
+	} else {
+		fmt.Fprintf(stdout, "unblocked %s\n", target)
+	}
 	return nil
 }

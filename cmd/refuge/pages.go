@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -22,13 +24,17 @@ const maxAncestors = 20
 // page builds the data every page shares: the viewer, CSRF token and instance name.
 func (a *App) page(r *http.Request, title string, body any) *templates.Page {
 	p := &templates.Page{Title: title, Instance: a.cfg.Domain, Body: body}
-	if viewer, sess := a.session(r); viewer != nil {
+	if viewer, sess := a.currentSession(r); viewer != nil {
 		p.Viewer, p.CSRF = viewer, sess.CSRF
+		if n, err := a.db.CountUnreadNotifications(r.Context(), viewer.ID); err == nil {
+			p.Unread = n
+		}
 	}
 	return p
 }
 
-// render writes a page, marking which of its notes the viewer liked, boosted or pinned.
+// render writes a page, marking which of its notes the viewer liked, boosted or pinned, and
+// showing the notice a form left for it. Pages of a signed-in account are never cached.
 func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name string, p *templates.Page, notes ...*storage.Note) error {
 	if p.Viewer != nil && len(notes) > 0 {
 		ids := make([]int64, 0, len(notes))
@@ -42,12 +48,18 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 			return err
 		}
 	}
+	if p.Notice == "" {
+		p.Notice = a.takeNotice(w, r)
+	}
 	var buf strings.Builder
 	if err := a.pages.Render(&buf, name, p); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Vary", "Accept, Cookie")
+	if p.Viewer != nil {
+		w.Header().Set("Cache-Control", "private, no-cache")
+	}
 	w.WriteHeader(status)
 	_, err := w.Write([]byte(buf.String()))
 	return err
@@ -204,7 +216,7 @@ func (a *App) threadPage(w http.ResponseWriter, r *http.Request, n *storage.Note
 		ancestors = append([]*storage.Note{p}, ancestors...)
 		parent = p.InReplyToURI
 	}
-	replies, err := a.db.ListReplies(ctx, n.URI, viewerID)
+	replies, err := a.descendants(ctx, n.URI, viewerID)
 	if err != nil {
 		return err
 	}
@@ -216,6 +228,38 @@ func (a *App) threadPage(w http.ResponseWriter, r *http.Request, n *storage.Note
 	pg.Canonical, pg.ActivityJSON = n.URL, n.URI
 	all := append(append([]*storage.Note{n}, ancestors...), replies...)
 	return a.render(w, r, http.StatusOK, "note", pg, all...)
+}
+
+// Bounds on the replies a thread page shows: how many, and how deep it looks for them.
+const (
+	maxDescendants = 60
+	maxReplyDepth  = 8
+)
+
+// descendants lists the replies to uri that viewer may see, and the replies to those, in
+// conversation order: each reply followed by its own answers.
+func (a *App) descendants(ctx context.Context, uri string, viewerID int64) ([]*storage.Note, error) {
+	var out []*storage.Note
+	var walk func(uri string, depth int) error
+	walk = func(uri string, depth int) error {
+		replies, err := a.db.ListReplies(ctx, uri, viewerID)
+		if err != nil {
+			return err
+		}
+		for _, r := range replies {
+			if len(out) == maxDescendants {
+				return nil
+			}
+			out = append(out, r)
+			if depth < maxReplyDepth {
+				if err := walk(r.URI, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return out, walk(uri, 1)
 }
 
 // tagPage lists public posts with a hashtag, local and remote.
@@ -236,6 +280,12 @@ func (a *App) tagPage(w http.ResponseWriter, r *http.Request) error {
 	first, last := noteBounds(notes)
 	data.Next, data.Prev = pageLinks(r, len(notes), first, last, perPage)
 	pg := a.page(r, "#"+tag, data)
+	feed := a.cfg.Base() + "/tags/" + url.PathEscape(tag)
+	pg.Canonical = feed
+	pg.Feeds = []templates.Feed{
+		{Title: "RSS", Type: "application/rss+xml", URL: feed + ".rss"},
+		{Title: "Atom", Type: "application/atom+xml", URL: feed + ".atom"},
+	}
 	return a.render(w, r, http.StatusOK, "tag", pg, notes...)
 }
 

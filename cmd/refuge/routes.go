@@ -47,7 +47,7 @@ func (a *App) routes() http.Handler {
 	get("/tags/{tag:[^/.]+}", a.tagPage)
 	a.webRoutes(r)
 
-	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", templates.StaticHandler()))
+	r.PathPrefix("/static/").Handler(templates.StaticHandler()) // it wants the whole path
 	r.NotFoundHandler = a.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound })
 	r.MethodNotAllowedHandler = a.handle(func(w http.ResponseWriter, r *http.Request) error { return errMethod })
 	return securityHeaders(r)

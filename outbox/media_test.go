@@ -1,0 +1,224 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"refuge/storage"
+)
+
+// halves is a w×h picture, red on the left half and blue on the right.
+func halves(w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := color.RGBA{220, 20, 20, 255}
+			if x >= w/2 {
+				c = color.RGBA{20, 20, 220, 255}
+			}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+func encodePNG(t *testing.T, img image.Image) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// withOrientation puts an APP1 EXIF segment with the orientation tag (and junk after it)
+// right after the JPEG's SOI marker.
+func withOrientation(jpg []byte, o byte, littleEndian bool) []byte {
+	tiff := "MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00" + string(o) + "\x00\x00\x00\x00\x00\x00"
+	if littleEndian {
+		tiff = "II\x2a\x00\x08\x00\x00\x00\x01\x00\x12\x01\x03\x00\x01\x00\x00\x00" + string(o) + "\x00\x00\x00\x00\x00\x00\x00"
+	}
+	seg := "Exif\x00\x00" + tiff + "GPSLatitude=48.85"
+	app1 := []byte{0xFF, 0xE1, byte((len(seg) + 2) >> 8), byte(len(seg) + 2)}
+	return append(append(append([]byte{}, jpg[:2]...), append(app1, seg...)...), jpg[2:]...)
+}
+
+// webpLossless1x1 is the smallest lossless WebP: one pixel.
+const webpLossless1x1 = "UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA=="
+
+func TestProcessImage(t *testing.T) {
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, halves(60, 20), &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	var animated bytes.Buffer
+	pal := color.Palette{color.Black, color.White}
+	frame := image.NewPaletted(image.Rect(0, 0, 500, 100), pal)
+	if err := gif.EncodeAll(&animated, &gif.GIF{Image: []*image.Paletted{frame, frame}, Delay: []int{10, 10}}); err != nil {
+		t.Fatal(err)
+	}
+	webp, _ := base64.StdEncoding.DecodeString(webpLossless1x1)
+
+	tests := []struct {
+		name      string
+		data      []byte
+		wantErr   string
+		mediaType string
+		w, h      int
+		thumb     bool
+		topLeft   string // "red" or "blue": where the picture's red half ended up
+		bottom    string
+	}{
+		{"png", encodePNG(t, halves(800, 200)), "", "image/png", 800, 200, true, "red", "red"},
+		{"small png keeps no thumbnail", encodePNG(t, halves(40, 40)), "", "image/png", 40, 40, false, "red", "red"},
+		{"jpeg", jpg.Bytes(), "", "image/jpeg", 60, 20, false, "red", "red"},
+		{"jpeg turned (6)", withOrientation(jpg.Bytes(), 6, false), "", "image/jpeg", 20, 60, false, "red", "blue"},
+		{"jpeg turned back (8)", withOrientation(jpg.Bytes(), 8, true), "", "image/jpeg", 20, 60, false, "blue", "red"},
+		{"jpeg upside down (3)", withOrientation(jpg.Bytes(), 3, false), "", "image/jpeg", 60, 20, false, "blue", "blue"},
+		{"gif becomes png", animated.Bytes(), "", "image/png", 500, 100, true, "", ""},
+		{"webp becomes png", webp, "", "image/png", 1, 1, false, "", ""},
+		{"html", []byte("<html><body>hi</body></html>"), "not an image", "", 0, 0, false, "", ""},
+		{"json", []byte(`{"a":1}`), "not an image", "", 0, 0, false, "", ""},
+		{"svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"></svg>`), "not an image", "", 0, 0, false, "", ""},
+		{"truncated png", encodePNG(t, halves(100, 100))[:60], "not an image", "", 0, 0, false, "", ""},
+		{"too wide", encodePNG(t, image.NewGray(image.Rect(0, 0, MaxImageSide+1, 1))), "pixels", "", 0, 0, false, "", ""},
+		{"too many pixels", encodePNG(t, image.NewGray(image.Rect(0, 0, 8000, 5001))), "pixels", "", 0, 0, false, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := processImage(tt.data)
+			if tt.wantErr != "" {
+				if err == nil || storage.KindOf(err) != storage.Invalid || !strings.Contains(storage.Message(err), tt.wantErr) {
+					t.Fatalf("err = %v, want Invalid %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.mediaType != tt.mediaType || p.width != tt.w || p.height != tt.h || (p.thumb != nil) != tt.thumb || p.blurhash == "" {
+				t.Errorf("got %s %d×%d thumb=%v blurhash=%q", p.mediaType, p.width, p.height, p.thumb != nil, p.blurhash)
+			}
+			if bytes.Contains(p.body, []byte("GPSLatitude")) || bytes.Contains(p.body, []byte("Exif")) {
+				t.Error("metadata kept")
+			}
+			img, _, err := image.Decode(bytes.NewReader(p.body))
+			if err != nil {
+				t.Fatalf("output does not decode: %v", err)
+			}
+			if b := img.Bounds(); b.Dx() != tt.w || b.Dy() != tt.h {
+				t.Errorf("output is %v", b)
+			}
+			colour := func(x, y int) string {
+				r, _, b, _ := img.At(x, y).RGBA()
+				if r > b {
+					return "red"
+				}
+				return "blue"
+			}
+			if tt.topLeft != "" && (colour(1, 1) != tt.topLeft || colour(1, tt.h-2) != tt.bottom) {
+				t.Errorf("top-left %s, bottom-left %s; want %s, %s", colour(1, 1), colour(1, tt.h-2), tt.topLeft, tt.bottom)
+			}
+			if tt.thumb {
+				th, _, err := image.Decode(bytes.NewReader(p.thumb))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b := th.Bounds(); max(b.Dx(), b.Dy()) != ThumbnailSide {
+					t.Errorf("thumbnail %v", b)
+				}
+			}
+		})
+	}
+}
+
+func TestSaveUpload(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := storage.Open(ctx, filepath.Join(dir, "refuge.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := &Service{DB: db, Base: "https://refuge.example", Domain: "refuge.example"}
+	owner, err := s.CreateAccount(ctx, "alice", "alice password", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	m, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(encodePNG(t, halves(900, 300))), "  red and blue  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !MediaFileName.MatchString(m.Path) || !MediaFileName.MatchString(m.ThumbPath) || m.URL != s.Base+"/media/"+m.Path ||
+		m.Description != "red and blue" || m.MediaType != "image/png" || m.Width != 900 || m.Height != 300 {
+		t.Errorf("media %+v", m)
+	}
+	stored, err := db.GetMedia(ctx, m.ID)
+	if err != nil || stored.Path != m.Path || stored.Blurhash != m.Blurhash {
+		t.Fatalf("stored %+v, %v", stored, err)
+	}
+	for _, f := range []string{m.Path, m.ThumbPath} {
+		if _, err := os.Stat(filepath.Join(MediaDir(dir), f)); err != nil {
+			t.Error(err)
+		}
+	}
+
+	// Refused uploads leave nothing behind.
+	for name, r := range map[string][]byte{
+		"html":      []byte("<html>"),
+		"too large": bytes.Repeat([]byte{0}, MaxUploadBytes+1),
+	} {
+		_, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(r), "")
+		if err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+	if _, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(encodePNG(t, halves(2, 2))), strings.Repeat("x", MaxDescriptionChars+1)); err == nil {
+		t.Error("an overlong description was accepted")
+	}
+	if n, _ := db.CountMedia(ctx, owner.ID); n != 1 {
+		t.Errorf("%d media rows, want 1", n)
+	}
+	if files, _ := os.ReadDir(MediaDir(dir)); len(files) != 2 {
+		t.Errorf("media files %v, want the image and its thumbnail", files)
+	}
+
+	// A discarded upload goes, row and files.
+	if err := s.DiscardUpload(ctx, dir, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GetMedia(ctx, m.ID); storage.KindOf(err) != storage.NotFound {
+		t.Errorf("row still there: %v", err)
+	}
+	if files, _ := os.ReadDir(MediaDir(dir)); len(files) != 0 {
+		t.Errorf("files still there: %v", files)
+	}
+}
+
+func TestMediaFileName(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"abcdefghijklmnopqrstuvwxyz.png":       true,
+		"abcdefghijklmnopqrstuvwxyz-thumb.jpg": true,
+		"abcdefghijklmnopqrstuvwxy.png":        false,
+		"abcdefghijklmnopqrstuvwxyz.html":      false,
+		".upload-123":                          false,
+		"../abcdefghijklmnopqrstuvwxyz.png":    false,
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ.png":       false,
+		"abcdefghijklmnopqrstuvwxyz.png/x":     false,
+	} {
+		if MediaFileName.MatchString(name) != ok {
+			t.Errorf("%q: match %v", name, !ok)
+		}
+	}
+}

@@ -1,0 +1,208 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The storage side of BENCHMARKS.md: what one inbox delivery writes, and the two timeline
+// queries every page view makes. Compare runs with benchstat; nothing here asserts a speed.
+
+// benchInbox is a database with a local account following a remote author.
+func benchInbox(b *testing.B) (*DB, *Actor, *Actor) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	local := &Actor{URI: "https://refuge.example/users/alice", Local: true, Type: "Person", Username: "alice",
+		Host: "refuge.example"}
+	remote := &Actor{URI: "https://peer.example/users/bob", Type: "Person", Username: "bob", Host: "peer.example",
+		FollowersURI: "https://peer.example/users/bob/followers", KeyID: "https://peer.example/users/bob#main-key"}
+	err = db.Update(ctx, func(tx *Tx) error {
+		if err := tx.CreateActor(ctx, local); err != nil {
+			return err
+		}
+		if err := tx.CreateActor(ctx, remote); err != nil {
+			return err
+		}
+		return tx.PutFollow(ctx, &Follow{URI: local.URI + "/follows/1", FollowerID: local.ID, FolloweeID: remote.ID, Accepted: true})
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, local, remote
+}
+
+// inboxInsert is what the inbox stores for a Create{Note}: the note with a hashtag, the
+// activity's id, the follower's feed row, in one transaction.
+func inboxInsert(ctx context.Context, db *DB, local, remote *Actor, i int64) error {
+	uri := remote.URI + "/statuses/" + strconv.FormatInt(i, 10)
+	n := &Note{URI: uri, ActorID: remote.ID, URL: uri, Content: "<p>Note " + strconv.FormatInt(i, 10) + " with a #tag</p>",
+		Visibility: Public, To: []string{"https://www.w3.org/ns/activitystreams#Public"}, Cc: []string{remote.FollowersURI},
+		Published: time.Now(), Tags: []Tag{{Type: "Hashtag", Name: "#tag", Href: "https://peer.example/tags/tag"}}}
+	return db.Update(ctx, func(tx *Tx) error {
+		if err := tx.CreateNote(ctx, n); err != nil {
+			return err
+		}
+		if _, err := tx.PutActivity(ctx, &Activity{URI: uri + "/activity", ActorID: remote.ID, Type: "Create",
+			ObjectURI: uri, NoteID: n.ID}); err != nil {
+			return err
+		}
+		return tx.AddToFeed(ctx, []int64{local.ID}, n.ID, 0, n.Published)
+	})
+}
+
+func BenchmarkInboxInsert(b *testing.B) {
+	ctx := context.Background()
+	db, local, remote := benchInbox(b)
+	var i int64
+	b.ReportAllocs()
+	for b.Loop() {
+		i++
+		if err := inboxInsert(ctx, db, local, remote, i); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkInboxInsertParallel is many deliveries arriving at once, as under load.
+func BenchmarkInboxInsertParallel(b *testing.B) {
+	ctx := context.Background()
+	db, local, remote := benchInbox(b)
+	var i atomic.Int64
+	b.SetParallelism(8)
+	b.ReportAllocs()
+	batches, updates := db.group.batches.Load(), db.group.updates.Load()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := inboxInsert(ctx, db, local, remote, i.Add(1)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(db.group.updates.Load()-updates)/float64(max(1, db.group.batches.Load()-batches)), "updates/commit")
+}
+
+// timelineNotes is the size of the timeline benchmark's database, built once and kept in
+// the temp folder (the load tool's scenario 5 uses a million).
+const timelineNotes = 100000
+
+// benchTimeline opens the cached timeline database, building it when missing: one local
+// account following 199 remote authors, a tenth of the notes its own, all in its feed.
+func benchTimeline(b *testing.B) (*DB, *Actor) {
+	ctx := context.Background()
+	dir := filepath.Join(os.TempDir(), "refuge-bench")
+	path := filepath.Join(dir, fmt.Sprintf("timeline-%d.db", timelineNotes))
+	if db, err := Open(ctx, path); err == nil {
+		if v, _ := db.GetMeta(ctx, "bench-seed"); v == "v1" {
+			a, err := db.GetLocalActor(ctx, "alice")
+			if err == nil {
+				b.Cleanup(func() { db.Close() })
+				return db, a
+			}
+		}
+		db.Close()
+	}
+	for _, s := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + s)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	db, err := Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	authors := make([]*Actor, 200)
+	err = db.Update(ctx, func(tx *Tx) error {
+		for i := range authors {
+			a := &Actor{Type: "Person", Username: fmt.Sprintf("u%d", i), Host: fmt.Sprintf("h%d.example", i%20)}
+			if i == 0 {
+				a.Local, a.Username, a.Host = true, "alice", "refuge.example"
+			}
+			a.URI = "https://" + a.Host + "/users/" + a.Username
+			a.FollowersURI = a.URI + "/followers"
+			if err := tx.CreateActor(ctx, a); err != nil {
+				return err
+			}
+			authors[i] = a
+			if i > 0 {
+				if err := tx.PutFollow(ctx, &Follow{URI: a.URI + "/f", FollowerID: authors[0].ID, FolloweeID: a.ID, Accepted: true}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for lo := 0; lo < timelineNotes; lo += 10000 {
+		err := db.Update(ctx, func(tx *Tx) error {
+			for i := lo; i < lo+10000; i++ {
+				a := authors[0]
+				if i%10 != 0 {
+					a = authors[1+i%199]
+				}
+				at := start.Add(time.Duration(i) * time.Second)
+				n := &Note{URI: a.URI + "/statuses/" + strconv.Itoa(i), ActorID: a.ID, Local: a.Local,
+					Content: "<p>note " + strconv.Itoa(i) + "</p>", Visibility: Public,
+					To: []string{"https://www.w3.org/ns/activitystreams#Public"}, Cc: []string{a.FollowersURI}, Published: at}
+				if err := tx.CreateNote(ctx, n); err != nil {
+					return err
+				}
+				if err := tx.AddToFeed(ctx, []int64{authors[0].ID}, n.ID, 0, at); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := db.Update(ctx, func(tx *Tx) error { return tx.PutMeta(ctx, "bench-seed", "v1") }); err != nil {
+		b.Fatal(err)
+	}
+	return db, authors[0]
+}
+
+func BenchmarkTimelineQuery(b *testing.B) {
+	ctx := context.Background()
+	db, alice := benchTimeline(b)
+	b.Run("home", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if items, err := db.ListFeed(ctx, alice.ID, Page{Limit: 20}); err != nil || len(items) != 20 {
+				b.Fatal(len(items), err)
+			}
+		}
+	})
+	b.Run("profile", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if notes, err := db.ListActorNotes(ctx, alice.ID, 0, Page{Limit: 20}); err != nil || len(notes) != 20 {
+				b.Fatal(len(notes), err)
+			}
+		}
+	})
+	b.Run("profile-count", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := db.CountActorNotes(ctx, alice.ID, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,178 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Group commit. A commit writes every page a transaction touched to the WAL: an inbox
+// delivery dirties a dozen index pages, and the last page of each table and index is the
+// same for the next delivery. Updates that queue up while one transaction commits are
+// therefore run one after another in the next transaction, each inside a savepoint so that
+// one failing rolls back only its own work, and committed once; every caller returns only
+// after that commit. Under load the WAL writes are shared; alone, an update is committed by
+// itself exactly as before.
+//
+// There is no goroutine of its own: the caller that finds nobody committing commits its
+// batch, then hands the next batch to the first caller waiting in it.
+
+// maxBatch bounds the updates of one transaction, and so how long the last of them waits.
+const maxBatch = 64
+
+// pendingUpdate is one caller's Update on its way through a batch.
+type pendingUpdate struct {
+	ctx      context.Context
+	fn       func(tx *Tx) error
+	err      error
+	panicked any
+	lead     chan bool // true: commit the next batch yourself; false: done, see err
+}
+
+type groupCommit struct {
+	db      *DB
+	mu      sync.Mutex
+	pending []*pendingUpdate
+	busy    bool // a caller is committing a batch
+
+	batches, updates atomic.Int64 // committed so far, for benchmarks and tests
+}
+
+func (g *groupCommit) update(ctx context.Context, fn func(tx *Tx) error) error {
+	u := &pendingUpdate{ctx: ctx, fn: fn, lead: make(chan bool, 1)}
+	g.mu.Lock()
+	g.pending = append(g.pending, u)
+	lead := !g.busy
+	g.busy = true
+	g.mu.Unlock()
+	// A waiting caller cannot leave early: its fn may be running. One whose ctx ends before
+	// its turn is skipped with that error.
+	if lead || <-u.lead {
+		g.commitNext()
+	}
+	if u.panicked != nil {
+		panic(u.panicked)
+	}
+	return u.err
+}
+
+// commitNext commits the pending updates (at most maxBatch, the caller's own among them),
+// tells each caller it is done, and hands the next batch to its first caller.
+func (g *groupCommit) commitNext() {
+	g.mu.Lock()
+	n := min(len(g.pending), maxBatch)
+	batch := g.pending[:n:n]
+	g.pending = g.pending[n:]
+	g.mu.Unlock()
+
+	g.db.commit(batch)
+	g.batches.Add(1)
+	g.updates.Add(int64(len(batch)))
+
+	g.mu.Lock()
+	var next *pendingUpdate
+	if len(g.pending) > 0 {
+		next = g.pending[0]
+	} else {
+		g.busy = false
+	}
+	g.mu.Unlock()
+	for _, u := range batch {
+		u.lead <- false // buffered: the leader itself is not waiting and never reads it
+	}
+	if next != nil {
+		next.lead <- true
+	}
+}
+
+// commit runs a batch in one transaction and sets each update's outcome.
+func (db *DB) commit(batch []*pendingUpdate) {
+	ctx := context.Background() // the batch's own statements belong to no single caller
+	exec := func(q string) error {
+		_, err := db.writer.ExecContext(ctx, q)
+		return err
+	}
+	if err := db.begin(exec); err != nil {
+		for _, u := range batch {
+			u.err = err
+		}
+		return
+	}
+	tx := &Tx{reader: reader{q: db.writer}, tx: db.writer}
+	savepoints := len(batch) > 1
+	var done []*pendingUpdate // run without error, waiting for the commit
+	for _, u := range batch {
+		if err := u.ctx.Err(); err != nil {
+			u.err = fmt.Errorf("begin: %w", err)
+			continue
+		}
+		if savepoints {
+			if u.err = exec(`SAVEPOINT u`); u.err != nil {
+				continue
+			}
+		}
+		u.err, u.panicked = run(tx, u.fn)
+		if u.err == nil && u.panicked == nil && savepoints {
+			u.err = exec(`RELEASE u`)
+		}
+		if u.err == nil && u.panicked == nil {
+			done = append(done, u)
+			continue
+		}
+		if !savepoints {
+			exec(`ROLLBACK`)
+			return
+		}
+		if exec(`ROLLBACK TO u`) == nil && exec(`RELEASE u`) == nil {
+			continue
+		}
+		// SQLite gave up the whole transaction (a full disk, an I/O error): what the updates
+		// before this one wrote is gone too, so they fail with it; the rest go on afresh.
+		cause := u.err
+		if cause == nil {
+			cause = fmt.Errorf("panic: %v", u.panicked)
+		}
+		for _, d := range done {
+			d.err = fmt.Errorf("transaction aborted: %w", cause)
+		}
+		done = nil
+		if err := db.begin(exec); err != nil {
+			for _, r := range batch {
+				if r.err == nil && r.panicked == nil {
+					r.err = err
+				}
+			}
+			return
+		}
+	}
+	if err := exec(`COMMIT`); err != nil {
+		exec(`ROLLBACK`)
+		for _, u := range done {
+			u.err = fmt.Errorf("commit: %w", err)
+		}
+	}
+}
+
+// begin starts the write transaction. A connection left inside one (a ROLLBACK that failed)
+// is rolled back and tried once more.
+func (db *DB) begin(exec func(string) error) error {
+	err := exec(`BEGIN IMMEDIATE`)
+	if err != nil && exec(`ROLLBACK`) == nil {
+		err = exec(`BEGIN IMMEDIATE`)
+	}
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	return nil
+}
+
+// run calls fn, turning a panic into a value that its caller re-panics with.
+func run(tx *Tx, fn func(tx *Tx) error) (err error, panicked any) {
+	defer func() {
+		if p := recover(); p != nil {
+			panicked = p
+		}
+	}()
+	return fn(tx), nil
+}

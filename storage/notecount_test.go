@@ -1,0 +1,57 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+	"time"
+)
+
+// TestCountActorNotes checks the kept counts against counting the notes one by one, for
+// every kind of viewer, as notes are added, deleted, and their author deleted.
+func TestCountActorNotes(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	author := mustActor(t, db, "author", "a.test", true)
+	follower := mustActor(t, db, "follower", "b.test", false)
+	mentioned := mustActor(t, db, "mentioned", "c.test", false)
+	stranger := mustActor(t, db, "stranger", "d.test", false)
+	db.Update(ctx, func(tx *Tx) error {
+		return tx.PutFollow(ctx, &Follow{URI: "https://b.test/f/1", FollowerID: follower.ID, FolloweeID: author.ID, Accepted: true})
+	})
+	mention := Tag{Type: "Mention", Name: "@mentioned@c.test", Href: mentioned.URI}
+	check := func(when string) {
+		t.Helper()
+		for _, viewer := range []int64{0, author.ID, follower.ID, mentioned.ID, stranger.ID} {
+			var want int
+			err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM notes n WHERE n.actor_id = :actor
+				AND n.deleted_at = '' AND `+visibleTo, sql.Named("actor", author.ID), sql.Named("viewer", viewer)).Scan(&want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := db.CountActorNotes(ctx, author.ID, viewer); err != nil || got != want {
+				t.Errorf("%s: viewer %d counts %d notes (%v), want %d", when, viewer, got, err, want)
+			}
+		}
+	}
+	check("no notes")
+	var notes []*Note
+	for i, vis := range []string{Public, Unlisted, Followers, Direct, Public, Followers} {
+		var tags []Tag
+		if vis == Direct || i == 2 {
+			tags = []Tag{mention}
+		}
+		notes = append(notes, mustNote(t, db, author, string(rune('a'+i)), vis, tags...))
+	}
+	check("six notes")
+	for _, n := range []*Note{notes[0], notes[2], notes[3]} {
+		if err := db.Update(ctx, func(tx *Tx) error { return tx.DeleteNote(ctx, n.ID, time.Now()) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("three deleted")
+	if err := db.Update(ctx, func(tx *Tx) error { return tx.MarkActorDeleted(ctx, author.ID, time.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	check("author deleted")
+}
