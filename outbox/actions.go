@@ -318,10 +318,16 @@ func (s *Service) DeleteNote(ctx context.Context, actor *storage.Actor, uri stri
 		}
 		return s.distribute(ctx, tx, actor, n, stored.ID, mentionedURIs(n.Tags, nil), nil, false)
 	})
-	if err == nil {
-		s.wake()
+	if err != nil {
+		return err
 	}
-	return err
+	s.wake()
+	if s.DataDir != "" {
+		for i := range n.Media {
+			removeFiles(MediaDir(s.DataDir), &n.Media[i]) // the rows went with the note
+		}
+	}
+	return nil
 }
 
 // UpdateNote replaces the text of a note of actor and federates an Update.

@@ -222,3 +222,36 @@ func TestMediaFileName(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteNoteRemovesMedia: a deleted note takes its uploaded files with it.
+func TestDeleteNoteRemovesMedia(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := storage.Open(ctx, filepath.Join(dir, "refuge.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := &Service{DB: db, Base: "https://refuge.example", Domain: "refuge.example", DataDir: dir}
+	owner, err := s.CreateAccount(ctx, "alice", "alice password", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(encodePNG(t, halves(900, 300))), "a picture")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _, err := s.PostNote(ctx, owner, NoteInput{Content: "with a picture", Media: []storage.Media{*m}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files, _ := os.ReadDir(MediaDir(dir)); len(files) != 2 {
+		t.Fatalf("media files before delete: %v", files)
+	}
+	if err := s.DeleteNote(ctx, owner, n.URI); err != nil {
+		t.Fatal(err)
+	}
+	if files, _ := os.ReadDir(MediaDir(dir)); len(files) != 0 {
+		t.Fatalf("media files left after delete: %v", files)
+	}
+}

@@ -26,6 +26,7 @@ type Service struct {
 	Now      func() time.Time
 	OnQueue  func() // nudges the delivery workers after something was queued; may be nil
 	Software string
+	DataDir  string // where uploads live (under media/), so that deleting a note deletes its files
 }
 
 func (s *Service) now() time.Time {

@@ -69,7 +69,7 @@ func open(ctx context.Context, cfg Config) (*App, error) {
 		UserAgent: "Refuge/" + Version + " (+" + cfg.Base() + "/)",
 	})
 	a.svc = &outbox.Service{DB: db, Base: cfg.Base(), Domain: cfg.Domain, Log: cfg.Log, Now: cfg.Now,
-		Software: Version}
+		Software: Version, DataDir: cfg.Data}
 	a.remote = &federation.Remote{DB: db, Client: client, Scheme: cfg.Scheme(), LocalHost: cfg.Domain,
 		Signer: a.instanceSigner, Log: cfg.Log}
 	a.svc.Remote = a.remote

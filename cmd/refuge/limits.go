@@ -60,6 +60,7 @@ type limiter struct {
 	inbox         *buckets // per remote host (from the signature's keyId), else per address
 	signinAddr    *buckets // sign-in attempts per client address
 	signinAccount *buckets // sign-in attempts per account name
+	lookups       *buckets // WebFinger look-ups a visitor makes us do (remote follow), per address
 }
 
 // The default inbox limit per remote host: far above what a busy peer sends, low enough that
@@ -74,6 +75,7 @@ func newLimiter() *limiter {
 		inbox:         newBuckets(defaultInboxRate, defaultInboxBurst),
 		signinAddr:    newBuckets(10.0/60, 10),
 		signinAccount: newBuckets(10.0/60, 10),
+		lookups:       newBuckets(30.0/60, 30),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -120,6 +121,10 @@ func (a *App) authorizeFollow(w http.ResponseWriter, r *http.Request) error {
 	if host == a.cfg.Domain {
 		http.Redirect(w, r, "/search?q="+url.QueryEscape(uri), http.StatusSeeOther)
 		return nil
+	}
+	// Anyone may ask, and each asking makes us fetch from a server they name.
+	if !a.limits.lookups.allow(clientAddr(r), time.Now()) {
+		return storage.Errorf(storage.TooMany, "too many look-ups from your address; try again in a minute")
 	}
 	_, jrd, err := a.remote.Client.WebFinger(r.Context(), user, host, a.remote.Scheme)
 	if err != nil {
