@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"sort"
 	"strconv"
@@ -29,19 +30,25 @@ const (
 // nesting deeper than 32, arrays longer than 20,000 elements and anything that is not JSON
 // (Invalid). It runs in one pass and allocates nothing.
 func CheckJSON(data []byte) error {
-	if len(data) > MaxDocument {
-		return storage.Errorf(storage.TooLarge, "document over %d bytes", MaxDocument)
-	}
-	if !utf8.Valid(data) {
-		return storage.Errorf(storage.Invalid, "document is not valid UTF-8")
-	}
-	if err := checkShape(data); err != nil {
+	if err := checkLimits(data); err != nil {
 		return err
 	}
 	if !json.Valid(data) {
 		return storage.Errorf(storage.Invalid, "document is not JSON")
 	}
 	return nil
+}
+
+// checkLimits is CheckJSON without the syntax check, for callers that hand the document to
+// json.Unmarshal next, which checks the syntax itself before decoding anything.
+func checkLimits(data []byte) error {
+	if len(data) > MaxDocument {
+		return storage.Errorf(storage.TooLarge, "document over %d bytes", MaxDocument)
+	}
+	if !utf8.Valid(data) {
+		return storage.Errorf(storage.Invalid, "document is not valid UTF-8")
+	}
+	return checkShape(data)
 }
 
 // checkShape scans data for nesting depth and array length. It does not validate syntax
@@ -90,6 +97,9 @@ func checkShape(data []byte) error {
 // wireDoc is the hand-decoded pass over a document: every field go-ap drops or gets wrong,
 // kept raw because peers send a field as a string, an object or an array.
 type wireDoc struct {
+	ID                json.RawMessage `json:"id"`
+	Type              json.RawMessage `json:"type"`
+	Target            json.RawMessage `json:"target"`
 	Context           json.RawMessage `json:"@context"`
 	Name              json.RawMessage `json:"name"`
 	PreferredUsername json.RawMessage `json:"preferredUsername"`
@@ -120,15 +130,24 @@ type wireDoc struct {
 	Conversation              json.RawMessage `json:"conversation"`
 }
 
-// decodeWire checks data and fills w; the document must be a JSON object.
-func decodeWire(data []byte, w *wireDoc) error {
-	if err := CheckJSON(data); err != nil {
-		return err
+// decodeWire checks data and fills w; the document must be a JSON object. checked says data
+// lies inside a document that passed the checks already (an embedded object), so that only
+// its syntax is checked again, by json.Unmarshal.
+func decodeWire(data []byte, w *wireDoc, checked bool) error {
+	if !checked {
+		if err := checkLimits(data); err != nil {
+			return err
+		}
+	}
+	// Unmarshal checks the syntax of the whole document before it decodes anything.
+	err := json.Unmarshal(data, w)
+	if _, bad := errors.AsType[*json.SyntaxError](err); bad {
+		return storage.Wrap(storage.Invalid, err, "document is not JSON")
 	}
 	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return storage.Errorf(storage.Invalid, "document is not a JSON object")
 	}
-	if err := json.Unmarshal(data, w); err != nil {
+	if err != nil {
 		return storage.Wrap(storage.Invalid, err, "document is not JSON")
 	}
 	return nil
@@ -191,8 +210,27 @@ func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(raw) == "null"
 }
 
+// plainString is raw's value when raw is a JSON string without escapes. Nearly every string
+// a peer sends is one: inside a document json.Unmarshal accepted, it is its bytes between
+// the quotes, which every JSON decoder reads alike.
+func plainString(raw json.RawMessage) (string, bool) {
+	raw = bytes.TrimSpace(raw)
+	n := len(raw)
+	if n < 2 || raw[0] != '"' || raw[n-1] != '"' {
+		return "", false
+	}
+	inner := raw[1 : n-1]
+	if bytes.IndexByte(inner, '\\') >= 0 || bytes.IndexByte(inner, '"') >= 0 || !utf8.Valid(inner) {
+		return "", false
+	}
+	return string(inner), true
+}
+
 // text is raw as a string when it is one, else "".
 func text(raw json.RawMessage) string {
+	if s, ok := plainString(raw); ok {
+		return s
+	}
 	var s string
 	if isNull(raw) || json.Unmarshal(raw, &s) != nil {
 		return ""
@@ -497,7 +535,8 @@ func objectOf(raw json.RawMessage) (Object, error) {
 	case '"':
 		return Object{ID: text(raw)}, nil
 	case '{':
-		var w struct{ Type json.RawMessage }
+		// One pass for what idOf would read (id, else href) and the type.
+		var w struct{ ID, Href, Type json.RawMessage }
 		if err := json.Unmarshal(raw, &w); err != nil {
 			return Object{}, storage.Wrap(storage.Invalid, err, "malformed object")
 		}
@@ -508,7 +547,11 @@ func objectOf(raw json.RawMessage) (Object, error) {
 				typ = types[0]
 			}
 		}
-		return Object{ID: idOf(raw), Type: typ, Raw: bytes.Clone(raw)}, nil
+		id := text(w.ID)
+		if id == "" {
+			id = text(w.Href)
+		}
+		return Object{ID: id, Type: typ, Raw: bytes.Clone(raw), checked: true}, nil
 	case '[':
 		list, err := elements(raw, 1, "objects") // peers must not send arrays; take a lone one
 		if err != nil || len(list) == 0 {

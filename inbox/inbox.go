@@ -108,7 +108,11 @@ func isGone(err error) bool {
 func (in *Inbox) refuseBlocked(ctx context.Context, r *http.Request, act *federation.Activity) error {
 	keyID, _ := federation.SignatureKeyID(r) // an unsigned request is refused by verify
 	keyDoc, _, _ := strings.Cut(keyID, "#")
-	for _, uri := range []string{act.Actor, keyDoc} {
+	uris := []string{act.Actor, keyDoc}
+	if keyDoc == act.Actor {
+		uris = uris[:1] // Mastodon's keys live in the actor's document: one lookup, not two
+	}
+	for _, uri := range uris {
 		blocked, err := in.DB.IsBlocked(ctx, uri)
 		if err != nil {
 			return err

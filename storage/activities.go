@@ -92,7 +92,7 @@ func (r reader) GetActivityByID(ctx context.Context, id int64) (*Activity, error
 // see: anonymous readers get public and unlisted ones only.
 const outboxWhere = `actor_id = :actor AND local = 1 AND type IN ('Create', 'Announce') AND json != ''
 	AND (visibility IN ('public', 'unlisted') OR :owner = 1)
-	AND (note_id IS NULL OR note_id NOT IN (SELECT id FROM notes WHERE deleted_at != ''))`
+	AND (note_id IS NULL OR NOT EXISTS (SELECT 1 FROM notes n WHERE n.id = note_id AND n.deleted_at != ''))`
 
 // ListOutbox returns a local actor's Create and Announce activities, newest first. Only the
 // owner (owner=true) sees followers-only and direct ones.

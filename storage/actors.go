@@ -243,7 +243,8 @@ func (tx *Tx) MarkActorDeleted(ctx context.Context, id int64, at time.Time) erro
 		{`DELETE FROM likes WHERE actor_id = ?`, []any{id}},
 		{`DELETE FROM announces WHERE actor_id = ?`, []any{id}},
 		{`DELETE FROM feed WHERE note_id IN (SELECT id FROM notes WHERE actor_id = ?)`, []any{id}},
-		{`DELETE FROM deliveries WHERE activity_id IN (SELECT id FROM activities WHERE actor_id = ?)`, []any{id}},
+		// Only local activities are ever delivered (and indexed by actor).
+		{`DELETE FROM deliveries WHERE activity_id IN (SELECT id FROM activities WHERE actor_id = ? AND local = 1)`, []any{id}},
 	} {
 		if _, err := tx.tx.ExecContext(ctx, st.sql, st.args...); err != nil {
 			return fmt.Errorf("delete actor %d: %w", id, err)

@@ -57,6 +57,11 @@ func (g *groupCommit) update(ctx context.Context, fn func(tx *Tx) error) error {
 	return u.err
 }
 
+// Commits counts the write transactions made through this DB so far. Whatever was read
+// from the database is still current while it has not changed (writes by other processes,
+// such as the admin commands, aside).
+func (db *DB) Commits() int64 { return db.group.batches.Load() }
+
 // commitNext commits the pending updates (at most maxBatch, the caller's own among them),
 // tells each caller it is done, and hands the next batch to its first caller.
 func (g *groupCommit) commitNext() {
@@ -151,7 +156,9 @@ func (db *DB) commit(batch []*pendingUpdate) {
 		for _, u := range done {
 			u.err = fmt.Errorf("commit: %w", err)
 		}
+		return
 	}
+	db.ckpt.committed()
 }
 
 // begin starts the write transaction. A connection left inside one (a ROLLBACK that failed)

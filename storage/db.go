@@ -1,8 +1,10 @@
 // Package storage owns Refuge's data: one SQLite file, its embedded numbered migrations, and
 // plain domain structs read and written with raw SQL. It is the only package with SQL and it
 // imports nothing else of Refuge's. Writes go through one connection (SQLite has one writer
-// anyway; a single connection turns "database is locked" into an orderly queue) and reads
-// through a separate pool.
+// anyway; a single connection turns "database is locked" into an orderly queue), committed
+// in groups when they arrive together (commit.go), and reads through a separate pool. Both
+// keep their prepared statements (stmt.go); checkpoints run beside the writer, not in it
+// (checkpoint.go). BENCHMARKS.md at the repository root has the figures behind each.
 package storage
 
 import (
@@ -35,6 +37,7 @@ type DB struct {
 	writer *cachedQuerier // wconn with its kept statements
 	rcache *cachedQuerier // the read pool with its kept statements
 	group  groupCommit
+	ckpt   *checkpointer
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -60,7 +63,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
-	write, err := sql.Open("sqlite", dsn)
+	// The writer leaves checkpoints to the checkpointer (see checkpoint.go), and keeps the
+	// WAL file from staying larger than 64 MiB once it has been copied back.
+	write, err := sql.Open("sqlite", dsn+"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -78,8 +83,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		errors.Join(read.Close(), write.Close())
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	ckpt, err := startCheckpointer(dsn)
+	if err != nil {
+		errors.Join(wconn.Close(), read.Close(), write.Close())
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	db := &DB{write: write, read: read, wconn: wconn, writer: newCachedQuerier(wconn, true),
-		rcache: newCachedQuerier(read, false)}
+		rcache: newCachedQuerier(read, false), ckpt: ckpt}
 	db.reader = reader{q: db.rcache}
 	db.group.db = db
 	if err := db.migrate(ctx); err != nil {
@@ -89,12 +99,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes the kept statements and both connection pools. With WAL a checkpoint runs
-// when the last connection closes.
+// Close stops the checkpointer and closes the kept statements and the connections. With
+// WAL the last connection to close copies what remains into the database file.
 func (db *DB) Close() error {
+	err := db.ckpt.close()
 	db.writer.cache.close()
 	db.rcache.cache.close()
-	return errors.Join(db.wconn.Close(), db.read.Close(), db.write.Close())
+	return errors.Join(err, db.wconn.Close(), db.read.Close(), db.write.Close())
 }
 
 // Update runs fn in a write transaction, committing when fn returns nil and rolling back

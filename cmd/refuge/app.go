@@ -34,6 +34,7 @@ type App struct {
 	pages     *templates.Renderer
 	limits    *limiter
 	signer    atomic.Pointer[federation.Signer]
+	pageCache pageCache // anonymous profile pages, see pagecache.go
 
 	ln      net.Listener
 	srv     *http.Server

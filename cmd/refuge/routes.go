@@ -43,7 +43,7 @@ func (a *App) routes() http.Handler {
 
 	// Pages.
 	get("/", a.frontPage)
-	get("/@{name:[A-Za-z0-9_]+}", a.profilePage) // the pattern leaves /@name.rss to the feeds
+	get("/@{name:[A-Za-z0-9_]+}", a.cached(a.profilePage)) // the pattern leaves /@name.rss to the feeds
 	get("/tags/{tag:[^/.]+}", a.tagPage)
 	a.webRoutes(r)
 

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// inboxScenario is scenario 1: signed Create{Note} deliveries from remote actors that the
+// local account follows, to the shared inbox, as fast as they are accepted.
+type inboxScenario struct {
+	e      *env
+	actors []*remoteActor
+}
+
+// inboxRun is what one run measured.
+type inboxRun struct {
+	sent, accepted, refused, failed int
+	stored, inFeed                  int
+	elapsed                         time.Duration
+	lat                             latencies
+	peakMiB                         float64
+	cpu                             *cpuMeter
+}
+
+// setupInbox starts the remote hosts (each actor with a key of its own) and has the
+// inbox account follow every actor, the whole real way: Follow out, Accept back.
+func setupInbox(ctx context.Context, e *env) (*inboxScenario, error) {
+	s := &inboxScenario{e: e}
+	per := e.cfg.inboxActors / e.cfg.inboxHosts
+	for h := range e.cfg.inboxHosts {
+		names := make([]string, per)
+		for i := range names {
+			names[i] = fmt.Sprintf("writer%d", i)
+		}
+		host, err := e.fleet.addHost(names, func(i int) *rsaKey { return e.keys[(h*per+i)%len(e.keys)] })
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			s.actors = append(s.actors, host.actors[n])
+		}
+	}
+	if err := follow(ctx, e, e.alice, s.actors); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// follow makes account follow each actor through the outbox and answers every Follow
+// that arrives with a signed Accept, then checks the following count.
+func follow(ctx context.Context, e *env, who account, actors []*remoteActor) error {
+	for _, a := range actors {
+		if _, err := postOutbox(ctx, e.client, e.srv.base, who, map[string]any{"type": "Follow", "object": a.uri}); err != nil {
+			return err
+		}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for _, a := range actors {
+		var followID string
+		for followID = a.host.followID(a.uri); followID == ""; followID = a.host.followID(a.uri) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("the Follow of %s never arrived", a.uri)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		body := activityJSON(map[string]any{"id": a.uri + "/accepts/" + e.nonce, "type": "Accept",
+			"actor": a.uri, "object": followID})
+		p, err := signPost(e.srv.base+"/users/"+who.name+"/inbox", body, a)
+		if err != nil {
+			return err
+		}
+		if st, err := p.send(ctx, e.client); err != nil || st != http.StatusAccepted {
+			return fmt.Errorf("Accept from %s: status %d %v", a.uri, st, err)
+		}
+	}
+	n, err := totalItems(ctx, e.client, e.srv.base+"/users/"+who.name+"/following")
+	if err != nil {
+		return err
+	}
+	if n < len(actors) {
+		return fmt.Errorf("%s follows %d accounts, want %d", who.name, n, len(actors))
+	}
+	return nil
+}
+
+// run signs count deliveries first, then sends them from conc connections and measures.
+func (s *inboxScenario) run(ctx context.Context, r int) (*inboxRun, error) {
+	e := s.e
+	count := e.cfg.inboxCount
+	prefix := fmt.Sprintf("%s-%d-", e.nonce, r)
+	now := time.Now()
+	posts, err := signAll(count, func(i int) (string, []byte, *remoteActor) {
+		a := s.actors[i%len(s.actors)]
+		return e.srv.base + "/inbox", createNote(a, fmt.Sprintf("%s%d", prefix, i), now), a
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.logf("  run %d: signed %d deliveries in %.1fs; sending", r+1, count, time.Since(now).Seconds())
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.limit)
+	defer cancel()
+	e.srv.resetPeak()
+	res := &inboxRun{sent: count}
+	var next atomic.Int64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	meter := startCPU(e.srv.pid)
+	begin := time.Now()
+	for range e.cfg.inboxConc {
+		wg.Go(func() {
+			var lat latencies
+			var ok, refused, failed int
+			for i := int(next.Add(1) - 1); i < count && ctx.Err() == nil; i = int(next.Add(1) - 1) {
+				t0 := time.Now()
+				st, err := posts[i].send(ctx, e.client)
+				lat = append(lat, time.Since(t0))
+				switch {
+				case err != nil:
+					failed++
+				case st == http.StatusAccepted:
+					ok++
+				default:
+					refused++
+				}
+			}
+			mu.Lock()
+			res.lat, res.accepted = append(res.lat, lat...), res.accepted+ok
+			res.refused, res.failed = res.refused+refused, res.failed+failed
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(begin)
+	res.cpu = meter.stop()
+	_, res.peakMiB = e.srv.memory()
+	if res.stored, res.inFeed, err = e.countStored(prefix); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// perSecond is accepted deliveries a second.
+func (r *inboxRun) perSecond() float64 { return float64(r.accepted) / r.elapsed.Seconds() }
+
+// cpuPer is Refuge's CPU time per accepted delivery, in microseconds.
+func (r *inboxRun) cpuPer() float64 {
+	return float64(r.cpu.refuge.Microseconds()) / float64(max(1, r.accepted))
+}
+
+func (r *inboxRun) String() string {
+	return fmt.Sprintf("%d sent, %d accepted (202), %d refused, %d failed in %.2fs = %.0f/s; stored %d notes, %d feed rows; p50 %.2f ms p99 %.2f ms; peak RSS %.1f MiB; %s = %.0f µs a delivery",
+		r.sent, r.accepted, r.refused, r.failed, r.elapsed.Seconds(), r.perSecond(), r.stored, r.inFeed,
+		ms(r.lat.pct(50)), ms(r.lat.pct(99)), r.peakMiB, r.cpu, r.cpuPer())
+}

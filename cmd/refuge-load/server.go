@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// server is the Refuge under test: a process this tool started (cmd set), or one already
+// running at base (cmd nil; pid known only when given).
+type server struct {
+	bin    string // the refuge binary
+	data   string // its data folder; "" when unknown
+	domain string // 127.0.0.1:PORT
+	base   string // http://127.0.0.1:PORT
+	cmd    *exec.Cmd
+	pid    int
+	log    *os.File
+}
+
+// buildRefuge builds ./cmd/refuge into dir (run from the repository root).
+func buildRefuge(ctx context.Context, dir string) (string, error) {
+	bin := filepath.Join(dir, "refuge")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/refuge")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/refuge (run refuge-load from the repository root): %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// freePort finds a free loopback port; Refuge must know its domain before it starts.
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// newServer prepares a fresh instance in dir; nothing runs yet.
+func newServer(bin, dir string) (*server, error) {
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	return &server{bin: bin, data: filepath.Join(dir, "data"), domain: addr, base: "http://" + addr}, nil
+}
+
+// cli runs an admin command of the binary against the instance's data folder.
+func (s *server) cli(ctx context.Context, stdin string, args ...string) (string, error) {
+	args = append(args, "--data", s.data, "--domain", s.domain, "--http")
+	cmd := exec.CommandContext(ctx, s.bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("refuge %s: %v: %s", strings.Join(args, " "), err, stderr.String())
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// account makes a local account and returns a new API token for it.
+func (s *server) account(ctx context.Context, name string) (string, error) {
+	if _, err := s.cli(ctx, "load-password-"+name+"\n", "user", "add", name, "--password-stdin"); err != nil {
+		return "", err
+	}
+	return s.cli(ctx, "", "token", name)
+}
+
+// start starts `refuge serve` and waits for its first answer. It returns the time from
+// process start to that answer.
+func (s *server) start(ctx context.Context) (time.Duration, error) {
+	if s.log == nil {
+		var err error
+		if s.log, err = os.Create(filepath.Join(filepath.Dir(s.data), "refuge.log")); err != nil {
+			return 0, err
+		}
+	}
+	cmd := exec.Command(s.bin, "serve", "--listen", s.domain, "--domain", s.domain, "--http",
+		"--allow-private", "--data", s.data)
+	cmd.Stdout, cmd.Stderr = s.log, s.log
+	begin := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	s.cmd, s.pid = cmd, cmd.Process.Pid
+	c := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for {
+		resp, err := c.Get(s.base + "/.well-known/host-meta")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return time.Since(begin), nil
+			}
+		}
+		if time.Since(begin) > 30*time.Second || ctx.Err() != nil {
+			s.stop()
+			return 0, fmt.Errorf("refuge did not answer within 30 s (log: %s)", s.log.Name())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (s *server) stop() error {
+	if s.cmd == nil {
+		return nil
+	}
+	cmd := s.cmd
+	s.cmd = nil
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		return errors.New("refuge did not stop within 30 s of SIGTERM; killed")
+	}
+}
+
+// memory reads the resident set size and its peak (VmHWM), in MiB; zero when unknown.
+func (s *server) memory() (rss, peak float64) {
+	if s.pid == 0 {
+		return 0, 0
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = kb / 1024
+		case "VmHWM:":
+			peak = kb / 1024
+		}
+	}
+	return rss, peak
+}
+
+// resetPeak starts a new VmHWM measurement (Linux: writing 5 to clear_refs).
+func (s *server) resetPeak() bool {
+	if s.pid == 0 {
+		return false
+	}
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", s.pid), []byte("5"), 0) == nil
+}
+
+// dbPath is the instance's SQLite file, "" when the data folder is unknown.
+func (s *server) dbPath() string {
+	if s.data == "" {
+		return ""
+	}
+	return filepath.Join(s.data, "refuge.db")
+}
