@@ -289,13 +289,15 @@ func (p Page) clause(col string) (string, []any, string) {
 	return "", nil, fmt.Sprintf(` ORDER BY %s DESC LIMIT %d`, col, limit)
 }
 
-// visibleTo is the condition under which actor viewer (0: anonymous) may read note n.
+// visibleTo is the condition under which actor viewer (0: anonymous) may read note n: a
+// public or unlisted note, the viewer's own, a followers-only note of an actor it follows
+// (accepted), or one addressed to the viewer in to or cc or mentioning it (note_recipients,
+// migration 0005, holds exactly those actors of every note that is not public or unlisted).
 const visibleTo = `(n.visibility IN ('public','unlisted') OR n.actor_id = :viewer
 	OR (n.visibility = 'followers' AND EXISTS (SELECT 1 FROM follows f
 		WHERE f.follower_id = :viewer AND f.followee_id = n.actor_id AND f.accepted = 1))
-	OR EXISTS (SELECT 1 FROM actors v WHERE v.id = :viewer
-		AND (instr(n.to_json, '"' || v.uri || '"') > 0 OR instr(n.cc_json, '"' || v.uri || '"') > 0
-		OR EXISTS (SELECT 1 FROM note_tags t WHERE t.note_id = n.id AND t.type = 'Mention' AND t.href = v.uri))))`
+	OR EXISTS (SELECT 1 FROM actors v JOIN note_recipients r ON r.actor_uri = v.uri
+		AND r.author_id = n.actor_id AND r.note_id = n.id WHERE v.id = :viewer))`
 
 // CanSee reports whether actor viewer (0: anonymous) may read the note.
 func (r reader) CanSee(ctx context.Context, noteID, viewer int64) (bool, error) {
@@ -344,12 +346,18 @@ func (r reader) ListActorNotes(ctx context.Context, actorID, viewer int64, p Pag
 		[]any{sql.Named("actor", actorID), sql.Named("viewer", viewer)}, p)
 }
 
-// CountActorNotes counts the notes of actor that viewer (0: anonymous) may read: the counts
-// triggers keep on the actor, plus for a signed-in visitor the followers-only and direct
-// notes it may read, which are few and found by index.
+// CountActorNotes counts the notes of actor that viewer (0: anonymous) may read, by the
+// rules of visibleTo: the counts triggers keep on the actor (public and unlisted; every
+// note for the actor itself; followers-only ones for an accepted follower), plus the
+// followers-only and direct notes addressed to or mentioning the viewer that those do not
+// already count, a range of note_recipients' key.
 func (r reader) CountActorNotes(ctx context.Context, actorID, viewer int64) (int, error) {
-	var public, total int
-	err := r.q.QueryRowContext(ctx, `SELECT notes_public, notes_total FROM actors WHERE id = ?`, actorID).Scan(&public, &total)
+	var public, total, followers int
+	var follows bool
+	err := r.q.QueryRowContext(ctx, `SELECT notes_public, notes_total, notes_followers,
+		EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = :viewer AND f.followee_id = :actor AND f.accepted = 1)
+		FROM actors WHERE id = :actor`, sql.Named("actor", actorID), sql.Named("viewer", viewer)).
+		Scan(&public, &total, &followers, &follows)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("count notes: %w", err)
 	}
@@ -359,14 +367,21 @@ func (r reader) CountActorNotes(ctx context.Context, actorID, viewer int64) (int
 	case actorID:
 		return total, nil
 	}
+	seen := public
+	if follows {
+		seen += followers
+	}
 	var c int
-	err = r.q.QueryRowContext(ctx, `SELECT count(*) FROM notes n WHERE n.actor_id = :actor
-		AND n.visibility IN ('followers', 'direct') AND n.deleted_at = '' AND `+visibleTo,
-		sql.Named("actor", actorID), sql.Named("viewer", viewer)).Scan(&c)
+	err = r.q.QueryRowContext(ctx, `SELECT count(DISTINCT r.note_id) FROM actors v
+		JOIN note_recipients r ON r.actor_uri = v.uri AND r.author_id = :actor
+		JOIN notes n ON n.id = r.note_id
+		WHERE v.id = :viewer AND n.actor_id = :actor AND n.deleted_at = ''
+		AND n.visibility NOT IN ('public', 'unlisted') AND NOT (:follows AND n.visibility = 'followers')`,
+		sql.Named("actor", actorID), sql.Named("viewer", viewer), sql.Named("follows", follows)).Scan(&c)
 	if err != nil {
 		return 0, fmt.Errorf("count notes: %w", err)
 	}
-	return public + c, nil
+	return seen + c, nil
 }
 
 // ListLocalPublic returns the local public timeline, newest first.

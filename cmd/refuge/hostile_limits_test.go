@@ -29,7 +29,7 @@ func TestHostileRateLimits(t *testing.T) {
 	create := func(a *peerActor) map[string]any {
 		return a.activity("Create", a.note("hi alice", alice), "to", []string{alice})
 	}
-	stored := map[string]int{"notes": 1, "activities": 1, "feed": 1, "notifications": 1}
+	stored := map[string]int{"notes": 1, "activities": 1, "feed": 1, "notifications": 1, "note_recipients": 1}
 	times := func(n int, m map[string]int) map[string]int {
 		out := map[string]int{}
 		for k, v := range m {
@@ -168,7 +168,7 @@ func TestHostileFetchConcurrency(t *testing.T) {
 		}
 	}
 	if ch := countChanges(before, in.rowCounts(), map[string]int{"actors": 1, "notes": 1, "activities": 1, "feed": 1,
-		"notifications": 1}); len(ch) > 0 {
+		"notifications": 1, "note_recipients": 1}); len(ch) > 0 {
 		t.Errorf("storage changed: %v", ch)
 	}
 }

@@ -219,7 +219,7 @@ func TestHostileSignatures(t *testing.T) {
 			return r.eve.post(t, in, "/inbox", act, sig{})
 		}, status: 403, reason: "not on the actor's host"},
 		{name: "a proper delivery is accepted", send: post(r.eve, r.create(r.eve), sig{}),
-			status: 202, delta: map[string]int{"notes": 1, "activities": 1, "feed": 1, "notifications": 1}},
+			status: 202, delta: map[string]int{"notes": 1, "activities": 1, "feed": 1, "notifications": 1, "note_recipients": 1}},
 		{name: "a public note addressed to a follower is in her feed once", send: func(t *testing.T) answer {
 			note := r.eve.note("public, and for alice", r.publicTo...)
 			note["cc"] = []string{r.alice}
@@ -229,7 +229,7 @@ func TestHostileSignatures(t *testing.T) {
 			act := r.create(r.eve)
 			r.eve.post(t, in, "/inbox", act, sig{})
 			return r.eve.post(t, in, "/users/alice/inbox", act, sig{})
-		}, status: 202, delta: map[string]int{"notes": 1, "activities": 1, "feed": 1, "notifications": 1}},
+		}, status: 202, delta: map[string]int{"notes": 1, "activities": 1, "feed": 1, "notifications": 1, "note_recipients": 1}},
 	}
 	runHostile(t, in, rows)
 }
