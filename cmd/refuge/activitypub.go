@@ -292,21 +292,31 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-// postOutbox carries out a client-to-server activity of the outbox's owner.
-func (a *App) postOutbox(w http.ResponseWriter, r *http.Request) error {
+// routeOwner returns the local account named in the route when auth finds the request made
+// by it: Unauthorized without credentials, Forbidden with someone else's.
+func (a *App) routeOwner(r *http.Request, auth func(*http.Request) (*storage.Actor, error), what string) (*storage.Actor, error) {
 	owner, err := a.localActor(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	caller, err := a.bearer(r)
+	caller, err := auth(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if caller == nil {
-		return storage.Errorf(storage.Unauthorized, "a bearer token is required")
+		return nil, storage.Errorf(storage.Unauthorized, "a bearer token is required")
 	}
 	if caller.ID != owner.ID {
-		return storage.Errorf(storage.Forbidden, "this is not your outbox")
+		return nil, storage.Errorf(storage.Forbidden, "this is not your %s", what)
+	}
+	return owner, nil
+}
+
+// postOutbox carries out a client-to-server activity of the outbox's owner.
+func (a *App) postOutbox(w http.ResponseWriter, r *http.Request) error {
+	owner, err := a.routeOwner(r, a.bearer, "outbox")
+	if err != nil {
+		return err
 	}
 	body, err := readBody(w, r)
 	if err != nil {
@@ -354,19 +364,9 @@ func (a *App) postInbox(w http.ResponseWriter, r *http.Request) error {
 // getInbox is the owner's home feed as an OrderedCollection, newest first: notes, and
 // Announces for boosts.
 func (a *App) getInbox(w http.ResponseWriter, r *http.Request) error {
-	owner, err := a.localActor(r)
+	owner, err := a.routeOwner(r, a.bearerOrSession, "inbox")
 	if err != nil {
 		return err
-	}
-	caller, err := a.bearerOrSession(r)
-	if err != nil {
-		return err
-	}
-	if caller == nil {
-		return storage.Errorf(storage.Unauthorized, "a bearer token is required")
-	}
-	if caller.ID != owner.ID {
-		return storage.Errorf(storage.Forbidden, "this is not your inbox")
 	}
 	_, p, err := pageOf(r)
 	if err != nil {
