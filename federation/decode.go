@@ -55,20 +55,12 @@ func checkLimits(data []byte) error {
 // (json.Valid does); it only has to be right about valid JSON and terminate on anything.
 func checkShape(data []byte) error {
 	var count [maxDepth + 1]int // elements so far in the array open at each depth; 0 for objects
-	depth, inString := 0, false
+	depth := 0
 	for i := 0; i < len(data); i++ {
 		c := data[i]
-		if inString {
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-			continue
-		}
 		switch c {
 		case '"':
-			inString = true
+			i = stringEnd(data, i)
 		case '{', '[':
 			depth++
 			if depth > maxDepth {
@@ -262,22 +254,28 @@ func elements(raw json.RawMessage, max int, what string) ([]json.RawMessage, err
 	return list, nil
 }
 
+// stringEnd returns the index of the quote that closes the JSON string opening at data[i]
+// (or len(data) when there is none), so that scanners skip strings' contents.
+func stringEnd(data []byte, i int) int {
+	for i++; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return len(data)
+}
+
 // topLevelCommas counts the commas directly inside the array raw (valid JSON).
 func topLevelCommas(raw []byte) int {
-	n, depth, inString := 0, 0, false
+	n, depth := 0, 0
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
-		if inString {
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-			continue
-		}
 		switch c {
 		case '"':
-			inString = true
+			i = stringEnd(raw, i)
 		case '{', '[':
 			depth++
 		case '}', ']':

@@ -12,14 +12,7 @@ import (
 func TestCountActorNotes(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	author := mustActor(t, db, "author", "a.test", true)
-	follower := mustActor(t, db, "follower", "b.test", false)
-	mentioned := mustActor(t, db, "mentioned", "c.test", false)
-	stranger := mustActor(t, db, "stranger", "d.test", false)
-	db.Update(ctx, func(tx *Tx) error {
-		return tx.PutFollow(ctx, &Follow{URI: "https://b.test/f/1", FollowerID: follower.ID, FolloweeID: author.ID, Accepted: true})
-	})
-	mention := Tag{Type: "Mention", Name: "@mentioned@c.test", Href: mentioned.URI}
+	author, follower, mentioned, stranger, mention := visibilityCast(t, db)
 	check := func(when string) {
 		t.Helper()
 		for _, viewer := range []int64{0, author.ID, follower.ID, mentioned.ID, stranger.ID} {

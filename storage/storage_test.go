@@ -98,14 +98,7 @@ func TestFailedUpdateStoresNothing(t *testing.T) {
 func TestVisibility(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	author := mustActor(t, db, "author", "a.test", true)
-	follower := mustActor(t, db, "follower", "b.test", false)
-	mentioned := mustActor(t, db, "mentioned", "c.test", false)
-	stranger := mustActor(t, db, "stranger", "d.test", false)
-	db.Update(ctx, func(tx *Tx) error {
-		return tx.PutFollow(ctx, &Follow{URI: "https://b.test/f/1", FollowerID: follower.ID, FolloweeID: author.ID, Accepted: true})
-	})
-	mention := Tag{Type: "Mention", Name: "@mentioned@c.test", Href: mentioned.URI}
+	author, follower, mentioned, stranger, mention := visibilityCast(t, db)
 	notes := map[string]*Note{
 		Public: mustNote(t, db, author, "p", Public), Unlisted: mustNote(t, db, author, "u", Unlisted),
 		Followers: mustNote(t, db, author, "f", Followers, mention), Direct: mustNote(t, db, author, "d", Direct, mention),
@@ -253,4 +246,22 @@ func TestDeleteNoteLeavesTombstone(t *testing.T) {
 	if tagged, _ := db.ListTagged(ctx, "x", Page{}); len(tagged) != 0 {
 		t.Fatal("deleted note still tagged")
 	}
+}
+
+// visibilityCast makes the four actors visibility tests need: a local author, a remote
+// follower of it (accepted), a remote actor to mention, and a stranger; and the Mention tag.
+func visibilityCast(t *testing.T, db *DB) (author, follower, mentioned, stranger *Actor, mention Tag) {
+	t.Helper()
+	ctx := context.Background()
+	author = mustActor(t, db, "author", "a.test", true)
+	follower = mustActor(t, db, "follower", "b.test", false)
+	mentioned = mustActor(t, db, "mentioned", "c.test", false)
+	stranger = mustActor(t, db, "stranger", "d.test", false)
+	err := db.Update(ctx, func(tx *Tx) error {
+		return tx.PutFollow(ctx, &Follow{URI: "https://b.test/f/1", FollowerID: follower.ID, FolloweeID: author.ID, Accepted: true})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return author, follower, mentioned, stranger, Tag{Type: "Mention", Name: "@mentioned@c.test", Href: mentioned.URI}
 }

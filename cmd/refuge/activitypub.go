@@ -39,6 +39,15 @@ func (v viewer) id() int64 {
 // whoFor identifies the requester of a read: bearer token or session first, then an HTTP
 // signature. With --authorized-fetch an ActivityPub read must be signed or authenticated.
 func (a *App) whoFor(r *http.Request) (viewer, error) {
+	m := memoOf(r)
+	if !m.whoDone {
+		m.who, m.whoErr = a.identify(r)
+		m.whoDone = true
+	}
+	return m.who, m.whoErr
+}
+
+func (a *App) identify(r *http.Request) (viewer, error) {
 	local, err := a.bearerOrSession(r)
 	if err != nil || local != nil {
 		return viewer{local: local}, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -22,9 +23,45 @@ func (a *App) bearer(r *http.Request) (*storage.Actor, error) {
 	return a.tokenActor(r, strings.TrimSpace(secret), storage.TokenAPI)
 }
 
+// requestMemo keeps what was learnt about who is asking, for the rest of one request: a
+// page and the handler under it would otherwise each look up the session (and verify a
+// signature) again. handle installs one in every request's context.
+type requestMemo struct {
+	sessionDone bool
+	viewer      *storage.Actor
+	token       *storage.Token
+
+	whoDone bool
+	who     viewer
+	whoErr  error
+}
+
+type memoKey struct{}
+
+// withMemo gives the request an empty memo.
+func withMemo(r *http.Request) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), memoKey{}, &requestMemo{}))
+}
+
+func memoOf(r *http.Request) *requestMemo {
+	if m, ok := r.Context().Value(memoKey{}).(*requestMemo); ok {
+		return m
+	}
+	return &requestMemo{} // outside handle (tests calling helpers directly): remember nothing
+}
+
 // session returns the signed-in account and its session, or nils when signed out. A stale or
 // unknown cookie counts as signed out.
 func (a *App) session(r *http.Request) (*storage.Actor, *storage.Token) {
+	m := memoOf(r)
+	if !m.sessionDone {
+		m.viewer, m.token = a.lookupSession(r)
+		m.sessionDone = true
+	}
+	return m.viewer, m.token
+}
+
+func (a *App) lookupSession(r *http.Request) (*storage.Actor, *storage.Token) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
 		return nil, nil

@@ -12,15 +12,7 @@ import (
 func TestCLI(t *testing.T) {
 	data := t.TempDir()
 	flags := []string{"--data", data, "--domain", "example.test:8080"}
-	rows := []struct {
-		name       string
-		args       []string
-		stdin      string
-		code       int
-		wantOut    string
-		wantErr    string
-		notWantOut string
-	}{
+	rows := []cliRow{
 		{"no command", nil, "", 2, "", "usage:", ""},
 		{"unknown command", []string{"frobnicate"}, "", 2, "", `unknown command "frobnicate"`, ""},
 		{"version", []string{"version"}, "", 0, "refuge 0.", "", ""},
@@ -43,6 +35,45 @@ func TestCLI(t *testing.T) {
 		{"bad domain", []string{"user", "list", "--data", data, "--domain", "a/b"}, "", 1, "", "--domain", ""},
 		{"bad flag", []string{"user", "list", "--nope"}, "", 2, "", "flag provided but not defined", ""},
 	}
+	runCLI(t, rows)
+}
+
+// TestCLIBlock runs the block commands in order against one data folder.
+func TestCLIBlock(t *testing.T) {
+	data := t.TempDir()
+	flags := []string{"--data", data, "--domain", "example.test:8080"}
+	rows := []cliRow{
+		{name: "block help", args: []string{"block", "--help"}, code: 0, wantOut: "", wantErr: "refuge block add TARGET"},
+		{name: "no verb", args: []string{"block"}, code: 2, wantOut: "", wantErr: "usage:"},
+		{name: "no target", args: append([]string{"block", "add"}, flags...), code: 2, wantOut: "", wantErr: "give the TARGET"},
+		{name: "block a host", args: append([]string{"block", "add", "Spam.Example"}, flags...), code: 0, wantOut: "blocked spam.example", wantErr: ""},
+		{name: "block an actor", args: append([]string{"block", "add", "https://other.example/users/troll"}, flags...), code: 0, wantOut: "blocked https://other.example/users/troll", wantErr: ""},
+		{name: "block twice", args: append([]string{"block", "add", "spam.example"}, flags...), code: 0, wantOut: "blocked spam.example", wantErr: ""},
+		{name: "not a target", args: append([]string{"block", "add", "user@host"}, flags...), code: 1, wantOut: "", wantErr: "not an actor URI or a host"},
+		{name: "not http", args: append([]string{"block", "add", "ftp://x.example/u"}, flags...), code: 1, wantOut: "", wantErr: "not an actor URI or a host"},
+		{name: "list", args: append([]string{"block", "list"}, flags...), code: 0, wantOut: "spam.example\t", wantErr: ""},
+		{name: "remove", args: append([]string{"block", "remove", "spam.example"}, flags...), code: 0, wantOut: "unblocked spam.example", wantErr: ""},
+		{name: "remove what is not blocked", args: append([]string{"block", "remove", "spam.example"}, flags...), code: 1, wantOut: "", wantErr: "is not blocked"},
+		{name: "list after remove", args: append([]string{"block", "list"}, flags...), code: 0, wantOut: "https://other.example/users/troll\t", notWantOut: "spam.example"},
+	}
+	runCLI(t, rows)
+}
+
+// cliRow is one command run: its arguments and standard input, the exit status it must give,
+// what its output must contain, and what standard output must not.
+type cliRow struct {
+	name       string
+	args       []string
+	stdin      string
+	code       int
+	wantOut    string
+	wantErr    string
+	notWantOut string
+}
+
+// runCLI runs the rows in order (they may depend on each other) through run.
+func runCLI(t *testing.T, rows []cliRow) {
+	t.Helper()
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -58,49 +89,6 @@ func TestCLI(t *testing.T) {
 			}
 			if row.notWantOut != "" && strings.Contains(out.String(), row.notWantOut) {
 				t.Errorf("stdout %q contains %q", out.String(), row.notWantOut)
-			}
-		})
-	}
-}
-
-// TestCLIBlock runs the block commands in order against one data folder.
-func TestCLIBlock(t *testing.T) {
-	data := t.TempDir()
-	flags := []string{"--data", data, "--domain", "example.test:8080"}
-	rows := []struct {
-		name             string
-		args             []string
-		code             int
-		wantOut, wantErr string
-	}{
-		{"block help", []string{"block", "--help"}, 0, "", "refuge block add TARGET"},
-		{"no verb", []string{"block"}, 2, "", "usage:"},
-		{"no target", append([]string{"block", "add"}, flags...), 2, "", "give the TARGET"},
-		{"block a host", append([]string{"block", "add", "Spam.Example"}, flags...), 0, "blocked spam.example", ""},
-		{"block an actor", append([]string{"block", "add", "https://other.example/users/troll"}, flags...), 0, "blocked https://other.example/users/troll", ""},
-		{"block twice", append([]string{"block", "add", "spam.example"}, flags...), 0, "blocked spam.example", ""},
-		{"not a target", append([]string{"block", "add", "user@host"}, flags...), 1, "", "not an actor URI or a host"},
-		{"not http", append([]string{"block", "add", "ftp://x.example/u"}, flags...), 1, "", "not an actor URI or a host"},
-		{"list", append([]string{"block", "list"}, flags...), 0, "spam.example\t", ""},
-		{"remove", append([]string{"block", "remove", "spam.example"}, flags...), 0, "unblocked spam.example", ""},
-		{"remove what is not blocked", append([]string{"block", "remove", "spam.example"}, flags...), 1, "", "is not blocked"},
-		{"list after remove", append([]string{"block", "list"}, flags...), 0, "https://other.example/users/troll\t", ""},
-	}
-	for _, row := range rows {
-		t.Run(row.name, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			code := run(context.Background(), row.args, strings.NewReader(""), &out, &errOut)
-			if code != row.code {
-				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, row.code, out.String(), errOut.String())
-			}
-			if !strings.Contains(out.String(), row.wantOut) {
-				t.Errorf("stdout %q does not contain %q", out.String(), row.wantOut)
-			}
-			if !strings.Contains(errOut.String(), row.wantErr) {
-				t.Errorf("stderr %q does not contain %q", errOut.String(), row.wantErr)
-			}
-			if row.name == "list after remove" && strings.Contains(out.String(), "spam.example") {
-				t.Errorf("spam.example still listed: %q", out.String())
 			}
 		})
 	}

@@ -126,8 +126,14 @@ func flagErr(err error) error {
 	return errUsage
 }
 
-// openAdmin opens the instance database for an admin command.
-func openAdmin(ctx context.Context, name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (*App, *flag.FlagSet, error) {
+// openAdmin opens the instance database for an admin command. It also returns the
+// command's one positional argument ("" when none), which may stand before or after the
+// flags: `refuge token alice --data d` and `refuge token --data d alice` both work.
+func openAdmin(ctx context.Context, name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (*App, string, error) {
+	arg := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		arg, args = args[0], args[1:]
+	}
 	var cfg Config
 	fs := newFlagSet(name, "refuge "+name+" [flags]", stderr)
 	instanceFlags(fs, &cfg)
@@ -135,10 +141,13 @@ func openAdmin(ctx context.Context, name string, args []string, stderr io.Writer
 		extra(fs)
 	}
 	if err := parseFlags(fs, args); err != nil {
-		return nil, nil, flagErr(err)
+		return nil, "", flagErr(err)
+	}
+	if arg == "" {
+		arg = fs.Arg(0)
 	}
 	app, err := open(ctx, cfg)
-	return app, fs, err
+	return app, arg, err
 }
 
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -169,11 +178,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return nil
 	}
 	var admin, fromStdin bool
-	name, rest := "", args[1:]
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		name, rest = rest[0], rest[1:]
-	}
-	app, fs, err := openAdmin(ctx, "user add NAME", rest, stderr, func(fs *flag.FlagSet) {
+	app, name, err := openAdmin(ctx, "user add NAME", args[1:], stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&admin, "admin", false, "make the account an admin")
 		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input instead of generating one")
 	})
@@ -181,9 +186,6 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	defer app.Close()
-	if name == "" && fs.NArg() > 0 {
-		name = fs.Arg(0)
-	}
 	if name == "" {
 		fmt.Fprintln(stderr, "refuge user add: give the new account's NAME")
 		return errUsage
@@ -208,18 +210,11 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 }
 
 func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	name, rest := "", args
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		name, rest = rest[0], rest[1:]
-	}
-	app, fs, err := openAdmin(ctx, "token NAME", rest, stderr, nil)
+	app, name, err := openAdmin(ctx, "token NAME", args, stderr, nil)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	if name == "" && fs.NArg() > 0 {
-		name = fs.Arg(0)
-	}
 	if name == "" {
 		fmt.Fprintln(stderr, "refuge token: give the account's NAME")
 		return errUsage
@@ -249,11 +244,8 @@ func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return errUsage
 	}
-	verb, target, rest := args[0], "", args[1:]
-	if verb != "list" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		target, rest = rest[0], rest[1:]
-	}
-	app, fs, err := openAdmin(ctx, "block "+verb, rest, stderr, nil)
+	verb := args[0]
+	app, target, err := openAdmin(ctx, "block "+verb, args[1:], stderr, nil)
 	if err != nil {
 		return err
 	}
@@ -267,9 +259,6 @@ func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stdout, "%s\t%s\n", b.Target, b.Created.Format(time.RFC3339))
 		}
 		return nil
-	}
-	if target == "" && fs.NArg() > 0 {
-		target = fs.Arg(0)
 	}
 	if target == "" {
 		fmt.Fprintf(stderr, "refuge block %s: give the TARGET (a host or an actor URI)\n", verb)

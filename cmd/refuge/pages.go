@@ -24,7 +24,7 @@ const maxAncestors = 20
 // page builds the data every page shares: the viewer, CSRF token and instance name.
 func (a *App) page(r *http.Request, title string, body any) *templates.Page {
 	p := &templates.Page{Title: title, Instance: a.cfg.Domain, Body: body}
-	if viewer, sess := a.currentSession(r); viewer != nil {
+	if viewer, sess := a.session(r); viewer != nil {
 		p.Viewer, p.CSRF = viewer, sess.CSRF
 		if n, err := a.db.CountUnreadNotifications(r.Context(), viewer.ID); err == nil {
 			p.Unread = n

@@ -47,6 +47,7 @@ func (a *App) handle(h handlerFunc) http.Handler {
 				a.writeError(w, r, storage.Errorf(storage.Internal, "internal error"))
 			}
 		}()
+		r = withMemo(r)
 		if err := h(w, r); err != nil {
 			a.writeError(w, r, err)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/subtle"
 	"mime"
 	"net/http"
@@ -60,39 +59,18 @@ const (
 	multipartMemory  = 8 << 20
 )
 
-// sessionKey holds the request's session in its context once a wrapper has looked it up.
-type sessionKey struct{}
-
-type sessionInfo struct {
-	viewer *storage.Actor
-	token  *storage.Token
-}
-
-// withSession remembers the session for page(), which would otherwise look it up again.
-func withSession(r *http.Request, v *storage.Actor, t *storage.Token) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), sessionKey{}, &sessionInfo{v, t}))
-}
-
-// currentSession is the session of the request: remembered by a wrapper, else looked up.
-func (a *App) currentSession(r *http.Request) (*storage.Actor, *storage.Token) {
-	if s, ok := r.Context().Value(sessionKey{}).(*sessionInfo); ok {
-		return s.viewer, s.token
-	}
-	return a.session(r)
-}
-
 // pageHandler is a page only a signed-in account sees.
 type pageHandler func(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error
 
 // signedIn sends visitors to the sign-in form, which brings them back here afterwards.
 func (a *App) signedIn(h pageHandler) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		viewer, sess := a.session(r)
+		viewer, _ := a.session(r)
 		if viewer == nil {
 			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return nil
 		}
-		return h(w, withSession(r, viewer, sess), viewer)
+		return h(w, r, viewer)
 	}
 }
 
@@ -113,7 +91,7 @@ func (a *App) form(h formHandler) handlerFunc {
 		if err := a.checkCSRF(r, sess.CSRF); err != nil {
 			return err
 		}
-		return h(w, withSession(r, viewer, sess), viewer, sess)
+		return h(w, r, viewer, sess)
 	}
 }
 
