@@ -63,11 +63,7 @@ type HomeData struct {
 }
 
 // Relationship is how the viewer stands with an actor.
-type Relationship struct {
-	Following  bool // the viewer follows the actor (accepted)
-	Requested  bool // the viewer asked to follow and waits for an answer
-	FollowsYou bool // the actor follows the viewer
-}
+type Relationship = storage.Relationship
 
 // ProfileData is an actor's profile with a page of their notes.
 type ProfileData struct {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -177,4 +178,16 @@ func TestBinaryWalk(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop after SIGTERM")
 	}
+}
+
+// freeAddr finds a free loopback port for the binary to listen on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
 }

@@ -16,11 +16,9 @@ import (
 	"time"
 
 	"refuge/outbox"
+	"refuge/server"
 	"refuge/storage"
 )
-
-// Version is the software version, reported by `refuge version` and NodeInfo.
-var Version = "0.1.0"
 
 const usage = `refuge — a federated microblog server that speaks ActivityPub
 
@@ -61,7 +59,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "block":
 		err = cmdBlock(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintf(stdout, "refuge %s\n", Version)
+		fmt.Fprintf(stdout, "refuge %s\n", server.Version)
 	case "help", "--help", "-help", "-h":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -93,7 +91,7 @@ func explain(err error) string {
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var cfg Config
+	var cfg server.Config
 	fs := newFlagSet("serve", "refuge serve [flags]", stderr)
 	serveFlags(fs, &cfg)
 	if err := parseFlags(fs, args); err != nil {
@@ -104,7 +102,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errUsage
 	}
 	cfg.Out = stdout
-	app, err := New(ctx, cfg)
+	app, err := server.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -112,7 +110,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		app.Close()
 		return err
 	}
-	fmt.Fprintf(stdout, "Refuge %s is serving %s (listening on %s)\n", Version, app.cfg.Base(), app.Addr())
+	fmt.Fprintf(stdout, "Refuge %s is serving %s (listening on %s)\n", server.Version, app.Config().Base(), app.Addr())
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "shutting down")
 	return app.Close()
@@ -129,12 +127,12 @@ func flagErr(err error) error {
 // openAdmin opens the instance database for an admin command. It also returns the
 // command's one positional argument ("" when none), which may stand before or after the
 // flags: `refuge token alice --data d` and `refuge token --data d alice` both work.
-func openAdmin(ctx context.Context, name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (*App, string, error) {
+func openAdmin(ctx context.Context, name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (*server.App, string, error) {
 	arg := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		arg, args = args[0], args[1:]
 	}
-	var cfg Config
+	var cfg server.Config
 	fs := newFlagSet(name, "refuge "+name+" [flags]", stderr)
 	instanceFlags(fs, &cfg)
 	if extra != nil {
@@ -146,7 +144,7 @@ func openAdmin(ctx context.Context, name string, args []string, stderr io.Writer
 	if arg == "" {
 		arg = fs.Arg(0)
 	}
-	app, err := open(ctx, cfg)
+	app, err := server.Open(ctx, cfg)
 	return app, arg, err
 }
 
@@ -164,7 +162,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return err
 		}
 		defer app.Close()
-		actors, err := app.db.ListLocalActors(ctx)
+		actors, err := app.DB().ListLocalActors(ctx)
 		if err != nil {
 			return err
 		}
@@ -198,7 +196,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		password = strings.TrimRight(line, "\r\n")
 	}
-	a, err := app.svc.CreateAccount(ctx, name, password, admin)
+	a, err := app.Outbox().CreateAccount(ctx, name, password, admin)
 	if err != nil {
 		return err
 	}
@@ -219,11 +217,11 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "refuge token: give the account's NAME")
 		return errUsage
 	}
-	a, err := app.svc.LocalActor(ctx, name)
+	a, err := app.Outbox().LocalActor(ctx, name)
 	if err != nil {
 		return err
 	}
-	secret, err := app.newToken(ctx, a, storage.TokenAPI)
+	secret, err := app.Outbox().NewToken(ctx, a, storage.TokenAPI)
 	if err != nil {
 		return err
 	}
@@ -251,7 +249,7 @@ func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer app.Close()
 	if verb == "list" {
-		blocks, err := app.db.ListBlocks(ctx)
+		blocks, err := app.DB().ListBlocks(ctx)
 		if err != nil {
 			return err
 		}
@@ -267,7 +265,7 @@ func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if target, err = storage.BlockTarget(target); err != nil {
 		return err
 	}
-	err = app.db.Update(ctx, func(tx *storage.Tx) error {
+	err = app.DB().Update(ctx, func(tx *storage.Tx) error {
 		if verb == "add" {
 			return tx.PutBlock(ctx, target, time.Now())
 		}

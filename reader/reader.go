@@ -1,0 +1,162 @@
+// Package reader is Refuge's read side: what a viewer may see and how it is put together,
+// for every surface alike (ActivityPub documents, web pages, feeds and, later, the client
+// API). It owns the one visibility rule for a single note, threads, relationships, the
+// timelines and notifications lists, and search. Handlers decode a request, call one
+// function here and render; none of them decides on its own who may see what.
+//
+// It reads through storage and, where a thread or a search names something not stored
+// yet, fetches through federation's remote cache. It never writes what a person did:
+// that is outbox's.
+package reader
+
+import (
+	"context"
+
+	"refuge/federation"
+	"refuge/storage"
+)
+
+// Reader answers the read side's questions from storage, fetching remote notes and actors
+// through Remote where a question needs them.
+type Reader struct {
+	DB     *storage.DB
+	Remote *federation.Remote
+	Domain string // the instance's host, with its port for local work
+	Base   string // scheme://domain, the prefix of every local URI
+}
+
+// Viewer is who is asking: a local account (API token or web session), a remote actor
+// (a signed fetch), or nobody (both nil).
+type Viewer struct {
+	Local  *storage.Actor
+	Remote *storage.Actor
+}
+
+// Local returns the viewer of a local account; a nil account is an anonymous viewer.
+func Local(a *storage.Actor) Viewer { return Viewer{Local: a} }
+
+// ID is the actor id of the viewer, 0 when anonymous.
+func (v Viewer) ID() int64 {
+	switch {
+	case v.Local != nil:
+		return v.Local.ID
+	case v.Remote != nil:
+		return v.Remote.ID
+	}
+	return 0
+}
+
+// Visible is the one rule for a single note: a deleted note is Gone (the note is still
+// returned, so that ActivityPub can answer with its Tombstone); one the viewer may not read
+// is NotFound, so that nobody learns it exists; otherwise nil.
+func (rd *Reader) Visible(ctx context.Context, v Viewer, n *storage.Note) error {
+	if n.Deleted() {
+		return storage.Errorf(storage.Gone, "this post was deleted")
+	}
+	ok, err := rd.DB.CanSee(ctx, n.ID, v.ID())
+	if err != nil && storage.KindOf(err) != storage.NotFound {
+		return err
+	}
+	if !ok {
+		return storage.Errorf(storage.NotFound, "note not found")
+	}
+	return nil
+}
+
+// NoteByURI returns the stored note with id uri when v may read it. A deleted note comes
+// back with a Gone error (see Visible).
+func (rd *Reader) NoteByURI(ctx context.Context, v Viewer, uri string) (*storage.Note, error) {
+	n, err := rd.DB.GetNoteByURI(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	if err := rd.Visible(ctx, v, n); err != nil {
+		if storage.KindOf(err) == storage.Gone {
+			return n, err
+		}
+		return nil, err
+	}
+	return n, nil
+}
+
+// NoteByID returns the live stored note with row id id when v may read it.
+func (rd *Reader) NoteByID(ctx context.Context, v Viewer, id int64) (*storage.Note, error) {
+	if id <= 0 {
+		return nil, storage.Errorf(storage.Invalid, "bad note id")
+	}
+	n, err := rd.DB.GetNoteByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := rd.Visible(ctx, v, n); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// seeNote is n when v may read it, else nil.
+func (rd *Reader) seeNote(ctx context.Context, v Viewer, n *storage.Note) *storage.Note {
+	if rd.Visible(ctx, v, n) != nil {
+		return nil
+	}
+	return n
+}
+
+// Relationship tells how the local viewer and another account stand; empty for an
+// anonymous viewer or the viewer's own account.
+func (rd *Reader) Relationship(ctx context.Context, viewer, other *storage.Actor) storage.Relationship {
+	var rel storage.Relationship
+	if viewer == nil || other == nil || viewer.ID == other.ID {
+		return rel
+	}
+	if f, err := rd.DB.GetFollow(ctx, viewer.ID, other.ID); err == nil {
+		rel.Following, rel.Requested = f.Accepted, !f.Accepted
+	}
+	if f, err := rd.DB.GetFollow(ctx, other.ID, viewer.ID); err == nil {
+		rel.FollowsYou = f.Accepted
+	}
+	return rel
+}
+
+// ViewerState marks which of notes the local viewer liked, boosted or pinned.
+func (rd *Reader) ViewerState(ctx context.Context, viewer *storage.Actor, notes []*storage.Note) (liked, boosted, pinned map[int64]bool, err error) {
+	if viewer == nil || len(notes) == 0 {
+		return nil, nil, nil, nil
+	}
+	ids := make([]int64, 0, len(notes))
+	for _, n := range notes {
+		if n != nil {
+			ids = append(ids, n.ID)
+		}
+	}
+	return rd.DB.ViewerState(ctx, viewer.ID, ids)
+}
+
+// LocalActivity returns a stored activity of a local actor by its id, so that every id we
+// send can be dereferenced; NotFound for anything else.
+func (rd *Reader) LocalActivity(ctx context.Context, uri string) (*storage.Activity, error) {
+	act, err := rd.DB.GetActivityByURI(ctx, uri)
+	if err != nil || !act.Local || act.JSON == "" {
+		return nil, storage.Errorf(storage.NotFound, "no such activity")
+	}
+	return act, nil
+}
+
+// InstanceCounts counts the local accounts and their live posts, as NodeInfo reports them.
+func (rd *Reader) InstanceCounts(ctx context.Context) (users, posts int, err error) {
+	if users, err = rd.DB.CountLocalUsers(ctx); err != nil {
+		return 0, 0, err
+	}
+	posts, err = rd.DB.CountLocalNotes(ctx)
+	return users, posts, err
+}
+
+// Actor returns a stored actor by its id (URI); NotFound when it is not stored.
+func (rd *Reader) Actor(ctx context.Context, uri string) (*storage.Actor, error) {
+	return rd.DB.GetActorByURI(ctx, uri)
+}
+
+// ActorByID returns a stored actor by its row id.
+func (rd *Reader) ActorByID(ctx context.Context, id int64) (*storage.Actor, error) {
+	return rd.DB.GetActorByID(ctx, id)
+}

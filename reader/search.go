@@ -1,0 +1,119 @@
+package reader
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"refuge/federation"
+	"refuge/storage"
+)
+
+// LocalActor returns the live local account name: NotFound when there is none, Gone once
+// it was deleted.
+func (rd *Reader) LocalActor(ctx context.Context, name string) (*storage.Actor, error) {
+	a, err := rd.DB.GetLocalActor(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if !a.DeletedAt.IsZero() {
+		return nil, storage.Errorf(storage.Gone, "account %s is gone", name)
+	}
+	return a, nil
+}
+
+// SitePath turns a URL of this instance into its path (with query), or "" for any other
+// URL. The path starts with exactly one slash, so it is safe to redirect to.
+func (rd *Reader) SitePath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme+"://"+u.Host != rd.Base {
+		return ""
+	}
+	p := u.RequestURI()
+	if !LocalPath(p) {
+		return ""
+	}
+	return p
+}
+
+// LocalPath reports whether s is a path on this site, safe to redirect to: it must start
+// with one slash, so that "//evil.example" and "/\evil.example" are refused.
+func LocalPath(s string) bool {
+	return strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") && !strings.HasPrefix(s, "/\\")
+}
+
+// Lookup resolves a search for v: a handle (@user@host, or a local name), an actor's id or
+// profile URL, or a note's id or page. Remote ones are fetched and stored. A note v may not
+// read is no result.
+func (rd *Reader) Lookup(ctx context.Context, v Viewer, q string) (*storage.Actor, *storage.Note, error) {
+	if len(q) > 2048 {
+		return nil, nil, storage.Errorf(storage.Invalid, "that is too long to be a handle or an address")
+	}
+	if storage.HostOf(q) == "" {
+		q = strings.TrimPrefix(q, "acct:")
+		if !strings.Contains(strings.TrimPrefix(q, "@"), "@") {
+			q += "@" + rd.Domain // a bare name is a local account
+		}
+		user, host, err := federation.ParseHandle(q)
+		if err != nil {
+			return nil, nil, storage.Errorf(storage.Invalid, "search takes a handle such as @user@example.social, or the address of a post or profile")
+		}
+		actor, err := rd.Remote.Handle(ctx, user, host)
+		return actor, nil, err
+	}
+	if n, err := rd.DB.GetNoteByURI(ctx, q); err == nil {
+		return nil, rd.seeNote(ctx, v, n), nil
+	}
+	if actor, err := rd.DB.GetActorByURI(ctx, q); err == nil && actor.DeletedAt.IsZero() {
+		return actor, nil, nil
+	}
+	if p := rd.SitePath(q); p != "" {
+		return rd.lookupLocal(ctx, v, p)
+	}
+	n, noteErr := rd.Remote.Note(ctx, q)
+	if noteErr == nil {
+		return nil, rd.seeNote(ctx, v, n), nil
+	}
+	actor, err := rd.Remote.Actor(ctx, q)
+	if err == nil {
+		return actor, nil, nil
+	}
+	// A profile page such as https://host/@user, whose actor has another id.
+	if host := storage.HostOf(q); host != "" {
+		rest := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(q, "https://"), "http://"), host)
+		if name, ok := strings.CutPrefix(strings.TrimSuffix(rest, "/"), "/@"); ok && !strings.ContainsAny(name, "/@?#") {
+			if actor, herr := rd.Remote.Handle(ctx, name, host); herr == nil {
+				return actor, nil, nil
+			}
+		}
+	}
+	return nil, nil, noteErr
+}
+
+// lookupLocal resolves a path of this instance: a profile or a note.
+func (rd *Reader) lookupLocal(ctx context.Context, v Viewer, p string) (*storage.Actor, *storage.Note, error) {
+	p, _, _ = strings.Cut(p, "?")
+	if id, ok := strings.CutPrefix(p, "/notes/"); ok {
+		n, err := rd.NoteByID(ctx, v, ParseID(id))
+		return nil, n, err
+	}
+	name, ok := strings.CutPrefix(p, "/@")
+	if !ok {
+		name, ok = strings.CutPrefix(p, "/users/")
+	}
+	if !ok || strings.Contains(name, "/") {
+		return nil, nil, storage.Errorf(storage.NotFound, "nothing here has that address")
+	}
+	actor, err := rd.LocalActor(ctx, name)
+	return actor, nil, err
+}
+
+// ParseID reads a positive row id, 0 when s is not one.
+func ParseID(s string) int64 {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0
+	}
+	return id
+}

@@ -1,0 +1,127 @@
+package reader
+
+import (
+	"context"
+	"strings"
+
+	"refuge/storage"
+)
+
+// HomePage is a page of a home timeline.
+type HomePage struct {
+	Items       []storage.FeedItem // each note once, where it came newest
+	Rows        int                // feed rows read, repeats included: a full page has more after it
+	First, Last int64              // the first and last feed row ids read, for paging
+}
+
+// Home is a page of the local account's home timeline: its own posts, the posts of the
+// accounts it follows and what they boosted, newest first. A note reaches a feed more than
+// once (posted by someone followed and boosted by another, or mentioning the reader who
+// also follows its author): it is shown once, where it came newest.
+func (rd *Reader) Home(ctx context.Context, accountID int64, p storage.Page) (*HomePage, error) {
+	all, err := rd.DB.ListFeed(ctx, accountID, p)
+	if err != nil || len(all) == 0 {
+		return &HomePage{}, err
+	}
+	hp := &HomePage{Rows: len(all), First: all[0].ID, Last: all[len(all)-1].ID}
+	seen := make(map[int64]bool, len(all))
+	for _, it := range all {
+		if !seen[it.Note.ID] {
+			seen[it.Note.ID] = true
+			hp.Items = append(hp.Items, it)
+		}
+	}
+	return hp, nil
+}
+
+// Feed is a page of the account's feed rows as stored, repeats included: what its
+// ActivityPub inbox collection serves, one item per delivery.
+func (rd *Reader) Feed(ctx context.Context, accountID int64, p storage.Page) ([]storage.FeedItem, error) {
+	return rd.DB.ListFeed(ctx, accountID, p)
+}
+
+// LocalTimeline is a page of this instance's public posts, newest first.
+func (rd *Reader) LocalTimeline(ctx context.Context, p storage.Page) ([]*storage.Note, error) {
+	return rd.DB.ListLocalPublic(ctx, p)
+}
+
+// NormalizeTag checks a hashtag from a URL and returns it in lower case, without '#'.
+func NormalizeTag(tag string) (string, error) {
+	tag = strings.ToLower(strings.TrimPrefix(tag, "#"))
+	if tag == "" || len(tag) > 100 {
+		return "", storage.Errorf(storage.Invalid, "bad tag")
+	}
+	return tag, nil
+}
+
+// Tagged is a page of the public posts, local and remote, carrying hashtag tag.
+func (rd *Reader) Tagged(ctx context.Context, tag string, p storage.Page) ([]*storage.Note, error) {
+	return rd.DB.ListTagged(ctx, tag, p)
+}
+
+// Profile is what an account's profile shows v: counts, pinned posts (on the first page
+// only) and a page of the posts v may read.
+type Profile struct {
+	Actor                *storage.Actor
+	Followers, Following int
+	Posts                int
+	Pinned               []*storage.Note
+	Notes                []*storage.Note
+	Relationship         storage.Relationship
+}
+
+// Profile gathers the profile of actor as v sees it.
+func (rd *Reader) Profile(ctx context.Context, v Viewer, actor *storage.Actor, p storage.Page) (*Profile, error) {
+	pr := &Profile{Actor: actor}
+	var err error
+	if pr.Notes, err = rd.DB.ListActorNotes(ctx, actor.ID, v.ID(), p); err != nil {
+		return nil, err
+	}
+	if p.Before == 0 && p.After == 0 {
+		if pr.Pinned, err = rd.DB.ListPinned(ctx, actor.ID, v.ID()); err != nil {
+			return nil, err
+		}
+	}
+	if pr.Followers, pr.Following, err = rd.DB.CountFollows(ctx, actor.ID); err != nil {
+		return nil, err
+	}
+	if pr.Posts, err = rd.DB.CountActorNotes(ctx, actor.ID, v.ID()); err != nil {
+		return nil, err
+	}
+	pr.Relationship = rd.Relationship(ctx, v.Local, actor)
+	return pr, nil
+}
+
+// ActorNotes is a page of actor's posts that v may read.
+func (rd *Reader) ActorNotes(ctx context.Context, v Viewer, actorID int64, p storage.Page) ([]*storage.Note, error) {
+	return rd.DB.ListActorNotes(ctx, actorID, v.ID(), p)
+}
+
+// PublicActorNotes is a page of actor's public posts: what its feeds carry.
+func (rd *Reader) PublicActorNotes(ctx context.Context, actorID int64, p storage.Page) ([]*storage.Note, error) {
+	return rd.DB.ListPublicActorNotes(ctx, actorID, p)
+}
+
+// Pinned lists actor's pinned posts that v may read.
+func (rd *Reader) Pinned(ctx context.Context, v Viewer, actorID int64) ([]*storage.Note, error) {
+	return rd.DB.ListPinned(ctx, actorID, v.ID())
+}
+
+// Follows is a page of actor's followers (or, when pending, of those waiting for an
+// answer), or of the accounts it follows; cursors are the rows' paging ids.
+func (rd *Reader) Follows(ctx context.Context, actorID int64, followers, pending bool, p storage.Page) (actors []*storage.Actor, cursors []int64, err error) {
+	if followers {
+		return rd.DB.ListFollowers(ctx, actorID, pending, p)
+	}
+	return rd.DB.ListFollowing(ctx, actorID, p)
+}
+
+// Notifications is a page of the account's notifications, newest first.
+func (rd *Reader) Notifications(ctx context.Context, accountID int64, p storage.Page) ([]*storage.Notification, error) {
+	return rd.DB.ListNotifications(ctx, accountID, p)
+}
+
+// Unread counts the account's unread notifications.
+func (rd *Reader) Unread(ctx context.Context, accountID int64) (int, error) {
+	return rd.DB.CountUnreadNotifications(ctx, accountID)
+}

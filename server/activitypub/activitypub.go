@@ -1,0 +1,398 @@
+// Package activitypub is Refuge's ActivityPub and discovery surface: WebFinger, host-meta
+// and NodeInfo; the documents of local actors, notes and activities; their collections;
+// the inboxes that receive deliveries and the client-to-server outbox. Handlers are thin:
+// reads go through reader, actions through outbox, deliveries to inbox.
+package activitypub
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"refuge/federation"
+	"refuge/inbox"
+	"refuge/outbox"
+	"refuge/reader"
+	"refuge/server/httpx"
+	"refuge/storage"
+)
+
+// Handler serves the ActivityPub and discovery routes.
+type Handler struct {
+	*httpx.Kit
+	Read    *reader.Reader
+	Outbox  *outbox.Service
+	Inbox   *inbox.Inbox
+	Remote  *federation.Remote
+	Base    string // scheme://domain
+	Domain  string
+	Version string // the software version NodeInfo reports
+	// Pages answer browsers at the addresses that serve ActivityPub documents to servers.
+	Pages Pages
+}
+
+// Pages are the web pages shown at ActivityPub addresses when a browser asks.
+type Pages struct {
+	Profile httpx.HandlerFunc
+	Note    httpx.HandlerFunc
+	Follows func(followers bool) httpx.HandlerFunc
+}
+
+// Routes adds the discovery and ActivityPub routes to r.
+func (h *Handler) Routes(r *mux.Router) {
+	get := func(path string, f httpx.HandlerFunc) {
+		r.Handle(path, h.Handle(f)).Methods(http.MethodGet, http.MethodHead)
+	}
+	post := func(path string, f httpx.HandlerFunc) { r.Handle(path, h.Handle(f)).Methods(http.MethodPost) }
+
+	// Discovery.
+	get("/.well-known/webfinger", h.webfinger)
+	get("/.well-known/host-meta", h.hostMeta)
+	get("/.well-known/nodeinfo", h.nodeinfoIndex)
+	get("/nodeinfo/{version:2\\.[01]}", h.nodeinfo)
+
+	// Actors, objects, collections, inboxes and outboxes.
+	get("/actor", h.getInstanceActor)
+	get("/actor/outbox", h.getInstanceOutbox)
+	post("/actor/inbox", h.postInbox)
+	post("/inbox", h.postInbox)
+	get("/users/{name}", h.getActor)
+	get("/users/{name}/outbox", h.getOutbox)
+	post("/users/{name}/outbox", h.postOutbox)
+	get("/users/{name}/inbox", h.getInbox)
+	post("/users/{name}/inbox", h.postInbox)
+	get("/users/{name}/followers", h.getFollows(true))
+	get("/users/{name}/following", h.getFollows(false))
+	get("/users/{name}/collections/featured", h.getFeatured)
+	get("/users/{name}/statuses/{id}", h.getNote)
+	get("/users/{name}/statuses/{id}/activity", h.getNoteActivity)
+	get("/users/{name}/statuses/{id}/replies", h.getReplies)
+	get("/users/{name}/{kind:follows|likes|boosts|accept|reject}/{id}", h.getActivity)
+	get("/users/{name}/{kind:follows|likes|boosts}/{id}/undo", h.getActivity)
+	get("/api/resolve", h.resolveHandle)
+	get("/authorize_interaction", h.authorizeInteraction)
+}
+
+// localActor finds the live local account named in the route.
+func (h *Handler) localActor(r *http.Request) (*storage.Actor, error) {
+	return h.Read.LocalActor(r.Context(), mux.Vars(r)["name"])
+}
+
+// getActor serves a local actor as ActivityStreams JSON, or its profile page to a browser.
+func (h *Handler) getActor(w http.ResponseWriter, r *http.Request) error {
+	if !httpx.WantsActivity(r) {
+		return h.Pages.Profile(w, r)
+	}
+	actor, err := h.localActor(r)
+	if err != nil {
+		return err
+	}
+	if _, err := h.Auth.Who(r); err != nil {
+		return err
+	}
+	return h.serveActor(w, actor)
+}
+
+func (h *Handler) serveActor(w http.ResponseWriter, actor *storage.Actor) error {
+	body, err := federation.EncodeActor(h.Outbox.ActorDocument(actor))
+	if err != nil {
+		return err
+	}
+	return httpx.WriteActivity(w, body)
+}
+
+// getInstanceActor serves the instance actor, unsigned even with authorized fetch: peers
+// need its key to check the signatures of our fetches.
+func (h *Handler) getInstanceActor(w http.ResponseWriter, r *http.Request) error {
+	actor, err := h.Outbox.InstanceActor(r.Context())
+	if err != nil {
+		return err
+	}
+	return h.serveActor(w, actor)
+}
+
+// getNote serves a local note (410 with a Tombstone once deleted), or its page to a browser.
+func (h *Handler) getNote(w http.ResponseWriter, r *http.Request) error {
+	if !httpx.WantsActivity(r) {
+		return h.Pages.Note(w, r)
+	}
+	n, err := h.visibleNote(r)
+	if storage.KindOf(err) == storage.Gone && n != nil {
+		body, _ := outbox.MarshalNote(n)
+		return httpx.WriteBody(w, http.StatusGone, httpx.ActivityJSON, body)
+	}
+	if err != nil {
+		return err
+	}
+	body, err := outbox.MarshalNote(n)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteActivity(w, body)
+}
+
+// visibleNote finds the local note of the route that the requester may read. A deleted one
+// is returned with a Gone error.
+func (h *Handler) visibleNote(r *http.Request) (*storage.Note, error) {
+	v, err := h.Auth.Who(r)
+	if err != nil {
+		return nil, err
+	}
+	vars := mux.Vars(r)
+	return h.Read.NoteByURI(r.Context(), v, h.Base+"/users/"+vars["name"]+"/statuses/"+vars["id"])
+}
+
+// getNoteActivity serves the Create activity of a local note.
+func (h *Handler) getNoteActivity(w http.ResponseWriter, r *http.Request) error {
+	n, err := h.visibleNote(r)
+	if err != nil {
+		return err
+	}
+	act, err := h.Read.LocalActivity(r.Context(), n.URI+"/activity")
+	if err != nil {
+		return err
+	}
+	return httpx.WriteActivity(w, []byte(act.JSON))
+}
+
+// getReplies serves the replies to a local note that the requester may see.
+func (h *Handler) getReplies(w http.ResponseWriter, r *http.Request) error {
+	n, err := h.visibleNote(r)
+	if err != nil {
+		return err
+	}
+	v, _ := h.Auth.Who(r)
+	replies, err := h.Read.Replies(r.Context(), v, n.URI)
+	if err != nil {
+		return err
+	}
+	items := []json.RawMessage{}
+	for _, reply := range replies {
+		id, _ := json.Marshal(reply.URI)
+		items = append(items, id)
+	}
+	// The first page is embedded, as Mastodon does: GoToSocial reads replies from it.
+	id := n.URI + "/replies"
+	first := outbox.NewPage(id, id+"?page=true", items, 0, 0)
+	first.Context = nil
+	c := outbox.NewCollection(id, len(replies), false)
+	c.First, c.Last = "", ""
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, struct {
+		*outbox.Collection
+		First *outbox.Collection `json:"first"`
+	}{c, first})
+}
+
+// getInstanceOutbox is the instance actor's outbox: always empty, but there, because peers
+// count an actor's posts through it.
+func (h *Handler) getInstanceOutbox(w http.ResponseWriter, r *http.Request) error {
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, outbox.NewCollection(h.Outbox.InstanceActorURI()+"/outbox", 0, false))
+}
+
+// getActivity serves another stored activity of a local actor (Follow, Like, Announce,
+// Accept, Undo, ...), so that every id we send can be dereferenced.
+func (h *Handler) getActivity(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.Auth.Who(r); err != nil {
+		return err
+	}
+	act, err := h.Read.LocalActivity(r.Context(), h.Base+r.URL.Path)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteActivity(w, []byte(act.JSON))
+}
+
+// getOutbox serves a local actor's outbox; its owner also sees followers-only and direct posts.
+func (h *Handler) getOutbox(w http.ResponseWriter, r *http.Request) error {
+	actor, err := h.localActor(r)
+	if err != nil {
+		return err
+	}
+	v, err := h.Auth.Who(r)
+	if err != nil {
+		return err
+	}
+	page, p, err := httpx.PageOf(r)
+	if err != nil {
+		return err
+	}
+	c, err := h.Outbox.Outbox(r.Context(), actor, v.Local != nil && v.Local.ID == actor.ID, page, p)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, c)
+}
+
+// getFollows serves the followers or following collection.
+func (h *Handler) getFollows(followers bool) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if !httpx.WantsActivity(r) && httpx.WantsHTML(r) {
+			return h.Pages.Follows(followers)(w, r)
+		}
+		actor, err := h.localActor(r)
+		if err != nil {
+			return err
+		}
+		if _, err := h.Auth.Who(r); err != nil {
+			return err
+		}
+		page, p, err := httpx.PageOf(r)
+		if err != nil {
+			return err
+		}
+		c, err := h.Outbox.Follows(r.Context(), actor, followers, page, p)
+		if err != nil {
+			return err
+		}
+		return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, c)
+	}
+}
+
+// getFeatured serves the pinned notes.
+func (h *Handler) getFeatured(w http.ResponseWriter, r *http.Request) error {
+	actor, err := h.localActor(r)
+	if err != nil {
+		return err
+	}
+	v, err := h.Auth.Who(r)
+	if err != nil {
+		return err
+	}
+	c, err := h.Outbox.Featured(r.Context(), actor, v.ID())
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, c)
+}
+
+// routeOwner returns the local account named in the route when auth finds the request made
+// by it: Unauthorized without credentials, Forbidden with someone else's.
+func (h *Handler) routeOwner(r *http.Request, auth func(*http.Request) (*storage.Actor, error), what string) (*storage.Actor, error) {
+	owner, err := h.localActor(r)
+	if err != nil {
+		return nil, err
+	}
+	caller, err := auth(r)
+	if err != nil {
+		return nil, err
+	}
+	if caller == nil {
+		return nil, storage.Errorf(storage.Unauthorized, "a bearer token is required")
+	}
+	if caller.ID != owner.ID {
+		return nil, storage.Errorf(storage.Forbidden, "this is not your %s", what)
+	}
+	return owner, nil
+}
+
+// postOutbox carries out a client-to-server activity of the outbox's owner.
+func (h *Handler) postOutbox(w http.ResponseWriter, r *http.Request) error {
+	owner, err := h.routeOwner(r, h.Auth.Bearer, "outbox")
+	if err != nil {
+		return err
+	}
+	body, err := httpx.ReadJSON(w, r)
+	if err != nil {
+		return err
+	}
+	uri, err := h.Outbox.Submit(r.Context(), owner, body)
+	if err != nil {
+		return err
+	}
+	if uri == "" {
+		w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	w.Header().Set("Location", uri)
+	return httpx.WriteJSON(w, http.StatusCreated, "application/json", map[string]string{"id": uri})
+}
+
+// postInbox receives a delivery to a personal inbox or the shared inbox.
+func (h *Handler) postInbox(w http.ResponseWriter, r *http.Request) error {
+	var recipient *storage.Actor
+	if name := mux.Vars(r)["name"]; name != "" {
+		var err error
+		if recipient, err = h.Read.LocalActor(r.Context(), name); err != nil {
+			return err
+		}
+	}
+	if err := h.Limits.AllowInbox(r); err != nil {
+		return err
+	}
+	body, err := httpx.ReadJSON(w, r)
+	if err != nil {
+		return err
+	}
+	res, err := h.Inbox.Receive(r.Context(), r, body, recipient)
+	if err != nil {
+		return err
+	}
+	if res == inbox.Ignored {
+		h.Log.Debug("inbox: ignored", "path", r.URL.Path)
+	}
+	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
+
+// getInbox is the owner's home feed as an OrderedCollection, newest first: notes, and
+// Announces for boosts.
+func (h *Handler) getInbox(w http.ResponseWriter, r *http.Request) error {
+	owner, err := h.routeOwner(r, h.Auth.BearerOrSession, "inbox")
+	if err != nil {
+		return err
+	}
+	_, p, err := httpx.PageOf(r)
+	if err != nil {
+		return err
+	}
+	items, err := h.Read.Feed(r.Context(), owner.ID, p)
+	if err != nil {
+		return err
+	}
+	out := make([]json.RawMessage, 0, len(items))
+	for _, it := range items {
+		body, err := outbox.MarshalNote(it.Note)
+		if err != nil {
+			return err
+		}
+		if it.Booster != nil {
+			body, err = federation.EncodeActivity(&federation.Activity{ID: it.Note.URI + "#boosted-by-" + strconv.FormatInt(it.Booster.ID, 10),
+				Type: "Announce", Actor: it.Booster.URI}, outbox.NoteDocument(it.Note))
+			if err != nil {
+				return err
+			}
+		}
+		out = append(out, body)
+	}
+	var next, prev int64
+	if len(items) > 0 {
+		prev, next = items[0].ID, items[len(items)-1].ID
+	}
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, outbox.NewPage(owner.Inbox, owner.Inbox+"?page=true", out, next, prev))
+}
+
+// resolveHandle finds a remote (or local) account by @user@host for an authenticated user.
+func (h *Handler) resolveHandle(w http.ResponseWriter, r *http.Request) error {
+	caller, err := h.Auth.BearerOrSession(r)
+	if err != nil {
+		return err
+	}
+	if caller == nil {
+		return storage.Errorf(storage.Unauthorized, "a bearer token is required")
+	}
+	user, host, err := federation.ParseHandle(strings.TrimSpace(r.URL.Query().Get("handle")))
+	if err != nil {
+		return err
+	}
+	actor, err := h.Remote.Handle(r.Context(), user, host)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, "application/json", map[string]any{
+		"id": actor.URI, "handle": "@" + actor.Handle(), "name": actor.Name, "url": actor.URL,
+		"inbox": actor.Inbox, "locked": actor.Locked,
+	})
+}

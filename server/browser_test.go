@@ -1,0 +1,276 @@
+package server
+
+import (
+	"context"
+	"image/png"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath is Debian's Chromium, which CI installs.
+const chromiumPath = "/usr/bin/chromium"
+
+// newBrowser starts a headless Chromium with a fresh profile that can reach loopback only:
+// every other host goes through a proxy that does not exist, and no name resolves. On
+// failure the test saves a screenshot and the page's HTML and logs where.
+func newBrowser(t *testing.T, width, height int) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("the browser tests need Chromium at %s: install it with `apt-get install -y --no-install-recommends chromium` (%v)",
+			chromiumPath, err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(width, height),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("metrics-recording-only", true),
+		chromedp.Flag("hide-scrollbars", true),
+		// Loopback only: Chromium never proxies loopback, and sends the rest to a dead port.
+		chromedp.Flag("proxy-server", "http://127.0.0.1:9"),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			saveArtifacts(t, ctx)
+		}
+	})
+	return ctx
+}
+
+// artifactDir is where failed browser tests leave screenshots: $REFUGE_ARTIFACTS, or
+// refuge-artifacts in the temporary directory.
+func artifactDir() string {
+	if d := os.Getenv("REFUGE_ARTIFACTS"); d != "" {
+		return d
+	}
+	return filepath.Join(os.TempDir(), "refuge-artifacts")
+}
+
+func saveArtifacts(t *testing.T, ctx context.Context) {
+	dir := artifactDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Logf("artifacts: %v", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	base := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+"-"+time.Now().Format("150405"))
+	if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil {
+		if err := os.WriteFile(base+".jpg", shot, 0o644); err == nil {
+			t.Logf("screenshot of the failure: %s.jpg", base)
+		}
+	} else {
+		t.Logf("no screenshot: %v", err)
+	}
+	if html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err == nil {
+		if err := os.WriteFile(base+".html", []byte(html), 0o644); err == nil {
+			t.Logf("page at the failure: %s.html", base)
+		}
+	}
+}
+
+// openPage loads a page and fails the test unless it answers 200.
+func openPage(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(url))
+	if err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	if resp.Status != http.StatusOK {
+		t.Fatalf("open %s: %d", url, resp.Status)
+	}
+}
+
+// submit clicks a button that sends a form and waits for the page it leads to, which must
+// answer 200 (after any redirect).
+func submit(t *testing.T, ctx context.Context, button string) {
+	t.Helper()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(button), chromedp.NodeVisible))
+	if err != nil {
+		t.Fatalf("click %s: %v", button, err)
+	}
+	if resp.Status != http.StatusOK {
+		t.Fatalf("click %s: the page answered %d", button, resp.Status)
+	}
+}
+
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// writePNG saves a test picture for the file input.
+func writePNG(t *testing.T, w, h int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "flag.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, testImage(w, h)); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestBrowser drives the web interface the way a person would, in a real Chromium, across
+// two instances: sign in, post with a content warning and an image, follow someone on the
+// other instance, see their post arrive, like it and answer it.
+func TestBrowser(t *testing.T) {
+	a, b := startInstance(t), startInstance(t)
+	a.localAccount("alice", "alice's long password")
+	bobToken, bobURI := b.account("bob", false)
+	ctx := newBrowser(t, 1280, 900)
+
+	// The browser reaches nothing but loopback: any other name goes to the dead proxy on
+	// 127.0.0.1:9 (a .invalid name, so even a broken rule could resolve it nowhere).
+	if _, err := chromedp.RunResponse(ctx, chromedp.Navigate("http://outside.invalid/")); err == nil {
+		t.Fatal("Chromium reached a non-loopback address")
+	}
+
+	// The skip link is the first thing the keyboard reaches.
+	openPage(t, ctx, a.base+"/")
+	do(t, ctx, "press Tab", chromedp.KeyEvent("\t"))
+	if got := eval[string](t, ctx, `document.activeElement.className`); got != "skip" {
+		t.Errorf("first Tab focuses %q, want the skip link", got)
+	}
+
+	// Sign in.
+	openPage(t, ctx, a.base+"/signin")
+	do(t, ctx, "fill the sign-in form",
+		chromedp.SendKeys(chromedp.CSS("#username"), "alice"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "alice's long password"))
+	submit(t, ctx, "form.signin button[type=submit]")
+	if loc := eval[string](t, ctx, `location.pathname`); loc != "/home" {
+		t.Fatalf("after sign-in at %s, want /home", loc)
+	}
+
+	// Post with a content warning and an image with its description.
+	picture := writePNG(t, 640, 320)
+	openPage(t, ctx, a.base+"/compose")
+	do(t, ctx, "fill the compose form",
+		chromedp.SendKeys(chromedp.CSS("#summary"), "Film ending"),
+		chromedp.SendKeys(chromedp.CSS("#content"), "The twist at the end was the flag all along #films"),
+		chromedp.SetUploadFiles(chromedp.CSS("#media-1"), []string{picture}),
+		chromedp.SendKeys(chromedp.CSS("#alt-1"), "A red and blue flag"))
+	submit(t, ctx, "form.compose button[type=submit]")
+	if got := eval[string](t, ctx, `document.querySelector(".notice")?.textContent ?? ""`); !strings.Contains(got, "published") {
+		t.Errorf("no notice after posting: %q", got)
+	}
+	checkPost := func(where string) {
+		t.Helper()
+		if open := eval[bool](t, ctx, `!!document.querySelector("article details.cw") && !document.querySelector("article details.cw").open`); !open {
+			t.Errorf("%s: the content warning is not a closed <details>", where)
+		}
+		if alt := eval[string](t, ctx, `document.querySelector("article details.cw img")?.alt ?? ""`); alt != "A red and blue flag" {
+			t.Errorf("%s: image alt %q", where, alt)
+		}
+		if summary := eval[string](t, ctx, `document.querySelector("article details.cw summary").textContent`); !strings.Contains(summary, "Film ending") {
+			t.Errorf("%s: summary %q", where, summary)
+		}
+	}
+	checkPost("own page")
+	// Opening the warning shows the text and loads the image.
+	do(t, ctx, "open the content warning", chromedp.Click(chromedp.CSS("article details.cw summary")))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const i = document.querySelector("article details.cw img"); `+
+		`return !!i && i.complete && i.naturalWidth > 0 })()`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("the image behind the warning does not load: %v", err)
+	}
+	openPage(t, ctx, a.base+"/@alice")
+	checkPost("profile")
+	if lang := eval[string](t, ctx, `document.querySelector("article .content").lang`); lang != "en" {
+		t.Errorf("post content lang %q", lang)
+	}
+
+	// Find bob on the other instance and follow him.
+	openPage(t, ctx, a.base+"/search")
+	do(t, ctx, "search", chromedp.SendKeys(chromedp.CSS("#q"), "@bob@"+b.cfg.Domain))
+	submit(t, ctx, "form.search button[type=submit]")
+	submit(t, ctx, `.result form[action="/web/follow"] button`)
+	eventually(t, 10*time.Second, "bob has alice as a follower", func() bool {
+		followers, _, err := b.app.db.CountFollows(context.Background(), mustActor(t, b, "bob").ID)
+		return err == nil && followers == 1
+	})
+
+	// Bob posts; the post reaches alice's home timeline.
+	status, body, _ := b.do("POST", "/users/bob/outbox", bobToken, map[string]any{"type": "Note", "content": "Fresh bread from the bakery on the corner"})
+	if status != http.StatusCreated {
+		t.Fatalf("bob posts: %d %s", status, body)
+	}
+	var noteID int64
+	var noteURI string
+	eventually(t, 10*time.Second, "bob's post stored on a", func() bool {
+		notes, err := a.app.db.ListActorNotes(context.Background(), mustActorURI(t, a, bobURI).ID, 0, storageFirstPage())
+		if err != nil || len(notes) == 0 {
+			return false
+		}
+		noteID, noteURI = notes[0].ID, notes[0].URI
+		return true
+	})
+	article := "#note-" + strconv.FormatInt(noteID, 10)
+	openPage(t, ctx, a.base+"/home")
+	if text := eval[string](t, ctx, `document.querySelector("`+article+`")?.textContent ?? ""`); !strings.Contains(text, "Fresh bread") {
+		t.Fatalf("bob's post is not in alice's home timeline")
+	}
+
+	// Like it: the button turns into Unlike.
+	submit(t, ctx, article+` form[action$="/like"] button`)
+	if !eval[bool](t, ctx, `!!document.querySelector("`+article+` form[action$='/unlike']")`) {
+		t.Error("after Like the post offers no Unlike")
+	}
+	// Reply: the form starts with bob's handle.
+	submit(t, ctx, article+` a[href^="/compose?reply_to="]`)
+	if text := eval[string](t, ctx, `document.querySelector("#content").value`); !strings.HasPrefix(text, "@bob@"+b.cfg.Domain) {
+		t.Errorf("reply starts with %q", text)
+	}
+	do(t, ctx, "write the reply", chromedp.SendKeys(chromedp.CSS("#content"), "Which bakery?"))
+	submit(t, ctx, "form.compose button[type=submit]")
+
+	// Bob's server counts the like and the reply.
+	eventually(t, 15*time.Second, "b counts 1 like and 1 reply", func() bool {
+		n, err := b.app.db.GetNoteByURI(context.Background(), noteURI)
+		return err == nil && n.Likes == 1 && n.Replies == 1
+	})
+}

@@ -1,0 +1,80 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"refuge/federation"
+)
+
+// Config is everything an instance can be told. cmd/refuge fills it from flags and REFUGE_*
+// environment variables; tests fill it directly.
+type Config struct {
+	Listen          string
+	Domain          string
+	Data            string
+	HTTP            bool
+	AllowPrivate    bool
+	AuthorizedFetch bool
+	Admin           string
+
+	// Set by tests only.
+	Log           *slog.Logger
+	Out           io.Writer           // where the first-start password is printed
+	RetrySchedule []time.Duration     // delivery backoff; nil means the two-day default
+	DNS           federation.Resolver // nil means the system resolver
+	AllowPrefixes []netip.Prefix      // addresses allowed although private
+	Now           func() time.Time    // nil means time.Now
+	// Dial, when set, makes every outgoing connection (after the address guard chose the
+	// address), so a test can refuse any connection off loopback.
+	Dial         func(ctx context.Context, network, addr string) (net.Conn, error)
+	FetchTimeout time.Duration // whole outgoing request; 0 means 10 s
+	InboxRate    float64       // deliveries a second per remote host; 0 means the default
+	InboxBurst   float64       // deliveries at once per remote host; 0 means the default
+	// Observe, when set, sees every request before it is handled (after which the body is
+	// read by the handler, so an observer that reads it must put it back). A test hook:
+	// it lets end-to-end tests count what real instances send each other.
+	Observe func(r *http.Request)
+}
+
+// Scheme is the URL scheme of the instance's public URLs.
+func (c *Config) Scheme() string {
+	if c.HTTP {
+		return "http"
+	}
+	return "https"
+}
+
+// Base is the URL prefix every local URI starts with.
+func (c *Config) Base() string { return c.Scheme() + "://" + c.Domain }
+
+// DBPath is the SQLite file under the data folder.
+func (c *Config) DBPath() string { return filepath.Join(c.Data, "refuge.db") }
+
+// Check validates a configuration before anything is opened, and completes it: the domain
+// in lower case, plain http for localhost and loopback domains.
+func (c *Config) Check() error {
+	if c.Domain == "" || strings.ContainsAny(c.Domain, "/ @?#") {
+		return fmt.Errorf("--domain %q: give a host name, optionally with :port", c.Domain)
+	}
+	c.Domain = strings.ToLower(c.Domain)
+	host := c.Domain
+	if h, _, err := net.SplitHostPort(c.Domain); err == nil {
+		host = h
+	}
+	if ip, err := netip.ParseAddr(host); host == "localhost" || (err == nil && ip.IsLoopback()) {
+		c.HTTP = true // nobody has a certificate for these; https would only break local work
+	}
+	if c.Data == "" {
+		return fmt.Errorf("--data: give a folder")
+	}
+	return nil
+}

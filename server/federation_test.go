@@ -1,0 +1,509 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"refuge/federation"
+	"refuge/storage"
+)
+
+// End-to-end federation tests: whole Refuge instances on loopback ports follow each other
+// and exchange activities; each test checks what every instance stored.
+
+// TestVisibilityAcrossInstances: bob and carol on B and dave on C follow alice on A. Public,
+// unlisted and followers-only posts reach every follower; a direct post to bob reaches only
+// bob, and is never sent to C. The outbox shows anonymous readers the public and unlisted
+// posts only; its owner sees all.
+func TestVisibilityAcrossInstances(t *testing.T) {
+	t.Parallel()
+	var cLog inboxLog
+	a, b, c := startInstance(t), startInstance(t), startInstance(t, cLog.record)
+	aliceTok, alice := a.account("alice", false)
+	bobTok, bob := b.account("bob", false)
+	carolTok, _ := b.account("carol", false)
+	daveTok, _ := c.account("dave", false)
+	b.followRemote("bob", bobTok, a, "alice")
+	b.followRemote("carol", carolTok, a, "alice")
+	c.followRemote("dave", daveTok, a, "alice")
+
+	bobHandle := "@bob@" + b.cfg.Domain
+	posts := []struct {
+		name        string
+		note        map[string]any
+		visibility  string
+		toFollowers bool // reaches followers who are not addressed (carol, dave)
+		anonymous   bool // listed in the outbox for anonymous readers
+	}{
+		{"public", map[string]any{"content": "a public post"}, storage.Public, true, true},
+		{"unlisted", map[string]any{"content": "an unlisted post", "to": alice + "/followers",
+			"cc": federation.PublicCollection}, storage.Unlisted, true, true},
+		{"followers-only", map[string]any{"content": "for followers only", "to": []string{alice + "/followers"}},
+			storage.Followers, true, false},
+		{"direct", map[string]any{"content": bobHandle + " only for bob", "to": []string{bob}},
+			storage.Direct, false, false},
+	}
+	ids := make([]string, len(posts))
+	for i, p := range posts {
+		ids[i] = a.postNote("alice", aliceTok, p.note)
+	}
+	eventually(t, federationWait, "all four posts in bob's feed", func() bool {
+		return len(b.homeFeed("bob", bobTok)) == len(posts)
+	})
+	eventually(t, federationWait, "A's delivery queue empty", a.queueEmpty)
+	// Every delivery to B went to its shared inbox and filled both feeds in one transaction,
+	// so carol's feed is final once bob's is complete; and A has sent C all it ever will.
+	bobFeed, carolFeed, daveFeed := b.homeFeed("bob", bobTok), b.homeFeed("carol", carolTok), c.homeFeed("dave", daveTok)
+	_, outbox, _ := a.do("GET", "/users/alice/outbox?page=true", "", nil)
+	_, ownOutbox, _ := a.do("GET", "/users/alice/outbox?page=true", aliceTok, nil)
+	for i, p := range posts {
+		t.Run(p.name, func(t *testing.T) {
+			id := ids[i]
+			if got := feedHas(bobFeed, id); got != 1 {
+				t.Errorf("bob's feed has the post %d times, want 1", got)
+			}
+			want := 0
+			if p.toFollowers {
+				want = 1
+			}
+			if got := feedHas(carolFeed, id); got != want {
+				t.Errorf("carol's feed has the post %d times, want %d", got, want)
+			}
+			if got := feedHas(daveFeed, id); got != want {
+				t.Errorf("dave's feed has the post %d times, want %d", got, want)
+			}
+			if got := cLog.count("/inbox", id+"/activity"); got != want {
+				t.Errorf("C received the post %d times, want %d", got, want)
+			}
+			if got := c.note(id) != nil; got != p.toFollowers {
+				t.Errorf("C stored the post: %v, want %v", got, p.toFollowers)
+			}
+			n := b.note(id)
+			if n == nil {
+				t.Fatal("B has no copy of the post")
+			}
+			if n.Visibility != p.visibility {
+				t.Errorf("B stored visibility %q, want %q", n.Visibility, p.visibility)
+			}
+			if got := strings.Contains(string(outbox), `"`+id+`"`); got != p.anonymous {
+				t.Errorf("in the anonymous outbox: %v, want %v", got, p.anonymous)
+			}
+			if !strings.Contains(string(ownOutbox), `"`+id+`"`) {
+				t.Errorf("not in the outbox its owner sees")
+			}
+			status, _, _ := a.do("GET", strings.TrimPrefix(id, a.base), "", nil)
+			if wantStatus := map[bool]int{true: 200, false: 404}[p.anonymous]; status != wantStatus {
+				t.Errorf("anonymous GET of the note: %d, want %d", status, wantStatus)
+			}
+		})
+	}
+	for _, e := range bobFeed {
+		if e.Type != "Note" {
+			t.Errorf("bob's feed item %s is a %s; nobody boosted anything", e.ID, e.Type)
+		}
+	}
+}
+
+// TestLockedAccountFollowRequest: bob on B asks to follow alice, whose account on A is
+// locked. The request waits on A until alice answers it through C2S, naming the Follow by
+// the id bob's instance gave it or embedding it; a rejection leaves no follow on either side.
+func TestLockedAccountFollowRequest(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		approve  bool
+		embedded bool // answer with the Follow embedded (actor, object) instead of its id
+	}{
+		{"approved by id", true, false},
+		{"approved with the Follow embedded", true, true},
+		{"rejected", false, false},
+	} {
+		approve := tc.approve
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			a, b := startInstance(t), startInstance(t)
+			aliceTok, alice := a.account("alice", true)
+			bobTok, bob := b.account("bob", false)
+
+			followID := b.c2s("bob", bobTok, map[string]any{"type": "Follow", "object": alice})
+			eventually(t, federationWait, "the request pending on A", func() bool {
+				f, err := a.app.db.GetFollowByURI(ctx, followID)
+				return err == nil && !f.Accepted
+			})
+			aliceActor, err := a.app.db.GetLocalActor(ctx, "alice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pending, _, err := a.app.db.ListFollowers(ctx, aliceActor.ID, true, storage.Page{})
+			if err != nil || len(pending) != 1 || pending[0].URI != bob {
+				t.Fatalf("alice's pending requests: %v, %v; want bob", pending, err)
+			}
+			if f, err := b.app.db.GetFollowByURI(ctx, followID); err != nil || f.Accepted {
+				t.Fatalf("B's follow before the answer: %+v, %v; want pending", f, err)
+			}
+			if n := a.totalItems("/users/alice/followers"); n != 0 {
+				t.Fatalf("alice has %d followers before answering", n)
+			}
+
+			kind := map[bool]string{true: "Accept", false: "Reject"}[approve]
+			var object any = followID
+			if tc.embedded {
+				object = map[string]any{"type": "Follow", "actor": bob, "object": alice}
+			}
+			a.c2s("alice", aliceTok, map[string]any{"type": kind, "object": object})
+
+			if !approve {
+				eventually(t, federationWait, "the follow gone from B", func() bool {
+					_, err := b.app.db.GetFollowByURI(ctx, followID)
+					return storage.KindOf(err) == storage.NotFound
+				})
+				if _, err := a.app.db.GetFollowByURI(ctx, followID); storage.KindOf(err) != storage.NotFound {
+					t.Errorf("A still has the rejected follow: %v", err)
+				}
+				if n := b.totalItems("/users/bob/following"); n != 0 {
+					t.Errorf("bob follows %d accounts", n)
+				}
+				if n := a.totalItems("/users/alice/followers"); n != 0 {
+					t.Errorf("alice has %d followers", n)
+				}
+				return
+			}
+			eventually(t, federationWait, "bob following 1", func() bool {
+				return b.totalItems("/users/bob/following") == 1
+			})
+			if n := a.totalItems("/users/alice/followers"); n != 1 {
+				t.Errorf("alice has %d followers, want 1", n)
+			}
+			post := a.postNote("alice", aliceTok, map[string]any{"content": "now that you follow me"})
+			eventually(t, federationWait, "alice's post in bob's feed", func() bool {
+				return feedHas(b.homeFeed("bob", bobTok), post) == 1
+			})
+		})
+	}
+}
+
+// TestReplyThreadAcrossThreeInstances: alice (A) posts; bob (B, following alice) replies;
+// carol (C, following alice and bob) replies to bob. Each instance keeps the notes of the
+// thread that concern it, and A lists bob's reply under alice's note.
+func TestReplyThreadAcrossThreeInstances(t *testing.T) {
+	t.Parallel()
+	a, b, c := startInstance(t), startInstance(t), startInstance(t)
+	aliceTok, _ := a.account("alice", false)
+	bobTok, _ := b.account("bob", false)
+	carolTok, _ := c.account("carol", false)
+	b.followRemote("bob", bobTok, a, "alice")
+	c.followRemote("carol", carolTok, a, "alice")
+	c.followRemote("carol", carolTok, b, "bob")
+
+	root := a.postNote("alice", aliceTok, map[string]any{"content": "the root of a thread"})
+	eventually(t, federationWait, "the root on B and C", func() bool { return b.note(root) != nil && c.note(root) != nil })
+
+	reply := b.postNote("bob", bobTok, map[string]any{"content": "bob answers", "inReplyTo": root})
+	eventually(t, federationWait, "bob's reply on A and C", func() bool { return a.note(reply) != nil && c.note(reply) != nil })
+
+	answer := c.postNote("carol", carolTok, map[string]any{"content": "carol answers bob", "inReplyTo": reply})
+	eventually(t, federationWait, "carol's reply on B", func() bool { return b.note(answer) != nil })
+
+	for _, tc := range []struct {
+		on        *instance
+		where     string
+		note      string
+		inReplyTo string
+	}{
+		{a, "A", reply, root}, {c, "C", reply, root}, {b, "B", answer, reply},
+		{b, "B", root, ""}, {c, "C", root, ""}, {c, "C", answer, reply},
+	} {
+		n := tc.on.note(tc.note)
+		if n == nil {
+			t.Errorf("%s lacks %s", tc.where, tc.note)
+			continue
+		}
+		if n.InReplyToURI != tc.inReplyTo {
+			t.Errorf("%s stored %s in reply to %q, want %q", tc.where, tc.note, n.InReplyToURI, tc.inReplyTo)
+		}
+	}
+	if n := a.note(root); n == nil || n.Replies != 1 {
+		t.Errorf("A counts %v replies to alice's note, want 1", n)
+	}
+	status, body, _ := a.do("GET", strings.TrimPrefix(root, a.base)+"/replies", "", nil)
+	// The items may sit in the collection itself or in its embedded first page.
+	var replies struct {
+		TotalItems   int
+		OrderedItems []string
+		First        json.RawMessage
+	}
+	if err := json.Unmarshal(body, &replies); status != http.StatusOK || err != nil {
+		t.Fatalf("replies of alice's note: %d %s", status, body)
+	}
+	var first struct{ OrderedItems []string }
+	json.Unmarshal(replies.First, &first)
+	items := append(replies.OrderedItems, first.OrderedItems...)
+	if replies.TotalItems != 1 || len(items) != 1 || items[0] != reply {
+		t.Errorf("replies of alice's note: %s; want exactly bob's reply", body)
+	}
+}
+
+// TestLikesAndBoostsCountedOnOrigin: bob on B likes and boosts alice's note; A counts both;
+// undoing each brings A's count back to zero.
+func TestLikesAndBoostsCountedOnOrigin(t *testing.T) {
+	t.Parallel()
+	a, b := startInstance(t), startInstance(t)
+	aliceTok, _ := a.account("alice", false)
+	bobTok, _ := b.account("bob", false)
+	b.followRemote("bob", bobTok, a, "alice")
+	note := a.postNote("alice", aliceTok, map[string]any{"content": "like me"})
+	eventually(t, federationWait, "the note on B", func() bool { return b.note(note) != nil })
+
+	counts := func(n *storage.Note) [2]int { return [2]int{n.Likes, n.Announces} }
+	steps := []struct {
+		name     string
+		activity func(ids map[string]string) map[string]any
+		save     string // keep the Location under this name
+		want     [2]int // likes, announces on A afterwards
+	}{
+		{"like", func(map[string]string) map[string]any { return map[string]any{"type": "Like", "object": note} },
+			"like", [2]int{1, 0}},
+		{"boost", func(map[string]string) map[string]any { return map[string]any{"type": "Announce", "object": note} },
+			"boost", [2]int{1, 1}},
+		{"undo like", func(ids map[string]string) map[string]any {
+			return map[string]any{"type": "Undo", "object": ids["like"]}
+		}, "", [2]int{0, 1}},
+		{"undo boost", func(ids map[string]string) map[string]any {
+			return map[string]any{"type": "Undo", "object": ids["boost"]}
+		}, "", [2]int{0, 0}},
+	}
+	ids := map[string]string{}
+	for _, s := range steps {
+		id := b.c2s("bob", bobTok, s.activity(ids))
+		if s.save != "" {
+			ids[s.save] = id
+		}
+		eventually(t, federationWait, fmt.Sprintf("%s: A counts %v likes and boosts", s.name, s.want), func() bool {
+			return counts(a.note(note)) == s.want
+		})
+		if got := counts(b.note(note)); got != s.want {
+			t.Errorf("%s: B counts %v, want %v", s.name, got, s.want)
+		}
+	}
+}
+
+// TestDeleteAndUpdatePropagate: alice edits one note and deletes another; bob's instance
+// has the new text and a Tombstone, and the deleted note leaves bob's feed.
+func TestDeleteAndUpdatePropagate(t *testing.T) {
+	t.Parallel()
+	a, b := startInstance(t), startInstance(t)
+	aliceTok, _ := a.account("alice", false)
+	bobTok, _ := b.account("bob", false)
+	b.followRemote("bob", bobTok, a, "alice")
+	edited := a.postNote("alice", aliceTok, map[string]any{"content": "first draft"})
+	doomed := a.postNote("alice", aliceTok, map[string]any{"content": "a regrettable post"})
+	eventually(t, federationWait, "both notes in bob's feed", func() bool {
+		f := b.homeFeed("bob", bobTok)
+		return feedHas(f, edited) == 1 && feedHas(f, doomed) == 1
+	})
+
+	status, body, _ := a.do("POST", "/users/alice/outbox", aliceTok, map[string]any{"type": "Update",
+		"object": map[string]any{"id": edited, "type": "Note", "content": "second draft"}})
+	if status != http.StatusOK && status != http.StatusCreated {
+		t.Fatalf("update: %d %s", status, body)
+	}
+	a.c2s("alice", aliceTok, map[string]any{"type": "Delete", "object": doomed})
+
+	eventually(t, federationWait, "B's copy of the edited note updated", func() bool {
+		n := b.note(edited)
+		return strings.Contains(n.Content, "second draft")
+	})
+	if n := b.note(edited); strings.Contains(n.Content, "first draft") || n.Updated.IsZero() {
+		t.Errorf("B's edited copy: content %q, updated %v", n.Content, n.Updated)
+	}
+	eventually(t, federationWait, "B's copy of the deleted note a Tombstone", func() bool {
+		return b.note(doomed).Deleted()
+	})
+	if n := b.note(doomed); n.Content != "" {
+		t.Errorf("B keeps the deleted note's content %q", n.Content)
+	}
+	f := b.homeFeed("bob", bobTok)
+	if feedHas(f, doomed) != 0 {
+		t.Errorf("the deleted note is still in bob's feed")
+	}
+	for _, e := range f {
+		if e.ID == edited && !strings.Contains(e.Content, "second draft") {
+			t.Errorf("bob's feed shows the edited note as %q", e.Content)
+		}
+	}
+	if status, _, _ := a.do("GET", strings.TrimPrefix(doomed, a.base), "", nil); status != http.StatusGone {
+		t.Errorf("GET of the deleted note on A: %d, want 410", status)
+	}
+}
+
+// TestUndoFollowStopsDelivery: bob unfollows alice; A drops him as a follower and alice's
+// next post is not sent to B at all.
+func TestUndoFollowStopsDelivery(t *testing.T) {
+	t.Parallel()
+	var bLog inboxLog
+	a, b := startInstance(t), startInstance(t, bLog.record)
+	aliceTok, _ := a.account("alice", false)
+	bobTok, _ := b.account("bob", false)
+	followID := b.followRemote("bob", bobTok, a, "alice")
+	before := a.postNote("alice", aliceTok, map[string]any{"content": "while followed"})
+	eventually(t, federationWait, "the first post in bob's feed", func() bool {
+		return feedHas(b.homeFeed("bob", bobTok), before) == 1
+	})
+
+	b.c2s("bob", bobTok, map[string]any{"type": "Undo", "object": followID})
+	eventually(t, federationWait, "alice without followers", func() bool {
+		return a.totalItems("/users/alice/followers") == 0
+	})
+	if n := b.totalItems("/users/bob/following"); n != 0 {
+		t.Errorf("bob still follows %d accounts", n)
+	}
+	if feedHas(b.homeFeed("bob", bobTok), before) != 0 {
+		t.Errorf("alice's old post stays in bob's feed after the unfollow")
+	}
+
+	after := a.postNote("alice", aliceTok, map[string]any{"content": "after the unfollow"})
+	// Deliveries are queued in the post's own transaction: once A's queue is empty, every
+	// POST it was ever going to make has been answered.
+	eventually(t, federationWait, "A's delivery queue empty", a.queueEmpty)
+	if n := bLog.count("/inbox", after+"/activity") + bLog.count("/users/bob/inbox", after+"/activity"); n != 0 {
+		t.Errorf("A sent the post to B %d times after the unfollow", n)
+	}
+	if b.note(after) != nil {
+		t.Errorf("B stored alice's post after the unfollow")
+	}
+}
+
+// TestOnePostPerInstance: b1 and b2 on B and c1 on C follow alice; alice's post is POSTed
+// once to each instance's shared inbox, and never to a personal inbox.
+func TestOnePostPerInstance(t *testing.T) {
+	t.Parallel()
+	var bLog, cLog inboxLog
+	a, b, c := startInstance(t), startInstance(t, bLog.record), startInstance(t, cLog.record)
+	aliceTok, _ := a.account("alice", false)
+	b1Tok, _ := b.account("b1", false)
+	b2Tok, _ := b.account("b2", false)
+	c1Tok, _ := c.account("c1", false)
+	b.followRemote("b1", b1Tok, a, "alice")
+	b.followRemote("b2", b2Tok, a, "alice")
+	c.followRemote("c1", c1Tok, a, "alice")
+
+	post := a.postNote("alice", aliceTok, map[string]any{"content": "one post, three followers"})
+	eventually(t, federationWait, "the post in every follower's feed", func() bool {
+		return feedHas(b.homeFeed("b1", b1Tok), post) == 1 && feedHas(b.homeFeed("b2", b2Tok), post) == 1 &&
+			feedHas(c.homeFeed("c1", c1Tok), post) == 1
+	})
+	eventually(t, federationWait, "A's delivery queue empty", a.queueEmpty)
+	create := post + "/activity"
+	for _, tc := range []struct {
+		name string
+		log  *inboxLog
+		path string
+		want int
+	}{
+		{"B shared inbox", &bLog, "/inbox", 1}, {"C shared inbox", &cLog, "/inbox", 1},
+		{"b1's inbox", &bLog, "/users/b1/inbox", 0}, {"b2's inbox", &bLog, "/users/b2/inbox", 0},
+		{"c1's inbox", &cLog, "/users/c1/inbox", 0},
+	} {
+		if got := tc.log.count(tc.path, create); got != tc.want {
+			t.Errorf("%s received alice's Create %d times, want %d (all: %v)", tc.name, got, tc.want,
+				tc.log.mentioning(post))
+		}
+	}
+}
+
+// TestDeliverySurvivesRestarts: B is down when alice posts, so A's delivery fails and is
+// retried; A itself restarts (its queue is in SQLite); when B comes back on the same port
+// the post arrives, exactly once.
+func TestDeliverySurvivesRestarts(t *testing.T) {
+	t.Parallel()
+	// A short first retry, then a long enough pause that A can be restarted while no
+	// attempt is in flight (an attempt cut off by shutdown keeps its two-minute lease),
+	// then short retries again.
+	schedule := []time.Duration{100 * time.Millisecond, 2 * time.Second}
+	for range 30 {
+		schedule = append(schedule, 200*time.Millisecond)
+	}
+	var bLog inboxLog
+	a := startInstance(t, func(c *Config) { c.RetrySchedule = schedule })
+	b := startInstance(t, bLog.record)
+	aliceTok, _ := a.account("alice", false)
+	bobTok, _ := b.account("bob", false)
+	b.followRemote("bob", bobTok, a, "alice")
+
+	b.stop()
+	post := a.postNote("alice", aliceTok, map[string]any{"content": "while you were away"})
+	create := post + "/activity"
+	eventually(t, federationWait, "two failed attempts to reach B", func() bool {
+		return a.countRows("deliveries d JOIN activities x ON x.id = d.activity_id",
+			"x.uri = ? AND d.attempts >= 2", create) == 1
+	})
+	a.stop()
+	a.start()
+	b.start()
+
+	eventually(t, federationWait, "the post in bob's feed", func() bool {
+		return feedHas(b.homeFeed("bob", bobTok), post) >= 1
+	})
+	eventually(t, federationWait, "A's delivery queue empty", a.queueEmpty)
+	if n := feedHas(b.homeFeed("bob", bobTok), post); n != 1 {
+		t.Errorf("bob's feed has the post %d times, want 1", n)
+	}
+	for _, tc := range []struct{ table, where, arg string }{
+		{"activities", "uri = ?", create},
+		{"notes", "uri = ?", post},
+		{"feed f JOIN notes n ON n.id = f.note_id", "n.uri = ?", post},
+	} {
+		if n := b.countRows(tc.table, tc.where, tc.arg); n != 1 {
+			t.Errorf("B's %s has %d rows for the post, want 1", tc.table, n)
+		}
+	}
+	if n := bLog.count("/inbox", create); n != 1 {
+		t.Errorf("B received the Create %d times, want 1", n)
+	}
+}
+
+// TestBoostReachesBoostersFollowers: carol on C follows bob on B, not alice on A. Bob's boost
+// of alice's note puts it in carol's feed as an Announce by bob (C fetches the note from A,
+// its origin); undoing the boost takes it out again.
+func TestBoostReachesBoostersFollowers(t *testing.T) {
+	t.Parallel()
+	a, b, c := startInstance(t), startInstance(t), startInstance(t)
+	aliceTok, _ := a.account("alice", false)
+	bobTok, bob := b.account("bob", false)
+	carolTok, _ := c.account("carol", false)
+	b.followRemote("bob", bobTok, a, "alice")
+	c.followRemote("carol", carolTok, b, "bob")
+	note := a.postNote("alice", aliceTok, map[string]any{"content": "worth a boost"})
+	eventually(t, federationWait, "the note on B", func() bool { return b.note(note) != nil })
+
+	boost := b.c2s("bob", bobTok, map[string]any{"type": "Announce", "object": note})
+	boosted := func() []feedEntry {
+		var out []feedEntry
+		for _, e := range c.homeFeed("carol", carolTok) {
+			var obj struct{ ID string }
+			json.Unmarshal(e.Object, &obj)
+			if e.Type == "Announce" && obj.ID == note {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	eventually(t, federationWait, "bob's boost in carol's feed", func() bool { return len(boosted()) == 1 })
+	if e := boosted()[0]; e.Actor != bob {
+		t.Errorf("the boost in carol's feed is by %q, want bob", e.Actor)
+	}
+	if n := c.note(note); n == nil || !strings.Contains(n.Content, "worth a boost") || n.Announces != 1 {
+		t.Errorf("C's copy of the boosted note: %+v", n)
+	}
+	eventually(t, federationWait, "A counts the boost", func() bool { return a.note(note).Announces == 1 })
+
+	b.c2s("bob", bobTok, map[string]any{"type": "Undo", "object": boost})
+	eventually(t, federationWait, "the boost gone from carol's feed", func() bool { return len(boosted()) == 0 })
+	eventually(t, federationWait, "A uncounts the boost", func() bool { return a.note(note).Announces == 0 })
+}

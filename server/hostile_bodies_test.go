@@ -1,0 +1,150 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"refuge/reader"
+	"refuge/server/httpx"
+)
+
+// TestHostileBodies: bodies no parser should see are refused before they cost anything, and
+// a reply chain 1,000 deep is walked only as far as the bound.
+func TestHostileBodies(t *testing.T) {
+	t.Parallel()
+	r := newHostileRig(t)
+	in, p := r.in, r.p
+	raw := func(body []byte, contentType string) func(t *testing.T) answer {
+		return func(t *testing.T) answer { return r.eve.post(t, in, "/users/alice/inbox", body, sig{}, contentType) }
+	}
+	// The note is proper; what wraps it is not.
+	createWith := func(field string, value any) []byte {
+		act := r.create(r.eve)
+		act[field] = value
+		return mustJSON(t, act)
+	}
+	manyTo := make([]string, 10001)
+	for i := range manyTo {
+		manyTo[i] = r.alice
+	}
+	tags := make([]map[string]any, 100000)
+	for i := range tags {
+		tags[i] = map[string]any{}
+	}
+	note := r.eve.note("tagged", r.alice)
+	note["tag"] = tags
+	manyTags := mustJSON(t, r.eve.activity("Create", note, "to", []string{r.alice}))
+	big := createWith("padding", strings.Repeat("x", 5<<20))
+	badUTF8 := bytes.Replace(mustJSON(t, r.create(r.eve)), []byte("a note for alice"), []byte("a note \xff\xfe for alice"), 1)
+
+	// A reply chain 1,000 deep on p, each note answering the one before; and two notes
+	// answering each other.
+	const depth = 1000
+	chain := func(i int) string { return p.base + "/chain/" + strconv.Itoa(i) }
+	for i := 1; i <= depth; i++ {
+		n := map[string]any{"id": chain(i), "type": "Note", "attributedTo": r.eve.uri, "content": fmt.Sprintf("reply %d", i),
+			"to": r.publicTo, "cc": []string{r.alice}}
+		if i > 1 {
+			n["inReplyTo"] = chain(i - 1)
+		}
+		p.doc("/chain/"+strconv.Itoa(i), n)
+	}
+	for _, pair := range [][2]string{{"a", "b"}, {"b", "a"}} {
+		p.doc("/loop/"+pair[0], map[string]any{"id": p.base + "/loop/" + pair[0], "type": "Note", "attributedTo": r.eve.uri,
+			"content": "loop " + pair[0], "to": r.publicTo, "inReplyTo": p.base + "/loop/" + pair[1]})
+	}
+	chainHits := func() int {
+		n := 0
+		for i := 1; i <= depth; i++ {
+			n += p.hitsOf("/chain/" + strconv.Itoa(i))
+		}
+		return n
+	}
+	var lastDoc map[string]any
+	mustJSONInto(t, p, "/chain/"+strconv.Itoa(depth), &lastDoc)
+	threadPage := func(uri string) func(t *testing.T) answer {
+		return func(t *testing.T) answer {
+			n := r.storedNote(t, uri)
+			if n == nil {
+				t.Fatalf("%s not stored", uri)
+			}
+			req, _ := http.NewRequest(http.MethodGet, in.base+"/notes/"+strconv.FormatInt(n.ID, 10), nil)
+			req.Header.Set("Accept", "text/html")
+			return send1(t, req)
+		}
+	}
+
+	rows := []hostileCase{
+		{name: "not JSON", send: raw([]byte("this is not JSON, {\"type\":\"Create\"}"), httpx.ActivityJSON), status: 400, reason: "not JSON"},
+		{name: "an empty body", send: raw([]byte{}, httpx.ActivityJSON), status: 400, reason: "not JSON"},
+		{name: "a JSON array", send: raw([]byte(`[`+string(mustJSON(t, r.create(r.eve)))+`]`), httpx.ActivityJSON), status: 400, reason: "not a JSON object"},
+		{name: "objects nested 10,000 deep", send: raw([]byte(strings.Repeat(`{"a":`, 10000)+"1"+strings.Repeat("}", 10000)), httpx.ActivityJSON),
+			status: 400, reason: "nested deeper than"},
+		{name: "arrays nested 10,000 deep inside an activity", send: raw(bytes.Replace(createWith("tag", "NEST"), []byte(`"NEST"`),
+			[]byte(strings.Repeat("[", 10000)+strings.Repeat("]", 10000)), 1), httpx.ActivityJSON),
+			status: 400, reason: "nested deeper than"},
+		{name: "a 5 MiB body", send: raw(big, httpx.ActivityJSON), status: 413, reason: "larger than"},
+		{name: "wrong Content-Type", send: raw(mustJSON(t, r.create(r.eve)), "text/plain"), status: 400, reason: "Content-Type must be"},
+		{name: "form Content-Type", send: raw(mustJSON(t, r.create(r.eve)), "application/x-www-form-urlencoded"), status: 400, reason: "Content-Type must be"},
+		{name: "a huge to list", send: raw(createWith("to", manyTo), httpx.ActivityJSON), status: 400, reason: "too many recipients"},
+		{name: "an activity with 100,000 tags", send: raw(manyTags, httpx.ActivityJSON), status: 400, reason: "too many array elements"},
+		{name: "invalid UTF-8", send: raw(badUTF8, httpx.ActivityJSON), status: 400, reason: "not valid UTF-8"},
+		{name: "an activity without an actor", send: raw(createWith("actor", nil), httpx.ActivityJSON), status: 400, reason: "has no actor"},
+		{name: "a reply at the end of a chain 1,000 deep", send: func(t *testing.T) answer {
+			return r.eve.post(t, in, "/inbox", r.eve.activity("Create", lastDoc, "to", r.publicTo, "cc", []string{r.alice}), sig{})
+		}, status: 202, delta: map[string]int{"notes": 1, "activities": 1, "feed": 1, "notifications": 1},
+			check: func(t *testing.T, _ answer) {
+				if n := chainHits(); n != 0 {
+					t.Errorf("receiving the reply fetched %d ancestors", n)
+				}
+			}},
+		{name: "its thread page walks a bounded number of ancestors", send: threadPage(chain(depth)),
+			status: 200, delta: map[string]int{"notes": reader.MaxAncestors}, within: 5 * time.Second,
+			check: func(t *testing.T, got answer) {
+				if n := chainHits(); n != reader.MaxAncestors {
+					t.Errorf("fetched %d ancestors, want %d", n, reader.MaxAncestors)
+				}
+				if !strings.Contains(string(got.body), fmt.Sprintf("reply %d", depth-reader.MaxAncestors)) {
+					t.Errorf("the page does not show the furthest ancestor fetched")
+				}
+			}},
+		{name: "a reply into a loop of two notes", send: func(t *testing.T) answer {
+			n := r.eve.note("into the loop", r.publicTo...)
+			n["inReplyTo"], n["cc"] = p.base+"/loop/a", []string{r.alice}
+			lastDoc = n
+			return r.eve.post(t, in, "/inbox", r.eve.activity("Create", n, "to", r.publicTo, "cc", []string{r.alice}), sig{})
+		}, status: 202, delta: map[string]int{"notes": 1, "activities": 1, "feed": 1, "notifications": 1}},
+		{name: "its thread page ends the loop", send: func(t *testing.T) answer {
+			return threadPage(lastDoc["id"].(string))(t)
+		}, status: 200, delta: map[string]int{"notes": 2}, within: 5 * time.Second, check: func(t *testing.T, _ answer) {
+			if a, b := p.hitsOf("/loop/a"), p.hitsOf("/loop/b"); a != 1 || b != 1 {
+				t.Errorf("the loop's notes were fetched %d and %d times, want once each", a, b)
+			}
+		}},
+	}
+	runHostile(t, in, rows)
+}
+
+// mustJSONInto reads back the document the peer serves at path.
+func mustJSONInto(t *testing.T, p *peer, path string, v any) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, p.srv.URL+path, nil)
+	resp, err := hostileClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	p.hits[path]-- // reading it back is not a fetch by the instance
+	p.mu.Unlock()
+}

@@ -1,0 +1,109 @@
+package httpx
+
+import (
+	"cmp"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"refuge/federation"
+	"refuge/storage"
+)
+
+// bucket is a token bucket: rate tokens a second up to burst.
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// Buckets rate-limits by key. Idle keys are dropped so the map cannot grow without bound.
+type Buckets struct {
+	mu    sync.Mutex
+	rate  float64
+	burst float64
+	m     map[string]*bucket
+	swept time.Time
+}
+
+// NewBuckets makes a limiter of rate tokens a second up to burst for each key.
+func NewBuckets(rate, burst float64) *Buckets {
+	return &Buckets{rate: rate, burst: burst, m: map[string]*bucket{}}
+}
+
+// Allow takes one token for key and reports whether there was one.
+func (b *Buckets) Allow(key string, now time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if now.Sub(b.swept) > time.Minute {
+		for k, v := range b.m {
+			if now.Sub(v.last).Seconds()*b.rate > b.burst {
+				delete(b.m, k)
+			}
+		}
+		b.swept = now
+	}
+	x := b.m[key]
+	if x == nil {
+		x = &bucket{tokens: b.burst, last: now}
+		b.m[key] = x
+	}
+	x.tokens = min(b.burst, x.tokens+now.Sub(x.last).Seconds()*b.rate)
+	x.last = now
+	if x.tokens < 1 {
+		return false
+	}
+	x.tokens--
+	return true
+}
+
+// Limits holds the instance's rate limits.
+type Limits struct {
+	Inbox         *Buckets // per remote host (from the signature's keyId), else per address
+	SigninAddr    *Buckets // sign-in attempts per client address
+	SigninAccount *Buckets // sign-in attempts per account name
+	Lookups       *Buckets // WebFinger look-ups a visitor makes us do (remote follow), per address
+}
+
+// The default inbox limit per remote host: far above what a busy peer sends, low enough that
+// one flooding server cannot take every request slot.
+const (
+	DefaultInboxRate  = 1000
+	DefaultInboxBurst = 2000
+)
+
+// NewLimits makes the default limits, with the inbox limit per remote host given (0 for
+// the defaults).
+func NewLimits(inboxRate, inboxBurst float64) *Limits {
+	return &Limits{
+		Inbox:         NewBuckets(cmp.Or(inboxRate, DefaultInboxRate), cmp.Or(inboxBurst, DefaultInboxBurst)),
+		SigninAddr:    NewBuckets(10.0/60, 10),
+		SigninAccount: NewBuckets(10.0/60, 10),
+		Lookups:       NewBuckets(30.0/60, 30),
+	}
+}
+
+// AllowInbox limits deliveries per remote host, so that one flooding server cannot starve
+// the others. The host is the one the signature's keyId names, which is not verified yet
+// (the limit comes before any work), so the bucket is per host and connecting address: a
+// forger claiming a victim's keys uses up only its own share, never the victim's.
+func (l *Limits) AllowInbox(r *http.Request) error {
+	key, who := ClientAddr(r), ClientAddr(r)
+	if keyID, err := federation.SignatureKeyID(r); err == nil && storage.HostOf(keyID) != "" {
+		who = storage.HostOf(keyID)
+		key = who + " " + key
+	}
+	if !l.Inbox.Allow(key, time.Now()) {
+		return storage.Errorf(storage.TooMany, "too many deliveries from %s; slow down", who)
+	}
+	return nil
+}
+
+// ClientAddr is the connecting address, without the port.
+func ClientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,271 @@
+// Package server is one running Refuge instance: App opens the database, builds the
+// services (reader, outbox, inbox, delivery), mounts every HTTP surface on one router and
+// serves it. cmd/refuge, the tests of every package and the load tool start whole
+// instances through New, Start and Close.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"refuge/federation"
+	"refuge/inbox"
+	"refuge/outbox"
+	"refuge/reader"
+	"refuge/server/activitypub"
+	"refuge/server/httpx"
+	"refuge/server/web"
+	"refuge/storage"
+	"refuge/templates"
+)
+
+// Version is the software version, reported by `refuge version` and NodeInfo.
+var Version = "0.1.0"
+
+// App is one instance: its database, services, delivery workers and HTTP server.
+type App struct {
+	cfg       Config
+	log       *slog.Logger
+	db        *storage.DB
+	read      *reader.Reader
+	svc       *outbox.Service
+	remote    *federation.Remote
+	inbox     *inbox.Inbox
+	deliverer *outbox.Deliverer
+	signer    atomic.Pointer[federation.Signer]
+
+	ln      net.Listener
+	srv     *http.Server
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closeMu sync.Once
+}
+
+// Open opens the database and builds the services without serving anything: what the admin
+// commands need.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.Data, "media"), 0o750); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	db, err := storage.Open(ctx, cfg.DBPath())
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDomain(ctx, db, cfg.Domain); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: cfg.Log, db: db}
+	client := federation.NewClient(federation.ClientConfig{
+		AllowPrivate: cfg.AllowPrivate, AllowPrefixes: cfg.AllowPrefixes, Resolver: cfg.DNS,
+		Dial: cfg.Dial, Timeout: cfg.FetchTimeout, HostBlocked: db.IsHostBlocked,
+		UserAgent: "Refuge/" + Version + " (+" + cfg.Base() + "/)",
+	})
+	a.svc = &outbox.Service{DB: db, Base: cfg.Base(), Domain: cfg.Domain, Log: cfg.Log, Now: cfg.Now,
+		Software: Version, DataDir: cfg.Data}
+	a.remote = &federation.Remote{DB: db, Client: client, Scheme: cfg.Scheme(), LocalHost: cfg.Domain,
+		Signer: a.instanceSigner, Log: cfg.Log}
+	a.svc.Remote = a.remote
+	a.read = &reader.Reader{DB: db, Remote: a.remote, Domain: cfg.Domain, Base: cfg.Base()}
+	a.deliverer = &outbox.Deliverer{DB: db, Client: client, Log: cfg.Log, Schedule: cfg.RetrySchedule, Now: cfg.Now}
+	a.svc.OnQueue = a.deliverer.Wake
+	a.inbox = &inbox.Inbox{DB: db, Outbox: a.svc, Remote: a.remote, Log: cfg.Log, Now: cfg.Now}
+	if _, err := a.svc.InstanceActor(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("instance actor: %w", err)
+	}
+	return a, nil
+}
+
+// checkDomain records the domain on first start and refuses a different one later: every
+// stored URI is under it, and serving them under another name would break every follow.
+func checkDomain(ctx context.Context, db *storage.DB, domain string) error {
+	stored, err := db.GetMeta(ctx, "domain")
+	if err != nil {
+		return err
+	}
+	if stored == "" {
+		return db.Update(ctx, func(tx *storage.Tx) error { return tx.PutMeta(ctx, "domain", domain) })
+	}
+	if stored != domain {
+		return fmt.Errorf("the data folder belongs to domain %q, not %q: start with --domain %s or use another --data folder",
+			stored, domain, stored)
+	}
+	return nil
+}
+
+// instanceSigner signs fetches on behalf of the instance.
+func (a *App) instanceSigner(ctx context.Context) (*federation.Signer, error) {
+	if s := a.signer.Load(); s != nil {
+		return s, nil
+	}
+	actor, err := a.svc.InstanceActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := outbox.Signer(actor)
+	if err != nil {
+		return nil, err
+	}
+	a.signer.Store(s)
+	return s, nil
+}
+
+// New opens an instance and makes it ready to serve; on first start it creates the admin
+// account and prints its password.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	a, err := Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.firstStart(ctx); err != nil {
+		a.db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) firstStart(ctx context.Context) error {
+	n, err := a.db.CountLocalUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	password := outbox.NewSecret(15)
+	admin, err := a.svc.CreateAccount(ctx, a.cfg.Admin, password, true)
+	if err != nil {
+		return fmt.Errorf("create admin account: %w", err)
+	}
+	if a.cfg.Out != nil {
+		fmt.Fprintf(a.cfg.Out, "First start: created the admin account %s\n  password: %s\n  sign in at %s/signin\n",
+			admin.Handle(), password, a.cfg.Base())
+	}
+	return nil
+}
+
+// Handler builds the instance's HTTP handler: every surface on one router, behind the
+// security headers.
+func (a *App) Handler() (http.Handler, error) {
+	pages, err := templates.New()
+	if err != nil {
+		return nil, err
+	}
+	kit := &httpx.Kit{Log: a.log, Limits: httpx.NewLimits(a.cfg.InboxRate, a.cfg.InboxBurst),
+		Auth: &httpx.Auth{DB: a.db, Verify: a.inbox.Signer, AuthorizedFetch: a.cfg.AuthorizedFetch}}
+	site := &web.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Remote: a.remote, Templates: pages,
+		Base: a.cfg.Base(), Domain: a.cfg.Domain, HTTP: a.cfg.HTTP, DataDir: a.cfg.Data, Commits: a.db.Commits}
+	kit.ErrorPage = site.ErrorPage
+	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, Remote: a.remote,
+		Base: a.cfg.Base(), Domain: a.cfg.Domain, Version: Version,
+		Pages: activitypub.Pages{Profile: site.ProfilePage, Note: site.NotePage, Follows: site.FollowsPage}}
+	return routes(kit, ap, site), nil
+}
+
+// routes puts every surface on one router. Each surface lists its own routes on one screen
+// (activitypub.Handler.Routes, web.Handler.Routes); what no route matches is answered here.
+func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler) http.Handler {
+	r := mux.NewRouter()
+	ap.Routes(r)
+	site.Routes(r)
+	r.NotFoundHandler = kit.Handle(func(w http.ResponseWriter, r *http.Request) error { return httpx.ErrNotFound })
+	r.MethodNotAllowedHandler = kit.Handle(func(w http.ResponseWriter, r *http.Request) error { return httpx.ErrMethod })
+	return httpx.SecurityHeaders(r)
+}
+
+// Start listens and serves in the background, and starts the delivery workers.
+func (a *App) Start() error {
+	handler, err := a.Handler()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", a.cfg.Listen, err)
+	}
+	a.ln = ln
+	if observe := a.cfg.Observe; observe != nil {
+		next := handler
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { observe(r); next.ServeHTTP(w, r) })
+	}
+	a.srv = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	a.wg.Add(2)
+	go func() {
+		defer a.wg.Done()
+		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("serve", "err", err)
+		}
+	}()
+	go func() {
+		defer a.wg.Done()
+		a.deliverer.Run(ctx)
+	}()
+	return nil
+}
+
+// Addr is the address the server listens on (useful with port 0).
+func (a *App) Addr() string {
+	if a.ln == nil {
+		return ""
+	}
+	return a.ln.Addr().String()
+}
+
+// Close stops accepting, lets requests in flight finish, stops the workers (a delivery in
+// flight is retried after restart) and closes the database.
+func (a *App) Close() error {
+	var err error
+	a.closeMu.Do(func() {
+		if a.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			err = a.srv.Shutdown(ctx)
+			cancel()
+		}
+		if a.cancel != nil {
+			a.cancel()
+		}
+		a.wg.Wait()
+		err = errors.Join(err, a.db.Close())
+	})
+	return err
+}
+
+// Config is the instance's configuration, completed by Check.
+func (a *App) Config() *Config { return &a.cfg }
+
+// DB is the instance's database.
+func (a *App) DB() *storage.DB { return a.db }
+
+// Reader is the instance's read side.
+func (a *App) Reader() *reader.Reader { return a.read }
+
+// Outbox is the instance's local actions.
+func (a *App) Outbox() *outbox.Service { return a.svc }
+
+// Remote is the instance's cache of remote actors and notes.
+func (a *App) Remote() *federation.Remote { return a.remote }

@@ -1,0 +1,236 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"refuge/outbox"
+	"refuge/reader"
+	"refuge/storage"
+	"refuge/templates"
+)
+
+// postNote publishes the compose form: text, content warning, audience, language, the
+// note answered, and up to four images with their descriptions. A form that cannot be
+// posted comes back with what was typed and the reason.
+func (h *Handler) postNote(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
+	ctx := r.Context()
+	in := outbox.NoteInput{Content: r.PostFormValue("content"), Summary: r.PostFormValue("summary"),
+		Visibility: r.PostFormValue("visibility"), Language: strings.TrimSpace(r.PostFormValue("language"))}
+	form := &templates.ComposeData{Content: in.Content, Summary: in.Summary, Visibility: in.Visibility, Language: in.Language}
+	if id := r.PostFormValue("in_reply_to"); id != "" {
+		parent, err := h.replyTarget(r, viewer, id)
+		if err != nil {
+			return err
+		}
+		in.InReplyTo, form.ReplyTo = parent.URI, parent
+	}
+	media, err := h.uploads(ctx, r, viewer, "media_", "alt_", outbox.MaxAttachments)
+	if err == nil {
+		in.Media = media
+		var n *storage.Note
+		if n, _, err = h.Outbox.PostNote(ctx, viewer, in); err == nil {
+			h.flash(w, "posted")
+			http.Redirect(w, r, h.noteLink(n), http.StatusSeeOther)
+			return nil
+		}
+		h.discard(ctx, media)
+	}
+	switch storage.KindOf(err) {
+	case storage.Invalid, storage.TooLarge:
+		pg := h.page(r, "New post", form)
+		pg.Error = "Not posted: " + storage.Message(err)
+		status := http.StatusBadRequest
+		if storage.KindOf(err) == storage.TooLarge {
+			status = http.StatusRequestEntityTooLarge
+		}
+		var notes []*storage.Note
+		if form.ReplyTo != nil {
+			notes = append(notes, form.ReplyTo)
+		}
+		return h.render(w, r, status, "compose", pg, notes...)
+	}
+	return err
+}
+
+// uploads saves the images of file fields prefix1..prefixN with their descriptions from
+// altPrefix1..altPrefixN. Empty fields (no file chosen) are skipped. On error nothing stays
+// stored.
+func (h *Handler) uploads(ctx context.Context, r *http.Request, viewer *storage.Actor, prefix, altPrefix string, n int) ([]storage.Media, error) {
+	var out []storage.Media
+	for i := 1; i <= n; i++ {
+		fh := formFile(r, prefix+strconv.Itoa(i))
+		if fh == nil {
+			continue
+		}
+		m, err := h.saveFile(ctx, viewer, fh, r.PostFormValue(altPrefix+strconv.Itoa(i)))
+		if err != nil {
+			h.discard(ctx, out)
+			return nil, storage.Wrap(storage.KindOf(err), err, fmt.Sprintf("image %d: %s", i, storage.Message(err)))
+		}
+		out = append(out, *m)
+	}
+	return out, nil
+}
+
+// formFile is the file of a multipart field, or nil when none was chosen.
+func formFile(r *http.Request, field string) *multipart.FileHeader {
+	if r.MultipartForm == nil || len(r.MultipartForm.File[field]) == 0 {
+		return nil
+	}
+	fh := r.MultipartForm.File[field][0]
+	if fh.Size == 0 && fh.Filename == "" {
+		return nil
+	}
+	return fh
+}
+
+func (h *Handler) saveFile(ctx context.Context, viewer *storage.Actor, fh *multipart.FileHeader, alt string) (*storage.Media, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, storage.Wrap(storage.Invalid, err, "the upload could not be read")
+	}
+	defer f.Close()
+	return h.Outbox.SaveUpload(ctx, h.DataDir, viewer, f, alt)
+}
+
+// discard removes uploads whose post or profile was not saved.
+func (h *Handler) discard(ctx context.Context, media []storage.Media) {
+	for i := range media {
+		if err := h.Outbox.DiscardUpload(ctx, h.DataDir, &media[i]); err != nil {
+			h.Log.Warn("discard upload", "media", media[i].ID, "err", err)
+		}
+	}
+}
+
+// noteAction likes, boosts, pins or deletes a note (or undoes the first three), then goes
+// back to the page the button was on, at the post.
+func (h *Handler) noteAction(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
+	ctx := r.Context()
+	n, err := h.Read.NoteByID(ctx, reader.Local(viewer), reader.ParseID(mux.Vars(r)["id"]))
+	if err != nil {
+		return err
+	}
+	action := mux.Vars(r)["action"]
+	switch action {
+	case "like":
+		_, err = h.Outbox.React(ctx, viewer, "Like", n.URI)
+	case "unlike":
+		err = h.Outbox.Unreact(ctx, viewer, "Like", n.URI)
+	case "boost":
+		_, err = h.Outbox.React(ctx, viewer, "Announce", n.URI)
+	case "unboost":
+		err = h.Outbox.Unreact(ctx, viewer, "Announce", n.URI)
+	case "pin", "unpin":
+		err = h.Outbox.Pin(ctx, viewer, n.URI, action == "pin")
+	case "delete":
+		if err = h.Outbox.DeleteNote(ctx, viewer, n.URI); err != nil {
+			return err
+		}
+		h.flash(w, "deleted")
+		to := h.Read.SitePath(r.Referer())
+		if to == "" || to == h.noteLink(n) {
+			to = h.Read.SitePath(viewer.URL) // the post's own page is gone: go to the profile
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return nil
+	}
+	if err != nil && storage.KindOf(err) != storage.NotFound {
+		return err // an undo of what was not done is no error: the page was stale
+	}
+	return h.back(w, r, h.noteLink(n), "#note-"+strconv.FormatInt(n.ID, 10))
+}
+
+// followAction follows or unfollows the account of the form's actor field (an actor URI).
+func (h *Handler) followAction(follow bool) formHandler {
+	return func(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
+		uri := strings.TrimSpace(r.PostFormValue("actor"))
+		if storage.HostOf(uri) == "" {
+			return storage.Errorf(storage.Invalid, "actor must be the address of an account")
+		}
+		var err error
+		notice := "unfollowed"
+		if follow {
+			_, err = h.Outbox.Follow(r.Context(), viewer, uri)
+			notice = "followed"
+		} else if err = h.Outbox.Unfollow(r.Context(), viewer, uri); storage.KindOf(err) == storage.NotFound {
+			err = nil // not following already
+		}
+		if err != nil {
+			return err
+		}
+		h.flash(w, notice)
+		fallback := "/search?q=" + url.QueryEscape(uri)
+		if actor, err := h.Read.Actor(r.Context(), uri); err == nil && actor.Local {
+			fallback = h.Read.SitePath(actor.URL)
+		}
+		return h.back(w, r, fallback, "")
+	}
+}
+
+// answerFollowRequest approves or rejects a pending follow of the viewer.
+func (h *Handler) answerFollowRequest(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
+	id, err := routeID(r, "id")
+	if err != nil {
+		return err
+	}
+	follower, err := h.Read.ActorByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	approve := mux.Vars(r)["answer"] == "approve"
+	if _, err := h.Outbox.AnswerFollowRequest(r.Context(), viewer, follower.URI, approve); err != nil {
+		if storage.KindOf(err) == storage.NotFound {
+			return storage.Errorf(storage.NotFound, "that follow request was withdrawn or answered already")
+		}
+		return err
+	}
+	h.flash(w, map[bool]string{true: "approved", false: "rejected"}[approve])
+	return h.back(w, r, "/follow_requests", "")
+}
+
+// saveProfile saves the profile form, with a new avatar or header image when one was chosen.
+func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
+	ctx := r.Context()
+	in := outbox.ProfileInput{Name: strings.TrimSpace(r.PostFormValue("display_name")), Summary: r.PostFormValue("summary"),
+		Locked: r.PostFormValue("locked") == "1"}
+	names, values := r.PostForm["field_name"], r.PostForm["field_value"]
+	for i := 0; i < len(names) && i < len(values) && i < 4; i++ {
+		in.Fields = append(in.Fields, storage.Field{Name: strings.TrimSpace(names[i]), Value: strings.TrimSpace(values[i])})
+	}
+	var saved []storage.Media
+	for _, f := range []struct {
+		field string
+		dst   *string
+		thumb bool
+	}{{"avatar", &in.IconURL, true}, {"header", &in.ImageURL, false}} {
+		fh := formFile(r, f.field)
+		if fh == nil {
+			continue
+		}
+		m, err := h.saveFile(ctx, viewer, fh, "")
+		if err != nil {
+			h.discard(ctx, saved)
+			return storage.Wrap(storage.KindOf(err), err, f.field+": "+storage.Message(err))
+		}
+		saved = append(saved, *m)
+		*f.dst = m.URL
+		if f.thumb && m.ThumbPath != "" {
+			*f.dst = h.Base + "/media/" + m.ThumbPath // an avatar is shown small everywhere
+		}
+	}
+	if _, err := h.Outbox.UpdateProfile(ctx, viewer, in); err != nil {
+		h.discard(ctx, saved)
+		return err
+	}
+	h.flash(w, "saved")
+	http.Redirect(w, r, h.Read.SitePath(viewer.URL), http.StatusSeeOther)
+	return nil
+}

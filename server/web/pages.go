@@ -1,0 +1,239 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"refuge/reader"
+	"refuge/server/httpx"
+	"refuge/storage"
+	"refuge/templates"
+)
+
+// page builds the data every page shares: the viewer, CSRF token and instance name.
+func (h *Handler) page(r *http.Request, title string, body any) *templates.Page {
+	p := &templates.Page{Title: title, Instance: h.Domain, Body: body}
+	if viewer, sess := h.Auth.Session(r); viewer != nil {
+		p.Viewer, p.CSRF = viewer, sess.CSRF
+		if n, err := h.Read.Unread(r.Context(), viewer.ID); err == nil {
+			p.Unread = n
+		}
+	}
+	return p
+}
+
+// viewerOf is the reader's viewer of a page: the signed-in account, or anonymous.
+func viewerOf(p *templates.Page) reader.Viewer { return reader.Local(p.Viewer) }
+
+// render writes a page, marking which of its notes the viewer liked, boosted or pinned, and
+// showing the notice a form left for it. Pages of a signed-in account are never cached.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *templates.Page, notes ...*storage.Note) error {
+	var err error
+	if p.Liked, p.Boosted, p.Pinned, err = h.Read.ViewerState(r.Context(), p.Viewer, notes); err != nil {
+		return err
+	}
+	if p.Notice == "" {
+		p.Notice = h.takeNotice(w, r)
+	}
+	var buf strings.Builder
+	if err := h.Templates.Render(&buf, name, p); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Vary", "Accept, Cookie")
+	if p.Viewer != nil {
+		w.Header().Set("Cache-Control", "private, no-cache")
+	}
+	w.WriteHeader(status)
+	_, err = w.Write([]byte(buf.String()))
+	return err
+}
+
+// ErrorPage shows an error to a browser, with the page's usual frame.
+func (h *Handler) ErrorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := h.Templates.Render(w, "error", h.page(r, http.StatusText(status), &templates.ErrorData{Status: status, Message: msg})); err != nil {
+		h.Log.Warn("render error page", "err", err)
+	}
+}
+
+// pageLinks makes the older/newer links of a list page from its first and last row ids.
+func pageLinks(r *http.Request, n int, first, last int64, limit int) (next, prev string) {
+	base := r.URL.Path + "?"
+	if n == limit {
+		next = base + "max_id=" + strconv.FormatInt(last, 10)
+	}
+	if r.URL.Query().Get("max_id") != "" || r.URL.Query().Get("min_id") != "" {
+		prev = base + "min_id=" + strconv.FormatInt(first, 10)
+	}
+	return next, prev
+}
+
+const perPage = 20
+
+func listPage(r *http.Request) (storage.Page, error) {
+	_, p, err := httpx.PageOf(r)
+	p.Limit = perPage
+	return p, err
+}
+
+func noteBounds(notes []*storage.Note) (first, last int64) {
+	if len(notes) == 0 {
+		return 0, 0
+	}
+	return notes[0].ID, notes[len(notes)-1].ID
+}
+
+// frontPage is the instance's front page: what it is and its local public timeline. A
+// signed-in account sees its home timeline instead.
+func (h *Handler) frontPage(w http.ResponseWriter, r *http.Request) error {
+	if viewer, _ := h.Auth.Session(r); viewer != nil && r.URL.RawQuery == "" {
+		http.Redirect(w, r, "/home", http.StatusSeeOther)
+		return nil
+	}
+	p, err := listPage(r)
+	if err != nil {
+		return err
+	}
+	notes, err := h.Read.LocalTimeline(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	data := &templates.HomeData{Notes: notes}
+	first, last := noteBounds(notes)
+	data.Next, data.Prev = pageLinks(r, len(notes), first, last, perPage)
+	pg := h.page(r, "", data)
+	pg.Canonical = h.Base + "/"
+	return h.render(w, r, http.StatusOK, "home", pg, notes...)
+}
+
+// localActor finds the live local account named in the route.
+func (h *Handler) localActor(r *http.Request) (*storage.Actor, error) {
+	return h.Read.LocalActor(r.Context(), mux.Vars(r)["name"])
+}
+
+// ProfilePage shows a local account: profile, pinned and recent posts, follow buttons.
+func (h *Handler) ProfilePage(w http.ResponseWriter, r *http.Request) error {
+	actor, err := h.localActor(r)
+	if err != nil {
+		return err
+	}
+	if actor.Type != "Person" {
+		return httpx.ErrNotFound
+	}
+	pg := h.page(r, actor.Name, nil)
+	p, err := listPage(r)
+	if err != nil {
+		return err
+	}
+	pr, err := h.Read.Profile(r.Context(), viewerOf(pg), actor, p)
+	if err != nil {
+		return err
+	}
+	data := &templates.ProfileData{Actor: actor, Followers: pr.Followers, Following: pr.Following, Posts: pr.Posts,
+		FollowersURL: actor.FollowersURI, FollowingURL: actor.FollowingURI, Fields: actor.Fields,
+		Pinned: pr.Pinned, Notes: pr.Notes, Relationship: pr.Relationship}
+	first, last := noteBounds(pr.Notes)
+	data.Next, data.Prev = pageLinks(r, len(pr.Notes), first, last, perPage)
+	if pg.Title == "" {
+		pg.Title = "@" + actor.Username
+	}
+	pg.Body = data
+	pg.Canonical, pg.ActivityJSON = actor.URL, actor.URI
+	pg.Feeds = []templates.Feed{
+		{Title: "RSS", Type: "application/rss+xml", URL: actor.URL + ".rss"},
+		{Title: "Atom", Type: "application/atom+xml", URL: actor.URL + ".atom"},
+	}
+	return h.render(w, r, http.StatusOK, "profile", pg, append(pr.Notes, pr.Pinned...)...)
+}
+
+// NotePage shows a local note with its thread: ancestors (fetched from their origins when
+// missing) and the replies stored here.
+func (h *Handler) NotePage(w http.ResponseWriter, r *http.Request) error {
+	v, err := h.Auth.Who(r)
+	if err != nil {
+		return err
+	}
+	vars := mux.Vars(r)
+	n, err := h.Read.NoteByURI(r.Context(), v, h.Base+"/users/"+vars["name"]+"/statuses/"+vars["id"])
+	if err != nil {
+		return err
+	}
+	return h.threadPage(w, r, n)
+}
+
+func (h *Handler) threadPage(w http.ResponseWriter, r *http.Request, n *storage.Note) error {
+	pg := h.page(r, "", nil)
+	t, err := h.Read.Thread(r.Context(), viewerOf(pg), n)
+	if err != nil {
+		return err
+	}
+	pg.Title = n.Author.Name
+	if pg.Title == "" {
+		pg.Title = "@" + n.Author.Username
+	}
+	pg.Body = &templates.NoteData{Ancestors: t.Ancestors, Note: n, Replies: t.Replies}
+	pg.Canonical, pg.ActivityJSON = n.URL, n.URI
+	all := append(append([]*storage.Note{n}, t.Ancestors...), t.Replies...)
+	return h.render(w, r, http.StatusOK, "note", pg, all...)
+}
+
+// tagPage lists public posts with a hashtag, local and remote.
+func (h *Handler) tagPage(w http.ResponseWriter, r *http.Request) error {
+	tag, err := reader.NormalizeTag(mux.Vars(r)["tag"])
+	if err != nil {
+		return err
+	}
+	p, err := listPage(r)
+	if err != nil {
+		return err
+	}
+	notes, err := h.Read.Tagged(r.Context(), tag, p)
+	if err != nil {
+		return err
+	}
+	data := &templates.TagData{Tag: tag, Notes: notes}
+	first, last := noteBounds(notes)
+	data.Next, data.Prev = pageLinks(r, len(notes), first, last, perPage)
+	pg := h.page(r, "#"+tag, data)
+	feed := h.Base + "/tags/" + url.PathEscape(tag)
+	pg.Canonical = feed
+	pg.Feeds = []templates.Feed{
+		{Title: "RSS", Type: "application/rss+xml", URL: feed + ".rss"},
+		{Title: "Atom", Type: "application/atom+xml", URL: feed + ".atom"},
+	}
+	return h.render(w, r, http.StatusOK, "tag", pg, notes...)
+}
+
+// FollowsPage lists an account's followers or the accounts it follows.
+func (h *Handler) FollowsPage(followers bool) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		actor, err := h.localActor(r)
+		if err != nil {
+			return err
+		}
+		_, p, err := httpx.PageOf(r)
+		if err != nil {
+			return err
+		}
+		p.Limit = 40
+		title := "Following"
+		if followers {
+			title = "Followers"
+		}
+		actors, cursors, err := h.Read.Follows(r.Context(), actor.ID, followers, false, p)
+		if err != nil {
+			return err
+		}
+		data := &templates.FollowsData{Actor: actor, Title: title, Actors: actors}
+		if len(cursors) > 0 {
+			data.Next, data.Prev = pageLinks(r, len(cursors), cursors[0], cursors[len(cursors)-1], 40)
+		}
+		return h.render(w, r, http.StatusOK, "follows", h.page(r, title, data))
+	}
+}

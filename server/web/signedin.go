@@ -1,0 +1,201 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"refuge/reader"
+	"refuge/server/httpx"
+	"refuge/storage"
+	"refuge/templates"
+)
+
+// timelinePage is the signed-in account's home timeline: its own posts, the posts of the
+// accounts it follows and what they boosted, newest first, each note once.
+func (h *Handler) timelinePage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	p, err := listPage(r)
+	if err != nil {
+		return err
+	}
+	home, err := h.Read.Home(r.Context(), viewer.ID, p)
+	if err != nil {
+		return err
+	}
+	data := &templates.TimelineData{Items: home.Items}
+	if home.Rows > 0 {
+		data.Next, data.Prev = pageLinks(r, home.Rows, home.First, home.Last, perPage)
+	}
+	notes := make([]*storage.Note, 0, len(home.Items))
+	for _, it := range home.Items {
+		notes = append(notes, it.Note)
+	}
+	return h.render(w, r, http.StatusOK, "timeline", h.page(r, "Home", data), notes...)
+}
+
+// notificationsPage lists the account's notifications and marks the ones shown as read.
+func (h *Handler) notificationsPage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	p, err := listPage(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	list, err := h.Read.Notifications(ctx, viewer.ID, p)
+	if err != nil {
+		return err
+	}
+	data := &templates.NotificationsData{Notifications: list}
+	var notes []*storage.Note
+	var newest int64
+	for _, n := range list {
+		if n.Note != nil {
+			notes = append(notes, n.Note)
+		}
+		newest = max(newest, n.ID)
+	}
+	if len(list) > 0 {
+		data.Next, data.Prev = pageLinks(r, len(list), list[0].ID, list[len(list)-1].ID, perPage)
+	}
+	pg := h.page(r, "Notifications", data)
+	if err := h.render(w, r, http.StatusOK, "notifications", pg, notes...); err != nil {
+		return err
+	}
+	if pg.Unread > 0 && newest > 0 {
+		// Shown once as unread, then read: the page itself is the "mark as read".
+		return h.Outbox.MarkNotificationsRead(ctx, viewer, newest)
+	}
+	return nil
+}
+
+// followRequestsPage lists the accounts waiting for the viewer to approve their follow.
+func (h *Handler) followRequestsPage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	_, p, err := httpx.PageOf(r)
+	if err != nil {
+		return err
+	}
+	p.Limit = 40
+	actors, cursors, err := h.Read.Follows(r.Context(), viewer.ID, true, true, p)
+	if err != nil {
+		return err
+	}
+	data := &templates.FollowsData{Title: "Follow requests", Actors: actors, Pending: true}
+	if len(cursors) > 0 {
+		data.Next, data.Prev = pageLinks(r, len(cursors), cursors[0], cursors[len(cursors)-1], 40)
+	}
+	return h.render(w, r, http.StatusOK, "follows", h.page(r, "Follow requests", data))
+}
+
+// composePage shows the post form; ?reply_to=ID answers a note, naming its author and the
+// others it mentions, keeping its content warning and no wider an audience than it had.
+func (h *Handler) composePage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	data := &templates.ComposeData{}
+	if id := r.URL.Query().Get("reply_to"); id != "" {
+		parent, err := h.replyTarget(r, viewer, id)
+		if err != nil {
+			return err
+		}
+		data.ReplyTo = parent
+		data.Content = replyMentions(viewer, parent)
+		data.Summary = parent.Summary
+		data.Visibility = replyVisibility(parent.Visibility)
+	}
+	title := "New post"
+	var notes []*storage.Note
+	if data.ReplyTo != nil {
+		title = "Reply"
+		notes = append(notes, data.ReplyTo)
+	}
+	return h.render(w, r, http.StatusOK, "compose", h.page(r, title, data), notes...)
+}
+
+// replyTarget finds the note with row id id that viewer may answer.
+func (h *Handler) replyTarget(r *http.Request, viewer *storage.Actor, id string) (*storage.Note, error) {
+	n, err := h.Read.NoteByID(r.Context(), reader.Local(viewer), reader.ParseID(id))
+	if err != nil {
+		return nil, storage.Wrap(storage.Invalid, err, "the post you answer is not there any more")
+	}
+	return n, nil
+}
+
+// replyMentions is the start of a reply: the parent's author and the accounts it mentions,
+// except the one replying.
+func replyMentions(viewer *storage.Actor, parent *storage.Note) string {
+	var names []string
+	add := func(handle string) {
+		handle = "@" + strings.TrimPrefix(handle, "@")
+		if handle != "@"+viewer.Handle() && !slices.Contains(names, handle) {
+			names = append(names, handle)
+		}
+	}
+	if parent.Author != nil {
+		add(parent.Author.Handle())
+	}
+	for _, t := range parent.Tags {
+		if t.Type == "Mention" && strings.Count(t.Name, "@") == 2 {
+			add(t.Name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return strings.Join(names, " ") + " "
+}
+
+// replyVisibility is the default audience of a reply: never wider than the parent's.
+func replyVisibility(parent string) string {
+	switch parent {
+	case storage.Direct, storage.Followers, storage.Unlisted:
+		return parent
+	}
+	return storage.Public
+}
+
+// searchPage finds an account by handle or URL, or a post by URL, fetching it from its
+// server when it is not stored yet. Only signed-in accounts search: a search makes this
+// server fetch from others.
+func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	data := &templates.SearchData{Query: q}
+	pg := h.page(r, "Search", data)
+	var notes []*storage.Note
+	if q != "" {
+		actor, note, err := h.Read.Lookup(r.Context(), reader.Local(viewer), q)
+		switch {
+		case err != nil && storage.KindOf(err) == storage.Internal:
+			h.Log.Warn("search failed", "q", q, "err", err)
+			pg.Error = "The search failed; try again later."
+		case err != nil && storage.KindOf(err) != storage.NotFound:
+			pg.Error = "Could not look that up: " + storage.Message(err)
+		}
+		data.Result, data.Note = actor, note
+		if actor != nil {
+			data.Relationship = h.Read.Relationship(r.Context(), viewer, actor)
+		}
+		if note != nil {
+			notes = append(notes, note)
+		}
+	}
+	return h.render(w, r, http.StatusOK, "search", pg, notes...)
+}
+
+// editProfilePage shows the viewer's profile form.
+func (h *Handler) editProfilePage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	return h.render(w, r, http.StatusOK, "edit_profile", h.page(r, "Edit profile", &templates.EditProfileData{Actor: viewer}))
+}
+
+// storedNotePage shows any stored note the viewer may read, with its thread: the local view
+// of a remote note. A local note has its own address and is sent there.
+func (h *Handler) storedNotePage(w http.ResponseWriter, r *http.Request) error {
+	viewer, _ := h.Auth.Session(r)
+	n, err := h.Read.NoteByID(r.Context(), reader.Local(viewer), reader.ParseID(mux.Vars(r)["id"]))
+	if err != nil {
+		return err
+	}
+	if p := h.Read.SitePath(n.URL); n.Local && p != "" {
+		http.Redirect(w, r, p, http.StatusFound)
+		return nil
+	}
+	return h.threadPage(w, r, n)
+}

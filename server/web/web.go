@@ -1,0 +1,231 @@
+package web
+
+import (
+	"crypto/subtle"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"refuge/federation"
+	"refuge/outbox"
+	"refuge/reader"
+	"refuge/server/httpx"
+	"refuge/storage"
+	"refuge/templates"
+)
+
+// Handler serves the web interface: pages, the forms they post, sessions, feeds, uploaded
+// media and remote follow.
+type Handler struct {
+	*httpx.Kit
+	Read      *reader.Reader
+	Outbox    *outbox.Service
+	Remote    *federation.Remote // remote follow asks the visitor's server by WebFinger
+	Templates *templates.Renderer
+	Base      string // scheme://domain
+	Domain    string
+	HTTP      bool   // cookies go over plain http too (local work)
+	DataDir   string // uploads live under DataDir/media
+	// Commits counts the database's commits, so that a kept page is never older than the
+	// data (see pagecache.go).
+	Commits func() int64
+
+	cache pageCache
+}
+
+// Routes adds the routes of the web interface to r. Every POST here carries the session's
+// CSRF token (sign-in carries its own, from a cookie).
+func (h *Handler) Routes(r *mux.Router) {
+	get := func(path string, f httpx.HandlerFunc) {
+		r.Handle(path, h.Handle(f)).Methods(http.MethodGet, http.MethodHead)
+	}
+	post := func(path string, f httpx.HandlerFunc) { r.Handle(path, h.Handle(f)).Methods(http.MethodPost) }
+
+	// Public pages.
+	get("/", h.frontPage)
+	get("/@{name:[A-Za-z0-9_]+}", h.cached(h.ProfilePage)) // the pattern leaves /@name.rss to the feeds
+	get("/tags/{tag:[^/.]+}", h.tagPage)
+	get("/notes/{id:[0-9]+}", h.storedNotePage)
+
+	// Sessions.
+	get("/signin", h.signinPage)
+	post("/signin", h.signin)
+	post("/signout", h.form(h.signout))
+	post("/web/signout_all", h.form(h.signoutEverywhere))
+
+	// Pages of the signed-in account.
+	get("/home", h.signedIn(h.timelinePage))
+	get("/notifications", h.signedIn(h.notificationsPage))
+	get("/follow_requests", h.signedIn(h.followRequestsPage))
+	get("/compose", h.signedIn(h.composePage))
+	get("/search", h.signedIn(h.searchPage))
+	get("/edit_profile", h.signedIn(h.editProfilePage))
+
+	// Forms.
+	post("/web/notes", h.form(h.postNote))
+	post("/web/notes/{id:[0-9]+}/{action:like|unlike|boost|unboost|delete|pin|unpin}", h.form(h.noteAction))
+	post("/web/follow", h.form(h.followAction(true)))
+	post("/web/unfollow", h.form(h.followAction(false)))
+	post("/web/follow_requests/{id:[0-9]+}/{answer:approve|reject}", h.form(h.answerFollowRequest))
+	post("/web/profile", h.form(h.saveProfile))
+
+	// Feeds, files and remote follow.
+	get("/@{name:[A-Za-z0-9_]+}.{format:rss|atom}", h.actorFeed)
+	get("/tags/{tag:[^/.]+}.{format:rss|atom}", h.tagFeed)
+	get("/media/{file}", h.serveMedia)
+	get("/authorize_follow", h.authorizeFollow)
+	r.PathPrefix("/static/").Handler(templates.StaticHandler()) // it wants the whole path
+}
+
+// Limits on form bodies: a post may carry four images and its text; other forms are small.
+const (
+	maxFormBody      = 64 << 10
+	maxMultipartBody = outbox.MaxAttachments*outbox.MaxUploadBytes + 1<<20
+	multipartMemory  = 8 << 20
+)
+
+// pageHandler is a page only a signed-in account sees.
+type pageHandler func(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error
+
+// signedIn sends visitors to the sign-in form, which brings them back here afterwards.
+func (h *Handler) signedIn(page pageHandler) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		viewer, _ := h.Auth.Session(r)
+		if viewer == nil {
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return nil
+		}
+		return page(w, r, viewer)
+	}
+}
+
+// formHandler handles a POSTed form of a signed-in account whose CSRF token was checked.
+type formHandler func(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, sess *storage.Token) error
+
+// form parses a POSTed form and checks, before anything else happens, that it comes from a
+// signed-in account and carries its session's CSRF token.
+func (h *Handler) form(handle formHandler) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		viewer, sess := h.Auth.Session(r)
+		if viewer == nil {
+			return storage.Errorf(storage.Unauthorized, "sign in first: your session has ended or you are signed out")
+		}
+		if err := parseForm(w, r); err != nil {
+			return err
+		}
+		if err := h.checkCSRF(r, sess.CSRF); err != nil {
+			return err
+		}
+		return handle(w, r, viewer, sess)
+	}
+}
+
+// parseForm reads a urlencoded or multipart form within the body limits.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, maxMultipartBody)
+		if err := r.ParseMultipartForm(multipartMemory); err != nil {
+			return formError(err)
+		}
+		return nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
+	}
+	return nil
+}
+
+func formError(err error) error {
+	if _, ok := err.(*http.MaxBytesError); ok {
+		return err // writeError turns it into 413
+	}
+	if strings.Contains(err.Error(), "request body too large") {
+		return storage.Wrap(storage.TooLarge, err, "the form is too large")
+	}
+	return storage.Wrap(storage.Invalid, err, "the form could not be read")
+}
+
+// checkCSRF compares the form's csrf field with the session's token in constant time, and
+// refuses a form posted from another origin when the browser says where it came from.
+func (h *Handler) checkCSRF(r *http.Request, want string) error {
+	if origin := r.Header.Get("Origin"); origin != "" && origin != "null" && origin != h.Base {
+		return storage.Errorf(storage.Forbidden, "this form was sent from another site (%s)", origin)
+	}
+	got := r.PostFormValue("csrf")
+	if got == "" {
+		return storage.Errorf(storage.Forbidden, "the form has no CSRF token; reload the page and try again")
+	}
+	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		return storage.Errorf(storage.Forbidden, "the form's CSRF token is wrong or expired; reload the page and try again")
+	}
+	return nil
+}
+
+// back redirects a form's sender to the page it was sent from (when that is a page of
+// ours), else to fallback, with 303 so that the browser GETs it.
+func (h *Handler) back(w http.ResponseWriter, r *http.Request, fallback, anchor string) error {
+	to := h.Read.SitePath(r.Referer())
+	if to == "" {
+		to = fallback
+	}
+	http.Redirect(w, r, to+anchor, http.StatusSeeOther)
+	return nil
+}
+
+// noteLink is where a note is shown here: a local note at its own URL, a remote one at
+// /notes/ID.
+func (h *Handler) noteLink(n *storage.Note) string {
+	if n.Local {
+		if p := h.Read.SitePath(n.URL); p != "" {
+			return p
+		}
+	}
+	return "/notes/" + strconv.FormatInt(n.ID, 10)
+}
+
+// Notices shown once on the page after a form succeeded, keyed by a code kept in a cookie.
+const noticeCookie = "refuge_notice"
+
+var notices = map[string]string{
+	"posted":     "Your post is published.",
+	"deleted":    "The post was deleted.",
+	"saved":      "Your profile is saved.",
+	"followed":   "Follow sent.",
+	"unfollowed": "Unfollowed.",
+	"approved":   "Follow request approved.",
+	"rejected":   "Follow request rejected.",
+	"signedout":  "You are signed out everywhere.",
+}
+
+// flash sets the notice the next page shows.
+func (h *Handler) flash(w http.ResponseWriter, code string) {
+	http.SetCookie(w, &http.Cookie{Name: noticeCookie, Value: code, Path: "/", MaxAge: 60, HttpOnly: true,
+		Secure: !h.HTTP, SameSite: http.SameSiteLaxMode})
+}
+
+// takeNotice reads and clears the pending notice.
+func (h *Handler) takeNotice(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(noticeCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: noticeCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0),
+		HttpOnly: true, Secure: !h.HTTP, SameSite: http.SameSiteLaxMode})
+	return notices[c.Value]
+}
+
+// routeID reads a positive row id from a route variable.
+func routeID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(mux.Vars(r)[name], 10, 64)
+	if err != nil || id <= 0 {
+		return 0, storage.Errorf(storage.Invalid, "bad id")
+	}
+	return id, nil
+}

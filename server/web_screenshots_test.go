@@ -1,0 +1,254 @@
+package server
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"refuge/outbox"
+	"refuge/storage"
+)
+
+// TestScreenshots saves pictures of the main pages, on a phone and on a desktop, for people
+// to look at: REFUGE_SCREENSHOTS=dir go test ./cmd/refuge -run TestScreenshots. Without the
+// variable it does nothing.
+func TestScreenshots(t *testing.T) {
+	dir := os.Getenv("REFUGE_SCREENSHOTS")
+	if dir == "" {
+		t.Log("REFUGE_SCREENSHOTS is not set: no screenshots taken")
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	a, b := startInstance(t), startInstance(t)
+	s := newScene(t, a, b)
+
+	for _, size := range []struct {
+		name          string
+		width, height int64
+		mobile        bool
+	}{{"phone", 390, 844, true}, {"desktop", 1280, 900, false}} {
+		t.Run(size.name, func(t *testing.T) {
+			ctx := newBrowser(t, int(size.width), int(size.height))
+			emulate := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
+			if size.mobile {
+				emulate = []chromedp.EmulateViewportOption{chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch}
+			}
+			do(t, ctx, "emulate", chromedp.EmulateViewport(size.width, size.height, emulate...))
+			shoot := func(name, path string) {
+				t.Helper()
+				openPage(t, ctx, a.base+path)
+				// Let lazy images load: scroll through the page, then back to the top.
+				if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(async () => { for (let y = 0; y < document.body.scrollHeight; y += 400) { `+
+					`scrollTo(0, y); await new Promise(r => setTimeout(r, 30)); } scrollTo(0, 0); return true })()`, chromedp.EvalAwaitPromise)); err != nil {
+					t.Fatalf("scroll %s: %v", name, err)
+				}
+				chromedp.Run(ctx, chromedp.Poll[bool](`[...document.images].every(i => i.complete)`, chromedp.WithPollingTimeout(5*time.Second)))
+				shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatalf("screenshot %s: %v", name, err)
+				}
+				file := filepath.Join(dir, name+"-"+size.name+".png")
+				if err := os.WriteFile(file, shot, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("saved %s", file)
+			}
+			shoot("front", "/")
+			shoot("profile", "/@alice")
+			openPage(t, ctx, a.base+"/signin")
+			do(t, ctx, "sign in", chromedp.SendKeys(chromedp.CSS("#username"), "alice"),
+				chromedp.SendKeys(chromedp.CSS("#password"), s.password))
+			submit(t, ctx, "form.signin button[type=submit]")
+			shoot("thread", s.threadPath)
+			shoot("compose", "/compose")
+			shoot("home", "/home")
+			shoot("notifications", "/notifications")
+			shoot("search", "/search?q="+url.QueryEscape("@bob@"+b.cfg.Domain))
+			shoot("edit_profile", "/edit_profile")
+			do(t, ctx, "dark mode", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+					Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
+				return err
+			}))
+			shoot("thread-dark", s.threadPath)
+		})
+	}
+}
+
+// scene is a small lived-in world for screenshots: alice and carol on one instance, bob on
+// another, with posts, a thread, a content warning, images, a boost and likes.
+type scene struct {
+	password   string
+	threadPath string
+}
+
+func newScene(t *testing.T, a, b *instance) *scene {
+	t.Helper()
+	ctx := context.Background()
+	s := &scene{password: "alice's long password"}
+	alice, err := a.app.svc.CreateAccount(ctx, "alice", s.password, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol, err := a.app.svc.CreateAccount(ctx, "carol", "carol's long password", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, bobURI := b.account("bob", false)
+	bob := mustActor(t, b, "bob")
+
+	upload := func(owner *storage.Actor, img image.Image, alt string) storage.Media {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "img.png")
+		f, _ := os.Create(path)
+		png.Encode(f, img)
+		f.Close()
+		f, _ = os.Open(path)
+		defer f.Close()
+		m, err := a.app.svc.SaveUpload(ctx, a.cfg.Data, owner, f, alt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *m
+	}
+	avatar := upload(alice, avatarImage(color.RGBA{46, 125, 110, 255}, color.RGBA{250, 214, 120, 255}), "")
+	header := upload(alice, landscape(1500, 500), "")
+	alice, err = a.app.svc.UpdateProfile(ctx, alice, outbox.ProfileInput{Name: "Alice Martin",
+		Summary: "Gardener, bread baker and occasional photographer. Posts about plants, food and the city.",
+		Fields:  []storage.Field{{Name: "Garden", Value: "allotment 14"}, {Name: "Pronouns", Value: "she/her"}},
+		IconURL: avatar.URL, ImageURL: header.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	carolAvatar := upload(carol, avatarImage(color.RGBA{120, 70, 160, 255}, color.RGBA{240, 180, 200, 255}), "")
+	if carol, err = a.app.svc.UpdateProfile(ctx, carol, outbox.ProfileInput{Name: "Carol", Summary: "Cyclist.",
+		IconURL: carolAvatar.URL}); err != nil {
+		t.Fatal(err)
+	}
+
+	post := func(author *storage.Actor, in outbox.NoteInput) *storage.Note {
+		t.Helper()
+		if in.Language == "" {
+			in.Language = "en"
+		}
+		n, _, err := a.app.svc.PostNote(ctx, author, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if _, err := a.app.svc.Follow(ctx, alice, bobURI); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.app.svc.Follow(ctx, alice, carol.URI); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.app.svc.Follow(ctx, carol, alice.URI); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "bob accepts alice", func() bool {
+		f, err := a.app.db.GetFollow(ctx, alice.ID, mustActorURI(t, a, bobURI).ID)
+		return err == nil && f.Accepted
+	})
+
+	pinned := post(alice, outbox.NoteInput{Content: "Hello! I'm Alice. This is my little corner of the fediverse: expect tomatoes, sourdough and bike rides. #introduction"})
+	if err := a.app.svc.Pin(ctx, alice, pinned.URI, true); err != nil {
+		t.Fatal(err)
+	}
+	post(alice, outbox.NoteInput{Summary: "Spoilers for the season finale", Content: "I can't believe the gardener was the narrator all along."})
+	lilacs := upload(alice, landscape(1200, 800), "Purple lilac bushes along a path in the park under a pale blue sky")
+	thread := post(alice, outbox.NoteInput{Content: "The lilacs are out in the park this morning. Spring is really here! #spring #photography",
+		Media: []storage.Media{lilacs}})
+	reply, _, err := a.app.svc.PostNote(ctx, carol, outbox.NoteInput{Content: "@alice Gorgeous! Which park is this?",
+		InReplyTo: thread.URI, Language: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.app.svc.PostNote(ctx, alice, outbox.NoteInput{Content: "@carol The one by the river, near the old mill.",
+		InReplyTo: reply.URI, Language: "en"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []*storage.Actor{carol} {
+		if _, err := a.app.svc.React(ctx, who, "Like", thread.URI); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bread, _, err := b.app.svc.PostNote(ctx, bob, outbox.NoteInput{Language: "en",
+		Content: "First loaf from the new starter. Crumb could be more open, but the crust is perfect. #sourdough"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "bob's post reaches a", func() bool {
+		_, err := a.app.db.GetNoteByURI(ctx, bread.URI)
+		return err == nil
+	})
+	if _, err := a.app.svc.React(ctx, carol, "Announce", bread.URI); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.app.svc.React(ctx, bob, "Like", thread.URI); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "bob's like reaches a", func() bool {
+		n, err := a.app.db.GetNoteByURI(ctx, thread.URI)
+		return err == nil && n.Likes == 2
+	})
+	s.threadPath = strings.TrimPrefix(thread.URL, a.base)
+	if resp, _ := newWebClient(t, a).get(s.threadPath); resp.StatusCode != http.StatusOK {
+		t.Fatalf("thread page: %d", resp.StatusCode)
+	}
+	return s
+}
+
+// landscape is a picture of a sky over hills with a sun, to stand for a photo.
+func landscape(w, h int) image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			fy := float64(y) / float64(h)
+			c := color.RGBA{uint8(150 + 80*fy), uint8(190 + 40*fy), 240, 255}
+			hill := 0.62 + 0.08*math.Sin(float64(x)/float64(w)*6.3)
+			if fy > hill {
+				c = color.RGBA{uint8(110 - 40*fy), uint8(80 + 60*(1-fy)), uint8(140 - 30*fy), 255}
+			}
+			dx, dy := float64(x)-0.75*float64(w), float64(y)-0.25*float64(h)
+			if dx*dx+dy*dy < float64(h*h)/60 {
+				c = color.RGBA{255, 236, 170, 255}
+			}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+// avatarImage is a square with a ring, to stand for a face.
+func avatarImage(bg, fg color.RGBA) image.Image {
+	const side = 256
+	img := image.NewRGBA(image.Rect(0, 0, side, side))
+	for y := range side {
+		for x := range side {
+			dx, dy := float64(x-side/2), float64(y-side/2)
+			d := math.Sqrt(dx*dx + dy*dy)
+			c := bg
+			if d > 50 && d < 80 || (y > 170 && d < 120 && d > 95) {
+				c = fg
+			}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	return img
+}
