@@ -18,6 +18,7 @@ import (
 	"refuge/inbox"
 	"refuge/outbox"
 	"refuge/storage"
+	"refuge/storage/sqlite"
 	"refuge/templates"
 )
 
@@ -26,7 +27,7 @@ import (
 type App struct {
 	cfg       Config
 	log       *slog.Logger
-	db        *storage.DB
+	db        storage.DB
 	svc       *outbox.Service
 	remote    *federation.Remote
 	inbox     *inbox.Inbox
@@ -55,7 +56,7 @@ func open(ctx context.Context, cfg Config) (*App, error) {
 	if err := os.MkdirAll(filepath.Join(cfg.Data, "media"), 0o750); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
-	db, err := storage.Open(ctx, cfg.DBPath())
+	db, err := sqlite.Open(ctx, cfg.DBPath())
 	if err != nil {
 		return nil, err
 	}
@@ -86,13 +87,13 @@ func open(ctx context.Context, cfg Config) (*App, error) {
 
 // checkDomain records the domain on first start and refuses a different one later: every
 // stored URI is under it, and serving them under another name would break every follow.
-func checkDomain(ctx context.Context, db *storage.DB, domain string) error {
+func checkDomain(ctx context.Context, db storage.DB, domain string) error {
 	stored, err := db.GetMeta(ctx, "domain")
 	if err != nil {
 		return err
 	}
 	if stored == "" {
-		return db.Update(ctx, func(tx *storage.Tx) error { return tx.PutMeta(ctx, "domain", domain) })
+		return db.Update(ctx, func(tx storage.Tx) error { return tx.PutMeta(ctx, "domain", domain) })
 	}
 	if stored != domain {
 		return fmt.Errorf("the data folder belongs to domain %q, not %q: start with --domain %s or use another --data folder",
@@ -110,7 +111,7 @@ func (a *App) instanceSigner(ctx context.Context) (*federation.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := outbox.Signer(actor)
+	s, err := a.svc.Signer(ctx, actor)
 	if err != nil {
 		return nil, err
 	}
@@ -222,14 +223,14 @@ func (a *App) Close() error {
 }
 
 // newToken makes a secret for an API token or a web session, stores its hash and returns it.
-func (a *App) newToken(ctx context.Context, actor *storage.Actor, kind string) (string, error) {
+func (a *App) newToken(ctx context.Context, actor *storage.Actor, kind storage.TokenKind) (string, error) {
 	secret := outbox.NewSecret(32)
 	t := &storage.Token{Hash: storage.HashToken(secret), ActorID: actor.ID, Kind: kind}
 	if kind == storage.TokenSession {
 		t.CSRF = outbox.NewSecret(24)
 		t.Expires = time.Now().Add(30 * 24 * time.Hour)
 	}
-	if err := a.db.Update(ctx, func(tx *storage.Tx) error { return tx.PutToken(ctx, t) }); err != nil {
+	if err := a.db.Update(ctx, func(tx storage.Tx) error { return tx.PutToken(ctx, t) }); err != nil {
 		return "", err
 	}
 	return secret, nil

@@ -87,7 +87,7 @@ func (a *App) bearerOrSession(r *http.Request) (*storage.Actor, error) {
 	return actor, nil
 }
 
-func (a *App) tokenActor(r *http.Request, secret, kind string) (*storage.Actor, error) {
+func (a *App) tokenActor(r *http.Request, secret string, kind storage.TokenKind) (*storage.Actor, error) {
 	t, err := a.db.GetToken(r.Context(), storage.HashToken(secret), time.Now())
 	if err != nil || t.Kind != kind {
 		return nil, storage.Errorf(storage.Unauthorized, "invalid or expired token")

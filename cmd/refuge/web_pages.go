@@ -73,7 +73,7 @@ func (a *App) notificationsPage(w http.ResponseWriter, r *http.Request, viewer *
 	}
 	if pg.Unread > 0 && newest > 0 {
 		// Shown once as unread, then read: the page itself is the "mark as read".
-		return a.db.Update(ctx, func(tx *storage.Tx) error { return tx.MarkNotificationsRead(ctx, viewer.ID, newest) })
+		return a.db.Update(ctx, func(tx storage.Tx) error { return tx.MarkNotificationsRead(ctx, viewer.ID, newest) })
 	}
 	return nil
 }
@@ -178,12 +178,12 @@ func replyMentions(viewer *storage.Actor, parent *storage.Note) string {
 }
 
 // replyVisibility is the default audience of a reply: never wider than the parent's.
-func replyVisibility(parent string) string {
+func replyVisibility(parent storage.Visibility) string {
 	switch parent {
 	case storage.Direct, storage.Followers, storage.Unlisted:
-		return parent
+		return string(parent)
 	}
-	return storage.Public
+	return string(storage.Public)
 }
 
 // searchPage finds an account by handle or URL, or a post by URL, fetching it from its

@@ -85,9 +85,17 @@ func (a *App) signin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil && storage.KindOf(err) != storage.NotFound {
 		return err
 	}
+	var id int64 // 0 for an unknown name: no account has it, and the lookup costs the same
+	if actor != nil {
+		id = actor.ID
+	}
+	creds, err := a.db.GetCredentials(r.Context(), id)
+	if err != nil && storage.KindOf(err) != storage.NotFound {
+		return err
+	}
 	hash := dummyHash()
-	if actor != nil && actor.PasswordHash != "" {
-		hash = actor.PasswordHash
+	if creds != nil && creds.PasswordHash != "" {
+		hash = creds.PasswordHash
 	}
 	ok := outbox.CheckPassword(hash, password)
 	if !ok || actor == nil || actor.Type != "Person" || !actor.DeletedAt.IsZero() {
@@ -108,7 +116,7 @@ func (a *App) signin(w http.ResponseWriter, r *http.Request) error {
 
 // signout ends this session.
 func (a *App) signout(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, sess *storage.Token) error {
-	if err := a.db.Update(r.Context(), func(tx *storage.Tx) error {
+	if err := a.db.Update(r.Context(), func(tx storage.Tx) error {
 		return tx.DeleteTokens(r.Context(), viewer.ID, storage.TokenSession, sess.Hash)
 	}); err != nil {
 		return err
@@ -120,7 +128,7 @@ func (a *App) signout(w http.ResponseWriter, r *http.Request, viewer *storage.Ac
 
 // signoutEverywhere ends every session of the account, on every device (API tokens stay).
 func (a *App) signoutEverywhere(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
-	if err := a.db.Update(r.Context(), func(tx *storage.Tx) error {
+	if err := a.db.Update(r.Context(), func(tx storage.Tx) error {
 		return tx.DeleteTokens(r.Context(), viewer.ID, storage.TokenSession, "")
 	}); err != nil {
 		return err
