@@ -465,7 +465,7 @@ func tagsOf(raw json.RawMessage) ([]Tag, error) {
 			continue // a bare string or number is not a tag we can use
 		}
 		t := Tag{Type: text(w.Type), Name: text(w.Name), Href: hrefOf(w.Href)}
-		if t.Type == "Emoji" {
+		if t.Type == TypeEmoji {
 			t.Href = imageURL(w.Icon)
 		}
 		if t.Type != "" || t.Name != "" || t.Href != "" {
@@ -507,7 +507,7 @@ func attachmentsOf(raw json.RawMessage) ([]Field, []Attachment, error) {
 		if json.Unmarshal(e, &w) != nil {
 			continue
 		}
-		if text(w.Type) == "PropertyValue" {
+		if text(w.Type) == TypePropertyValue {
 			fields = append(fields, Field{Name: text(w.Name), Value: text(w.Value)})
 			continue
 		}

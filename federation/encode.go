@@ -137,7 +137,7 @@ func image(url string) *imageOut {
 	if url == "" {
 		return nil
 	}
-	return &imageOut{Type: "Image", URL: url}
+	return &imageOut{Type: TypeImage, URL: url}
 }
 
 func orEmpty(s []string) []string {
@@ -161,7 +161,7 @@ func actorWire(a *Actor) *actorOut {
 		o.Endpoints = map[string]string{"sharedInbox": a.SharedInbox}
 	}
 	for _, f := range a.Fields {
-		o.Attachment = append(o.Attachment, fieldOut{Type: "PropertyValue", Name: f.Name, Value: f.Value})
+		o.Attachment = append(o.Attachment, fieldOut{Type: TypePropertyValue, Name: f.Name, Value: f.Value})
 	}
 	return o
 }
@@ -172,7 +172,7 @@ func noteWire(n *Note) *noteOut {
 		Published: formatTime(n.Published), Updated: formatTime(n.Updated), URL: n.URL,
 		To: orEmpty(n.To), Cc: orEmpty(n.Cc), Replies: n.Replies, Conversation: n.Conversation}
 	for _, t := range n.Tags {
-		if t.Type == "Emoji" {
+		if t.Type == TypeEmoji {
 			o.Tag = append(o.Tag, tagOut{Type: t.Type, Name: t.Name, Icon: image(t.Href)})
 			continue
 		}

@@ -11,11 +11,20 @@ import (
 	"refuge/storage"
 )
 
+// RemoteStore is what Remote needs of storage: actors, notes and blocks to read, and a
+// transaction to store what it fetched.
+type RemoteStore interface {
+	storage.ActorReader
+	storage.NoteReader
+	storage.BlockReader
+	Update(ctx context.Context, fn func(tx storage.Tx) error) error
+}
+
 // Remote is the cache of remote actors and notes: it answers from storage while an entry is
 // fresh and fetches from the origin (signed by the instance actor) otherwise, checking that
 // each document is what the URL claims.
 type Remote struct {
-	DB        *storage.DB
+	DB        RemoteStore
 	Client    *Client
 	Scheme    string // for WebFinger: "https", or "http" for local work
 	LocalHost string
@@ -26,11 +35,12 @@ type Remote struct {
 }
 
 // ActorTypes are the types an actor document may have.
-var ActorTypes = map[string]bool{"Person": true, "Service": true, "Group": true, "Organization": true, "Application": true}
+var ActorTypes = map[string]bool{TypePerson: true, TypeService: true, TypeGroup: true, TypeOrganization: true,
+	TypeApplication: true}
 
 // NoteTypes are the object types stored as notes.
-var NoteTypes = map[string]bool{"Note": true, "Article": true, "Page": true, "Question": true,
-	"Video": true, "Image": true, "Audio": true, "Event": true}
+var NoteTypes = map[string]bool{TypeNote: true, TypeArticle: true, TypePage: true, TypeQuestion: true,
+	TypeVideo: true, TypeImage: true, TypeAudio: true, TypeEvent: true}
 
 func (r *Remote) now() time.Time {
 	if r.Now != nil {
@@ -76,7 +86,7 @@ func (r *Remote) FetchActor(ctx context.Context, uri string) (*storage.Actor, er
 	body, err := r.fetch(ctx, uri)
 	if storage.KindOf(err) == storage.Gone {
 		if old, gerr := r.DB.GetActorByURI(ctx, uri); gerr == nil && !old.Local {
-			r.DB.Update(ctx, func(tx *storage.Tx) error { return tx.MarkActorDeleted(ctx, old.ID, r.now()) })
+			r.DB.Update(ctx, func(tx storage.Tx) error { return tx.MarkActorDeleted(ctx, old.ID, r.now()) })
 		}
 	}
 	if err != nil {
@@ -95,7 +105,7 @@ func (r *Remote) storeActor(ctx context.Context, uri string, body []byte) (*stor
 	if err != nil {
 		return nil, err
 	}
-	if err := r.DB.Update(ctx, func(tx *storage.Tx) error { return tx.PutRemoteActor(ctx, a) }); err != nil {
+	if err := r.DB.Update(ctx, func(tx storage.Tx) error { return tx.PutRemoteActor(ctx, a) }); err != nil {
 		return nil, fmt.Errorf("store actor %s: %w", uri, err)
 	}
 	return a, nil
@@ -294,7 +304,7 @@ func (r *Remote) Note(ctx context.Context, uri string) (*storage.Note, error) {
 		return nil, err
 	}
 	n := NoteFromDoc(doc, author)
-	err = r.DB.Update(ctx, func(tx *storage.Tx) error { return tx.CreateNote(ctx, n) })
+	err = r.DB.Update(ctx, func(tx storage.Tx) error { return tx.CreateNote(ctx, n) })
 	if storage.KindOf(err) == storage.Conflict {
 		return r.DB.GetNoteByURI(ctx, uri) // fetched twice at once: the other one stored it
 	}
@@ -354,14 +364,14 @@ func NoteFromDoc(doc *Note, author *storage.Actor) *storage.Note {
 	}
 	for _, t := range doc.Tags {
 		switch t.Type {
-		case "Mention":
-			n.Tags = append(n.Tags, storage.Tag{Type: "Mention", Name: t.Name, Href: t.Href})
-		case "Hashtag":
+		case TypeMention:
+			n.Tags = append(n.Tags, storage.Tag{Type: TypeMention, Name: t.Name, Href: t.Href})
+		case TypeHashtag:
 			name := strings.ToLower(t.Name)
 			if !strings.HasPrefix(name, "#") {
 				name = "#" + name
 			}
-			n.Tags = append(n.Tags, storage.Tag{Type: "Hashtag", Name: name, Href: httpURL(t.Href)})
+			n.Tags = append(n.Tags, storage.Tag{Type: TypeHashtag, Name: name, Href: httpURL(t.Href)})
 		}
 	}
 	for i, m := range doc.Attachments {
@@ -375,7 +385,7 @@ func NoteFromDoc(doc *Note, author *storage.Actor) *storage.Note {
 }
 
 // VisibilityOf works out Mastodon's visibility from addressing.
-func VisibilityOf(to, cc []string, followers string) string {
+func VisibilityOf(to, cc []string, followers string) storage.Visibility {
 	has := func(list []string, x string) bool {
 		for _, v := range list {
 			if v == x || (x == PublicCollection && (v == "as:Public" || v == "Public")) {

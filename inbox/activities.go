@@ -11,7 +11,7 @@ import (
 // localTarget returns the live local account uri names, or NotFound.
 func (in *Inbox) localTarget(ctx context.Context, uri string) (*storage.Actor, error) {
 	a, err := in.DB.GetActorByURI(ctx, uri)
-	if err != nil || !a.Local || !a.DeletedAt.IsZero() || a.Type != "Person" {
+	if err != nil || !a.Local || !a.DeletedAt.IsZero() || a.Type != federation.TypePerson {
 		return nil, storage.Errorf(storage.NotFound, "no local account %s", uri)
 	}
 	return a, nil
@@ -23,7 +23,7 @@ func (in *Inbox) follow(ctx context.Context, signer *storage.Actor, act *federat
 	if err != nil {
 		return "", err
 	}
-	err = in.DB.Update(ctx, func(tx *storage.Tx) error {
+	err = in.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := in.record(ctx, tx, signer, act, 0); err != nil {
 			return err
 		}
@@ -32,10 +32,10 @@ func (in *Inbox) follow(ctx context.Context, signer *storage.Actor, act *federat
 			return err
 		}
 		if target.Locked && !f.Accepted {
-			return tx.Notify(ctx, target.ID, "follow_request", signer.ID, 0, f.Created)
+			return tx.Notify(ctx, target.ID, storage.NotificationFollowRequest, signer.ID, 0, f.Created)
 		}
 		if !f.Accepted {
-			if err := tx.Notify(ctx, target.ID, "follow", signer.ID, 0, f.Created); err != nil {
+			if err := tx.Notify(ctx, target.ID, storage.NotificationFollow, signer.ID, 0, f.Created); err != nil {
 				return err
 			}
 		}
@@ -59,7 +59,7 @@ func (in *Inbox) followOf(ctx context.Context, obj federation.Object) (*storage.
 		return nil, storage.Errorf(storage.NotFound, "no follow %s", obj.ID)
 	}
 	inner, err := obj.Activity()
-	if err != nil || inner.Type != "Follow" {
+	if err != nil || inner.Type != federation.TypeFollow {
 		return nil, storage.Errorf(storage.Invalid, "the object is not a Follow")
 	}
 	follower, err1 := in.DB.GetActorByURI(ctx, inner.Actor)
@@ -81,7 +81,7 @@ func (in *Inbox) reject(ctx context.Context, signer *storage.Actor, act *federat
 }
 
 func (in *Inbox) answer(ctx context.Context, signer *storage.Actor, act *federation.Activity, accepted bool) (Result, error) {
-	if act.Object.Type != "" && act.Object.Type != "Follow" && act.Object.Raw != nil {
+	if act.Object.Type != "" && act.Object.Type != federation.TypeFollow && act.Object.Raw != nil {
 		return Ignored, nil
 	}
 	f, err := in.followOf(ctx, act.Object)
@@ -91,7 +91,7 @@ func (in *Inbox) answer(ctx context.Context, signer *storage.Actor, act *federat
 	if f.FolloweeID != signer.ID {
 		return "", storage.Errorf(storage.Forbidden, "only the account followed may answer a follow")
 	}
-	err = in.DB.Update(ctx, func(tx *storage.Tx) error {
+	err = in.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := in.record(ctx, tx, signer, act, 0); err != nil {
 			return err
 		}
@@ -114,16 +114,16 @@ func (in *Inbox) undo(ctx context.Context, signer *storage.Actor, act *federatio
 	kind := act.Object.Type
 	if kind == "" {
 		if _, err := in.DB.GetFollowByURI(ctx, act.Object.ID); err == nil {
-			kind = "Follow"
-		} else if _, err := in.DB.GetReactionByURI(ctx, "Like", act.Object.ID); err == nil {
-			kind = "Like"
-		} else if _, err := in.DB.GetReactionByURI(ctx, "Announce", act.Object.ID); err == nil {
-			kind = "Announce"
+			kind = federation.TypeFollow
+		} else if _, err := in.DB.GetReactionByURI(ctx, storage.Like, act.Object.ID); err == nil {
+			kind = federation.TypeLike
+		} else if _, err := in.DB.GetReactionByURI(ctx, storage.Announce, act.Object.ID); err == nil {
+			kind = federation.TypeAnnounce
 		}
 	}
-	var apply func(tx *storage.Tx) error
+	var apply func(tx storage.Tx) error
 	switch kind {
-	case "Follow":
+	case federation.TypeFollow:
 		f, err := in.followOf(ctx, act.Object)
 		if err != nil {
 			return Ignored, nil // nothing to undo
@@ -131,20 +131,20 @@ func (in *Inbox) undo(ctx context.Context, signer *storage.Actor, act *federatio
 		if f.FollowerID != signer.ID {
 			return "", storage.Errorf(storage.Forbidden, "only the follower may undo a follow")
 		}
-		apply = func(tx *storage.Tx) error { return tx.DeleteFollow(ctx, f.ID) }
-	case "Like", "Announce":
-		r, err := in.DB.GetReactionByURI(ctx, kind, act.Object.ID)
+		apply = func(tx storage.Tx) error { return tx.DeleteFollow(ctx, f.ID) }
+	case federation.TypeLike, federation.TypeAnnounce:
+		r, err := in.DB.GetReactionByURI(ctx, storage.ReactionKind(kind), act.Object.ID)
 		if err != nil {
 			return Ignored, nil
 		}
 		if r.ActorID != signer.ID {
 			return "", storage.Errorf(storage.Forbidden, "only its author may undo a %s", kind)
 		}
-		apply = func(tx *storage.Tx) error { return tx.DeleteReaction(ctx, kind, r.ID) }
+		apply = func(tx storage.Tx) error { return tx.DeleteReaction(ctx, storage.ReactionKind(kind), r.ID) }
 	default:
 		return Ignored, nil
 	}
-	err := in.DB.Update(ctx, func(tx *storage.Tx) error {
+	err := in.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := in.record(ctx, tx, signer, act, 0); err != nil {
 			return err
 		}
@@ -208,7 +208,7 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 	if len(followers) == 0 && len(addressed) == 0 && (parent == nil || !parent.Local) {
 		return Ignored, nil
 	}
-	err = in.DB.Update(ctx, func(tx *storage.Tx) error {
+	err = in.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.CreateNote(ctx, n); storage.KindOf(err) == storage.Conflict {
 			// Known already (fetched for a boost or a thread): keep it, but its Create still
 			// brings it to followers' feeds.
@@ -234,16 +234,16 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 			return err
 		}
 		for _, id := range addressed {
-			kind := "mention"
+			kind := storage.NotificationMention
 			if parent != nil && parent.ActorID == id {
-				kind = "reply"
+				kind = storage.NotificationReply
 			}
 			if err := tx.Notify(ctx, id, kind, signer.ID, n.ID, in.now()); err != nil {
 				return err
 			}
 		}
 		if parent != nil && parent.Local && !slices.Contains(addressed, parent.ActorID) {
-			return tx.Notify(ctx, parent.ActorID, "reply", signer.ID, n.ID, in.now())
+			return tx.Notify(ctx, parent.ActorID, storage.NotificationReply, signer.ID, n.ID, in.now())
 		}
 		return nil
 	})
@@ -272,7 +272,7 @@ func (in *Inbox) localRecipients(ctx context.Context, n *storage.Note) []int64 {
 		}
 	}
 	for _, t := range n.Tags {
-		if t.Type == "Mention" {
+		if t.Type == federation.TypeMention {
 			check(t.Href)
 		}
 	}
@@ -289,7 +289,7 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 		if _, err := in.Remote.FetchActor(ctx, signer.URI); err != nil {
 			return "", err
 		}
-		return Stored, in.DB.Update(ctx, func(tx *storage.Tx) error { return in.record(ctx, tx, signer, act, 0) })
+		return Stored, in.DB.Update(ctx, func(tx storage.Tx) error { return in.record(ctx, tx, signer, act, 0) })
 	}
 	doc, err := in.noteOf(ctx, signer, act.Object)
 	if err != nil {
@@ -310,7 +310,7 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 	if n.Updated.IsZero() {
 		n.Updated = in.now()
 	}
-	err = in.DB.Update(ctx, func(tx *storage.Tx) error {
+	err = in.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := in.record(ctx, tx, signer, act, n.ID); err != nil {
 			return err
 		}
@@ -325,7 +325,7 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 // delete: a note deleted by its author, or the author's whole account.
 func (in *Inbox) delete(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
 	if act.Object.ID == signer.URI {
-		err := in.DB.Update(ctx, func(tx *storage.Tx) error {
+		err := in.DB.Update(ctx, func(tx storage.Tx) error {
 			if err := in.record(ctx, tx, signer, act, 0); err != nil {
 				return err
 			}
@@ -343,7 +343,7 @@ func (in *Inbox) delete(ctx context.Context, signer *storage.Actor, act *federat
 	if n.ActorID != signer.ID {
 		return "", storage.Errorf(storage.Forbidden, "only its author may delete a note")
 	}
-	err = in.DB.Update(ctx, func(tx *storage.Tx) error {
+	err = in.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := in.record(ctx, tx, signer, act, 0); err != nil {
 			return err
 		}
@@ -364,7 +364,7 @@ func (in *Inbox) like(ctx context.Context, signer *storage.Actor, act *federatio
 	if ok, _ := in.DB.CanSee(ctx, n.ID, signer.ID); !ok {
 		return "", storage.Errorf(storage.Forbidden, "the actor cannot see that note")
 	}
-	return in.react(ctx, signer, act, n, "Like", "like", nil)
+	return in.react(ctx, signer, act, n, storage.Like, storage.NotificationLike, nil)
 }
 
 // announce: a boost. The announced note is taken from storage or fetched from its own
@@ -386,12 +386,12 @@ func (in *Inbox) announce(ctx context.Context, signer *storage.Actor, act *feder
 	if n.Deleted() || (n.Visibility != storage.Public && n.Visibility != storage.Unlisted) {
 		return Ignored, nil
 	}
-	return in.react(ctx, signer, act, n, "Announce", "announce", followers)
+	return in.react(ctx, signer, act, n, storage.Announce, storage.NotificationAnnounce, followers)
 }
 
 func (in *Inbox) react(ctx context.Context, signer *storage.Actor, act *federation.Activity, n *storage.Note,
-	kind, notice string, feed []int64) (Result, error) {
-	err := in.DB.Update(ctx, func(tx *storage.Tx) error {
+	kind storage.ReactionKind, notice storage.NotificationKind, feed []int64) (Result, error) {
+	err := in.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := in.record(ctx, tx, signer, act, n.ID); err != nil {
 			return err
 		}

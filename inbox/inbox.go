@@ -20,7 +20,7 @@ import (
 
 // Inbox receives activities for the local accounts of one instance.
 type Inbox struct {
-	DB     *storage.DB
+	DB     storage.DB
 	Outbox *outbox.Service
 	Remote *federation.Remote
 	Log    *slog.Logger
@@ -57,7 +57,7 @@ func (in *Inbox) Receive(ctx context.Context, r *http.Request, body []byte, reci
 	}
 	signer, err := in.verify(ctx, r, body, storage.HostOf(act.Actor))
 	if err != nil {
-		if act.Type == "Delete" && act.Object.ID == act.Actor && isGone(err) {
+		if act.Type == federation.TypeDelete && act.Object.ID == act.Actor && isGone(err) {
 			return Ignored, nil // an account we cannot fetch any more says it is gone: so be it
 		}
 		return "", err
@@ -204,21 +204,21 @@ var handlers map[string]handler
 
 func init() {
 	handlers = map[string]handler{
-		"Follow":   (*Inbox).follow,
-		"Accept":   (*Inbox).accept,
-		"Reject":   (*Inbox).reject,
-		"Undo":     (*Inbox).undo,
-		"Create":   (*Inbox).create,
-		"Update":   (*Inbox).update,
-		"Delete":   (*Inbox).delete,
-		"Like":     (*Inbox).like,
-		"Announce": (*Inbox).announce,
+		federation.TypeFollow:   (*Inbox).follow,
+		federation.TypeAccept:   (*Inbox).accept,
+		federation.TypeReject:   (*Inbox).reject,
+		federation.TypeUndo:     (*Inbox).undo,
+		federation.TypeCreate:   (*Inbox).create,
+		federation.TypeUpdate:   (*Inbox).update,
+		federation.TypeDelete:   (*Inbox).delete,
+		federation.TypeLike:     (*Inbox).like,
+		federation.TypeAnnounce: (*Inbox).announce,
 	}
 }
 
 // record stores the activity's id inside tx so that a second delivery is a no-op; it returns
 // errDuplicate when a concurrent delivery got there first.
-func (in *Inbox) record(ctx context.Context, tx *storage.Tx, signer *storage.Actor, act *federation.Activity, noteID int64) error {
+func (in *Inbox) record(ctx context.Context, tx storage.Tx, signer *storage.Actor, act *federation.Activity, noteID int64) error {
 	added, err := tx.PutActivity(ctx, &storage.Activity{URI: act.ID, ActorID: signer.ID, Type: act.Type,
 		ObjectURI: act.Object.ID, NoteID: noteID, Published: in.now()})
 	if err != nil {

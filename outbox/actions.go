@@ -10,8 +10,8 @@ import (
 )
 
 // emit stores an activity of a local actor and queues it for inboxes, inside tx.
-func (s *Service) emit(ctx context.Context, tx *storage.Tx, actor *storage.Actor, act *federation.Activity,
-	object any, noteID int64, visibility string, inboxes []string) (*storage.Activity, error) {
+func (s *Service) emit(ctx context.Context, tx storage.Tx, actor *storage.Actor, act *federation.Activity,
+	object any, noteID int64, visibility storage.Visibility, inboxes []string) (*storage.Activity, error) {
 	if act.Published.IsZero() {
 		act.Published = s.now()
 	}
@@ -64,12 +64,12 @@ func (s *Service) Follow(ctx context.Context, actor *storage.Actor, target strin
 	if t.ID == actor.ID {
 		return nil, storage.Errorf(storage.Invalid, "you cannot follow yourself")
 	}
-	if t.Type == "Application" && t.Local {
+	if t.Type == federation.TypeApplication && t.Local {
 		return nil, storage.Errorf(storage.Invalid, "the instance actor cannot be followed")
 	}
 	f := &storage.Follow{URI: s.activityURI(actor, "follows"), FollowerID: actor.ID, FolloweeID: t.ID,
 		Accepted: t.Local && !t.Locked, Created: s.now()}
-	err = s.DB.Update(ctx, func(tx *storage.Tx) error {
+	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		if old, err := tx.GetFollow(ctx, actor.ID, t.ID); err == nil && (old.Accepted || !t.Local) {
 			f.URI = old.URI // already following or asked: repeat the same Follow so its id stays stable
 		}
@@ -77,13 +77,13 @@ func (s *Service) Follow(ctx context.Context, actor *storage.Actor, target strin
 			return err
 		}
 		if t.Local {
-			kind := "follow"
+			kind := storage.NotificationFollow
 			if !f.Accepted {
-				kind = "follow_request"
+				kind = storage.NotificationFollowRequest
 			}
 			return tx.Notify(ctx, t.ID, kind, actor.ID, 0, f.Created)
 		}
-		_, err := s.emit(ctx, tx, actor, &federation.Activity{ID: f.URI, Type: "Follow", To: []string{t.URI}},
+		_, err := s.emit(ctx, tx, actor, &federation.Activity{ID: f.URI, Type: federation.TypeFollow, To: []string{t.URI}},
 			t.URI, 0, storage.Direct, []string{t.Inbox})
 		return err
 	})
@@ -100,7 +100,7 @@ func (s *Service) Unfollow(ctx context.Context, actor *storage.Actor, target str
 	if err != nil {
 		return err
 	}
-	err = s.DB.Update(ctx, func(tx *storage.Tx) error {
+	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		f, err := tx.GetFollow(ctx, actor.ID, t.ID)
 		if err != nil {
 			return err
@@ -114,8 +114,8 @@ func (s *Service) Unfollow(ctx context.Context, actor *storage.Actor, target str
 		if t.Local {
 			return nil
 		}
-		follow := &federation.Activity{ID: f.URI, Type: "Follow", Actor: actor.URI}
-		_, err = s.emit(ctx, tx, actor, &federation.Activity{ID: f.URI + "/undo", Type: "Undo", To: []string{t.URI}},
+		follow := &federation.Activity{ID: f.URI, Type: federation.TypeFollow, Actor: actor.URI}
+		_, err = s.emit(ctx, tx, actor, &federation.Activity{ID: f.URI + "/undo", Type: federation.TypeUndo, To: []string{t.URI}},
 			withObject(follow, t.URI), 0, storage.Direct, []string{t.Inbox})
 		return err
 	})
@@ -139,7 +139,7 @@ func (s *Service) AnswerFollowRequest(ctx context.Context, account *storage.Acto
 		return "", err
 	}
 	var uri string
-	err = s.DB.Update(ctx, func(tx *storage.Tx) error {
+	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		f, err := tx.GetFollow(ctx, follower.ID, account.ID)
 		if err != nil {
 			return err
@@ -155,10 +155,10 @@ func (s *Service) AnswerFollowRequest(ctx context.Context, account *storage.Acto
 
 // answerFollow records the answer to follow f of account by follower, and tells a remote
 // follower with Accept or Reject. The inbox calls it too, for accounts that are not locked.
-func (s *Service) answerFollow(ctx context.Context, tx *storage.Tx, account, follower *storage.Actor, f *storage.Follow, accept bool) (string, error) {
-	kind := "Reject"
+func (s *Service) answerFollow(ctx context.Context, tx storage.Tx, account, follower *storage.Actor, f *storage.Follow, accept bool) (string, error) {
+	kind := federation.TypeReject
 	if accept {
-		kind = "Accept"
+		kind = federation.TypeAccept
 		if err := tx.AcceptFollow(ctx, f.ID); err != nil {
 			return "", err
 		}
@@ -168,7 +168,7 @@ func (s *Service) answerFollow(ctx context.Context, tx *storage.Tx, account, fol
 	if follower.Local {
 		return "", nil
 	}
-	follow := &federation.Activity{ID: f.URI, Type: "Follow", Actor: follower.URI}
+	follow := &federation.Activity{ID: f.URI, Type: federation.TypeFollow, Actor: follower.URI}
 	act, err := s.emit(ctx, tx, account, &federation.Activity{ID: s.activityURI(account, strings.ToLower(kind)), Type: kind,
 		To: []string{follower.URI}}, withObject(follow, account.URI), 0, storage.Direct, []string{follower.Inbox})
 	if err != nil {
@@ -178,13 +178,20 @@ func (s *Service) answerFollow(ctx context.Context, tx *storage.Tx, account, fol
 }
 
 // AnswerFollow is answerFollow inside an existing transaction, for the inbox.
-func (s *Service) AnswerFollow(ctx context.Context, tx *storage.Tx, account, follower *storage.Actor, f *storage.Follow, accept bool) error {
+func (s *Service) AnswerFollow(ctx context.Context, tx storage.Tx, account, follower *storage.Actor, f *storage.Follow, accept bool) error {
 	_, err := s.answerFollow(ctx, tx, account, follower, f, accept)
 	return err
 }
 
-// React likes (kind "Like") or boosts (kind "Announce") a note, by URI.
-func (s *Service) React(ctx context.Context, actor *storage.Actor, kind, noteURI string) (*storage.Reaction, error) {
+// reactionPaths are the path segments of the ids of local actors' reactions.
+var reactionPaths = map[storage.ReactionKind]string{storage.Like: "likes", storage.Announce: "boosts"}
+
+// reactionNotices are the notifications a local author gets of a reaction.
+var reactionNotices = map[storage.ReactionKind]storage.NotificationKind{
+	storage.Like: storage.NotificationLike, storage.Announce: storage.NotificationAnnounce}
+
+// React likes or boosts a note, by URI.
+func (s *Service) React(ctx context.Context, actor *storage.Actor, kind storage.ReactionKind, noteURI string) (*storage.Reaction, error) {
 	n, err := s.findNote(ctx, noteURI)
 	if err != nil {
 		return nil, err
@@ -192,12 +199,12 @@ func (s *Service) React(ctx context.Context, actor *storage.Actor, kind, noteURI
 	if ok, _ := s.DB.CanSee(ctx, n.ID, actor.ID); !ok || n.Deleted() {
 		return nil, storage.Errorf(storage.NotFound, "note not found")
 	}
-	if kind == "Announce" && n.Visibility != storage.Public && n.Visibility != storage.Unlisted {
+	if kind == storage.Announce && n.Visibility != storage.Public && n.Visibility != storage.Unlisted {
 		return nil, storage.Errorf(storage.Forbidden, "only public and unlisted notes can be boosted")
 	}
-	r := &storage.Reaction{URI: s.activityURI(actor, map[string]string{"Like": "likes", "Announce": "boosts"}[kind]),
+	r := &storage.Reaction{URI: s.activityURI(actor, reactionPaths[kind]),
 		ActorID: actor.ID, NoteID: n.ID, Created: s.now()}
-	err = s.DB.Update(ctx, func(tx *storage.Tx) error {
+	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		added, err := tx.PutReaction(ctx, kind, r)
 		if err != nil || !added {
 			if !added && err == nil {
@@ -209,18 +216,17 @@ func (s *Service) React(ctx context.Context, actor *storage.Actor, kind, noteURI
 			return err
 		}
 		if n.Author.Local {
-			if err := tx.Notify(ctx, n.Author.ID, map[string]string{"Like": "like", "Announce": "announce"}[kind],
-				actor.ID, n.ID, r.Created); err != nil {
+			if err := tx.Notify(ctx, n.Author.ID, reactionNotices[kind], actor.ID, n.ID, r.Created); err != nil {
 				return err
 			}
 		}
-		act := &federation.Activity{ID: r.URI, Type: kind, To: []string{n.Author.URI}}
+		act := &federation.Activity{ID: r.URI, Type: string(kind), To: []string{n.Author.URI}}
 		var inboxes []string
 		if !n.Author.Local {
 			inboxes = append(inboxes, n.Author.DeliveryInbox())
 		}
 		visibility := storage.Direct
-		if kind == "Announce" {
+		if kind == storage.Announce {
 			act.To, act.Cc = []string{federation.PublicCollection}, []string{n.Author.URI, actor.FollowersURI}
 			visibility = storage.Public
 			remote, err := tx.FollowerInboxes(ctx, actor.ID)
@@ -247,12 +253,12 @@ func (s *Service) React(ctx context.Context, actor *storage.Actor, kind, noteURI
 }
 
 // Unreact undoes actor's Like or Announce (kind) of a note.
-func (s *Service) Unreact(ctx context.Context, actor *storage.Actor, kind, noteURI string) error {
+func (s *Service) Unreact(ctx context.Context, actor *storage.Actor, kind storage.ReactionKind, noteURI string) error {
 	n, err := s.DB.GetNoteByURI(ctx, noteURI)
 	if err != nil {
 		return err
 	}
-	err = s.DB.Update(ctx, func(tx *storage.Tx) error {
+	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		r, err := tx.GetReaction(ctx, kind, actor.ID, n.ID)
 		if err != nil {
 			return err
@@ -264,8 +270,8 @@ func (s *Service) Unreact(ctx context.Context, actor *storage.Actor, kind, noteU
 		if !n.Author.Local {
 			inboxes = append(inboxes, n.Author.DeliveryInbox())
 		}
-		undo := &federation.Activity{ID: r.URI + "/undo", Type: "Undo", To: []string{n.Author.URI}}
-		if kind == "Announce" {
+		undo := &federation.Activity{ID: r.URI + "/undo", Type: federation.TypeUndo, To: []string{n.Author.URI}}
+		if kind == storage.Announce {
 			undo.To, undo.Cc = []string{federation.PublicCollection}, []string{n.Author.URI, actor.FollowersURI}
 			remote, err := tx.FollowerInboxes(ctx, actor.ID)
 			if err != nil {
@@ -273,7 +279,7 @@ func (s *Service) Unreact(ctx context.Context, actor *storage.Actor, kind, noteU
 			}
 			inboxes = append(inboxes, remote...)
 		}
-		inner := withObject(&federation.Activity{ID: r.URI, Type: kind, Actor: actor.URI}, n.URI)
+		inner := withObject(&federation.Activity{ID: r.URI, Type: string(kind), Actor: actor.URI}, n.URI)
 		_, err = s.emit(ctx, tx, actor, undo, inner, 0, storage.Direct, inboxes)
 		return err
 	})
@@ -306,12 +312,12 @@ func (s *Service) DeleteNote(ctx context.Context, actor *storage.Actor, uri stri
 		return err
 	}
 	now := s.now()
-	err = s.DB.Update(ctx, func(tx *storage.Tx) error {
+	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.DeleteNote(ctx, n.ID, now); err != nil {
 			return err
 		}
-		act := &federation.Activity{ID: uri + "#delete", Type: "Delete", To: n.To, Cc: n.Cc, Published: now}
-		tomb := &federation.Note{ID: uri, Type: "Tombstone", Updated: now}
+		act := &federation.Activity{ID: uri + "#delete", Type: federation.TypeDelete, To: n.To, Cc: n.Cc, Published: now}
+		tomb := &federation.Note{ID: uri, Type: federation.TypeTombstone, Updated: now}
 		stored, err := s.emit(ctx, tx, actor, act, tomb, 0, storage.Direct, nil)
 		if err != nil {
 			return err
@@ -336,7 +342,7 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 	if err != nil {
 		return nil, err
 	}
-	in.Visibility = n.Visibility
+	in.Visibility = string(n.Visibility)
 	if len(in.Media) == 0 {
 		in.Media = n.Media
 	}
@@ -350,11 +356,11 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 	}
 	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, s.resolveMention)
 	n.ContentMap = nil
-	err = s.DB.Update(ctx, func(tx *storage.Tx) error {
+	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.UpdateNote(ctx, n); err != nil {
 			return err
 		}
-		act := &federation.Activity{ID: uri + "#update-" + newID(now), Type: "Update", To: n.To, Cc: n.Cc, Published: now}
+		act := &federation.Activity{ID: uri + "#update-" + newID(now), Type: federation.TypeUpdate, To: n.To, Cc: n.Cc, Published: now}
 		stored, err := s.emit(ctx, tx, actor, act, NoteDocument(n), n.ID, storage.Direct, nil)
 		if err != nil {
 			return err
@@ -403,7 +409,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 	if in.ImageURL != "" {
 		a.ImageURL = in.ImageURL
 	}
-	err := s.DB.Update(ctx, func(tx *storage.Tx) error {
+	err := s.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.UpdateActor(ctx, &a); err != nil {
 			return err
 		}
@@ -412,7 +418,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 			return err
 		}
 		now := s.now()
-		act := &federation.Activity{ID: a.URI + "#update-" + newID(now), Type: "Update",
+		act := &federation.Activity{ID: a.URI + "#update-" + newID(now), Type: federation.TypeUpdate,
 			To: []string{federation.PublicCollection}, Cc: []string{a.FollowersURI}, Published: now}
 		_, err = s.emit(ctx, tx, &a, act, s.ActorDocument(&a), 0, storage.Direct, inboxes)
 		return err
@@ -440,5 +446,5 @@ func (s *Service) Pin(ctx context.Context, actor *storage.Actor, uri string, pin
 	if pinned && n.Visibility != storage.Public && n.Visibility != storage.Unlisted {
 		return storage.Errorf(storage.Invalid, "only public and unlisted notes can be pinned")
 	}
-	return s.DB.Update(ctx, func(tx *storage.Tx) error { return tx.Pin(ctx, actor.ID, n.ID, pinned) })
+	return s.DB.Update(ctx, func(tx storage.Tx) error { return tx.Pin(ctx, actor.ID, n.ID, pinned) })
 }

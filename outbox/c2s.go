@@ -26,7 +26,7 @@ func (s *Service) Submit(ctx context.Context, actor *storage.Actor, body []byte)
 	if head.Type == "" {
 		return "", storage.Errorf(storage.Invalid, "type is missing")
 	}
-	if head.Type == "Note" {
+	if head.Type == federation.TypeNote {
 		return s.submitNote(ctx, actor, body)
 	}
 	if len(head.Actor) > 0 {
@@ -36,7 +36,8 @@ func (s *Service) Submit(ctx context.Context, actor *storage.Actor, body []byte)
 		}
 	}
 	switch head.Type {
-	case "Create", "Follow", "Like", "Announce", "Undo", "Delete", "Update", "Accept", "Reject":
+	case federation.TypeCreate, federation.TypeFollow, federation.TypeLike, federation.TypeAnnounce, federation.TypeUndo,
+		federation.TypeDelete, federation.TypeUpdate, federation.TypeAccept, federation.TypeReject:
 	default:
 		return "", storage.Errorf(storage.Invalid, "unsupported activity type %q", head.Type)
 	}
@@ -45,31 +46,31 @@ func (s *Service) Submit(ctx context.Context, actor *storage.Actor, body []byte)
 		return "", err
 	}
 	switch head.Type {
-	case "Create":
-		if obj.Type != "Note" || obj.Raw == nil {
+	case federation.TypeCreate:
+		if obj.Type != federation.TypeNote || obj.Raw == nil {
 			return "", storage.Errorf(storage.Invalid, "Create must carry a Note")
 		}
 		return s.submitNote(ctx, actor, obj.Raw)
-	case "Follow":
+	case federation.TypeFollow:
 		f, err := s.Follow(ctx, actor, obj.ID)
 		if err != nil {
 			return "", err
 		}
 		return f.URI, nil
-	case "Like", "Announce":
-		r, err := s.React(ctx, actor, head.Type, obj.ID)
+	case federation.TypeLike, federation.TypeAnnounce:
+		r, err := s.React(ctx, actor, storage.ReactionKind(head.Type), obj.ID)
 		if err != nil {
 			return "", err
 		}
 		return r.URI, nil
-	case "Undo":
+	case federation.TypeUndo:
 		return s.submitUndo(ctx, actor, obj)
-	case "Delete":
+	case federation.TypeDelete:
 		return obj.ID + "#delete", s.DeleteNote(ctx, actor, obj.ID)
-	case "Update":
+	case federation.TypeUpdate:
 		return s.submitUpdate(ctx, actor, obj)
-	case "Accept", "Reject":
-		return s.submitAnswer(ctx, actor, head.Type == "Accept", obj)
+	case federation.TypeAccept, federation.TypeReject:
+		return s.submitAnswer(ctx, actor, head.Type == federation.TypeAccept, obj)
 	}
 	return "", storage.Errorf(storage.Invalid, "unsupported activity type %q", head.Type)
 }
@@ -125,7 +126,8 @@ func (s *Service) submitNote(ctx context.Context, actor *storage.Actor, raw []by
 	}
 	in := NoteInput{Content: n.Content, ContentMap: n.ContentMap, Summary: n.Summary, Sensitive: n.Sensitive,
 		InReplyTo: n.InReplyTo}
-	in.Visibility, in.Mentions = visibilityFrom(n.To, n.Cc, actor.FollowersURI)
+	visibility, mentions := visibilityFrom(n.To, n.Cc, actor.FollowersURI)
+	in.Visibility, in.Mentions = string(visibility), mentions
 	if len(n.ContentMap) > 0 && n.Content == "" {
 		in.Language = firstLanguage(n.ContentMap, "")
 	}
@@ -142,7 +144,7 @@ func (s *Service) submitNote(ctx context.Context, actor *storage.Actor, raw []by
 }
 
 // visibilityFrom reads Mastodon's visibility from a client's addressing; with none it is public.
-func visibilityFrom(to, cc []string, followers string) (string, []string) {
+func visibilityFrom(to, cc []string, followers string) (storage.Visibility, []string) {
 	var others []string
 	for _, x := range append(slices.Clone(to), cc...) {
 		if x != federation.PublicCollection && x != followers && x != "as:Public" && x != "Public" {
@@ -163,7 +165,7 @@ func (s *Service) submitUndo(ctx context.Context, actor *storage.Actor, obj fede
 		}
 		return f.URI + "/undo", s.Unfollow(ctx, actor, t.URI)
 	}
-	for _, kind := range []string{"Like", "Announce"} {
+	for _, kind := range []storage.ReactionKind{storage.Like, storage.Announce} {
 		r, err := s.DB.GetReactionByURI(ctx, kind, obj.ID)
 		if err != nil {
 			continue

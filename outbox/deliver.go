@@ -19,10 +19,19 @@ var DefaultSchedule = []time.Duration{
 	time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 6 * time.Hour, 12 * time.Hour, 12 * time.Hour, 15 * time.Hour,
 }
 
+// DeliveryStore is what the delivery workers need of storage: the queue, and the actors and
+// keys that sign what they deliver.
+type DeliveryStore interface {
+	storage.DeliveryQueue
+	storage.DeliveryReader
+	storage.CredentialReader
+	GetActorByID(ctx context.Context, id int64) (*storage.Actor, error)
+}
+
 // Deliverer POSTs queued activities to remote inboxes. The queue is the deliveries table;
 // the workers only ever hold leases on it, so a crash loses nothing.
 type Deliverer struct {
-	DB       *storage.DB
+	DB       DeliveryStore
 	Client   *federation.Client
 	Log      *slog.Logger
 	Schedule []time.Duration // nil means DefaultSchedule
@@ -218,7 +227,7 @@ func (d *Deliverer) key(ctx context.Context, actorID int64) (*rsa.PrivateKey, st
 	if err != nil {
 		return nil, "", err
 	}
-	s, err := Signer(a)
+	s, err := signerOf(ctx, d.DB, a)
 	if err != nil {
 		return nil, "", err
 	}

@@ -28,10 +28,10 @@ func (s *Service) ActorDocument(a *storage.Actor) *federation.Actor {
 // NoteDocument is the ActivityStreams form of a note; a deleted one is a Tombstone.
 func NoteDocument(n *storage.Note) *federation.Note {
 	if n.Deleted() {
-		return &federation.Note{ID: n.URI, Type: "Tombstone", Updated: n.DeletedAt}
+		return &federation.Note{ID: n.URI, Type: federation.TypeTombstone, Updated: n.DeletedAt}
 	}
 	doc := &federation.Note{
-		ID: n.URI, Type: "Note", AttributedTo: n.Author.URI, Content: n.Content, Summary: n.Summary,
+		ID: n.URI, Type: federation.TypeNote, AttributedTo: n.Author.URI, Content: n.Content, Summary: n.Summary,
 		URL: n.URL, InReplyTo: n.InReplyToURI, Conversation: n.Conversation, Sensitive: n.Sensitive,
 		Published: n.Published, Updated: n.Updated, To: n.To, Cc: n.Cc, Replies: n.URI + "/replies",
 	}
@@ -44,7 +44,7 @@ func NoteDocument(n *storage.Note) *federation.Note {
 		doc.Tags = append(doc.Tags, federation.Tag{Type: t.Type, Name: t.Name, Href: t.Href})
 	}
 	for _, m := range n.Media {
-		doc.Attachments = append(doc.Attachments, federation.Attachment{Type: "Document", MediaType: m.MediaType,
+		doc.Attachments = append(doc.Attachments, federation.Attachment{Type: federation.TypeDocument, MediaType: m.MediaType,
 			URL: m.URL, Name: m.Description, Blurhash: m.Blurhash, Width: m.Width, Height: m.Height})
 	}
 	return doc
@@ -66,7 +66,7 @@ type Collection struct {
 
 // NewCollection makes the top of a paged collection of total items.
 func NewCollection(id string, total int, paged bool) *Collection {
-	c := &Collection{Context: federation.ActivityStreamsContext, ID: id, Type: "OrderedCollection", TotalItems: &total}
+	c := &Collection{Context: federation.ActivityStreamsContext, ID: id, Type: federation.TypeOrderedCollection, TotalItems: &total}
 	if paged {
 		c.First, c.Last, c.OrderedItems = id+"?page=true", id+"?page=true&min_id=0", nil
 	}
@@ -79,7 +79,7 @@ func NewPage(id, pageID string, items []json.RawMessage, next, prev int64) *Coll
 	if items == nil {
 		items = []json.RawMessage{}
 	}
-	c := &Collection{Context: federation.ActivityStreamsContext, ID: pageID, Type: "OrderedCollectionPage",
+	c := &Collection{Context: federation.ActivityStreamsContext, ID: pageID, Type: federation.TypeOrderedCollectionPage,
 		PartOf: id, OrderedItems: items}
 	if next > 0 {
 		c.Next = id + "?page=true&max_id=" + strconv.FormatInt(next, 10)

@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"refuge/federation"
 	"refuge/storage"
 )
 
@@ -137,7 +138,7 @@ func mention(ctx context.Context, word, localHost string, resolve MentionResolve
 	}
 	out := `<span class="h-card"><a href="` + html.EscapeString(href) + `" class="u-url mention">@<span>` +
 		html.EscapeString(a.Username) + `</span></a></span>`
-	return out, &storage.Tag{Type: "Mention", Name: "@" + a.Username + "@" + a.Host, Href: a.URI}
+	return out, &storage.Tag{Type: federation.TypeMention, Name: "@" + a.Username + "@" + a.Host, Href: a.URI}
 }
 
 func hashtag(word, base string) (string, *storage.Tag) {
@@ -148,5 +149,5 @@ func hashtag(word, base string) (string, *storage.Tag) {
 	href := base + "/tags/" + strings.ToLower(name)
 	out := `<a href="` + html.EscapeString(href) + `" class="mention hashtag" rel="tag">#<span>` +
 		html.EscapeString(name) + `</span></a>`
-	return out, &storage.Tag{Type: "Hashtag", Name: "#" + strings.ToLower(name), Href: href}
+	return out, &storage.Tag{Type: federation.TypeHashtag, Name: "#" + strings.ToLower(name), Href: href}
 }

@@ -190,7 +190,7 @@ func (s *Service) SaveUpload(ctx context.Context, dataDir string, owner *storage
 			return nil, err
 		}
 	}
-	if err := s.DB.Update(ctx, func(tx *storage.Tx) error { return tx.CreateMedia(ctx, m) }); err != nil {
+	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.CreateMedia(ctx, m) }); err != nil {
 		removeFiles(dir, m)
 		return nil, err
 	}
@@ -199,7 +199,7 @@ func (s *Service) SaveUpload(ctx context.Context, dataDir string, owner *storage
 
 // DiscardUpload deletes an upload that no note took (its post failed), row and files.
 func (s *Service) DiscardUpload(ctx context.Context, dataDir string, m *storage.Media) error {
-	if err := s.DB.Update(ctx, func(tx *storage.Tx) error { return tx.DeleteMedia(ctx, m.ID) }); err != nil {
+	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.DeleteMedia(ctx, m.ID) }); err != nil {
 		return err
 	}
 	removeFiles(MediaDir(dataDir), m)

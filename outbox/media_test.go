@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"refuge/storage"
+	"refuge/storage/sqlite"
 )
 
 // halves is a w×h picture, red on the left half and blue on the right.
@@ -145,7 +146,7 @@ func TestProcessImage(t *testing.T) {
 func TestSaveUpload(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := storage.Open(ctx, filepath.Join(dir, "refuge.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "refuge.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +228,7 @@ func TestMediaFileName(t *testing.T) {
 func TestDeleteNoteRemovesMedia(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := storage.Open(ctx, filepath.Join(dir, "refuge.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "refuge.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ type NoteInput struct {
 	Summary    string // content warning
 	Sensitive  bool
 	InReplyTo  string
-	Visibility string
+	Visibility string   // a storage.Visibility as the client sent it; "" is public
 	Mentions   []string // actor URIs addressed directly besides those named in the text
 	Media      []storage.Media
 }
@@ -37,9 +37,9 @@ var languageTag = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$`)
 
 func (in *NoteInput) validate() error {
 	if in.Visibility == "" {
-		in.Visibility = storage.Public
+		in.Visibility = string(storage.Public)
 	}
-	switch in.Visibility {
+	switch storage.Visibility(in.Visibility) {
 	case storage.Public, storage.Unlisted, storage.Followers, storage.Direct:
 	default:
 		return storage.Errorf(storage.Invalid, "visibility must be public, unlisted, followers or direct")
@@ -133,7 +133,7 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 	n := &storage.Note{
 		URI: uri, ActorID: author.ID, Local: true, URL: uri, Source: in.Content, Summary: strings.TrimSpace(in.Summary),
 		Sensitive: in.Sensitive || strings.TrimSpace(in.Summary) != "", Language: in.Language,
-		Visibility: in.Visibility, Published: now, Media: in.Media, Author: author,
+		Visibility: storage.Visibility(in.Visibility), Published: now, Media: in.Media, Author: author,
 	}
 	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, s.resolveMention)
 	if len(in.ContentMap) > 1 {
@@ -153,22 +153,22 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 		}
 	}
 	mentioned := mentionedURIs(n.Tags, in.Mentions)
-	if parent != nil && in.Visibility != storage.Direct && !slices.Contains(mentioned, parent.Author.URI) {
+	if parent != nil && n.Visibility != storage.Direct && !slices.Contains(mentioned, parent.Author.URI) {
 		mentioned = append(mentioned, parent.Author.URI)
 	}
-	n.To, n.Cc = address(in.Visibility, author.FollowersURI, mentioned)
+	n.To, n.Cc = address(n.Visibility, author.FollowersURI, mentioned)
 
 	var act *storage.Activity
-	err := s.DB.Update(ctx, func(tx *storage.Tx) error {
+	err := s.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.CreateNote(ctx, n); err != nil {
 			return err
 		}
-		doc, err := federation.EncodeActivity(&federation.Activity{ID: uri + "/activity", Type: "Create",
+		doc, err := federation.EncodeActivity(&federation.Activity{ID: uri + "/activity", Type: federation.TypeCreate,
 			Actor: author.URI, To: n.To, Cc: n.Cc, Published: now}, NoteDocument(n))
 		if err != nil {
 			return err
 		}
-		act = &storage.Activity{URI: uri + "/activity", ActorID: author.ID, Local: true, Type: "Create",
+		act = &storage.Activity{URI: uri + "/activity", ActorID: author.ID, Local: true, Type: federation.TypeCreate,
 			ObjectURI: uri, NoteID: n.ID, Visibility: n.Visibility, JSON: string(doc), Published: now}
 		if _, err := tx.PutActivity(ctx, act); err != nil {
 			return err
@@ -186,7 +186,7 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 func mentionedURIs(tags []storage.Tag, extra []string) []string {
 	var out []string
 	for _, t := range tags {
-		if t.Type == "Mention" && !slices.Contains(out, t.Href) {
+		if t.Type == federation.TypeMention && !slices.Contains(out, t.Href) {
 			out = append(out, t.Href)
 		}
 	}
@@ -199,7 +199,7 @@ func mentionedURIs(tags []storage.Tag, extra []string) []string {
 }
 
 // address gives to and cc for a visibility, the way Mastodon addresses them.
-func address(visibility, followers string, mentioned []string) (to, cc []string) {
+func address(visibility storage.Visibility, followers string, mentioned []string) (to, cc []string) {
 	switch visibility {
 	case storage.Public:
 		return []string{federation.PublicCollection}, append([]string{followers}, mentioned...)
@@ -214,7 +214,7 @@ func address(visibility, followers string, mentioned []string) (to, cc []string)
 // distribute queues an activity about note n for every remote server that should see it and
 // puts it into local feeds: followers (unless direct), everyone mentioned, the author of the
 // note replied to. notify=false skips notifications (for Update and Delete).
-func (s *Service) distribute(ctx context.Context, tx *storage.Tx, author *storage.Actor, n *storage.Note,
+func (s *Service) distribute(ctx context.Context, tx storage.Tx, author *storage.Actor, n *storage.Note,
 	activityID int64, mentioned []string, parent *storage.Note, notify bool) error {
 	var inboxes []string
 	var locals []int64
@@ -236,9 +236,9 @@ func (s *Service) distribute(ctx context.Context, tx *storage.Tx, author *storag
 		if a.Local {
 			locals = append(locals, a.ID)
 			if notify {
-				kind := "mention"
+				kind := storage.NotificationMention
 				if parent != nil && parent.ActorID == a.ID {
-					kind = "reply"
+					kind = storage.NotificationReply
 				}
 				if err := tx.Notify(ctx, a.ID, kind, author.ID, n.ID, n.Published); err != nil {
 					return err

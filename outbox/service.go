@@ -18,7 +18,7 @@ import (
 // Service performs local actions. Base is the instance's URL prefix (scheme://domain) and
 // every local URI is built from it here, in one place.
 type Service struct {
-	DB       *storage.DB
+	DB       storage.DB
 	Base     string
 	Domain   string
 	Remote   *federation.Remote
@@ -79,7 +79,8 @@ func ValidUsername(name string) error {
 	return nil
 }
 
-// CreateAccount creates a local Person with a fresh RSA-2048 key pair.
+// CreateAccount creates a local Person with a fresh RSA-2048 key pair; the account and its
+// credentials are stored together.
 func (s *Service) CreateAccount(ctx context.Context, name, password string, admin bool) (*storage.Actor, error) {
 	if err := ValidUsername(name); err != nil {
 		return nil, err
@@ -91,31 +92,45 @@ func (s *Service) CreateAccount(ctx context.Context, name, password string, admi
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.newLocalActor(name, "Person")
+	a, priv, err := s.newLocalActor(name, federation.TypePerson)
 	if err != nil {
 		return nil, err
 	}
-	a.PasswordHash, a.Admin = hash, admin
-	err = s.DB.Update(ctx, func(tx *storage.Tx) error { return tx.CreateActor(ctx, a) })
+	a.Admin = admin
+	err = s.createLocalActor(ctx, a, &storage.Credentials{PasswordHash: hash, PrivateKeyPEM: priv})
 	if err != nil {
 		return nil, fmt.Errorf("create account %s: %w", name, err)
 	}
 	return a, nil
 }
 
-func (s *Service) newLocalActor(name, kind string) (*storage.Actor, error) {
+// newLocalActor makes a local actor of the given type with a fresh key pair, and returns it
+// with the private key (PEM), which is kept apart from the actor.
+func (s *Service) newLocalActor(name, kind string) (*storage.Actor, string, error) {
 	priv, pub, err := federation.GenerateKey()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	uri := s.ActorURI(name)
 	a := &storage.Actor{
 		URI: uri, Local: true, Type: kind, Username: name, Host: s.Domain,
 		URL: s.ProfileURL(name), Inbox: uri + "/inbox", SharedInbox: s.SharedInbox(), Outbox: uri + "/outbox",
 		FollowersURI: uri + "/followers", FollowingURI: uri + "/following", FeaturedURI: uri + "/collections/featured",
-		KeyID: uri + "#main-key", PublicKeyPEM: pub, PrivateKeyPEM: priv, Discoverable: true, Published: s.now(),
+		KeyID: uri + "#main-key", PublicKeyPEM: pub, Discoverable: true, Published: s.now(),
 	}
-	return a, nil
+	return a, priv, nil
+}
+
+// createLocalActor stores a new local actor and its credentials in one transaction, so that
+// no account is ever without its key.
+func (s *Service) createLocalActor(ctx context.Context, a *storage.Actor, c *storage.Credentials) error {
+	return s.DB.Update(ctx, func(tx storage.Tx) error {
+		if err := tx.CreateActor(ctx, a); err != nil {
+			return err
+		}
+		c.ActorID = a.ID
+		return tx.PutCredentials(ctx, c)
+	})
 }
 
 // InstanceActor returns the instance actor (an Application named after the domain, which no
@@ -128,7 +143,7 @@ func (s *Service) InstanceActor(ctx context.Context) (*storage.Actor, error) {
 	if storage.KindOf(err) != storage.NotFound {
 		return nil, err
 	}
-	a, err = s.newLocalActor(s.Domain, "Application")
+	a, priv, err := s.newLocalActor(s.Domain, federation.TypeApplication)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +151,7 @@ func (s *Service) InstanceActor(ctx context.Context) (*storage.Actor, error) {
 	a.URI, a.URL, a.Inbox, a.Outbox, a.KeyID = uri, s.Base+"/", uri+"/inbox", uri+"/outbox", uri+"#main-key"
 	a.FollowersURI, a.FollowingURI, a.FeaturedURI = "", "", ""
 	a.Locked, a.Discoverable = true, false
-	err = s.DB.Update(ctx, func(tx *storage.Tx) error { return tx.CreateActor(ctx, a) })
+	err = s.createLocalActor(ctx, a, &storage.Credentials{PrivateKeyPEM: priv})
 	if storage.KindOf(err) == storage.Conflict {
 		return s.DB.GetActorByURI(ctx, uri)
 	}
@@ -156,8 +171,17 @@ func (s *Service) LocalActor(ctx context.Context, name string) (*storage.Actor, 
 }
 
 // Signer returns the key that signs requests made on behalf of local actor a.
-func Signer(a *storage.Actor) (*federation.Signer, error) {
-	key, err := federation.ParsePrivateKey(a.PrivateKeyPEM)
+func (s *Service) Signer(ctx context.Context, a *storage.Actor) (*federation.Signer, error) {
+	return signerOf(ctx, s.DB, a)
+}
+
+// signerOf reads the private key of local actor a from db.
+func signerOf(ctx context.Context, db storage.CredentialReader, a *storage.Actor) (*federation.Signer, error) {
+	c, err := db.GetCredentials(ctx, a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("key of %s: %w", a.URI, err)
+	}
+	key, err := federation.ParsePrivateKey(c.PrivateKeyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("key of %s: %w", a.URI, err)
 	}

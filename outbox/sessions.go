@@ -23,9 +23,17 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 	if err != nil && storage.KindOf(err) != storage.NotFound {
 		return nil, err
 	}
+	var id int64 // 0 for an unknown name: no account has it, and the look-up costs the same
+	if actor != nil {
+		id = actor.ID
+	}
+	creds, err := s.DB.GetCredentials(ctx, id)
+	if err != nil && storage.KindOf(err) != storage.NotFound {
+		return nil, err
+	}
 	hash := dummyHash()
-	if actor != nil && actor.PasswordHash != "" {
-		hash = actor.PasswordHash
+	if creds != nil && creds.PasswordHash != "" {
+		hash = creds.PasswordHash
 	}
 	ok := CheckPassword(hash, password)
 	if !ok || actor == nil || actor.Type != "Person" || !actor.DeletedAt.IsZero() {
@@ -39,14 +47,14 @@ const sessionLifetime = 30 * 24 * time.Hour
 
 // NewToken makes a secret for an API token or a web session of actor, stores its hash and
 // returns the secret.
-func (s *Service) NewToken(ctx context.Context, actor *storage.Actor, kind string) (string, error) {
+func (s *Service) NewToken(ctx context.Context, actor *storage.Actor, kind storage.TokenKind) (string, error) {
 	secret := NewSecret(32)
 	t := &storage.Token{Hash: storage.HashToken(secret), ActorID: actor.ID, Kind: kind}
 	if kind == storage.TokenSession {
 		t.CSRF = NewSecret(24)
 		t.Expires = s.now().Add(sessionLifetime)
 	}
-	if err := s.DB.Update(ctx, func(tx *storage.Tx) error { return tx.PutToken(ctx, t) }); err != nil {
+	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.PutToken(ctx, t) }); err != nil {
 		return "", err
 	}
 	return secret, nil
@@ -55,12 +63,12 @@ func (s *Service) NewToken(ctx context.Context, actor *storage.Actor, kind strin
 // EndSessions signs actor out: of the one session whose hash is given, or of every web
 // session when hash is empty (API tokens stay).
 func (s *Service) EndSessions(ctx context.Context, actor *storage.Actor, hash string) error {
-	return s.DB.Update(ctx, func(tx *storage.Tx) error {
+	return s.DB.Update(ctx, func(tx storage.Tx) error {
 		return tx.DeleteTokens(ctx, actor.ID, storage.TokenSession, hash)
 	})
 }
 
 // MarkNotificationsRead marks actor's notifications up to row id upTo as read.
 func (s *Service) MarkNotificationsRead(ctx context.Context, actor *storage.Actor, upTo int64) error {
-	return s.DB.Update(ctx, func(tx *storage.Tx) error { return tx.MarkNotificationsRead(ctx, actor.ID, upTo) })
+	return s.DB.Update(ctx, func(tx storage.Tx) error { return tx.MarkNotificationsRead(ctx, actor.ID, upTo) })
 }

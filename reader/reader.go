@@ -19,7 +19,7 @@ import (
 // Reader answers the read side's questions from storage, fetching remote notes and actors
 // through Remote where a question needs them.
 type Reader struct {
-	DB     *storage.DB
+	DB     storage.DB
 	Remote *federation.Remote
 	Domain string // the instance's host, with its port for local work
 	Base   string // scheme://domain, the prefix of every local URI

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"refuge/storage"
+	"refuge/storage/sqlite"
 )
 
 // Helpers for the end-to-end federation tests: C2S calls, reading a home feed and
@@ -94,21 +94,12 @@ func (in *instance) totalItems(path string) int {
 }
 
 // countRows counts the rows of table that match where ("" for all) in the instance's
-// SQLite file, read through a separate read-only connection.
+// SQLite file, read through its read pool.
 func (in *instance) countRows(table, where string, args ...any) int {
 	in.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+in.cfg.DBPath()+"?mode=ro&_pragma=busy_timeout(10000)")
+	n, err := in.app.db.(*sqlite.DB).CountWhere(context.Background(), table, where, args...)
 	if err != nil {
 		in.t.Fatal(err)
-	}
-	defer db.Close()
-	q := "SELECT count(*) FROM " + table
-	if where != "" {
-		q += " WHERE " + where
-	}
-	var n int
-	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
-		in.t.Fatalf("%s: %v", q, err)
 	}
 	return n
 }

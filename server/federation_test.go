@@ -36,7 +36,7 @@ func TestVisibilityAcrossInstances(t *testing.T) {
 	posts := []struct {
 		name        string
 		note        map[string]any
-		visibility  string
+		visibility  storage.Visibility
 		toFollowers bool // reaches followers who are not addressed (carol, dave)
 		anonymous   bool // listed in the outbox for anonymous readers
 	}{

@@ -146,7 +146,7 @@ func TestHostileAddressGuard(t *testing.T) {
 				t.Errorf("storage changed: %v", ch)
 			}
 			return got
-		}, status: 201, delta: map[string]int{"actors": 2, "follows": 1, "activities": 1, "tokens": 1}},
+		}, status: 201, delta: map[string]int{"actors": 2, "credentials": 1, "follows": 1, "activities": 1, "tokens": 1}},
 	)
 	runHostile(t, in, rows)
 

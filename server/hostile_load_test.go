@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"refuge/server/httpx"
-	"refuge/storage"
+	"refuge/storage/sqlite"
 )
 
 // TestHostileFloodWhileReading: thirty remote actors on three hosts flood one inbox while a
@@ -223,7 +223,7 @@ func TestHostileKillMidStream(t *testing.T) {
 		t.Fatalf("serve after restart did not stop cleanly: %v", err)
 	}
 
-	db, err := storage.Open(context.Background(), filepath.Join(data, "refuge.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(data, "refuge.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"refuge/outbox"
 )
 
 // benchInstance starts a real instance for a benchmark, like startInstance does for a test.
@@ -56,7 +54,7 @@ func BenchmarkInboxAccept(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	signer, err := outbox.Signer(bob)
+	signer, err := sender.svc.Signer(ctx, bob)
 	if err != nil {
 		b.Fatal(err)
 	}

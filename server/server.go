@@ -27,6 +27,7 @@ import (
 	"refuge/server/httpx"
 	"refuge/server/web"
 	"refuge/storage"
+	"refuge/storage/sqlite"
 	"refuge/templates"
 )
 
@@ -37,7 +38,7 @@ var Version = "0.1.0"
 type App struct {
 	cfg       Config
 	log       *slog.Logger
-	db        *storage.DB
+	db        storage.DB
 	read      *reader.Reader
 	svc       *outbox.Service
 	remote    *federation.Remote
@@ -64,7 +65,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err := os.MkdirAll(filepath.Join(cfg.Data, "media"), 0o750); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
-	db, err := storage.Open(ctx, cfg.DBPath())
+	db, err := sqlite.Open(ctx, cfg.DBPath())
 	if err != nil {
 		return nil, err
 	}
@@ -96,13 +97,13 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 
 // checkDomain records the domain on first start and refuses a different one later: every
 // stored URI is under it, and serving them under another name would break every follow.
-func checkDomain(ctx context.Context, db *storage.DB, domain string) error {
+func checkDomain(ctx context.Context, db storage.DB, domain string) error {
 	stored, err := db.GetMeta(ctx, "domain")
 	if err != nil {
 		return err
 	}
 	if stored == "" {
-		return db.Update(ctx, func(tx *storage.Tx) error { return tx.PutMeta(ctx, "domain", domain) })
+		return db.Update(ctx, func(tx storage.Tx) error { return tx.PutMeta(ctx, "domain", domain) })
 	}
 	if stored != domain {
 		return fmt.Errorf("the data folder belongs to domain %q, not %q: start with --domain %s or use another --data folder",
@@ -120,7 +121,7 @@ func (a *App) instanceSigner(ctx context.Context) (*federation.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := outbox.Signer(actor)
+	s, err := a.svc.Signer(ctx, actor)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +260,7 @@ func (a *App) Close() error {
 func (a *App) Config() *Config { return &a.cfg }
 
 // DB is the instance's database.
-func (a *App) DB() *storage.DB { return a.db }
+func (a *App) DB() storage.DB { return a.db }
 
 // Reader is the instance's read side.
 func (a *App) Reader() *reader.Reader { return a.read }

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -32,69 +31,22 @@ func BlockTarget(s string) (string, error) {
 	return host, nil
 }
 
-// PutBlock blocks target (normalised by BlockTarget). Blocking twice is no error.
-func (tx *Tx) PutBlock(ctx context.Context, target string, at time.Time) error {
-	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO blocks (target, created) VALUES (?, ?) ON CONFLICT (target) DO NOTHING`,
-		target, ts(at)); err != nil {
-		return fmt.Errorf("put block %s: %w", target, err)
-	}
-	return nil
+// BlockReader reads the instance's blocks.
+type BlockReader interface {
+	// ListBlocks returns every block, oldest first.
+	ListBlocks(ctx context.Context) ([]Block, error)
+	// IsBlocked reports whether the actor with URI uri, or its host, is blocked. An empty
+	// uri is never blocked.
+	IsBlocked(ctx context.Context, uri string) (bool, error)
+	// IsHostBlocked reports whether host (with its port, if any; any case) is blocked as a
+	// whole.
+	IsHostBlocked(ctx context.Context, host string) (bool, error)
 }
 
-// DeleteBlock lifts the block of target; NotFound when there was none.
-func (tx *Tx) DeleteBlock(ctx context.Context, target string) error {
-	res, err := tx.tx.ExecContext(ctx, `DELETE FROM blocks WHERE target = ?`, target)
-	if err != nil {
-		return fmt.Errorf("delete block %s: %w", target, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Errorf(NotFound, "%s is not blocked", target)
-	}
-	return nil
-}
-
-// ListBlocks returns every block, oldest first.
-func (r reader) ListBlocks(ctx context.Context) ([]Block, error) {
-	rows, err := r.q.QueryContext(ctx, `SELECT target, created FROM blocks ORDER BY created, target`)
-	if err != nil {
-		return nil, fmt.Errorf("list blocks: %w", err)
-	}
-	defer rows.Close()
-	var out []Block
-	for rows.Next() {
-		var b Block
-		var created string
-		if err := rows.Scan(&b.Target, &created); err != nil {
-			return nil, fmt.Errorf("list blocks: %w", err)
-		}
-		b.Created = parseTS(created)
-		out = append(out, b)
-	}
-	return out, rows.Err()
-}
-
-// IsBlocked reports whether the actor with URI uri, or its host, is blocked. An empty uri
-// is never blocked.
-func (r reader) IsBlocked(ctx context.Context, uri string) (bool, error) {
-	host := HostOf(uri)
-	if uri == "" {
-		return false, nil
-	}
-	var n int
-	if err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM blocks WHERE target IN (?, ?)`, uri, host).Scan(&n); err != nil {
-		return false, fmt.Errorf("check block: %w", err)
-	}
-	return n > 0, nil
-}
-
-// IsHostBlocked reports whether host (with its port, if any) is blocked as a whole.
-func (r reader) IsHostBlocked(ctx context.Context, host string) (bool, error) {
-	if host == "" {
-		return false, nil
-	}
-	var n int
-	if err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM blocks WHERE target = ?`, strings.ToLower(host)).Scan(&n); err != nil {
-		return false, fmt.Errorf("check block: %w", err)
-	}
-	return n > 0, nil
+// BlockWriter sets and lifts blocks.
+type BlockWriter interface {
+	// PutBlock blocks target (normalised by BlockTarget). Blocking twice is no error.
+	PutBlock(ctx context.Context, target string, at time.Time) error
+	// DeleteBlock lifts the block of target; NotFound when there was none.
+	DeleteBlock(ctx context.Context, target string) error
 }

@@ -2,8 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"time"
 )
 
@@ -18,193 +16,15 @@ type Follow struct {
 	Created    time.Time
 }
 
-const followColumns = `id, uri, follower_id, followee_id, accepted, created`
+// ReactionKind says which of the two reactions a Reaction is. The values are the
+// ActivityStreams types of the activities that make them.
+type ReactionKind string
 
-func scanFollow(s scanner) (*Follow, error) {
-	f := &Follow{}
-	var created string
-	if err := s.Scan(&f.ID, &f.URI, &f.FollowerID, &f.FolloweeID, &f.Accepted, &created); err != nil {
-		return nil, err
-	}
-	f.Created = parseTS(created)
-	return f, nil
-}
-
-// PutFollow records a follow. When the pair already follows, the stored row keeps its
-// state but takes the new URI, because a repeated Follow is how peers re-sync, and the
-// Accept or Undo that comes next names the newest id.
-func (tx *Tx) PutFollow(ctx context.Context, f *Follow) error {
-	if f.Created.IsZero() {
-		f.Created = time.Now()
-	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO follows (uri, follower_id, followee_id, accepted, created)
-		VALUES (?,?,?,?,?) ON CONFLICT (follower_id, followee_id) DO UPDATE SET uri = excluded.uri,
-		accepted = max(accepted, excluded.accepted)`,
-		f.URI, f.FollowerID, f.FolloweeID, f.Accepted, ts(f.Created))
-	if isUnique(err) {
-		return &Error{Kind: Conflict, Msg: "follow id already used", Err: err}
-	}
-	if err != nil {
-		return fmt.Errorf("put follow: %w", err)
-	}
-	got, err := tx.GetFollow(ctx, f.FollowerID, f.FolloweeID)
-	if err != nil {
-		return err
-	}
-	*f = *got
-	return nil
-}
-
-// GetFollow returns the follow of follower to followee.
-func (r reader) GetFollow(ctx context.Context, follower, followee int64) (*Follow, error) {
-	f, err := scanFollow(r.q.QueryRowContext(ctx, `SELECT `+followColumns+` FROM follows
-		WHERE follower_id = ? AND followee_id = ?`, follower, followee))
-	if err != nil {
-		return nil, notFound("follow", err)
-	}
-	return f, nil
-}
-
-// GetFollowByURI returns the follow whose Follow activity had id uri.
-func (r reader) GetFollowByURI(ctx context.Context, uri string) (*Follow, error) {
-	f, err := scanFollow(r.q.QueryRowContext(ctx, `SELECT `+followColumns+` FROM follows WHERE uri = ?`, uri))
-	if err != nil {
-		return nil, notFound("follow", err)
-	}
-	return f, nil
-}
-
-// AcceptFollow marks a follow accepted.
-func (tx *Tx) AcceptFollow(ctx context.Context, id int64) error {
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE follows SET accepted = 1 WHERE id = ?`, id); err != nil {
-		return fmt.Errorf("accept follow %d: %w", id, err)
-	}
-	return nil
-}
-
-// DeleteFollow removes a follow (Undo, Reject, unfollow).
-func (tx *Tx) DeleteFollow(ctx context.Context, id int64) error {
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM follows WHERE id = ?`, id); err != nil {
-		return fmt.Errorf("delete follow %d: %w", id, err)
-	}
-	return nil
-}
-
-// ListFollowers returns the actors following actorID (accepted, or pending when pending is
-// true), newest first. Page.Before/After refer to follow row ids, returned in cursor.
-func (r reader) ListFollowers(ctx context.Context, actorID int64, pending bool, p Page) ([]*Actor, []int64, error) {
-	return r.listFollowActors(ctx, `f.follower_id`, `f.followee_id = ? AND f.accepted = ?`, []any{actorID, !pending}, p)
-}
-
-// ListFollowing returns the actors actorID follows (accepted), newest first.
-func (r reader) ListFollowing(ctx context.Context, actorID int64, p Page) ([]*Actor, []int64, error) {
-	return r.listFollowActors(ctx, `f.followee_id`, `f.follower_id = ? AND f.accepted = 1`, []any{actorID}, p)
-}
-
-func (r reader) listFollowActors(ctx context.Context, join, where string, args []any, p Page) ([]*Actor, []int64, error) {
-	limit := p.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 40
-	}
-	q := `SELECT f.id, ` + actorColumns + ` FROM follows f JOIN actors a ON a.id = ` + join + ` WHERE ` + where
-	order := ` ORDER BY f.id DESC`
-	if p.Before > 0 {
-		q += ` AND f.id < ?`
-		args = append(args, p.Before)
-	} else if p.ascending() {
-		if p.After > 0 {
-			q += ` AND f.id > ?`
-			args = append(args, p.After)
-		}
-		order = ` ORDER BY f.id ASC`
-	}
-	rows, err := r.q.QueryContext(ctx, q+order+fmt.Sprintf(` LIMIT %d`, limit), args...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("list follows: %w", err)
-	}
-	defer rows.Close()
-	var actors []*Actor
-	var cursors []int64
-	for rows.Next() {
-		var fid int64
-		a := &Actor{}
-		if err := scanActor(&prefixScanner{rows, &fid}, a); err != nil {
-			return nil, nil, fmt.Errorf("scan follow: %w", err)
-		}
-		actors, cursors = append(actors, a), append(cursors, fid)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("list follows: %w", err)
-	}
-	if p.ascending() {
-		reverse(actors)
-		reverse(cursors)
-	}
-	return actors, cursors, nil
-}
-
-// prefixScanner scans one extra leading column before handing the rest to a row scanner.
-type prefixScanner struct {
-	s     scanner
-	first any
-}
-
-func (p *prefixScanner) Scan(dest ...any) error { return p.s.Scan(append([]any{p.first}, dest...)...) }
-
-// CountFollows returns how many accepted followers and followings actorID has.
-func (r reader) CountFollows(ctx context.Context, actorID int64) (followers, following int, err error) {
-	err = r.q.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM follows WHERE followee_id = ?1 AND accepted = 1),
-		(SELECT count(*) FROM follows WHERE follower_id = ?1 AND accepted = 1)`, actorID).Scan(&followers, &following)
-	if err != nil {
-		return 0, 0, fmt.Errorf("count follows: %w", err)
-	}
-	return followers, following, nil
-}
-
-// FollowerInboxes returns the distinct delivery inboxes (shared when known) of the remote
-// accepted followers of actorID: one entry per server in practice.
-func (r reader) FollowerInboxes(ctx context.Context, actorID int64) ([]string, error) {
-	rows, err := r.q.QueryContext(ctx, `SELECT DISTINCT CASE WHEN a.shared_inbox != '' THEN a.shared_inbox ELSE a.inbox END
-		FROM follows f JOIN actors a ON a.id = f.follower_id
-		WHERE f.followee_id = ? AND f.accepted = 1 AND a.local = 0 AND a.deleted_at = ''`, actorID)
-	if err != nil {
-		return nil, fmt.Errorf("follower inboxes: %w", err)
-	}
-	return collectStrings(rows)
-}
-
-// LocalFollowers returns the ids of local accounts that follow actorID (accepted).
-func (r reader) LocalFollowers(ctx context.Context, actorID int64) ([]int64, error) {
-	rows, err := r.q.QueryContext(ctx, `SELECT f.follower_id FROM follows f JOIN actors a ON a.id = f.follower_id
-		WHERE f.followee_id = ? AND f.accepted = 1 AND a.local = 1`, actorID)
-	if err != nil {
-		return nil, fmt.Errorf("local followers: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
-func collectStrings(rows *sql.Rows) ([]string, error) {
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
+// The kinds of reaction.
+const (
+	Like     ReactionKind = "Like"
+	Announce ReactionKind = "Announce" // a boost
+)
 
 // Reaction is a Like or an Announce of a note by an actor.
 type Reaction struct {
@@ -215,116 +35,54 @@ type Reaction struct {
 	Created time.Time
 }
 
-// reactionTable names the two tables that hold reactions; nothing else is ever spliced in.
-func reactionTable(kind string) string {
-	if kind == "Announce" {
-		return "announces"
-	}
-	return "likes"
+// SocialReader reads follows, reactions and pins.
+type SocialReader interface {
+	// GetFollow returns the follow of follower to followee; NotFound when there is none.
+	GetFollow(ctx context.Context, follower, followee int64) (*Follow, error)
+	// GetFollowByURI returns the follow whose Follow activity had id uri; NotFound when
+	// there is none.
+	GetFollowByURI(ctx context.Context, uri string) (*Follow, error)
+	// ListFollowers returns the actors following actorID (accepted, or pending when pending
+	// is true), newest first, at most 1,000 (40 by default), with the follow row ids that
+	// Page.Before and Page.After refer to.
+	ListFollowers(ctx context.Context, actorID int64, pending bool, p Page) ([]*Actor, []int64, error)
+	// ListFollowing returns the actors actorID follows (accepted), as ListFollowers does.
+	ListFollowing(ctx context.Context, actorID int64, p Page) ([]*Actor, []int64, error)
+	// CountFollows returns how many accepted followers and followings actorID has.
+	CountFollows(ctx context.Context, actorID int64) (followers, following int, err error)
+	// FollowerInboxes returns the distinct delivery inboxes (shared when known) of the
+	// live remote accepted followers of actorID: one entry per server in practice.
+	FollowerInboxes(ctx context.Context, actorID int64) ([]string, error)
+	// LocalFollowers returns the ids of the local accounts that follow actorID (accepted).
+	LocalFollowers(ctx context.Context, actorID int64) ([]int64, error)
+	// GetReaction returns actorID's reaction of the kind to noteID; NotFound when there is
+	// none.
+	GetReaction(ctx context.Context, kind ReactionKind, actorID, noteID int64) (*Reaction, error)
+	// GetReactionByURI returns the reaction of the kind whose activity id is uri; NotFound
+	// when there is none.
+	GetReactionByURI(ctx context.Context, kind ReactionKind, uri string) (*Reaction, error)
+	// ListPinned returns the actor's live pinned notes that viewer may read, newest first.
+	ListPinned(ctx context.Context, actorID, viewer int64) ([]*Note, error)
+	// ViewerState returns which of noteIDs the viewer has liked, boosted, and pinned.
+	ViewerState(ctx context.Context, viewer int64, noteIDs []int64) (liked, boosted, pinned map[int64]bool, err error)
 }
 
-// PutReaction records a Like or an Announce (kind). A repeat by the same actor of the same note
-// is a no-op that reports false.
-func (tx *Tx) PutReaction(ctx context.Context, kind string, r *Reaction) (bool, error) {
-	if r.Created.IsZero() {
-		r.Created = time.Now()
-	}
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO `+reactionTable(kind)+` (uri, actor_id, note_id, created)
-		VALUES (?,?,?,?) ON CONFLICT DO NOTHING`, r.URI, r.ActorID, r.NoteID, ts(r.Created))
-	if err != nil {
-		return false, fmt.Errorf("put %s: %w", kind, err)
-	}
-	n, _ := res.RowsAffected()
-	if n == 1 {
-		r.ID, _ = res.LastInsertId()
-	}
-	return n == 1, nil
-}
-
-// GetReaction returns actorID's Like or Announce (kind) of noteID.
-func (r reader) GetReaction(ctx context.Context, kind string, actorID, noteID int64) (*Reaction, error) {
-	return r.getReaction(ctx, kind, `actor_id = ? AND note_id = ?`, actorID, noteID)
-}
-
-// GetReactionByURI returns the Like or Announce (kind) whose activity id is uri.
-func (r reader) GetReactionByURI(ctx context.Context, kind, uri string) (*Reaction, error) {
-	return r.getReaction(ctx, kind, `uri = ?`, uri)
-}
-
-func (r reader) getReaction(ctx context.Context, kind, where string, args ...any) (*Reaction, error) {
-	x := &Reaction{}
-	var created string
-	err := r.q.QueryRowContext(ctx, `SELECT id, uri, actor_id, note_id, created FROM `+reactionTable(kind)+` WHERE `+where, args...).
-		Scan(&x.ID, &x.URI, &x.ActorID, &x.NoteID, &created)
-	if err != nil {
-		return nil, notFound(kind, err)
-	}
-	x.Created = parseTS(created)
-	return x, nil
-}
-
-// DeleteReaction removes a Like or Announce (kind) by row id.
-func (tx *Tx) DeleteReaction(ctx context.Context, kind string, id int64) error {
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM `+reactionTable(kind)+` WHERE id = ?`, id); err != nil {
-		return fmt.Errorf("delete %s: %w", kind, err)
-	}
-	return nil
-}
-
-// Pin adds or removes a note from its author's featured collection.
-func (tx *Tx) Pin(ctx context.Context, actorID, noteID int64, pinned bool) error {
-	q := `INSERT INTO pins (actor_id, note_id, created) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
-	args := []any{actorID, noteID, ts(time.Now())}
-	if !pinned {
-		q, args = `DELETE FROM pins WHERE actor_id = ? AND note_id = ?`, args[:2]
-	}
-	if _, err := tx.tx.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("pin: %w", err)
-	}
-	return nil
-}
-
-// ListPinned returns the actor's pinned notes visible to viewer, newest pin first.
-func (r reader) ListPinned(ctx context.Context, actorID, viewer int64) ([]*Note, error) {
-	return r.listNotes(ctx, `n.id IN (SELECT note_id FROM pins WHERE actor_id = :actor) AND n.deleted_at = '' AND `+visibleTo,
-		[]any{sql.Named("actor", actorID), sql.Named("viewer", viewer)}, Page{Limit: 20})
-}
-
-// ViewerState returns which of noteIDs the viewer has liked, boosted, and pinned.
-func (r reader) ViewerState(ctx context.Context, viewer int64, noteIDs []int64) (liked, boosted, pinned map[int64]bool, err error) {
-	liked, boosted, pinned = map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
-	if viewer == 0 || len(noteIDs) == 0 {
-		return liked, boosted, pinned, nil
-	}
-	args := []any{viewer}
-	in := ""
-	for i, id := range noteIDs {
-		if i > 0 {
-			in += ","
-		}
-		in += "?"
-		args = append(args, id)
-	}
-	for _, q := range []struct {
-		table string
-		dst   map[int64]bool
-	}{{"likes", liked}, {"announces", boosted}, {"pins", pinned}} {
-		rows, err := r.q.QueryContext(ctx, `SELECT note_id FROM `+q.table+` WHERE actor_id = ? AND note_id IN (`+in+`)`, args...)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("viewer state: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, nil, nil, err
-			}
-			q.dst[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	return liked, boosted, pinned, nil
+// SocialWriter stores follows, reactions and pins.
+type SocialWriter interface {
+	// PutFollow records a follow and fills f from what is stored. When the pair already
+	// follows, the stored row keeps its state but takes the new URI, because a repeated
+	// Follow is how peers re-sync, and the Accept or Undo that comes next names the newest
+	// id. Conflict when another pair's follow has the URI.
+	PutFollow(ctx context.Context, f *Follow) error
+	// AcceptFollow marks a follow accepted.
+	AcceptFollow(ctx context.Context, id int64) error
+	// DeleteFollow removes a follow (Undo, Reject, unfollow).
+	DeleteFollow(ctx context.Context, id int64) error
+	// PutReaction records a reaction of the kind and sets r.ID. A repeat by the same actor
+	// of the same note is a no-op that reports false.
+	PutReaction(ctx context.Context, kind ReactionKind, r *Reaction) (bool, error)
+	// DeleteReaction removes a reaction of the kind by row id.
+	DeleteReaction(ctx context.Context, kind ReactionKind, id int64) error
+	// Pin adds or removes a note from its author's featured collection.
+	Pin(ctx context.Context, actorID, noteID int64, pinned bool) error
 }

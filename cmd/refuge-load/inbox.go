@@ -137,7 +137,7 @@ func (s *inboxScenario) run(ctx context.Context, r int) (*inboxRun, error) {
 	res.elapsed = time.Since(begin)
 	res.cpu = meter.stop()
 	_, res.peakMiB = e.srv.memory()
-	if res.stored, res.inFeed, err = e.countStored(prefix); err != nil {
+	if res.stored, res.inFeed, err = e.countStored(ctx, prefix); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -13,7 +13,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -28,6 +27,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"refuge/storage/sqlite"
 )
 
 // config is the command line.
@@ -88,9 +89,9 @@ type env struct {
 	client     *http.Client
 	fleet      *fleet
 	keys       []*rsaKey
-	alice, bob account // alice follows the inbox senders; bob is followed by the fan-out hosts
-	nonce      string  // makes this run's ids unique on a reused instance
-	db         *sql.DB
+	alice, bob account    // alice follows the inbox senders; bob is followed by the fan-out hosts
+	nonce      string     // makes this run's ids unique on a reused instance
+	db         *sqlite.DB // the instance's file, opened to check what was stored
 	tmp        string
 }
 

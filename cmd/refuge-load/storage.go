@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"refuge/storage"
+	"refuge/storage/sqlite"
 )
 
 // Scenario 5: home timeline and profile queries against a database of a million notes,
@@ -38,11 +39,11 @@ func seedPath(cache string, n int) string {
 }
 
 // openSeeded opens the cached file, seeding it first when it is missing or incomplete.
-func openSeeded(ctx context.Context, e *env) (*storage.DB, error) {
+func openSeeded(ctx context.Context, e *env) (storage.DB, error) {
 	n := e.cfg.notes
 	path := seedPath(e.cfg.cache, n)
 	want := seedVersion + " " + strconv.Itoa(n)
-	if db, err := storage.Open(ctx, path); err == nil {
+	if db, err := sqlite.Open(ctx, path); err == nil {
 		if v, _ := db.GetMeta(ctx, "load-seed"); v == want {
 			return db, nil
 		}
@@ -54,7 +55,7 @@ func openSeeded(ctx context.Context, e *env) (*storage.DB, error) {
 	if err := os.MkdirAll(e.cfg.cache, 0o700); err != nil {
 		return nil, err
 	}
-	db, err := storage.Open(ctx, path)
+	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func openSeeded(ctx context.Context, e *env) (*storage.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := db.Update(ctx, func(tx *storage.Tx) error { return tx.PutMeta(ctx, "load-seed", want) }); err != nil {
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.PutMeta(ctx, "load-seed", want) }); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -73,10 +74,10 @@ func openSeeded(ctx context.Context, e *env) (*storage.DB, error) {
 
 // seed writes the actors, follows, notes (a twentieth of them replies, a tenth tagged, a
 // twentieth liked, every tenth by the local account in all four visibilities) and feed.
-func seed(ctx context.Context, db *storage.DB, n int, logf func(string, ...any)) error {
+func seed(ctx context.Context, db storage.DB, n int, logf func(string, ...any)) error {
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	authors := make([]*storage.Actor, seedAuthors)
-	err := db.Update(ctx, func(tx *storage.Tx) error {
+	err := db.Update(ctx, func(tx storage.Tx) error {
 		for i := range authors {
 			host := fmt.Sprintf("host%d.example", i%100)
 			a := &storage.Actor{Type: "Person", Username: fmt.Sprintf("user%d", i), Host: host, Published: start}
@@ -104,9 +105,9 @@ func seed(ctx context.Context, db *storage.DB, n int, logf func(string, ...any))
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	uris := make([]string, 0, n)
-	visibilities := []string{storage.Public, storage.Unlisted, storage.Followers, storage.Direct}
+	visibilities := []storage.Visibility{storage.Public, storage.Unlisted, storage.Followers, storage.Direct}
 	for b := 0; b < n; b += seedBatch {
-		err := db.Update(ctx, func(tx *storage.Tx) error {
+		err := db.Update(ctx, func(tx storage.Tx) error {
 			for i := b; i < min(b+seedBatch, n); i++ {
 				author := authors[0]
 				vis := visibilities[(i/10)%4]
@@ -153,7 +154,7 @@ func seed(ctx context.Context, db *storage.DB, n int, logf func(string, ...any))
 }
 
 // timeQueries times each query cfg.queries times, sequentially: one reader's latency.
-func timeQueries(ctx context.Context, e *env, db *storage.DB, run int) ([]*storageQuery, error) {
+func timeQueries(ctx context.Context, e *env, db storage.DB, run int) ([]*storageQuery, error) {
 	alice, err := db.GetLocalActor(ctx, "alice")
 	if err != nil {
 		return nil, err
@@ -211,7 +212,7 @@ func timeQueries(ctx context.Context, e *env, db *storage.DB, run int) ([]*stora
 }
 
 // addressing is to and cc as a note of each visibility has them.
-func addressing(vis, followers string) (to, cc []string) {
+func addressing(vis storage.Visibility, followers string) (to, cc []string) {
 	const public = "https://www.w3.org/ns/activitystreams#Public"
 	switch vis {
 	case storage.Public:

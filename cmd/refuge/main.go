@@ -265,7 +265,7 @@ func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if target, err = storage.BlockTarget(target); err != nil {
 		return err
 	}
-	err = app.DB().Update(ctx, func(tx *storage.Tx) error {
+	err = app.DB().Update(ctx, func(tx storage.Tx) error {
 		if verb == "add" {
 			return tx.PutBlock(ctx, target, time.Now())
 		}

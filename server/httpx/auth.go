@@ -104,7 +104,7 @@ func (a *Auth) BearerOrSession(r *http.Request) (*storage.Actor, error) {
 	return actor, nil
 }
 
-func (a *Auth) tokenActor(r *http.Request, secret, kind string) (*storage.Actor, error) {
+func (a *Auth) tokenActor(r *http.Request, secret string, kind storage.TokenKind) (*storage.Actor, error) {
 	t, err := a.DB.GetToken(r.Context(), storage.HashToken(secret), time.Now())
 	if err != nil || t.Kind != kind {
 		return nil, storage.Errorf(storage.Unauthorized, "invalid or expired token")

@@ -144,12 +144,12 @@ func replyMentions(viewer *storage.Actor, parent *storage.Note) string {
 }
 
 // replyVisibility is the default audience of a reply: never wider than the parent's.
-func replyVisibility(parent string) string {
+func replyVisibility(parent storage.Visibility) string {
 	switch parent {
 	case storage.Direct, storage.Followers, storage.Unlisted:
-		return parent
+		return string(parent)
 	}
-	return storage.Public
+	return string(storage.Public)
 }
 
 // searchPage finds an account by handle or URL, or a post by URL, fetching it from its

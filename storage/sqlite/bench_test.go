@@ -1,4 +1,4 @@
-package storage
+package sqlite
 
 import (
 	"context"
@@ -9,31 +9,33 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"refuge/storage"
 )
 
 // The storage side of BENCHMARKS.md: what one inbox delivery writes, and the two timeline
 // queries every page view makes. Compare runs with benchstat; nothing here asserts a speed.
 
 // benchInbox is a database with a local account following a remote author.
-func benchInbox(b *testing.B) (*DB, *Actor, *Actor) {
+func benchInbox(b *testing.B) (*DB, *storage.Actor, *storage.Actor) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	local := &Actor{URI: "https://refuge.example/users/alice", Local: true, Type: "Person", Username: "alice",
+	local := &storage.Actor{URI: "https://refuge.example/users/alice", Local: true, Type: "Person", Username: "alice",
 		Host: "refuge.example"}
-	remote := &Actor{URI: "https://peer.example/users/bob", Type: "Person", Username: "bob", Host: "peer.example",
+	remote := &storage.Actor{URI: "https://peer.example/users/bob", Type: "Person", Username: "bob", Host: "peer.example",
 		FollowersURI: "https://peer.example/users/bob/followers", KeyID: "https://peer.example/users/bob#main-key"}
-	err = db.Update(ctx, func(tx *Tx) error {
+	err = db.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.CreateActor(ctx, local); err != nil {
 			return err
 		}
 		if err := tx.CreateActor(ctx, remote); err != nil {
 			return err
 		}
-		return tx.PutFollow(ctx, &Follow{URI: local.URI + "/follows/1", FollowerID: local.ID, FolloweeID: remote.ID, Accepted: true})
+		return tx.PutFollow(ctx, &storage.Follow{URI: local.URI + "/follows/1", FollowerID: local.ID, FolloweeID: remote.ID, Accepted: true})
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -41,18 +43,18 @@ func benchInbox(b *testing.B) (*DB, *Actor, *Actor) {
 	return db, local, remote
 }
 
-// inboxInsert is what the inbox stores for a Create{Note}: the note with a hashtag, the
+// inboxInsert is what the inbox stores for a Create{storage.Note}: the note with a hashtag, the
 // activity's id, the follower's feed row, in one transaction.
-func inboxInsert(ctx context.Context, db *DB, local, remote *Actor, i int64) error {
+func inboxInsert(ctx context.Context, db *DB, local, remote *storage.Actor, i int64) error {
 	uri := remote.URI + "/statuses/" + strconv.FormatInt(i, 10)
-	n := &Note{URI: uri, ActorID: remote.ID, URL: uri, Content: "<p>Note " + strconv.FormatInt(i, 10) + " with a #tag</p>",
-		Visibility: Public, To: []string{"https://www.w3.org/ns/activitystreams#Public"}, Cc: []string{remote.FollowersURI},
-		Published: time.Now(), Tags: []Tag{{Type: "Hashtag", Name: "#tag", Href: "https://peer.example/tags/tag"}}}
-	return db.Update(ctx, func(tx *Tx) error {
+	n := &storage.Note{URI: uri, ActorID: remote.ID, URL: uri, Content: "<p>storage.Note " + strconv.FormatInt(i, 10) + " with a #tag</p>",
+		Visibility: storage.Public, To: []string{"https://www.w3.org/ns/activitystreams#storage.Public"}, Cc: []string{remote.FollowersURI},
+		Published: time.Now(), Tags: []storage.Tag{{Type: "Hashtag", Name: "#tag", Href: "https://peer.example/tags/tag"}}}
+	return db.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.CreateNote(ctx, n); err != nil {
 			return err
 		}
-		if _, err := tx.PutActivity(ctx, &Activity{URI: uri + "/activity", ActorID: remote.ID, Type: "Create",
+		if _, err := tx.PutActivity(ctx, &storage.Activity{URI: uri + "/activity", ActorID: remote.ID, Type: "Create",
 			ObjectURI: uri, NoteID: n.ID}); err != nil {
 			return err
 		}
@@ -98,7 +100,7 @@ const timelineNotes = 100000
 
 // benchTimeline opens the cached timeline database, building it when missing: one local
 // account following 199 remote authors, a tenth of the notes its own, all in its feed.
-func benchTimeline(b *testing.B) (*DB, *Actor) {
+func benchTimeline(b *testing.B) (*DB, *storage.Actor) {
 	ctx := context.Background()
 	dir := filepath.Join(os.TempDir(), "refuge-bench")
 	path := filepath.Join(dir, fmt.Sprintf("timeline-%d.db", timelineNotes))
@@ -123,10 +125,10 @@ func benchTimeline(b *testing.B) (*DB, *Actor) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	authors := make([]*Actor, 200)
-	err = db.Update(ctx, func(tx *Tx) error {
+	authors := make([]*storage.Actor, 200)
+	err = db.Update(ctx, func(tx storage.Tx) error {
 		for i := range authors {
-			a := &Actor{Type: "Person", Username: fmt.Sprintf("u%d", i), Host: fmt.Sprintf("h%d.example", i%20)}
+			a := &storage.Actor{Type: "Person", Username: fmt.Sprintf("u%d", i), Host: fmt.Sprintf("h%d.example", i%20)}
 			if i == 0 {
 				a.Local, a.Username, a.Host = true, "alice", "refuge.example"
 			}
@@ -137,7 +139,7 @@ func benchTimeline(b *testing.B) (*DB, *Actor) {
 			}
 			authors[i] = a
 			if i > 0 {
-				if err := tx.PutFollow(ctx, &Follow{URI: a.URI + "/f", FollowerID: authors[0].ID, FolloweeID: a.ID, Accepted: true}); err != nil {
+				if err := tx.PutFollow(ctx, &storage.Follow{URI: a.URI + "/f", FollowerID: authors[0].ID, FolloweeID: a.ID, Accepted: true}); err != nil {
 					return err
 				}
 			}
@@ -149,16 +151,16 @@ func benchTimeline(b *testing.B) (*DB, *Actor) {
 	}
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	for lo := 0; lo < timelineNotes; lo += 10000 {
-		err := db.Update(ctx, func(tx *Tx) error {
+		err := db.Update(ctx, func(tx storage.Tx) error {
 			for i := lo; i < lo+10000; i++ {
 				a := authors[0]
 				if i%10 != 0 {
 					a = authors[1+i%199]
 				}
 				at := start.Add(time.Duration(i) * time.Second)
-				n := &Note{URI: a.URI + "/statuses/" + strconv.Itoa(i), ActorID: a.ID, Local: a.Local,
-					Content: "<p>note " + strconv.Itoa(i) + "</p>", Visibility: Public,
-					To: []string{"https://www.w3.org/ns/activitystreams#Public"}, Cc: []string{a.FollowersURI}, Published: at}
+				n := &storage.Note{URI: a.URI + "/statuses/" + strconv.Itoa(i), ActorID: a.ID, Local: a.Local,
+					Content: "<p>note " + strconv.Itoa(i) + "</p>", Visibility: storage.Public,
+					To: []string{"https://www.w3.org/ns/activitystreams#storage.Public"}, Cc: []string{a.FollowersURI}, Published: at}
 				if err := tx.CreateNote(ctx, n); err != nil {
 					return err
 				}
@@ -172,7 +174,7 @@ func benchTimeline(b *testing.B) (*DB, *Actor) {
 			b.Fatal(err)
 		}
 	}
-	if err := db.Update(ctx, func(tx *Tx) error { return tx.PutMeta(ctx, "bench-seed", "v1") }); err != nil {
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.PutMeta(ctx, "bench-seed", "v1") }); err != nil {
 		b.Fatal(err)
 	}
 	return db, authors[0]
@@ -184,7 +186,7 @@ func BenchmarkTimelineQuery(b *testing.B) {
 	b.Run("home", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if items, err := db.ListFeed(ctx, alice.ID, Page{Limit: 20}); err != nil || len(items) != 20 {
+			if items, err := db.ListFeed(ctx, alice.ID, storage.Page{Limit: 20}); err != nil || len(items) != 20 {
 				b.Fatal(len(items), err)
 			}
 		}
@@ -192,7 +194,7 @@ func BenchmarkTimelineQuery(b *testing.B) {
 	b.Run("profile", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if notes, err := db.ListActorNotes(ctx, alice.ID, 0, Page{Limit: 20}); err != nil || len(notes) != 20 {
+			if notes, err := db.ListActorNotes(ctx, alice.ID, 0, storage.Page{Limit: 20}); err != nil || len(notes) != 20 {
 				b.Fatal(len(notes), err)
 			}
 		}

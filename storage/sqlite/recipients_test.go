@@ -1,4 +1,4 @@
-package storage
+package sqlite
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"refuge/storage"
 )
 
 // legacyVisibleTo is visibleTo as it was before note_recipients (migration 0005): the
@@ -40,10 +42,10 @@ func TestCountMatchesList(t *testing.T) {
 	ccOnly := mustActor(t, db, "cconly", "c.test", false)
 	stranger := mustActor(t, db, "stranger", "d.test", false)
 	other := mustActor(t, db, "other", "e.test", true) // writes notes addressed to the same viewers
-	follow := func(f *Actor, accepted bool) {
+	follow := func(f *storage.Actor, accepted bool) {
 		t.Helper()
-		if err := db.Update(ctx, func(tx *Tx) error {
-			return tx.PutFollow(ctx, &Follow{URI: f.URI + "/follows/" + author.Username, FollowerID: f.ID,
+		if err := db.Update(ctx, func(tx storage.Tx) error {
+			return tx.PutFollow(ctx, &storage.Follow{URI: f.URI + "/follows/" + author.Username, FollowerID: f.ID,
 				FolloweeID: author.ID, Accepted: accepted})
 		}); err != nil {
 			t.Fatal(err)
@@ -53,39 +55,41 @@ func TestCountMatchesList(t *testing.T) {
 	follow(addressedFollower, true)
 	follow(pending, false)
 
-	const public = "https://www.w3.org/ns/activitystreams#Public"
-	mention := func(a *Actor) Tag { return Tag{Type: "Mention", Name: "@" + a.Username + "@" + a.Host, Href: a.URI} }
+	const public = "https://www.w3.org/ns/activitystreams#storage.Public"
+	mention := func(a *storage.Actor) storage.Tag {
+		return storage.Tag{Type: "Mention", Name: "@" + a.Username + "@" + a.Host, Href: a.URI}
+	}
 	k := 0
-	add := func(by *Actor, vis string, to, cc []string, tags ...Tag) *Note {
+	add := func(by *storage.Actor, vis storage.Visibility, to, cc []string, tags ...storage.Tag) *storage.Note {
 		t.Helper()
 		k++
-		n := &Note{URI: by.URI + "/statuses/m" + string(rune('a'+k/26)) + string(rune('a'+k%26)), ActorID: by.ID,
+		n := &storage.Note{URI: by.URI + "/statuses/m" + string(rune('a'+k/26)) + string(rune('a'+k%26)), ActorID: by.ID,
 			Local: by.Local, Content: "<p>x</p>", Visibility: vis, To: to, Cc: cc, Tags: tags, Published: time.Now()}
-		if err := db.Update(ctx, func(tx *Tx) error { return tx.CreateNote(ctx, n) }); err != nil {
+		if err := db.Update(ctx, func(tx storage.Tx) error { return tx.CreateNote(ctx, n) }); err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
-	var notes []*Note
-	for _, by := range []*Actor{author, other} {
+	var notes []*storage.Note
+	for _, by := range []*storage.Actor{author, other} {
 		fol := by.FollowersURI
 		notes = append(notes,
-			add(by, Public, []string{public}, []string{fol}),
-			add(by, Public, []string{public}, []string{fol, toOnly.URI}, mention(toOnly)),
-			add(by, Unlisted, []string{fol}, []string{public}),
-			add(by, Followers, []string{fol}, nil),
-			add(by, Followers, []string{fol}, nil),
-			add(by, Followers, []string{fol, mentioned.URI}, nil, mention(mentioned)),
-			add(by, Followers, []string{fol, addressedFollower.URI}, nil, mention(addressedFollower)),
-			add(by, Followers, []string{fol}, []string{ccOnly.URI}),
-			add(by, Followers, []string{fol, toOnly.URI, toOnly.URI}, []string{toOnly.URI}),
-			add(by, Direct, []string{mentioned.URI}, nil, mention(mentioned), mention(mentioned)),
-			add(by, Direct, nil, nil, mention(mentioned)), // mentioned only, not addressed
-			add(by, Direct, []string{toOnly.URI}, nil),
-			add(by, Direct, nil, []string{ccOnly.URI}),
-			add(by, Direct, []string{addressedFollower.URI, follower.URI}, nil, mention(addressedFollower)),
-			add(by, Direct, []string{pending.URI}, nil),
-			add(by, Direct, []string{"https://nowhere.test/users/nobody"}, nil),
+			add(by, storage.Public, []string{public}, []string{fol}),
+			add(by, storage.Public, []string{public}, []string{fol, toOnly.URI}, mention(toOnly)),
+			add(by, storage.Unlisted, []string{fol}, []string{public}),
+			add(by, storage.Followers, []string{fol}, nil),
+			add(by, storage.Followers, []string{fol}, nil),
+			add(by, storage.Followers, []string{fol, mentioned.URI}, nil, mention(mentioned)),
+			add(by, storage.Followers, []string{fol, addressedFollower.URI}, nil, mention(addressedFollower)),
+			add(by, storage.Followers, []string{fol}, []string{ccOnly.URI}),
+			add(by, storage.Followers, []string{fol, toOnly.URI, toOnly.URI}, []string{toOnly.URI}),
+			add(by, storage.Direct, []string{mentioned.URI}, nil, mention(mentioned), mention(mentioned)),
+			add(by, storage.Direct, nil, nil, mention(mentioned)), // mentioned only, not addressed
+			add(by, storage.Direct, []string{toOnly.URI}, nil),
+			add(by, storage.Direct, nil, []string{ccOnly.URI}),
+			add(by, storage.Direct, []string{addressedFollower.URI, follower.URI}, nil, mention(addressedFollower)),
+			add(by, storage.Direct, []string{pending.URI}, nil),
+			add(by, storage.Direct, []string{"https://nowhere.test/users/nobody"}, nil),
 		)
 	}
 	viewers := map[string]int64{"anonymous": 0, "author": author.ID, "follower": follower.ID,
@@ -95,7 +99,7 @@ func TestCountMatchesList(t *testing.T) {
 		t.Helper()
 		for name, viewer := range viewers {
 			var listed []int64
-			for p := (Page{Limit: 100}); ; {
+			for p := (storage.Page{Limit: 100}); ; {
 				page, err := db.ListActorNotes(ctx, author.ID, viewer, p)
 				if err != nil {
 					t.Fatal(err)
@@ -143,25 +147,25 @@ func TestCountMatchesList(t *testing.T) {
 
 	// An edit that drops one mention and adds another.
 	edit := notes[5]
-	edit.Tags = []Tag{mention(stranger)}
-	if err := db.Update(ctx, func(tx *Tx) error { return tx.UpdateNote(ctx, edit) }); err != nil {
+	edit.Tags = []storage.Tag{mention(stranger)}
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.UpdateNote(ctx, edit) }); err != nil {
 		t.Fatal(err)
 	}
 	edit = notes[9]
 	edit.Tags = nil
-	if err := db.Update(ctx, func(tx *Tx) error { return tx.UpdateNote(ctx, edit) }); err != nil {
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.UpdateNote(ctx, edit) }); err != nil {
 		t.Fatal(err)
 	}
 	check("edited")
 
 	for _, i := range []int{3, 6, 10, 13} {
-		if err := db.Update(ctx, func(tx *Tx) error { return tx.DeleteNote(ctx, notes[i].ID, time.Now()) }); err != nil {
+		if err := db.Update(ctx, func(tx storage.Tx) error { return tx.DeleteNote(ctx, notes[i].ID, time.Now()) }); err != nil {
 			t.Fatal(err)
 		}
 	}
 	check("deleted")
 
-	if err := db.Update(ctx, func(tx *Tx) error {
+	if err := db.Update(ctx, func(tx storage.Tx) error {
 		f, err := tx.GetFollow(ctx, pending.ID, author.ID)
 		if err != nil {
 			return err
@@ -194,7 +198,7 @@ func TestCountMatchesList(t *testing.T) {
 	}
 	check("backfilled")
 
-	if err := db.Update(ctx, func(tx *Tx) error { return tx.MarkActorDeleted(ctx, author.ID, time.Now()) }); err != nil {
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.MarkActorDeleted(ctx, author.ID, time.Now()) }); err != nil {
 		t.Fatal(err)
 	}
 	check("author deleted")

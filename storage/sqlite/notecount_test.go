@@ -1,10 +1,12 @@
-package storage
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"testing"
 	"time"
+
+	"refuge/storage"
 )
 
 // TestCountActorNotes checks the kept counts against counting the notes one by one, for
@@ -28,22 +30,22 @@ func TestCountActorNotes(t *testing.T) {
 		}
 	}
 	check("no notes")
-	var notes []*Note
-	for i, vis := range []string{Public, Unlisted, Followers, Direct, Public, Followers} {
-		var tags []Tag
-		if vis == Direct || i == 2 {
-			tags = []Tag{mention}
+	var notes []*storage.Note
+	for i, vis := range []storage.Visibility{storage.Public, storage.Unlisted, storage.Followers, storage.Direct, storage.Public, storage.Followers} {
+		var tags []storage.Tag
+		if vis == storage.Direct || i == 2 {
+			tags = []storage.Tag{mention}
 		}
 		notes = append(notes, mustNote(t, db, author, string(rune('a'+i)), vis, tags...))
 	}
 	check("six notes")
-	for _, n := range []*Note{notes[0], notes[2], notes[3]} {
-		if err := db.Update(ctx, func(tx *Tx) error { return tx.DeleteNote(ctx, n.ID, time.Now()) }); err != nil {
+	for _, n := range []*storage.Note{notes[0], notes[2], notes[3]} {
+		if err := db.Update(ctx, func(tx storage.Tx) error { return tx.DeleteNote(ctx, n.ID, time.Now()) }); err != nil {
 			t.Fatal(err)
 		}
 	}
 	check("three deleted")
-	if err := db.Update(ctx, func(tx *Tx) error { return tx.MarkActorDeleted(ctx, author.ID, time.Now()) }); err != nil {
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.MarkActorDeleted(ctx, author.ID, time.Now()) }); err != nil {
 		t.Fatal(err)
 	}
 	check("author deleted")

@@ -1,11 +1,11 @@
-// Package storage owns Refuge's data: one SQLite file, its embedded numbered migrations, and
-// plain domain structs read and written with raw SQL. It is the only package with SQL and it
-// imports nothing else of Refuge's. Writes go through one connection (SQLite has one writer
-// anyway; a single connection turns "database is locked" into an orderly queue), committed
-// in groups when they arrive together (commit.go), and reads through a separate pool. Both
-// keep their prepared statements (stmt.go); checkpoints run beside the writer, not in it
-// (checkpoint.go). BENCHMARKS.md at the repository root has the figures behind each.
-package storage
+// Package sqlite implements the storage interfaces on one SQLite file, with its embedded
+// numbered migrations and plain SQL. It is the only package with SQL. Writes go through one
+// connection (SQLite has one writer anyway; a single connection turns "database is locked"
+// into an orderly queue), committed in groups when they arrive together (commit.go), and
+// reads through a separate pool. Both keep their prepared statements (stmt.go); checkpoints
+// run beside the writer, not in it (checkpoint.go). BENCHMARKS.md at the repository root has
+// the figures behind each.
+package sqlite
 
 import (
 	"context"
@@ -22,10 +22,18 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"refuge/storage"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
+
+// The implementation of each interface, checked by the compiler.
+var (
+	_ storage.DB = (*DB)(nil)
+	_ storage.Tx = (*Tx)(nil)
+)
 
 // DB is an open Refuge database. Read methods come from the embedded reader and use the read
 // pool; writes happen inside Update, on the one writer connection.
@@ -40,8 +48,8 @@ type DB struct {
 	ckpt   *checkpointer
 }
 
-// Tx is a write transaction. It has every read method too, so that a check and the write it
-// guards see the same data.
+// Tx is a write transaction, on the writer's connection. It has every read method too, so
+// that a check and the write it guards see the same data.
 type Tx struct {
 	reader
 	tx *cachedQuerier
@@ -112,7 +120,12 @@ func (db *DB) Close() error {
 // what fn did otherwise, so that nothing is ever half-stored. It returns once the commit
 // is done. Updates that arrive while another commits are committed together (see
 // groupCommit); each still sees the writes of those before it, as if run one by one.
-func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
+func (db *DB) Update(ctx context.Context, fn func(tx storage.Tx) error) error {
+	return db.group.update(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+// update is Update for this package's own transactions, which use the connection itself.
+func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 	return db.group.update(ctx, fn)
 }
 
@@ -133,7 +146,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		if !ok || err != nil {
 			return fmt.Errorf("migration %s: name must start with a number and _", base)
 		}
-		err = db.Update(ctx, func(tx *Tx) error {
+		err = db.update(ctx, func(tx *Tx) error {
 			var n int
 			if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
 				return err
@@ -189,9 +202,10 @@ func isUnique(err error) bool {
 	return false
 }
 
+// notFound turns a missing row into a NotFound error about what, and wraps other errors.
 func notFound(what string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return &Error{Kind: NotFound, Msg: what + " not found", Err: ErrNotFound}
+		return storage.Wrap(storage.NotFound, storage.ErrNotFound, what+" not found")
 	}
 	return fmt.Errorf("get %s: %w", what, err)
 }

@@ -1,4 +1,4 @@
-package storage
+package sqlite
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"refuge/storage"
 )
 
 // openTest opens a fresh database file in a temp dir.
@@ -20,22 +22,22 @@ func openTest(t *testing.T) *DB {
 	return db
 }
 
-func mustActor(t *testing.T, db *DB, name, host string, local bool) *Actor {
+func mustActor(t *testing.T, db *DB, name, host string, local bool) *storage.Actor {
 	t.Helper()
-	a := &Actor{URI: "https://" + host + "/users/" + name, Local: local, Type: "Person", Username: name, Host: host,
+	a := &storage.Actor{URI: "https://" + host + "/users/" + name, Local: local, Type: "Person", Username: name, Host: host,
 		Inbox: "https://" + host + "/users/" + name + "/inbox", SharedInbox: "https://" + host + "/inbox",
 		FollowersURI: "https://" + host + "/users/" + name + "/followers", KeyID: "https://" + host + "/users/" + name + "#main-key"}
-	if err := db.Update(context.Background(), func(tx *Tx) error { return tx.CreateActor(context.Background(), a) }); err != nil {
+	if err := db.Update(context.Background(), func(tx storage.Tx) error { return tx.CreateActor(context.Background(), a) }); err != nil {
 		t.Fatal(err)
 	}
 	return a
 }
 
-func mustNote(t *testing.T, db *DB, author *Actor, id, visibility string, tags ...Tag) *Note {
+func mustNote(t *testing.T, db *DB, author *storage.Actor, id string, visibility storage.Visibility, tags ...storage.Tag) *storage.Note {
 	t.Helper()
-	n := &Note{URI: author.URI + "/statuses/" + id, ActorID: author.ID, Local: author.Local, Content: "<p>" + id + "</p>",
+	n := &storage.Note{URI: author.URI + "/statuses/" + id, ActorID: author.ID, Local: author.Local, Content: "<p>" + id + "</p>",
 		Visibility: visibility, Published: time.Now(), Tags: tags}
-	if err := db.Update(context.Background(), func(tx *Tx) error { return tx.CreateNote(context.Background(), n) }); err != nil {
+	if err := db.Update(context.Background(), func(tx storage.Tx) error { return tx.CreateNote(context.Background(), n) }); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -65,11 +67,11 @@ func TestMigrationsApplyOnceAndAreRecorded(t *testing.T) {
 func TestUniqueNamesRegardlessOfCase(t *testing.T) {
 	db := openTest(t)
 	mustActor(t, db, "Alice", "a.test", true)
-	err := db.Update(context.Background(), func(tx *Tx) error {
-		return tx.CreateActor(context.Background(), &Actor{URI: "https://a.test/users/alice2", Username: "aLiCe", Host: "a.test", Type: "Person"})
+	err := db.Update(context.Background(), func(tx storage.Tx) error {
+		return tx.CreateActor(context.Background(), &storage.Actor{URI: "https://a.test/users/alice2", Username: "aLiCe", Host: "a.test", Type: "Person"})
 	})
-	if KindOf(err) != Conflict {
-		t.Fatalf("got %v, want a Conflict", err)
+	if storage.KindOf(err) != storage.Conflict {
+		t.Fatalf("got %v, want a storage.Conflict", err)
 	}
 	if a, err := db.GetActorByHandle(context.Background(), "ALICE", "a.test"); err != nil || a.Username != "Alice" {
 		t.Fatalf("lookup regardless of case: %v %v", a, err)
@@ -80,8 +82,8 @@ func TestFailedUpdateStoresNothing(t *testing.T) {
 	db := openTest(t)
 	a := mustActor(t, db, "alice", "a.test", true)
 	boom := errors.New("boom")
-	err := db.Update(context.Background(), func(tx *Tx) error {
-		n := &Note{URI: a.URI + "/statuses/1", ActorID: a.ID, Visibility: Public, Published: time.Now()}
+	err := db.Update(context.Background(), func(tx storage.Tx) error {
+		n := &storage.Note{URI: a.URI + "/statuses/1", ActorID: a.ID, Visibility: storage.Public, Published: time.Now()}
 		if err := tx.CreateNote(context.Background(), n); err != nil {
 			return err
 		}
@@ -90,7 +92,7 @@ func TestFailedUpdateStoresNothing(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatal(err)
 	}
-	if _, err := db.GetNoteByURI(context.Background(), a.URI+"/statuses/1"); KindOf(err) != NotFound {
+	if _, err := db.GetNoteByURI(context.Background(), a.URI+"/statuses/1"); storage.KindOf(err) != storage.NotFound {
 		t.Fatalf("rolled-back note found: %v", err)
 	}
 }
@@ -99,20 +101,20 @@ func TestVisibility(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	author, follower, mentioned, stranger, mention := visibilityCast(t, db)
-	notes := map[string]*Note{
-		Public: mustNote(t, db, author, "p", Public), Unlisted: mustNote(t, db, author, "u", Unlisted),
-		Followers: mustNote(t, db, author, "f", Followers, mention), Direct: mustNote(t, db, author, "d", Direct, mention),
+	notes := map[storage.Visibility]*storage.Note{
+		storage.Public: mustNote(t, db, author, "p", storage.Public), storage.Unlisted: mustNote(t, db, author, "u", storage.Unlisted),
+		storage.Followers: mustNote(t, db, author, "f", storage.Followers, mention), storage.Direct: mustNote(t, db, author, "d", storage.Direct, mention),
 	}
 	rows := []struct {
 		viewer int64
 		who    string
-		sees   map[string]bool
+		sees   map[storage.Visibility]bool
 	}{
-		{0, "anonymous", map[string]bool{Public: true, Unlisted: true}},
-		{stranger.ID, "stranger", map[string]bool{Public: true, Unlisted: true}},
-		{follower.ID, "follower", map[string]bool{Public: true, Unlisted: true, Followers: true}},
-		{mentioned.ID, "mentioned", map[string]bool{Public: true, Unlisted: true, Followers: true, Direct: true}},
-		{author.ID, "author", map[string]bool{Public: true, Unlisted: true, Followers: true, Direct: true}},
+		{0, "anonymous", map[storage.Visibility]bool{storage.Public: true, storage.Unlisted: true}},
+		{stranger.ID, "stranger", map[storage.Visibility]bool{storage.Public: true, storage.Unlisted: true}},
+		{follower.ID, "follower", map[storage.Visibility]bool{storage.Public: true, storage.Unlisted: true, storage.Followers: true}},
+		{mentioned.ID, "mentioned", map[storage.Visibility]bool{storage.Public: true, storage.Unlisted: true, storage.Followers: true, storage.Direct: true}},
+		{author.ID, "author", map[storage.Visibility]bool{storage.Public: true, storage.Unlisted: true, storage.Followers: true, storage.Direct: true}},
 	}
 	for _, row := range rows {
 		for vis, n := range notes {
@@ -121,12 +123,12 @@ func TestVisibility(t *testing.T) {
 				t.Errorf("%s sees %s note: %v (%v), want %v", row.who, vis, ok, err, row.sees[vis])
 			}
 		}
-		list, err := db.ListActorNotes(ctx, author.ID, row.viewer, Page{})
+		list, err := db.ListActorNotes(ctx, author.ID, row.viewer, storage.Page{})
 		if err != nil || len(list) != len(row.sees) {
 			t.Errorf("%s lists %d notes (%v), want %d", row.who, len(list), err, len(row.sees))
 		}
 	}
-	got, err := db.GetNoteByURI(ctx, notes[Direct].URI)
+	got, err := db.GetNoteByURI(ctx, notes[storage.Direct].URI)
 	if err != nil || len(got.Tags) != 1 || got.Tags[0] != mention || got.Author.ID != author.ID {
 		t.Fatalf("note with tag: %+v %v", got, err)
 	}
@@ -138,18 +140,18 @@ func TestPaging(t *testing.T) {
 	a := mustActor(t, db, "a", "a.test", true)
 	var ids []int64
 	for i := 0; i < 7; i++ {
-		ids = append(ids, mustNote(t, db, a, fmt.Sprint(i), Public).ID)
+		ids = append(ids, mustNote(t, db, a, fmt.Sprint(i), storage.Public).ID)
 	}
 	rows := []struct {
 		name string
-		page Page
+		page storage.Page
 		want []int64
 	}{
-		{"newest", Page{Limit: 3}, []int64{ids[6], ids[5], ids[4]}},
-		{"before", Page{Limit: 3, Before: ids[4]}, []int64{ids[3], ids[2], ids[1]}},
-		{"after", Page{Limit: 3, After: ids[1]}, []int64{ids[4], ids[3], ids[2]}},
-		{"oldest", Page{Limit: 3, Oldest: true}, []int64{ids[2], ids[1], ids[0]}},
-		{"past the end", Page{Limit: 3, Before: ids[0]}, nil},
+		{"newest", storage.Page{Limit: 3}, []int64{ids[6], ids[5], ids[4]}},
+		{"before", storage.Page{Limit: 3, Before: ids[4]}, []int64{ids[3], ids[2], ids[1]}},
+		{"after", storage.Page{Limit: 3, After: ids[1]}, []int64{ids[4], ids[3], ids[2]}},
+		{"oldest", storage.Page{Limit: 3, Oldest: true}, []int64{ids[2], ids[1], ids[0]}},
+		{"past the end", storage.Page{Limit: 3, Before: ids[0]}, nil},
 	}
 	for _, row := range rows {
 		notes, err := db.ListActorNotes(ctx, a.ID, 0, row.page)
@@ -172,8 +174,8 @@ func TestActivityDedupe(t *testing.T) {
 	a := mustActor(t, db, "a", "a.test", false)
 	for i, want := range []bool{true, false} {
 		var added bool
-		err := db.Update(ctx, func(tx *Tx) (err error) {
-			added, err = tx.PutActivity(ctx, &Activity{URI: "https://a.test/act/1", ActorID: a.ID, Type: "Like"})
+		err := db.Update(ctx, func(tx storage.Tx) (err error) {
+			added, err = tx.PutActivity(ctx, &storage.Activity{URI: "https://a.test/act/1", ActorID: a.ID, Type: "Like"})
 			return err
 		})
 		if err != nil || added != want {
@@ -187,8 +189,8 @@ func TestDeliveryQueue(t *testing.T) {
 	db := openTest(t)
 	a := mustActor(t, db, "a", "a.test", true)
 	now := time.Now()
-	act := &Activity{URI: "https://a.test/act/1", ActorID: a.ID, Local: true, Type: "Create", JSON: `{"id":"x"}`}
-	err := db.Update(ctx, func(tx *Tx) error {
+	act := &storage.Activity{URI: "https://a.test/act/1", ActorID: a.ID, Local: true, Type: "Create", JSON: `{"id":"x"}`}
+	err := db.Update(ctx, func(tx storage.Tx) error {
 		if _, err := tx.PutActivity(ctx, act); err != nil {
 			return err
 		}
@@ -228,40 +230,40 @@ func TestDeleteNoteLeavesTombstone(t *testing.T) {
 	db := openTest(t)
 	a := mustActor(t, db, "a", "a.test", true)
 	b := mustActor(t, db, "b", "b.test", false)
-	n := mustNote(t, db, a, "1", Public, Tag{Type: "Hashtag", Name: "#x", Href: "https://a.test/tags/x"})
-	db.Update(ctx, func(tx *Tx) error {
-		_, err := tx.PutReaction(ctx, "Like", &Reaction{URI: "https://b.test/l/1", ActorID: b.ID, NoteID: n.ID})
+	n := mustNote(t, db, a, "1", storage.Public, storage.Tag{Type: "Hashtag", Name: "#x", Href: "https://a.test/tags/x"})
+	db.Update(ctx, func(tx storage.Tx) error {
+		_, err := tx.PutReaction(ctx, "Like", &storage.Reaction{URI: "https://b.test/l/1", ActorID: b.ID, NoteID: n.ID})
 		return err
 	})
 	if got, _ := db.GetNoteByURI(ctx, n.URI); got.Likes != 1 {
 		t.Fatalf("likes %d", got.Likes)
 	}
-	if err := db.Update(ctx, func(tx *Tx) error { return tx.DeleteNote(ctx, n.ID, time.Now()) }); err != nil {
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.DeleteNote(ctx, n.ID, time.Now()) }); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.GetNoteByURI(ctx, n.URI)
 	if err != nil || !got.Deleted() || got.Content != "" || got.Likes != 0 || len(got.Tags) != 0 {
 		t.Fatalf("tombstone: %+v %v", got, err)
 	}
-	if tagged, _ := db.ListTagged(ctx, "x", Page{}); len(tagged) != 0 {
+	if tagged, _ := db.ListTagged(ctx, "x", storage.Page{}); len(tagged) != 0 {
 		t.Fatal("deleted note still tagged")
 	}
 }
 
 // visibilityCast makes the four actors visibility tests need: a local author, a remote
 // follower of it (accepted), a remote actor to mention, and a stranger; and the Mention tag.
-func visibilityCast(t *testing.T, db *DB) (author, follower, mentioned, stranger *Actor, mention Tag) {
+func visibilityCast(t *testing.T, db *DB) (author, follower, mentioned, stranger *storage.Actor, mention storage.Tag) {
 	t.Helper()
 	ctx := context.Background()
 	author = mustActor(t, db, "author", "a.test", true)
 	follower = mustActor(t, db, "follower", "b.test", false)
 	mentioned = mustActor(t, db, "mentioned", "c.test", false)
 	stranger = mustActor(t, db, "stranger", "d.test", false)
-	err := db.Update(ctx, func(tx *Tx) error {
-		return tx.PutFollow(ctx, &Follow{URI: "https://b.test/f/1", FollowerID: follower.ID, FolloweeID: author.ID, Accepted: true})
+	err := db.Update(ctx, func(tx storage.Tx) error {
+		return tx.PutFollow(ctx, &storage.Follow{URI: "https://b.test/f/1", FollowerID: follower.ID, FolloweeID: author.ID, Accepted: true})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return author, follower, mentioned, stranger, Tag{Type: "Mention", Name: "@mentioned@c.test", Href: mentioned.URI}
+	return author, follower, mentioned, stranger, storage.Tag{Type: "Mention", Name: "@mentioned@c.test", Href: mentioned.URI}
 }

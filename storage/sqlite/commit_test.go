@@ -1,4 +1,4 @@
-package storage
+package sqlite
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"refuge/storage"
 )
 
 // TestGroupCommit queues updates behind one that is still running, so that they are
@@ -17,7 +19,7 @@ func TestGroupCommit(t *testing.T) {
 	release, started := make(chan struct{}), make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		err := db.Update(ctx, func(tx *Tx) error {
+		err := db.Update(ctx, func(tx storage.Tx) error {
 			close(started)
 			<-release // hold the writer until the others are queued
 			return tx.PutMeta(ctx, "first", "1")
@@ -32,7 +34,7 @@ func TestGroupCommit(t *testing.T) {
 	boom := errors.New("boom")
 	for i := range n {
 		wg.Go(func() {
-			errs[i] = db.Update(ctx, func(tx *Tx) error {
+			errs[i] = db.Update(ctx, func(tx storage.Tx) error {
 				if err := tx.PutMeta(ctx, fmt.Sprintf("k%d", i), "v"); err != nil {
 					return err
 				}
@@ -79,7 +81,7 @@ func TestUpdatePanic(t *testing.T) {
 				t.Errorf("recovered %v, want oops", p)
 			}
 		}()
-		db.Update(ctx, func(tx *Tx) error {
+		db.Update(ctx, func(tx storage.Tx) error {
 			tx.PutMeta(ctx, "half", "done")
 			panic("oops")
 		})
@@ -87,7 +89,7 @@ func TestUpdatePanic(t *testing.T) {
 	if v, _ := db.GetMeta(ctx, "half"); v != "" {
 		t.Errorf("a panicking update stored %q", v)
 	}
-	if err := db.Update(ctx, func(tx *Tx) error { return tx.PutMeta(ctx, "after", "ok") }); err != nil {
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.PutMeta(ctx, "after", "ok") }); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -98,7 +100,7 @@ func TestUpdateCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	ran := false
-	err := db.Update(ctx, func(tx *Tx) error { ran = true; return nil })
+	err := db.Update(ctx, func(tx storage.Tx) error { ran = true; return nil })
 	if !errors.Is(err, context.Canceled) || ran {
 		t.Fatalf("err %v, ran %v", err, ran)
 	}

@@ -1,9 +1,11 @@
-package storage
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"refuge/storage"
 )
 
 // This file holds the queries only the web interface needs.
@@ -29,7 +31,7 @@ func (tx *Tx) MarkNotificationsRead(ctx context.Context, accountID, upTo int64) 
 
 // ListPublicActorNotes returns an actor's public notes (not unlisted, not deleted), newest
 // first: what a feed reader may show anyone.
-func (r reader) ListPublicActorNotes(ctx context.Context, actorID int64, p Page) ([]*Note, error) {
+func (r reader) ListPublicActorNotes(ctx context.Context, actorID int64, p storage.Page) ([]*storage.Note, error) {
 	return r.listNotes(ctx, `n.actor_id = :actor AND n.visibility = 'public' AND n.deleted_at = ''`,
 		[]any{sql.Named("actor", actorID)}, p)
 }

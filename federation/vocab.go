@@ -1,0 +1,43 @@
+package federation
+
+// ActivityStreams types, as a document's "type" spells them. They are untyped constants so
+// that they compare with, and assign to, the plain strings that decoding yields.
+const (
+	// Activities.
+	TypeCreate   = "Create"
+	TypeUpdate   = "Update"
+	TypeDelete   = "Delete"
+	TypeFollow   = "Follow"
+	TypeAccept   = "Accept"
+	TypeReject   = "Reject"
+	TypeUndo     = "Undo"
+	TypeLike     = "Like"
+	TypeAnnounce = "Announce"
+
+	// Actors.
+	TypePerson       = "Person"
+	TypeService      = "Service"
+	TypeGroup        = "Group"
+	TypeOrganization = "Organization"
+	TypeApplication  = "Application"
+
+	// Objects: posts, media, deleted posts and collections.
+	TypeNote                  = "Note"
+	TypeArticle               = "Article"
+	TypePage                  = "Page"
+	TypeQuestion              = "Question"
+	TypeVideo                 = "Video"
+	TypeImage                 = "Image"
+	TypeAudio                 = "Audio"
+	TypeEvent                 = "Event"
+	TypeDocument              = "Document"
+	TypeTombstone             = "Tombstone"
+	TypeOrderedCollection     = "OrderedCollection"
+	TypeOrderedCollectionPage = "OrderedCollectionPage"
+
+	// Tags and profile fields, Mastodon's extensions among them.
+	TypeMention       = "Mention"
+	TypeHashtag       = "Hashtag"
+	TypeEmoji         = "Emoji"
+	TypePropertyValue = "PropertyValue"
+)

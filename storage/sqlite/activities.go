@@ -1,0 +1,240 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"refuge/storage"
+)
+
+// PutActivity records an activity. It reports false, storing nothing, when one with the same
+// URI is already stored: that is how duplicate deliveries become no-ops.
+func (tx *Tx) PutActivity(ctx context.Context, a *storage.Activity) (bool, error) {
+	if a.Published.IsZero() {
+		a.Published = time.Now()
+	}
+	if a.Visibility == "" {
+		a.Visibility = storage.Public
+	}
+	var noteID any
+	if a.NoteID != 0 {
+		noteID = a.NoteID
+	}
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO activities (uri, actor_id, local, type, object_uri, note_id,
+		visibility, json, published) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (uri) DO NOTHING`,
+		a.URI, a.ActorID, a.Local, a.Type, a.ObjectURI, noteID, a.Visibility, a.JSON, ts(a.Published))
+	if err != nil {
+		return false, fmt.Errorf("put activity %s: %w", a.URI, err)
+	}
+	n, _ := res.RowsAffected()
+	if n == 0 {
+		return false, nil
+	}
+	a.ID, err = res.LastInsertId()
+	return true, err
+}
+
+// SetActivityJSON stores the JSON of an activity whose id was only known after insert.
+func (tx *Tx) SetActivityJSON(ctx context.Context, id int64, uri, json string) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE activities SET uri = ?, json = ? WHERE id = ?`, uri, json, id); err != nil {
+		return fmt.Errorf("set activity json: %w", err)
+	}
+	return nil
+}
+
+const activityColumns = `id, uri, actor_id, local, type, object_uri, coalesce(note_id, 0), visibility, json, published`
+
+func scanActivity(s scanner) (*storage.Activity, error) {
+	a := &storage.Activity{}
+	var published string
+	if err := s.Scan(&a.ID, &a.URI, &a.ActorID, &a.Local, &a.Type, &a.ObjectURI, &a.NoteID, &a.Visibility,
+		&a.JSON, &published); err != nil {
+		return nil, err
+	}
+	a.Published = parseTS(published)
+	return a, nil
+}
+
+// GetActivityByURI returns the stored activity with id uri.
+func (r reader) GetActivityByURI(ctx context.Context, uri string) (*storage.Activity, error) {
+	a, err := scanActivity(r.q.QueryRowContext(ctx, `SELECT `+activityColumns+` FROM activities WHERE uri = ?`, uri))
+	if err != nil {
+		return nil, notFound("activity", err)
+	}
+	return a, nil
+}
+
+// GetActivityByID returns the stored activity with row id id.
+func (r reader) GetActivityByID(ctx context.Context, id int64) (*storage.Activity, error) {
+	a, err := scanActivity(r.q.QueryRowContext(ctx, `SELECT `+activityColumns+` FROM activities WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound("activity", err)
+	}
+	return a, nil
+}
+
+// outboxWhere selects the Create and Announce activities of a local actor that a viewer may
+// see: anonymous readers get public and unlisted ones only.
+const outboxWhere = `actor_id = :actor AND local = 1 AND type IN ('Create', 'Announce') AND json != ''
+	AND (visibility IN ('public', 'unlisted') OR :owner = 1)
+	AND (note_id IS NULL OR NOT EXISTS (SELECT 1 FROM notes n WHERE n.id = note_id AND n.deleted_at != ''))`
+
+// ListOutbox returns a local actor's Create and Announce activities, newest first. Only the
+// owner (owner=true) sees followers-only and direct ones.
+func (r reader) ListOutbox(ctx context.Context, actorID int64, owner bool, p storage.Page) ([]*storage.Activity, error) {
+	cond, pargs, order := pageClause(p, "id")
+	args := append([]any{sql.Named("actor", actorID), sql.Named("owner", owner)}, pargs...)
+	rows, err := r.q.QueryContext(ctx, `SELECT `+activityColumns+` FROM activities WHERE `+outboxWhere+cond+order, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []*storage.Activity
+	for rows.Next() {
+		a, err := scanActivity(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan activity: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	if ascending(p) {
+		reverse(out)
+	}
+	return out, nil
+}
+
+// CountOutbox counts what ListOutbox would page through, and gives the newest and oldest ids.
+func (r reader) CountOutbox(ctx context.Context, actorID int64, owner bool) (count int, err error) {
+	err = r.q.QueryRowContext(ctx, `SELECT count(*) FROM activities WHERE `+outboxWhere,
+		sql.Named("actor", actorID), sql.Named("owner", owner)).Scan(&count)
+	if err != nil {
+		return 0, fmt.Errorf("count outbox: %w", err)
+	}
+	return count, nil
+}
+
+// EnqueueDeliveries queues the activity for each inbox, due now. Repeats are ignored.
+func (tx *Tx) EnqueueDeliveries(ctx context.Context, activityID int64, inboxes []string, now time.Time) error {
+	for _, inbox := range inboxes {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO deliveries (activity_id, inbox, host, next_try, created)
+			VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING`, activityID, inbox, storage.HostOf(inbox), ts(now), ts(now)); err != nil {
+			return fmt.Errorf("enqueue delivery to %s: %w", inbox, err)
+		}
+	}
+	return nil
+}
+
+// ClaimDeliveries returns up to limit deliveries due at now, oldest first, and leases them
+// until now+lease so that no other worker takes them; a crash leaves the lease to expire and
+// the delivery to be retried.
+func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*storage.Delivery, error) {
+	var out []*storage.Delivery
+	err := db.update(ctx, func(tx *Tx) error {
+		rows, err := tx.tx.QueryContext(ctx, `SELECT d.id, d.activity_id, d.inbox, d.host, d.attempts, d.next_try,
+			d.last_error, d.created, a.actor_id, a.json FROM deliveries d JOIN activities a ON a.id = d.activity_id
+			WHERE d.next_try <= ? ORDER BY d.next_try, d.id LIMIT ?`, ts(now), limit)
+		if err != nil {
+			return fmt.Errorf("claim deliveries: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			d := &storage.Delivery{}
+			var next, created string
+			if err := rows.Scan(&d.ID, &d.ActivityID, &d.Inbox, &d.Host, &d.Attempts, &next, &d.LastError,
+				&created, &d.ActorID, &d.JSON); err != nil {
+				return fmt.Errorf("scan delivery: %w", err)
+			}
+			d.NextTry, d.Created = parseTS(next), parseTS(created)
+			out = append(out, d)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("claim deliveries: %w", err)
+		}
+		rows.Close()
+		for _, d := range out {
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET next_try = ? WHERE id = ?`, ts(now.Add(lease)), d.ID); err != nil {
+				return fmt.Errorf("lease delivery: %w", err)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// NextDeliveryDue returns when the earliest queued delivery is due, or zero when none is queued.
+func (r reader) NextDeliveryDue(ctx context.Context) (time.Time, error) {
+	var next sql.NullString
+	if err := r.q.QueryRowContext(ctx, `SELECT min(next_try) FROM deliveries`).Scan(&next); err != nil {
+		return time.Time{}, fmt.Errorf("next delivery: %w", err)
+	}
+	return parseTS(next.String), nil
+}
+
+// CountDeliveries counts queued deliveries.
+func (r reader) CountDeliveries(ctx context.Context) (int, error) {
+	var n int
+	if err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM deliveries`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count deliveries: %w", err)
+	}
+	return n, nil
+}
+
+// FinishDelivery removes a delivery that succeeded or will never succeed.
+func (db *DB) FinishDelivery(ctx context.Context, id int64) error {
+	return db.update(ctx, func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, `DELETE FROM deliveries WHERE id = ?`, id)
+		return err
+	})
+}
+
+// ReleaseDelivery hands a claimed delivery back, due at next, without counting an attempt.
+func (db *DB) ReleaseDelivery(ctx context.Context, id int64, next time.Time) error {
+	return db.update(ctx, func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET next_try = ? WHERE id = ?`, ts(next), id)
+		return err
+	})
+}
+
+// RetryDelivery records a failed attempt and when to try again.
+func (db *DB) RetryDelivery(ctx context.Context, id int64, next time.Time, reason string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_try = ?, last_error = ?
+			WHERE id = ?`, ts(next), reason, id)
+		return err
+	})
+}
+
+// RemoveActorsByInbox marks the remote actors whose personal inbox answered 410 Gone as
+// deleted. A shared inbox that is gone removes nobody: the server may be moving.
+func (db *DB) RemoveActorsByInbox(ctx context.Context, inbox string, at time.Time) error {
+	return db.update(ctx, func(tx *Tx) error {
+		rows, err := tx.tx.QueryContext(ctx, `SELECT id FROM actors WHERE inbox = ? AND local = 0 AND deleted_at = ''`, inbox)
+		if err != nil {
+			return fmt.Errorf("actors by inbox: %w", err)
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := tx.MarkActorDeleted(ctx, id, at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,238 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"refuge/storage"
+)
+
+const actorColumns = `a.id, a.uri, a.local, a.type, a.username, a.host, a.name, a.summary, a.url,
+	a.inbox, a.shared_inbox, a.outbox, a.followers_uri, a.following_uri, a.featured_uri,
+	a.key_id, a.public_key_pem, a.admin, a.locked, a.discoverable, a.icon_url, a.image_url,
+	a.fields_json, a.published, a.fetched_at, a.deleted_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanActor(s scanner, a *storage.Actor) error {
+	var fields, published, fetched, deleted string
+	err := s.Scan(&a.ID, &a.URI, &a.Local, &a.Type, &a.Username, &a.Host, &a.Name, &a.Summary, &a.URL,
+		&a.Inbox, &a.SharedInbox, &a.Outbox, &a.FollowersURI, &a.FollowingURI, &a.FeaturedURI,
+		&a.KeyID, &a.PublicKeyPEM, &a.Admin, &a.Locked, &a.Discoverable, &a.IconURL, &a.ImageURL,
+		&fields, &published, &fetched, &deleted)
+	if err != nil {
+		return err
+	}
+	a.Fields = nil
+	if err := json.Unmarshal([]byte(fields), &a.Fields); err != nil {
+		return fmt.Errorf("actor %d fields: %w", a.ID, err)
+	}
+	a.Published, a.FetchedAt, a.DeletedAt = parseTS(published), parseTS(fetched), parseTS(deleted)
+	return nil
+}
+
+func (r reader) getActor(ctx context.Context, what, where string, args ...any) (*storage.Actor, error) {
+	a := &storage.Actor{}
+	row := r.q.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors a WHERE `+where, args...)
+	if err := scanActor(row, a); err != nil {
+		return nil, notFound(what, err)
+	}
+	return a, nil
+}
+
+// GetActorByID returns the actor with the given row id.
+func (r reader) GetActorByID(ctx context.Context, id int64) (*storage.Actor, error) {
+	return r.getActor(ctx, "actor", `a.id = ?`, id)
+}
+
+// GetActorByURI returns the actor whose ActivityPub id is uri.
+func (r reader) GetActorByURI(ctx context.Context, uri string) (*storage.Actor, error) {
+	return r.getActor(ctx, "actor", `a.uri = ?`, uri)
+}
+
+// GetActorByKeyID returns the actor owning the public key keyID.
+func (r reader) GetActorByKeyID(ctx context.Context, keyID string) (*storage.Actor, error) {
+	return r.getActor(ctx, "key", `a.key_id = ?`, keyID)
+}
+
+// GetActorByHandle returns the actor username@host, matching the name regardless of case.
+func (r reader) GetActorByHandle(ctx context.Context, username, host string) (*storage.Actor, error) {
+	return r.getActor(ctx, "account", `lower(a.username) = lower(?) AND a.host = ?`, username, host)
+}
+
+// GetLocalActor returns the local account with the given name (any case), deleted or not.
+func (r reader) GetLocalActor(ctx context.Context, username string) (*storage.Actor, error) {
+	return r.getActor(ctx, "account", `a.local = 1 AND lower(a.username) = lower(?)`, username)
+}
+
+// ListLocalActors returns local accounts of type Person, oldest first.
+func (r reader) ListLocalActors(ctx context.Context) ([]*storage.Actor, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT `+actorColumns+` FROM actors a
+		WHERE a.local = 1 AND a.type = 'Person' AND a.deleted_at = '' ORDER BY a.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list local actors: %w", err)
+	}
+	return collectActors(rows)
+}
+
+func collectActors(rows *sql.Rows) ([]*storage.Actor, error) {
+	defer rows.Close()
+	var out []*storage.Actor
+	for rows.Next() {
+		a := &storage.Actor{}
+		if err := scanActor(rows, a); err != nil {
+			return nil, fmt.Errorf("scan actor: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list actors: %w", err)
+	}
+	return out, nil
+}
+
+// CountLocalUsers counts local Person accounts that are not deleted.
+func (r reader) CountLocalUsers(ctx context.Context) (int, error) {
+	var n int
+	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM actors WHERE local = 1 AND type = 'Person' AND deleted_at = ''`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
+
+// CreateActor inserts a new actor and sets a.ID. A taken name or URI is a Conflict.
+func (tx *Tx) CreateActor(ctx context.Context, a *storage.Actor) error {
+	if a.Published.IsZero() {
+		a.Published = time.Now()
+	}
+	fields, err := json.Marshal(nonNilFields(a.Fields))
+	if err != nil {
+		return err
+	}
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO actors (uri, local, type, username, host, name, summary, url,
+		inbox, shared_inbox, outbox, followers_uri, following_uri, featured_uri, key_id, public_key_pem,
+		admin, locked, discoverable, icon_url, image_url, fields_json, published, fetched_at, deleted_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		a.URI, a.Local, a.Type, a.Username, a.Host, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox,
+		a.Outbox, a.FollowersURI, a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM,
+		a.Admin, a.Locked, a.Discoverable, a.IconURL, a.ImageURL, string(fields),
+		ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt))
+	if isUnique(err) {
+		return storage.Wrap(storage.Conflict, err, a.Handle()+" is already taken")
+	}
+	if err != nil {
+		return fmt.Errorf("create actor %s: %w", a.URI, err)
+	}
+	a.ID, err = res.LastInsertId()
+	return err
+}
+
+// UpdateActor writes every mutable column of a (found by a.ID).
+func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
+	fields, err := json.Marshal(nonNilFields(a.Fields))
+	if err != nil {
+		return err
+	}
+	_, err = tx.tx.ExecContext(ctx, `UPDATE actors SET type=?, username=?, name=?, summary=?, url=?, inbox=?,
+		shared_inbox=?, outbox=?, followers_uri=?, following_uri=?, featured_uri=?, key_id=?, public_key_pem=?,
+		admin=?, locked=?, discoverable=?, icon_url=?, image_url=?, fields_json=?,
+		fetched_at=?, deleted_at=? WHERE id = ?`,
+		a.Type, a.Username, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox, a.Outbox, a.FollowersURI,
+		a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM, a.Admin, a.Locked,
+		a.Discoverable, a.IconURL, a.ImageURL, string(fields), ts(a.FetchedAt), ts(a.DeletedAt), a.ID)
+	if isUnique(err) {
+		return storage.Wrap(storage.Conflict, err, "actor clashes with a stored one")
+	}
+	if err != nil {
+		return fmt.Errorf("update actor %s: %w", a.URI, err)
+	}
+	return nil
+}
+
+// PutRemoteActor stores a fetched remote actor: inserted when new, refreshed when known (by
+// URI). It sets a.ID.
+func (tx *Tx) PutRemoteActor(ctx context.Context, a *storage.Actor) error {
+	old, err := tx.GetActorByURI(ctx, a.URI)
+	if storage.KindOf(err) == storage.NotFound {
+		a.Local = false
+		if err := tx.CreateActor(ctx, a); storage.KindOf(err) == storage.Conflict {
+			// Same name on the same host under a new URI: the old account was replaced.
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE actors SET username = username || '~' || id
+				WHERE lower(username) = lower(?) AND host = ? AND local = 0`, a.Username, a.Host); err != nil {
+				return fmt.Errorf("rename stale actor: %w", err)
+			}
+			return tx.CreateActor(ctx, a)
+		} else {
+			return err
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if old.Local {
+		return storage.Errorf(storage.Forbidden, "%s is a local account", a.URI)
+	}
+	a.ID, a.Local, a.Published = old.ID, false, old.Published
+	return tx.UpdateActor(ctx, a)
+}
+
+// MarkActorDeleted records that the actor is gone. Its notes are tombstoned with it, and its
+// follows, likes and boosts removed, so that nothing of it is served or delivered to again.
+func (tx *Tx) MarkActorDeleted(ctx context.Context, id int64, at time.Time) error {
+	stamp := ts(at)
+	for _, st := range []struct {
+		sql  string
+		args []any
+	}{
+		{`UPDATE actors SET deleted_at = ? WHERE id = ? AND deleted_at = ''`, []any{stamp, id}},
+		{`UPDATE notes SET deleted_at = ?, content = '', summary = '' WHERE actor_id = ? AND deleted_at = ''`, []any{stamp, id}},
+		{`DELETE FROM follows WHERE follower_id = ? OR followee_id = ?`, []any{id, id}},
+		{`DELETE FROM likes WHERE actor_id = ?`, []any{id}},
+		{`DELETE FROM announces WHERE actor_id = ?`, []any{id}},
+		{`DELETE FROM feed WHERE note_id IN (SELECT id FROM notes WHERE actor_id = ?)`, []any{id}},
+		// Only local activities are ever delivered (and indexed by actor).
+		{`DELETE FROM deliveries WHERE activity_id IN (SELECT id FROM activities WHERE actor_id = ? AND local = 1)`, []any{id}},
+	} {
+		if _, err := tx.tx.ExecContext(ctx, st.sql, st.args...); err != nil {
+			return fmt.Errorf("delete actor %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func nonNilFields(f []storage.Field) []storage.Field {
+	if f == nil {
+		return []storage.Field{}
+	}
+	return f
+}
+
+// GetCredentials returns the secrets of local account actorID.
+func (r reader) GetCredentials(ctx context.Context, actorID int64) (*storage.Credentials, error) {
+	c := &storage.Credentials{ActorID: actorID}
+	err := r.q.QueryRowContext(ctx, `SELECT password_hash, private_key_pem FROM credentials WHERE actor_id = ?`, actorID).
+		Scan(&c.PasswordHash, &c.PrivateKeyPEM)
+	if err != nil {
+		return nil, notFound("credentials", err)
+	}
+	return c, nil
+}
+
+// PutCredentials stores the secrets of a local account; a remote actor never has any.
+func (tx *Tx) PutCredentials(ctx context.Context, c *storage.Credentials) error {
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO credentials (actor_id, password_hash, private_key_pem)
+		SELECT id, ?, ? FROM actors WHERE id = ? AND local = 1
+		ON CONFLICT (actor_id) DO UPDATE SET password_hash = excluded.password_hash,
+		private_key_pem = excluded.private_key_pem`, c.PasswordHash, c.PrivateKeyPEM, c.ActorID)
+	if err != nil {
+		return fmt.Errorf("put credentials of %d: %w", c.ActorID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return storage.Errorf(storage.NotFound, "no local account %d", c.ActorID)
+	}
+	return nil
+}

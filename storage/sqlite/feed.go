@@ -1,0 +1,181 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"refuge/storage"
+)
+
+// AddToFeed puts a note (and the announce that brought it, or 0) into local accounts' feeds.
+func (tx *Tx) AddToFeed(ctx context.Context, accountIDs []int64, noteID, announceID int64, at time.Time) error {
+	var ann any
+	if announceID != 0 {
+		ann = announceID
+	}
+	for _, id := range accountIDs {
+		// Not ON CONFLICT alone: the unique key holds announce_id, and NULLs never conflict,
+		// so a plain note addressed to a follower would be in her feed twice.
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO feed (account_id, note_id, announce_id, created)
+			SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM feed WHERE account_id = ?1 AND note_id = ?2
+			AND announce_id IS ?3) ON CONFLICT DO NOTHING`, id, noteID, ann, ts(at)); err != nil {
+			return fmt.Errorf("add to feed: %w", err)
+		}
+	}
+	return nil
+}
+
+// RemoveFromFeeds takes everything of author out of account's feed (after an unfollow).
+func (tx *Tx) RemoveFromFeeds(ctx context.Context, accountID, authorID int64) error {
+	_, err := tx.tx.ExecContext(ctx, `DELETE FROM feed WHERE account_id = ? AND (note_id IN
+		(SELECT id FROM notes WHERE actor_id = ?) OR announce_id IN (SELECT id FROM announces WHERE actor_id = ?))`,
+		accountID, authorID, authorID)
+	if err != nil {
+		return fmt.Errorf("remove from feed: %w", err)
+	}
+	return nil
+}
+
+// ListFeed returns an account's home feed, newest first.
+func (r reader) ListFeed(ctx context.Context, accountID int64, p storage.Page) ([]storage.FeedItem, error) {
+	cond, pargs, order := pageClause(p, "fd.id")
+	q := `SELECT fd.id, fd.created, coalesce(b.actor_id, 0), ` + noteSelect[len("SELECT "):] + `
+		JOIN feed fd ON fd.note_id = n.id LEFT JOIN announces b ON b.id = fd.announce_id
+		WHERE fd.account_id = :account AND n.deleted_at = ''` + cond + order
+	rows, err := r.q.QueryContext(ctx, q, append([]any{sql.Named("account", accountID)}, pargs...)...)
+	if err != nil {
+		return nil, fmt.Errorf("list feed: %w", err)
+	}
+	defer rows.Close()
+	var items []storage.FeedItem
+	var boosters []int64
+	var notes []*storage.Note
+	for rows.Next() {
+		var it storage.FeedItem
+		var created string
+		var booster int64
+		n := &storage.Note{}
+		if err := scanNote(&prefixScanner{&prefixScanner{&prefixScanner{rows, &it.ID}, &created}, &booster}, n); err != nil {
+			return nil, fmt.Errorf("scan feed: %w", err)
+		}
+		it.Note, it.Created = n, parseTS(created)
+		items, boosters, notes = append(items, it), append(boosters, booster), append(notes, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list feed: %w", err)
+	}
+	rows.Close()
+	for i, b := range boosters {
+		if b != 0 {
+			if items[i].Booster, err = r.GetActorByID(ctx, b); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if ascending(p) {
+		reverse(items)
+	}
+	return items, r.fillParts(ctx, notes)
+}
+
+// Notify records a notification for a local account.
+func (tx *Tx) Notify(ctx context.Context, accountID int64, kind storage.NotificationKind, actorID, noteID int64, at time.Time) error {
+	var note any
+	if noteID != 0 {
+		note = noteID
+	}
+	if accountID == actorID {
+		return nil
+	}
+	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (account_id, type, actor_id, note_id, created)
+		VALUES (?,?,?,?,?)`, accountID, kind, actorID, note, ts(at)); err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	return nil
+}
+
+// ListNotifications returns an account's notifications, newest first.
+func (r reader) ListNotifications(ctx context.Context, accountID int64, p storage.Page) ([]*storage.Notification, error) {
+	cond, pargs, order := pageClause(p, "id")
+	rows, err := r.q.QueryContext(ctx, `SELECT id, type, actor_id, coalesce(note_id, 0), created, read
+		FROM notifications WHERE account_id = :account`+cond+order, append([]any{sql.Named("account", accountID)}, pargs...)...)
+	if err != nil {
+		return nil, fmt.Errorf("list notifications: %w", err)
+	}
+	type row struct {
+		n               *storage.Notification
+		actorID, noteID int64
+	}
+	var list []row
+	for rows.Next() {
+		x := row{n: &storage.Notification{}}
+		var created string
+		if err := rows.Scan(&x.n.ID, &x.n.Type, &x.actorID, &x.noteID, &created, &x.n.Read); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan notification: %w", err)
+		}
+		x.n.Created = parseTS(created)
+		list = append(list, x)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list notifications: %w", err)
+	}
+	out := make([]*storage.Notification, 0, len(list))
+	for _, x := range list {
+		if x.n.Actor, err = r.GetActorByID(ctx, x.actorID); err != nil {
+			return nil, err
+		}
+		if x.noteID != 0 {
+			if x.n.Note, err = r.GetNoteByID(ctx, x.noteID); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, x.n)
+	}
+	if ascending(p) {
+		reverse(out)
+	}
+	return out, nil
+}
+
+// PutToken stores a token (t.Hash must be HashToken of the secret).
+func (tx *Tx) PutToken(ctx context.Context, t *storage.Token) error {
+	if t.Created.IsZero() {
+		t.Created = time.Now()
+	}
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO tokens (hash, actor_id, kind, csrf, created, expires) VALUES (?,?,?,?,?,?)`,
+		t.Hash, t.ActorID, t.Kind, t.CSRF, ts(t.Created), ts(t.Expires))
+	if err != nil {
+		return fmt.Errorf("put token: %w", err)
+	}
+	return nil
+}
+
+// GetToken returns the unexpired token whose secret hashes to hash.
+func (r reader) GetToken(ctx context.Context, hash string, now time.Time) (*storage.Token, error) {
+	t := &storage.Token{}
+	var created, expires string
+	err := r.q.QueryRowContext(ctx, `SELECT hash, actor_id, kind, csrf, created, expires FROM tokens
+		WHERE hash = ? AND (expires = '' OR expires > ?)`, hash, ts(now)).
+		Scan(&t.Hash, &t.ActorID, &t.Kind, &t.CSRF, &created, &expires)
+	if err != nil {
+		return nil, notFound("token", err)
+	}
+	t.Created, t.Expires = parseTS(created), parseTS(expires)
+	return t, nil
+}
+
+// DeleteTokens removes one token (hash != "") or every token of a kind of an actor.
+func (tx *Tx) DeleteTokens(ctx context.Context, actorID int64, kind storage.TokenKind, hash string) error {
+	q, args := `DELETE FROM tokens WHERE actor_id = ? AND kind = ?`, []any{actorID, kind}
+	if hash != "" {
+		q, args = q+` AND hash = ?`, append(args, hash)
+	}
+	if _, err := tx.tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("delete tokens: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,405 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"refuge/storage"
+)
+
+// noteSelect selects a note with its author and counts; the author's columns come last.
+const noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n.source, n.summary,
+	n.sensitive, n.language, n.content_map_json, n.in_reply_to_uri, n.conversation, n.visibility,
+	n.to_json, n.cc_json, n.published, n.updated, n.deleted_at,
+	(SELECT count(*) FROM likes l WHERE l.note_id = n.id),
+	(SELECT count(*) FROM announces b WHERE b.note_id = n.id),
+	(SELECT count(*) FROM notes r WHERE r.in_reply_to_uri = n.uri AND r.deleted_at = ''),
+	` + actorColumns + ` FROM notes n JOIN actors a ON a.id = n.actor_id`
+
+func scanNote(s scanner, n *storage.Note, extra ...any) error {
+	var cmap, to, cc, published, updated, deleted string
+	author := &storage.Actor{}
+	var fields, apub, afetched, adeleted string
+	dest := []any{&n.ID, &n.URI, &n.ActorID, &n.Local, &n.URL, &n.Content, &n.Source, &n.Summary,
+		&n.Sensitive, &n.Language, &cmap, &n.InReplyToURI, &n.Conversation, &n.Visibility,
+		&to, &cc, &published, &updated, &deleted, &n.Likes, &n.Announces, &n.Replies,
+		&author.ID, &author.URI, &author.Local, &author.Type, &author.Username, &author.Host, &author.Name,
+		&author.Summary, &author.URL, &author.Inbox, &author.SharedInbox, &author.Outbox, &author.FollowersURI,
+		&author.FollowingURI, &author.FeaturedURI, &author.KeyID, &author.PublicKeyPEM, &author.Admin,
+		&author.Locked, &author.Discoverable, &author.IconURL, &author.ImageURL, &fields, &apub, &afetched, &adeleted}
+	if err := s.Scan(append(dest, extra...)...); err != nil {
+		return err
+	}
+	for _, j := range []struct {
+		s string
+		v any
+	}{{cmap, &n.ContentMap}, {to, &n.To}, {cc, &n.Cc}, {fields, &author.Fields}} {
+		if err := json.Unmarshal([]byte(j.s), j.v); err != nil {
+			return fmt.Errorf("note %d: %w", n.ID, err)
+		}
+	}
+	n.Published, n.Updated, n.DeletedAt = parseTS(published), parseTS(updated), parseTS(deleted)
+	author.Published, author.FetchedAt, author.DeletedAt = parseTS(apub), parseTS(afetched), parseTS(adeleted)
+	n.Author = author
+	return nil
+}
+
+// CreateNote inserts n with its tags and sets n.ID; media rows named in n.Media by ID are
+// attached to it. A known URI is a Conflict.
+func (tx *Tx) CreateNote(ctx context.Context, n *storage.Note) error {
+	cmap, to, cc := mustJSON(n.ContentMap, map[string]string{}), mustJSON(n.To, []string{}), mustJSON(n.Cc, []string{})
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO notes (uri, actor_id, local, url, content, source, summary,
+		sensitive, language, content_map_json, in_reply_to_uri, conversation, visibility, to_json, cc_json,
+		published, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		n.URI, n.ActorID, n.Local, n.URL, n.Content, n.Source, n.Summary, n.Sensitive, n.Language, cmap,
+		n.InReplyToURI, n.Conversation, n.Visibility, to, cc, ts(n.Published), ts(n.Updated))
+	if isUnique(err) {
+		return storage.Wrap(storage.Conflict, err, "note already exists")
+	}
+	if err != nil {
+		return fmt.Errorf("create note %s: %w", n.URI, err)
+	}
+	if n.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return tx.putNoteParts(ctx, n, false)
+}
+
+// putNoteParts writes the tags and media of a stored note, replacing any it had (replace;
+// a note just created has none).
+func (tx *Tx) putNoteParts(ctx context.Context, n *storage.Note, replace bool) error {
+	if replace {
+		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM note_tags WHERE note_id = ?`, n.ID); err != nil {
+			return fmt.Errorf("note tags: %w", err)
+		}
+		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM media WHERE note_id = ? AND path = ''`, n.ID); err != nil {
+			return fmt.Errorf("note media: %w", err)
+		}
+	}
+	for _, t := range n.Tags {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO note_tags (note_id, type, name, href) VALUES (?,?,?,?)`,
+			n.ID, t.Type, t.Name, t.Href); err != nil {
+			return fmt.Errorf("note tag: %w", err)
+		}
+	}
+	for i := range n.Media {
+		m := &n.Media[i]
+		m.NoteID, m.Position = n.ID, i
+		if m.ID != 0 {
+			res, err := tx.tx.ExecContext(ctx, `UPDATE media SET note_id = ?, position = ?, description = ?
+				WHERE id = ? AND actor_id = ? AND (note_id IS NULL OR note_id = ?)`, n.ID, i, m.Description, m.ID, n.ActorID, n.ID)
+			if err != nil {
+				return fmt.Errorf("attach media %d: %w", m.ID, err)
+			}
+			if k, _ := res.RowsAffected(); k != 1 {
+				return storage.Errorf(storage.Invalid, "media %d is not yours to attach or is attached already", m.ID)
+			}
+			continue
+		}
+		m.ActorID = n.ActorID
+		if err := tx.CreateMedia(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UpdateNote rewrites the content of a stored note (an Update from its author).
+func (tx *Tx) UpdateNote(ctx context.Context, n *storage.Note) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE notes SET content=?, source=?, summary=?, sensitive=?, language=?,
+		content_map_json=?, updated=? WHERE id = ?`, n.Content, n.Source, n.Summary, n.Sensitive, n.Language,
+		mustJSON(n.ContentMap, map[string]string{}), ts(n.Updated), n.ID)
+	if err != nil {
+		return fmt.Errorf("update note %s: %w", n.URI, err)
+	}
+	return tx.putNoteParts(ctx, n, true)
+}
+
+// DeleteNote turns the note into a Tombstone: its content goes, its URI stays so that it
+// answers 410, and nothing else refers to it any longer.
+func (tx *Tx) DeleteNote(ctx context.Context, id int64, at time.Time) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE notes SET deleted_at = ?, content = '', source = '', summary = '',
+		content_map_json = '{}' WHERE id = ?`, ts(at), id); err != nil {
+		return fmt.Errorf("delete note %d: %w", id, err)
+	}
+	for _, s := range []string{`DELETE FROM note_tags WHERE note_id = ?`, `DELETE FROM feed WHERE note_id = ?`,
+		`DELETE FROM pins WHERE note_id = ?`, `DELETE FROM likes WHERE note_id = ?`,
+		`DELETE FROM announces WHERE note_id = ?`, `DELETE FROM notifications WHERE note_id = ?`,
+		`DELETE FROM media WHERE note_id = ?`} {
+		if _, err := tx.tx.ExecContext(ctx, s, id); err != nil {
+			return fmt.Errorf("delete note %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// GetNoteByURI returns the note with ActivityPub id uri, deleted ones included.
+func (r reader) GetNoteByURI(ctx context.Context, uri string) (*storage.Note, error) {
+	return r.getNote(ctx, `n.uri = ?`, uri)
+}
+
+// GetNoteByID returns the note with row id id, deleted ones included.
+func (r reader) GetNoteByID(ctx context.Context, id int64) (*storage.Note, error) {
+	return r.getNote(ctx, `n.id = ?`, id)
+}
+
+func (r reader) getNote(ctx context.Context, where string, arg any) (*storage.Note, error) {
+	n := &storage.Note{}
+	if err := scanNote(r.q.QueryRowContext(ctx, noteSelect+` WHERE `+where, arg), n); err != nil {
+		return nil, notFound("note", err)
+	}
+	if err := r.fillParts(ctx, []*storage.Note{n}); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// fillParts loads tags and media for notes in two queries.
+func (r reader) fillParts(ctx context.Context, notes []*storage.Note) error {
+	if len(notes) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*storage.Note, len(notes))
+	ids := make([]any, 0, len(notes))
+	for _, n := range notes {
+		byID[n.ID] = n
+		ids = append(ids, n.ID)
+	}
+	in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
+	rows, err := r.q.QueryContext(ctx, `SELECT note_id, type, name, href FROM note_tags WHERE note_id IN `+in+` ORDER BY rowid`, ids...)
+	if err != nil {
+		return fmt.Errorf("note tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var t storage.Tag
+		if err := rows.Scan(&id, &t.Type, &t.Name, &t.Href); err != nil {
+			return fmt.Errorf("scan tag: %w", err)
+		}
+		byID[id].Tags = append(byID[id].Tags, t)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("note tags: %w", err)
+	}
+	media, err := r.listMedia(ctx, `note_id IN `+in+` ORDER BY note_id, position`, ids...)
+	if err != nil {
+		return err
+	}
+	for _, m := range media {
+		byID[m.NoteID].Media = append(byID[m.NoteID].Media, m)
+	}
+	return nil
+}
+
+// ascending reports whether the query for page p walks from older to newer and must be
+// reversed.
+func ascending(p storage.Page) bool { return p.After > 0 || p.Oldest }
+
+// pageClause is the condition, its arguments and the ORDER BY and LIMIT that select page p
+// of a list ordered by column col.
+func pageClause(p storage.Page, col string) (string, []any, string) {
+	limit := p.Limit
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	switch {
+	case p.After > 0:
+		return ` AND ` + col + ` > :after`, []any{sql.Named("after", p.After)}, fmt.Sprintf(` ORDER BY %s ASC LIMIT %d`, col, limit)
+	case p.Oldest:
+		return "", nil, fmt.Sprintf(` ORDER BY %s ASC LIMIT %d`, col, limit)
+	case p.Before > 0:
+		return ` AND ` + col + ` < :before`, []any{sql.Named("before", p.Before)}, fmt.Sprintf(` ORDER BY %s DESC LIMIT %d`, col, limit)
+	}
+	return "", nil, fmt.Sprintf(` ORDER BY %s DESC LIMIT %d`, col, limit)
+}
+
+// visibleTo is the condition under which actor viewer (0: anonymous) may read note n: a
+// public or unlisted note, the viewer's own, a followers-only note of an actor it follows
+// (accepted), or one addressed to the viewer in to or cc or mentioning it (note_recipients,
+// migration 0005, holds exactly those actors of every note that is not public or unlisted).
+const visibleTo = `(n.visibility IN ('public','unlisted') OR n.actor_id = :viewer
+	OR (n.visibility = 'followers' AND EXISTS (SELECT 1 FROM follows f
+		WHERE f.follower_id = :viewer AND f.followee_id = n.actor_id AND f.accepted = 1))
+	OR EXISTS (SELECT 1 FROM actors v JOIN note_recipients r ON r.actor_uri = v.uri
+		AND r.author_id = n.actor_id AND r.note_id = n.id WHERE v.id = :viewer))`
+
+// CanSee reports whether actor viewer (0: anonymous) may read the note.
+func (r reader) CanSee(ctx context.Context, noteID, viewer int64) (bool, error) {
+	var ok bool
+	err := r.q.QueryRowContext(ctx, `SELECT `+visibleTo+` FROM notes n WHERE n.id = :id`,
+		sql.Named("viewer", viewer), sql.Named("id", noteID)).Scan(&ok)
+	if err != nil {
+		return false, notFound("note", err)
+	}
+	return ok, nil
+}
+
+func (r reader) listNotes(ctx context.Context, where string, args []any, p storage.Page) ([]*storage.Note, error) {
+	cond, pargs, order := pageClause(p, "n.id")
+	rows, err := r.q.QueryContext(ctx, noteSelect+` WHERE `+where+cond+order, append(args, pargs...)...)
+	if err != nil {
+		return nil, fmt.Errorf("list notes: %w", err)
+	}
+	defer rows.Close()
+	var out []*storage.Note
+	for rows.Next() {
+		n := &storage.Note{}
+		if err := scanNote(rows, n); err != nil {
+			return nil, fmt.Errorf("scan note: %w", err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list notes: %w", err)
+	}
+	if ascending(p) {
+		reverse(out)
+	}
+	return out, r.fillParts(ctx, out)
+}
+
+func reverse[T any](s []T) {
+	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
+		s[i], s[j] = s[j], s[i]
+	}
+}
+
+// ListActorNotes returns the notes of actor that viewer (0: anonymous) may read, newest first.
+func (r reader) ListActorNotes(ctx context.Context, actorID, viewer int64, p storage.Page) ([]*storage.Note, error) {
+	return r.listNotes(ctx, `n.actor_id = :actor AND n.deleted_at = '' AND `+visibleTo,
+		[]any{sql.Named("actor", actorID), sql.Named("viewer", viewer)}, p)
+}
+
+// CountActorNotes counts the notes of actor that viewer (0: anonymous) may read, by the
+// rules of visibleTo: the counts triggers keep on the actor (public and unlisted; every
+// note for the actor itself; followers-only ones for an accepted follower), plus the
+// followers-only and direct notes addressed to or mentioning the viewer that those do not
+// already count, a range of note_recipients' key.
+func (r reader) CountActorNotes(ctx context.Context, actorID, viewer int64) (int, error) {
+	var public, total, followers int
+	var follows bool
+	err := r.q.QueryRowContext(ctx, `SELECT notes_public, notes_total, notes_followers,
+		EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = :viewer AND f.followee_id = :actor AND f.accepted = 1)
+		FROM actors WHERE id = :actor`, sql.Named("actor", actorID), sql.Named("viewer", viewer)).
+		Scan(&public, &total, &followers, &follows)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("count notes: %w", err)
+	}
+	switch viewer {
+	case 0:
+		return public, nil
+	case actorID:
+		return total, nil
+	}
+	seen := public
+	if follows {
+		seen += followers
+	}
+	var c int
+	err = r.q.QueryRowContext(ctx, `SELECT count(DISTINCT r.note_id) FROM actors v
+		JOIN note_recipients r ON r.actor_uri = v.uri AND r.author_id = :actor
+		JOIN notes n ON n.id = r.note_id
+		WHERE v.id = :viewer AND n.actor_id = :actor AND n.deleted_at = ''
+		AND n.visibility NOT IN ('public', 'unlisted') AND NOT (:follows AND n.visibility = 'followers')`,
+		sql.Named("actor", actorID), sql.Named("viewer", viewer), sql.Named("follows", follows)).Scan(&c)
+	if err != nil {
+		return 0, fmt.Errorf("count notes: %w", err)
+	}
+	return seen + c, nil
+}
+
+// ListLocalPublic returns the local public timeline, newest first.
+func (r reader) ListLocalPublic(ctx context.Context, p storage.Page) ([]*storage.Note, error) {
+	return r.listNotes(ctx, `n.visibility = 'public' AND n.local = 1 AND n.deleted_at = ''`, nil, p)
+}
+
+// ListTagged returns public notes carrying the hashtag name (without #, any case).
+func (r reader) ListTagged(ctx context.Context, name string, p storage.Page) ([]*storage.Note, error) {
+	return r.listNotes(ctx, `n.visibility = 'public' AND n.deleted_at = '' AND n.id IN
+		(SELECT note_id FROM note_tags WHERE type = 'Hashtag' AND name = :tag)`,
+		[]any{sql.Named("tag", "#"+strings.ToLower(name))}, p)
+}
+
+// ListReplies returns the replies to uri that viewer may read, oldest first.
+func (r reader) ListReplies(ctx context.Context, uri string, viewer int64) ([]*storage.Note, error) {
+	notes, err := r.listNotes(ctx, `n.in_reply_to_uri = :uri AND n.deleted_at = '' AND `+visibleTo,
+		[]any{sql.Named("uri", uri), sql.Named("viewer", viewer)}, storage.Page{Limit: 100})
+	reverse(notes)
+	return notes, err
+}
+
+// CountLocalNotes counts local notes that are not deleted, for NodeInfo.
+func (r reader) CountLocalNotes(ctx context.Context) (int, error) {
+	var c int
+	if err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM notes WHERE local = 1 AND deleted_at = ''`).Scan(&c); err != nil {
+		return 0, fmt.Errorf("count notes: %w", err)
+	}
+	return c, nil
+}
+
+// CreateMedia inserts m and sets m.ID.
+func (tx *Tx) CreateMedia(ctx context.Context, m *storage.Media) error {
+	if m.Created.IsZero() {
+		m.Created = time.Now()
+	}
+	var noteID any
+	if m.NoteID != 0 {
+		noteID = m.NoteID
+	}
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO media (actor_id, note_id, position, url, path, thumb_path,
+		media_type, description, blurhash, width, height, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		m.ActorID, noteID, m.Position, m.URL, m.Path, m.ThumbPath, m.MediaType, m.Description, m.Blurhash,
+		m.Width, m.Height, ts(m.Created))
+	if err != nil {
+		return fmt.Errorf("create media: %w", err)
+	}
+	m.ID, err = res.LastInsertId()
+	return err
+}
+
+// GetMedia returns the media row with id.
+func (r reader) GetMedia(ctx context.Context, id int64) (*storage.Media, error) {
+	ms, err := r.listMedia(ctx, `id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) == 0 {
+		return nil, storage.Wrap(storage.NotFound, storage.ErrNotFound, "media not found")
+	}
+	return &ms[0], nil
+}
+
+func (r reader) listMedia(ctx context.Context, where string, args ...any) ([]storage.Media, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT id, actor_id, coalesce(note_id, 0), position, url, path, thumb_path,
+		media_type, description, blurhash, width, height, created FROM media WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list media: %w", err)
+	}
+	defer rows.Close()
+	var out []storage.Media
+	for rows.Next() {
+		var m storage.Media
+		var created string
+		if err := rows.Scan(&m.ID, &m.ActorID, &m.NoteID, &m.Position, &m.URL, &m.Path, &m.ThumbPath, &m.MediaType,
+			&m.Description, &m.Blurhash, &m.Width, &m.Height, &created); err != nil {
+			return nil, fmt.Errorf("scan media: %w", err)
+		}
+		m.Created = parseTS(created)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func mustJSON(v any, empty any) string {
+	b, err := json.Marshal(v)
+	if err != nil || string(b) == "null" {
+		b, _ = json.Marshal(empty)
+	}
+	return string(b)
+}

@@ -1,0 +1,91 @@
+// Package storage owns Refuge's domain: the plain structs every other package passes around
+// (Actor, Note, Follow, Activity, Delivery, ...), their small vocabularies (Visibility,
+// NotificationKind, TokenKind, ReactionKind), the error kinds every package returns, and the
+// interfaces through which the data is read and written. It has no SQL and imports nothing of
+// Refuge's; storage/sqlite implements the interfaces on one SQLite file.
+//
+// The interfaces come one per entity, a reader and a writer, so that a package that needs
+// little can say so with an interface of its own made of a few of them. Reads are on Reader,
+// which both DB and Tx offer; writes happen on a Tx, inside DB.Update. Errors are *Error
+// values: each method's comment says which kinds it returns besides Internal.
+package storage
+
+import "context"
+
+// Reader is every read. DB reads what is committed; a Tx reads its own writes too.
+type Reader interface {
+	ActorReader
+	CredentialReader
+	NoteReader
+	MediaReader
+	SocialReader
+	FeedReader
+	TokenReader
+	ActivityReader
+	DeliveryReader
+	BlockReader
+	MetaReader
+}
+
+// Tx is a write transaction. It has every read method too, so that a check and the write it
+// guards see the same data.
+type Tx interface {
+	Reader
+	ActorWriter
+	CredentialWriter
+	NoteWriter
+	MediaWriter
+	SocialWriter
+	FeedWriter
+	TokenWriter
+	ActivityWriter
+	DeliveryWriter
+	BlockWriter
+	MetaWriter
+}
+
+// DB is an open Refuge database.
+type DB interface {
+	Reader
+	DeliveryQueue
+
+	// Update runs fn in a write transaction, committing when fn returns nil and rolling back
+	// what fn did otherwise, so that nothing is ever half-stored. It returns fn's error, or
+	// the commit's, once the commit is done; a panic in fn reaches the caller after the
+	// rollback. An update whose ctx ends before it starts returns ctx's error.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+
+	// Commits counts the write transactions made through this DB so far. Whatever was read
+	// from the database is still current while it has not changed (writes by other
+	// processes, such as the admin commands, aside).
+	Commits() int64
+
+	// RowCounts counts the rows of every table, by table name, in one consistent read: for
+	// tests (a refused request must leave every table as it was) and for an admin's
+	// overview of what an instance holds.
+	RowCounts(ctx context.Context) (map[string]int, error)
+
+	// Close releases the database; nothing may use it afterwards.
+	Close() error
+}
+
+// MetaReader reads instance-wide settings fixed at first start.
+type MetaReader interface {
+	// GetMeta returns the value stored under key, or "" when there is none.
+	GetMeta(ctx context.Context, key string) (string, error)
+}
+
+// MetaWriter writes instance-wide settings.
+type MetaWriter interface {
+	// PutMeta stores value under key, replacing any value it had.
+	PutMeta(ctx context.Context, key, value string) error
+}
+
+// Page asks for a slice of a list ordered newest first: items older than Before (a row id;
+// 0 means from the newest), or, when After is set, the items just newer than After.
+type Page struct {
+	Before int64
+	After  int64
+	Oldest bool // the oldest items (a collection's last page); still returned newest first
+	Limit  int  // 0, or more than the list allows, means the list's default
+}
