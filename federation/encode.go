@@ -179,8 +179,7 @@ func noteWire(n *Note) *noteOut {
 		o.Tag = append(o.Tag, tagOut{Type: t.Type, Href: t.Href, Name: t.Name})
 	}
 	for _, a := range n.Attachments {
-		o.Attachment = append(o.Attachment, attachmentOut{Type: a.Type, MediaType: a.MediaType,
-			URL: a.URL, Name: a.Name, Blurhash: a.Blurhash, Width: a.Width, Height: a.Height})
+		o.Attachment = append(o.Attachment, attachmentOut(a))
 	}
 	return o
 }

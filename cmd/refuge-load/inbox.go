@@ -74,7 +74,7 @@ func follow(ctx context.Context, e *env, who account, actors []*remoteActor) err
 			return err
 		}
 		if st, err := p.send(ctx, e.client); err != nil || st != http.StatusAccepted {
-			return fmt.Errorf("Accept from %s: status %d %v", a.uri, st, err)
+			return fmt.Errorf("accept from %s: status %d %v", a.uri, st, err)
 		}
 	}
 	n, err := totalItems(ctx, e.client, e.srv.base+"/users/"+who.name+"/following")

@@ -117,7 +117,7 @@ func (db *DB) commit(batch []*pendingUpdate) {
 				continue
 			}
 		}
-		u.err, u.panicked = run(tx, u.fn)
+		u.panicked, u.err = run(tx, u.fn)
 		if u.err == nil && u.panicked == nil && savepoints {
 			u.err = exec(`RELEASE u`)
 		}
@@ -175,11 +175,11 @@ func (db *DB) begin(exec func(string) error) error {
 }
 
 // run calls fn, turning a panic into a value that its caller re-panics with.
-func run(tx *Tx, fn func(tx *Tx) error) (err error, panicked any) {
+func run(tx *Tx, fn func(tx *Tx) error) (panicked any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = p
 		}
 	}()
-	return fn(tx), nil
+	return nil, fn(tx)
 }
