@@ -178,7 +178,7 @@ func (s *Service) SaveUpload(ctx context.Context, dataDir string, owner *storage
 	}
 	dir := MediaDir(dataDir)
 	name := randomName() + "." + p.ext
-	m := &storage.Media{ActorID: owner.ID, URL: s.Base + "/media/" + name, Path: name, MediaType: p.mediaType,
+	m := &storage.Media{ActorID: owner.ID, URL: s.uris().Media(name), Path: name, MediaType: p.mediaType,
 		Description: alt, Blurhash: p.blurhash, Width: p.width, Height: p.height, Created: s.now()}
 	if err := writeFile(dir, name, p.body); err != nil {
 		return nil, err

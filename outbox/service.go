@@ -12,11 +12,12 @@ import (
 	"time"
 
 	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/storage"
 )
 
-// Service performs local actions. Base is the instance's URL prefix (scheme://domain) and
-// every local URI is built from it here, in one place.
+// Service performs local actions. Base is the instance's URL prefix (scheme://domain);
+// every local URI is built from it by package uris.
 type Service struct {
 	DB       storage.DB
 	Base     string
@@ -42,17 +43,20 @@ func (s *Service) wake() {
 	}
 }
 
+// uris are the URLs of this instance.
+func (s *Service) uris() uris.Local { return uris.New(s.Base) }
+
 // ActorURI is the id of the local actor name.
-func (s *Service) ActorURI(name string) string { return s.Base + "/users/" + name }
+func (s *Service) ActorURI(name string) string { return s.uris().Actor(name) }
 
 // ProfileURL is the HTML profile page of the local actor name.
-func (s *Service) ProfileURL(name string) string { return s.Base + "/@" + name }
+func (s *Service) ProfileURL(name string) string { return s.uris().Profile(name) }
 
 // InstanceActorURI is the id of the instance actor that signs fetches.
-func (s *Service) InstanceActorURI() string { return s.Base + "/actor" }
+func (s *Service) InstanceActorURI() string { return s.uris().InstanceActor() }
 
 // SharedInbox is the instance's shared inbox.
-func (s *Service) SharedInbox() string { return s.Base + "/inbox" }
+func (s *Service) SharedInbox() string { return s.uris().SharedInbox() }
 
 // newID returns a short id that sorts by creation time: 48 bits of milliseconds then 32
 // random bits, in lower-case base32.
@@ -63,9 +67,9 @@ func newID(now time.Time) string {
 	return strings.ToLower(strings.TrimRight(base32.HexEncoding.EncodeToString(b[:]), "="))
 }
 
-// activityURI makes a new id for an activity of the local actor.
-func (s *Service) activityURI(a *storage.Actor, kind string) string {
-	return a.URI + "/" + kind + "/" + newID(s.now())
+// activityURI makes a new id for an activity of the local account a.
+func (s *Service) activityURI(a *storage.Actor, kind uris.Kind) string {
+	return s.uris().Activity(a.Username, kind, newID(s.now()))
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9_]{1,30}$`)
@@ -111,12 +115,12 @@ func (s *Service) newLocalActor(name, kind string) (*storage.Actor, string, erro
 	if err != nil {
 		return nil, "", err
 	}
-	uri := s.ActorURI(name)
+	u := s.uris()
 	a := &storage.Actor{
-		URI: uri, Local: true, Type: kind, Username: name, Host: s.Domain,
-		URL: s.ProfileURL(name), Inbox: uri + "/inbox", SharedInbox: s.SharedInbox(), Outbox: uri + "/outbox",
-		FollowersURI: uri + "/followers", FollowingURI: uri + "/following", FeaturedURI: uri + "/collections/featured",
-		KeyID: uri + "#main-key", PublicKeyPEM: pub, Discoverable: true, Published: s.now(),
+		URI: u.Actor(name), Local: true, Type: kind, Username: name, Host: s.Domain,
+		URL: u.Profile(name), Inbox: u.Inbox(name), SharedInbox: u.SharedInbox(), Outbox: u.Outbox(name),
+		FollowersURI: u.Followers(name), FollowingURI: u.Following(name), FeaturedURI: u.Featured(name),
+		KeyID: uris.KeyID(u.Actor(name)), PublicKeyPEM: pub, Discoverable: true, Published: s.now(),
 	}
 	return a, priv, nil
 }
@@ -136,7 +140,8 @@ func (s *Service) createLocalActor(ctx context.Context, a *storage.Actor, c *sto
 // InstanceActor returns the instance actor (an Application named after the domain, which no
 // user name can clash with), creating it on first use.
 func (s *Service) InstanceActor(ctx context.Context) (*storage.Actor, error) {
-	a, err := s.DB.GetActorByURI(ctx, s.InstanceActorURI())
+	u := s.uris()
+	a, err := s.DB.GetActorByURI(ctx, u.InstanceActor())
 	if err == nil {
 		return a, nil
 	}
@@ -147,13 +152,13 @@ func (s *Service) InstanceActor(ctx context.Context) (*storage.Actor, error) {
 	if err != nil {
 		return nil, err
 	}
-	uri := s.InstanceActorURI()
-	a.URI, a.URL, a.Inbox, a.Outbox, a.KeyID = uri, s.Base+"/", uri+"/inbox", uri+"/outbox", uri+"#main-key"
+	a.URI, a.URL, a.Inbox, a.Outbox = u.InstanceActor(), u.Root(), u.InstanceInbox(), u.InstanceOutbox()
+	a.KeyID = uris.KeyID(a.URI)
 	a.FollowersURI, a.FollowingURI, a.FeaturedURI = "", "", ""
 	a.Locked, a.Discoverable = true, false
 	err = s.createLocalActor(ctx, a, &storage.Credentials{PrivateKeyPEM: priv})
 	if storage.KindOf(err) == storage.Conflict {
-		return s.DB.GetActorByURI(ctx, uri)
+		return s.DB.GetActorByURI(ctx, a.URI)
 	}
 	return a, err
 }

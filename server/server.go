@@ -20,6 +20,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/inbox"
 	"refuge/outbox"
 	"refuge/reader"
@@ -77,7 +78,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	client := federation.NewClient(federation.ClientConfig{
 		AllowPrivate: cfg.AllowPrivate, AllowPrefixes: cfg.AllowPrefixes, Resolver: cfg.DNS,
 		Dial: cfg.Dial, Timeout: cfg.FetchTimeout, HostBlocked: db.IsHostBlocked,
-		UserAgent: "Refuge/" + Version + " (+" + cfg.Base() + "/)",
+		UserAgent: "Refuge/" + Version + " (+" + uris.New(cfg.Base()).Root() + ")",
 	})
 	a.svc = &outbox.Service{DB: db, Base: cfg.Base(), Domain: cfg.Domain, Log: cfg.Log, Now: cfg.Now,
 		Software: Version, DataDir: cfg.Data}
@@ -169,11 +170,12 @@ func (a *App) Handler() (http.Handler, error) {
 	}
 	kit := &httpx.Kit{Log: a.log, Limits: httpx.NewLimits(a.cfg.InboxRate, a.cfg.InboxBurst),
 		Auth: &httpx.Auth{DB: a.db, Verify: a.inbox.Signer, AuthorizedFetch: a.cfg.AuthorizedFetch}}
+	local := uris.New(a.cfg.Base())
 	site := &web.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Remote: a.remote, Templates: pages,
-		Base: a.cfg.Base(), Domain: a.cfg.Domain, HTTP: a.cfg.HTTP, DataDir: a.cfg.Data, Commits: a.db.Commits}
+		URIs: local, Domain: a.cfg.Domain, HTTP: a.cfg.HTTP, DataDir: a.cfg.Data, Commits: a.db.Commits}
 	kit.ErrorPage = site.ErrorPage
 	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, Remote: a.remote,
-		Base: a.cfg.Base(), Domain: a.cfg.Domain, Version: Version,
+		URIs: local, Domain: a.cfg.Domain, Version: Version,
 		Pages: activitypub.Pages{Profile: site.ProfilePage, Note: site.NotePage, Follows: site.FollowsPage}}
 	return routes(kit, ap, site), nil
 }

@@ -135,9 +135,9 @@ func (h *Handler) noteAction(w http.ResponseWriter, r *http.Request, viewer *sto
 			return err
 		}
 		h.flash(w, "deleted")
-		to := h.Read.SitePath(r.Referer())
+		to := h.URIs.Path(r.Referer())
 		if to == "" || to == h.noteLink(n) {
-			to = h.Read.SitePath(viewer.URL) // the post's own page is gone: go to the profile
+			to = h.URIs.Path(viewer.URL) // the post's own page is gone: go to the profile
 		}
 		http.Redirect(w, r, to, http.StatusSeeOther)
 		return nil
@@ -169,7 +169,7 @@ func (h *Handler) followAction(follow bool) formHandler {
 		h.flash(w, notice)
 		fallback := "/search?q=" + url.QueryEscape(uri)
 		if actor, err := h.Read.Actor(r.Context(), uri); err == nil && actor.Local {
-			fallback = h.Read.SitePath(actor.URL)
+			fallback = h.URIs.Path(actor.URL)
 		}
 		return h.back(w, r, fallback, "")
 	}
@@ -223,7 +223,7 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, viewer *st
 		saved = append(saved, *m)
 		*f.dst = m.URL
 		if f.thumb && m.ThumbPath != "" {
-			*f.dst = h.Base + "/media/" + m.ThumbPath // an avatar is shown small everywhere
+			*f.dst = h.URIs.Media(m.ThumbPath) // an avatar is shown small everywhere
 		}
 	}
 	if _, err := h.Outbox.UpdateProfile(ctx, viewer, in); err != nil {
@@ -231,6 +231,6 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, viewer *st
 		return err
 	}
 	h.flash(w, "saved")
-	http.Redirect(w, r, h.Read.SitePath(viewer.URL), http.StatusSeeOther)
+	http.Redirect(w, r, h.URIs.Path(viewer.URL), http.StatusSeeOther)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/outbox"
 	"refuge/reader"
 	"refuge/server/httpx"
@@ -40,7 +41,7 @@ func (h *Handler) actorFeed(w http.ResponseWriter, r *http.Request) error {
 		name = actor.Username
 	}
 	format := mux.Vars(r)["format"]
-	info := templates.FeedInfo{Title: name + " (@" + actor.Handle() + ")", Link: actor.URL, Self: actor.URL + "." + format,
+	info := templates.FeedInfo{Title: name + " (@" + actor.Handle() + ")", Link: actor.URL, Self: uris.Feed(actor.URL, format),
 		Description: templates.PlainText(actor.Summary)}
 	return h.writeFeed(w, format, info, notes)
 }
@@ -56,8 +57,8 @@ func (h *Handler) tagFeed(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	format := mux.Vars(r)["format"]
-	link := h.Base + "/tags/" + url.PathEscape(tag)
-	info := templates.FeedInfo{Title: "#" + tag + " on " + h.Domain, Link: link, Self: link + "." + format,
+	link := h.URIs.Tag(url.PathEscape(tag))
+	info := templates.FeedInfo{Title: "#" + tag + " on " + h.Domain, Link: link, Self: uris.Feed(link, format),
 		Description: "Public posts tagged #" + tag + " seen by " + h.Domain}
 	return h.writeFeed(w, format, info, notes)
 }
