@@ -6,6 +6,7 @@ import (
 
 	"refuge/federation"
 	"refuge/federation/uris"
+	"refuge/outbox/media"
 	"refuge/storage"
 )
 
@@ -330,7 +331,7 @@ func (s *Service) DeleteNote(ctx context.Context, actor *storage.Actor, uri stri
 	s.wake()
 	if s.DataDir != "" {
 		for i := range n.Media {
-			removeFiles(MediaDir(s.DataDir), &n.Media[i]) // the rows went with the note
+			media.Remove(media.Dir(s.DataDir), n.Media[i].Path, n.Media[i].ThumbPath) // the rows went with the note
 		}
 	}
 	return nil
@@ -447,4 +448,9 @@ func (s *Service) Pin(ctx context.Context, actor *storage.Actor, uri string, pin
 		return storage.Errorf(storage.Invalid, "only public and unlisted notes can be pinned")
 	}
 	return s.DB.Update(ctx, func(tx storage.Tx) error { return tx.Pin(ctx, actor.ID, n.ID, pinned) })
+}
+
+// MarkNotificationsRead marks actor's notifications up to row id upTo as read.
+func (s *Service) MarkNotificationsRead(ctx context.Context, actor *storage.Actor, upTo int64) error {
+	return s.DB.Update(ctx, func(tx storage.Tx) error { return tx.MarkNotificationsRead(ctx, actor.ID, upTo) })
 }

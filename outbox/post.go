@@ -11,6 +11,7 @@ import (
 
 	"refuge/federation"
 	"refuge/federation/uris"
+	"refuge/outbox/media"
 	"refuge/storage"
 )
 
@@ -18,7 +19,6 @@ import (
 const (
 	MaxNoteChars    = 5000
 	MaxSummaryChars = 500
-	MaxAttachments  = 4
 )
 
 // NoteInput is what an author asks to post. Text is plain text; Format makes the HTML.
@@ -72,8 +72,8 @@ func (in *NoteInput) validate() error {
 	if in.Language != "" && !languageTag.MatchString(in.Language) {
 		return storage.Errorf(storage.Invalid, "%q is not a language tag", in.Language)
 	}
-	if len(in.Media) > MaxAttachments {
-		return storage.Errorf(storage.Invalid, "at most %d attachments", MaxAttachments)
+	if len(in.Media) > media.MaxAttachments {
+		return storage.Errorf(storage.Invalid, "at most %d attachments", media.MaxAttachments)
 	}
 	if in.InReplyTo != "" && storage.HostOf(in.InReplyTo) == "" {
 		return storage.Errorf(storage.Invalid, "inReplyTo must be an http(s) URL")

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +22,8 @@ import (
 	"refuge/federation/uris"
 	"refuge/inbox"
 	"refuge/outbox"
+	"refuge/outbox/delivery"
+	"refuge/outbox/media"
 	"refuge/reader"
 	"refuge/server/activitypub"
 	"refuge/server/httpx"
@@ -44,7 +45,7 @@ type App struct {
 	svc       *outbox.Service
 	remote    *federation.Remote
 	inbox     *inbox.Inbox
-	deliverer *outbox.Deliverer
+	deliverer *delivery.Deliverer
 	signer    atomic.Pointer[federation.Signer]
 
 	ln      net.Listener
@@ -63,7 +64,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
-	if err := os.MkdirAll(filepath.Join(cfg.Data, "media"), 0o750); err != nil {
+	if err := os.MkdirAll(media.Dir(cfg.Data), 0o750); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
 	db, err := sqlite.Open(ctx, cfg.DBPath())
@@ -86,7 +87,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Signer: a.instanceSigner, Log: cfg.Log}
 	a.svc.Remote = a.remote
 	a.read = &reader.Reader{DB: db, Remote: a.remote, Domain: cfg.Domain, Base: cfg.Base()}
-	a.deliverer = &outbox.Deliverer{DB: db, Client: client, Log: cfg.Log, Schedule: cfg.RetrySchedule, Now: cfg.Now}
+	a.deliverer = &delivery.Deliverer{DB: db, Client: client, Log: cfg.Log, Schedule: cfg.RetrySchedule, Now: cfg.Now}
 	a.svc.OnQueue = a.deliverer.Wake
 	a.inbox = &inbox.Inbox{DB: db, Outbox: a.svc, Remote: a.remote, Log: cfg.Log, Now: cfg.Now}
 	if _, err := a.svc.InstanceActor(ctx); err != nil {

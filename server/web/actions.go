@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"refuge/outbox"
+	"refuge/outbox/media"
 	"refuge/reader"
 	"refuge/storage"
 	"refuge/templates"
@@ -32,16 +33,16 @@ func (h *Handler) postNote(w http.ResponseWriter, r *http.Request, viewer *stora
 		}
 		in.InReplyTo, form.ReplyTo = parent.URI, parent
 	}
-	media, err := h.uploads(ctx, r, viewer, "media_", "alt_", outbox.MaxAttachments)
+	uploads, err := h.uploads(ctx, r, viewer, "media_", "alt_", media.MaxAttachments)
 	if err == nil {
-		in.Media = media
+		in.Media = uploads
 		var n *storage.Note
 		if n, _, err = h.Outbox.PostNote(ctx, viewer, in); err == nil {
 			h.flash(w, "posted")
 			http.Redirect(w, r, h.noteLink(n), http.StatusSeeOther)
 			return nil
 		}
-		h.discard(ctx, media)
+		h.discard(ctx, uploads)
 	}
 	switch storage.KindOf(err) {
 	case storage.Invalid, storage.TooLarge:
@@ -102,10 +103,10 @@ func (h *Handler) saveFile(ctx context.Context, viewer *storage.Actor, fh *multi
 }
 
 // discard removes uploads whose post or profile was not saved.
-func (h *Handler) discard(ctx context.Context, media []storage.Media) {
-	for i := range media {
-		if err := h.Outbox.DiscardUpload(ctx, h.DataDir, &media[i]); err != nil {
-			h.Log.Warn("discard upload", "media", media[i].ID, "err", err)
+func (h *Handler) discard(ctx context.Context, uploads []storage.Media) {
+	for i := range uploads {
+		if err := h.Outbox.DiscardUpload(ctx, h.DataDir, &uploads[i]); err != nil {
+			h.Log.Warn("discard upload", "media", uploads[i].ID, "err", err)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"refuge/federation"
 	"refuge/federation/uris"
 	"refuge/outbox"
+	"refuge/outbox/media"
 	"refuge/reader"
 	"refuge/server/httpx"
 	"refuge/storage"
@@ -86,7 +87,7 @@ func (h *Handler) Routes(r *mux.Router) {
 // Limits on form bodies: a post may carry four images and its text; other forms are small.
 const (
 	maxFormBody      = 64 << 10
-	maxMultipartBody = outbox.MaxAttachments*outbox.MaxUploadBytes + 1<<20
+	maxMultipartBody = media.MaxAttachments*media.MaxUploadBytes + 1<<20
 	multipartMemory  = 8 << 20
 )
 
