@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -73,4 +74,18 @@ func ParsePublicKey(s string) (crypto.PublicKey, error) {
 		return nil, storage.Wrap(storage.Invalid, err, "public key is neither PKIX nor PKCS#1")
 	}
 	return k, nil
+}
+
+// LocalSigner reads the private key of the local actor a and makes the Signer of the
+// requests sent on its behalf: fetches, and the deliveries of what it did.
+func LocalSigner(ctx context.Context, db storage.CredentialReader, a *storage.Actor) (*Signer, error) {
+	c, err := db.GetCredentials(ctx, a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("key of %s: %w", a.URI, err)
+	}
+	key, err := ParsePrivateKey(c.PrivateKeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("key of %s: %w", a.URI, err)
+	}
+	return &Signer{KeyID: a.KeyID, Key: key}, nil
 }

@@ -3,9 +3,10 @@ package outbox
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"refuge/federation"
+	"refuge/federation/uris"
+	"refuge/outbox/media"
 	"refuge/storage"
 )
 
@@ -67,7 +68,7 @@ func (s *Service) Follow(ctx context.Context, actor *storage.Actor, target strin
 	if t.Type == federation.TypeApplication && t.Local {
 		return nil, storage.Errorf(storage.Invalid, "the instance actor cannot be followed")
 	}
-	f := &storage.Follow{URI: s.activityURI(actor, "follows"), FollowerID: actor.ID, FolloweeID: t.ID,
+	f := &storage.Follow{URI: s.activityURI(actor, uris.Follows), FollowerID: actor.ID, FolloweeID: t.ID,
 		Accepted: t.Local && !t.Locked, Created: s.now()}
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		if old, err := tx.GetFollow(ctx, actor.ID, t.ID); err == nil && (old.Accepted || !t.Local) {
@@ -115,7 +116,7 @@ func (s *Service) Unfollow(ctx context.Context, actor *storage.Actor, target str
 			return nil
 		}
 		follow := &federation.Activity{ID: f.URI, Type: federation.TypeFollow, Actor: actor.URI}
-		_, err = s.emit(ctx, tx, actor, &federation.Activity{ID: f.URI + "/undo", Type: federation.TypeUndo, To: []string{t.URI}},
+		_, err = s.emit(ctx, tx, actor, &federation.Activity{ID: uris.Undo(f.URI), Type: federation.TypeUndo, To: []string{t.URI}},
 			withObject(follow, t.URI), 0, storage.Direct, []string{t.Inbox})
 		return err
 	})
@@ -156,9 +157,9 @@ func (s *Service) AnswerFollowRequest(ctx context.Context, account *storage.Acto
 // answerFollow records the answer to follow f of account by follower, and tells a remote
 // follower with Accept or Reject. The inbox calls it too, for accounts that are not locked.
 func (s *Service) answerFollow(ctx context.Context, tx storage.Tx, account, follower *storage.Actor, f *storage.Follow, accept bool) (string, error) {
-	kind := federation.TypeReject
+	kind, path := federation.TypeReject, uris.Rejects
 	if accept {
-		kind = federation.TypeAccept
+		kind, path = federation.TypeAccept, uris.Accepts
 		if err := tx.AcceptFollow(ctx, f.ID); err != nil {
 			return "", err
 		}
@@ -169,7 +170,7 @@ func (s *Service) answerFollow(ctx context.Context, tx storage.Tx, account, foll
 		return "", nil
 	}
 	follow := &federation.Activity{ID: f.URI, Type: federation.TypeFollow, Actor: follower.URI}
-	act, err := s.emit(ctx, tx, account, &federation.Activity{ID: s.activityURI(account, strings.ToLower(kind)), Type: kind,
+	act, err := s.emit(ctx, tx, account, &federation.Activity{ID: s.activityURI(account, path), Type: kind,
 		To: []string{follower.URI}}, withObject(follow, account.URI), 0, storage.Direct, []string{follower.Inbox})
 	if err != nil {
 		return "", err
@@ -184,7 +185,7 @@ func (s *Service) AnswerFollow(ctx context.Context, tx storage.Tx, account, foll
 }
 
 // reactionPaths are the path segments of the ids of local actors' reactions.
-var reactionPaths = map[storage.ReactionKind]string{storage.Like: "likes", storage.Announce: "boosts"}
+var reactionPaths = map[storage.ReactionKind]uris.Kind{storage.Like: uris.Likes, storage.Announce: uris.Boosts}
 
 // reactionNotices are the notifications a local author gets of a reaction.
 var reactionNotices = map[storage.ReactionKind]storage.NotificationKind{
@@ -270,7 +271,7 @@ func (s *Service) Unreact(ctx context.Context, actor *storage.Actor, kind storag
 		if !n.Author.Local {
 			inboxes = append(inboxes, n.Author.DeliveryInbox())
 		}
-		undo := &federation.Activity{ID: r.URI + "/undo", Type: federation.TypeUndo, To: []string{n.Author.URI}}
+		undo := &federation.Activity{ID: uris.Undo(r.URI), Type: federation.TypeUndo, To: []string{n.Author.URI}}
 		if kind == storage.Announce {
 			undo.To, undo.Cc = []string{federation.PublicCollection}, []string{n.Author.URI, actor.FollowersURI}
 			remote, err := tx.FollowerInboxes(ctx, actor.ID)
@@ -316,7 +317,7 @@ func (s *Service) DeleteNote(ctx context.Context, actor *storage.Actor, uri stri
 		if err := tx.DeleteNote(ctx, n.ID, now); err != nil {
 			return err
 		}
-		act := &federation.Activity{ID: uri + "#delete", Type: federation.TypeDelete, To: n.To, Cc: n.Cc, Published: now}
+		act := &federation.Activity{ID: uris.Delete(uri), Type: federation.TypeDelete, To: n.To, Cc: n.Cc, Published: now}
 		tomb := &federation.Note{ID: uri, Type: federation.TypeTombstone, Updated: now}
 		stored, err := s.emit(ctx, tx, actor, act, tomb, 0, storage.Direct, nil)
 		if err != nil {
@@ -330,7 +331,7 @@ func (s *Service) DeleteNote(ctx context.Context, actor *storage.Actor, uri stri
 	s.wake()
 	if s.DataDir != "" {
 		for i := range n.Media {
-			removeFiles(MediaDir(s.DataDir), &n.Media[i]) // the rows went with the note
+			media.Remove(media.Dir(s.DataDir), n.Media[i].Path, n.Media[i].ThumbPath) // the rows went with the note
 		}
 	}
 	return nil
@@ -360,7 +361,7 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 		if err := tx.UpdateNote(ctx, n); err != nil {
 			return err
 		}
-		act := &federation.Activity{ID: uri + "#update-" + newID(now), Type: federation.TypeUpdate, To: n.To, Cc: n.Cc, Published: now}
+		act := &federation.Activity{ID: uris.Update(uri, newID(now)), Type: federation.TypeUpdate, To: n.To, Cc: n.Cc, Published: now}
 		stored, err := s.emit(ctx, tx, actor, act, NoteDocument(n), n.ID, storage.Direct, nil)
 		if err != nil {
 			return err
@@ -418,7 +419,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 			return err
 		}
 		now := s.now()
-		act := &federation.Activity{ID: a.URI + "#update-" + newID(now), Type: federation.TypeUpdate,
+		act := &federation.Activity{ID: uris.Update(a.URI, newID(now)), Type: federation.TypeUpdate,
 			To: []string{federation.PublicCollection}, Cc: []string{a.FollowersURI}, Published: now}
 		_, err = s.emit(ctx, tx, &a, act, s.ActorDocument(&a), 0, storage.Direct, inboxes)
 		return err
@@ -447,4 +448,9 @@ func (s *Service) Pin(ctx context.Context, actor *storage.Actor, uri string, pin
 		return storage.Errorf(storage.Invalid, "only public and unlisted notes can be pinned")
 	}
 	return s.DB.Update(ctx, func(tx storage.Tx) error { return tx.Pin(ctx, actor.ID, n.ID, pinned) })
+}
+
+// MarkNotificationsRead marks actor's notifications up to row id upTo as read.
+func (s *Service) MarkNotificationsRead(ctx context.Context, actor *storage.Actor, upTo int64) error {
+	return s.DB.Update(ctx, func(tx storage.Tx) error { return tx.MarkNotificationsRead(ctx, actor.ID, upTo) })
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/storage"
 )
 
@@ -66,7 +67,7 @@ func (s *Service) Submit(ctx context.Context, actor *storage.Actor, body []byte)
 	case federation.TypeUndo:
 		return s.submitUndo(ctx, actor, obj)
 	case federation.TypeDelete:
-		return obj.ID + "#delete", s.DeleteNote(ctx, actor, obj.ID)
+		return uris.Delete(obj.ID), s.DeleteNote(ctx, actor, obj.ID)
 	case federation.TypeUpdate:
 		return s.submitUpdate(ctx, actor, obj)
 	case federation.TypeAccept, federation.TypeReject:
@@ -163,7 +164,7 @@ func (s *Service) submitUndo(ctx context.Context, actor *storage.Actor, obj fede
 		if err != nil {
 			return "", err
 		}
-		return f.URI + "/undo", s.Unfollow(ctx, actor, t.URI)
+		return uris.Undo(f.URI), s.Unfollow(ctx, actor, t.URI)
 	}
 	for _, kind := range []storage.ReactionKind{storage.Like, storage.Announce} {
 		r, err := s.DB.GetReactionByURI(ctx, kind, obj.ID)
@@ -177,7 +178,7 @@ func (s *Service) submitUndo(ctx context.Context, actor *storage.Actor, obj fede
 		if err != nil {
 			return "", err
 		}
-		return r.URI + "/undo", s.Unreact(ctx, actor, kind, n.URI)
+		return uris.Undo(r.URI), s.Unreact(ctx, actor, kind, n.URI)
 	}
 	return "", storage.Errorf(storage.NotFound, "nothing of yours to undo with id %q", obj.ID)
 }

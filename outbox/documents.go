@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/storage"
 )
 
@@ -33,7 +34,7 @@ func NoteDocument(n *storage.Note) *federation.Note {
 	doc := &federation.Note{
 		ID: n.URI, Type: federation.TypeNote, AttributedTo: n.Author.URI, Content: n.Content, Summary: n.Summary,
 		URL: n.URL, InReplyTo: n.InReplyToURI, Conversation: n.Conversation, Sensitive: n.Sensitive,
-		Published: n.Published, Updated: n.Updated, To: n.To, Cc: n.Cc, Replies: n.URI + "/replies",
+		Published: n.Published, Updated: n.Updated, To: n.To, Cc: n.Cc, Replies: uris.Replies(n.URI),
 	}
 	if len(n.ContentMap) > 0 {
 		doc.ContentMap = n.ContentMap

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/storage"
 )
 
@@ -24,6 +25,7 @@ var token = regexp.MustCompile(`https?://[^\s<>"]+|@[A-Za-z0-9_]+(?:@[A-Za-z0-9.
 // base is this instance's URL prefix (for tag links); localHost its domain, so that a
 // mention of @name@localHost is recognised as local.
 func Format(ctx context.Context, text, base, localHost string, resolve MentionResolver) (string, []storage.Tag) {
+	local := uris.New(base)
 	var b strings.Builder
 	var tags []storage.Tag
 	seen := map[string]bool{}
@@ -53,7 +55,7 @@ func Format(ctx context.Context, text, base, localHost string, resolve MentionRe
 					word = strings.TrimRight(word, ".-:")
 					out, tag = mention(ctx, word, localHost, resolve)
 				case '#':
-					out, tag = hashtag(word, base)
+					out, tag = hashtag(word, local)
 				}
 				if out == "" {
 					continue
@@ -141,12 +143,12 @@ func mention(ctx context.Context, word, localHost string, resolve MentionResolve
 	return out, &storage.Tag{Type: federation.TypeMention, Name: "@" + a.Username + "@" + a.Host, Href: a.URI}
 }
 
-func hashtag(word, base string) (string, *storage.Tag) {
+func hashtag(word string, local uris.Local) (string, *storage.Tag) {
 	name := word[1:]
 	if strings.TrimFunc(name, unicode.IsDigit) == "" || utf8.RuneCountInString(name) > 100 {
 		return "", nil
 	}
-	href := base + "/tags/" + strings.ToLower(name)
+	href := local.Tag(strings.ToLower(name))
 	out := `<a href="` + html.EscapeString(href) + `" class="mention hashtag" rel="tag">#<span>` +
 		html.EscapeString(name) + `</span></a>`
 	return out, &storage.Tag{Type: federation.TypeHashtag, Name: "#" + strings.ToLower(name), Href: href}

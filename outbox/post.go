@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"refuge/federation"
+	"refuge/federation/uris"
+	"refuge/outbox/media"
 	"refuge/storage"
 )
 
@@ -17,7 +19,6 @@ import (
 const (
 	MaxNoteChars    = 5000
 	MaxSummaryChars = 500
-	MaxAttachments  = 4
 )
 
 // NoteInput is what an author asks to post. Text is plain text; Format makes the HTML.
@@ -71,8 +72,8 @@ func (in *NoteInput) validate() error {
 	if in.Language != "" && !languageTag.MatchString(in.Language) {
 		return storage.Errorf(storage.Invalid, "%q is not a language tag", in.Language)
 	}
-	if len(in.Media) > MaxAttachments {
-		return storage.Errorf(storage.Invalid, "at most %d attachments", MaxAttachments)
+	if len(in.Media) > media.MaxAttachments {
+		return storage.Errorf(storage.Invalid, "at most %d attachments", media.MaxAttachments)
 	}
 	if in.InReplyTo != "" && storage.HostOf(in.InReplyTo) == "" {
 		return storage.Errorf(storage.Invalid, "inReplyTo must be an http(s) URL")
@@ -129,7 +130,7 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 	}
 	now := s.now()
 	id := newID(now)
-	uri := author.URI + "/statuses/" + id
+	uri := s.uris().Note(author.Username, id)
 	n := &storage.Note{
 		URI: uri, ActorID: author.ID, Local: true, URL: uri, Source: in.Content, Summary: strings.TrimSpace(in.Summary),
 		Sensitive: in.Sensitive || strings.TrimSpace(in.Summary) != "", Language: in.Language,
@@ -163,12 +164,12 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 		if err := tx.CreateNote(ctx, n); err != nil {
 			return err
 		}
-		doc, err := federation.EncodeActivity(&federation.Activity{ID: uri + "/activity", Type: federation.TypeCreate,
+		doc, err := federation.EncodeActivity(&federation.Activity{ID: uris.NoteActivity(uri), Type: federation.TypeCreate,
 			Actor: author.URI, To: n.To, Cc: n.Cc, Published: now}, NoteDocument(n))
 		if err != nil {
 			return err
 		}
-		act = &storage.Activity{URI: uri + "/activity", ActorID: author.ID, Local: true, Type: federation.TypeCreate,
+		act = &storage.Activity{URI: uris.NoteActivity(uri), ActorID: author.ID, Local: true, Type: federation.TypeCreate,
 			ObjectURI: uri, NoteID: n.ID, Visibility: n.Visibility, JSON: string(doc), Published: now}
 		if _, err := tx.PutActivity(ctx, act); err != nil {
 			return err

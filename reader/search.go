@@ -2,11 +2,11 @@ package reader
 
 import (
 	"context"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/storage"
 )
 
@@ -21,26 +21,6 @@ func (rd *Reader) LocalActor(ctx context.Context, name string) (*storage.Actor, 
 		return nil, storage.Errorf(storage.Gone, "account %s is gone", name)
 	}
 	return a, nil
-}
-
-// SitePath turns a URL of this instance into its path (with query), or "" for any other
-// URL. The path starts with exactly one slash, so it is safe to redirect to.
-func (rd *Reader) SitePath(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme+"://"+u.Host != rd.Base {
-		return ""
-	}
-	p := u.RequestURI()
-	if !LocalPath(p) {
-		return ""
-	}
-	return p
-}
-
-// LocalPath reports whether s is a path on this site, safe to redirect to: it must start
-// with one slash, so that "//evil.example" and "/\evil.example" are refused.
-func LocalPath(s string) bool {
-	return strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") && !strings.HasPrefix(s, "/\\")
 }
 
 // Lookup resolves a search for v: a handle (@user@host, or a local name), an actor's id or
@@ -68,7 +48,7 @@ func (rd *Reader) Lookup(ctx context.Context, v Viewer, q string) (*storage.Acto
 	if actor, err := rd.DB.GetActorByURI(ctx, q); err == nil && actor.DeletedAt.IsZero() {
 		return actor, nil, nil
 	}
-	if p := rd.SitePath(q); p != "" {
+	if p := uris.New(rd.Base).Path(q); p != "" {
 		return rd.lookupLocal(ctx, v, p)
 	}
 	n, noteErr := rd.Remote.Note(ctx, q)
@@ -91,18 +71,15 @@ func (rd *Reader) Lookup(ctx context.Context, v Viewer, q string) (*storage.Acto
 	return nil, nil, noteErr
 }
 
-// lookupLocal resolves a path of this instance: a profile or a note.
+// lookupLocal resolves a path of this instance, its query left out: a profile or a note.
 func (rd *Reader) lookupLocal(ctx context.Context, v Viewer, p string) (*storage.Actor, *storage.Note, error) {
 	p, _, _ = strings.Cut(p, "?")
-	if id, ok := strings.CutPrefix(p, "/notes/"); ok {
-		n, err := rd.NoteByID(ctx, v, ParseID(id))
+	if id, ok := uris.ParseStoredNote(p); ok {
+		n, err := rd.NoteByID(ctx, v, id)
 		return nil, n, err
 	}
-	name, ok := strings.CutPrefix(p, "/@")
+	name, ok := uris.New(rd.Base).ParseActor(rd.Base + p)
 	if !ok {
-		name, ok = strings.CutPrefix(p, "/users/")
-	}
-	if !ok || strings.Contains(name, "/") {
 		return nil, nil, storage.Errorf(storage.NotFound, "nothing here has that address")
 	}
 	actor, err := rd.LocalActor(ctx, name)

@@ -19,7 +19,7 @@ import (
 
 	"golang.org/x/net/html"
 
-	"refuge/outbox"
+	"refuge/outbox/media"
 	"refuge/server/httpx"
 	"refuge/server/web"
 )
@@ -160,7 +160,7 @@ func pngBytes(t *testing.T) []byte {
 // mediaFiles lists the files in the instance's media folder.
 func (in *instance) mediaFiles(t *testing.T) []string {
 	t.Helper()
-	entries, err := os.ReadDir(outbox.MediaDir(in.cfg.Data))
+	entries, err := os.ReadDir(media.Dir(in.cfg.Data))
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestHostileWeb(t *testing.T) {
 	}
 	var uploaded string
 	for _, f := range in.mediaFiles(t) {
-		if outbox.MediaFileName.MatchString(f) && !strings.Contains(f, "-thumb") {
+		if media.FileName.MatchString(f) && !strings.Contains(f, "-thumb") {
 			uploaded = f
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,8 +19,11 @@ import (
 	"github.com/gorilla/mux"
 
 	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/inbox"
 	"refuge/outbox"
+	"refuge/outbox/delivery"
+	"refuge/outbox/media"
 	"refuge/reader"
 	"refuge/server/activitypub"
 	"refuge/server/httpx"
@@ -43,7 +45,7 @@ type App struct {
 	svc       *outbox.Service
 	remote    *federation.Remote
 	inbox     *inbox.Inbox
-	deliverer *outbox.Deliverer
+	deliverer *delivery.Deliverer
 	signer    atomic.Pointer[federation.Signer]
 
 	ln      net.Listener
@@ -62,7 +64,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
-	if err := os.MkdirAll(filepath.Join(cfg.Data, "media"), 0o750); err != nil {
+	if err := os.MkdirAll(media.Dir(cfg.Data), 0o750); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
 	db, err := sqlite.Open(ctx, cfg.DBPath())
@@ -77,7 +79,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	client := federation.NewClient(federation.ClientConfig{
 		AllowPrivate: cfg.AllowPrivate, AllowPrefixes: cfg.AllowPrefixes, Resolver: cfg.DNS,
 		Dial: cfg.Dial, Timeout: cfg.FetchTimeout, HostBlocked: db.IsHostBlocked,
-		UserAgent: "Refuge/" + Version + " (+" + cfg.Base() + "/)",
+		UserAgent: "Refuge/" + Version + " (+" + uris.New(cfg.Base()).Root() + ")",
 	})
 	a.svc = &outbox.Service{DB: db, Base: cfg.Base(), Domain: cfg.Domain, Log: cfg.Log, Now: cfg.Now,
 		Software: Version, DataDir: cfg.Data}
@@ -85,7 +87,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Signer: a.instanceSigner, Log: cfg.Log}
 	a.svc.Remote = a.remote
 	a.read = &reader.Reader{DB: db, Remote: a.remote, Domain: cfg.Domain, Base: cfg.Base()}
-	a.deliverer = &outbox.Deliverer{DB: db, Client: client, Log: cfg.Log, Schedule: cfg.RetrySchedule, Now: cfg.Now}
+	a.deliverer = &delivery.Deliverer{DB: db, Client: client, Log: cfg.Log, Schedule: cfg.RetrySchedule, Now: cfg.Now}
 	a.svc.OnQueue = a.deliverer.Wake
 	a.inbox = &inbox.Inbox{DB: db, Outbox: a.svc, Remote: a.remote, Log: cfg.Log, Now: cfg.Now}
 	if _, err := a.svc.InstanceActor(ctx); err != nil {
@@ -169,11 +171,12 @@ func (a *App) Handler() (http.Handler, error) {
 	}
 	kit := &httpx.Kit{Log: a.log, Limits: httpx.NewLimits(a.cfg.InboxRate, a.cfg.InboxBurst),
 		Auth: &httpx.Auth{DB: a.db, Verify: a.inbox.Signer, AuthorizedFetch: a.cfg.AuthorizedFetch}}
+	local := uris.New(a.cfg.Base())
 	site := &web.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Remote: a.remote, Templates: pages,
-		Base: a.cfg.Base(), Domain: a.cfg.Domain, HTTP: a.cfg.HTTP, DataDir: a.cfg.Data, Commits: a.db.Commits}
+		URIs: local, Domain: a.cfg.Domain, HTTP: a.cfg.HTTP, DataDir: a.cfg.Data, Commits: a.db.Commits}
 	kit.ErrorPage = site.ErrorPage
 	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, Remote: a.remote,
-		Base: a.cfg.Base(), Domain: a.cfg.Domain, Version: Version,
+		URIs: local, Domain: a.cfg.Domain, Version: Version,
 		Pages: activitypub.Pages{Profile: site.ProfilePage, Note: site.NotePage, Follows: site.FollowsPage}}
 	return routes(kit, ap, site), nil
 }

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"refuge/outbox"
+	"refuge/outbox/media"
 	"refuge/server/httpx"
 	"refuge/storage"
 )
@@ -394,7 +394,7 @@ func TestWebUploads(t *testing.T) {
 	c.signIn("alice", "alice password")
 	ctx := context.Background()
 	alice, _ := in.app.db.GetLocalActor(ctx, "alice")
-	mediaDir := outbox.MediaDir(in.cfg.Data)
+	mediaDir := media.Dir(in.cfg.Data)
 	const secret = "GPS 48.8584N 2.2945E secret-marker"
 
 	post := func(f upload, alt string) (*http.Response, string) {

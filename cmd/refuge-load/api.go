@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"refuge/federation/uris"
 )
 
 // account is a local account of the instance under test with its API token.
@@ -21,7 +23,7 @@ func postOutbox(ctx context.Context, c *http.Client, base string, a account, doc
 	if err != nil {
 		return "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/users/"+a.name+"/outbox", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, uris.New(base).Outbox(a.name), bytes.NewReader(body))
 	if err != nil {
 		return "", err
 	}

@@ -89,7 +89,7 @@ func setupFanout(ctx context.Context, e *env) (*fanoutScenario, error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	n, err := totalItems(ctx, e.client, e.srv.base+"/users/"+e.bob.name+"/followers")
+	n, err := totalItems(ctx, e.client, e.srv.uris().Followers(e.bob.name))
 	if err != nil {
 		return nil, err
 	}
@@ -111,8 +111,8 @@ func (s *fanoutScenario) follow(ctx context.Context) error {
 	var next atomic.Int64
 	var failed atomic.Pointer[error]
 	var wg sync.WaitGroup
-	inbox := e.srv.base + "/users/" + e.bob.name + "/inbox"
-	bobURI := e.srv.base + "/users/" + e.bob.name
+	inbox := e.srv.uris().Inbox(e.bob.name)
+	bobURI := e.srv.uris().Actor(e.bob.name)
 	for range followConc {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(s.actors) && failed.Load() == nil; i = int(next.Add(1) - 1) {

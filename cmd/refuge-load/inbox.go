@@ -69,7 +69,7 @@ func follow(ctx context.Context, e *env, who account, actors []*remoteActor) err
 		}
 		body := activityJSON(map[string]any{"id": a.uri + "/accepts/" + e.nonce, "type": "Accept",
 			"actor": a.uri, "object": followID})
-		p, err := signPost(e.srv.base+"/users/"+who.name+"/inbox", body, a)
+		p, err := signPost(e.srv.uris().Inbox(who.name), body, a)
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func follow(ctx context.Context, e *env, who account, actors []*remoteActor) err
 			return fmt.Errorf("accept from %s: status %d %v", a.uri, st, err)
 		}
 	}
-	n, err := totalItems(ctx, e.client, e.srv.base+"/users/"+who.name+"/following")
+	n, err := totalItems(ctx, e.client, e.srv.uris().Following(who.name))
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (s *inboxScenario) run(ctx context.Context, r int) (*inboxRun, error) {
 	now := time.Now()
 	posts, err := signAll(count, func(i int) (string, []byte, *remoteActor) {
 		a := s.actors[i%len(s.actors)]
-		return e.srv.base + "/inbox", createNote(a, fmt.Sprintf("%s%d", prefix, i), now), a
+		return e.srv.uris().SharedInbox(), createNote(a, fmt.Sprintf("%s%d", prefix, i), now), a
 	})
 	if err != nil {
 		return nil, err

@@ -28,7 +28,7 @@ type pagesRun struct {
 
 // setupPages has the account write 20 posts (a mention-free mix of links and hashtags).
 func setupPages(ctx context.Context, e *env) (*pagesScenario, error) {
-	s := &pagesScenario{e: e, profile: e.srv.base + "/@" + e.alice.name}
+	s := &pagesScenario{e: e, profile: e.srv.uris().Profile(e.alice.name)}
 	for i := range 20 {
 		loc, err := postOutbox(ctx, e.client, e.srv.base, e.alice, map[string]any{"type": "Note",
 			"content": fmt.Sprintf("Post %d of the pages scenario: reading https://example.com/article/%d today. #load #post%d", i, i, i)})

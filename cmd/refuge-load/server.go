@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"refuge/federation/uris"
 )
 
 // server is the Refuge under test: a process this tool started (cmd set), or one already
@@ -27,6 +29,9 @@ type server struct {
 	pid    int
 	log    *os.File
 }
+
+// uris are the URLs of the server under test.
+func (s *server) uris() uris.Local { return uris.New(s.base) }
 
 // buildRefuge builds ./cmd/refuge into dir (run from the repository root).
 func buildRefuge(ctx context.Context, dir string) (string, error) {

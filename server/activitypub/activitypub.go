@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/inbox"
 	"refuge/outbox"
 	"refuge/reader"
@@ -27,7 +28,7 @@ type Handler struct {
 	Outbox  *outbox.Service
 	Inbox   *inbox.Inbox
 	Remote  *federation.Remote
-	Base    string // scheme://domain
+	URIs    uris.Local // the instance's URLs, from scheme://domain
 	Domain  string
 	Version string // the software version NodeInfo reports
 	// Pages answer browsers at the addresses that serve ActivityPub documents to servers.
@@ -49,31 +50,31 @@ func (h *Handler) Routes(r *mux.Router) {
 	post := func(path string, f httpx.HandlerFunc) { r.Handle(path, h.Handle(f)).Methods(http.MethodPost) }
 
 	// Discovery.
-	get("/.well-known/webfinger", h.webfinger)
-	get("/.well-known/host-meta", h.hostMeta)
-	get("/.well-known/nodeinfo", h.nodeinfoIndex)
-	get("/nodeinfo/{version:2\\.[01]}", h.nodeinfo)
+	get(uris.WebFingerRoute, h.webfinger)
+	get(uris.HostMetaRoute, h.hostMeta)
+	get(uris.NodeInfoIndexRoute, h.nodeinfoIndex)
+	get(uris.NodeInfoRoute, h.nodeinfo)
 
 	// Actors, objects, collections, inboxes and outboxes.
-	get("/actor", h.getInstanceActor)
-	get("/actor/outbox", h.getInstanceOutbox)
-	post("/actor/inbox", h.postInbox)
-	post("/inbox", h.postInbox)
-	get("/users/{name}", h.getActor)
-	get("/users/{name}/outbox", h.getOutbox)
-	post("/users/{name}/outbox", h.postOutbox)
-	get("/users/{name}/inbox", h.getInbox)
-	post("/users/{name}/inbox", h.postInbox)
-	get("/users/{name}/followers", h.getFollows(true))
-	get("/users/{name}/following", h.getFollows(false))
-	get("/users/{name}/collections/featured", h.getFeatured)
-	get("/users/{name}/statuses/{id}", h.getNote)
-	get("/users/{name}/statuses/{id}/activity", h.getNoteActivity)
-	get("/users/{name}/statuses/{id}/replies", h.getReplies)
-	get("/users/{name}/{kind:follows|likes|boosts|accept|reject}/{id}", h.getActivity)
-	get("/users/{name}/{kind:follows|likes|boosts}/{id}/undo", h.getActivity)
+	get(uris.InstanceActorRoute, h.getInstanceActor)
+	get(uris.InstanceOutboxRoute, h.getInstanceOutbox)
+	post(uris.InstanceInboxRoute, h.postInbox)
+	post(uris.SharedInboxRoute, h.postInbox)
+	get(uris.ActorRoute, h.getActor)
+	get(uris.OutboxRoute, h.getOutbox)
+	post(uris.OutboxRoute, h.postOutbox)
+	get(uris.InboxRoute, h.getInbox)
+	post(uris.InboxRoute, h.postInbox)
+	get(uris.FollowersRoute, h.getFollows(true))
+	get(uris.FollowingRoute, h.getFollows(false))
+	get(uris.FeaturedRoute, h.getFeatured)
+	get(uris.NoteRoute, h.getNote)
+	get(uris.NoteActivityRoute, h.getNoteActivity)
+	get(uris.RepliesRoute, h.getReplies)
+	get(uris.ActivityRoute, h.getActivity)
+	get(uris.UndoRoute, h.getActivity)
 	get("/api/resolve", h.resolveHandle)
-	get("/authorize_interaction", h.authorizeInteraction)
+	get(uris.AuthorizeRoute, h.authorizeInteraction)
 }
 
 // localActor finds the live local account named in the route.
@@ -142,7 +143,7 @@ func (h *Handler) visibleNote(r *http.Request) (*storage.Note, error) {
 		return nil, err
 	}
 	vars := mux.Vars(r)
-	return h.Read.NoteByURI(r.Context(), v, h.Base+"/users/"+vars["name"]+"/statuses/"+vars["id"])
+	return h.Read.NoteByURI(r.Context(), v, h.URIs.Note(vars["name"], vars["id"]))
 }
 
 // getNoteActivity serves the Create activity of a local note.
@@ -151,7 +152,7 @@ func (h *Handler) getNoteActivity(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	act, err := h.Read.LocalActivity(r.Context(), n.URI+"/activity")
+	act, err := h.Read.LocalActivity(r.Context(), uris.NoteActivity(n.URI))
 	if err != nil {
 		return err
 	}
@@ -175,7 +176,7 @@ func (h *Handler) getReplies(w http.ResponseWriter, r *http.Request) error {
 		items = append(items, id)
 	}
 	// The first page is embedded, as Mastodon does: GoToSocial reads replies from it.
-	id := n.URI + "/replies"
+	id := uris.Replies(n.URI)
 	first := outbox.NewPage(id, id+"?page=true", items, 0, 0)
 	first.Context = nil
 	c := outbox.NewCollection(id, len(replies), false)
@@ -189,7 +190,7 @@ func (h *Handler) getReplies(w http.ResponseWriter, r *http.Request) error {
 // getInstanceOutbox is the instance actor's outbox: always empty, but there, because peers
 // count an actor's posts through it.
 func (h *Handler) getInstanceOutbox(w http.ResponseWriter, r *http.Request) error {
-	return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, outbox.NewCollection(h.Outbox.InstanceActorURI()+"/outbox", 0, false))
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, outbox.NewCollection(h.URIs.InstanceOutbox(), 0, false))
 }
 
 // getActivity serves another stored activity of a local actor (Follow, Like, Announce,
@@ -198,7 +199,8 @@ func (h *Handler) getActivity(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.Auth.Who(r); err != nil {
 		return err
 	}
-	act, err := h.Read.LocalActivity(r.Context(), h.Base+r.URL.Path)
+	// The routes match only the ids that uris.Local.Activity and uris.Undo write.
+	act, err := h.Read.LocalActivity(r.Context(), h.URIs.Base()+r.URL.Path)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/gorilla/mux"
+
 	"refuge/federation"
 	"refuge/server/httpx"
 	"refuge/storage"
@@ -28,13 +30,10 @@ func (h *Handler) webfinger(w http.ResponseWriter, r *http.Request) error {
 			return storage.Errorf(storage.NotFound, "%s is not an account of this instance", resource)
 		}
 		name = user
-	case strings.HasPrefix(resource, h.Base+"/"):
-		rest := strings.TrimPrefix(resource, h.Base)
-		if rest == "/actor" {
+	case strings.HasPrefix(resource, h.URIs.Root()):
+		if resource == h.URIs.InstanceActor() {
 			name = h.Domain
-		} else if n, ok := strings.CutPrefix(rest, "/users/"); ok {
-			name = n
-		} else if n, ok := strings.CutPrefix(rest, "/@"); ok {
+		} else if n, ok := h.URIs.ParseActor(resource); ok {
 			name = n
 		} else {
 			return storage.Errorf(storage.NotFound, "no account at %s", resource)
@@ -54,7 +53,7 @@ func (h *Handler) webfinger(w http.ResponseWriter, r *http.Request) error {
 		Links: []federation.Link{
 			{Rel: "self", Type: httpx.ActivityJSON, Href: actor.URI},
 			{Rel: "http://webfinger.net/rel/profile-page", Type: "text/html", Href: actor.URL},
-			{Rel: "http://ostatus.org/schema/1.0/subscribe", Template: h.Base + "/authorize_interaction?uri={uri}"},
+			{Rel: "http://ostatus.org/schema/1.0/subscribe", Template: h.URIs.AuthorizeTemplate()},
 		},
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
@@ -71,7 +70,7 @@ func (h *Handler) hostMeta(w http.ResponseWriter, r *http.Request) error {
 	doc := struct {
 		XMLName xml.Name `xml:"http://docs.oasis-open.org/ns/xri/xrd-1.0 XRD"`
 		Links   []link   `xml:"Link"`
-	}{Links: []link{{Rel: "lrdd", Type: "application/xrd+xml", Template: h.Base + "/.well-known/webfinger?resource={uri}"}}}
+	}{Links: []link{{Rel: "lrdd", Type: "application/xrd+xml", Template: h.URIs.WebFingerTemplate()}}}
 	body, err := xml.Marshal(doc)
 	if err != nil {
 		return err
@@ -86,14 +85,14 @@ func (h *Handler) nodeinfoIndex(w http.ResponseWriter, r *http.Request) error {
 		Href string `json:"href"`
 	}
 	return httpx.WriteJSON(w, http.StatusOK, "application/json", map[string][]link{"links": {
-		{Rel: "http://nodeinfo.diaspora.software/ns/schema/2.0", Href: h.Base + "/nodeinfo/2.0"},
-		{Rel: "http://nodeinfo.diaspora.software/ns/schema/2.1", Href: h.Base + "/nodeinfo/2.1"},
+		{Rel: "http://nodeinfo.diaspora.software/ns/schema/2.0", Href: h.URIs.NodeInfo("2.0")},
+		{Rel: "http://nodeinfo.diaspora.software/ns/schema/2.1", Href: h.URIs.NodeInfo("2.1")},
 	}})
 }
 
 // nodeinfo serves NodeInfo 2.0 or 2.1 with real counts.
 func (h *Handler) nodeinfo(w http.ResponseWriter, r *http.Request) error {
-	version := r.URL.Path[len("/nodeinfo/"):]
+	version := mux.Vars(r)["version"]
 	users, posts, err := h.Read.InstanceCounts(r.Context())
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"refuge/outbox"
+	"refuge/outbox/media"
 	"refuge/reader"
 	"refuge/storage"
 	"refuge/templates"
@@ -32,16 +33,16 @@ func (h *Handler) postNote(w http.ResponseWriter, r *http.Request, viewer *stora
 		}
 		in.InReplyTo, form.ReplyTo = parent.URI, parent
 	}
-	media, err := h.uploads(ctx, r, viewer, "media_", "alt_", outbox.MaxAttachments)
+	uploads, err := h.uploads(ctx, r, viewer, "media_", "alt_", media.MaxAttachments)
 	if err == nil {
-		in.Media = media
+		in.Media = uploads
 		var n *storage.Note
 		if n, _, err = h.Outbox.PostNote(ctx, viewer, in); err == nil {
 			h.flash(w, "posted")
 			http.Redirect(w, r, h.noteLink(n), http.StatusSeeOther)
 			return nil
 		}
-		h.discard(ctx, media)
+		h.discard(ctx, uploads)
 	}
 	switch storage.KindOf(err) {
 	case storage.Invalid, storage.TooLarge:
@@ -102,10 +103,10 @@ func (h *Handler) saveFile(ctx context.Context, viewer *storage.Actor, fh *multi
 }
 
 // discard removes uploads whose post or profile was not saved.
-func (h *Handler) discard(ctx context.Context, media []storage.Media) {
-	for i := range media {
-		if err := h.Outbox.DiscardUpload(ctx, h.DataDir, &media[i]); err != nil {
-			h.Log.Warn("discard upload", "media", media[i].ID, "err", err)
+func (h *Handler) discard(ctx context.Context, uploads []storage.Media) {
+	for i := range uploads {
+		if err := h.Outbox.DiscardUpload(ctx, h.DataDir, &uploads[i]); err != nil {
+			h.Log.Warn("discard upload", "media", uploads[i].ID, "err", err)
 		}
 	}
 }
@@ -135,9 +136,9 @@ func (h *Handler) noteAction(w http.ResponseWriter, r *http.Request, viewer *sto
 			return err
 		}
 		h.flash(w, "deleted")
-		to := h.Read.SitePath(r.Referer())
+		to := h.URIs.Path(r.Referer())
 		if to == "" || to == h.noteLink(n) {
-			to = h.Read.SitePath(viewer.URL) // the post's own page is gone: go to the profile
+			to = h.URIs.Path(viewer.URL) // the post's own page is gone: go to the profile
 		}
 		http.Redirect(w, r, to, http.StatusSeeOther)
 		return nil
@@ -169,7 +170,7 @@ func (h *Handler) followAction(follow bool) formHandler {
 		h.flash(w, notice)
 		fallback := "/search?q=" + url.QueryEscape(uri)
 		if actor, err := h.Read.Actor(r.Context(), uri); err == nil && actor.Local {
-			fallback = h.Read.SitePath(actor.URL)
+			fallback = h.URIs.Path(actor.URL)
 		}
 		return h.back(w, r, fallback, "")
 	}
@@ -223,7 +224,7 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, viewer *st
 		saved = append(saved, *m)
 		*f.dst = m.URL
 		if f.thumb && m.ThumbPath != "" {
-			*f.dst = h.Base + "/media/" + m.ThumbPath // an avatar is shown small everywhere
+			*f.dst = h.URIs.Media(m.ThumbPath) // an avatar is shown small everywhere
 		}
 	}
 	if _, err := h.Outbox.UpdateProfile(ctx, viewer, in); err != nil {
@@ -231,6 +232,6 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, viewer *st
 		return err
 	}
 	h.flash(w, "saved")
-	http.Redirect(w, r, h.Read.SitePath(viewer.URL), http.StatusSeeOther)
+	http.Redirect(w, r, h.URIs.Path(viewer.URL), http.StatusSeeOther)
 	return nil
 }

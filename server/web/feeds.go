@@ -12,7 +12,8 @@ import (
 	"github.com/gorilla/mux"
 
 	"refuge/federation"
-	"refuge/outbox"
+	"refuge/federation/uris"
+	"refuge/outbox/media"
 	"refuge/reader"
 	"refuge/server/httpx"
 	"refuge/storage"
@@ -40,7 +41,7 @@ func (h *Handler) actorFeed(w http.ResponseWriter, r *http.Request) error {
 		name = actor.Username
 	}
 	format := mux.Vars(r)["format"]
-	info := templates.FeedInfo{Title: name + " (@" + actor.Handle() + ")", Link: actor.URL, Self: actor.URL + "." + format,
+	info := templates.FeedInfo{Title: name + " (@" + actor.Handle() + ")", Link: actor.URL, Self: uris.Feed(actor.URL, format),
 		Description: templates.PlainText(actor.Summary)}
 	return h.writeFeed(w, format, info, notes)
 }
@@ -56,8 +57,8 @@ func (h *Handler) tagFeed(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	format := mux.Vars(r)["format"]
-	link := h.Base + "/tags/" + url.PathEscape(tag)
-	info := templates.FeedInfo{Title: "#" + tag + " on " + h.Domain, Link: link, Self: link + "." + format,
+	link := h.URIs.Tag(url.PathEscape(tag))
+	info := templates.FeedInfo{Title: "#" + tag + " on " + h.Domain, Link: link, Self: uris.Feed(link, format),
 		Description: "Public posts tagged #" + tag + " seen by " + h.Domain}
 	return h.writeFeed(w, format, info, notes)
 }
@@ -78,15 +79,15 @@ func (h *Handler) writeFeed(w http.ResponseWriter, format string, info templates
 	return err
 }
 
-// serveMedia serves a file that SaveUpload wrote, and nothing else: the name must match
+// serveMedia serves a file that media.Image.Save wrote, and nothing else: the name must match
 // its pattern. Headers make sure a browser shows it as the image it is and never runs it,
 // even if it were opened on its own.
 func (h *Handler) serveMedia(w http.ResponseWriter, r *http.Request) error {
 	name := mux.Vars(r)["file"]
-	if !outbox.MediaFileName.MatchString(name) {
+	if !media.FileName.MatchString(name) {
 		return httpx.ErrNotFound
 	}
-	f, err := os.Open(filepath.Join(outbox.MediaDir(h.DataDir), name))
+	f, err := os.Open(filepath.Join(media.Dir(h.DataDir), name))
 	if err != nil {
 		return httpx.ErrNotFound
 	}
@@ -96,7 +97,7 @@ func (h *Handler) serveMedia(w http.ResponseWriter, r *http.Request) error {
 		return httpx.ErrNotFound
 	}
 	hdr := w.Header()
-	hdr.Set("Content-Type", outbox.MediaTypeOf(name))
+	hdr.Set("Content-Type", media.TypeOf(name))
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	hdr.Set("Content-Disposition", "inline")

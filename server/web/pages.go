@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"refuge/federation/uris"
 	"refuge/reader"
 	"refuge/server/httpx"
 	"refuge/storage"
@@ -108,7 +109,7 @@ func (h *Handler) frontPage(w http.ResponseWriter, r *http.Request) error {
 	first, last := noteBounds(notes)
 	data.Next, data.Prev = pageLinks(r, len(notes), first, last, perPage)
 	pg := h.page(r, "", data)
-	pg.Canonical = h.Base + "/"
+	pg.Canonical = h.URIs.Root()
 	return h.render(w, r, http.StatusOK, "home", pg, notes...)
 }
 
@@ -146,8 +147,8 @@ func (h *Handler) ProfilePage(w http.ResponseWriter, r *http.Request) error {
 	pg.Body = data
 	pg.Canonical, pg.ActivityJSON = actor.URL, actor.URI
 	pg.Feeds = []templates.Feed{
-		{Title: "RSS", Type: "application/rss+xml", URL: actor.URL + ".rss"},
-		{Title: "Atom", Type: "application/atom+xml", URL: actor.URL + ".atom"},
+		{Title: "RSS", Type: "application/rss+xml", URL: uris.Feed(actor.URL, "rss")},
+		{Title: "Atom", Type: "application/atom+xml", URL: uris.Feed(actor.URL, "atom")},
 	}
 	return h.render(w, r, http.StatusOK, "profile", pg, append(pr.Notes, pr.Pinned...)...)
 }
@@ -160,7 +161,7 @@ func (h *Handler) NotePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	vars := mux.Vars(r)
-	n, err := h.Read.NoteByURI(r.Context(), v, h.Base+"/users/"+vars["name"]+"/statuses/"+vars["id"])
+	n, err := h.Read.NoteByURI(r.Context(), v, h.URIs.Note(vars["name"], vars["id"]))
 	if err != nil {
 		return err
 	}
@@ -201,11 +202,11 @@ func (h *Handler) tagPage(w http.ResponseWriter, r *http.Request) error {
 	first, last := noteBounds(notes)
 	data.Next, data.Prev = pageLinks(r, len(notes), first, last, perPage)
 	pg := h.page(r, "#"+tag, data)
-	feed := h.Base + "/tags/" + url.PathEscape(tag)
-	pg.Canonical = feed
+	page := h.URIs.Tag(url.PathEscape(tag))
+	pg.Canonical = page
 	pg.Feeds = []templates.Feed{
-		{Title: "RSS", Type: "application/rss+xml", URL: feed + ".rss"},
-		{Title: "Atom", Type: "application/atom+xml", URL: feed + ".atom"},
+		{Title: "RSS", Type: "application/rss+xml", URL: uris.Feed(page, "rss")},
+		{Title: "Atom", Type: "application/atom+xml", URL: uris.Feed(page, "atom")},
 	}
 	return h.render(w, r, http.StatusOK, "tag", pg, notes...)
 }

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"refuge/federation/uris"
 	"refuge/outbox"
-	"refuge/reader"
 	"refuge/server/httpx"
 	"refuge/storage"
 	"refuge/templates"
@@ -33,7 +33,7 @@ func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request) error {
 
 // nextPath is where to go after signing in: the next parameter when it is a local path.
 func nextPath(r *http.Request) string {
-	if next := r.URL.Query().Get("next"); reader.LocalPath(next) {
+	if next := r.URL.Query().Get("next"); uris.LocalPath(next) {
 		return next
 	}
 	return "/home"
@@ -44,7 +44,7 @@ func (h *Handler) renderSignin(w http.ResponseWriter, r *http.Request, status in
 	http.SetCookie(w, &http.Cookie{Name: SigninCookie, Value: token, Path: "/signin", MaxAge: 3600,
 		HttpOnly: true, Secure: !h.HTTP, SameSite: http.SameSiteLaxMode})
 	data := &templates.SignInData{Username: username}
-	if next := r.URL.Query().Get("next"); reader.LocalPath(next) {
+	if next := r.URL.Query().Get("next"); uris.LocalPath(next) {
 		data.Next = next
 	}
 	p := h.page(r, "Sign in", data)

@@ -193,7 +193,7 @@ func (h *Handler) storedNotePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if p := h.Read.SitePath(n.URL); n.Local && p != "" {
+	if p := h.URIs.Path(n.URL); n.Local && p != "" {
 		http.Redirect(w, r, p, http.StatusFound)
 		return nil
 	}

@@ -12,7 +12,9 @@ import (
 	"github.com/gorilla/mux"
 
 	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/outbox"
+	"refuge/outbox/media"
 	"refuge/reader"
 	"refuge/server/httpx"
 	"refuge/storage"
@@ -27,7 +29,7 @@ type Handler struct {
 	Outbox    *outbox.Service
 	Remote    *federation.Remote // remote follow asks the visitor's server by WebFinger
 	Templates *templates.Renderer
-	Base      string // scheme://domain
+	URIs      uris.Local // the instance's URLs, from scheme://domain
 	Domain    string
 	HTTP      bool   // cookies go over plain http too (local work)
 	DataDir   string // uploads live under DataDir/media
@@ -48,9 +50,9 @@ func (h *Handler) Routes(r *mux.Router) {
 
 	// Public pages.
 	get("/", h.frontPage)
-	get("/@{name:[A-Za-z0-9_]+}", h.cached(h.ProfilePage)) // the pattern leaves /@name.rss to the feeds
-	get("/tags/{tag:[^/.]+}", h.tagPage)
-	get("/notes/{id:[0-9]+}", h.storedNotePage)
+	get(uris.ProfileRoute, h.cached(h.ProfilePage))
+	get(uris.TagRoute, h.tagPage)
+	get(uris.StoredNoteRoute, h.storedNotePage)
 
 	// Sessions.
 	get("/signin", h.signinPage)
@@ -75,9 +77,9 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/profile", h.form(h.saveProfile))
 
 	// Feeds, files and remote follow.
-	get("/@{name:[A-Za-z0-9_]+}.{format:rss|atom}", h.actorFeed)
-	get("/tags/{tag:[^/.]+}.{format:rss|atom}", h.tagFeed)
-	get("/media/{file}", h.serveMedia)
+	get(uris.ProfileFeedRoute, h.actorFeed)
+	get(uris.TagFeedRoute, h.tagFeed)
+	get(uris.MediaRoute, h.serveMedia)
 	get("/authorize_follow", h.authorizeFollow)
 	r.PathPrefix("/static/").Handler(templates.StaticHandler()) // it wants the whole path
 }
@@ -85,7 +87,7 @@ func (h *Handler) Routes(r *mux.Router) {
 // Limits on form bodies: a post may carry four images and its text; other forms are small.
 const (
 	maxFormBody      = 64 << 10
-	maxMultipartBody = outbox.MaxAttachments*outbox.MaxUploadBytes + 1<<20
+	maxMultipartBody = media.MaxAttachments*media.MaxUploadBytes + 1<<20
 	multipartMemory  = 8 << 20
 )
 
@@ -155,7 +157,7 @@ func formError(err error) error {
 // checkCSRF compares the form's csrf field with the session's token in constant time, and
 // refuses a form posted from another origin when the browser says where it came from.
 func (h *Handler) checkCSRF(r *http.Request, want string) error {
-	if origin := r.Header.Get("Origin"); origin != "" && origin != "null" && origin != h.Base {
+	if origin := r.Header.Get("Origin"); origin != "" && origin != "null" && origin != h.URIs.Base() {
 		return storage.Errorf(storage.Forbidden, "this form was sent from another site (%s)", origin)
 	}
 	got := r.PostFormValue("csrf")
@@ -171,7 +173,7 @@ func (h *Handler) checkCSRF(r *http.Request, want string) error {
 // back redirects a form's sender to the page it was sent from (when that is a page of
 // ours), else to fallback, with 303 so that the browser GETs it.
 func (h *Handler) back(w http.ResponseWriter, r *http.Request, fallback, anchor string) error {
-	to := h.Read.SitePath(r.Referer())
+	to := h.URIs.Path(r.Referer())
 	if to == "" {
 		to = fallback
 	}
@@ -183,11 +185,11 @@ func (h *Handler) back(w http.ResponseWriter, r *http.Request, fallback, anchor 
 // /notes/ID.
 func (h *Handler) noteLink(n *storage.Note) string {
 	if n.Local {
-		if p := h.Read.SitePath(n.URL); p != "" {
+		if p := h.URIs.Path(n.URL); p != "" {
 			return p
 		}
 	}
-	return "/notes/" + strconv.FormatInt(n.ID, 10)
+	return uris.StoredNote(n.ID)
 }
 
 // Notices shown once on the page after a form succeeded, keyed by a code kept in a cookie.

@@ -1,8 +1,11 @@
-package outbox
+// Package media makes uploaded images safe to store and serve, with no database: it sniffs
+// and checks them, decodes them within pixel limits, turns them upright, re-encodes them
+// without their metadata, makes the thumbnail and blurhash, and writes and removes their
+// files under random names. outbox.Service.SaveUpload stores the row that points at them.
+package media
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/binary"
@@ -17,7 +20,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/buckket/go-blurhash"
 	"golang.org/x/image/draw"
@@ -34,14 +36,15 @@ const (
 	MaxImagePixels      = 40_000_000
 	ThumbnailSide       = 400
 	MaxDescriptionChars = 1500
+	MaxAttachments      = 4 // images on one note
 )
 
-// MediaFileName matches the names of the files SaveUpload writes, and nothing else: the
-// media handler serves no other file.
-var MediaFileName = regexp.MustCompile(`^[a-z2-7]{26}(-thumb)?\.(jpg|png)$`)
+// FileName matches the names of the files Save writes, and nothing else: the media handler
+// serves no other file.
+var FileName = regexp.MustCompile(`^[a-z2-7]{26}(-thumb)?\.(jpg|png)$`)
 
-// MediaTypeOf is the Content-Type of a file SaveUpload wrote, from its extension.
-func MediaTypeOf(name string) string {
+// TypeOf is the Content-Type of a file Save wrote, from its extension.
+func TypeOf(name string) string {
 	switch filepath.Ext(name) {
 	case ".jpg":
 		return "image/jpeg"
@@ -51,8 +54,8 @@ func MediaTypeOf(name string) string {
 	return ""
 }
 
-// MediaDir is where uploads live under the data folder.
-func MediaDir(dataDir string) string { return filepath.Join(dataDir, "media") }
+// Dir is where uploads live under the data folder.
+func Dir(dataDir string) string { return filepath.Join(dataDir, "media") }
 
 // decoder reads one of the image formats we accept.
 type decoder struct {
@@ -69,19 +72,21 @@ var decoders = map[string]decoder{
 	"image/webp": {webp.DecodeConfig, webp.Decode},
 }
 
-// processed is an upload made safe: re-encoded from its pixels, so that metadata (EXIF,
-// GPS, comments) and anything smuggled after the image data is gone.
-type processed struct {
-	body, thumb   []byte
-	ext           string // of both files: "jpg" or "png"
-	mediaType     string
-	width, height int
-	blurhash      string
+// Image is an upload made safe: re-encoded from its pixels, so that metadata (EXIF, GPS,
+// comments) and anything smuggled after the image data is gone.
+type Image struct {
+	Body, Thumb   []byte // Thumb is nil when the image is no larger than a thumbnail
+	Ext           string // of both files: "jpg" or "png"
+	MediaType     string
+	Width, Height int
+	Blurhash      string
 }
 
-// processImage checks, decodes, orients and re-encodes an uploaded image, and makes its
-// thumbnail and blurhash.
-func processImage(data []byte) (*processed, error) {
+// Process checks, decodes, orients and re-encodes an uploaded image, and makes its
+// thumbnail and blurhash. It takes JPEG, PNG, GIF and WebP, sniffed from the bytes (anything
+// else is Invalid "not an image"), within the pixel limits; GIF and WebP become PNG, as Go
+// encodes neither.
+func Process(data []byte) (*Image, error) {
 	sniffed := http.DetectContentType(data)
 	dec, ok := decoders[sniffed]
 	if !ok {
@@ -100,13 +105,13 @@ func processImage(data []byte) (*processed, error) {
 	if err != nil {
 		return nil, storage.Wrap(storage.Invalid, err, "not an image: it cannot be decoded")
 	}
-	p := &processed{ext: "png", mediaType: "image/png"}
+	p := &Image{Ext: "png", MediaType: "image/png"}
 	var buf bytes.Buffer
 	if sniffed == "image/jpeg" {
 		// Phones store photos sideways and say so in EXIF; the tag goes with the metadata,
 		// so its rotation is applied to the pixels first.
 		img = orient(img, jpegOrientation(data))
-		p.ext, p.mediaType = "jpg", "image/jpeg"
+		p.Ext, p.MediaType = "jpg", "image/jpeg"
 		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85})
 	} else {
 		err = png.Encode(&buf, img)
@@ -114,14 +119,14 @@ func processImage(data []byte) (*processed, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.body = buf.Bytes()
+	p.Body = buf.Bytes()
 	b := img.Bounds()
-	p.width, p.height = b.Dx(), b.Dy()
+	p.Width, p.Height = b.Dx(), b.Dy()
 	small := img
-	if max(p.width, p.height) > ThumbnailSide {
+	if max(p.Width, p.Height) > ThumbnailSide {
 		small = scale(img, ThumbnailSide)
 		var tb bytes.Buffer
-		if p.ext == "jpg" {
+		if p.Ext == "jpg" {
 			err = jpeg.Encode(&tb, small, &jpeg.Options{Quality: 80})
 		} else {
 			err = png.Encode(&tb, small)
@@ -129,10 +134,10 @@ func processImage(data []byte) (*processed, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.thumb = tb.Bytes()
+		p.Thumb = tb.Bytes()
 	}
-	if p.blurhash, err = blurhash.Encode(4, 3, small); err != nil {
-		p.blurhash = "" // a blurhash is a nicety; an image it cannot describe is still fine
+	if p.Blurhash, err = blurhash.Encode(4, 3, small); err != nil {
+		p.Blurhash = "" // a blurhash is a nicety; an image it cannot describe is still fine
 	}
 	return p, nil
 }
@@ -151,20 +156,8 @@ func scale(img image.Image, side int) image.Image {
 	return dst
 }
 
-// SaveUpload stores an image uploaded by a local account: at most MaxUploadBytes, sniffed
-// from its bytes (JPEG, PNG, GIF or WebP; anything else is Invalid "not an image"), within
-// the pixel limits, re-encoded without its metadata (GIF and WebP become PNG, as Go
-// encodes neither), with a thumbnail and a blurhash. The files go under the data folder's
-// media directory with random names and the media row is created unattached; PostNote
-// attaches it by ID.
-func (s *Service) SaveUpload(ctx context.Context, dataDir string, owner *storage.Actor, r io.Reader, alt string) (*storage.Media, error) {
-	alt = strings.TrimSpace(alt)
-	if !utf8.ValidString(alt) || utf8.RuneCountInString(alt) > MaxDescriptionChars {
-		return nil, storage.Errorf(storage.Invalid, "an image description must be text of at most %d characters", MaxDescriptionChars)
-	}
-	if owner == nil || !owner.Local {
-		return nil, storage.Errorf(storage.Forbidden, "only local accounts upload")
-	}
+// ReadUpload reads an upload whole: at most MaxUploadBytes, TooLarge beyond.
+func ReadUpload(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxUploadBytes+1))
 	if err != nil {
 		return nil, storage.Wrap(storage.Invalid, err, "the upload could not be read")
@@ -172,43 +165,33 @@ func (s *Service) SaveUpload(ctx context.Context, dataDir string, owner *storage
 	if len(data) > MaxUploadBytes {
 		return nil, storage.Errorf(storage.TooLarge, "images may be at most %d MiB", MaxUploadBytes>>20)
 	}
-	p, err := processImage(data)
-	if err != nil {
-		return nil, err
+	return data, nil
+}
+
+// Save writes the image and its thumbnail under dir with a new random name, and returns
+// their names (thumb is "" when the image is small enough to be its own). On error neither
+// file is left.
+func (img *Image) Save(dir string) (name, thumb string, err error) {
+	base := randomName()
+	name = base + "." + img.Ext
+	if err := writeFile(dir, name, img.Body); err != nil {
+		return "", "", err
 	}
-	dir := MediaDir(dataDir)
-	name := randomName() + "." + p.ext
-	m := &storage.Media{ActorID: owner.ID, URL: s.Base + "/media/" + name, Path: name, MediaType: p.mediaType,
-		Description: alt, Blurhash: p.blurhash, Width: p.width, Height: p.height, Created: s.now()}
-	if err := writeFile(dir, name, p.body); err != nil {
-		return nil, err
-	}
-	if p.thumb != nil {
-		m.ThumbPath = strings.TrimSuffix(name, "."+p.ext) + "-thumb." + p.ext
-		if err := writeFile(dir, m.ThumbPath, p.thumb); err != nil {
-			removeFiles(dir, m)
-			return nil, err
+	if img.Thumb != nil {
+		thumb = base + "-thumb." + img.Ext
+		if err := writeFile(dir, thumb, img.Thumb); err != nil {
+			Remove(dir, name)
+			return "", "", err
 		}
 	}
-	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.CreateMedia(ctx, m) }); err != nil {
-		removeFiles(dir, m)
-		return nil, err
-	}
-	return m, nil
+	return name, thumb, nil
 }
 
-// DiscardUpload deletes an upload that no note took (its post failed), row and files.
-func (s *Service) DiscardUpload(ctx context.Context, dataDir string, m *storage.Media) error {
-	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.DeleteMedia(ctx, m.ID) }); err != nil {
-		return err
-	}
-	removeFiles(MediaDir(dataDir), m)
-	return nil
-}
-
-func removeFiles(dir string, m *storage.Media) {
-	for _, f := range []string{m.Path, m.ThumbPath} {
-		if MediaFileName.MatchString(f) {
+// Remove deletes the named files from dir; a name that FileName does not match (not one
+// Save wrote, or "") is left alone.
+func Remove(dir string, names ...string) {
+	for _, f := range names {
+		if FileName.MatchString(f) {
 			os.Remove(filepath.Join(dir, f))
 		}
 	}

@@ -1,4 +1,8 @@
-package outbox
+// Package delivery runs the workers that POST queued activities to remote inboxes. The
+// queue is the deliveries table, filled by outbox in the transaction that stores an action;
+// the workers lease due rows, sign each POST with its actor's key, and retry failures on a
+// backoff of about two days. They only ever hold leases, so a crash loses nothing.
+package delivery
 
 import (
 	"context"
@@ -19,9 +23,9 @@ var DefaultSchedule = []time.Duration{
 	time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 6 * time.Hour, 12 * time.Hour, 12 * time.Hour, 15 * time.Hour,
 }
 
-// DeliveryStore is what the delivery workers need of storage: the queue, and the actors and
-// keys that sign what they deliver.
-type DeliveryStore interface {
+// Store is what the delivery workers need of storage: the queue, and the actors and keys
+// that sign what they deliver.
+type Store interface {
 	storage.DeliveryQueue
 	storage.DeliveryReader
 	storage.CredentialReader
@@ -31,7 +35,7 @@ type DeliveryStore interface {
 // Deliverer POSTs queued activities to remote inboxes. The queue is the deliveries table;
 // the workers only ever hold leases on it, so a crash loses nothing.
 type Deliverer struct {
-	DB       DeliveryStore
+	DB       Store
 	Client   *federation.Client
 	Log      *slog.Logger
 	Schedule []time.Duration // nil means DefaultSchedule
@@ -227,7 +231,7 @@ func (d *Deliverer) key(ctx context.Context, actorID int64) (*rsa.PrivateKey, st
 	if err != nil {
 		return nil, "", err
 	}
-	s, err := signerOf(ctx, d.DB, a)
+	s, err := federation.LocalSigner(ctx, d.DB, a)
 	if err != nil {
 		return nil, "", err
 	}

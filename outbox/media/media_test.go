@@ -1,4 +1,4 @@
-package outbox
+package media_test
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"refuge/outbox"
+	"refuge/outbox/media"
 	"refuge/storage"
 	"refuge/storage/sqlite"
 )
@@ -92,12 +94,12 @@ func TestProcessImage(t *testing.T) {
 		{"json", []byte(`{"a":1}`), "not an image", "", 0, 0, false, "", ""},
 		{"svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"></svg>`), "not an image", "", 0, 0, false, "", ""},
 		{"truncated png", encodePNG(t, halves(100, 100))[:60], "not an image", "", 0, 0, false, "", ""},
-		{"too wide", encodePNG(t, image.NewGray(image.Rect(0, 0, MaxImageSide+1, 1))), "pixels", "", 0, 0, false, "", ""},
+		{"too wide", encodePNG(t, image.NewGray(image.Rect(0, 0, media.MaxImageSide+1, 1))), "pixels", "", 0, 0, false, "", ""},
 		{"too many pixels", encodePNG(t, image.NewGray(image.Rect(0, 0, 8000, 5001))), "pixels", "", 0, 0, false, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := processImage(tt.data)
+			p, err := media.Process(tt.data)
 			if tt.wantErr != "" {
 				if err == nil || storage.KindOf(err) != storage.Invalid || !strings.Contains(storage.Message(err), tt.wantErr) {
 					t.Fatalf("err = %v, want Invalid %q", err, tt.wantErr)
@@ -107,13 +109,13 @@ func TestProcessImage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.mediaType != tt.mediaType || p.width != tt.w || p.height != tt.h || (p.thumb != nil) != tt.thumb || p.blurhash == "" {
-				t.Errorf("got %s %d×%d thumb=%v blurhash=%q", p.mediaType, p.width, p.height, p.thumb != nil, p.blurhash)
+			if p.MediaType != tt.mediaType || p.Width != tt.w || p.Height != tt.h || (p.Thumb != nil) != tt.thumb || p.Blurhash == "" {
+				t.Errorf("got %s %d×%d thumb=%v blurhash=%q", p.MediaType, p.Width, p.Height, p.Thumb != nil, p.Blurhash)
 			}
-			if bytes.Contains(p.body, []byte("GPSLatitude")) || bytes.Contains(p.body, []byte("Exif")) {
+			if bytes.Contains(p.Body, []byte("GPSLatitude")) || bytes.Contains(p.Body, []byte("Exif")) {
 				t.Error("metadata kept")
 			}
-			img, _, err := image.Decode(bytes.NewReader(p.body))
+			img, _, err := image.Decode(bytes.NewReader(p.Body))
 			if err != nil {
 				t.Fatalf("output does not decode: %v", err)
 			}
@@ -131,11 +133,11 @@ func TestProcessImage(t *testing.T) {
 				t.Errorf("top-left %s, bottom-left %s; want %s, %s", colour(1, 1), colour(1, tt.h-2), tt.topLeft, tt.bottom)
 			}
 			if tt.thumb {
-				th, _, err := image.Decode(bytes.NewReader(p.thumb))
+				th, _, err := image.Decode(bytes.NewReader(p.Thumb))
 				if err != nil {
 					t.Fatal(err)
 				}
-				if b := th.Bounds(); max(b.Dx(), b.Dy()) != ThumbnailSide {
+				if b := th.Bounds(); max(b.Dx(), b.Dy()) != media.ThumbnailSide {
 					t.Errorf("thumbnail %v", b)
 				}
 			}
@@ -151,7 +153,7 @@ func TestSaveUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s := &Service{DB: db, Base: "https://refuge.example", Domain: "refuge.example"}
+	s := &outbox.Service{DB: db, Base: "https://refuge.example", Domain: "refuge.example"}
 	owner, err := s.CreateAccount(ctx, "alice", "alice password", false)
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +163,7 @@ func TestSaveUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !MediaFileName.MatchString(m.Path) || !MediaFileName.MatchString(m.ThumbPath) || m.URL != s.Base+"/media/"+m.Path ||
+	if !media.FileName.MatchString(m.Path) || !media.FileName.MatchString(m.ThumbPath) || m.URL != s.Base+"/media/"+m.Path ||
 		m.Description != "red and blue" || m.MediaType != "image/png" || m.Width != 900 || m.Height != 300 {
 		t.Errorf("media %+v", m)
 	}
@@ -170,7 +172,7 @@ func TestSaveUpload(t *testing.T) {
 		t.Fatalf("stored %+v, %v", stored, err)
 	}
 	for _, f := range []string{m.Path, m.ThumbPath} {
-		if _, err := os.Stat(filepath.Join(MediaDir(dir), f)); err != nil {
+		if _, err := os.Stat(filepath.Join(media.Dir(dir), f)); err != nil {
 			t.Error(err)
 		}
 	}
@@ -178,20 +180,20 @@ func TestSaveUpload(t *testing.T) {
 	// Refused uploads leave nothing behind.
 	for name, r := range map[string][]byte{
 		"html":      []byte("<html>"),
-		"too large": bytes.Repeat([]byte{0}, MaxUploadBytes+1),
+		"too large": bytes.Repeat([]byte{0}, media.MaxUploadBytes+1),
 	} {
 		_, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(r), "")
 		if err == nil {
 			t.Errorf("%s accepted", name)
 		}
 	}
-	if _, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(encodePNG(t, halves(2, 2))), strings.Repeat("x", MaxDescriptionChars+1)); err == nil {
+	if _, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(encodePNG(t, halves(2, 2))), strings.Repeat("x", media.MaxDescriptionChars+1)); err == nil {
 		t.Error("an overlong description was accepted")
 	}
 	if n, _ := db.CountMedia(ctx, owner.ID); n != 1 {
 		t.Errorf("%d media rows, want 1", n)
 	}
-	if files, _ := os.ReadDir(MediaDir(dir)); len(files) != 2 {
+	if files, _ := os.ReadDir(media.Dir(dir)); len(files) != 2 {
 		t.Errorf("media files %v, want the image and its thumbnail", files)
 	}
 
@@ -202,7 +204,7 @@ func TestSaveUpload(t *testing.T) {
 	if _, err := db.GetMedia(ctx, m.ID); storage.KindOf(err) != storage.NotFound {
 		t.Errorf("row still there: %v", err)
 	}
-	if files, _ := os.ReadDir(MediaDir(dir)); len(files) != 0 {
+	if files, _ := os.ReadDir(media.Dir(dir)); len(files) != 0 {
 		t.Errorf("files still there: %v", files)
 	}
 }
@@ -218,7 +220,7 @@ func TestMediaFileName(t *testing.T) {
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZ.png":       false,
 		"abcdefghijklmnopqrstuvwxyz.png/x":     false,
 	} {
-		if MediaFileName.MatchString(name) != ok {
+		if media.FileName.MatchString(name) != ok {
 			t.Errorf("%q: match %v", name, !ok)
 		}
 	}
@@ -233,7 +235,7 @@ func TestDeleteNoteRemovesMedia(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s := &Service{DB: db, Base: "https://refuge.example", Domain: "refuge.example", DataDir: dir}
+	s := &outbox.Service{DB: db, Base: "https://refuge.example", Domain: "refuge.example", DataDir: dir}
 	owner, err := s.CreateAccount(ctx, "alice", "alice password", false)
 	if err != nil {
 		t.Fatal(err)
@@ -242,17 +244,17 @@ func TestDeleteNoteRemovesMedia(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, _, err := s.PostNote(ctx, owner, NoteInput{Content: "with a picture", Media: []storage.Media{*m}})
+	n, _, err := s.PostNote(ctx, owner, outbox.NoteInput{Content: "with a picture", Media: []storage.Media{*m}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if files, _ := os.ReadDir(MediaDir(dir)); len(files) != 2 {
+	if files, _ := os.ReadDir(media.Dir(dir)); len(files) != 2 {
 		t.Fatalf("media files before delete: %v", files)
 	}
 	if err := s.DeleteNote(ctx, owner, n.URI); err != nil {
 		t.Fatal(err)
 	}
-	if files, _ := os.ReadDir(MediaDir(dir)); len(files) != 0 {
+	if files, _ := os.ReadDir(media.Dir(dir)); len(files) != 0 {
 		t.Fatalf("media files left after delete: %v", files)
 	}
 }

@@ -1,0 +1,261 @@
+// Package uris builds and parses every URL of this instance: the ids of local actors, their
+// collections, keys and activities, of notes, and the addresses of profiles, tags, uploaded
+// media and discovery documents. The HTTP surfaces register their routes with the patterns
+// here, so that a path segment is written once and a route matches what a builder writes.
+//
+// Ids outlive the code that made them (peers store them), so nothing here may change what
+// it writes.
+package uris
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Kind is the path segment under an actor for the ids of one kind of its activities.
+type Kind string
+
+// The kinds of activity a local account mints an id for, besides the Create of a note. An
+// Accept or Reject is never undone, so only the first three have Undo ids.
+const (
+	Follows Kind = "follows"
+	Likes   Kind = "likes"
+	Boosts  Kind = "boosts"
+	Accepts Kind = "accept"
+	Rejects Kind = "reject"
+)
+
+// Path segments, each written once: the builders and the route patterns below use them.
+const (
+	users         = "/users/"
+	profiles      = "/@"
+	statuses      = "/statuses/"
+	instanceActor = "/actor"
+	inbox         = "/inbox"
+	outbox        = "/outbox"
+	followers     = "/followers"
+	following     = "/following"
+	featured      = "/collections/featured"
+	activity      = "/activity"
+	replies       = "/replies"
+	undo          = "/undo"
+	tags          = "/tags/"
+	storedNotes   = "/notes/"
+	media         = "/media/"
+	nodeinfo      = "/nodeinfo/"
+	webfinger     = "/.well-known/webfinger"
+	interaction   = "/authorize_interaction"
+)
+
+// Route patterns (gorilla/mux) of the addresses built below. Names are any segment in the
+// ActivityPub routes, and only what a local name may be on profile pages, so that
+// /@name.rss is left to the feed route.
+const (
+	WebFingerRoute      = webfinger
+	HostMetaRoute       = "/.well-known/host-meta"
+	NodeInfoIndexRoute  = "/.well-known/nodeinfo"
+	NodeInfoRoute       = nodeinfo + `{version:2\.[01]}`
+	InstanceActorRoute  = instanceActor
+	InstanceInboxRoute  = instanceActor + inbox
+	InstanceOutboxRoute = instanceActor + outbox
+	SharedInboxRoute    = inbox
+	ActorRoute          = users + "{name}"
+	InboxRoute          = ActorRoute + inbox
+	OutboxRoute         = ActorRoute + outbox
+	FollowersRoute      = ActorRoute + followers
+	FollowingRoute      = ActorRoute + following
+	FeaturedRoute       = ActorRoute + featured
+	NoteRoute           = ActorRoute + statuses + "{id}"
+	NoteActivityRoute   = NoteRoute + activity
+	RepliesRoute        = NoteRoute + replies
+	ActivityRoute       = ActorRoute + "/{kind:" + undoable + "|" + string(Accepts) + "|" + string(Rejects) + "}/{id}"
+	UndoRoute           = ActorRoute + "/{kind:" + undoable + "}/{id}" + undo
+	AuthorizeRoute      = interaction
+	ProfileRoute        = profiles + "{name:[A-Za-z0-9_]+}"
+	ProfileFeedRoute    = ProfileRoute + feedFormats
+	TagRoute            = tags + "{tag:[^/.]+}"
+	TagFeedRoute        = TagRoute + feedFormats
+	StoredNoteRoute     = storedNotes + "{id:[0-9]+}"
+	MediaRoute          = media + "{file}"
+
+	undoable    = string(Follows) + "|" + string(Likes) + "|" + string(Boosts)
+	feedFormats = ".{format:rss|atom}"
+)
+
+// Local builds and parses the URLs of one instance. Make one with New.
+type Local struct{ base string }
+
+// New returns the URLs of the instance at base, its scheme://domain with no slash after.
+func New(base string) Local { return Local{base: base} }
+
+// Base is scheme://domain.
+func (l Local) Base() string { return l.base }
+
+// Root is the front page; the instance actor's url.
+func (l Local) Root() string { return l.base + "/" }
+
+// Actor is the id of the local account name.
+func (l Local) Actor(name string) string { return l.base + users + name }
+
+// Profile is the HTML profile page of the local account name: its url.
+func (l Local) Profile(name string) string { return l.base + profiles + name }
+
+// Inbox is the personal inbox of the local account name.
+func (l Local) Inbox(name string) string { return l.Actor(name) + inbox }
+
+// Outbox is the outbox of the local account name.
+func (l Local) Outbox(name string) string { return l.Actor(name) + outbox }
+
+// Followers is the followers collection of the local account name.
+func (l Local) Followers(name string) string { return l.Actor(name) + followers }
+
+// Following is the following collection of the local account name.
+func (l Local) Following(name string) string { return l.Actor(name) + following }
+
+// Featured is the collection of the pinned notes of the local account name.
+func (l Local) Featured(name string) string { return l.Actor(name) + featured }
+
+// Note is the id (and url) of the note id of the local account name.
+func (l Local) Note(name, id string) string { return l.Actor(name) + statuses + id }
+
+// Activity is the id of an activity of the local account name.
+func (l Local) Activity(name string, kind Kind, id string) string {
+	return l.Actor(name) + "/" + string(kind) + "/" + id
+}
+
+// SharedInbox is the inbox every delivery to this instance may go to.
+func (l Local) SharedInbox() string { return l.base + inbox }
+
+// InstanceActor is the id of the instance actor, which signs fetches.
+func (l Local) InstanceActor() string { return l.base + instanceActor }
+
+// InstanceInbox is the instance actor's inbox.
+func (l Local) InstanceInbox() string { return l.InstanceActor() + inbox }
+
+// InstanceOutbox is the instance actor's outbox, always empty.
+func (l Local) InstanceOutbox() string { return l.InstanceActor() + outbox }
+
+// Tag is the page of a hashtag. name goes in as it is: a hashtag word needs no escaping in
+// the link a note carries; escape anything else (url.PathEscape) first.
+func (l Local) Tag(name string) string { return l.base + tags + name }
+
+// Media is the address of an uploaded file.
+func (l Local) Media(file string) string { return l.base + media + file }
+
+// NodeInfo is the NodeInfo document of a version ("2.0" or "2.1").
+func (l Local) NodeInfo(version string) string { return l.base + nodeinfo + version }
+
+// WebFingerTemplate is the lrdd template that host-meta gives.
+func (l Local) WebFingerTemplate() string { return l.base + webfinger + "?resource={uri}" }
+
+// AuthorizeTemplate is the OStatus subscribe template WebFinger gives: where a visitor
+// from elsewhere is sent to follow or answer here.
+func (l Local) AuthorizeTemplate() string { return l.base + interaction + "?uri={uri}" }
+
+// StoredNote is the path of the page that shows any stored note (local or remote) by its
+// row id.
+func StoredNote(rowID int64) string { return storedNotes + strconv.FormatInt(rowID, 10) }
+
+// Feed is the RSS or Atom feed (format "rss" or "atom") of a profile or tag page.
+func Feed(page, format string) string { return page + "." + format }
+
+// KeyID is the id of the public key of the local actor whose id is actorURI.
+func KeyID(actorURI string) string { return actorURI + "#main-key" }
+
+// NoteActivity is the id of the Create of the local note noteURI.
+func NoteActivity(noteURI string) string { return noteURI + activity }
+
+// Replies is the replies collection of the note noteURI.
+func Replies(noteURI string) string { return noteURI + replies }
+
+// Undo is the id of the Undo of the local activity activityURI.
+func Undo(activityURI string) string { return activityURI + undo }
+
+// Delete is the id of the Delete of the local object objectURI.
+func Delete(objectURI string) string { return objectURI + "#delete" }
+
+// Update is the id of one Update (id tells them apart) of the local object objectURI.
+func Update(objectURI, id string) string { return objectURI + "#update-" + id }
+
+// Path turns a URL of this instance into its path (with query), or "" for any other URL.
+// The path starts with exactly one slash, so it is safe to redirect to.
+func (l Local) Path(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme+"://"+u.Host != l.base {
+		return ""
+	}
+	p := u.RequestURI()
+	if !LocalPath(p) {
+		return ""
+	}
+	return p
+}
+
+// LocalPath reports whether s is a path on this site, safe to redirect to: it must start
+// with one slash, so that "//evil.example" and "/\evil.example" are refused.
+func LocalPath(s string) bool {
+	return strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") && !strings.HasPrefix(s, "/\\")
+}
+
+// ParseActor returns the name in the id (Actor) or profile page (Profile) of a local
+// account. It takes the URL exactly as they write it: no query, no fragment.
+func (l Local) ParseActor(raw string) (name string, ok bool) {
+	rest, ok := strings.CutPrefix(raw, l.base)
+	if !ok {
+		return "", false
+	}
+	name, ok = strings.CutPrefix(rest, users)
+	if !ok {
+		name, ok = strings.CutPrefix(rest, profiles)
+	}
+	return name, ok && segment(name)
+}
+
+// ParseNote returns the author's name and the id in the id of a local note.
+func (l Local) ParseNote(raw string) (name, id string, ok bool) {
+	name, rest, ok := l.cutActor(raw)
+	if !ok {
+		return "", "", false
+	}
+	id, ok = strings.CutPrefix(rest, statuses)
+	return name, id, ok && segment(id)
+}
+
+// ParseActivity returns the actor's name, the kind and the id in the id of an activity
+// that Activity wrote.
+func (l Local) ParseActivity(raw string) (name string, kind Kind, id string, ok bool) {
+	name, rest, ok := l.cutActor(raw)
+	if !ok {
+		return "", "", "", false
+	}
+	k, id, ok := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
+	switch kind = Kind(k); kind {
+	case Follows, Likes, Boosts, Accepts, Rejects:
+		return name, kind, id, ok && segment(id)
+	}
+	return "", "", "", false
+}
+
+// ParseStoredNote returns the row id in the path of a stored note's page.
+func ParseStoredNote(path string) (int64, bool) {
+	s, ok := strings.CutPrefix(path, storedNotes)
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// cutActor splits a URL under a local account's id into the name and what follows it.
+func (l Local) cutActor(raw string) (name, rest string, ok bool) {
+	after, ok := strings.CutPrefix(raw, l.base+users)
+	if !ok {
+		return "", "", false
+	}
+	name, rest, _ = strings.Cut(after, "/")
+	return name, "/" + rest, segment(name)
+}
+
+// segment reports whether s can be one whole path segment of a URL as written here.
+func segment(s string) bool { return s != "" && !strings.ContainsAny(s, "/?#") }

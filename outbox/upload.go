@@ -1,0 +1,55 @@
+package outbox
+
+import (
+	"context"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"refuge/outbox/media"
+	"refuge/storage"
+)
+
+// SaveUpload stores an image uploaded by a local account: at most media.MaxUploadBytes,
+// made safe by media.Process (sniffed, within the pixel limits, re-encoded without its
+// metadata, with a thumbnail and a blurhash). The files go under the data folder's media
+// directory with random names and the media row is created unattached; PostNote attaches
+// it by ID.
+func (s *Service) SaveUpload(ctx context.Context, dataDir string, owner *storage.Actor, r io.Reader, alt string) (*storage.Media, error) {
+	alt = strings.TrimSpace(alt)
+	if !utf8.ValidString(alt) || utf8.RuneCountInString(alt) > media.MaxDescriptionChars {
+		return nil, storage.Errorf(storage.Invalid, "an image description must be text of at most %d characters", media.MaxDescriptionChars)
+	}
+	if owner == nil || !owner.Local {
+		return nil, storage.Errorf(storage.Forbidden, "only local accounts upload")
+	}
+	data, err := media.ReadUpload(r)
+	if err != nil {
+		return nil, err
+	}
+	img, err := media.Process(data)
+	if err != nil {
+		return nil, err
+	}
+	dir := media.Dir(dataDir)
+	name, thumb, err := img.Save(dir)
+	if err != nil {
+		return nil, err
+	}
+	m := &storage.Media{ActorID: owner.ID, URL: s.uris().Media(name), Path: name, ThumbPath: thumb, MediaType: img.MediaType,
+		Description: alt, Blurhash: img.Blurhash, Width: img.Width, Height: img.Height, Created: s.now()}
+	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.CreateMedia(ctx, m) }); err != nil {
+		media.Remove(dir, name, thumb)
+		return nil, err
+	}
+	return m, nil
+}
+
+// DiscardUpload deletes an upload that no note took (its post failed), row and files.
+func (s *Service) DiscardUpload(ctx context.Context, dataDir string, m *storage.Media) error {
+	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.DeleteMedia(ctx, m.ID) }); err != nil {
+		return err
+	}
+	media.Remove(media.Dir(dataDir), m.Path, m.ThumbPath)
+	return nil
+}
