@@ -18,8 +18,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"log"
 	"net/http"
 	"os"
 	"os/signal"
@@ -97,8 +95,6 @@ type env struct {
 func (e *env) logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, format+"\n", args...)
 }
-
-var quietLog = log.New(io.Discard, "", 0)
 
 func main() {
 	cfg := parseConfig()
