@@ -7,13 +7,15 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"refuge/internal/testrig/peer"
 )
 
 // The hot paths behind the inbox figure of BENCHMARKS.md: a delivery is one signature
 // check, one key parse (unless cached) and one activity decode. Compare runs with benchstat.
 
 func BenchmarkSign(b *testing.B) {
-	key, _ := testKeys(b)
+	key, _ := peer.Keys()
 	body := []byte(`{"type":"Create"}`)
 	now := time.Now()
 	for b.Loop() {
@@ -25,7 +27,7 @@ func BenchmarkSign(b *testing.B) {
 }
 
 func BenchmarkVerify(b *testing.B) {
-	key, _ := testKeys(b)
+	key, _ := peer.Keys()
 	body, err := os.ReadFile("testdata/mastodon_create_note.json")
 	if err != nil {
 		b.Fatal(err)
@@ -44,7 +46,7 @@ func BenchmarkVerify(b *testing.B) {
 }
 
 func BenchmarkParsePublicKey(b *testing.B) {
-	key, _ := testKeys(b)
+	key, _ := peer.Keys()
 	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	if err != nil {
 		b.Fatal(err)

@@ -2,18 +2,17 @@ package federation
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"refuge/internal/testrig/peer"
 	"refuge/storage"
 )
 
@@ -43,34 +42,24 @@ func TestIsRefusedAddr(t *testing.T) {
 	}
 }
 
-// fakeResolver maps names to addresses; nothing reaches real DNS.
-type fakeResolver map[string][]netip.Addr
-
-func (f fakeResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	if a, ok := f[host]; ok {
-		return a, nil
-	}
-	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-}
-
 // rig is a Client wired to loopback test servers: "allowed.test" on 127.0.0.2 (allowed by
-// prefix) and "refused.test" on 127.0.0.1 (refused). Its Dial refuses, before connecting,
-// anything that is not loopback, and counts what it dialed and read.
+// prefix) and "refused.test" on 127.0.0.1 (refused). Names resolve through a test
+// resolver; its dialer fails the test on, and refuses before connecting, anything that is
+// not loopback, and counts what it dialed and read.
 type rig struct {
 	t             *testing.T
 	allowed       *httptest.Server // on 127.0.0.2
 	refused       *httptest.Server // on 127.0.0.1
 	allowedHost   string           // allowed.test:port
 	refusedHost   string
-	mu            sync.Mutex
-	dialed        []string
+	dialer        *peer.Dialer
 	bytesRead     atomic.Int64
 	resolverExtra map[string][]netip.Addr
 }
 
 func newRig(t *testing.T, allowed, refused http.Handler) *rig {
 	t.Helper()
-	r := &rig{t: t}
+	r := &rig{t: t, dialer: peer.NewDialer(t)}
 	l, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
 		t.Fatalf("cannot listen on 127.0.0.2 (Linux routes all of 127/8 to loopback): %v", err)
@@ -105,7 +94,7 @@ func (c countingConn) Read(p []byte) (int, error) {
 }
 
 func (r *rig) client(cfg ClientConfig) *Client {
-	res := fakeResolver{
+	res := peer.Resolver{
 		"allowed.test": {netip.MustParseAddr("127.0.0.2")},
 		"refused.test": {netip.MustParseAddr("127.0.0.1")},
 	}
@@ -117,34 +106,13 @@ func (r *rig) client(cfg ClientConfig) *Client {
 		cfg.AllowPrefixes = []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}
 	}
 	cfg.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		host, _, err := net.SplitHostPort(addr)
-		ip, perr := netip.ParseAddr(host)
-		if err != nil || perr != nil || !ip.IsLoopback() {
-			r.t.Errorf("dial of non-loopback address %q", addr)
-			return nil, fmt.Errorf("test dial refused %q", addr)
-		}
-		r.mu.Lock()
-		r.dialed = append(r.dialed, addr)
-		r.mu.Unlock()
-		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		c, err := r.dialer.Dial(ctx, network, addr)
 		if err != nil {
 			return nil, err
 		}
 		return countingConn{c, &r.bytesRead}, nil
 	}
 	return NewClient(cfg)
-}
-
-func (r *rig) dialedTo(ip string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, a := range r.dialed {
-		if strings.HasPrefix(a, ip+":") {
-			n++
-		}
-	}
-	return n
 }
 
 const actorJSON = `{"id":"x","type":"Person"}`
@@ -194,7 +162,7 @@ func TestGetActivityGuard(t *testing.T) {
 			t.Errorf("%s: public message %q", tc.name, storage.Message(err))
 		}
 	}
-	if n := r.dialedTo("127.0.0.1"); n != 0 {
+	if n := r.dialer.DialsTo("127.0.0.1"); n != 0 {
 		t.Fatalf("dialed 127.0.0.1 %d times", n)
 	}
 	_, _, err = c.GetActivity(ctx, "http://"+r.allowedHost+"/to-ftp", nil)
@@ -237,8 +205,8 @@ func TestMixedResolution(t *testing.T) {
 	if _, _, err := c.GetActivity(context.Background(), "http://mixed.test:"+port(r.allowed)+"/actor", nil); err != nil {
 		t.Fatal(err)
 	}
-	if r.dialedTo("127.0.0.1") != 0 || r.dialedTo("127.0.0.2") != 1 {
-		t.Fatalf("dialed %v", r.dialed)
+	if r.dialer.DialsTo("127.0.0.1") != 0 || r.dialer.DialsTo("127.0.0.2") != 1 {
+		t.Fatalf("dialed %v", r.dialer.Dialed())
 	}
 }
 
@@ -346,15 +314,15 @@ func TestTrickleTimeout(t *testing.T) {
 // TestSignedFetch: each hop of a signed GET carries a signature the server can verify for
 // its own URL.
 func TestSignedFetch(t *testing.T) {
-	a, _ := testKeys(t)
+	a, _ := peer.Keys()
 	var verified atomic.Int32
 	check := func(w http.ResponseWriter, req *http.Request) bool {
 		if err := VerifyRequest(req, nil, &a.PublicKey, time.Now()); err != nil {
-			http.Error(w, err.Error(), 401)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return false
 		}
 		if id, _ := SignatureKeyID(req); id != testKeyID {
-			http.Error(w, "keyId "+id, 401)
+			http.Error(w, "keyId "+id, http.StatusUnauthorized)
 			return false
 		}
 		verified.Add(1)
@@ -387,7 +355,7 @@ func TestSignedFetch(t *testing.T) {
 }
 
 func TestPost(t *testing.T) {
-	a, _ := testKeys(t)
+	a, _ := peer.Keys()
 	payload := []byte(`{"type":"Create"}`)
 	h := http.NewServeMux()
 	h.HandleFunc("/inbox", func(w http.ResponseWriter, req *http.Request) {
@@ -397,7 +365,7 @@ func TestPost(t *testing.T) {
 			return
 		}
 		if err := VerifyRequest(req, body, &a.PublicKey, time.Now()); err != nil {
-			http.Error(w, err.Error(), 401)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
 		w.WriteHeader(http.StatusAccepted)
@@ -420,7 +388,7 @@ func TestPost(t *testing.T) {
 	wantKind(t, err, storage.Forbidden, "address not allowed")
 	_, err = c.Post(ctx, "http://allowed.test:1/inbox", payload, s) // nothing listens there
 	wantKind(t, err, storage.Transient, "")
-	if r.dialedTo("127.0.0.1") != 0 {
+	if r.dialer.DialsTo("127.0.0.1") != 0 {
 		t.Fatal("dialed the refused address")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"refuge/internal/testrig/peer"
 	"refuge/storage"
 )
 
@@ -25,7 +26,7 @@ func FuzzSignatureHeader(f *testing.F) {
 	f.Add(`keyId="https://gts.example/users/a/main-key", algorithm="hs2019", created=1700000000, expires=1700000300, headers="(request-target) (created) host", signature="AAAA"`)
 	f.Add(`keyId=plain,signature=x`)
 	f.Add(`Signature keyId="a",signature="b"`)
-	pub, _ := testKeys(f)
+	pub, _ := peer.Keys()
 	f.Fuzz(func(t *testing.T, header string) {
 		h := http.Header{}
 		h.Set("Signature", header)
@@ -51,7 +52,7 @@ func FuzzSignatureHeader(f *testing.F) {
 		}
 		r := &http.Request{Method: "POST", URL: &url.URL{Path: "/inbox"}, Host: "refuge.example", Header: h}
 		r.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
-		r.Header.Set("Digest", digestOf([]byte("{}")))
+		r.Header.Set("Digest", peer.Digest([]byte("{}")))
 		if err := VerifyRequest(r, []byte("{}"), &pub.PublicKey, time.Now()); err == nil {
 			t.Fatalf("a fuzzed signature verified: %q", header)
 		} else if storage.KindOf(err) != storage.Unauthorized {

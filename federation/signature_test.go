@@ -14,46 +14,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"refuge/internal/testrig/peer"
 	"refuge/storage"
 )
-
-var (
-	keysOnce sync.Once
-	keyA     *rsa.PrivateKey
-	keyB     *rsa.PrivateKey
-)
-
-// testKeys returns two RSA keys, made once through our own GenerateKey/Parse functions.
-func testKeys(t testing.TB) (*rsa.PrivateKey, *rsa.PrivateKey) {
-	t.Helper()
-	keysOnce.Do(func() {
-		keyA, keyB = mustKey(t), mustKey(t)
-	})
-	return keyA, keyB
-}
-
-func mustKey(t testing.TB) *rsa.PrivateKey {
-	priv, pub, err := GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := ParsePrivateKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := ParsePublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !k.PublicKey.Equal(p) {
-		t.Fatal("public PEM does not match private key")
-	}
-	return k
-}
 
 const testKeyID = "https://refuge.example/users/erin#main-key"
 
@@ -65,40 +31,6 @@ func signed(t *testing.T, method, url string, body []byte, key *rsa.PrivateKey, 
 		t.Fatal(err)
 	}
 	return r
-}
-
-// handSign signs r by assembling the signing string and the Signature header ourselves,
-// the way Mastodon's Ruby code does, without httpsig: interop, not self-consistency.
-func handSign(t *testing.T, r *http.Request, key *rsa.PrivateKey, keyID, target, algorithm, sep string, headers []string) {
-	t.Helper()
-	var lines []string
-	for _, h := range headers {
-		switch h {
-		case "(request-target)":
-			lines = append(lines, "(request-target): "+strings.ToLower(r.Method)+" "+target)
-		case "host":
-			lines = append(lines, "host: "+r.Host)
-		default:
-			lines = append(lines, h+": "+r.Header.Get(h))
-		}
-	}
-	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	params := []string{fmt.Sprintf("keyId=%q", keyID)}
-	if algorithm != "" {
-		params = append(params, fmt.Sprintf("algorithm=%q", algorithm))
-	}
-	params = append(params, fmt.Sprintf("headers=%q", strings.Join(headers, " ")),
-		fmt.Sprintf("signature=%q", base64.StdEncoding.EncodeToString(sig)))
-	r.Header.Set("Signature", strings.Join(params, sep))
-}
-
-func digestOf(body []byte) string {
-	sum := sha256.Sum256(body)
-	return "SHA-256=" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // wantKind checks err's kind and that its message contains msg.
@@ -113,7 +45,7 @@ func wantKind(t *testing.T, err error, kind storage.Kind, msg string) {
 }
 
 func TestSignVerify(t *testing.T) {
-	a, b := testKeys(t)
+	a, b := peer.Keys()
 	now := time.Now()
 	body := []byte(`{"type":"Follow"}`)
 	const inbox = "https://refuge.example/users/erin/inbox"
@@ -176,7 +108,9 @@ func TestSignVerify(t *testing.T) {
 			r := signed(t, "POST", inbox, body, a, testKeyID, now)
 			d := r.Header.Get("Digest")
 			r.Header.Set("Digest", "SHA-512=AAAA,"+d)
-			handSign(t, r, a, testKeyID, "/users/erin/inbox", "rsa-sha256", ",", []string{"(request-target)", "host", "date", "digest"})
+			if err := peer.SignHeaders(r, testKeyID, a, peer.Sig{Target: "/users/erin/inbox"}); err != nil {
+				t.Fatal(err)
+			}
 			return r
 		}, body, &a.PublicKey, now, ""},
 	}
@@ -197,7 +131,7 @@ func TestSignVerify(t *testing.T) {
 // TestHandSigned checks requests signed by hand, as Mastodon and GoToSocial sign them, and the
 // coverage rules.
 func TestHandSigned(t *testing.T) {
-	a, _ := testKeys(t)
+	a, _ := peer.Keys()
 	now := time.Now()
 	body := []byte(`{"type":"Create"}`)
 	std := []string{"(request-target)", "host", "date", "digest"}
@@ -230,9 +164,15 @@ func TestHandSigned(t *testing.T) {
 			r.Header.Set("Date", now.UTC().Format(http.TimeFormat))
 			r.Header.Set("Content-Type", "application/activity+json")
 			if b != nil {
-				r.Header.Set("Digest", digestOf(b))
+				r.Header.Set("Digest", peer.Digest(b))
 			}
-			handSign(t, r, a, "https://gts.example/users/bob/main-key", tt.target, tt.algorithm, tt.sep, tt.headers)
+			// Signed the way Mastodon's Ruby code does, without httpsig: interop, not
+			// self-consistency.
+			o := peer.Sig{Headers: tt.headers, Target: tt.target, Algorithm: tt.algorithm, NoAlgorithm: tt.algorithm == "",
+				Separator: tt.sep}
+			if err := peer.SignHeaders(r, "https://gts.example/users/bob/main-key", a, o); err != nil {
+				t.Fatal(err)
+			}
 			err := VerifyRequest(r, b, &a.PublicKey, now)
 			if tt.errMsg == "" {
 				if err != nil {
@@ -249,7 +189,7 @@ func TestHandSigned(t *testing.T) {
 // "," without spaces, algorithm rsa-sha256, the headers covered, and a signature that
 // verifies over a signing string built without httpsig, with the escaped path.
 func TestSignatureShape(t *testing.T) {
-	a, _ := testKeys(t)
+	a, _ := peer.Keys()
 	now := time.Now()
 	body := []byte(`{"a":1}`)
 	r := signed(t, "POST", "https://gts.example/users/a%40b/inbox?x=1", body, a, testKeyID, now)
@@ -259,14 +199,14 @@ func TestSignatureShape(t *testing.T) {
 		!strings.HasPrefix(sig, `keyId="`+testKeyID+`"`) {
 		t.Fatalf("signature header %q", sig)
 	}
-	if r.Header.Get("Digest") != digestOf(body) || r.Header.Get("Host") != "gts.example" {
+	if r.Header.Get("Digest") != peer.Digest(body) || r.Header.Get("Host") != "gts.example" {
 		t.Fatalf("digest %q host %q", r.Header.Get("Digest"), r.Header.Get("Host"))
 	}
 	if _, err := http.ParseTime(r.Header.Get("Date")); err != nil {
 		t.Fatal(err)
 	}
 	str := "(request-target): post /users/a%40b/inbox?x=1\nhost: gts.example\ndate: " +
-		r.Header.Get("Date") + "\ndigest: " + digestOf(body)
+		r.Header.Get("Date") + "\ndigest: " + peer.Digest(body)
 	p, err := parseSignature(r.Header)
 	if err != nil {
 		t.Fatal(err)
@@ -284,7 +224,7 @@ func TestSignatureShape(t *testing.T) {
 }
 
 func TestSignatureKeyID(t *testing.T) {
-	a, _ := testKeys(t)
+	a, _ := peer.Keys()
 	for _, id := range []string{"https://m.example/users/a#main-key", "https://gts.example/users/bob/main-key"} {
 		r := signed(t, "GET", "https://r.example/x", nil, a, id, time.Now())
 		got, err := SignatureKeyID(r)
@@ -312,7 +252,7 @@ func TestSignatureKeyID(t *testing.T) {
 // TestVerifyOverHTTP verifies on the server side of a real loopback connection, where Go
 // keeps Host outside the header map and the URL comes from the request line.
 func TestVerifyOverHTTP(t *testing.T) {
-	a, _ := testKeys(t)
+	a, _ := peer.Keys()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if err := VerifyRequest(r, body, &a.PublicKey, time.Now()); err != nil {
@@ -346,7 +286,7 @@ func TestVerifyOverHTTP(t *testing.T) {
 }
 
 func TestCreatedExpires(t *testing.T) {
-	a, _ := testKeys(t)
+	a, _ := peer.Keys()
 	now := time.Now()
 	hdrs := []string{"(request-target)", "host", "(created)"}
 	for _, tc := range []struct {
@@ -382,7 +322,24 @@ func TestCreatedExpires(t *testing.T) {
 }
 
 func TestParseKeys(t *testing.T) {
-	a, _ := testKeys(t)
+	// What GenerateKey makes parses back, and its two halves belong together.
+	priv, pubPEM, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := ParsePrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParsePublicKey(pubPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fresh.PublicKey.Equal(p) {
+		t.Fatal("public PEM does not match private key")
+	}
+
+	a, _ := peer.Keys()
 	for _, bad := range []string{"", "not pem", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"} {
 		if _, err := ParsePublicKey(bad); storage.KindOf(err) != storage.Invalid {
 			t.Errorf("ParsePublicKey(%q): %v", bad, err)

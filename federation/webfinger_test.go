@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"refuge/internal/testrig/peer"
 	"refuge/storage"
 )
 
@@ -81,7 +82,7 @@ func writeJRD(w http.ResponseWriter, j JRD) {
 // wfClient resolves the given names to 127.0.0.1 and allows the prefix allow; the dial
 // guard of client_test.go refuses anything that is not loopback.
 func wfClient(t *testing.T, allow string, names ...string) *Client {
-	r := &rig{t: t, resolverExtra: map[string][]netip.Addr{}}
+	r := &rig{t: t, dialer: peer.NewDialer(t), resolverExtra: map[string][]netip.Addr{}}
 	for _, n := range names {
 		r.resolverExtra[n] = []netip.Addr{netip.MustParseAddr("127.0.0.1")}
 	}

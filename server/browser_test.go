@@ -1,8 +1,7 @@
-package server
+package server_test
 
 import (
 	"context"
-	"image/png"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +11,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"refuge/internal/testrig"
+	"refuge/internal/testrig/testimage"
+	"refuge/storage"
 )
 
 // chromiumPath is Debian's Chromium, which CI installs.
@@ -144,12 +147,7 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 func writePNG(t *testing.T, w, h int) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "flag.png")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := png.Encode(f, testImage(w, h)); err != nil {
+	if err := os.WriteFile(path, testimage.PNG(t, testimage.Halves(w, h)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -159,9 +157,9 @@ func writePNG(t *testing.T, w, h int) string {
 // two instances: sign in, post with a content warning and an image, follow someone on the
 // other instance, see their post arrive, like it and answer it.
 func TestBrowser(t *testing.T) {
-	a, b := startInstance(t), startInstance(t)
-	a.localAccount("alice", "alice's long password")
-	bobToken, bobURI := b.account("bob", false)
+	a, b := testrig.Start(t), testrig.Start(t)
+	a.LocalAccount("alice", "alice's long password")
+	bobToken, bobURI := b.Account("bob", false)
 	ctx := newBrowser(t, 1280, 900)
 
 	// The browser reaches nothing but loopback: any other name goes to the dead proxy on
@@ -171,14 +169,14 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// The skip link is the first thing the keyboard reaches.
-	openPage(t, ctx, a.base+"/")
+	openPage(t, ctx, a.Base+"/")
 	do(t, ctx, "press Tab", chromedp.KeyEvent("\t"))
 	if got := eval[string](t, ctx, `document.activeElement.className`); got != "skip" {
 		t.Errorf("first Tab focuses %q, want the skip link", got)
 	}
 
 	// Sign in.
-	openPage(t, ctx, a.base+"/signin")
+	openPage(t, ctx, a.Base+"/signin")
 	do(t, ctx, "fill the sign-in form",
 		chromedp.SendKeys(chromedp.CSS("#username"), "alice"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "alice's long password"))
@@ -189,7 +187,7 @@ func TestBrowser(t *testing.T) {
 
 	// Post with a content warning and an image with its description.
 	picture := writePNG(t, 640, 320)
-	openPage(t, ctx, a.base+"/compose")
+	openPage(t, ctx, a.Base+"/compose")
 	do(t, ctx, "fill the compose form",
 		chromedp.SendKeys(chromedp.CSS("#summary"), "Film ending"),
 		chromedp.SendKeys(chromedp.CSS("#content"), "The twist at the end was the flag all along #films"),
@@ -218,31 +216,31 @@ func TestBrowser(t *testing.T) {
 		`return !!i && i.complete && i.naturalWidth > 0 })()`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		t.Errorf("the image behind the warning does not load: %v", err)
 	}
-	openPage(t, ctx, a.base+"/@alice")
+	openPage(t, ctx, a.Base+"/@alice")
 	checkPost("profile")
 	if lang := eval[string](t, ctx, `document.querySelector("article .content").lang`); lang != "en" {
 		t.Errorf("post content lang %q", lang)
 	}
 
 	// Find bob on the other instance and follow him.
-	openPage(t, ctx, a.base+"/search")
-	do(t, ctx, "search", chromedp.SendKeys(chromedp.CSS("#q"), "@bob@"+b.cfg.Domain))
+	openPage(t, ctx, a.Base+"/search")
+	do(t, ctx, "search", chromedp.SendKeys(chromedp.CSS("#q"), "@bob@"+b.Cfg.Domain))
 	submit(t, ctx, "form.search button[type=submit]")
 	submit(t, ctx, `.result form[action="/web/follow"] button`)
-	eventually(t, 10*time.Second, "bob has alice as a follower", func() bool {
-		followers, _, err := b.app.db.CountFollows(context.Background(), mustActor(t, b, "bob").ID)
+	testrig.Eventually(t, 10*time.Second, "bob has alice as a follower", func() bool {
+		followers, _, err := b.App.DB().CountFollows(context.Background(), b.LocalActor("bob").ID)
 		return err == nil && followers == 1
 	})
 
 	// Bob posts; the post reaches alice's home timeline.
-	status, body, _ := b.do("POST", "/users/bob/outbox", bobToken, map[string]any{"type": "Note", "content": "Fresh bread from the bakery on the corner"})
+	status, body, _ := b.Do("POST", "/users/bob/outbox", bobToken, map[string]any{"type": "Note", "content": "Fresh bread from the bakery on the corner"})
 	if status != http.StatusCreated {
 		t.Fatalf("bob posts: %d %s", status, body)
 	}
 	var noteID int64
 	var noteURI string
-	eventually(t, 10*time.Second, "bob's post stored on a", func() bool {
-		notes, err := a.app.db.ListActorNotes(context.Background(), mustActorURI(t, a, bobURI).ID, 0, storageFirstPage())
+	testrig.Eventually(t, 10*time.Second, "bob's post stored on a", func() bool {
+		notes, err := a.App.DB().ListActorNotes(context.Background(), a.ActorByURI(bobURI).ID, 0, storage.Page{Limit: 20})
 		if err != nil || len(notes) == 0 {
 			return false
 		}
@@ -250,7 +248,7 @@ func TestBrowser(t *testing.T) {
 		return true
 	})
 	article := "#note-" + strconv.FormatInt(noteID, 10)
-	openPage(t, ctx, a.base+"/home")
+	openPage(t, ctx, a.Base+"/home")
 	if text := eval[string](t, ctx, `document.querySelector("`+article+`")?.textContent ?? ""`); !strings.Contains(text, "Fresh bread") {
 		t.Fatalf("bob's post is not in alice's home timeline")
 	}
@@ -262,15 +260,15 @@ func TestBrowser(t *testing.T) {
 	}
 	// Reply: the form starts with bob's handle.
 	submit(t, ctx, article+` a[href^="/compose?reply_to="]`)
-	if text := eval[string](t, ctx, `document.querySelector("#content").value`); !strings.HasPrefix(text, "@bob@"+b.cfg.Domain) {
+	if text := eval[string](t, ctx, `document.querySelector("#content").value`); !strings.HasPrefix(text, "@bob@"+b.Cfg.Domain) {
 		t.Errorf("reply starts with %q", text)
 	}
 	do(t, ctx, "write the reply", chromedp.SendKeys(chromedp.CSS("#content"), "Which bakery?"))
 	submit(t, ctx, "form.compose button[type=submit]")
 
 	// Bob's server counts the like and the reply.
-	eventually(t, 15*time.Second, "b counts 1 like and 1 reply", func() bool {
-		n, err := b.app.db.GetNoteByURI(context.Background(), noteURI)
+	testrig.Eventually(t, 15*time.Second, "b counts 1 like and 1 reply", func() bool {
+		n, err := b.App.DB().GetNoteByURI(context.Background(), noteURI)
 		return err == nil && n.Likes == 1 && n.Replies == 1
 	})
 }

@@ -1,21 +1,23 @@
-package server
+package server_test
 
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 
+	"refuge/internal/testrig"
 	"refuge/server/httpx"
 )
 
 // TestEndpoints walks the instance's public endpoints through real HTTP, good and bad input.
 func TestEndpoints(t *testing.T) {
-	in := startInstance(t)
-	aliceTok, alice := in.account("alice", false)
-	bobTok, _ := in.account("bob", false)
-	host := in.cfg.Domain
+	in := testrig.Start(t)
+	aliceTok, alice := in.Account("alice", false)
+	bobTok, _ := in.Account("bob", false)
+	host := in.Cfg.Domain
 	rows := []struct {
 		name, method, path, token, accept string
 		body                              any
@@ -30,12 +32,12 @@ func TestEndpoints(t *testing.T) {
 		{"webfinger no resource", "GET", "/.well-known/webfinger", "", "", nil, 400, "application/json", "resource is required"},
 		{"webfinger malformed", "GET", "/.well-known/webfinger?resource=acct:@@", "", "", nil, 400, "application/json", "not acct:user@host"},
 		{"webfinger junk", "GET", "/.well-known/webfinger?resource=%3Cscript%3E", "", "", nil, 400, "application/json", "not acct:user@host"},
-		{"host-meta", "GET", "/.well-known/host-meta", "", "", nil, 200, "application/xrd+xml", `template="` + in.base + `/.well-known/webfinger?resource={uri}"`},
-		{"nodeinfo index", "GET", "/.well-known/nodeinfo", "", "", nil, 200, "application/json", in.base + "/nodeinfo/2.1"},
+		{"host-meta", "GET", "/.well-known/host-meta", "", "", nil, 200, "application/xrd+xml", `template="` + in.Base + `/.well-known/webfinger?resource={uri}"`},
+		{"nodeinfo index", "GET", "/.well-known/nodeinfo", "", "", nil, 200, "application/json", in.Base + "/nodeinfo/2.1"},
 		{"nodeinfo 2.0", "GET", "/nodeinfo/2.0", "", "", nil, 200, "application/json", `"users":{"activeHalfyear":3,"activeMonth":3,"total":3}`},
 		{"nodeinfo 2.1", "GET", "/nodeinfo/2.1", "", "", nil, 200, "application/json", `"protocols":["activitypub"]`},
 		{"actor as activity+json", "GET", "/users/alice", "", httpx.ActivityJSON, nil, 200, httpx.ActivityJSON, `"preferredUsername":"alice"`},
-		{"actor as ld+json", "GET", "/users/alice", "", `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`, nil, 200, httpx.ActivityJSON, `"sharedInbox":"` + in.base + `/inbox"`},
+		{"actor as ld+json", "GET", "/users/alice", "", `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`, nil, 200, httpx.ActivityJSON, `"sharedInbox":"` + in.Base + `/inbox"`},
 		{"actor as html", "GET", "/users/alice", "", "text/html", nil, 200, "text/html", "@alice"},
 		{"unknown actor", "GET", "/users/nobody", "", httpx.ActivityJSON, nil, 404, "application/json", "not found"},
 		{"instance actor", "GET", "/actor", "", httpx.ActivityJSON, nil, 200, httpx.ActivityJSON, `"type":"Application"`},
@@ -52,7 +54,7 @@ func TestEndpoints(t *testing.T) {
 		{"post empty note", "POST", "/users/alice/outbox", aliceTok, "", map[string]any{"type": "Note", "content": "  "}, 400, "application/json", "content is empty"},
 		{"post too long", "POST", "/users/alice/outbox", aliceTok, "", map[string]any{"type": "Note", "content": strings.Repeat("x", 5001)}, 400, "application/json", "longer than 5000"},
 		{"post bad language", "POST", "/users/alice/outbox", aliceTok, "", map[string]any{"type": "Note", "contentMap": map[string]string{"not a tag!": "x"}}, 400, "application/json", "not a language tag"},
-		{"post reply to unknown", "POST", "/users/alice/outbox", aliceTok, "", map[string]any{"type": "Note", "content": "x", "inReplyTo": in.base + "/users/alice/statuses/nope"}, 400, "application/json", "unknown note"},
+		{"post reply to unknown", "POST", "/users/alice/outbox", aliceTok, "", map[string]any{"type": "Note", "content": "x", "inReplyTo": in.Base + "/users/alice/statuses/nope"}, 400, "application/json", "unknown note"},
 		{"post Create without Note", "POST", "/users/alice/outbox", aliceTok, "", map[string]any{"type": "Create", "object": "https://x.test/1"}, 400, "application/json", "Create must carry a Note"},
 		{"post as another actor", "POST", "/users/alice/outbox", aliceTok, "", map[string]any{"type": "Like", "actor": "https://x.test/u", "object": "https://x.test/1"}, 403, "application/json", "actor must be the outbox's owner"},
 		{"post array", "POST", "/users/alice/outbox", aliceTok, "", `[{"type":"Note"}]`, 400, "application/json", "JSON object"},
@@ -83,26 +85,26 @@ func TestEndpoints(t *testing.T) {
 		})
 	}
 	// Not one of the refused posts may have left anything behind.
-	if n, err := in.app.db.CountLocalNotes(context.Background()); err != nil || n != 0 {
+	if n, err := in.App.DB().CountLocalNotes(context.Background()); err != nil || n != 0 {
 		t.Fatalf("refused posts stored %d notes (%v)", n, err)
 	}
 }
 
 // TestOutboxVisibility posts one note of each visibility and checks who sees what.
 func TestOutboxVisibility(t *testing.T) {
-	in := startInstance(t)
-	tok, _ := in.account("alice", false)
-	followers := in.base + "/users/alice/followers"
+	in := testrig.Start(t)
+	tok, _ := in.Account("alice", false)
+	followers := in.Base + "/users/alice/followers"
 	public := "https://www.w3.org/ns/activitystreams#Public"
 	notes := map[string]map[string]any{
 		"public":    {"type": "Note", "content": "public note", "to": []string{public}},
 		"unlisted":  {"type": "Note", "content": "unlisted note", "to": []string{followers}, "cc": []string{public}},
 		"followers": {"type": "Note", "content": "followers note", "to": []string{followers}},
-		"direct":    {"type": "Note", "content": "direct note", "to": []string{in.base + "/users/admin"}},
+		"direct":    {"type": "Note", "content": "direct note", "to": []string{in.Base + "/users/admin"}},
 	}
 	ids := map[string]string{}
 	for name, n := range notes {
-		status, body, h := in.do("POST", "/users/alice/outbox", tok, n)
+		status, body, h := in.Do("POST", "/users/alice/outbox", tok, n)
 		if status != 201 {
 			t.Fatalf("post %s: %d %s", name, status, body)
 		}
@@ -118,17 +120,17 @@ func TestOutboxVisibility(t *testing.T) {
 		if !strings.Contains(owner, name+" note") {
 			t.Errorf("owner's outbox lacks the %s note", name)
 		}
-		status, _, _ := in.do("GET", ids[name], "", nil)
+		status, _, _ := in.Do("GET", ids[name], "", nil)
 		if (status == 200) != wantAnon {
 			t.Errorf("anonymous GET of %s note: %d", name, status)
 		}
 	}
 	// A deleted note answers 410 with a Tombstone, and leaves the outbox.
-	status, body, _ := in.do("POST", "/users/alice/outbox", tok, map[string]any{"type": "Delete", "object": ids["public"]})
+	status, body, _ := in.Do("POST", "/users/alice/outbox", tok, map[string]any{"type": "Delete", "object": ids["public"]})
 	if status != 201 {
 		t.Fatalf("delete: %d %s", status, body)
 	}
-	status, body, _ = in.do("GET", ids["public"], "", nil)
+	status, body, _ = in.Do("GET", ids["public"], "", nil)
 	var tomb struct{ ID, Type string }
 	json.Unmarshal(body, &tomb)
 	if status != http.StatusGone || tomb.Type != "Tombstone" || tomb.ID != ids["public"] {
@@ -137,22 +139,22 @@ func TestOutboxVisibility(t *testing.T) {
 	if strings.Contains(outboxItems(t, in, ""), "public note") {
 		t.Fatal("deleted note still in the outbox")
 	}
-	status, _, _ = in.do("POST", "/users/alice/outbox", tok, map[string]any{"type": "Delete", "object": ids["public"]})
+	status, _, _ = in.Do("POST", "/users/alice/outbox", tok, map[string]any{"type": "Delete", "object": ids["public"]})
 	if status != http.StatusGone {
 		t.Fatalf("second delete: %d", status)
 	}
 }
 
-func outboxItems(t *testing.T, in *instance, token string) string {
+func outboxItems(t *testing.T, in *testrig.Instance, token string) string {
 	t.Helper()
-	status, body, _ := in.do("GET", "/users/alice/outbox?page=true", token, nil)
+	status, body, _ := in.Do("GET", "/users/alice/outbox?page=true", token, nil)
 	if status != 200 {
 		t.Fatalf("outbox: %d %s", status, body)
 	}
 	return string(body)
 }
 
-func newRequest(t *testing.T, in *instance, method, path, token string, body any) *http.Request {
+func newRequest(t *testing.T, in *testrig.Instance, method, path, token string, body any) *http.Request {
 	t.Helper()
 	var payload string
 	switch b := body.(type) {
@@ -163,7 +165,7 @@ func newRequest(t *testing.T, in *instance, method, path, token string, body any
 		j, _ := json.Marshal(b)
 		payload = string(j)
 	}
-	req, err := http.NewRequest(method, in.base+path, strings.NewReader(payload))
+	req, err := http.NewRequest(method, in.Base+path, strings.NewReader(payload))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +186,7 @@ func send(t *testing.T, req *http.Request) (int, []byte, http.Header) {
 	}
 	defer resp.Body.Close()
 	var buf strings.Builder
-	if _, err := copyLimited(&buf, resp.Body); err != nil {
+	if _, err := io.Copy(&buf, io.LimitReader(resp.Body, 4<<20)); err != nil {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, []byte(buf.String()), resp.Header

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"refuge/federation"
+	"refuge/internal/testrig"
+	"refuge/server"
 	"refuge/storage"
 )
 
@@ -22,17 +24,17 @@ import (
 // posts only; its owner sees all.
 func TestVisibilityAcrossInstances(t *testing.T) {
 	t.Parallel()
-	var cLog inboxLog
-	a, b, c := startInstance(t), startInstance(t), startInstance(t, cLog.record)
-	aliceTok, alice := a.account("alice", false)
-	bobTok, bob := b.account("bob", false)
-	carolTok, _ := b.account("carol", false)
-	daveTok, _ := c.account("dave", false)
-	b.followRemote("bob", bobTok, a, "alice")
-	b.followRemote("carol", carolTok, a, "alice")
-	c.followRemote("dave", daveTok, a, "alice")
+	var cLog testrig.InboxLog
+	a, b, c := testrig.Start(t), testrig.Start(t), testrig.Start(t, cLog.Record)
+	aliceTok, alice := a.Account("alice", false)
+	bobTok, bob := b.Account("bob", false)
+	carolTok, _ := b.Account("carol", false)
+	daveTok, _ := c.Account("dave", false)
+	b.FollowRemote("bob", bobTok, a, "alice")
+	b.FollowRemote("carol", carolTok, a, "alice")
+	c.FollowRemote("dave", daveTok, a, "alice")
 
-	bobHandle := "@bob@" + b.cfg.Domain
+	bobHandle := "@bob@" + b.Cfg.Domain
 	posts := []struct {
 		name        string
 		note        map[string]any
@@ -50,40 +52,40 @@ func TestVisibilityAcrossInstances(t *testing.T) {
 	}
 	ids := make([]string, len(posts))
 	for i, p := range posts {
-		ids[i] = a.postNote("alice", aliceTok, p.note)
+		ids[i] = a.PostNote("alice", aliceTok, p.note)
 	}
-	eventually(t, federationWait, "all four posts in bob's feed", func() bool {
-		return len(b.homeFeed("bob", bobTok)) == len(posts)
+	testrig.Eventually(t, testrig.FederationWait, "all four posts in bob's feed", func() bool {
+		return len(b.HomeFeed("bob", bobTok)) == len(posts)
 	})
-	eventually(t, federationWait, "A's delivery queue empty", a.queueEmpty)
+	testrig.Eventually(t, testrig.FederationWait, "A's delivery queue empty", a.QueueEmpty)
 	// Every delivery to B went to its shared inbox and filled both feeds in one transaction,
 	// so carol's feed is final once bob's is complete; and A has sent C all it ever will.
-	bobFeed, carolFeed, daveFeed := b.homeFeed("bob", bobTok), b.homeFeed("carol", carolTok), c.homeFeed("dave", daveTok)
-	_, outbox, _ := a.do("GET", "/users/alice/outbox?page=true", "", nil)
-	_, ownOutbox, _ := a.do("GET", "/users/alice/outbox?page=true", aliceTok, nil)
+	bobFeed, carolFeed, daveFeed := b.HomeFeed("bob", bobTok), b.HomeFeed("carol", carolTok), c.HomeFeed("dave", daveTok)
+	_, outbox, _ := a.Do("GET", "/users/alice/outbox?page=true", "", nil)
+	_, ownOutbox, _ := a.Do("GET", "/users/alice/outbox?page=true", aliceTok, nil)
 	for i, p := range posts {
 		t.Run(p.name, func(t *testing.T) {
 			id := ids[i]
-			if got := feedHas(bobFeed, id); got != 1 {
+			if got := testrig.FeedHas(bobFeed, id); got != 1 {
 				t.Errorf("bob's feed has the post %d times, want 1", got)
 			}
 			want := 0
 			if p.toFollowers {
 				want = 1
 			}
-			if got := feedHas(carolFeed, id); got != want {
+			if got := testrig.FeedHas(carolFeed, id); got != want {
 				t.Errorf("carol's feed has the post %d times, want %d", got, want)
 			}
-			if got := feedHas(daveFeed, id); got != want {
+			if got := testrig.FeedHas(daveFeed, id); got != want {
 				t.Errorf("dave's feed has the post %d times, want %d", got, want)
 			}
-			if got := cLog.count("/inbox", id+"/activity"); got != want {
+			if got := cLog.Count("/inbox", id+"/activity"); got != want {
 				t.Errorf("C received the post %d times, want %d", got, want)
 			}
-			if got := c.note(id) != nil; got != p.toFollowers {
+			if got := c.Note(id) != nil; got != p.toFollowers {
 				t.Errorf("C stored the post: %v, want %v", got, p.toFollowers)
 			}
-			n := b.note(id)
+			n := b.Note(id)
 			if n == nil {
 				t.Fatal("B has no copy of the post")
 			}
@@ -96,7 +98,7 @@ func TestVisibilityAcrossInstances(t *testing.T) {
 			if !strings.Contains(string(ownOutbox), `"`+id+`"`) {
 				t.Errorf("not in the outbox its owner sees")
 			}
-			status, _, _ := a.do("GET", strings.TrimPrefix(id, a.base), "", nil)
+			status, _, _ := a.Do("GET", strings.TrimPrefix(id, a.Base), "", nil)
 			if wantStatus := map[bool]int{true: 200, false: 404}[p.anonymous]; status != wantStatus {
 				t.Errorf("anonymous GET of the note: %d, want %d", status, wantStatus)
 			}
@@ -127,27 +129,27 @@ func TestLockedAccountFollowRequest(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			a, b := startInstance(t), startInstance(t)
-			aliceTok, alice := a.account("alice", true)
-			bobTok, bob := b.account("bob", false)
+			a, b := testrig.Start(t), testrig.Start(t)
+			aliceTok, alice := a.Account("alice", true)
+			bobTok, bob := b.Account("bob", false)
 
-			followID := b.c2s("bob", bobTok, map[string]any{"type": "Follow", "object": alice})
-			eventually(t, federationWait, "the request pending on A", func() bool {
-				f, err := a.app.db.GetFollowByURI(ctx, followID)
+			followID := b.C2S("bob", bobTok, map[string]any{"type": "Follow", "object": alice})
+			testrig.Eventually(t, testrig.FederationWait, "the request pending on A", func() bool {
+				f, err := a.App.DB().GetFollowByURI(ctx, followID)
 				return err == nil && !f.Accepted
 			})
-			aliceActor, err := a.app.db.GetLocalActor(ctx, "alice")
+			aliceActor, err := a.App.DB().GetLocalActor(ctx, "alice")
 			if err != nil {
 				t.Fatal(err)
 			}
-			pending, _, err := a.app.db.ListFollowers(ctx, aliceActor.ID, true, storage.Page{})
+			pending, _, err := a.App.DB().ListFollowers(ctx, aliceActor.ID, true, storage.Page{})
 			if err != nil || len(pending) != 1 || pending[0].URI != bob {
 				t.Fatalf("alice's pending requests: %v, %v; want bob", pending, err)
 			}
-			if f, err := b.app.db.GetFollowByURI(ctx, followID); err != nil || f.Accepted {
+			if f, err := b.App.DB().GetFollowByURI(ctx, followID); err != nil || f.Accepted {
 				t.Fatalf("B's follow before the answer: %+v, %v; want pending", f, err)
 			}
-			if n := a.totalItems("/users/alice/followers"); n != 0 {
+			if n := a.TotalItems("/users/alice/followers"); n != 0 {
 				t.Fatalf("alice has %d followers before answering", n)
 			}
 
@@ -156,33 +158,33 @@ func TestLockedAccountFollowRequest(t *testing.T) {
 			if tc.embedded {
 				object = map[string]any{"type": "Follow", "actor": bob, "object": alice}
 			}
-			a.c2s("alice", aliceTok, map[string]any{"type": kind, "object": object})
+			a.C2S("alice", aliceTok, map[string]any{"type": kind, "object": object})
 
 			if !approve {
-				eventually(t, federationWait, "the follow gone from B", func() bool {
-					_, err := b.app.db.GetFollowByURI(ctx, followID)
+				testrig.Eventually(t, testrig.FederationWait, "the follow gone from B", func() bool {
+					_, err := b.App.DB().GetFollowByURI(ctx, followID)
 					return storage.KindOf(err) == storage.NotFound
 				})
-				if _, err := a.app.db.GetFollowByURI(ctx, followID); storage.KindOf(err) != storage.NotFound {
+				if _, err := a.App.DB().GetFollowByURI(ctx, followID); storage.KindOf(err) != storage.NotFound {
 					t.Errorf("A still has the rejected follow: %v", err)
 				}
-				if n := b.totalItems("/users/bob/following"); n != 0 {
+				if n := b.TotalItems("/users/bob/following"); n != 0 {
 					t.Errorf("bob follows %d accounts", n)
 				}
-				if n := a.totalItems("/users/alice/followers"); n != 0 {
+				if n := a.TotalItems("/users/alice/followers"); n != 0 {
 					t.Errorf("alice has %d followers", n)
 				}
 				return
 			}
-			eventually(t, federationWait, "bob following 1", func() bool {
-				return b.totalItems("/users/bob/following") == 1
+			testrig.Eventually(t, testrig.FederationWait, "bob following 1", func() bool {
+				return b.TotalItems("/users/bob/following") == 1
 			})
-			if n := a.totalItems("/users/alice/followers"); n != 1 {
+			if n := a.TotalItems("/users/alice/followers"); n != 1 {
 				t.Errorf("alice has %d followers, want 1", n)
 			}
-			post := a.postNote("alice", aliceTok, map[string]any{"content": "now that you follow me"})
-			eventually(t, federationWait, "alice's post in bob's feed", func() bool {
-				return feedHas(b.homeFeed("bob", bobTok), post) == 1
+			post := a.PostNote("alice", aliceTok, map[string]any{"content": "now that you follow me"})
+			testrig.Eventually(t, testrig.FederationWait, "alice's post in bob's feed", func() bool {
+				return testrig.FeedHas(b.HomeFeed("bob", bobTok), post) == 1
 			})
 		})
 	}
@@ -193,25 +195,25 @@ func TestLockedAccountFollowRequest(t *testing.T) {
 // thread that concern it, and A lists bob's reply under alice's note.
 func TestReplyThreadAcrossThreeInstances(t *testing.T) {
 	t.Parallel()
-	a, b, c := startInstance(t), startInstance(t), startInstance(t)
-	aliceTok, _ := a.account("alice", false)
-	bobTok, _ := b.account("bob", false)
-	carolTok, _ := c.account("carol", false)
-	b.followRemote("bob", bobTok, a, "alice")
-	c.followRemote("carol", carolTok, a, "alice")
-	c.followRemote("carol", carolTok, b, "bob")
+	a, b, c := testrig.Start(t), testrig.Start(t), testrig.Start(t)
+	aliceTok, _ := a.Account("alice", false)
+	bobTok, _ := b.Account("bob", false)
+	carolTok, _ := c.Account("carol", false)
+	b.FollowRemote("bob", bobTok, a, "alice")
+	c.FollowRemote("carol", carolTok, a, "alice")
+	c.FollowRemote("carol", carolTok, b, "bob")
 
-	root := a.postNote("alice", aliceTok, map[string]any{"content": "the root of a thread"})
-	eventually(t, federationWait, "the root on B and C", func() bool { return b.note(root) != nil && c.note(root) != nil })
+	root := a.PostNote("alice", aliceTok, map[string]any{"content": "the root of a thread"})
+	testrig.Eventually(t, testrig.FederationWait, "the root on B and C", func() bool { return b.Note(root) != nil && c.Note(root) != nil })
 
-	reply := b.postNote("bob", bobTok, map[string]any{"content": "bob answers", "inReplyTo": root})
-	eventually(t, federationWait, "bob's reply on A and C", func() bool { return a.note(reply) != nil && c.note(reply) != nil })
+	reply := b.PostNote("bob", bobTok, map[string]any{"content": "bob answers", "inReplyTo": root})
+	testrig.Eventually(t, testrig.FederationWait, "bob's reply on A and C", func() bool { return a.Note(reply) != nil && c.Note(reply) != nil })
 
-	answer := c.postNote("carol", carolTok, map[string]any{"content": "carol answers bob", "inReplyTo": reply})
-	eventually(t, federationWait, "carol's reply on B", func() bool { return b.note(answer) != nil })
+	answer := c.PostNote("carol", carolTok, map[string]any{"content": "carol answers bob", "inReplyTo": reply})
+	testrig.Eventually(t, testrig.FederationWait, "carol's reply on B", func() bool { return b.Note(answer) != nil })
 
 	for _, tc := range []struct {
-		on        *instance
+		on        *testrig.Instance
 		where     string
 		note      string
 		inReplyTo string
@@ -219,7 +221,7 @@ func TestReplyThreadAcrossThreeInstances(t *testing.T) {
 		{a, "A", reply, root}, {c, "C", reply, root}, {b, "B", answer, reply},
 		{b, "B", root, ""}, {c, "C", root, ""}, {c, "C", answer, reply},
 	} {
-		n := tc.on.note(tc.note)
+		n := tc.on.Note(tc.note)
 		if n == nil {
 			t.Errorf("%s lacks %s", tc.where, tc.note)
 			continue
@@ -228,10 +230,10 @@ func TestReplyThreadAcrossThreeInstances(t *testing.T) {
 			t.Errorf("%s stored %s in reply to %q, want %q", tc.where, tc.note, n.InReplyToURI, tc.inReplyTo)
 		}
 	}
-	if n := a.note(root); n == nil || n.Replies != 1 {
+	if n := a.Note(root); n == nil || n.Replies != 1 {
 		t.Errorf("A counts %v replies to alice's note, want 1", n)
 	}
-	status, body, _ := a.do("GET", strings.TrimPrefix(root, a.base)+"/replies", "", nil)
+	status, body, _ := a.Do("GET", strings.TrimPrefix(root, a.Base)+"/replies", "", nil)
 	// The items may sit in the collection itself or in its embedded first page.
 	var replies struct {
 		TotalItems   int
@@ -253,12 +255,12 @@ func TestReplyThreadAcrossThreeInstances(t *testing.T) {
 // undoing each brings A's count back to zero.
 func TestLikesAndBoostsCountedOnOrigin(t *testing.T) {
 	t.Parallel()
-	a, b := startInstance(t), startInstance(t)
-	aliceTok, _ := a.account("alice", false)
-	bobTok, _ := b.account("bob", false)
-	b.followRemote("bob", bobTok, a, "alice")
-	note := a.postNote("alice", aliceTok, map[string]any{"content": "like me"})
-	eventually(t, federationWait, "the note on B", func() bool { return b.note(note) != nil })
+	a, b := testrig.Start(t), testrig.Start(t)
+	aliceTok, _ := a.Account("alice", false)
+	bobTok, _ := b.Account("bob", false)
+	b.FollowRemote("bob", bobTok, a, "alice")
+	note := a.PostNote("alice", aliceTok, map[string]any{"content": "like me"})
+	testrig.Eventually(t, testrig.FederationWait, "the note on B", func() bool { return b.Note(note) != nil })
 
 	counts := func(n *storage.Note) [2]int { return [2]int{n.Likes, n.Announces} }
 	steps := []struct {
@@ -280,14 +282,14 @@ func TestLikesAndBoostsCountedOnOrigin(t *testing.T) {
 	}
 	ids := map[string]string{}
 	for _, s := range steps {
-		id := b.c2s("bob", bobTok, s.activity(ids))
+		id := b.C2S("bob", bobTok, s.activity(ids))
 		if s.save != "" {
 			ids[s.save] = id
 		}
-		eventually(t, federationWait, fmt.Sprintf("%s: A counts %v likes and boosts", s.name, s.want), func() bool {
-			return counts(a.note(note)) == s.want
+		testrig.Eventually(t, testrig.FederationWait, fmt.Sprintf("%s: A counts %v likes and boosts", s.name, s.want), func() bool {
+			return counts(a.Note(note)) == s.want
 		})
-		if got := counts(b.note(note)); got != s.want {
+		if got := counts(b.Note(note)); got != s.want {
 			t.Errorf("%s: B counts %v, want %v", s.name, got, s.want)
 		}
 	}
@@ -297,39 +299,39 @@ func TestLikesAndBoostsCountedOnOrigin(t *testing.T) {
 // has the new text and a Tombstone, and the deleted note leaves bob's feed.
 func TestDeleteAndUpdatePropagate(t *testing.T) {
 	t.Parallel()
-	a, b := startInstance(t), startInstance(t)
-	aliceTok, _ := a.account("alice", false)
-	bobTok, _ := b.account("bob", false)
-	b.followRemote("bob", bobTok, a, "alice")
-	edited := a.postNote("alice", aliceTok, map[string]any{"content": "first draft"})
-	doomed := a.postNote("alice", aliceTok, map[string]any{"content": "a regrettable post"})
-	eventually(t, federationWait, "both notes in bob's feed", func() bool {
-		f := b.homeFeed("bob", bobTok)
-		return feedHas(f, edited) == 1 && feedHas(f, doomed) == 1
+	a, b := testrig.Start(t), testrig.Start(t)
+	aliceTok, _ := a.Account("alice", false)
+	bobTok, _ := b.Account("bob", false)
+	b.FollowRemote("bob", bobTok, a, "alice")
+	edited := a.PostNote("alice", aliceTok, map[string]any{"content": "first draft"})
+	doomed := a.PostNote("alice", aliceTok, map[string]any{"content": "a regrettable post"})
+	testrig.Eventually(t, testrig.FederationWait, "both notes in bob's feed", func() bool {
+		f := b.HomeFeed("bob", bobTok)
+		return testrig.FeedHas(f, edited) == 1 && testrig.FeedHas(f, doomed) == 1
 	})
 
-	status, body, _ := a.do("POST", "/users/alice/outbox", aliceTok, map[string]any{"type": "Update",
+	status, body, _ := a.Do("POST", "/users/alice/outbox", aliceTok, map[string]any{"type": "Update",
 		"object": map[string]any{"id": edited, "type": "Note", "content": "second draft"}})
 	if status != http.StatusOK && status != http.StatusCreated {
 		t.Fatalf("update: %d %s", status, body)
 	}
-	a.c2s("alice", aliceTok, map[string]any{"type": "Delete", "object": doomed})
+	a.C2S("alice", aliceTok, map[string]any{"type": "Delete", "object": doomed})
 
-	eventually(t, federationWait, "B's copy of the edited note updated", func() bool {
-		n := b.note(edited)
+	testrig.Eventually(t, testrig.FederationWait, "B's copy of the edited note updated", func() bool {
+		n := b.Note(edited)
 		return strings.Contains(n.Content, "second draft")
 	})
-	if n := b.note(edited); strings.Contains(n.Content, "first draft") || n.Updated.IsZero() {
+	if n := b.Note(edited); strings.Contains(n.Content, "first draft") || n.Updated.IsZero() {
 		t.Errorf("B's edited copy: content %q, updated %v", n.Content, n.Updated)
 	}
-	eventually(t, federationWait, "B's copy of the deleted note a Tombstone", func() bool {
-		return b.note(doomed).Deleted()
+	testrig.Eventually(t, testrig.FederationWait, "B's copy of the deleted note a Tombstone", func() bool {
+		return b.Note(doomed).Deleted()
 	})
-	if n := b.note(doomed); n.Content != "" {
+	if n := b.Note(doomed); n.Content != "" {
 		t.Errorf("B keeps the deleted note's content %q", n.Content)
 	}
-	f := b.homeFeed("bob", bobTok)
-	if feedHas(f, doomed) != 0 {
+	f := b.HomeFeed("bob", bobTok)
+	if testrig.FeedHas(f, doomed) != 0 {
 		t.Errorf("the deleted note is still in bob's feed")
 	}
 	for _, e := range f {
@@ -337,7 +339,7 @@ func TestDeleteAndUpdatePropagate(t *testing.T) {
 			t.Errorf("bob's feed shows the edited note as %q", e.Content)
 		}
 	}
-	if status, _, _ := a.do("GET", strings.TrimPrefix(doomed, a.base), "", nil); status != http.StatusGone {
+	if status, _, _ := a.Do("GET", strings.TrimPrefix(doomed, a.Base), "", nil); status != http.StatusGone {
 		t.Errorf("GET of the deleted note on A: %d, want 410", status)
 	}
 }
@@ -346,35 +348,35 @@ func TestDeleteAndUpdatePropagate(t *testing.T) {
 // next post is not sent to B at all.
 func TestUndoFollowStopsDelivery(t *testing.T) {
 	t.Parallel()
-	var bLog inboxLog
-	a, b := startInstance(t), startInstance(t, bLog.record)
-	aliceTok, _ := a.account("alice", false)
-	bobTok, _ := b.account("bob", false)
-	followID := b.followRemote("bob", bobTok, a, "alice")
-	before := a.postNote("alice", aliceTok, map[string]any{"content": "while followed"})
-	eventually(t, federationWait, "the first post in bob's feed", func() bool {
-		return feedHas(b.homeFeed("bob", bobTok), before) == 1
+	var bLog testrig.InboxLog
+	a, b := testrig.Start(t), testrig.Start(t, bLog.Record)
+	aliceTok, _ := a.Account("alice", false)
+	bobTok, _ := b.Account("bob", false)
+	followID := b.FollowRemote("bob", bobTok, a, "alice")
+	before := a.PostNote("alice", aliceTok, map[string]any{"content": "while followed"})
+	testrig.Eventually(t, testrig.FederationWait, "the first post in bob's feed", func() bool {
+		return testrig.FeedHas(b.HomeFeed("bob", bobTok), before) == 1
 	})
 
-	b.c2s("bob", bobTok, map[string]any{"type": "Undo", "object": followID})
-	eventually(t, federationWait, "alice without followers", func() bool {
-		return a.totalItems("/users/alice/followers") == 0
+	b.C2S("bob", bobTok, map[string]any{"type": "Undo", "object": followID})
+	testrig.Eventually(t, testrig.FederationWait, "alice without followers", func() bool {
+		return a.TotalItems("/users/alice/followers") == 0
 	})
-	if n := b.totalItems("/users/bob/following"); n != 0 {
+	if n := b.TotalItems("/users/bob/following"); n != 0 {
 		t.Errorf("bob still follows %d accounts", n)
 	}
-	if feedHas(b.homeFeed("bob", bobTok), before) != 0 {
+	if testrig.FeedHas(b.HomeFeed("bob", bobTok), before) != 0 {
 		t.Errorf("alice's old post stays in bob's feed after the unfollow")
 	}
 
-	after := a.postNote("alice", aliceTok, map[string]any{"content": "after the unfollow"})
+	after := a.PostNote("alice", aliceTok, map[string]any{"content": "after the unfollow"})
 	// Deliveries are queued in the post's own transaction: once A's queue is empty, every
 	// POST it was ever going to make has been answered.
-	eventually(t, federationWait, "A's delivery queue empty", a.queueEmpty)
-	if n := bLog.count("/inbox", after+"/activity") + bLog.count("/users/bob/inbox", after+"/activity"); n != 0 {
+	testrig.Eventually(t, testrig.FederationWait, "A's delivery queue empty", a.QueueEmpty)
+	if n := bLog.Count("/inbox", after+"/activity") + bLog.Count("/users/bob/inbox", after+"/activity"); n != 0 {
 		t.Errorf("A sent the post to B %d times after the unfollow", n)
 	}
-	if b.note(after) != nil {
+	if b.Note(after) != nil {
 		t.Errorf("B stored alice's post after the unfollow")
 	}
 }
@@ -383,26 +385,26 @@ func TestUndoFollowStopsDelivery(t *testing.T) {
 // once to each instance's shared inbox, and never to a personal inbox.
 func TestOnePostPerInstance(t *testing.T) {
 	t.Parallel()
-	var bLog, cLog inboxLog
-	a, b, c := startInstance(t), startInstance(t, bLog.record), startInstance(t, cLog.record)
-	aliceTok, _ := a.account("alice", false)
-	b1Tok, _ := b.account("b1", false)
-	b2Tok, _ := b.account("b2", false)
-	c1Tok, _ := c.account("c1", false)
-	b.followRemote("b1", b1Tok, a, "alice")
-	b.followRemote("b2", b2Tok, a, "alice")
-	c.followRemote("c1", c1Tok, a, "alice")
+	var bLog, cLog testrig.InboxLog
+	a, b, c := testrig.Start(t), testrig.Start(t, bLog.Record), testrig.Start(t, cLog.Record)
+	aliceTok, _ := a.Account("alice", false)
+	b1Tok, _ := b.Account("b1", false)
+	b2Tok, _ := b.Account("b2", false)
+	c1Tok, _ := c.Account("c1", false)
+	b.FollowRemote("b1", b1Tok, a, "alice")
+	b.FollowRemote("b2", b2Tok, a, "alice")
+	c.FollowRemote("c1", c1Tok, a, "alice")
 
-	post := a.postNote("alice", aliceTok, map[string]any{"content": "one post, three followers"})
-	eventually(t, federationWait, "the post in every follower's feed", func() bool {
-		return feedHas(b.homeFeed("b1", b1Tok), post) == 1 && feedHas(b.homeFeed("b2", b2Tok), post) == 1 &&
-			feedHas(c.homeFeed("c1", c1Tok), post) == 1
+	post := a.PostNote("alice", aliceTok, map[string]any{"content": "one post, three followers"})
+	testrig.Eventually(t, testrig.FederationWait, "the post in every follower's feed", func() bool {
+		return testrig.FeedHas(b.HomeFeed("b1", b1Tok), post) == 1 && testrig.FeedHas(b.HomeFeed("b2", b2Tok), post) == 1 &&
+			testrig.FeedHas(c.HomeFeed("c1", c1Tok), post) == 1
 	})
-	eventually(t, federationWait, "A's delivery queue empty", a.queueEmpty)
+	testrig.Eventually(t, testrig.FederationWait, "A's delivery queue empty", a.QueueEmpty)
 	create := post + "/activity"
 	for _, tc := range []struct {
 		name string
-		log  *inboxLog
+		log  *testrig.InboxLog
 		path string
 		want int
 	}{
@@ -410,9 +412,9 @@ func TestOnePostPerInstance(t *testing.T) {
 		{"b1's inbox", &bLog, "/users/b1/inbox", 0}, {"b2's inbox", &bLog, "/users/b2/inbox", 0},
 		{"c1's inbox", &cLog, "/users/c1/inbox", 0},
 	} {
-		if got := tc.log.count(tc.path, create); got != tc.want {
+		if got := tc.log.Count(tc.path, create); got != tc.want {
 			t.Errorf("%s received alice's Create %d times, want %d (all: %v)", tc.name, got, tc.want,
-				tc.log.mentioning(post))
+				tc.log.Mentioning(post))
 		}
 	}
 }
@@ -429,41 +431,41 @@ func TestDeliverySurvivesRestarts(t *testing.T) {
 	for range 30 {
 		schedule = append(schedule, 200*time.Millisecond)
 	}
-	var bLog inboxLog
-	a := startInstance(t, func(c *Config) { c.RetrySchedule = schedule })
-	b := startInstance(t, bLog.record)
-	aliceTok, _ := a.account("alice", false)
-	bobTok, _ := b.account("bob", false)
-	b.followRemote("bob", bobTok, a, "alice")
+	var bLog testrig.InboxLog
+	a := testrig.Start(t, func(c *server.Config) { c.RetrySchedule = schedule })
+	b := testrig.Start(t, bLog.Record)
+	aliceTok, _ := a.Account("alice", false)
+	bobTok, _ := b.Account("bob", false)
+	b.FollowRemote("bob", bobTok, a, "alice")
 
-	b.stop()
-	post := a.postNote("alice", aliceTok, map[string]any{"content": "while you were away"})
+	b.Stop()
+	post := a.PostNote("alice", aliceTok, map[string]any{"content": "while you were away"})
 	create := post + "/activity"
-	eventually(t, federationWait, "two failed attempts to reach B", func() bool {
-		return a.countRows("deliveries d JOIN activities x ON x.id = d.activity_id",
-			"x.uri = ? AND d.attempts >= 2", create) == 1
+	testrig.Eventually(t, testrig.FederationWait, "two failed attempts to reach B", func() bool {
+		return a.CountRows("deliveries d JOIN activities x ON x.id = d.activity_id",
+			"x.URI = ? AND d.attempts >= 2", create) == 1
 	})
-	a.stop()
-	a.start()
-	b.start()
+	a.Stop()
+	a.Restart()
+	b.Restart()
 
-	eventually(t, federationWait, "the post in bob's feed", func() bool {
-		return feedHas(b.homeFeed("bob", bobTok), post) >= 1
+	testrig.Eventually(t, testrig.FederationWait, "the post in bob's feed", func() bool {
+		return testrig.FeedHas(b.HomeFeed("bob", bobTok), post) >= 1
 	})
-	eventually(t, federationWait, "A's delivery queue empty", a.queueEmpty)
-	if n := feedHas(b.homeFeed("bob", bobTok), post); n != 1 {
+	testrig.Eventually(t, testrig.FederationWait, "A's delivery queue empty", a.QueueEmpty)
+	if n := testrig.FeedHas(b.HomeFeed("bob", bobTok), post); n != 1 {
 		t.Errorf("bob's feed has the post %d times, want 1", n)
 	}
 	for _, tc := range []struct{ table, where, arg string }{
 		{"activities", "uri = ?", create},
 		{"notes", "uri = ?", post},
-		{"feed f JOIN notes n ON n.id = f.note_id", "n.uri = ?", post},
+		{"feed f JOIN notes n ON n.id = f.note_id", "n.URI = ?", post},
 	} {
-		if n := b.countRows(tc.table, tc.where, tc.arg); n != 1 {
+		if n := b.CountRows(tc.table, tc.where, tc.arg); n != 1 {
 			t.Errorf("B's %s has %d rows for the post, want 1", tc.table, n)
 		}
 	}
-	if n := bLog.count("/inbox", create); n != 1 {
+	if n := bLog.Count("/inbox", create); n != 1 {
 		t.Errorf("B received the Create %d times, want 1", n)
 	}
 }
@@ -473,19 +475,19 @@ func TestDeliverySurvivesRestarts(t *testing.T) {
 // its origin); undoing the boost takes it out again.
 func TestBoostReachesBoostersFollowers(t *testing.T) {
 	t.Parallel()
-	a, b, c := startInstance(t), startInstance(t), startInstance(t)
-	aliceTok, _ := a.account("alice", false)
-	bobTok, bob := b.account("bob", false)
-	carolTok, _ := c.account("carol", false)
-	b.followRemote("bob", bobTok, a, "alice")
-	c.followRemote("carol", carolTok, b, "bob")
-	note := a.postNote("alice", aliceTok, map[string]any{"content": "worth a boost"})
-	eventually(t, federationWait, "the note on B", func() bool { return b.note(note) != nil })
+	a, b, c := testrig.Start(t), testrig.Start(t), testrig.Start(t)
+	aliceTok, _ := a.Account("alice", false)
+	bobTok, bob := b.Account("bob", false)
+	carolTok, _ := c.Account("carol", false)
+	b.FollowRemote("bob", bobTok, a, "alice")
+	c.FollowRemote("carol", carolTok, b, "bob")
+	note := a.PostNote("alice", aliceTok, map[string]any{"content": "worth a boost"})
+	testrig.Eventually(t, testrig.FederationWait, "the note on B", func() bool { return b.Note(note) != nil })
 
-	boost := b.c2s("bob", bobTok, map[string]any{"type": "Announce", "object": note})
-	boosted := func() []feedEntry {
-		var out []feedEntry
-		for _, e := range c.homeFeed("carol", carolTok) {
+	boost := b.C2S("bob", bobTok, map[string]any{"type": "Announce", "object": note})
+	boosted := func() []testrig.FeedEntry {
+		var out []testrig.FeedEntry
+		for _, e := range c.HomeFeed("carol", carolTok) {
 			var obj struct{ ID string }
 			json.Unmarshal(e.Object, &obj)
 			if e.Type == "Announce" && obj.ID == note {
@@ -494,16 +496,16 @@ func TestBoostReachesBoostersFollowers(t *testing.T) {
 		}
 		return out
 	}
-	eventually(t, federationWait, "bob's boost in carol's feed", func() bool { return len(boosted()) == 1 })
+	testrig.Eventually(t, testrig.FederationWait, "bob's boost in carol's feed", func() bool { return len(boosted()) == 1 })
 	if e := boosted()[0]; e.Actor != bob {
 		t.Errorf("the boost in carol's feed is by %q, want bob", e.Actor)
 	}
-	if n := c.note(note); n == nil || !strings.Contains(n.Content, "worth a boost") || n.Announces != 1 {
+	if n := c.Note(note); n == nil || !strings.Contains(n.Content, "worth a boost") || n.Announces != 1 {
 		t.Errorf("C's copy of the boosted note: %+v", n)
 	}
-	eventually(t, federationWait, "A counts the boost", func() bool { return a.note(note).Announces == 1 })
+	testrig.Eventually(t, testrig.FederationWait, "A counts the boost", func() bool { return a.Note(note).Announces == 1 })
 
-	b.c2s("bob", bobTok, map[string]any{"type": "Undo", "object": boost})
-	eventually(t, federationWait, "the boost gone from carol's feed", func() bool { return len(boosted()) == 0 })
-	eventually(t, federationWait, "A uncounts the boost", func() bool { return a.note(note).Announces == 0 })
+	b.C2S("bob", bobTok, map[string]any{"type": "Undo", "object": boost})
+	testrig.Eventually(t, testrig.FederationWait, "the boost gone from carol's feed", func() bool { return len(boosted()) == 0 })
+	testrig.Eventually(t, testrig.FederationWait, "A uncounts the boost", func() bool { return a.Note(note).Announces == 0 })
 }

@@ -1,9 +1,7 @@
-package server
+package server_test
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"refuge/internal/testrig/peer"
 	"refuge/reader"
 	"refuge/server/httpx"
 )
@@ -21,8 +20,10 @@ func TestHostileBodies(t *testing.T) {
 	t.Parallel()
 	r := newHostileRig(t)
 	in, p := r.in, r.p
-	raw := func(body []byte, contentType string) func(t *testing.T) answer {
-		return func(t *testing.T) answer { return r.eve.post(t, in, "/users/alice/inbox", body, sig{}, contentType) }
+	raw := func(body []byte, contentType string) func(t *testing.T) peer.Answer {
+		return func(t *testing.T) peer.Answer {
+			return r.eve.Post(t, in.Base+"/users/alice/inbox", body, peer.Sig{}, contentType)
+		}
 	}
 	// The note is proper; what wraps it is not.
 	createWith := func(field string, value any) []byte {
@@ -38,46 +39,46 @@ func TestHostileBodies(t *testing.T) {
 	for i := range tags {
 		tags[i] = map[string]any{}
 	}
-	note := r.eve.note("tagged", r.alice)
+	note := r.eve.Note("tagged", r.alice)
 	note["tag"] = tags
-	manyTags := mustJSON(t, r.eve.activity("Create", note, "to", []string{r.alice}))
+	manyTags := mustJSON(t, r.eve.Activity("Create", note, "to", []string{r.alice}))
 	big := createWith("padding", strings.Repeat("x", 5<<20))
 	badUTF8 := bytes.Replace(mustJSON(t, r.create(r.eve)), []byte("a note for alice"), []byte("a note \xff\xfe for alice"), 1)
 
 	// A reply chain 1,000 deep on p, each note answering the one before; and two notes
 	// answering each other.
 	const depth = 1000
-	chain := func(i int) string { return p.base + "/chain/" + strconv.Itoa(i) }
+	var lastDoc map[string]any // the newest note sent, at first the end of the chain
+	chain := func(i int) string { return p.Base + "/chain/" + strconv.Itoa(i) }
 	for i := 1; i <= depth; i++ {
-		n := map[string]any{"id": chain(i), "type": "Note", "attributedTo": r.eve.uri, "content": fmt.Sprintf("reply %d", i),
+		n := map[string]any{"id": chain(i), "type": "Note", "attributedTo": r.eve.URI, "content": fmt.Sprintf("reply %d", i),
 			"to": r.publicTo, "cc": []string{r.alice}}
 		if i > 1 {
 			n["inReplyTo"] = chain(i - 1)
 		}
-		p.doc("/chain/"+strconv.Itoa(i), n)
+		p.Doc("/chain/"+strconv.Itoa(i), n)
+		lastDoc = n
 	}
 	for _, pair := range [][2]string{{"a", "b"}, {"b", "a"}} {
-		p.doc("/loop/"+pair[0], map[string]any{"id": p.base + "/loop/" + pair[0], "type": "Note", "attributedTo": r.eve.uri,
-			"content": "loop " + pair[0], "to": r.publicTo, "inReplyTo": p.base + "/loop/" + pair[1]})
+		p.Doc("/loop/"+pair[0], map[string]any{"id": p.Base + "/loop/" + pair[0], "type": "Note", "attributedTo": r.eve.URI,
+			"content": "loop " + pair[0], "to": r.publicTo, "inReplyTo": p.Base + "/loop/" + pair[1]})
 	}
 	chainHits := func() int {
 		n := 0
 		for i := 1; i <= depth; i++ {
-			n += p.hitsOf("/chain/" + strconv.Itoa(i))
+			n += p.Hits("/chain/" + strconv.Itoa(i))
 		}
 		return n
 	}
-	var lastDoc map[string]any
-	mustJSONInto(t, p, "/chain/"+strconv.Itoa(depth), &lastDoc)
-	threadPage := func(uri string) func(t *testing.T) answer {
-		return func(t *testing.T) answer {
+	threadPage := func(uri string) func(t *testing.T) peer.Answer {
+		return func(t *testing.T) peer.Answer {
 			n := r.storedNote(t, uri)
 			if n == nil {
 				t.Fatalf("%s not stored", uri)
 			}
-			req, _ := http.NewRequest(http.MethodGet, in.base+"/notes/"+strconv.FormatInt(n.ID, 10), nil)
+			req, _ := http.NewRequest(http.MethodGet, in.Base+"/notes/"+strconv.FormatInt(n.ID, 10), nil)
 			req.Header.Set("Accept", "text/html")
-			return send1(t, req)
+			return peer.Send(t, req)
 		}
 	}
 
@@ -97,54 +98,37 @@ func TestHostileBodies(t *testing.T) {
 		{name: "an activity with 100,000 tags", send: raw(manyTags, httpx.ActivityJSON), status: 400, reason: "too many array elements"},
 		{name: "invalid UTF-8", send: raw(badUTF8, httpx.ActivityJSON), status: 400, reason: "not valid UTF-8"},
 		{name: "an activity without an actor", send: raw(createWith("actor", nil), httpx.ActivityJSON), status: 400, reason: "has no actor"},
-		{name: "a reply at the end of a chain 1,000 deep", send: func(t *testing.T) answer {
-			return r.eve.post(t, in, "/inbox", r.eve.activity("Create", lastDoc, "to", r.publicTo, "cc", []string{r.alice}), sig{})
+		{name: "a reply at the end of a chain 1,000 deep", send: func(t *testing.T) peer.Answer {
+			return r.eve.Post(t, in.Base+"/inbox", r.eve.Activity("Create", lastDoc, "to", r.publicTo, "cc", []string{r.alice}), peer.Sig{})
 		}, status: 202, delta: map[string]int{"notes": 1, "activities": 1, "feed": 1, "notifications": 1},
-			check: func(t *testing.T, _ answer) {
+			check: func(t *testing.T, _ peer.Answer) {
 				if n := chainHits(); n != 0 {
 					t.Errorf("receiving the reply fetched %d ancestors", n)
 				}
 			}},
 		{name: "its thread page walks a bounded number of ancestors", send: threadPage(chain(depth)),
 			status: 200, delta: map[string]int{"notes": reader.MaxAncestors}, within: 5 * time.Second,
-			check: func(t *testing.T, got answer) {
+			check: func(t *testing.T, got peer.Answer) {
 				if n := chainHits(); n != reader.MaxAncestors {
 					t.Errorf("fetched %d ancestors, want %d", n, reader.MaxAncestors)
 				}
-				if !strings.Contains(string(got.body), fmt.Sprintf("reply %d", depth-reader.MaxAncestors)) {
+				if !strings.Contains(string(got.Body), fmt.Sprintf("reply %d", depth-reader.MaxAncestors)) {
 					t.Errorf("the page does not show the furthest ancestor fetched")
 				}
 			}},
-		{name: "a reply into a loop of two notes", send: func(t *testing.T) answer {
-			n := r.eve.note("into the loop", r.publicTo...)
-			n["inReplyTo"], n["cc"] = p.base+"/loop/a", []string{r.alice}
+		{name: "a reply into a loop of two notes", send: func(t *testing.T) peer.Answer {
+			n := r.eve.Note("into the loop", r.publicTo...)
+			n["inReplyTo"], n["cc"] = p.Base+"/loop/a", []string{r.alice}
 			lastDoc = n
-			return r.eve.post(t, in, "/inbox", r.eve.activity("Create", n, "to", r.publicTo, "cc", []string{r.alice}), sig{})
+			return r.eve.Post(t, in.Base+"/inbox", r.eve.Activity("Create", n, "to", r.publicTo, "cc", []string{r.alice}), peer.Sig{})
 		}, status: 202, delta: map[string]int{"notes": 1, "activities": 1, "feed": 1, "notifications": 1}},
-		{name: "its thread page ends the loop", send: func(t *testing.T) answer {
+		{name: "its thread page ends the loop", send: func(t *testing.T) peer.Answer {
 			return threadPage(lastDoc["id"].(string))(t)
-		}, status: 200, delta: map[string]int{"notes": 2}, within: 5 * time.Second, check: func(t *testing.T, _ answer) {
-			if a, b := p.hitsOf("/loop/a"), p.hitsOf("/loop/b"); a != 1 || b != 1 {
+		}, status: 200, delta: map[string]int{"notes": 2}, within: 5 * time.Second, check: func(t *testing.T, _ peer.Answer) {
+			if a, b := p.Hits("/loop/a"), p.Hits("/loop/b"); a != 1 || b != 1 {
 				t.Errorf("the loop's notes were fetched %d and %d times, want once each", a, b)
 			}
 		}},
 	}
 	runHostile(t, in, rows)
-}
-
-// mustJSONInto reads back the document the peer serves at path.
-func mustJSONInto(t *testing.T, p *peer, path string, v any) {
-	t.Helper()
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, p.srv.URL+path, nil)
-	resp, err := hostileClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.hits[path]-- // reading it back is not a fetch by the instance
-	p.mu.Unlock()
 }

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"io"
@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"refuge/internal/testrig"
+	"refuge/internal/testrig/peer"
+	"refuge/server"
 	"refuge/server/httpx"
 )
 
@@ -21,13 +24,13 @@ import (
 // one allowed peer listens on 127.0.0.2 (allowed by prefix); 127.0.0.1 stays refused.
 func TestHostileAddressGuard(t *testing.T) {
 	t.Parallel()
-	k1, _ := hostileKeys()
-	dialer := &loopbackDialer{t: t}
-	good := newPeer(t, "127.0.0.2:0", "peer.example")
-	bad := newPeer(t, "127.0.0.1:0", "") // would answer properly, were it ever asked
-	_, badPort, _ := net.SplitHostPort(bad.srv.Listener.Addr().String())
+	k1, _ := peer.Keys()
+	dialer := peer.NewDialer(t)
+	good := peer.New(t, "127.0.0.2:0", "peer.example")
+	bad := peer.New(t, "127.0.0.1:0", "") // would answer properly, were it ever asked
+	_, badPort, _ := net.SplitHostPort(bad.Addr())
 	ip := netip.MustParseAddr
-	dns := testResolver{
+	dns := peer.Resolver{
 		"peer.example":     {ip("127.0.0.2")},
 		"loopback.example": {ip("127.0.0.1")},
 		"localhost":        {ip("127.0.0.1"), ip("::1")},
@@ -35,17 +38,17 @@ func TestHostileAddressGuard(t *testing.T) {
 		"metadata.example": {ip("169.254.169.254")},
 		"private6.example": {ip("fd00::1")},
 	}
-	in := startInstance(t, func(c *Config) {
+	in := testrig.Start(t, func(c *server.Config) {
 		c.AllowPrivate = false
 		c.DNS = dns
-		c.Dial = dialer.dial
+		c.Dial = dialer.Dial
 		c.AllowPrefixes = []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}
 		c.FetchTimeout = time.Second
 	})
-	_, alice := in.account("alice", false)
+	_, alice := in.Account("alice", false)
 
 	// An actor on an allowed host, to show the guard lets the allowed through.
-	gina := good.actor("gina", k1)
+	gina := good.Actor("gina", k1)
 	// Actors behind addresses that must be refused; bad serves them all, were it reached.
 	refused := []string{
 		"127.0.0.1:" + badPort, "[::1]:" + badPort, "localhost:" + badPort, "loopback.example:" + badPort,
@@ -54,33 +57,33 @@ func TestHostileAddressGuard(t *testing.T) {
 		"metadata.example", "0.0.0.0", "[::]:" + badPort, "[::ffff:10.0.0.1]", "[::10.0.0.1]", "[::ffff:169.254.169.254]",
 		"[fd00::1]", "private6.example", "[fe80::1]", "100.64.0.1", "[64:ff9b::a00:1]", "[2002:a00:1::1]",
 	}
-	bad.actor("x", k1)
+	bad.Actor("x", k1)
 	// Redirects and misbehaving answers on the allowed host.
 	redirect := func(to string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, to, http.StatusFound) }
 	}
-	good.route("/users/to-name", redirect("http://loopback.example:"+badPort+"/users/x"))
-	good.route("/users/to-literal", redirect("http://127.0.0.1:"+badPort+"/users/x"))
-	good.route("/users/to-metadata", redirect("http://169.254.169.254/latest/meta-data/"))
-	good.route("/users/loop", redirect("/users/loop"))
+	good.Route("/users/to-name", redirect("http://loopback.example:"+badPort+"/users/x"))
+	good.Route("/users/to-literal", redirect("http://127.0.0.1:"+badPort+"/users/x"))
+	good.Route("/users/to-metadata", redirect("http://169.254.169.254/latest/meta-data/"))
+	good.Route("/users/loop", redirect("/users/loop"))
 	huge := `{"id":"x","padding":"` + strings.Repeat("x", 2<<20) + `"}`
-	good.route("/users/huge", func(w http.ResponseWriter, _ *http.Request) {
+	good.Route("/users/huge", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", httpx.ActivityJSON)
 		io.WriteString(w, huge)
 	})
-	good.route("/users/huge-chunked", func(w http.ResponseWriter, _ *http.Request) {
+	good.Route("/users/huge-chunked", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", httpx.ActivityJSON)
 		for i := 0; i < len(huge); i += 64 << 10 {
 			io.WriteString(w, huge[i:min(len(huge), i+64<<10)])
 			w.(http.Flusher).Flush()
 		}
 	})
-	good.route("/users/trickle", func(w http.ResponseWriter, r *http.Request) {
+	good.Route("/users/trickle", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", httpx.ActivityJSON)
 		io.WriteString(w, `{"id":"`)
 		for {
 			select {
-			case <-good.done:
+			case <-good.Done:
 				return
 			case <-r.Context().Done():
 				return
@@ -90,26 +93,26 @@ func TestHostileAddressGuard(t *testing.T) {
 			}
 		}
 	})
-	good.route("/users/silent", func(w http.ResponseWriter, r *http.Request) {
+	good.Route("/users/silent", func(w http.ResponseWriter, r *http.Request) {
 		select { // never answers at all
-		case <-good.done:
+		case <-good.Done:
 		case <-r.Context().Done():
 		}
 	})
 	// An actor whose inbox is on a refused address: following it must not reach there.
-	trapURI := good.base + "/users/trap"
-	trap := actorDoc(trapURI, "trap", trapURI+"#main-key", trapURI, publicPEM(k1))
+	trapURI := good.Base + "/users/trap"
+	trap := peer.ActorDoc(trapURI, "trap", trapURI+"#main-key", trapURI, peer.PublicPEM(k1))
 	trap["inbox"] = "http://10.0.0.1/inbox"
-	good.doc("/users/trap", trap)
+	good.Doc("/users/trap", trap)
 
 	// signedBy delivers a Create whose actor (and key) is at actorURI.
-	signedBy := func(actorURI string) func(t *testing.T) answer {
-		return func(t *testing.T) answer {
-			a := &peerActor{p: good, uri: actorURI, keyID: actorURI + "#main-key", key: k1}
-			act := a.activity("Create", a.note("hello", alice), "to", []string{alice})
+	signedBy := func(actorURI string) func(t *testing.T) peer.Answer {
+		return func(t *testing.T) peer.Answer {
+			a := &peer.Actor{Peer: good, URI: actorURI, KeyID: actorURI + "#main-key", Key: k1}
+			act := a.Activity("Create", a.Note("hello", alice), "to", []string{alice})
 			act["id"] = actorURI + "/activities/1" // on the actor's host, whatever it is
 			act["object"].(map[string]any)["id"] = actorURI + "/notes/1"
-			return a.post(t, in, "/users/alice/inbox", act, sig{})
+			return a.Post(t, in.Base+"/users/alice/inbox", act, peer.Sig{})
 		}
 	}
 	var rows []hostileCase
@@ -125,22 +128,22 @@ func TestHostileAddressGuard(t *testing.T) {
 		{"/users/huge", "body over"},
 		{"/users/huge-chunked", "body over"},
 	} {
-		rows = append(rows, hostileCase{name: "key at " + c.path, send: signedBy(good.base + c.path), status: 401, reason: c.reason})
+		rows = append(rows, hostileCase{name: "key at " + c.path, send: signedBy(good.Base + c.path), status: 401, reason: c.reason})
 	}
 	for _, path := range []string{"/users/trickle", "/users/silent"} {
-		rows = append(rows, hostileCase{name: "key at " + path, send: signedBy(good.base + path),
+		rows = append(rows, hostileCase{name: "key at " + path, send: signedBy(good.Base + path),
 			status: 503, reason: "try again later", within: 3 * time.Second})
 	}
 	rows = append(rows,
-		hostileCase{name: "an actor on the allowed host is let through", send: func(t *testing.T) answer {
-			return gina.post(t, in, "/users/alice/inbox", gina.activity("Create", gina.note("hello", alice), "to", []string{alice}), sig{})
+		hostileCase{name: "an actor on the allowed host is let through", send: func(t *testing.T) peer.Answer {
+			return gina.Post(t, in.Base+"/users/alice/inbox", gina.Activity("Create", gina.Note("hello", alice), "to", []string{alice}), peer.Sig{})
 		}, status: 202, delta: map[string]int{"actors": 1, "notes": 1, "activities": 1, "feed": 1, "notifications": 1, "note_recipients": 1}},
-		hostileCase{name: "a follow of an actor whose inbox is on a refused address", send: func(t *testing.T) answer {
-			token, _ := in.account("ann", false)
-			before := in.rowCounts()
-			got := in.hostileDo(t, "POST", "/users/ann/outbox", token, map[string]any{"type": "Follow", "object": trapURI})
-			eventually(t, federationWait, "the delivery to the refused inbox dropped", in.queueEmpty)
-			after := in.rowCounts()
+		hostileCase{name: "a follow of an actor whose inbox is on a refused address", send: func(t *testing.T) peer.Answer {
+			token, _ := in.Account("ann", false)
+			before := in.RowCounts()
+			got := hostileDo(t, in, "POST", "/users/ann/outbox", token, map[string]any{"type": "Follow", "object": trapURI})
+			testrig.Eventually(t, testrig.FederationWait, "the delivery to the refused inbox dropped", in.QueueEmpty)
+			after := in.RowCounts()
 			// The account made here is not the case's doing.
 			if ch := countChanges(before, after, map[string]int{"actors": 1, "follows": 1, "activities": 1}); len(ch) > 0 {
 				t.Errorf("storage changed: %v", ch)
@@ -150,26 +153,24 @@ func TestHostileAddressGuard(t *testing.T) {
 	)
 	runHostile(t, in, rows)
 
-	if n := bad.totalHits(); n != 0 {
+	if n := bad.TotalHits(); n != 0 {
 		t.Errorf("the refused server on 127.0.0.1 got %d requests", n)
 	}
-	dialer.mu.Lock()
-	for _, a := range dialer.dialed {
+	for _, a := range dialer.Dialed() {
 		if h, _, _ := net.SplitHostPort(a); h != "127.0.0.2" {
 			t.Errorf("the instance connected to %s", a)
 		}
 	}
-	dialer.mu.Unlock()
 }
 
 // hostileDo sends a request with a bearer token to the instance and reads the answer.
-func (in *instance) hostileDo(t *testing.T, method, path, token string, body any) answer {
+func hostileDo(t *testing.T, in *testrig.Instance, method, path, token string, body any) peer.Answer {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		rd = strings.NewReader(string(mustJSON(t, body)))
 	}
-	req, err := http.NewRequest(method, in.base+path, rd)
+	req, err := http.NewRequest(method, in.Base+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,5 +181,5 @@ func (in *instance) hostileDo(t *testing.T, method, path, token string, body any
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	return send1(t, req)
+	return peer.Send(t, req)
 }

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bytes"
@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"refuge/internal/testrig"
+	"refuge/internal/testrig/peer"
+	"refuge/server"
 	"refuge/server/httpx"
 )
 
@@ -18,18 +21,18 @@ import (
 // else, not even a host whose keys a forger names.
 func TestHostileRateLimits(t *testing.T) {
 	t.Parallel()
-	k1, k2 := hostileKeys()
-	in := startInstance(t, func(c *Config) { c.InboxRate, c.InboxBurst = 0.1, 5 })
-	_, alice := in.account("alice", false)
-	f, g := newPeer(t, "127.0.0.1:0", ""), newPeer(t, "127.0.0.1:0", "")
-	fred, gus := f.actor("fred", k1), g.actor("gus", k2)
-	for _, a := range []*peerActor{fred, gus} { // known already: the rows count only notes
-		if _, err := in.app.remote.FetchActor(context.Background(), a.uri); err != nil {
+	k1, k2 := peer.Keys()
+	in := testrig.Start(t, func(c *server.Config) { c.InboxRate, c.InboxBurst = 0.1, 5 })
+	_, alice := in.Account("alice", false)
+	f, g := peer.New(t, "127.0.0.1:0", ""), peer.New(t, "127.0.0.1:0", "")
+	fred, gus := f.Actor("fred", k1), g.Actor("gus", k2)
+	for _, a := range []*peer.Actor{fred, gus} { // known already: the rows count only notes
+		if _, err := in.App.Remote().FetchActor(context.Background(), a.URI); err != nil {
 			t.Fatal(err)
 		}
 	}
-	create := func(a *peerActor) map[string]any {
-		return a.activity("Create", a.note("hi alice", alice), "to", []string{alice})
+	create := func(a *peer.Actor) map[string]any {
+		return a.Activity("Create", a.Note("hi alice", alice), "to", []string{alice})
 	}
 	stored := map[string]int{"notes": 1, "activities": 1, "feed": 1, "notifications": 1, "note_recipients": 1}
 	times := func(n int, m map[string]int) map[string]int {
@@ -40,56 +43,58 @@ func TestHostileRateLimits(t *testing.T) {
 		return out
 	}
 	rows := []hostileCase{
-		{name: "deliveries within the burst are taken", send: func(t *testing.T) answer {
-			var got answer
+		{name: "deliveries within the burst are taken", send: func(t *testing.T) peer.Answer {
+			var got peer.Answer
 			for i := 0; i < 5; i++ {
-				if got = fred.post(t, in, "/inbox", create(fred), sig{}); got.status != http.StatusAccepted {
+				if got = fred.Post(t, in.Base+"/inbox", create(fred), peer.Sig{}); got.Status != http.StatusAccepted {
 					break
 				}
 			}
 			return got
 		}, status: 202, delta: times(5, stored)},
-		{name: "the next one is answered 429 with Retry-After", send: func(t *testing.T) answer {
-			return fred.post(t, in, "/inbox", create(fred), sig{})
-		}, status: 429, reason: "too many deliveries from " + f.host, check: func(t *testing.T, got answer) {
-			if s, err := strconv.Atoi(got.header.Get("Retry-After")); err != nil || s <= 0 {
-				t.Errorf("Retry-After %q", got.header.Get("Retry-After"))
+		{name: "the next one is answered 429 with Retry-After", send: func(t *testing.T) peer.Answer {
+			return fred.Post(t, in.Base+"/inbox", create(fred), peer.Sig{})
+		}, status: 429, reason: "too many deliveries from " + f.Host, check: func(t *testing.T, got peer.Answer) {
+			if s, err := strconv.Atoi(got.Header.Get("Retry-After")); err != nil || s <= 0 {
+				t.Errorf("Retry-After %q", got.Header.Get("Retry-After"))
 			}
 		}},
-		{name: "the limit comes before the body is read", send: func(t *testing.T) answer {
+		{name: "the limit comes before the body is read", send: func(t *testing.T) peer.Answer {
 			act := create(fred)
 			act["padding"] = strings.Repeat("x", 5<<20)
-			return fred.post(t, in, "/inbox", act, sig{})
+			return fred.Post(t, in.Base+"/inbox", act, peer.Sig{})
 		}, status: 429, reason: "too many deliveries"},
-		{name: "another host is not slowed down", send: func(t *testing.T) answer {
-			return gus.post(t, in, "/inbox", create(gus), sig{})
+		{name: "another host is not slowed down", send: func(t *testing.T) peer.Answer {
+			return gus.Post(t, in.Base+"/inbox", create(gus), peer.Sig{})
 		}, status: 202, delta: stored},
-		{name: "a forger naming another host's keys uses up only its own share", send: func(t *testing.T) answer {
+		{name: "a forger naming another host's keys uses up only its own share", send: func(t *testing.T) peer.Answer {
 			forger := fromAddress("127.0.0.3")
-			var got answer
+			var got peer.Answer
 			for i := 0; i < 8; i++ {
-				req, _ := http.NewRequest(http.MethodPost, in.base+"/inbox", bytes.NewReader(mustJSON(t, create(gus))))
+				req, _ := http.NewRequest(http.MethodPost, in.Base+"/inbox", bytes.NewReader(mustJSON(t, create(gus))))
 				req.Header.Set("Content-Type", httpx.ActivityJSON)
-				signRequest(t, req, nil, gus.keyID, k1, sig{}) // gus's keyId, the wrong key
+				if err := peer.Sign(req, nil, gus.KeyID, k1, peer.Sig{}); err != nil { // gus's keyId, the wrong key
+					t.Fatal(err)
+				}
 				resp, err := forger.Do(req)
 				if err != nil {
 					t.Fatal(err)
 				}
 				resp.Body.Close()
 				if resp.StatusCode != http.StatusUnauthorized {
-					got = answer{status: resp.StatusCode}
+					got = peer.Answer{Status: resp.StatusCode}
 					break
 				}
 			}
-			if got.status != http.StatusTooManyRequests {
+			if got.Status != http.StatusTooManyRequests {
 				t.Fatalf("the forger was never limited: %v", got)
 			}
-			return gus.post(t, in, "/inbox", create(gus), sig{})
+			return gus.Post(t, in.Base+"/inbox", create(gus), peer.Sig{})
 		}, status: 202, delta: stored},
-		{name: "unsigned requests are limited per address", send: func(t *testing.T) answer {
-			var got answer
+		{name: "unsigned requests are limited per address", send: func(t *testing.T) peer.Answer {
+			var got peer.Answer
 			for i := 0; i < 8; i++ {
-				if got = fred.post(t, in, "/inbox", create(fred), sig{none: true}); got.status != http.StatusUnauthorized {
+				if got = fred.Post(t, in.Base+"/inbox", create(fred), peer.Sig{None: true}); got.Status != http.StatusUnauthorized {
 					break
 				}
 			}
@@ -104,21 +109,21 @@ func TestHostileRateLimits(t *testing.T) {
 // other hosts go on meanwhile.
 func TestHostileFetchConcurrency(t *testing.T) {
 	t.Parallel()
-	k1, k2 := hostileKeys()
-	in := startInstance(t, func(c *Config) { c.FetchTimeout = time.Second })
-	_, alice := in.account("alice", false)
-	slow, good := newPeer(t, "127.0.0.1:0", ""), newPeer(t, "127.0.0.1:0", "")
+	k1, k2 := peer.Keys()
+	in := testrig.Start(t, func(c *server.Config) { c.FetchTimeout = time.Second })
+	_, alice := in.Account("alice", false)
+	slow, good := peer.New(t, "127.0.0.1:0", ""), peer.New(t, "127.0.0.1:0", "")
 	var mu sync.Mutex
 	inflight, most := 0, 0
 	const senders = 10
 	for i := 0; i < senders; i++ {
-		slow.route("/users/s"+strconv.Itoa(i), func(w http.ResponseWriter, r *http.Request) {
+		slow.Route("/users/s"+strconv.Itoa(i), func(w http.ResponseWriter, r *http.Request) {
 			mu.Lock()
 			inflight++
 			most = max(most, inflight)
 			mu.Unlock()
 			select { // never answers
-			case <-slow.done:
+			case <-slow.Done:
 			case <-r.Context().Done():
 			}
 			mu.Lock()
@@ -126,29 +131,29 @@ func TestHostileFetchConcurrency(t *testing.T) {
 			mu.Unlock()
 		})
 	}
-	gus := good.actor("gus", k2)
-	before := in.rowCounts()
+	gus := good.Actor("gus", k2)
+	before := in.RowCounts()
 
 	start := time.Now()
-	answers := make([]answer, senders)
+	answers := make([]peer.Answer, senders)
 	var wg sync.WaitGroup
 	for i := 0; i < senders; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := &peerActor{p: slow, uri: slow.base + "/users/s" + strconv.Itoa(i), key: k1}
-			s.keyID = s.uri + "#main-key"
-			answers[i] = s.post(t, in, "/inbox", s.activity("Create", s.note("hi", alice), "to", []string{alice}), sig{})
+			s := &peer.Actor{Peer: slow, URI: slow.Base + "/users/s" + strconv.Itoa(i), Key: k1}
+			s.KeyID = s.URI + "#main-key"
+			answers[i] = s.Post(t, in.Base+"/inbox", s.Activity("Create", s.Note("hi", alice), "to", []string{alice}), peer.Sig{})
 		}()
 	}
-	eventually(t, 2*time.Second, "the slow host holding fetches", func() bool {
+	testrig.Eventually(t, 2*time.Second, "the slow host holding fetches", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return inflight > 0
 	})
 	t0 := time.Now()
-	got := gus.post(t, in, "/inbox", gus.activity("Create", gus.note("meanwhile", alice), "to", []string{alice}), sig{})
-	if got.status != http.StatusAccepted || time.Since(t0) > 900*time.Millisecond {
+	got := gus.Post(t, in.Base+"/inbox", gus.Activity("Create", gus.Note("meanwhile", alice), "to", []string{alice}), peer.Sig{})
+	if got.Status != http.StatusAccepted || time.Since(t0) > 900*time.Millisecond {
 		t.Errorf("a delivery from another host while the slow one stalls: %v after %v", got, time.Since(t0))
 	}
 	// Read the high-water mark now, while every stalled fetch is still within its timeout:
@@ -165,11 +170,11 @@ func TestHostileFetchConcurrency(t *testing.T) {
 		t.Errorf("the stalled deliveries took %v", d)
 	}
 	for i, a := range answers {
-		if a.status != http.StatusServiceUnavailable || !strings.Contains(a.reason, "try again later") {
+		if a.Status != http.StatusServiceUnavailable || !strings.Contains(a.Reason, "try again later") {
 			t.Errorf("stalled sender %d: %v", i, a)
 		}
 	}
-	if ch := countChanges(before, in.rowCounts(), map[string]int{"actors": 1, "notes": 1, "activities": 1, "feed": 1,
+	if ch := countChanges(before, in.RowCounts(), map[string]int{"actors": 1, "notes": 1, "activities": 1, "feed": 1,
 		"notifications": 1, "note_recipients": 1}); len(ch) > 0 {
 		t.Errorf("storage changed: %v", ch)
 	}

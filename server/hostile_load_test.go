@@ -1,13 +1,9 @@
-package server
+package server_test
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,32 +11,33 @@ import (
 	"testing"
 	"time"
 
-	"refuge/server/httpx"
-	"refuge/storage/sqlite"
+	"refuge/internal/testrig"
+	"refuge/internal/testrig/peer"
+	"refuge/server"
 )
 
 // TestHostileFloodWhileReading: thirty remote actors on three hosts flood one inbox while a
 // browser reads pages; every page read is answered, and quickly, the whole time. The flood
 // is bounded (360 deliveries) and stops by itself; everything stays on loopback.
 func TestHostileFloodWhileReading(t *testing.T) {
-	k1, k2 := hostileKeys()
-	in := startInstance(t)
-	aliceToken, alice := in.account("alice", false)
+	k1, k2 := peer.Keys()
+	in := testrig.Start(t)
+	aliceToken, alice := in.Account("alice", false)
 	public := []string{"https://www.w3.org/ns/activitystreams#Public"}
-	noteURI := in.postNote("alice", aliceToken, map[string]any{"content": "read me while they shout", "to": public})
-	notePath := strings.TrimPrefix(noteURI, in.base)
-	var actors []*peerActor
+	noteURI := in.PostNote("alice", aliceToken, map[string]any{"content": "read me while they shout", "to": public})
+	notePath := strings.TrimPrefix(noteURI, in.Base)
+	var actors []*peer.Actor
 	for h := 0; h < 3; h++ {
-		p := newPeer(t, "127.0.0.1:0", "")
+		p := peer.New(t, "127.0.0.1:0", "")
 		for i := 0; i < 10; i++ {
 			key := k1
 			if i%2 == 1 {
 				key = k2
 			}
-			actors = append(actors, p.actor("flood"+string(rune('a'+i)), key))
+			actors = append(actors, p.Actor("flood"+string(rune('a'+i)), key))
 		}
 	}
-	before := in.rowCounts()
+	before := in.RowCounts()
 
 	const total, senders = 360, 12
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -54,14 +51,14 @@ func TestHostileFloodWhileReading(t *testing.T) {
 			defer flood.Done()
 			for i := s; i < total && ctx.Err() == nil; i += senders {
 				a := actors[i%len(actors)]
-				note := a.note("flood", public...)
+				note := a.Note("flood", public...)
 				note["cc"] = []string{alice}
-				got := a.post(t, in, "/inbox", a.activity("Create", note, "to", public, "cc", []string{alice}), sig{})
-				if got.status == http.StatusAccepted {
+				got := a.Post(t, in.Base+"/inbox", a.Activity("Create", note, "to", public, "cc", []string{alice}), peer.Sig{})
+				if got.Status == http.StatusAccepted {
 					accepted.Add(1)
 				} else {
 					refused.Add(1)
-					failures.LoadOrStore(got.status, got.reason)
+					failures.LoadOrStore(got.Status, got.Reason)
 				}
 			}
 		}()
@@ -82,11 +79,11 @@ reading:
 		default:
 		}
 		start := time.Now()
-		got := in.page(t, paths[i%len(paths)], "")
+		got := getPage(t, in, paths[i%len(paths)], "")
 		took := time.Since(start)
 		slowest = max(slowest, took)
 		reads++
-		if got.status != http.StatusOK {
+		if got.Status != http.StatusOK {
 			t.Errorf("GET %s during the flood: %v", paths[i%len(paths)], got)
 		}
 	}
@@ -102,59 +99,25 @@ reading:
 	if slowest > 2*time.Second {
 		t.Errorf("the slowest page read during the flood took %v", slowest)
 	}
-	after := in.rowCounts()
+	after := in.RowCounts()
 	if d := after["notes"] - before["notes"]; d != total {
 		t.Errorf("%d notes stored, want %d", d, total)
 	}
-}
-
-// startBinary runs `refuge serve` and waits until it says it is serving.
-func startBinary(t *testing.T, bin string, args ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
-	cmd.Env = append(os.Environ(), "REFUGE_ADMIN=root")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	ready := make(chan struct{})
-	go func() {
-		lines := bufio.NewScanner(stdout)
-		for lines.Scan() {
-			if strings.Contains(lines.Text(), "is serving") {
-				close(ready)
-				break
-			}
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case <-ready:
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not say it is serving")
-	}
-	return cmd
 }
 
 // TestHostileKillMidStream: deliveries stream into the real binary, which is killed with
 // SIGKILL in the middle; started again on the same data, it has stored every activity it
 // answered 202, and it serves and dedupes as before.
 func TestHostileKillMidStream(t *testing.T) {
-	k1, k2 := hostileKeys()
-	bin := buildBinary(t)
-	addr, data := freeAddr(t), t.TempDir()
+	k1, k2 := peer.Keys()
+	addr, data := testrig.FreeAddr(t), t.TempDir()
 	args := []string{"--listen", addr, "--domain", addr, "--data", data, "--allow-private", "--http"}
-	cmd := startBinary(t, bin, args...)
-	target := &instance{t: t, base: "http://" + addr}
-	root := target.base + "/users/root"
+	cmd, _ := testrig.Serve(t, args...)
+	target := "http://" + addr
+	root := target + "/users/root"
 
-	p := newPeer(t, "127.0.0.1:0", "")
-	actors := []*peerActor{p.actor("k1", k1), p.actor("k2", k2), p.actor("k3", k1), p.actor("k4", k2)}
+	p := peer.New(t, "127.0.0.1:0", "")
+	actors := []*peer.Actor{p.Actor("k1", k1), p.Actor("k2", k2), p.Actor("k3", k1), p.Actor("k4", k2)}
 	const total, senders, killAfter = 300, 4, 100
 	type sent struct{ activity, note string }
 	var mu sync.Mutex
@@ -168,12 +131,14 @@ func TestHostileKillMidStream(t *testing.T) {
 			defer wg.Done()
 			a := actors[s]
 			for i := 0; i < total/senders; i++ {
-				note := a.note("kept through a crash", root)
-				act := a.activity("Create", note, "to", []string{root})
+				note := a.Note("kept through a crash", root)
+				act := a.Activity("Create", note, "to", []string{root})
 				body := mustJSON(t, act)
-				req, _ := http.NewRequest(http.MethodPost, target.base+"/inbox", strings.NewReader(string(body)))
-				req.Header.Set("Content-Type", httpx.ActivityJSON)
-				signRequest(t, req, body, a.keyID, a.key, sig{})
+				req, err := peer.SignedPost(target+"/inbox", body, a.KeyID, a.Key, peer.Sig{})
+				if err != nil {
+					t.Error(err)
+					return
+				}
 				resp, err := client.Do(req)
 				if err != nil {
 					return // the server is gone: the stream ends here
@@ -208,11 +173,11 @@ func TestHostileKillMidStream(t *testing.T) {
 	}
 
 	// Started again on the same data, it answers: a new delivery is stored, a repeat is not.
-	cmd = startBinary(t, bin, args...)
+	cmd, _ = testrig.Serve(t, args...)
 	a := actors[0]
-	fresh := a.activity("Create", a.note("after the crash", root), "to", []string{root})
+	fresh := a.Activity("Create", a.Note("after the crash", root), "to", []string{root})
 	for i := 0; i < 2; i++ {
-		if got := a.post(t, target, "/inbox", fresh, sig{}); got.status != http.StatusAccepted {
+		if got := a.Post(t, target+"/inbox", fresh, peer.Sig{}); got.Status != http.StatusAccepted {
 			t.Fatalf("delivery %d after restart: %v", i+1, got)
 		}
 	}
@@ -223,12 +188,13 @@ func TestHostileKillMidStream(t *testing.T) {
 		t.Fatalf("serve after restart did not stop cleanly: %v", err)
 	}
 
-	db, err := sqlite.Open(context.Background(), filepath.Join(data, "refuge.db"))
+	ctx := context.Background()
+	stopped, err := server.Open(ctx, server.Config{Domain: addr, Data: data, Log: testrig.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	ctx := context.Background()
+	defer stopped.Close()
+	db := stopped.DB()
 	missing := 0
 	for _, s := range append(accepted, sent{fresh["id"].(string), fresh["object"].(map[string]any)["id"].(string)}) {
 		_, aerr := db.GetActivityByURI(ctx, s.activity)

@@ -1,21 +1,23 @@
-package server
+package server_test
 
 import (
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"refuge/internal/testrig"
 )
 
 // TestPageCache: an anonymous reader of a profile gets the kept page only while nothing
 // was written since it was built, so a new post shows at once; a reader with a cookie is
 // never given it.
 func TestPageCache(t *testing.T) {
-	in := startInstance(t)
-	token, _ := in.account("carol", false)
+	in := testrig.Start(t)
+	token, _ := in.Account("carol", false)
 	get := func(cookie string) string {
 		t.Helper()
-		req, err := http.NewRequest("GET", in.base+"/@carol", nil)
+		req, err := http.NewRequest("GET", in.Base+"/@carol", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,7 +39,7 @@ func TestPageCache(t *testing.T) {
 	}
 	post := func(text string) {
 		t.Helper()
-		if st, body, _ := in.do("POST", "/users/carol/outbox", token, map[string]any{"type": "Note", "content": text}); st != http.StatusCreated {
+		if st, body, _ := in.Do("POST", "/users/carol/outbox", token, map[string]any{"type": "Note", "content": text}); st != http.StatusCreated {
 			t.Fatalf("post: %d %s", st, body)
 		}
 	}

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bytes"
@@ -6,72 +6,14 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"refuge/federation"
+	"refuge/internal/testrig"
+	"refuge/internal/testrig/peer"
 )
-
-// hostilePeer is a fake remote server on loopback that publishes actor documents with real
-// keys, so a test can sign deliveries the way a forger would. It plays a hostile peer on
-// purpose; everything else in these tests is a real instance.
-type hostilePeer struct {
-	srv  *httptest.Server
-	keys map[string]*rsa.PrivateKey // actor name → its private key
-	docs map[string][]byte          // path → actor document
-}
-
-func newHostilePeer(t *testing.T, names ...string) *hostilePeer {
-	t.Helper()
-	p := &hostilePeer{keys: map[string]*rsa.PrivateKey{}, docs: map[string][]byte{}}
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		doc, ok := p.docs[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/activity+json")
-		w.Write(doc)
-	}))
-	t.Cleanup(p.srv.Close)
-	for _, name := range names {
-		key, pub := newKeyPair(t)
-		p.keys[name] = key
-		id := p.actor(name)
-		doc, err := federation.EncodeActor(&federation.Actor{ID: id, Type: "Person", PreferredUsername: name,
-			Inbox: id + "/inbox", Outbox: id + "/outbox", Followers: id + "/followers",
-			PublicKey: federation.PublicKey{ID: id + "#main-key", Owner: id, PEM: pub}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.docs["/users/"+name] = doc
-	}
-	return p
-}
-
-// actor is the id of the peer's actor name.
-func (p *hostilePeer) actor(name string) string { return p.srv.URL + "/users/" + name }
-
-// signer signs as the peer's actor name.
-func (p *hostilePeer) signer(name string) federation.Signer {
-	return federation.Signer{KeyID: p.actor(name) + "#main-key", Key: p.keys[name]}
-}
-
-// newKeyPair makes an RSA-2048 key and its public half as the PEM an actor publishes.
-func newKeyPair(t testing.TB) (*rsa.PrivateKey, string) {
-	t.Helper()
-	priv, pub, err := federation.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := federation.ParsePrivateKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key, pub
-}
 
 // createNote is a Create{Note} by actor addressed to recipient; n makes the ids unique.
 func createNote(actor, attributedTo, recipient, n string) []byte {
@@ -86,56 +28,46 @@ func createNote(actor, attributedTo, recipient, n string) []byte {
 	return body
 }
 
-// signedPost builds a POST of body to url signed by s as of date.
-func signedPost(t testing.TB, url string, body []byte, s federation.Signer, date time.Time) *http.Request {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/activity+json")
-	if err := federation.SignRequest(req, body, s, date); err != nil {
-		t.Fatal(err)
-	}
-	return req
-}
-
 // TestSignatureRefusals delivers to a real instance, as a hostile peer, activities whose
 // signature or origin is wrong. Each is refused with 401 or 403 and a JSON reason, and
 // stores nothing; a correctly signed one, last, is accepted and stored.
 func TestSignatureRefusals(t *testing.T) {
 	t.Parallel()
-	a := startInstance(t)
-	_, alice := a.account("alice", false)
-	peer := newHostilePeer(t, "mallory", "eve")
-	mallory := peer.actor("mallory")
-	otherKey, _ := newKeyPair(t)
+	a := testrig.Start(t)
+	_, alice := a.Account("alice", false)
+	// A hostile peer on purpose, with real keys, so that deliveries are signed the way a
+	// forger would; everything else here is a real instance.
+	k1, k2 := peer.Keys()
+	forger := peer.New(t, "127.0.0.1:0", "")
+	m, eve := forger.Actor("mallory", k1), forger.Actor("eve", k2)
+	mallory := m.URI
 
 	cases := []struct {
 		name         string
-		signer       federation.Signer
+		signer       *peer.Actor
+		key          *rsa.PrivateKey // signs instead of the signer's own key
 		attributedTo string
 		age          time.Duration // how old the signed Date is
 		tamper       bool          // change the body after signing
 		status       int
 		reason       string
 	}{
-		{name: "forged signature", signer: federation.Signer{KeyID: mallory + "#main-key", Key: otherKey},
+		{name: "forged signature", signer: m, key: eve.Key, // mallory's keyId, a key that is not his
 			attributedTo: mallory, status: 401, reason: "signature verification failed"},
-		{name: "body changed after signing", signer: peer.signer("mallory"), attributedTo: mallory,
+		{name: "body changed after signing", signer: m, attributedTo: mallory,
 			tamper: true, status: 401, reason: "digest does not match"},
-		{name: "date two hours old", signer: peer.signer("mallory"), attributedTo: mallory,
+		{name: "date two hours old", signer: m, attributedTo: mallory,
 			age: 2 * time.Hour, status: 401, reason: "date"},
-		{name: "key of another actor", signer: peer.signer("eve"), attributedTo: mallory,
+		{name: "key of another actor", signer: eve, attributedTo: mallory,
 			status: 401, reason: "not the signer"},
-		{name: "note attributed to another host", signer: peer.signer("mallory"), attributedTo: alice,
+		{name: "note attributed to another host", signer: m, attributedTo: alice,
 			status: 403, reason: "attributed"},
 	}
 	tables := []string{"notes", "activities", "follows", "likes", "announces", "feed", "notifications"}
 	rowCounts := func() map[string]int {
 		m := map[string]int{}
 		for _, table := range tables {
-			m[table] = a.countRows(table, "")
+			m[table] = a.CountRows(table, "")
 		}
 		return m
 	}
@@ -144,7 +76,14 @@ func TestSignatureRefusals(t *testing.T) {
 			t.Run(tc.name+" to "+inbox, func(t *testing.T) {
 				before := rowCounts()
 				body := createNote(mallory, tc.attributedTo, alice, string(rune('a'+i))+string(rune('a'+j)))
-				req := signedPost(t, a.base+inbox, body, tc.signer, time.Now().Add(-tc.age))
+				key := tc.signer.Key
+				if tc.key != nil {
+					key = tc.key
+				}
+				req, err := peer.SignedPost(a.Base+inbox, body, tc.signer.KeyID, key, peer.Sig{Date: time.Now().Add(-tc.age)})
+				if err != nil {
+					t.Fatal(err)
+				}
 				if tc.tamper {
 					changed := bytes.Replace(body, []byte("note "), []byte("an edited note "), 1)
 					if bytes.Equal(changed, body) {
@@ -171,8 +110,11 @@ func TestSignatureRefusals(t *testing.T) {
 	}
 
 	t.Run("correctly signed", func(t *testing.T) {
-		before := a.countRows("notes", "")
-		req := signedPost(t, a.base+"/inbox", createNote(mallory, mallory, alice, "ok"), peer.signer("mallory"), time.Now())
+		before := a.CountRows("notes", "")
+		req, err := peer.SignedPost(a.Base+"/inbox", createNote(mallory, mallory, alice, "ok"), m.KeyID, m.Key, peer.Sig{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -181,7 +123,7 @@ func TestSignatureRefusals(t *testing.T) {
 		if resp.StatusCode != http.StatusAccepted {
 			t.Fatalf("got %d, want 202", resp.StatusCode)
 		}
-		if a.note(mallory+"/statuses/ok") == nil || a.countRows("notes", "") != before+1 {
+		if a.Note(mallory+"/statuses/ok") == nil || a.CountRows("notes", "") != before+1 {
 			t.Errorf("the accepted note was not stored")
 		}
 	})

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -18,12 +18,13 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"refuge/internal/testrig"
 	"refuge/outbox"
 	"refuge/storage"
 )
 
 // TestScreenshots saves pictures of the main pages, on a phone and on a desktop, for people
-// to look at: REFUGE_SCREENSHOTS=dir go test ./cmd/refuge -run TestScreenshots. Without the
+// to look at: REFUGE_SCREENSHOTS=dir go test ./server -run TestScreenshots. Without the
 // variable it does nothing.
 func TestScreenshots(t *testing.T) {
 	dir := os.Getenv("REFUGE_SCREENSHOTS")
@@ -34,7 +35,7 @@ func TestScreenshots(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	a, b := startInstance(t), startInstance(t)
+	a, b := testrig.Start(t), testrig.Start(t)
 	s := newScene(t, a, b)
 
 	for _, size := range []struct {
@@ -51,7 +52,7 @@ func TestScreenshots(t *testing.T) {
 			do(t, ctx, "emulate", chromedp.EmulateViewport(size.width, size.height, emulate...))
 			shoot := func(name, path string) {
 				t.Helper()
-				openPage(t, ctx, a.base+path)
+				openPage(t, ctx, a.Base+path)
 				// Let lazy images load: scroll through the page, then back to the top.
 				if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(async () => { for (let y = 0; y < document.body.scrollHeight; y += 400) { `+
 					`scrollTo(0, y); await new Promise(r => setTimeout(r, 30)); } scrollTo(0, 0); return true })()`, chromedp.EvalAwaitPromise)); err != nil {
@@ -70,7 +71,7 @@ func TestScreenshots(t *testing.T) {
 			}
 			shoot("front", "/")
 			shoot("profile", "/@alice")
-			openPage(t, ctx, a.base+"/signin")
+			openPage(t, ctx, a.Base+"/signin")
 			do(t, ctx, "sign in", chromedp.SendKeys(chromedp.CSS("#username"), "alice"),
 				chromedp.SendKeys(chromedp.CSS("#password"), s.password))
 			submit(t, ctx, "form.signin button[type=submit]")
@@ -78,7 +79,7 @@ func TestScreenshots(t *testing.T) {
 			shoot("compose", "/compose")
 			shoot("home", "/home")
 			shoot("notifications", "/notifications")
-			shoot("search", "/search?q="+url.QueryEscape("@bob@"+b.cfg.Domain))
+			shoot("search", "/search?q="+url.QueryEscape("@bob@"+b.Cfg.Domain))
 			shoot("edit_profile", "/edit_profile")
 			do(t, ctx, "dark mode", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
@@ -97,20 +98,20 @@ type scene struct {
 	threadPath string
 }
 
-func newScene(t *testing.T, a, b *instance) *scene {
+func newScene(t *testing.T, a, b *testrig.Instance) *scene {
 	t.Helper()
 	ctx := context.Background()
 	s := &scene{password: "alice's long password"}
-	alice, err := a.app.svc.CreateAccount(ctx, "alice", s.password, true)
+	alice, err := a.App.Outbox().CreateAccount(ctx, "alice", s.password, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	carol, err := a.app.svc.CreateAccount(ctx, "carol", "carol's long password", false)
+	carol, err := a.App.Outbox().CreateAccount(ctx, "carol", "carol's long password", false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, bobURI := b.account("bob", false)
-	bob := mustActor(t, b, "bob")
+	_, bobURI := b.Account("bob", false)
+	bob := b.LocalActor("bob")
 
 	upload := func(owner *storage.Actor, img image.Image, alt string) storage.Media {
 		t.Helper()
@@ -120,7 +121,7 @@ func newScene(t *testing.T, a, b *instance) *scene {
 		f.Close()
 		f, _ = os.Open(path)
 		defer f.Close()
-		m, err := a.app.svc.SaveUpload(ctx, a.cfg.Data, owner, f, alt)
+		m, err := a.App.Outbox().SaveUpload(ctx, a.Cfg.Data, owner, f, alt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +129,7 @@ func newScene(t *testing.T, a, b *instance) *scene {
 	}
 	avatar := upload(alice, avatarImage(color.RGBA{46, 125, 110, 255}, color.RGBA{250, 214, 120, 255}), "")
 	header := upload(alice, landscape(1500, 500), "")
-	alice, err = a.app.svc.UpdateProfile(ctx, alice, outbox.ProfileInput{Name: "Alice Martin",
+	alice, err = a.App.Outbox().UpdateProfile(ctx, alice, outbox.ProfileInput{Name: "Alice Martin",
 		Summary: "Gardener, bread baker and occasional photographer. Posts about plants, food and the city.",
 		Fields:  []storage.Field{{Name: "Garden", Value: "allotment 14"}, {Name: "Pronouns", Value: "she/her"}},
 		IconURL: avatar.URL, ImageURL: header.URL})
@@ -136,7 +137,7 @@ func newScene(t *testing.T, a, b *instance) *scene {
 		t.Fatal(err)
 	}
 	carolAvatar := upload(carol, avatarImage(color.RGBA{120, 70, 160, 255}, color.RGBA{240, 180, 200, 255}), "")
-	if carol, err = a.app.svc.UpdateProfile(ctx, carol, outbox.ProfileInput{Name: "Carol", Summary: "Cyclist.",
+	if carol, err = a.App.Outbox().UpdateProfile(ctx, carol, outbox.ProfileInput{Name: "Carol", Summary: "Cyclist.",
 		IconURL: carolAvatar.URL}); err != nil {
 		t.Fatal(err)
 	}
@@ -146,69 +147,69 @@ func newScene(t *testing.T, a, b *instance) *scene {
 		if in.Language == "" {
 			in.Language = "en"
 		}
-		n, _, err := a.app.svc.PostNote(ctx, author, in)
+		n, _, err := a.App.Outbox().PostNote(ctx, author, in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
-	if _, err := a.app.svc.Follow(ctx, alice, bobURI); err != nil {
+	if _, err := a.App.Outbox().Follow(ctx, alice, bobURI); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.app.svc.Follow(ctx, alice, carol.URI); err != nil {
+	if _, err := a.App.Outbox().Follow(ctx, alice, carol.URI); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.app.svc.Follow(ctx, carol, alice.URI); err != nil {
+	if _, err := a.App.Outbox().Follow(ctx, carol, alice.URI); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "bob accepts alice", func() bool {
-		f, err := a.app.db.GetFollow(ctx, alice.ID, mustActorURI(t, a, bobURI).ID)
+	testrig.Eventually(t, 10*time.Second, "bob accepts alice", func() bool {
+		f, err := a.App.DB().GetFollow(ctx, alice.ID, a.ActorByURI(bobURI).ID)
 		return err == nil && f.Accepted
 	})
 
 	pinned := post(alice, outbox.NoteInput{Content: "Hello! I'm Alice. This is my little corner of the fediverse: expect tomatoes, sourdough and bike rides. #introduction"})
-	if err := a.app.svc.Pin(ctx, alice, pinned.URI, true); err != nil {
+	if err := a.App.Outbox().Pin(ctx, alice, pinned.URI, true); err != nil {
 		t.Fatal(err)
 	}
 	post(alice, outbox.NoteInput{Summary: "Spoilers for the season finale", Content: "I can't believe the gardener was the narrator all along."})
 	lilacs := upload(alice, landscape(1200, 800), "Purple lilac bushes along a path in the park under a pale blue sky")
 	thread := post(alice, outbox.NoteInput{Content: "The lilacs are out in the park this morning. Spring is really here! #spring #photography",
 		Media: []storage.Media{lilacs}})
-	reply, _, err := a.app.svc.PostNote(ctx, carol, outbox.NoteInput{Content: "@alice Gorgeous! Which park is this?",
+	reply, _, err := a.App.Outbox().PostNote(ctx, carol, outbox.NoteInput{Content: "@alice Gorgeous! Which park is this?",
 		InReplyTo: thread.URI, Language: "en"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := a.app.svc.PostNote(ctx, alice, outbox.NoteInput{Content: "@carol The one by the river, near the old mill.",
+	if _, _, err := a.App.Outbox().PostNote(ctx, alice, outbox.NoteInput{Content: "@carol The one by the river, near the old mill.",
 		InReplyTo: reply.URI, Language: "en"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, who := range []*storage.Actor{carol} {
-		if _, err := a.app.svc.React(ctx, who, "Like", thread.URI); err != nil {
+		if _, err := a.App.Outbox().React(ctx, who, "Like", thread.URI); err != nil {
 			t.Fatal(err)
 		}
 	}
-	bread, _, err := b.app.svc.PostNote(ctx, bob, outbox.NoteInput{Language: "en",
+	bread, _, err := b.App.Outbox().PostNote(ctx, bob, outbox.NoteInput{Language: "en",
 		Content: "First loaf from the new starter. Crumb could be more open, but the crust is perfect. #sourdough"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "bob's post reaches a", func() bool {
-		_, err := a.app.db.GetNoteByURI(ctx, bread.URI)
+	testrig.Eventually(t, 10*time.Second, "bob's post reaches a", func() bool {
+		_, err := a.App.DB().GetNoteByURI(ctx, bread.URI)
 		return err == nil
 	})
-	if _, err := a.app.svc.React(ctx, carol, "Announce", bread.URI); err != nil {
+	if _, err := a.App.Outbox().React(ctx, carol, "Announce", bread.URI); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.app.svc.React(ctx, bob, "Like", thread.URI); err != nil {
+	if _, err := b.App.Outbox().React(ctx, bob, "Like", thread.URI); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "bob's like reaches a", func() bool {
-		n, err := a.app.db.GetNoteByURI(ctx, thread.URI)
+	testrig.Eventually(t, 10*time.Second, "bob's like reaches a", func() bool {
+		n, err := a.App.DB().GetNoteByURI(ctx, thread.URI)
 		return err == nil && n.Likes == 2
 	})
-	s.threadPath = strings.TrimPrefix(thread.URL, a.base)
-	if resp, _ := newWebClient(t, a).get(s.threadPath); resp.StatusCode != http.StatusOK {
+	s.threadPath = strings.TrimPrefix(thread.URL, a.Base)
+	if resp, _ := testrig.NewWebClient(t, a).Get(s.threadPath); resp.StatusCode != http.StatusOK {
 		t.Fatalf("thread page: %d", resp.StatusCode)
 	}
 	return s

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bytes"
@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"refuge/internal/testrig"
+	"refuge/internal/testrig/testimage"
 	"refuge/outbox/media"
 	"refuge/server/httpx"
 	"refuge/storage"
@@ -26,8 +28,8 @@ import (
 // TestWebSignIn: the sign-in form starts a session only with the right password and its
 // own CSRF token, and the session cookie cannot be read by scripts or sent cross-site.
 func TestWebSignIn(t *testing.T) {
-	in := startInstance(t)
-	in.localAccount("alice", "correct horse battery")
+	in := testrig.Start(t)
+	in.LocalAccount("alice", "correct horse battery")
 
 	tests := []struct {
 		name       string
@@ -38,19 +40,19 @@ func TestWebSignIn(t *testing.T) {
 		wantTo     string
 	}{
 		{"right password", "alice", "correct horse battery", "", "", http.StatusSeeOther, "/home"},
-		{"whole handle", "@alice@" + in.cfg.Domain, "correct horse battery", "", "", http.StatusSeeOther, "/home"},
+		{"whole handle", "@alice@" + in.Cfg.Domain, "correct horse battery", "", "", http.StatusSeeOther, "/home"},
 		{"any case", "ALICE", "correct horse battery", "", "", http.StatusSeeOther, "/home"},
 		{"back where it was going", "alice", "correct horse battery", "", "/search?q=x", http.StatusSeeOther, "/search?q=x"},
 		{"never to another site", "alice", "correct horse battery", "", "//evil.example/x", http.StatusSeeOther, "/home"},
 		{"wrong password", "alice", "wrong horse", "", "", http.StatusUnauthorized, ""},
 		{"unknown account", "mallory", "correct horse battery", "", "", http.StatusUnauthorized, ""},
-		{"instance actor has no password", in.cfg.Domain, "", "", "", http.StatusUnauthorized, ""},
+		{"instance actor has no password", in.Cfg.Domain, "", "", "", http.StatusUnauthorized, ""},
 		{"no CSRF token", "alice", "correct horse battery", "-", "", http.StatusForbidden, ""},
 		{"wrong CSRF token", "alice", "correct horse battery", "forged", "", http.StatusForbidden, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newWebClient(t, in)
+			c := testrig.NewWebClient(t, in)
 			path := "/signin"
 			if tt.next != "" {
 				path += "?next=" + url.QueryEscape(tt.next)
@@ -58,17 +60,17 @@ func TestWebSignIn(t *testing.T) {
 			token := tt.token
 			switch token {
 			case "":
-				token = c.csrf(path)
+				token = c.CSRF(path)
 			case "-":
 				token = ""
 			default:
-				c.csrf(path) // the cookie is set, but the form carries another value
+				c.CSRF(path) // the cookie is set, but the form carries another value
 			}
-			resp, body := c.post(path, url.Values{"username": {tt.user}, "password": {tt.pass}, "csrf": {token}})
+			resp, body := c.Post(path, url.Values{"username": {tt.user}, "password": {tt.pass}, "csrf": {token}})
 			if resp.StatusCode != tt.wantStatus {
 				t.Fatalf("status %d, want %d\n%s", resp.StatusCode, tt.wantStatus, body)
 			}
-			session := cookie(resp, httpx.SessionCookie)
+			session := testrig.Cookie(resp, httpx.SessionCookie)
 			if tt.wantStatus != http.StatusSeeOther {
 				if session != nil {
 					t.Errorf("a failed sign-in set a session cookie")
@@ -84,18 +86,18 @@ func TestWebSignIn(t *testing.T) {
 			if session == nil || session.Value == "" {
 				t.Fatal("no session cookie")
 			}
-			if !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Path != "/" || session.Secure != !in.cfg.HTTP {
+			if !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Path != "/" || session.Secure != !in.Cfg.HTTP {
 				t.Errorf("cookie flags: HttpOnly=%v SameSite=%v Path=%q Secure=%v", session.HttpOnly, session.SameSite, session.Path, session.Secure)
 			}
 			// Only the hash is stored.
 			ctx := context.Background()
-			if _, err := in.app.db.GetToken(ctx, session.Value, time.Now()); err == nil {
+			if _, err := in.App.DB().GetToken(ctx, session.Value, time.Now()); err == nil {
 				t.Error("the session secret itself is stored")
 			}
-			if tok, err := in.app.db.GetToken(ctx, storage.HashToken(session.Value), time.Now()); err != nil || tok.CSRF == "" {
+			if tok, err := in.App.DB().GetToken(ctx, storage.HashToken(session.Value), time.Now()); err != nil || tok.CSRF == "" {
 				t.Errorf("session not stored by hash with a CSRF token: %v", err)
 			}
-			resp, body = c.get("/home")
+			resp, body = c.Get("/home")
 			if resp.StatusCode != http.StatusOK || !strings.Contains(body, `action="/signout"`) {
 				t.Errorf("home after sign-in: %d\n%s", resp.StatusCode, body)
 			}
@@ -105,16 +107,16 @@ func TestWebSignIn(t *testing.T) {
 
 // TestWebSignedOutPages: pages of an account send visitors to the sign-in form and back.
 func TestWebSignedOutPages(t *testing.T) {
-	in := startInstance(t)
-	c := newWebClient(t, in)
+	in := testrig.Start(t)
+	c := testrig.NewWebClient(t, in)
 	for _, path := range []string{"/home", "/notifications", "/follow_requests", "/compose?reply_to=1", "/search?q=%40a%40b", "/edit_profile"} {
-		resp, _ := c.get(path)
+		resp, _ := c.Get(path)
 		want := "/signin?next=" + url.QueryEscape(path)
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 			t.Errorf("GET %s: %d to %q, want 303 to %q", path, resp.StatusCode, resp.Header.Get("Location"), want)
 		}
 	}
-	resp, _ := c.post("/web/notes", url.Values{"content": {"hi"}})
+	resp, _ := c.Post("/web/notes", url.Values{"content": {"hi"}})
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("post while signed out: %d", resp.StatusCode)
 	}
@@ -125,9 +127,9 @@ func TestWebSignedOutPages(t *testing.T) {
 // every six seconds), so on a slow machine a few more attempts may pass; the test allows
 // for that and only asks that the limit comes, and that the right password is refused too.
 func TestWebSignInRateLimit(t *testing.T) {
-	in := startInstance(t)
-	in.localAccount("carol", "carol's password")
-	in.localAccount("dave", "dave's password")
+	in := testrig.Start(t)
+	in.LocalAccount("carol", "carol's password")
+	in.LocalAccount("dave", "dave's password")
 
 	// limited tries the right password until it is refused with 429 (a few tries at most:
 	// each attempt is much faster than a refill).
@@ -149,29 +151,29 @@ func TestWebSignInRateLimit(t *testing.T) {
 	}
 
 	// Per address: ten tries at ten different names, then even dave's right password.
-	c := newWebClientFrom(t, in, "127.0.0.2")
+	c := testrig.NewWebClientFrom(t, in, "127.0.0.2")
 	for i := range 10 {
-		if resp, body := c.trySignIn("nobody"+strconv.Itoa(i), "guess", ""); resp.StatusCode != http.StatusUnauthorized {
+		if resp, body := c.TrySignIn("nobody"+strconv.Itoa(i), "guess", ""); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("attempt %d: %d\n%s", i+1, resp.StatusCode, body)
 		}
 	}
 	limited("one address", func(int) *http.Response {
-		resp, _ := newWebClientFrom(t, in, "127.0.0.2").trySignIn("dave", "dave's password", "")
+		resp, _ := testrig.NewWebClientFrom(t, in, "127.0.0.2").TrySignIn("dave", "dave's password", "")
 		return resp
 	})
 	// Another address is not affected.
-	if resp, body := newWebClientFrom(t, in, "127.0.0.3").trySignIn("carol", "carol's password", ""); resp.StatusCode != http.StatusSeeOther {
+	if resp, body := testrig.NewWebClientFrom(t, in, "127.0.0.3").TrySignIn("carol", "carol's password", ""); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-in from another address: %d\n%s", resp.StatusCode, body)
 	}
 
 	// Per account: guesses at one name from many addresses.
 	for i := range 9 { // carol used one attempt above
-		if resp, _ := newWebClientFrom(t, in, "127.0.1."+strconv.Itoa(i+1)).trySignIn("carol", "guess", ""); resp.StatusCode != http.StatusUnauthorized {
+		if resp, _ := testrig.NewWebClientFrom(t, in, "127.0.1."+strconv.Itoa(i+1)).TrySignIn("carol", "guess", ""); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("guess %d: %d", i+1, resp.StatusCode)
 		}
 	}
 	limited("one account", func(i int) *http.Response {
-		resp, _ := newWebClientFrom(t, in, "127.0.2."+strconv.Itoa(i+1)).trySignIn("Carol", "carol's password", "")
+		resp, _ := testrig.NewWebClientFrom(t, in, "127.0.2."+strconv.Itoa(i+1)).TrySignIn("Carol", "carol's password", "")
 		return resp
 	})
 }
@@ -179,18 +181,18 @@ func TestWebSignInRateLimit(t *testing.T) {
 // TestWebCSRF: every form of a signed-in account needs its session's token; without it
 // nothing happens.
 func TestWebCSRF(t *testing.T) {
-	in := startInstance(t)
-	in.localAccount("alice", "alice password")
-	c := newWebClient(t, in)
-	c.signIn("alice", "alice password")
-	token := c.csrf("/compose")
+	in := testrig.Start(t)
+	in.LocalAccount("alice", "alice password")
+	c := testrig.NewWebClient(t, in)
+	c.SignIn("alice", "alice password")
+	token := c.CSRF("/compose")
 	ctx := context.Background()
-	alice, err := in.app.db.GetLocalActor(ctx, "alice")
+	alice, err := in.App.DB().GetLocalActor(ctx, "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
 	count := func() int {
-		n, err := in.app.db.CountActorNotes(ctx, alice.ID, alice.ID)
+		n, err := in.App.DB().CountActorNotes(ctx, alice.ID, alice.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +208,7 @@ func TestWebCSRF(t *testing.T) {
 		{"missing", "", nil, http.StatusForbidden},
 		{"wrong", token + "x", nil, http.StatusForbidden},
 		{"other site", token, []string{"Origin", "http://evil.example"}, http.StatusForbidden},
-		{"right", token, []string{"Origin", in.base}, http.StatusSeeOther},
+		{"right", token, []string{"Origin", in.Base}, http.StatusSeeOther},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,7 +217,7 @@ func TestWebCSRF(t *testing.T) {
 			if tt.token != "" {
 				form.Set("csrf", tt.token)
 			}
-			resp, body := c.post("/web/notes", form, tt.headers...)
+			resp, body := c.Post("/web/notes", form, tt.headers...)
 			if resp.StatusCode != tt.want {
 				t.Fatalf("status %d, want %d\n%s", resp.StatusCode, tt.want, body)
 			}
@@ -233,44 +235,44 @@ func TestWebCSRF(t *testing.T) {
 		})
 	}
 	// Multipart forms and sign-out are checked too.
-	resp, _ := c.postMultipart("/web/notes", url.Values{"content": {"multipart"}})
+	resp, _ := c.PostMultipart("/web/notes", url.Values{"content": {"multipart"}})
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("multipart without token: %d", resp.StatusCode)
 	}
-	resp, _ = c.post("/signout", url.Values{})
+	resp, _ = c.Post("/signout", url.Values{})
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("sign-out without token: %d", resp.StatusCode)
 	}
-	if resp, _ := c.get("/home"); resp.StatusCode != http.StatusOK {
+	if resp, _ := c.Get("/home"); resp.StatusCode != http.StatusOK {
 		t.Errorf("session gone after a refused sign-out: %d", resp.StatusCode)
 	}
 }
 
 // TestWebSignOut: signing out ends the session; signing out everywhere ends them all.
 func TestWebSignOut(t *testing.T) {
-	in := startInstance(t)
-	in.localAccount("alice", "alice password")
-	phone, laptop := newWebClient(t, in), newWebClient(t, in)
-	phone.signIn("alice", "alice password")
-	laptop.signIn("alice", "alice password")
+	in := testrig.Start(t)
+	in.LocalAccount("alice", "alice password")
+	phone, laptop := testrig.NewWebClient(t, in), testrig.NewWebClient(t, in)
+	phone.SignIn("alice", "alice password")
+	laptop.SignIn("alice", "alice password")
 
-	resp, _ := phone.post("/signout", url.Values{"csrf": {phone.csrf("/home")}})
+	resp, _ := phone.Post("/signout", url.Values{"csrf": {phone.CSRF("/home")}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign out: %d", resp.StatusCode)
 	}
-	if resp, _ := phone.get("/home"); resp.StatusCode != http.StatusSeeOther {
+	if resp, _ := phone.Get("/home"); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("still signed in after sign-out: %d", resp.StatusCode)
 	}
-	if resp, _ := laptop.get("/home"); resp.StatusCode != http.StatusOK {
+	if resp, _ := laptop.Get("/home"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("sign-out ended another session: %d", resp.StatusCode)
 	}
-	phone.signIn("alice", "alice password")
-	resp, _ = laptop.post("/web/signout_all", url.Values{"csrf": {laptop.csrf("/edit_profile")}})
+	phone.SignIn("alice", "alice password")
+	resp, _ = laptop.Post("/web/signout_all", url.Values{"csrf": {laptop.CSRF("/edit_profile")}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign out everywhere: %d", resp.StatusCode)
 	}
-	for name, c := range map[string]*webClient{"phone": phone, "laptop": laptop} {
-		if resp, _ := c.get("/home"); resp.StatusCode != http.StatusSeeOther {
+	for name, c := range map[string]*testrig.WebClient{"phone": phone, "laptop": laptop} {
+		if resp, _ := c.Get("/home"); resp.StatusCode != http.StatusSeeOther {
 			t.Errorf("%s still signed in: %d", name, resp.StatusCode)
 		}
 	}
@@ -279,14 +281,14 @@ func TestWebSignOut(t *testing.T) {
 // TestWebComposeAndAct: a post written in the form shows on the profile and its page, with
 // its content warning folded; a reply, a like and a pin work from their buttons.
 func TestWebComposeAndAct(t *testing.T) {
-	in := startInstance(t)
-	in.localAccount("alice", "alice password")
-	in.localAccount("bob", "bob password")
-	alice, bob := newWebClient(t, in), newWebClient(t, in)
-	alice.signIn("alice", "alice password")
-	bob.signIn("bob", "bob password")
+	in := testrig.Start(t)
+	in.LocalAccount("alice", "alice password")
+	in.LocalAccount("bob", "bob password")
+	alice, bob := testrig.NewWebClient(t, in), testrig.NewWebClient(t, in)
+	alice.SignIn("alice", "alice password")
+	bob.SignIn("bob", "bob password")
 
-	resp, body := alice.postMultipart("/web/notes", url.Values{"csrf": {alice.csrf("/compose")},
+	resp, body := alice.PostMultipart("/web/notes", url.Values{"csrf": {alice.CSRF("/compose")},
 		"content": {"Soup recipe #cooking"}, "summary": {"food talk"}, "visibility": {"public"}, "language": {"fr"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("post: %d\n%s", resp.StatusCode, body)
@@ -295,92 +297,95 @@ func TestWebComposeAndAct(t *testing.T) {
 	if !strings.HasPrefix(notePath, "/users/alice/statuses/") {
 		t.Fatalf("redirected to %q, want the note's page", notePath)
 	}
-	resp, body = alice.get(notePath)
+	resp, body = alice.Get(notePath)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("note page: %d", resp.StatusCode)
+	}
 	for _, want := range []string{"Your post is published.", `<details class="cw">`, "food talk", `lang="fr"`, "Soup recipe"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("note page lacks %q", want)
 		}
 	}
-	if _, profile := newWebClient(t, in).get("/@alice"); !strings.Contains(profile, "Soup recipe") {
+	if _, profile := testrig.NewWebClient(t, in).Get("/@alice"); !strings.Contains(profile, "Soup recipe") {
 		t.Errorf("post not on the public profile")
 	}
-	n, err := in.app.db.GetNoteByURI(context.Background(), in.base+notePath)
+	n, err := in.App.DB().GetNoteByURI(context.Background(), in.Base+notePath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := strconv.FormatInt(n.ID, 10)
 
 	// Bob answers: the form is prefilled with the mention and the content warning.
-	_, compose := bob.get("/compose?reply_to=" + id)
-	if !strings.Contains(compose, "@alice@"+in.cfg.Domain+" </textarea>") || !strings.Contains(compose, `value="food talk"`) {
+	_, compose := bob.Get("/compose?reply_to=" + id)
+	if !strings.Contains(compose, "@alice@"+in.Cfg.Domain+" </textarea>") || !strings.Contains(compose, `value="food talk"`) {
 		t.Errorf("reply form not prefilled:\n%s", compose)
 	}
-	resp, body = bob.postMultipart("/web/notes", url.Values{"csrf": {bob.csrf("/compose")}, "in_reply_to": {id},
-		"content": {"@alice@" + in.cfg.Domain + " yum"}, "visibility": {"public"}, "language": {"en"}})
+	resp, body = bob.PostMultipart("/web/notes", url.Values{"csrf": {bob.CSRF("/compose")}, "in_reply_to": {id},
+		"content": {"@alice@" + in.Cfg.Domain + " yum"}, "visibility": {"public"}, "language": {"en"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("reply: %d\n%s", resp.StatusCode, body)
 	}
 	// Alice answers bob: the thread shows both replies, each followed by its answers.
-	bobReply, err := in.app.db.ListReplies(context.Background(), n.URI, 0)
+	bobReply, err := in.App.DB().ListReplies(context.Background(), n.URI, 0)
 	if err != nil || len(bobReply) != 1 {
 		t.Fatalf("replies: %v %d", err, len(bobReply))
 	}
-	resp, body = alice.postMultipart("/web/notes", url.Values{"csrf": {alice.csrf("/compose")},
+	resp, body = alice.PostMultipart("/web/notes", url.Values{"csrf": {alice.CSRF("/compose")},
 		"in_reply_to": {strconv.FormatInt(bobReply[0].ID, 10)}, "content": {"thanks bob"}, "language": {"en"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("answer: %d\n%s", resp.StatusCode, body)
 	}
-	_, thread := newWebClient(t, in).get(notePath)
+	_, thread := testrig.NewWebClient(t, in).Get(notePath)
 	if i, j := strings.Index(thread, " yum"), strings.Index(thread, "thanks bob"); i < 0 || j < i {
 		t.Errorf("thread does not show the reply and then its answer")
 	}
 	// Bob likes it from alice's profile and is sent back there, at the post.
-	resp, _ = bob.post("/web/notes/"+id+"/like", url.Values{"csrf": {bob.csrf("/home")}}, "Referer", in.base+"/@alice")
+	resp, _ = bob.Post("/web/notes/"+id+"/like", url.Values{"csrf": {bob.CSRF("/home")}}, "Referer", in.Base+"/@alice")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/@alice#note-"+id {
 		t.Errorf("like: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	// A Referer from elsewhere is not followed.
-	resp, _ = bob.post("/web/notes/"+id+"/boost", url.Values{"csrf": {bob.csrf("/home")}}, "Referer", "http://evil.example/")
+	resp, _ = bob.Post("/web/notes/"+id+"/boost", url.Values{"csrf": {bob.CSRF("/home")}}, "Referer", "http://evil.example/")
 	if resp.Header.Get("Location") != notePath+"#note-"+id {
 		t.Errorf("boost went to %q", resp.Header.Get("Location"))
 	}
-	resp, _ = alice.post("/web/notes/"+id+"/pin", url.Values{"csrf": {alice.csrf("/home")}})
+	resp, _ = alice.Post("/web/notes/"+id+"/pin", url.Values{"csrf": {alice.CSRF("/home")}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("pin: %d", resp.StatusCode)
 	}
-	resp, _ = bob.post("/web/notes/"+id+"/delete", url.Values{"csrf": {bob.csrf("/home")}})
+	resp, _ = bob.Post("/web/notes/"+id+"/delete", url.Values{"csrf": {bob.CSRF("/home")}})
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("bob deleted alice's note: %d", resp.StatusCode)
 	}
-	n, _ = in.app.db.GetNoteByURI(context.Background(), n.URI)
+	n, _ = in.App.DB().GetNoteByURI(context.Background(), n.URI)
 	if n.Likes != 1 || n.Announces != 1 || n.Replies != 1 { // alice's answer is to bob's reply
 		t.Errorf("likes %d boosts %d replies %d, want 1 each", n.Likes, n.Announces, n.Replies)
 	}
-	_, page := alice.get(notePath)
+	_, page := alice.Get(notePath)
 	if !strings.Contains(page, "/web/notes/"+id+"/unpin") {
 		t.Error("pinned note offers no unpin")
 	}
-	_, notes := alice.get("/notifications")
+	_, notes := alice.Get("/notifications")
 	for _, want := range []string{"liked your post", "boosted your post", "replied to you"} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("notifications lack %q", want)
 		}
 	}
-	if _, home := alice.get("/home"); strings.Contains(home, "unread</span>") {
+	if _, home := alice.Get("/home"); strings.Contains(home, "unread</span>") {
 		t.Error("notifications still unread after being shown")
 	}
 
 	// An empty post comes back with the reason, nothing stored.
-	resp, body = alice.postMultipart("/web/notes", url.Values{"csrf": {alice.csrf("/compose")}, "content": {" "},
+	resp, body = alice.PostMultipart("/web/notes", url.Values{"csrf": {alice.CSRF("/compose")}, "content": {" "},
 		"summary": {"kept"}, "language": {"en"}})
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "content is empty") || !strings.Contains(body, `value="kept"`) {
 		t.Errorf("empty post: %d\n%s", resp.StatusCode, body)
 	}
-	resp, _ = alice.post("/web/notes/"+id+"/delete", url.Values{"csrf": {alice.csrf("/home")}}, "Referer", in.base+notePath)
+	resp, _ = alice.Post("/web/notes/"+id+"/delete", url.Values{"csrf": {alice.CSRF("/home")}}, "Referer", in.Base+notePath)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/@alice" {
 		t.Errorf("delete from its page: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if resp, _ := alice.get(notePath); resp.StatusCode != http.StatusGone {
+	if resp, _ := alice.Get(notePath); resp.StatusCode != http.StatusGone {
 		t.Errorf("deleted note: %d", resp.StatusCode)
 	}
 }
@@ -388,27 +393,27 @@ func TestWebComposeAndAct(t *testing.T) {
 // TestWebUploads: only real images are stored, re-encoded without their metadata, and served
 // so that no browser would run them.
 func TestWebUploads(t *testing.T) {
-	in := startInstance(t)
-	in.localAccount("alice", "alice password")
-	c := newWebClient(t, in)
-	c.signIn("alice", "alice password")
+	in := testrig.Start(t)
+	in.LocalAccount("alice", "alice password")
+	c := testrig.NewWebClient(t, in)
+	c.SignIn("alice", "alice password")
 	ctx := context.Background()
-	alice, _ := in.app.db.GetLocalActor(ctx, "alice")
-	mediaDir := media.Dir(in.cfg.Data)
+	alice, _ := in.App.DB().GetLocalActor(ctx, "alice")
+	mediaDir := media.Dir(in.Cfg.Data)
 	const secret = "GPS 48.8584N 2.2945E secret-marker"
 
-	post := func(f upload, alt string) (*http.Response, string) {
-		return c.postMultipart("/web/notes", url.Values{"csrf": {c.csrf("/compose")}, "content": {"look"},
+	post := func(f testrig.Upload, alt string) (*http.Response, string) {
+		return c.PostMultipart("/web/notes", url.Values{"csrf": {c.CSRF("/compose")}, "content": {"look"},
 			"language": {"en"}, "alt_1": {alt}}, f)
 	}
 	refused := []struct {
 		name string
-		file upload
+		file testrig.Upload
 	}{
-		{"HTML named .png", upload{"media_1", "cat.png", "image/png", []byte("<!doctype html><html><script>alert(1)</script></html>")}},
-		{"JSON named .jpg", upload{"media_1", "cat.jpg", "image/jpeg", []byte(`{"type":"Note","content":"<img src=x onerror=alert(1)>"}`)}},
-		{"SVG", upload{"media_1", "cat.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`)}},
-		{"PNG header then HTML", upload{"media_1", "cat.png", "image/png", append([]byte("\x89PNG\r\n\x1a\n"), "<html>"...)}},
+		{"HTML named .png", testrig.Upload{Field: "media_1", Name: "cat.png", ContentType: "image/png", Body: []byte("<!doctype html><html><script>alert(1)</script></html>")}},
+		{"JSON named .jpg", testrig.Upload{Field: "media_1", Name: "cat.jpg", ContentType: "image/jpeg", Body: []byte(`{"type":"Note","content":"<img src=x onerror=alert(1)>"}`)}},
+		{"SVG", testrig.Upload{Field: "media_1", Name: "cat.svg", ContentType: "image/svg+xml", Body: []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`)}},
+		{"PNG header then HTML", testrig.Upload{Field: "media_1", Name: "cat.png", ContentType: "image/png", Body: append([]byte("\x89PNG\r\n\x1a\n"), "<html>"...)}},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
@@ -416,7 +421,7 @@ func TestWebUploads(t *testing.T) {
 			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "not an image") {
 				t.Fatalf("status %d\n%s", resp.StatusCode, body)
 			}
-			if n, _ := in.app.db.CountMedia(ctx, alice.ID); n != 0 {
+			if n, _ := in.App.DB().CountMedia(ctx, alice.ID); n != 0 {
 				t.Errorf("%d media rows after a refused upload", n)
 			}
 			if files, _ := os.ReadDir(mediaDir); len(files) != 0 {
@@ -427,7 +432,7 @@ func TestWebUploads(t *testing.T) {
 
 	served := []struct {
 		name        string
-		file        upload
+		file        testrig.Upload
 		ctype       string
 		w, h        int
 		thumb       bool
@@ -435,21 +440,21 @@ func TestWebUploads(t *testing.T) {
 		turned      bool // the JPEG is turned as its EXIF said: its red left half is now on top
 		description string
 	}{
-		{"PNG with text and EXIF chunks", upload{"media_1", "a.png", "image/png", pngWithText(t, 600, 300, secret)},
+		{"PNG with text and EXIF chunks", testrig.Upload{Field: "media_1", Name: "a.png", ContentType: "image/png", Body: testimage.PNGWithText(t, 600, 300, secret)},
 			"image/png", 600, 300, true, func(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) }, false, "A red and blue flag"},
-		{"JPEG with EXIF, turned", upload{"media_1", "a.jpg", "image/jpeg", jpegWithExif(t, 80, 40, secret)},
+		{"JPEG with EXIF, turned", testrig.Upload{Field: "media_1", Name: "a.jpg", ContentType: "image/jpeg", Body: testimage.JPEGWithExif(t, 80, 40, secret)},
 			"image/jpeg", 40, 80, false, func(b []byte) (image.Image, error) { return jpeg.Decode(bytes.NewReader(b)) }, true, ""},
 	}
 	for _, tt := range served {
 		t.Run(tt.name, func(t *testing.T) {
-			if !bytes.Contains(tt.file.body, []byte(secret)) {
+			if !bytes.Contains(tt.file.Body, []byte(secret)) {
 				t.Fatal("the fixture lacks its metadata")
 			}
 			resp, body := post(tt.file, tt.description)
 			if resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("upload: %d\n%s", resp.StatusCode, body)
 			}
-			n, err := in.app.db.GetNoteByURI(ctx, in.base+resp.Header.Get("Location"))
+			n, err := in.App.DB().GetNoteByURI(ctx, in.Base+resp.Header.Get("Location"))
 			if err != nil || len(n.Media) != 1 {
 				t.Fatalf("note with media: %v %+v", err, n)
 			}
@@ -460,7 +465,7 @@ func TestWebUploads(t *testing.T) {
 			if (m.ThumbPath != "") != tt.thumb {
 				t.Errorf("thumbnail %q, want one: %v", m.ThumbPath, tt.thumb)
 			}
-			resp, img := newWebClient(t, in).get(m.URL)
+			resp, img := testrig.NewWebClient(t, in).Get(m.URL)
 			h := resp.Header
 			if resp.StatusCode != http.StatusOK || h.Get("Content-Type") != tt.ctype || h.Get("X-Content-Type-Options") != "nosniff" ||
 				!strings.Contains(h.Get("Content-Security-Policy"), "sandbox") || h.Get("Content-Disposition") != "inline" {
@@ -480,12 +485,12 @@ func TestWebUploads(t *testing.T) {
 			if !red(2, 2) || red(2, tt.h-3) != !tt.turned {
 				t.Errorf("turned wrong: top-left red %v, bottom-left red %v", red(2, 2), red(2, tt.h-3))
 			}
-			_, notePage := c.get(n.URL)
+			_, notePage := c.Get(n.URL)
 			if !strings.Contains(notePage, `alt="`+orDefault(tt.description, "Image without a description")+`"`) {
 				t.Errorf("note page lacks the image's alt text")
 			}
 			if tt.thumb {
-				if resp, _ := c.get(strings.TrimSuffix(m.URL, m.Path) + m.ThumbPath); resp.StatusCode != http.StatusOK {
+				if resp, _ := c.Get(strings.TrimSuffix(m.URL, m.Path) + m.ThumbPath); resp.StatusCode != http.StatusOK {
 					t.Errorf("thumbnail: %d", resp.StatusCode)
 				}
 			}
@@ -496,7 +501,7 @@ func TestWebUploads(t *testing.T) {
 	os.WriteFile(filepath.Join(mediaDir, ".upload-123"), []byte("<html>"), 0o600)
 	for _, p := range []string{"/media/.upload-123", "/media/..%2Frefuge.db", "/media/refuge.db", "/media/abc.html",
 		"/media/aaaaaaaaaaaaaaaaaaaaaaaaaa.png"} {
-		if resp, _ := c.get(p); resp.StatusCode == http.StatusOK {
+		if resp, _ := c.Get(p); resp.StatusCode == http.StatusOK {
 			t.Errorf("GET %s: %d", p, resp.StatusCode)
 		}
 	}
@@ -511,13 +516,13 @@ func orDefault(s, d string) string {
 
 // TestWebFeeds: RSS and Atom feeds of an account and a tag parse and carry public posts only.
 func TestWebFeeds(t *testing.T) {
-	in := startInstance(t)
-	in.localAccount("alice", "alice password")
-	c := newWebClient(t, in)
-	c.signIn("alice", "alice password")
+	in := testrig.Start(t)
+	in.LocalAccount("alice", "alice password")
+	c := testrig.NewWebClient(t, in)
+	c.SignIn("alice", "alice password")
 	for _, p := range []struct{ content, visibility string }{
 		{"public soup #cooking", "public"}, {"quiet soup #cooking", "unlisted"}, {"secret soup #cooking", "followers"}} {
-		resp, body := c.postMultipart("/web/notes", url.Values{"csrf": {c.csrf("/compose")}, "content": {p.content},
+		resp, body := c.PostMultipart("/web/notes", url.Values{"csrf": {c.CSRF("/compose")}, "content": {p.content},
 			"visibility": {p.visibility}, "language": {"en"}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("post: %d\n%s", resp.StatusCode, body)
@@ -549,10 +554,10 @@ func TestWebFeeds(t *testing.T) {
 		{"/tags/cooking.rss", "application/rss+xml", "#cooking"},
 		{"/tags/cooking.atom", "application/atom+xml", "#cooking"},
 	}
-	visitor := newWebClient(t, in)
+	visitor := testrig.NewWebClient(t, in)
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			resp, body := visitor.get(tt.path)
+			resp, body := visitor.Get(tt.path)
 			if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), tt.ctype) {
 				t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 			}
@@ -585,57 +590,57 @@ func TestWebFeeds(t *testing.T) {
 			}
 		})
 	}
-	_, profile := visitor.get("/@alice")
-	if !strings.Contains(profile, `href="`+in.base+`/@alice.rss"`) {
+	_, profile := visitor.Get("/@alice")
+	if !strings.Contains(profile, `href="`+in.Base+`/@alice.rss"`) {
 		t.Error("profile does not link its feed")
 	}
-	if resp, _ := visitor.get("/@nobody.rss"); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := visitor.Get("/@nobody.rss"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("feed of nobody: %d", resp.StatusCode)
 	}
 }
 
 // TestWebFollowRequests: a locked account sees who asks, and approves or rejects them.
 func TestWebFollowRequests(t *testing.T) {
-	in := startInstance(t)
-	in.localAccount("alice", "alice password")
-	in.localAccount("bob", "bob password")
-	in.localAccount("carol", "carol password")
+	in := testrig.Start(t)
+	in.LocalAccount("alice", "alice password")
+	in.LocalAccount("bob", "bob password")
+	in.LocalAccount("carol", "carol password")
 	ctx := context.Background()
-	bobActor, _ := in.app.db.GetLocalActor(ctx, "bob")
+	bobActor, _ := in.App.DB().GetLocalActor(ctx, "bob")
 	bobActor.Locked = true
-	if _, err := in.app.svc.UpdateProfile(ctx, bobActor, outboxProfile(bobActor)); err != nil {
+	if _, err := in.App.Outbox().UpdateProfile(ctx, bobActor, testrig.Profile(bobActor)); err != nil {
 		t.Fatal(err)
 	}
-	bob := newWebClient(t, in)
-	bob.signIn("bob", "bob password")
+	bob := testrig.NewWebClient(t, in)
+	bob.SignIn("bob", "bob password")
 	for _, name := range []string{"alice", "carol"} {
-		c := newWebClient(t, in)
-		c.signIn(name, name+" password")
-		resp, _ := c.post("/web/follow", url.Values{"csrf": {c.csrf("/home")}, "actor": {bobActor.URI}})
+		c := testrig.NewWebClient(t, in)
+		c.SignIn(name, name+" password")
+		resp, _ := c.Post("/web/follow", url.Values{"csrf": {c.CSRF("/home")}, "actor": {bobActor.URI}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("%s follows bob: %d", name, resp.StatusCode)
 		}
-		if _, page := c.get("/@bob"); !strings.Contains(page, "Cancel follow request") {
+		if _, page := c.Get("/@bob"); !strings.Contains(page, "Cancel follow request") {
 			t.Errorf("%s's request not shown as pending", name)
 		}
 	}
-	_, page := bob.get("/follow_requests")
+	_, page := bob.Get("/follow_requests")
 	if strings.Count(page, "/approve") != 2 {
 		t.Fatalf("follow requests page:\n%s", page)
 	}
 	for name, answer := range map[string]string{"alice": "approve", "carol": "reject"} {
-		a, _ := in.app.db.GetLocalActor(ctx, name)
-		resp, _ := bob.post("/web/follow_requests/"+strconv.FormatInt(a.ID, 10)+"/"+answer, url.Values{"csrf": {bob.csrf("/home")}})
+		a, _ := in.App.DB().GetLocalActor(ctx, name)
+		resp, _ := bob.Post("/web/follow_requests/"+strconv.FormatInt(a.ID, 10)+"/"+answer, url.Values{"csrf": {bob.CSRF("/home")}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("%s %s: %d", answer, name, resp.StatusCode)
 		}
 	}
-	alice, _ := in.app.db.GetLocalActor(ctx, "alice")
-	carol, _ := in.app.db.GetLocalActor(ctx, "carol")
-	if f, err := in.app.db.GetFollow(ctx, alice.ID, bobActor.ID); err != nil || !f.Accepted {
+	alice, _ := in.App.DB().GetLocalActor(ctx, "alice")
+	carol, _ := in.App.DB().GetLocalActor(ctx, "carol")
+	if f, err := in.App.DB().GetFollow(ctx, alice.ID, bobActor.ID); err != nil || !f.Accepted {
 		t.Errorf("alice's follow: %+v %v", f, err)
 	}
-	if _, err := in.app.db.GetFollow(ctx, carol.ID, bobActor.ID); storage.KindOf(err) != storage.NotFound {
+	if _, err := in.App.DB().GetFollow(ctx, carol.ID, bobActor.ID); storage.KindOf(err) != storage.NotFound {
 		t.Errorf("carol's follow still there: %v", err)
 	}
 }
@@ -644,45 +649,45 @@ func TestWebFollowRequests(t *testing.T) {
 // button follows it, a search for a post URL finds the post, and remote follow sends a
 // visitor to their own server.
 func TestWebRemote(t *testing.T) {
-	a, b := startInstance(t), startInstance(t)
-	a.localAccount("alice", "alice password")
-	bobToken, bobURI := b.account("bob", false)
-	c := newWebClient(t, a)
-	c.signIn("alice", "alice password")
+	a, b := testrig.Start(t), testrig.Start(t)
+	a.LocalAccount("alice", "alice password")
+	bobToken, bobURI := b.Account("bob", false)
+	c := testrig.NewWebClient(t, a)
+	c.SignIn("alice", "alice password")
 
-	_, page := c.get("/search?q=" + url.QueryEscape("@bob@"+b.cfg.Domain))
+	_, page := c.Get("/search?q=" + url.QueryEscape("@bob@"+b.Cfg.Domain))
 	if !strings.Contains(page, `name="actor" value="`+bobURI+`"`) {
 		t.Fatalf("search result lacks the follow form:\n%s", page)
 	}
-	resp, _ := c.post("/web/follow", url.Values{"csrf": {c.csrf("/home")}, "actor": {bobURI}})
+	resp, _ := c.Post("/web/follow", url.Values{"csrf": {c.CSRF("/home")}, "actor": {bobURI}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("follow: %d", resp.StatusCode)
 	}
-	eventually(t, 10*time.Second, "bob accepts", func() bool {
-		_, page := c.get("/search?q=" + url.QueryEscape("@bob@"+b.cfg.Domain))
+	testrig.Eventually(t, 10*time.Second, "bob accepts", func() bool {
+		_, page := c.Get("/search?q=" + url.QueryEscape("@bob@"+b.Cfg.Domain))
 		return strings.Contains(page, ">Unfollow<")
 	})
-	status, body, _ := b.do("POST", "/users/bob/outbox", bobToken, map[string]any{"type": "Note", "content": "news from bob"})
+	status, body, _ := b.Do("POST", "/users/bob/outbox", bobToken, map[string]any{"type": "Note", "content": "news from bob"})
 	if status != http.StatusCreated {
 		t.Fatalf("bob posts: %d %s", status, body)
 	}
-	eventually(t, 10*time.Second, "bob's post in alice's home", func() bool {
-		_, page := c.get("/home")
+	testrig.Eventually(t, 10*time.Second, "bob's post in alice's home", func() bool {
+		_, page := c.Get("/home")
 		return strings.Contains(page, "news from bob")
 	})
 	// The timeline links the local view of the remote post.
-	_, home := c.get("/home")
+	_, home := c.Get("/home")
 	m := regexp.MustCompile(`href="(/notes/[0-9]+)"`).FindStringSubmatch(home)
 	if m == nil {
 		t.Fatalf("no local link to bob's post:\n%s", home)
 	}
-	if resp, page := c.get(m[1]); resp.StatusCode != http.StatusOK || !strings.Contains(page, "news from bob") {
+	if resp, page := c.Get(m[1]); resp.StatusCode != http.StatusOK || !strings.Contains(page, "news from bob") {
 		t.Errorf("local view of bob's post: %d", resp.StatusCode)
 	}
 
 	// A post of b found by its URL.
 	var created struct{ ID string }
-	status, body, _ = b.do("POST", "/users/bob/outbox", bobToken, map[string]any{"type": "Note", "content": "found by url"})
+	status, body, _ = b.Do("POST", "/users/bob/outbox", bobToken, map[string]any{"type": "Note", "content": "found by url"})
 	if status != http.StatusCreated {
 		t.Fatal(status)
 	}
@@ -690,24 +695,24 @@ func TestWebRemote(t *testing.T) {
 		t.Fatal(err)
 	}
 	noteURI := strings.TrimSuffix(created.ID, "/activity") // the outbox answers with the Create's id
-	if _, page := c.get("/search?q=" + url.QueryEscape(noteURI)); !strings.Contains(page, "found by url") {
+	if _, page := c.Get("/search?q=" + url.QueryEscape(noteURI)); !strings.Contains(page, "found by url") {
 		t.Errorf("search by post URL:\n%s", page)
 	}
 
 	// Remote follow: a visitor of b with an account on a types their handle.
-	visitor := newWebClient(t, b)
-	resp, _ = visitor.get("/authorize_follow?uri=" + url.QueryEscape(bobURI) + "&handle=" + url.QueryEscape("@alice@"+a.cfg.Domain))
-	want := a.base + "/authorize_interaction?uri=" + url.QueryEscape(bobURI)
+	visitor := testrig.NewWebClient(t, b)
+	resp, _ = visitor.Get("/authorize_follow?uri=" + url.QueryEscape(bobURI) + "&handle=" + url.QueryEscape("@alice@"+a.Cfg.Domain))
+	want := a.Base + "/authorize_interaction?uri=" + url.QueryEscape(bobURI)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 		t.Fatalf("remote follow: %d to %q, want %q", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
 	// And a's own template brings alice to the search, signed in, with the follow button.
-	resp, _ = c.get(want)
+	resp, _ = c.Get(want)
 	if loc := resp.Header.Get("Location"); resp.StatusCode/100 != 3 || !strings.HasPrefix(loc, "/search?q=") {
 		t.Fatalf("authorize_interaction: %d to %q", resp.StatusCode, loc)
 	}
-	for _, h := range []string{"not a handle", "@nobody@" + a.cfg.Domain + "x", "@ghost@127.0.0.1:1"} {
-		resp, body := visitor.get("/authorize_follow?uri=" + url.QueryEscape(bobURI) + "&handle=" + url.QueryEscape(h))
+	for _, h := range []string{"not a handle", "@nobody@" + a.Cfg.Domain + "x", "@ghost@127.0.0.1:1"} {
+		resp, body := visitor.Get("/authorize_follow?uri=" + url.QueryEscape(bobURI) + "&handle=" + url.QueryEscape(h))
 		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "<html") {
 			t.Errorf("handle %q: %d\n%s", h, resp.StatusCode, body)
 		}
@@ -716,16 +721,16 @@ func TestWebRemote(t *testing.T) {
 
 // TestWebStatic: the stylesheet and the default avatar that every page links are served.
 func TestWebStatic(t *testing.T) {
-	in := startInstance(t)
-	c := newWebClient(t, in)
-	_, page := c.get("/")
+	in := testrig.Start(t)
+	c := testrig.NewWebClient(t, in)
+	_, page := c.Get("/")
 	for _, m := range regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`).FindAllStringSubmatch(page, -1) {
-		resp, _ := c.get(strings.ReplaceAll(m[1], "&amp;", "&"))
+		resp, _ := c.Get(strings.ReplaceAll(m[1], "&amp;", "&"))
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s: %d", m[1], resp.StatusCode)
 		}
 	}
-	resp, css := c.get("/static/style.css")
+	resp, css := c.Get("/static/style.css")
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") || !strings.Contains(css, "--accent") {
 		t.Errorf("style.css: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -734,36 +739,36 @@ func TestWebStatic(t *testing.T) {
 // TestWebEditProfile: the profile form saves the name, bio, fields, the lock and a new
 // avatar, re-encoded like any upload.
 func TestWebEditProfile(t *testing.T) {
-	in := startInstance(t)
-	in.localAccount("alice", "alice password")
-	c := newWebClient(t, in)
-	c.signIn("alice", "alice password")
-	avatar := pngWithText(t, 500, 500, "secret-marker")
-	resp, body := c.postMultipart("/web/profile", url.Values{"csrf": {c.csrf("/edit_profile")}, "display_name": {"Alice M."},
+	in := testrig.Start(t)
+	in.LocalAccount("alice", "alice password")
+	c := testrig.NewWebClient(t, in)
+	c.SignIn("alice", "alice password")
+	avatar := testimage.PNGWithText(t, 500, 500, "secret-marker")
+	resp, body := c.PostMultipart("/web/profile", url.Values{"csrf": {c.CSRF("/edit_profile")}, "display_name": {"Alice M."},
 		"summary": {"Grows tomatoes."}, "locked": {"1"}, "field_name": {"Garden", "", "", ""}, "field_value": {"plot 14", "", "", ""}},
-		upload{"avatar", "me.png", "image/png", avatar})
+		testrig.Upload{Field: "avatar", Name: "me.png", ContentType: "image/png", Body: avatar})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/@alice" {
 		t.Fatalf("save: %d to %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
-	a := mustActor(t, in, "alice")
+	a := in.LocalActor("alice")
 	if a.Name != "Alice M." || !strings.Contains(a.Summary, "Grows tomatoes.") || !a.Locked ||
-		len(a.Fields) != 1 || a.Fields[0].Name != "Garden" || !strings.HasPrefix(a.IconURL, in.base+"/media/") {
+		len(a.Fields) != 1 || a.Fields[0].Name != "Garden" || !strings.HasPrefix(a.IconURL, in.Base+"/media/") {
 		t.Fatalf("profile not saved: %+v", a)
 	}
-	resp, img := c.get(a.IconURL)
+	resp, img := c.Get(a.IconURL)
 	if resp.StatusCode != http.StatusOK || strings.Contains(img, "secret-marker") {
 		t.Errorf("avatar: %d, metadata kept: %v", resp.StatusCode, strings.Contains(img, "secret-marker"))
 	}
-	_, page := c.get("/@alice")
+	_, page := c.Get("/@alice")
 	for _, want := range []string{"Alice M.", "Grows tomatoes.", "plot 14", `src="` + a.IconURL + `"`, "Approves followers", "Your profile is saved."} {
 		if !strings.Contains(page, want) {
 			t.Errorf("profile page lacks %q", want)
 		}
 	}
 	// A bad avatar changes nothing.
-	resp, _ = c.postMultipart("/web/profile", url.Values{"csrf": {c.csrf("/edit_profile")}, "display_name": {"Mallory"}},
-		upload{"avatar", "me.png", "image/png", []byte("<html>")})
-	if resp.StatusCode != http.StatusBadRequest || mustActor(t, in, "alice").Name != "Alice M." {
+	resp, _ = c.PostMultipart("/web/profile", url.Values{"csrf": {c.CSRF("/edit_profile")}, "display_name": {"Mallory"}},
+		testrig.Upload{Field: "avatar", Name: "me.png", ContentType: "image/png", Body: []byte("<html>")})
+	if resp.StatusCode != http.StatusBadRequest || in.LocalActor("alice").Name != "Alice M." {
 		t.Errorf("bad avatar: %d", resp.StatusCode)
 	}
 }

@@ -117,8 +117,8 @@ func (s *fanoutScenario) follow(ctx context.Context) error {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(s.actors) && failed.Load() == nil; i = int(next.Add(1) - 1) {
 				a := s.actors[i]
-				body := activityJSON(map[string]any{"id": a.uri + "/follows/" + e.nonce, "type": "Follow",
-					"actor": a.uri, "object": bobURI})
+				body := activityJSON(map[string]any{"id": a.URI + "/follows/" + e.nonce, "type": "Follow",
+					"actor": a.URI, "object": bobURI})
 				if err := sendRetrying(ctx, e, inbox, body, a); err != nil {
 					failed.Store(&err)
 				}
@@ -144,7 +144,7 @@ func sendRetrying(ctx context.Context, e *env, url string, body []byte, a *remot
 			return nil
 		}
 		if attempt == 5 || (err == nil && st != http.StatusTooManyRequests && st != http.StatusServiceUnavailable) {
-			return fmt.Errorf("deliver to %s as %s: status %d %v", url, a.uri, st, err)
+			return fmt.Errorf("deliver to %s as %s: status %d %v", url, a.URI, st, err)
 		}
 		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
 	}

@@ -54,27 +54,27 @@ func setupInbox(ctx context.Context, e *env) (*inboxScenario, error) {
 // that arrives with a signed Accept, then checks the following count.
 func follow(ctx context.Context, e *env, who account, actors []*remoteActor) error {
 	for _, a := range actors {
-		if _, err := postOutbox(ctx, e.client, e.srv.base, who, map[string]any{"type": "Follow", "object": a.uri}); err != nil {
+		if _, err := postOutbox(ctx, e.client, e.srv.base, who, map[string]any{"type": "Follow", "object": a.URI}); err != nil {
 			return err
 		}
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for _, a := range actors {
 		var followID string
-		for followID = a.host.followID(a.uri); followID == ""; followID = a.host.followID(a.uri) {
+		for followID = a.host.followID(a.URI); followID == ""; followID = a.host.followID(a.URI) {
 			if time.Now().After(deadline) {
-				return fmt.Errorf("the Follow of %s never arrived", a.uri)
+				return fmt.Errorf("the Follow of %s never arrived", a.URI)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		body := activityJSON(map[string]any{"id": a.uri + "/accepts/" + e.nonce, "type": "Accept",
-			"actor": a.uri, "object": followID})
+		body := activityJSON(map[string]any{"id": a.URI + "/accepts/" + e.nonce, "type": "Accept",
+			"actor": a.URI, "object": followID})
 		p, err := signPost(e.srv.uris().Inbox(who.name), body, a)
 		if err != nil {
 			return err
 		}
 		if st, err := p.send(ctx, e.client); err != nil || st != http.StatusAccepted {
-			return fmt.Errorf("accept from %s: status %d %v", a.uri, st, err)
+			return fmt.Errorf("accept from %s: status %d %v", a.URI, st, err)
 		}
 	}
 	n, err := totalItems(ctx, e.client, e.srv.uris().Following(who.name))

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -9,8 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sync"
+
+	"refuge/internal/testrig/peer"
 )
 
 // loadKeys returns n RSA-2048 keys, kept in cache/keys.pem so that a second run does not pay
@@ -37,20 +36,8 @@ func loadKeys(cache string, n int) ([]*rsa.PrivateKey, error) {
 	if len(keys) >= n {
 		return keys[:n], nil
 	}
-	fresh := make([]*rsa.PrivateKey, n-len(keys))
-	var wg sync.WaitGroup
-	errs := make([]error, runtime.NumCPU())
-	for w := range errs {
-		wg.Go(func() {
-			for i := w; i < len(fresh); i += len(errs) {
-				if fresh[i], errs[w] = rsa.GenerateKey(rand.Reader, 2048); errs[w] != nil {
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	fresh, err := peer.NewKeys(n - len(keys))
+	if err != nil {
 		return nil, err
 	}
 	keys = append(keys, fresh...)
@@ -65,15 +52,6 @@ func loadKeys(cache string, n int) ([]*rsa.PrivateKey, error) {
 		return nil, err
 	}
 	return keys, nil
-}
-
-// publicPEM is the PKIX PEM an actor document publishes.
-func publicPEM(k *rsa.PrivateKey) string {
-	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
-	if err != nil {
-		panic(err) // an RSA public key always marshals
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 }
 
 // rsaKey is the key type every fake actor signs with.

@@ -17,8 +17,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"log"
 	"net/http"
 	"os"
 	"os/signal"
@@ -98,8 +96,6 @@ type env struct {
 func (e *env) logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, format+"\n", args...)
 }
-
-var quietLog = log.New(io.Discard, "", 0)
 
 func main() {
 	cfg := parseConfig()

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,27 +15,25 @@ import (
 	"time"
 
 	"refuge/federation"
+	"refuge/internal/testrig/peer"
 )
 
 // remoteActor is an account on a fake remote server.
 type remoteActor struct {
-	host  *remoteHost
-	name  string
-	uri   string
-	keyID string
-	key   *rsa.PrivateKey
+	*peer.Actor
+	host *remoteHost
 }
 
-// remoteHost plays one remote server on its own loopback port: it serves its actors'
-// documents to any GET, signed or not, and takes any POST to an inbox, checking its
-// signature against the Refuge key it names and counting what arrived by activity id.
+// remoteHost plays one remote server on its own loopback port, a peer of the test rig: it
+// serves its actors' documents to any GET, signed or not, and takes any POST to an inbox,
+// checking its signature against the Refuge key it names and counting what arrived by
+// activity id.
 type remoteHost struct {
 	fleet  *fleet
-	srv    *http.Server
+	peer   *peer.Peer
 	name   string // 127.0.0.1:PORT, the host part of every id here
 	base   string // http://127.0.0.1:PORT
 	actors map[string]*remoteActor
-	docs   map[string][]byte // path → actor document
 
 	posts, valid, invalid atomic.Int64
 
@@ -62,29 +59,24 @@ func newFleet(client *http.Client) *fleet {
 
 // addHost starts a fake server with the given actor names; keyFor picks each one's key.
 func (f *fleet) addHost(names []string, keyFor func(i int) *rsa.PrivateKey) (*remoteHost, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := peer.Start("127.0.0.1:0", "")
 	if err != nil {
 		return nil, err
 	}
-	h := &remoteHost{fleet: f, name: ln.Addr().String(), actors: map[string]*remoteActor{},
-		docs: map[string][]byte{}, byID: map[string]int{}, follows: map[string]string{}}
-	h.base = "http://" + h.name
+	h := &remoteHost{fleet: f, peer: p, name: p.Host, base: p.Base, actors: map[string]*remoteActor{},
+		byID: map[string]int{}, follows: map[string]string{}}
 	for i, name := range names {
-		a := &remoteActor{host: h, name: name, uri: h.base + "/users/" + name, key: keyFor(i)}
-		a.keyID = a.uri + "#main-key"
-		doc, err := federation.EncodeActor(&federation.Actor{ID: a.uri, Type: "Person", PreferredUsername: name,
-			Name: "Load " + name, URL: h.base + "/@" + name, Inbox: a.uri + "/inbox", Outbox: a.uri + "/outbox",
-			Followers: a.uri + "/followers", Following: a.uri + "/following", SharedInbox: h.base + "/inbox",
-			Discoverable: true, Published: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
-			PublicKey: federation.PublicKey{ID: a.keyID, Owner: a.uri, PEM: publicPEM(a.key)}})
-		if err != nil {
-			ln.Close()
-			return nil, err
-		}
-		h.actors[name], h.docs["/users/"+name] = a, doc
+		a := &remoteActor{Actor: p.Actor(name, keyFor(i)), host: h}
+		// The whole account as Mastodon publishes it, with the shared inbox that a fan-out
+		// delivers to.
+		doc := a.Doc()
+		doc["name"], doc["url"], doc["following"] = "Load "+name, h.base+"/@"+name, a.URI+"/following"
+		doc["endpoints"] = map[string]any{"sharedInbox": h.base + "/inbox"}
+		doc["discoverable"], doc["published"] = true, "2024-01-01T00:00:00Z"
+		p.Doc("/users/"+name, doc)
+		h.actors[name] = a
 	}
-	h.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: quietLog}
-	go h.srv.Serve(ln)
+	p.Inbox(h.receive)
 	f.hosts = append(f.hosts, h)
 	return h, nil
 }
@@ -93,26 +85,9 @@ func (f *fleet) addHost(names []string, keyFor func(i int) *rsa.PrivateKey) (*re
 func (f *fleet) close() {
 	var wg sync.WaitGroup
 	for _, h := range f.hosts {
-		wg.Go(func() { h.srv.Close() })
+		wg.Go(h.peer.Close)
 	}
 	wg.Wait()
-}
-
-func (h *remoteHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		doc, ok := h.docs[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/activity+json")
-		w.Write(doc)
-	case http.MethodPost:
-		h.receive(w, r)
-	default:
-		w.WriteHeader(http.StatusMethodNotAllowed)
-	}
 }
 
 // receive takes a delivery: the signature must verify against the Refuge key it names.

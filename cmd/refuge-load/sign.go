@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"refuge/federation"
+	"refuge/internal/testrig/peer"
 )
 
 // signedPost is a delivery signed ahead of time, so that the load is not bounded by our own
@@ -24,12 +25,8 @@ type signedPost struct {
 
 // signPost signs body for url as actor, the way a Mastodon server delivers.
 func signPost(url string, body []byte, a *remoteActor) (*signedPost, error) {
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req, err := peer.SignedPost(url, body, a.KeyID, a.Key, peer.Sig{})
 	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/activity+json")
-	if err := federation.SignRequest(req, body, federation.Signer{KeyID: a.keyID, Key: a.key}, time.Now()); err != nil {
 		return nil, err
 	}
 	return &signedPost{url: url, body: body, header: req.Header}, nil
@@ -69,7 +66,6 @@ func (p *signedPost) send(ctx context.Context, c *http.Client) (int, error) {
 	for k, v := range p.header {
 		req.Header[k] = v
 	}
-	req.Host = p.header.Get("Host")
 	resp, err := c.Do(req)
 	if err != nil {
 		return 0, err
@@ -91,16 +87,16 @@ func activityJSON(v map[string]any) []byte {
 
 // createNote is a Create{Note} as Mastodon sends one: public, to the author's followers.
 func createNote(a *remoteActor, id string, at time.Time) []byte {
-	note := a.uri + "/statuses/" + id
+	note := a.URI + "/statuses/" + id
 	return activityJSON(map[string]any{
-		"id": note + "/activity", "type": "Create", "actor": a.uri,
+		"id": note + "/activity", "type": "Create", "actor": a.URI,
 		"published": at.UTC().Format(time.RFC3339),
-		"to":        []string{federation.PublicCollection}, "cc": []string{a.uri + "/followers"},
+		"to":        []string{federation.PublicCollection}, "cc": []string{a.URI + "/followers"},
 		"object": map[string]any{
-			"id": note, "type": "Note", "attributedTo": a.uri, "url": a.host.base + "/@" + a.name + "/" + id,
+			"id": note, "type": "Note", "attributedTo": a.URI, "url": a.host.base + "/@" + a.Name + "/" + id,
 			"published": at.UTC().Format(time.RFC3339),
-			"to":        []string{federation.PublicCollection}, "cc": []string{a.uri + "/followers"},
-			"content":   "<p>Load note " + id + " from " + a.name + ", with a <a href=\"" + a.host.base + "/tags/load\" class=\"mention hashtag\" rel=\"tag\">#<span>load</span></a> tag.</p>",
+			"to":        []string{federation.PublicCollection}, "cc": []string{a.URI + "/followers"},
+			"content":   "<p>Load note " + id + " from " + a.Name + ", with a <a href=\"" + a.host.base + "/tags/load\" class=\"mention hashtag\" rel=\"tag\">#<span>load</span></a> tag.</p>",
 			"tag":       []map[string]string{{"type": "Hashtag", "href": a.host.base + "/tags/load", "name": "#load"}},
 			"sensitive": false,
 		},

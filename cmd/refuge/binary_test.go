@@ -1,31 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-)
 
-// buildBinary compiles cmd/refuge once into a temp dir.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "refuge")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
+	"refuge/internal/testrig"
+)
 
 // getJSON fetches url with an Accept header and decodes the answer, checking status and type.
 func getJSON(t *testing.T, url, accept, wantType string, v any) {
@@ -52,37 +39,13 @@ func getJSON(t *testing.T, url, accept, wantType string, v any) {
 // TestBinaryWalk starts the built binary and walks it as a remote server would: WebFinger →
 // actor → outbox → first page → a note. Then SIGTERM must stop it cleanly.
 func TestBinaryWalk(t *testing.T) {
-	bin := buildBinary(t)
-	addr := freeAddr(t)
+	bin := testrig.Binary(t)
+	addr := testrig.FreeAddr(t)
 	data := t.TempDir()
-	cmd := exec.Command(bin, "serve", "--listen", addr, "--domain", addr, "--data", data)
-	cmd.Env = append(os.Environ(), "REFUGE_ADMIN=root")
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	lines := bufio.NewScanner(stdout)
+	cmd, printed := testrig.Serve(t, "--listen", addr, "--domain", addr, "--data", data)
 	var password string
-	deadline := time.After(30 * time.Second)
-	ready := make(chan struct{})
-	go func() {
-		for lines.Scan() {
-			if m := regexp.MustCompile(`password: (\S+)`).FindStringSubmatch(lines.Text()); m != nil {
-				password = m[1]
-			}
-			if strings.Contains(lines.Text(), "is serving") {
-				close(ready)
-				break
-			}
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case <-ready:
-	case <-deadline:
-		t.Fatal("serve did not print that it is serving")
+	if m := regexp.MustCompile(`password: (\S+)`).FindStringSubmatch(printed); m != nil {
+		password = m[1]
 	}
 	if len(password) < 12 {
 		t.Fatalf("first start printed no usable admin password (got %q)", password)
@@ -178,16 +141,4 @@ func TestBinaryWalk(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop after SIGTERM")
 	}
-}
-
-// freeAddr finds a free loopback port for the binary to listen on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }

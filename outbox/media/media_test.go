@@ -7,63 +7,26 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
-	"image/jpeg"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"refuge/internal/testrig/testimage"
 	"refuge/outbox"
 	"refuge/outbox/media"
 	"refuge/storage"
 	"refuge/storage/sqlite"
 )
 
-// halves is a w×h picture, red on the left half and blue on the right.
-func halves(w, h int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			c := color.RGBA{220, 20, 20, 255}
-			if x >= w/2 {
-				c = color.RGBA{20, 20, 220, 255}
-			}
-			img.SetRGBA(x, y, c)
-		}
-	}
-	return img
-}
-
-func encodePNG(t *testing.T, img image.Image) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// withOrientation puts an APP1 EXIF segment with the orientation tag (and junk after it)
-// right after the JPEG's SOI marker.
-func withOrientation(jpg []byte, o byte, littleEndian bool) []byte {
-	tiff := "MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00" + string(o) + "\x00\x00\x00\x00\x00\x00"
-	if littleEndian {
-		tiff = "II\x2a\x00\x08\x00\x00\x00\x01\x00\x12\x01\x03\x00\x01\x00\x00\x00" + string(o) + "\x00\x00\x00\x00\x00\x00\x00"
-	}
-	seg := "Exif\x00\x00" + tiff + "GPSLatitude=48.85"
-	app1 := []byte{0xFF, 0xE1, byte((len(seg) + 2) >> 8), byte(len(seg) + 2)}
-	return append(append(append([]byte{}, jpg[:2]...), append(app1, seg...)...), jpg[2:]...)
-}
+// gps is what a phone's EXIF says of where a picture was taken; it must not be kept.
+const gps = "GPSLatitude=48.85"
 
 // webpLossless1x1 is the smallest lossless WebP: one pixel.
 const webpLossless1x1 = "UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA=="
 
 func TestProcessImage(t *testing.T) {
-	var jpg bytes.Buffer
-	if err := jpeg.Encode(&jpg, halves(60, 20), &jpeg.Options{Quality: 95}); err != nil {
-		t.Fatal(err)
-	}
+	jpg := testimage.JPEG(t, testimage.Halves(60, 20))
 	var animated bytes.Buffer
 	pal := color.Palette{color.Black, color.White}
 	frame := image.NewPaletted(image.Rect(0, 0, 500, 100), pal)
@@ -82,20 +45,20 @@ func TestProcessImage(t *testing.T) {
 		topLeft   string // "red" or "blue": where the picture's red half ended up
 		bottom    string
 	}{
-		{"png", encodePNG(t, halves(800, 200)), "", "image/png", 800, 200, true, "red", "red"},
-		{"small png keeps no thumbnail", encodePNG(t, halves(40, 40)), "", "image/png", 40, 40, false, "red", "red"},
-		{"jpeg", jpg.Bytes(), "", "image/jpeg", 60, 20, false, "red", "red"},
-		{"jpeg turned (6)", withOrientation(jpg.Bytes(), 6, false), "", "image/jpeg", 20, 60, false, "red", "blue"},
-		{"jpeg turned back (8)", withOrientation(jpg.Bytes(), 8, true), "", "image/jpeg", 20, 60, false, "blue", "red"},
-		{"jpeg upside down (3)", withOrientation(jpg.Bytes(), 3, false), "", "image/jpeg", 60, 20, false, "blue", "blue"},
+		{"png", testimage.PNG(t, testimage.Halves(800, 200)), "", "image/png", 800, 200, true, "red", "red"},
+		{"small png keeps no thumbnail", testimage.PNG(t, testimage.Halves(40, 40)), "", "image/png", 40, 40, false, "red", "red"},
+		{"jpeg", jpg, "", "image/jpeg", 60, 20, false, "red", "red"},
+		{"jpeg turned (6)", testimage.WithExif(jpg, 6, false, gps), "", "image/jpeg", 20, 60, false, "red", "blue"},
+		{"jpeg turned back (8)", testimage.WithExif(jpg, 8, true, gps), "", "image/jpeg", 20, 60, false, "blue", "red"},
+		{"jpeg upside down (3)", testimage.WithExif(jpg, 3, false, gps), "", "image/jpeg", 60, 20, false, "blue", "blue"},
 		{"gif becomes png", animated.Bytes(), "", "image/png", 500, 100, true, "", ""},
 		{"webp becomes png", webp, "", "image/png", 1, 1, false, "", ""},
 		{"html", []byte("<html><body>hi</body></html>"), "not an image", "", 0, 0, false, "", ""},
 		{"json", []byte(`{"a":1}`), "not an image", "", 0, 0, false, "", ""},
 		{"svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"></svg>`), "not an image", "", 0, 0, false, "", ""},
-		{"truncated png", encodePNG(t, halves(100, 100))[:60], "not an image", "", 0, 0, false, "", ""},
-		{"too wide", encodePNG(t, image.NewGray(image.Rect(0, 0, media.MaxImageSide+1, 1))), "pixels", "", 0, 0, false, "", ""},
-		{"too many pixels", encodePNG(t, image.NewGray(image.Rect(0, 0, 8000, 5001))), "pixels", "", 0, 0, false, "", ""},
+		{"truncated png", testimage.PNG(t, testimage.Halves(100, 100))[:60], "not an image", "", 0, 0, false, "", ""},
+		{"too wide", testimage.PNG(t, image.NewGray(image.Rect(0, 0, media.MaxImageSide+1, 1))), "pixels", "", 0, 0, false, "", ""},
+		{"too many pixels", testimage.PNG(t, image.NewGray(image.Rect(0, 0, 8000, 5001))), "pixels", "", 0, 0, false, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,7 +122,7 @@ func TestSaveUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	m, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(encodePNG(t, halves(900, 300))), "  red and blue  ")
+	m, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(testimage.PNG(t, testimage.Halves(900, 300))), "  red and blue  ")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +150,7 @@ func TestSaveUpload(t *testing.T) {
 			t.Errorf("%s accepted", name)
 		}
 	}
-	if _, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(encodePNG(t, halves(2, 2))), strings.Repeat("x", media.MaxDescriptionChars+1)); err == nil {
+	if _, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(testimage.PNG(t, testimage.Halves(2, 2))), strings.Repeat("x", media.MaxDescriptionChars+1)); err == nil {
 		t.Error("an overlong description was accepted")
 	}
 	if n, _ := db.CountMedia(ctx, owner.ID); n != 1 {
@@ -240,7 +203,7 @@ func TestDeleteNoteRemovesMedia(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(encodePNG(t, halves(900, 300))), "a picture")
+	m, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(testimage.PNG(t, testimage.Halves(900, 300))), "a picture")
 	if err != nil {
 		t.Fatal(err)
 	}

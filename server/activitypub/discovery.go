@@ -124,9 +124,7 @@ func (h *Handler) authorizeInteraction(w http.ResponseWriter, r *http.Request) e
 	if uri == "" {
 		return storage.Errorf(storage.Invalid, "uri is required")
 	}
-	if strings.HasPrefix(uri, "acct:") {
-		uri = strings.TrimPrefix(uri, "acct:")
-	}
+	uri = strings.TrimPrefix(uri, "acct:")
 	http.Redirect(w, r, "/search?q="+url.QueryEscape(uri), http.StatusFound)
 	return nil
 }

@@ -1,0 +1,100 @@
+package testrig
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// binary is the refuge program, built once per test process for the tests that drive the
+// program itself: admin commands beside a running instance, kill -9 in the middle of
+// work, a walk through a started binary.
+var binary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "refuge-bin-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "refuge")
+	if out, err := exec.Command("go", "build", "-o", bin, "refuge/cmd/refuge").CombinedOutput(); err != nil {
+		return "", &buildError{err, string(out)}
+	}
+	return bin, nil
+})
+
+// buildError keeps the compiler's output, which says what went wrong.
+type buildError struct {
+	err error
+	out string
+}
+
+// Error is the failure and the compiler's output.
+func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + e.out }
+
+// Binary builds refuge/cmd/refuge, once per process, and returns its path.
+func Binary(t testing.TB) string {
+	t.Helper()
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// Admin runs an admin command of the refuge binary (for example block add HOST) on the
+// instance's data folder while it serves, and returns its exit code and output.
+func (in *Instance) Admin(args ...string) (int, string) {
+	in.t.Helper()
+	args = append(args, "--data", in.Cfg.Data, "--domain", in.Cfg.Domain)
+	out, err := exec.Command(Binary(in.t), args...).CombinedOutput()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), string(out)
+		}
+		in.t.Fatalf("refuge %v: %v", args, err)
+	}
+	return 0, string(out)
+}
+
+// Serve runs `refuge serve` with args (and REFUGE_ADMIN=root), waits until it says it is
+// serving, and returns the process and what it printed until then (the first start prints
+// the admin's password). The process is killed when the test ends, if it still runs.
+func Serve(t testing.TB, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(Binary(t), append([]string{"serve"}, args...)...)
+	cmd.Env = append(os.Environ(), "REFUGE_ADMIN=root")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	ready := make(chan string, 1) // the reader never waits on a test that gave up
+	go func() {
+		var printed strings.Builder
+		lines := bufio.NewScanner(stdout)
+		for lines.Scan() {
+			printed.WriteString(lines.Text() + "\n")
+			if strings.Contains(lines.Text(), "is serving") {
+				ready <- printed.String()
+				break
+			}
+		}
+		io.Copy(io.Discard, stdout) // the pipe must be drained, or serve blocks on a write
+	}()
+	select {
+	case printed := <-ready:
+		return cmd, printed
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not say it is serving")
+		return nil, ""
+	}
+}
