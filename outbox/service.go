@@ -46,18 +46,6 @@ func (s *Service) Wake() { s.wake() }
 // uris are the URLs of this instance.
 func (s *Service) uris() uris.Local { return uris.New(s.Base) }
 
-// ActorURI is the id of the local actor name.
-func (s *Service) ActorURI(name string) string { return s.uris().Actor(name) }
-
-// ProfileURL is the HTML profile page of the local actor name.
-func (s *Service) ProfileURL(name string) string { return s.uris().Profile(name) }
-
-// InstanceActorURI is the id of the instance actor that signs fetches.
-func (s *Service) InstanceActorURI() string { return s.uris().InstanceActor() }
-
-// SharedInbox is the instance's shared inbox.
-func (s *Service) SharedInbox() string { return s.uris().SharedInbox() }
-
 // newID returns a short id that sorts by creation time: 48 bits of milliseconds then 32
 // random bits, in lower-case base32.
 func newID(now time.Time) string {
