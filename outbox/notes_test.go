@@ -319,15 +319,15 @@ func TestPin(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := uris(list), uris(row.want); !slices.Equal(got, want) {
+			if got, want := noteURIs(list), noteURIs(row.want); !slices.Equal(got, want) {
 				t.Errorf("pinned %v, want %v", got, want)
 			}
 		})
 	}
 }
 
-// uris lists the ids of notes.
-func uris(notes []*storage.Note) []string {
+// noteURIs lists the ids of notes.
+func noteURIs(notes []*storage.Note) []string {
 	out := []string{}
 	for _, n := range notes {
 		out = append(out, n.URI)

@@ -126,8 +126,8 @@ func kindOf(err error) storage.Kind {
 	return storage.KindOf(err)
 }
 
-// uris lists the ids of notes, for comparing lists.
-func uris(notes []*storage.Note) []string {
+// noteURIs lists the ids of notes, for comparing lists.
+func noteURIs(notes []*storage.Note) []string {
 	out := []string{}
 	for _, n := range notes {
 		out = append(out, n.URI)

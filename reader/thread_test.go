@@ -33,17 +33,17 @@ func TestRepliesAndThread(t *testing.T) {
 	for _, row := range rows {
 		t.Run(row.viewer, func(t *testing.T) {
 			replies, err := r.rd.Replies(r.ctx, row.v, root.URI)
-			if err != nil || !slices.Equal(uris(replies), uris(row.replies)) {
-				t.Errorf("replies %v (%v), want %v", uris(replies), err, uris(row.replies))
+			if err != nil || !slices.Equal(noteURIs(replies), noteURIs(row.replies)) {
+				t.Errorf("replies %v (%v), want %v", noteURIs(replies), err, noteURIs(row.replies))
 			}
 			th, err := r.rd.Thread(r.ctx, row.v, root)
-			if err != nil || th.Note != root || len(th.Ancestors) != 0 || !slices.Equal(uris(th.Replies), uris(row.thread)) {
-				t.Errorf("thread of the root: replies %v (%v), want %v", uris(th.Replies), err, uris(row.thread))
+			if err != nil || th.Note != root || len(th.Ancestors) != 0 || !slices.Equal(noteURIs(th.Replies), noteURIs(row.thread)) {
+				t.Errorf("thread of the root: replies %v (%v), want %v", noteURIs(th.Replies), err, noteURIs(row.thread))
 			}
 			// A hidden ancestor ends the walk up: nothing above it shows either.
 			th, err = r.rd.Thread(r.ctx, row.v, under)
-			if err != nil || !slices.Equal(uris(th.Ancestors), uris(row.ancestors)) || len(th.Replies) != 0 {
-				t.Errorf("thread of the last reply: ancestors %v (%v), want %v", uris(th.Ancestors), err, uris(row.ancestors))
+			if err != nil || !slices.Equal(noteURIs(th.Ancestors), noteURIs(row.ancestors)) || len(th.Replies) != 0 {
+				t.Errorf("thread of the last reply: ancestors %v (%v), want %v", noteURIs(th.Ancestors), err, noteURIs(row.ancestors))
 			}
 		})
 	}

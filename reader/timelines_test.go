@@ -46,19 +46,19 @@ func TestProfile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(uris(p.Notes), uris(row.notes)) || p.Posts != len(row.notes) {
-				t.Errorf("notes %v and %d posts, want %v", uris(p.Notes), p.Posts, uris(row.notes))
+			if !slices.Equal(noteURIs(p.Notes), noteURIs(row.notes)) || p.Posts != len(row.notes) {
+				t.Errorf("notes %v and %d posts, want %v", noteURIs(p.Notes), p.Posts, noteURIs(row.notes))
 			}
-			if !slices.Equal(uris(p.Pinned), uris(row.pinned)) {
-				t.Errorf("pinned %v, want %v", uris(p.Pinned), uris(row.pinned))
+			if !slices.Equal(noteURIs(p.Pinned), noteURIs(row.pinned)) {
+				t.Errorf("pinned %v, want %v", noteURIs(p.Pinned), noteURIs(row.pinned))
 			}
 			if p.Followers != 1 || p.Following != 0 || p.Relationship != row.rel || p.Actor != c.alice {
 				t.Errorf("%d followers, %d following, %+v; want 1, 0, %+v", p.Followers, p.Following, p.Relationship, row.rel)
 			}
 			// A later page: older notes only, and the pinned ones stay on the first.
 			p, err = r.rd.Profile(r.ctx, row.v, c.alice, storage.Page{Before: unlisted.ID})
-			if err != nil || !slices.Equal(uris(p.Notes), uris([]*storage.Note{public})) || len(p.Pinned) != 0 {
-				t.Errorf("page 2: notes %v, pinned %v (%v)", uris(p.Notes), uris(p.Pinned), err)
+			if err != nil || !slices.Equal(noteURIs(p.Notes), noteURIs([]*storage.Note{public})) || len(p.Pinned) != 0 {
+				t.Errorf("page 2: notes %v, pinned %v (%v)", noteURIs(p.Notes), noteURIs(p.Pinned), err)
 			}
 		})
 	}

@@ -237,14 +237,18 @@ func (l Local) ParseActivity(raw string) (name string, kind Kind, id string, ok 
 	return "", "", "", false
 }
 
-// ParseStoredNote returns the row id in the path of a stored note's page.
-func ParseStoredNote(path string) (int64, bool) {
+// ParseStoredNote returns the row id in the path of a stored note's page. isPage reports
+// whether the path is under the stored notes' pages at all; id is 0 when the rest is not
+// a positive row id, so that a caller can tell a malformed page address from another page.
+func ParseStoredNote(path string) (id int64, isPage bool) {
 	s, ok := strings.CutPrefix(path, storedNotes)
 	if !ok {
 		return 0, false
 	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	return id, err == nil && id > 0
+	if id, err := strconv.ParseInt(s, 10, 64); err == nil && id > 0 {
+		return id, true
+	}
+	return 0, true
 }
 
 // cutActor splits a URL under a local account's id into the name and what follows it.

@@ -133,10 +133,13 @@ func TestParse(t *testing.T) {
 			t.Errorf("ParseActivity(%s) accepted", raw)
 		}
 	}
-	for _, p := range []string{"/notes/", "/notes/0", "/notes/-1", "/notes/1/x", "/notes/abc", "/note/1"} {
-		if _, ok := ParseStoredNote(p); ok {
-			t.Errorf("ParseStoredNote(%s) accepted", p)
+	for _, p := range []string{"/notes/", "/notes/0", "/notes/-1", "/notes/1/x", "/notes/abc"} {
+		if id, isPage := ParseStoredNote(p); id != 0 || !isPage {
+			t.Errorf("ParseStoredNote(%s) = %d, %v, want 0, true", p, id, isPage)
 		}
+	}
+	if id, isPage := ParseStoredNote("/note/1"); id != 0 || isPage {
+		t.Errorf("ParseStoredNote(/note/1) = %d, %v, want 0, false", id, isPage)
 	}
 	for raw, want := range map[string]string{
 		base + "/@alice?x=1#top":       "/@alice?x=1",
