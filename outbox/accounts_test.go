@@ -144,7 +144,7 @@ func TestTokens(t *testing.T) {
 		t.Errorf("API token %+v: want alice's, never expiring", tok)
 	}
 	tok := valid(web1)
-	if tok == nil || tok.Kind != storage.TokenSession || tok.CSRF == "" || tok.Expires.Sub(time.Now()) < 29*24*time.Hour {
+	if tok == nil || tok.Kind != storage.TokenSession || tok.CSRF == "" || time.Until(tok.Expires) < 29*24*time.Hour {
 		t.Errorf("session %+v: want a CSRF token and a month to live", tok)
 	}
 	if tok != nil && valid(web2).CSRF == tok.CSRF {

@@ -23,7 +23,7 @@ func TestCreateOfAKnownNoteReachesFeeds(t *testing.T) {
 	b.Stop()
 	note := a.PostNote("alice", aliceTok, map[string]any{"content": "posted while B was down"})
 	testrig.Eventually(t, testrig.FederationWait, "A's first delivery attempt failed", func() bool {
-		return a.CountRows("deliveries", "attempts > 0") == 1
+		return testrig.Attempted(a.Deliveries(note+"/activity"), 1) == 1
 	})
 	b.Restart()
 	// dan replies: B fetches the note from A before the Create is delivered again.

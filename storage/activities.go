@@ -69,6 +69,9 @@ type DeliveryReader interface {
 	NextDeliveryDue(ctx context.Context) (time.Time, error)
 	// CountDeliveries counts queued deliveries.
 	CountDeliveries(ctx context.Context) (int, error)
+	// ListDeliveries returns the queued deliveries of one activity, oldest first (without
+	// the activity's JSON).
+	ListDeliveries(ctx context.Context, activityID int64) ([]*Delivery, error)
 }
 
 // DeliveryWriter queues deliveries, in the transaction that stores their activity.

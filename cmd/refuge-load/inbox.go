@@ -101,6 +101,10 @@ func (s *inboxScenario) run(ctx context.Context, r int) (*inboxRun, error) {
 		return nil, err
 	}
 	e.logf("  run %d: signed %d deliveries in %.1fs; sending", r+1, count, time.Since(now).Seconds())
+	notesBefore, feedBefore, err := e.countStored(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.limit)
 	defer cancel()
 	e.srv.resetPeak()
@@ -137,8 +141,13 @@ func (s *inboxScenario) run(ctx context.Context, r int) (*inboxRun, error) {
 	res.elapsed = time.Since(begin)
 	res.cpu = meter.stop()
 	_, res.peakMiB = e.srv.memory()
-	if res.stored, res.inFeed, err = e.countStored(ctx, prefix); err != nil {
+	notesAfter, feedAfter, err := e.countStored(ctx)
+	if err != nil {
 		return nil, err
+	}
+	res.stored, res.inFeed = notesAfter-notesBefore, feedAfter-feedBefore
+	if notesAfter < 0 {
+		res.stored, res.inFeed = -1, -1 // no data folder to check (--target without --data)
 	}
 	return res, nil
 }

@@ -12,7 +12,6 @@ import (
 
 	"refuge/server"
 	"refuge/storage"
-	"refuge/storage/sqlite"
 )
 
 // Helpers for end-to-end federation tests: C2S calls, reading a home feed and collections,
@@ -94,34 +93,34 @@ func (in *Instance) TotalItems(path string) int {
 	return *c.TotalItems
 }
 
-// CountRows counts the rows of table that match where ("" for all) in the instance's
-// SQLite file: through the running instance's database, or, while it is stopped, through
-// a handle of its own, so that what a crash left behind can be counted too.
-func (in *Instance) CountRows(table, where string, args ...any) int {
+// Deliveries are the queued deliveries of the stored activity with id uri (none when the
+// activity is not stored).
+func (in *Instance) Deliveries(uri string) []*storage.Delivery {
 	in.t.Helper()
 	ctx := context.Background()
-	db, running := in.sqlite()
-	if !running {
-		var err error
-		if db, err = sqlite.Open(ctx, in.Cfg.DBPath()); err != nil {
-			in.t.Fatal(err)
-		}
-		defer db.Close()
+	act, err := in.App.DB().GetActivityByURI(ctx, uri)
+	if storage.KindOf(err) == storage.NotFound {
+		return nil
 	}
-	n, err := db.CountWhere(ctx, table, where, args...)
 	if err != nil {
-		in.t.Fatalf("count %s where %s: %v", table, where, err)
+		in.t.Fatal(err)
 	}
-	return n
+	list, err := in.App.DB().ListDeliveries(ctx, act.ID)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	return list
 }
 
-// sqlite is the running instance's SQLite database.
-func (in *Instance) sqlite() (*sqlite.DB, bool) {
-	if in.App == nil {
-		return nil, false
+// Attempted counts the deliveries of list that were tried at least n times.
+func Attempted(list []*storage.Delivery, n int) int {
+	c := 0
+	for _, d := range list {
+		if d.Attempts >= n {
+			c++
+		}
 	}
-	db, ok := in.App.DB().(*sqlite.DB)
-	return db, ok
+	return c
 }
 
 // QueueEmpty reports whether the instance has no delivery left to make.

@@ -184,6 +184,30 @@ func (r reader) CountDeliveries(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// ListDeliveries returns the queued deliveries of one activity, oldest first.
+func (r reader) ListDeliveries(ctx context.Context, activityID int64) ([]*storage.Delivery, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT id, activity_id, inbox, host, attempts, next_try, last_error, created
+		FROM deliveries WHERE activity_id = ? ORDER BY id`, activityID)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []*storage.Delivery
+	for rows.Next() {
+		d := &storage.Delivery{}
+		var next, created string
+		if err := rows.Scan(&d.ID, &d.ActivityID, &d.Inbox, &d.Host, &d.Attempts, &next, &d.LastError, &created); err != nil {
+			return nil, fmt.Errorf("scan delivery: %w", err)
+		}
+		d.NextTry, d.Created = parseTS(next), parseTS(created)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	return out, nil
+}
+
 // FinishDelivery removes a delivery that succeeded or will never succeed.
 func (db *DB) FinishDelivery(ctx context.Context, id int64) error {
 	return db.update(ctx, func(tx *Tx) error {

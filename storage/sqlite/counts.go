@@ -44,19 +44,3 @@ func (db *DB) RowCounts(ctx context.Context) (map[string]int, error) {
 	}
 	return counts, nil
 }
-
-// CountWhere counts the rows of from (a table, or tables joined) that match where ("" for
-// all), with args for where's placeholders. It is for the end-to-end tests and the load
-// tool, which check what a run stored without a query of their own for each check; from and
-// where are SQL they write, never anything a client sent.
-func (db *DB) CountWhere(ctx context.Context, from, where string, args ...any) (int, error) {
-	q := `SELECT count(*) FROM ` + from
-	if where != "" {
-		q += ` WHERE ` + where
-	}
-	var n int
-	if err := db.read.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count %s: %w", from, err)
-	}
-	return n, nil
-}
