@@ -266,14 +266,7 @@ func (r *Remote) ActorByKeyID(ctx context.Context, keyID string, refresh bool) (
 func (r *Remote) Handle(ctx context.Context, user, host string) (*storage.Actor, error) {
 	host = strings.ToLower(host)
 	if host == r.LocalHost || host == "" {
-		a, err := r.DB.GetLocalActor(ctx, user)
-		if err != nil {
-			return nil, err
-		}
-		if !a.DeletedAt.IsZero() {
-			return nil, storage.Errorf(storage.Gone, "account %s is gone", user)
-		}
-		return a, nil
+		return storage.LiveLocalActor(ctx, r.DB, user)
 	}
 	if a, err := r.DB.GetActorByHandle(ctx, user, host); err == nil && a.DeletedAt.IsZero() &&
 		r.now().Sub(a.FetchedAt) < 24*time.Hour {

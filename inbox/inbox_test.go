@@ -4,19 +4,17 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"refuge/federation"
+	"refuge/internal/testrig/fixture"
 	"refuge/outbox"
 	"refuge/storage"
 	"refuge/storage/sqlite"
@@ -53,25 +51,11 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	log := slog.New(slog.DiscardHandler)
-	client := federation.NewClient(federation.ClientConfig{AllowPrivate: true, Resolver: noDNS{}})
-	remote := &federation.Remote{DB: db, Client: client, Scheme: "http", LocalHost: testDomain, Log: log}
-	svc := &outbox.Service{DB: db, Base: testBase, Domain: testDomain, Remote: remote, Log: log}
-	return &rig{t: t, ctx: ctx, db: db, svc: svc, in: &Inbox{DB: db, Outbox: svc, Remote: remote, Log: log},
+	db := fixture.Open(t)
+	remote := fixture.Remote(db, testDomain)
+	svc := &outbox.Service{DB: db, Base: testBase, Domain: testDomain, Remote: remote, Log: remote.Log}
+	return &rig{t: t, ctx: context.Background(), db: db, svc: svc, in: &Inbox{DB: db, Outbox: svc, Remote: remote, Log: remote.Log},
 		due: time.Now().Add(24 * time.Hour)}
-}
-
-// noDNS resolves nothing, so that only servers a test starts on 127.0.0.1 can be reached.
-type noDNS struct{}
-
-func (noDNS) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	return nil, fmt.Errorf("no name lookups in tests: %s", host)
 }
 
 // local creates a local account, locked or not, through the outbox.
@@ -107,12 +91,7 @@ func (r *rig) remote(base, name string) *storage.Actor {
 // follow stores a follow of followee by follower, accepted or pending, as if agreed earlier.
 func (r *rig) follow(follower, followee *storage.Actor, accepted bool) *storage.Follow {
 	r.t.Helper()
-	f := &storage.Follow{URI: follower.URI + "/follows/" + fmt.Sprint(followee.ID), FollowerID: follower.ID,
-		FolloweeID: followee.ID, Accepted: accepted}
-	if err := r.db.Update(r.ctx, func(tx storage.Tx) error { return tx.PutFollow(r.ctx, f) }); err != nil {
-		r.t.Fatal(err)
-	}
-	return f
+	return fixture.Follow(r.t, r.db, follower, followee, accepted)
 }
 
 // act starts an activity of by, with a fresh id on its host.

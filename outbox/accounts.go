@@ -105,14 +105,7 @@ func (s *Service) InstanceActor(ctx context.Context) (*storage.Actor, error) {
 
 // LocalActor returns the live local account name, or NotFound / Gone.
 func (s *Service) LocalActor(ctx context.Context, name string) (*storage.Actor, error) {
-	a, err := s.DB.GetLocalActor(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	if !a.DeletedAt.IsZero() {
-		return nil, storage.Errorf(storage.Gone, "account %s is gone", name)
-	}
-	return a, nil
+	return storage.LiveLocalActor(ctx, s.DB, name)
 }
 
 // Signer returns the key that signs requests made on behalf of local actor a.

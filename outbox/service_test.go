@@ -2,16 +2,13 @@ package outbox
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"maps"
-	"net/netip"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"refuge/federation"
+	"refuge/internal/testrig/fixture"
 	"refuge/storage"
 	"refuge/storage/sqlite"
 )
@@ -34,24 +31,10 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	log := slog.New(slog.DiscardHandler)
-	client := federation.NewClient(federation.ClientConfig{AllowPrivate: true, Resolver: noDNS{}})
-	remote := &federation.Remote{DB: db, Client: client, Scheme: "http", LocalHost: testDomain, Log: log}
-	s := &Service{DB: db, Base: testBase, Domain: testDomain, Remote: remote, Log: log}
-	return &rig{t: t, ctx: ctx, db: db, s: s, due: time.Now().Add(24 * time.Hour)}
-}
-
-// noDNS resolves nothing: no test reaches any server.
-type noDNS struct{}
-
-func (noDNS) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	return nil, fmt.Errorf("no name lookups in tests: %s", host)
+	db := fixture.Open(t)
+	remote := fixture.Remote(db, testDomain)
+	s := &Service{DB: db, Base: testBase, Domain: testDomain, Remote: remote, Log: remote.Log}
+	return &rig{t: t, ctx: context.Background(), db: db, s: s, due: time.Now().Add(24 * time.Hour)}
 }
 
 // account creates a local account; a locked one asks before accepting followers.
@@ -88,11 +71,7 @@ func (r *rig) remote(host, name string, shared bool) *storage.Actor {
 // follow stores a follow of followee by follower, accepted or pending, as if agreed earlier.
 func (r *rig) follow(follower, followee *storage.Actor, accepted bool) {
 	r.t.Helper()
-	f := &storage.Follow{URI: follower.URI + "/follows/" + fmt.Sprint(followee.ID), FollowerID: follower.ID,
-		FolloweeID: followee.ID, Accepted: accepted}
-	if err := r.db.Update(r.ctx, func(tx storage.Tx) error { return tx.PutFollow(r.ctx, f) }); err != nil {
-		r.t.Fatal(err)
-	}
+	fixture.Follow(r.t, r.db, follower, followee, accepted)
 }
 
 // remoteNote stores a public note of a remote author, as if it had arrived earlier.

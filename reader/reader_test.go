@@ -3,13 +3,11 @@ package reader
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net/netip"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"refuge/federation"
+	"refuge/internal/testrig/fixture"
 	"refuge/storage"
 	"refuge/storage/sqlite"
 )
@@ -33,22 +31,9 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	client := federation.NewClient(federation.ClientConfig{AllowPrivate: true, Resolver: noDNS{}})
-	remote := &federation.Remote{DB: db, Client: client, Scheme: "http", LocalHost: testDomain, Log: slog.New(slog.DiscardHandler)}
-	return &rig{t: t, ctx: ctx, db: db, rd: &Reader{DB: db, Remote: remote, Domain: testDomain, Base: testBase}}
-}
-
-// noDNS resolves nothing: no test reaches any server.
-type noDNS struct{}
-
-func (noDNS) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	return nil, fmt.Errorf("no name lookups in tests: %s", host)
+	db := fixture.Open(t)
+	rd := &Reader{DB: db, Remote: fixture.Remote(db, testDomain), Domain: testDomain, Base: testBase}
+	return &rig{t: t, ctx: context.Background(), db: db, rd: rd}
 }
 
 // actor stores a local account (base testBase) or a remote actor, fetched just now.
@@ -67,11 +52,7 @@ func (r *rig) actor(base, name string) *storage.Actor {
 // follow stores a follow of followee by follower, accepted or pending.
 func (r *rig) follow(follower, followee *storage.Actor, accepted bool) {
 	r.t.Helper()
-	f := &storage.Follow{URI: follower.URI + "/follows/" + fmt.Sprint(followee.ID), FollowerID: follower.ID,
-		FolloweeID: followee.ID, Accepted: accepted}
-	if err := r.db.Update(r.ctx, func(tx storage.Tx) error { return tx.PutFollow(r.ctx, f) }); err != nil {
-		r.t.Fatal(err)
-	}
+	fixture.Follow(r.t, r.db, follower, followee, accepted)
 }
 
 // note stores a note of author, addressed the way Mastodon addresses its visibility; a

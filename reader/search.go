@@ -13,14 +13,7 @@ import (
 // LocalActor returns the live local account name: NotFound when there is none, Gone once
 // it was deleted.
 func (rd *Reader) LocalActor(ctx context.Context, name string) (*storage.Actor, error) {
-	a, err := rd.DB.GetLocalActor(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	if !a.DeletedAt.IsZero() {
-		return nil, storage.Errorf(storage.Gone, "account %s is gone", name)
-	}
-	return a, nil
+	return storage.LiveLocalActor(ctx, rd.DB, name)
 }
 
 // Lookup resolves a search for v: a handle (@user@host, or a local name), an actor's id or

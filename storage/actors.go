@@ -134,3 +134,17 @@ type CredentialWriter interface {
 	// when there is no such local account.
 	PutCredentials(ctx context.Context, c *Credentials) error
 }
+
+// LiveLocalActor returns the live local account name: NotFound when there is none, Gone
+// once it was deleted. It is the one rule for "this local account exists", used by every
+// package that looks an account up by name.
+func LiveLocalActor(ctx context.Context, r ActorReader, name string) (*Actor, error) {
+	a, err := r.GetLocalActor(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if !a.DeletedAt.IsZero() {
+		return nil, Errorf(Gone, "account %s is gone", name)
+	}
+	return a, nil
+}
