@@ -55,3 +55,25 @@ func TestHostOf(t *testing.T) {
 		}
 	}
 }
+
+// TestSameHost: two URLs are on one host only when both are clean and their hosts equal;
+// two URLs that are no URLs at all are on no host, not on the same one.
+func TestSameHost(t *testing.T) {
+	rows := []struct {
+		a, b string
+		want bool
+	}{
+		{"https://social.example/users/a", "https://SOCIAL.example/users/a#main-key", true},
+		{"https://social.example/users/a", "http://social.example/x", true}, // the host, not the origin
+		{"https://social.example/users/a", "https://social.example:8443/x", false},
+		{"https://social.example/users/a", `http://evil.example\@social.example/x`, false},
+		{`http://evil.example\@social.example/x`, `http://evil.example\@social.example/y`, false},
+		{"", "", false},
+		{"not a url", "also not", false},
+	}
+	for _, row := range rows {
+		if got := storage.SameHost(row.a, row.b); got != row.want {
+			t.Errorf("SameHost(%q, %q) = %v, want %v", row.a, row.b, got, row.want)
+		}
+	}
+}

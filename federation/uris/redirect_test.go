@@ -85,10 +85,7 @@ func TestRedirectTargets(t *testing.T) {
 		{"our URL, no path", testBase, "/"},
 	}
 	for _, row := range rows {
-		got := row.in
-		if !LocalPath(got) {
-			got = l.Path(got)
-		}
+		got := l.Target(row.in)
 		if got != row.want {
 			t.Errorf("%s: Target(%q) = %q, want %q", row.name, row.in, got, row.want)
 		}
