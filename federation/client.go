@@ -411,13 +411,15 @@ func isRedirect(code int) bool {
 	return false
 }
 
-// parseHTTPURL accepts only absolute http and https URLs without credentials.
+// parseHTTPURL accepts only the plain absolute http and https URLs that storage.HostOf
+// finds a host in (no credentials, backslashes or control characters), so that the host a
+// block or an origin check compares is the host we connect to.
 func parseHTTPURL(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil {
 		return nil, storage.Wrap(storage.Invalid, err, "bad URL")
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+	if storage.HostOf(s) == "" {
 		return nil, storage.Errorf(storage.Invalid, "not an http(s) URL: %s", strconv.Quote(s))
 	}
 	return u, nil

@@ -160,13 +160,15 @@ func (r *Remote) fetchRaw(ctx context.Context, uri string) ([]byte, string, erro
 // actorFromDoc checks an actor document and turns it into what we store.
 func (r *Remote) actorFromDoc(doc *Actor) (*storage.Actor, error) {
 	switch {
+	case storage.HostOf(doc.ID) == "":
+		return nil, storage.Errorf(storage.Invalid, "actor id %q is not a plain http(s) URL", doc.ID)
 	case !ActorTypes[doc.Type]:
 		return nil, storage.Errorf(storage.Invalid, "%s is a %s, not an actor", doc.ID, doc.Type)
 	case doc.Inbox == "" || storage.HostOf(doc.Inbox) == "":
 		return nil, storage.Errorf(storage.Invalid, "actor %s has no inbox", doc.ID)
 	case doc.PublicKey.PEM == "" || doc.PublicKey.Owner != doc.ID:
 		return nil, storage.Errorf(storage.Invalid, "actor %s has no key of its own", doc.ID)
-	case storage.HostOf(doc.PublicKey.ID) != storage.HostOf(doc.ID):
+	case !storage.SameHost(doc.PublicKey.ID, doc.ID):
 		return nil, storage.Errorf(storage.Invalid, "actor %s has a key on another host", doc.ID)
 	case doc.PreferredUsername == "":
 		return nil, storage.Errorf(storage.Invalid, "actor %s has no preferredUsername", doc.ID)
@@ -183,10 +185,10 @@ func (r *Remote) actorFromDoc(doc *Actor) (*storage.Actor, error) {
 		Discoverable: doc.Discoverable, IconURL: httpURL(doc.Icon), ImageURL: httpURL(doc.Image),
 		Published: doc.Published, FetchedAt: r.now(),
 	}
-	if storage.HostOf(doc.SharedInbox) == host {
+	if storage.SameHost(doc.SharedInbox, doc.ID) {
 		a.SharedInbox = doc.SharedInbox
 	}
-	if storage.HostOf(a.URL) != host {
+	if !storage.SameHost(a.URL, doc.ID) {
 		a.URL = doc.ID // a profile URL on another host could send visitors anywhere
 	}
 	if a.Published.IsZero() {
@@ -201,11 +203,13 @@ func (r *Remote) actorFromDoc(doc *Actor) (*storage.Actor, error) {
 	return a, nil
 }
 
+// httpURL is s when it is a plain http(s) URL (see storage.HostOf), else "": a link shown
+// to our readers leads where it says.
 func httpURL(s string) string {
-	if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
-		return s
+	if storage.HostOf(s) == "" {
+		return ""
 	}
-	return ""
+	return s
 }
 
 // ActorByKeyID returns the actor that owns keyID: from storage, or (refresh, or unknown)
@@ -241,7 +245,7 @@ func (r *Remote) ActorByKeyID(ctx context.Context, keyID string, refresh bool) (
 			ownerURI = stub.PublicKey.Owner
 		}
 	}
-	if ownerURI == "" || storage.HostOf(ownerURI) != storage.HostOf(keyID) {
+	if !storage.SameHost(ownerURI, keyID) {
 		return nil, storage.Errorf(storage.Unauthorized, "key %s names no owner on its host", keyID)
 	}
 	var a *storage.Actor
@@ -321,7 +325,7 @@ func (r *Remote) FetchNoteDoc(ctx context.Context, uri string) (*Note, *storage.
 	if !NoteTypes[doc.Type] {
 		return nil, nil, storage.Errorf(storage.Invalid, "%s is a %s, not a note", uri, doc.Type)
 	}
-	if storage.HostOf(doc.AttributedTo) != storage.HostOf(doc.ID) {
+	if !storage.SameHost(doc.AttributedTo, doc.ID) {
 		return nil, nil, storage.Errorf(storage.Forbidden, "note %s is attributed to another host", uri)
 	}
 	author, err := r.Actor(ctx, doc.AttributedTo)
@@ -340,7 +344,7 @@ func NoteFromDoc(doc *Note, author *storage.Actor) *storage.Note {
 		Conversation: doc.Conversation, To: doc.To, Cc: doc.Cc, Published: doc.Published, Updated: doc.Updated,
 		Visibility: VisibilityOf(doc.To, doc.Cc, author.FollowersURI), Author: author,
 	}
-	if storage.HostOf(n.URL) != author.Host {
+	if !storage.SameHost(n.URL, author.URI) {
 		n.URL = doc.ID
 	}
 	if n.Published.IsZero() {

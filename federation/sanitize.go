@@ -19,8 +19,9 @@ var htmlPolicy = func() *bluemonday.Policy {
 		"blockquote", "ul", "ol", "li", "span", "a")
 	p.AllowAttrs("href").OnElements("a")
 	// Only absolute links with a host: "https:0" has an allowed scheme but a browser reads it
-	// as a path on our own site.
-	hasHost := func(u *url.URL) bool { return u.Host != "" && u.Opaque == "" }
+	// as a path on our own site. No userinfo: "https://trusted.example@evil.example/" shows
+	// one host and leads to another.
+	hasHost := func(u *url.URL) bool { return u.Host != "" && u.Opaque == "" && u.User == nil }
 	p.AllowURLSchemeWithCustomPolicy("http", hasHost)
 	p.AllowURLSchemeWithCustomPolicy("https", hasHost)
 	p.RequireParseableURLs(true)

@@ -110,12 +110,12 @@ func (c *Client) WebFinger(ctx context.Context, user, host, scheme string) (acto
 	if actorID == "" {
 		return "", nil, storage.Errorf(storage.NotFound, "webfinger %s: no ActivityPub actor", resource)
 	}
-	u, err := url.Parse(actorID)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	actorHost := storage.HostOf(actorID)
+	if actorHost == "" {
 		return "", nil, storage.Errorf(storage.Invalid, "webfinger %s: bad self link", resource)
 	}
-	if !strings.EqualFold(u.Host, host) {
-		if err := c.confirmSelf(ctx, scheme, u.Host, resource, actorID); err != nil {
+	if actorHost != strings.ToLower(host) {
+		if err := c.confirmSelf(ctx, scheme, actorHost, resource, actorID); err != nil {
 			return "", nil, err
 		}
 	}

@@ -49,6 +49,9 @@ func Format(ctx context.Context, text, base, localHost string, resolve MentionRe
 				switch word[0] {
 				case 'h':
 					word = trimURL(word)
+					if storage.HostOf(word) == "" {
+						continue // a link whose host a browser reads otherwise than it shows stays text
+					}
 					out = `<a href="` + html.EscapeString(word) + `" rel="nofollow noopener noreferrer" target="_blank">` +
 						html.EscapeString(displayURL(word)) + `</a>`
 				case '@':
@@ -135,8 +138,8 @@ func mention(ctx context.Context, word, localHost string, resolve MentionResolve
 		return "", nil
 	}
 	href := a.URL
-	if href == "" {
-		href = a.URI
+	if !storage.SameHost(href, a.URI) {
+		href = a.URI // an actor stored before its url was checked: link what it is, not what it says
 	}
 	out := `<span class="h-card"><a href="` + html.EscapeString(href) + `" class="u-url mention">@<span>` +
 		html.EscapeString(a.Username) + `</span></a></span>`

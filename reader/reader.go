@@ -133,13 +133,61 @@ func (rd *Reader) ViewerState(ctx context.Context, viewer *storage.Actor, notes 
 }
 
 // LocalActivity returns a stored activity of a local actor by its id, so that every id we
-// send can be dereferenced; NotFound for anything else.
-func (rd *Reader) LocalActivity(ctx context.Context, uri string) (*storage.Activity, error) {
+// send can be dereferenced; NotFound for anything else. An activity about a note (a
+// Create, Like, Announce, Update, Delete, or the Undo of one) names the note and who acted
+// on it, so v must be allowed to read that note (Visible): NotFound, exactly as an unknown
+// id, when v may not, Gone once the note is deleted. One about actors (Follow, Accept,
+// Reject, an Update of a profile) is anyone's to read.
+func (rd *Reader) LocalActivity(ctx context.Context, v Viewer, uri string) (*storage.Activity, error) {
+	notFound := storage.Errorf(storage.NotFound, "no such activity")
 	act, err := rd.DB.GetActivityByURI(ctx, uri)
 	if err != nil || !act.Local || act.JSON == "" {
-		return nil, storage.Errorf(storage.NotFound, "no such activity")
+		return nil, notFound
+	}
+	n, err := rd.activityNote(ctx, act)
+	if err != nil {
+		if storage.KindOf(err) == storage.NotFound {
+			return nil, notFound // what it is about cannot be found: it cannot be checked
+		}
+		return nil, err
+	}
+	if n == nil {
+		return act, nil
+	}
+	if err := rd.Visible(ctx, v, n); err != nil {
+		if storage.KindOf(err) == storage.NotFound {
+			return nil, notFound
+		}
+		return nil, err
 	}
 	return act, nil
+}
+
+// activityNote is the note a stored activity is about, nil when it is about none: the
+// note it was stored with, the note its object names, or for an Undo the note of the
+// activity it undoes (one level: we never undo an Undo).
+func (rd *Reader) activityNote(ctx context.Context, act *storage.Activity) (*storage.Note, error) {
+	if act.NoteID != 0 {
+		return rd.DB.GetNoteByID(ctx, act.NoteID)
+	}
+	if act.ObjectURI == "" {
+		return nil, nil
+	}
+	n, err := rd.DB.GetNoteByURI(ctx, act.ObjectURI)
+	if err == nil || storage.KindOf(err) != storage.NotFound {
+		return n, err
+	}
+	if act.Type != federation.TypeUndo {
+		return nil, nil // an actor, or a Follow being answered
+	}
+	inner, err := rd.DB.GetActivityByURI(ctx, act.ObjectURI)
+	if err != nil {
+		return nil, err
+	}
+	if inner.Type == federation.TypeUndo {
+		return nil, storage.Errorf(storage.NotFound, "an undo of an undo")
+	}
+	return rd.activityNote(ctx, inner)
 }
 
 // InstanceCounts counts the local accounts and their live posts, as NodeInfo reports them.

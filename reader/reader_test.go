@@ -233,33 +233,70 @@ func TestRelationship(t *testing.T) {
 	}
 }
 
+// TestLocalActivity: a local activity is served at its id; one about a note only to those
+// who may read the note (an Undo through the activity it undoes), exactly as an unknown id
+// to the others; one about actors to anyone.
 func TestLocalActivity(t *testing.T) {
 	r := newRig(t)
 	alice := r.actor(testBase, "alice")
 	bob := r.actor(remoteBase, "bob")
+	carol := r.actor(testBase, "carol")
+	r.follow(alice, bob, true)
 	put := func(a *storage.Activity) string {
 		if err := r.db.Update(r.ctx, func(tx storage.Tx) error { _, err := tx.PutActivity(r.ctx, a); return err }); err != nil {
 			t.Fatal(err)
 		}
 		return a.URI
 	}
-	ours := put(&storage.Activity{URI: alice.URI + "/likes/1", ActorID: alice.ID, Local: true, Type: "Like", JSON: `{"type":"Like"}`})
+	local := func(path, typ, object string, noteID int64) string {
+		return put(&storage.Activity{URI: alice.URI + path, ActorID: alice.ID, Local: true, Type: typ, ObjectURI: object,
+			NoteID: noteID, JSON: `{"type":"` + typ + `"}`})
+	}
+	private := r.note(bob, storage.Followers, "")
+	public := r.note(bob, storage.Public, "")
+	gone := r.deleted(bob, "")
+	ours := local("/likes/1", "Like", "", 0)
+	likePrivate := local("/likes/4", "Like", private.URI, private.ID)
+	undoPrivate := local("/likes/4/undo", "Undo", likePrivate, 0)
+	deletePrivate := local("/statuses/9#delete", "Delete", private.URI, 0)
+	likePublic := local("/likes/5", "Like", public.URI, public.ID)
+	likeGone := local("/likes/6", "Like", gone.URI, gone.ID)
+	follow := local("/follows/1", "Follow", bob.URI, 0)
+	undoFollow := local("/follows/1/undo", "Undo", follow, 0)
+	undoMissing := local("/likes/7/undo", "Undo", alice.URI+"/likes/7", 0)
+	anyone, follower, stranger := Viewer{}, Viewer{Local: alice}, Viewer{Local: carol}
 	rows := []struct {
 		name, uri string
+		v         Viewer
 		wantKind  storage.Kind
 	}{
-		{"a local activity with its document", ours, ""},
+		{"a local activity with its document", ours, anyone, ""},
 		{"a received activity", put(&storage.Activity{URI: bob.URI + "/likes/1", ActorID: bob.ID, Type: "Like", JSON: `{"type":"Like"}`}),
-			storage.NotFound},
+			anyone, storage.NotFound},
 		{"a local activity without a document", put(&storage.Activity{URI: alice.URI + "/likes/2", ActorID: alice.ID, Local: true, Type: "Like"}),
-			storage.NotFound},
-		{"an unknown id", alice.URI + "/likes/3", storage.NotFound},
+			anyone, storage.NotFound},
+		{"an unknown id", alice.URI + "/likes/3", anyone, storage.NotFound},
+		{"Like of a followers-only note, anonymous", likePrivate, anyone, storage.NotFound},
+		{"Like of a followers-only note, stranger", likePrivate, stranger, storage.NotFound},
+		{"Like of a followers-only note, follower", likePrivate, follower, ""},
+		{"Like of a followers-only note, its author", likePrivate, Viewer{Remote: bob}, ""},
+		{"Undo of that Like, anonymous", undoPrivate, anyone, storage.NotFound},
+		{"Undo of that Like, follower", undoPrivate, follower, ""},
+		{"Delete naming the note by its object, anonymous", deletePrivate, anyone, storage.NotFound},
+		{"Like of a public note, anonymous", likePublic, anyone, ""},
+		{"Like of a deleted note", likeGone, anyone, storage.Gone},
+		{"a Follow, anonymous", follow, anyone, ""},
+		{"Undo of a Follow, anonymous", undoFollow, anyone, ""},
+		{"Undo of an activity not stored", undoMissing, follower, storage.NotFound},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
-			act, err := r.rd.LocalActivity(r.ctx, row.uri)
+			act, err := r.rd.LocalActivity(r.ctx, row.v, row.uri)
 			if kindOf(err) != row.wantKind || (err == nil && act.URI != row.uri) {
 				t.Errorf("got %+v, %v; want kind %q", act, err, row.wantKind)
+			}
+			if kindOf(err) == storage.NotFound && storage.Message(err) != "no such activity" {
+				t.Errorf("refused with %q, not as an unknown id", storage.Message(err))
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -63,22 +64,40 @@ type Credentials struct {
 	PrivateKeyPEM string
 }
 
-// HostOf returns the host (with port) of an absolute URL, lower-cased, or "".
+// HostOf returns the host of an absolute http(s) URL, lower-cased and with its port, exactly
+// as a browser and our outgoing client read it; "" for anything else. A URL that a browser
+// and net/url would read differently is not clean and has no host here: userinfo
+// ("http://evil.example\@social.example/" is evil.example to a browser, and
+// "http://name@social.example/" shows another host than it reaches), a backslash, a
+// control character or a space anywhere, a host that is not plain ASCII, a trailing dot or
+// an empty port (other spellings of a host that a comparison would miss).
 func HostOf(uri string) string {
-	rest, ok := strings.CutPrefix(uri, "https://")
-	if !ok {
-		rest, ok = strings.CutPrefix(uri, "http://")
-	}
-	if !ok {
+	if strings.ContainsFunc(uri, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) {
 		return ""
 	}
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[:i]
+	u, err := url.Parse(uri)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "" || u.User != nil {
+		return ""
 	}
-	if i := strings.LastIndex(rest, "@"); i >= 0 {
-		rest = rest[i+1:]
+	name := u.Hostname()
+	if name == "" || strings.HasSuffix(name, ".") || strings.HasSuffix(u.Host, ":") ||
+		strings.ContainsFunc(u.Host, func(r rune) bool { return !hostChar(r) }) {
+		return ""
 	}
-	return strings.ToLower(rest)
+	return strings.ToLower(u.Host)
+}
+
+// hostChar reports whether r may appear in a host as we compare it: a DNS name, an IPv4
+// address or a bracketed IPv6 one, and a port.
+func hostChar(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune(".-_:[]", r)
+}
+
+// SameHost reports whether two URLs are clean (see HostOf) and on the same host: two
+// strings that are no URLs are on no host, not on one.
+func SameHost(a, b string) bool {
+	h := HostOf(a)
+	return h != "" && h == HostOf(b)
 }
 
 // ActorReader finds actors, local and remote.

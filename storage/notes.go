@@ -104,7 +104,8 @@ type NoteReader interface {
 	// ListReplies returns the live replies to uri that viewer may read, oldest first, at
 	// most 100.
 	ListReplies(ctx context.Context, uri string, viewer int64) ([]*Note, error)
-	// CountLocalNotes counts local notes that are not deleted, for NodeInfo.
+	// CountLocalNotes counts the local notes anyone may read (public and unlisted, not
+	// deleted), for NodeInfo: a count shown to anyone counts nothing hidden from anyone.
 	CountLocalNotes(ctx context.Context) (int, error)
 }
 

@@ -322,9 +322,14 @@ func avatar(a *storage.Actor) string {
 	return staticURL("avatar.svg")
 }
 
+// profileURL is where an actor's name links: its profile page when that is on its own
+// host, else its id (an actor stored before its url was checked may say otherwise).
 func profileURL(a *storage.Actor) string {
 	a = actorOr(a)
-	return cmp(a.URL, a.URI)
+	if !storage.SameHost(a.URL, a.URI) {
+		return a.URI
+	}
+	return a.URL
 }
 
 func noteURL(n *storage.Note) string { return cmp(n.URL, n.URI) }

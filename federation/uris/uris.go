@@ -179,10 +179,15 @@ func Delete(objectURI string) string { return objectURI + "#delete" }
 func Update(objectURI, id string) string { return objectURI + "#update-" + id }
 
 // Path turns a URL of this instance into its path (with query), or "" for any other URL.
-// The path starts with exactly one slash, so it is safe to redirect to.
+// The path starts with exactly one slash, so it is safe to redirect to. A URL that a
+// browser would read otherwise than net/url does (see LocalPath), or that carries userinfo,
+// is no URL of ours.
 func (l Local) Path(raw string) string {
+	if !plain(raw) {
+		return ""
+	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme+"://"+u.Host != l.base {
+	if err != nil || u.User != nil || u.Scheme+"://"+u.Host != l.base {
 		return ""
 	}
 	p := u.RequestURI()
@@ -192,10 +197,32 @@ func (l Local) Path(raw string) string {
 	return p
 }
 
-// LocalPath reports whether s is a path on this site, safe to redirect to: it must start
-// with one slash, so that "//evil.example" and "/\evil.example" are refused.
+// Target is where a redirect to s (a path, or a URL of this instance) may lead: the path
+// when a browser reads s as a page of this site, else "".
+func (l Local) Target(s string) string {
+	if LocalPath(s) {
+		return s
+	}
+	return l.Path(s)
+}
+
+// LocalPath reports whether s is a path on this site, safe to redirect to, as a browser
+// reads it. Browsers drop tabs and newlines anywhere in a URL, strip controls and spaces
+// around it and read a backslash as a slash (WHATWG URL), so that "/<TAB>/evil.example"
+// and "/\evil.example" are "//evil.example" to them, another site: s may hold none of
+// those, must start with exactly one slash and must parse as a bare path.
 func LocalPath(s string) bool {
-	return strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") && !strings.HasPrefix(s, "/\\")
+	if !plain(s) || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil && u.Opaque == ""
+}
+
+// plain reports whether s holds nothing that a browser removes or rewrites before reading
+// it as a URL: no control character, space or backslash.
+func plain(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' })
 }
 
 // ParseActor returns the name in the id (Actor) or profile page (Profile) of a local

@@ -91,7 +91,7 @@ func (h *Handler) getActor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.Auth.Who(r); err != nil {
+	if _, err := h.Auth.Fetcher(r); err != nil {
 		return err
 	}
 	return h.serveActor(w, actor)
@@ -105,8 +105,8 @@ func (h *Handler) serveActor(w http.ResponseWriter, actor *storage.Actor) error 
 	return httpx.WriteActivity(w, body)
 }
 
-// getInstanceActor serves the instance actor, unsigned even with authorized fetch: peers
-// need its key to check the signatures of our fetches.
+// getInstanceActor serves the instance actor (and so its key), unsigned even with
+// authorized fetch: peers need its key to check the signatures of our fetches.
 func (h *Handler) getInstanceActor(w http.ResponseWriter, r *http.Request) error {
 	actor, err := h.Outbox.InstanceActor(r.Context())
 	if err != nil {
@@ -120,7 +120,7 @@ func (h *Handler) getNote(w http.ResponseWriter, r *http.Request) error {
 	if !httpx.WantsActivity(r) {
 		return h.Pages.Note(w, r)
 	}
-	n, err := h.visibleNote(r)
+	n, _, err := h.visibleNote(r)
 	if storage.KindOf(err) == storage.Gone && n != nil {
 		body, _ := outbox.MarshalNote(n)
 		return httpx.WriteBody(w, http.StatusGone, httpx.ActivityJSON, body)
@@ -135,24 +135,25 @@ func (h *Handler) getNote(w http.ResponseWriter, r *http.Request) error {
 	return httpx.WriteActivity(w, body)
 }
 
-// visibleNote finds the local note of the route that the requester may read. A deleted one
-// is returned with a Gone error.
-func (h *Handler) visibleNote(r *http.Request) (*storage.Note, error) {
-	v, err := h.Auth.Who(r)
+// visibleNote finds the local note of the route that the requester, who is returned too,
+// may read. A deleted one is returned with a Gone error.
+func (h *Handler) visibleNote(r *http.Request) (*storage.Note, reader.Viewer, error) {
+	v, err := h.Auth.Fetcher(r)
 	if err != nil {
-		return nil, err
+		return nil, v, err
 	}
 	vars := mux.Vars(r)
-	return h.Read.NoteByURI(r.Context(), v, h.URIs.Note(vars["name"], vars["id"]))
+	n, err := h.Read.NoteByURI(r.Context(), v, h.URIs.Note(vars["name"], vars["id"]))
+	return n, v, err
 }
 
 // getNoteActivity serves the Create activity of a local note.
 func (h *Handler) getNoteActivity(w http.ResponseWriter, r *http.Request) error {
-	n, err := h.visibleNote(r)
+	n, v, err := h.visibleNote(r)
 	if err != nil {
 		return err
 	}
-	act, err := h.Read.LocalActivity(r.Context(), uris.NoteActivity(n.URI))
+	act, err := h.Read.LocalActivity(r.Context(), v, uris.NoteActivity(n.URI))
 	if err != nil {
 		return err
 	}
@@ -161,11 +162,10 @@ func (h *Handler) getNoteActivity(w http.ResponseWriter, r *http.Request) error 
 
 // getReplies serves the replies to a local note that the requester may see.
 func (h *Handler) getReplies(w http.ResponseWriter, r *http.Request) error {
-	n, err := h.visibleNote(r)
+	n, v, err := h.visibleNote(r)
 	if err != nil {
 		return err
 	}
-	v, _ := h.Auth.Who(r)
 	replies, err := h.Read.Replies(r.Context(), v, n.URI)
 	if err != nil {
 		return err
@@ -188,19 +188,25 @@ func (h *Handler) getReplies(w http.ResponseWriter, r *http.Request) error {
 }
 
 // getInstanceOutbox is the instance actor's outbox: always empty, but there, because peers
-// count an actor's posts through it.
+// count an actor's posts through it. Authorized fetch covers it: only the actor itself
+// (its key) must stay open.
 func (h *Handler) getInstanceOutbox(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.Auth.Fetcher(r); err != nil {
+		return err
+	}
 	return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, outbox.NewCollection(h.URIs.InstanceOutbox(), 0, false))
 }
 
 // getActivity serves another stored activity of a local actor (Follow, Like, Announce,
-// Accept, Undo, ...), so that every id we send can be dereferenced.
+// Accept, Undo, ...), so that every id we send can be dereferenced by those who may read
+// what it is about.
 func (h *Handler) getActivity(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.Auth.Who(r); err != nil {
+	v, err := h.Auth.Fetcher(r)
+	if err != nil {
 		return err
 	}
 	// The routes match only the ids that uris.Local.Activity and uris.Undo write.
-	act, err := h.Read.LocalActivity(r.Context(), h.URIs.Base()+r.URL.Path)
+	act, err := h.Read.LocalActivity(r.Context(), v, h.URIs.Base()+r.URL.Path)
 	if err != nil {
 		return err
 	}
@@ -213,7 +219,7 @@ func (h *Handler) getOutbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := h.Auth.Who(r)
+	v, err := h.Auth.Fetcher(r)
 	if err != nil {
 		return err
 	}
@@ -238,7 +244,7 @@ func (h *Handler) getFollows(followers bool) httpx.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if _, err := h.Auth.Who(r); err != nil {
+		if _, err := h.Auth.Fetcher(r); err != nil {
 			return err
 		}
 		page, p, err := httpx.PageOf(r)
@@ -259,7 +265,7 @@ func (h *Handler) getFeatured(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := h.Auth.Who(r)
+	v, err := h.Auth.Fetcher(r)
 	if err != nil {
 		return err
 	}
@@ -340,9 +346,9 @@ func (h *Handler) postInbox(w http.ResponseWriter, r *http.Request) error {
 }
 
 // getInbox is the owner's home feed as an OrderedCollection, newest first: notes, and
-// Announces for boosts.
+// Announces for boosts. Only with the owner's API token, never a session cookie.
 func (h *Handler) getInbox(w http.ResponseWriter, r *http.Request) error {
-	owner, err := h.routeOwner(r, h.Auth.BearerOrSession, "inbox")
+	owner, err := h.routeOwner(r, h.Auth.Bearer, "inbox")
 	if err != nil {
 		return err
 	}
@@ -376,9 +382,10 @@ func (h *Handler) getInbox(w http.ResponseWriter, r *http.Request) error {
 	return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, outbox.NewPage(owner.Inbox, owner.Inbox+"?page=true", out, next, prev))
 }
 
-// resolveHandle finds a remote (or local) account by @user@host for an authenticated user.
+// resolveHandle finds a remote (or local) account by @user@host for the holder of an API
+// token. The API takes no session cookie: the web search page has its own route.
 func (h *Handler) resolveHandle(w http.ResponseWriter, r *http.Request) error {
-	caller, err := h.Auth.BearerOrSession(r)
+	caller, err := h.Auth.Bearer(r)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,8 @@ type Auth struct {
 	DB TokenStore
 	// Verify checks a request's HTTP signature and returns its signer, nil when unsigned.
 	Verify func(ctx context.Context, r *http.Request) (*storage.Actor, error)
-	// AuthorizedFetch requires a signature (or a local account) on ActivityPub reads.
+	// AuthorizedFetch requires a signature (or a local account) on every JSON answer at an
+	// ActivityPub address (see Fetcher).
 	AuthorizedFetch bool
 }
 
@@ -117,7 +118,8 @@ func (a *Auth) tokenActor(r *http.Request, secret string, kind storage.TokenKind
 }
 
 // Who identifies the requester of a read: bearer token or session first, then an HTTP
-// signature. With AuthorizedFetch an ActivityPub read must be signed or authenticated.
+// signature. Anyone may read a page, so it refuses nobody; an ActivityPub document is read
+// through Fetcher.
 func (a *Auth) Who(r *http.Request) (reader.Viewer, error) {
 	m := memoOf(r)
 	if !m.whoDone {
@@ -125,6 +127,21 @@ func (a *Auth) Who(r *http.Request) (reader.Viewer, error) {
 		m.whoDone = true
 	}
 	return m.who, m.whoErr
+}
+
+// Fetcher identifies the requester of a JSON document at an ActivityPub address. With
+// AuthorizedFetch the request must be signed or made by a local account, whatever its
+// Accept header says: a JSON answer needs a signature because of what it is, not because
+// the client asked for it by name.
+func (a *Auth) Fetcher(r *http.Request) (reader.Viewer, error) {
+	v, err := a.Who(r)
+	if err != nil {
+		return reader.Viewer{}, err
+	}
+	if a.AuthorizedFetch && v.Local == nil && v.Remote == nil {
+		return reader.Viewer{}, storage.Errorf(storage.Unauthorized, "this instance requires signed requests (authorized fetch)")
+	}
+	return v, nil
 }
 
 func (a *Auth) identify(r *http.Request) (reader.Viewer, error) {
@@ -135,9 +152,6 @@ func (a *Auth) identify(r *http.Request) (reader.Viewer, error) {
 	remote, err := a.Verify(r.Context(), r)
 	if err != nil {
 		return reader.Viewer{}, err
-	}
-	if remote == nil && a.AuthorizedFetch && WantsActivity(r) {
-		return reader.Viewer{}, storage.Errorf(storage.Unauthorized, "this instance requires signed requests (authorized fetch)")
 	}
 	return reader.Viewer{Remote: remote}, nil
 }

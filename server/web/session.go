@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"refuge/federation/uris"
 	"refuge/outbox"
 	"refuge/server/httpx"
 	"refuge/storage"
@@ -23,7 +22,7 @@ const sessionLifetime = 30 * 24 * time.Hour
 
 // signinPage shows the sign-in form; a signed-in account goes on to where it was headed.
 func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request) error {
-	next := nextPath(r)
+	next := h.nextPath(r)
 	if viewer, _ := h.Auth.Session(r); viewer != nil {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return nil
@@ -31,9 +30,10 @@ func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request) error {
 	return h.renderSignin(w, r, http.StatusOK, "", "")
 }
 
-// nextPath is where to go after signing in: the next parameter when it is a local path.
-func nextPath(r *http.Request) string {
-	if next := r.URL.Query().Get("next"); uris.LocalPath(next) {
+// nextPath is where to go after signing in: the next parameter when it leads to a page of
+// this site (see uris.Local.Target), else the home timeline.
+func (h *Handler) nextPath(r *http.Request) string {
+	if next := h.URIs.Target(r.URL.Query().Get("next")); next != "" {
 		return next
 	}
 	return "/home"
@@ -44,9 +44,7 @@ func (h *Handler) renderSignin(w http.ResponseWriter, r *http.Request, status in
 	http.SetCookie(w, &http.Cookie{Name: SigninCookie, Value: token, Path: "/signin", MaxAge: 3600,
 		HttpOnly: true, Secure: !h.HTTP, SameSite: http.SameSiteLaxMode})
 	data := &templates.SignInData{Username: username}
-	if next := r.URL.Query().Get("next"); uris.LocalPath(next) {
-		data.Next = next
-	}
+	data.Next = h.URIs.Target(r.URL.Query().Get("next"))
 	p := h.page(r, "Sign in", data)
 	p.CSRF, p.Error = token, problem
 	return h.render(w, r, status, "signin", p)
@@ -91,7 +89,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) error {
 		HttpOnly: true, Secure: !h.HTTP, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: SigninCookie, Value: "", Path: "/signin", MaxAge: -1,
 		HttpOnly: true, Secure: !h.HTTP, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, nextPath(r), http.StatusSeeOther)
+	http.Redirect(w, r, h.nextPath(r), http.StatusSeeOther)
 	return nil
 }
 

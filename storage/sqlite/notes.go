@@ -13,12 +13,17 @@ import (
 )
 
 // noteSelect selects a note with its author and counts; the author's columns come last.
+// The counts are shown to anyone who may read the note, so they count only what anyone
+// may read: replies that are public or unlisted (a followers-only or direct reply is not
+// even hinted at), likes and boosts (whose activities are public, and boosts are only of
+// public and unlisted notes).
 const noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n.source, n.summary,
 	n.sensitive, n.language, n.content_map_json, n.in_reply_to_uri, n.conversation, n.visibility,
 	n.to_json, n.cc_json, n.published, n.updated, n.deleted_at,
 	(SELECT count(*) FROM likes l WHERE l.note_id = n.id),
 	(SELECT count(*) FROM announces b WHERE b.note_id = n.id),
-	(SELECT count(*) FROM notes r WHERE r.in_reply_to_uri = n.uri AND r.deleted_at = ''),
+	(SELECT count(*) FROM notes r WHERE r.in_reply_to_uri = n.uri AND r.deleted_at = ''
+		AND r.visibility IN ('public', 'unlisted')),
 	` + actorColumns + ` FROM notes n JOIN actors a ON a.id = n.actor_id`
 
 func scanNote(s scanner, n *storage.Note, extra ...any) error {
@@ -334,10 +339,12 @@ func (r reader) ListReplies(ctx context.Context, uri string, viewer int64) ([]*s
 	return notes, err
 }
 
-// CountLocalNotes counts local notes that are not deleted, for NodeInfo.
+// CountLocalNotes counts the local notes anyone may read (public and unlisted, not deleted),
+// for NodeInfo.
 func (r reader) CountLocalNotes(ctx context.Context) (int, error) {
 	var c int
-	if err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM notes WHERE local = 1 AND deleted_at = ''`).Scan(&c); err != nil {
+	if err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM notes WHERE local = 1 AND deleted_at = ''
+		AND visibility IN ('public', 'unlisted')`).Scan(&c); err != nil {
 		return 0, fmt.Errorf("count notes: %w", err)
 	}
 	return c, nil
