@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -31,15 +32,43 @@ func BlockTarget(s string) (string, error) {
 	return host, nil
 }
 
+// BlockedBy lists the block targets that would cover host (lower case, with its port if
+// any): the host as given, the host on any port, and every domain it is under, as
+// Mastodon's domain blocks cover subdomains. So a block of evil.example also covers
+// evil.example:443 and a.evil.example, and a block of evil.example:8443 only that port.
+func BlockedBy(host string) []string {
+	host = strings.ToLower(host)
+	if host == "" {
+		return nil
+	}
+	out := []string{host}
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = strings.Trim(h, "[]")
+		out = append(out, name)
+	}
+	if net.ParseIP(name) != nil {
+		return out // an address has no parent domains
+	}
+	for {
+		_, parent, ok := strings.Cut(name, ".")
+		if !ok || !strings.Contains(parent, ".") {
+			return out // stop before a bare top-level domain
+		}
+		out = append(out, parent)
+		name = parent
+	}
+}
+
 // BlockReader reads the instance's blocks.
 type BlockReader interface {
 	// ListBlocks returns every block, oldest first.
 	ListBlocks(ctx context.Context) ([]Block, error)
-	// IsBlocked reports whether the actor with URI uri, or its host, is blocked. An empty
-	// uri is never blocked.
+	// IsBlocked reports whether the actor with URI uri, or its host (see BlockedBy), is
+	// blocked. An empty uri is never blocked.
 	IsBlocked(ctx context.Context, uri string) (bool, error)
 	// IsHostBlocked reports whether host (with its port, if any; any case) is blocked as a
-	// whole.
+	// whole, by a block of it or of anything in BlockedBy(host).
 	IsHostBlocked(ctx context.Context, host string) (bool, error)
 }
 

@@ -53,24 +53,29 @@ func (r reader) ListBlocks(ctx context.Context) ([]storage.Block, error) {
 // IsBlocked reports whether the actor with URI uri, or its host, is blocked. An empty uri
 // is never blocked.
 func (r reader) IsBlocked(ctx context.Context, uri string) (bool, error) {
-	host := storage.HostOf(uri)
 	if uri == "" {
 		return false, nil
 	}
-	var n int
-	if err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM blocks WHERE target IN (?, ?)`, uri, host).Scan(&n); err != nil {
-		return false, fmt.Errorf("check block: %w", err)
-	}
-	return n > 0, nil
+	return r.anyBlocked(ctx, append([]string{uri}, storage.BlockedBy(storage.HostOf(uri))...))
 }
 
-// IsHostBlocked reports whether host (with its port, if any) is blocked as a whole.
+// IsHostBlocked reports whether host (with its port, if any; any case) is blocked as a whole.
 func (r reader) IsHostBlocked(ctx context.Context, host string) (bool, error) {
-	if host == "" {
+	return r.anyBlocked(ctx, storage.BlockedBy(host))
+}
+
+// anyBlocked reports whether any of targets is blocked.
+func (r reader) anyBlocked(ctx context.Context, targets []string) (bool, error) {
+	if len(targets) == 0 {
 		return false, nil
 	}
+	args := make([]any, len(targets))
+	for i, t := range targets {
+		args[i] = t
+	}
 	var n int
-	if err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM blocks WHERE target = ?`, strings.ToLower(host)).Scan(&n); err != nil {
+	q := `SELECT count(*) FROM blocks WHERE target IN (?` + strings.Repeat(`, ?`, len(targets)-1) + `)`
+	if err := r.q.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 		return false, fmt.Errorf("check block: %w", err)
 	}
 	return n > 0, nil
