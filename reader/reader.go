@@ -4,25 +4,31 @@
 // timelines and notifications lists, and search. Handlers decode a request, call one
 // function here and render; none of them decides on its own who may see what.
 //
-// It reads through storage and, where a thread or a search names something not stored
-// yet, fetches through federation's remote cache. It never writes what a person did:
-// that is outbox's.
+// It reads through storage. A page never waits on another server: where a thread names a
+// note not stored yet, it asks federation's background fetcher for it and shows what it
+// has. Only a search, an explicit act, fetches while the asker waits, within a deadline.
+// It never writes what a person did: that is outbox's.
 package reader
 
 import (
 	"context"
+	"time"
 
 	"refuge/federation"
 	"refuge/storage"
 )
 
-// Reader answers the read side's questions from storage, fetching remote notes and actors
-// through Remote where a question needs them.
+// Reader answers the read side's questions from storage; a search fetches remote notes and
+// actors through Remote, a thread asks Backfill for the ancestors it lacks.
 type Reader struct {
-	DB     storage.DB
-	Remote *federation.Remote
-	Domain string // the instance's host, with its port for local work
-	Base   string // scheme://domain, the prefix of every local URI
+	DB       storage.DB
+	Remote   *federation.Remote
+	Backfill *federation.Backfill // nil: a thread shows what is stored and asks for nothing
+	Domain   string               // the instance's host, with its port for local work
+	Base     string               // scheme://domain, the prefix of every local URI
+	// LookupTimeout bounds a search in all, however many fetches it tries; 0 means
+	// DefaultLookupTimeout.
+	LookupTimeout time.Duration
 }
 
 // Viewer is who is asking: a local account (API token or web session), a remote actor

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"refuge/federation"
 	"refuge/federation/uris"
@@ -16,13 +17,38 @@ func (rd *Reader) LocalActor(ctx context.Context, name string) (*storage.Actor, 
 	return storage.LiveLocalActor(ctx, rd.DB, name)
 }
 
+// DefaultLookupTimeout bounds a search when Reader.LookupTimeout is not set: one and a half
+// times the outgoing client's default fetch timeout, room for a note and its author from a
+// slow but working server, while a stalling one holds the asker no longer.
+const DefaultLookupTimeout = 15 * time.Second
+
+// lookupContext bounds a search in all: each way of reading the query may fetch, and a
+// stalling host would otherwise hold the asker for one fetch timeout per way.
+func (rd *Reader) lookupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := rd.LookupTimeout
+	if d <= 0 {
+		d = DefaultLookupTimeout
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// Handle resolves the account user@host for an explicit look-up, through WebFinger and a
+// fetch when it is not stored or is stale, within the look-up deadline.
+func (rd *Reader) Handle(ctx context.Context, user, host string) (*storage.Actor, error) {
+	ctx, cancel := rd.lookupContext(ctx)
+	defer cancel()
+	return rd.Remote.Handle(ctx, user, host)
+}
+
 // Lookup resolves a search for v: a handle (@user@host, or a local name), an actor's id or
-// profile URL, or a note's id or page. Remote ones are fetched and stored. A note v may not
-// read is no result.
+// profile URL, or a note's id or page. Remote ones are fetched and stored, within the
+// look-up deadline in all. A note v may not read is no result.
 func (rd *Reader) Lookup(ctx context.Context, v Viewer, q string) (*storage.Actor, *storage.Note, error) {
 	if len(q) > 2048 {
 		return nil, nil, storage.Errorf(storage.Invalid, "that is too long to be a handle or an address")
 	}
+	ctx, cancel := rd.lookupContext(ctx)
+	defer cancel()
 	if storage.HostOf(q) == "" {
 		q = strings.TrimPrefix(q, "acct:")
 		if !strings.Contains(strings.TrimPrefix(q, "@"), "@") {

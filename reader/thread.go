@@ -6,8 +6,8 @@ import (
 	"refuge/storage"
 )
 
-// Bounds on a thread: how far up a reply chain it walks (fetching missing ancestors from
-// their origins), how many replies it shows and how deep it looks for them.
+// Bounds on a thread: how far up a reply chain it walks (and asks for missing ancestors
+// from their origins), how many replies it shows and how deep it looks for them.
 const (
 	MaxAncestors   = 20
 	MaxDescendants = 60
@@ -21,15 +21,22 @@ type Thread struct {
 	Replies   []*storage.Note // in conversation order: each reply followed by its answers
 }
 
-// Thread assembles the conversation around n (which v may read): its ancestors, fetched
-// from their origins when missing, at most MaxAncestors up, ending at the first one that
-// cannot be had or that v may not read; and the replies stored here that v may read.
+// Thread assembles the conversation around n (which v may read) from what is stored: its
+// ancestors, at most MaxAncestors up, ending at the first one that is missing, that v may
+// not read or that was already shown (a loop); and the replies stored here that v may read.
+// A missing ancestor is asked for in the background, never waited for: a page view must
+// not hang on another server, and the next view shows what arrived.
 func (rd *Reader) Thread(ctx context.Context, v Viewer, n *storage.Note) (*Thread, error) {
 	t := &Thread{Note: n}
-	for parent, i := n.InReplyToURI, 0; parent != "" && i < MaxAncestors; i++ {
-		p, err := rd.parent(ctx, parent)
+	seen := map[string]bool{n.URI: true}
+	for parent, i := n.InReplyToURI, 0; parent != "" && !seen[parent] && i < MaxAncestors; i++ {
+		seen[parent] = true
+		p, err := rd.DB.GetNoteByURI(ctx, parent)
+		if storage.KindOf(err) == storage.NotFound && rd.Backfill != nil {
+			rd.Backfill.Ancestors(parent, MaxAncestors-i)
+		}
 		if err != nil || rd.Visible(ctx, v, p) != nil {
-			break // an unreachable or hidden ancestor ends the walk; the thread shows what it has
+			break // a missing or hidden ancestor ends the walk; the thread shows what it has
 		}
 		t.Ancestors = append([]*storage.Note{p}, t.Ancestors...)
 		parent = p.InReplyToURI
@@ -37,14 +44,6 @@ func (rd *Reader) Thread(ctx context.Context, v Viewer, n *storage.Note) (*Threa
 	var err error
 	t.Replies, err = rd.descendants(ctx, v, n.URI)
 	return t, err
-}
-
-// parent returns the note uri, fetched from its origin when it is not stored.
-func (rd *Reader) parent(ctx context.Context, uri string) (*storage.Note, error) {
-	if rd.Remote == nil {
-		return rd.DB.GetNoteByURI(ctx, uri)
-	}
-	return rd.Remote.Note(ctx, uri)
 }
 
 // Replies lists the direct replies to uri that v may read, oldest first.

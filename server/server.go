@@ -44,6 +44,7 @@ type App struct {
 	read      *reader.Reader
 	svc       *outbox.Service
 	remote    *federation.Remote
+	backfill  *federation.Backfill
 	inbox     *inbox.Inbox
 	deliverer *delivery.Deliverer
 	signer    atomic.Pointer[federation.Signer]
@@ -86,7 +87,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.remote = &federation.Remote{DB: db, Client: client, Scheme: cfg.Scheme(), LocalHost: cfg.Domain,
 		Signer: a.instanceSigner, Log: cfg.Log}
 	a.svc.Remote = a.remote
-	a.read = &reader.Reader{DB: db, Remote: a.remote, Domain: cfg.Domain, Base: cfg.Base()}
+	a.backfill = federation.NewBackfill(a.remote)
+	// A search may take one and a half fetch timeouts in all (reader.DefaultLookupTimeout
+	// for the default one).
+	a.read = &reader.Reader{DB: db, Remote: a.remote, Backfill: a.backfill, Domain: cfg.Domain, Base: cfg.Base(),
+		LookupTimeout: cfg.FetchTimeout * 3 / 2}
 	a.deliverer = &delivery.Deliverer{DB: db, Client: client, Log: cfg.Log, Schedule: cfg.RetrySchedule, Now: cfg.Now}
 	a.svc.OnQueue = a.deliverer.Wake
 	a.inbox = &inbox.Inbox{DB: db, Outbox: a.svc, Remote: a.remote, Log: cfg.Log, Now: cfg.Now}
@@ -175,8 +180,7 @@ func (a *App) Handler() (http.Handler, error) {
 	site := &web.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Remote: a.remote, Templates: pages,
 		URIs: local, Domain: a.cfg.Domain, HTTP: a.cfg.HTTP, DataDir: a.cfg.Data, Commits: a.db.Commits}
 	kit.ErrorPage = site.ErrorPage
-	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, Remote: a.remote,
-		URIs: local, Domain: a.cfg.Domain, Version: Version,
+	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, URIs: local, Domain: a.cfg.Domain, Version: Version,
 		Pages: activitypub.Pages{Profile: site.ProfilePage, Note: site.NotePage, Follows: site.FollowsPage}}
 	return routes(kit, ap, site), nil
 }
@@ -192,7 +196,8 @@ func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler) http.Han
 	return httpx.SecurityHeaders(r)
 }
 
-// Start listens and serves in the background, and starts the delivery workers.
+// Start listens and serves in the background, and starts the delivery workers and the
+// background fetcher of the notes pages lack.
 func (a *App) Start() error {
 	handler, err := a.Handler()
 	if err != nil {
@@ -218,7 +223,7 @@ func (a *App) Start() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.wg.Add(2)
+	a.wg.Add(3)
 	go func() {
 		defer a.wg.Done()
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -228,6 +233,10 @@ func (a *App) Start() error {
 	go func() {
 		defer a.wg.Done()
 		a.deliverer.Run(ctx)
+	}()
+	go func() {
+		defer a.wg.Done()
+		a.backfill.Run(ctx)
 	}()
 	return nil
 }

@@ -27,7 +27,6 @@ type Handler struct {
 	Read    *reader.Reader
 	Outbox  *outbox.Service
 	Inbox   *inbox.Inbox
-	Remote  *federation.Remote
 	URIs    uris.Local // the instance's URLs, from scheme://domain
 	Domain  string
 	Version string // the software version NodeInfo reports
@@ -396,7 +395,7 @@ func (h *Handler) resolveHandle(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	actor, err := h.Remote.Handle(r.Context(), user, host)
+	actor, err := h.Read.Handle(r.Context(), user, host)
 	if err != nil {
 		return err
 	}

@@ -153,8 +153,8 @@ func (h *Handler) ProfilePage(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "profile", pg, append(pr.Notes, pr.Pinned...)...)
 }
 
-// NotePage shows a local note with its thread: ancestors (fetched from their origins when
-// missing) and the replies stored here.
+// NotePage shows a local note with its thread: the ancestors and replies stored here (a
+// missing ancestor is fetched in the background, never waited for).
 func (h *Handler) NotePage(w http.ResponseWriter, r *http.Request) error {
 	v, err := h.Auth.Who(r)
 	if err != nil {
