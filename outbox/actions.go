@@ -198,7 +198,11 @@ func (s *Service) answerFollow(ctx context.Context, tx storage.Tx, account, foll
 		return "", err
 	}
 	if follower.Local {
-		return "", nil
+		if accept {
+			return "", nil
+		}
+		// As after an unfollow or an incoming Reject: what she was sent of account's goes.
+		return "", tx.RemoveFromFeeds(ctx, follower.ID, account.ID)
 	}
 	follow := &federation.Activity{ID: f.URI, Type: federation.TypeFollow, Actor: follower.URI}
 	act, err := s.emit(ctx, tx, account, &federation.Activity{ID: s.activityURI(account, path), Type: kind,
