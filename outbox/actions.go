@@ -358,7 +358,7 @@ func (s *Service) DeleteNote(ctx context.Context, actor *storage.Actor, uri stri
 		if err != nil {
 			return err
 		}
-		return s.distribute(ctx, tx, actor, n, stored.ID, mentionedURIs(n.Tags, nil), nil, false)
+		return s.distribute(ctx, tx, actor, n, stored.ID, nil, false)
 	})
 	if err != nil {
 		return err
@@ -401,7 +401,7 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 		if err != nil {
 			return err
 		}
-		return s.distribute(ctx, tx, actor, n, stored.ID, mentionedURIs(n.Tags, nil), nil, false)
+		return s.distribute(ctx, tx, actor, n, stored.ID, nil, false)
 	})
 	if err != nil {
 		return nil, err
