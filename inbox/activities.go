@@ -27,11 +27,19 @@ func (in *Inbox) follow(ctx context.Context, signer *storage.Actor, act *federat
 		if err := in.record(ctx, tx, signer, act, 0); err != nil {
 			return err
 		}
+		_, err := tx.GetFollow(ctx, signer.ID, target.ID)
+		if err != nil && storage.KindOf(err) != storage.NotFound {
+			return err
+		}
+		asked := err == nil // a repeat, under a new id (the same id is a known activity)
 		f := &storage.Follow{URI: act.ID, FollowerID: signer.ID, FolloweeID: target.ID, Created: in.now()}
 		if err := tx.PutFollow(ctx, f); err != nil {
 			return err
 		}
 		if target.Locked && !f.Accepted {
+			if asked {
+				return nil // as Mastodon: the request stands under the new id, nobody is told twice
+			}
 			return tx.Notify(ctx, target.ID, storage.NotificationFollowRequest, signer.ID, 0, f.Created)
 		}
 		if !f.Accepted {

@@ -78,6 +78,25 @@ func TestFollow(t *testing.T) {
 			t.Errorf("%d follow notifications, want 1", got)
 		}
 	})
+
+	// As Mastodon takes it: the request stands under the newest id, and nobody is told twice.
+	t.Run("a repeated request to a locked account stands, under its new id, without another notification", func(t *testing.T) {
+		follower := r.remote(remoteBase, "asking")
+		var last *federation.Activity
+		for range 2 {
+			last = r.act(follower, federation.TypeFollow)
+			r.deliver(t, follower, last, shut.URI, Stored, "")
+		}
+		if f, err := r.db.GetFollowByURI(r.ctx, last.ID); err != nil || f.Accepted {
+			t.Errorf("the request under the new id: %+v, %v; want pending", f, err)
+		}
+		if got := count(r.notices(shut), "follow_request "+follower.URI); got != 1 {
+			t.Errorf("%d follow requests notified, want 1", got)
+		}
+		if got := count(r.queued(), "Accept "+follower.Inbox); got != 0 {
+			t.Errorf("%d Accepts queued for a request not answered", got)
+		}
+	})
 }
 
 func TestAcceptAndReject(t *testing.T) {

@@ -10,7 +10,9 @@ import (
 	"refuge/storage"
 )
 
-// emit stores an activity of a local actor and queues it for inboxes, inside tx.
+// emit stores an activity of a local actor and queues it for inboxes, inside tx. An
+// activity whose id is stored already (a Follow asked for again keeps its id) is sent
+// again as stored, and only when it is this actor's own of the same type.
 func (s *Service) emit(ctx context.Context, tx storage.Tx, actor *storage.Actor, act *federation.Activity,
 	object any, noteID int64, visibility storage.Visibility, inboxes []string) (*storage.Activity, error) {
 	if act.Published.IsZero() {
@@ -34,8 +36,21 @@ func (s *Service) emit(ctx context.Context, tx storage.Tx, actor *storage.Actor,
 	}
 	stored := &storage.Activity{URI: act.ID, ActorID: actor.ID, Local: true, Type: act.Type, ObjectURI: objectURI,
 		NoteID: noteID, Visibility: visibility, JSON: string(doc), Published: act.Published}
-	if _, err := tx.PutActivity(ctx, stored); err != nil {
+	added, err := tx.PutActivity(ctx, stored)
+	if err != nil {
 		return nil, err
+	}
+	if !added {
+		// PutActivity stored nothing and left stored.ID at 0: queue the activity that is
+		// stored under the id.
+		old, err := tx.GetActivityByURI(ctx, act.ID)
+		if err != nil {
+			return nil, fmt.Errorf("send %s again: %w", act.ID, err)
+		}
+		if !old.Local || old.ActorID != actor.ID || old.Type != act.Type {
+			return nil, storage.Errorf(storage.Conflict, "activity id %s is taken", act.ID)
+		}
+		stored = old
 	}
 	if err := tx.EnqueueDeliveries(ctx, stored.ID, uniq(inboxes), s.now()); err != nil {
 		return nil, err
@@ -57,6 +72,9 @@ func (s *Service) findActor(ctx context.Context, uri string) (*storage.Actor, er
 
 // Follow makes actor follow the account target (an actor URI). A local target that is not
 // locked accepts at once; a remote one is sent a Follow and answers with Accept or Reject.
+// Asking again is answered as Mastodon answers it: the follow or the request stands, with
+// its id, and nobody is notified twice; a remote request not answered yet is sent again,
+// with that id, for a server that lost it (to Mastodon and to us a repeat is a no-op).
 func (s *Service) Follow(ctx context.Context, actor *storage.Actor, target string) (*storage.Follow, error) {
 	t, err := s.findActor(ctx, target)
 	if err != nil {
@@ -71,8 +89,16 @@ func (s *Service) Follow(ctx context.Context, actor *storage.Actor, target strin
 	f := &storage.Follow{URI: s.activityURI(actor, uris.Follows), FollowerID: actor.ID, FolloweeID: t.ID,
 		Accepted: t.Local && !t.Locked, Created: s.now()}
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {
-		if old, err := tx.GetFollow(ctx, actor.ID, t.ID); err == nil && (old.Accepted || !t.Local) {
-			f.URI = old.URI // already following or asked: repeat the same Follow so its id stays stable
+		old, err := tx.GetFollow(ctx, actor.ID, t.ID)
+		switch {
+		case err == nil:
+			*f = *old
+			if t.Local || f.Accepted {
+				return nil
+			}
+			return s.sendFollow(ctx, tx, actor, t, f)
+		case storage.KindOf(err) != storage.NotFound:
+			return err
 		}
 		if err := tx.PutFollow(ctx, f); err != nil {
 			return err
@@ -84,15 +110,20 @@ func (s *Service) Follow(ctx context.Context, actor *storage.Actor, target strin
 			}
 			return tx.Notify(ctx, t.ID, kind, actor.ID, 0, f.Created)
 		}
-		_, err := s.emit(ctx, tx, actor, &federation.Activity{ID: f.URI, Type: federation.TypeFollow, To: []string{t.URI}},
-			t.URI, 0, storage.Direct, []string{t.Inbox})
-		return err
+		return s.sendFollow(ctx, tx, actor, t, f)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.wake()
 	return f, nil
+}
+
+// sendFollow queues the Follow f of the remote account t, inside tx.
+func (s *Service) sendFollow(ctx context.Context, tx storage.Tx, actor, t *storage.Actor, f *storage.Follow) error {
+	_, err := s.emit(ctx, tx, actor, &federation.Activity{ID: f.URI, Type: federation.TypeFollow, To: []string{t.URI}},
+		t.URI, 0, storage.Direct, []string{t.Inbox})
+	return err
 }
 
 // Unfollow undoes actor's follow (or follow request) of target.
@@ -167,7 +198,11 @@ func (s *Service) answerFollow(ctx context.Context, tx storage.Tx, account, foll
 		return "", err
 	}
 	if follower.Local {
-		return "", nil
+		if accept {
+			return "", nil
+		}
+		// As after an unfollow or an incoming Reject: what she was sent of account's goes.
+		return "", tx.RemoveFromFeeds(ctx, follower.ID, account.ID)
 	}
 	follow := &federation.Activity{ID: f.URI, Type: federation.TypeFollow, Actor: follower.URI}
 	act, err := s.emit(ctx, tx, account, &federation.Activity{ID: s.activityURI(account, path), Type: kind,
@@ -323,7 +358,7 @@ func (s *Service) DeleteNote(ctx context.Context, actor *storage.Actor, uri stri
 		if err != nil {
 			return err
 		}
-		return s.distribute(ctx, tx, actor, n, stored.ID, mentionedURIs(n.Tags, nil), nil, false)
+		return s.distribute(ctx, tx, actor, n, stored.ID, nil, false)
 	})
 	if err != nil {
 		return err
@@ -366,7 +401,7 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 		if err != nil {
 			return err
 		}
-		return s.distribute(ctx, tx, actor, n, stored.ID, mentionedURIs(n.Tags, nil), nil, false)
+		return s.distribute(ctx, tx, actor, n, stored.ID, nil, false)
 	})
 	if err != nil {
 		return nil, err

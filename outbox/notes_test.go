@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/storage"
 )
 
@@ -132,6 +133,7 @@ func TestUnreact(t *testing.T) {
 func TestDeleteNote(t *testing.T) {
 	r := newRig(t)
 	alice, bob, _, parent := r.audience()
+	quiet := r.remote("fourth.test", "quiet", false)
 	gone := r.post(alice, NoteInput{Content: "deleted already"})
 	if err := r.s.DeleteNote(r.ctx, alice, gone.URI); err != nil {
 		t.Fatal(err)
@@ -142,17 +144,17 @@ func TestDeleteNote(t *testing.T) {
 		in       NoteInput // posted by author before alice deletes it; zero for the rows below
 		uri      string    // when not a new note
 		wantKind storage.Kind
-		// The servers the Delete is queued for. Bar the bug below, those the Create went to.
+		// The servers the Delete is queued for: those the Create went to.
 		inboxes []string
 	}{
 		{"her own note: a tombstone, the Delete sent where the Create went",
 			alice, NoteInput{Content: "oops @men@third.test"}, "", "", []string{"https://remote.test/inbox", "https://third.test/inbox"}},
-		// BUG: the Create of a reply goes to the author replied to as well (TestPostNote), but
-		// DeleteNote (and UpdateNote) address only the followers and the mentions in the tags,
-		// so that author's server is never told the reply is gone. Once fixed, this row wants
-		// "https://third.test/inbox" as well.
-		{"a reply: the Delete misses the author replied to", alice, NoteInput{Content: "a reply", InReplyTo: parent.URI},
-			"", "", []string{"https://remote.test/inbox"}},
+		{"a reply: the Delete goes to the author replied to as well", alice, NoteInput{Content: "a reply", InReplyTo: parent.URI},
+			"", "", []string{"https://remote.test/inbox", "https://third.test/inbox"}},
+		{"a note a client addressed to someone it does not mention: the Delete goes there too", alice,
+			NoteInput{Content: "psst", Mentions: []string{quiet.URI}}, "", "", []string{"https://fourth.test/users/quiet/inbox", "https://remote.test/inbox"}},
+		{"a direct note: the Delete goes only where the note went", alice,
+			NoteInput{Content: "@men@third.test between us", Visibility: "direct"}, "", "", []string{"https://third.test/inbox"}},
 		{"someone else's note", bob, NoteInput{Content: "bob's"}, "", storage.Forbidden, nil},
 		{"a note deleted already", nil, NoteInput{}, gone.URI, storage.Gone, nil},
 		{"a note that does not exist", nil, NoteInput{}, alice.URI + "/statuses/none", storage.NotFound, nil},
@@ -233,6 +235,53 @@ func TestUpdateNote(t *testing.T) {
 			}
 			if n.Source != row.in.Content {
 				t.Errorf("returned %+v", n)
+			}
+		})
+	}
+}
+
+// TestUpdateAndDeleteGoWhereTheCreateWent: every server a note's Create went to (the
+// followers', those it mentions, the author it replies to, whoever a client addressed)
+// hears of its Update and its Delete; an edit that mentions someone new reaches them too,
+// and so does the Delete after it.
+func TestUpdateAndDeleteGoWhereTheCreateWent(t *testing.T) {
+	r := newRig(t)
+	alice, _, _, parent := r.audience()
+	quiet := r.remote("fourth.test", "quiet", false)
+	r.remote("fifth.test", "late", true)
+	rows := []struct {
+		name  string
+		in    NoteInput
+		edit  string
+		added []string // inboxes the edit reaches beyond the Create's
+	}{
+		{"a public note", NoteInput{Content: "hello"}, "hello again", nil},
+		{"a note that mentions", NoteInput{Content: "hi @men@third.test"}, "hi again @men@third.test", nil},
+		{"a mention the edit drops", NoteInput{Content: "hi @men@third.test"}, "hi nobody", nil},
+		{"a reply", NoteInput{Content: "agreed", InReplyTo: parent.URI}, "agreed, mostly", nil},
+		{"a followers-only reply", NoteInput{Content: "agreed", InReplyTo: parent.URI, Visibility: "followers"}, "quietly", nil},
+		{"addressed by a client to someone it does not mention", NoteInput{Content: "psst", Mentions: []string{quiet.URI}}, "psst!", nil},
+		{"a direct reply", NoteInput{Content: "@men@third.test just us", InReplyTo: parent.URI, Visibility: "direct"},
+			"@men@third.test still us", nil},
+		{"an edit that mentions someone new", NoteInput{Content: "hello"}, "hello @late@fifth.test", []string{"https://fifth.test/inbox"}},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			n := r.post(alice, row.in)
+			want := append(r.inboxes(uris.NoteActivity(n.URI)), row.added...)
+			slices.Sort(want)
+			if _, err := r.s.UpdateNote(r.ctx, alice, n.URI, NoteInput{Content: row.edit}); err != nil {
+				t.Fatal(err)
+			}
+			updates := r.queued(func(a *storage.Activity) bool { return a.Type == federation.TypeUpdate && a.ObjectURI == n.URI })
+			if !slices.Equal(updates, want) {
+				t.Errorf("Update queued for %v, want %v", updates, want)
+			}
+			if err := r.s.DeleteNote(r.ctx, alice, n.URI); err != nil {
+				t.Fatal(err)
+			}
+			if deletes := r.inboxes(uris.Delete(n.URI)); !slices.Equal(deletes, want) {
+				t.Errorf("Delete queued for %v, want %v", deletes, want)
 			}
 		})
 	}

@@ -164,17 +164,13 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 		if err := tx.CreateNote(ctx, n); err != nil {
 			return err
 		}
-		doc, err := federation.EncodeActivity(&federation.Activity{ID: uris.NoteActivity(uri), Type: federation.TypeCreate,
-			Actor: author.URI, To: n.To, Cc: n.Cc, Published: now}, NoteDocument(n))
+		var err error
+		act, err = s.emit(ctx, tx, author, &federation.Activity{ID: uris.NoteActivity(uri), Type: federation.TypeCreate,
+			To: n.To, Cc: n.Cc, Published: now}, NoteDocument(n), n.ID, n.Visibility, nil)
 		if err != nil {
 			return err
 		}
-		act = &storage.Activity{URI: uris.NoteActivity(uri), ActorID: author.ID, Local: true, Type: federation.TypeCreate,
-			ObjectURI: uri, NoteID: n.ID, Visibility: n.Visibility, JSON: string(doc), Published: now}
-		if _, err := tx.PutActivity(ctx, act); err != nil {
-			return err
-		}
-		return s.distribute(ctx, tx, author, n, act.ID, mentioned, parent, true)
+		return s.distribute(ctx, tx, author, n, act.ID, parent, true)
 	})
 	if err != nil {
 		return nil, nil, err
@@ -212,11 +208,27 @@ func address(visibility storage.Visibility, followers string, mentioned []string
 	return mentioned, nil
 }
 
+// addressees are the actors note n of author is addressed to beyond the public and the
+// author's followers: those in its to and cc (whom it mentioned when posted, the author it
+// replies to, whoever a client addressed) and those its text mentions now. Its Create,
+// Updates and Delete all go to them, so that every server the note reached hears of what
+// becomes of it.
+func addressees(n *storage.Note, author *storage.Actor) []string {
+	var out []string
+	for _, uri := range slices.Concat(n.To, n.Cc, mentionedURIs(n.Tags, nil)) {
+		if uri != author.FollowersURI && uri != federation.PublicCollection && !slices.Contains(out, uri) {
+			out = append(out, uri)
+		}
+	}
+	return out
+}
+
 // distribute queues an activity about note n for every remote server that should see it and
-// puts it into local feeds: followers (unless direct), everyone mentioned, the author of the
-// note replied to. notify=false skips notifications (for Update and Delete).
+// puts it into local feeds: followers (unless direct) and the note's addressees (see
+// addressees). parent is the note replied to, if any, for notifications; notify=false skips
+// them and the feeds (for Update and Delete).
 func (s *Service) distribute(ctx context.Context, tx storage.Tx, author *storage.Actor, n *storage.Note,
-	activityID int64, mentioned []string, parent *storage.Note, notify bool) error {
+	activityID int64, parent *storage.Note, notify bool) error {
 	var inboxes []string
 	var locals []int64
 	if n.Visibility != storage.Direct {
@@ -229,7 +241,7 @@ func (s *Service) distribute(ctx context.Context, tx storage.Tx, author *storage
 			return err
 		}
 	}
-	for _, uri := range mentioned {
+	for _, uri := range addressees(n, author) {
 		a, err := tx.GetActorByURI(ctx, uri)
 		if err != nil {
 			continue // a mention of someone we never stored cannot be delivered to

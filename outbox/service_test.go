@@ -135,6 +135,20 @@ func (r *rig) queued(match func(a *storage.Activity) bool) []string {
 	return out
 }
 
+// deliverAll settles every queued delivery, as if each had been sent.
+func (r *rig) deliverAll() {
+	r.t.Helper()
+	ds, err := r.db.ClaimDeliveries(r.ctx, r.due, 0, 1000)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, d := range ds {
+		if err := r.db.FinishDelivery(r.ctx, d.ID); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+}
+
 // inFeed reports whether note n is in a's home feed, boosted by booster (nil: as posted).
 func (r *rig) inFeed(a *storage.Actor, n *storage.Note, booster *storage.Actor) bool {
 	r.t.Helper()
@@ -366,20 +380,67 @@ func TestFollow(t *testing.T) {
 		})
 	}
 
-	t.Run("asking a remote account again", func(t *testing.T) {
-		first, err := r.db.GetFollow(r.ctx, alice.ID, rem.ID)
+	// Asking again is answered as Mastodon answers it: the follow or the request stands,
+	// with its id, and nobody is notified twice. A remote request still pending is sent
+	// again, with that id, for a server that lost it (Mastodon and Refuge take a repeated
+	// Follow as a no-op); one that was accepted is sent nothing.
+	accepting := r.remote("remote.test", "accepting", true)
+	if _, err := r.s.Follow(r.ctx, alice, accepting.URI); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.db.Update(r.ctx, func(tx storage.Tx) error {
+		f, err := tx.GetFollow(r.ctx, alice.ID, accepting.ID)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		// BUG: Follow means to send the same Follow again, with the same id, but emit ignores
-		// that PutActivity stored nothing for a known id and queues deliveries of activity 0,
-		// which the foreign key refuses: the repeat fails with an internal error. Once fixed,
-		// this wants err == nil and f.URI == first.URI.
-		f, err := r.s.Follow(r.ctx, alice, rem.URI)
-		if kindOf(err) != storage.Internal {
-			t.Errorf("repeated Follow: %+v, %v; the bug this documents is gone: want no error and the id %s", f, err, first.URI)
-		}
-	})
+		return tx.AcceptFollow(r.ctx, f.ID)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	again := []struct {
+		name     string
+		target   *storage.Actor
+		accepted bool
+		notice   storage.NotificationKind // of a local target, once only
+		sent     []string                 // inboxes the Follow is queued for again
+	}{
+		{"asking a remote account again: the request stands and is sent again, same id", rem, false, "", []string{rem.Inbox}},
+		{"following a remote account again after it accepted: nothing sent", accepting, true, "", nil},
+		{"following an unlocked local account again: not notified twice", open, true, storage.NotificationFollow, nil},
+		{"asking a locked local account again: the request stands, not notified twice", shut, false, storage.NotificationFollowRequest, nil},
+	}
+	for _, row := range again {
+		t.Run(row.name, func(t *testing.T) {
+			first, err := r.db.GetFollow(r.ctx, alice.ID, row.target.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.deliverAll() // the first Follow went out
+			before := r.counts()
+			f, err := r.s.Follow(r.ctx, alice, row.target.URI)
+			if err != nil || f.URI != first.URI {
+				t.Fatalf("repeated Follow: %+v, %v; want no error and the id %s", f, err, first.URI)
+			}
+			stored, err := r.db.GetFollow(r.ctx, alice.ID, row.target.ID)
+			if err != nil || stored.URI != first.URI || stored.Accepted != row.accepted {
+				t.Errorf("follow stored %+v (%v), want %s accepted %v", stored, err, first.URI, row.accepted)
+			}
+			if row.notice != "" && r.notified(row.target, row.notice, alice, nil) != 1 {
+				t.Errorf("%s notified %d times with %s, want once", row.target.Username,
+					r.notified(row.target, row.notice, alice, nil), row.notice)
+			}
+			if row.sent == nil {
+				r.unchanged(t, before)
+				return
+			}
+			if got := r.inboxes(f.URI); !slices.Equal(got, row.sent) {
+				t.Errorf("Follow queued again for %v, want %v", got, row.sent)
+			}
+			if after := r.counts(); after["deliveries"] != before["deliveries"]+len(row.sent) || after["activities"] != before["activities"] {
+				t.Errorf("rows before %v, after %v; want only the deliveries added", before, after)
+			}
+		})
+	}
 }
 
 func TestUnfollow(t *testing.T) {
@@ -483,20 +544,24 @@ func TestAnswerFollowRequest(t *testing.T) {
 		})
 	}
 
-	t.Run("a removed local follower keeps the followers-only notes in the feed", func(t *testing.T) {
+	// As after an unfollow or an incoming Reject, what the removed follower was sent of
+	// shut's goes from her feed: the rows themselves, not only what the feed shows.
+	t.Run("a removed local follower loses shut's notes from her feed, rows and all", func(t *testing.T) {
 		r.follow(carol, shut, true)
-		n := r.post(shut, NoteInput{Content: "for followers", Visibility: "followers"})
+		private := r.post(shut, NoteInput{Content: "for followers", Visibility: "followers"})
+		public := r.post(shut, NoteInput{Content: "for everyone"})
+		before := r.counts()["feed"]
 		if _, err := r.s.AnswerFollowRequest(r.ctx, shut, carol.URI, false); err != nil {
 			t.Fatal(err)
 		}
-		if can, _ := r.db.CanSee(r.ctx, n.ID, carol.ID); can {
+		if can, _ := r.db.CanSee(r.ctx, private.ID, carol.ID); can {
 			t.Fatal("a removed follower still may read followers-only notes")
 		}
-		// BUG: Unfollow and an incoming Reject take the followee's notes out of the feed;
-		// refusing an accepted local follower here does not, so her home feed keeps showing
-		// a followers-only note she may no longer read. Once fixed, this wants false.
-		if !r.inFeed(carol, n, nil) {
-			t.Error("the bug this documents is gone: the note left the feed; flip this check")
+		if r.inFeed(carol, private, nil) || r.inFeed(carol, public, nil) {
+			t.Error("shut's notes are still in the removed follower's feed")
+		}
+		if after := r.counts()["feed"]; after != before-2 {
+			t.Errorf("feed rows %d after, %d before; want the two of shut's notes gone", after, before)
 		}
 	})
 }

@@ -130,3 +130,74 @@ func TestHome(t *testing.T) {
 		})
 	}
 }
+
+// TestHomeShowsOnlyWhatItsReaderMaySee: the feed rows of a reader keep what she was sent,
+// but a note she may no longer read (her follow ended) is never shown, in the home
+// timeline or in the inbox collection, and a page still fills.
+func TestHomeShowsOnlyWhatItsReaderMaySee(t *testing.T) {
+	r := newRig(t)
+	c := r.cast()
+	public := r.note(c.alice, storage.Public, "")
+	followers := r.note(c.alice, storage.Followers, "")
+	direct := r.note(c.alice, storage.Direct, "", c.bob)
+	mentioning := r.note(c.alice, storage.Followers, "", c.bob)
+	pending := r.note(c.alice, storage.Followers, "")
+	all := []*storage.Note{public, followers, direct, mentioning}
+	err := r.db.Update(r.ctx, func(tx storage.Tx) error {
+		for _, n := range all {
+			if err := tx.AddToFeed(r.ctx, []int64{c.bob.ID}, n.ID, 0, n.Published); err != nil {
+				return err
+			}
+		}
+		// carol only asked to follow: a row that should never have been written.
+		if err := tx.AddToFeed(r.ctx, []int64{c.carol.ID}, pending.ID, 0, pending.Published); err != nil {
+			return err
+		}
+		// bob's follow ends without his feed being touched.
+		f, err := tx.GetFollow(r.ctx, c.bob.ID, c.alice.ID)
+		if err != nil {
+			return err
+		}
+		return tx.DeleteFollow(r.ctx, f.ID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []struct {
+		name    string
+		account *storage.Actor
+		page    storage.Page
+		want    []*storage.Note // newest first
+	}{
+		{"a follow that ended: its followers-only notes are not shown", c.bob, storage.Page{},
+			[]*storage.Note{mentioning, direct, public}},
+		{"a page of three fills from what may be shown, past what may not", c.bob, storage.Page{Limit: 3},
+			[]*storage.Note{mentioning, direct, public}},
+		{"a pending follower is shown nothing followers-only", c.carol, storage.Page{}, nil},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			hp, err := r.rd.Home(r.ctx, row.account.ID, row.page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			feed, err := r.rd.Feed(r.ctx, row.account.ID, row.page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := noteURIs(row.want)
+			for name, items := range map[string][]storage.FeedItem{"home": hp.Items, "inbox": feed} {
+				got := []string{}
+				for _, it := range items {
+					got = append(got, it.Note.URI)
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s shows %v, want %v", name, got, want)
+				}
+			}
+			if hp.Rows != len(row.want) {
+				t.Errorf("home read %d rows, want %d", hp.Rows, len(row.want))
+			}
+		})
+	}
+}

@@ -76,7 +76,8 @@ type DeliveryReader interface {
 
 // DeliveryWriter queues deliveries, in the transaction that stores their activity.
 type DeliveryWriter interface {
-	// EnqueueDeliveries queues the activity for each inbox, due at now. Repeats are
+	// EnqueueDeliveries queues the stored activity with row id activityID for each inbox,
+	// due at now; Internal for an id of 0, one PutActivity did not store. Repeats are
 	// ignored.
 	EnqueueDeliveries(ctx context.Context, activityID int64, inboxes []string, now time.Time) error
 }

@@ -41,7 +41,8 @@ type Notification struct {
 
 // FeedReader reads home feeds and notifications.
 type FeedReader interface {
-	// ListFeed returns an account's home feed: its live notes, newest first.
+	// ListFeed returns an account's home feed: its live notes that it may read now (by the
+	// same rule as CanSee), newest first.
 	ListFeed(ctx context.Context, accountID int64, p Page) ([]FeedItem, error)
 	// ListNotifications returns an account's notifications, newest first, with their
 	// actors and notes.

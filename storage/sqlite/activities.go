@@ -120,6 +120,10 @@ func (r reader) CountOutbox(ctx context.Context, actorID int64, owner bool) (cou
 
 // EnqueueDeliveries queues the activity for each inbox, due now. Repeats are ignored.
 func (tx *Tx) EnqueueDeliveries(ctx context.Context, activityID int64, inboxes []string, now time.Time) error {
+	if activityID <= 0 && len(inboxes) > 0 {
+		// What a caller gets that took the ID of an activity PutActivity did not store.
+		return storage.Errorf(storage.Internal, "enqueue deliveries: activity id %d was never stored", activityID)
+	}
 	for _, inbox := range inboxes {
 		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO deliveries (activity_id, inbox, host, next_try, created)
 			VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING`, activityID, inbox, storage.HostOf(inbox), ts(now), ts(now)); err != nil {

@@ -38,13 +38,14 @@ func (tx *Tx) RemoveFromFeeds(ctx context.Context, accountID, authorID int64) er
 	return nil
 }
 
-// ListFeed returns an account's home feed, newest first.
+// ListFeed returns an account's home feed, newest first: only the notes it may read now,
+// by visibleTo, whatever rows a follow that ended or a path that forgot them left behind.
 func (r reader) ListFeed(ctx context.Context, accountID int64, p storage.Page) ([]storage.FeedItem, error) {
 	cond, pargs, order := pageClause(p, "fd.id")
 	q := `SELECT fd.id, fd.created, coalesce(b.actor_id, 0), ` + noteSelect[len("SELECT "):] + `
 		JOIN feed fd ON fd.note_id = n.id LEFT JOIN announces b ON b.id = fd.announce_id
-		WHERE fd.account_id = :account AND n.deleted_at = ''` + cond + order
-	rows, err := r.q.QueryContext(ctx, q, append([]any{sql.Named("account", accountID)}, pargs...)...)
+		WHERE fd.account_id = :viewer AND n.deleted_at = '' AND ` + visibleTo + cond + order
+	rows, err := r.q.QueryContext(ctx, q, append([]any{sql.Named("viewer", accountID)}, pargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list feed: %w", err)
 	}

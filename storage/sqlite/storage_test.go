@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,6 +202,12 @@ func TestDeliveryQueue(t *testing.T) {
 	}
 	if n, _ := db.CountDeliveries(ctx); n != 2 {
 		t.Fatalf("queued %d, want 2 (repeats ignored)", n)
+	}
+	err = db.Update(ctx, func(tx storage.Tx) error {
+		return tx.EnqueueDeliveries(ctx, 0, []string{"https://d.test/inbox"}, now)
+	})
+	if storage.KindOf(err) != storage.Internal || !strings.Contains(err.Error(), "never stored") {
+		t.Fatalf("queued for an activity never stored: %v", err)
 	}
 	claimed, err := db.ClaimDeliveries(ctx, now, time.Minute, 10)
 	if err != nil || len(claimed) != 2 || claimed[0].JSON != act.JSON || claimed[0].ActorID != a.ID {
