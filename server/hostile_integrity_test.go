@@ -180,6 +180,7 @@ func TestHostileDeletedStaysDeleted(t *testing.T) {
 		note := r.wordyNote(r.eve, "third words")
 		r.eve.Deliver(t, in.Base+"/inbox", r.eve.Activity("Create", note, "to", []string{r.alice}))
 		r.eve.Deliver(t, in.Base+"/inbox", r.eve.Activity("Delete", note["id"]))
+		testrig.Eventually(t, testrig.FederationWait, "the delivery queue empty", in.QueueEmpty)
 		before := in.RowCounts()
 		if got := post(r.eve, r.eve.Activity("Create", note, "to", []string{r.alice})); got.Status != http.StatusAccepted {
 			t.Errorf("Create after Delete: %v, want 202 (ignored)", got)
@@ -201,20 +202,27 @@ func TestHostileDeletedStaysDeleted(t *testing.T) {
 	})
 }
 
-// downPeer is a follower's server that is down (every connection dropped unanswered) until
-// up is called, and then records what it is sent.
+// downPeer is a follower's server that is down while down is set (every delivery dropped
+// with its connection, unanswered; tried keeps them) and otherwise takes what it is sent
+// (got keeps it).
 type downPeer struct {
 	*peer.Peer
-	mu   sync.Mutex
-	down bool
-	got  []string
+	mu         sync.Mutex
+	down       bool
+	got, tried []string
 }
 
 func newDownPeer(t *testing.T) *downPeer {
 	d := &downPeer{Peer: peer.New(t, "127.0.0.1:0", ""), down: true}
 	d.Inbox(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
 		d.mu.Lock()
 		down := d.down
+		if down {
+			d.tried = append(d.tried, string(body))
+		} else {
+			d.got = append(d.got, string(body))
+		}
 		d.mu.Unlock()
 		if hj, ok := w.(http.Hijacker); ok && down {
 			if c, _, err := hj.Hijack(); err == nil {
@@ -222,10 +230,6 @@ func newDownPeer(t *testing.T) *downPeer {
 			}
 			return
 		}
-		body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
-		d.mu.Lock()
-		d.got = append(d.got, string(body))
-		d.mu.Unlock()
 		w.WriteHeader(http.StatusAccepted)
 	})
 	return d
@@ -241,8 +245,20 @@ func (d *downPeer) setDown(down bool) {
 func (d *downPeer) received(typ, uri string) []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return ofType(d.got, typ, uri)
+}
+
+// attempted reports whether an activity of type typ about uri was sent while it was down.
+func (d *downPeer) attempted(typ, uri string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(ofType(d.tried, typ, uri)) > 0
+}
+
+// ofType lists the activities of bodies of type typ whose object names uri.
+func ofType(bodies []string, typ, uri string) []string {
 	var out []string
-	for _, body := range d.got {
+	for _, body := range bodies {
 		var act struct {
 			Type   string          `json:"type"`
 			Object json.RawMessage `json:"object"`
@@ -271,15 +287,10 @@ func TestHostileDeletePending(t *testing.T) {
 		}
 		return a
 	}
-	waitForAttempt := func(createID string) {
-		testrig.Eventually(t, testrig.FederationWait, "a failed attempt to deliver to dora", func() bool {
-			for _, dl := range in.Deliveries(createID) {
-				if dl.Host == d.Host && dl.Attempts > 0 {
-					return true
-				}
-			}
-			return false
-		})
+	// Deletes come once an attempt failed: what is then queued for dora waits for a retry.
+	waitForAttempt := func(typ, note string) {
+		testrig.Eventually(t, testrig.FederationWait, "a failed attempt to deliver a "+typ+" to dora",
+			func() bool { return d.attempted(typ, note) })
 	}
 	finish := func() {
 		d.setDown(false)
@@ -290,7 +301,7 @@ func TestHostileDeletePending(t *testing.T) {
 		d.setDown(true)
 		note := in.PostNote("alice", r.aliceToken, map[string]any{"content": "pending secret words", "to": r.publicTo})
 		createID := uris.NoteActivity(note)
-		waitForAttempt(createID)
+		waitForAttempt("Create", note)
 		in.C2S("alice", r.aliceToken, map[string]any{"type": "Delete", "object": note})
 		finish()
 		if got := d.received("Create", note); len(got) > 0 {
@@ -310,11 +321,12 @@ func TestHostileDeletePending(t *testing.T) {
 	t.Run("an Update still queued is taken back with the note", func(t *testing.T) {
 		d.setDown(true)
 		note := in.PostNote("alice", r.aliceToken, map[string]any{"content": "first draft words", "to": r.publicTo})
-		waitForAttempt(uris.NoteActivity(note))
+		waitForAttempt("Create", note)
 		if status, body, _ := in.Do("POST", "/users/alice/outbox", r.aliceToken, map[string]any{"type": "Update",
 			"object": map[string]any{"id": note, "type": "Note", "content": "second draft words"}}); status != http.StatusOK {
 			t.Fatalf("Update: %d %s", status, body)
 		}
+		waitForAttempt("Update", note)
 		in.C2S("alice", r.aliceToken, map[string]any{"type": "Delete", "object": note})
 		finish()
 		for _, typ := range []string{"Create", "Update"} {
@@ -381,25 +393,20 @@ func TestHostileRecipients(t *testing.T) {
 		return r.eve.Activity("Create", n, "to", to, "cc", cc)
 	}
 	stored := map[string]int{"notes": 1, "activities": 1, "feed": 1, "notifications": 1, "note_recipients": 1}
-	// onlyAlice checks that the newest note of eve stores alice alone of its recipients.
-	onlyAlice := func(uri *string) func(t *testing.T, _ peer.Answer) {
+	// onlyAlice checks that the note of the Create act stores alice alone of its recipients.
+	onlyAlice := func(act map[string]any) func(t *testing.T, _ peer.Answer) {
 		return func(t *testing.T, _ peer.Answer) {
-			n := r.storedNote(t, *uri)
+			uri := act["object"].(map[string]any)["id"].(string)
+			n := r.storedNote(t, uri)
 			if n == nil {
-				t.Fatalf("note %s not stored", *uri)
+				t.Fatalf("note %s not stored", uri)
 			}
 			if len(n.To)+len(n.Cc) > 2 {
 				t.Errorf("stored %d recipients in to and %d in cc, want only those that matter here", len(n.To), len(n.Cc))
 			}
 		}
 	}
-	var lastNote string
-	noteOf := func(act map[string]any) map[string]any {
-		lastNote = act["object"].(map[string]any)["id"].(string)
-		return act
-	}
-
-	toAlice := noteOf(createTo(many(q.Base, 9999, r.alice), nil))
+	toAlice := createTo(many(q.Base, 9999, r.alice), nil)
 	ccAlice := createTo(nil, many(q.Base, 9999, r.alice))
 	mentions := r.eve.Note("mentions for many", r.eve.URI+"/followers")
 	var tags []map[string]any
@@ -418,19 +425,19 @@ func TestHostileRecipients(t *testing.T) {
 
 	rows := []hostileCase{
 		{name: "a Create to 9,999 remote actors and alice is taken quickly, alice alone stored", send: send(r.eve, toAlice),
-			status: 202, delta: stored, within: 5 * time.Second, check: onlyAlice(&lastNote)},
-		{name: "the same with the 10,000 in cc", send: send(r.eve, noteOf(ccAlice)),
-			status: 202, delta: stored, within: 5 * time.Second, check: onlyAlice(&lastNote)},
+			status: 202, delta: stored, within: 5 * time.Second, check: onlyAlice(toAlice)},
+		{name: "the same with the 10,000 in cc", send: send(r.eve, ccAlice),
+			status: 202, delta: stored, within: 5 * time.Second, check: onlyAlice(ccAlice)},
 		{name: "a followers-only note mentioning 999 remote actors and alice stores alice alone as recipient",
 			send: send(r.eve, r.eve.Activity("Create", mentions, "to", mentions["to"])), status: 202, within: 5 * time.Second,
 			delta: map[string]int{"notes": 1, "activities": 1, "feed": 1, "notifications": 1, "note_recipients": 1, "note_tags": 1000}},
-		{name: "a Create whose actor is an object, to 9,999 and alice, is taken quickly", send: send(r.eve, noteOf(objectActor)),
-			status: 202, delta: stored, within: 5 * time.Second, check: onlyAlice(&lastNote)},
+		{name: "a Create whose actor is an object, to 9,999 and alice, is taken quickly", send: send(r.eve, objectActor),
+			status: 202, delta: stored, within: 5 * time.Second, check: onlyAlice(objectActor)},
 		{name: "a Create of a note fetched from its origin, to 9,999 and alice, is taken quickly",
-			send: send(r.eve, r.eve.Activity("Create", fetched["id"], "to", []string{r.alice})),
+			send:   send(r.eve, r.eve.Activity("Create", fetched["id"], "to", []string{r.alice})),
 			status: 202, delta: stored, within: 5 * time.Second},
 		{name: "a note with 12,000 entries in bto, which has no limit of its own, is taken quickly",
-			send: send(r.eve, r.eve.Activity("Create", hidden, "to", []string{r.alice})),
+			send:   send(r.eve, r.eve.Activity("Create", hidden, "to", []string{r.alice})),
 			status: 202, delta: stored, within: 5 * time.Second},
 		{name: "an Update of a note to 9,999 and alice is taken quickly", send: func(t *testing.T) peer.Answer {
 			n := toAlice["object"].(map[string]any)
@@ -751,14 +758,16 @@ func TestHostileActorEndpoints(t *testing.T) {
 			}})
 	}
 	rows = append(rows, hostileCase{name: "a new actor whose inbox is on another host is refused",
-		send: func(t *testing.T) peer.Answer { return far.Post(t, in.Base+"/inbox", r.create(far), peer.Sig{}) },
+		send:   func(t *testing.T) peer.Answer { return far.Post(t, in.Base+"/inbox", r.create(far), peer.Sig{}) },
 		status: 401, reason: "has no inbox on its own host"})
 	runHostile(t, in, rows)
 }
 
 // TestOrphanUploads: an upload that no note took (a crash between the upload and the post)
-// is removed, row and files, once it is older than a day, at start and then now and then;
-// a fresh one, which a post may still take, stays, as do uploads attached to a note.
+// is removed, row and files, once it is older than a day, at start and then now and then,
+// and so is an upload's file that no row names (a crash before the row was stored); a fresh
+// one, which a post may still take, stays, as do uploads attached to a note and files that
+// are not uploads.
 func TestOrphanUploads(t *testing.T) {
 	t.Parallel()
 	in := testrig.Start(t)
@@ -789,6 +798,20 @@ func TestOrphanUploads(t *testing.T) {
 	if err := in.App.DB().Update(ctx, func(tx storage.Tx) error { return tx.UpdateNote(ctx, n) }); err != nil {
 		t.Fatal(err)
 	}
+	// Files no row names: what a crash between writing an upload and storing its row left.
+	stray := func(name string, age time.Duration) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("left by a crash"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		when := time.Now().Add(-age)
+		if err := os.Chtimes(path, when, when); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	oldStray, oldTemp := stray("aaaaaaaaaaaaaaaaaaaaaaaaaa.png", 25*time.Hour), stray(".upload-123", 25*time.Hour)
+	freshStray, other := stray("bbbbbbbbbbbbbbbbbbbbbbbbbb.jpg", time.Hour), stray("notes.txt", 25*time.Hour)
 	in.Restart() // the clean-up runs at start
 	exists := func(m *storage.Media) (row, files bool) {
 		_, err := in.App.DB().GetMedia(ctx, m.ID)
@@ -796,13 +819,19 @@ func TestOrphanUploads(t *testing.T) {
 		_, terr := os.Stat(filepath.Join(dir, m.ThumbPath))
 		return err == nil, ferr == nil && terr == nil
 	}
-	testrig.Eventually(t, testrig.FederationWait, "the old orphan removed", func() bool {
+	gone := func(path string) bool { _, err := os.Stat(path); return err != nil }
+	testrig.Eventually(t, testrig.FederationWait, "the old orphan and stray files removed", func() bool {
 		row, files := exists(old)
-		return !row && !files
+		return !row && !files && gone(oldStray) && gone(oldTemp)
 	})
 	for what, m := range map[string]*storage.Media{"the fresh upload": fresh, "the attached upload": attached} {
 		if row, files := exists(m); !row || !files {
 			t.Errorf("%s: row kept %v, files kept %v; want both kept", what, row, files)
+		}
+	}
+	for path, keep := range map[string]bool{oldStray: false, oldTemp: false, freshStray: true, other: true} {
+		if _, err := os.Stat(path); (err == nil) != keep {
+			t.Errorf("%s: kept %v, want %v", filepath.Base(path), err == nil, keep)
 		}
 	}
 }
