@@ -219,6 +219,9 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 			if old.ActorID != signer.ID {
 				return storage.Errorf(storage.Forbidden, "note %s belongs to someone else", n.URI)
 			}
+			if old.Deleted() {
+				return storage.Errorf(storage.Gone, "note %s was deleted", n.URI) // and stays deleted
+			}
 			n.ID = old.ID
 		} else if err != nil {
 			return err
@@ -247,6 +250,9 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 		}
 		return nil
 	})
+	if storage.KindOf(err) == storage.Gone {
+		return Ignored, nil
+	}
 	if err != nil {
 		return "", err
 	}
@@ -316,6 +322,9 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 		}
 		return tx.UpdateNote(ctx, n)
 	})
+	if storage.KindOf(err) == storage.Gone {
+		return Ignored, nil // deleted since the check above: UpdateNote leaves a tombstone alone
+	}
 	if err != nil {
 		return "", err
 	}
