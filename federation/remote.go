@@ -303,7 +303,7 @@ func (r *Remote) Note(ctx context.Context, uri string) (*storage.Note, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := NoteFromDoc(doc, author)
+	n := NoteFromDoc(doc, author, r.LocalHost)
 	err = r.DB.Update(ctx, func(tx storage.Tx) error { return tx.CreateNote(ctx, n) })
 	if storage.KindOf(err) == storage.Conflict {
 		return r.DB.GetNoteByURI(ctx, uri) // fetched twice at once: the other one stored it
@@ -339,12 +339,16 @@ func (r *Remote) FetchNoteDoc(ctx context.Context, uri string) (*Note, *storage.
 }
 
 // NoteFromDoc turns a remote note document into what we store: content sanitized, the
-// visibility worked out from its addressing, only http(s) media kept.
-func NoteFromDoc(doc *Note, author *storage.Actor) *storage.Note {
+// visibility worked out from its addressing, only http(s) media kept. Of its recipients only
+// those that matter here are kept: the public collection, the author's followers collection
+// and accounts on localHost. The others (a note may name 10,000) are of no use to us: we
+// never deliver a remote note, and a remote account's own server decides what it may read.
+func NoteFromDoc(doc *Note, author *storage.Actor, localHost string) *storage.Note {
 	n := &storage.Note{
 		URI: doc.ID, ActorID: author.ID, URL: httpURL(doc.URL), Content: SanitizeHTML(doc.Content),
 		Summary: PlainText(doc.Summary), Sensitive: doc.Sensitive, InReplyToURI: doc.InReplyTo,
-		Conversation: doc.Conversation, To: doc.To, Cc: doc.Cc, Published: doc.Published, Updated: doc.Updated,
+		Conversation: doc.Conversation, To: recipientsHere(doc.To, author, localHost),
+		Cc: recipientsHere(doc.Cc, author, localHost), Published: doc.Published, Updated: doc.Updated,
 		Visibility: VisibilityOf(doc.To, doc.Cc, author.FollowersURI), Author: author,
 	}
 	if storage.HostOf(n.URL) != author.Host {
@@ -382,6 +386,18 @@ func NoteFromDoc(doc *Note, author *storage.Actor) *storage.Note {
 			Blurhash: m.Blurhash, Width: m.Width, Height: m.Height})
 	}
 	return n
+}
+
+// recipientsHere is the part of an addressing list that matters here: the public
+// collection, the author's followers collection and accounts on localHost.
+func recipientsHere(list []string, author *storage.Actor, localHost string) []string {
+	var out []string
+	for _, uri := range list {
+		if uri == PublicCollection || (uri == author.FollowersURI && uri != "") || storage.HostOf(uri) == localHost {
+			out = append(out, uri)
+		}
+	}
+	return out
 }
 
 // VisibilityOf works out Mastodon's visibility from addressing.

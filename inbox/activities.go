@@ -195,7 +195,7 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 	if !federation.NoteTypes[doc.Type] {
 		return Ignored, nil
 	}
-	n := federation.NoteFromDoc(doc, signer)
+	n := federation.NoteFromDoc(doc, signer, in.Outbox.Domain)
 	followers, err := in.DB.LocalFollowers(ctx, signer.ID)
 	if err != nil {
 		return "", err
@@ -311,7 +311,7 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 	if old.Deleted() {
 		return Ignored, nil
 	}
-	n := federation.NoteFromDoc(doc, signer)
+	n := federation.NoteFromDoc(doc, signer, in.Outbox.Domain)
 	n.ID = old.ID
 	if n.Updated.IsZero() {
 		n.Updated = in.now()
