@@ -14,11 +14,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/net/html"
-
 	"refuge/federation/uris"
 	"refuge/internal/testrig"
 	"refuge/internal/testrig/peer"
+	"refuge/internal/testrig/testhtml"
 	"refuge/internal/testrig/testimage"
 	"refuge/outbox/media"
 	"refuge/storage"
@@ -482,40 +481,6 @@ func TestHostileRecipients(t *testing.T) {
 	})
 }
 
-// balanced reports why s is not well-formed HTML (an end tag that closes nothing open, an
-// element left open, a tag cut in half), or "".
-func balanced(s string) string {
-	z := html.NewTokenizer(strings.NewReader(s))
-	var open []string
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			if z.Err() != io.EOF {
-				return z.Err().Error()
-			}
-			if len(open) > 0 {
-				return "left open: " + strings.Join(open, ",")
-			}
-			return ""
-		case html.StartTagToken:
-			name, _ := z.TagName()
-			if string(name) != "br" {
-				open = append(open, string(name))
-			}
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			if len(open) == 0 || open[len(open)-1] != string(name) {
-				return "stray </" + string(name) + ">"
-			}
-			open = open[:len(open)-1]
-		case html.TextToken:
-			if strings.ContainsAny(string(z.Raw()), "<>") {
-				return "a tag cut in half: " + string(z.Raw())
-			}
-		}
-	}
-}
-
 // TestHostileClampRemote: remote strings are clamped when stored, at a character boundary
 // and leaving well-formed HTML, so that no actor or note can bloat every page that shows it.
 func TestHostileClampRemote(t *testing.T) {
@@ -567,7 +532,7 @@ func TestHostileClampRemote(t *testing.T) {
 		if len(s) > max || !utf8.ValidString(s) {
 			t.Errorf("%s: %d bytes (valid UTF-8: %v), want at most %d", what, len(s), utf8.ValidString(s), max)
 		}
-		if why := balanced(s); why != "" {
+		if why := testhtml.WellFormed(s); why != "" {
 			t.Errorf("%s: broken HTML: %s", what, why)
 		}
 	}
