@@ -192,7 +192,8 @@ func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler) http.Han
 	return httpx.SecurityHeaders(r)
 }
 
-// Start listens and serves in the background, and starts the delivery workers.
+// Start listens and serves in the background, and starts the delivery workers and the
+// clean-up of orphaned uploads.
 func (a *App) Start() error {
 	handler, err := a.Handler()
 	if err != nil {
@@ -218,7 +219,7 @@ func (a *App) Start() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.wg.Add(2)
+	a.wg.Add(3)
 	go func() {
 		defer a.wg.Done()
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -229,7 +230,35 @@ func (a *App) Start() error {
 		defer a.wg.Done()
 		a.deliverer.Run(ctx)
 	}()
+	go func() {
+		defer a.wg.Done()
+		a.cleanUploads(ctx)
+	}()
 	return nil
+}
+
+// uploadSweep is how often what crashes left of uploads is looked for, besides at start.
+const uploadSweep = time.Hour
+
+// cleanUploads removes what crashes left of uploads (outbox.Service.RemoveOrphanUploads) at
+// start and then every uploadSweep, until ctx ends.
+func (a *App) cleanUploads(ctx context.Context) {
+	t := time.NewTicker(uploadSweep)
+	defer t.Stop()
+	for {
+		rows, files, err := a.svc.RemoveOrphanUploads(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Error("remove orphaned uploads", "err", err)
+		case rows+files > 0:
+			a.log.Info("removed orphaned uploads", "rows", rows, "files", files)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Addr is the address the server listens on (useful with port 0).
@@ -241,7 +270,7 @@ func (a *App) Addr() string {
 }
 
 // Close stops accepting, lets requests in flight finish, stops the workers (a delivery in
-// flight is retried after restart) and closes the database.
+// flight is retried after restart) and the clean-up, and closes the database.
 func (a *App) Close() error {
 	var err error
 	a.closeMu.Do(func() {
