@@ -3,6 +3,7 @@ package federation
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	vocab "github.com/go-ap/activitypub"
@@ -42,13 +43,69 @@ func TestPlainHeadMatchesGoAP(t *testing.T) {
 			continue // go-ap reads it
 		}
 		var ap vocab.Activity
-		if err := apDecode([]byte(body), &ap); err != nil {
+		if err := ap.UnmarshalJSON([]byte(body)); err != nil {
 			t.Fatalf("%s: %v", body, err)
 		}
 		slow := Activity{ID: string(ap.ID), Type: string(ap.Type), Actor: linkOr(ap.Actor, w.Actor), Target: itemLink(ap.Target)}
 		if fast.ID != slow.ID || fast.Type != slow.Type || fast.Actor != slow.Actor || fast.Target != slow.Target {
 			t.Errorf("%.80s: read %q %q %q %q, go-ap %q %q %q %q", body, fast.ID, fast.Type, fast.Actor, fast.Target,
 				slow.ID, slow.Type, slow.Actor, slow.Target)
+		}
+	}
+}
+
+// TestReducedDocumentMatchesGoAP: go-ap is shown only the fields it reads for us, cut down
+// (apDocument); on real documents it must read from them what it reads from the whole.
+func TestReducedDocumentMatchesGoAP(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.json")
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w wireDoc
+		if err := decodeWire(data, &w, false); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		// The object of an activity is read as a note when it is one.
+		docs := [][]byte{data}
+		var inner wireDoc
+		if obj, err := objectOf(w.Object); err == nil && obj.Raw != nil && decodeWire(obj.Raw, &inner, true) == nil {
+			docs = append(docs, obj.Raw)
+		}
+		for i, doc := range docs {
+			w := w
+			if i > 0 {
+				w = inner
+			}
+			var wholeAct, partAct vocab.Activity
+			var wholeActor, partActor vocab.Actor
+			if wholeAct.UnmarshalJSON(doc) != nil || wholeActor.UnmarshalJSON(doc) != nil {
+				t.Fatalf("%s: go-ap cannot read it", f)
+			}
+			if err := apDecode(&partAct, apField{"id", w.ID}, apField{"type", w.Type}, apField{"actor", w.Actor},
+				apField{"target", w.Target}, apField{"attributedTo", w.AttributedTo}, apField{"inReplyTo", w.InReplyTo},
+				apField{"replies", w.Replies}); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			if err := apDecode(&partActor, apField{"id", w.ID}, apField{"type", w.Type}, apField{"inbox", w.Inbox},
+				apField{"outbox", w.Outbox}, apField{"followers", w.Followers}, apField{"following", w.Following},
+				apField{"publicKey", w.PublicKey}, apField{"endpoints", w.Endpoints}); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			read := func(a *vocab.Activity, p *vocab.Actor) []string {
+				out := []string{string(a.ID), string(a.Type), itemLink(a.Actor), itemLink(a.Target), itemLink(a.AttributedTo),
+					itemLink(a.InReplyTo), itemLink(a.Replies), itemLink(p.Inbox), itemLink(p.Outbox), itemLink(p.Followers),
+					itemLink(p.Following), string(p.PublicKey.ID), string(p.PublicKey.Owner), p.PublicKey.PublicKeyPem}
+				if p.Endpoints != nil {
+					out = append(out, itemLink(p.Endpoints.SharedInbox))
+				}
+				return out
+			}
+			whole, part := read(&wholeAct, &wholeActor), read(&partAct, &partActor)
+			if strings.Join(whole, "\n") != strings.Join(part, "\n") {
+				t.Errorf("%s (document %d): the whole reads\n%q\nthe reduced one\n%q", f, i, whole, part)
+			}
 		}
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"refuge/storage"
 )
@@ -157,38 +159,52 @@ func (r *Remote) fetchRaw(ctx context.Context, uri string) ([]byte, string, erro
 	return body, final, nil
 }
 
-// actorFromDoc checks an actor document and turns it into what we store.
+// actorFromDoc checks an actor document and turns it into what we store, with its strings
+// clamped (clamp.go). Every endpoint must be on the actor's own host, where its id says it
+// lives: an inbox elsewhere would have us deliver its followers' posts, signed, to a third
+// server; a followers collection elsewhere decides who may read its followers-only posts; an
+// outbox or featured collection elsewhere makes us fetch from anywhere. An endpoint on
+// another host is dropped, all of them alike; the inbox is required, so an actor without one
+// on its own host is refused.
 func (r *Remote) actorFromDoc(doc *Actor) (*storage.Actor, error) {
+	host := storage.HostOf(doc.ID)
+	onHost := func(u string) string {
+		if storage.HostOf(u) != host {
+			return ""
+		}
+		return keepURL(u)
+	}
 	switch {
 	case storage.HostOf(doc.ID) == "":
 		return nil, storage.Errorf(storage.Invalid, "actor id %q is not a plain http(s) URL", doc.ID)
 	case !ActorTypes[doc.Type]:
 		return nil, storage.Errorf(storage.Invalid, "%s is a %s, not an actor", doc.ID, doc.Type)
-	case doc.Inbox == "" || storage.HostOf(doc.Inbox) == "":
-		return nil, storage.Errorf(storage.Invalid, "actor %s has no inbox", doc.ID)
+	case len(doc.ID) > MaxURLBytes || len(doc.PublicKey.ID) > MaxURLBytes:
+		return nil, storage.Errorf(storage.Invalid, "actor %.100s has an id or key id longer than %d bytes", doc.ID, MaxURLBytes)
+	case onHost(doc.Inbox) == "":
+		return nil, storage.Errorf(storage.Invalid, "actor %s has no inbox on its own host", doc.ID)
 	case doc.PublicKey.PEM == "" || doc.PublicKey.Owner != doc.ID:
 		return nil, storage.Errorf(storage.Invalid, "actor %s has no key of its own", doc.ID)
 	case !storage.SameHost(doc.PublicKey.ID, doc.ID):
 		return nil, storage.Errorf(storage.Invalid, "actor %s has a key on another host", doc.ID)
 	case doc.PreferredUsername == "":
 		return nil, storage.Errorf(storage.Invalid, "actor %s has no preferredUsername", doc.ID)
+	case len(doc.PreferredUsername) > MaxUsernameBytes:
+		return nil, storage.Errorf(storage.Invalid, "actor %s has a preferredUsername longer than %d bytes", doc.ID, MaxUsernameBytes)
 	}
 	if _, err := ParsePublicKey(doc.PublicKey.PEM); err != nil {
 		return nil, storage.Wrap(storage.Invalid, err, "actor "+doc.ID+" has an unreadable key")
 	}
-	host := storage.HostOf(doc.ID)
 	a := &storage.Actor{
-		URI: doc.ID, Type: doc.Type, Username: doc.PreferredUsername, Host: host, Name: PlainText(doc.Name),
-		Summary: SanitizeHTML(doc.Summary), URL: doc.URL, Inbox: doc.Inbox, Outbox: doc.Outbox,
-		FollowersURI: doc.Followers, FollowingURI: doc.Following, FeaturedURI: doc.Featured,
+		URI: doc.ID, Type: doc.Type, Username: doc.PreferredUsername, Host: host,
+		Name: clampText(PlainText(doc.Name), MaxNameChars), Summary: clampHTML(SanitizeHTML(doc.Summary), MaxBioBytes),
+		URL: onHost(doc.URL), Inbox: doc.Inbox, SharedInbox: onHost(doc.SharedInbox), Outbox: onHost(doc.Outbox),
+		FollowersURI: onHost(doc.Followers), FollowingURI: onHost(doc.Following), FeaturedURI: onHost(doc.Featured),
 		KeyID: doc.PublicKey.ID, PublicKeyPEM: doc.PublicKey.PEM, Locked: doc.ManuallyApprovesFollowers,
-		Discoverable: doc.Discoverable, IconURL: httpURL(doc.Icon), ImageURL: httpURL(doc.Image),
+		Discoverable: doc.Discoverable, IconURL: keepURL(httpURL(doc.Icon)), ImageURL: keepURL(httpURL(doc.Image)),
 		Published: doc.Published, FetchedAt: r.now(),
 	}
-	if storage.SameHost(doc.SharedInbox, doc.ID) {
-		a.SharedInbox = doc.SharedInbox
-	}
-	if !storage.SameHost(a.URL, doc.ID) {
+	if a.URL == "" {
 		a.URL = doc.ID // a profile URL on another host could send visitors anywhere
 	}
 	if a.Published.IsZero() {
@@ -198,7 +214,8 @@ func (r *Remote) actorFromDoc(doc *Actor) (*storage.Actor, error) {
 		if i == 8 {
 			break
 		}
-		a.Fields = append(a.Fields, storage.Field{Name: PlainText(f.Name), Value: SanitizeHTML(f.Value)})
+		a.Fields = append(a.Fields, storage.Field{Name: clampText(PlainText(f.Name), MaxFieldNameChars),
+			Value: clampHTML(SanitizeHTML(f.Value), MaxFieldBytes)})
 	}
 	return a, nil
 }
@@ -300,7 +317,7 @@ func (r *Remote) Note(ctx context.Context, uri string) (*storage.Note, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := NoteFromDoc(doc, author)
+	n := NoteFromDoc(doc, author, r.LocalHost)
 	err = r.DB.Update(ctx, func(tx storage.Tx) error { return tx.CreateNote(ctx, n) })
 	if storage.KindOf(err) == storage.Conflict {
 		return r.DB.GetNoteByURI(ctx, uri) // fetched twice at once: the other one stored it
@@ -335,13 +352,20 @@ func (r *Remote) FetchNoteDoc(ctx context.Context, uri string) (*Note, *storage.
 	return doc, author, nil
 }
 
-// NoteFromDoc turns a remote note document into what we store: content sanitized, the
-// visibility worked out from its addressing, only http(s) media kept.
-func NoteFromDoc(doc *Note, author *storage.Actor) *storage.Note {
+// NoteFromDoc turns a remote note document into what we store: content sanitized and every
+// string clamped (clamp.go), the visibility worked out from its addressing, only http(s)
+// media kept. Of its recipients only those that matter here are kept: the public
+// collection, the author's followers collection and accounts on localHost. The others (a
+// note may name 10,000) are of no use to us: we never deliver a remote note, and a remote
+// account's own server decides what it may read.
+func NoteFromDoc(doc *Note, author *storage.Actor, localHost string) *storage.Note {
 	n := &storage.Note{
-		URI: doc.ID, ActorID: author.ID, URL: httpURL(doc.URL), Content: SanitizeHTML(doc.Content),
-		Summary: PlainText(doc.Summary), Sensitive: doc.Sensitive, InReplyToURI: doc.InReplyTo,
-		Conversation: doc.Conversation, To: doc.To, Cc: doc.Cc, Published: doc.Published, Updated: doc.Updated,
+		URI: doc.ID, ActorID: author.ID, URL: keepURL(httpURL(doc.URL)),
+		Content: clampHTML(SanitizeHTML(doc.Content), MaxContentBytes),
+		Summary: clampText(PlainText(doc.Summary), MaxWarningChars), Sensitive: doc.Sensitive,
+		InReplyToURI: keepURL(doc.InReplyTo), Conversation: keepURL(doc.Conversation),
+		To: recipientsHere(doc.To, author, localHost), Cc: recipientsHere(doc.Cc, author, localHost),
+		Published: doc.Published, Updated: doc.Updated,
 		Visibility: VisibilityOf(doc.To, doc.Cc, author.FollowersURI), Author: author,
 	}
 	if !storage.SameHost(n.URL, author.URI) {
@@ -351,15 +375,25 @@ func NoteFromDoc(doc *Note, author *storage.Actor) *storage.Note {
 		n.Published = time.Now()
 	}
 	if len(doc.ContentMap) > 0 {
+		langs := make([]string, 0, len(doc.ContentMap))
+		for lang := range doc.ContentMap {
+			if lang != "" && len(lang) <= maxLanguageBytes {
+				langs = append(langs, lang)
+			}
+		}
+		sort.Strings(langs)
 		n.ContentMap = map[string]string{}
-		for lang, html := range doc.ContentMap {
-			n.ContentMap[lang] = SanitizeHTML(html)
-			if n.Language == "" || lang < n.Language {
+		for _, lang := range langs[:min(len(langs), MaxLanguages)] {
+			n.ContentMap[lang] = clampHTML(SanitizeHTML(doc.ContentMap[lang]), MaxContentBytes)
+			if n.Language == "" {
 				n.Language = lang
 			}
 		}
 	}
 	for _, t := range doc.Tags {
+		if utf8.RuneCountInString(t.Name) > MaxTagChars || len(t.Href) > MaxURLBytes {
+			continue // no real mention or hashtag is that long
+		}
 		switch t.Type {
 		case TypeMention:
 			n.Tags = append(n.Tags, storage.Tag{Type: TypeMention, Name: t.Name, Href: t.Href})
@@ -372,13 +406,29 @@ func NoteFromDoc(doc *Note, author *storage.Actor) *storage.Note {
 		}
 	}
 	for i, m := range doc.Attachments {
-		if i == 8 || httpURL(m.URL) == "" {
+		if i == 8 || httpURL(m.URL) == "" || len(m.URL) > MaxURLBytes {
 			continue
 		}
-		n.Media = append(n.Media, storage.Media{URL: m.URL, MediaType: m.MediaType, Description: PlainText(m.Name),
-			Blurhash: m.Blurhash, Width: m.Width, Height: m.Height})
+		n.Media = append(n.Media, storage.Media{URL: m.URL, MediaType: keepToken(m.MediaType),
+			Description: clampText(PlainText(m.Name), MaxAltChars), Blurhash: keepToken(m.Blurhash),
+			Width: m.Width, Height: m.Height})
 	}
 	return n
+}
+
+// recipientsHere is the part of an addressing list that matters here: the public
+// collection, the author's followers collection and accounts on localHost.
+func recipientsHere(list []string, author *storage.Actor, localHost string) []string {
+	var out []string
+	for _, uri := range list {
+		if len(uri) > MaxURLBytes {
+			continue
+		}
+		if uri == PublicCollection || (uri == author.FollowersURI && uri != "") || storage.HostOf(uri) == localHost {
+			out = append(out, uri)
+		}
+	}
+	return out
 }
 
 // VisibilityOf works out Mastodon's visibility from addressing.

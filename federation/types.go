@@ -94,7 +94,8 @@ func decodeActivity(data []byte, checked bool) (*Activity, error) {
 	a := &Activity{Published: timeOf(w.Published), Raw: bytes.Clone(data)}
 	if !a.plainHead(&w) {
 		var ap vocab.Activity
-		if err := apDecode(data, &ap); err != nil {
+		if err := apDecode(&ap, apField{"id", w.ID}, apField{"type", w.Type}, apField{"actor", w.Actor},
+			apField{"target", w.Target}); err != nil {
 			return nil, err
 		}
 		a.ID, a.Type, a.Actor, a.Target = string(ap.ID), string(ap.Type), linkOr(ap.Actor, w.Actor), itemLink(ap.Target)
@@ -166,7 +167,9 @@ func decodeActor(data []byte, checked bool) (*Actor, error) {
 		return nil, err
 	}
 	var ap vocab.Actor
-	if err := apDecode(data, &ap); err != nil {
+	if err := apDecode(&ap, apField{"id", w.ID}, apField{"type", w.Type}, apField{"inbox", w.Inbox},
+		apField{"outbox", w.Outbox}, apField{"followers", w.Followers}, apField{"following", w.Following},
+		apField{"publicKey", w.PublicKey}, apField{"endpoints", w.Endpoints}); err != nil {
 		return nil, err
 	}
 	a := &Actor{ID: string(ap.ID), Type: string(ap.Type),
@@ -213,7 +216,8 @@ func decodeNote(data []byte, checked bool) (*Note, error) {
 		return nil, err
 	}
 	var ap vocab.Object
-	if err := apDecode(data, &ap); err != nil {
+	if err := apDecode(&ap, apField{"id", w.ID}, apField{"type", w.Type}, apField{"attributedTo", w.AttributedTo},
+		apField{"inReplyTo", w.InReplyTo}, apField{"replies", w.Replies}); err != nil {
 		return nil, err
 	}
 	n := &Note{ID: string(ap.ID), Type: string(ap.Type), AttributedTo: linkOr(ap.AttributedTo, w.AttributedTo),

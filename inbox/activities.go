@@ -203,7 +203,7 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 	if !federation.NoteTypes[doc.Type] {
 		return Ignored, nil
 	}
-	n := federation.NoteFromDoc(doc, signer)
+	n := federation.NoteFromDoc(doc, signer, in.Outbox.Domain)
 	followers, err := in.DB.LocalFollowers(ctx, signer.ID)
 	if err != nil {
 		return "", err
@@ -226,6 +226,9 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 			}
 			if old.ActorID != signer.ID {
 				return storage.Errorf(storage.Forbidden, "note %s belongs to someone else", n.URI)
+			}
+			if old.Deleted() {
+				return storage.Errorf(storage.Gone, "note %s was deleted", n.URI) // and stays deleted
 			}
 			n.ID = old.ID
 		} else if err != nil {
@@ -255,6 +258,9 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 		}
 		return nil
 	})
+	if storage.KindOf(err) == storage.Gone {
+		return Ignored, nil
+	}
 	if err != nil {
 		return "", err
 	}
@@ -313,7 +319,7 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 	if old.Deleted() {
 		return Ignored, nil
 	}
-	n := federation.NoteFromDoc(doc, signer)
+	n := federation.NoteFromDoc(doc, signer, in.Outbox.Domain)
 	n.ID = old.ID
 	if n.Updated.IsZero() {
 		n.Updated = in.now()
@@ -324,6 +330,9 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 		}
 		return tx.UpdateNote(ctx, n)
 	})
+	if storage.KindOf(err) == storage.Gone {
+		return Ignored, nil // deleted since the check above: UpdateNote leaves a tombstone alone
+	}
 	if err != nil {
 		return "", err
 	}

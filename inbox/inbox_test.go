@@ -200,7 +200,7 @@ func (r *rig) queued() []string {
 // stored stores a remote note as if it had arrived earlier.
 func (r *rig) stored(author *storage.Actor, doc *federation.Note) *storage.Note {
 	r.t.Helper()
-	n := federation.NoteFromDoc(doc, author)
+	n := federation.NoteFromDoc(doc, author, testDomain)
 	if err := r.db.Update(r.ctx, func(tx storage.Tx) error { return tx.CreateNote(r.ctx, n) }); err != nil {
 		r.t.Fatal(err)
 	}

@@ -349,6 +349,14 @@ func (s *Service) DeleteNote(ctx context.Context, actor *storage.Actor, uri stri
 	}
 	now := s.now()
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {
+		// Checked again inside the transaction: two Deletes racing would both send one.
+		cur, err := tx.GetNoteByID(ctx, n.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Deleted() {
+			return storage.Errorf(storage.Gone, "note already deleted")
+		}
 		if err := tx.DeleteNote(ctx, n.ID, now); err != nil {
 			return err
 		}

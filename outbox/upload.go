@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"refuge/outbox/media"
@@ -52,4 +53,50 @@ func (s *Service) DiscardUpload(ctx context.Context, dataDir string, m *storage.
 	}
 	media.Remove(media.Dir(dataDir), m.Path, m.ThumbPath)
 	return nil
+}
+
+// UploadGrace is how long an upload that no note took is kept: the web form uploads and
+// posts in one request, so an older one is what a crash between the two left behind.
+const UploadGrace = 24 * time.Hour
+
+// RemoveOrphanUploads deletes what crashes left of uploads older than UploadGrace: media rows
+// that no note took, with their files, and files in the media folder that no row names (a
+// crash between writing the files and storing the row). It reports how many rows and files
+// went.
+func (s *Service) RemoveOrphanUploads(ctx context.Context) (rows, files int, err error) {
+	before, dir := s.now().Add(-UploadGrace), media.Dir(s.DataDir)
+	var gone []storage.Media
+	err = s.DB.Update(ctx, func(tx storage.Tx) error {
+		gone, err = tx.DeleteOrphanMedia(ctx, before)
+		return err
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	if s.DataDir == "" {
+		return len(gone), 0, nil // no folder of uploads to clean
+	}
+	for _, m := range gone {
+		media.Remove(dir, m.Path, m.ThumbPath)
+	}
+	// Listed after the rows: a file written since is younger than the grace, so skipped.
+	stale, err := media.Stale(dir, before)
+	if err != nil || len(stale) == 0 {
+		return len(gone), 0, err
+	}
+	used, err := s.DB.ListMediaFiles(ctx)
+	if err != nil {
+		return len(gone), 0, err
+	}
+	known := make(map[string]bool, len(used))
+	for _, name := range used {
+		known[name] = true
+	}
+	for _, name := range stale {
+		if !known[name] {
+			media.RemoveStale(dir, name)
+			files++
+		}
+	}
+	return len(gone), files, nil
 }

@@ -138,18 +138,19 @@ func TestHostileAddressGuard(t *testing.T) {
 		hostileCase{name: "an actor on the allowed host is let through", send: func(t *testing.T) peer.Answer {
 			return gina.Post(t, in.Base+"/users/alice/inbox", gina.Activity("Create", gina.Note("hello", alice), "to", []string{alice}), peer.Sig{})
 		}, status: 202, delta: map[string]int{"actors": 1, "notes": 1, "activities": 1, "feed": 1, "notifications": 1, "note_recipients": 1}},
+		// Its inbox is on another host than its id, so the actor is refused before anything
+		// could be delivered there (an actor's endpoints must be on its own host).
 		hostileCase{name: "a follow of an actor whose inbox is on a refused address", send: func(t *testing.T) peer.Answer {
 			token, _ := in.Account("ann", false)
 			before := in.RowCounts()
 			got := hostileDo(t, in, "POST", "/users/ann/outbox", token, map[string]any{"type": "Follow", "object": trapURI})
-			testrig.Eventually(t, testrig.FederationWait, "the delivery to the refused inbox dropped", in.QueueEmpty)
-			after := in.RowCounts()
+			testrig.Eventually(t, testrig.FederationWait, "the delivery queue empty", in.QueueEmpty)
 			// The account made here is not the case's doing.
-			if ch := countChanges(before, after, map[string]int{"actors": 1, "follows": 1, "activities": 1}); len(ch) > 0 {
+			if ch := countChanges(before, in.RowCounts(), nil); len(ch) > 0 {
 				t.Errorf("storage changed: %v", ch)
 			}
 			return got
-		}, status: 201, delta: map[string]int{"actors": 2, "credentials": 1, "follows": 1, "activities": 1, "tokens": 1}},
+		}, status: 400, reason: "has no inbox on its own host", delta: map[string]int{"actors": 1, "credentials": 1, "tokens": 1}},
 	)
 	runHostile(t, in, rows)
 

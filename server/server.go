@@ -197,7 +197,7 @@ func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler) http.Han
 }
 
 // Start listens and serves in the background, and starts the delivery workers and the
-// background fetcher of the notes pages lack.
+// background fetcher of the notes pages lack, and the clean-up of orphaned uploads.
 func (a *App) Start() error {
 	handler, err := a.Handler()
 	if err != nil {
@@ -223,7 +223,7 @@ func (a *App) Start() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.wg.Add(3)
+	a.wg.Add(4)
 	go func() {
 		defer a.wg.Done()
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -238,7 +238,35 @@ func (a *App) Start() error {
 		defer a.wg.Done()
 		a.backfill.Run(ctx)
 	}()
+	go func() {
+		defer a.wg.Done()
+		a.cleanUploads(ctx)
+	}()
 	return nil
+}
+
+// uploadSweep is how often what crashes left of uploads is looked for, besides at start.
+const uploadSweep = time.Hour
+
+// cleanUploads removes what crashes left of uploads (outbox.Service.RemoveOrphanUploads) at
+// start and then every uploadSweep, until ctx ends.
+func (a *App) cleanUploads(ctx context.Context) {
+	t := time.NewTicker(uploadSweep)
+	defer t.Stop()
+	for {
+		rows, files, err := a.svc.RemoveOrphanUploads(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Error("remove orphaned uploads", "err", err)
+		case rows+files > 0:
+			a.log.Info("removed orphaned uploads", "rows", rows, "files", files)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Addr is the address the server listens on (useful with port 0).
@@ -250,7 +278,7 @@ func (a *App) Addr() string {
 }
 
 // Close stops accepting, lets requests in flight finish, stops the workers (a delivery in
-// flight is retried after restart) and closes the database.
+// flight is retried after restart) and the clean-up, and closes the database.
 func (a *App) Close() error {
 	var err error
 	a.closeMu.Do(func() {

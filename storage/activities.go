@@ -72,6 +72,9 @@ type DeliveryReader interface {
 	// ListDeliveries returns the queued deliveries of one activity, oldest first (without
 	// the activity's JSON).
 	ListDeliveries(ctx context.Context, activityID int64) ([]*Delivery, error)
+	// DeliveryQueued reports whether the delivery with row id id is still queued: one
+	// claimed a while ago may have been cancelled since (its note deleted, its actor gone).
+	DeliveryQueued(ctx context.Context, id int64) (bool, error)
 }
 
 // DeliveryWriter queues deliveries, in the transaction that stores their activity.

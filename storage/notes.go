@@ -130,6 +130,9 @@ type MediaReader interface {
 	GetMedia(ctx context.Context, id int64) (*Media, error)
 	// CountMedia counts the media rows an actor owns, attached or not.
 	CountMedia(ctx context.Context, actorID int64) (int, error)
+	// ListMediaFiles lists the names of every file a media row points at (uploads and
+	// their thumbnails), so that files no row knows can be told apart.
+	ListMediaFiles(ctx context.Context) ([]string, error)
 }
 
 // MediaWriter stores media rows; the files are the caller's.
@@ -139,4 +142,8 @@ type MediaWriter interface {
 	// DeleteMedia removes a media row that no note uses, such as an upload whose post
 	// failed; the caller removes its files.
 	DeleteMedia(ctx context.Context, id int64) error
+	// DeleteOrphanMedia removes the media rows no note uses that were created before
+	// before (uploads whose post never came) and returns them; the caller removes their
+	// files.
+	DeleteOrphanMedia(ctx context.Context, before time.Time) ([]Media, error)
 }

@@ -52,7 +52,9 @@ type DB interface {
 	// Update runs fn in a write transaction, committing when fn returns nil and rolling back
 	// what fn did otherwise, so that nothing is ever half-stored. It returns fn's error, or
 	// the commit's, once the commit is done; a panic in fn reaches the caller after the
-	// rollback. An update whose ctx ends before it starts returns ctx's error.
+	// rollback. An update whose ctx ends before its commit is rolled back (or never run)
+	// and returns a Transient error wrapping ctx's: nothing is stored for a caller that
+	// gave up, or was given an answer, already.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 
 	// Commits counts the write transactions made through this DB so far. Whatever was read

@@ -147,8 +147,13 @@ func (d *Deliverer) sleep(ctx context.Context) bool {
 	return true
 }
 
-// deliver makes one attempt and records its outcome.
+// deliver makes one attempt and records its outcome. A job is claimed with its activity's
+// JSON and may wait for a worker a while: one cancelled meanwhile (its note deleted, its
+// actor gone) is not sent.
 func (d *Deliverer) deliver(ctx context.Context, job *storage.Delivery) {
+	if queued, err := d.DB.DeliveryQueued(ctx, job.ID); err == nil && !queued {
+		return
+	}
 	key, keyID, err := d.key(ctx, job.ActorID)
 	if err != nil {
 		d.Log.Error("delivery key", "actor", job.ActorID, "err", err)

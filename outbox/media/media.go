@@ -9,17 +9,20 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"image"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/buckket/go-blurhash"
 	"golang.org/x/image/draw"
@@ -197,6 +200,40 @@ func Remove(dir string, names ...string) {
 	}
 }
 
+// Stale lists the files under dir last written before before that are uploads (names Save
+// writes) or what a crash left of one (a temporary file of writeFile): those a clean-up may
+// remove when no media row names them. A folder that does not exist has none.
+func Stale(dir string, before time.Time) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || (!FileName.MatchString(name) && !strings.HasPrefix(name, tempPrefix)) {
+			continue
+		}
+		if info, err := e.Info(); err == nil && info.ModTime().Before(before) {
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}
+
+// RemoveStale deletes a file Stale listed.
+func RemoveStale(dir, name string) {
+	if FileName.MatchString(name) || strings.HasPrefix(name, tempPrefix) {
+		os.Remove(filepath.Join(dir, name))
+	}
+}
+
+// tempPrefix starts the name of a file writeFile has not finished: hidden, never served.
+const tempPrefix = ".upload-"
+
 // randomName is 128 random bits in lower-case base32: 26 characters of [a-z2-7].
 func randomName() string {
 	b := make([]byte, 16)
@@ -210,7 +247,7 @@ func writeFile(dir, name string, body []byte) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, ".upload-*")
+	f, err := os.CreateTemp(dir, tempPrefix+"*")
 	if err != nil {
 		return err
 	}

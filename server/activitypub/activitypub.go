@@ -5,10 +5,12 @@
 package activitypub
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -317,6 +319,13 @@ func (h *Handler) postOutbox(w http.ResponseWriter, r *http.Request) error {
 	return httpx.WriteJSON(w, http.StatusCreated, "application/json", map[string]string{"id": uri})
 }
 
+// inboxDeadline bounds the handling of one delivery once its body is read. The server stops
+// writing an answer 60 s after a request's headers (its WriteTimeout), and a sender gives up
+// sooner, yet a handler would go on: nothing is stored once this has passed (an update whose
+// context ended is not committed), so that a sender never finds stored what it was not told
+// was taken.
+const inboxDeadline = 25 * time.Second
+
 // postInbox receives a delivery to a personal inbox or the shared inbox.
 func (h *Handler) postInbox(w http.ResponseWriter, r *http.Request) error {
 	var recipient *storage.Actor
@@ -333,7 +342,9 @@ func (h *Handler) postInbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.Inbox.Receive(r.Context(), r, body, recipient)
+	ctx, cancel := context.WithTimeout(r.Context(), inboxDeadline)
+	defer cancel()
+	res, err := h.Inbox.Receive(ctx, r, body, recipient)
 	if err != nil {
 		return err
 	}

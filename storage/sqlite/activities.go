@@ -212,6 +212,15 @@ func (r reader) ListDeliveries(ctx context.Context, activityID int64) ([]*storag
 	return out, nil
 }
 
+// DeliveryQueued reports whether the delivery with row id id is still queued.
+func (r reader) DeliveryQueued(ctx context.Context, id int64) (bool, error) {
+	var ok bool
+	if err := r.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE id = ?)`, id).Scan(&ok); err != nil {
+		return false, fmt.Errorf("delivery queued: %w", err)
+	}
+	return ok, nil
+}
+
 // FinishDelivery removes a delivery that succeeded or will never succeed.
 func (db *DB) FinishDelivery(ctx context.Context, id int64) error {
 	return db.update(ctx, func(tx *Tx) error {

@@ -180,16 +180,19 @@ func (tx *Tx) PutRemoteActor(ctx context.Context, a *storage.Actor) error {
 	return tx.UpdateActor(ctx, a)
 }
 
-// MarkActorDeleted records that the actor is gone. Its notes are tombstoned with it, and its
-// follows, likes and boosts removed, so that nothing of it is served or delivered to again.
+// MarkActorDeleted records that the actor is gone. Its notes are tombstoned with it (keeping
+// no text, as DeleteNote does), and its follows, likes and boosts removed, so that nothing of
+// it is served or delivered to again.
 func (tx *Tx) MarkActorDeleted(ctx context.Context, id int64, at time.Time) error {
+	if err := tx.tombstone(ctx, at, `actor_id = :target`, id); err != nil {
+		return fmt.Errorf("delete actor %d: %w", id, err)
+	}
 	stamp := ts(at)
 	for _, st := range []struct {
 		sql  string
 		args []any
 	}{
 		{`UPDATE actors SET deleted_at = ? WHERE id = ? AND deleted_at = ''`, []any{stamp, id}},
-		{`UPDATE notes SET deleted_at = ?, content = '', summary = '' WHERE actor_id = ? AND deleted_at = ''`, []any{stamp, id}},
 		{`DELETE FROM follows WHERE follower_id = ? OR followee_id = ?`, []any{id, id}},
 		{`DELETE FROM likes WHERE actor_id = ?`, []any{id}},
 		{`DELETE FROM announces WHERE actor_id = ?`, []any{id}},

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+
+	"refuge/storage"
 )
 
 // Group commit. A commit writes every page a transaction touched to the WAL: an inbox
@@ -108,8 +110,8 @@ func (db *DB) commit(batch []*pendingUpdate) {
 	savepoints := len(batch) > 1
 	var done []*pendingUpdate // run without error, waiting for the commit
 	for _, u := range batch {
-		if err := u.ctx.Err(); err != nil {
-			u.err = fmt.Errorf("begin: %w", err)
+		if u.ctx.Err() != nil {
+			u.err = ended(u.ctx)
 			continue
 		}
 		if savepoints {
@@ -118,6 +120,9 @@ func (db *DB) commit(batch []*pendingUpdate) {
 			}
 		}
 		u.panicked, u.err = run(tx, u.fn)
+		if u.err == nil && u.panicked == nil && u.ctx.Err() != nil {
+			u.err = ended(u.ctx) // its caller gave up while it ran: rolled back below
+		}
 		if u.err == nil && u.panicked == nil && savepoints {
 			u.err = exec(`RELEASE u`)
 		}
@@ -159,6 +164,13 @@ func (db *DB) commit(batch []*pendingUpdate) {
 		return
 	}
 	db.ckpt.committed()
+}
+
+// ended is the error of an update whose caller's context ended before its commit. Nothing
+// of it is committed: the caller may have answered, or been answered, with an error
+// already (a sender that hung up, a deadline that passed), and must not find it stored.
+func ended(ctx context.Context) error {
+	return storage.Wrap(storage.Transient, ctx.Err(), "the request ended before it was stored; try again")
 }
 
 // begin starts the write transaction. A connection left inside one (a ROLLBACK that failed)

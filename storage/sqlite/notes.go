@@ -114,30 +114,56 @@ func (tx *Tx) putNoteParts(ctx context.Context, n *storage.Note, replace bool) e
 	return nil
 }
 
-// UpdateNote rewrites the content of a stored note (an Update from its author).
+// UpdateNote rewrites the content of a stored note (an Update from its author). A deleted
+// note is not touched: the check is the write's own condition, so that an Update racing a
+// Delete can never bring text back to a tombstone, whichever commits first.
 func (tx *Tx) UpdateNote(ctx context.Context, n *storage.Note) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE notes SET content=?, source=?, summary=?, sensitive=?, language=?,
-		content_map_json=?, updated=? WHERE id = ?`, n.Content, n.Source, n.Summary, n.Sensitive, n.Language,
-		mustJSON(n.ContentMap, map[string]string{}), ts(n.Updated), n.ID)
+	res, err := tx.tx.ExecContext(ctx, `UPDATE notes SET content=?, source=?, summary=?, sensitive=?, language=?,
+		content_map_json=?, updated=? WHERE id = ? AND deleted_at = ''`, n.Content, n.Source, n.Summary, n.Sensitive,
+		n.Language, mustJSON(n.ContentMap, map[string]string{}), ts(n.Updated), n.ID)
 	if err != nil {
 		return fmt.Errorf("update note %s: %w", n.URI, err)
+	}
+	if k, _ := res.RowsAffected(); k == 0 {
+		if _, err := tx.GetNoteByID(ctx, n.ID); err != nil {
+			return err
+		}
+		return storage.Errorf(storage.Gone, "note %s was deleted", n.URI)
 	}
 	return tx.putNoteParts(ctx, n, true)
 }
 
-// DeleteNote turns the note into a Tombstone: its content goes, its URI stays so that it
-// answers 410, and nothing else refers to it any longer.
+// DeleteNote turns the note into a Tombstone (see tombstone).
 func (tx *Tx) DeleteNote(ctx context.Context, id int64, at time.Time) error {
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE notes SET deleted_at = ?, content = '', source = '', summary = '',
-		content_map_json = '{}' WHERE id = ?`, ts(at), id); err != nil {
+	if err := tx.tombstone(ctx, at, `id = :target`, id); err != nil {
 		return fmt.Errorf("delete note %d: %w", id, err)
 	}
-	for _, s := range []string{`DELETE FROM note_tags WHERE note_id = ?`, `DELETE FROM feed WHERE note_id = ?`,
-		`DELETE FROM pins WHERE note_id = ?`, `DELETE FROM likes WHERE note_id = ?`,
-		`DELETE FROM announces WHERE note_id = ?`, `DELETE FROM notifications WHERE note_id = ?`,
-		`DELETE FROM media WHERE note_id = ?`} {
-		if _, err := tx.tx.ExecContext(ctx, s, id); err != nil {
-			return fmt.Errorf("delete note %d: %w", id, err)
+	return nil
+}
+
+// tombstone turns the live notes that cond selects (with :target bound to target) into
+// Tombstones. Their text goes: content, source, summary and contentMap, their tags, their
+// media with its alt text; their URI stays, so that they answer 410, and nothing else refers
+// to them any longer. The Create and Update activities of local ones keep only a Tombstone
+// as their object, and their deliveries not yet made are cancelled, so that a note deleted
+// while a server was down is never sent to it afterwards (the Delete is).
+func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target int64) error {
+	notes := `(SELECT id FROM notes WHERE ` + cond + ` AND deleted_at = '')`
+	activities := `(SELECT id FROM activities WHERE local = 1 AND type IN ('Create', 'Update') AND note_id IN ` + notes + `)`
+	for _, s := range []string{
+		`DELETE FROM deliveries WHERE activity_id IN ` + activities,
+		`UPDATE activities SET json = json_set(json, '$.object', json_object('id', object_uri, 'type', 'Tombstone',
+			'formerType', json_extract(json, '$.object.type'), 'deleted', :deleted)) WHERE json != '' AND id IN ` + activities,
+		`DELETE FROM note_tags WHERE note_id IN ` + notes, `DELETE FROM feed WHERE note_id IN ` + notes,
+		`DELETE FROM pins WHERE note_id IN ` + notes, `DELETE FROM likes WHERE note_id IN ` + notes,
+		`DELETE FROM announces WHERE note_id IN ` + notes, `DELETE FROM notifications WHERE note_id IN ` + notes,
+		`DELETE FROM media WHERE note_id IN ` + notes,
+		`UPDATE notes SET deleted_at = :stamp, content = '', source = '', summary = '', content_map_json = '{}'
+			WHERE ` + cond + ` AND deleted_at = ''`,
+	} {
+		if _, err := tx.tx.ExecContext(ctx, s, sql.Named("target", target), sql.Named("stamp", ts(at)),
+			sql.Named("deleted", at.UTC().Format(time.RFC3339))); err != nil {
+			return err
 		}
 	}
 	return nil

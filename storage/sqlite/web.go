@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"refuge/storage"
 )
@@ -43,6 +44,40 @@ func (tx *Tx) DeleteMedia(ctx context.Context, id int64) error {
 		return fmt.Errorf("delete media %d: %w", id, err)
 	}
 	return nil
+}
+
+// DeleteOrphanMedia removes the media rows no note uses that were created before before, and
+// returns them so that the caller removes their files.
+func (tx *Tx) DeleteOrphanMedia(ctx context.Context, before time.Time) ([]storage.Media, error) {
+	gone, err := tx.listMedia(ctx, `note_id IS NULL AND created < ?`, ts(before))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM media WHERE note_id IS NULL AND created < ?`, ts(before)); err != nil {
+		return nil, fmt.Errorf("delete orphan media: %w", err)
+	}
+	return gone, nil
+}
+
+// ListMediaFiles lists the names of every file a media row points at.
+func (r reader) ListMediaFiles(ctx context.Context) ([]string, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT path FROM media WHERE path != '' UNION SELECT thumb_path FROM media WHERE thumb_path != ''`)
+	if err != nil {
+		return nil, fmt.Errorf("list media files: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("scan media file: %w", err)
+		}
+		out = append(out, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list media files: %w", err)
+	}
+	return out, nil
 }
 
 // CountMedia counts the media rows an actor owns, attached or not.
