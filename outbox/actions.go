@@ -355,7 +355,7 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 	if in.Language != "" {
 		n.Language = in.Language
 	}
-	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, s.resolveMention)
+	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, s.mentionResolver())
 	n.ContentMap = nil
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.UpdateNote(ctx, n); err != nil {
