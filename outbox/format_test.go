@@ -135,3 +135,31 @@ func mentionList(n int) string {
 	}
 	return b.String()
 }
+
+// TestTypedTextRoundTrip: the text read back from Format's HTML formats to the same HTML, so
+// that a profile saved before its typed text was kept survives an unchanged save.
+func TestTypedTextRoundTrip(t *testing.T) {
+	resolve := func(ctx context.Context, user, host string) (*storage.Actor, error) {
+		if host == "" {
+			host = "me.test"
+		}
+		return &storage.Actor{URI: "https://" + host + "/users/" + user, URL: "https://" + host + "/@" + user, Username: user, Host: host}, nil
+	}
+	rows := []string{
+		"plain words & <symbols> \"quoted\"",
+		"see https://example.com/a/very/long/path/that/is/shortened/when/shown?x=1&y=2 and https://x.test",
+		"one\ntwo\n\nthree #Tag",
+		"hi @bob and @carol@other.test",
+		"(https://example.com/wiki/Foo_(bar))",
+	}
+	for _, text := range rows {
+		t.Run(text, func(t *testing.T) {
+			html, _ := Format(context.Background(), text, "https://me.test", "me.test", resolve)
+			back := TypedText(html)
+			again, _ := Format(context.Background(), back, "https://me.test", "me.test", resolve)
+			if again != html {
+				t.Errorf("read back as %q:\n%s\n%s", back, html, again)
+			}
+		})
+	}
+}

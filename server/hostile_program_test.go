@@ -20,7 +20,9 @@ import (
 
 	"refuge/internal/testrig"
 	"refuge/internal/testrig/peer"
+	"refuge/outbox"
 	"refuge/server"
+	"refuge/storage"
 )
 
 // The program and posting part of the hostile suite: what a person types is kept (the
@@ -85,6 +87,18 @@ func TestHostileProfileSource(t *testing.T) {
 		}
 	}
 	doraLink := "https://dora.example/a/long/address/that/gets/shortened/when/shown"
+	// erin's profile was saved before the typed text was kept: HTML only.
+	_, erinURI := in.Account("erin", false)
+	legacy := in.LocalActor("erin")
+	ctx := context.Background()
+	legacy.Summary, _ = outbox.Format(ctx, "Old bio: "+longLink, in.Base, in.Cfg.Domain, nil)
+	siteHTML, _ := outbox.Format(ctx, site, in.Base, in.Cfg.Domain, nil)
+	legacy.Fields = []storage.Field{{Name: "Site", Value: strings.TrimSuffix(strings.TrimPrefix(siteHTML, "<p>"), "</p>")}}
+	if err := in.App.DB().Update(ctx, func(tx storage.Tx) error { return tx.UpdateActor(ctx, legacy) }); err != nil {
+		t.Fatal(err)
+	}
+	erin := webSignIn(t, in, "erin")
+	erinSaved := actorDocument(t, in, erinURI)
 	rows := []hostileCase{
 		{name: "the edit form shows the bio and field values as typed, links in full", status: 200,
 			send: func(t *testing.T) peer.Answer { return getPage(t, in, "/edit_profile", s.cookie) },
@@ -117,6 +131,23 @@ func TestHostileProfileSource(t *testing.T) {
 				json.Unmarshal(actorDocument(t, in, r.alice), &doc)
 				if len(doc.Attachment) != 2 || !strings.Contains(doc.Attachment[0].Value, `<a href="`+site+`"`) {
 					t.Errorf("fields: %+v", doc.Attachment)
+				}
+			}},
+		{name: "a profile saved before the typed text was kept: the form shows its links in full", status: 200,
+			send: func(t *testing.T) peer.Answer { return getPage(t, in, "/edit_profile", erin.cookie) },
+			check: func(t *testing.T, got peer.Answer) {
+				form := formValues(t, got.Body, "/web/profile")
+				if form.Get("summary") != "Old bio: "+longLink || form.Get("field_value") != site {
+					t.Errorf("the form shows %q and %q", form.Get("summary"), form.Get("field_value"))
+				}
+			}},
+		{name: "a profile saved before the typed text was kept, saved unchanged: nothing changes",
+			send: func(t *testing.T) peer.Answer {
+				page := getPage(t, in, "/edit_profile", erin.cookie)
+				return formPost(t, in, "/web/profile", erin.cookie, "", formValues(t, page.Body, "/web/profile"))
+			}, status: http.StatusSeeOther, check: func(t *testing.T, _ peer.Answer) {
+				if now := actorDocument(t, in, erinURI); !bytes.Equal(now, erinSaved) {
+					t.Errorf("the actor document changed:\nbefore %s\nafter  %s", erinSaved, now)
 				}
 			}},
 		{name: "C2S Update of the Person with a source: the source is kept and rendered with its links",
