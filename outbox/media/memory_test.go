@@ -3,6 +3,7 @@ package media_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -56,7 +57,7 @@ func TestPeakMemoryChild(t *testing.T) {
 	for range 2 { // two posts at once
 		wg.Go(func() {
 			for range 4 { // four images each, one after another as a post's form is read
-				if _, err := media.Process(big); err != nil {
+				if _, err := media.Process(context.Background(), big); err != nil {
 					t.Error(err)
 				}
 			}
