@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -407,7 +406,6 @@ func webfinger(p *peer.Peer, delay time.Duration) http.HandlerFunc {
 // the first stops, a serve starts again.
 func TestHostileOneServePerFolder(t *testing.T) {
 	t.Parallel()
-	bin := testrig.Binary(t)
 	data := t.TempDir()
 	link := filepath.Join(t.TempDir(), "same-folder")
 	if err := os.Symlink(data, link); err != nil {
@@ -416,14 +414,7 @@ func TestHostileOneServePerFolder(t *testing.T) {
 	addr1, addr2 := testrig.FreeAddr(t), testrig.FreeAddr(t)
 	first, _ := testrig.Serve(t, "--listen", addr1, "--domain", addr1, "--data", data)
 	admin := func(args ...string) (int, string) {
-		out, err := exec.Command(bin, append(args, "--data", data, "--domain", addr1)...).CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode(), string(out)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0, string(out)
+		return testrig.Run(t, append(args, "--data", data, "--domain", addr1)...)
 	}
 	refused := func(t *testing.T, args ...string) {
 		t.Helper()
@@ -496,20 +487,10 @@ func TestHostileOneServePerFolder(t *testing.T) {
 // serve creates the admin account whenever there is no admin yet.
 func TestHostileSchemeRecorded(t *testing.T) {
 	t.Parallel()
-	bin := testrig.Binary(t)
 	data, data2 := t.TempDir(), t.TempDir()
 	addr := testrig.FreeAddr(t)
 	const domain = "social.test"
-	cmd := func(args ...string) (int, string) {
-		out, err := exec.Command(bin, args...).CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode(), string(out)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0, string(out)
-	}
+	cmd := func(args ...string) (int, string) { return testrig.Run(t, args...) }
 	namesBoth := func(t *testing.T, code int, out, stored, given string) {
 		t.Helper()
 		if code == 0 || !strings.Contains(out, stored+"://"+domain) || !strings.Contains(out, given+"://"+domain) {

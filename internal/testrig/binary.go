@@ -50,13 +50,19 @@ func Binary(t testing.TB) string {
 // instance's data folder while it serves, and returns its exit code and output.
 func (in *Instance) Admin(args ...string) (int, string) {
 	in.t.Helper()
-	args = append(args, "--data", in.Cfg.Data, "--domain", in.Cfg.Domain)
-	out, err := exec.Command(Binary(in.t), args...).CombinedOutput()
+	return Run(in.t, append(args, "--data", in.Cfg.Data, "--domain", in.Cfg.Domain)...)
+}
+
+// Run runs the refuge binary with args until it exits, and returns its exit code and
+// everything it printed.
+func Run(t testing.TB, args ...string) (int, string) {
+	t.Helper()
+	out, err := exec.Command(Binary(t), args...).CombinedOutput()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
 			return ee.ExitCode(), string(out)
 		}
-		in.t.Fatalf("refuge %v: %v", args, err)
+		t.Fatalf("refuge %v: %v", args, err)
 	}
 	return 0, string(out)
 }
