@@ -112,6 +112,7 @@ func checkDomain(ctx context.Context, db storage.DB, cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	record := domain == "" || scheme == ""
 	if domain != "" && scheme == "" {
 		// Folders of older versions recorded the domain alone.
 		if scheme, err = storedScheme(ctx, db, domain); err != nil {
@@ -138,6 +139,9 @@ func checkDomain(ctx context.Context, db storage.DB, cfg *Config) error {
 		}
 		return storage.Errorf(storage.Conflict, "the data folder belongs to %s://%s, not %s: start %s, or use another --data folder",
 			scheme, domain, cfg.Base(), strings.Join(fix, " and "))
+	}
+	if !record {
+		return nil
 	}
 	return db.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.PutMeta(ctx, "domain", domain); err != nil {
