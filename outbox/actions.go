@@ -398,7 +398,7 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 	if in.Language != "" {
 		n.Language = in.Language
 	}
-	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, s.resolveMention)
+	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, s.mentionResolver())
 	n.ContentMap = nil
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.UpdateNote(ctx, n); err != nil {
@@ -416,69 +416,6 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 	}
 	s.wake()
 	return n, nil
-}
-
-// ProfileInput is what an account may change about itself.
-type ProfileInput struct {
-	Name, Summary     string
-	Locked            bool
-	Fields            []storage.Field
-	IconURL, ImageURL string // "" keeps the current one
-}
-
-// UpdateProfile changes actor's profile and federates Update{Person} to its followers.
-func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in ProfileInput) (*storage.Actor, error) {
-	if len([]rune(in.Name)) > 100 || len([]rune(in.Summary)) > 2000 || len(in.Fields) > 4 {
-		return nil, storage.Errorf(storage.Invalid, "name up to 100 characters, bio up to 2000, at most 4 fields")
-	}
-	a := *actor
-	a.Name, a.Locked, a.Fields = in.Name, in.Locked, nil
-	a.Summary, _ = Format(ctx, in.Summary, s.Base, s.Domain, nil)
-	if in.Summary == "" {
-		a.Summary = ""
-	}
-	for _, f := range in.Fields {
-		if f.Name == "" && f.Value == "" {
-			continue
-		}
-		if len([]rune(f.Name)) > 255 || len([]rune(f.Value)) > 255 {
-			return nil, storage.Errorf(storage.Invalid, "profile fields up to 255 characters")
-		}
-		value, _ := Format(ctx, f.Value, s.Base, s.Domain, nil)
-		a.Fields = append(a.Fields, storage.Field{Name: f.Name, Value: trimParagraph(value)})
-	}
-	if in.IconURL != "" {
-		a.IconURL = in.IconURL
-	}
-	if in.ImageURL != "" {
-		a.ImageURL = in.ImageURL
-	}
-	err := s.DB.Update(ctx, func(tx storage.Tx) error {
-		if err := tx.UpdateActor(ctx, &a); err != nil {
-			return err
-		}
-		inboxes, err := tx.FollowerInboxes(ctx, a.ID)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		act := &federation.Activity{ID: uris.Update(a.URI, newID(now)), Type: federation.TypeUpdate,
-			To: []string{federation.PublicCollection}, Cc: []string{a.FollowersURI}, Published: now}
-		_, err = s.emit(ctx, tx, &a, act, s.ActorDocument(&a), 0, storage.Direct, inboxes)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.wake()
-	return &a, nil
-}
-
-func trimParagraph(s string) string {
-	if len(s) >= 7 && s[:3] == "<p>" && s[len(s)-4:] == "</p>" {
-		return s[3 : len(s)-4]
-	}
-	return s
 }
 
 // Pin adds (or removes) one of actor's public notes to its featured collection.

@@ -188,17 +188,7 @@ func (s *Service) submitUpdate(ctx context.Context, actor *storage.Actor, obj fe
 		return "", storage.Errorf(storage.Invalid, "Update must carry the updated object")
 	}
 	if obj.ID == actor.URI {
-		doc, err := obj.Actor()
-		if err != nil {
-			return "", err
-		}
-		fields := make([]storage.Field, 0, len(doc.Fields))
-		for _, f := range doc.Fields {
-			fields = append(fields, storage.Field{Name: f.Name, Value: federation.PlainText(f.Value)})
-		}
-		_, err = s.UpdateProfile(ctx, actor, ProfileInput{Name: doc.Name, Summary: federation.PlainText(doc.Summary),
-			Locked: doc.ManuallyApprovesFollowers, Fields: fields})
-		return "", err
+		return "", s.submitProfile(ctx, actor, obj)
 	}
 	var n c2sNote
 	if err := json.Unmarshal(obj.Raw, &n); err != nil {
@@ -231,4 +221,44 @@ func (s *Service) submitAnswer(ctx context.Context, actor *storage.Actor, accept
 		return "", err
 	}
 	return s.AnswerFollowRequest(ctx, actor, follower.URI, accept)
+}
+
+// submitProfile carries out a C2S Update of the account's own Person. The bio's typed text
+// is its source (text/plain), as Mastodon's API keeps it; without one, a bio or field value
+// sent back as it is served keeps its typed text, and other HTML is read back with
+// TypedText, so that a client that edits only the name loses no link.
+func (s *Service) submitProfile(ctx context.Context, actor *storage.Actor, obj federation.Object) error {
+	doc, err := obj.Actor()
+	if err != nil {
+		return err
+	}
+	var extra struct {
+		Source *struct {
+			Content   string `json:"content"`
+			MediaType string `json:"mediaType"`
+		} `json:"source"`
+	}
+	json.Unmarshal(obj.Raw, &extra) // obj.Actor read it already; only a source is sought here
+	current := ProfileOf(actor)
+	in := ProfileInput{Name: doc.Name, Locked: doc.ManuallyApprovesFollowers}
+	switch {
+	case extra.Source != nil && (extra.Source.MediaType == "" || extra.Source.MediaType == "text/plain"):
+		in.Summary = extra.Source.Content
+	case doc.Summary == actor.Summary:
+		in.Summary = current.Summary
+	default:
+		in.Summary = TypedText(doc.Summary)
+	}
+	for _, f := range doc.Fields {
+		value := TypedText(f.Value)
+		for i, old := range actor.Fields {
+			if old.Name == f.Name && old.Value == f.Value {
+				value = current.Fields[i].Value
+				break
+			}
+		}
+		in.Fields = append(in.Fields, storage.Field{Name: f.Name, Value: value})
+	}
+	_, err = s.UpdateProfile(ctx, actor, in)
+	return err
 }

@@ -5,6 +5,8 @@ import (
 	"html"
 	"regexp"
 	"strings"
+	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -17,19 +19,32 @@ import (
 // A mention it cannot resolve is left as plain text, as Mastodon does.
 type MentionResolver func(ctx context.Context, user, host string) (*storage.Actor, error)
 
+// Bounds on resolving the mentions of one text, so that a post naming hundreds of accounts
+// on hosts that never answer is still answered within seconds. Mentions past the cap stay
+// plain text rather than refusing the post: it is what the person wrote, and a mention that
+// cannot be resolved has always stayed text. Nobody is notified or delivered to through
+// them, so the cap also bounds what one post can send.
+const (
+	MaxMentions     = 50               // distinct accounts resolved (and linked) in one text
+	MentionLookups  = 8                // resolved at once
+	MentionDeadline = 10 * time.Second // for all the mentions of a text together
+)
+
 // token finds the three things plain text can link: URLs, @mentions and #hashtags.
 var token = regexp.MustCompile(`https?://[^\s<>"]+|@[A-Za-z0-9_]+(?:@[A-Za-z0-9.\-]+(?::[0-9]+)?)?|#[\p{L}\p{N}_]+`)
 
 // Format turns what a person typed into the HTML a note carries, and the Mention and Hashtag
 // tags that go with it. Everything typed is escaped; only the links it makes are markup.
 // base is this instance's URL prefix (for tag links); localHost its domain, so that a
-// mention of @name@localHost is recognised as local.
+// mention of @name@localHost is recognised as local. The first MaxMentions accounts
+// mentioned are resolved, each once, MentionLookups at a time, within MentionDeadline.
 func Format(ctx context.Context, text, base, localHost string, resolve MentionResolver) (string, []storage.Tag) {
 	local := uris.New(base)
+	paragraphs := splitParagraphs(text)
+	found := resolveMentions(ctx, paragraphs, localHost, resolve)
 	var b strings.Builder
 	var tags []storage.Tag
 	seen := map[string]bool{}
-	paragraphs := splitParagraphs(text)
 	for _, para := range paragraphs {
 		b.WriteString("<p>")
 		lines := strings.Split(para, "\n")
@@ -56,7 +71,7 @@ func Format(ctx context.Context, text, base, localHost string, resolve MentionRe
 						html.EscapeString(displayURL(word)) + `</a>`
 				case '@':
 					word = strings.TrimRight(word, ".-:")
-					out, tag = mention(ctx, word, localHost, resolve)
+					out, tag = mention(found[mentionOf(word, localHost)])
 				case '#':
 					out, tag = hashtag(word, local)
 				}
@@ -77,6 +92,74 @@ func Format(ctx context.Context, text, base, localHost string, resolve MentionRe
 		b.WriteString("</p>")
 	}
 	return b.String(), tags
+}
+
+// handle is an account a text mentions: its name in lower case (names are unique regardless
+// of case) and its host, "" for this instance.
+type handle struct{ user, host string }
+
+// mentionOf is the account a mention word (@user or @user@host) names.
+func mentionOf(word, localHost string) handle {
+	user, host, _ := strings.Cut(word[1:], "@")
+	if strings.EqualFold(host, localHost) {
+		host = ""
+	}
+	return handle{strings.ToLower(user), strings.ToLower(host)}
+}
+
+// resolveMentions resolves the first MaxMentions accounts the paragraphs mention, each once,
+// MentionLookups at a time, and all within MentionDeadline; what is not resolved by then
+// is missing from the result.
+func resolveMentions(ctx context.Context, paragraphs []string, localHost string, resolve MentionResolver) map[handle]*storage.Actor {
+	if resolve == nil {
+		return nil
+	}
+	var wanted []handle
+	var typed []string // the name as first written, for servers that mind its case
+	seen := map[handle]bool{}
+	for _, para := range paragraphs {
+		for _, line := range strings.Split(para, "\n") {
+			for _, m := range token.FindAllStringIndex(line, -1) {
+				if line[m[0]] != '@' || !boundaryBefore(line, m[0]) {
+					continue
+				}
+				word := strings.TrimRight(line[m[0]:m[1]], ".-:")
+				h := mentionOf(word, localHost)
+				if !seen[h] && len(wanted) < MaxMentions {
+					seen[h] = true
+					wanted = append(wanted, h)
+					user, _, _ := strings.Cut(word[1:], "@")
+					typed = append(typed, user)
+				}
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, MentionDeadline)
+	defer cancel()
+	actors := make([]*storage.Actor, len(wanted))
+	slots := make(chan struct{}, MentionLookups)
+	var wg sync.WaitGroup
+	for i, h := range wanted {
+		wg.Go(func() {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-slots }()
+			if a, err := resolve(ctx, typed[i], h.host); err == nil {
+				actors[i] = a
+			}
+		})
+	}
+	wg.Wait()
+	found := make(map[handle]*storage.Actor, len(wanted))
+	for i, h := range wanted {
+		if actors[i] != nil {
+			found[h] = actors[i]
+		}
+	}
+	return found
 }
 
 func splitParagraphs(text string) []string {
@@ -125,16 +208,9 @@ func displayURL(u string) string {
 	return d
 }
 
-func mention(ctx context.Context, word, localHost string, resolve MentionResolver) (string, *storage.Tag) {
-	user, host, _ := strings.Cut(word[1:], "@")
-	if strings.EqualFold(host, localHost) {
-		host = ""
-	}
-	if resolve == nil {
-		return "", nil
-	}
-	a, err := resolve(ctx, user, strings.ToLower(host))
-	if err != nil || a == nil {
+// mention is the link and the Mention tag for a resolved account; nothing for nil.
+func mention(a *storage.Actor) (string, *storage.Tag) {
+	if a == nil {
 		return "", nil
 	}
 	href := a.URL

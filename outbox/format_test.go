@@ -2,8 +2,11 @@ package outbox
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"refuge/storage"
 )
@@ -84,5 +87,79 @@ func TestPasswords(t *testing.T) {
 	}
 	if h2, _ := HashPassword("correct horse"); h2 == h {
 		t.Fatal("no salt")
+	}
+}
+
+// TestFormatMentionBounds: each account is resolved once, at most MaxMentions of them, and
+// never more than MentionLookups at a time.
+func TestFormatMentionBounds(t *testing.T) {
+	rows := []struct {
+		name       string
+		text       string
+		calls      int
+		links      int
+		concurrent int // at most
+	}{
+		{"one account thirty times, in any case", strings.Repeat("@dan@x.test @DAN@X.test ", 15), 1, 30, 1},
+		{"sixty accounts: the first fifty", mentionList(60), MaxMentions, MaxMentions, MentionLookups},
+		{"ten accounts", mentionList(10), 10, 10, MentionLookups},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			var mu sync.Mutex
+			calls, inFlight, most := 0, 0, 0
+			resolve := func(ctx context.Context, user, host string) (*storage.Actor, error) {
+				mu.Lock()
+				calls, inFlight = calls+1, inFlight+1
+				most = max(most, inFlight)
+				mu.Unlock()
+				time.Sleep(5 * time.Millisecond)
+				mu.Lock()
+				inFlight--
+				mu.Unlock()
+				return &storage.Actor{URI: "https://" + host + "/u/" + user, Username: user, Host: host}, nil
+			}
+			html, _ := Format(context.Background(), row.text, "https://me.test", "me.test", resolve)
+			if links := strings.Count(html, `class="u-url mention"`); calls != row.calls || links != row.links || most > row.concurrent {
+				t.Errorf("%d look-ups (want %d), %d links (want %d), %d at once (at most %d)", calls, row.calls, links, row.links, most, row.concurrent)
+			}
+		})
+	}
+}
+
+// mentionList mentions n distinct accounts.
+func mentionList(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "@u%d@x.test ", i)
+	}
+	return b.String()
+}
+
+// TestTypedTextRoundTrip: the text read back from Format's HTML formats to the same HTML, so
+// that a profile saved before its typed text was kept survives an unchanged save.
+func TestTypedTextRoundTrip(t *testing.T) {
+	resolve := func(ctx context.Context, user, host string) (*storage.Actor, error) {
+		if host == "" {
+			host = "me.test"
+		}
+		return &storage.Actor{URI: "https://" + host + "/users/" + user, URL: "https://" + host + "/@" + user, Username: user, Host: host}, nil
+	}
+	rows := []string{
+		"plain words & <symbols> \"quoted\"",
+		"see https://example.com/a/very/long/path/that/is/shortened/when/shown?x=1&y=2 and https://x.test",
+		"one\ntwo\n\nthree #Tag",
+		"hi @bob and @carol@other.test",
+		"(https://example.com/wiki/Foo_(bar))",
+	}
+	for _, text := range rows {
+		t.Run(text, func(t *testing.T) {
+			html, _ := Format(context.Background(), text, "https://me.test", "me.test", resolve)
+			back := TypedText(html)
+			again, _ := Format(context.Background(), back, "https://me.test", "me.test", resolve)
+			if again != html {
+				t.Errorf("read back as %q:\n%s\n%s", back, html, again)
+			}
+		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"refuge/federation"
@@ -112,6 +114,33 @@ func (s *Service) resolveMention(ctx context.Context, user, host string) (*stora
 	return s.Remote.Handle(ctx, user, host)
 }
 
+// mentionResolver resolves the mentions of one post, each account once, and all within one
+// MentionDeadline however many texts the post has: a contentMap may carry many, and each
+// would otherwise have a deadline of its own.
+func (s *Service) mentionResolver() MentionResolver {
+	deadline := time.Now().Add(MentionDeadline)
+	var mu sync.Mutex
+	known := map[string]*storage.Actor{} // nil: not found, or not in time
+	return func(ctx context.Context, user, host string) (*storage.Actor, error) {
+		key := strings.ToLower(user) + "@" + host
+		mu.Lock()
+		a, ok := known[key]
+		mu.Unlock()
+		if !ok {
+			ctx, cancel := context.WithDeadline(ctx, deadline)
+			a, _ = s.resolveMention(ctx, user, host)
+			cancel()
+			mu.Lock()
+			known[key] = a
+			mu.Unlock()
+		}
+		if a == nil {
+			return nil, storage.Errorf(storage.NotFound, "@%s@%s not found", user, host)
+		}
+		return a, nil
+	}
+}
+
 // PostNote publishes a note by a local author: the note, its Create activity and the queued
 // deliveries are stored in one transaction before it returns.
 func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteInput) (*storage.Note, *storage.Activity, error) {
@@ -136,11 +165,12 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 		Sensitive: in.Sensitive || strings.TrimSpace(in.Summary) != "", Language: in.Language,
 		Visibility: storage.Visibility(in.Visibility), Published: now, Media: in.Media, Author: author,
 	}
-	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, s.resolveMention)
+	resolve := s.mentionResolver()
+	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, resolve)
 	if len(in.ContentMap) > 1 {
 		n.ContentMap = map[string]string{}
 		for lang, text := range in.ContentMap {
-			n.ContentMap[lang], _ = Format(ctx, text, s.Base, s.Domain, s.resolveMention)
+			n.ContentMap[lang], _ = Format(ctx, text, s.Base, s.Domain, resolve)
 		}
 	}
 	if n.Language == "" && len(in.ContentMap) > 0 {

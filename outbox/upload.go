@@ -28,7 +28,7 @@ func (s *Service) SaveUpload(ctx context.Context, dataDir string, owner *storage
 	if err != nil {
 		return nil, err
 	}
-	img, err := media.Process(data)
+	img, err := media.Process(ctx, data)
 	if err != nil {
 		return nil, err
 	}

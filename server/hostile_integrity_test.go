@@ -741,7 +741,7 @@ func TestOrphanUploads(t *testing.T) {
 	ctx := context.Background()
 	dir := media.Dir(in.Cfg.Data)
 	upload := func(age time.Duration) *storage.Media {
-		img, err := media.Process(testimage.PNG(t, testimage.Halves(600, 300)))
+		img, err := media.Process(ctx, testimage.PNG(t, testimage.Halves(600, 300)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,7 @@ type App struct {
 	deliverer *delivery.Deliverer
 	signer    atomic.Pointer[federation.Signer]
 
+	lock    *os.File // the data folder's lock, held by a serve (New) until Close
 	ln      net.Listener
 	srv     *http.Server
 	cancel  context.CancelFunc
@@ -72,7 +74,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkDomain(ctx, db, cfg.Domain); err != nil {
+	if err := checkDomain(ctx, db, &cfg); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -102,21 +104,74 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	return a, nil
 }
 
-// checkDomain records the domain on first start and refuses a different one later: every
-// stored URI is under it, and serving them under another name would break every follow.
-func checkDomain(ctx context.Context, db storage.DB, domain string) error {
-	stored, err := db.GetMeta(ctx, "domain")
+// checkDomain records the domain and the URL scheme at the first command of any kind, and
+// refuses others later: every stored URI starts with them, and serving those under another
+// name or scheme would break every follow (and an admin command would make accounts that
+// do not match the rest).
+func checkDomain(ctx context.Context, db storage.DB, cfg *Config) error {
+	domain, err := db.GetMeta(ctx, "domain")
 	if err != nil {
 		return err
 	}
-	if stored == "" {
-		return db.Update(ctx, func(tx storage.Tx) error { return tx.PutMeta(ctx, "domain", domain) })
+	scheme, err := db.GetMeta(ctx, "scheme")
+	if err != nil {
+		return err
 	}
-	if stored != domain {
-		return fmt.Errorf("the data folder belongs to domain %q, not %q: start with --domain %s or use another --data folder",
-			stored, domain, stored)
+	record := domain == "" || scheme == ""
+	if domain != "" && scheme == "" {
+		// Folders of older versions recorded the domain alone.
+		if scheme, err = storedScheme(ctx, db, domain); err != nil {
+			return err
+		}
 	}
-	return nil
+	if domain == "" {
+		domain = cfg.Domain
+	}
+	if scheme == "" {
+		scheme = cfg.Scheme()
+	}
+	if domain != cfg.Domain || scheme != cfg.Scheme() {
+		var fix []string
+		if domain != cfg.Domain {
+			fix = append(fix, "with --domain "+domain)
+		}
+		switch {
+		case scheme == cfg.Scheme():
+		case scheme == "http":
+			fix = append(fix, "with --http")
+		default:
+			fix = append(fix, "without --http")
+		}
+		return storage.Errorf(storage.Conflict, "the data folder belongs to %s://%s, not %s: start %s, or use another --data folder",
+			scheme, domain, cfg.Base(), strings.Join(fix, " and "))
+	}
+	if !record {
+		return nil
+	}
+	return db.Update(ctx, func(tx storage.Tx) error {
+		if err := tx.PutMeta(ctx, "domain", domain); err != nil {
+			return err
+		}
+		return tx.PutMeta(ctx, "scheme", scheme)
+	})
+}
+
+// storedScheme reads the scheme of a folder that recorded only its domain from the URIs of
+// its local actors (the instance actor is named after the domain); "" when it has none.
+func storedScheme(ctx context.Context, db storage.DB, domain string) (string, error) {
+	a, err := db.GetLocalActor(ctx, domain)
+	if storage.KindOf(err) == storage.NotFound {
+		actors, lerr := db.ListLocalActors(ctx)
+		if lerr != nil || len(actors) == 0 {
+			return "", lerr
+		}
+		a, err = actors[0], nil
+	}
+	if err != nil {
+		return "", err
+	}
+	scheme, _, _ := strings.Cut(a.URI, "://")
+	return scheme, nil
 }
 
 // instanceSigner signs fetches on behalf of the instance.
@@ -136,27 +191,49 @@ func (a *App) instanceSigner(ctx context.Context) (*federation.Signer, error) {
 	return s, nil
 }
 
-// New opens an instance and makes it ready to serve; on first start it creates the admin
-// account and prints its password.
+// New opens an instance and makes it ready to serve: it takes the data folder's lock (one
+// serve per folder; admin commands use Open, which does not), and creates the admin account
+// and prints its password when there is no admin yet.
 func New(ctx context.Context, cfg Config) (*App, error) {
-	a, err := Open(ctx, cfg)
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	lock, err := lockData(&cfg)
 	if err != nil {
 		return nil, err
 	}
+	a, err := Open(ctx, cfg)
+	if err != nil {
+		unlockData(lock) // Open closed the database
+		return nil, err
+	}
+	a.lock = lock
 	if err := a.firstStart(ctx); err != nil {
 		a.db.Close()
+		unlockData(lock)
 		return nil, err
 	}
 	return a, nil
 }
 
+// firstStart creates the admin account when there is none, whether or not `refuge user
+// add` made other accounts before the first serve.
 func (a *App) firstStart(ctx context.Context) error {
-	n, err := a.db.CountLocalUsers(ctx)
-	if err != nil || n > 0 {
+	actors, err := a.db.ListLocalActors(ctx)
+	if err != nil {
 		return err
+	}
+	for _, x := range actors {
+		if x.Admin {
+			return nil
+		}
 	}
 	password := outbox.NewSecret(15)
 	admin, err := a.svc.CreateAccount(ctx, a.cfg.Admin, password, true)
+	if storage.KindOf(err) == storage.Conflict {
+		return storage.Wrap(storage.Conflict, err, fmt.Sprintf("there is no admin account yet and the name %q is taken: "+
+			"start with --admin NAME, or make one with refuge user add NAME --admin", a.cfg.Admin))
+	}
 	if err != nil {
 		return fmt.Errorf("create admin account: %w", err)
 	}
@@ -291,7 +368,7 @@ func (a *App) Close() error {
 			a.cancel()
 		}
 		a.wg.Wait()
-		err = errors.Join(err, a.db.Close())
+		err = errors.Join(err, a.db.Close(), unlockData(a.lock))
 	})
 	return err
 }

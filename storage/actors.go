@@ -7,10 +7,13 @@ import (
 	"time"
 )
 
-// Field is one profile field (Mastodon's PropertyValue attachment).
+// Field is one profile field (Mastodon's PropertyValue attachment). Value is HTML.
 type Field struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
+	// Source is what the owner typed, which Value is made from; local accounts only, and
+	// "" for fields saved before it was kept.
+	Source string `json:"source,omitempty"`
 }
 
 // Actor is a local account or a remote actor: what anyone may know of it. The secrets of a
@@ -42,6 +45,10 @@ type Actor struct {
 	Published    time.Time
 	FetchedAt    time.Time
 	DeletedAt    time.Time
+
+	// SummarySource is what the owner typed, which Summary (HTML) is made from; local
+	// accounts only, and "" for a bio saved before it was kept.
+	SummarySource string
 }
 
 // Handle is the actor's user@host form, without a leading @.

@@ -131,9 +131,13 @@ type SearchData struct {
 	Relationship Relationship   // the viewer's with Result
 }
 
-// EditProfileData fills the profile form of the viewer.
+// EditProfileData fills the profile form of the viewer. Summary and the fields' values are
+// the text the viewer typed, never the HTML made from it, so that saving the form as it is
+// changes nothing.
 type EditProfileData struct {
-	Actor *storage.Actor
+	Actor   *storage.Actor
+	Summary string
+	Fields  []storage.Field
 }
 
 // SignInData fills the sign-in form again after a failed attempt.
@@ -426,8 +430,5 @@ func newFollow(p *Page, a *storage.Actor, rel Relationship) follow {
 func fields4(f []storage.Field) []storage.Field {
 	out := make([]storage.Field, 4)
 	copy(out, f)
-	for i := range out {
-		out[i].Value = PlainText(out[i].Value)
-	}
 	return out
 }

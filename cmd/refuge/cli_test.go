@@ -31,7 +31,7 @@ func TestCLI(t *testing.T) {
 		{"list", append([]string{"user", "list"}, flags...), "", 0, "Bob_2\thttps://example.test:8080/users/Bob_2 (admin)", "", ""},
 		{"token", append([]string{"token", "alice"}, flags...), "", 0, "", "", "error"},
 		{"token for nobody", append([]string{"token", "nobody"}, flags...), "", 1, "", "account not found", ""},
-		{"other domain refused", []string{"user", "list", "--data", data, "--domain", "other.test"}, "", 1, "", `belongs to domain "example.test:8080"`, ""},
+		{"other domain refused", []string{"user", "list", "--data", data, "--domain", "other.test"}, "", 1, "", "belongs to https://example.test:8080, not https://other.test", ""},
 		{"bad domain", []string{"user", "list", "--data", data, "--domain", "a/b"}, "", 1, "", "--domain", ""},
 		{"bad flag", []string{"user", "list", "--nope"}, "", 2, "", "flag provided but not defined", ""},
 	}

@@ -54,7 +54,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 func instanceFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.StringVar(&c.Domain, "domain", "localhost:8080", "public host of the instance, with a port for local work")
 	fs.StringVar(&c.Data, "data", "data", "data folder (the SQLite file and media)")
-	fs.BoolVar(&c.HTTP, "http", false, "public URLs use http:// instead of https:// (implied for localhost and 127.x domains)")
+	fs.BoolVar(&c.HTTP, "http", false, "public URLs use http:// instead of https:// (implied for localhost and 127.x domains); fixed with the domain by the first command")
 }
 
 // serveFlags binds the serve flags to c.
@@ -63,5 +63,5 @@ func serveFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address to listen on")
 	fs.BoolVar(&c.AllowPrivate, "allow-private", false, "let federation reach loopback and private addresses")
 	fs.BoolVar(&c.AuthorizedFetch, "authorized-fetch", false, "require signed requests for ActivityPub GETs")
-	fs.StringVar(&c.Admin, "admin", "admin", "name of the admin account made on first start")
+	fs.StringVar(&c.Admin, "admin", "admin", "name of the admin account, made at start when there is no admin yet")
 }

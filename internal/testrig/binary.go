@@ -50,13 +50,19 @@ func Binary(t testing.TB) string {
 // instance's data folder while it serves, and returns its exit code and output.
 func (in *Instance) Admin(args ...string) (int, string) {
 	in.t.Helper()
-	args = append(args, "--data", in.Cfg.Data, "--domain", in.Cfg.Domain)
-	out, err := exec.Command(Binary(in.t), args...).CombinedOutput()
+	return Run(in.t, append(args, "--data", in.Cfg.Data, "--domain", in.Cfg.Domain)...)
+}
+
+// Run runs the refuge binary with args until it exits, and returns its exit code and
+// everything it printed.
+func Run(t testing.TB, args ...string) (int, string) {
+	t.Helper()
+	out, err := exec.Command(Binary(t), args...).CombinedOutput()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
 			return ee.ExitCode(), string(out)
 		}
-		in.t.Fatalf("refuge %v: %v", args, err)
+		t.Fatalf("refuge %v: %v", args, err)
 	}
 	return 0, string(out)
 }
@@ -97,4 +103,65 @@ func Serve(t testing.TB, args ...string) (*exec.Cmd, string) {
 		t.Fatal("serve did not say it is serving")
 		return nil, ""
 	}
+}
+
+// ServeRefused runs `refuge serve` with args (and REFUGE_ADMIN=root) when it is expected to
+// refuse to start, and returns its exit code and everything it printed. A serve that starts
+// instead, or does not stop within 30 s, fails the test and is killed.
+func ServeRefused(t testing.TB, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(Binary(t), append([]string{"serve"}, args...)...)
+	cmd.Env = append(os.Environ(), "REFUGE_ADMIN=root")
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case err := <-done:
+			if ee, ok := err.(*exec.ExitError); ok {
+				return ee.ExitCode(), out.String()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			return 0, out.String()
+		case <-deadline:
+			cmd.Process.Kill()
+			<-done
+			t.Errorf("serve neither started nor stopped within 30 s: %s", out.String())
+			return -1, out.String()
+		case <-time.After(50 * time.Millisecond):
+			if strings.Contains(out.String(), "is serving") {
+				cmd.Process.Kill()
+				<-done
+				t.Errorf("serve started although it should have refused: %s", out.String())
+				return 0, out.String()
+			}
+		}
+	}
+}
+
+// lockedBuffer is a buffer that a process writes to while a test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+// Write appends p.
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String is what was written so far.
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -151,9 +151,7 @@ func (in *Instance) LocalAccount(name, password string) {
 }
 
 // Profile is the profile input that keeps an account as it is (with its Locked flag).
-func Profile(a *storage.Actor) outbox.ProfileInput {
-	return outbox.ProfileInput{Name: a.Name, Summary: a.Summary, Locked: a.Locked, Fields: a.Fields}
-}
+func Profile(a *storage.Actor) outbox.ProfileInput { return outbox.ProfileOf(a) }
 
 // LocalActor is the local account name; anything else fails the test.
 func (in *Instance) LocalActor(name string) *storage.Actor {

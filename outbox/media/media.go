@@ -6,6 +6,7 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/binary"
@@ -21,7 +22,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/buckket/go-blurhash"
@@ -88,8 +91,9 @@ type Image struct {
 // Process checks, decodes, orients and re-encodes an uploaded image, and makes its
 // thumbnail and blurhash. It takes JPEG, PNG, GIF and WebP, sniffed from the bytes (anything
 // else is Invalid "not an image"), within the pixel limits; GIF and WebP become PNG, as Go
-// encodes neither.
-func Process(data []byte) (*Image, error) {
+// encodes neither. Images wait their turn for the decoding budget (see decoding); a
+// request that ends while waiting gets ctx's error.
+func Process(ctx context.Context, data []byte) (*Image, error) {
 	sniffed := http.DetectContentType(data)
 	dec, ok := decoders[sniffed]
 	if !ok {
@@ -103,6 +107,16 @@ func Process(data []byte) (*Image, error) {
 		cfg.Width*cfg.Height > MaxImagePixels {
 		return nil, storage.Errorf(storage.Invalid, "image is %d×%d pixels; at most %d on a side and %d million in all",
 			cfg.Width, cfg.Height, MaxImageSide, MaxImagePixels/1_000_000)
+	}
+	pixels := cfg.Width * cfg.Height
+	if err := decoding.acquire(ctx, pixels); err != nil {
+		return nil, err
+	}
+	defer decoding.release(pixels)
+	if pixels > bigImage {
+		// The pixels of a big image are garbage once it is encoded; collect them before the
+		// next one is decoded, or the heap grows to twice its size first.
+		defer runtime.GC()
 	}
 	img, err := dec.decode(bytes.NewReader(data))
 	if err != nil {
@@ -143,6 +157,67 @@ func Process(data []byte) (*Image, error) {
 		p.Blurhash = "" // a blurhash is a nicety; an image it cannot describe is still fine
 	}
 	return p, nil
+}
+
+// decoding bounds the pixels decoded and re-encoded at once, across all requests: a decoded
+// image takes 4 bytes a pixel (RGBA), so two posts of four 8000×5000 PNGs each would
+// otherwise hold 1.3 GB at once. The budget is one image of the largest size allowed; a
+// big image waits until it has the budget to itself, small ones share it.
+var decoding = newBudget(MaxImagePixels)
+
+// bigImage is the size in pixels past which an image's memory is collected at once (16 MB
+// decoded): a collection costs about a millisecond, the decoding of such an image far more.
+const bigImage = 4_000_000
+
+// budget is a counting semaphore whose takers wait in line, so that a big image is not
+// overtaken for ever by small ones.
+type budget struct {
+	line chan struct{} // held by the one taker at the head of the line
+	mu   sync.Mutex
+	free int
+	more chan struct{} // closed when some of the budget comes back
+}
+
+func newBudget(n int) *budget {
+	return &budget{line: make(chan struct{}, 1), free: n, more: make(chan struct{})}
+}
+
+// acquire takes n of the budget (at most all of it), waiting its turn; it gives up when
+// ctx ends first.
+func (b *budget) acquire(ctx context.Context, n int) error {
+	gaveUp := func() error {
+		return storage.Wrap(storage.Transient, ctx.Err(), "the server is busy with other images: try again")
+	}
+	select {
+	case b.line <- struct{}{}:
+	case <-ctx.Done():
+		return gaveUp()
+	}
+	defer func() { <-b.line }()
+	for {
+		b.mu.Lock()
+		if n <= b.free {
+			b.free -= n
+			b.mu.Unlock()
+			return nil
+		}
+		more := b.more
+		b.mu.Unlock()
+		select {
+		case <-more:
+		case <-ctx.Done():
+			return gaveUp()
+		}
+	}
+}
+
+// release gives back n of the budget.
+func (b *budget) release(n int) {
+	b.mu.Lock()
+	b.free += n
+	close(b.more)
+	b.more = make(chan struct{})
+	b.mu.Unlock()
 }
 
 // scale shrinks img to fit in a side×side square, keeping its aspect ratio.

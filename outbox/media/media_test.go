@@ -62,7 +62,7 @@ func TestProcessImage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := media.Process(tt.data)
+			p, err := media.Process(context.Background(), tt.data)
 			if tt.wantErr != "" {
 				if err == nil || storage.KindOf(err) != storage.Invalid || !strings.Contains(storage.Message(err), tt.wantErr) {
 					t.Fatalf("err = %v, want Invalid %q", err, tt.wantErr)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"refuge/outbox"
 	"refuge/reader"
 	"refuge/server/httpx"
 	"refuge/storage"
@@ -182,7 +183,9 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, viewer *sto
 
 // editProfilePage shows the viewer's profile form.
 func (h *Handler) editProfilePage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
-	return h.render(w, r, http.StatusOK, "edit_profile", h.page(r, "Edit profile", &templates.EditProfileData{Actor: viewer}))
+	typed := outbox.ProfileOf(viewer)
+	return h.render(w, r, http.StatusOK, "edit_profile", h.page(r, "Edit profile",
+		&templates.EditProfileData{Actor: viewer, Summary: typed.Summary, Fields: typed.Fields}))
 }
 
 // storedNotePage shows any stored note the viewer may read, with its thread: the local view

@@ -13,7 +13,7 @@ import (
 const actorColumns = `a.id, a.uri, a.local, a.type, a.username, a.host, a.name, a.summary, a.url,
 	a.inbox, a.shared_inbox, a.outbox, a.followers_uri, a.following_uri, a.featured_uri,
 	a.key_id, a.public_key_pem, a.admin, a.locked, a.discoverable, a.icon_url, a.image_url,
-	a.fields_json, a.published, a.fetched_at, a.deleted_at`
+	a.fields_json, a.published, a.fetched_at, a.deleted_at, a.summary_source`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -22,7 +22,7 @@ func scanActor(s scanner, a *storage.Actor) error {
 	err := s.Scan(&a.ID, &a.URI, &a.Local, &a.Type, &a.Username, &a.Host, &a.Name, &a.Summary, &a.URL,
 		&a.Inbox, &a.SharedInbox, &a.Outbox, &a.FollowersURI, &a.FollowingURI, &a.FeaturedURI,
 		&a.KeyID, &a.PublicKeyPEM, &a.Admin, &a.Locked, &a.Discoverable, &a.IconURL, &a.ImageURL,
-		&fields, &published, &fetched, &deleted)
+		&fields, &published, &fetched, &deleted, &a.SummarySource)
 	if err != nil {
 		return err
 	}
@@ -115,12 +115,12 @@ func (tx *Tx) CreateActor(ctx context.Context, a *storage.Actor) error {
 	}
 	res, err := tx.tx.ExecContext(ctx, `INSERT INTO actors (uri, local, type, username, host, name, summary, url,
 		inbox, shared_inbox, outbox, followers_uri, following_uri, featured_uri, key_id, public_key_pem,
-		admin, locked, discoverable, icon_url, image_url, fields_json, published, fetched_at, deleted_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		admin, locked, discoverable, icon_url, image_url, fields_json, published, fetched_at, deleted_at, summary_source)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		a.URI, a.Local, a.Type, a.Username, a.Host, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox,
 		a.Outbox, a.FollowersURI, a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM,
 		a.Admin, a.Locked, a.Discoverable, a.IconURL, a.ImageURL, string(fields),
-		ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt))
+		ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource)
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, a.Handle()+" is already taken")
 	}
@@ -140,10 +140,10 @@ func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 	_, err = tx.tx.ExecContext(ctx, `UPDATE actors SET type=?, username=?, name=?, summary=?, url=?, inbox=?,
 		shared_inbox=?, outbox=?, followers_uri=?, following_uri=?, featured_uri=?, key_id=?, public_key_pem=?,
 		admin=?, locked=?, discoverable=?, icon_url=?, image_url=?, fields_json=?,
-		fetched_at=?, deleted_at=? WHERE id = ?`,
+		fetched_at=?, deleted_at=?, summary_source=? WHERE id = ?`,
 		a.Type, a.Username, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox, a.Outbox, a.FollowersURI,
 		a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM, a.Admin, a.Locked,
-		a.Discoverable, a.IconURL, a.ImageURL, string(fields), ts(a.FetchedAt), ts(a.DeletedAt), a.ID)
+		a.Discoverable, a.IconURL, a.ImageURL, string(fields), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource, a.ID)
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, "actor clashes with a stored one")
 	}

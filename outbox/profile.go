@@ -1,0 +1,154 @@
+package outbox
+
+import (
+	"context"
+	"html"
+	"reflect"
+	"regexp"
+	"strings"
+
+	"refuge/federation"
+	"refuge/federation/uris"
+	"refuge/storage"
+)
+
+// ProfileInput is what an account may change about itself. Summary and the fields' values
+// are text as the person typed it; UpdateProfile makes their HTML.
+type ProfileInput struct {
+	Name, Summary     string
+	Locked            bool
+	Fields            []storage.Field // Name and Value (typed text); Source is not read
+	IconURL, ImageURL string          // "" keeps the current one
+}
+
+// ProfileOf is the input that keeps a's profile as it is: what the edit form shows. A bio or
+// field saved before its typed text was kept is read back from its HTML (TypedText).
+func ProfileOf(a *storage.Actor) ProfileInput {
+	in := ProfileInput{Name: a.Name, Summary: a.SummarySource, Locked: a.Locked}
+	if in.Summary == "" {
+		in.Summary = TypedText(a.Summary)
+	}
+	for _, f := range a.Fields {
+		value := f.Source
+		if value == "" {
+			value = TypedText(f.Value)
+		}
+		in.Fields = append(in.Fields, storage.Field{Name: f.Name, Value: value})
+	}
+	return in
+}
+
+// UpdateProfile changes actor's profile: the typed text is kept and rendered as a post is
+// (links, mentions, hashtags), and Update{Person} goes to the followers. Input that
+// changes nothing stores nothing and sends nothing; a change that leaves the actor's
+// document as it was (only the typed text differs) is stored without an Update.
+func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in ProfileInput) (*storage.Actor, error) {
+	if len([]rune(in.Name)) > 100 || len([]rune(in.Summary)) > 2000 || len(in.Fields) > 4 {
+		return nil, storage.Errorf(storage.Invalid, "name up to 100 characters, bio up to 2000, at most 4 fields")
+	}
+	in.Summary = typed(in.Summary)
+	var fields []storage.Field
+	for _, f := range in.Fields {
+		f = storage.Field{Name: strings.TrimSpace(f.Name), Value: typed(f.Value)}
+		if f.Name == "" && f.Value == "" {
+			continue
+		}
+		if len([]rune(f.Name)) > 255 || len([]rune(f.Value)) > 255 {
+			return nil, storage.Errorf(storage.Invalid, "profile fields up to 255 characters")
+		}
+		fields = append(fields, f)
+	}
+	in.Fields = fields
+	// Compared with what is stored, not with actor, which a caller may have changed.
+	stored, err := s.DB.GetActorByID(ctx, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	if in.IconURL == "" && in.ImageURL == "" && reflect.DeepEqual(in, ProfileOf(stored)) {
+		return stored, nil
+	}
+	a := *stored
+	a.Name, a.Locked, a.SummarySource, a.Fields = in.Name, in.Locked, in.Summary, nil
+	resolve := s.mentionResolver()
+	a.Summary = ""
+	if in.Summary != "" {
+		a.Summary, _ = Format(ctx, in.Summary, s.Base, s.Domain, resolve)
+	}
+	for _, f := range in.Fields {
+		value, _ := Format(ctx, f.Value, s.Base, s.Domain, resolve)
+		a.Fields = append(a.Fields, storage.Field{Name: f.Name, Value: trimParagraph(value), Source: f.Value})
+	}
+	if in.IconURL != "" {
+		a.IconURL = in.IconURL
+	}
+	if in.ImageURL != "" {
+		a.ImageURL = in.ImageURL
+	}
+	changed := !reflect.DeepEqual(s.ActorDocument(&a), s.ActorDocument(stored))
+	err = s.DB.Update(ctx, func(tx storage.Tx) error {
+		if err := tx.UpdateActor(ctx, &a); err != nil || !changed {
+			return err
+		}
+		inboxes, err := tx.FollowerInboxes(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		act := &federation.Activity{ID: uris.Update(a.URI, newID(now)), Type: federation.TypeUpdate,
+			To: []string{federation.PublicCollection}, Cc: []string{a.FollowersURI}, Published: now}
+		_, err = s.emit(ctx, tx, &a, act, s.ActorDocument(&a), 0, storage.Direct, inboxes)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		s.wake()
+	}
+	return &a, nil
+}
+
+// typed is text as it came from a form or a client, in the form it is kept: a browser
+// sends a textarea's line breaks as CRLF, and the ends of the text carry nothing.
+func typed(s string) string {
+	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+}
+
+func trimParagraph(s string) string {
+	if len(s) >= 7 && s[:3] == "<p>" && s[len(s)-4:] == "</p>" {
+		return s[3 : len(s)-4]
+	}
+	return s
+}
+
+var (
+	// anchor is a link in HTML: its attributes, its href when http(s), and its text.
+	anchor = regexp.MustCompile(`(?s)<a\s([^>]*?)href="(https?://[^"]*)"([^>]*)>(.*?)</a>`)
+	// paragraphBreak and lineBreak are the breaks Format writes and Mastodon's HTML has.
+	paragraphBreak = regexp.MustCompile(`(?i)</p>\s*<p[^>]*>`)
+	lineBreak      = regexp.MustCompile(`(?i)<br\s*/?>`)
+)
+
+// TypedText reads back, from HTML, text that Format would turn into the same links: a link
+// shown as its (shortened) address becomes the address, a mention becomes @name@host,
+// paragraphs are separated by a blank line. It is for profiles saved before their typed
+// text was kept, and for clients that send only HTML.
+func TypedText(h string) string {
+	h = anchor.ReplaceAllStringFunc(h, func(a string) string {
+		m := anchor.FindStringSubmatch(a)
+		attrs, href, text := m[1]+m[3], m[2], federation.PlainText(m[4])
+		if strings.Contains(attrs, "mention") && strings.HasPrefix(text, "@") && !strings.Contains(text[1:], "@") {
+			if host := storage.HostOf(html.UnescapeString(href)); host != "" {
+				return html.EscapeString(text + "@" + host)
+			}
+		}
+		if shown := strings.TrimSuffix(text, "…"); shown != "" && strings.Contains(html.UnescapeString(href), shown) &&
+			!strings.Contains(attrs, "mention") {
+			return href // still escaped, as the rest of the HTML is until PlainText
+		}
+		return m[4]
+	})
+	h = paragraphBreak.ReplaceAllString(h, "\n\n")
+	h = lineBreak.ReplaceAllString(h, "\n")
+	return federation.PlainText(h)
+}
