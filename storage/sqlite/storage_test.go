@@ -274,3 +274,50 @@ func visibilityCast(t *testing.T, db *DB) (author, follower, mentioned, stranger
 	}
 	return author, follower, mentioned, stranger, storage.Tag{Type: "Mention", Name: "@mentioned@c.test", Href: mentioned.URI}
 }
+
+// TestDeliveryIDsNeverReused: a worker finishes a delivery by its id after its POST; when
+// the row went meanwhile (its note was deleted and took it back), a delivery queued since
+// must not have taken that id, or the worker's late finish would delete it unsent.
+func TestDeliveryIDsNeverReused(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	a := mustActor(t, db, "a", "a.test", true)
+	now := time.Now()
+	queue := func(uri string) *storage.Delivery {
+		t.Helper()
+		act := &storage.Activity{URI: uri, ActorID: a.ID, Local: true, Type: "Create", JSON: `{"id":"` + uri + `"}`}
+		err := db.Update(ctx, func(tx storage.Tx) error {
+			if _, err := tx.PutActivity(ctx, act); err != nil {
+				return err
+			}
+			return tx.EnqueueDeliveries(ctx, act.ID, []string{"https://b.test/inbox"}, now)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := db.ListDeliveries(ctx, act.ID)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("deliveries of %s: %v %v", uri, list, err)
+		}
+		return list[0]
+	}
+	first := queue("https://a.test/act/1")
+	claimed, err := db.ClaimDeliveries(ctx, now, time.Minute, 10)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	// The row goes while the worker holds its job (as a deleted note takes its Create back).
+	if err := db.FinishDelivery(ctx, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	second := queue("https://a.test/act/2")
+	if second.ID <= first.ID {
+		t.Fatalf("the new delivery took id %d, the gone one had %d", second.ID, first.ID)
+	}
+	if err := db.FinishDelivery(ctx, claimed[0].ID); err != nil { // the worker's late finish
+		t.Fatal(err)
+	}
+	if n, _ := db.CountDeliveries(ctx); n != 1 {
+		t.Fatalf("the late finish of a gone delivery removed the new one: %d queued, want 1", n)
+	}
+}
