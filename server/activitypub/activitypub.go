@@ -78,6 +78,17 @@ func (h *Handler) Routes(r *mux.Router) {
 	get(uris.AuthorizeRoute, h.authorizeInteraction)
 }
 
+// actorFor finds the live local account of the route and who asks for its JSON (see
+// httpx.Auth.Fetcher).
+func (h *Handler) actorFor(r *http.Request) (*storage.Actor, reader.Viewer, error) {
+	actor, err := h.localActor(r)
+	if err != nil {
+		return nil, reader.Viewer{}, err
+	}
+	v, err := h.Auth.Fetcher(r)
+	return actor, v, err
+}
+
 // localActor finds the live local account named in the route.
 func (h *Handler) localActor(r *http.Request) (*storage.Actor, error) {
 	return h.Read.LocalActor(r.Context(), mux.Vars(r)["name"])
@@ -216,11 +227,7 @@ func (h *Handler) getActivity(w http.ResponseWriter, r *http.Request) error {
 
 // getOutbox serves a local actor's outbox; its owner also sees followers-only and direct posts.
 func (h *Handler) getOutbox(w http.ResponseWriter, r *http.Request) error {
-	actor, err := h.localActor(r)
-	if err != nil {
-		return err
-	}
-	v, err := h.Auth.Fetcher(r)
+	actor, v, err := h.actorFor(r)
 	if err != nil {
 		return err
 	}
@@ -262,11 +269,7 @@ func (h *Handler) getFollows(followers bool) httpx.HandlerFunc {
 
 // getFeatured serves the pinned notes.
 func (h *Handler) getFeatured(w http.ResponseWriter, r *http.Request) error {
-	actor, err := h.localActor(r)
-	if err != nil {
-		return err
-	}
-	v, err := h.Auth.Fetcher(r)
+	actor, v, err := h.actorFor(r)
 	if err != nil {
 		return err
 	}
