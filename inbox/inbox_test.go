@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -160,22 +159,10 @@ func kindOf(err error) storage.Kind {
 }
 
 // counts is how many rows every table holds.
-func (r *rig) counts() map[string]int {
-	r.t.Helper()
-	c, err := r.db.RowCounts(r.ctx)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return c
-}
+func (r *rig) counts() map[string]int { return fixture.Counts(r.t, r.db) }
 
 // unchanged fails t when any table's row count differs from before.
-func (r *rig) unchanged(t *testing.T, before map[string]int) {
-	t.Helper()
-	if after := r.counts(); !maps.Equal(before, after) {
-		t.Errorf("rows changed: before %v, after %v", before, after)
-	}
-}
+func (r *rig) unchanged(t *testing.T, before map[string]int) { fixture.Unchanged(t, r.db, before) }
 
 // queued lists the deliveries waiting, as "Type inbox", sorted. Claiming with a lease of
 // nothing at a fixed time later than every due time leaves them all claimable again.

@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -181,22 +180,10 @@ func (r *rig) notified(a *storage.Actor, kind storage.NotificationKind, by *stor
 }
 
 // counts is how many rows every table holds.
-func (r *rig) counts() map[string]int {
-	r.t.Helper()
-	c, err := r.db.RowCounts(r.ctx)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return c
-}
+func (r *rig) counts() map[string]int { return fixture.Counts(r.t, r.db) }
 
 // unchanged fails t when any table's row count differs from before.
-func (r *rig) unchanged(t *testing.T, before map[string]int) {
-	t.Helper()
-	if after := r.counts(); !maps.Equal(before, after) {
-		t.Errorf("rows changed: before %v, after %v", before, after)
-	}
-}
+func (r *rig) unchanged(t *testing.T, before map[string]int) { fixture.Unchanged(t, r.db, before) }
 
 // try runs action and fails t unless its error is of kind wantKind ("" for none). It
 // reports whether the action went through; one that did not must leave every table as it was.

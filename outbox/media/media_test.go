@@ -12,11 +12,11 @@ import (
 	"strings"
 	"testing"
 
+	"refuge/internal/testrig/fixture"
 	"refuge/internal/testrig/testimage"
 	"refuge/outbox"
 	"refuge/outbox/media"
 	"refuge/storage"
-	"refuge/storage/sqlite"
 )
 
 // gps is what a phone's EXIF says of where a picture was taken; it must not be kept.
@@ -111,11 +111,7 @@ func TestProcessImage(t *testing.T) {
 func TestSaveUpload(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "refuge.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := fixture.Open(t)
 	s := &outbox.Service{DB: db, Base: "https://refuge.example", Domain: "refuge.example"}
 	owner, err := s.CreateAccount(ctx, "alice", "alice password", false)
 	if err != nil {
@@ -193,11 +189,7 @@ func TestMediaFileName(t *testing.T) {
 func TestDeleteNoteRemovesMedia(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "refuge.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := fixture.Open(t)
 	s := &outbox.Service{DB: db, Base: "https://refuge.example", Domain: "refuge.example", DataDir: dir}
 	owner, err := s.CreateAccount(ctx, "alice", "alice password", false)
 	if err != nil {
