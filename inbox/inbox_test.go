@@ -16,7 +16,7 @@ import (
 	"refuge/internal/testrig/fixture"
 	"refuge/outbox"
 	"refuge/storage"
-	"refuge/storage/sqlite"
+	"refuge/storage/sqldb"
 )
 
 // The instance under test. Nothing is served there: the tests call the inbox directly.
@@ -41,7 +41,7 @@ var testKey = sync.OnceValues(func() (priv, pub string) {
 type rig struct {
 	t   *testing.T
 	ctx context.Context
-	db  *sqlite.DB
+	db  *sqldb.DB
 	svc *outbox.Service
 	in  *Inbox
 	seq int

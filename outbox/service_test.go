@@ -9,7 +9,7 @@ import (
 	"refuge/federation"
 	"refuge/internal/testrig/fixture"
 	"refuge/storage"
-	"refuge/storage/sqlite"
+	"refuge/storage/sqldb"
 )
 
 // The instance under test; nothing is served there, the tests call the Service.
@@ -23,7 +23,7 @@ const (
 type rig struct {
 	t   *testing.T
 	ctx context.Context
-	db  *sqlite.DB
+	db  *sqldb.DB
 	s   *Service
 	due time.Time // later than anything queued: see inboxes
 }

@@ -9,7 +9,7 @@ import (
 	"refuge/federation"
 	"refuge/internal/testrig/fixture"
 	"refuge/storage"
-	"refuge/storage/sqlite"
+	"refuge/storage/sqldb"
 )
 
 // The instance under test; nothing is served there, the tests call the Reader.
@@ -24,7 +24,7 @@ const (
 type rig struct {
 	t   *testing.T
 	ctx context.Context
-	db  *sqlite.DB
+	db  *sqldb.DB
 	rd  *Reader
 	seq int
 }

@@ -12,7 +12,7 @@ import (
 // second backend drops in beside SQLite; no package imports one above it.
 func TestLayers(t *testing.T) {
 	deps := goList(t, "refuge/...")
-	sqlOnly := []string{"database/sql", "modernc.org/sqlite", "refuge/storage/sqlite"}
+	sqlOnly := []string{"database/sql", "modernc.org/sqlite", "refuge/storage/sqldb"}
 	rows := []struct {
 		pkg     string
 		mustNot []string // neither directly nor through anything it imports

@@ -30,7 +30,7 @@ import (
 	"refuge/server/httpx"
 	"refuge/server/web"
 	"refuge/storage"
-	"refuge/storage/sqlite"
+	"refuge/storage/sqldb"
 	"refuge/templates"
 )
 
@@ -70,7 +70,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err := os.MkdirAll(media.Dir(cfg.Data), 0o750); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
-	db, err := sqlite.Open(ctx, cfg.DBPath())
+	db, err := sqldb.Open(ctx, cfg.DBPath())
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"refuge/storage/sqlite"
+	"refuge/storage/sqldb"
 )
 
 // countStored counts the notes and home-feed rows stored: a run's accepted activities are
@@ -15,7 +15,7 @@ func (e *env) countStored(ctx context.Context) (notes, feed int, err error) {
 		return -1, -1, nil
 	}
 	if e.db == nil {
-		if e.db, err = sqlite.Open(ctx, e.srv.dbPath()); err != nil {
+		if e.db, err = sqldb.Open(ctx, e.srv.dbPath()); err != nil {
 			return 0, 0, err
 		}
 	}

@@ -26,7 +26,7 @@ import (
 	"syscall"
 	"time"
 
-	"refuge/storage/sqlite"
+	"refuge/storage/sqldb"
 )
 
 // config is the command line.
@@ -89,7 +89,7 @@ type env struct {
 	keys       []*rsaKey
 	alice, bob account    // alice follows the inbox senders; bob is followed by the fan-out hosts
 	nonce      string     // makes this run's ids unique on a reused instance
-	db         *sqlite.DB // the instance's file, opened to check what was stored
+	db         *sqldb.DB // the instance's file, opened to check what was stored
 	tmp        string
 }
 

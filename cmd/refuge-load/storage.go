@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"refuge/storage"
-	"refuge/storage/sqlite"
+	"refuge/storage/sqldb"
 )
 
 // Scenario 5: home timeline and profile queries against a database of a million notes,
@@ -43,7 +43,7 @@ func openSeeded(ctx context.Context, e *env) (storage.DB, error) {
 	n := e.cfg.notes
 	path := seedPath(e.cfg.cache, n)
 	want := seedVersion + " " + strconv.Itoa(n)
-	if db, err := sqlite.Open(ctx, path); err == nil {
+	if db, err := sqldb.Open(ctx, path); err == nil {
 		if v, _ := db.GetMeta(ctx, "load-seed"); v == want {
 			return db, nil
 		}
@@ -55,7 +55,7 @@ func openSeeded(ctx context.Context, e *env) (storage.DB, error) {
 	if err := os.MkdirAll(e.cfg.cache, 0o700); err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, path)
+	db, err := sqldb.Open(ctx, path)
 	if err != nil {
 		return nil, err
 	}

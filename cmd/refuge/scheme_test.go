@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"refuge/storage"
-	"refuge/storage/sqlite"
+	"refuge/storage/sqldb"
 )
 
 // TestCLIScheme: the first command of any kind fixes the URL scheme with the domain; a later
@@ -44,7 +44,7 @@ func TestCLISchemeOfOlderFolder(t *testing.T) {
 	http := append([]string{"--http"}, https...)
 	runCLI(t, []cliRow{{name: "an http folder", args: append([]string{"user", "add", "bob"}, http...), wantOut: "http://social.test/users/bob"}})
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(data, "refuge.db"))
+	db, err := sqldb.Open(ctx, filepath.Join(data, "refuge.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -22,7 +22,7 @@ const noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n
 	n.to_json, n.cc_json, n.published, n.updated, n.deleted_at,
 	(SELECT count(*) FROM likes l WHERE l.note_id = n.id),
 	(SELECT count(*) FROM announces b WHERE b.note_id = n.id),
-	(SELECT count(*) FROM notes r WHERE r.in_reply_to_uri = n.uri AND r.deleted_at = ''
+	(SELECT count(*) FROM notes r WHERE r.in_reply_to_uri = n.uri AND r.deleted_at = {never}
 		AND r.visibility IN ('public', 'unlisted')),
 	` + actorColumns + ` FROM notes n JOIN actors a ON a.id = n.actor_id`
 
@@ -58,19 +58,18 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 // attached to it. A known URI is a Conflict.
 func (tx *Tx) CreateNote(ctx context.Context, n *storage.Note) error {
 	cmap, to, cc := mustJSON(n.ContentMap, map[string]string{}), mustJSON(n.To, []string{}), mustJSON(n.Cc, []string{})
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO notes (uri, actor_id, local, url, content, source, summary,
+	err := tx.guard(ctx, func() error {
+		return tx.tx.QueryRowContext(ctx, `INSERT INTO notes (uri, actor_id, local, url, content, source, summary,
 		sensitive, language, content_map_json, in_reply_to_uri, conversation, visibility, to_json, cc_json,
-		published, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		n.URI, n.ActorID, n.Local, n.URL, n.Content, n.Source, n.Summary, n.Sensitive, n.Language, cmap,
-		n.InReplyToURI, n.Conversation, n.Visibility, to, cc, ts(n.Published), ts(n.Updated))
+		published, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+			n.URI, n.ActorID, n.Local, n.URL, n.Content, n.Source, n.Summary, n.Sensitive, n.Language, cmap,
+			n.InReplyToURI, n.Conversation, n.Visibility, to, cc, ts(n.Published), ts(n.Updated)).Scan(&n.ID)
+	})
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, "note already exists")
 	}
 	if err != nil {
 		return fmt.Errorf("create note %s: %w", n.URI, err)
-	}
-	if n.ID, err = res.LastInsertId(); err != nil {
-		return err
 	}
 	return tx.putNoteParts(ctx, n, false)
 }
@@ -119,7 +118,7 @@ func (tx *Tx) putNoteParts(ctx context.Context, n *storage.Note, replace bool) e
 // Delete can never bring text back to a tombstone, whichever commits first.
 func (tx *Tx) UpdateNote(ctx context.Context, n *storage.Note) error {
 	res, err := tx.tx.ExecContext(ctx, `UPDATE notes SET content=?, source=?, summary=?, sensitive=?, language=?,
-		content_map_json=?, updated=? WHERE id = ? AND deleted_at = ''`, n.Content, n.Source, n.Summary, n.Sensitive,
+		content_map_json=?, updated=? WHERE id = ? AND deleted_at = {never}`, n.Content, n.Source, n.Summary, n.Sensitive,
 		n.Language, mustJSON(n.ContentMap, map[string]string{}), ts(n.Updated), n.ID)
 	if err != nil {
 		return fmt.Errorf("update note %s: %w", n.URI, err)
@@ -148,21 +147,67 @@ func (tx *Tx) DeleteNote(ctx context.Context, id int64, at time.Time) error {
 // as their object, and their deliveries not yet made are cancelled, so that a note deleted
 // while a server was down is never sent to it afterwards (the Delete is).
 func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target int64) error {
-	notes := `(SELECT id FROM notes WHERE ` + cond + ` AND deleted_at = '')`
-	activities := `(SELECT id FROM activities WHERE local = 1 AND type IN ('Create', 'Update') AND note_id IN ` + notes + `)`
+	notes := `(SELECT id FROM notes WHERE ` + cond + ` AND deleted_at = {never})`
+	activities := `(SELECT id FROM activities WHERE local = TRUE AND type IN ('Create', 'Update') AND note_id IN ` + notes + `)`
+	args := []any{sql.Named("target", target), sql.Named("stamp", ts(at))}
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM deliveries WHERE activity_id IN `+activities, args...); err != nil {
+		return err
+	}
+	if err := tx.tombstoneActivities(ctx, `SELECT id, json, object_uri FROM activities WHERE json != '' AND id IN `+activities, args, at); err != nil {
+		return err
+	}
 	for _, s := range []string{
-		`DELETE FROM deliveries WHERE activity_id IN ` + activities,
-		`UPDATE activities SET json = json_set(json, '$.object', json_object('id', object_uri, 'type', 'Tombstone',
-			'formerType', json_extract(json, '$.object.type'), 'deleted', :deleted)) WHERE json != '' AND id IN ` + activities,
 		`DELETE FROM note_tags WHERE note_id IN ` + notes, `DELETE FROM feed WHERE note_id IN ` + notes,
 		`DELETE FROM pins WHERE note_id IN ` + notes, `DELETE FROM likes WHERE note_id IN ` + notes,
 		`DELETE FROM announces WHERE note_id IN ` + notes, `DELETE FROM notifications WHERE note_id IN ` + notes,
 		`DELETE FROM media WHERE note_id IN ` + notes,
 		`UPDATE notes SET deleted_at = :stamp, content = '', source = '', summary = '', content_map_json = '{}'
-			WHERE ` + cond + ` AND deleted_at = ''`,
+			WHERE ` + cond + ` AND deleted_at = {never}`,
 	} {
-		if _, err := tx.tx.ExecContext(ctx, s, sql.Named("target", target), sql.Named("stamp", ts(at)),
-			sql.Named("deleted", at.UTC().Format(time.RFC3339))); err != nil {
+		if _, err := tx.tx.ExecContext(ctx, s, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tombstoneActivities replaces the object of each activity that query selects (id, json,
+// object_uri) with a Tombstone of it; the rest of each document stays.
+func (tx *Tx) tombstoneActivities(ctx context.Context, query string, args []any, at time.Time) error {
+	rows, err := tx.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	type doc struct {
+		id             int64
+		json, objectID string
+	}
+	var docs []doc
+	for rows.Next() {
+		var d doc
+		if err := rows.Scan(&d.id, &d.json, &d.objectID); err != nil {
+			rows.Close()
+			return err
+		}
+		docs = append(docs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, d := range docs {
+		var activity map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(d.json), &activity); err != nil {
+			return fmt.Errorf("activity %d: %w", d.id, err)
+		}
+		tombstone := map[string]string{"id": d.objectID, "type": "Tombstone", "deleted": at.UTC().Format(time.RFC3339)}
+		var object struct{ Type string }
+		if json.Unmarshal(activity["object"], &object) == nil && object.Type != "" {
+			tombstone["formerType"] = object.Type
+		}
+		activity["object"] = json.RawMessage(mustJSON(tombstone, nil))
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE activities SET json = ? WHERE id = ?`,
+			mustJSON(activity, nil), d.id); err != nil {
 			return err
 		}
 	}
@@ -256,7 +301,7 @@ func pageClause(p storage.Page, col string) (string, []any, string) {
 // migration 0005, holds exactly those actors of every note that is not public or unlisted).
 const visibleTo = `(n.visibility IN ('public','unlisted') OR n.actor_id = :viewer
 	OR (n.visibility = 'followers' AND EXISTS (SELECT 1 FROM follows f
-		WHERE f.follower_id = :viewer AND f.followee_id = n.actor_id AND f.accepted = 1))
+		WHERE f.follower_id = :viewer AND f.followee_id = n.actor_id AND f.accepted = TRUE))
 	OR EXISTS (SELECT 1 FROM actors v JOIN note_recipients r ON r.actor_uri = v.uri
 		AND r.author_id = n.actor_id AND r.note_id = n.id WHERE v.id = :viewer))`
 
@@ -303,7 +348,7 @@ func reverse[T any](s []T) {
 
 // ListActorNotes returns the notes of actor that viewer (0: anonymous) may read, newest first.
 func (r reader) ListActorNotes(ctx context.Context, actorID, viewer int64, p storage.Page) ([]*storage.Note, error) {
-	return r.listNotes(ctx, `n.actor_id = :actor AND n.deleted_at = '' AND `+visibleTo,
+	return r.listNotes(ctx, `n.actor_id = :actor AND n.deleted_at = {never} AND `+visibleTo,
 		[]any{sql.Named("actor", actorID), sql.Named("viewer", viewer)}, p)
 }
 
@@ -316,7 +361,7 @@ func (r reader) CountActorNotes(ctx context.Context, actorID, viewer int64) (int
 	var public, total, followers int
 	var follows bool
 	err := r.q.QueryRowContext(ctx, `SELECT notes_public, notes_total, notes_followers,
-		EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = :viewer AND f.followee_id = :actor AND f.accepted = 1)
+		EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = :viewer AND f.followee_id = :actor AND f.accepted = TRUE)
 		FROM actors WHERE id = :actor`, sql.Named("actor", actorID), sql.Named("viewer", viewer)).
 		Scan(&public, &total, &followers, &follows)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -336,7 +381,7 @@ func (r reader) CountActorNotes(ctx context.Context, actorID, viewer int64) (int
 	err = r.q.QueryRowContext(ctx, `SELECT count(DISTINCT r.note_id) FROM actors v
 		JOIN note_recipients r ON r.actor_uri = v.uri AND r.author_id = :actor
 		JOIN notes n ON n.id = r.note_id
-		WHERE v.id = :viewer AND n.actor_id = :actor AND n.deleted_at = ''
+		WHERE v.id = :viewer AND n.actor_id = :actor AND n.deleted_at = {never}
 		AND n.visibility NOT IN ('public', 'unlisted') AND NOT (:follows AND n.visibility = 'followers')`,
 		sql.Named("actor", actorID), sql.Named("viewer", viewer), sql.Named("follows", follows)).Scan(&c)
 	if err != nil {
@@ -347,19 +392,19 @@ func (r reader) CountActorNotes(ctx context.Context, actorID, viewer int64) (int
 
 // ListLocalPublic returns the local public timeline, newest first.
 func (r reader) ListLocalPublic(ctx context.Context, p storage.Page) ([]*storage.Note, error) {
-	return r.listNotes(ctx, `n.visibility = 'public' AND n.local = 1 AND n.deleted_at = ''`, nil, p)
+	return r.listNotes(ctx, `n.visibility = 'public' AND n.local = TRUE AND n.deleted_at = {never}`, nil, p)
 }
 
 // ListTagged returns public notes carrying the hashtag name (without #, any case).
 func (r reader) ListTagged(ctx context.Context, name string, p storage.Page) ([]*storage.Note, error) {
-	return r.listNotes(ctx, `n.visibility = 'public' AND n.deleted_at = '' AND n.id IN
+	return r.listNotes(ctx, `n.visibility = 'public' AND n.deleted_at = {never} AND n.id IN
 		(SELECT note_id FROM note_tags WHERE type = 'Hashtag' AND name = :tag)`,
 		[]any{sql.Named("tag", "#"+strings.ToLower(name))}, p)
 }
 
 // ListReplies returns the replies to uri that viewer may read, oldest first.
 func (r reader) ListReplies(ctx context.Context, uri string, viewer int64) ([]*storage.Note, error) {
-	notes, err := r.listNotes(ctx, `n.in_reply_to_uri = :uri AND n.deleted_at = '' AND `+visibleTo,
+	notes, err := r.listNotes(ctx, `n.in_reply_to_uri = :uri AND n.deleted_at = {never} AND `+visibleTo,
 		[]any{sql.Named("uri", uri), sql.Named("viewer", viewer)}, storage.Page{Limit: 100})
 	reverse(notes)
 	return notes, err
@@ -369,7 +414,7 @@ func (r reader) ListReplies(ctx context.Context, uri string, viewer int64) ([]*s
 // for NodeInfo.
 func (r reader) CountLocalNotes(ctx context.Context) (int, error) {
 	var c int
-	if err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM notes WHERE local = 1 AND deleted_at = ''
+	if err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM notes WHERE local = TRUE AND deleted_at = {never}
 		AND visibility IN ('public', 'unlisted')`).Scan(&c); err != nil {
 		return 0, fmt.Errorf("count notes: %w", err)
 	}
@@ -385,15 +430,14 @@ func (tx *Tx) CreateMedia(ctx context.Context, m *storage.Media) error {
 	if m.NoteID != 0 {
 		noteID = m.NoteID
 	}
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO media (actor_id, note_id, position, url, path, thumb_path,
-		media_type, description, blurhash, width, height, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO media (actor_id, note_id, position, url, path, thumb_path,
+		media_type, description, blurhash, width, height, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 		m.ActorID, noteID, m.Position, m.URL, m.Path, m.ThumbPath, m.MediaType, m.Description, m.Blurhash,
-		m.Width, m.Height, ts(m.Created))
+		m.Width, m.Height, ts(m.Created)).Scan(&m.ID)
 	if err != nil {
 		return fmt.Errorf("create media: %w", err)
 	}
-	m.ID, err = res.LastInsertId()
-	return err
+	return nil
 }
 
 // GetMedia returns the media row with id.

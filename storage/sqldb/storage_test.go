@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -9,11 +9,27 @@ import (
 	"testing"
 	"time"
 
+	"refuge/internal/testrig/pgtest"
 	"refuge/storage"
 )
 
-// openTest opens a fresh database file in a temp dir.
+// openTest opens a fresh database: a new SQLite file in a temp dir, or, when the run is on
+// PostgreSQL (pgtest.EnvVar is set), a new PostgreSQL database.
 func openTest(t *testing.T) *DB {
+	t.Helper()
+	if pgtest.Admin() == "" {
+		return openSQLite(t)
+	}
+	db, err := OpenPostgres(context.Background(), pgtest.NewDatabase(t), PostgresOptions{MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openSQLite opens a fresh SQLite file, for the tests of what only SQLite has.
+func openSQLite(t *testing.T) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {

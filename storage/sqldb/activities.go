@@ -1,8 +1,9 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,18 +23,16 @@ func (tx *Tx) PutActivity(ctx context.Context, a *storage.Activity) (bool, error
 	if a.NoteID != 0 {
 		noteID = a.NoteID
 	}
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO activities (uri, actor_id, local, type, object_uri, note_id,
-		visibility, json, published) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (uri) DO NOTHING`,
-		a.URI, a.ActorID, a.Local, a.Type, a.ObjectURI, noteID, a.Visibility, a.JSON, ts(a.Published))
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO activities (uri, actor_id, local, type, object_uri, note_id,
+		visibility, json, published) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (uri) DO NOTHING RETURNING id`,
+		a.URI, a.ActorID, a.Local, a.Type, a.ObjectURI, noteID, a.Visibility, a.JSON, ts(a.Published)).Scan(&a.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // stored already: nothing inserted, nothing returned
+	}
 	if err != nil {
 		return false, fmt.Errorf("put activity %s: %w", a.URI, err)
 	}
-	n, _ := res.RowsAffected()
-	if n == 0 {
-		return false, nil
-	}
-	a.ID, err = res.LastInsertId()
-	return true, err
+	return true, nil
 }
 
 // SetActivityJSON stores the JSON of an activity whose id was only known after insert.
@@ -77,9 +76,9 @@ func (r reader) GetActivityByID(ctx context.Context, id int64) (*storage.Activit
 
 // outboxWhere selects the Create and Announce activities of a local actor that a viewer may
 // see: anonymous readers get public and unlisted ones only.
-const outboxWhere = `actor_id = :actor AND local = 1 AND type IN ('Create', 'Announce') AND json != ''
-	AND (visibility IN ('public', 'unlisted') OR :owner = 1)
-	AND (note_id IS NULL OR NOT EXISTS (SELECT 1 FROM notes n WHERE n.id = note_id AND n.deleted_at != ''))`
+const outboxWhere = `actor_id = :actor AND local = TRUE AND type IN ('Create', 'Announce') AND json != ''
+	AND (visibility IN ('public', 'unlisted') OR :owner = TRUE)
+	AND (note_id IS NULL OR NOT EXISTS (SELECT 1 FROM notes n WHERE n.id = note_id AND n.deleted_at != {never}))`
 
 // ListOutbox returns a local actor's Create and Announce activities, newest first. Only the
 // owner (owner=true) sees followers-only and direct ones.
@@ -137,6 +136,9 @@ func (tx *Tx) EnqueueDeliveries(ctx context.Context, activityID int64, inboxes [
 // until now+lease so that no other worker takes them; a crash leaves the lease to expire and
 // the delivery to be retried.
 func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*storage.Delivery, error) {
+	if db.pg != nil {
+		return db.pgClaimDeliveries(ctx, now, lease, limit)
+	}
 	var out []*storage.Delivery
 	err := db.update(ctx, func(tx *Tx) error {
 		rows, err := tx.tx.QueryContext(ctx, `SELECT d.id, d.activity_id, d.inbox, d.host, d.attempts, d.next_try,
@@ -147,13 +149,10 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Dur
 		}
 		defer rows.Close()
 		for rows.Next() {
-			d := &storage.Delivery{}
-			var next, created string
-			if err := rows.Scan(&d.ID, &d.ActivityID, &d.Inbox, &d.Host, &d.Attempts, &next, &d.LastError,
-				&created, &d.ActorID, &d.JSON); err != nil {
-				return fmt.Errorf("scan delivery: %w", err)
+			d, err := scanClaimed(rows)
+			if err != nil {
+				return err
 			}
-			d.NextTry, d.Created = parseTS(next), parseTS(created)
 			out = append(out, d)
 		}
 		if err := rows.Err(); err != nil {
@@ -168,6 +167,46 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Dur
 		return nil
 	})
 	return out, err
+}
+
+// pgClaimDeliveries is ClaimDeliveries in one statement: the rows another process's worker
+// has locked meanwhile are skipped, not waited for, so that each delivery is leased by
+// exactly one worker of all the processes.
+func (db *DB) pgClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*storage.Delivery, error) {
+	rows, err := db.rcache.QueryContext(ctx, `WITH due AS (SELECT id FROM deliveries WHERE next_try <= ?
+			ORDER BY next_try, id LIMIT ? FOR UPDATE SKIP LOCKED),
+		leased AS (UPDATE deliveries d SET next_try = ? FROM due WHERE d.id = due.id
+			RETURNING d.id, d.activity_id, d.inbox, d.host, d.attempts, d.next_try, d.last_error, d.created)
+		SELECT l.id, l.activity_id, l.inbox, l.host, l.attempts, l.next_try, l.last_error, l.created, a.actor_id, a.json
+		FROM leased l JOIN activities a ON a.id = l.activity_id ORDER BY l.id`, ts(now), limit, ts(now.Add(lease)))
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []*storage.Delivery
+	for rows.Next() {
+		d, err := scanClaimed(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// scanClaimed reads a claimed delivery with its activity's actor and JSON.
+func scanClaimed(s scanner) (*storage.Delivery, error) {
+	d := &storage.Delivery{}
+	var next, created string
+	if err := s.Scan(&d.ID, &d.ActivityID, &d.Inbox, &d.Host, &d.Attempts, &next, &d.LastError,
+		&created, &d.ActorID, &d.JSON); err != nil {
+		return nil, fmt.Errorf("scan delivery: %w", err)
+	}
+	d.NextTry, d.Created = parseTS(next), parseTS(created)
+	return d, nil
 }
 
 // NextDeliveryDue returns when the earliest queued delivery is due, or zero when none is queued.
@@ -250,7 +289,7 @@ func (db *DB) RetryDelivery(ctx context.Context, id int64, next time.Time, reaso
 // deleted. A shared inbox that is gone removes nobody: the server may be moving.
 func (db *DB) RemoveActorsByInbox(ctx context.Context, inbox string, at time.Time) error {
 	return db.update(ctx, func(tx *Tx) error {
-		rows, err := tx.tx.QueryContext(ctx, `SELECT id FROM actors WHERE inbox = ? AND local = 0 AND deleted_at = ''`, inbox)
+		rows, err := tx.tx.QueryContext(ctx, `SELECT id FROM actors WHERE inbox = ? AND local = FALSE AND deleted_at = {never}`, inbox)
 		if err != nil {
 			return fmt.Errorf("actors by inbox: %w", err)
 		}

@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -62,7 +62,12 @@ func (g *groupCommit) update(ctx context.Context, fn func(tx *Tx) error) error {
 // Commits counts the write transactions made through this DB so far. Whatever was read
 // from the database is still current while it has not changed (writes by other processes,
 // such as the admin commands, aside).
-func (db *DB) Commits() int64 { return db.group.batches.Load() }
+func (db *DB) Commits() int64 {
+	if db.pg != nil {
+		return db.pgCommits()
+	}
+	return db.group.batches.Load()
+}
 
 // commitNext commits the pending updates (at most maxBatch, the caller's own among them),
 // tells each caller it is done, and hands the next batch to its first caller.

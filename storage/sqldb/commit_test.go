@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // others must all be stored and see the writes of those before them.
 func TestGroupCommit(t *testing.T) {
 	ctx := context.Background()
-	db := openTest(t)
+	db := openSQLite(t) // a batch is SQLite's; PostgreSQL runs transactions side by side
 	release, started := make(chan struct{}), make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {

@@ -1,11 +1,18 @@
-// Package sqlite implements the storage interfaces on one SQLite file, with its embedded
-// numbered migrations and plain SQL. It is the only package with SQL. Writes go through one
-// connection (SQLite has one writer anyway; a single connection turns "database is locked"
-// into an orderly queue), committed in groups when they arrive together (commit.go), and
-// reads through a separate pool. Both keep their prepared statements (stmt.go); checkpoints
-// run beside the writer, not in it (checkpoint.go). BENCHMARKS.md at the repository root has
-// the figures behind each.
-package sqlite
+// Package sqldb implements the storage interfaces in SQL, on one SQLite file (the default:
+// nothing to install or run) or on a PostgreSQL database that several Refuge processes may
+// share. It is the only package with SQL. Each query is written once, in SQL both read
+// (dialect.go says how the two spellings that differ are handled); each dialect has its own
+// embedded, numbered migrations (migrations/sqlite, migrations/postgres), with native types.
+//
+// On SQLite, writes go through one connection (SQLite has one writer anyway; a single
+// connection turns "database is locked" into an orderly queue), committed in groups when
+// they arrive together (commit.go), and reads through a separate pool. Both keep their
+// prepared statements (stmt.go); checkpoints run beside the writer, not in it
+// (checkpoint.go). On PostgreSQL, every write transaction is serializable, retried when
+// another one's commit made it unserializable, and what other processes commit is learnt
+// through LISTEN/NOTIFY (postgres.go). BENCHMARKS.md at the repository root has the figures
+// behind each.
+package sqldb
 
 import (
 	"context"
@@ -20,13 +27,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"refuge/storage"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations
 var migrationFiles embed.FS
 
 // The implementation of each interface, checked by the compiler.
@@ -36,20 +44,26 @@ var (
 )
 
 // DB is an open Refuge database. Read methods come from the embedded reader and use the read
-// pool; writes happen inside Update, on the one writer connection.
+// pool; writes happen inside Update.
 type DB struct {
 	reader
+	d      dialect
+	read   *sql.DB        // the pool reads use
+	rcache *cachedQuerier // the read pool with its kept statements
+
+	// SQLite: the one writer connection and what runs beside it.
 	write  *sql.DB
-	read   *sql.DB
 	wconn  *sql.Conn      // the writer's connection, held for the life of the DB
 	writer *cachedQuerier // wconn with its kept statements
-	rcache *cachedQuerier // the read pool with its kept statements
 	group  groupCommit
 	ckpt   *checkpointer
+
+	// PostgreSQL: see postgres.go.
+	pg *pgState
 }
 
-// Tx is a write transaction, on the writer's connection. It has every read method too, so
-// that a check and the write it guards see the same data.
+// Tx is a write transaction. It has every read method too, so that a check and the write it
+// guards see the same data.
 type Tx struct {
 	reader
 	tx *cachedQuerier
@@ -96,8 +110,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		errors.Join(wconn.Close(), read.Close(), write.Close())
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{write: write, read: read, wconn: wconn, writer: newCachedQuerier(wconn, true),
-		rcache: newCachedQuerier(read, false), ckpt: ckpt}
+	d := &sqliteDialect{}
+	db := &DB{d: d, write: write, read: read, wconn: wconn, writer: newCachedQuerier(wconn, d, true),
+		rcache: newCachedQuerier(read, d, false), ckpt: ckpt}
 	db.reader = reader{q: db.rcache}
 	db.group.db = db
 	if err := db.migrate(ctx); err != nil {
@@ -107,9 +122,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
-// Close stops the checkpointer and closes the kept statements and the connections. With
-// WAL the last connection to close copies what remains into the database file.
+// Close releases the database. On SQLite it stops the checkpointer and closes the kept
+// statements and the connections; with WAL the last connection to close copies what
+// remains into the database file.
 func (db *DB) Close() error {
+	if db.pg != nil {
+		return db.closePostgres()
+	}
 	err := db.ckpt.close()
 	db.writer.cache.close()
 	db.rcache.cache.close()
@@ -118,29 +137,38 @@ func (db *DB) Close() error {
 
 // Update runs fn in a write transaction, committing when fn returns nil and rolling back
 // what fn did otherwise, so that nothing is ever half-stored. It returns once the commit
-// is done. Updates that arrive while another commits are committed together (see
-// groupCommit); each still sees the writes of those before it, as if run one by one.
+// is done. On SQLite, updates that arrive while another commits are committed together
+// (see groupCommit); each still sees the writes of those before it, as if run one by one.
+// On PostgreSQL fn may run more than once (see pgUpdate).
 func (db *DB) Update(ctx context.Context, fn func(tx storage.Tx) error) error {
-	return db.group.update(ctx, func(tx *Tx) error { return fn(tx) })
+	return db.update(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
-// update is Update for this package's own transactions, which use the connection itself.
+// update is Update for this package's own transactions.
 func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.pg != nil {
+		return db.pgUpdate(ctx, fn)
+	}
 	return db.group.update(ctx, fn)
 }
 
+// migrate applies the dialect's migrations not applied yet, each in its own transaction.
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
+	if err := db.update(ctx, func(tx *Tx) error {
+		_, err := tx.tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`)
+		return err
+	}); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	dir := "migrations/" + db.d.name()
+	names, err := fs.Glob(migrationFiles, dir+"/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
+		base := strings.TrimPrefix(name, dir+"/")
 		num, _, ok := strings.Cut(base, "_")
 		version, err := strconv.Atoi(num)
 		if !ok || err != nil {
@@ -158,11 +186,12 @@ func (db *DB) migrate(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
+			// As written: a migration is the dialect's own SQL, several statements, no parameters.
+			if _, err := tx.tx.q.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
 			_, err = tx.tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
-				version, base, ts(time.Now()))
+				version, base, time.Now().UTC().Format(time.RFC3339))
 			return err
 		})
 		if err != nil {
@@ -172,26 +201,6 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// ts formats a time the one way every timestamp column holds it: UTC, RFC 3339 with fixed
-// nanoseconds, so that text order is time order.
-func ts(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
-}
-
-func parseTS(s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
-
 // isUnique reports whether err is a UNIQUE or PRIMARY KEY constraint failure.
 func isUnique(err error) bool {
 	var se *sqlite.Error
@@ -199,7 +208,8 @@ func isUnique(err error) bool {
 		code := se.Code()
 		return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
-	return false
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
 // notFound turns a missing row into a NotFound error about what, and wraps other errors.

@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -29,6 +29,9 @@ type stmtCache struct {
 // query is not to be kept (it holds several statements, or the cache is full) or does not
 // prepare: the caller then runs it unprepared, which reports any error itself.
 func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
 	if st, ok := c.m.Load(query); ok {
 		return st.(*sql.Stmt)
 	}
@@ -56,6 +59,9 @@ func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
 
 // close closes every kept statement; later gets prepare nothing.
 func (c *stmtCache) close() {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
@@ -80,14 +86,22 @@ type plainQuerier interface {
 // Scan closes its rows at once) are kept. The writer also keeps a caller's cancellation
 // from interrupting a statement: SQLite rolls back the whole transaction of an interrupted
 // write, and with group commit that transaction holds other callers' work too.
+//
+// Each query is first put in the dialect's own words (see dialect.go). On PostgreSQL
+// there is no cache here (cache is nil): pgx keeps each connection's statements itself.
 type cachedQuerier struct {
 	q      plainQuerier
+	d      dialect
 	cache  *stmtCache
 	writer bool
 }
 
-func newCachedQuerier(q plainQuerier, writer bool) *cachedQuerier {
-	return &cachedQuerier{q: q, cache: &stmtCache{prepare: q.PrepareContext}, writer: writer}
+func newCachedQuerier(q plainQuerier, d dialect, writer bool) *cachedQuerier {
+	c := &cachedQuerier{q: q, d: d, writer: writer}
+	if _, ok := d.(*sqliteDialect); ok {
+		c.cache = &stmtCache{prepare: q.PrepareContext}
+	}
+	return c
 }
 
 func (c *cachedQuerier) ctx(ctx context.Context) context.Context {
@@ -99,6 +113,7 @@ func (c *cachedQuerier) ctx(ctx context.Context) context.Context {
 
 func (c *cachedQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = c.ctx(ctx)
+	query, args = c.d.rewrite(query, args)
 	if st := c.cache.get(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -107,6 +122,7 @@ func (c *cachedQuerier) ExecContext(ctx context.Context, query string, args ...a
 
 func (c *cachedQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx = c.ctx(ctx)
+	query, args = c.d.rewrite(query, args)
 	if c.writer {
 		return c.q.QueryContext(ctx, query, args...)
 	}
@@ -118,6 +134,7 @@ func (c *cachedQuerier) QueryContext(ctx context.Context, query string, args ...
 
 func (c *cachedQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = c.ctx(ctx)
+	query, args = c.d.rewrite(query, args)
 	if st := c.cache.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

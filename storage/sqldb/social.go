@@ -1,8 +1,9 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -28,10 +29,13 @@ func (tx *Tx) PutFollow(ctx context.Context, f *storage.Follow) error {
 	if f.Created.IsZero() {
 		f.Created = time.Now()
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO follows (uri, follower_id, followee_id, accepted, created)
+	err := tx.guard(ctx, func() error {
+		_, err := tx.tx.ExecContext(ctx, `INSERT INTO follows (uri, follower_id, followee_id, accepted, created)
 		VALUES (?,?,?,?,?) ON CONFLICT (follower_id, followee_id) DO UPDATE SET uri = excluded.uri,
-		accepted = max(accepted, excluded.accepted)`,
-		f.URI, f.FollowerID, f.FolloweeID, f.Accepted, ts(f.Created))
+		accepted = (follows.accepted OR excluded.accepted)`,
+			f.URI, f.FollowerID, f.FolloweeID, f.Accepted, ts(f.Created))
+		return err
+	})
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, "follow id already used")
 	}
@@ -67,7 +71,7 @@ func (r reader) GetFollowByURI(ctx context.Context, uri string) (*storage.Follow
 
 // AcceptFollow marks a follow accepted.
 func (tx *Tx) AcceptFollow(ctx context.Context, id int64) error {
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE follows SET accepted = 1 WHERE id = ?`, id); err != nil {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE follows SET accepted = TRUE WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("accept follow %d: %w", id, err)
 	}
 	return nil
@@ -89,7 +93,7 @@ func (r reader) ListFollowers(ctx context.Context, actorID int64, pending bool, 
 
 // ListFollowing returns the actors actorID follows (accepted), newest first.
 func (r reader) ListFollowing(ctx context.Context, actorID int64, p storage.Page) ([]*storage.Actor, []int64, error) {
-	return r.listFollowActors(ctx, `f.followee_id`, `f.follower_id = ? AND f.accepted = 1`, []any{actorID}, p)
+	return r.listFollowActors(ctx, `f.followee_id`, `f.follower_id = ? AND f.accepted = TRUE`, []any{actorID}, p)
 }
 
 func (r reader) listFollowActors(ctx context.Context, join, where string, args []any, p storage.Page) ([]*storage.Actor, []int64, error) {
@@ -145,8 +149,8 @@ func (p *prefixScanner) Scan(dest ...any) error { return p.s.Scan(append([]any{p
 // CountFollows returns how many accepted followers and followings actorID has.
 func (r reader) CountFollows(ctx context.Context, actorID int64) (followers, following int, err error) {
 	err = r.q.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM follows WHERE followee_id = ?1 AND accepted = 1),
-		(SELECT count(*) FROM follows WHERE follower_id = ?1 AND accepted = 1)`, actorID).Scan(&followers, &following)
+		(SELECT count(*) FROM follows WHERE followee_id = ?1 AND accepted = TRUE),
+		(SELECT count(*) FROM follows WHERE follower_id = ?1 AND accepted = TRUE)`, actorID).Scan(&followers, &following)
 	if err != nil {
 		return 0, 0, fmt.Errorf("count follows: %w", err)
 	}
@@ -158,7 +162,7 @@ func (r reader) CountFollows(ctx context.Context, actorID int64) (followers, fol
 func (r reader) FollowerInboxes(ctx context.Context, actorID int64) ([]string, error) {
 	rows, err := r.q.QueryContext(ctx, `SELECT DISTINCT CASE WHEN a.shared_inbox != '' THEN a.shared_inbox ELSE a.inbox END
 		FROM follows f JOIN actors a ON a.id = f.follower_id
-		WHERE f.followee_id = ? AND f.accepted = 1 AND a.local = 0 AND a.deleted_at = ''`, actorID)
+		WHERE f.followee_id = ? AND f.accepted = TRUE AND a.local = FALSE AND a.deleted_at = {never}`, actorID)
 	if err != nil {
 		return nil, fmt.Errorf("follower inboxes: %w", err)
 	}
@@ -168,7 +172,7 @@ func (r reader) FollowerInboxes(ctx context.Context, actorID int64) ([]string, e
 // LocalFollowers returns the ids of local accounts that follow actorID (accepted).
 func (r reader) LocalFollowers(ctx context.Context, actorID int64) ([]int64, error) {
 	rows, err := r.q.QueryContext(ctx, `SELECT f.follower_id FROM follows f JOIN actors a ON a.id = f.follower_id
-		WHERE f.followee_id = ? AND f.accepted = 1 AND a.local = 1`, actorID)
+		WHERE f.followee_id = ? AND f.accepted = TRUE AND a.local = TRUE`, actorID)
 	if err != nil {
 		return nil, fmt.Errorf("local followers: %w", err)
 	}
@@ -211,16 +215,15 @@ func (tx *Tx) PutReaction(ctx context.Context, kind storage.ReactionKind, r *sto
 	if r.Created.IsZero() {
 		r.Created = time.Now()
 	}
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO `+reactionTable(kind)+` (uri, actor_id, note_id, created)
-		VALUES (?,?,?,?) ON CONFLICT DO NOTHING`, r.URI, r.ActorID, r.NoteID, ts(r.Created))
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO `+reactionTable(kind)+` (uri, actor_id, note_id, created)
+		VALUES (?,?,?,?) ON CONFLICT DO NOTHING RETURNING id`, r.URI, r.ActorID, r.NoteID, ts(r.Created)).Scan(&r.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // a repeat: nothing inserted, nothing returned
+	}
 	if err != nil {
 		return false, fmt.Errorf("put %s: %w", kind, err)
 	}
-	n, _ := res.RowsAffected()
-	if n == 1 {
-		r.ID, _ = res.LastInsertId()
-	}
-	return n == 1, nil
+	return true, nil
 }
 
 // GetReaction returns actorID's Like or Announce (kind) of noteID.
@@ -268,7 +271,7 @@ func (tx *Tx) Pin(ctx context.Context, actorID, noteID int64, pinned bool) error
 
 // ListPinned returns the actor's pinned notes visible to viewer, newest pin first.
 func (r reader) ListPinned(ctx context.Context, actorID, viewer int64) ([]*storage.Note, error) {
-	return r.listNotes(ctx, `n.id IN (SELECT note_id FROM pins WHERE actor_id = :actor) AND n.deleted_at = '' AND `+visibleTo,
+	return r.listNotes(ctx, `n.id IN (SELECT note_id FROM pins WHERE actor_id = :actor) AND n.deleted_at = {never} AND `+visibleTo,
 		[]any{sql.Named("actor", actorID), sql.Named("viewer", viewer)}, storage.Page{Limit: 20})
 }
 

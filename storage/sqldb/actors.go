@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -65,13 +65,13 @@ func (r reader) GetActorByHandle(ctx context.Context, username, host string) (*s
 
 // GetLocalActor returns the local account with the given name (any case), deleted or not.
 func (r reader) GetLocalActor(ctx context.Context, username string) (*storage.Actor, error) {
-	return r.getActor(ctx, "account", `a.local = 1 AND lower(a.username) = lower(?)`, username)
+	return r.getActor(ctx, "account", `a.local = TRUE AND lower(a.username) = lower(?)`, username)
 }
 
 // ListLocalActors returns local accounts of type Person, oldest first.
 func (r reader) ListLocalActors(ctx context.Context) ([]*storage.Actor, error) {
 	rows, err := r.q.QueryContext(ctx, `SELECT `+actorColumns+` FROM actors a
-		WHERE a.local = 1 AND a.type = 'Person' AND a.deleted_at = '' ORDER BY a.id`)
+		WHERE a.local = TRUE AND a.type = 'Person' AND a.deleted_at = {never} ORDER BY a.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list local actors: %w", err)
 	}
@@ -97,7 +97,7 @@ func collectActors(rows *sql.Rows) ([]*storage.Actor, error) {
 // CountLocalUsers counts local Person accounts that are not deleted.
 func (r reader) CountLocalUsers(ctx context.Context) (int, error) {
 	var n int
-	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM actors WHERE local = 1 AND type = 'Person' AND deleted_at = ''`).Scan(&n)
+	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM actors WHERE local = TRUE AND type = 'Person' AND deleted_at = {never}`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
@@ -113,22 +113,23 @@ func (tx *Tx) CreateActor(ctx context.Context, a *storage.Actor) error {
 	if err != nil {
 		return err
 	}
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO actors (uri, local, type, username, host, name, summary, url,
+	err = tx.guard(ctx, func() error {
+		return tx.tx.QueryRowContext(ctx, `INSERT INTO actors (uri, local, type, username, host, name, summary, url,
 		inbox, shared_inbox, outbox, followers_uri, following_uri, featured_uri, key_id, public_key_pem,
 		admin, locked, discoverable, icon_url, image_url, fields_json, published, fetched_at, deleted_at, summary_source)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		a.URI, a.Local, a.Type, a.Username, a.Host, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox,
-		a.Outbox, a.FollowersURI, a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM,
-		a.Admin, a.Locked, a.Discoverable, a.IconURL, a.ImageURL, string(fields),
-		ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+			a.URI, a.Local, a.Type, a.Username, a.Host, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox,
+			a.Outbox, a.FollowersURI, a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM,
+			a.Admin, a.Locked, a.Discoverable, a.IconURL, a.ImageURL, string(fields),
+			ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource).Scan(&a.ID)
+	})
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, a.Handle()+" is already taken")
 	}
 	if err != nil {
 		return fmt.Errorf("create actor %s: %w", a.URI, err)
 	}
-	a.ID, err = res.LastInsertId()
-	return err
+	return nil
 }
 
 // UpdateActor writes every mutable column of a (found by a.ID).
@@ -137,13 +138,16 @@ func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.tx.ExecContext(ctx, `UPDATE actors SET type=?, username=?, name=?, summary=?, url=?, inbox=?,
+	err = tx.guard(ctx, func() error {
+		_, err := tx.tx.ExecContext(ctx, `UPDATE actors SET type=?, username=?, name=?, summary=?, url=?, inbox=?,
 		shared_inbox=?, outbox=?, followers_uri=?, following_uri=?, featured_uri=?, key_id=?, public_key_pem=?,
 		admin=?, locked=?, discoverable=?, icon_url=?, image_url=?, fields_json=?,
 		fetched_at=?, deleted_at=?, summary_source=? WHERE id = ?`,
-		a.Type, a.Username, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox, a.Outbox, a.FollowersURI,
-		a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM, a.Admin, a.Locked,
-		a.Discoverable, a.IconURL, a.ImageURL, string(fields), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource, a.ID)
+			a.Type, a.Username, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox, a.Outbox, a.FollowersURI,
+			a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM, a.Admin, a.Locked,
+			a.Discoverable, a.IconURL, a.ImageURL, string(fields), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource, a.ID)
+		return err
+	})
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, "actor clashes with a stored one")
 	}
@@ -162,7 +166,7 @@ func (tx *Tx) PutRemoteActor(ctx context.Context, a *storage.Actor) error {
 		if err := tx.CreateActor(ctx, a); storage.KindOf(err) == storage.Conflict {
 			// Same name on the same host under a new URI: the old account was replaced.
 			if _, err := tx.tx.ExecContext(ctx, `UPDATE actors SET username = username || '~' || id
-				WHERE lower(username) = lower(?) AND host = ? AND local = 0`, a.Username, a.Host); err != nil {
+				WHERE lower(username) = lower(?) AND host = ? AND local = FALSE`, a.Username, a.Host); err != nil {
 				return fmt.Errorf("rename stale actor: %w", err)
 			}
 			return tx.CreateActor(ctx, a)
@@ -192,13 +196,13 @@ func (tx *Tx) MarkActorDeleted(ctx context.Context, id int64, at time.Time) erro
 		sql  string
 		args []any
 	}{
-		{`UPDATE actors SET deleted_at = ? WHERE id = ? AND deleted_at = ''`, []any{stamp, id}},
+		{`UPDATE actors SET deleted_at = ? WHERE id = ? AND deleted_at = {never}`, []any{stamp, id}},
 		{`DELETE FROM follows WHERE follower_id = ? OR followee_id = ?`, []any{id, id}},
 		{`DELETE FROM likes WHERE actor_id = ?`, []any{id}},
 		{`DELETE FROM announces WHERE actor_id = ?`, []any{id}},
 		{`DELETE FROM feed WHERE note_id IN (SELECT id FROM notes WHERE actor_id = ?)`, []any{id}},
 		// Only local activities are ever delivered (and indexed by actor).
-		{`DELETE FROM deliveries WHERE activity_id IN (SELECT id FROM activities WHERE actor_id = ? AND local = 1)`, []any{id}},
+		{`DELETE FROM deliveries WHERE activity_id IN (SELECT id FROM activities WHERE actor_id = ? AND local = TRUE)`, []any{id}},
 	} {
 		if _, err := tx.tx.ExecContext(ctx, st.sql, st.args...); err != nil {
 			return fmt.Errorf("delete actor %d: %w", id, err)
@@ -228,7 +232,7 @@ func (r reader) GetCredentials(ctx context.Context, actorID int64) (*storage.Cre
 // PutCredentials stores the secrets of a local account; a remote actor never has any.
 func (tx *Tx) PutCredentials(ctx context.Context, c *storage.Credentials) error {
 	res, err := tx.tx.ExecContext(ctx, `INSERT INTO credentials (actor_id, password_hash, private_key_pem)
-		SELECT id, ?, ? FROM actors WHERE id = ? AND local = 1
+		SELECT id, ?, ? FROM actors WHERE id = ? AND local = TRUE
 		ON CONFLICT (actor_id) DO UPDATE SET password_hash = excluded.password_hash,
 		private_key_pem = excluded.private_key_pem`, c.PasswordHash, c.PrivateKeyPEM, c.ActorID)
 	if err != nil {

@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // CountUnreadNotifications counts an account's notifications it has not seen yet.
 func (r reader) CountUnreadNotifications(ctx context.Context, accountID int64) (int, error) {
 	var n int
-	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE account_id = ? AND read = 0`, accountID).Scan(&n)
+	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE account_id = ? AND read = FALSE`, accountID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count notifications: %w", err)
 	}
@@ -23,7 +23,7 @@ func (r reader) CountUnreadNotifications(ctx context.Context, accountID int64) (
 
 // MarkNotificationsRead marks an account's notifications up to row id upTo as seen.
 func (tx *Tx) MarkNotificationsRead(ctx context.Context, accountID, upTo int64) error {
-	if _, err := tx.tx.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE account_id = ? AND id <= ? AND read = 0`,
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE notifications SET read = TRUE WHERE account_id = ? AND id <= ? AND read = FALSE`,
 		accountID, upTo); err != nil {
 		return fmt.Errorf("mark notifications read: %w", err)
 	}
@@ -33,7 +33,7 @@ func (tx *Tx) MarkNotificationsRead(ctx context.Context, accountID, upTo int64) 
 // ListPublicActorNotes returns an actor's public notes (not unlisted, not deleted), newest
 // first: what a feed reader may show anyone.
 func (r reader) ListPublicActorNotes(ctx context.Context, actorID int64, p storage.Page) ([]*storage.Note, error) {
-	return r.listNotes(ctx, `n.actor_id = :actor AND n.visibility = 'public' AND n.deleted_at = ''`,
+	return r.listNotes(ctx, `n.actor_id = :actor AND n.visibility = 'public' AND n.deleted_at = {never}`,
 		[]any{sql.Named("actor", actorID)}, p)
 }
 

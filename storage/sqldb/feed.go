@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -16,11 +16,10 @@ func (tx *Tx) AddToFeed(ctx context.Context, accountIDs []int64, noteID, announc
 		ann = announceID
 	}
 	for _, id := range accountIDs {
-		// Not ON CONFLICT alone: the unique key holds announce_id, and NULLs never conflict,
-		// so a plain note addressed to a follower would be in her feed twice.
+		// The index feed_once, not the table's key, keeps a note that came by itself (no
+		// announce: NULL, which conflicts with nothing) from being in a feed twice.
 		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO feed (account_id, note_id, announce_id, created)
-			SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM feed WHERE account_id = ?1 AND note_id = ?2
-			AND announce_id IS ?3) ON CONFLICT DO NOTHING`, id, noteID, ann, ts(at)); err != nil {
+			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, id, noteID, ann, ts(at)); err != nil {
 			return fmt.Errorf("add to feed: %w", err)
 		}
 	}
@@ -44,7 +43,7 @@ func (r reader) ListFeed(ctx context.Context, accountID int64, p storage.Page) (
 	cond, pargs, order := pageClause(p, "fd.id")
 	q := `SELECT fd.id, fd.created, coalesce(b.actor_id, 0), ` + noteSelect[len("SELECT "):] + `
 		JOIN feed fd ON fd.note_id = n.id LEFT JOIN announces b ON b.id = fd.announce_id
-		WHERE fd.account_id = :viewer AND n.deleted_at = '' AND ` + visibleTo + cond + order
+		WHERE fd.account_id = :viewer AND n.deleted_at = {never} AND ` + visibleTo + cond + order
 	rows, err := r.q.QueryContext(ctx, q, append([]any{sql.Named("viewer", accountID)}, pargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list feed: %w", err)
@@ -160,7 +159,7 @@ func (r reader) GetToken(ctx context.Context, hash string, now time.Time) (*stor
 	t := &storage.Token{}
 	var created, expires string
 	err := r.q.QueryRowContext(ctx, `SELECT hash, actor_id, kind, csrf, created, expires FROM tokens
-		WHERE hash = ? AND (expires = '' OR expires > ?)`, hash, ts(now)).
+		WHERE hash = ? AND (expires = {never} OR expires > ?)`, hash, ts(now)).
 		Scan(&t.Hash, &t.ActorID, &t.Kind, &t.CSRF, &created, &expires)
 	if err != nil {
 		return nil, notFound("token", err)

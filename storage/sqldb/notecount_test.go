@@ -1,4 +1,4 @@
-package sqlite
+package sqldb
 
 import (
 	"context"
@@ -19,8 +19,8 @@ func TestCountActorNotes(t *testing.T) {
 		t.Helper()
 		for _, viewer := range []int64{0, author.ID, follower.ID, mentioned.ID, stranger.ID} {
 			var want int
-			err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM notes n WHERE n.actor_id = :actor
-				AND n.deleted_at = '' AND `+visibleTo, sql.Named("actor", author.ID), sql.Named("viewer", viewer)).Scan(&want)
+			err := db.q.QueryRowContext(ctx, `SELECT count(*) FROM notes n WHERE n.actor_id = :actor
+				AND n.deleted_at = {never} AND `+visibleTo, sql.Named("actor", author.ID), sql.Named("viewer", viewer)).Scan(&want)
 			if err != nil {
 				t.Fatal(err)
 			}

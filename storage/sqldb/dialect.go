@@ -1,0 +1,203 @@
+package sqldb
+
+import (
+	"database/sql"
+	"database/sql/driver"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// Every query is written once, in SQL that SQLite and PostgreSQL both read, with SQLite's
+// parameters: ? (or ?N) for positional arguments and :name for sql.Named ones. A dialect
+// turns that text into its own before the statement is prepared, and caches the result,
+// so that the cost is paid once per distinct query.
+//
+// The one spelling the two cannot share is a time that is not set. SQLite keeps times as
+// RFC 3339 text and "not set" as ”, which sorts before every time; PostgreSQL keeps them
+// as timestamptz, where ” is no value at all, and "not set" is '-infinity', which sorts
+// before every time too. Queries say {never} for it.
+const never = "{never}"
+
+// stamp is a time as a query argument: ts makes them, and each dialect binds them its own
+// way (SQLite as the text itself, PostgreSQL as a timestamptz).
+type stamp string
+
+// Value binds a stamp as text, for SQLite.
+func (s stamp) Value() (driver.Value, error) { return string(s), nil }
+
+// dialect is what one kind of database needs done to a query's text and arguments.
+type dialect interface {
+	// name is the dialect's migrations folder.
+	name() string
+	// rewrite returns query and args as the driver takes them.
+	rewrite(query string, args []any) (string, []any)
+}
+
+// sqliteDialect needs only {never} spelt out.
+type sqliteDialect struct{ texts sync.Map } // query → rewritten query
+
+func (*sqliteDialect) name() string { return "sqlite" }
+
+func (d *sqliteDialect) rewrite(query string, args []any) (string, []any) {
+	if !strings.Contains(query, never) {
+		return query, args
+	}
+	if q, ok := d.texts.Load(query); ok {
+		return q.(string), args
+	}
+	q := strings.ReplaceAll(query, never, "''")
+	d.texts.Store(query, q)
+	return q, args
+}
+
+// postgresDialect numbers the parameters ($1, $2, ...) and binds stamps as timestamptz.
+type postgresDialect struct{ plans sync.Map } // query → *pgQuery
+
+func (*postgresDialect) name() string { return "postgres" }
+
+// pgQuery is a query's PostgreSQL text and where each $N's value comes from.
+type pgQuery struct {
+	text string
+	args []pgArg // args[N-1] feeds $N
+}
+
+// pgArg is one $N: the index-th positional argument, or the named one.
+type pgArg struct {
+	index int
+	name  string
+}
+
+func (d *postgresDialect) rewrite(query string, args []any) (string, []any) {
+	p, ok := d.plans.Load(query)
+	if !ok {
+		p, _ = d.plans.LoadOrStore(query, parsePG(query))
+	}
+	plan := p.(*pgQuery)
+	var positional []any
+	named := map[string]any{}
+	for _, a := range args {
+		if n, ok := a.(sql.NamedArg); ok {
+			named[n.Name] = n.Value
+			continue
+		}
+		positional = append(positional, a)
+	}
+	out := make([]any, len(plan.args))
+	for i, a := range plan.args {
+		var v any
+		if a.name != "" {
+			v = named[a.name]
+		} else if a.index < len(positional) {
+			v = positional[a.index]
+		}
+		out[i] = pgValue(v)
+	}
+	return plan.text, out
+}
+
+// pgValue converts what PostgreSQL must receive otherwise than SQLite.
+func pgValue(v any) any {
+	s, ok := v.(stamp)
+	if !ok {
+		return v
+	}
+	t := parseTS(string(s))
+	if t.IsZero() {
+		return pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
+	}
+	return t
+}
+
+// parsePG turns SQLite's parameters into PostgreSQL's, leaving string literals, quoted
+// names and comments as they are.
+func parsePG(q string) *pgQuery {
+	var b strings.Builder
+	p := &pgQuery{}
+	slots := map[pgArg]int{} // a parameter used twice is one $N
+	next := 0                // the index a bare ? takes
+	slot := func(a pgArg) {
+		n, ok := slots[a]
+		if !ok {
+			p.args = append(p.args, a)
+			n = len(p.args)
+			slots[a] = n
+		}
+		b.WriteString("$" + strconv.Itoa(n))
+	}
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for j < len(q) && q[j] != c {
+				j++
+			}
+			b.WriteString(q[i:min(j+1, len(q))])
+			i = j
+		case c == '-' && i+1 < len(q) && q[i+1] == '-':
+			j := strings.IndexByte(q[i:], '\n')
+			if j < 0 {
+				j = len(q) - i
+			}
+			b.WriteString(q[i : i+j])
+			i += j - 1
+		case c == '?':
+			j := i + 1
+			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+				j++
+			}
+			index := next
+			if j > i+1 {
+				index, _ = strconv.Atoi(q[i+1 : j])
+				index-- // ?1 is the first
+			}
+			next = index + 1
+			slot(pgArg{index: index})
+			i = j - 1
+		case c == ':' && i+1 < len(q) && isNameStart(q[i+1]) && (i == 0 || q[i-1] != ':'):
+			j := i + 1
+			for j < len(q) && (isNameStart(q[j]) || q[j] >= '0' && q[j] <= '9') {
+				j++
+			}
+			slot(pgArg{index: -1, name: q[i+1 : j]})
+			i = j - 1
+		case c == '{' && strings.HasPrefix(q[i:], never):
+			b.WriteString("'-infinity'")
+			i += len(never) - 1
+		default:
+			b.WriteByte(c)
+		}
+	}
+	p.text = b.String()
+	return p
+}
+
+func isNameStart(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// ts turns a time into a query argument: UTC with fixed nanoseconds, so that SQLite's text
+// order is time order; the zero time is "not set".
+func ts(t time.Time) stamp {
+	if t.IsZero() {
+		return ""
+	}
+	return stamp(t.UTC().Format("2006-01-02T15:04:05.000000000Z"))
+}
+
+// parseTS reads a time column: SQLite's text, or PostgreSQL's timestamptz as database/sql
+// formats it into a string. "Not set" (” or -infinity) is the zero time.
+func parseTS(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}

@@ -1,0 +1,252 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"refuge/storage"
+)
+
+// PostgreSQL. Any number of Refuge processes may share one database, so nothing that must
+// hold across them lives in a process:
+//
+//   - Every write transaction is SERIALIZABLE: each sees, and is seen by, the others as if
+//     they ran one by one, which is what the code above was written against on SQLite
+//     (one writer at a time). A transaction that another's commit made unserializable is
+//     rolled back and run again, so fn may run more than once.
+//   - Deliveries are claimed with FOR UPDATE SKIP LOCKED in one statement, so that two
+//     processes' workers never take the same one, and a process killed mid-send leaves
+//     only a lease that runs out.
+//   - Every commit sends a notification on commitChannel; each process listens, and counts
+//     other processes' commits with its own in Commits, so that what a process cached from
+//     the database (rendered pages) is dropped when any process writes.
+
+// PostgresOptions tunes a PostgreSQL database's pool.
+type PostgresOptions struct {
+	// MaxConns bounds the connections this process opens (0: 16). Across processes the
+	// sum must stay under the server's max_connections.
+	MaxConns int
+	// StatementTimeout ends any one statement that runs longer (0: 30 s), so that a
+	// runaway query cannot hold a connection, or a lock, for good.
+	StatementTimeout time.Duration
+}
+
+// commitChannel is the NOTIFY channel every commit is announced on.
+const commitChannel = "refuge_commit"
+
+// maxAttempts bounds how often a write transaction is run again after a serialization
+// failure before its error is returned (as Transient: the caller may try again later).
+const maxAttempts = 20
+
+type pgState struct {
+	dsn     string
+	commits atomic.Int64 // this process's commits and the notified commits of others
+	deaf    atomic.Bool  // the listener is down: nothing read before is known current
+	stop    context.CancelFunc
+	done    chan struct{}
+}
+
+// OpenPostgres connects to the PostgreSQL database at dsn (postgres://user@host/db?...)
+// and applies pending migrations.
+func OpenPostgres(ctx context.Context, dsn string, opts PostgresOptions) (*DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = 16
+	}
+	if opts.StatementTimeout <= 0 {
+		opts.StatementTimeout = 30 * time.Second
+	}
+	cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
+	cfg.RuntimeParams["timezone"] = "UTC"
+	pool := stdlib.OpenDB(*cfg)
+	pool.SetMaxOpenConns(opts.MaxConns)
+	pool.SetMaxIdleConns(opts.MaxConns)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := pool.PingContext(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres %s@%s:%d/%s: %w", cfg.User, cfg.Host, cfg.Port, cfg.Database, err)
+	}
+	d := &postgresDialect{}
+	db := &DB{d: d, read: pool, rcache: newCachedQuerier(pool, d, false), pg: &pgState{dsn: dsn, done: make(chan struct{})}}
+	db.reader = reader{q: db.rcache}
+	if err := db.pgMigrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	lctx, stop := context.WithCancel(context.Background())
+	db.pg.stop = stop
+	db.pg.deaf.Store(true)
+	go db.listen(lctx, cfg)
+	return db, nil
+}
+
+// pgMigrate runs the migrations while holding an advisory lock, so that processes started
+// together do not apply the same one twice.
+func (db *DB) pgMigrate(ctx context.Context) error {
+	conn, err := db.read.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Close()
+	const lock = 0x5265667567 // "Refug"
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lock); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lock)
+	return db.migrate(ctx)
+}
+
+func (db *DB) closePostgres() error {
+	db.pg.stop()
+	<-db.pg.done
+	return db.read.Close()
+}
+
+// Commits counts the write transactions committed by this process, and by the others on
+// the same database as they are announced. While the announcements cannot be heard (the
+// listening connection is being made again) every call returns a new number.
+func (db *DB) pgCommits() int64 {
+	if db.pg.deaf.Load() {
+		return db.pg.commits.Add(1)
+	}
+	return db.pg.commits.Load()
+}
+
+// listen counts the commits other processes announce, reconnecting until stopped.
+func (db *DB) listen(ctx context.Context, cfg *pgx.ConnConfig) {
+	defer close(db.pg.done)
+	for ctx.Err() == nil {
+		err := db.listenOnce(ctx, cfg)
+		db.pg.deaf.Store(true)
+		if ctx.Err() != nil {
+			return
+		}
+		slog.Warn("postgres: listening for commits failed; trying again", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (db *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) error {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `LISTEN `+commitChannel); err != nil {
+		return err
+	}
+	// Whatever was committed while nobody listened is unknown: count it as a change.
+	db.pg.commits.Add(1)
+	db.pg.deaf.Store(false)
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		db.pg.commits.Add(1)
+	}
+}
+
+// pgUpdate runs fn in a serializable transaction, again when PostgreSQL finds that it
+// could not be serialized with the others, up to maxAttempts times.
+func (db *DB) pgUpdate(ctx context.Context, fn func(tx *Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := db.pgTry(ctx, fn)
+		if err == nil || !retryable(err) {
+			return err
+		}
+		if attempt == maxAttempts {
+			return storage.Wrap(storage.Transient, err, "the database is too busy; try again")
+		}
+		// Back off a little, at random, so that the transactions that collided do not
+		// collide again.
+		select {
+		case <-ctx.Done():
+			return ended(ctx)
+		case <-time.After(time.Duration(rand.Int64N(int64(attempt) * int64(time.Millisecond)))):
+		}
+	}
+}
+
+func (db *DB) pgTry(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if ctx.Err() != nil {
+		return ended(ctx)
+	}
+	// As on SQLite, the caller's cancellation does not cut a statement short; its end is
+	// checked before the commit instead.
+	sqlTx, err := db.read.BeginTx(context.WithoutCancel(ctx), &sql.TxOptions{Isolation: sql.LevelSerializable})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			sqlTx.Rollback()
+		}
+	}()
+	q := newCachedQuerier(sqlTx, db.d, true)
+	if err := fn(&Tx{reader: reader{q: q}, tx: q}); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return ended(ctx)
+	}
+	// Delivered to the listeners only if this commits; this process's own listener hears
+	// it too, which costs at most one page built again.
+	if _, err := sqlTx.ExecContext(context.WithoutCancel(ctx), `SELECT pg_notify('`+commitChannel+`', '')`); err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	committed = true
+	db.pg.commits.Add(1)
+	return nil
+}
+
+// retryable reports whether err is PostgreSQL giving up a transaction that may succeed if
+// run again: a serialization failure or a deadlock.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// guard runs one statement whose failure the caller handles (a unique constraint that means
+// "already there"). SQLite undoes only a failed statement; PostgreSQL fails the whole
+// transaction, so there the statement runs inside a savepoint that its failure goes back to.
+func (tx *Tx) guard(ctx context.Context, stmt func() error) error {
+	if _, pg := tx.tx.d.(*postgresDialect); !pg {
+		return stmt()
+	}
+	if _, err := tx.tx.ExecContext(ctx, `SAVEPOINT guard`); err != nil {
+		return err
+	}
+	err := stmt()
+	if err != nil && !retryable(err) {
+		if _, rerr := tx.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT guard`); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+	}
+	if _, rerr := tx.tx.ExecContext(ctx, `RELEASE SAVEPOINT guard`); rerr != nil && err == nil {
+		return rerr
+	}
+	return err
+}
