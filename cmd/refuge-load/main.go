@@ -87,8 +87,8 @@ type env struct {
 	client     *http.Client
 	fleet      *fleet
 	keys       []*rsaKey
-	alice, bob account    // alice follows the inbox senders; bob is followed by the fan-out hosts
-	nonce      string     // makes this run's ids unique on a reused instance
+	alice, bob account   // alice follows the inbox senders; bob is followed by the fan-out hosts
+	nonce      string    // makes this run's ids unique on a reused instance
 	db         *sqldb.DB // the instance's file, opened to check what was stored
 	tmp        string
 }
