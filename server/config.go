@@ -26,6 +26,13 @@ type Config struct {
 	AuthorizedFetch bool
 	Admin           string
 
+	// DB is a PostgreSQL database's URL (postgres://...); "" means the SQLite file under
+	// Data. Several serves may share a PostgreSQL database, and then its Data folder (the
+	// media), which must be one folder for them all.
+	DB                 string
+	DBMaxConns         int
+	DBStatementTimeout time.Duration
+
 	// Set by tests only.
 	Log           *slog.Logger
 	Out           io.Writer           // where the first-start password is printed
@@ -56,6 +63,11 @@ func (c *Config) Scheme() string {
 // Base is the URL prefix every local URI starts with.
 func (c *Config) Base() string { return c.Scheme() + "://" + c.Domain }
 
+// IsPostgres reports whether url names a PostgreSQL database.
+func IsPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
 // DBPath is the SQLite file under the data folder.
 func (c *Config) DBPath() string { return filepath.Join(c.Data, "refuge.db") }
 
@@ -75,6 +87,9 @@ func (c *Config) Check() error {
 	}
 	if c.Data == "" {
 		return fmt.Errorf("--data: give a folder")
+	}
+	if c.DB != "" && !IsPostgres(c.DB) {
+		return fmt.Errorf("--db %q: give a PostgreSQL URL, postgres://user@host/database (without --db, the SQLite file under --data)", c.DB)
 	}
 	return nil
 }

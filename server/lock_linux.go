@@ -15,7 +15,13 @@ import (
 // locks are apart from the POSIX locks SQLite takes on the same file (on Linux they never
 // meet; on the BSDs and macOS they do, hence Linux only), so admin commands, which open the database without this lock, keep working beside
 // a running serve. The kernel drops the lock when the process ends, however it ends.
+//
+// On PostgreSQL there is no lock: any number of serves share the database (and the data
+// folder, which then holds only media).
 func lockData(cfg *Config) (*os.File, error) {
+	if cfg.DB != "" {
+		return nil, nil
+	}
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
@@ -32,8 +38,8 @@ func lockData(cfg *Config) (*os.File, error) {
 	// opened in this process). A refused start ends the process soon anyway.
 	if errors.Is(err, syscall.EWOULDBLOCK) {
 		return nil, storage.Errorf(storage.Conflict, "the data folder %s is in use by another refuge serve: stop that one, "+
-			"or give this one another --data folder (one serve per data folder; several processes on one database "+
-			"will be possible only with PostgreSQL)", cfg.Data)
+			"or give this one another --data folder (one serve per SQLite file; several serves can share a "+
+			"PostgreSQL database: see --db)", cfg.Data)
 	}
 	return nil, fmt.Errorf("lock %s: %w", cfg.DBPath(), err)
 }

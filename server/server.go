@@ -70,7 +70,13 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err := os.MkdirAll(media.Dir(cfg.Data), 0o750); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
-	db, err := sqldb.Open(ctx, cfg.DBPath())
+	var db *sqldb.DB
+	var err error
+	if cfg.DB != "" {
+		db, err = sqldb.OpenPostgres(ctx, cfg.DB, sqldb.PostgresOptions{MaxConns: cfg.DBMaxConns, StatementTimeout: cfg.DBStatementTimeout})
+	} else {
+		db, err = sqldb.Open(ctx, cfg.DBPath())
+	}
 	if err != nil {
 		return nil, err
 	}

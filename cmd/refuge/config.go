@@ -53,7 +53,10 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 // instanceFlags binds the flags that say which instance a command works on.
 func instanceFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.StringVar(&c.Domain, "domain", "localhost:8080", "public host of the instance, with a port for local work")
-	fs.StringVar(&c.Data, "data", "data", "data folder (the SQLite file and media)")
+	fs.StringVar(&c.Data, "data", "data", "data folder (the SQLite file and media; with --db, media only, and shared by every process)")
+	fs.StringVar(&c.DB, "db", "", "a PostgreSQL database (postgres://user@host/db?...) instead of the SQLite file under --data")
+	fs.IntVar(&c.DBMaxConns, "db-max-conns", 0, "with --db: connections this process opens at most (0: 16)")
+	fs.DurationVar(&c.DBStatementTimeout, "db-statement-timeout", 0, "with --db: longest any one SQL statement may run (0: 30s)")
 	fs.BoolVar(&c.HTTP, "http", false, "public URLs use http:// instead of https:// (implied for localhost and 127.x domains); fixed with the domain by the first command")
 }
 

@@ -50,7 +50,11 @@ func Binary(t testing.TB) string {
 // instance's data folder while it serves, and returns its exit code and output.
 func (in *Instance) Admin(args ...string) (int, string) {
 	in.t.Helper()
-	return Run(in.t, append(args, "--data", in.Cfg.Data, "--domain", in.Cfg.Domain)...)
+	args = append(args, "--data", in.Cfg.Data, "--domain", in.Cfg.Domain)
+	if in.Cfg.DB != "" {
+		args = append(args, "--db", in.Cfg.DB)
+	}
+	return Run(in.t, args...)
 }
 
 // Run runs the refuge binary with args until it exits, and returns its exit code and

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"refuge/internal/testrig/pgtest"
 	"refuge/outbox"
 	"refuge/server"
 	"refuge/server/httpx"
@@ -71,7 +72,8 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 // Start starts an instance that stops when the test ends; mods may change its config
-// before it starts. Deliveries are retried within seconds, not days.
+// before it starts. Deliveries are retried within seconds, not days. On the PostgreSQL run
+// (pgtest.EnvVar set) its database is a new PostgreSQL one, else the SQLite file.
 func Start(t testing.TB, mods ...func(*server.Config)) *Instance {
 	t.Helper()
 	addr := FreeAddr(t)
@@ -79,6 +81,9 @@ func Start(t testing.TB, mods ...func(*server.Config)) *Instance {
 		Listen: addr, Domain: addr, Data: t.TempDir(), HTTP: true, AllowPrivate: true, Admin: "admin",
 		Log: Logger(t), Out: io.Discard,
 		RetrySchedule: []time.Duration{200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, time.Second, 2 * time.Second},
+	}
+	if pgtest.Admin() != "" {
+		cfg.DB = pgtest.NewDatabase(t) // the PostgreSQL run: each instance its own database
 	}
 	for _, m := range mods {
 		m(&cfg)
