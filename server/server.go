@@ -257,7 +257,7 @@ func (a *App) Handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	kit := &httpx.Kit{Log: a.log, Limits: httpx.NewLimits(a.cfg.InboxRate, a.cfg.InboxBurst),
+	kit := &httpx.Kit{Log: a.log, Limits: httpx.NewLimits(a.db, a.cfg.InboxRate, a.cfg.InboxBurst),
 		Auth: &httpx.Auth{DB: a.db, Verify: a.inbox.Signer, AuthorizedFetch: a.cfg.AuthorizedFetch}}
 	local := uris.New(a.cfg.Base())
 	site := &web.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Remote: a.remote, Templates: pages,

@@ -42,6 +42,7 @@ type Tx interface {
 	DeliveryWriter
 	BlockWriter
 	MetaWriter
+	LimitWriter
 }
 
 // DB is an open Refuge database.
@@ -55,11 +56,16 @@ type DB interface {
 	// rollback. An update whose ctx ends before its commit is rolled back (or never run)
 	// and returns a Transient error wrapping ctx's: nothing is stored for a caller that
 	// gave up, or was given an answer, already.
+	//
+	// fn may run more than once (a database shared by several processes runs it again when
+	// another's commit got in its way), so it must act only through tx and set afresh
+	// whatever it hands back to its caller.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 
-	// Commits counts the write transactions made through this DB so far. Whatever was read
-	// from the database is still current while it has not changed (writes by other
-	// processes, such as the admin commands, aside).
+	// Commits counts the write transactions made so far. Whatever was read from the
+	// database is still current while it has not changed. On SQLite it counts this
+	// process's own (the admin commands' writes go unseen); on PostgreSQL other processes'
+	// too, as their commits are announced, within milliseconds.
 	Commits() int64
 
 	// RowCounts counts the rows of every table, by table name, in one consistent read: for

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"cmp"
+	"context"
 	"net"
 	"net/http"
 	"sync"
@@ -57,12 +58,30 @@ func (b *Buckets) Allow(key string, now time.Time) bool {
 	return true
 }
 
-// Limits holds the instance's rate limits.
+// SharedBuckets rate-limits by key in the database, so that every process of an instance
+// (several may share a PostgreSQL database) counts against the one limit.
+type SharedBuckets struct {
+	db          storage.DB
+	name        string // the keys' prefix, one per limit
+	rate, burst float64
+}
+
+// Allow takes one token for key and reports whether there was one.
+func (b *SharedBuckets) Allow(ctx context.Context, key string, now time.Time) (ok bool, err error) {
+	err = b.db.Update(ctx, func(tx storage.Tx) error {
+		ok, err = tx.TakeToken(ctx, b.name+" "+key, b.rate, b.burst, now)
+		return err
+	})
+	return ok, err
+}
+
+// Limits holds the instance's rate limits. Those that keep a guesser out are shared by all
+// the instance's processes; those that share out one process's own work are its own.
 type Limits struct {
-	Inbox         *Buckets // per remote host (from the signature's keyId), else per address
-	SigninAddr    *Buckets // sign-in attempts per client address
-	SigninAccount *Buckets // sign-in attempts per account name
-	Lookups       *Buckets // WebFinger look-ups a visitor makes us do (remote follow), per address
+	Inbox         *Buckets       // per remote host (from the signature's keyId), else per address
+	SigninAddr    *SharedBuckets // sign-in attempts per client address
+	SigninAccount *SharedBuckets // sign-in attempts per account name
+	Lookups       *Buckets       // WebFinger look-ups a visitor makes us do (remote follow), per address
 }
 
 // The default inbox limit per remote host: far above what a busy peer sends, low enough that
@@ -72,13 +91,13 @@ const (
 	DefaultInboxBurst = 2000
 )
 
-// NewLimits makes the default limits, with the inbox limit per remote host given (0 for
-// the defaults).
-func NewLimits(inboxRate, inboxBurst float64) *Limits {
+// NewLimits makes the default limits, the shared ones kept in db, with the inbox limit per
+// remote host given (0 for the defaults).
+func NewLimits(db storage.DB, inboxRate, inboxBurst float64) *Limits {
 	return &Limits{
 		Inbox:         NewBuckets(cmp.Or(inboxRate, DefaultInboxRate), cmp.Or(inboxBurst, DefaultInboxBurst)),
-		SigninAddr:    NewBuckets(10.0/60, 10),
-		SigninAccount: NewBuckets(10.0/60, 10),
+		SigninAddr:    &SharedBuckets{db: db, name: "signin-addr", rate: 10.0 / 60, burst: 10},
+		SigninAccount: &SharedBuckets{db: db, name: "signin-account", rate: 10.0 / 60, burst: 10},
 		Lookups:       NewBuckets(30.0/60, 30),
 	}
 }

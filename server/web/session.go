@@ -67,10 +67,14 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) error {
 	}
 	password := r.PostFormValue("password")
 	now := time.Now()
-	if !h.Limits.SigninAddr.Allow(httpx.ClientAddr(r), now) {
+	if ok, err := h.Limits.SigninAddr.Allow(r.Context(), httpx.ClientAddr(r), now); err != nil {
+		return err
+	} else if !ok {
 		return storage.Errorf(storage.TooMany, "too many sign-in attempts from your address; wait a minute")
 	}
-	if !h.Limits.SigninAccount.Allow(strings.ToLower(username), now) {
+	if ok, err := h.Limits.SigninAccount.Allow(r.Context(), strings.ToLower(username), now); err != nil {
+		return err
+	} else if !ok {
 		return storage.Errorf(storage.TooMany, "too many sign-in attempts for this account; wait a minute")
 	}
 	actor, err := h.Outbox.Authenticate(r.Context(), username, password)

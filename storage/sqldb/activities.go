@@ -141,6 +141,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Dur
 	}
 	var out []*storage.Delivery
 	err := db.update(ctx, func(tx *Tx) error {
+		out = nil // an update may run again
 		rows, err := tx.tx.QueryContext(ctx, `SELECT d.id, d.activity_id, d.inbox, d.host, d.attempts, d.next_try,
 			d.last_error, d.created, a.actor_id, a.json FROM deliveries d JOIN activities a ON a.id = d.activity_id
 			WHERE d.next_try <= ? ORDER BY d.next_try, d.id LIMIT ?`, ts(now), limit)
