@@ -9,10 +9,10 @@ import (
 
 // TestLayers holds the architecture to what README says: the HTTP surfaces and the
 // services under them reach the database only through storage's interfaces, so that a
-// second backend drops in beside SQLite; no package imports one above it.
+// dialect drops in beside SQLite and PostgreSQL; no package imports one above it.
 func TestLayers(t *testing.T) {
 	deps := goList(t, "refuge/...")
-	sqlOnly := []string{"database/sql", "modernc.org/sqlite", "refuge/storage/sqldb"}
+	sqlOnly := []string{"database/sql", "modernc.org/sqlite", "github.com/jackc/pgx/v5", "refuge/storage/sqldb"}
 	rows := []struct {
 		pkg     string
 		mustNot []string // neither directly nor through anything it imports
