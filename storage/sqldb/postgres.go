@@ -85,7 +85,7 @@ func OpenPostgres(ctx context.Context, dsn string, opts PostgresOptions) (*DB, e
 	d := &postgresDialect{}
 	db := &DB{d: d, read: pool, rcache: newCachedQuerier(pool, d, false), pg: &pgState{dsn: dsn, done: make(chan struct{})}}
 	db.reader = reader{q: db.rcache}
-	if err := db.pgMigrate(ctx); err != nil {
+	if err := db.pgMigrate(ctx, cfg); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -97,18 +97,19 @@ func OpenPostgres(ctx context.Context, dsn string, opts PostgresOptions) (*DB, e
 }
 
 // pgMigrate runs the migrations while holding an advisory lock, so that processes started
-// together do not apply the same one twice.
-func (db *DB) pgMigrate(ctx context.Context) error {
-	conn, err := db.read.Conn(ctx)
+// together do not apply the same one twice. The lock is held on a connection of its own,
+// outside the pool, which may have room for only one.
+func (db *DB) pgMigrate(ctx context.Context, cfg *pgx.ConnConfig) error {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	defer conn.Close()
+	defer conn.Close(context.WithoutCancel(ctx))
 	const lock = 0x5265667567 // "Refug"
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lock); err != nil {
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, lock); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lock)
+	// Closing the connection releases the lock too, however the migration ends.
 	return db.migrate(ctx)
 }
 

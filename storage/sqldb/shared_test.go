@@ -1,0 +1,156 @@
+package sqldb
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"refuge/internal/testrig/pgtest"
+	"refuge/storage"
+)
+
+// TestConcurrentUpdatesLoseNothing: read-modify-write updates through two DBs on one
+// database, all at once, each count once. On SQLite they queue for the one writer; on
+// PostgreSQL they run side by side and those that collide are run again.
+func TestConcurrentUpdatesLoseNothing(t *testing.T) {
+	a, b := openTwice(t)
+	ctx := context.Background()
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		db := []*DB{a, b}[i%2]
+		wg.Go(func() {
+			errs <- db.Update(ctx, func(tx storage.Tx) error {
+				v, err := tx.GetMeta(ctx, "counter")
+				if err != nil {
+					return err
+				}
+				k, _ := strconv.Atoi(v)
+				return tx.PutMeta(ctx, "counter", strconv.Itoa(k+1))
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, db := range []*DB{a, b} {
+		if v, err := db.GetMeta(ctx, "counter"); err != nil || v != strconv.Itoa(n) {
+			t.Fatalf("counter %q (%v), want %d: an update was lost", v, err, n)
+		}
+	}
+}
+
+// TestPostgresAcrossProcesses: what only PostgreSQL promises, as two processes see it.
+func TestPostgresAcrossProcesses(t *testing.T) {
+	if pgtest.Admin() == "" {
+		t.Skip("PostgreSQL only: " + pgtest.EnvVar + " unset, so this is the SQLite run")
+	}
+	ctx := context.Background()
+
+	t.Run("processes starting together migrate once", func(t *testing.T) {
+		dsn := pgtest.NewDatabase(t)
+		var wg sync.WaitGroup
+		dbs := make([]*DB, 4)
+		errs := make([]error, 4)
+		for i := range dbs {
+			wg.Go(func() { dbs[i], errs[i] = OpenPostgres(ctx, dsn, PostgresOptions{MaxConns: 2}) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("open %d: %v", i, err)
+			}
+			defer dbs[i].Close()
+		}
+		var n, files int
+		if err := dbs[0].q.QueryRowContext(ctx, `SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&n, &files); err != nil {
+			t.Fatal(err)
+		}
+		if n != files || n == 0 {
+			t.Fatalf("%d migrations recorded for %d versions", n, files)
+		}
+	})
+
+	t.Run("another process's commit is seen in Commits", func(t *testing.T) {
+		a, b := openTwice(t)
+		before := b.Commits()
+		if err := a.Update(ctx, func(tx storage.Tx) error { return tx.PutMeta(ctx, "k", "v") }); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second) // the notification takes milliseconds
+		for b.Commits() == before {
+			if time.Now().After(deadline) {
+				t.Fatal("b's Commits did not move after a's commit")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+
+	t.Run("a statement is cut at the statement timeout", func(t *testing.T) {
+		db, err := OpenPostgres(ctx, pgtest.NewDatabase(t), PostgresOptions{MaxConns: 1, StatementTimeout: 100 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		start := time.Now()
+		_, err = db.q.ExecContext(ctx, `SELECT pg_sleep(5)`)
+		if err == nil || time.Since(start) > 4*time.Second {
+			t.Fatalf("pg_sleep(5) returned %v after %v, want cancelled at 100 ms", err, time.Since(start))
+		}
+	})
+
+	t.Run("a claimed delivery goes to one process only", func(t *testing.T) {
+		a, b := openTwice(t)
+		alice := mustActor(t, a, "alice", "local.example", true)
+		var inboxes []string
+		for i := range 60 {
+			inboxes = append(inboxes, "https://r"+strconv.Itoa(i)+".example/inbox")
+		}
+		err := a.Update(ctx, func(tx storage.Tx) error {
+			act := &storage.Activity{URI: "https://local.example/a/1", ActorID: alice.ID, Local: true, Type: "Create", JSON: "{}"}
+			if _, err := tx.PutActivity(ctx, act); err != nil {
+				return err
+			}
+			return tx.EnqueueDeliveries(ctx, act.ID, inboxes, time.Now())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[int64]int{}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for i := range 6 {
+			db := []*DB{a, b}[i%2]
+			wg.Go(func() {
+				for range 10 {
+					got, err := db.ClaimDeliveries(ctx, time.Now(), time.Minute, 3)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					for _, d := range got {
+						seen[d.ID]++
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(seen) != len(inboxes) {
+			t.Fatalf("%d of %d deliveries claimed", len(seen), len(inboxes))
+		}
+		for id, k := range seen {
+			if k != 1 {
+				t.Fatalf("delivery %d claimed %d times", id, k)
+			}
+		}
+	})
+}
