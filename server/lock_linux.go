@@ -52,3 +52,22 @@ func unlockData(f *os.File) error {
 	}
 	return f.Close()
 }
+
+// lockFile takes lockData's lock on the SQLite file at path (created when missing) for a
+// command that must not run beside a serve of that file, nor let one start meanwhile:
+// refuge db copy. It is released as lockData's is, with unlockData.
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if err == nil {
+		return f, nil
+	}
+	f.Close() // unlike in lockData, SQLite has not opened this file in this process
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return nil, storage.Errorf(storage.Conflict, "%s is in use by a running refuge serve: stop it first", path)
+	}
+	return nil, fmt.Errorf("lock %s: %w", path, err)
+}

@@ -1,5 +1,5 @@
 // Command refuge is the Refuge server and its admin commands: serve, user, token, block,
-// version.
+// db, version.
 package main
 
 import (
@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -29,6 +30,7 @@ usage:
   refuge token NAME
   refuge block add|remove TARGET     (TARGET: a host such as spam.example, or an actor URI)
   refuge block list
+  refuge db copy --to postgres://USER@HOST/DB [--from sqlite:PATH | --data DIR]
   refuge version
 
 Run "refuge COMMAND --help" for a command's flags.
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdToken(ctx, args[1:], stdout, stderr)
 	case "block":
 		err = cmdBlock(ctx, args[1:], stdout, stderr)
+	case "db":
+		err = cmdDB(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "refuge %s\n", server.Version)
 	case "help", "--help", "-help", "-h":
@@ -279,5 +283,57 @@ func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		fmt.Fprintf(stdout, "unblocked %s\n", target)
 	}
+	return nil
+}
+
+const dbUsage = "usage:\n  refuge db copy --to postgres://USER@HOST/DB [--from sqlite:PATH | --data DIR]\n" +
+	"Copies a stopped instance's database into a new, empty one and checks the copy.\n"
+
+// cmdDB moves an instance's database: db copy copies every row into an empty database
+// (PostgreSQL, or another SQLite file), then checks that both hold the same rows.
+func cmdDB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "copy" {
+		fmt.Fprint(stderr, dbUsage)
+		if len(args) > 0 && (strings.HasPrefix(args[0], "-h") || args[0] == "--help") {
+			return flag.ErrHelp
+		}
+		return errUsage
+	}
+	var from, to, data string
+	fs := newFlagSet("db copy", "refuge db copy --to postgres://USER@HOST/DB [--from sqlite:PATH | --data DIR]", stderr)
+	fs.StringVar(&from, "from", "", "the database to copy: sqlite:PATH (or the path alone), or postgres://...; without it, the SQLite file under --data")
+	fs.StringVar(&to, "to", "", "the new, empty database to copy into: postgres://USER@HOST/DB?... (or sqlite:PATH)")
+	fs.StringVar(&data, "data", "data", "data folder of the instance, whose SQLite file is copied when --from is not given")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return flagErr(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "refuge db copy: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	if to == "" {
+		fmt.Fprintln(stderr, "refuge db copy: give --to, the database to copy into (postgres://USER@HOST/DB)")
+		return errUsage
+	}
+	if from == "" {
+		from = filepath.Join(data, "refuge.db")
+	}
+	last := time.Now()
+	report, err := server.CopyDB(ctx, from, to, func(table string, rows int) {
+		if time.Since(last) >= 5*time.Second {
+			fmt.Fprintf(stderr, "copying %s: %d rows so far\n", table, rows)
+			last = time.Now()
+		}
+	})
+	if err != nil {
+		return err
+	}
+	total := 0
+	for _, t := range report.Tables {
+		fmt.Fprintf(stdout, "%-16s %10d\n", t.Table, t.Rows)
+		total += t.Rows
+	}
+	fmt.Fprintf(stdout, "copied %d rows in %d tables in %s, checked in %s\nchecked: equal\n", total, len(report.Tables),
+		report.Copy.Round(time.Millisecond), report.Check.Round(time.Millisecond))
 	return nil
 }

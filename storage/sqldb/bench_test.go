@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"refuge/internal/testrig/pgtest"
 	"refuge/storage"
 )
 
@@ -228,5 +229,58 @@ func BenchmarkTimelineQuery(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+// BenchmarkCopy copies the timeline database (100,000 notes with as many feed rows, and
+// their tags and recipients) into a new database, PostgreSQL when the run has one (see
+// pgtest) and a SQLite file otherwise; copy includes the check that follows it, check is
+// that check alone.
+func BenchmarkCopy(b *testing.B) {
+	ctx := context.Background()
+	src, _ := benchTimeline(b)
+	counts, err := src.RowCounts(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows := 0
+	for table, n := range counts {
+		if table != copySkip {
+			rows += n
+		}
+	}
+	open := func() *DB {
+		var dst *DB
+		var err error
+		if pgtest.Admin() != "" {
+			dst, err = OpenPostgres(ctx, pgtest.NewDatabase(b), PostgresOptions{MaxConns: 4})
+		} else {
+			dst, err = Open(ctx, filepath.Join(b.TempDir(), "copy.db"))
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { dst.Close() })
+		return dst
+	}
+	var dst *DB
+	b.Run("copy", func(b *testing.B) {
+		for range b.N {
+			b.StopTimer()
+			dst = open()
+			b.StartTimer()
+			if _, err := Copy(ctx, src, dst, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+	b.Run("check", func(b *testing.B) {
+		for range b.N {
+			if err := Compare(ctx, src, dst); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
 	})
 }
