@@ -51,7 +51,7 @@ func CopyDB(ctx context.Context, from, to string, progress func(table string, ro
 
 // copyEnd reads one end of a copy: the SQLite file it names, or "" for a PostgreSQL URL.
 func copyEnd(where string) (path string, err error) {
-	if strings.HasPrefix(where, "postgres://") || strings.HasPrefix(where, "postgresql://") {
+	if IsPostgres(where) {
 		return "", nil
 	}
 	path, _ = strings.CutPrefix(where, "sqlite:")

@@ -202,6 +202,11 @@ func fillInstance(t *testing.T, db *DB) *copied {
 		if err := tx.PutBlock(ctx, "https://peer.example/users/troll", at); err != nil {
 			return err
 		}
+		for _, key := range []string{"signin-addr 127.0.0.1", "signin-account alice"} {
+			if _, err := tx.TakeToken(ctx, key, 10.0/60, 10, at); err != nil {
+				return err
+			}
+		}
 		return tx.PutMeta(ctx, "domain", "refuge.example")
 	})
 	if err != nil {
