@@ -68,6 +68,9 @@ type Client struct {
 	slots hostSlots
 }
 
+// Timeout is the longest any one request may take, every hop and the body.
+func (c *Client) Timeout() time.Duration { return c.cfg.Timeout }
+
 // NewClient makes a Client from cfg, filling in defaults.
 func NewClient(cfg ClientConfig) *Client {
 	if cfg.Resolver == nil {

@@ -32,6 +32,10 @@ type Config struct {
 	DB                 string
 	DBMaxConns         int
 	DBStatementTimeout time.Duration
+	// DeliveryLease is how long a delivery being sent stays hidden from the other workers,
+	// this process's and every other's; after a process dies mid-send, its deliveries are
+	// sent again once it runs out. 0 means delivery.DefaultLease.
+	DeliveryLease time.Duration
 
 	// Set by tests only.
 	Log           *slog.Logger
@@ -87,6 +91,9 @@ func (c *Config) Check() error {
 	}
 	if c.Data == "" {
 		return fmt.Errorf("--data: give a folder")
+	}
+	if c.DeliveryLease < 0 {
+		return fmt.Errorf("--delivery-lease %s: give a positive duration, such as 2m", c.DeliveryLease)
 	}
 	if c.DB != "" && !IsPostgres(c.DB) {
 		return fmt.Errorf("--db %q: give a PostgreSQL URL, postgres://user@host/database (without --db, the SQLite file under --data)", c.DB)

@@ -100,8 +100,14 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// for the default one).
 	a.read = &reader.Reader{DB: db, Remote: a.remote, Backfill: a.backfill, Domain: cfg.Domain, Base: cfg.Base(),
 		LookupTimeout: cfg.FetchTimeout * 3 / 2}
-	a.deliverer = &delivery.Deliverer{DB: db, Client: client, Log: cfg.Log, Schedule: cfg.RetrySchedule, Now: cfg.Now}
+	a.deliverer = &delivery.Deliverer{DB: db, Client: client, Log: cfg.Log, Schedule: cfg.RetrySchedule, Now: cfg.Now,
+		Lease: cfg.DeliveryLease}
+	if cfg.DeliveryLease > 0 && cfg.DeliveryLease <= client.Timeout() {
+		cfg.Log.Warn("--delivery-lease is not longer than a delivery may take: one that takes longer may be sent twice",
+			"lease", cfg.DeliveryLease, "longest", client.Timeout())
+	}
 	a.svc.OnQueue = a.deliverer.Wake
+	db.OnQueued(a.deliverer.Wake) // PostgreSQL: what other processes queue, too
 	a.inbox = &inbox.Inbox{DB: db, Outbox: a.svc, Remote: a.remote, Log: cfg.Log, Now: cfg.Now}
 	if _, err := a.svc.InstanceActor(ctx); err != nil {
 		db.Close()
@@ -223,20 +229,19 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 }
 
 // firstStart creates the admin account when there is none, whether or not `refuge user
-// add` made other accounts before the first serve.
+// add` made other accounts before the first serve. Serves started together on one
+// PostgreSQL database all find none: the first to commit makes it, and the others find it
+// when the name turns out taken.
 func (a *App) firstStart(ctx context.Context) error {
-	actors, err := a.db.ListLocalActors(ctx)
-	if err != nil {
+	if ok, err := a.hasAdmin(ctx); ok || err != nil {
 		return err
-	}
-	for _, x := range actors {
-		if x.Admin {
-			return nil
-		}
 	}
 	password := outbox.NewSecret(15)
 	admin, err := a.svc.CreateAccount(ctx, a.cfg.Admin, password, true)
 	if storage.KindOf(err) == storage.Conflict {
+		if ok, herr := a.hasAdmin(ctx); ok || herr != nil {
+			return herr // another serve made it meanwhile
+		}
 		return storage.Wrap(storage.Conflict, err, fmt.Sprintf("there is no admin account yet and the name %q is taken: "+
 			"start with --admin NAME, or make one with refuge user add NAME --admin", a.cfg.Admin))
 	}
@@ -248,6 +253,20 @@ func (a *App) firstStart(ctx context.Context) error {
 			admin.Handle(), password, a.cfg.Base())
 	}
 	return nil
+}
+
+// hasAdmin reports whether some local account is an admin.
+func (a *App) hasAdmin(ctx context.Context) (bool, error) {
+	actors, err := a.db.ListLocalActors(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, x := range actors {
+		if x.Admin {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Handler builds the instance's HTTP handler: every surface on one router, behind the

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"refuge/outbox/delivery"
 	"refuge/server"
 )
 
@@ -66,5 +67,7 @@ func serveFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address to listen on")
 	fs.BoolVar(&c.AllowPrivate, "allow-private", false, "let federation reach loopback and private addresses")
 	fs.BoolVar(&c.AuthorizedFetch, "authorized-fetch", false, "require signed requests for ActivityPub GETs")
+	fs.DurationVar(&c.DeliveryLease, "delivery-lease", delivery.DefaultLease, "how long a delivery being sent stays hidden from other workers (of every serve on the same --db); "+
+		"after a process dies mid-send, its deliveries are sent again after this. Keep it longer than a send may take (10s)")
 	fs.StringVar(&c.Admin, "admin", "admin", "name of the admin account, made at start when there is no admin yet")
 }

@@ -73,8 +73,39 @@ func Run(t testing.TB, args ...string) (int, string) {
 
 // Serve runs `refuge serve` with args (and REFUGE_ADMIN=root), waits until it says it is
 // serving, and returns the process and what it printed until then (the first start prints
-// the admin's password). The process is killed when the test ends, if it still runs.
+// the admin's password). The process is killed when the test ends, if it still runs; what it
+// logged (standard error) is shown if the test failed.
 func Serve(t testing.TB, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	s := startServe(t, args)
+	return s.cmd, s.wait(t)
+}
+
+// ServeTogether starts one `refuge serve` for each list of arguments, all at once (as the
+// processes behind one load balancer start), then waits until each says it is serving. It
+// returns the processes and what each printed until then, in the order of args.
+func ServeTogether(t testing.TB, args ...[]string) ([]*exec.Cmd, []string) {
+	t.Helper()
+	started := make([]*serving, len(args))
+	for i, a := range args {
+		started[i] = startServe(t, a)
+	}
+	cmds, printed := make([]*exec.Cmd, len(args)), make([]string, len(args))
+	for i, s := range started {
+		cmds[i], printed[i] = s.cmd, s.wait(t)
+	}
+	return cmds, printed
+}
+
+// serving is a serve started, not yet known to serve.
+type serving struct {
+	cmd    *exec.Cmd
+	ready  chan string   // what it printed up to "is serving"
+	exited chan struct{} // closed when its standard output ends before that
+	stderr *lockedBuffer
+}
+
+func startServe(t testing.TB, args []string) *serving {
 	t.Helper()
 	cmd := exec.Command(Binary(t), append([]string{"serve"}, args...)...)
 	cmd.Env = append(os.Environ(), "REFUGE_ADMIN=root")
@@ -82,31 +113,52 @@ func Serve(t testing.TB, args ...string) (*exec.Cmd, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = io.Discard
+	s := &serving{cmd: cmd, ready: make(chan string, 1), exited: make(chan struct{}), stderr: &lockedBuffer{}}
+	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	ready := make(chan string, 1) // the reader never waits on a test that gave up
-	go func() {
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			logs := s.stderr.String()
+			if len(logs) > 16<<10 {
+				logs = "..." + logs[len(logs)-16<<10:]
+			}
+			t.Logf("refuge serve %s (pid %d) logged:\n%s", strings.Join(args, " "), cmd.Process.Pid, logs)
+		}
+	})
+	go func() { // the reader never waits on a test that gave up: ready is buffered
 		var printed strings.Builder
 		lines := bufio.NewScanner(stdout)
 		for lines.Scan() {
 			printed.WriteString(lines.Text() + "\n")
 			if strings.Contains(lines.Text(), "is serving") {
-				ready <- printed.String()
-				break
+				s.ready <- printed.String()
+				io.Copy(io.Discard, stdout) // the pipe must be drained, or serve blocks on a write
+				return
 			}
 		}
-		io.Copy(io.Discard, stdout) // the pipe must be drained, or serve blocks on a write
+		close(s.exited)
 	}()
+	return s
+}
+
+// wait waits until the serve says it is serving, and fails the test if it stops first or
+// says nothing within 30 s (its log is shown when the test ends).
+func (s *serving) wait(t testing.TB) string {
+	t.Helper()
 	select {
-	case printed := <-ready:
-		return cmd, printed
+	case printed := <-s.ready:
+		return printed
+	case <-s.exited:
+		err := s.cmd.Wait()
+		t.Fatalf("serve %s stopped before serving (%v); its log is shown below", strings.Join(s.cmd.Args[2:], " "), err)
 	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not say it is serving")
-		return nil, ""
+		t.Fatalf("serve %s did not say it is serving within 30 s; its log is shown below", strings.Join(s.cmd.Args[2:], " "))
 	}
+	return ""
 }
 
 // ServeRefused runs `refuge serve` with args (and REFUGE_ADMIN=root) when it is expected to

@@ -42,6 +42,11 @@ type Deliverer struct {
 	Now      func() time.Time
 	Workers  int // concurrent POSTs in all; 0 means 32
 	PerHost  int // concurrent POSTs to one host; 0 means 4
+	// Lease is how long a claimed delivery is hidden from other claims, this process's and
+	// every other's on the same database: a process that dies mid-send leaves its
+	// deliveries to be sent again once it runs out. It should be longer than any attempt.
+	// 0 means DefaultLease.
+	Lease time.Duration
 
 	wake chan struct{}
 	once sync.Once
@@ -68,26 +73,43 @@ func (d *Deliverer) now() time.Time {
 	return time.Now()
 }
 
-// lease is how long a claimed delivery is hidden from other claims; longer than any attempt.
-const lease = 2 * time.Minute
+// DefaultLease is the Lease of a Deliverer that sets none: longer than any attempt.
+const DefaultLease = 2 * time.Minute
 
 // Run delivers until ctx ends. Deliveries in flight when it ends keep their lease and are
 // retried once it expires.
 func (d *Deliverer) Run(ctx context.Context) {
 	d.init()
-	workers, perHost := d.Workers, d.PerHost
+	workers, perHost, lease := d.Workers, d.PerHost, d.Lease
 	if workers <= 0 {
 		workers = 32
 	}
 	if perHost <= 0 {
 		perHost = 4
 	}
+	if lease <= 0 {
+		lease = DefaultLease
+	}
 	slots := make(chan struct{}, workers)
+	freed := make(chan struct{}, 1) // a worker finished
 	hosts := map[string]chan struct{}{}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
-		batch, err := d.DB.ClaimDeliveries(ctx, d.now(), lease, workers*4)
+		// Claim no more than can be sent at once. A claimed delivery is leased; one left
+		// waiting for a worker until its lease ran out would be claimed again, by this
+		// process or another on the same database, and sent twice. While fewer than a
+		// quarter of the workers are free, wait for more rather than claim a few at a time.
+		free := workers - len(slots)
+		if free < max(1, workers/4) {
+			select {
+			case <-freed:
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		batch, err := d.DB.ClaimDeliveries(ctx, d.now(), lease, free)
 		if err != nil && ctx.Err() == nil {
 			d.Log.Error("claim deliveries", "err", err)
 		}
@@ -105,17 +127,18 @@ func (d *Deliverer) Run(ctx context.Context) {
 				d.release(job, time.Second)
 				continue
 			}
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				<-host
-				d.release(job, 0)
-				continue
-			}
+			slots <- struct{}{} // never waits: no more were claimed than were free
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				defer func() { <-host; <-slots }()
+				defer func() {
+					<-host
+					<-slots
+					select {
+					case freed <- struct{}{}:
+					default:
+					}
+				}()
 				d.deliver(ctx, job)
 			}()
 		}

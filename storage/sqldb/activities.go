@@ -128,6 +128,7 @@ func (tx *Tx) EnqueueDeliveries(ctx context.Context, activityID int64, inboxes [
 			VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING`, activityID, inbox, storage.HostOf(inbox), ts(now), ts(now)); err != nil {
 			return fmt.Errorf("enqueue delivery to %s: %w", inbox, err)
 		}
+		tx.queued = true
 	}
 	return nil
 }

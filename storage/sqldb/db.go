@@ -67,6 +67,9 @@ type DB struct {
 type Tx struct {
 	reader
 	tx *cachedQuerier
+	// queued: the transaction queued deliveries. On PostgreSQL its commit says so to every
+	// process, whose workers may then take part (see OnQueued).
+	queued bool
 }
 
 // querier is what both *sql.DB and *sql.Tx offer; reads are written once against it.

@@ -31,6 +31,9 @@ import (
 //   - Every commit sends a notification on commitChannel; each process listens, and counts
 //     other processes' commits with its own in Commits, so that what a process cached from
 //     the database (rendered pages) is dropped when any process writes.
+//   - A commit that queued deliveries says so in its notification (queuedPayload), and every
+//     process's listener wakes its delivery workers (OnQueued): all of them share a fan-out,
+//     not only the process that queued it.
 
 // PostgresOptions tunes a PostgreSQL database's pool.
 type PostgresOptions struct {
@@ -45,6 +48,10 @@ type PostgresOptions struct {
 // commitChannel is the NOTIFY channel every commit is announced on.
 const commitChannel = "refuge_commit"
 
+// queuedPayload is the payload of the notification of a commit that queued deliveries; the
+// others have none.
+const queuedPayload = "deliveries"
+
 // maxAttempts bounds how often a write transaction is run again after a serialization
 // failure before its error is returned (as Transient: the caller may try again later).
 const maxAttempts = 20
@@ -53,6 +60,7 @@ type pgState struct {
 	dsn     string
 	commits atomic.Int64 // this process's commits and the notified commits of others
 	deaf    atomic.Bool  // the listener is down: nothing read before is known current
+	queued  atomic.Pointer[func()]
 	stop    context.CancelFunc
 	done    chan struct{}
 }
@@ -129,6 +137,15 @@ func (db *DB) pgCommits() int64 {
 	return db.pg.commits.Load()
 }
 
+// OnQueued has fn called whenever a commit of any process on the database queued
+// deliveries, this process's own included; fn must not block. On SQLite it is never called:
+// the one process that queues wakes its own workers.
+func (db *DB) OnQueued(fn func()) {
+	if db.pg != nil {
+		db.pg.queued.Store(&fn)
+	}
+}
+
 // listen counts the commits other processes announce, reconnecting until stopped.
 func (db *DB) listen(ctx context.Context, cfg *pgx.ConnConfig) {
 	defer close(db.pg.done)
@@ -159,10 +176,14 @@ func (db *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) error {
 	db.pg.commits.Add(1)
 	db.pg.deaf.Store(false)
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
 		db.pg.commits.Add(1)
+		if fn := db.pg.queued.Load(); fn != nil && n.Payload == queuedPayload {
+			(*fn)()
+		}
 	}
 }
 
@@ -204,15 +225,21 @@ func (db *DB) pgTry(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 	}()
 	q := newCachedQuerier(sqlTx, db.d, true)
-	if err := fn(&Tx{reader: reader{q: q}, tx: q}); err != nil {
+	tx := &Tx{reader: reader{q: q}, tx: q}
+	if err := fn(tx); err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
 		return ended(ctx)
 	}
 	// Delivered to the listeners only if this commits; this process's own listener hears
-	// it too, which costs at most one page built again.
-	if _, err := sqlTx.ExecContext(context.WithoutCancel(ctx), `SELECT pg_notify('`+commitChannel+`', '')`); err != nil {
+	// it too, which costs at most one page built again (and a wake of workers that are
+	// awake already).
+	payload := ""
+	if tx.queued {
+		payload = queuedPayload
+	}
+	if _, err := sqlTx.ExecContext(context.WithoutCancel(ctx), `SELECT pg_notify('`+commitChannel+`', $1)`, payload); err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"refuge/outbox/delivery"
+	"refuge/server"
+)
+
+// TestDeliveryLeaseFlag: --delivery-lease defaults to the workers' own lease, is read from
+// REFUGE_DELIVERY_LEASE, and the flag wins over the variable; a negative one is refused
+// before anything is opened.
+func TestDeliveryLeaseFlag(t *testing.T) {
+	parse := func(args ...string) time.Duration {
+		t.Helper()
+		var c server.Config
+		fs := newFlagSet("serve", "refuge serve [flags]", io.Discard)
+		serveFlags(fs, &c)
+		if err := parseFlags(fs, args); err != nil {
+			t.Fatal(err)
+		}
+		return c.DeliveryLease
+	}
+	if got := parse(); got != delivery.DefaultLease {
+		t.Errorf("default %s, want 2m", got)
+	}
+	t.Setenv("REFUGE_DELIVERY_LEASE", "3s")
+	if got := parse(); got != 3*time.Second {
+		t.Errorf("from the environment %s, want 3s", got)
+	}
+	if got := parse("--delivery-lease", "45s"); got != 45*time.Second {
+		t.Errorf("flag and environment %s, want the flag's 45s", got)
+	}
+	runCLI(t, []cliRow{
+		{name: "negative lease refused", args: []string{"serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--delivery-lease", "-1s"},
+			code: 1, wantErr: "--delivery-lease -1s: give a positive duration"},
+	})
+	var help strings.Builder
+	fs := newFlagSet("serve", "refuge serve [flags]", &help)
+	serveFlags(fs, &server.Config{})
+	fs.Usage()
+	if !strings.Contains(help.String(), "after a process dies mid-send") {
+		t.Errorf("serve --help does not explain --delivery-lease:\n%s", help.String())
+	}
+}

@@ -1,0 +1,101 @@
+package delivery_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"refuge/federation"
+	"refuge/internal/testrig/fixture"
+	"refuge/internal/testrig/peer"
+	"refuge/outbox"
+	"refuge/outbox/delivery"
+	"refuge/storage"
+)
+
+// TestClaimsNoMoreThanItSends: the workers lease only the deliveries they start sending at
+// once. A delivery leased while it waited for a worker could see its lease run out before
+// it was sent, and be claimed and sent by another worker too (another process's, on a
+// shared PostgreSQL database) — so while every worker is busy with a slow inbox, nothing
+// else is leased, and the rest stays in the queue for any process to take.
+func TestClaimsNoMoreThanItSends(t *testing.T) {
+	ctx := context.Background()
+	db := fixture.Open(t)
+	svc := &outbox.Service{DB: db, Base: "http://local.test", Domain: "local.test", Log: slog.New(slog.DiscardHandler)}
+	alice, err := svc.CreateAccount(ctx, "alice", "password-alice", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, inboxes = 2, 6
+	release := make(chan struct{})
+	var released sync.Once
+	answer := func() { released.Do(func() { close(release) }) }
+	var posts atomic.Int64
+	var urls []string
+	for i := range inboxes {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			posts.Add(1)
+			select { // a slow inbox: it answers when the test says so
+			case <-release:
+			case <-r.Context().Done():
+			}
+			w.WriteHeader(http.StatusAccepted)
+		}))
+		t.Cleanup(srv.Close)
+		urls = append(urls, fmt.Sprintf("%s/users/u%d/inbox", srv.URL, i))
+	}
+	act := &storage.Activity{URI: alice.URI + "/activities/1", ActorID: alice.ID, Local: true, Type: "Create", JSON: `{"id":"x"}`}
+	err = db.Update(ctx, func(tx storage.Tx) error {
+		if _, err := tx.PutActivity(ctx, act); err != nil {
+			return err
+		}
+		return tx.EnqueueDeliveries(ctx, act.ID, urls, time.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	client := federation.NewClient(federation.ClientConfig{AllowPrivate: true, Resolver: fixture.NoDNS{}, Dial: peer.NewDialer(t).Dial})
+	d := &delivery.Deliverer{DB: db, Client: client, Log: slog.New(slog.DiscardHandler), Workers: workers, Lease: time.Minute}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { d.Run(runCtx); close(done) }()
+	defer func() { answer(); stop(); <-done }()
+
+	waitFor(t, "every worker busy", func() bool { return posts.Load() == workers })
+	time.Sleep(100 * time.Millisecond) // what a claim of more would have taken
+	list, err := db.ListDeliveries(ctx, act.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leased := 0
+	for _, q := range list {
+		if q.NextTry.After(time.Now()) {
+			leased++
+		}
+	}
+	if len(list) != inboxes || leased != workers || posts.Load() != workers {
+		t.Fatalf("%d of %d queued deliveries leased, %d being sent: want only the %d being sent leased",
+			leased, len(list), posts.Load(), workers)
+	}
+	answer()
+	waitFor(t, "every delivery sent", func() bool { n, _ := db.CountDeliveries(ctx); return n == 0 })
+	if n := posts.Load(); n != inboxes {
+		t.Fatalf("%d POSTs for %d deliveries", n, inboxes)
+	}
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within 10 s: %s", what)
+		}
+	}
+}

@@ -1,0 +1,50 @@
+package server_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"refuge/internal/testrig"
+	"refuge/internal/testrig/pgtest"
+	"refuge/server"
+)
+
+// TestFirstStartsTogether: serves started at once on one empty PostgreSQL database all
+// start; exactly one makes the admin account and prints its password. (Each found no admin
+// and tried to make one; all but the first failed on the taken name and stopped.)
+func TestFirstStartsTogether(t *testing.T) {
+	if pgtest.Admin() == "" {
+		t.Skipf("needs PostgreSQL: set %s to an admin DSN (CI's PostgreSQL run sets it; see .ci/run)", pgtest.EnvVar)
+	}
+	const serves = 4
+	cfg := server.Config{Domain: "social.test", Data: t.TempDir(), DB: pgtest.NewDatabase(t), Admin: "root", Log: testrig.Logger(t)}
+	var printed [serves]strings.Builder
+	errs := make([]error, serves)
+	var wg sync.WaitGroup
+	for i := range serves {
+		wg.Go(func() {
+			c := cfg
+			c.Out = &printed[i]
+			app, err := server.New(context.Background(), c)
+			if err == nil {
+				err = app.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	made := 0
+	for i := range serves {
+		if errs[i] != nil {
+			t.Errorf("serve %d: %v", i, errs[i])
+		}
+		if strings.Contains(printed[i].String(), "created the admin account") {
+			made++
+		}
+	}
+	if made != 1 {
+		t.Errorf("%d serves made the admin account, want 1", made)
+	}
+}
