@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -46,5 +47,42 @@ func TestFirstStartsTogether(t *testing.T) {
 	}
 	if made != 1 {
 		t.Errorf("%d serves made the admin account, want 1", made)
+	}
+}
+
+// TestStartsTogetherWithOtherDomains: of serves started at once on one empty PostgreSQL
+// database, each with its own --domain (a misconfiguration), one starts and records its
+// domain; the others are refused, saying why. (Each read the domain unset and recorded its
+// own, the last one winning.)
+func TestStartsTogetherWithOtherDomains(t *testing.T) {
+	if pgtest.Admin() == "" {
+		t.Skipf("needs PostgreSQL: set %s to an admin DSN (CI's PostgreSQL run sets it; see .ci/run)", pgtest.EnvVar)
+	}
+	const serves = 4
+	dsn, data := pgtest.NewDatabase(t), t.TempDir()
+	errs := make([]error, serves)
+	var wg sync.WaitGroup
+	for i := range serves {
+		wg.Go(func() {
+			cfg := server.Config{Domain: "s" + strconv.Itoa(i) + ".test", Data: data, DB: dsn, Admin: "root", Log: testrig.Logger(t)}
+			app, err := server.New(context.Background(), cfg)
+			if err == nil {
+				err = app.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	started := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			started++
+		case !strings.Contains(err.Error(), "same --domain") && !strings.Contains(err.Error(), "belongs to"):
+			t.Errorf("serve %d refused for another reason: %v", i, err)
+		}
+	}
+	if started != 1 {
+		t.Errorf("%d serves started with their own domains on one database, want 1", started)
 	}
 }

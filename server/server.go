@@ -161,6 +161,16 @@ func checkDomain(ctx context.Context, db storage.DB, cfg *Config) error {
 		return nil
 	}
 	return db.Update(ctx, func(tx storage.Tx) error {
+		// Read again where it is written: another serve on the same PostgreSQL database may
+		// have recorded its own since (serves started together), and the first one stays.
+		for key, want := range map[string]string{"domain": domain, "scheme": scheme} {
+			if got, err := tx.GetMeta(ctx, key); err != nil {
+				return err
+			} else if got != "" && got != want {
+				return storage.Errorf(storage.Conflict, "the database was just given the %s %s by another start, not %s: "+
+					"start every serve of one instance with the same --domain and --http", key, got, want)
+			}
+		}
 		if err := tx.PutMeta(ctx, "domain", domain); err != nil {
 			return err
 		}
