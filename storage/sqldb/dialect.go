@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -38,7 +39,7 @@ type dialect interface {
 }
 
 // sqliteDialect needs only {never} spelt out.
-type sqliteDialect struct{ texts sync.Map } // query → rewritten query
+type sqliteDialect struct{ texts textCache } // query → rewritten query
 
 func (*sqliteDialect) name() string { return "sqlite" }
 
@@ -50,12 +51,12 @@ func (d *sqliteDialect) rewrite(query string, args []any) (string, []any) {
 		return q.(string), args
 	}
 	q := strings.ReplaceAll(query, never, "''")
-	d.texts.Store(query, q)
+	d.texts.store(query, q)
 	return q, args
 }
 
 // postgresDialect numbers the parameters ($1, $2, ...) and binds stamps as timestamptz.
-type postgresDialect struct{ plans sync.Map } // query → *pgQuery
+type postgresDialect struct{ plans textCache } // query → *pgQuery
 
 func (*postgresDialect) name() string { return "postgres" }
 
@@ -74,7 +75,8 @@ type pgArg struct {
 func (d *postgresDialect) rewrite(query string, args []any) (string, []any) {
 	p, ok := d.plans.Load(query)
 	if !ok {
-		p, _ = d.plans.LoadOrStore(query, parsePG(query))
+		p = parsePG(query)
+		d.plans.store(query, p)
 	}
 	plan := p.(*pgQuery)
 	var positional []any
@@ -97,6 +99,21 @@ func (d *postgresDialect) rewrite(query string, args []any) (string, []any) {
 		out[i] = pgValue(v)
 	}
 	return plan.text, out
+}
+
+// textCache keeps what was made of each query text, up to maxStatements of them (the same
+// bound as the kept statements): past it, the rare query is made again on each use.
+type textCache struct {
+	sync.Map
+	n atomic.Int32
+}
+
+func (c *textCache) store(query string, v any) {
+	if c.n.Load() < maxStatements {
+		if _, loaded := c.LoadOrStore(query, v); !loaded {
+			c.n.Add(1)
+		}
+	}
 }
 
 // pgValue converts what PostgreSQL must receive otherwise than SQLite.
