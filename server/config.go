@@ -96,7 +96,7 @@ func (c *Config) Check() error {
 		return fmt.Errorf("--delivery-lease %s: give a positive duration, such as 2m", c.DeliveryLease)
 	}
 	if c.DB != "" && !IsPostgres(c.DB) {
-		return fmt.Errorf("--db %q: give a PostgreSQL URL, postgres://user@host/database (without --db, the SQLite file under --data)", c.DB)
+		return fmt.Errorf("--db %q: give a PostgreSQL URL, postgres://user@host/database (without --db, the SQLite file under --data)", redacted(c.DB))
 	}
 	return nil
 }
