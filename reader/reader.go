@@ -119,7 +119,7 @@ func (rd *Reader) Relationship(ctx context.Context, viewer, other *storage.Actor
 		rel.Following, rel.Requested = f.Accepted, !f.Accepted
 	}
 	if f, err := rd.DB.GetFollow(ctx, other.ID, viewer.ID); err == nil {
-		rel.FollowsYou = f.Accepted
+		rel.FollowsYou, rel.RequestsYou = f.Accepted, !f.Accepted
 	}
 	return rel
 }
@@ -136,6 +136,11 @@ func (rd *Reader) ViewerState(ctx context.Context, viewer *storage.Actor, notes 
 		}
 	}
 	return rd.DB.ViewerState(ctx, viewer.ID, ids)
+}
+
+// Boost returns actorID's boost of noteID; NotFound when there is none.
+func (rd *Reader) Boost(ctx context.Context, actorID, noteID int64) (*storage.Reaction, error) {
+	return rd.DB.GetReaction(ctx, storage.Announce, actorID, noteID)
 }
 
 // LocalActivity returns a stored activity of a local actor by its id, so that every id we

@@ -220,7 +220,7 @@ func TestRelationship(t *testing.T) {
 		{"a follower looking at whom he follows", c.bob, c.alice, storage.Relationship{Following: true}},
 		{"a pending follower looking at whom she asked", c.carol, c.alice, storage.Relationship{Requested: true}},
 		{"the followed looking at her follower", c.alice, c.bob, storage.Relationship{FollowsYou: true}},
-		{"the followed looking at one who only asked", c.alice, c.carol, storage.Relationship{}},
+		{"the followed looking at one who only asked", c.alice, c.carol, storage.Relationship{RequestsYou: true}},
 		{"both ways", c.alice, mutual, storage.Relationship{Following: true, FollowsYou: true}},
 		{"strangers", c.bob, c.eve, storage.Relationship{}},
 	}

@@ -17,6 +17,22 @@ func (rd *Reader) LocalActor(ctx context.Context, name string) (*storage.Actor, 
 	return storage.LiveLocalActor(ctx, rd.DB, name)
 }
 
+// ActorByHandle returns the live account user@host as stored, without asking any server:
+// a local one when host is "" or this instance's.
+func (rd *Reader) ActorByHandle(ctx context.Context, user, host string) (*storage.Actor, error) {
+	if host == "" || strings.EqualFold(host, rd.Domain) {
+		return rd.LocalActor(ctx, user)
+	}
+	a, err := rd.DB.GetActorByHandle(ctx, user, host)
+	if err != nil {
+		return nil, err
+	}
+	if !a.DeletedAt.IsZero() {
+		return nil, storage.Errorf(storage.Gone, "account %s is gone", a.Handle())
+	}
+	return a, nil
+}
+
 // DefaultLookupTimeout bounds a search when Reader.LookupTimeout is not set: one and a half
 // times the outgoing client's default fetch timeout, room for a note and its author from a
 // slow but working server, while a stalling one holds the asker no longer.

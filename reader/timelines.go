@@ -34,6 +34,13 @@ func (rd *Reader) Home(ctx context.Context, accountID int64, p storage.Page) (*H
 	return hp, nil
 }
 
+// HomePosition is where the note with row id id (or, when boost, the boost) stands in the
+// account's home feed (its newest row there), 0 when it is not there: a client pages a
+// timeline by the ids of what it shows, the feed by its own rows.
+func (rd *Reader) HomePosition(ctx context.Context, accountID, id int64, boost bool) (int64, error) {
+	return rd.DB.FeedPosition(ctx, accountID, id, boost)
+}
+
 // Feed is a page of the account's feed rows as stored, repeats included: what its
 // ActivityPub inbox collection serves, one item per delivery.
 func (rd *Reader) Feed(ctx context.Context, accountID int64, p storage.Page) ([]storage.FeedItem, error) {
@@ -43,6 +50,12 @@ func (rd *Reader) Feed(ctx context.Context, accountID int64, p storage.Page) ([]
 // LocalTimeline is a page of this instance's public posts, newest first.
 func (rd *Reader) LocalTimeline(ctx context.Context, p storage.Page) ([]*storage.Note, error) {
 	return rd.DB.ListLocalPublic(ctx, p)
+}
+
+// PublicTimeline is a page of the public posts of local authors, of remote ones, or of
+// both when local and remote are alike (the federated timeline), newest first.
+func (rd *Reader) PublicTimeline(ctx context.Context, local, remote bool, p storage.Page) ([]*storage.Note, error) {
+	return rd.DB.ListPublic(ctx, local, remote, p)
 }
 
 // NormalizeTag checks a hashtag from a URL and returns it in lower case, without '#'.
@@ -82,14 +95,21 @@ func (rd *Reader) Profile(ctx context.Context, v Viewer, actor *storage.Actor, p
 			return nil, err
 		}
 	}
-	if pr.Followers, pr.Following, err = rd.DB.CountFollows(ctx, actor.ID); err != nil {
-		return nil, err
-	}
-	if pr.Posts, err = rd.DB.CountActorNotes(ctx, actor.ID, v.ID()); err != nil {
+	if pr.Followers, pr.Following, pr.Posts, err = rd.Counts(ctx, v, actor.ID); err != nil {
 		return nil, err
 	}
 	pr.Relationship = rd.Relationship(ctx, v.Local, actor)
 	return pr, nil
+}
+
+// Counts are an account's followers, the accounts it follows and its posts that v may read,
+// as its profile shows them.
+func (rd *Reader) Counts(ctx context.Context, v Viewer, actorID int64) (followers, following, posts int, err error) {
+	if followers, following, err = rd.DB.CountFollows(ctx, actorID); err != nil {
+		return 0, 0, 0, err
+	}
+	posts, err = rd.DB.CountActorNotes(ctx, actorID, v.ID())
+	return followers, following, posts, err
 }
 
 // ActorNotes is a page of actor's posts that v may read.
@@ -119,6 +139,20 @@ func (rd *Reader) Follows(ctx context.Context, actorID int64, followers, pending
 // Notifications is a page of the account's notifications, newest first.
 func (rd *Reader) Notifications(ctx context.Context, accountID int64, p storage.Page) ([]*storage.Notification, error) {
 	return rd.DB.ListNotifications(ctx, accountID, p)
+}
+
+// Notification returns the account's notification with row id id; NotFound when it has
+// none with that id.
+func (rd *Reader) Notification(ctx context.Context, accountID, id int64) (*storage.Notification, error) {
+	// The one notification at or below id, read the way a page is.
+	list, err := rd.DB.ListNotifications(ctx, accountID, storage.Page{Before: id + 1, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 || list[0].ID != id {
+		return nil, storage.Errorf(storage.NotFound, "notification not found")
+	}
+	return list[0], nil
 }
 
 // Unread counts the account's unread notifications.

@@ -27,6 +27,7 @@ import (
 	"refuge/outbox/media"
 	"refuge/reader"
 	"refuge/server/activitypub"
+	"refuge/server/api"
 	"refuge/server/httpx"
 	"refuge/server/web"
 	"refuge/storage"
@@ -294,13 +295,15 @@ func (a *App) Handler() (http.Handler, error) {
 	kit.ErrorPage = site.ErrorPage
 	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, URIs: local, Domain: a.cfg.Domain, Version: Version,
 		Pages: activitypub.Pages{Profile: site.ProfilePage, Note: site.NotePage, Follows: site.FollowsPage}}
-	return routes(kit, ap, site), nil
+	client := &api.Handler{Kit: kit, Read: a.read, URIs: local, Domain: a.cfg.Domain, Version: Version}
+	return routes(kit, ap, site, client), nil
 }
 
 // routes puts every surface on one router. Each surface lists its own routes on one screen
-// (activitypub.Handler.Routes, web.Handler.Routes); what no route matches is answered here.
-func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler) http.Handler {
+// (activitypub.Handler.Routes, web.Handler.Routes, api.Handler.Routes); what no route matches is answered here.
+func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler, client *api.Handler) http.Handler {
 	r := mux.NewRouter()
+	client.Routes(r)
 	ap.Routes(r)
 	site.Routes(r)
 	r.NotFoundHandler = kit.Handle(func(w http.ResponseWriter, r *http.Request) error { return httpx.ErrNotFound })

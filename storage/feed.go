@@ -47,6 +47,10 @@ type FeedReader interface {
 	// ListNotifications returns an account's notifications, newest first, with their
 	// actors and notes.
 	ListNotifications(ctx context.Context, accountID int64, p Page) ([]*Notification, error)
+	// FeedPosition returns the newest row of the account's feed that brought note id (or,
+	// when boost, the boost with row id id), 0 when there is none: where it stands in the
+	// feed, for paging from it.
+	FeedPosition(ctx context.Context, accountID, id int64, boost bool) (int64, error)
 	// CountUnreadNotifications counts an account's notifications it has not seen yet.
 	CountUnreadNotifications(ctx context.Context, accountID int64) (int, error)
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -71,6 +72,14 @@ type Note struct {
 	Replies   int
 }
 
+// ThumbURL is the small version of a local upload (a file next to it), else the image.
+func (m Media) ThumbURL() string {
+	if m.ThumbPath != "" && m.Path != "" && strings.HasSuffix(m.URL, "/"+m.Path) {
+		return strings.TrimSuffix(m.URL, m.Path) + m.ThumbPath
+	}
+	return m.URL
+}
+
 // Deleted reports whether the note has been deleted and is now a Tombstone.
 func (n *Note) Deleted() bool { return !n.DeletedAt.IsZero() }
 
@@ -98,6 +107,9 @@ type NoteReader interface {
 	ListPublicActorNotes(ctx context.Context, actorID int64, p Page) ([]*Note, error)
 	// ListLocalPublic returns the local public timeline.
 	ListLocalPublic(ctx context.Context, p Page) ([]*Note, error)
+	// ListPublic returns the live public notes of local authors, of remote ones, or of
+	// both when local and remote are alike: the federated timeline.
+	ListPublic(ctx context.Context, local, remote bool, p Page) ([]*Note, error)
 	// ListTagged returns the live public notes carrying the hashtag name (without #, any
 	// case).
 	ListTagged(ctx context.Context, name string, p Page) ([]*Note, error)

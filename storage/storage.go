@@ -96,4 +96,13 @@ type Page struct {
 	After  int64
 	Oldest bool // the oldest items (a collection's last page); still returned newest first
 	Limit  int  // 0, or more than the list allows, means the list's default
+
+	// Filters that lists of notes apply (others ignore them), so that a filtered page is
+	// as full as an unfiltered one.
+	NoReplies bool // leave out replies to other actors' notes (a thread of one's own stays)
+	OnlyMedia bool // only notes with attachments
+
+	// Filters that lists of notifications apply.
+	Kinds        []NotificationKind // only these kinds, when any
+	ExcludeKinds []NotificationKind // none of these
 }

@@ -21,6 +21,7 @@ type asset struct {
 var assets = loadAssets(map[string]string{
 	"style.css":  "text/css; charset=utf-8",
 	"avatar.svg": "image/svg+xml",
+	"header.svg": "image/svg+xml",
 })
 
 // built is the Last-Modified of the assets: the process start, as they come with the binary.
@@ -39,9 +40,9 @@ func loadAssets(types map[string]string) map[string]*asset {
 	return m
 }
 
-// staticURL is the URL of a static file, versioned by its content so that browsers may
+// StaticURL is the path of a static file, versioned by its content so that browsers may
 // cache it for a year and still see a new version after an upgrade.
-func staticURL(name string) string {
+func StaticURL(name string) string {
 	if a, ok := assets[name]; ok {
 		return "/static/" + name + "?v=" + a.version
 	}

@@ -15,7 +15,7 @@ import (
 	"refuge/storage"
 )
 
-//go:embed *.html static/style.css static/avatar.svg
+//go:embed *.html static/style.css static/avatar.svg static/header.svg
 var files embed.FS
 
 // shared are the files every page is parsed with: the layout and the partials it calls.
@@ -267,10 +267,10 @@ var funcs = template.FuncMap{
 	},
 	"fields4":    fields4,
 	"isImage":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "image/") || m.MediaType == "" },
-	"thumb":      thumbURL,
+	"thumb":      storage.Media.ThumbURL,
 	"srcset":     srcset,
 	"statusText": http.StatusText,
-	"static":     staticURL,
+	"static":     StaticURL,
 	"feedType":   feedType,
 }
 
@@ -323,7 +323,7 @@ func avatar(a *storage.Actor) string {
 	if a != nil && a.IconURL != "" {
 		return a.IconURL
 	}
-	return staticURL("avatar.svg")
+	return StaticURL("avatar.svg")
 }
 
 // profileURL is where an actor's name links: its profile page when that is on its own
@@ -347,21 +347,13 @@ func viewURL(n *storage.Note) string {
 	return "/notes/" + strconv.FormatInt(n.ID, 10)
 }
 
-// thumbURL is the small version of a local upload (a file next to it), else the image.
-func thumbURL(m storage.Media) string {
-	if m.ThumbPath != "" && m.Path != "" && strings.HasSuffix(m.URL, "/"+m.Path) {
-		return strings.TrimSuffix(m.URL, m.Path) + m.ThumbPath
-	}
-	return m.URL
-}
-
 // thumbnailSide is the longer side of the thumbnails outbox.SaveUpload makes.
 const thumbnailSide = 400
 
 // srcset offers the browser the thumbnail and the full image of a local upload, so that a
 // phone loads the small one; "" when there is no thumbnail.
 func srcset(m storage.Media) string {
-	thumb := thumbURL(m)
+	thumb := m.ThumbURL()
 	if thumb == m.URL || m.Width <= 0 || m.Height <= 0 {
 		return ""
 	}

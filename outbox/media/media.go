@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -76,6 +77,16 @@ var decoders = map[string]decoder{
 	"image/png":  {png.DecodeConfig, png.Decode},
 	"image/gif":  {gif.DecodeConfig, gif.Decode}, // the first frame only
 	"image/webp": {webp.DecodeConfig, webp.Decode},
+}
+
+// Types lists the types of image an upload may be, sorted.
+func Types() []string {
+	out := make([]string, 0, len(decoders))
+	for t := range decoders {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Image is an upload made safe: re-encoded from its pixels, so that metadata (EXIF, GPS,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"refuge/storage"
@@ -96,11 +97,41 @@ func (tx *Tx) Notify(ctx context.Context, accountID int64, kind storage.Notifica
 	return nil
 }
 
+// FeedPosition returns the newest feed row of the account's that brought a note, or a
+// boost, 0 when none.
+func (r reader) FeedPosition(ctx context.Context, accountID, id int64, boost bool) (int64, error) {
+	col := "note_id"
+	if boost {
+		col = "announce_id"
+	}
+	var pos int64
+	if err := r.q.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM feed WHERE account_id = ? AND `+col+` = ?`,
+		accountID, id).Scan(&pos); err != nil {
+		return 0, fmt.Errorf("feed position: %w", err)
+	}
+	return pos, nil
+}
+
 // ListNotifications returns an account's notifications, newest first.
 func (r reader) ListNotifications(ctx context.Context, accountID int64, p storage.Page) ([]*storage.Notification, error) {
 	cond, pargs, order := pageClause(p, "id")
+	args := append([]any{sql.Named("account", accountID)}, pargs...)
+	for _, f := range []struct {
+		kinds []storage.NotificationKind
+		op    string
+	}{{p.Kinds, " IN "}, {p.ExcludeKinds, " NOT IN "}} {
+		if len(f.kinds) == 0 {
+			continue
+		}
+		names := make([]string, len(f.kinds))
+		for i, k := range f.kinds {
+			names[i] = fmt.Sprintf(":kind%d", len(args))
+			args = append(args, sql.Named(names[i][1:], string(k)))
+		}
+		cond = ` AND type` + f.op + `(` + strings.Join(names, ", ") + `)` + cond
+	}
 	rows, err := r.q.QueryContext(ctx, `SELECT id, type, actor_id, coalesce(note_id, 0), created, read
-		FROM notifications WHERE account_id = :account`+cond+order, append([]any{sql.Named("account", accountID)}, pargs...)...)
+		FROM notifications WHERE account_id = :account`+cond+order, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)
 	}

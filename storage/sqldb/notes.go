@@ -318,6 +318,13 @@ func (r reader) CanSee(ctx context.Context, noteID, viewer int64) (bool, error) 
 
 func (r reader) listNotes(ctx context.Context, where string, args []any, p storage.Page) ([]*storage.Note, error) {
 	cond, pargs, order := pageClause(p, "n.id")
+	if p.NoReplies {
+		where += ` AND (n.in_reply_to_uri = '' OR EXISTS (SELECT 1 FROM notes pr
+			WHERE pr.uri = n.in_reply_to_uri AND pr.actor_id = n.actor_id))`
+	}
+	if p.OnlyMedia {
+		where += ` AND EXISTS (SELECT 1 FROM media m WHERE m.note_id = n.id)`
+	}
 	rows, err := r.q.QueryContext(ctx, noteSelect+` WHERE `+where+cond+order, append(args, pargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list notes: %w", err)
@@ -392,7 +399,17 @@ func (r reader) CountActorNotes(ctx context.Context, actorID, viewer int64) (int
 
 // ListLocalPublic returns the local public timeline, newest first.
 func (r reader) ListLocalPublic(ctx context.Context, p storage.Page) ([]*storage.Note, error) {
-	return r.listNotes(ctx, `n.visibility = 'public' AND n.local = TRUE AND n.deleted_at = {never}`, nil, p)
+	return r.ListPublic(ctx, true, false, p)
+}
+
+// ListPublic returns the public notes of local or remote authors (both when local ==
+// remote), newest first.
+func (r reader) ListPublic(ctx context.Context, local, remote bool, p storage.Page) ([]*storage.Note, error) {
+	where, args := `n.visibility = 'public' AND n.deleted_at = {never}`, []any(nil)
+	if local != remote {
+		where, args = where+` AND n.local = :local`, []any{sql.Named("local", local)}
+	}
+	return r.listNotes(ctx, where, args, p)
 }
 
 // ListTagged returns public notes carrying the hashtag name (without #, any case).

@@ -1,0 +1,228 @@
+// Package api is the Mastodon client API, the surface phone and web apps speak: the paths,
+// parameters, entities, statuses and error bodies Mastodon documents. Handlers are thin:
+// they read the request, ask reader (who may see what is decided there, never here),
+// and encode the entities of entities.go, which the streaming API is to send as well.
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"refuge/federation/uris"
+	"refuge/reader"
+	"refuge/server/httpx"
+	"refuge/storage"
+)
+
+// Handler serves the client API.
+type Handler struct {
+	*httpx.Kit
+	Read    *reader.Reader
+	URIs    uris.Local // the instance's URLs, from scheme://domain
+	Domain  string
+	Version string // Refuge's version, reported after the Mastodon version it follows
+}
+
+// route is one endpoint: who may call it is its scope ("" for anyone, token or not).
+type route struct {
+	path    string
+	scope   string
+	handler func(h *Handler, w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error
+}
+
+// routes lists every endpoint, all GET. A token is needed where a scope is named; where
+// none is, a token is optional but, when sent, must be valid (as Mastodon answers 401 to a
+// bad token anywhere).
+var routes = []route{
+	{"/api/v1/instance", "", (*Handler).instanceV1},
+	{"/api/v2/instance", "", (*Handler).instanceV2},
+	{"/api/v1/accounts/verify_credentials", "read:accounts", (*Handler).verifyCredentials},
+	{"/api/v1/accounts/relationships", "read:follows", (*Handler).relationships},
+	{"/api/v1/accounts/lookup", "", (*Handler).lookup},
+	{"/api/v1/accounts/{id}", "", (*Handler).account},
+	{"/api/v1/accounts/{id}/statuses", "", (*Handler).accountStatuses},
+	{"/api/v1/statuses/{id}", "", (*Handler).status},
+	{"/api/v1/statuses/{id}/context", "", (*Handler).context},
+	{"/api/v1/timelines/home", "read:statuses", (*Handler).home},
+	{"/api/v1/timelines/public", "", (*Handler).public},
+	{"/api/v1/timelines/tag/{hashtag}", "", (*Handler).tagged},
+	{"/api/v1/notifications", "read:notifications", (*Handler).notifications},
+	{"/api/v1/notifications/{id}", "read:notifications", (*Handler).notification},
+}
+
+// Routes mounts the API on r.
+func (h *Handler) Routes(r *mux.Router) {
+	for _, rt := range routes {
+		r.Handle(rt.path, h.handle(rt)).Methods(http.MethodGet, http.MethodHead)
+	}
+}
+
+// handle adapts an endpoint: it finds the viewer, and answers errors as Mastodon does.
+func (h *Handler) handle(rt route) http.Handler {
+	return h.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		viewer, err := h.authorize(r, rt.scope)
+		if err == nil {
+			err = rt.handler(h, w, r, viewer)
+		}
+		return mastodonError(w, err)
+	})
+}
+
+// authorize returns the account of the request's bearer token (nil without one) and
+// checks that it may use an endpoint of the scope: today any valid token may, and an
+// endpoint with a scope needs one. The OAuth part makes it check the scope itself.
+func (h *Handler) authorize(r *http.Request, scope string) (*storage.Actor, error) {
+	viewer, err := h.Auth.Bearer(r)
+	if err != nil {
+		return nil, storage.Wrap(storage.Unauthorized, err, "The access token is invalid")
+	}
+	if viewer == nil && scope != "" {
+		return nil, storage.Errorf(storage.Unauthorized, "The access token is invalid")
+	}
+	return viewer, nil
+}
+
+// mastodonError answers the errors whose status Mastodon gives differently from the rest of
+// Refuge, and hands back the others for httpx's table: bad parameters are 422, and a post
+// that was deleted is 404 like one that never was.
+func mastodonError(w http.ResponseWriter, err error) error {
+	switch storage.KindOf(err) {
+	case "":
+		return nil
+	case storage.Invalid:
+		return httpx.WriteJSON(w, http.StatusUnprocessableEntity, "application/json", map[string]string{"error": storage.Message(err)})
+	case storage.NotFound, storage.Gone:
+		return httpx.WriteJSON(w, http.StatusNotFound, "application/json", map[string]string{"error": "Record not found"})
+	}
+	return err
+}
+
+// ok answers v as JSON.
+func ok(w http.ResponseWriter, v any) error {
+	return httpx.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", v)
+}
+
+// Page sizes: each list's default and most, as Mastodon's.
+const (
+	statusesLimit, statusesMax        = 20, 40
+	accountsLimit, notificationsLimit = 40, 40
+	accountsMax, notificationsMax     = 80, 80
+	maxRelationships                  = 80
+	maxParamLength                    = 300
+)
+
+// paging is a list request's max_id, since_id, min_id and limit.
+type paging struct {
+	page  storage.Page
+	since string // since_id: the newest items, down to this one (storage pages by Before/After)
+}
+
+// pagingOf reads the paging parameters; ids are read by id, which turns one into the row
+// storage pages by.
+func pagingOf(r *http.Request, def, most int, id func(string) (int64, bool)) (paging, error) {
+	q := r.URL.Query()
+	p := paging{page: storage.Page{Limit: def}}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return p, storage.Errorf(storage.Invalid, "limit must be a positive number")
+		}
+		p.page.Limit = min(n, most)
+	}
+	for _, f := range []struct {
+		name string
+		dst  *int64
+	}{{"max_id", &p.page.Before}, {"min_id", &p.page.After}} {
+		if s := q.Get(f.name); s != "" {
+			row, good := id(s)
+			if !good {
+				return p, storage.Errorf(storage.Invalid, "%s is not an id", f.name)
+			}
+			*f.dst = row
+		}
+	}
+	if s := q.Get("since_id"); s != "" {
+		if _, good := id(s); !good {
+			return p, storage.Errorf(storage.Invalid, "since_id is not an id")
+		}
+		p.since = s
+	}
+	return p, nil
+}
+
+// noteRow reads a status id as the note row storage pages by.
+func noteRow(s string) (int64, bool) {
+	row, boost, good := parseStatusID(s)
+	return row, good && !boost
+}
+
+// plainRow reads an account or notification id.
+func plainRow(s string) (int64, bool) {
+	n := reader.ParseID(s)
+	return n, n > 0
+}
+
+// newer reports whether id a is newer than b: ids are decimal numbers that grow.
+func newer(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) > len(b)
+	}
+	return a > b
+}
+
+// sinceCut keeps the items of a newest-first page newer than since ("" keeps all).
+func sinceCut[T any](items []T, since string, id func(T) string) []T {
+	if since == "" {
+		return items
+	}
+	for i, it := range items {
+		if !newer(id(it), since) {
+			return items[:i]
+		}
+	}
+	return items
+}
+
+// link sets the Link header of a page whose items run from newest to oldest id: next asks
+// for older items, prev for newer ones, each with the request's other parameters.
+func link(w http.ResponseWriter, r *http.Request, base, newest, oldest string) {
+	if newest == "" {
+		return
+	}
+	at := func(key, id string) string {
+		q := r.URL.Query()
+		for _, k := range []string{"max_id", "min_id", "since_id"} {
+			q.Del(k)
+		}
+		q.Set(key, id)
+		return "<" + base + r.URL.Path + "?" + q.Encode() + ">"
+	}
+	w.Header().Set("Link", at("max_id", oldest)+`; rel="next", `+at("min_id", newest)+`; rel="prev"`)
+}
+
+// listParam reads a list parameter sent as name[]=a&name[]=b (or name=a), at most most.
+func listParam(q url.Values, name string, most int) ([]string, error) {
+	vals := append(q[name+"[]"], q[name]...)
+	if len(vals) > most {
+		return nil, storage.Errorf(storage.Invalid, "at most %d %s", most, name)
+	}
+	for _, v := range vals {
+		if len(v) > maxParamLength {
+			return nil, storage.Errorf(storage.Invalid, "%s is too long", name)
+		}
+	}
+	return vals, nil
+}
+
+// boolParam reads a boolean parameter as Mastodon does: true, 1, t, on and yes are true.
+func boolParam(q url.Values, name string) bool {
+	switch strings.ToLower(q.Get(name)) {
+	case "true", "1", "t", "on", "yes":
+		return true
+	}
+	return false
+}

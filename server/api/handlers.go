@@ -1,0 +1,371 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"refuge/outbox"
+	"refuge/outbox/media"
+	"refuge/reader"
+	"refuge/storage"
+)
+
+// mastodonVersion is the Mastodon API version these endpoints follow; clients read the
+// version to know what a server offers, so Refuge's own comes after it, as others do.
+const mastodonVersion = "4.3.0"
+
+// configuration is the limits a client must respect, from the ones outbox enforces.
+func configuration() Configuration {
+	return Configuration{
+		Accounts: ConfigAccounts{MaxFeaturedTags: 0, MaxPinnedStatuses: 5},
+		Statuses: ConfigStatuses{MaxCharacters: outbox.MaxNoteChars, MaxMediaAttachments: media.MaxAttachments,
+			CharactersReservedPerURL: 23},
+		MediaAttachments: ConfigMedia{SupportedMIMETypes: media.Types(), ImageSizeLimit: media.MaxUploadBytes,
+			ImageMatrixLimit: media.MaxImagePixels},
+	}
+}
+
+// streamingURL is where the streaming API is to answer: this host, over WebSocket.
+func (h *Handler) streamingURL() string {
+	base := h.URIs.Base()
+	if rest, ok := strings.CutPrefix(base, "https://"); ok {
+		return "wss://" + rest
+	}
+	return "ws://" + strings.TrimPrefix(base, "http://")
+}
+
+func (h *Handler) version() string {
+	return mastodonVersion + " (compatible; Refuge " + h.Version + ")"
+}
+
+func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request, _ *storage.Actor) error {
+	users, posts, err := h.Read.InstanceCounts(r.Context())
+	if err != nil {
+		return err
+	}
+	return ok(w, InstanceV1{URI: h.Domain, Title: h.Domain, Version: h.version(),
+		URLs: map[string]string{"streaming_api": h.streamingURL()}, Stats: InstanceStats{UserCount: users, StatusCount: posts},
+		Languages: []string{}, Configuration: configuration(), Rules: []Rule{}})
+}
+
+func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request, _ *storage.Actor) error {
+	users, _, err := h.Read.InstanceCounts(r.Context())
+	if err != nil {
+		return err
+	}
+	in := InstanceV2{Domain: h.Domain, Title: h.Domain, Version: h.version(), SourceURL: "https://github.com/refuge-social/refuge",
+		Thumbnail: InstanceThumbnail{URL: h.URIs.Base() + "/static/avatar.svg"}, Languages: []string{},
+		Configuration: configuration(), Rules: []Rule{}}
+	in.Usage.Users.ActiveMonth = users
+	in.Configuration.URLs = map[string]string{"streaming": h.streamingURL()}
+	in.Configuration.Translation = &ConfigTranslation{}
+	return ok(w, in)
+}
+
+func (h *Handler) verifyCredentials(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	acc, err := h.render(r.Context(), viewer).account(viewer)
+	if err != nil {
+		return err
+	}
+	requests, _, err := h.Read.Follows(r.Context(), viewer.ID, true, true, storage.Page{Limit: 100})
+	if err != nil {
+		return err
+	}
+	src := &Source{Note: viewer.SummarySource, Fields: []Field{}, Privacy: "public", FollowRequestsCount: len(requests)}
+	for _, f := range viewer.Fields {
+		src.Fields = append(src.Fields, Field{Name: f.Name, Value: f.Source})
+	}
+	withSource := *acc
+	withSource.Source = src
+	return ok(w, withSource)
+}
+
+// actorOf finds the live account whose id is in the path.
+func (h *Handler) actorOf(r *http.Request) (*storage.Actor, error) {
+	id, good := plainRow(mux.Vars(r)["id"])
+	if !good {
+		return nil, storage.Errorf(storage.NotFound, "no such account")
+	}
+	a, err := h.Read.ActorByID(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if !a.DeletedAt.IsZero() {
+		return nil, storage.Errorf(storage.Gone, "account gone")
+	}
+	return a, nil
+}
+
+func (h *Handler) account(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	a, err := h.actorOf(r)
+	return h.answerAccount(w, r, viewer, a, err)
+}
+
+// answerAccount answers a's entity, or err when a could not be found.
+func (h *Handler) answerAccount(w http.ResponseWriter, r *http.Request, viewer, a *storage.Actor, err error) error {
+	if err != nil {
+		return err
+	}
+	acc, err := h.render(r.Context(), viewer).account(a)
+	if err != nil {
+		return err
+	}
+	return ok(w, acc)
+}
+
+func (h *Handler) lookup(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	acct := strings.TrimPrefix(r.URL.Query().Get("acct"), "@")
+	if acct == "" || len(acct) > maxParamLength {
+		return storage.Errorf(storage.Invalid, "acct is missing or too long")
+	}
+	user, host, _ := strings.Cut(acct, "@")
+	a, err := h.Read.ActorByHandle(r.Context(), user, host)
+	return h.answerAccount(w, r, viewer, a, err)
+}
+
+func (h *Handler) relationships(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	ids, err := listParam(r.URL.Query(), "id", maxRelationships)
+	if err != nil {
+		return err
+	}
+	rn := h.render(r.Context(), viewer)
+	out := []Relationship{}
+	for _, s := range ids {
+		id, good := plainRow(s)
+		if !good {
+			continue // as Mastodon: an id that names no account gets no entry
+		}
+		a, err := h.Read.ActorByID(r.Context(), id)
+		if err != nil {
+			if storage.KindOf(err) == storage.NotFound {
+				continue
+			}
+			return err
+		}
+		out = append(out, rn.relationship(a))
+	}
+	return ok(w, out)
+}
+
+func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	a, err := h.actorOf(r)
+	if err != nil {
+		return err
+	}
+	p, err := pagingOf(r, statusesLimit, statusesMax, noteRow)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	p.page.NoReplies, p.page.OnlyMedia = boolParam(q, "exclude_replies"), boolParam(q, "only_media")
+	v := reader.Local(viewer)
+	var notes []*storage.Note
+	if boolParam(q, "pinned") {
+		if p.page.Before == 0 && p.page.After == 0 {
+			notes, err = h.Read.Pinned(r.Context(), v, a.ID)
+		}
+	} else {
+		notes, err = h.Read.ActorNotes(r.Context(), v, a.ID, p.page)
+	}
+	if err != nil {
+		return err
+	}
+	return h.noteList(w, r, viewer, notes, p.since)
+}
+
+// noteList answers a page of notes, newest first, with its Link header.
+func (h *Handler) noteList(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, notes []*storage.Note, since string) error {
+	list, err := h.render(r.Context(), viewer).statuses(notes)
+	if err != nil {
+		return err
+	}
+	list = sinceCut(list, since, func(s *Status) string { return s.ID })
+	if len(list) > 0 {
+		link(w, r, h.URIs.Base(), list[0].ID, list[len(list)-1].ID)
+	}
+	return ok(w, list)
+}
+
+// statusOf finds the note whose status id is in the path, when viewer may read it.
+func (h *Handler) statusOf(r *http.Request, viewer *storage.Actor) (*storage.Note, error) {
+	row, good := noteRow(mux.Vars(r)["id"])
+	if !good {
+		return nil, storage.Errorf(storage.NotFound, "no such status")
+	}
+	return h.Read.NoteByID(r.Context(), reader.Local(viewer), row)
+}
+
+func (h *Handler) status(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	n, err := h.statusOf(r, viewer)
+	if err != nil {
+		return err
+	}
+	list, err := h.render(r.Context(), viewer).statuses([]*storage.Note{n})
+	if err != nil {
+		return err
+	}
+	return ok(w, list[0])
+}
+
+func (h *Handler) context(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	n, err := h.statusOf(r, viewer)
+	if err != nil {
+		return err
+	}
+	t, err := h.Read.Thread(r.Context(), reader.Local(viewer), n)
+	if err != nil {
+		return err
+	}
+	rn := h.render(r.Context(), viewer)
+	var c Context
+	if c.Ancestors, err = rn.statuses(t.Ancestors); err != nil {
+		return err
+	}
+	if c.Descendants, err = rn.statuses(t.Replies); err != nil {
+		return err
+	}
+	return ok(w, c)
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	// A client pages by the ids of the statuses it shows; the feed pages by its own rows,
+	// where each note (or boost) stands.
+	var bad bool
+	p, err := pagingOf(r, statusesLimit, statusesMax, func(s string) (int64, bool) {
+		row, boost, good := parseStatusID(s)
+		if !good {
+			return 0, false
+		}
+		pos, err := h.Read.HomePosition(r.Context(), viewer.ID, row, boost)
+		bad = bad || err != nil
+		return pos, pos > 0 && err == nil
+	})
+	if err != nil {
+		if bad {
+			return storage.Errorf(storage.Transient, "could not read the home timeline")
+		}
+		return err
+	}
+	hp, err := h.Read.Home(r.Context(), viewer.ID, p.page)
+	if err != nil {
+		return err
+	}
+	list, err := h.render(r.Context(), viewer).feed(hp.Items)
+	if err != nil {
+		return err
+	}
+	list = sinceCut(list, p.since, func(s *Status) string { return s.ID })
+	if len(list) > 0 {
+		link(w, r, h.URIs.Base(), list[0].ID, list[len(list)-1].ID)
+	}
+	return ok(w, list)
+}
+
+func (h *Handler) public(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	p, err := pagingOf(r, statusesLimit, statusesMax, noteRow)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	p.page.OnlyMedia = boolParam(q, "only_media")
+	notes, err := h.Read.PublicTimeline(r.Context(), boolParam(q, "local"), boolParam(q, "remote"), p.page)
+	if err != nil {
+		return err
+	}
+	return h.noteList(w, r, viewer, notes, p.since)
+}
+
+func (h *Handler) tagged(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	tag, err := reader.NormalizeTag(mux.Vars(r)["hashtag"])
+	if err != nil {
+		return err
+	}
+	p, err := pagingOf(r, statusesLimit, statusesMax, noteRow)
+	if err != nil {
+		return err
+	}
+	p.page.OnlyMedia = boolParam(r.URL.Query(), "only_media")
+	notes, err := h.Read.Tagged(r.Context(), tag, p.page)
+	if err != nil {
+		return err
+	}
+	return h.noteList(w, r, viewer, notes, p.since)
+}
+
+// notificationKinds are the kinds Refuge stores for each of Mastodon's types.
+func notificationKinds(types []string) map[storage.NotificationKind]bool {
+	out := map[storage.NotificationKind]bool{}
+	for kind, name := range notificationTypes {
+		for _, t := range types {
+			if t == name {
+				out[kind] = true
+			}
+		}
+	}
+	return out
+}
+
+func (h *Handler) notifications(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	p, err := pagingOf(r, notificationsLimit, notificationsMax, plainRow)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	types, err := listParam(q, "types", 20)
+	if err != nil {
+		return err
+	}
+	exclude, err := listParam(q, "exclude_types", 20)
+	if err != nil {
+		return err
+	}
+	p.page.Kinds = keys(notificationKinds(types))
+	if len(types) > 0 && len(p.page.Kinds) == 0 {
+		return ok(w, []*Notification{}) // only types Refuge never makes
+	}
+	p.page.ExcludeKinds = keys(notificationKinds(exclude))
+	list, err := h.Read.Notifications(r.Context(), viewer.ID, p.page)
+	if err != nil {
+		return err
+	}
+	rn := h.render(r.Context(), viewer)
+	out := []*Notification{}
+	for _, n := range list {
+		x, err := rn.notification(n)
+		if err != nil {
+			return err
+		}
+		out = append(out, x)
+	}
+	out = sinceCut(out, p.since, func(n *Notification) string { return n.ID })
+	if len(out) > 0 {
+		link(w, r, h.URIs.Base(), out[0].ID, out[len(out)-1].ID)
+	}
+	return ok(w, out)
+}
+
+func keys(m map[storage.NotificationKind]bool) []storage.NotificationKind {
+	var out []storage.NotificationKind
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func (h *Handler) notification(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	id, good := plainRow(mux.Vars(r)["id"])
+	if !good {
+		return storage.Errorf(storage.NotFound, "no such notification")
+	}
+	n, err := h.Read.Notification(r.Context(), viewer.ID, id)
+	if err != nil {
+		return err
+	}
+	x, err := h.render(r.Context(), viewer).notification(n)
+	if err != nil {
+		return err
+	}
+	return ok(w, x)
+}

@@ -1,0 +1,281 @@
+package api
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"refuge/outbox/media"
+	"refuge/reader"
+	"refuge/storage"
+	"refuge/templates"
+)
+
+// Ids. Every id is a row id written in decimal, which grows with the order rows are stored
+// in: the order in which every Refuge list is kept and paged (storage.Page), so max_id,
+// since_id and min_id are the very cursors storage pages by. A note fetched late (an old
+// post backfilled into a thread) therefore sorts where it arrived, not where it was
+// written; Mastodon's snowflake ids encode the creation time instead, which needs an id
+// stored with each row and every list paged by it: not worth a migration while every list
+// of Refuge's is in arrival order anyway.
+//
+// A status id is twice the note's row id; a boost shown in a timeline (Mastodon's reblog
+// status, which wraps the boosted one) is twice the boost's row id plus one. The two
+// tables count apart, and clients keep statuses in one map by id, so they must never share
+// one.
+
+// noteStatusID is the id of a note's status.
+func noteStatusID(noteID int64) string { return strconv.FormatInt(noteID*2, 10) }
+
+// boostStatusID is the id of the status that wraps a boost.
+func boostStatusID(announceID int64) string { return strconv.FormatInt(announceID*2+1, 10) }
+
+// parseStatusID reads a status id: the row id of its note, or of its boost when boost.
+func parseStatusID(s string) (row int64, boost bool, ok bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 1 || n >= 1<<62 {
+		return 0, false, false
+	}
+	return n / 2, n%2 == 1, true
+}
+
+// rowID is the id of an account or a notification.
+func rowID(id int64) string { return strconv.FormatInt(id, 10) }
+
+// timeOf writes a time as Mastodon does: ISO 8601 in UTC, with milliseconds.
+func timeOf(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// render builds the entities of one answer for one viewer, each account once.
+type render struct {
+	h        *Handler
+	ctx      context.Context
+	viewer   *storage.Actor // nil: anonymous
+	accounts map[int64]*Account
+}
+
+func (h *Handler) render(ctx context.Context, viewer *storage.Actor) *render {
+	return &render{h: h, ctx: ctx, viewer: viewer, accounts: map[int64]*Account{}}
+}
+
+func (rn *render) who() reader.Viewer { return reader.Local(rn.viewer) }
+
+// account is the Account entity of a, with its counts as the viewer sees them.
+func (rn *render) account(a *storage.Actor) (*Account, error) {
+	if acc, ok := rn.accounts[a.ID]; ok {
+		return acc, nil
+	}
+	followers, following, posts, err := rn.h.Read.Counts(rn.ctx, rn.who(), a.ID)
+	if err != nil {
+		return nil, err
+	}
+	base := rn.h.URIs.Base()
+	acc := &Account{ID: rowID(a.ID), Username: a.Username, Acct: a.Handle(), URL: cmp.Or(a.URL, a.URI), URI: a.URI,
+		DisplayName: a.Name, Note: a.Summary, Avatar: cmp.Or(a.IconURL, base+templates.StaticURL("avatar.svg")),
+		Header: cmp.Or(a.ImageURL, base+templates.StaticURL("header.svg")), Locked: a.Locked, Fields: []Field{},
+		Emojis: []Emoji{}, Bot: a.Type == "Service" || a.Type == "Application", Group: a.Type == "Group",
+		Discoverable: &a.Discoverable, CreatedAt: timeOf(a.Published.UTC().Truncate(24 * time.Hour)),
+		StatusesCount: posts, FollowersCount: followers, FollowingCount: following}
+	if a.Local {
+		acc.Acct = a.Username
+	}
+	acc.AvatarStatic, acc.HeaderStatic = acc.Avatar, acc.Header
+	for _, f := range a.Fields {
+		acc.Fields = append(acc.Fields, Field{Name: f.Name, Value: f.Value})
+	}
+	rn.accounts[a.ID] = acc
+	return acc, nil
+}
+
+// statuses are the Status entities of notes, which the viewer may read, with its own state
+// of each (liked, boosted, pinned) when there is a viewer.
+func (rn *render) statuses(notes []*storage.Note) ([]*Status, error) {
+	liked, boosted, pinned, err := rn.h.Read.ViewerState(rn.ctx, rn.viewer, notes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Status, 0, len(notes))
+	for _, n := range notes {
+		s, err := rn.status(n)
+		if err != nil {
+			return nil, err
+		}
+		if rn.viewer != nil {
+			no := false
+			s.Favourited, s.Reblogged, s.Pinned = ptr(liked[n.ID]), ptr(boosted[n.ID]), ptr(pinned[n.ID])
+			s.Muted, s.Bookmarked = &no, &no
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// status is the Status entity of n, without the viewer's state (see statuses).
+func (rn *render) status(n *storage.Note) (*Status, error) {
+	author, err := rn.account(n.Author)
+	if err != nil {
+		return nil, err
+	}
+	s := &Status{ID: noteStatusID(n.ID), URI: n.URI, URL: ptr(cmp.Or(n.URL, n.URI)), Account: author, Content: n.Content,
+		CreatedAt: timeOf(n.Published), Emojis: []Emoji{}, RepliesCount: n.Replies, ReblogsCount: n.Announces,
+		FavouritesCount: n.Likes, Sensitive: n.Sensitive, SpoilerText: n.Summary, Visibility: visibilityOf(n.Visibility),
+		MediaAttachments: []MediaAttachment{}, Mentions: []Mention{}, Tags: []Tag{}}
+	if !n.Updated.IsZero() && n.Updated.After(n.Published) {
+		s.EditedAt = ptr(timeOf(n.Updated))
+	}
+	if n.Language != "" {
+		s.Language = &n.Language
+	}
+	if n.InReplyToURI != "" {
+		// Only a parent the viewer may read is named, exactly as the thread shows it.
+		if p, err := rn.h.Read.NoteByURI(rn.ctx, rn.who(), n.InReplyToURI); err == nil {
+			s.InReplyToID, s.InReplyToAccountID = ptr(noteStatusID(p.ID)), ptr(rowID(p.ActorID))
+		}
+	}
+	for _, m := range n.Media {
+		s.MediaAttachments = append(s.MediaAttachments, mediaOf(m))
+	}
+	for _, t := range n.Tags {
+		switch t.Type {
+		case "Mention":
+			a, err := rn.h.Read.Actor(rn.ctx, t.Href)
+			if err != nil {
+				continue // an actor never fetched: Mastodon lists only the accounts it knows
+			}
+			acct := a.Handle()
+			if a.Local {
+				acct = a.Username
+			}
+			s.Mentions = append(s.Mentions, Mention{ID: rowID(a.ID), Username: a.Username, URL: cmp.Or(a.URL, a.URI), Acct: acct})
+		case "Hashtag":
+			name := strings.ToLower(strings.TrimPrefix(t.Name, "#"))
+			s.Tags = append(s.Tags, Tag{Name: name, URL: rn.h.URIs.Tag(name)})
+		}
+	}
+	return s, nil
+}
+
+// feed is the Status entities of a page of a home feed: a boost wraps the boosted note's
+// status in one of its own, by the booster, as Mastodon's reblogs do.
+func (rn *render) feed(items []storage.FeedItem) ([]*Status, error) {
+	notes := make([]*storage.Note, len(items))
+	for i, it := range items {
+		notes[i] = it.Note
+	}
+	inner, err := rn.statuses(notes)
+	if err != nil {
+		return nil, err
+	}
+	for i, it := range items {
+		if it.Booster == nil {
+			continue
+		}
+		if inner[i], err = rn.boost(it, inner[i]); err != nil {
+			return nil, err
+		}
+	}
+	return inner, nil
+}
+
+// boost is the status that wraps s, boosted in feed item it.
+func (rn *render) boost(it storage.FeedItem, s *Status) (*Status, error) {
+	booster, err := rn.account(it.Booster)
+	if err != nil {
+		return nil, err
+	}
+	r, err := rn.h.Read.Boost(rn.ctx, it.Booster.ID, it.Note.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Status{ID: boostStatusID(r.ID), URI: r.URI, URL: ptr(r.URI), Account: booster, Reblog: s,
+		CreatedAt: timeOf(it.Created), Emojis: []Emoji{}, Visibility: "public", MediaAttachments: []MediaAttachment{},
+		Mentions: []Mention{}, Tags: []Tag{}, Favourited: s.Favourited, Reblogged: s.Reblogged, Muted: s.Muted,
+		Bookmarked: s.Bookmarked, Pinned: s.Pinned}, nil
+}
+
+// mediaOf is the MediaAttachment entity of m: an image, with its sizes when known.
+func mediaOf(m storage.Media) MediaAttachment {
+	a := MediaAttachment{ID: rowID(m.ID), Type: "image", URL: m.URL, PreviewURL: ptr(m.ThumbURL())}
+	if strings.HasPrefix(m.MediaType, "video/") {
+		a.Type = "video"
+	}
+	if m.Path == "" { // not an upload of ours
+		a.RemoteURL = ptr(m.URL)
+	}
+	if m.Description != "" {
+		a.Description = &m.Description
+	}
+	if m.Blurhash != "" {
+		a.Blurhash = &m.Blurhash
+	}
+	if m.Width > 0 && m.Height > 0 {
+		a.Meta.Original = sizeOf(m.Width, m.Height)
+		if m.ThumbPath != "" {
+			w, h := thumbSize(m.Width, m.Height)
+			a.Meta.Small = sizeOf(w, h)
+		}
+	}
+	return a
+}
+
+func sizeOf(w, h int) *MediaSize {
+	return &MediaSize{Width: w, Height: h, Size: fmt.Sprintf("%dx%d", w, h), Aspect: float64(w) / float64(h)}
+}
+
+// thumbSize is the size of the thumbnail of a w×h image: its longer side scaled down to the
+// thumbnail's, never up.
+func thumbSize(w, h int) (int, int) {
+	side := max(w, h)
+	if side <= media.ThumbnailSide {
+		return w, h
+	}
+	return max(1, w*media.ThumbnailSide/side), max(1, h*media.ThumbnailSide/side)
+}
+
+// visibilityOf is Mastodon's name of a visibility: its followers-only posts are "private".
+func visibilityOf(v storage.Visibility) string {
+	if v == storage.Followers {
+		return "private"
+	}
+	return string(v)
+}
+
+// relationship is the Relationship entity of the viewer and a.
+func (rn *render) relationship(a *storage.Actor) Relationship {
+	rel := rn.h.Read.Relationship(rn.ctx, rn.viewer, a)
+	return Relationship{ID: rowID(a.ID), Following: rel.Following, ShowingReblogs: rel.Following,
+		Languages: []string{}, FollowedBy: rel.FollowsYou, Requested: rel.Requested, RequestedBy: rel.RequestsYou}
+}
+
+// notificationTypes maps the kinds Refuge stores to Mastodon's types: a reply notifies as a
+// mention, as Mastodon's do.
+var notificationTypes = map[storage.NotificationKind]string{
+	storage.NotificationFollow:        "follow",
+	storage.NotificationFollowRequest: "follow_request",
+	storage.NotificationMention:       "mention",
+	storage.NotificationReply:         "mention",
+	storage.NotificationLike:          "favourite",
+	storage.NotificationAnnounce:      "reblog",
+}
+
+// notification is the Notification entity of n.
+func (rn *render) notification(n *storage.Notification) (*Notification, error) {
+	acc, err := rn.account(n.Actor)
+	if err != nil {
+		return nil, err
+	}
+	out := &Notification{ID: rowID(n.ID), Type: notificationTypes[n.Type], GroupKey: "ungrouped-" + rowID(n.ID),
+		CreatedAt: timeOf(n.Created), Account: acc}
+	if n.Note != nil && rn.h.Read.Visible(rn.ctx, rn.who(), n.Note) == nil {
+		list, err := rn.statuses([]*storage.Note{n.Note})
+		if err != nil {
+			return nil, err
+		}
+		out.Status = list[0]
+	}
+	return out, nil
+}
+
+func ptr[T any](v T) *T { return &v }
