@@ -37,10 +37,13 @@ const (
 	mpPeers     = 48
 	mpFollowers = 3
 	// mpLease is the --delivery-lease of both processes: how long the deliveries of a
-	// killed process wait before the other sends them.
-	mpLease = 3 * time.Second
-	// mpWait bounds every wait for something to travel; the whole test takes about 15 s.
-	mpWait = 20 * time.Second
+	// killed process wait before the other sends them. Longer than a send may take (the
+	// client's 10 s timeout), as a real lease must be: with 3 s, a send slowed past it on a
+	// loaded machine was taken by the other process too, and the first post arrived twice.
+	mpLease = 12 * time.Second
+	// mpWait bounds every wait for something to travel (the lease included); the whole
+	// test takes about 30 s.
+	mpWait = 40 * time.Second
 )
 
 // TestTwoProcessesOnePostgres: with two processes serving one instance from one PostgreSQL
