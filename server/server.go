@@ -28,6 +28,7 @@ import (
 	"refuge/reader"
 	"refuge/server/activitypub"
 	"refuge/server/httpx"
+	"refuge/server/oauth"
 	"refuge/server/web"
 	"refuge/storage"
 	"refuge/storage/sqldb"
@@ -294,18 +295,21 @@ func (a *App) Handler() (http.Handler, error) {
 	kit.ErrorPage = site.ErrorPage
 	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, URIs: local, Domain: a.cfg.Domain, Version: Version,
 		Pages: activitypub.Pages{Profile: site.ProfilePage, Note: site.NotePage, Follows: site.FollowsPage}}
-	return routes(kit, ap, site), nil
+	apps := &oauth.Handler{Kit: kit, Outbox: a.svc, Web: site, URIs: local}
+	return routes(kit, ap, site, apps), nil
 }
 
 // routes puts every surface on one router. Each surface lists its own routes on one screen
-// (activitypub.Handler.Routes, web.Handler.Routes); what no route matches is answered here.
-func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler) http.Handler {
+// (activitypub.Handler.Routes, web.Handler.Routes, oauth.Handler.Routes); what no route
+// matches is answered here. CORS answers browser apps on the API's paths only.
+func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler, apps *oauth.Handler) http.Handler {
 	r := mux.NewRouter()
 	ap.Routes(r)
 	site.Routes(r)
+	apps.Routes(r)
 	r.NotFoundHandler = kit.Handle(func(w http.ResponseWriter, r *http.Request) error { return httpx.ErrNotFound })
 	r.MethodNotAllowedHandler = kit.Handle(func(w http.ResponseWriter, r *http.Request) error { return httpx.ErrMethod })
-	return httpx.SecurityHeaders(r)
+	return httpx.SecurityHeaders(httpx.CORS(r))
 }
 
 // Start listens and serves in the background, and starts the delivery workers and the

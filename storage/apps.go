@@ -36,6 +36,8 @@ type AuthCode struct {
 type AppReader interface {
 	// GetAppByClientID returns the app with this client id; NotFound when there is none.
 	GetAppByClientID(ctx context.Context, clientID string) (*App, error)
+	// GetAppByID returns the app with this row id; NotFound when there is none.
+	GetAppByID(ctx context.Context, id int64) (*App, error)
 	// ListAuthorizedApps returns the apps holding tokens of the account, newest first.
 	ListAuthorizedApps(ctx context.Context, actorID int64) ([]*App, error)
 	// GetAuthCode returns the code whose secret hashes to hash; NotFound when there is none

@@ -51,6 +51,15 @@ func (r reader) GetAppByClientID(ctx context.Context, clientID string) (*storage
 	return a, nil
 }
 
+// GetAppByID returns the app with this row id.
+func (r reader) GetAppByID(ctx context.Context, id int64) (*storage.App, error) {
+	a, err := scanApp(r.q.QueryRowContext(ctx, `SELECT `+appColumns+` FROM apps WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound("app", err)
+	}
+	return a, nil
+}
+
 // ListAuthorizedApps returns the apps holding tokens of the account.
 func (r reader) ListAuthorizedApps(ctx context.Context, actorID int64) ([]*storage.App, error) {
 	rows, err := r.q.QueryContext(ctx, `SELECT `+appColumns+` FROM apps
