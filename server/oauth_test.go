@@ -354,8 +354,9 @@ func TestOAuthAuthorize(t *testing.T) {
 			}
 		})
 	}
-	if resp, _ := web.Get(ask(url.Values{"client_id": {app.id}, "redirect_uri": {cb}, "response_type": {"token"}})); resp.StatusCode != 200 {
-		t.Logf("(response_type is set by ask)")
+	implicit := url.Values{"client_id": {app.id}, "redirect_uri": {cb}, "response_type": {"token"}}
+	if resp, _ := web.Get("/oauth/authorize?" + implicit.Encode()); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("response_type=token: %d, want 400", resp.StatusCode)
 	}
 
 	// Denied: back to the app with access_denied and the state.
