@@ -127,6 +127,15 @@ func submit(t *testing.T, ctx context.Context, button string) {
 	}
 }
 
+// signInForm fills the sign-in form on the page and sends it.
+func signInForm(t *testing.T, ctx context.Context, user, password string) {
+	t.Helper()
+	do(t, ctx, "fill the sign-in form",
+		chromedp.SendKeys(chromedp.CSS("#username"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), password))
+	submit(t, ctx, "form.signin button[type=submit]")
+}
+
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
@@ -177,10 +186,7 @@ func TestBrowser(t *testing.T) {
 
 	// Sign in.
 	openPage(t, ctx, a.Base+"/signin")
-	do(t, ctx, "fill the sign-in form",
-		chromedp.SendKeys(chromedp.CSS("#username"), "alice"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "alice's long password"))
-	submit(t, ctx, "form.signin button[type=submit]")
+	signInForm(t, ctx, "alice", "alice's long password")
 	if loc := eval[string](t, ctx, `location.pathname`); loc != "/home" {
 		t.Fatalf("after sign-in at %s, want /home", loc)
 	}

@@ -45,7 +45,7 @@ func TestEndpoints(t *testing.T) {
 		{"featured", "GET", "/users/alice/collections/featured", "", httpx.ActivityJSON, nil, 200, httpx.ActivityJSON, `"type":"OrderedCollection"`},
 		{"outbox bad page", "GET", "/users/alice/outbox?max_id=x", "", httpx.ActivityJSON, nil, 400, "application/json", "max_id"},
 		{"post without token", "POST", "/users/alice/outbox", "", "", map[string]any{"type": "Note", "content": "x"}, 401, "application/json", "bearer token is required"},
-		{"post with bad token", "POST", "/users/alice/outbox", "nope", "", map[string]any{"type": "Note", "content": "x"}, 401, "application/json", "invalid or expired token"},
+		{"post with bad token", "POST", "/users/alice/outbox", "nope", "", map[string]any{"type": "Note", "content": "x"}, 401, "application/json", "The access token is invalid"},
 		{"post to someone else's outbox", "POST", "/users/alice/outbox", bobTok, "", map[string]any{"type": "Note", "content": "x"}, 403, "application/json", "not your outbox"},
 		{"post malformed JSON", "POST", "/users/alice/outbox", aliceTok, "", `{"type":`, 400, "application/json", "not JSON"},
 		{"post unknown type", "POST", "/users/alice/outbox", aliceTok, "", map[string]any{"type": "Dance"}, 400, "application/json", `unsupported activity type \"Dance\"`},

@@ -313,7 +313,7 @@ func TestHostileWeb(t *testing.T) {
 		}, status: 403, reason: "not your outbox"},
 		{name: "outbox POST with a made-up token", send: func(t *testing.T) peer.Answer {
 			return hostileDo(t, in, "POST", "/users/alice/outbox", "made-up", outboxNote)
-		}, status: 401, reason: "invalid or expired token"},
+		}, status: 401, reason: "The access token is invalid"},
 		{name: "outbox POST with a session cookie instead of a token", send: func(t *testing.T) peer.Answer {
 			req, _ := http.NewRequest(http.MethodPost, in.Base+"/users/alice/outbox", bytes.NewReader(mustJSON(t, outboxNote)))
 			req.Header.Set("Content-Type", httpx.ActivityJSON)

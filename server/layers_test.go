@@ -21,6 +21,7 @@ func TestLayers(t *testing.T) {
 		{"refuge/server/activitypub", sqlOnly},
 		{"refuge/server/web", sqlOnly},
 		{"refuge/server/api", sqlOnly},
+		{"refuge/server/oauth", sqlOnly},
 		{"refuge/reader", append(sqlOnly, "refuge/outbox", "refuge/inbox", "refuge/server")},
 		{"refuge/inbox", append(sqlOnly, "refuge/server", "refuge/reader")},
 		{"refuge/outbox", append(sqlOnly, "refuge/inbox", "refuge/server", "refuge/reader")},

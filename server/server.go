@@ -29,6 +29,7 @@ import (
 	"refuge/server/activitypub"
 	"refuge/server/api"
 	"refuge/server/httpx"
+	"refuge/server/oauth"
 	"refuge/server/web"
 	"refuge/storage"
 	"refuge/storage/sqldb"
@@ -296,19 +297,22 @@ func (a *App) Handler() (http.Handler, error) {
 	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, URIs: local, Domain: a.cfg.Domain, Version: Version,
 		Pages: activitypub.Pages{Profile: site.ProfilePage, Note: site.NotePage, Follows: site.FollowsPage}}
 	client := &api.Handler{Kit: kit, Read: a.read, URIs: local, Domain: a.cfg.Domain, Version: Version}
-	return routes(kit, ap, site, client), nil
+	apps := &oauth.Handler{Kit: kit, Outbox: a.svc, Web: site, URIs: local}
+	return routes(kit, ap, site, client, apps), nil
 }
 
 // routes puts every surface on one router. Each surface lists its own routes on one screen
-// (activitypub.Handler.Routes, web.Handler.Routes, api.Handler.Routes); what no route matches is answered here.
-func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler, client *api.Handler) http.Handler {
+// (activitypub.Handler.Routes, web.Handler.Routes, api.Handler.Routes, oauth.Handler.Routes);
+// what no route matches is answered here. CORS answers browser apps on the API's paths only.
+func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler, client *api.Handler, apps *oauth.Handler) http.Handler {
 	r := mux.NewRouter()
 	client.Routes(r)
 	ap.Routes(r)
 	site.Routes(r)
+	apps.Routes(r)
 	r.NotFoundHandler = kit.Handle(func(w http.ResponseWriter, r *http.Request) error { return httpx.ErrNotFound })
 	r.MethodNotAllowedHandler = kit.Handle(func(w http.ResponseWriter, r *http.Request) error { return httpx.ErrMethod })
-	return httpx.SecurityHeaders(r)
+	return httpx.SecurityHeaders(httpx.CORS(r))
 }
 
 // Start listens and serves in the background, and starts the delivery workers and the

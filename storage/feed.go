@@ -77,14 +77,19 @@ type TokenKind string
 const (
 	TokenAPI     TokenKind = "api"     // a bearer token for the API
 	TokenSession TokenKind = "session" // a web session cookie, with its CSRF token
+	// An OAuth access token: it belongs to an app, carries the scopes granted, and has no
+	// account when the app asked for one for itself (client_credentials).
+	TokenOAuth TokenKind = "oauth"
 )
 
 // Token is an API bearer token or a web session; only its hash is stored.
 type Token struct {
 	Hash    string
-	ActorID int64
+	ActorID int64 // 0: an app's own token, acting for no account
 	Kind    TokenKind
 	CSRF    string
+	Scopes  string // space-separated; "" grants every scope (sessions, `refuge token`)
+	AppID   int64  // the OAuth app it was issued to, or 0
 	Created time.Time
 	Expires time.Time
 }

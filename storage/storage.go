@@ -21,6 +21,7 @@ type Reader interface {
 	SocialReader
 	FeedReader
 	TokenReader
+	AppReader
 	ActivityReader
 	DeliveryReader
 	BlockReader
@@ -38,6 +39,7 @@ type Tx interface {
 	SocialWriter
 	FeedWriter
 	TokenWriter
+	AppWriter
 	ActivityWriter
 	DeliveryWriter
 	BlockWriter

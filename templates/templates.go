@@ -161,6 +161,24 @@ type InteractData struct {
 	Relationship Relationship
 }
 
+// AuthorizeData is the OAuth approval page: the app, what it asks for and where the answer
+// goes back to; with Code set, the code to copy into an app that takes no redirect.
+type AuthorizeData struct {
+	App         *storage.App
+	Scopes      []string // what the app asks for, one by one
+	Scope       string   // the same, as sent back by the form
+	RedirectURI string
+	State       string
+	Challenge   string
+	Method      string
+	Code        string
+}
+
+// AppsData lists the apps that hold tokens of the signed-in account.
+type AppsData struct {
+	Apps []*storage.App
+}
+
 // bodyTypes says which Body each page takes.
 var bodyTypes = map[string]func(any) bool{
 	"home":          is[HomeData],
@@ -176,6 +194,8 @@ var bodyTypes = map[string]func(any) bool{
 	"search":        is[SearchData],
 	"error":         is[ErrorData],
 	"interact":      is[InteractData],
+	"authorize":     is[AuthorizeData],
+	"apps":          is[AppsData],
 }
 
 // is reports whether v is a non-nil *T.
@@ -212,10 +232,10 @@ func New() (*Renderer, error) {
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Render writes page (one of home, profile, note, tag, timeline, notifications, compose,
-// signin, follows, edit_profile, search, error, interact) to w. p.Body must be the
+// signin, follows, edit_profile, search, error, interact, authorize, apps) to w. p.Body must be the
 // matching *HomeData, *ProfileData, *NoteData, *TagData, *TimelineData,
 // *NotificationsData, *ComposeData, *SignInData, *FollowsData, *EditProfileData,
-// *SearchData, *ErrorData or *InteractData. The page is rendered in full before anything
+// *SearchData, *ErrorData, *InteractData, *AuthorizeData or *AppsData. The page is rendered in full before anything
 // is written, so a template error leaves w untouched and the caller can still send an
 // error page. Headers (Content-Type, status) are the caller's to set.
 func (r *Renderer) Render(w io.Writer, page string, p *Page) error {

@@ -141,6 +141,9 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"search":        &SearchData{Query: v.text, Result: a, Note: reply, Relationship: Relationship{Requested: true}},
 		"error":         &ErrorData{Status: 404, Message: v.text},
 		"interact":      &InteractData{URI: v.actorURL, Note: reply, Actor: a},
+		"authorize": &AuthorizeData{App: &storage.App{Name: v.text, Website: "https://app.example", ClientID: "c"},
+			Scopes: []string{"read", "write:statuses"}, Scope: "read write:statuses", RedirectURI: "app://oauth", State: v.text},
+		"apps": &AppsData{Apps: []*storage.App{{Name: v.text, Website: "https://app.example", ClientID: "c", Scopes: "read"}}},
 	}
 }
 
@@ -452,8 +455,8 @@ func TestRenderRejects(t *testing.T) {
 		})
 	}
 	// Every page named by Render has a template, and every template a page.
-	if len(r.pages) != 13 {
-		t.Errorf("%d pages, want 13", len(r.pages))
+	if len(r.pages) != 15 {
+		t.Errorf("%d pages, want 15", len(r.pages))
 	}
 }
 

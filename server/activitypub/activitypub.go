@@ -280,14 +280,15 @@ func (h *Handler) getFeatured(w http.ResponseWriter, r *http.Request) error {
 	return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, c)
 }
 
-// routeOwner returns the local account named in the route when auth finds the request made
-// by it: Unauthorized without credentials, Forbidden with someone else's.
-func (h *Handler) routeOwner(r *http.Request, auth func(*http.Request) (*storage.Actor, error), what string) (*storage.Actor, error) {
+// routeOwner returns the local account named in the route when the request's bearer token
+// is that account's and allows scope: Unauthorized without credentials, Forbidden with
+// someone else's or without the scope.
+func (h *Handler) routeOwner(r *http.Request, scope, what string) (*storage.Actor, error) {
 	owner, err := h.localActor(r)
 	if err != nil {
 		return nil, err
 	}
-	caller, err := auth(r)
+	caller, err := h.Auth.Bearer(r, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +303,9 @@ func (h *Handler) routeOwner(r *http.Request, auth func(*http.Request) (*storage
 
 // postOutbox carries out a client-to-server activity of the outbox's owner.
 func (h *Handler) postOutbox(w http.ResponseWriter, r *http.Request) error {
-	owner, err := h.routeOwner(r, h.Auth.Bearer, "outbox")
+	// Every client-to-server activity needs write:statuses, whatever its type: the outbox
+	// is one endpoint, and an app is given it to act for its account.
+	owner, err := h.routeOwner(r, "write:statuses", "outbox")
 	if err != nil {
 		return err
 	}
@@ -361,7 +364,7 @@ func (h *Handler) postInbox(w http.ResponseWriter, r *http.Request) error {
 // getInbox is the owner's home feed as an OrderedCollection, newest first: notes, and
 // Announces for boosts. Only with the owner's API token, never a session cookie.
 func (h *Handler) getInbox(w http.ResponseWriter, r *http.Request) error {
-	owner, err := h.routeOwner(r, h.Auth.Bearer, "inbox")
+	owner, err := h.routeOwner(r, "read:statuses", "inbox")
 	if err != nil {
 		return err
 	}
@@ -398,7 +401,8 @@ func (h *Handler) getInbox(w http.ResponseWriter, r *http.Request) error {
 // resolveHandle finds a remote (or local) account by @user@host for the holder of an API
 // token. The API takes no session cookie: the web search page has its own route.
 func (h *Handler) resolveHandle(w http.ResponseWriter, r *http.Request) error {
-	caller, err := h.Auth.Bearer(r)
+	// It makes this server fetch from others, as a search does.
+	caller, err := h.Auth.Bearer(r, "read:search")
 	if err != nil {
 		return err
 	}

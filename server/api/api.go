@@ -5,6 +5,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -40,7 +41,7 @@ type route struct {
 var routes = []route{
 	{"/api/v1/instance", "", (*Handler).instanceV1},
 	{"/api/v2/instance", "", (*Handler).instanceV2},
-	{"/api/v1/accounts/verify_credentials", "read:accounts", (*Handler).verifyCredentials},
+	{"/api/v1/accounts/verify_credentials", "profile", (*Handler).verifyCredentials}, // or read, read:accounts
 	{"/api/v1/accounts/relationships", "read:follows", (*Handler).relationships},
 	{"/api/v1/accounts/lookup", "", (*Handler).lookup},
 	{"/api/v1/accounts/{id}", "", (*Handler).account},
@@ -73,15 +74,18 @@ func (h *Handler) handle(rt route) http.Handler {
 }
 
 // authorize returns the account of the request's bearer token (nil without one) and
-// checks that it may use an endpoint of the scope: today any valid token may, and an
-// endpoint with a scope needs one. The OAuth part makes it check the scope itself.
+// checks that the token allows the endpoint's scope: 401 for a bad or missing token where
+// one is needed, 403 for a scope the token was not given. An app's own token (acting for
+// nobody) reads the endpoints anyone may, as anyone.
 func (h *Handler) authorize(r *http.Request, scope string) (*storage.Actor, error) {
-	viewer, err := h.Auth.Bearer(r)
-	if err != nil {
-		return nil, storage.Wrap(storage.Unauthorized, err, "The access token is invalid")
-	}
-	if viewer == nil && scope != "" {
-		return nil, storage.Errorf(storage.Unauthorized, "The access token is invalid")
+	viewer, err := h.Auth.Bearer(r, scope)
+	switch {
+	case errors.Is(err, httpx.ErrNeedsUser) && scope == "":
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case viewer == nil && scope != "":
+		return nil, httpx.ErrTokenInvalid
 	}
 	return viewer, nil
 }

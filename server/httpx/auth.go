@@ -57,15 +57,42 @@ func memoOf(r *http.Request) *requestMemo {
 	return &requestMemo{} // outside Handle: remember nothing
 }
 
-// Bearer returns the account of an `Authorization: Bearer` API token, nil when there is no
-// such header, and Unauthorized when the token is not valid.
-func (a *Auth) Bearer(r *http.Request) (*storage.Actor, error) {
-	h := r.Header.Get("Authorization")
-	secret, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok {
-		return nil, nil
+// Bearer returns the account of an `Authorization: Bearer` token that allows scope, nil
+// when there is no such header: ErrTokenInvalid when the token is not valid, ErrOutOfScope
+// when it does not allow scope, ErrNeedsUser when it is an app's own, acting for nobody.
+// Tokens of `refuge token` allow every scope.
+func (a *Auth) Bearer(r *http.Request, scope string) (*storage.Actor, error) {
+	t, actor, err := a.bearerToken(r)
+	switch {
+	case err != nil || t == nil:
+		return nil, err
+	case !Allows(t.Scopes, scope):
+		return nil, ErrOutOfScope
+	case actor == nil:
+		return nil, ErrNeedsUser
 	}
-	return a.tokenActor(r, strings.TrimSpace(secret), storage.TokenAPI)
+	return actor, nil
+}
+
+// bearerToken returns the API or OAuth token of the Authorization header and its account
+// (nil for an app's own token); nils when there is no bearer token.
+func (a *Auth) bearerToken(r *http.Request) (*storage.Token, *storage.Actor, error) {
+	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return nil, nil, nil
+	}
+	t, err := a.DB.GetToken(r.Context(), storage.HashToken(strings.TrimSpace(secret)), time.Now())
+	if err != nil || (t.Kind != storage.TokenAPI && t.Kind != storage.TokenOAuth) {
+		return nil, nil, ErrTokenInvalid
+	}
+	if t.ActorID == 0 {
+		return t, nil, nil
+	}
+	actor, err := a.DB.GetActorByID(r.Context(), t.ActorID)
+	if err != nil || !actor.DeletedAt.IsZero() {
+		return nil, nil, ErrTokenInvalid
+	}
+	return t, actor, nil
 }
 
 // Session returns the signed-in account and its session, or nils when signed out. A stale or
@@ -95,25 +122,14 @@ func (a *Auth) lookupSession(r *http.Request) (*storage.Actor, *storage.Token) {
 	return actor, t
 }
 
-// BearerOrSession returns the local account making the request by either means.
-func (a *Auth) BearerOrSession(r *http.Request) (*storage.Actor, error) {
-	actor, err := a.Bearer(r)
+// BearerOrSession returns the local account making the request by either means; a bearer
+// token must allow scope.
+func (a *Auth) BearerOrSession(r *http.Request, scope string) (*storage.Actor, error) {
+	actor, err := a.Bearer(r, scope)
 	if err != nil || actor != nil {
 		return actor, err
 	}
 	actor, _ = a.Session(r)
-	return actor, nil
-}
-
-func (a *Auth) tokenActor(r *http.Request, secret string, kind storage.TokenKind) (*storage.Actor, error) {
-	t, err := a.DB.GetToken(r.Context(), storage.HashToken(secret), time.Now())
-	if err != nil || t.Kind != kind {
-		return nil, storage.Errorf(storage.Unauthorized, "invalid or expired token")
-	}
-	actor, err := a.DB.GetActorByID(r.Context(), t.ActorID)
-	if err != nil || !actor.DeletedAt.IsZero() {
-		return nil, storage.Errorf(storage.Unauthorized, "the token's account is gone")
-	}
 	return actor, nil
 }
 
@@ -145,7 +161,11 @@ func (a *Auth) Fetcher(r *http.Request) (reader.Viewer, error) {
 }
 
 func (a *Auth) identify(r *http.Request) (reader.Viewer, error) {
-	local, err := a.BearerOrSession(r)
+	// What a token reads as its account here is posts and the collections around them.
+	local, err := a.BearerOrSession(r, "read:statuses")
+	if err == ErrNeedsUser {
+		err = nil // an app's own token reads what anyone may
+	}
 	if err != nil || local != nil {
 		return reader.Viewer{Local: local}, err
 	}

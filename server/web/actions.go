@@ -150,7 +150,7 @@ func (h *Handler) noteAction(w http.ResponseWriter, r *http.Request, viewer *sto
 }
 
 // followAction follows or unfollows the account of the form's actor field (an actor URI).
-func (h *Handler) followAction(follow bool) formHandler {
+func (h *Handler) followAction(follow bool) FormHandler {
 	return func(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
 		uri := strings.TrimSpace(r.PostFormValue("actor"))
 		if storage.HostOf(uri) == "" {

@@ -54,6 +54,12 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	return err
 }
 
+// Render writes one of the templates' pages with the site's frame and the signed-in
+// account: for the pages of other surfaces (the OAuth approval).
+func (h *Handler) Render(w http.ResponseWriter, r *http.Request, status int, name, title string, body any) error {
+	return h.render(w, r, status, name, h.page(r, title, body))
+}
+
 // ErrorPage shows an error to a browser, with the page's usual frame.
 func (h *Handler) ErrorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

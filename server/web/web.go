@@ -57,24 +57,24 @@ func (h *Handler) Routes(r *mux.Router) {
 	// Sessions.
 	get("/signin", h.signinPage)
 	post("/signin", h.signin)
-	post("/signout", h.form(h.signout))
-	post("/web/signout_all", h.form(h.signoutEverywhere))
+	post("/signout", h.Form(h.signout))
+	post("/web/signout_all", h.Form(h.signoutEverywhere))
 
 	// Pages of the signed-in account.
-	get("/home", h.signedIn(h.timelinePage))
-	get("/notifications", h.signedIn(h.notificationsPage))
-	get("/follow_requests", h.signedIn(h.followRequestsPage))
-	get("/compose", h.signedIn(h.composePage))
-	get("/search", h.signedIn(h.searchPage))
-	get("/edit_profile", h.signedIn(h.editProfilePage))
+	get("/home", h.SignedIn(h.timelinePage))
+	get("/notifications", h.SignedIn(h.notificationsPage))
+	get("/follow_requests", h.SignedIn(h.followRequestsPage))
+	get("/compose", h.SignedIn(h.composePage))
+	get("/search", h.SignedIn(h.searchPage))
+	get("/edit_profile", h.SignedIn(h.editProfilePage))
 
 	// Forms.
-	post("/web/notes", h.form(h.postNote))
-	post("/web/notes/{id:[0-9]+}/{action:like|unlike|boost|unboost|delete|pin|unpin}", h.form(h.noteAction))
-	post("/web/follow", h.form(h.followAction(true)))
-	post("/web/unfollow", h.form(h.followAction(false)))
-	post("/web/follow_requests/{id:[0-9]+}/{answer:approve|reject}", h.form(h.answerFollowRequest))
-	post("/web/profile", h.form(h.saveProfile))
+	post("/web/notes", h.Form(h.postNote))
+	post("/web/notes/{id:[0-9]+}/{action:like|unlike|boost|unboost|delete|pin|unpin}", h.Form(h.noteAction))
+	post("/web/follow", h.Form(h.followAction(true)))
+	post("/web/unfollow", h.Form(h.followAction(false)))
+	post("/web/follow_requests/{id:[0-9]+}/{answer:approve|reject}", h.Form(h.answerFollowRequest))
+	post("/web/profile", h.Form(h.saveProfile))
 
 	// Feeds, files and remote follow.
 	get(uris.ProfileFeedRoute, h.actorFeed)
@@ -91,11 +91,11 @@ const (
 	multipartMemory  = 8 << 20
 )
 
-// pageHandler is a page only a signed-in account sees.
-type pageHandler func(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error
+// PageHandler is a page only a signed-in account sees.
+type PageHandler func(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error
 
-// signedIn sends visitors to the sign-in form, which brings them back here afterwards.
-func (h *Handler) signedIn(page pageHandler) httpx.HandlerFunc {
+// SignedIn sends visitors to the sign-in form, which brings them back here afterwards.
+func (h *Handler) SignedIn(page PageHandler) httpx.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		viewer, _ := h.Auth.Session(r)
 		if viewer == nil {
@@ -106,12 +106,12 @@ func (h *Handler) signedIn(page pageHandler) httpx.HandlerFunc {
 	}
 }
 
-// formHandler handles a POSTed form of a signed-in account whose CSRF token was checked.
-type formHandler func(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, sess *storage.Token) error
+// FormHandler handles a POSTed form of a signed-in account whose CSRF token was checked.
+type FormHandler func(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, sess *storage.Token) error
 
-// form parses a POSTed form and checks, before anything else happens, that it comes from a
+// Form parses a POSTed form and checks, before anything else happens, that it comes from a
 // signed-in account and carries its session's CSRF token.
-func (h *Handler) form(handle formHandler) httpx.HandlerFunc {
+func (h *Handler) Form(handle FormHandler) httpx.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		viewer, sess := h.Auth.Session(r)
 		if viewer == nil {

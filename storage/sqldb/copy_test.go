@@ -196,6 +196,28 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			}
 			c.tokens[tok.token.Hash] = tok.valid
 		}
+		// An app with a token for alice, one of its own, and a code waiting to be exchanged.
+		app := &storage.App{ClientID: "client", SecretHash: storage.HashToken("secret"), Name: "Phone",
+			Website: "https://app.example", RedirectURIs: []string{"app://oauth", "urn:ietf:wg:oauth:2.0:oob"},
+			Scopes: "read write", Created: at}
+		if err := tx.PutApp(ctx, app); err != nil {
+			return err
+		}
+		for _, tok := range []storage.Token{
+			{Hash: storage.HashToken("oauth"), ActorID: c.alice.ID, Kind: storage.TokenOAuth, Scopes: "read write:statuses",
+				AppID: app.ID, Created: at},
+			{Hash: storage.HashToken("app"), Kind: storage.TokenOAuth, Scopes: "read", AppID: app.ID, Created: at},
+		} {
+			if err := tx.PutToken(ctx, &tok); err != nil {
+				return err
+			}
+			c.tokens[tok.Hash] = true
+		}
+		if err := tx.PutAuthCode(ctx, &storage.AuthCode{Hash: storage.HashToken("code"), AppID: app.ID, ActorID: c.alice.ID,
+			RedirectURI: "app://oauth", Scopes: "read", Challenge: "challenge", Method: "S256", Created: at,
+			Expires: time.Now().Add(time.Hour)}); err != nil {
+			return err
+		}
 		if err := tx.PutBlock(ctx, "spam.example", at); err != nil {
 			return err
 		}
@@ -397,6 +419,9 @@ func sameThroughStorage(t *testing.T, c *copied, src, dst *DB) {
 	same("meta", func(db *DB) (any, error) { return db.GetMeta(ctx, "domain") })
 	same("next delivery due", func(db *DB) (any, error) { return db.NextDeliveryDue(ctx) })
 	same("deliveries", func(db *DB) (any, error) { return db.ListDeliveries(ctx, c.activity) })
+	same("app", func(db *DB) (any, error) { return db.GetAppByClientID(ctx, "client") })
+	same("alice's apps", func(db *DB) (any, error) { return db.ListAuthorizedApps(ctx, c.alice.ID) })
+	same("code", func(db *DB) (any, error) { return db.GetAuthCode(ctx, storage.HashToken("code"), time.Now()) })
 	for hash, valid := range c.tokens {
 		tok, err := dst.GetToken(ctx, hash, time.Now())
 		if valid && err != nil || !valid && storage.KindOf(err) != storage.NotFound {

@@ -177,8 +177,9 @@ func (tx *Tx) PutToken(ctx context.Context, t *storage.Token) error {
 	if t.Created.IsZero() {
 		t.Created = time.Now()
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO tokens (hash, actor_id, kind, csrf, created, expires) VALUES (?,?,?,?,?,?)`,
-		t.Hash, t.ActorID, t.Kind, t.CSRF, ts(t.Created), ts(t.Expires))
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO tokens (hash, actor_id, kind, csrf, scopes, app_id, created, expires)
+		VALUES (?,?,?,?,?,?,?,?)`,
+		t.Hash, orNull(t.ActorID), t.Kind, t.CSRF, t.Scopes, orNull(t.AppID), ts(t.Created), ts(t.Expires))
 	if err != nil {
 		return fmt.Errorf("put token: %w", err)
 	}
@@ -189,12 +190,14 @@ func (tx *Tx) PutToken(ctx context.Context, t *storage.Token) error {
 func (r reader) GetToken(ctx context.Context, hash string, now time.Time) (*storage.Token, error) {
 	t := &storage.Token{}
 	var created, expires string
-	err := r.q.QueryRowContext(ctx, `SELECT hash, actor_id, kind, csrf, created, expires FROM tokens
+	var actorID, appID sql.NullInt64
+	err := r.q.QueryRowContext(ctx, `SELECT hash, actor_id, kind, csrf, scopes, app_id, created, expires FROM tokens
 		WHERE hash = ? AND (expires = {never} OR expires > ?)`, hash, ts(now)).
-		Scan(&t.Hash, &t.ActorID, &t.Kind, &t.CSRF, &created, &expires)
+		Scan(&t.Hash, &actorID, &t.Kind, &t.CSRF, &t.Scopes, &appID, &created, &expires)
 	if err != nil {
 		return nil, notFound("token", err)
 	}
+	t.ActorID, t.AppID = actorID.Int64, appID.Int64
 	t.Created, t.Expires = parseTS(created), parseTS(expires)
 	return t, nil
 }
