@@ -1,13 +1,16 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"refuge/internal/testrig"
+	"refuge/storage"
 )
 
 // get asks in for path with token ("" for none) and decodes the JSON answer.
@@ -115,6 +118,28 @@ type world struct {
 	reply               string // bob's reply to the public post
 	carolTok            string // carol follows nobody
 	mentionNotification string // alice's notification of bob's reply
+}
+
+var oauthTokens atomic.Int64 // makes each oauthToken's secret its own
+
+// oauthToken stores an OAuth token of the account name ("" for an app's own, acting for
+// nobody) with scopes, as the token endpoint would, and returns its secret.
+func (w *world) oauthToken(t *testing.T, name, scopes string) string {
+	t.Helper()
+	ctx := context.Background()
+	secret := fmt.Sprintf("oauth-%s-%d", name, oauthTokens.Add(1))
+	tok := &storage.Token{Hash: storage.HashToken(secret), Kind: storage.TokenOAuth, Scopes: scopes}
+	if name != "" {
+		a, err := w.in.App.DB().GetLocalActor(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok.ActorID = a.ID
+	}
+	if err := w.in.App.DB().Update(ctx, func(tx storage.Tx) error { return tx.PutToken(ctx, tok) }); err != nil {
+		t.Fatal(err)
+	}
+	return secret
 }
 
 func newWorld(t *testing.T) *world {
@@ -254,6 +279,13 @@ func TestEndpoints(t *testing.T) {
 		{"instance v1", "/api/v1/instance", "", 200, nil},
 		{"instance v2", "/api/v2/instance", "", 200, nil},
 		{"instance, bad token", "/api/v1/instance", "nope", 401, nil},
+		{"home with read:statuses only", "/api/v1/timelines/home", w.oauthToken(t, "alice", "read:statuses"), 200, nil},
+		{"notifications with read:statuses only", "/api/v1/notifications", w.oauthToken(t, "alice", "read:statuses"), 403, nil},
+		{"verify_credentials with profile only", "/api/v1/accounts/verify_credentials", w.oauthToken(t, "alice", "profile"), 200,
+			func(v any) bool { return idOf(v) == w.aliceID }},
+		{"verify_credentials with write only", "/api/v1/accounts/verify_credentials", w.oauthToken(t, "alice", "write"), 403, nil},
+		{"home with an app's own token", "/api/v1/timelines/home", w.oauthToken(t, "", "read"), 403, nil},
+		{"public timeline with an app's own token", "/api/v1/timelines/public", w.oauthToken(t, "", "read"), 200, nil},
 		{"verify_credentials", "/api/v1/accounts/verify_credentials", w.aliceTok, 200, func(v any) bool { return idOf(v) == w.aliceID }},
 		{"verify_credentials, no token", "/api/v1/accounts/verify_credentials", "", 401, nil},
 		{"verify_credentials, bad token", "/api/v1/accounts/verify_credentials", "nope", 401, nil},
