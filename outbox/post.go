@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -34,7 +35,16 @@ type NoteInput struct {
 	Visibility string   // a storage.Visibility as the client sent it; "" is public
 	Mentions   []string // actor URIs addressed directly besides those named in the text
 	Media      []storage.Media
+	// IdempotencyKey, when not "", makes a retry safe: a post with the key an author used
+	// within IdempotencyWindow posts nothing and gives back the first note.
+	IdempotencyKey string
 }
+
+// IdempotencyWindow is how long an Idempotency-Key names its post, as on Mastodon.
+const IdempotencyWindow = time.Hour
+
+// maxIdempotencyKey bounds what a client may make Refuge store as a key.
+const maxIdempotencyKey = 200
 
 var languageTag = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$`)
 
@@ -76,6 +86,9 @@ func (in *NoteInput) validate() error {
 	}
 	if len(in.Media) > media.MaxAttachments {
 		return storage.Errorf(storage.Invalid, "at most %d attachments", media.MaxAttachments)
+	}
+	if len(in.IdempotencyKey) > maxIdempotencyKey {
+		return storage.Errorf(storage.Invalid, "an idempotency key is at most %d bytes", maxIdempotencyKey)
 	}
 	if in.InReplyTo != "" && storage.HostOf(in.InReplyTo) == "" {
 		return storage.Errorf(storage.Invalid, "inReplyTo must be an http(s) URL")
@@ -141,11 +154,18 @@ func (s *Service) mentionResolver() MentionResolver {
 	}
 }
 
+// errKeyTaken rolls back a post whose idempotency key another post took meanwhile.
+var errKeyTaken = errors.New("idempotency key taken")
+
 // PostNote publishes a note by a local author: the note, its Create activity and the queued
-// deliveries are stored in one transaction before it returns.
+// deliveries are stored in one transaction before it returns. A post repeating an
+// idempotency key returns the first note, and no activity, having stored nothing.
 func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteInput) (*storage.Note, *storage.Activity, error) {
 	if err := in.validate(); err != nil {
 		return nil, nil, err
+	}
+	if first, err := s.idempotentNote(ctx, author, in.IdempotencyKey); first != nil || err != nil {
+		return first, nil, err
 	}
 	var parent *storage.Note
 	if in.InReplyTo != "" {
@@ -200,13 +220,49 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 		if err != nil {
 			return err
 		}
+		if in.IdempotencyKey != "" {
+			claimed, err := tx.ClaimIdempotencyKey(ctx, author.ID, in.IdempotencyKey, n.ID, now, now.Add(-IdempotencyWindow))
+			if err != nil {
+				return err
+			}
+			if !claimed {
+				return errKeyTaken
+			}
+		}
 		return s.distribute(ctx, tx, author, n, act.ID, parent, true)
 	})
+	if errors.Is(err, errKeyTaken) {
+		// A post racing this one with the same key committed first: it is the answer.
+		first, err := s.idempotentNote(ctx, author, in.IdempotencyKey)
+		if first == nil && err == nil {
+			err = storage.Errorf(storage.Conflict, "idempotency key in use")
+		}
+		return first, nil, err
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	s.wake()
 	return n, act, nil
+}
+
+// idempotentNote is the note author posted with key within IdempotencyWindow, or nil.
+func (s *Service) idempotentNote(ctx context.Context, author *storage.Actor, key string) (*storage.Note, error) {
+	if key == "" {
+		return nil, nil
+	}
+	id, err := s.DB.IdempotentNote(ctx, author.ID, key, s.now().Add(-IdempotencyWindow))
+	if storage.KindOf(err) == storage.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.DB.GetNoteByID(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("idempotent note: %w", err)
+	}
+	return n, nil
 }
 
 // mentionedURIs lists the actors a note mentions, without repeats.

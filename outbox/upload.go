@@ -18,8 +18,8 @@ import (
 // it by ID.
 func (s *Service) SaveUpload(ctx context.Context, dataDir string, owner *storage.Actor, r io.Reader, alt string) (*storage.Media, error) {
 	alt = strings.TrimSpace(alt)
-	if !utf8.ValidString(alt) || utf8.RuneCountInString(alt) > media.MaxDescriptionChars {
-		return nil, storage.Errorf(storage.Invalid, "an image description must be text of at most %d characters", media.MaxDescriptionChars)
+	if err := checkDescription(alt); err != nil {
+		return nil, err
 	}
 	if owner == nil || !owner.Local {
 		return nil, storage.Errorf(storage.Forbidden, "only local accounts upload")
@@ -44,6 +44,40 @@ func (s *Service) SaveUpload(ctx context.Context, dataDir string, owner *storage
 		return nil, err
 	}
 	return m, nil
+}
+
+// Upload returns the upload id of owner, attached or not; NotFound for anyone else's, so
+// that an id reveals nothing of other accounts' media.
+func (s *Service) Upload(ctx context.Context, owner *storage.Actor, id int64) (*storage.Media, error) {
+	m, err := s.DB.GetMedia(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.ActorID != owner.ID {
+		return nil, storage.Errorf(storage.NotFound, "media not found")
+	}
+	return m, nil
+}
+
+// DescribeUpload sets the description of owner's upload id, not yet posted, within the
+// limit SaveUpload keeps; a posted image is described anew by editing its note.
+func (s *Service) DescribeUpload(ctx context.Context, owner *storage.Actor, id int64, alt string) (*storage.Media, error) {
+	alt = strings.TrimSpace(alt)
+	if err := checkDescription(alt); err != nil {
+		return nil, err
+	}
+	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.DescribeMedia(ctx, id, owner.ID, alt) }); err != nil {
+		return nil, err
+	}
+	return s.Upload(ctx, owner, id)
+}
+
+// checkDescription refuses an image description that is not text within the limit.
+func checkDescription(alt string) error {
+	if !utf8.ValidString(alt) || utf8.RuneCountInString(alt) > media.MaxDescriptionChars {
+		return storage.Errorf(storage.Invalid, "an image description must be text of at most %d characters", media.MaxDescriptionChars)
+	}
+	return nil
 }
 
 // DiscardUpload deletes an upload that no note took (its post failed), row and files.

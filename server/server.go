@@ -296,7 +296,7 @@ func (a *App) Handler() (http.Handler, error) {
 	kit.ErrorPage = site.ErrorPage
 	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, URIs: local, Domain: a.cfg.Domain, Version: Version,
 		Pages: activitypub.Pages{Profile: site.ProfilePage, Note: site.NotePage, Follows: site.FollowsPage}}
-	client := &api.Handler{Kit: kit, Read: a.read, URIs: local, Domain: a.cfg.Domain, Version: Version}
+	client := &api.Handler{Kit: kit, Read: a.read, Outbox: a.svc, DataDir: a.cfg.Data, URIs: local, Domain: a.cfg.Domain, Version: Version}
 	apps := &oauth.Handler{Kit: kit, Outbox: a.svc, Web: site, URIs: local}
 	return routes(kit, ap, site, client, apps), nil
 }

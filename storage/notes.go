@@ -119,6 +119,9 @@ type NoteReader interface {
 	// CountLocalNotes counts the local notes anyone may read (public and unlisted, not
 	// deleted), for NodeInfo: a count shown to anyone counts nothing hidden from anyone.
 	CountLocalNotes(ctx context.Context) (int, error)
+	// IdempotentNote returns the row id of the note actor posted with an Idempotency-Key
+	// key at since or later; NotFound when there is none.
+	IdempotentNote(ctx context.Context, actorID int64, key string, since time.Time) (int64, error)
 }
 
 // NoteWriter stores notes.
@@ -134,6 +137,10 @@ type NoteWriter interface {
 	// DeleteNote turns the note into a Tombstone: its content goes, its URI stays so that
 	// it answers 410, and nothing else refers to it any longer.
 	DeleteNote(ctx context.Context, id int64, at time.Time) error
+	// ClaimIdempotencyKey records that actor posted note noteID with key at at, replacing
+	// a record of the key from before since; false, and nothing stored, when a record at
+	// since or later holds the key (another post took it first).
+	ClaimIdempotencyKey(ctx context.Context, actorID int64, key string, noteID int64, at, since time.Time) (bool, error)
 }
 
 // MediaReader finds media rows.
@@ -154,6 +161,9 @@ type MediaWriter interface {
 	// DeleteMedia removes a media row that no note uses, such as an upload whose post
 	// failed; the caller removes its files.
 	DeleteMedia(ctx context.Context, id int64) error
+	// DescribeMedia sets the description of a media row of actor that no note has yet;
+	// NotFound when actor owns no such row.
+	DescribeMedia(ctx context.Context, id, actorID int64, description string) error
 	// DeleteOrphanMedia removes the media rows no note uses that were created before
 	// before (uploads whose post never came) and returns them; the caller removes their
 	// files.

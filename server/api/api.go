@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"refuge/federation/uris"
+	"refuge/outbox"
 	"refuge/reader"
 	"refuge/server/httpx"
 	"refuge/storage"
@@ -23,42 +24,60 @@ import (
 type Handler struct {
 	*httpx.Kit
 	Read    *reader.Reader
+	Outbox  *outbox.Service
+	DataDir string     // where uploads go, as the web surface keeps them
 	URIs    uris.Local // the instance's URLs, from scheme://domain
 	Domain  string
 	Version string // Refuge's version, reported after the Mastodon version it follows
 }
 
-// route is one endpoint: who may call it is its scope ("" for anyone, token or not).
+// route is one endpoint: who may call it is its scope ("" for anyone, token or not). A GET
+// answers HEAD too.
 type route struct {
+	method  string
 	path    string
 	scope   string
 	handler func(h *Handler, w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error
 }
 
-// routes lists every endpoint, all GET. A token is needed where a scope is named; where
+// routes lists every endpoint. A token is needed where a scope is named; where
 // none is, a token is optional but, when sent, must be valid (as Mastodon answers 401 to a
 // bad token anywhere).
 var routes = []route{
-	{"/api/v1/instance", "", (*Handler).instanceV1},
-	{"/api/v2/instance", "", (*Handler).instanceV2},
-	{"/api/v1/accounts/verify_credentials", "profile", (*Handler).verifyCredentials}, // or read, read:accounts
-	{"/api/v1/accounts/relationships", "read:follows", (*Handler).relationships},
-	{"/api/v1/accounts/lookup", "", (*Handler).lookup},
-	{"/api/v1/accounts/{id}", "", (*Handler).account},
-	{"/api/v1/accounts/{id}/statuses", "", (*Handler).accountStatuses},
-	{"/api/v1/statuses/{id}", "", (*Handler).status},
-	{"/api/v1/statuses/{id}/context", "", (*Handler).context},
-	{"/api/v1/timelines/home", "read:statuses", (*Handler).home},
-	{"/api/v1/timelines/public", "", (*Handler).public},
-	{"/api/v1/timelines/tag/{hashtag}", "", (*Handler).tagged},
-	{"/api/v1/notifications", "read:notifications", (*Handler).notifications},
-	{"/api/v1/notifications/{id}", "read:notifications", (*Handler).notification},
+	{"GET", "/api/v1/instance", "", (*Handler).instanceV1},
+	{"GET", "/api/v2/instance", "", (*Handler).instanceV2},
+	{"GET", "/api/v1/accounts/verify_credentials", "profile", (*Handler).verifyCredentials}, // or read, read:accounts
+	{"GET", "/api/v1/accounts/relationships", "read:follows", (*Handler).relationships},
+	{"GET", "/api/v1/accounts/lookup", "", (*Handler).lookup},
+	{"GET", "/api/v1/accounts/{id}", "", (*Handler).account},
+	{"GET", "/api/v1/accounts/{id}/statuses", "", (*Handler).accountStatuses},
+	{"GET", "/api/v1/statuses/{id}", "", (*Handler).status},
+	{"GET", "/api/v1/statuses/{id}/context", "", (*Handler).context},
+	{"GET", "/api/v1/timelines/home", "read:statuses", (*Handler).home},
+	{"GET", "/api/v1/timelines/public", "", (*Handler).public},
+	{"GET", "/api/v1/timelines/tag/{hashtag}", "", (*Handler).tagged},
+	{"GET", "/api/v1/notifications", "read:notifications", (*Handler).notifications},
+	{"GET", "/api/v1/notifications/{id}", "read:notifications", (*Handler).notification},
+	{"POST", "/api/v1/statuses", "write:statuses", (*Handler).postStatus},
+	{"DELETE", "/api/v1/statuses/{id}", "write:statuses", (*Handler).deleteStatus},
+	{"POST", "/api/v1/statuses/{id}/favourite", "write:favourites", (*Handler).favourite},
+	{"POST", "/api/v1/statuses/{id}/unfavourite", "write:favourites", (*Handler).unfavourite},
+	{"POST", "/api/v1/statuses/{id}/reblog", "write:statuses", (*Handler).reblog},
+	{"POST", "/api/v1/statuses/{id}/unreblog", "write:statuses", (*Handler).unreblog},
+	{"POST", "/api/v2/media", "write:media", (*Handler).upload},
+	{"POST", "/api/v1/media", "write:media", (*Handler).upload}, // the older path, still used by some apps
+	{"GET", "/api/v1/media/{id}", "write:media", (*Handler).media},
+	{"PUT", "/api/v1/media/{id}", "write:media", (*Handler).describeMedia},
 }
 
 // Routes mounts the API on r.
 func (h *Handler) Routes(r *mux.Router) {
 	for _, rt := range routes {
-		r.Handle(rt.path, h.handle(rt)).Methods(http.MethodGet, http.MethodHead)
+		methods := []string{rt.method}
+		if rt.method == http.MethodGet {
+			methods = append(methods, http.MethodHead)
+		}
+		r.Handle(rt.path, h.handle(rt)).Methods(methods...)
 	}
 }
 

@@ -90,8 +90,9 @@ type Status struct {
 	MediaAttachments   []MediaAttachment `json:"media_attachments"`
 	Mentions           []Mention         `json:"mentions"`
 	Tags               []Tag             `json:"tags"`
-	Card               any               `json:"card"` // always null: no link previews yet
-	Poll               any               `json:"poll"` // always null: no polls yet
+	Card               any               `json:"card"`           // always null: no link previews yet
+	Poll               any               `json:"poll"`           // always null: no polls yet
+	Text               *string           `json:"text,omitempty"` // the source, only as a deleted status answers, to redraft
 }
 
 // MediaAttachment is a picture on a post.

@@ -202,11 +202,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request, viewer *storage
 	if err != nil {
 		return err
 	}
-	list, err := h.render(r.Context(), viewer).statuses([]*storage.Note{n})
-	if err != nil {
-		return err
-	}
-	return ok(w, list[0])
+	return h.answerNote(w, r, viewer, n)
 }
 
 func (h *Handler) context(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {

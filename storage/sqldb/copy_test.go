@@ -102,6 +102,9 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			c.notes = append(c.notes, n.ID)
 		}
 		c.private = notes[3].ID
+		if _, err := tx.ClaimIdempotencyKey(ctx, c.alice.ID, "retry-1", notes[0].ID, at, at.Add(-time.Hour)); err != nil {
+			return err
+		}
 		notes[1].Content, notes[1].Updated = "<p>unlisted, edited</p>", at.Add(time.Hour)
 		if err := tx.UpdateNote(ctx, notes[1]); err != nil {
 			return err

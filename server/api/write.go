@@ -1,0 +1,273 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+
+	"github.com/gorilla/mux"
+
+	"refuge/outbox"
+	"refuge/outbox/media"
+	"refuge/reader"
+	"refuge/storage"
+)
+
+// maxParamsBytes bounds a request body of parameters: a post of MaxNoteChars characters,
+// each up to four bytes and escaped, fits with room to spare.
+const maxParamsBytes = 256 << 10
+
+// params reads a write's parameters as Mastodon does: from the query, then from the body,
+// a form (urlencoded or multipart) or a JSON object, whose values win. A JSON array becomes
+// a list under its name, as listParam reads it.
+func params(w http.ResponseWriter, r *http.Request, most int64) (url.Values, error) {
+	q := r.URL.Query()
+	r.Body = http.MaxBytesReader(w, r.Body, most)
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var body url.Values
+	switch ct {
+	case "application/json":
+		var obj map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&obj); err != nil {
+			return nil, storage.Wrap(storage.Invalid, err, "the body is not a JSON object")
+		}
+		body = url.Values{}
+		for k, v := range obj {
+			for _, x := range jsonValues(v) {
+				body.Add(k, x)
+			}
+		}
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(most); err != nil {
+			return nil, storage.Wrap(storage.Invalid, err, "the form could not be read")
+		}
+		body = r.MultipartForm.Value
+	case "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			return nil, storage.Wrap(storage.Invalid, err, "the form could not be read")
+		}
+		body = r.PostForm
+	}
+	for k, v := range body {
+		q[k] = v
+	}
+	return q, nil
+}
+
+// jsonValues writes a JSON value as the strings a form would carry; null is none.
+func jsonValues(v any) []string {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			out = append(out, jsonValues(e)...)
+		}
+		return out
+	}
+	return []string{fmt.Sprint(v)} // numbers and booleans, as boolParam and the ids read them
+}
+
+// visibilities are Mastodon's names of Refuge's visibilities: its "private" is followers-only.
+var visibilities = map[string]storage.Visibility{"": storage.Public, "public": storage.Public,
+	"unlisted": storage.Unlisted, "private": storage.Followers, "direct": storage.Direct}
+
+func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	q, err := params(w, r, maxParamsBytes)
+	if err != nil {
+		return err
+	}
+	vis, known := visibilities[q.Get("visibility")]
+	if !known {
+		return storage.Errorf(storage.Invalid, "visibility must be public, unlisted, private or direct")
+	}
+	in := outbox.NoteInput{Content: q.Get("status"), Summary: q.Get("spoiler_text"), Sensitive: boolParam(q, "sensitive"),
+		Language: q.Get("language"), Visibility: string(vis), IdempotencyKey: r.Header.Get("Idempotency-Key")}
+	ctx := r.Context()
+	if id := q.Get("in_reply_to_id"); id != "" {
+		row, good := noteRow(id)
+		if !good {
+			return storage.Errorf(storage.Invalid, "in_reply_to_id: no such status")
+		}
+		parent, err := h.Read.NoteByID(ctx, reader.Local(viewer), row)
+		if err != nil {
+			return storage.Wrap(storage.Invalid, err, "in_reply_to_id: no such status")
+		}
+		in.InReplyTo = parent.URI
+	}
+	ids, err := listParam(q, "media_ids", media.MaxAttachments)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		// Described as uploaded: attaching writes the description the row has.
+		m, err := h.Outbox.Upload(ctx, viewer, reader.ParseID(id))
+		if err != nil {
+			return storage.Wrap(storage.Invalid, err, fmt.Sprintf("media_ids: no media %q of yours", id))
+		}
+		in.Media = append(in.Media, *m)
+	}
+	n, _, err := h.Outbox.PostNote(ctx, viewer, in)
+	if err != nil {
+		return err
+	}
+	return h.answerStatus(w, r, viewer, n.ID)
+}
+
+// answerStatus answers the Status of note id as viewer sees it now.
+func (h *Handler) answerStatus(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, id int64) error {
+	n, err := h.Read.NoteByID(r.Context(), reader.Local(viewer), id)
+	if err != nil {
+		return err
+	}
+	return h.answerNote(w, r, viewer, n)
+}
+
+// answerNote answers the Status of n, which viewer may read.
+func (h *Handler) answerNote(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, n *storage.Note) error {
+	list, err := h.render(r.Context(), viewer).statuses([]*storage.Note{n})
+	if err != nil {
+		return err
+	}
+	return ok(w, list[0])
+}
+
+// deleteStatus deletes one of the viewer's posts and answers it as it was, with its source
+// text, so that an app can offer to redraft it.
+func (h *Handler) deleteStatus(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	n, err := h.statusOf(r, viewer)
+	if err != nil {
+		return err
+	}
+	list, err := h.render(r.Context(), viewer).statuses([]*storage.Note{n})
+	if err != nil {
+		return err
+	}
+	s := list[0]
+	s.Text = &n.Source
+	if err := h.Outbox.DeleteNote(r.Context(), viewer, n.URI); err != nil {
+		if storage.KindOf(err) == storage.Forbidden {
+			// As Mastodon: another account's post is not found, rather than not allowed.
+			return storage.Wrap(storage.NotFound, err, "no such status")
+		}
+		return err
+	}
+	return ok(w, s)
+}
+
+func (h *Handler) favourite(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	return h.react(w, r, viewer, storage.Like, true)
+}
+
+func (h *Handler) unfavourite(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	return h.react(w, r, viewer, storage.Like, false)
+}
+
+func (h *Handler) reblog(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	return h.react(w, r, viewer, storage.Announce, true)
+}
+
+func (h *Handler) unreblog(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	return h.react(w, r, viewer, storage.Announce, false)
+}
+
+// react likes or boosts a status the viewer may read (on), or takes that back, and answers
+// it with the viewer's state; a boost answers the status that wraps it. Both are
+// idempotent, as Mastodon's: doing either twice changes nothing, and taking back what was
+// never done succeeds.
+func (h *Handler) react(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, kind storage.ReactionKind, on bool) error {
+	ctx := r.Context()
+	n, err := h.statusOf(r, viewer)
+	if err != nil {
+		return err
+	}
+	if !on {
+		if err := h.Outbox.Unreact(ctx, viewer, kind, n.URI); err != nil && storage.KindOf(err) != storage.NotFound {
+			return err
+		}
+		return h.answerStatus(w, r, viewer, n.ID)
+	}
+	reaction, err := h.Outbox.React(ctx, viewer, kind, n.URI)
+	if err != nil {
+		return err
+	}
+	if n, err = h.Read.NoteByID(ctx, reader.Local(viewer), n.ID); err != nil { // with the new counts
+		return err
+	}
+	if kind != storage.Announce {
+		return h.answerNote(w, r, viewer, n)
+	}
+	list, err := h.render(ctx, viewer).feed([]storage.FeedItem{{Note: n, Booster: viewer, Created: reaction.Created}})
+	if err != nil {
+		return err
+	}
+	return ok(w, list[0])
+}
+
+// uploadBytes bounds an upload request: the image and a description with room to spare.
+const uploadBytes = media.MaxUploadBytes + 64<<10
+
+// upload stores an image (the multipart field file) through the path every upload takes,
+// which makes it safe. Images are processed before the answer, so it is 200 with the
+// URLs, not Mastodon's 202 for media still processing.
+func (h *Handler) upload(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	q, err := params(w, r, uploadBytes)
+	if err != nil {
+		return err
+	}
+	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 {
+		return storage.Errorf(storage.Invalid, "file is missing")
+	}
+	f, err := r.MultipartForm.File["file"][0].Open()
+	if err != nil {
+		return storage.Wrap(storage.Invalid, err, "the upload could not be read")
+	}
+	defer f.Close()
+	m, err := h.Outbox.SaveUpload(r.Context(), h.DataDir, viewer, f, q.Get("description"))
+	if err != nil {
+		return err
+	}
+	return ok(w, mediaOf(*m))
+}
+
+// mediaID reads the media id of the path.
+func mediaID(r *http.Request) (int64, error) {
+	id, good := plainRow(mux.Vars(r)["id"])
+	if !good {
+		return 0, storage.Errorf(storage.NotFound, "no such media")
+	}
+	return id, nil
+}
+
+func (h *Handler) media(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	id, err := mediaID(r)
+	if err != nil {
+		return err
+	}
+	m, err := h.Outbox.Upload(r.Context(), viewer, id)
+	if err != nil {
+		return err
+	}
+	return ok(w, mediaOf(*m))
+}
+
+func (h *Handler) describeMedia(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	id, err := mediaID(r)
+	if err != nil {
+		return err
+	}
+	q, err := params(w, r, maxParamsBytes)
+	if err != nil {
+		return err
+	}
+	m, err := h.Outbox.DescribeUpload(r.Context(), viewer, id, q.Get("description"))
+	if err != nil {
+		return err
+	}
+	return ok(w, mediaOf(*m))
+}
