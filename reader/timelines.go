@@ -136,6 +136,15 @@ func (rd *Reader) Follows(ctx context.Context, actorID int64, followers, pending
 	return rd.DB.ListFollowing(ctx, actorID, p)
 }
 
+// Reactors is a page of the actors who liked (or boosted, by kind) note id, when v may
+// read it; cursors are the reactions' paging ids.
+func (rd *Reader) Reactors(ctx context.Context, v Viewer, id int64, kind storage.ReactionKind, p storage.Page) (actors []*storage.Actor, cursors []int64, err error) {
+	if _, err := rd.NoteByID(ctx, v, id); err != nil {
+		return nil, nil, err
+	}
+	return rd.DB.ListReactors(ctx, kind, id, p)
+}
+
 // Notifications is a page of the account's notifications, newest first.
 func (rd *Reader) Notifications(ctx context.Context, accountID int64, p storage.Page) ([]*storage.Notification, error) {
 	return rd.DB.ListNotifications(ctx, accountID, p)

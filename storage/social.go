@@ -48,6 +48,9 @@ type SocialReader interface {
 	ListFollowers(ctx context.Context, actorID int64, pending bool, p Page) ([]*Actor, []int64, error)
 	// ListFollowing returns the actors actorID follows (accepted), as ListFollowers does.
 	ListFollowing(ctx context.Context, actorID int64, p Page) ([]*Actor, []int64, error)
+	// ListReactors returns the actors who reacted to noteID with kind, newest first, with
+	// the row ids of their reactions, by which the list is paged.
+	ListReactors(ctx context.Context, kind ReactionKind, noteID int64, p Page) ([]*Actor, []int64, error)
 	// CountFollows returns how many accepted followers and followings actorID has.
 	CountFollows(ctx context.Context, actorID int64) (followers, following int, err error)
 	// FollowerInboxes returns the distinct delivery inboxes (shared when known) of the

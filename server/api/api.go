@@ -1,7 +1,9 @@
 // Package api is the Mastodon client API, the surface phone and web apps speak: the paths,
 // parameters, entities, statuses and error bodies Mastodon documents. Handlers are thin:
-// they read the request, ask reader (who may see what is decided there, never here),
-// and encode the entities of entities.go, which the streaming API is to send as well.
+// they read the request, ask reader (who may see what is decided there, never here) or
+// act through outbox (what may be posted, liked or deleted is decided there, as for every
+// surface), and encode the entities of entities.go, which the streaming API is to send as
+// well.
 package api
 
 import (
@@ -53,6 +55,8 @@ var routes = []route{
 	{"GET", "/api/v1/accounts/{id}/statuses", "", (*Handler).accountStatuses},
 	{"GET", "/api/v1/statuses/{id}", "", (*Handler).status},
 	{"GET", "/api/v1/statuses/{id}/context", "", (*Handler).context},
+	{"GET", "/api/v1/statuses/{id}/favourited_by", "", (*Handler).favouritedBy},
+	{"GET", "/api/v1/statuses/{id}/reblogged_by", "", (*Handler).rebloggedBy},
 	{"GET", "/api/v1/timelines/home", "read:statuses", (*Handler).home},
 	{"GET", "/api/v1/timelines/public", "", (*Handler).public},
 	{"GET", "/api/v1/timelines/tag/{hashtag}", "", (*Handler).tagged},

@@ -442,29 +442,44 @@ func linkOf(h http.Header, rel string) string {
 	return ""
 }
 
+// across is two instances: alice on a follows bob on b, whose post uri is in her home
+// timeline on a, as home lists it there.
+type across struct {
+	a, b             *testrig.Instance
+	aliceTok, bobTok string
+	uri              string
+	home             []any
+}
+
+func newAcross(t *testing.T) *across {
+	t.Helper()
+	x := &across{a: testrig.Start(t), b: testrig.Start(t)}
+	x.aliceTok, _ = x.a.Account("alice", false)
+	x.bobTok, _ = x.b.Account("bob", false)
+	x.a.FollowRemote("alice", x.aliceTok, x.b, "bob")
+	x.uri = x.b.PostNote("bob", x.bobTok, map[string]any{"content": "from B #federation"})
+	testrig.Eventually(t, testrig.FederationWait, "bob's post in alice's home timeline", func() bool {
+		_, v, _ := get(t, x.a, "/api/v1/timelines/home", x.aliceTok)
+		x.home, _ = v.([]any)
+		return len(x.home) == 1
+	})
+	return x
+}
+
 // TestHomeAcrossInstances: alice on A follows bob on B; A's home timeline shows bob's post
 // with bob's account as A knows it, acct bob@B.
 func TestHomeAcrossInstances(t *testing.T) {
 	t.Parallel()
-	a, b := testrig.Start(t), testrig.Start(t)
-	aliceTok, _ := a.Account("alice", false)
-	bobTok, _ := b.Account("bob", false)
-	a.FollowRemote("alice", aliceTok, b, "bob")
-	uri := b.PostNote("bob", bobTok, map[string]any{"content": "from B #federation"})
-	var home []any
-	testrig.Eventually(t, testrig.FederationWait, "bob's post in alice's home timeline", func() bool {
-		_, v, _ := get(t, a, "/api/v1/timelines/home", aliceTok)
-		home, _ = v.([]any)
-		return len(home) == 1
-	})
-	s := home[0].(map[string]any)
+	x := newAcross(t)
+	a, b, uri := x.a, x.b, x.uri
+	s := x.home[0].(map[string]any)
 	shape(t, "Status", s, statusShape)
 	acc := s["account"].(map[string]any)
 	shape(t, "Account", acc, accountShape)
 	if s["uri"] != uri || acc["acct"] != "bob@"+b.Cfg.Domain || acc["username"] != "bob" || acc["uri"] != b.Base+"/users/bob" {
 		t.Errorf("status %v\naccount %v", s, acc)
 	}
-	status, got, _ := get(t, a, "/api/v1/accounts/lookup?acct=bob@"+b.Cfg.Domain, aliceTok)
+	status, got, _ := get(t, a, "/api/v1/accounts/lookup?acct=bob@"+b.Cfg.Domain, x.aliceTok)
 	if status != 200 || idOf(got) != acc["id"] {
 		t.Errorf("lookup bob@B on A: %d %v", status, got)
 	}

@@ -209,6 +209,47 @@ func (h *Handler) react(w http.ResponseWriter, r *http.Request, viewer *storage.
 	return ok(w, list[0])
 }
 
+func (h *Handler) favouritedBy(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	return h.reactors(w, r, viewer, storage.Like)
+}
+
+func (h *Handler) rebloggedBy(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	return h.reactors(w, r, viewer, storage.Announce)
+}
+
+// reactors answers a page of the accounts that reacted to a status with kind, paged by
+// their reactions: max_id and min_id are the reactions' ids the Link header gives.
+func (h *Handler) reactors(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, kind storage.ReactionKind) error {
+	row, good := noteRow(mux.Vars(r)["id"])
+	if !good {
+		return storage.Errorf(storage.NotFound, "no such status")
+	}
+	p, err := pagingOf(r, accountsLimit, accountsMax, plainRow)
+	if err != nil {
+		return err
+	}
+	actors, cursors, err := h.Read.Reactors(r.Context(), reader.Local(viewer), row, kind, p.page)
+	if err != nil {
+		return err
+	}
+	rn := h.render(r.Context(), viewer)
+	out := []*Account{}
+	for i, a := range actors {
+		if p.since != "" && !newer(rowID(cursors[i]), p.since) {
+			break
+		}
+		acc, err := rn.account(a)
+		if err != nil {
+			return err
+		}
+		out = append(out, acc)
+	}
+	if len(out) > 0 {
+		link(w, r, h.URIs.Base(), rowID(cursors[0]), rowID(cursors[len(out)-1]))
+	}
+	return ok(w, out)
+}
+
 // uploadBytes bounds an upload request: the image and a description with room to spare.
 const uploadBytes = media.MaxUploadBytes + 64<<10
 

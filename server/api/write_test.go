@@ -353,3 +353,101 @@ func TestMedia(t *testing.T) {
 		t.Errorf("describing a posted image: %d %v, want 404 (edit the status)", status, v)
 	}
 }
+
+// TestWritesAcrossInstances: alice on A follows bob on B and, through A's API, favourites
+// bob's post from her home timeline and replies to it; bob's notifications on B's API show
+// both, and B holds the reply under bob's post.
+func TestWritesAcrossInstances(t *testing.T) {
+	t.Parallel()
+	x := newAcross(t)
+	a, b, aliceTok, bobTok := x.a, x.b, x.aliceTok, x.bobTok
+	id := idOf(x.home[0])
+	if status, v := send(t, a, request{method: "POST", path: "/api/v1/statuses/" + id + "/favourite", token: aliceTok}); status != 200 ||
+		v.(map[string]any)["favourited"] != true {
+		t.Fatalf("favourite: %d %v", status, v)
+	}
+	status, reply := send(t, a, request{method: "POST", path: "/api/v1/statuses", token: aliceTok,
+		body: map[string]any{"status": "nice one", "in_reply_to_id": id}})
+	if status != 200 || field(reply, "in_reply_to_id") != id {
+		t.Fatalf("reply: %d %v", status, reply)
+	}
+	var notes []any
+	testrig.Eventually(t, testrig.FederationWait, "bob's notifications of the favourite and the reply", func() bool {
+		_, v, _ := get(t, b, "/api/v1/notifications?types[]=favourite&types[]=mention", bobTok)
+		notes, _ = v.([]any)
+		return len(notes) == 2
+	})
+	types := map[string]bool{}
+	for _, n := range notes {
+		m := n.(map[string]any)
+		types[field(n, "type")] = true
+		if acct := field(m["account"], "acct"); acct != "alice@"+a.Cfg.Domain {
+			t.Errorf("notification from %q, want alice@A", acct)
+		}
+		if field(n, "type") == "mention" && field(m["status"], "uri") != field(reply, "uri") {
+			t.Errorf("mention of %v, want the reply %s", m["status"], field(reply, "uri"))
+		}
+	}
+	if !types["favourite"] || !types["mention"] {
+		t.Errorf("bob's notifications: %v", notes)
+	}
+	_, list, _ := get(t, b, "/api/v1/accounts/"+accountID(t, b, "bob")+"/statuses", bobTok)
+	if s := list.([]any); len(s) != 1 || s[0].(map[string]any)["favourites_count"] != 1.0 || s[0].(map[string]any)["replies_count"] != 1.0 {
+		t.Errorf("bob's post on B: %v", list)
+	}
+}
+
+// TestReactedBy lists who favourited and reblogged a status, newest first, paged by Link,
+// only for a status the viewer may read.
+func TestReactedBy(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for _, tok := range []string{w.bobTok, w.carolTok} {
+		if status, v := send(t, w.in, request{method: "POST", path: "/api/v1/statuses/" + w.public + "/favourite", token: tok}); status != 200 {
+			t.Fatalf("favourite: %d %v", status, v)
+		}
+	}
+	if status, v := send(t, w.in, request{method: "POST", path: "/api/v1/statuses/" + w.public + "/reblog", token: w.bobTok}); status != 200 {
+		t.Fatalf("reblog: %d %v", status, v)
+	}
+	carolID := accountID(t, w.in, "carol")
+	accounts := func(ids ...string) func(v any) bool {
+		return func(v any) bool {
+			l, _ := v.([]any)
+			if len(l) != len(ids) {
+				return false
+			}
+			for i, a := range l {
+				if idOf(a) != ids[i] {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	for _, c := range []struct {
+		name, path, token string
+		status            int
+		check             func(v any) bool
+	}{
+		{"favourited_by", "/api/v1/statuses/" + w.public + "/favourited_by", "", 200, accounts(carolID, w.bobID)},
+		{"reblogged_by", "/api/v1/statuses/" + w.public + "/reblogged_by", w.aliceTok, 200, accounts(w.bobID)},
+		{"favourited_by, limit 1", "/api/v1/statuses/" + w.public + "/favourited_by?limit=1", "", 200, accounts(carolID)},
+		{"favourited_by, nobody", "/api/v1/statuses/" + w.private + "/favourited_by", w.bobTok, 200, accounts()},
+		{"favourited_by, hidden", "/api/v1/statuses/" + w.private + "/favourited_by", w.carolTok, 404, nil},
+		{"reblogged_by, unknown", "/api/v1/statuses/999999998/reblogged_by", "", 404, nil},
+		{"favourited_by, bad limit", "/api/v1/statuses/" + w.public + "/favourited_by?limit=x", "", 422, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			status, v, _ := get(t, w.in, c.path, c.token)
+			if status != c.status || (c.check != nil && !c.check(v)) {
+				t.Errorf("GET %s: %d %v, want %d", c.path, status, v, c.status)
+			}
+		})
+	}
+	_, _, h := get(t, w.in, "/api/v1/statuses/"+w.public+"/favourited_by?limit=1", "")
+	next := linkOf(h, "next")
+	if status, v, _ := get(t, w.in, strings.TrimPrefix(next, w.in.Base), ""); status != 200 || !accounts(w.bobID)(v) {
+		t.Errorf("next page %q: %d %v, want bob", next, status, v)
+	}
+}

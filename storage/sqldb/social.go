@@ -88,20 +88,27 @@ func (tx *Tx) DeleteFollow(ctx context.Context, id int64) error {
 // ListFollowers returns the actors following actorID (accepted, or pending when pending is
 // true), newest first. Page.Before/After refer to follow row ids, returned in cursor.
 func (r reader) ListFollowers(ctx context.Context, actorID int64, pending bool, p storage.Page) ([]*storage.Actor, []int64, error) {
-	return r.listFollowActors(ctx, `f.follower_id`, `f.followee_id = ? AND f.accepted = ?`, []any{actorID, !pending}, p)
+	return r.listActors(ctx, `follows`, `f.follower_id`, `f.followee_id = ? AND f.accepted = ?`, []any{actorID, !pending}, p)
 }
 
 // ListFollowing returns the actors actorID follows (accepted), newest first.
 func (r reader) ListFollowing(ctx context.Context, actorID int64, p storage.Page) ([]*storage.Actor, []int64, error) {
-	return r.listFollowActors(ctx, `f.followee_id`, `f.follower_id = ? AND f.accepted = TRUE`, []any{actorID}, p)
+	return r.listActors(ctx, `follows`, `f.followee_id`, `f.follower_id = ? AND f.accepted = TRUE`, []any{actorID}, p)
 }
 
-func (r reader) listFollowActors(ctx context.Context, join, where string, args []any, p storage.Page) ([]*storage.Actor, []int64, error) {
+// ListReactors returns the actors who reacted to noteID with kind, newest first.
+func (r reader) ListReactors(ctx context.Context, kind storage.ReactionKind, noteID int64, p storage.Page) ([]*storage.Actor, []int64, error) {
+	return r.listActors(ctx, reactionTable(kind), `f.actor_id`, `f.note_id = ?`, []any{noteID}, p)
+}
+
+// listActors pages the actors that rows of table (follows, likes or announces) name in
+// column join, by the rows' ids, which it returns as the cursors.
+func (r reader) listActors(ctx context.Context, table, join, where string, args []any, p storage.Page) ([]*storage.Actor, []int64, error) {
 	limit := p.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 40
 	}
-	q := `SELECT f.id, ` + actorColumns + ` FROM follows f JOIN actors a ON a.id = ` + join + ` WHERE ` + where
+	q := `SELECT f.id, ` + actorColumns + ` FROM ` + table + ` f JOIN actors a ON a.id = ` + join + ` WHERE ` + where
 	order := ` ORDER BY f.id DESC`
 	if p.Before > 0 {
 		q += ` AND f.id < ?`
@@ -115,7 +122,7 @@ func (r reader) listFollowActors(ctx context.Context, join, where string, args [
 	}
 	rows, err := r.q.QueryContext(ctx, q+order+fmt.Sprintf(` LIMIT %d`, limit), args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("list follows: %w", err)
+		return nil, nil, fmt.Errorf("list %s: %w", table, err)
 	}
 	defer rows.Close()
 	var actors []*storage.Actor
@@ -124,12 +131,12 @@ func (r reader) listFollowActors(ctx context.Context, join, where string, args [
 		var fid int64
 		a := &storage.Actor{}
 		if err := scanActor(&prefixScanner{rows, &fid}, a); err != nil {
-			return nil, nil, fmt.Errorf("scan follow: %w", err)
+			return nil, nil, fmt.Errorf("scan %s: %w", table, err)
 		}
 		actors, cursors = append(actors, a), append(cursors, fid)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("list follows: %w", err)
+		return nil, nil, fmt.Errorf("list %s: %w", table, err)
 	}
 	if ascending(p) {
 		reverse(actors)
