@@ -172,6 +172,8 @@ func TestPostStatus(t *testing.T) {
 			m := v.(map[string]any)
 			return m["visibility"] == "private" && m["spoiler_text"] == "cw" && m["sensitive"] == true && m["language"] == "en"
 		}},
+		{"direct", post(w.aliceTok, url.Values{"status": {"@bob psst"}, "visibility": {"direct"}}), 200,
+			func(v any) bool { return field(v, "visibility") == "direct" }},
 		{"query parameters", request{method: "POST", path: "/api/v1/statuses?status=asked&visibility=unlisted", token: w.aliceTok},
 			200, func(v any) bool { return field(v, "visibility") == "unlisted" }},
 		{"a reply", post(w.bobTok, map[string]any{"status": "@alice again", "in_reply_to_id": w.public}), 200,
@@ -395,6 +397,14 @@ func TestWritesAcrossInstances(t *testing.T) {
 	if s := list.([]any); len(s) != 1 || s[0].(map[string]any)["favourites_count"] != 1.0 || s[0].(map[string]any)["replies_count"] != 1.0 {
 		t.Errorf("bob's post on B: %v", list)
 	}
+	// Deleted through A's API, the reply goes from B as well: the Delete federates.
+	if status, v := send(t, a, request{method: "DELETE", path: "/api/v1/statuses/" + idOf(reply), token: aliceTok}); status != 200 {
+		t.Fatalf("delete the reply: %d %v", status, v)
+	}
+	testrig.Eventually(t, testrig.FederationWait, "the reply deleted on B", func() bool {
+		n := b.Note(field(reply, "uri"))
+		return n != nil && n.Deleted()
+	})
 }
 
 // TestReactedBy lists who favourited and reblogged a status, newest first, paged by Link,
