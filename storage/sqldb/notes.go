@@ -16,13 +16,14 @@ import (
 // The counts are shown to anyone who may read the note, so they count only what anyone
 // may read: replies that are public or unlisted (a followers-only or direct reply is not
 // even hinted at), likes and boosts (whose activities are public, and boosts are only of
-// public and unlisted notes).
+// public and unlisted notes). Replies are asked for only where in_reply_to_uri is set, not
+// the empty string (see ListReplies).
 const noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n.source, n.summary,
 	n.sensitive, n.language, n.content_map_json, n.in_reply_to_uri, n.conversation, n.visibility,
 	n.to_json, n.cc_json, n.published, n.updated, n.deleted_at,
 	(SELECT count(*) FROM likes l WHERE l.note_id = n.id),
 	(SELECT count(*) FROM announces b WHERE b.note_id = n.id),
-	(SELECT count(*) FROM notes r WHERE r.in_reply_to_uri = n.uri AND r.deleted_at = {never}
+	(SELECT count(*) FROM notes r WHERE r.in_reply_to_uri = n.uri AND r.in_reply_to_uri <> '' AND r.deleted_at = {never}
 		AND r.visibility IN ('public', 'unlisted')),
 	` + actorColumns + ` FROM notes n JOIN actors a ON a.id = n.actor_id`
 
@@ -412,8 +413,13 @@ func (r reader) ListTagged(ctx context.Context, name string, p storage.Page) ([]
 }
 
 // ListReplies returns the replies to uri that viewer may read, oldest first.
+//
+// Replies are asked for only where in_reply_to_uri is set (not the empty string), beside
+// the URI, which is never empty but may be unknown when planning: on PostgreSQL the index
+// holds only the notes that answer something (migration 0003), and that condition is what
+// lets the planner use it. SQLite uses its index either way.
 func (r reader) ListReplies(ctx context.Context, uri string, viewer int64) ([]*storage.Note, error) {
-	notes, err := r.listNotes(ctx, `n.in_reply_to_uri = :uri AND n.deleted_at = {never} AND `+visibleTo,
+	notes, err := r.listNotes(ctx, `n.in_reply_to_uri = :uri AND n.in_reply_to_uri <> '' AND n.deleted_at = {never} AND `+visibleTo,
 		[]any{sql.Named("uri", uri), sql.Named("viewer", viewer)}, storage.Page{Limit: 100})
 	reverse(notes)
 	return notes, err
