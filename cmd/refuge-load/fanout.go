@@ -34,6 +34,7 @@ type fanoutRun struct {
 	invalid           int64
 	peakMiB           float64
 	cpu               *cpuMeter
+	pg                pgObs
 }
 
 // setupFanout starts the follower hosts and has every follower follow the author with a
@@ -153,9 +154,10 @@ func sendRetrying(ctx context.Context, e *env, url string, body []byte, a *remot
 // run posts one public note and waits until every host has it.
 func (s *fanoutScenario) run(ctx context.Context, r int) (*fanoutRun, error) {
 	e := s.e
-	e.srv.resetPeak()
+	e.resetPeak()
 	_, _, invalidBefore := e.fleet.totals()
-	meter := startCPU(e.srv.pid)
+	watch := e.watchPG(ctx)
+	meter := e.startCPU()
 	begin := time.Now()
 	loc, err := postOutbox(ctx, e.client, e.srv.base, e.bob, map[string]any{"type": "Note",
 		"content": fmt.Sprintf("Fan-out %d of load run %s: hello, %d followers!", r, e.nonce, len(s.actors))})
@@ -170,8 +172,8 @@ func (s *fanoutScenario) run(ctx context.Context, r int) (*fanoutRun, error) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	res := &fanoutRun{elapsed: time.Unix(0, a.last.Load()).Sub(begin), cpu: meter.stop()}
-	_, res.peakMiB = e.srv.memory()
+	res := &fanoutRun{elapsed: time.Unix(0, a.last.Load()).Sub(begin), cpu: meter.stop(), pg: watch.end()}
+	res.peakMiB = e.peakMiB()
 	time.Sleep(time.Second) // anything sent twice would arrive now
 	for _, h := range s.hosts {
 		if n := h.received(loc); n > 0 {
@@ -187,6 +189,6 @@ func (s *fanoutScenario) run(ctx context.Context, r int) (*fanoutRun, error) {
 }
 
 func (r *fanoutRun) String() string {
-	return fmt.Sprintf("last delivery %.0f ms after the POST; %d hosts got it, %d valid signatures, %d duplicates, %d invalid, %d not to the shared inbox; peak RSS %.1f MiB; %s",
-		ms(r.elapsed), r.hosts, r.signatures, r.duplicates, r.invalid, r.wrongInbox, r.peakMiB, r.cpu)
+	return fmt.Sprintf("last delivery %.0f ms after the POST; %d hosts got it, %d valid signatures, %d duplicates, %d invalid, %d not to the shared inbox; peak RSS %.1f MiB; %s%s",
+		ms(r.elapsed), r.hosts, r.signatures, r.duplicates, r.invalid, r.wrongInbox, r.peakMiB, r.cpu, r.pg)
 }

@@ -24,6 +24,7 @@ type inboxRun struct {
 	lat                             latencies
 	peakMiB                         float64
 	cpu                             *cpuMeter
+	pg                              pgObs
 }
 
 // setupInbox starts the remote hosts (each actor with a key of its own) and has the
@@ -107,12 +108,13 @@ func (s *inboxScenario) run(ctx context.Context, r int) (*inboxRun, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.limit)
 	defer cancel()
-	e.srv.resetPeak()
+	e.resetPeak()
 	res := &inboxRun{sent: count}
 	var next atomic.Int64
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	meter := startCPU(e.srv.pid)
+	watch := e.watchPG(ctx)
+	meter := e.startCPU()
 	begin := time.Now()
 	for range e.cfg.inboxConc {
 		wg.Go(func() {
@@ -140,7 +142,8 @@ func (s *inboxScenario) run(ctx context.Context, r int) (*inboxRun, error) {
 	wg.Wait()
 	res.elapsed = time.Since(begin)
 	res.cpu = meter.stop()
-	_, res.peakMiB = e.srv.memory()
+	res.pg = watch.end()
+	res.peakMiB = e.peakMiB()
 	notesAfter, feedAfter, err := e.countStored(ctx)
 	if err != nil {
 		return nil, err
@@ -160,8 +163,13 @@ func (r *inboxRun) cpuPer() float64 {
 	return float64(r.cpu.refuge.Microseconds()) / float64(max(1, r.accepted))
 }
 
+// dbCPUPer is PostgreSQL's CPU time per accepted delivery, in microseconds.
+func (r *inboxRun) dbCPUPer() float64 {
+	return float64(r.cpu.db.Microseconds()) / float64(max(1, r.accepted))
+}
+
 func (r *inboxRun) String() string {
-	return fmt.Sprintf("%d sent, %d accepted (202), %d refused, %d failed in %.2fs = %.0f/s; stored %d notes, %d feed rows; p50 %.2f ms p99 %.2f ms; peak RSS %.1f MiB; %s = %.0f µs a delivery",
+	return fmt.Sprintf("%d sent, %d accepted (202), %d refused, %d failed in %.2fs = %.0f/s; stored %d notes, %d feed rows; p50 %.2f ms p99 %.2f ms; peak RSS %.1f MiB; %s = %.0f µs a delivery%s",
 		r.sent, r.accepted, r.refused, r.failed, r.elapsed.Seconds(), r.perSecond(), r.stored, r.inFeed,
-		ms(r.lat.pct(50)), ms(r.lat.pct(99)), r.peakMiB, r.cpu, r.cpuPer())
+		ms(r.lat.pct(50)), ms(r.lat.pct(99)), r.peakMiB, r.cpu, r.cpuPer(), r.pg)
 }

@@ -6,6 +6,10 @@
 //
 //	go run ./cmd/refuge-load            # everything, three runs each, a few minutes
 //	go run ./cmd/refuge-load -only inbox,pages -runs 5
+//	go run ./cmd/refuge-load -db 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' -procs 2
+//
+// With -db the instance runs on PostgreSQL, in -procs processes that share its database,
+// data folder and domain, and the storage scenario queries a million notes there.
 //
 // Everything it starts listens on 127.0.0.1 and it connects nowhere else.
 package main
@@ -33,6 +37,8 @@ import (
 type config struct {
 	refuge, cache, only, jsonOut string
 	target, data                 string
+	db, pgLog                    string // --db: a PostgreSQL cluster's admin DSN
+	procs                        int
 	alice, bob                   string // NAME:TOKEN of the accounts, with --target
 	pid                          int
 	runs                         int
@@ -57,6 +63,13 @@ func parseConfig() *config {
 	flag.StringVar(&c.cache, "cache", filepath.Join(os.TempDir(), "refuge-load"), "folder for cached keys and the million-note database")
 	flag.StringVar(&c.jsonOut, "json", "", "also write the figures as JSON to this file")
 	flag.BoolVar(&c.keep, "keep", false, "keep the instance's data folder and log (refuge.log) and print where")
+	flag.StringVar(&c.db, "db", "", "run on PostgreSQL: the admin DSN of a cluster on this machine, postgres://USER@127.0.0.1:PORT/postgres?sslmode=disable. "+
+		"That database is used only to create the tool's own: refuge_load_NONCE for the instance (dropped at the end unless -keep) and "+
+		"refuge_load_notes_VERSION_N for the storage scenario (kept for the next run, as the SQLite file is). Other parameters "+
+		"(e.g. synchronous_commit=off) reach every connection Refuge opens. The cluster's CPU is measured when its processes are readable here")
+	flag.IntVar(&c.procs, "procs", 1, "with -db: refuge serve processes on the one database and data folder, each on its own port with the same domain; "+
+		"requests to the instance go to each in turn, and every one runs delivery workers")
+	flag.StringVar(&c.pgLog, "pg-log", "", "with -db: the cluster's server log, to count the serialization failures and deadlocks of each run")
 	flag.StringVar(&c.target, "target", "", "drive this running instance (started with --http --allow-private) instead of starting one")
 	flag.StringVar(&c.data, "data", "", "with --target: its data folder, to check what was stored")
 	flag.StringVar(&c.alice, "inbox-account", "", "with --target: NAME:TOKEN of the account that follows the senders (inbox, pages)")
@@ -74,6 +87,14 @@ func parseConfig() *config {
 	flag.IntVar(&c.notes, "notes", 1000000, "storage: notes in the database")
 	flag.IntVar(&c.queries, "queries", 2000, "storage: calls of each query")
 	flag.Parse()
+	if c.procs < 1 || (c.procs > 1 && c.db == "") {
+		fmt.Fprintln(os.Stderr, "refuge-load: -procs N needs -db (several processes share a PostgreSQL database, never a SQLite file)")
+		os.Exit(2)
+	}
+	if c.db != "" && c.target != "" {
+		fmt.Fprintln(os.Stderr, "refuge-load: -db starts its own instance; it does not go with -target")
+		os.Exit(2)
+	}
 	if c.inboxConc <= 0 {
 		c.inboxConc = c.inboxActors
 	}
@@ -83,13 +104,16 @@ func parseConfig() *config {
 // env is what the scenarios share.
 type env struct {
 	cfg        *config
-	srv        *server
+	srv        *server    // the instance, or its first process (which the footprint restarts)
+	srvs       []*server  // every process of the instance, srv first
+	pg         *pgCluster // the PostgreSQL cluster of --db; nil on SQLite
+	pgDB       string     // the instance's database there
 	client     *http.Client
 	fleet      *fleet
 	keys       []*rsaKey
 	alice, bob account   // alice follows the inbox senders; bob is followed by the fan-out hosts
 	nonce      string    // makes this run's ids unique on a reused instance
-	db         *sqldb.DB // the instance's file, opened to check what was stored
+	db         *sqldb.DB // the instance's SQLite file, opened to check what was stored
 	tmp        string
 }
 
@@ -117,10 +141,10 @@ func run(ctx context.Context, cfg *config) error {
 		want[s] = true
 	}
 	e, err := newEnv(ctx, cfg, want)
+	defer e.close() // what was started before a failure goes too
 	if err != nil {
 		return err
 	}
-	defer e.close()
 	rep := &report{}
 	steps := []struct {
 		name string
@@ -145,7 +169,8 @@ func run(ctx context.Context, cfg *config) error {
 	return ctx.Err()
 }
 
-// newEnv builds and starts the instance (or connects to --target) and loads the keys.
+// newEnv builds and starts the instance (or connects to --target) and loads the keys. It
+// returns the env even with an error, for close to remove what was made.
 func newEnv(ctx context.Context, cfg *config, want map[string]bool) (*env, error) {
 	var nonce [4]byte
 	rand.Read(nonce[:])
@@ -155,7 +180,15 @@ func newEnv(ctx context.Context, cfg *config, want map[string]bool) (*env, error
 	e.fleet = newFleet(e.client)
 	var err error
 	if e.keys, err = loadKeys(cfg.cache, max(cfg.inboxActors, 64)); err != nil {
-		return nil, err
+		return e, err
+	}
+	if cfg.db != "" {
+		if e.pg, err = newPGCluster(ctx, cfg.db, cfg.pgLog); err != nil {
+			return e, err
+		}
+		if e.pg.postmaster == 0 {
+			e.logf("the PostgreSQL server's processes are not readable here: its CPU is not measured")
+		}
 	}
 	if !want["footprint"] && !want["inbox"] && !want["fanout"] && !want["pages"] {
 		return e, nil // storage runs in this process alone
@@ -164,22 +197,45 @@ func newEnv(ctx context.Context, cfg *config, want map[string]bool) (*env, error
 		return e, e.useTarget()
 	}
 	if e.tmp, err = os.MkdirTemp("", "refuge-load-"); err != nil {
-		return nil, err
+		return e, err
 	}
 	bin := cfg.refuge
 	if bin == "" {
 		e.logf("building ./cmd/refuge")
 		if bin, err = buildRefuge(ctx, e.tmp); err != nil {
-			return nil, err
+			return e, err
 		}
 	}
-	if e.srv, err = newServer(bin, e.tmp); err != nil {
-		return nil, err
+	db := ""
+	if e.pg != nil {
+		e.pgDB = "refuge_load_" + e.nonce
+		if err := e.pg.createDB(ctx, e.pgDB); err != nil {
+			return e, err
+		}
+		db = e.pg.dsn(e.pgDB)
+	}
+	if e.srv, err = newServer(bin, e.tmp, db); err != nil {
+		return e, err
+	}
+	e.srvs = []*server{e.srv}
+	for n := 2; n <= cfg.procs; n++ {
+		s, err := e.srv.another(n)
+		if err != nil {
+			return e, err
+		}
+		e.srvs = append(e.srvs, s)
+	}
+	if len(e.srvs) > 1 {
+		b := &balancer{rt: e.client.Transport, domain: e.srv.domain}
+		for _, s := range e.srvs {
+			b.addrs = append(b.addrs, s.listen)
+		}
+		e.client.Transport = b
 	}
 	e.alice.name, e.bob.name = "alice", "bob"
 	for _, a := range []*account{&e.alice, &e.bob} {
 		if a.token, err = e.srv.account(ctx, a.name); err != nil {
-			return nil, err
+			return e, err
 		}
 	}
 	return e, nil
@@ -188,8 +244,10 @@ func newEnv(ctx context.Context, cfg *config, want map[string]bool) (*env, error
 // useTarget drives an instance somebody else started.
 func (e *env) useTarget() error {
 	cfg := e.cfg
-	e.srv = &server{base: strings.TrimSuffix(cfg.target, "/"), data: cfg.data, pid: cfg.pid}
+	e.srv = &server{base: strings.TrimSuffix(cfg.target, "/"), data: cfg.data, pid: cfg.pid, name: "refuge"}
 	e.srv.domain = strings.TrimPrefix(strings.TrimPrefix(e.srv.base, "http://"), "https://")
+	e.srv.listen = e.srv.domain
+	e.srvs = []*server{e.srv}
 	for _, x := range []struct {
 		spec string
 		a    *account
@@ -203,13 +261,52 @@ func (e *env) useTarget() error {
 	return nil
 }
 
-// ensureStarted starts the instance unless it runs already.
+// ensureStarted starts the processes of the instance that do not run yet, one after the
+// other: the first start of an instance writes what the others then find.
 func (e *env) ensureStarted(ctx context.Context) error {
-	if e.cfg.target != "" || e.srv.cmd != nil {
+	if e.cfg.target != "" {
 		return nil
 	}
-	_, err := e.srv.start(ctx)
-	return err
+	for _, s := range e.srvs {
+		if s.cmd != nil {
+			continue
+		}
+		if _, err := s.start(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pids are the process ids of the instance's processes that are known.
+func (e *env) pids() []int {
+	var out []int
+	for _, s := range e.srvs {
+		if s.pid != 0 {
+			out = append(out, s.pid)
+		}
+	}
+	return out
+}
+
+// startCPU starts measuring the CPU of the instance's processes, PostgreSQL's and others'.
+func (e *env) startCPU() *cpuMeter { return startCPU(e.pids(), e.pg) }
+
+// resetPeak starts a new peak memory measurement in every process.
+func (e *env) resetPeak() {
+	for _, s := range e.srvs {
+		s.resetPeak()
+	}
+}
+
+// peakMiB is the highest peak resident memory of the instance's processes.
+func (e *env) peakMiB() float64 {
+	var most float64
+	for _, s := range e.srvs {
+		_, peak := s.memory()
+		most = max(most, peak)
+	}
+	return most
 }
 
 func (e *env) close() {
@@ -217,9 +314,20 @@ func (e *env) close() {
 	if e.db != nil {
 		e.db.Close()
 	}
-	if e.srv != nil && e.srv.cmd != nil {
-		if err := e.srv.stop(); err != nil {
-			e.logf("stopping refuge: %v", err)
+	for _, s := range e.srvs {
+		if s.cmd != nil {
+			if err := s.stop(); err != nil {
+				e.logf("stopping %s: %v", s.name, err)
+			}
+		}
+	}
+	if e.pgDB != "" && e.cfg.keep {
+		e.logf("kept the instance's database: %s", e.pg.dsn(e.pgDB))
+	} else if e.pgDB != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := e.pg.dropDB(ctx, e.pgDB); err != nil {
+			e.logf("%v", err)
 		}
 	}
 	if e.tmp != "" && e.cfg.keep {

@@ -24,6 +24,7 @@ type pagesRun struct {
 	bytes   int64
 	elapsed time.Duration
 	lat     latencies
+	cpu     *cpuMeter
 }
 
 // setupPages has the account write 20 posts (a mention-free mix of links and hashtags).
@@ -63,6 +64,7 @@ func (s *pagesScenario) get(ctx context.Context, urlFor func() string, conc int,
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var total atomic.Int64
+	meter := s.e.startCPU()
 	begin := time.Now()
 	for range conc {
 		wg.Go(func() {
@@ -89,6 +91,7 @@ func (s *pagesScenario) get(ctx context.Context, urlFor func() string, conc int,
 	}
 	wg.Wait()
 	res.elapsed = time.Since(begin)
+	res.cpu = meter.stop()
 	return res
 }
 
@@ -109,11 +112,17 @@ func fetchPage(ctx context.Context, c *http.Client, url string) (int, int64, err
 
 func (r *pagesRun) perSecond() float64 { return float64(r.ok) / r.elapsed.Seconds() }
 
+// cpuPer is the CPU time per page of Refuge and of PostgreSQL, in microseconds.
+func (r *pagesRun) cpuPer() (refuge, db float64) {
+	n := float64(max(1, r.ok))
+	return float64(r.cpu.refuge.Microseconds()) / n, float64(r.cpu.db.Microseconds()) / n
+}
+
 func (r *pagesRun) String() string {
 	size := int64(0)
 	if r.ok > 0 {
 		size = r.bytes / int64(r.ok)
 	}
-	return fmt.Sprintf("%d pages (%d bytes each) in %.2fs = %.0f/s, %d not 200; p50 %.2f ms p99 %.2f ms",
-		r.ok, size, r.elapsed.Seconds(), r.perSecond(), r.bad, ms(r.lat.pct(50)), ms(r.lat.pct(99)))
+	return fmt.Sprintf("%d pages (%d bytes each) in %.2fs = %.0f/s, %d not 200; p50 %.2f ms p99 %.2f ms; %s",
+		r.ok, size, r.elapsed.Seconds(), r.perSecond(), r.bad, ms(r.lat.pct(50)), ms(r.lat.pct(99)), r.cpu)
 }

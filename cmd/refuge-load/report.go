@@ -47,7 +47,11 @@ func (r *report) print(w io.Writer, e *env) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "\nrefuge-load: %d runs each; %d CPUs (%s), %s\n\n", e.cfg.runs, runtime.NumCPU(), model, runtime.Version())
+	on := "SQLite"
+	if e.pg != nil {
+		on = fmt.Sprintf("PostgreSQL, %d refuge process(es)", e.cfg.procs)
+	}
+	fmt.Fprintf(w, "\nrefuge-load: on %s; %d runs each; %d CPUs (%s), %s\n\n", on, e.cfg.runs, runtime.NumCPU(), model, runtime.Version())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "scenario\tfigure\tmedian\ttarget\t\truns")
 	for _, f := range r.figures {

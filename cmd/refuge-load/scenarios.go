@@ -45,14 +45,15 @@ func runInboxScenario(ctx context.Context, e *env, rep *report) error {
 		return err
 	}
 	e.logf("  setup: %s follows %d actors on %d hosts (%.1fs)", e.alice.name, len(s.actors), e.cfg.inboxHosts, time.Since(begin).Seconds())
-	var rate, p50, p99, peak, lost, cpu []float64
+	var rate, p50, p99, peak, lost, cpu, dbCPU []float64
+	var obs []pgObs
 	for r := range e.cfg.runs {
 		res, err := s.run(ctx, r)
 		if err != nil {
 			return err
 		}
 		e.logf("  run %d: %s", r+1, res)
-		cpu = append(cpu, res.cpuPer())
+		cpu, dbCPU, obs = append(cpu, res.cpuPer()), append(dbCPU, res.dbCPUPer()), append(obs, res.pg)
 		rate, p50, p99 = append(rate, res.perSecond()), append(p50, ms(res.lat.pct(50))), append(p99, ms(res.lat.pct(99)))
 		peak = append(peak, res.peakMiB)
 		if res.stored >= 0 {
@@ -61,10 +62,14 @@ func runInboxScenario(ctx context.Context, e *env, rep *report) error {
 	}
 	rep.add("inbox", "Create{Note} accepted and stored", "/s", rate, "≥ 5000", atLeast(5000))
 	rep.add("inbox", "Refuge CPU per delivery", "µs", cpu, "", nil)
+	if e.pg != nil && e.pg.postmaster != 0 {
+		rep.add("inbox", "PostgreSQL CPU per delivery", "µs", dbCPU, "", nil)
+	}
 	rep.add("inbox", "latency p50", "ms", p50, "", nil)
 	rep.add("inbox", "latency p99", "ms", p99, "", nil)
 	rep.add("inbox", "accepted but not stored (notes + feed rows)", "", lost, "0", atMost(0))
 	rep.add("inbox", "peak resident memory", "MiB", peak, "≤ 150", atMost(150))
+	e.addPG(rep, "inbox", obs)
 	return nil
 }
 
@@ -76,24 +81,29 @@ func runFanoutScenario(ctx context.Context, e *env, rep *report) error {
 	if err != nil {
 		return err
 	}
-	var took, sigs, bad, peak, cpu []float64
+	var took, sigs, bad, peak, cpu, dbCPU []float64
+	var obs []pgObs
 	for r := range e.cfg.runs {
 		res, err := s.run(ctx, r)
 		if err != nil {
 			return err
 		}
 		e.logf("  run %d: %s", r+1, res)
-		cpu = append(cpu, ms(res.cpu.refuge))
+		cpu, dbCPU, obs = append(cpu, ms(res.cpu.refuge)), append(dbCPU, ms(res.cpu.db)), append(obs, res.pg)
 		took, sigs, peak = append(took, ms(res.elapsed)), append(sigs, float64(res.signatures)), append(peak, res.peakMiB)
 		bad = append(bad, float64(res.duplicates+res.wrongInbox+int(res.invalid)+len(s.hosts)-res.hosts))
 	}
 	want := float64(len(s.hosts))
 	rep.add("fanout", fmt.Sprintf("POST to last delivery (%d followers, %d hosts)", len(s.actors), len(s.hosts)), "ms", took, "≤ 1500", atMost(1500))
 	rep.add("fanout", "Refuge CPU for the fan-out", "ms", cpu, "", nil)
+	if e.pg != nil && e.pg.postmaster != 0 {
+		rep.add("fanout", "PostgreSQL CPU for the fan-out", "ms", dbCPU, "", nil)
+	}
 	rep.add("fanout", "signatures made (valid signed POSTs received)", "", sigs, fmt.Sprintf("= %.0f", want),
 		func(v float64) bool { return v == want })
 	rep.add("fanout", "hosts missed + duplicates + bad signatures + not to shared inbox", "", bad, "0", atMost(0))
 	rep.add("fanout", "peak resident memory", "MiB", peak, "≤ 150", atMost(150))
+	e.addPG(rep, "fanout", obs)
 	return nil
 }
 
@@ -114,7 +124,7 @@ func runPagesScenario(ctx context.Context, e *env, rep *report) error {
 		{"profile page, built for every request", uncached(s.profile), ""},
 		{"a post's page", fixed(s.note), ""},
 	} {
-		var rate, p99 []float64
+		var rate, p99, cpu, dbCPU []float64
 		for r := range e.cfg.runs {
 			res := s.get(ctx, page.url, e.cfg.pagesConc, e.cfg.pagesTime)
 			e.logf("  %s, run %d: %s", page.name, r+1, res)
@@ -122,6 +132,8 @@ func runPagesScenario(ctx context.Context, e *env, rep *report) error {
 				return fmt.Errorf("%s: no page answered 200", page.name)
 			}
 			rate, p99 = append(rate, res.perSecond()), append(p99, ms(res.lat.pct(99)))
+			c, db := res.cpuPer()
+			cpu, dbCPU = append(cpu, c), append(dbCPU, db)
 		}
 		var met func(float64) bool
 		if page.target != "" {
@@ -129,6 +141,10 @@ func runPagesScenario(ctx context.Context, e *env, rep *report) error {
 		}
 		rep.add("pages", fmt.Sprintf("%s (%d readers)", page.name, e.cfg.pagesConc), "/s", rate, page.target, met)
 		rep.add("pages", page.name+", p99", "ms", p99, "", nil)
+		rep.add("pages", page.name+", Refuge CPU per page", "µs", cpu, "", nil)
+		if e.pg != nil && e.pg.postmaster != 0 {
+			rep.add("pages", page.name+", PostgreSQL CPU per page", "µs", dbCPU, "", nil)
+		}
 	}
 	return nil
 }
@@ -139,7 +155,7 @@ func runStorageScenario(ctx context.Context, e *env, rep *report) error {
 		return err
 	}
 	defer db.Close()
-	byName := map[string][]float64{}
+	p50, p99 := map[string][]float64{}, map[string][]float64{}
 	var names []string
 	for r := range e.cfg.runs {
 		qs, err := timeQueries(ctx, e, db, r)
@@ -148,14 +164,17 @@ func runStorageScenario(ctx context.Context, e *env, rep *report) error {
 		}
 		for _, q := range qs {
 			e.logf("  run %d: %-50s p50 %6.3f ms  p99 %6.3f ms  (%d calls)", r+1, q.name, ms(q.lat.pct(50)), ms(q.lat.pct(99)), len(q.lat))
-			if byName[q.name] == nil {
+			if p99[q.name] == nil {
 				names = append(names, q.name)
 			}
-			byName[q.name] = append(byName[q.name], ms(q.lat.pct(99)))
+			p50[q.name], p99[q.name] = append(p50[q.name], ms(q.lat.pct(50))), append(p99[q.name], ms(q.lat.pct(99)))
 		}
 	}
 	for _, n := range names {
-		rep.add("storage", n+", p99", "ms", byName[n], "≤ 5", atMost(5))
+		rep.add("storage", n+", p99", "ms", p99[n], "≤ 5", atMost(5))
+	}
+	for _, n := range names {
+		rep.add("storage", n+", p50", "ms", p50[n], "", nil)
 	}
 	return nil
 }

@@ -18,13 +18,18 @@ import (
 	"refuge/federation/uris"
 )
 
-// server is the Refuge under test: a process this tool started (cmd set), or one already
-// running at base (cmd nil; pid known only when given).
+// server is one process of the Refuge under test: a process this tool started (cmd set), or
+// one already running at base (cmd nil; pid known only when given). The processes of one
+// instance on PostgreSQL share its database, data folder and domain; each listens on a port
+// of its own.
 type server struct {
 	bin    string // the refuge binary
 	data   string // its data folder; "" when unknown
-	domain string // 127.0.0.1:PORT
-	base   string // http://127.0.0.1:PORT
+	db     string // its PostgreSQL database (--db); "" for the SQLite file under data
+	domain string // 127.0.0.1:PORT, the instance's: the first process listens there
+	base   string // http://127.0.0.1:PORT, the instance's
+	listen string // 127.0.0.1:PORT this process listens on
+	name   string // refuge, refuge-2, ...: its log is NAME.log
 	cmd    *exec.Cmd
 	pid    int
 	log    *os.File
@@ -53,18 +58,39 @@ func freePort() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// newServer prepares a fresh instance in dir; nothing runs yet.
-func newServer(bin, dir string) (*server, error) {
+// newServer prepares a fresh instance in dir, on the SQLite file under its data folder or on
+// the PostgreSQL database db; nothing runs yet.
+func newServer(bin, dir, db string) (*server, error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	return &server{bin: bin, data: filepath.Join(dir, "data"), domain: addr, base: "http://" + addr}, nil
+	return &server{bin: bin, data: filepath.Join(dir, "data"), db: db, domain: addr, base: "http://" + addr,
+		listen: addr, name: "refuge"}, nil
+}
+
+// another prepares one more process of the same instance (same database, data folder and
+// domain) on a port of its own, as behind a load balancer; the n-th, from 2.
+func (s *server) another(n int) (*server, error) {
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	return &server{bin: s.bin, data: s.data, db: s.db, domain: s.domain, base: s.base, listen: addr,
+		name: fmt.Sprintf("refuge-%d", n)}, nil
+}
+
+// dbArgs are the flags that name the database, for serve and the admin commands.
+func (s *server) dbArgs() []string {
+	if s.db == "" {
+		return nil
+	}
+	return []string{"--db", s.db}
 }
 
 // cli runs an admin command of the binary against the instance's data folder.
 func (s *server) cli(ctx context.Context, stdin string, args ...string) (string, error) {
-	args = append(args, "--data", s.data, "--domain", s.domain, "--http")
+	args = append(append(args, "--data", s.data, "--domain", s.domain, "--http"), s.dbArgs()...)
 	cmd := exec.CommandContext(ctx, s.bin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stderr bytes.Buffer
@@ -89,12 +115,12 @@ func (s *server) account(ctx context.Context, name string) (string, error) {
 func (s *server) start(ctx context.Context) (time.Duration, error) {
 	if s.log == nil {
 		var err error
-		if s.log, err = os.Create(filepath.Join(filepath.Dir(s.data), "refuge.log")); err != nil {
+		if s.log, err = os.Create(filepath.Join(filepath.Dir(s.data), s.name+".log")); err != nil {
 			return 0, err
 		}
 	}
-	cmd := exec.Command(s.bin, "serve", "--listen", s.domain, "--domain", s.domain, "--http",
-		"--allow-private", "--data", s.data)
+	cmd := exec.Command(s.bin, append([]string{"serve", "--listen", s.listen, "--domain", s.domain, "--http",
+		"--allow-private", "--data", s.data}, s.dbArgs()...)...)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	begin := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -103,7 +129,7 @@ func (s *server) start(ctx context.Context) (time.Duration, error) {
 	s.cmd, s.pid = cmd, cmd.Process.Pid
 	c := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	for {
-		resp, err := c.Get(s.base + "/.well-known/host-meta")
+		resp, err := c.Get("http://" + s.listen + "/.well-known/host-meta")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -112,7 +138,7 @@ func (s *server) start(ctx context.Context) (time.Duration, error) {
 		}
 		if time.Since(begin) > 30*time.Second || ctx.Err() != nil {
 			s.stop()
-			return 0, fmt.Errorf("refuge did not answer within 30 s (log: %s)", s.log.Name())
+			return 0, fmt.Errorf("%s did not answer within 30 s (log: %s)", s.name, s.log.Name())
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -171,9 +197,10 @@ func (s *server) resetPeak() bool {
 	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", s.pid), []byte("5"), 0) == nil
 }
 
-// dbPath is the instance's SQLite file, "" when the data folder is unknown.
+// dbPath is the instance's SQLite file, "" when the data folder is unknown or the instance
+// is on PostgreSQL.
 func (s *server) dbPath() string {
-	if s.data == "" {
+	if s.data == "" || s.db != "" {
 		return ""
 	}
 	return filepath.Join(s.data, "refuge.db")

@@ -38,8 +38,16 @@ func seedPath(cache string, n int) string {
 	return filepath.Join(cache, fmt.Sprintf("notes-%d.db", n))
 }
 
-// openSeeded opens the cached file, seeding it first when it is missing or incomplete.
+// seedDB is the cached million-note database for n notes on PostgreSQL, named by the seed
+// as the file is.
+func seedDB(n int) string { return fmt.Sprintf("refuge_load_notes_%s_%d", seedVersion, n) }
+
+// openSeeded opens the cached file, seeding it first when it is missing or incomplete; on
+// PostgreSQL (--db), the cached database.
 func openSeeded(ctx context.Context, e *env) (storage.DB, error) {
+	if e.pg != nil {
+		return openSeededPG(ctx, e)
+	}
 	n := e.cfg.notes
 	path := seedPath(e.cfg.cache, n)
 	want := seedVersion + " " + strconv.Itoa(n)
@@ -69,6 +77,43 @@ func openSeeded(ctx context.Context, e *env) (storage.DB, error) {
 		return nil, err
 	}
 	e.logf("  seeded %d notes into %s in %.1fs (kept for the next run)", n, path, time.Since(begin).Seconds())
+	return db, nil
+}
+
+// openSeededPG is openSeeded on PostgreSQL: the cached database is made anew, seeded
+// through the storage package in the same batches, and analyzed.
+func openSeededPG(ctx context.Context, e *env) (storage.DB, error) {
+	n := e.cfg.notes
+	name := seedDB(n)
+	want := seedVersion + " " + strconv.Itoa(n)
+	if db, err := sqldb.OpenPostgres(ctx, e.pg.dsn(name), sqldb.PostgresOptions{}); err == nil {
+		if v, _ := db.GetMeta(ctx, "load-seed"); v == want {
+			return db, nil
+		}
+		db.Close()
+	}
+	if err := e.pg.createDB(ctx, name); err != nil {
+		return nil, err
+	}
+	db, err := sqldb.OpenPostgres(ctx, e.pg.dsn(name), sqldb.PostgresOptions{})
+	if err != nil {
+		return nil, err
+	}
+	begin := time.Now()
+	err = seed(ctx, db, n, e.logf)
+	if err == nil {
+		// The planner needs statistics of the tables just filled; autovacuum would gather
+		// them some time later, in the middle of a run.
+		err = e.pg.execIn(ctx, name, `VACUUM (ANALYZE)`)
+	}
+	if err == nil {
+		err = db.Update(ctx, func(tx storage.Tx) error { return tx.PutMeta(ctx, "load-seed", want) })
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	e.logf("  seeded %d notes into database %s in %.1fs (kept for the next run)", n, name, time.Since(begin).Seconds())
 	return db, nil
 }
 

@@ -16,13 +16,14 @@ import (
 // The counts are shown to anyone who may read the note, so they count only what anyone
 // may read: replies that are public or unlisted (a followers-only or direct reply is not
 // even hinted at), likes and boosts (whose activities are public, and boosts are only of
-// public and unlisted notes).
+// public and unlisted notes). Replies are asked for only where in_reply_to_uri is set, not
+// the empty string (see ListReplies).
 const noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n.source, n.summary,
 	n.sensitive, n.language, n.content_map_json, n.in_reply_to_uri, n.conversation, n.visibility,
 	n.to_json, n.cc_json, n.published, n.updated, n.deleted_at,
 	(SELECT count(*) FROM likes l WHERE l.note_id = n.id),
 	(SELECT count(*) FROM announces b WHERE b.note_id = n.id),
-	(SELECT count(*) FROM notes r WHERE r.in_reply_to_uri = n.uri AND r.deleted_at = {never}
+	(SELECT count(*) FROM notes r WHERE r.in_reply_to_uri = n.uri AND r.in_reply_to_uri <> '' AND r.deleted_at = {never}
 		AND r.visibility IN ('public', 'unlisted')),
 	` + actorColumns + ` FROM notes n JOIN actors a ON a.id = n.actor_id`
 
@@ -364,13 +365,20 @@ func (r reader) ListActorNotes(ctx context.Context, actorID, viewer int64, p sto
 // note for the actor itself; followers-only ones for an accepted follower), plus the
 // followers-only and direct notes addressed to or mentioning the viewer that those do not
 // already count, a range of note_recipients' key.
+//
+// The viewer's URI is read first and the range is asked for by value: joined to actors
+// instead, PostgreSQL plans for an unknown URI, and where note_recipients holds few
+// distinct ones (a one-account instance: its followers collection and a few addressees)
+// it expects half the table and scans all of it (6 ms instead of 0.1 at 50,000 rows).
 func (r reader) CountActorNotes(ctx context.Context, actorID, viewer int64) (int, error) {
 	var public, total, followers int
 	var follows bool
+	var viewerURI sql.NullString
 	err := r.q.QueryRowContext(ctx, `SELECT notes_public, notes_total, notes_followers,
-		EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = :viewer AND f.followee_id = :actor AND f.accepted = TRUE)
+		EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = :viewer AND f.followee_id = :actor AND f.accepted = TRUE),
+		(SELECT v.uri FROM actors v WHERE v.id = :viewer)
 		FROM actors WHERE id = :actor`, sql.Named("actor", actorID), sql.Named("viewer", viewer)).
-		Scan(&public, &total, &followers, &follows)
+		Scan(&public, &total, &followers, &follows, &viewerURI)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("count notes: %w", err)
 	}
@@ -384,13 +392,15 @@ func (r reader) CountActorNotes(ctx context.Context, actorID, viewer int64) (int
 	if follows {
 		seen += followers
 	}
+	if !viewerURI.Valid {
+		return seen, nil // no such viewer: nothing is addressed to it
+	}
 	var c int
-	err = r.q.QueryRowContext(ctx, `SELECT count(DISTINCT r.note_id) FROM actors v
-		JOIN note_recipients r ON r.actor_uri = v.uri AND r.author_id = :actor
+	err = r.q.QueryRowContext(ctx, `SELECT count(DISTINCT r.note_id) FROM note_recipients r
 		JOIN notes n ON n.id = r.note_id
-		WHERE v.id = :viewer AND n.actor_id = :actor AND n.deleted_at = {never}
+		WHERE r.actor_uri = :uri AND r.author_id = :actor AND n.actor_id = :actor AND n.deleted_at = {never}
 		AND n.visibility NOT IN ('public', 'unlisted') AND NOT (:follows AND n.visibility = 'followers')`,
-		sql.Named("actor", actorID), sql.Named("viewer", viewer), sql.Named("follows", follows)).Scan(&c)
+		sql.Named("actor", actorID), sql.Named("uri", viewerURI.String), sql.Named("follows", follows)).Scan(&c)
 	if err != nil {
 		return 0, fmt.Errorf("count notes: %w", err)
 	}
@@ -420,8 +430,13 @@ func (r reader) ListTagged(ctx context.Context, name string, p storage.Page) ([]
 }
 
 // ListReplies returns the replies to uri that viewer may read, oldest first.
+//
+// Replies are asked for only where in_reply_to_uri is set (not the empty string), beside
+// the URI, which is never empty but may be unknown when planning: on PostgreSQL the index
+// holds only the notes that answer something (migration 0003), and that condition is what
+// lets the planner use it. SQLite uses its index either way.
 func (r reader) ListReplies(ctx context.Context, uri string, viewer int64) ([]*storage.Note, error) {
-	notes, err := r.listNotes(ctx, `n.in_reply_to_uri = :uri AND n.deleted_at = {never} AND `+visibleTo,
+	notes, err := r.listNotes(ctx, `n.in_reply_to_uri = :uri AND n.in_reply_to_uri <> '' AND n.deleted_at = {never} AND `+visibleTo,
 		[]any{sql.Named("uri", uri), sql.Named("viewer", viewer)}, storage.Page{Limit: 100})
 	reverse(notes)
 	return notes, err
