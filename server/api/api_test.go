@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"refuge/internal/testrig"
+	"refuge/outbox"
 	"refuge/storage"
 )
 
@@ -149,6 +150,16 @@ func newWorld(t *testing.T) *world {
 	w.aliceTok, _ = in.Account("alice", false)
 	w.bobTok, _ = in.Account("bob", false)
 	w.carolTok, _ = in.Account("carol", false)
+	// A profile field, so that the Field entity has one to be checked against.
+	alice, err := in.App.DB().GetLocalActor(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile := outbox.ProfileOf(alice)
+	profile.Fields = []storage.Field{{Name: "Pronouns", Value: "she/her"}}
+	if _, err := in.App.Outbox().UpdateProfile(context.Background(), alice, profile); err != nil {
+		t.Fatal(err)
+	}
 	in.FollowRemote("bob", w.bobTok, in, "alice")
 	publicURI := in.PostNote("alice", w.aliceTok, map[string]any{"content": "Hello @bob #Refuge", "summary": "cw"})
 	in.PostNote("alice", w.aliceTok, map[string]any{"content": "for followers", "to": []string{in.Base + "/users/alice/followers"}})
@@ -219,6 +230,7 @@ func TestEntities(t *testing.T) {
 		{"Account", one("/api/v1/accounts/"+w.aliceID, ""), accountShape},
 		{"Account (credentials)", creds, accountShape},
 		{"Source", field(creds, "source"), sourceShape},
+		{"Field", first(field(creds, "fields")), fieldShape},
 		{"Status", status, statusShape},
 		{"Status (viewer)", status, viewerShape},
 		{"Status.account", field(status, "account"), accountShape},
