@@ -291,22 +291,9 @@ func (db *DB) RetryDelivery(ctx context.Context, id int64, next time.Time, reaso
 // deleted. A shared inbox that is gone removes nobody: the server may be moving.
 func (db *DB) RemoveActorsByInbox(ctx context.Context, inbox string, at time.Time) error {
 	return db.update(ctx, func(tx *Tx) error {
-		rows, err := tx.tx.QueryContext(ctx, `SELECT id FROM actors WHERE inbox = ? AND local = FALSE AND deleted_at = {never}`, inbox)
+		ids, err := column[int64](tx.tx.QueryContext(ctx, `SELECT id FROM actors WHERE inbox = ? AND local = FALSE AND deleted_at = {never}`, inbox))
 		if err != nil {
 			return fmt.Errorf("actors by inbox: %w", err)
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
 		}
 		for _, id := range ids {
 			if err := tx.MarkActorDeleted(ctx, id, at); err != nil {

@@ -545,7 +545,7 @@ func (db *DB) sqliteTable(ctx context.Context, name string, t *tableInfo) error 
 		t.types["rowid"] = "integer"
 		t.key = []string{"rowid"}
 	}
-	t.refs, err = strings1(db.read.QueryContext(ctx, `SELECT DISTINCT "table" FROM pragma_foreign_key_list(?)`, name))
+	t.refs, err = column[string](db.read.QueryContext(ctx, `SELECT DISTINCT "table" FROM pragma_foreign_key_list(?)`, name))
 	return err
 }
 
@@ -567,7 +567,7 @@ func (db *DB) pgTable(ctx context.Context, name string, t *tableInfo) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	t.key, err = strings1(db.read.QueryContext(ctx, `SELECT k.column_name
+	t.key, err = column[string](db.read.QueryContext(ctx, `SELECT k.column_name
 		FROM information_schema.table_constraints c JOIN information_schema.key_column_usage k
 			ON k.constraint_schema = c.constraint_schema AND k.constraint_name = c.constraint_name
 		WHERE c.table_schema = current_schema() AND c.table_name = $1 AND c.constraint_type = 'PRIMARY KEY'
@@ -582,26 +582,9 @@ func (db *DB) pgTable(ctx context.Context, name string, t *tableInfo) error {
 		}
 		t.key = []string{"rowid"}
 	}
-	t.refs, err = strings1(db.read.QueryContext(ctx, `SELECT DISTINCT confrelid::regclass::text FROM pg_constraint
+	t.refs, err = column[string](db.read.QueryContext(ctx, `SELECT DISTINCT confrelid::regclass::text FROM pg_constraint
 		WHERE contype = 'f' AND conrelid = $1::text::regclass`, name))
 	return err
-}
-
-// strings1 reads the one text column of rows.
-func strings1(rows *sql.Rows, err error) ([]string, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // idMarks returns, by table, the largest id handed out where the database keeps it apart

@@ -36,5 +36,5 @@ func (db *DB) tableNames(ctx context.Context, q querier) ([]string, error) {
 	if db.pg != nil {
 		list = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`
 	}
-	return strings1(q.QueryContext(ctx, list))
+	return column[string](q.QueryContext(ctx, list))
 }

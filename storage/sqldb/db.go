@@ -215,6 +215,24 @@ func isUnique(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
+// column reads the one column of rows (as a query returns them, with its error) and closes
+// them, so that the next statement of a transaction may run.
+func column[T any](rows *sql.Rows, err error) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // notFound turns a missing row into a NotFound error about what, and wraps other errors.
 func notFound(what string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) {

@@ -173,7 +173,7 @@ func (r reader) FollowerInboxes(ctx context.Context, actorID int64) ([]string, e
 	if err != nil {
 		return nil, fmt.Errorf("follower inboxes: %w", err)
 	}
-	return collectStrings(rows)
+	return column[string](rows, nil)
 }
 
 // LocalFollowers returns the ids of local accounts that follow actorID (accepted).
@@ -183,29 +183,7 @@ func (r reader) LocalFollowers(ctx context.Context, actorID int64) ([]int64, err
 	if err != nil {
 		return nil, fmt.Errorf("local followers: %w", err)
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
-func collectStrings(rows *sql.Rows) ([]string, error) {
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return column[int64](rows, nil)
 }
 
 // reactionTable names the two tables that hold reactions; nothing else is ever spliced in.
