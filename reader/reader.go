@@ -138,11 +138,6 @@ func (rd *Reader) ViewerState(ctx context.Context, viewer *storage.Actor, notes 
 	return rd.DB.ViewerState(ctx, viewer.ID, ids)
 }
 
-// Boost returns actorID's boost of noteID; NotFound when there is none.
-func (rd *Reader) Boost(ctx context.Context, actorID, noteID int64) (*storage.Reaction, error) {
-	return rd.DB.GetReaction(ctx, storage.Announce, actorID, noteID)
-}
-
 // LocalActivity returns a stored activity of a local actor by its id, so that every id we
 // send can be dereferenced; NotFound for anything else. An activity about a note (a
 // Create, Like, Announce, Update, Delete, or the Undo of one) names the note and who acted

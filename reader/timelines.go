@@ -112,6 +112,13 @@ func (rd *Reader) Counts(ctx context.Context, v Viewer, actorID int64) (follower
 	return followers, following, posts, err
 }
 
+// AccountCounts are the counts of each of the accounts ids that everyone is shown (not
+// those of a profile, which Counts gives as its viewer may read them), all in one query: a
+// page of statuses shows every author's.
+func (rd *Reader) AccountCounts(ctx context.Context, ids []int64) (map[int64]storage.AccountCounts, error) {
+	return rd.DB.CountAccounts(ctx, ids)
+}
+
 // ActorNotes is a page of actor's posts that v may read.
 func (rd *Reader) ActorNotes(ctx context.Context, v Viewer, actorID int64, p storage.Page) ([]*storage.Note, error) {
 	return rd.DB.ListActorNotes(ctx, actorID, v.ID(), p)

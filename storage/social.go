@@ -16,6 +16,11 @@ type Follow struct {
 	Created    time.Time
 }
 
+// AccountCounts are the counts an account shows everyone, as Mastodon's accounts do: its live
+// posts but for direct ones (public, unlisted and followers-only), its accepted followers
+// and the accounts it follows.
+type AccountCounts struct{ Posts, Followers, Following int }
+
 // ReactionKind says which of the two reactions a Reaction is. The values are the
 // ActivityStreams types of the activities that make them.
 type ReactionKind string
@@ -53,6 +58,9 @@ type SocialReader interface {
 	ListReactors(ctx context.Context, kind ReactionKind, noteID int64, p Page) ([]*Actor, []int64, error)
 	// CountFollows returns how many accepted followers and followings actorID has.
 	CountFollows(ctx context.Context, actorID int64) (followers, following int, err error)
+	// CountAccounts returns the counts of each of the actors ids, in one go (an actor not
+	// stored is left out).
+	CountAccounts(ctx context.Context, ids []int64) (map[int64]AccountCounts, error)
 	// FollowerInboxes returns the distinct delivery inboxes (shared when known) of the
 	// live remote accepted followers of actorID: one entry per server in practice.
 	FollowerInboxes(ctx context.Context, actorID int64) ([]string, error)

@@ -60,9 +60,9 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 func (tx *Tx) CreateNote(ctx context.Context, n *storage.Note) error {
 	cmap, to, cc := mustJSON(n.ContentMap, map[string]string{}), mustJSON(n.To, []string{}), mustJSON(n.Cc, []string{})
 	err := tx.guard(ctx, func() error {
-		return tx.tx.QueryRowContext(ctx, `INSERT INTO notes (uri, actor_id, local, url, content, source, summary,
+		return tx.tx.QueryRowContext(ctx, `INSERT INTO notes (id, uri, actor_id, local, url, content, source, summary,
 		sensitive, language, content_map_json, in_reply_to_uri, conversation, visibility, to_json, cc_json,
-		published, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		published, updated) VALUES (`+nextStatusRow+`,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			n.URI, n.ActorID, n.Local, n.URL, n.Content, n.Source, n.Summary, n.Sensitive, n.Language, cmap,
 			n.InReplyToURI, n.Conversation, n.Visibility, to, cc, ts(n.Published), ts(n.Updated)).Scan(&n.ID)
 	})

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"refuge/storage"
@@ -130,7 +131,7 @@ func (r reader) listActors(ctx context.Context, table, join, where string, args 
 	for rows.Next() {
 		var fid int64
 		a := &storage.Actor{}
-		if err := scanActor(&prefixScanner{rows, &fid}, a); err != nil {
+		if err := scanActor(&prefixScanner{rows, []any{&fid}}, a); err != nil {
 			return nil, nil, fmt.Errorf("scan %s: %w", table, err)
 		}
 		actors, cursors = append(actors, a), append(cursors, fid)
@@ -145,13 +146,13 @@ func (r reader) listActors(ctx context.Context, table, join, where string, args 
 	return actors, cursors, nil
 }
 
-// prefixScanner scans one extra leading column before handing the rest to a row scanner.
+// prefixScanner scans extra leading columns before handing the rest to a row scanner.
 type prefixScanner struct {
 	s     scanner
-	first any
+	first []any
 }
 
-func (p *prefixScanner) Scan(dest ...any) error { return p.s.Scan(append([]any{p.first}, dest...)...) }
+func (p *prefixScanner) Scan(dest ...any) error { return p.s.Scan(append(p.first, dest...)...) }
 
 // CountFollows returns how many accepted followers and followings actorID has.
 func (r reader) CountFollows(ctx context.Context, actorID int64) (followers, following int, err error) {
@@ -162,6 +163,39 @@ func (r reader) CountFollows(ctx context.Context, actorID int64) (followers, fol
 		return 0, 0, fmt.Errorf("count follows: %w", err)
 	}
 	return followers, following, nil
+}
+
+// CountAccounts returns the counts of each of the actors ids in one query: a page of statuses
+// shows its authors' counts, and a query each cost more than the rest of the page.
+func (r reader) CountAccounts(ctx context.Context, ids []int64) (map[int64]storage.AccountCounts, error) {
+	out := make(map[int64]storage.AccountCounts, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := r.q.QueryContext(ctx, `SELECT a.id, a.notes_public + a.notes_followers,
+		(SELECT count(*) FROM follows f WHERE f.followee_id = a.id AND f.accepted = TRUE),
+		(SELECT count(*) FROM follows f WHERE f.follower_id = a.id AND f.accepted = TRUE)
+		FROM actors a WHERE a.id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count accounts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var c storage.AccountCounts
+		if err := rows.Scan(&id, &c.Posts, &c.Followers, &c.Following); err != nil {
+			return nil, fmt.Errorf("count accounts: %w", err)
+		}
+		out[id] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count accounts: %w", err)
+	}
+	return out, nil
 }
 
 // FollowerInboxes returns the distinct delivery inboxes (shared when known) of the remote
@@ -200,8 +234,11 @@ func (tx *Tx) PutReaction(ctx context.Context, kind storage.ReactionKind, r *sto
 	if r.Created.IsZero() {
 		r.Created = time.Now()
 	}
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO `+reactionTable(kind)+` (uri, actor_id, note_id, created)
-		VALUES (?,?,?,?) ON CONFLICT DO NOTHING RETURNING id`, r.URI, r.ActorID, r.NoteID, ts(r.Created)).Scan(&r.ID)
+	query := `INSERT INTO likes (uri, actor_id, note_id, created) VALUES (?,?,?,?) ON CONFLICT DO NOTHING RETURNING id`
+	if kind == storage.Announce { // a boost is a status too: its id is in the notes' sequence (see nextStatusRow)
+		query = `INSERT INTO announces (id, uri, actor_id, note_id, created) VALUES (` + nextStatusRow + `,?,?,?,?) ON CONFLICT DO NOTHING RETURNING id`
+	}
+	err := tx.tx.QueryRowContext(ctx, query, r.URI, r.ActorID, r.NoteID, ts(r.Created)).Scan(&r.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil // a repeat: nothing inserted, nothing returned
 	}
