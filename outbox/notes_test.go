@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -340,6 +341,7 @@ func TestPin(t *testing.T) {
 	public := r.post(alice, NoteInput{Content: "pin me"})
 	direct := r.post(alice, NoteInput{Content: "@bob secret", Visibility: "direct"})
 	theirs := r.post(bob, NoteInput{Content: "bob's"})
+	followers := r.post(alice, NoteInput{Content: "for followers", Visibility: "followers"})
 	gone := r.post(alice, NoteInput{Content: "gone"})
 	if err := r.s.DeleteNote(r.ctx, alice, gone.URI); err != nil {
 		t.Fatal(err)
@@ -354,7 +356,8 @@ func TestPin(t *testing.T) {
 		{"her own public note", public, true, "", []*storage.Note{public}},
 		{"pinning twice is no error", public, true, "", []*storage.Note{public}},
 		{"a direct note", direct, true, storage.Invalid, []*storage.Note{public}},
-		{"someone else's note", theirs, true, storage.Forbidden, []*storage.Note{public}},
+		{"someone else's note", theirs, true, storage.Invalid, []*storage.Note{public}},
+		{"a followers-only note", followers, true, storage.Invalid, []*storage.Note{public}},
 		{"a deleted note", gone, true, storage.Gone, []*storage.Note{public}},
 		{"unpinning", public, false, "", nil},
 		{"unpinning a direct note", direct, false, "", nil},
@@ -364,7 +367,7 @@ func TestPin(t *testing.T) {
 			if err := r.s.Pin(r.ctx, alice, row.note.URI, row.pinned); kindOf(err) != row.wantKind {
 				t.Fatalf("pin: %v, want kind %q", err, row.wantKind)
 			}
-			list, err := r.db.ListPinned(r.ctx, alice.ID, alice.ID)
+			list, err := r.db.ListPinned(r.ctx, alice.ID, alice.ID, storage.Page{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -372,6 +375,38 @@ func TestPin(t *testing.T) {
 				t.Errorf("pinned %v, want %v", got, want)
 			}
 		})
+	}
+}
+
+// TestPinLimit: an account pins at most MaxPinned notes; pinning one of them again is no
+// error, and unpinning makes room.
+func TestPinLimit(t *testing.T) {
+	r := newRig(t)
+	alice := r.account("alice", false)
+	var notes []*storage.Note
+	for i := range MaxPinned + 1 {
+		notes = append(notes, r.post(alice, NoteInput{Content: fmt.Sprintf("note %d", i)}))
+	}
+	for _, n := range notes[:MaxPinned] {
+		if err := r.s.Pin(r.ctx, alice, n.URI, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.s.Pin(r.ctx, alice, notes[MaxPinned].URI, true); kindOf(err) != storage.Invalid {
+		t.Fatalf("pin past the limit: %v, want Invalid", err)
+	}
+	if err := r.s.Pin(r.ctx, alice, notes[0].URI, true); err != nil {
+		t.Fatalf("pin a pinned note again at the limit: %v", err)
+	}
+	if err := r.s.Pin(r.ctx, alice, notes[0].URI, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.s.Pin(r.ctx, alice, notes[MaxPinned].URI, true); err != nil {
+		t.Fatalf("pin after unpinning one: %v", err)
+	}
+	list, err := r.db.ListPinned(r.ctx, alice.ID, alice.ID, storage.Page{})
+	if err != nil || len(list) != MaxPinned {
+		t.Fatalf("pinned %d (%v), want %d", len(list), err, MaxPinned)
 	}
 }
 
