@@ -462,20 +462,20 @@ func (s *Service) Pin(ctx context.Context, actor *storage.Actor, uri string, pin
 	})
 }
 
-// Bookmark bookmarks a note actor may read (on), or takes the bookmark away. A bookmark is
-// the account's own: nothing is sent anywhere. Either is a no-op when done already;
+// Bookmark bookmarks a note actor may read (on), or takes the bookmark away. A bookmark
+// is the account's own: nothing is sent anywhere. Either is a no-op when done already;
 // unbookmarking needs no right to read the note any longer.
-func (s *Service) Bookmark(ctx context.Context, actor *storage.Actor, noteID int64, on bool) error {
+func (s *Service) Bookmark(ctx context.Context, actor *storage.Actor, uri string, on bool) error {
+	n, err := s.DB.GetNoteByURI(ctx, uri)
+	if err != nil {
+		return err
+	}
 	if on {
-		n, err := s.DB.GetNoteByID(ctx, noteID)
-		if err != nil {
-			return err
-		}
 		if ok, _ := s.DB.CanSee(ctx, n.ID, actor.ID); !ok || n.Deleted() {
 			return storage.Errorf(storage.NotFound, "note not found")
 		}
 	}
-	return s.DB.Update(ctx, func(tx storage.Tx) error { return tx.Bookmark(ctx, actor.ID, noteID, on, s.now()) })
+	return s.DB.Update(ctx, func(tx storage.Tx) error { return tx.Bookmark(ctx, actor.ID, n.ID, on, s.now()) })
 }
 
 // MarkNotificationsRead marks actor's notifications up to row id upTo as read.
