@@ -418,3 +418,47 @@ func noteURIs(notes []*storage.Note) []string {
 	}
 	return out
 }
+
+// TestBookmark: an account bookmarks what it may read, and only that; a bookmark stores no
+// activity and queues nothing, as it is the account's own; taking one away needs no right
+// to read the note.
+func TestBookmark(t *testing.T) {
+	r := newRig(t)
+	alice, bob := r.account("alice", false), r.account("bob", false)
+	carol := r.remote("peer.example", "carol", true)
+	r.follow(carol, bob, true) // so that anything bob federated would be queued
+	hidden := r.post(alice, NoteInput{Content: "followers only", Visibility: "followers"})
+	public := r.post(alice, NoteInput{Content: "for all"})
+	before, err := r.db.RowCounts(r.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.s.Bookmark(r.ctx, bob, hidden.URI, true); kindOf(err) != storage.NotFound {
+		t.Fatalf("bookmark a hidden note: %v, want NotFound", err)
+	}
+	if err := r.s.Bookmark(r.ctx, bob, public.URI, true); err != nil {
+		t.Fatal(err)
+	}
+	after, err := r.db.RowCounts(r.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, n := range after {
+		want := before[table]
+		if table == "bookmarks" {
+			want++
+		}
+		if n != want {
+			t.Errorf("%s: %d rows, want %d", table, n, want)
+		}
+	}
+	if err := r.s.Bookmark(r.ctx, bob, hidden.URI, false); err != nil {
+		t.Errorf("unbookmark a hidden note never bookmarked: %v", err)
+	}
+	if err := r.s.Bookmark(r.ctx, bob, public.URI, false); err != nil {
+		t.Fatal(err)
+	}
+	if list, _, err := r.db.ListBookmarked(r.ctx, bob.ID, storage.Page{}); err != nil || len(list) != 0 {
+		t.Errorf("after unbookmarking: %d (%v)", len(list), err)
+	}
+}
