@@ -124,10 +124,11 @@ func (rd *Reader) Relationship(ctx context.Context, viewer, other *storage.Actor
 	return rel
 }
 
-// ViewerState marks which of notes the local viewer liked, boosted or pinned.
-func (rd *Reader) ViewerState(ctx context.Context, viewer *storage.Actor, notes []*storage.Note) (liked, boosted, pinned map[int64]bool, err error) {
+// ViewerState marks which of notes the local viewer liked, boosted, pinned or bookmarked,
+// in one read for the whole page; all empty for an anonymous viewer.
+func (rd *Reader) ViewerState(ctx context.Context, viewer *storage.Actor, notes []*storage.Note) (*storage.ViewerState, error) {
 	if viewer == nil || len(notes) == 0 {
-		return nil, nil, nil, nil
+		return &storage.ViewerState{}, nil
 	}
 	ids := make([]int64, 0, len(notes))
 	for _, n := range notes {

@@ -91,7 +91,7 @@ func (rd *Reader) Profile(ctx context.Context, v Viewer, actor *storage.Actor, p
 		return nil, err
 	}
 	if p.Before == 0 && p.After == 0 {
-		if pr.Pinned, err = rd.DB.ListPinned(ctx, actor.ID, v.ID()); err != nil {
+		if pr.Pinned, err = rd.DB.ListPinned(ctx, actor.ID, v.ID(), storage.Page{}); err != nil {
 			return nil, err
 		}
 	}
@@ -129,9 +129,9 @@ func (rd *Reader) PublicActorNotes(ctx context.Context, actorID int64, p storage
 	return rd.DB.ListPublicActorNotes(ctx, actorID, p)
 }
 
-// Pinned lists actor's pinned posts that v may read.
-func (rd *Reader) Pinned(ctx context.Context, v Viewer, actorID int64) ([]*storage.Note, error) {
-	return rd.DB.ListPinned(ctx, actorID, v.ID())
+// Pinned lists actor's pinned posts that v may read, with the filters of p.
+func (rd *Reader) Pinned(ctx context.Context, v Viewer, actorID int64, p storage.Page) ([]*storage.Note, error) {
+	return rd.DB.ListPinned(ctx, actorID, v.ID(), p)
 }
 
 // Follows is a page of actor's followers (or, when pending, of those waiting for an

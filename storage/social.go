@@ -40,6 +40,11 @@ type Reaction struct {
 	Created time.Time
 }
 
+// ViewerState is what one viewer did to each of some notes, by note id.
+type ViewerState struct {
+	Liked, Boosted, Pinned, Bookmarked map[int64]bool
+}
+
 // SocialReader reads follows, reactions and pins.
 type SocialReader interface {
 	// GetFollow returns the follow of follower to followee; NotFound when there is none.
@@ -72,10 +77,18 @@ type SocialReader interface {
 	// GetReactionByURI returns the reaction of the kind whose activity id is uri; NotFound
 	// when there is none.
 	GetReactionByURI(ctx context.Context, kind ReactionKind, uri string) (*Reaction, error)
-	// ListPinned returns the actor's live pinned notes that viewer may read, newest first.
-	ListPinned(ctx context.Context, actorID, viewer int64) ([]*Note, error)
-	// ViewerState returns which of noteIDs the viewer has liked, boosted, and pinned.
-	ViewerState(ctx context.Context, viewer int64, noteIDs []int64) (liked, boosted, pinned map[int64]bool, err error)
+	// ListPinned returns the actor's live pinned notes that viewer may read, newest first,
+	// with the filters of p (its paging is not used: there are few).
+	ListPinned(ctx context.Context, actorID, viewer int64, p Page) ([]*Note, error)
+	// ListBookmarked returns the live notes actorID bookmarked and may still read, newest
+	// bookmark first, with the bookmarks' row ids, by which the list is paged.
+	ListBookmarked(ctx context.Context, actorID int64, p Page) ([]*Note, []int64, error)
+	// ListLiked returns the live notes actorID liked and may still read, newest like
+	// first, with the likes' row ids, by which the list is paged.
+	ListLiked(ctx context.Context, actorID int64, p Page) ([]*Note, []int64, error)
+	// ViewerState returns which of noteIDs the viewer has liked, boosted, pinned and
+	// bookmarked, in one read.
+	ViewerState(ctx context.Context, viewer int64, noteIDs []int64) (*ViewerState, error)
 }
 
 // SocialWriter stores follows, reactions and pins.
@@ -96,4 +109,7 @@ type SocialWriter interface {
 	DeleteReaction(ctx context.Context, kind ReactionKind, id int64) error
 	// Pin adds or removes a note from its author's featured collection.
 	Pin(ctx context.Context, actorID, noteID int64, pinned bool) error
+	// Bookmark adds (on) or removes a bookmark of actorID's on noteID; either is a no-op
+	// when done already.
+	Bookmark(ctx context.Context, actorID, noteID int64, on bool, at time.Time) error
 }

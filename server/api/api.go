@@ -72,6 +72,15 @@ var routes = []route{
 	{"POST", "/api/v1/media", "write:media", (*Handler).upload}, // the older path, still used by some apps
 	{"GET", "/api/v1/media/{id}", "write:media", (*Handler).media},
 	{"PUT", "/api/v1/media/{id}", "write:media", (*Handler).describeMedia},
+	{"PUT", "/api/v1/statuses/{id}", "write:statuses", (*Handler).editStatus},
+	{"GET", "/api/v1/statuses/{id}/history", "", (*Handler).history},
+	{"GET", "/api/v1/statuses/{id}/source", "read:statuses", (*Handler).source},
+	{"POST", "/api/v1/statuses/{id}/bookmark", "write:bookmarks", (*Handler).bookmark},
+	{"POST", "/api/v1/statuses/{id}/unbookmark", "write:bookmarks", (*Handler).unbookmark},
+	{"GET", "/api/v1/bookmarks", "read:bookmarks", (*Handler).bookmarks},
+	{"GET", "/api/v1/favourites", "read:favourites", (*Handler).favourites},
+	{"POST", "/api/v1/statuses/{id}/pin", "write:accounts", (*Handler).pin},
+	{"POST", "/api/v1/statuses/{id}/unpin", "write:accounts", (*Handler).unpin},
 }
 
 // Routes mounts the API on r.

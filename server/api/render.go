@@ -117,9 +117,9 @@ func (rn *render) account(a *storage.Actor) (*Account, error) {
 }
 
 // statuses are the Status entities of notes, which the viewer may read, with its own state
-// of each (liked, boosted, pinned) when there is a viewer.
+// of each (liked, boosted, pinned, bookmarked) when there is a viewer, read in one query.
 func (rn *render) statuses(notes []*storage.Note) ([]*Status, error) {
-	liked, boosted, pinned, err := rn.h.Read.ViewerState(rn.ctx, rn.viewer, notes)
+	st, err := rn.h.Read.ViewerState(rn.ctx, rn.viewer, notes)
 	if err != nil {
 		return nil, err
 	}
@@ -137,9 +137,8 @@ func (rn *render) statuses(notes []*storage.Note) ([]*Status, error) {
 			return nil, err
 		}
 		if rn.viewer != nil {
-			no := false
-			s.Favourited, s.Reblogged, s.Pinned = ptr(liked[n.ID]), ptr(boosted[n.ID]), ptr(pinned[n.ID])
-			s.Muted, s.Bookmarked = &no, &no
+			s.Favourited, s.Reblogged, s.Pinned = ptr(st.Liked[n.ID]), ptr(st.Boosted[n.ID]), ptr(st.Pinned[n.ID])
+			s.Muted, s.Bookmarked = ptr(false), ptr(st.Bookmarked[n.ID])
 		}
 		out = append(out, s)
 	}

@@ -35,6 +35,12 @@ func params(w http.ResponseWriter, r *http.Request, most int64) (url.Values, err
 		}
 		body = url.Values{}
 		for k, v := range obj {
+			if list, isList := v.([]any); isList && len(list) > 0 {
+				if _, objects := list[0].(map[string]any); objects {
+					addObjects(body, k, list)
+					continue
+				}
+			}
 			for _, x := range jsonValues(v) {
 				body.Add(k, x)
 			}
@@ -54,6 +60,19 @@ func params(w http.ResponseWriter, r *http.Request, most int64) (url.Values, err
 		q[k] = v
 	}
 	return q, nil
+}
+
+// addObjects writes a JSON array of objects as a form does an indexed list of hashes:
+// name[0][key], name[1][key] (media_attributes).
+func addObjects(body url.Values, name string, list []any) {
+	for i, e := range list {
+		obj, _ := e.(map[string]any)
+		for k, v := range obj {
+			for _, x := range jsonValues(v) {
+				body.Add(fmt.Sprintf("%s[%d][%s]", name, i, k), x)
+			}
+		}
+	}
 }
 
 // jsonValues writes a JSON value as the strings a form would carry; null is none.

@@ -142,6 +142,9 @@ func fillInstance(t *testing.T, db *DB) *copied {
 		if err := tx.Pin(ctx, c.alice.ID, notes[0].ID, true); err != nil {
 			return err
 		}
+		if err := tx.Bookmark(ctx, c.bob.ID, notes[0].ID, true, at); err != nil {
+			return err
+		}
 		if err := tx.AddToFeed(ctx, []int64{c.alice.ID, c.bob.ID}, notes[0].ID, 0, at); err != nil {
 			return err
 		}

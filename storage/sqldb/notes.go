@@ -85,6 +85,11 @@ func (tx *Tx) putNoteParts(ctx context.Context, n *storage.Note, replace bool) e
 		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM media WHERE note_id = ? AND path = ''`, n.ID); err != nil {
 			return fmt.Errorf("note media: %w", err)
 		}
+		// Uploads the edit no longer names are let go (the orphan sweep removes them);
+		// those it names again are attached below, in their new order.
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE media SET note_id = NULL WHERE note_id = ?`, n.ID); err != nil {
+			return fmt.Errorf("note media: %w", err)
+		}
 	}
 	for _, t := range n.Tags {
 		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO note_tags (note_id, type, name, href) VALUES (?,?,?,?)`,
@@ -112,25 +117,6 @@ func (tx *Tx) putNoteParts(ctx context.Context, n *storage.Note, replace bool) e
 		}
 	}
 	return nil
-}
-
-// UpdateNote rewrites the content of a stored note (an Update from its author). A deleted
-// note is not touched: the check is the write's own condition, so that an Update racing a
-// Delete can never bring text back to a tombstone, whichever commits first.
-func (tx *Tx) UpdateNote(ctx context.Context, n *storage.Note) error {
-	res, err := tx.tx.ExecContext(ctx, `UPDATE notes SET content=?, source=?, summary=?, sensitive=?, language=?,
-		content_map_json=?, updated=? WHERE id = ? AND deleted_at = {never}`, n.Content, n.Source, n.Summary, n.Sensitive,
-		n.Language, mustJSON(n.ContentMap, map[string]string{}), ts(n.Updated), n.ID)
-	if err != nil {
-		return fmt.Errorf("update note %s: %w", n.URI, err)
-	}
-	if k, _ := res.RowsAffected(); k == 0 {
-		if _, err := tx.GetNoteByID(ctx, n.ID); err != nil {
-			return err
-		}
-		return storage.Errorf(storage.Gone, "note %s was deleted", n.URI)
-	}
-	return tx.putNoteParts(ctx, n, true)
 }
 
 // DeleteNote turns the note into a Tombstone (see tombstone).
@@ -161,6 +147,7 @@ func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target i
 		`DELETE FROM note_tags WHERE note_id IN ` + notes, `DELETE FROM feed WHERE note_id IN ` + notes,
 		`DELETE FROM pins WHERE note_id IN ` + notes, `DELETE FROM likes WHERE note_id IN ` + notes,
 		`DELETE FROM announces WHERE note_id IN ` + notes, `DELETE FROM notifications WHERE note_id IN ` + notes,
+		`DELETE FROM note_edits WHERE note_id IN ` + notes, `DELETE FROM bookmarks WHERE note_id IN ` + notes,
 		`DELETE FROM media WHERE note_id IN ` + notes,
 		`UPDATE notes SET deleted_at = :stamp, content = '', source = '', summary = '', content_map_json = '{}'
 			WHERE ` + cond + ` AND deleted_at = {never}`,
@@ -325,6 +312,10 @@ func (r reader) listNotes(ctx context.Context, where string, args []any, p stora
 	}
 	if p.OnlyMedia {
 		where += ` AND EXISTS (SELECT 1 FROM media m WHERE m.note_id = n.id)`
+	}
+	if p.Tag != "" {
+		where += ` AND n.id IN (SELECT note_id FROM note_tags WHERE type = 'Hashtag' AND name = :pagetag)`
+		args = append(args, sql.Named("pagetag", "#"+strings.ToLower(p.Tag)))
 	}
 	rows, err := r.q.QueryContext(ctx, noteSelect+` WHERE `+where+cond+order, append(args, pargs...)...)
 	if err != nil {

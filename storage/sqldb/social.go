@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -291,47 +292,55 @@ func (tx *Tx) Pin(ctx context.Context, actorID, noteID int64, pinned bool) error
 	return nil
 }
 
-// ListPinned returns the actor's pinned notes visible to viewer, newest pin first.
-func (r reader) ListPinned(ctx context.Context, actorID, viewer int64) ([]*storage.Note, error) {
+// ListPinned returns the actor's pinned notes visible to viewer, newest note first, with
+// p's filters.
+func (r reader) ListPinned(ctx context.Context, actorID, viewer int64, p storage.Page) ([]*storage.Note, error) {
+	filters := storage.Page{Limit: 20, NoReplies: p.NoReplies, OnlyMedia: p.OnlyMedia, Tag: p.Tag}
 	return r.listNotes(ctx, `n.id IN (SELECT note_id FROM pins WHERE actor_id = :actor) AND n.deleted_at = {never} AND `+visibleTo,
-		[]any{sql.Named("actor", actorID), sql.Named("viewer", viewer)}, storage.Page{Limit: 20})
+		[]any{sql.Named("actor", actorID), sql.Named("viewer", viewer)}, filters)
 }
 
-// ViewerState returns which of noteIDs the viewer has liked, boosted, and pinned.
-func (r reader) ViewerState(ctx context.Context, viewer int64, noteIDs []int64) (liked, boosted, pinned map[int64]bool, err error) {
-	liked, boosted, pinned = map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
+// ViewerState returns which of noteIDs the viewer has liked, boosted, pinned and
+// bookmarked, in one query however many notes a page shows.
+func (r reader) ViewerState(ctx context.Context, viewer int64, noteIDs []int64) (*storage.ViewerState, error) {
+	st := &storage.ViewerState{Liked: map[int64]bool{}, Boosted: map[int64]bool{}, Pinned: map[int64]bool{},
+		Bookmarked: map[int64]bool{}}
 	if viewer == 0 || len(noteIDs) == 0 {
-		return liked, boosted, pinned, nil
+		return st, nil
 	}
-	args := []any{viewer}
+	args := []any{sql.Named("viewer", viewer)}
 	in := ""
 	for i, id := range noteIDs {
 		if i > 0 {
 			in += ","
 		}
-		in += "?"
-		args = append(args, id)
+		name := "n" + strconv.Itoa(i)
+		in += ":" + name
+		args = append(args, sql.Named(name, id))
 	}
-	for _, q := range []struct {
-		table string
-		dst   map[int64]bool
-	}{{"likes", liked}, {"announces", boosted}, {"pins", pinned}} {
-		rows, err := r.q.QueryContext(ctx, `SELECT note_id FROM `+q.table+` WHERE actor_id = ? AND note_id IN (`+in+`)`, args...)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("viewer state: %w", err)
+	var q string
+	for i, table := range []string{"likes", "announces", "pins", "bookmarks"} {
+		if i > 0 {
+			q += ` UNION ALL `
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, nil, nil, err
-			}
-			q.dst[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, nil, nil, err
-		}
+		q += `SELECT ` + strconv.Itoa(i) + `, note_id FROM ` + table + ` WHERE actor_id = :viewer AND note_id IN (` + in + `)`
 	}
-	return liked, boosted, pinned, nil
+	rows, err := r.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("viewer state: %w", err)
+	}
+	defer rows.Close()
+	marks := []map[int64]bool{st.Liked, st.Boosted, st.Pinned, st.Bookmarked}
+	for rows.Next() {
+		var which int
+		var id int64
+		if err := rows.Scan(&which, &id); err != nil {
+			return nil, fmt.Errorf("viewer state: %w", err)
+		}
+		marks[which][id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("viewer state: %w", err)
+	}
+	return st, nil
 }
