@@ -155,11 +155,13 @@ type prefixScanner struct {
 
 func (p *prefixScanner) Scan(dest ...any) error { return p.s.Scan(append(p.first, dest...)...) }
 
-// CountFollows returns how many accepted followers and followings actorID has.
+// CountFollows returns how many accepted followers and followings actorID has (kept by
+// triggers: migrations 0019 and 0011).
 func (r reader) CountFollows(ctx context.Context, actorID int64) (followers, following int, err error) {
-	err = r.q.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM follows WHERE followee_id = ?1 AND accepted = TRUE),
-		(SELECT count(*) FROM follows WHERE follower_id = ?1 AND accepted = TRUE)`, actorID).Scan(&followers, &following)
+	err = r.q.QueryRowContext(ctx, `SELECT followers_count, following_count FROM actors WHERE id = ?`, actorID).Scan(&followers, &following)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, nil
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("count follows: %w", err)
 	}
@@ -177,9 +179,7 @@ func (r reader) CountAccounts(ctx context.Context, ids []int64) (map[int64]stora
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := r.q.QueryContext(ctx, `SELECT a.id, a.notes_public + a.notes_followers,
-		(SELECT count(*) FROM follows f WHERE f.followee_id = a.id AND f.accepted = TRUE),
-		(SELECT count(*) FROM follows f WHERE f.follower_id = a.id AND f.accepted = TRUE)
+	rows, err := r.q.QueryContext(ctx, `SELECT a.id, a.notes_public + a.notes_followers, a.followers_count, a.following_count
 		FROM actors a WHERE a.id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count accounts: %w", err)

@@ -381,3 +381,58 @@ func TestStatusRowsInOneSequence(t *testing.T) {
 		t.Errorf("next note %d after %d", fourth.ID, third.ID)
 	}
 }
+
+// TestFollowCounts: the counts kept by triggers follow every way a follow changes — a request
+// counts once accepted, an accepted follow at once, an undone one no more, and an actor
+// deleted takes its follows out of the others' counts — and CountAccounts and CountFollows
+// read them.
+func TestFollowCounts(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	a := mustActor(t, db, "a", "a.test", true)
+	b := mustActor(t, db, "b", "b.test", false)
+	c := mustActor(t, db, "c", "c.test", false)
+	follow := func(uri string, from, to *storage.Actor, accepted bool) *storage.Follow {
+		f := &storage.Follow{URI: uri, FollowerID: from.ID, FolloweeID: to.ID, Accepted: accepted}
+		if err := db.Update(ctx, func(tx storage.Tx) error { return tx.PutFollow(ctx, f) }); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	want := func(step string, counts map[*storage.Actor][2]int) {
+		t.Helper()
+		got, err := db.CountAccounts(ctx, []int64{a.ID, b.ID, c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for who, w := range counts {
+			followers, following, err := db.CountFollows(ctx, who.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := got[who.ID]; g.Followers != w[0] || g.Following != w[1] || followers != w[0] || following != w[1] {
+				t.Errorf("%s: %s has %d/%d followers/following (CountFollows %d/%d), want %d/%d",
+					step, who.Username, g.Followers, g.Following, followers, following, w[0], w[1])
+			}
+		}
+	}
+	request := follow("https://b.test/f/1", b, a, false)
+	follow("https://c.test/f/1", c, a, true)
+	follow("https://a.test/f/1", a, b, true)
+	want("a request and two follows", map[*storage.Actor][2]int{a: {1, 1}, b: {1, 0}, c: {0, 1}})
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.AcceptFollow(ctx, request.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	want("the request accepted", map[*storage.Actor][2]int{a: {2, 1}, b: {1, 1}, c: {0, 1}})
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.DeleteFollow(ctx, request.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	want("undone", map[*storage.Actor][2]int{a: {1, 1}, b: {1, 0}, c: {0, 1}})
+	if err := db.Update(ctx, func(tx storage.Tx) error {
+		_, err := tx.(*Tx).tx.ExecContext(ctx, `DELETE FROM actors WHERE id = ?`, c.ID) // as an account's removal cascades
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want("c deleted", map[*storage.Actor][2]int{a: {0, 1}, b: {1, 0}})
+}
