@@ -89,6 +89,9 @@ func (s *Service) Follow(ctx context.Context, actor *storage.Actor, target strin
 	f := &storage.Follow{URI: s.activityURI(actor, uris.Follows), FollowerID: actor.ID, FolloweeID: t.ID,
 		Accepted: t.Local && !t.Locked, Created: s.now()}
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {
+		if err := blocked(ctx, tx, actor.ID, t.ID); err != nil {
+			return err
+		}
 		old, err := tx.GetFollow(ctx, actor.ID, t.ID)
 		switch {
 		case err == nil:
@@ -137,23 +140,29 @@ func (s *Service) Unfollow(ctx context.Context, actor *storage.Actor, target str
 		if err != nil {
 			return err
 		}
-		if err := tx.DeleteFollow(ctx, f.ID); err != nil {
-			return err
-		}
-		if err := tx.RemoveFromFeeds(ctx, actor.ID, t.ID); err != nil {
-			return err
-		}
-		if t.Local {
-			return nil
-		}
-		follow := &federation.Activity{ID: f.URI, Type: federation.TypeFollow, Actor: actor.URI}
-		_, err = s.emit(ctx, tx, actor, &federation.Activity{ID: uris.Undo(f.URI), Type: federation.TypeUndo, To: []string{t.URI}},
-			withObject(follow, t.URI), 0, storage.Direct, []string{t.Inbox})
-		return err
+		return s.unfollow(ctx, tx, actor, t, f)
 	})
 	if err == nil {
 		s.wake()
 	}
+	return err
+}
+
+// unfollow removes actor's follow f of t and what it brought to actor's feed, and tells a
+// remote t with the Undo of the Follow, inside tx.
+func (s *Service) unfollow(ctx context.Context, tx storage.Tx, actor, t *storage.Actor, f *storage.Follow) error {
+	if err := tx.DeleteFollow(ctx, f.ID); err != nil {
+		return err
+	}
+	if err := tx.RemoveFromFeeds(ctx, actor.ID, t.ID); err != nil {
+		return err
+	}
+	if t.Local {
+		return nil
+	}
+	follow := &federation.Activity{ID: f.URI, Type: federation.TypeFollow, Actor: actor.URI}
+	_, err := s.emit(ctx, tx, actor, &federation.Activity{ID: uris.Undo(f.URI), Type: federation.TypeUndo, To: []string{t.URI}},
+		withObject(follow, t.URI), 0, storage.Direct, []string{t.Inbox})
 	return err
 }
 

@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"html"
+	"io"
 	"reflect"
 	"regexp"
 	"strings"
@@ -19,6 +20,11 @@ type ProfileInput struct {
 	Locked            bool
 	Fields            []storage.Field // Name and Value (typed text); Source is not read
 	IconURL, ImageURL string          // "" keeps the current one
+	// Bot and Discoverable, when set, change the account's type (a Service is a bot) and
+	// whether it is offered to be found; nil keeps them.
+	Bot, Discoverable *bool
+	// Defaults, when set, replaces what the account posts with when a client does not say.
+	Defaults *storage.PostingDefaults
 }
 
 // ProfileOf is the input that keeps a's profile as it is: what the edit form shows. A bio or
@@ -59,12 +65,26 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 		fields = append(fields, f)
 	}
 	in.Fields = fields
+	if d := in.Defaults; d != nil {
+		if d.Privacy == "" {
+			d.Privacy = storage.Public
+		}
+		switch d.Privacy {
+		case storage.Public, storage.Unlisted, storage.Followers, storage.Direct:
+		default:
+			return nil, storage.Errorf(storage.Invalid, "%q is not a visibility", d.Privacy)
+		}
+		if d.Language != "" && !languageTag.MatchString(d.Language) {
+			return nil, storage.Errorf(storage.Invalid, "%q is not a language tag", d.Language)
+		}
+	}
 	// Compared with what is stored, not with actor, which a caller may have changed.
 	stored, err := s.DB.GetActorByID(ctx, actor.ID)
 	if err != nil {
 		return nil, err
 	}
-	if in.IconURL == "" && in.ImageURL == "" && reflect.DeepEqual(in, ProfileOf(stored)) {
+	if in.IconURL == "" && in.ImageURL == "" && in.Bot == nil && in.Discoverable == nil && in.Defaults == nil &&
+		reflect.DeepEqual(in, ProfileOf(stored)) {
 		return stored, nil
 	}
 	a := *stored
@@ -84,10 +104,24 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 	if in.ImageURL != "" {
 		a.ImageURL = in.ImageURL
 	}
+	if in.Bot != nil && (a.Type == federation.TypePerson || a.Type == federation.TypeService) {
+		a.Type = map[bool]string{true: federation.TypeService, false: federation.TypePerson}[*in.Bot]
+	}
+	if in.Discoverable != nil {
+		a.Discoverable = *in.Discoverable
+	}
 	changed := !reflect.DeepEqual(s.ActorDocument(&a), s.ActorDocument(stored))
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {
-		if err := tx.UpdateActor(ctx, &a); err != nil || !changed {
+		if err := tx.UpdateActor(ctx, &a); err != nil {
 			return err
+		}
+		if in.Defaults != nil {
+			if err := tx.PutPostingDefaults(ctx, a.ID, *in.Defaults); err != nil {
+				return err
+			}
+		}
+		if !changed {
+			return nil
 		}
 		inboxes, err := tx.FollowerInboxes(ctx, a.ID)
 		if err != nil {
@@ -106,6 +140,21 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 		s.wake()
 	}
 	return &a, nil
+}
+
+// SaveProfileImage stores an uploaded avatar (or header, when not avatar) as every upload is
+// stored (SaveUpload: checked, re-encoded, thumbnailed) and returns it with the URL the
+// profile is to show: for an avatar its thumbnail, as an avatar is shown small everywhere.
+// The caller discards the upload (DiscardUpload) when the profile is not saved.
+func (s *Service) SaveProfileImage(ctx context.Context, dataDir string, owner *storage.Actor, r io.Reader, avatar bool) (*storage.Media, string, error) {
+	m, err := s.SaveUpload(ctx, dataDir, owner, r, "")
+	if err != nil {
+		return nil, "", err
+	}
+	if avatar && m.ThumbPath != "" {
+		return m, s.uris().Media(m.ThumbPath), nil
+	}
+	return m, m.URL, nil
 }
 
 // typed is text as it came from a form or a client, in the form it is kept: a browser

@@ -266,7 +266,7 @@ func (h *Handler) public(w http.ResponseWriter, r *http.Request, viewer *storage
 	}
 	q := r.URL.Query()
 	p.page.OnlyMedia = boolParam(q, "only_media")
-	notes, err := h.Read.PublicTimeline(r.Context(), boolParam(q, "local"), boolParam(q, "remote"), p.page)
+	notes, err := h.Read.PublicTimeline(r.Context(), reader.Local(viewer), boolParam(q, "local"), boolParam(q, "remote"), p.page)
 	if err != nil {
 		return err
 	}
@@ -283,7 +283,7 @@ func (h *Handler) tagged(w http.ResponseWriter, r *http.Request, viewer *storage
 		return err
 	}
 	p.page.OnlyMedia = boolParam(r.URL.Query(), "only_media")
-	notes, err := h.Read.Tagged(r.Context(), tag, p.page)
+	notes, err := h.Read.Tagged(r.Context(), reader.Local(viewer), tag, p.page)
 	if err != nil {
 		return err
 	}

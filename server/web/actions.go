@@ -102,6 +102,21 @@ func (h *Handler) saveFile(ctx context.Context, viewer *storage.Actor, fh *multi
 	return h.Outbox.SaveUpload(ctx, h.DataDir, viewer, f, alt)
 }
 
+// saveProfileImage stores an uploaded avatar or header and sets dst to its URL.
+func (h *Handler) saveProfileImage(ctx context.Context, viewer *storage.Actor, fh *multipart.FileHeader, dst *string, avatar bool) (*storage.Media, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, storage.Wrap(storage.Invalid, err, "the upload could not be read")
+	}
+	defer f.Close()
+	m, shown, err := h.Outbox.SaveProfileImage(ctx, h.DataDir, viewer, f, avatar)
+	if err != nil {
+		return nil, err
+	}
+	*dst = shown
+	return m, nil
+}
+
 // discard removes uploads whose post or profile was not saved.
 func (h *Handler) discard(ctx context.Context, uploads []storage.Media) {
 	for i := range uploads {
@@ -208,24 +223,20 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, viewer *st
 	}
 	var saved []storage.Media
 	for _, f := range []struct {
-		field string
-		dst   *string
-		thumb bool
+		field  string
+		dst    *string
+		avatar bool
 	}{{"avatar", &in.IconURL, true}, {"header", &in.ImageURL, false}} {
 		fh := formFile(r, f.field)
 		if fh == nil {
 			continue
 		}
-		m, err := h.saveFile(ctx, viewer, fh, "")
+		m, err := h.saveProfileImage(ctx, viewer, fh, f.dst, f.avatar)
 		if err != nil {
 			h.discard(ctx, saved)
 			return storage.Wrap(storage.KindOf(err), err, f.field+": "+storage.Message(err))
 		}
 		saved = append(saved, *m)
-		*f.dst = m.URL
-		if f.thumb && m.ThumbPath != "" {
-			*f.dst = h.URIs.Media(m.ThumbPath) // an avatar is shown small everywhere
-		}
 	}
 	if _, err := h.Outbox.UpdateProfile(ctx, viewer, in); err != nil {
 		h.discard(ctx, saved)
