@@ -3,7 +3,7 @@ package outbox
 import (
 	"context"
 	"html"
-	"io"
+	"mime/multipart"
 	"reflect"
 	"regexp"
 	"strings"
@@ -146,8 +146,13 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 // stored (SaveUpload: checked, re-encoded, thumbnailed) and returns it with the URL the
 // profile is to show: for an avatar its thumbnail, as an avatar is shown small everywhere.
 // The caller discards the upload (DiscardUpload) when the profile is not saved.
-func (s *Service) SaveProfileImage(ctx context.Context, dataDir string, owner *storage.Actor, r io.Reader, avatar bool) (*storage.Media, string, error) {
-	m, err := s.SaveUpload(ctx, dataDir, owner, r, "")
+func (s *Service) SaveProfileImage(ctx context.Context, dataDir string, owner *storage.Actor, fh *multipart.FileHeader, avatar bool) (*storage.Media, string, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, "", storage.Wrap(storage.Invalid, err, "the upload could not be read")
+	}
+	defer f.Close()
+	m, err := s.SaveUpload(ctx, dataDir, owner, f, "")
 	if err != nil {
 		return nil, "", err
 	}

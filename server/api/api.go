@@ -72,6 +72,20 @@ var routes = []route{
 	{"POST", "/api/v1/media", "write:media", (*Handler).upload}, // the older path, still used by some apps
 	{"GET", "/api/v1/media/{id}", "write:media", (*Handler).media},
 	{"PUT", "/api/v1/media/{id}", "write:media", (*Handler).describeMedia},
+	{"POST", "/api/v1/accounts/{id}/follow", "write:follows", (*Handler).follow},
+	{"POST", "/api/v1/accounts/{id}/unfollow", "write:follows", (*Handler).unfollow},
+	{"POST", "/api/v1/accounts/{id}/block", "write:blocks", (*Handler).block},
+	{"POST", "/api/v1/accounts/{id}/unblock", "write:blocks", (*Handler).unblock},
+	{"POST", "/api/v1/accounts/{id}/mute", "write:mutes", (*Handler).mute},
+	{"POST", "/api/v1/accounts/{id}/unmute", "write:mutes", (*Handler).unmute},
+	{"GET", "/api/v1/accounts/{id}/followers", "", (*Handler).followers},
+	{"GET", "/api/v1/accounts/{id}/following", "", (*Handler).following},
+	{"GET", "/api/v1/blocks", "read:blocks", (*Handler).blocks},
+	{"GET", "/api/v1/mutes", "read:mutes", (*Handler).mutes},
+	{"GET", "/api/v1/follow_requests", "read:follows", (*Handler).followRequests},
+	{"POST", "/api/v1/follow_requests/{id}/authorize", "write:follows", (*Handler).authorizeFollow},
+	{"POST", "/api/v1/follow_requests/{id}/reject", "write:follows", (*Handler).rejectFollow},
+	{"PATCH", "/api/v1/accounts/update_credentials", "write:accounts", (*Handler).updateCredentials},
 }
 
 // Routes mounts the API on r.

@@ -65,21 +65,11 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request, _ *storage.
 }
 
 func (h *Handler) verifyCredentials(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
-	acc, err := h.render(r.Context(), viewer).account(viewer)
+	acc, err := h.credentialAccount(r.Context(), viewer)
 	if err != nil {
 		return err
 	}
-	requests, _, err := h.Read.Follows(r.Context(), viewer.ID, true, true, storage.Page{Limit: 100})
-	if err != nil {
-		return err
-	}
-	src := &Source{Note: viewer.SummarySource, Fields: []Field{}, Privacy: "public", FollowRequestsCount: len(requests)}
-	for _, f := range viewer.Fields {
-		src.Fields = append(src.Fields, Field{Name: f.Name, Value: f.Source})
-	}
-	withSource := *acc
-	withSource.Source = src
-	return ok(w, withSource)
+	return ok(w, acc)
 }
 
 // actorOf finds the live account whose id is in the path.

@@ -35,9 +35,7 @@ func params(w http.ResponseWriter, r *http.Request, most int64) (url.Values, err
 		}
 		body = url.Values{}
 		for k, v := range obj {
-			for _, x := range jsonValues(v) {
-				body.Add(k, x)
-			}
+			addJSON(body, k, v)
 		}
 	case "multipart/form-data":
 		if err := r.ParseMultipartForm(most); err != nil {
@@ -54,6 +52,31 @@ func params(w http.ResponseWriter, r *http.Request, most int64) (url.Values, err
 		q[k] = v
 	}
 	return q, nil
+}
+
+// addJSON adds a JSON value under key as a form would carry it: an object's members as
+// key[member], and an array of objects as key[index][member], as Mastodon reads nested
+// parameters (source[privacy], fields_attributes[0][name]); other values by jsonValues.
+func addJSON(body url.Values, key string, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			addJSON(body, key+"["+k+"]", e)
+		}
+		return
+	case []any:
+		if len(x) > 0 {
+			if _, objects := x[0].(map[string]any); objects {
+				for i, e := range x {
+					addJSON(body, fmt.Sprintf("%s[%d]", key, i), e)
+				}
+				return
+			}
+		}
+	}
+	for _, s := range jsonValues(v) {
+		body.Add(key, s)
+	}
 }
 
 // jsonValues writes a JSON value as the strings a form would carry; null is none.
@@ -224,30 +247,9 @@ func (h *Handler) reactors(w http.ResponseWriter, r *http.Request, viewer *stora
 	if !good {
 		return storage.Errorf(storage.NotFound, "no such status")
 	}
-	p, err := pagingOf(r, accountsLimit, accountsMax, plainRow)
-	if err != nil {
-		return err
-	}
-	actors, cursors, err := h.Read.Reactors(r.Context(), reader.Local(viewer), row, kind, p.page)
-	if err != nil {
-		return err
-	}
-	rn := h.render(r.Context(), viewer)
-	out := []*Account{}
-	for i, a := range actors {
-		if p.since != "" && !newer(rowID(cursors[i]), p.since) {
-			break
-		}
-		acc, err := rn.account(a)
-		if err != nil {
-			return err
-		}
-		out = append(out, acc)
-	}
-	if len(out) > 0 {
-		link(w, r, h.URIs.Base(), rowID(cursors[0]), rowID(cursors[len(out)-1]))
-	}
-	return ok(w, out)
+	return h.accountPage(w, r, viewer, func(p storage.Page) ([]*storage.Actor, []int64, error) {
+		return h.Read.Reactors(r.Context(), reader.Local(viewer), row, kind, p)
+	})
 }
 
 // uploadBytes bounds an upload request: the image and a description with room to spare.

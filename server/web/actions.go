@@ -102,21 +102,6 @@ func (h *Handler) saveFile(ctx context.Context, viewer *storage.Actor, fh *multi
 	return h.Outbox.SaveUpload(ctx, h.DataDir, viewer, f, alt)
 }
 
-// saveProfileImage stores an uploaded avatar or header and sets dst to its URL.
-func (h *Handler) saveProfileImage(ctx context.Context, viewer *storage.Actor, fh *multipart.FileHeader, dst *string, avatar bool) (*storage.Media, error) {
-	f, err := fh.Open()
-	if err != nil {
-		return nil, storage.Wrap(storage.Invalid, err, "the upload could not be read")
-	}
-	defer f.Close()
-	m, shown, err := h.Outbox.SaveProfileImage(ctx, h.DataDir, viewer, f, avatar)
-	if err != nil {
-		return nil, err
-	}
-	*dst = shown
-	return m, nil
-}
-
 // discard removes uploads whose post or profile was not saved.
 func (h *Handler) discard(ctx context.Context, uploads []storage.Media) {
 	for i := range uploads {
@@ -231,12 +216,13 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, viewer *st
 		if fh == nil {
 			continue
 		}
-		m, err := h.saveProfileImage(ctx, viewer, fh, f.dst, f.avatar)
+		m, shown, err := h.Outbox.SaveProfileImage(ctx, h.DataDir, viewer, fh, f.avatar)
 		if err != nil {
 			h.discard(ctx, saved)
 			return storage.Wrap(storage.KindOf(err), err, f.field+": "+storage.Message(err))
 		}
 		saved = append(saved, *m)
+		*f.dst = shown
 	}
 	if _, err := h.Outbox.UpdateProfile(ctx, viewer, in); err != nil {
 		h.discard(ctx, saved)
