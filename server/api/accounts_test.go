@@ -141,6 +141,11 @@ func TestBlockedAndMutedDisappear(t *testing.T) {
 	if status, v := send(t, w.in, act(w.bobTok, "statuses/"+w.public+"/reblog", nil)); status != 200 {
 		t.Fatalf("reblog: %d %v", status, v)
 	}
+	// Carol answers bob's reply: bob's is then an ancestor in the context of carol's.
+	status, below := send(t, w.in, act(w.carolTok, "statuses", url.Values{"status": {"and me"}, "in_reply_to_id": {w.reply}}))
+	if status != 200 {
+		t.Fatalf("carol's reply: %d %v", status, below)
+	}
 	bobs := func(path string) int {
 		t.Helper()
 		status, v, _ := get(t, w.in, path, w.aliceTok)
@@ -172,6 +177,7 @@ func TestBlockedAndMutedDisappear(t *testing.T) {
 		{"public", "/api/v1/timelines/public", 2, false},
 		{"tag", "/api/v1/timelines/tag/refuge", 1, false},
 		{"context", "/api/v1/statuses/" + w.public + "/context", 1, false},
+		{"context above", "/api/v1/statuses/" + idOf(below) + "/context", 1, false},
 		{"notifications", "/api/v1/notifications", 3, true}, // the follow, the reply, the boost
 	}
 	check := func(state string, hidden, noticesHidden bool) {
