@@ -142,24 +142,55 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 	return &a, nil
 }
 
-// SaveProfileImage stores an uploaded avatar (or header, when not avatar) as every upload is
-// stored (SaveUpload: checked, re-encoded, thumbnailed) and returns it with the URL the
-// profile is to show: for an avatar its thumbnail, as an avatar is shown small everywhere.
-// The caller discards the upload (DiscardUpload) when the profile is not saved.
-func (s *Service) SaveProfileImage(ctx context.Context, dataDir string, owner *storage.Actor, fh *multipart.FileHeader, avatar bool) (*storage.Media, string, error) {
+// UpdateProfileImages is UpdateProfile with a new avatar and header when they are not nil:
+// each is stored as every upload is (SaveUpload: checked, re-encoded, thumbnailed), the
+// avatar shown by its thumbnail, as an avatar is shown small everywhere. An image refused
+// or a profile not saved leaves nothing stored, uploads included.
+func (s *Service) UpdateProfileImages(ctx context.Context, dataDir string, actor *storage.Actor, in ProfileInput,
+	avatar, header *multipart.FileHeader) (*storage.Actor, error) {
+	var saved []*storage.Media
+	discard := func() {
+		for _, m := range saved {
+			if err := s.DiscardUpload(ctx, dataDir, m); err != nil && s.Log != nil {
+				s.Log.Warn("discard profile image", "media", m.ID, "err", err)
+			}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		file *multipart.FileHeader
+		dst  *string
+	}{{"avatar", avatar, &in.IconURL}, {"header", header, &in.ImageURL}} {
+		if f.file == nil {
+			continue
+		}
+		m, err := s.saveProfileImage(ctx, dataDir, actor, f.file)
+		if err != nil {
+			discard()
+			return nil, storage.Wrap(storage.KindOf(err), err, f.name+": "+storage.Message(err))
+		}
+		saved = append(saved, m)
+		*f.dst = m.URL
+		if f.name == "avatar" && m.ThumbPath != "" {
+			*f.dst = s.uris().Media(m.ThumbPath)
+		}
+	}
+	a, err := s.UpdateProfile(ctx, actor, in)
+	if err != nil {
+		discard()
+		return nil, err
+	}
+	return a, nil
+}
+
+// saveProfileImage stores an uploaded profile image.
+func (s *Service) saveProfileImage(ctx context.Context, dataDir string, owner *storage.Actor, fh *multipart.FileHeader) (*storage.Media, error) {
 	f, err := fh.Open()
 	if err != nil {
-		return nil, "", storage.Wrap(storage.Invalid, err, "the upload could not be read")
+		return nil, storage.Wrap(storage.Invalid, err, "the upload could not be read")
 	}
 	defer f.Close()
-	m, err := s.SaveUpload(ctx, dataDir, owner, f, "")
-	if err != nil {
-		return nil, "", err
-	}
-	if avatar && m.ThumbPath != "" {
-		return m, s.uris().Media(m.ThumbPath), nil
-	}
-	return m, m.URL, nil
+	return s.SaveUpload(ctx, dataDir, owner, f, "")
 }
 
 // typed is text as it came from a form or a client, in the form it is kept: a browser

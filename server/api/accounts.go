@@ -253,34 +253,8 @@ func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request, view
 	if err != nil {
 		return err
 	}
-	var saved []storage.Media
-	discard := func() {
-		for i := range saved {
-			if err := h.Outbox.DiscardUpload(ctx, h.DataDir, &saved[i]); err != nil {
-				h.Log.Warn("discard profile image", "media", saved[i].ID, "err", err)
-			}
-		}
-	}
-	for _, f := range []struct {
-		name   string
-		dst    *string
-		avatar bool
-	}{{"avatar", &in.IconURL, true}, {"header", &in.ImageURL, false}} {
-		fh := imageFile(r, f.name)
-		if fh == nil {
-			continue
-		}
-		m, shown, err := h.Outbox.SaveProfileImage(ctx, h.DataDir, viewer, fh, f.avatar)
-		if err != nil {
-			discard()
-			return storage.Wrap(storage.KindOf(err), err, f.name+": "+storage.Message(err))
-		}
-		saved = append(saved, *m)
-		*f.dst = shown
-	}
-	updated, err := h.Outbox.UpdateProfile(ctx, viewer, in)
+	updated, err := h.Outbox.UpdateProfileImages(ctx, h.DataDir, viewer, in, imageFile(r, "avatar"), imageFile(r, "header"))
 	if err != nil {
-		discard()
 		return err
 	}
 	acc, err := h.credentialAccount(ctx, updated)

@@ -261,21 +261,7 @@ func TestAccountLists(t *testing.T) {
 			t.Fatalf("%s: %d %v", req.path, status, v)
 		}
 	}
-	ids := func(want ...string) func(v any) bool {
-		return func(v any) bool {
-			l, _ := v.([]any)
-			if len(l) != len(want) {
-				return false
-			}
-			for i, a := range l {
-				shape(t, "Account", a, accountShape)
-				if idOf(a) != want[i] {
-					return false
-				}
-			}
-			return true
-		}
-	}
+	ids := func(want ...string) func(v any) bool { return accountsAre(t, want...) }
 	for _, c := range []struct {
 		name, path, token string
 		status            int
@@ -505,6 +491,24 @@ func TestBlocksAndRequestsAcrossInstances(t *testing.T) {
 	if _, v, _ := get(t, a, "/api/v1/accounts/"+carolOnA+"/followers", x.aliceTok); !strings.Contains(
 		strings.Join(accts(v), " "), "alice") {
 		t.Errorf("carol's followers as A knows them: %v", v)
+	}
+}
+
+// accountsAre checks a list of accounts: their shape, and their ids, in order.
+func accountsAre(t *testing.T, ids ...string) func(v any) bool {
+	return func(v any) bool {
+		t.Helper()
+		l, _ := v.([]any)
+		if len(l) != len(ids) {
+			return false
+		}
+		for i, a := range l {
+			shape(t, "Account", a, accountShape)
+			if idOf(a) != ids[i] {
+				return false
+			}
+		}
+		return true
 	}
 }
 

@@ -206,26 +206,7 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, viewer *st
 	for i := 0; i < len(names) && i < len(values) && i < 4; i++ {
 		in.Fields = append(in.Fields, storage.Field{Name: strings.TrimSpace(names[i]), Value: strings.TrimSpace(values[i])})
 	}
-	var saved []storage.Media
-	for _, f := range []struct {
-		field  string
-		dst    *string
-		avatar bool
-	}{{"avatar", &in.IconURL, true}, {"header", &in.ImageURL, false}} {
-		fh := formFile(r, f.field)
-		if fh == nil {
-			continue
-		}
-		m, shown, err := h.Outbox.SaveProfileImage(ctx, h.DataDir, viewer, fh, f.avatar)
-		if err != nil {
-			h.discard(ctx, saved)
-			return storage.Wrap(storage.KindOf(err), err, f.field+": "+storage.Message(err))
-		}
-		saved = append(saved, *m)
-		*f.dst = shown
-	}
-	if _, err := h.Outbox.UpdateProfile(ctx, viewer, in); err != nil {
-		h.discard(ctx, saved)
+	if _, err := h.Outbox.UpdateProfileImages(ctx, h.DataDir, viewer, in, formFile(r, "avatar"), formFile(r, "header")); err != nil {
 		return err
 	}
 	h.flash(w, "saved")
