@@ -387,7 +387,7 @@ func TestUpdateCredentials(t *testing.T) {
 				return m["display_name"] == "Pictured" && strings.HasPrefix(field(m, "avatar"), w.in.Base+"/media/") &&
 					strings.HasPrefix(field(m, "header"), w.in.Base+"/media/") && field(m, "avatar") != field(m, "header")
 			})},
-		{"an avatar that is no image", patch(w.aliceTok, multipartBody{form: url.Values{"display_name": {"Broken"}},
+		{"a good avatar with a header that is no image", patch(w.aliceTok, multipartBody{form: url.Values{"display_name": {"Broken"}},
 			files: []testrig.Upload{image("avatar", pngImage(t)), image("header", []byte("GIF89a, or not"))}}), 422, nil},
 		{"bad privacy", patch(w.aliceTok, url.Values{"source[privacy]": {"followers"}}), 422, nil},
 		{"empty privacy", patch(w.aliceTok, url.Values{"source[privacy]": {""}}), 422, nil},
