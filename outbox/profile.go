@@ -45,7 +45,8 @@ func ProfileOf(a *storage.Actor) ProfileInput {
 }
 
 // UpdateProfile changes actor's profile: the typed text is kept and rendered as a post is
-// (links, mentions, hashtags), and Update{Person} goes to the followers. Input that
+// (links, mentions, hashtags), and Update{Person} goes to the followers. An account
+// unlocked accepts the follow requests waiting. Input that
 // changes nothing stores nothing and sends nothing; a change that leaves the actor's
 // document as it was (only the typed text differs) is stored without an Update.
 func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in ProfileInput) (*storage.Actor, error) {
@@ -120,6 +121,11 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 				return err
 			}
 		}
+		if stored.Locked && !a.Locked {
+			if err := s.acceptWaiting(ctx, tx, &a); err != nil {
+				return err
+			}
+		}
 		if !changed {
 			return nil
 		}
@@ -191,6 +197,26 @@ func (s *Service) saveProfileImage(ctx context.Context, dataDir string, owner *s
 	}
 	defer f.Close()
 	return s.SaveUpload(ctx, dataDir, owner, f, "")
+}
+
+// acceptWaiting accepts every follow request of account, inside tx: an account that is no
+// longer locked has nobody to ask, as on Mastodon.
+func (s *Service) acceptWaiting(ctx context.Context, tx storage.Tx, account *storage.Actor) error {
+	for {
+		followers, _, err := tx.ListFollowers(ctx, account.ID, true, storage.Page{Limit: 1000})
+		if err != nil || len(followers) == 0 {
+			return err
+		}
+		for _, follower := range followers {
+			f, err := tx.GetFollow(ctx, follower.ID, account.ID)
+			if err != nil {
+				return err
+			}
+			if _, err := s.answerFollow(ctx, tx, account, follower, f, true); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // typed is text as it came from a form or a client, in the form it is kept: a browser

@@ -413,6 +413,20 @@ func TestUpdateCredentials(t *testing.T) {
 	if maps.Equal(before, after) {
 		t.Error("nothing stored")
 	}
+
+	// Unlocked, an account accepts the follow requests waiting.
+	daveTok, _ := w.in.Account("dave", true)
+	daveID := accountID(t, w.in, "dave")
+	if status, v := send(t, w.in, act(w.carolTok, "accounts/"+daveID+"/follow", nil)); status != 200 {
+		t.Fatalf("carol asks dave: %d %v", status, v)
+	}
+	if status, v := send(t, w.in, patch(daveTok, url.Values{"locked": {"false"}})); status != 200 || field(v, "id") != daveID {
+		t.Fatalf("dave unlocks: %d %v", status, v)
+	}
+	_, rels, _ := get(t, w.in, "/api/v1/accounts/relationships?id[]="+daveID, w.carolTok)
+	if l, _ := rels.([]any); len(l) != 1 || !relationship(t, daveID, map[string]any{"following": true, "requested": false})(l[0]) {
+		t.Errorf("carol's relationship with dave once unlocked: %v", rels)
+	}
 }
 
 // TestBlocksAndRequestsAcrossInstances: alice on A and bob on B follow each other; alice
