@@ -124,7 +124,7 @@ func (rd *Reader) Relationship(ctx context.Context, viewer, other *storage.Actor
 		return rel
 	}
 	if f, err := rd.DB.GetFollow(ctx, viewer.ID, other.ID); err == nil {
-		rel.Following, rel.Requested = f.Accepted, !f.Accepted
+		rel.Following, rel.Requested, rel.ShowingReblogs = f.Accepted, !f.Accepted, !f.HideReblogs
 	}
 	if f, err := rd.DB.GetFollow(ctx, other.ID, viewer.ID); err == nil {
 		rel.FollowsYou, rel.RequestsYou = f.Accepted, !f.Accepted

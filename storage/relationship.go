@@ -7,13 +7,16 @@ import (
 
 // Relationship is how a local account stands with another actor, as every surface shows it.
 type Relationship struct {
-	Following   bool // the account follows the other (accepted)
-	Requested   bool // the account asked to follow and waits for an answer
-	FollowsYou  bool // the other follows the account (accepted)
-	RequestsYou bool // the other asked to follow the account and waits for its answer
-	Blocking    bool // the account blocks the other
-	BlockedBy   bool // the other blocks the account (known only of a local other)
-	Muting      bool // the account mutes the other, and the mute has not ended
+	Following bool // the account follows the other (accepted)
+	// ShowingReblogs: the account's follow (or request) lets the other's boosts reach its
+	// home timeline.
+	ShowingReblogs bool
+	Requested      bool // the account asked to follow and waits for an answer
+	FollowsYou     bool // the other follows the account (accepted)
+	RequestsYou    bool // the other asked to follow the account and waits for its answer
+	Blocking       bool // the account blocks the other
+	BlockedBy      bool // the other blocks the account (known only of a local other)
+	Muting         bool // the account mutes the other, and the mute has not ended
 	// MutingNotifications: the mute hides the other's notifications as well.
 	MutingNotifications bool
 }

@@ -115,7 +115,8 @@ type Page struct {
 
 	// HiddenFor is a local account (0: none) for whom lists of notes, feeds and
 	// notifications leave out what is hidden from it: the posts and boosts of the accounts
-	// it blocks, that block it, or that it mutes as of HiddenAt (zero: now); notifications
+	// it blocks, that block it, or that it mutes as of HiddenAt (zero: now), and the boosts
+	// of the accounts it follows without their boosts (Follow.HideReblogs); notifications
 	// from the accounts it blocks or mutes with their notifications. Left out in the query,
 	// so that a page stays full.
 	HiddenFor int64

@@ -29,8 +29,9 @@ func (h *Handler) answerRelationship(w http.ResponseWriter, r *http.Request, vie
 const maxFollowLanguages = 100
 
 // follow follows the account, or asks to: a locked or remote account answers later, and
-// until then the answer says requested. reblogs, notify and languages are read and checked
-// but not kept: a follow shows every boost, notifies of no post and takes every language.
+// until then the answer says requested. reblogs (whether its boosts reach the home
+// timeline) is kept, and changed by following again; notify and languages are read and
+// checked but not kept: a follow notifies of no post and takes every language.
 func (h *Handler) follow(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	a, err := h.actorOf(r)
 	if err != nil {
@@ -43,7 +44,11 @@ func (h *Handler) follow(w http.ResponseWriter, r *http.Request, viewer *storage
 	if _, err := listParam(q, "languages", maxFollowLanguages); err != nil {
 		return err
 	}
-	if _, err := h.Outbox.Follow(r.Context(), viewer, a.URI); err != nil {
+	var opt outbox.FollowOptions
+	if q.Has("reblogs") {
+		opt.Reblogs = ptr(boolParam(q, "reblogs"))
+	}
+	if _, err := h.Outbox.FollowWith(r.Context(), viewer, a.URI, opt); err != nil {
 		return err
 	}
 	return h.answerRelationship(w, r, viewer, a)

@@ -58,9 +58,11 @@ func TestRelationshipActions(t *testing.T) {
 		{"follow, bad JSON", act(w.carolTok, acc(w.aliceID, "follow"), "not an object"), 422, nil},
 		{"follow with the follow scope", act(w.oauthToken(t, "carol", "follow"), acc(w.aliceID, "follow"),
 			map[string]any{"reblogs": false, "notify": true, "languages": []string{"en"}}), 200,
-			relationship(t, w.aliceID, map[string]any{"following": true, "requested": false})},
+			relationship(t, w.aliceID, map[string]any{"following": true, "requested": false, "showing_reblogs": false})},
 		{"follow again", act(w.carolTok, acc(w.aliceID, "follow"), nil), 200,
-			relationship(t, w.aliceID, map[string]any{"following": true})},
+			relationship(t, w.aliceID, map[string]any{"following": true, "showing_reblogs": false})},
+		{"follow again, with boosts", act(w.carolTok, acc(w.aliceID, "follow"), url.Values{"reblogs": {"true"}}), 200,
+			relationship(t, w.aliceID, map[string]any{"following": true, "showing_reblogs": true})},
 		{"follow a locked account", act(w.oauthToken(t, "carol", "write:follows"), acc(daveID, "follow"), nil), 200,
 			relationship(t, daveID, map[string]any{"following": false, "requested": true})},
 		{"unfollow", act(w.carolTok, acc(w.aliceID, "unfollow"), nil), 200,
@@ -237,6 +239,45 @@ func TestBlockedAndMutedDisappear(t *testing.T) {
 	if _, rels, _ := get(t, w.in, "/api/v1/accounts/relationships?id[]="+w.bobID, w.aliceTok); !relationship(t, w.bobID,
 		map[string]any{"muting": false})(rels.([]any)[0]) {
 		t.Errorf("relationship after the mute ended: %v", rels)
+	}
+}
+
+// TestFollowWithoutReblogs: a follow with reblogs=false keeps the followee's boosts, not
+// its posts, out of the home timeline, until followed again with them.
+func TestFollowWithoutReblogs(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	follow := func(reblogs string) {
+		t.Helper()
+		status, v := send(t, w.in, act(w.carolTok, "accounts/"+w.bobID+"/follow", url.Values{"reblogs": {reblogs}}))
+		if status != 200 || !relationship(t, w.bobID, map[string]any{"following": true, "showing_reblogs": reblogs == "true"})(v) {
+			t.Fatalf("follow with reblogs=%s: %d %v", reblogs, status, v)
+		}
+	}
+	follow("false")
+	w.in.PostNote("bob", w.bobTok, map[string]any{"content": "bob's own"})
+	if status, v := send(t, w.in, act(w.bobTok, "statuses/"+w.public+"/reblog", nil)); status != 200 {
+		t.Fatalf("reblog: %d %v", status, v)
+	}
+	home := func() (posts, boosts int) {
+		t.Helper()
+		_, v, _ := get(t, w.in, "/api/v1/timelines/home", w.carolTok)
+		for _, s := range v.([]any) {
+			m := s.(map[string]any)
+			if m["reblog"] != nil {
+				boosts++
+			} else if field(m["account"], "acct") == "bob" {
+				posts++
+			}
+		}
+		return posts, boosts
+	}
+	if posts, boosts := home(); posts != 1 || boosts != 0 {
+		t.Errorf("without boosts: %d of bob's posts, %d boosts; want 1, 0", posts, boosts)
+	}
+	follow("true")
+	if posts, boosts := home(); posts != 1 || boosts != 1 {
+		t.Errorf("with boosts: %d of bob's posts, %d boosts; want 1, 1", posts, boosts)
 	}
 }
 

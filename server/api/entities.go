@@ -136,8 +136,8 @@ type Tag struct {
 }
 
 // Relationship is how the viewer stands with another account. Refuge has no domain blocks
-// of accounts, notes on accounts, endorsements or per-follow settings yet: those are false,
-// or "" (and showing_reblogs is true for every follow).
+// of accounts, notes on accounts, endorsements, notifying follows or follows by language
+// yet: those are false, or "", or empty.
 type Relationship struct {
 	ID                  string   `json:"id"`
 	Following           bool     `json:"following"`

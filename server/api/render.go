@@ -245,7 +245,7 @@ func visibilityOf(v storage.Visibility) string {
 // relationship is the Relationship entity of the viewer and a.
 func (rn *render) relationship(a *storage.Actor) Relationship {
 	rel := rn.h.Read.Relationship(rn.ctx, rn.viewer, a)
-	return Relationship{ID: rowID(a.ID), Following: rel.Following, ShowingReblogs: rel.Following || rel.Requested,
+	return Relationship{ID: rowID(a.ID), Following: rel.Following, ShowingReblogs: rel.ShowingReblogs,
 		Languages: []string{}, FollowedBy: rel.FollowsYou, Blocking: rel.Blocking, BlockedBy: rel.BlockedBy,
 		Muting: rel.Muting, MutingNotifications: rel.MutingNotifications, Requested: rel.Requested,
 		RequestedBy: rel.RequestsYou}

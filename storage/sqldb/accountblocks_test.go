@@ -191,3 +191,44 @@ func TestPostingDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestHideReblogs: a follow that hides its followee's boosts keeps them, not the followee's
+// own notes, out of the follower's feed when the feed is read as the follower's.
+func TestHideReblogs(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	alice := mustActor(t, db, "alice", "refuge.example", true)
+	bob := mustActor(t, db, "bob", "peer.example", false)
+	carol := mustActor(t, db, "carol", "peer.example", false)
+	own, boosted := mustNote(t, db, bob, "own", storage.Public), mustNote(t, db, carol, "boosted", storage.Public)
+	f := &storage.Follow{URI: alice.URI + "/follows/1", FollowerID: alice.ID, FolloweeID: bob.ID, Accepted: true}
+	err := db.Update(ctx, func(tx storage.Tx) error {
+		if err := tx.PutFollow(ctx, f); err != nil {
+			return err
+		}
+		boost := &storage.Reaction{URI: bob.URI + "/boosts/1", ActorID: bob.ID, NoteID: boosted.ID}
+		if _, err := tx.PutReaction(ctx, storage.Announce, boost); err != nil {
+			return err
+		}
+		if err := tx.AddToFeed(ctx, []int64{alice.ID}, own.ID, 0, time.Now()); err != nil {
+			return err
+		}
+		return tx.AddToFeed(ctx, []int64{alice.ID}, boosted.ID, boost.ID, time.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hide := range []bool{true, false} {
+		if err := db.Update(ctx, func(tx storage.Tx) error { return tx.SetHideReblogs(ctx, f.ID, hide) }); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.GetFollow(ctx, alice.ID, bob.ID); err != nil || got.HideReblogs != hide {
+			t.Errorf("follow %+v %v, want HideReblogs %v", got, err, hide)
+		}
+		feed, err := db.ListFeed(ctx, alice.ID, storage.Page{HiddenFor: alice.ID})
+		want := map[bool]int{true: 1, false: 2}[hide]
+		if err != nil || len(feed) != want || feed[len(feed)-1].Note.ID != own.ID {
+			t.Errorf("feed with boosts hidden %v: %d items %v, want %d ending with bob's own", hide, len(feed), err, want)
+		}
+	}
+}

@@ -131,6 +131,9 @@ func fillInstance(t *testing.T, db *DB) *copied {
 				return err
 			}
 		}
+		if err := tx.SetHideReblogs(ctx, follows[0].ID, true); err != nil {
+			return err
+		}
 		if _, err := tx.PutReaction(ctx, storage.Like, &storage.Reaction{URI: c.carol.URI + "/likes/1", ActorID: c.carol.ID,
 			NoteID: notes[0].ID, Created: at}); err != nil {
 			return err

@@ -47,7 +47,8 @@ func (r reader) ListFeed(ctx context.Context, accountID int64, p storage.Page) (
 		WHERE fd.account_id = :viewer AND n.deleted_at = {never} AND ` + visibleTo
 	args := append([]any{sql.Named("viewer", accountID)}, pargs...)
 	if p.HiddenFor != 0 {
-		q += hiddenFor("n.actor_id", false) + hiddenFor("b.actor_id", false)
+		q += hiddenFor("n.actor_id", false) + hiddenFor("b.actor_id", false) + ` AND NOT EXISTS (SELECT 1 FROM follows hr
+			WHERE hr.follower_id = :hidden_for AND hr.followee_id = b.actor_id AND hr.hide_reblogs = TRUE)`
 		args = append(args, hiddenArgs(p)...)
 	}
 	rows, err := r.q.QueryContext(ctx, q+cond+order, args...)

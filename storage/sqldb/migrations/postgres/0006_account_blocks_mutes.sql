@@ -31,3 +31,7 @@ CREATE TABLE posting_defaults (
     sensitive boolean NOT NULL DEFAULT false,
     language  text    NOT NULL DEFAULT ''
 );
+
+-- A local follower may keep a followed account's boosts out of its home timeline
+-- (Mastodon's reblogs=false on a follow).
+ALTER TABLE follows ADD COLUMN hide_reblogs boolean NOT NULL DEFAULT false;

@@ -32,3 +32,7 @@ CREATE TABLE posting_defaults (
     sensitive INTEGER NOT NULL DEFAULT 0,
     language  TEXT    NOT NULL DEFAULT ''
 );
+
+-- A local follower may keep a followed account's boosts out of its home timeline
+-- (Mastodon's reblogs=false on a follow).
+ALTER TABLE follows ADD COLUMN hide_reblogs INTEGER NOT NULL DEFAULT 0;
