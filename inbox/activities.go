@@ -325,7 +325,9 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 	}
 	n := federation.NoteFromDoc(doc, signer, in.Outbox.Domain)
 	n.ID = old.ID
-	if n.Updated.IsZero() {
+	if !n.Updated.After(old.Published) || !n.Updated.After(old.Updated) {
+		// No edit time, or one the wire's whole seconds made no later than the version
+		// before: the edit is dated when it arrived, so that it shows as an edit.
 		n.Updated = in.now()
 	}
 	err = in.DB.Update(ctx, func(tx storage.Tx) error {

@@ -364,8 +364,13 @@ func TestUpdate(t *testing.T) {
 				}
 				return
 			}
-			if got.Content != "<p>edited</p>" || got.Updated.IsZero() {
-				t.Errorf("after the edit: content %q, updated %v", got.Content, got.Updated)
+			if got.Content != "<p>edited</p>" || !got.Updated.After(got.Published) {
+				t.Errorf("after the edit: content %q, updated %v, published %v", got.Content, got.Updated, got.Published)
+			}
+			// Both versions are kept, as for an edit made here: storage writes them.
+			if edits, err := r.db.ListNoteEdits(r.ctx, n.ID); err != nil || len(edits) != 2 ||
+				edits[0].Content != "<p>original</p>" || edits[1].Content != "<p>edited</p>" {
+				t.Errorf("versions %+v (%v), want the original and the edit", edits, err)
 			}
 		})
 	}

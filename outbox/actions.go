@@ -416,14 +416,15 @@ func (s *Service) DeleteNote(ctx context.Context, actor *storage.Actor, uri stri
 	return nil
 }
 
-// UpdateNote replaces the text of a note of actor and federates an Update.
+// UpdateNote replaces the text (and, when in names any or ReplaceMedia, the attachments)
+// of a note of actor and federates an Update; storage keeps the versions.
 func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri string, in NoteInput) (*storage.Note, error) {
 	n, err := s.ownNote(ctx, actor, uri)
 	if err != nil {
 		return nil, err
 	}
 	in.Visibility = string(n.Visibility)
-	if len(in.Media) == 0 {
+	if len(in.Media) == 0 && !in.ReplaceMedia {
 		in.Media = n.Media
 	}
 	if err := in.validate(); err != nil {
@@ -436,6 +437,7 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 	}
 	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, s.mentionResolver())
 	n.ContentMap = nil
+	n.Media = in.Media
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.UpdateNote(ctx, n); err != nil {
 			return err
@@ -454,16 +456,62 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 	return n, nil
 }
 
-// Pin adds (or removes) one of actor's public notes to its featured collection.
+// MaxPinned is how many notes an account may pin, as on Mastodon.
+const MaxPinned = 5
+
+// Pin adds (or removes) one of actor's public or unlisted notes to its featured collection,
+// at most MaxPinned of them. Refusals are Invalid with Mastodon's words, which clients show.
+// Unpinning a note that is not pinned (someone else's included) changes nothing.
 func (s *Service) Pin(ctx context.Context, actor *storage.Actor, uri string, pinned bool) error {
-	n, err := s.ownNote(ctx, actor, uri)
+	n, err := s.DB.GetNoteByURI(ctx, uri)
 	if err != nil {
 		return err
 	}
-	if pinned && n.Visibility != storage.Public && n.Visibility != storage.Unlisted {
-		return storage.Errorf(storage.Invalid, "only public and unlisted notes can be pinned")
+	if n.Deleted() {
+		return storage.Errorf(storage.Gone, "note already deleted")
 	}
-	return s.DB.Update(ctx, func(tx storage.Tx) error { return tx.Pin(ctx, actor.ID, n.ID, pinned) })
+	if !pinned {
+		return s.DB.Update(ctx, func(tx storage.Tx) error { return tx.Pin(ctx, actor.ID, n.ID, false) })
+	}
+	switch {
+	case n.ActorID != actor.ID:
+		return storage.Errorf(storage.Invalid, "Validation failed: Someone else's post cannot be pinned")
+	case n.Visibility == storage.Direct:
+		return storage.Errorf(storage.Invalid, "Validation failed: Posts that are only visible to mentioned users cannot be pinned")
+	case n.Visibility != storage.Public && n.Visibility != storage.Unlisted:
+		return storage.Errorf(storage.Invalid, "Validation failed: Only public and unlisted posts can be pinned")
+	}
+	return s.DB.Update(ctx, func(tx storage.Tx) error {
+		list, err := tx.ListPinned(ctx, actor.ID, actor.ID, storage.Page{})
+		if err != nil {
+			return err
+		}
+		for _, p := range list {
+			if p.ID == n.ID {
+				return nil // pinned already
+			}
+		}
+		if len(list) >= MaxPinned {
+			return storage.Errorf(storage.Invalid, "Validation failed: You have already pinned the maximum number of posts")
+		}
+		return tx.Pin(ctx, actor.ID, n.ID, true)
+	})
+}
+
+// Bookmark bookmarks a note actor may read (on), or takes the bookmark away. A bookmark
+// is the account's own: nothing is sent anywhere. Either is a no-op when done already;
+// unbookmarking needs no right to read the note any longer.
+func (s *Service) Bookmark(ctx context.Context, actor *storage.Actor, uri string, on bool) error {
+	n, err := s.DB.GetNoteByURI(ctx, uri)
+	if err != nil {
+		return err
+	}
+	if on {
+		if ok, _ := s.DB.CanSee(ctx, n.ID, actor.ID); !ok || n.Deleted() {
+			return storage.Errorf(storage.NotFound, "note not found")
+		}
+	}
+	return s.DB.Update(ctx, func(tx storage.Tx) error { return tx.Bookmark(ctx, actor.ID, n.ID, on, s.now()) })
 }
 
 // MarkNotificationsRead marks actor's notifications up to row id upTo as read.

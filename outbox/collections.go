@@ -85,7 +85,7 @@ func (s *Service) Follows(ctx context.Context, a *storage.Actor, followers, page
 
 // Featured returns the pinned notes of a local actor as an OrderedCollection.
 func (s *Service) Featured(ctx context.Context, a *storage.Actor, viewer int64) (*Collection, error) {
-	notes, err := s.DB.ListPinned(ctx, a.ID, viewer)
+	notes, err := s.DB.ListPinned(ctx, a.ID, viewer, storage.Page{})
 	if err != nil {
 		return nil, err
 	}

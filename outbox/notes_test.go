@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -340,6 +341,7 @@ func TestPin(t *testing.T) {
 	public := r.post(alice, NoteInput{Content: "pin me"})
 	direct := r.post(alice, NoteInput{Content: "@bob secret", Visibility: "direct"})
 	theirs := r.post(bob, NoteInput{Content: "bob's"})
+	followers := r.post(alice, NoteInput{Content: "for followers", Visibility: "followers"})
 	gone := r.post(alice, NoteInput{Content: "gone"})
 	if err := r.s.DeleteNote(r.ctx, alice, gone.URI); err != nil {
 		t.Fatal(err)
@@ -354,7 +356,8 @@ func TestPin(t *testing.T) {
 		{"her own public note", public, true, "", []*storage.Note{public}},
 		{"pinning twice is no error", public, true, "", []*storage.Note{public}},
 		{"a direct note", direct, true, storage.Invalid, []*storage.Note{public}},
-		{"someone else's note", theirs, true, storage.Forbidden, []*storage.Note{public}},
+		{"someone else's note", theirs, true, storage.Invalid, []*storage.Note{public}},
+		{"a followers-only note", followers, true, storage.Invalid, []*storage.Note{public}},
 		{"a deleted note", gone, true, storage.Gone, []*storage.Note{public}},
 		{"unpinning", public, false, "", nil},
 		{"unpinning a direct note", direct, false, "", nil},
@@ -364,7 +367,7 @@ func TestPin(t *testing.T) {
 			if err := r.s.Pin(r.ctx, alice, row.note.URI, row.pinned); kindOf(err) != row.wantKind {
 				t.Fatalf("pin: %v, want kind %q", err, row.wantKind)
 			}
-			list, err := r.db.ListPinned(r.ctx, alice.ID, alice.ID)
+			list, err := r.db.ListPinned(r.ctx, alice.ID, alice.ID, storage.Page{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -375,6 +378,38 @@ func TestPin(t *testing.T) {
 	}
 }
 
+// TestPinLimit: an account pins at most MaxPinned notes; pinning one of them again is no
+// error, and unpinning makes room.
+func TestPinLimit(t *testing.T) {
+	r := newRig(t)
+	alice := r.account("alice", false)
+	var notes []*storage.Note
+	for i := range MaxPinned + 1 {
+		notes = append(notes, r.post(alice, NoteInput{Content: fmt.Sprintf("note %d", i)}))
+	}
+	for _, n := range notes[:MaxPinned] {
+		if err := r.s.Pin(r.ctx, alice, n.URI, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.s.Pin(r.ctx, alice, notes[MaxPinned].URI, true); kindOf(err) != storage.Invalid {
+		t.Fatalf("pin past the limit: %v, want Invalid", err)
+	}
+	if err := r.s.Pin(r.ctx, alice, notes[0].URI, true); err != nil {
+		t.Fatalf("pin a pinned note again at the limit: %v", err)
+	}
+	if err := r.s.Pin(r.ctx, alice, notes[0].URI, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.s.Pin(r.ctx, alice, notes[MaxPinned].URI, true); err != nil {
+		t.Fatalf("pin after unpinning one: %v", err)
+	}
+	list, err := r.db.ListPinned(r.ctx, alice.ID, alice.ID, storage.Page{})
+	if err != nil || len(list) != MaxPinned {
+		t.Fatalf("pinned %d (%v), want %d", len(list), err, MaxPinned)
+	}
+}
+
 // noteURIs lists the ids of notes.
 func noteURIs(notes []*storage.Note) []string {
 	out := []string{}
@@ -382,4 +417,48 @@ func noteURIs(notes []*storage.Note) []string {
 		out = append(out, n.URI)
 	}
 	return out
+}
+
+// TestBookmark: an account bookmarks what it may read, and only that; a bookmark stores no
+// activity and queues nothing, as it is the account's own; taking one away needs no right
+// to read the note.
+func TestBookmark(t *testing.T) {
+	r := newRig(t)
+	alice, bob := r.account("alice", false), r.account("bob", false)
+	carol := r.remote("peer.example", "carol", true)
+	r.follow(carol, bob, true) // so that anything bob federated would be queued
+	hidden := r.post(alice, NoteInput{Content: "followers only", Visibility: "followers"})
+	public := r.post(alice, NoteInput{Content: "for all"})
+	before, err := r.db.RowCounts(r.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.s.Bookmark(r.ctx, bob, hidden.URI, true); kindOf(err) != storage.NotFound {
+		t.Fatalf("bookmark a hidden note: %v, want NotFound", err)
+	}
+	if err := r.s.Bookmark(r.ctx, bob, public.URI, true); err != nil {
+		t.Fatal(err)
+	}
+	after, err := r.db.RowCounts(r.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, n := range after {
+		want := before[table]
+		if table == "bookmarks" {
+			want++
+		}
+		if n != want {
+			t.Errorf("%s: %d rows, want %d", table, n, want)
+		}
+	}
+	if err := r.s.Bookmark(r.ctx, bob, hidden.URI, false); err != nil {
+		t.Errorf("unbookmark a hidden note never bookmarked: %v", err)
+	}
+	if err := r.s.Bookmark(r.ctx, bob, public.URI, false); err != nil {
+		t.Fatal(err)
+	}
+	if list, _, err := r.db.ListBookmarked(r.ctx, bob.ID, storage.Page{}); err != nil || len(list) != 0 {
+		t.Errorf("after unbookmarking: %d (%v)", len(list), err)
+	}
 }

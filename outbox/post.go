@@ -35,6 +35,9 @@ type NoteInput struct {
 	Visibility string   // a storage.Visibility as the client sent it; "" is public
 	Mentions   []string // actor URIs addressed directly besides those named in the text
 	Media      []storage.Media
+	// ReplaceMedia makes an edit set the attachments to Media even when it is empty; an
+	// edit without it and without Media keeps the note's.
+	ReplaceMedia bool
 	// IdempotencyKey, when not "", makes a retry safe: a post with the key an author used
 	// within IdempotencyWindow posts nothing and gives back the first note.
 	IdempotencyKey string
@@ -86,6 +89,11 @@ func (in *NoteInput) validate() error {
 	}
 	if len(in.Media) > media.MaxAttachments {
 		return storage.Errorf(storage.Invalid, "at most %d attachments", media.MaxAttachments)
+	}
+	for _, m := range in.Media {
+		if err := checkDescription(m.Description); err != nil {
+			return err
+		}
 	}
 	if len(in.IdempotencyKey) > maxIdempotencyKey {
 		return storage.Errorf(storage.Invalid, "an idempotency key is at most %d bytes", maxIdempotencyKey)

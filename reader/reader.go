@@ -150,10 +150,11 @@ func (rd *Reader) Hidden(ctx context.Context, v Viewer, authorID int64) bool {
 	return rel.Blocking || rel.BlockedBy || rel.Muting
 }
 
-// ViewerState marks which of notes the local viewer liked, boosted or pinned.
-func (rd *Reader) ViewerState(ctx context.Context, viewer *storage.Actor, notes []*storage.Note) (liked, boosted, pinned map[int64]bool, err error) {
+// ViewerState marks which of notes the local viewer liked, boosted, pinned or bookmarked,
+// in one read for the whole page; all empty for an anonymous viewer.
+func (rd *Reader) ViewerState(ctx context.Context, viewer *storage.Actor, notes []*storage.Note) (*storage.ViewerState, error) {
 	if viewer == nil || len(notes) == 0 {
-		return nil, nil, nil, nil
+		return &storage.ViewerState{}, nil
 	}
 	ids := make([]int64, 0, len(notes))
 	for _, n := range notes {
@@ -162,11 +163,6 @@ func (rd *Reader) ViewerState(ctx context.Context, viewer *storage.Actor, notes 
 		}
 	}
 	return rd.DB.ViewerState(ctx, viewer.ID, ids)
-}
-
-// Boost returns actorID's boost of noteID; NotFound when there is none.
-func (rd *Reader) Boost(ctx context.Context, actorID, noteID int64) (*storage.Reaction, error) {
-	return rd.DB.GetReaction(ctx, storage.Announce, actorID, noteID)
 }
 
 // LocalActivity returns a stored activity of a local actor by its id, so that every id we

@@ -99,7 +99,7 @@ func (rd *Reader) Profile(ctx context.Context, v Viewer, actor *storage.Actor, p
 		return nil, err
 	}
 	if p.Before == 0 && p.After == 0 {
-		if pr.Pinned, err = rd.DB.ListPinned(ctx, actor.ID, v.ID()); err != nil {
+		if pr.Pinned, err = rd.DB.ListPinned(ctx, actor.ID, v.ID(), storage.Page{}); err != nil {
 			return nil, err
 		}
 	}
@@ -120,6 +120,13 @@ func (rd *Reader) Counts(ctx context.Context, v Viewer, actorID int64) (follower
 	return followers, following, posts, err
 }
 
+// AccountCounts are the counts of each of the accounts ids that everyone is shown (not
+// those of a profile, which Counts gives as its viewer may read them), all in one query: a
+// page of statuses shows every author's.
+func (rd *Reader) AccountCounts(ctx context.Context, ids []int64) (map[int64]storage.AccountCounts, error) {
+	return rd.DB.CountAccounts(ctx, ids)
+}
+
 // ActorNotes is a page of actor's posts that v may read.
 func (rd *Reader) ActorNotes(ctx context.Context, v Viewer, actorID int64, p storage.Page) ([]*storage.Note, error) {
 	return rd.DB.ListActorNotes(ctx, actorID, v.ID(), p)
@@ -130,9 +137,9 @@ func (rd *Reader) PublicActorNotes(ctx context.Context, actorID int64, p storage
 	return rd.DB.ListPublicActorNotes(ctx, actorID, p)
 }
 
-// Pinned lists actor's pinned posts that v may read.
-func (rd *Reader) Pinned(ctx context.Context, v Viewer, actorID int64) ([]*storage.Note, error) {
-	return rd.DB.ListPinned(ctx, actorID, v.ID())
+// Pinned lists actor's pinned posts that v may read, with the filters of p.
+func (rd *Reader) Pinned(ctx context.Context, v Viewer, actorID int64, p storage.Page) ([]*storage.Note, error) {
+	return rd.DB.ListPinned(ctx, actorID, v.ID(), p)
 }
 
 // Follows is a page of actor's followers (or, when pending, of those waiting for an

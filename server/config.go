@@ -21,7 +21,8 @@ type Config struct {
 	Listen          string
 	Domain          string
 	Data            string
-	HTTP            bool
+	HTTP            bool // public URLs are http:// (so it is on localhost and loopback domains unless HTTPS)
+	HTTPS           bool // public URLs are https:// even on localhost and loopback domains, behind a local TLS front
 	AllowPrivate    bool
 	AuthorizedFetch bool
 	Admin           string
@@ -86,7 +87,10 @@ func (c *Config) Check() error {
 	if h, _, err := net.SplitHostPort(c.Domain); err == nil {
 		host = h
 	}
-	if ip, err := netip.ParseAddr(host); host == "localhost" || (err == nil && ip.IsLoopback()) {
+	if c.HTTP && c.HTTPS {
+		return fmt.Errorf("--http and --https: give one")
+	}
+	if ip, err := netip.ParseAddr(host); !c.HTTPS && (host == "localhost" || (err == nil && ip.IsLoopback())) {
 		c.HTTP = true // nobody has a certificate for these; https would only break local work
 	}
 	if c.Data == "" {

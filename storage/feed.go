@@ -12,6 +12,7 @@ type FeedItem struct {
 	ID      int64
 	Note    *Note
 	Booster *Actor
+	Boost   *Reaction // the booster's Announce, when Booster is set
 	Created time.Time
 }
 

@@ -72,6 +72,19 @@ type Note struct {
 	Replies   int
 }
 
+// NoteEdit is one version of an edited note, as it was from Created on: the first of a
+// note's versions is the original, the last the note as it is now.
+type NoteEdit struct {
+	ID        int64
+	NoteID    int64
+	Content   string // sanitized HTML
+	Summary   string
+	Sensitive bool
+	Language  string
+	Media     []Media // the attachments of that version, with the descriptions they had then
+	Created   time.Time
+}
+
 // ThumbURL is the small version of a local upload (a file next to it), else the image.
 func (m Media) ThumbURL() string {
 	if m.ThumbPath != "" && m.Path != "" && strings.HasSuffix(m.URL, "/"+m.Path) {
@@ -119,6 +132,9 @@ type NoteReader interface {
 	// CountLocalNotes counts the local notes anyone may read (public and unlisted, not
 	// deleted), for NodeInfo: a count shown to anyone counts nothing hidden from anyone.
 	CountLocalNotes(ctx context.Context) (int, error)
+	// ListNoteEdits returns the versions of an edited note, oldest first; none for a note
+	// never edited (or edited before versions were kept).
+	ListNoteEdits(ctx context.Context, noteID int64) ([]NoteEdit, error)
 	// IdempotentNote returns the row id of the note actor posted with an Idempotency-Key
 	// key at since or later; NotFound when there is none.
 	IdempotentNote(ctx context.Context, actorID int64, key string, since time.Time) (int64, error)
@@ -132,7 +148,10 @@ type NoteWriter interface {
 	// another note, is Invalid.
 	CreateNote(ctx context.Context, n *Note) error
 	// UpdateNote rewrites the content, tags and media of a stored note (an edit by its
-	// author), found by n.ID. Invalid as for CreateNote.
+	// author), found by n.ID. When what a version holds (content, summary, sensitive,
+	// language, media and their descriptions) changed, it keeps the new version in the
+	// note's edits, and the original too at the first edit; when nothing of it changed,
+	// the note keeps its edit time. Invalid as for CreateNote; Gone for a deleted note.
 	UpdateNote(ctx context.Context, n *Note) error
 	// DeleteNote turns the note into a Tombstone: its content goes, its URI stays so that
 	// it answers 410, and nothing else refers to it any longer.

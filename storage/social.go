@@ -18,6 +18,11 @@ type Follow struct {
 	HideReblogs bool
 }
 
+// AccountCounts are the counts an account shows everyone, as Mastodon's accounts do: its live
+// posts but for direct ones (public, unlisted and followers-only), its accepted followers
+// and the accounts it follows.
+type AccountCounts struct{ Posts, Followers, Following int }
+
 // ReactionKind says which of the two reactions a Reaction is. The values are the
 // ActivityStreams types of the activities that make them.
 type ReactionKind string
@@ -35,6 +40,11 @@ type Reaction struct {
 	ActorID int64
 	NoteID  int64
 	Created time.Time
+}
+
+// ViewerState is what one viewer did to each of some notes, by note id.
+type ViewerState struct {
+	Liked, Boosted, Pinned, Bookmarked map[int64]bool
 }
 
 // SocialReader reads follows, reactions and pins.
@@ -55,6 +65,9 @@ type SocialReader interface {
 	ListReactors(ctx context.Context, kind ReactionKind, noteID int64, p Page) ([]*Actor, []int64, error)
 	// CountFollows returns how many accepted followers and followings actorID has.
 	CountFollows(ctx context.Context, actorID int64) (followers, following int, err error)
+	// CountAccounts returns the counts of each of the actors ids, in one go (an actor not
+	// stored is left out).
+	CountAccounts(ctx context.Context, ids []int64) (map[int64]AccountCounts, error)
 	// FollowerInboxes returns the distinct delivery inboxes (shared when known) of the
 	// live remote accepted followers of actorID: one entry per server in practice.
 	FollowerInboxes(ctx context.Context, actorID int64) ([]string, error)
@@ -66,10 +79,18 @@ type SocialReader interface {
 	// GetReactionByURI returns the reaction of the kind whose activity id is uri; NotFound
 	// when there is none.
 	GetReactionByURI(ctx context.Context, kind ReactionKind, uri string) (*Reaction, error)
-	// ListPinned returns the actor's live pinned notes that viewer may read, newest first.
-	ListPinned(ctx context.Context, actorID, viewer int64) ([]*Note, error)
-	// ViewerState returns which of noteIDs the viewer has liked, boosted, and pinned.
-	ViewerState(ctx context.Context, viewer int64, noteIDs []int64) (liked, boosted, pinned map[int64]bool, err error)
+	// ListPinned returns the actor's live pinned notes that viewer may read, newest first,
+	// with the filters of p (its paging is not used: there are few).
+	ListPinned(ctx context.Context, actorID, viewer int64, p Page) ([]*Note, error)
+	// ListBookmarked returns the live notes actorID bookmarked and may still read, newest
+	// bookmark first, with the bookmarks' row ids, by which the list is paged.
+	ListBookmarked(ctx context.Context, actorID int64, p Page) ([]*Note, []int64, error)
+	// ListLiked returns the live notes actorID liked and may still read, newest like
+	// first, with the likes' row ids, by which the list is paged.
+	ListLiked(ctx context.Context, actorID int64, p Page) ([]*Note, []int64, error)
+	// ViewerState returns which of noteIDs the viewer has liked, boosted, pinned and
+	// bookmarked, in one read.
+	ViewerState(ctx context.Context, viewer int64, noteIDs []int64) (*ViewerState, error)
 }
 
 // SocialWriter stores follows, reactions and pins.
@@ -93,4 +114,7 @@ type SocialWriter interface {
 	DeleteReaction(ctx context.Context, kind ReactionKind, id int64) error
 	// Pin adds or removes a note from its author's featured collection.
 	Pin(ctx context.Context, actorID, noteID int64, pinned bool) error
+	// Bookmark adds (on) or removes a bookmark of actorID's on noteID; either is a no-op
+	// when done already.
+	Bookmark(ctx context.Context, actorID, noteID int64, on bool, at time.Time) error
 }

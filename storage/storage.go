@@ -106,8 +106,9 @@ type Page struct {
 
 	// Filters that lists of notes apply (others ignore them), so that a filtered page is
 	// as full as an unfiltered one.
-	NoReplies bool // leave out replies to other actors' notes (a thread of one's own stays)
-	OnlyMedia bool // only notes with attachments
+	NoReplies bool   // leave out replies to other actors' notes (a thread of one's own stays)
+	OnlyMedia bool   // only notes with attachments
+	Tag       string // only notes with this hashtag (lower case, without #), when set
 
 	// Filters that lists of notifications apply.
 	Kinds        []NotificationKind // only these kinds, when any

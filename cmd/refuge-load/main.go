@@ -1,15 +1,16 @@
 // Command refuge-load measures a Refuge instance against the figures of BENCHMARKS.md. It
 // builds and starts `refuge serve` on a loopback port (or drives one given with --target),
 // plays many remote servers on other loopback ports, each with its own actors and keys,
-// and runs five bounded scenarios: inbox deliveries, a fan-out to 10,000 followers, page
-// reads, memory and start time, and queries over a million stored notes.
+// and runs six bounded scenarios: inbox deliveries, a fan-out to 10,000 followers, page
+// reads, memory and start time, queries over a million stored notes, and the client API's
+// home timeline of an instance holding those notes.
 //
 //	go run ./cmd/refuge-load            # everything, three runs each, a few minutes
 //	go run ./cmd/refuge-load -only inbox,pages -runs 5
 //	go run ./cmd/refuge-load -db 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' -procs 2
 //
 // With -db the instance runs on PostgreSQL, in -procs processes that share its database,
-// data folder and domain, and the storage scenario queries a million notes there.
+// data folder and domain, and the storage and api scenarios use a million notes there.
 //
 // Everything it starts listens on 127.0.0.1 and it connects nowhere else.
 package main
@@ -52,7 +53,7 @@ type config struct {
 	notes, queries                                 int
 }
 
-var scenarios = []string{"footprint", "inbox", "fanout", "pages", "storage"}
+var scenarios = []string{"footprint", "inbox", "fanout", "pages", "storage", "api"}
 
 func parseConfig() *config {
 	c := &config{}
@@ -151,7 +152,7 @@ func run(ctx context.Context, cfg *config) error {
 		fn   func(context.Context, *env, *report) error
 	}{
 		{"footprint", runFootprint}, {"inbox", runInboxScenario}, {"fanout", runFanoutScenario},
-		{"pages", runPagesScenario}, {"storage", runStorageScenario},
+		{"pages", runPagesScenario}, {"storage", runStorageScenario}, {"api", runAPIScenario},
 	}
 	for _, s := range steps {
 		if !want[s.name] || ctx.Err() != nil {

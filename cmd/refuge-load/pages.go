@@ -58,22 +58,34 @@ func uncached(url string) func() string {
 
 // get reads the URLs urlFor gives from conc connections for d and measures.
 func (s *pagesScenario) get(ctx context.Context, urlFor func() string, conc int, d time.Duration) *pagesRun {
+	return readLoad(ctx, s.e, s.e.startCPU, func(ctx context.Context) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, urlFor(), nil)
+		if req != nil {
+			req.Header.Set("Accept", "text/html,application/xhtml+xml")
+		}
+		return req, err
+	}, conc, d)
+}
+
+// readLoad sends the requests newReq makes from conc connections for d (at most the run's
+// pagesMax in all) and measures them, with the CPU of the processes meter watches.
+func readLoad(ctx context.Context, e *env, meter func() *cpuMeter, newReq func(context.Context) (*http.Request, error), conc int, d time.Duration) *pagesRun {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	res := &pagesRun{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var total atomic.Int64
-	meter := s.e.startCPU()
+	m := meter()
 	begin := time.Now()
 	for range conc {
 		wg.Go(func() {
 			var lat latencies
 			var ok, bad int
 			var n int64
-			for ctx.Err() == nil && total.Add(1) <= int64(s.e.cfg.pagesMax) {
+			for ctx.Err() == nil && total.Add(1) <= int64(e.cfg.pagesMax) {
 				t0 := time.Now()
-				st, size, err := fetchPage(ctx, s.e.client, urlFor())
+				st, size, err := fetch(ctx, e.client, newReq)
 				if ctx.Err() != nil && err != nil {
 					break // the time is up; this one does not count
 				}
@@ -91,16 +103,16 @@ func (s *pagesScenario) get(ctx context.Context, urlFor func() string, conc int,
 	}
 	wg.Wait()
 	res.elapsed = time.Since(begin)
-	res.cpu = meter.stop()
+	res.cpu = m.stop()
 	return res
 }
 
-func fetchPage(ctx context.Context, c *http.Client, url string) (int, int64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+// fetch sends one request and reads its whole answer.
+func fetch(ctx context.Context, c *http.Client, newReq func(context.Context) (*http.Request, error)) (int, int64, error) {
+	req, err := newReq(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
-	req.Header.Set("Accept", "text/html,application/xhtml+xml")
 	resp, err := c.Do(req)
 	if err != nil {
 		return 0, 0, err

@@ -29,6 +29,7 @@ type server struct {
 	domain string // 127.0.0.1:PORT, the instance's: the first process listens there
 	base   string // http://127.0.0.1:PORT, the instance's
 	listen string // 127.0.0.1:PORT this process listens on
+	https  bool   // its URLs are https:// (a domain such as the seed's); else http:// at domain
 	name   string // refuge, refuge-2, ...: its log is NAME.log
 	cmd    *exec.Cmd
 	pid    int
@@ -80,17 +81,22 @@ func (s *server) another(n int) (*server, error) {
 		name: fmt.Sprintf("refuge-%d", n)}, nil
 }
 
-// dbArgs are the flags that name the database, for serve and the admin commands.
-func (s *server) dbArgs() []string {
-	if s.db == "" {
-		return nil
+// instanceArgs are the flags, besides its domain and data folder, that every command on the
+// instance is given: the scheme and the database.
+func (s *server) instanceArgs() []string {
+	var args []string
+	if !s.https {
+		args = append(args, "--http")
 	}
-	return []string{"--db", s.db}
+	if s.db != "" {
+		args = append(args, "--db", s.db)
+	}
+	return args
 }
 
 // cli runs an admin command of the binary against the instance's data folder.
 func (s *server) cli(ctx context.Context, stdin string, args ...string) (string, error) {
-	args = append(append(args, "--data", s.data, "--domain", s.domain, "--http"), s.dbArgs()...)
+	args = append(append(args, "--data", s.data, "--domain", s.domain), s.instanceArgs()...)
 	cmd := exec.CommandContext(ctx, s.bin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stderr bytes.Buffer
@@ -119,8 +125,8 @@ func (s *server) start(ctx context.Context) (time.Duration, error) {
 			return 0, err
 		}
 	}
-	cmd := exec.Command(s.bin, append([]string{"serve", "--listen", s.listen, "--domain", s.domain, "--http",
-		"--allow-private", "--data", s.data}, s.dbArgs()...)...)
+	cmd := exec.Command(s.bin, append([]string{"serve", "--listen", s.listen, "--domain", s.domain,
+		"--allow-private", "--data", s.data}, s.instanceArgs()...)...)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	begin := time.Now()
 	if err := cmd.Start(); err != nil {

@@ -21,7 +21,7 @@ import (
 const (
 	seedAuthors = 1000 // the local account and 999 remote actors on 100 hosts
 	seedBatch   = 10000
-	seedVersion = "v1"
+	seedVersion = "v2"
 )
 
 // queryTime caps the timing of one query in a run (a slow one gets fewer calls).
@@ -117,8 +117,10 @@ func openSeededPG(ctx context.Context, e *env) (storage.DB, error) {
 	return db, nil
 }
 
-// seed writes the actors, follows, notes (a twentieth of them replies, a tenth tagged, a
-// twentieth liked, every tenth by the local account in all four visibilities) and feed.
+// seed writes the actors, follows, notes (a twentieth of them replies, a tenth tagged, half
+// with an image, a fifth liked, a tenth boosted, every tenth by the local account in all four
+// visibilities) and feed. The images, likes and boosts give the client API's home timeline
+// what apps show: media and counts (seed v2; v1 had no media or boosts and a twentieth liked).
 func seed(ctx context.Context, db storage.DB, n int, logf func(string, ...any)) error {
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	authors := make([]*storage.Actor, seedAuthors)
@@ -171,6 +173,10 @@ func seed(ctx context.Context, db storage.DB, n int, logf func(string, ...any)) 
 				if i%10 == 3 {
 					note.Tags = []storage.Tag{{Type: "Hashtag", Name: "#seed", Href: "https://refuge.example/tags/seed"}}
 				}
+				if i%2 == 0 {
+					note.Media = []storage.Media{{URL: author.URI + "/media/" + strconv.Itoa(i) + ".jpg", MediaType: "image/jpeg",
+						Description: "A seeded photo", Blurhash: "LKO2?U%2Tw=w]~RBVZRi};RPxuwH", Width: 1280, Height: 960, Created: at}}
+				}
 				if err := tx.CreateNote(ctx, note); err != nil {
 					return err
 				}
@@ -178,10 +184,16 @@ func seed(ctx context.Context, db storage.DB, n int, logf func(string, ...any)) 
 				if err := tx.AddToFeed(ctx, []int64{authors[0].ID}, note.ID, 0, at); err != nil {
 					return err
 				}
-				if i%20 == 11 {
-					liker := authors[1+rng.IntN(seedAuthors-1)]
-					if _, err := tx.PutReaction(ctx, "Like", &storage.Reaction{URI: note.URI + "/likes/1",
-						ActorID: liker.ID, NoteID: note.ID, Created: at}); err != nil {
+				for _, r := range []struct {
+					kind  storage.ReactionKind
+					every int
+				}{{"Like", 5}, {"Announce", 10}} {
+					if i%r.every != 1 {
+						continue
+					}
+					who := authors[1+rng.IntN(seedAuthors-1)]
+					if _, err := tx.PutReaction(ctx, r.kind, &storage.Reaction{URI: note.URI + "/" + string(r.kind) + "/1",
+						ActorID: who.ID, NoteID: note.ID, Created: at}); err != nil {
 						return err
 					}
 				}

@@ -59,6 +59,7 @@ func instanceFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", 0, "with --db: connections this process opens at most (0: 16)")
 	fs.DurationVar(&c.DBStatementTimeout, "db-statement-timeout", 0, "with --db: longest any one SQL statement may run (0: 30s)")
 	fs.BoolVar(&c.HTTP, "http", false, "public URLs use http:// instead of https:// (implied for localhost and 127.x domains); fixed with the domain by the first command")
+	fs.BoolVar(&c.HTTPS, "https", false, "public URLs use https:// on localhost and 127.x domains too, for a TLS front on this machine (as apps that insist on https need)")
 }
 
 // serveFlags binds the serve flags to c.

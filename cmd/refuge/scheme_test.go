@@ -36,6 +36,24 @@ func TestCLIScheme(t *testing.T) {
 	runCLI(t, rows)
 }
 
+// TestCLIHTTPSOnLoopback: a loopback domain is http unless --https says a TLS front serves
+// it (as apps that accept only https servers need, tried on one machine); both at once is a
+// mistake said as such.
+func TestCLIHTTPSOnLoopback(t *testing.T) {
+	plain := []string{"--data", t.TempDir(), "--domain", "127.0.0.1:8443"}
+	front := []string{"--data", t.TempDir(), "--domain", "127.0.0.1:8443", "--https"}
+	runCLI(t, []cliRow{
+		{name: "loopback is http by default", args: append([]string{"user", "add", "alice"}, plain...),
+			wantOut: "http://127.0.0.1:8443/users/alice"},
+		{name: "--https makes it https", args: append([]string{"user", "add", "alice"}, front...),
+			wantOut: "https://127.0.0.1:8443/users/alice"},
+		{name: "and the folder keeps it", args: []string{"user", "add", "bob", "--data", front[1], "--domain", "127.0.0.1:8443"},
+			code: 1, wantErr: "belongs to https://127.0.0.1:8443, not http://127.0.0.1:8443"},
+		{name: "--http with --https is refused", args: append([]string{"user", "list", "--http"}, front...),
+			code: 1, wantErr: "--http and --https: give one"},
+	})
+}
+
 // TestCLISchemeOfOlderFolder: a data folder recorded before the scheme was (the domain only)
 // takes its scheme from its stored actors, and keeps it from then on.
 func TestCLISchemeOfOlderFolder(t *testing.T) {

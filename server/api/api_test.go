@@ -443,6 +443,39 @@ func TestPaging(t *testing.T) {
 	}
 }
 
+// TestIDsSortByTime: status ids sort by time across notes and boosts, as apps that keep a
+// timeline in order by id (Tusky, Ivory) need: a boost made between two posts has an id
+// between theirs.
+func TestIDsSortByTime(t *testing.T) {
+	t.Parallel()
+	in := testrig.Start(t)
+	dora, _ := in.Account("dora", false)
+	erin, _ := in.Account("erin", false)
+	frank, _ := in.Account("frank", false)
+	in.FollowRemote("dora", dora, in, "erin")
+	in.PostNote("frank", frank, map[string]any{"content": "an older post of someone dora does not follow"})
+	in.PostNote("erin", erin, map[string]any{"content": "erin's post"})
+	_, franks, _ := get(t, in, "/api/v1/accounts/"+accountID(t, in, "frank")+"/statuses", frank)
+	if status, body := send(t, in, request{method: "POST", path: "/api/v1/statuses/" + idOf(franks.([]any)[0]) + "/reblog", token: erin}); status != 200 {
+		t.Fatalf("reblog: %d %v", status, body)
+	}
+	in.PostNote("dora", dora, map[string]any{"content": "dora's newest post"})
+	_, home, _ := get(t, in, "/api/v1/timelines/home", dora)
+	var ids []string
+	for _, s := range home.([]any) {
+		ids = append(ids, idOf(s))
+	}
+	if reblog, _ := home.([]any)[1].(map[string]any)["reblog"].(map[string]any); len(ids) != 3 || reblog == nil {
+		t.Fatalf("dora's home: %v, want her post, erin's boost, erin's post", home)
+	}
+	for i := 1; i < len(ids); i++ {
+		if a, b := ids[i-1], ids[i]; len(a) < len(b) || len(a) == len(b) && a <= b { // ids are decimal numbers
+
+			t.Errorf("home ids %v: %s is listed before %s but is not newer", ids, ids[i-1], ids[i])
+		}
+	}
+}
+
 // linkOf is the URL of the Link header's rel, "" when none.
 func linkOf(h http.Header, rel string) string {
 	for _, part := range strings.Split(h.Get("Link"), ",") {

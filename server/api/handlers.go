@@ -149,12 +149,19 @@ func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request, viewer
 		return err
 	}
 	q := r.URL.Query()
+	// exclude_reblogs needs nothing: an account's statuses here are its own posts, never
+	// its boosts.
 	p.page.NoReplies, p.page.OnlyMedia = boolParam(q, "exclude_replies"), boolParam(q, "only_media")
+	if tag := q.Get("tagged"); tag != "" {
+		if p.page.Tag, err = reader.NormalizeTag(tag); err != nil {
+			return err
+		}
+	}
 	v := reader.Local(viewer)
 	var notes []*storage.Note
 	if boolParam(q, "pinned") {
 		if p.page.Before == 0 && p.page.After == 0 {
-			notes, err = h.Read.Pinned(r.Context(), v, a.ID)
+			notes, err = h.Read.Pinned(r.Context(), v, a.ID, p.page)
 		}
 	} else {
 		notes, err = h.Read.ActorNotes(r.Context(), v, a.ID, p.page)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,30 +55,56 @@ type render struct {
 	ctx      context.Context
 	viewer   *storage.Actor // nil: anonymous
 	accounts map[int64]*Account
+	counts   map[int64]storage.AccountCounts // of the accounts about to be rendered
 }
 
 func (h *Handler) render(ctx context.Context, viewer *storage.Actor) *render {
-	return &render{h: h, ctx: ctx, viewer: viewer, accounts: map[int64]*Account{}}
+	return &render{h: h, ctx: ctx, viewer: viewer, accounts: map[int64]*Account{}, counts: map[int64]storage.AccountCounts{}}
+}
+
+// countAll reads the counts of every account of actors not read yet, in one query.
+func (rn *render) countAll(actors ...*storage.Actor) error {
+	var ids []int64
+	for _, a := range actors {
+		if a == nil {
+			continue
+		}
+		if _, ok := rn.counts[a.ID]; !ok && !slices.Contains(ids, a.ID) {
+			ids = append(ids, a.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	counts, err := rn.h.Read.AccountCounts(rn.ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		rn.counts[id] = counts[id]
+	}
+	return nil
 }
 
 func (rn *render) who() reader.Viewer { return reader.Local(rn.viewer) }
 
-// account is the Account entity of a, with its counts as the viewer sees them.
+// account is the Account entity of a, with the counts everyone is shown (Mastodon's
+// statuses_count leaves out direct posts and is the same for every viewer).
 func (rn *render) account(a *storage.Actor) (*Account, error) {
 	if acc, ok := rn.accounts[a.ID]; ok {
 		return acc, nil
 	}
-	followers, following, posts, err := rn.h.Read.Counts(rn.ctx, rn.who(), a.ID)
-	if err != nil {
+	if err := rn.countAll(a); err != nil {
 		return nil, err
 	}
+	c := rn.counts[a.ID]
 	base := rn.h.URIs.Base()
 	acc := &Account{ID: rowID(a.ID), Username: a.Username, Acct: a.Handle(), URL: cmp.Or(a.URL, a.URI), URI: a.URI,
 		DisplayName: a.Name, Note: a.Summary, Avatar: cmp.Or(a.IconURL, base+templates.StaticURL("avatar.svg")),
 		Header: cmp.Or(a.ImageURL, base+templates.StaticURL("header.svg")), Locked: a.Locked, Fields: []Field{},
 		Emojis: []Emoji{}, Bot: a.Type == "Service" || a.Type == "Application", Group: a.Type == "Group",
 		Discoverable: &a.Discoverable, CreatedAt: timeOf(a.Published.UTC().Truncate(24 * time.Hour)),
-		StatusesCount: posts, FollowersCount: followers, FollowingCount: following}
+		StatusesCount: c.Posts, FollowersCount: c.Followers, FollowingCount: c.Following}
 	if a.Local {
 		acc.Acct = a.Username
 	}
@@ -90,10 +117,17 @@ func (rn *render) account(a *storage.Actor) (*Account, error) {
 }
 
 // statuses are the Status entities of notes, which the viewer may read, with its own state
-// of each (liked, boosted, pinned) when there is a viewer.
+// of each (liked, boosted, pinned, bookmarked) when there is a viewer, read in one query.
 func (rn *render) statuses(notes []*storage.Note) ([]*Status, error) {
-	liked, boosted, pinned, err := rn.h.Read.ViewerState(rn.ctx, rn.viewer, notes)
+	st, err := rn.h.Read.ViewerState(rn.ctx, rn.viewer, notes)
 	if err != nil {
+		return nil, err
+	}
+	authors := make([]*storage.Actor, len(notes))
+	for i, n := range notes {
+		authors[i] = n.Author
+	}
+	if err := rn.countAll(authors...); err != nil {
 		return nil, err
 	}
 	out := make([]*Status, 0, len(notes))
@@ -103,9 +137,8 @@ func (rn *render) statuses(notes []*storage.Note) ([]*Status, error) {
 			return nil, err
 		}
 		if rn.viewer != nil {
-			no := false
-			s.Favourited, s.Reblogged, s.Pinned = ptr(liked[n.ID]), ptr(boosted[n.ID]), ptr(pinned[n.ID])
-			s.Muted, s.Bookmarked = &no, &no
+			s.Favourited, s.Reblogged, s.Pinned = ptr(st.Liked[n.ID]), ptr(st.Boosted[n.ID]), ptr(st.Pinned[n.ID])
+			s.Muted, s.Bookmarked = ptr(false), ptr(st.Bookmarked[n.ID])
 		}
 		out = append(out, s)
 	}
@@ -161,8 +194,13 @@ func (rn *render) status(n *storage.Note) (*Status, error) {
 // status in one of its own, by the booster, as Mastodon's reblogs do.
 func (rn *render) feed(items []storage.FeedItem) ([]*Status, error) {
 	notes := make([]*storage.Note, len(items))
+	actors := make([]*storage.Actor, 0, len(items))
 	for i, it := range items {
 		notes[i] = it.Note
+		actors = append(actors, it.Note.Author, it.Booster)
+	}
+	if err := rn.countAll(actors...); err != nil { // authors and boosters in one query
+		return nil, err
 	}
 	inner, err := rn.statuses(notes)
 	if err != nil {
@@ -185,10 +223,7 @@ func (rn *render) boost(it storage.FeedItem, s *Status) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := rn.h.Read.Boost(rn.ctx, it.Booster.ID, it.Note.ID)
-	if err != nil {
-		return nil, err
-	}
+	r := it.Boost
 	return &Status{ID: boostStatusID(r.ID), URI: r.URI, URL: ptr(r.URI), Account: booster, Reblog: s,
 		CreatedAt: timeOf(it.Created), Emojis: []Emoji{}, Visibility: "public", MediaAttachments: []MediaAttachment{},
 		Mentions: []Mention{}, Tags: []Tag{}, Favourited: s.Favourited, Reblogged: s.Reblogged, Muted: s.Muted,

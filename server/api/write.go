@@ -225,7 +225,7 @@ func (h *Handler) react(w http.ResponseWriter, r *http.Request, viewer *storage.
 	if kind != storage.Announce {
 		return h.answerNote(w, r, viewer, n)
 	}
-	list, err := h.render(ctx, viewer).feed([]storage.FeedItem{{Note: n, Booster: viewer, Created: reaction.Created}})
+	list, err := h.render(ctx, viewer).feed([]storage.FeedItem{{Note: n, Booster: viewer, Boost: reaction, Created: reaction.Created}})
 	if err != nil {
 		return err
 	}

@@ -33,10 +33,11 @@ func viewerOf(p *templates.Page) reader.Viewer { return reader.Local(p.Viewer) }
 // render writes a page, marking which of its notes the viewer liked, boosted or pinned, and
 // showing the notice a form left for it. Pages of a signed-in account are never cached.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *templates.Page, notes ...*storage.Note) error {
-	var err error
-	if p.Liked, p.Boosted, p.Pinned, err = h.Read.ViewerState(r.Context(), p.Viewer, notes); err != nil {
+	st, err := h.Read.ViewerState(r.Context(), p.Viewer, notes)
+	if err != nil {
 		return err
 	}
+	p.Liked, p.Boosted, p.Pinned = st.Liked, st.Boosted, st.Pinned
 	if p.Notice == "" {
 		p.Notice = h.takeNotice(w, r)
 	}

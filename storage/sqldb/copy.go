@@ -200,6 +200,13 @@ func (db *DB) copyIntoPostgres(ctx context.Context, tables []*copyTable, marks m
 			if err := tx.QueryRow(ctx, `SELECT coalesce(max(`+quote(id[1])+`), 0) FROM `+quote(id[0])).Scan(&last); err != nil {
 				return fmt.Errorf("identity of %s: %w", id[0], err)
 			}
+			if id[0] == "notes" { // boosts take their ids from the notes' sequence too (nextStatusRow)
+				var boosts int64
+				if err := tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM announces`).Scan(&boosts); err != nil {
+					return fmt.Errorf("identity of notes: %w", err)
+				}
+				last = max(last, boosts, marks["announces"])
+			}
 			if last = max(last, marks[id[0]]); last > 0 {
 				if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence($1, $2), $3)`, quote(id[0]), id[1], last); err != nil {
 					return fmt.Errorf("identity of %s: %w", id[0], err)

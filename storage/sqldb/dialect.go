@@ -21,7 +21,23 @@ import (
 // RFC 3339 text and "not set" as ”, which sorts before every time; PostgreSQL keeps them
 // as timestamptz, where ” is no value at all, and "not set" is '-infinity', which sorts
 // before every time too. Queries say {never} for it.
-const never = "{never}"
+//
+// The other is the row id of a new note or boost, {next_status_row}: notes and boosts
+// (announces) take their ids from one sequence of numbers, so that the client API's status
+// ids, made from them, sort by time across the two as apps expect. PostgreSQL has the
+// sequence (the notes identity's); SQLite, whose writes are one at a time, goes on past the
+// highest id of either table.
+const (
+	never         = "{never}"
+	nextStatusRow = "{next_status_row}"
+)
+
+// spellings are the dialects' words for the tokens above.
+var (
+	sqliteSpelling = strings.NewReplacer(never, "''",
+		nextStatusRow, "(SELECT max(m) + 1 FROM (SELECT coalesce(max(id), 0) AS m FROM notes UNION ALL SELECT coalesce(max(id), 0) FROM announces))")
+	postgresSpelling = map[string]string{never: "'-infinity'", nextStatusRow: "nextval(pg_get_serial_sequence('notes', 'id'))"}
+)
 
 // stamp is a time as a query argument: ts makes them, and each dialect binds them its own
 // way (SQLite as the text itself, PostgreSQL as a timestamptz).
@@ -38,19 +54,19 @@ type dialect interface {
 	rewrite(query string, args []any) (string, []any)
 }
 
-// sqliteDialect needs only {never} spelt out.
+// sqliteDialect needs only the {tokens} spelt out.
 type sqliteDialect struct{ texts textCache } // query → rewritten query
 
 func (*sqliteDialect) name() string { return "sqlite" }
 
 func (d *sqliteDialect) rewrite(query string, args []any) (string, []any) {
-	if !strings.Contains(query, never) {
+	if !strings.Contains(query, "{") {
 		return query, args
 	}
 	if q, ok := d.texts.Load(query); ok {
 		return q.(string), args
 	}
-	q := strings.ReplaceAll(query, never, "''")
+	q := sqliteSpelling.Replace(query)
 	d.texts.store(query, q)
 	return q, args
 }
@@ -183,8 +199,11 @@ func parsePG(q string) *pgQuery {
 			slot(pgArg{index: -1, name: q[i+1 : j]})
 			i = j - 1
 		case c == '{' && strings.HasPrefix(q[i:], never):
-			b.WriteString("'-infinity'")
+			b.WriteString(postgresSpelling[never])
 			i += len(never) - 1
+		case c == '{' && strings.HasPrefix(q[i:], nextStatusRow):
+			b.WriteString(postgresSpelling[nextStatusRow])
+			i += len(nextStatusRow) - 1
 		default:
 			b.WriteByte(c)
 		}

@@ -42,7 +42,7 @@ func (tx *Tx) RemoveFromFeeds(ctx context.Context, accountID, authorID int64) er
 // by visibleTo, whatever rows a follow that ended or a path that forgot them left behind.
 func (r reader) ListFeed(ctx context.Context, accountID int64, p storage.Page) ([]storage.FeedItem, error) {
 	cond, pargs, order := pageClause(p, "fd.id")
-	q := `SELECT fd.id, fd.created, coalesce(b.actor_id, 0), ` + noteSelect[len("SELECT "):] + `
+	q := `SELECT fd.id, fd.created, coalesce(b.actor_id, 0), coalesce(b.id, 0), coalesce(b.uri, ''), ` + noteSelect[len("SELECT "):] + `
 		JOIN feed fd ON fd.note_id = n.id LEFT JOIN announces b ON b.id = fd.announce_id
 		WHERE fd.account_id = :viewer AND n.deleted_at = {never} AND ` + visibleTo
 	args := append([]any{sql.Named("viewer", accountID)}, pargs...)
@@ -63,11 +63,16 @@ func (r reader) ListFeed(ctx context.Context, accountID int64, p storage.Page) (
 		var it storage.FeedItem
 		var created string
 		var booster int64
+		boost := &storage.Reaction{}
 		n := &storage.Note{}
-		if err := scanNote(&prefixScanner{&prefixScanner{&prefixScanner{rows, &it.ID}, &created}, &booster}, n); err != nil {
+		if err := scanNote(&prefixScanner{rows, []any{&it.ID, &created, &booster, &boost.ID, &boost.URI}}, n); err != nil {
 			return nil, fmt.Errorf("scan feed: %w", err)
 		}
 		it.Note, it.Created = n, parseTS(created)
+		if booster != 0 {
+			boost.ActorID, boost.NoteID, boost.Created = booster, n.ID, it.Created
+			it.Boost = boost
+		}
 		items, boosters, notes = append(items, it), append(boosters, booster), append(notes, n)
 	}
 	if err := rows.Err(); err != nil {

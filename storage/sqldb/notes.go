@@ -60,9 +60,9 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 func (tx *Tx) CreateNote(ctx context.Context, n *storage.Note) error {
 	cmap, to, cc := mustJSON(n.ContentMap, map[string]string{}), mustJSON(n.To, []string{}), mustJSON(n.Cc, []string{})
 	err := tx.guard(ctx, func() error {
-		return tx.tx.QueryRowContext(ctx, `INSERT INTO notes (uri, actor_id, local, url, content, source, summary,
+		return tx.tx.QueryRowContext(ctx, `INSERT INTO notes (id, uri, actor_id, local, url, content, source, summary,
 		sensitive, language, content_map_json, in_reply_to_uri, conversation, visibility, to_json, cc_json,
-		published, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		published, updated) VALUES (`+nextStatusRow+`,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			n.URI, n.ActorID, n.Local, n.URL, n.Content, n.Source, n.Summary, n.Sensitive, n.Language, cmap,
 			n.InReplyToURI, n.Conversation, n.Visibility, to, cc, ts(n.Published), ts(n.Updated)).Scan(&n.ID)
 	})
@@ -83,6 +83,11 @@ func (tx *Tx) putNoteParts(ctx context.Context, n *storage.Note, replace bool) e
 			return fmt.Errorf("note tags: %w", err)
 		}
 		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM media WHERE note_id = ? AND path = ''`, n.ID); err != nil {
+			return fmt.Errorf("note media: %w", err)
+		}
+		// Uploads the edit no longer names are let go (the orphan sweep removes them);
+		// those it names again are attached below, in their new order.
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE media SET note_id = NULL WHERE note_id = ?`, n.ID); err != nil {
 			return fmt.Errorf("note media: %w", err)
 		}
 	}
@@ -114,25 +119,6 @@ func (tx *Tx) putNoteParts(ctx context.Context, n *storage.Note, replace bool) e
 	return nil
 }
 
-// UpdateNote rewrites the content of a stored note (an Update from its author). A deleted
-// note is not touched: the check is the write's own condition, so that an Update racing a
-// Delete can never bring text back to a tombstone, whichever commits first.
-func (tx *Tx) UpdateNote(ctx context.Context, n *storage.Note) error {
-	res, err := tx.tx.ExecContext(ctx, `UPDATE notes SET content=?, source=?, summary=?, sensitive=?, language=?,
-		content_map_json=?, updated=? WHERE id = ? AND deleted_at = {never}`, n.Content, n.Source, n.Summary, n.Sensitive,
-		n.Language, mustJSON(n.ContentMap, map[string]string{}), ts(n.Updated), n.ID)
-	if err != nil {
-		return fmt.Errorf("update note %s: %w", n.URI, err)
-	}
-	if k, _ := res.RowsAffected(); k == 0 {
-		if _, err := tx.GetNoteByID(ctx, n.ID); err != nil {
-			return err
-		}
-		return storage.Errorf(storage.Gone, "note %s was deleted", n.URI)
-	}
-	return tx.putNoteParts(ctx, n, true)
-}
-
 // DeleteNote turns the note into a Tombstone (see tombstone).
 func (tx *Tx) DeleteNote(ctx context.Context, id int64, at time.Time) error {
 	if err := tx.tombstone(ctx, at, `id = :target`, id); err != nil {
@@ -161,6 +147,7 @@ func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target i
 		`DELETE FROM note_tags WHERE note_id IN ` + notes, `DELETE FROM feed WHERE note_id IN ` + notes,
 		`DELETE FROM pins WHERE note_id IN ` + notes, `DELETE FROM likes WHERE note_id IN ` + notes,
 		`DELETE FROM announces WHERE note_id IN ` + notes, `DELETE FROM notifications WHERE note_id IN ` + notes,
+		`DELETE FROM note_edits WHERE note_id IN ` + notes, `DELETE FROM bookmarks WHERE note_id IN ` + notes,
 		`DELETE FROM media WHERE note_id IN ` + notes,
 		`UPDATE notes SET deleted_at = :stamp, content = '', source = '', summary = '', content_map_json = '{}'
 			WHERE ` + cond + ` AND deleted_at = {never}`,
@@ -325,6 +312,10 @@ func (r reader) listNotes(ctx context.Context, where string, args []any, p stora
 	}
 	if p.OnlyMedia {
 		where += ` AND EXISTS (SELECT 1 FROM media m WHERE m.note_id = n.id)`
+	}
+	if p.Tag != "" {
+		where += ` AND n.id IN (SELECT note_id FROM note_tags WHERE type = 'Hashtag' AND name = :pagetag)`
+		args = append(args, sql.Named("pagetag", "#"+strings.ToLower(p.Tag)))
 	}
 	if p.HiddenFor != 0 {
 		where += hiddenFor("n.actor_id", false)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"refuge/storage"
@@ -138,7 +140,7 @@ func (r reader) listActors(ctx context.Context, table, join, where string, args 
 	for rows.Next() {
 		var fid int64
 		a := &storage.Actor{}
-		if err := scanActor(&prefixScanner{rows, &fid}, a); err != nil {
+		if err := scanActor(&prefixScanner{rows, []any{&fid}}, a); err != nil {
 			return nil, nil, fmt.Errorf("scan %s: %w", table, err)
 		}
 		actors, cursors = append(actors, a), append(cursors, fid)
@@ -153,13 +155,13 @@ func (r reader) listActors(ctx context.Context, table, join, where string, args 
 	return actors, cursors, nil
 }
 
-// prefixScanner scans one extra leading column before handing the rest to a row scanner.
+// prefixScanner scans extra leading columns before handing the rest to a row scanner.
 type prefixScanner struct {
 	s     scanner
-	first any
+	first []any
 }
 
-func (p *prefixScanner) Scan(dest ...any) error { return p.s.Scan(append([]any{p.first}, dest...)...) }
+func (p *prefixScanner) Scan(dest ...any) error { return p.s.Scan(append(p.first, dest...)...) }
 
 // CountFollows returns how many accepted followers and followings actorID has.
 func (r reader) CountFollows(ctx context.Context, actorID int64) (followers, following int, err error) {
@@ -170,6 +172,39 @@ func (r reader) CountFollows(ctx context.Context, actorID int64) (followers, fol
 		return 0, 0, fmt.Errorf("count follows: %w", err)
 	}
 	return followers, following, nil
+}
+
+// CountAccounts returns the counts of each of the actors ids in one query: a page of statuses
+// shows its authors' counts, and a query each cost more than the rest of the page.
+func (r reader) CountAccounts(ctx context.Context, ids []int64) (map[int64]storage.AccountCounts, error) {
+	out := make(map[int64]storage.AccountCounts, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := r.q.QueryContext(ctx, `SELECT a.id, a.notes_public + a.notes_followers,
+		(SELECT count(*) FROM follows f WHERE f.followee_id = a.id AND f.accepted = TRUE),
+		(SELECT count(*) FROM follows f WHERE f.follower_id = a.id AND f.accepted = TRUE)
+		FROM actors a WHERE a.id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count accounts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var c storage.AccountCounts
+		if err := rows.Scan(&id, &c.Posts, &c.Followers, &c.Following); err != nil {
+			return nil, fmt.Errorf("count accounts: %w", err)
+		}
+		out[id] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count accounts: %w", err)
+	}
+	return out, nil
 }
 
 // FollowerInboxes returns the distinct delivery inboxes (shared when known) of the remote
@@ -208,8 +243,11 @@ func (tx *Tx) PutReaction(ctx context.Context, kind storage.ReactionKind, r *sto
 	if r.Created.IsZero() {
 		r.Created = time.Now()
 	}
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO `+reactionTable(kind)+` (uri, actor_id, note_id, created)
-		VALUES (?,?,?,?) ON CONFLICT DO NOTHING RETURNING id`, r.URI, r.ActorID, r.NoteID, ts(r.Created)).Scan(&r.ID)
+	query := `INSERT INTO likes (uri, actor_id, note_id, created) VALUES (?,?,?,?) ON CONFLICT DO NOTHING RETURNING id`
+	if kind == storage.Announce { // a boost is a status too: its id is in the notes' sequence (see nextStatusRow)
+		query = `INSERT INTO announces (id, uri, actor_id, note_id, created) VALUES (` + nextStatusRow + `,?,?,?,?) ON CONFLICT DO NOTHING RETURNING id`
+	}
+	err := tx.tx.QueryRowContext(ctx, query, r.URI, r.ActorID, r.NoteID, ts(r.Created)).Scan(&r.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil // a repeat: nothing inserted, nothing returned
 	}
@@ -262,47 +300,55 @@ func (tx *Tx) Pin(ctx context.Context, actorID, noteID int64, pinned bool) error
 	return nil
 }
 
-// ListPinned returns the actor's pinned notes visible to viewer, newest pin first.
-func (r reader) ListPinned(ctx context.Context, actorID, viewer int64) ([]*storage.Note, error) {
+// ListPinned returns the actor's pinned notes visible to viewer, newest note first, with
+// p's filters.
+func (r reader) ListPinned(ctx context.Context, actorID, viewer int64, p storage.Page) ([]*storage.Note, error) {
+	filters := storage.Page{Limit: 20, NoReplies: p.NoReplies, OnlyMedia: p.OnlyMedia, Tag: p.Tag}
 	return r.listNotes(ctx, `n.id IN (SELECT note_id FROM pins WHERE actor_id = :actor) AND n.deleted_at = {never} AND `+visibleTo,
-		[]any{sql.Named("actor", actorID), sql.Named("viewer", viewer)}, storage.Page{Limit: 20})
+		[]any{sql.Named("actor", actorID), sql.Named("viewer", viewer)}, filters)
 }
 
-// ViewerState returns which of noteIDs the viewer has liked, boosted, and pinned.
-func (r reader) ViewerState(ctx context.Context, viewer int64, noteIDs []int64) (liked, boosted, pinned map[int64]bool, err error) {
-	liked, boosted, pinned = map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
+// ViewerState returns which of noteIDs the viewer has liked, boosted, pinned and
+// bookmarked, in one query however many notes a page shows.
+func (r reader) ViewerState(ctx context.Context, viewer int64, noteIDs []int64) (*storage.ViewerState, error) {
+	st := &storage.ViewerState{Liked: map[int64]bool{}, Boosted: map[int64]bool{}, Pinned: map[int64]bool{},
+		Bookmarked: map[int64]bool{}}
 	if viewer == 0 || len(noteIDs) == 0 {
-		return liked, boosted, pinned, nil
+		return st, nil
 	}
-	args := []any{viewer}
+	args := []any{sql.Named("viewer", viewer)}
 	in := ""
 	for i, id := range noteIDs {
 		if i > 0 {
 			in += ","
 		}
-		in += "?"
-		args = append(args, id)
+		name := "n" + strconv.Itoa(i)
+		in += ":" + name
+		args = append(args, sql.Named(name, id))
 	}
-	for _, q := range []struct {
-		table string
-		dst   map[int64]bool
-	}{{"likes", liked}, {"announces", boosted}, {"pins", pinned}} {
-		rows, err := r.q.QueryContext(ctx, `SELECT note_id FROM `+q.table+` WHERE actor_id = ? AND note_id IN (`+in+`)`, args...)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("viewer state: %w", err)
+	var q string
+	for i, table := range []string{"likes", "announces", "pins", "bookmarks"} {
+		if i > 0 {
+			q += ` UNION ALL `
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, nil, nil, err
-			}
-			q.dst[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, nil, nil, err
-		}
+		q += `SELECT ` + strconv.Itoa(i) + `, note_id FROM ` + table + ` WHERE actor_id = :viewer AND note_id IN (` + in + `)`
 	}
-	return liked, boosted, pinned, nil
+	rows, err := r.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("viewer state: %w", err)
+	}
+	defer rows.Close()
+	marks := []map[int64]bool{st.Liked, st.Boosted, st.Pinned, st.Bookmarked}
+	for rows.Next() {
+		var which int
+		var id int64
+		if err := rows.Scan(&which, &id); err != nil {
+			return nil, fmt.Errorf("viewer state: %w", err)
+		}
+		marks[which][id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("viewer state: %w", err)
+	}
+	return st, nil
 }

@@ -337,3 +337,47 @@ func TestDeliveryIDsNeverReused(t *testing.T) {
 		t.Fatalf("the late finish of a gone delivery removed the new one: %d queued, want 1", n)
 	}
 }
+
+// TestStatusRowsInOneSequence: notes and boosts take their ids from one sequence, in the order
+// they are stored, so that status ids made from them sort by time across the two. (PostgreSQL's
+// sequence may skip numbers, as on a repeated boost: only the order is promised.)
+func TestStatusRowsInOneSequence(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	a := mustActor(t, db, "a", "a.test", true)
+	b := mustActor(t, db, "b", "b.test", false)
+	var ids []int64
+	boost := func(n *storage.Note, uri string) *storage.Reaction {
+		r := &storage.Reaction{URI: uri, ActorID: b.ID, NoteID: n.ID}
+		if err := db.Update(ctx, func(tx storage.Tx) error {
+			_, err := tx.PutReaction(ctx, storage.Announce, r)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	first := mustNote(t, db, a, "1", storage.Public)
+	ids = append(ids, first.ID, boost(first, "https://b.test/boost/1").ID)
+	if err := db.Update(ctx, func(tx storage.Tx) error {
+		_, err := tx.PutReaction(ctx, storage.Like, &storage.Reaction{URI: "https://b.test/like/1", ActorID: b.ID, NoteID: first.ID})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	second := mustNote(t, db, a, "2", storage.Public)
+	ids = append(ids, second.ID, boost(second, "https://b.test/boost/2").ID)
+	third := mustNote(t, db, a, "3", storage.Public)
+	ids = append(ids, third.ID)
+	for i := 1; i < len(ids); i++ {
+		if ids[i] <= ids[i-1] {
+			t.Fatalf("ids in storing order %v: not growing", ids)
+		}
+	}
+	if again := boost(second, "https://b.test/boost/2-again"); again.ID != 0 {
+		t.Fatalf("a repeated boost was stored as %d", again.ID)
+	}
+	if fourth := mustNote(t, db, a, "4", storage.Public); fourth.ID <= third.ID {
+		t.Errorf("next note %d after %d", fourth.ID, third.ID)
+	}
+}
