@@ -13,6 +13,7 @@ const (
 	TypeUndo     = "Undo"
 	TypeLike     = "Like"
 	TypeAnnounce = "Announce"
+	TypeBlock    = "Block"
 
 	// Actors.
 	TypePerson       = "Person"

@@ -17,11 +17,15 @@ func (in *Inbox) localTarget(ctx context.Context, uri string) (*storage.Actor, e
 	return a, nil
 }
 
-// follow: a remote actor asks to follow a local account. Unlocked accounts accept at once.
+// follow: a remote actor asks to follow a local account. Unlocked accounts accept at once;
+// one that blocks the actor refuses.
 func (in *Inbox) follow(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
 	target, err := in.localTarget(ctx, act.Object.ID)
 	if err != nil {
 		return "", err
+	}
+	if _, err := in.DB.GetAccountBlock(ctx, target.ID, signer.ID); err == nil {
+		return "", storage.Errorf(storage.Forbidden, "%s blocks you", target.URI)
 	}
 	err = in.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := in.record(ctx, tx, signer, act, 0); err != nil {
@@ -428,6 +432,38 @@ func (in *Inbox) react(ctx context.Context, signer *storage.Actor, act *federati
 			return tx.Notify(ctx, n.Author.ID, notice, signer.ID, n.ID, r.Created)
 		}
 		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return Stored, nil
+}
+
+// block: a remote actor blocks a local account, so neither follows the other any longer
+// (requests included). The block itself is not kept: what the remote account sees is its
+// server's to decide.
+func (in *Inbox) block(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
+	target, err := in.localTarget(ctx, act.Object.ID)
+	if err != nil {
+		return "", err
+	}
+	err = in.DB.Update(ctx, func(tx storage.Tx) error {
+		if err := in.record(ctx, tx, signer, act, 0); err != nil {
+			return err
+		}
+		for _, pair := range [][2]int64{{signer.ID, target.ID}, {target.ID, signer.ID}} {
+			f, err := tx.GetFollow(ctx, pair[0], pair[1])
+			if storage.KindOf(err) == storage.NotFound {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := tx.DeleteFollow(ctx, f.ID); err != nil {
+				return err
+			}
+		}
+		return tx.RemoveFromFeeds(ctx, target.ID, signer.ID)
 	})
 	if err != nil {
 		return "", err

@@ -559,3 +559,48 @@ func TestAnnounce(t *testing.T) {
 		})
 	}
 }
+
+// TestBlock: a remote Block of a local account ends the follows between them both ways,
+// requests included, and what the blocker brought to the account's feed; a Follow from an
+// actor a local account blocks is refused, storing nothing.
+func TestBlock(t *testing.T) {
+	r := newRig(t)
+	alice := r.local("alice", false)
+	troll := r.remote(remoteBase, "troll")
+	rows := []struct {
+		name        string
+		there, back bool // troll follows alice; alice follows troll (asks, when troll does not follow)
+		target      string
+		wantKind    storage.Kind
+	}{
+		{"follows both ways end", true, true, alice.URI, ""},
+		{"a request ends", false, true, alice.URI, ""},
+		{"nothing to end", false, false, alice.URI, ""},
+		{"no local account of that id", true, true, testBase + "/users/nobody", storage.NotFound},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			if row.there {
+				r.follow(troll, alice, true)
+			}
+			if row.back {
+				r.follow(alice, troll, row.there)
+			}
+			if !r.deliver(t, troll, r.act(troll, federation.TypeBlock), row.target, storedUnless(row.wantKind), row.wantKind) {
+				return
+			}
+			for _, pair := range [][2]*storage.Actor{{troll, alice}, {alice, troll}} {
+				if f, err := r.db.GetFollow(r.ctx, pair[0].ID, pair[1].ID); storage.KindOf(err) != storage.NotFound {
+					t.Errorf("follow of %s by %s left: %+v, %v", pair[1].Username, pair[0].Username, f, err)
+				}
+			}
+		})
+	}
+
+	t.Run("a Follow from an actor the account blocks is refused", func(t *testing.T) {
+		if _, err := r.svc.Block(r.ctx, alice, troll.URI); err != nil {
+			t.Fatal(err)
+		}
+		r.deliver(t, troll, r.act(troll, federation.TypeFollow), alice.URI, "", storage.Forbidden)
+	})
+}

@@ -213,6 +213,7 @@ func init() {
 		federation.TypeDelete:   (*Inbox).delete,
 		federation.TypeLike:     (*Inbox).like,
 		federation.TypeAnnounce: (*Inbox).announce,
+		federation.TypeBlock:    (*Inbox).block,
 	}
 }
 

@@ -75,7 +75,19 @@ func (s *Service) findActor(ctx context.Context, uri string) (*storage.Actor, er
 // Asking again is answered as Mastodon answers it: the follow or the request stands, with
 // its id, and nobody is notified twice; a remote request not answered yet is sent again,
 // with that id, for a server that lost it (to Mastodon and to us a repeat is a no-op).
+// Forbidden when either account blocks the other.
 func (s *Service) Follow(ctx context.Context, actor *storage.Actor, target string) (*storage.Follow, error) {
+	return s.FollowWith(ctx, actor, target, FollowOptions{})
+}
+
+// FollowOptions are what a follower may choose of a follow; nil keeps what the follow has
+// (a new one shows the followee's boosts).
+type FollowOptions struct {
+	Reblogs *bool // whether the followee's boosts reach the follower's home timeline
+}
+
+// FollowWith is Follow with the follower's choices, which asking again changes.
+func (s *Service) FollowWith(ctx context.Context, actor *storage.Actor, target string, opt FollowOptions) (*storage.Follow, error) {
 	t, err := s.findActor(ctx, target)
 	if err != nil {
 		return nil, fmt.Errorf("follow %s: %w", target, err)
@@ -89,10 +101,16 @@ func (s *Service) Follow(ctx context.Context, actor *storage.Actor, target strin
 	f := &storage.Follow{URI: s.activityURI(actor, uris.Follows), FollowerID: actor.ID, FolloweeID: t.ID,
 		Accepted: t.Local && !t.Locked, Created: s.now()}
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {
+		if err := blocked(ctx, tx, actor.ID, t.ID); err != nil {
+			return err
+		}
 		old, err := tx.GetFollow(ctx, actor.ID, t.ID)
 		switch {
 		case err == nil:
 			*f = *old
+			if err := setFollowOptions(ctx, tx, f, opt); err != nil {
+				return err
+			}
 			if t.Local || f.Accepted {
 				return nil
 			}
@@ -101,6 +119,9 @@ func (s *Service) Follow(ctx context.Context, actor *storage.Actor, target strin
 			return err
 		}
 		if err := tx.PutFollow(ctx, f); err != nil {
+			return err
+		}
+		if err := setFollowOptions(ctx, tx, f, opt); err != nil {
 			return err
 		}
 		if t.Local {
@@ -117,6 +138,15 @@ func (s *Service) Follow(ctx context.Context, actor *storage.Actor, target strin
 	}
 	s.wake()
 	return f, nil
+}
+
+// setFollowOptions applies the follower's choices to the stored follow f, inside tx.
+func setFollowOptions(ctx context.Context, tx storage.Tx, f *storage.Follow, opt FollowOptions) error {
+	if opt.Reblogs == nil || f.HideReblogs == !*opt.Reblogs {
+		return nil
+	}
+	f.HideReblogs = !*opt.Reblogs
+	return tx.SetHideReblogs(ctx, f.ID, f.HideReblogs)
 }
 
 // sendFollow queues the Follow f of the remote account t, inside tx.
@@ -137,23 +167,29 @@ func (s *Service) Unfollow(ctx context.Context, actor *storage.Actor, target str
 		if err != nil {
 			return err
 		}
-		if err := tx.DeleteFollow(ctx, f.ID); err != nil {
-			return err
-		}
-		if err := tx.RemoveFromFeeds(ctx, actor.ID, t.ID); err != nil {
-			return err
-		}
-		if t.Local {
-			return nil
-		}
-		follow := &federation.Activity{ID: f.URI, Type: federation.TypeFollow, Actor: actor.URI}
-		_, err = s.emit(ctx, tx, actor, &federation.Activity{ID: uris.Undo(f.URI), Type: federation.TypeUndo, To: []string{t.URI}},
-			withObject(follow, t.URI), 0, storage.Direct, []string{t.Inbox})
-		return err
+		return s.unfollow(ctx, tx, actor, t, f)
 	})
 	if err == nil {
 		s.wake()
 	}
+	return err
+}
+
+// unfollow removes actor's follow f of t and what it brought to actor's feed, and tells a
+// remote t with the Undo of the Follow, inside tx.
+func (s *Service) unfollow(ctx context.Context, tx storage.Tx, actor, t *storage.Actor, f *storage.Follow) error {
+	if err := tx.DeleteFollow(ctx, f.ID); err != nil {
+		return err
+	}
+	if err := tx.RemoveFromFeeds(ctx, actor.ID, t.ID); err != nil {
+		return err
+	}
+	if t.Local {
+		return nil
+	}
+	follow := &federation.Activity{ID: f.URI, Type: federation.TypeFollow, Actor: actor.URI}
+	_, err := s.emit(ctx, tx, actor, &federation.Activity{ID: uris.Undo(f.URI), Type: federation.TypeUndo, To: []string{t.URI}},
+		withObject(follow, t.URI), 0, storage.Direct, []string{t.Inbox})
 	return err
 }
 

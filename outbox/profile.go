@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"html"
+	"mime/multipart"
 	"reflect"
 	"regexp"
 	"strings"
@@ -19,6 +20,11 @@ type ProfileInput struct {
 	Locked            bool
 	Fields            []storage.Field // Name and Value (typed text); Source is not read
 	IconURL, ImageURL string          // "" keeps the current one
+	// Bot and Discoverable, when set, change the account's type (a Service is a bot) and
+	// whether it is offered to be found; nil keeps them.
+	Bot, Discoverable *bool
+	// Defaults, when set, replaces what the account posts with when a client does not say.
+	Defaults *storage.PostingDefaults
 }
 
 // ProfileOf is the input that keeps a's profile as it is: what the edit form shows. A bio or
@@ -39,7 +45,8 @@ func ProfileOf(a *storage.Actor) ProfileInput {
 }
 
 // UpdateProfile changes actor's profile: the typed text is kept and rendered as a post is
-// (links, mentions, hashtags), and Update{Person} goes to the followers. Input that
+// (links, mentions, hashtags), and Update{Person} goes to the followers. An account
+// unlocked accepts the follow requests waiting. Input that
 // changes nothing stores nothing and sends nothing; a change that leaves the actor's
 // document as it was (only the typed text differs) is stored without an Update.
 func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in ProfileInput) (*storage.Actor, error) {
@@ -59,12 +66,26 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 		fields = append(fields, f)
 	}
 	in.Fields = fields
+	if d := in.Defaults; d != nil {
+		if d.Privacy == "" {
+			d.Privacy = storage.Public
+		}
+		switch d.Privacy {
+		case storage.Public, storage.Unlisted, storage.Followers, storage.Direct:
+		default:
+			return nil, storage.Errorf(storage.Invalid, "%q is not a visibility", d.Privacy)
+		}
+		if d.Language != "" && !languageTag.MatchString(d.Language) {
+			return nil, storage.Errorf(storage.Invalid, "%q is not a language tag", d.Language)
+		}
+	}
 	// Compared with what is stored, not with actor, which a caller may have changed.
 	stored, err := s.DB.GetActorByID(ctx, actor.ID)
 	if err != nil {
 		return nil, err
 	}
-	if in.IconURL == "" && in.ImageURL == "" && reflect.DeepEqual(in, ProfileOf(stored)) {
+	if in.IconURL == "" && in.ImageURL == "" && in.Bot == nil && in.Discoverable == nil && in.Defaults == nil &&
+		reflect.DeepEqual(in, ProfileOf(stored)) {
 		return stored, nil
 	}
 	a := *stored
@@ -84,10 +105,29 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 	if in.ImageURL != "" {
 		a.ImageURL = in.ImageURL
 	}
+	if in.Bot != nil && (a.Type == federation.TypePerson || a.Type == federation.TypeService) {
+		a.Type = map[bool]string{true: federation.TypeService, false: federation.TypePerson}[*in.Bot]
+	}
+	if in.Discoverable != nil {
+		a.Discoverable = *in.Discoverable
+	}
 	changed := !reflect.DeepEqual(s.ActorDocument(&a), s.ActorDocument(stored))
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {
-		if err := tx.UpdateActor(ctx, &a); err != nil || !changed {
+		if err := tx.UpdateActor(ctx, &a); err != nil {
 			return err
+		}
+		if in.Defaults != nil {
+			if err := tx.PutPostingDefaults(ctx, a.ID, *in.Defaults); err != nil {
+				return err
+			}
+		}
+		if stored.Locked && !a.Locked {
+			if err := s.acceptWaiting(ctx, tx, &a); err != nil {
+				return err
+			}
+		}
+		if !changed {
+			return nil
 		}
 		inboxes, err := tx.FollowerInboxes(ctx, a.ID)
 		if err != nil {
@@ -106,6 +146,77 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 		s.wake()
 	}
 	return &a, nil
+}
+
+// UpdateProfileImages is UpdateProfile with a new avatar and header when they are not nil:
+// each is stored as every upload is (SaveUpload: checked, re-encoded, thumbnailed), the
+// avatar shown by its thumbnail, as an avatar is shown small everywhere. An image refused
+// or a profile not saved leaves nothing stored, uploads included.
+func (s *Service) UpdateProfileImages(ctx context.Context, dataDir string, actor *storage.Actor, in ProfileInput,
+	avatar, header *multipart.FileHeader) (*storage.Actor, error) {
+	var saved []*storage.Media
+	discard := func() {
+		for _, m := range saved {
+			if err := s.DiscardUpload(ctx, dataDir, m); err != nil && s.Log != nil {
+				s.Log.Warn("discard profile image", "media", m.ID, "err", err)
+			}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		file *multipart.FileHeader
+		dst  *string
+	}{{"avatar", avatar, &in.IconURL}, {"header", header, &in.ImageURL}} {
+		if f.file == nil {
+			continue
+		}
+		m, err := s.saveProfileImage(ctx, dataDir, actor, f.file)
+		if err != nil {
+			discard()
+			return nil, storage.Wrap(storage.KindOf(err), err, f.name+": "+storage.Message(err))
+		}
+		saved = append(saved, m)
+		*f.dst = m.URL
+		if f.name == "avatar" && m.ThumbPath != "" {
+			*f.dst = s.uris().Media(m.ThumbPath)
+		}
+	}
+	a, err := s.UpdateProfile(ctx, actor, in)
+	if err != nil {
+		discard()
+		return nil, err
+	}
+	return a, nil
+}
+
+// saveProfileImage stores an uploaded profile image.
+func (s *Service) saveProfileImage(ctx context.Context, dataDir string, owner *storage.Actor, fh *multipart.FileHeader) (*storage.Media, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, storage.Wrap(storage.Invalid, err, "the upload could not be read")
+	}
+	defer f.Close()
+	return s.SaveUpload(ctx, dataDir, owner, f, "")
+}
+
+// acceptWaiting accepts every follow request of account, inside tx: an account that is no
+// longer locked has nobody to ask, as on Mastodon.
+func (s *Service) acceptWaiting(ctx context.Context, tx storage.Tx, account *storage.Actor) error {
+	for {
+		followers, _, err := tx.ListFollowers(ctx, account.ID, true, storage.Page{Limit: 1000})
+		if err != nil || len(followers) == 0 {
+			return err
+		}
+		for _, follower := range followers {
+			f, err := tx.GetFollow(ctx, follower.ID, account.ID)
+			if err != nil {
+				return err
+			}
+			if _, err := s.answerFollow(ctx, tx, account, follower, f, true); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // typed is text as it came from a form or a client, in the form it is kept: a browser

@@ -38,6 +38,14 @@ type Viewer struct {
 	Remote *storage.Actor
 }
 
+// localID is the local account of the viewer, 0 for none.
+func (v Viewer) localID() int64 {
+	if v.Local == nil {
+		return 0
+	}
+	return v.Local.ID
+}
+
 // Local returns the viewer of a local account; a nil account is an anonymous viewer.
 func Local(a *storage.Actor) Viewer { return Viewer{Local: a} }
 
@@ -116,12 +124,30 @@ func (rd *Reader) Relationship(ctx context.Context, viewer, other *storage.Actor
 		return rel
 	}
 	if f, err := rd.DB.GetFollow(ctx, viewer.ID, other.ID); err == nil {
-		rel.Following, rel.Requested = f.Accepted, !f.Accepted
+		rel.Following, rel.Requested, rel.ShowingReblogs = f.Accepted, !f.Accepted, !f.HideReblogs
 	}
 	if f, err := rd.DB.GetFollow(ctx, other.ID, viewer.ID); err == nil {
 		rel.FollowsYou, rel.RequestsYou = f.Accepted, !f.Accepted
 	}
+	_, err := rd.DB.GetAccountBlock(ctx, viewer.ID, other.ID)
+	rel.Blocking = err == nil
+	_, err = rd.DB.GetAccountBlock(ctx, other.ID, viewer.ID)
+	rel.BlockedBy = err == nil
+	if m, err := rd.DB.GetMute(ctx, viewer.ID, other.ID, time.Now()); err == nil {
+		rel.Muting, rel.MutingNotifications = true, m.Notifications
+	}
 	return rel
+}
+
+// Hidden reports whether what authorID writes is kept from the local viewer: it blocks
+// the author, the author blocks it, or it mutes the author (the rule of
+// storage.Page.HiddenFor, for one author).
+func (rd *Reader) Hidden(ctx context.Context, v Viewer, authorID int64) bool {
+	if v.Local == nil || v.Local.ID == authorID {
+		return false
+	}
+	rel := rd.Relationship(ctx, v.Local, &storage.Actor{ID: authorID})
+	return rel.Blocking || rel.BlockedBy || rel.Muting
 }
 
 // ViewerState marks which of notes the local viewer liked, boosted, pinned or bookmarked,

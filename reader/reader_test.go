@@ -209,6 +209,21 @@ func TestRelationship(t *testing.T) {
 	mutual := r.actor(testBase, "mutual")
 	r.follow(mutual, c.alice, true)
 	r.follow(c.alice, mutual, true)
+	blocker, muter, quiet := r.actor(testBase, "blocker"), r.actor(testBase, "muter"), r.actor(testBase, "quiet")
+	err := r.db.Update(r.ctx, func(tx storage.Tx) error {
+		if _, err := tx.PutAccountBlock(r.ctx, &storage.AccountBlock{URI: blocker.URI + "/blocks/1", ActorID: blocker.ID,
+			TargetID: c.bob.ID}); err != nil {
+			return err
+		}
+		if err := tx.PutMute(r.ctx, &storage.Mute{ActorID: muter.ID, TargetID: c.bob.ID, Notifications: true}); err != nil {
+			return err
+		}
+		// A mute that ended an hour ago is no mute.
+		return tx.PutMute(r.ctx, &storage.Mute{ActorID: quiet.ID, TargetID: c.bob.ID, Expires: time.Now().Add(-time.Hour)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rows := []struct {
 		name          string
 		viewer, other *storage.Actor
@@ -217,12 +232,17 @@ func TestRelationship(t *testing.T) {
 		{"anonymous", nil, c.alice, storage.Relationship{}},
 		{"her own account", c.alice, c.alice, storage.Relationship{}},
 		{"no one", c.alice, nil, storage.Relationship{}},
-		{"a follower looking at whom he follows", c.bob, c.alice, storage.Relationship{Following: true}},
-		{"a pending follower looking at whom she asked", c.carol, c.alice, storage.Relationship{Requested: true}},
+		{"a follower looking at whom he follows", c.bob, c.alice, storage.Relationship{Following: true, ShowingReblogs: true}},
+		{"a pending follower looking at whom she asked", c.carol, c.alice, storage.Relationship{Requested: true, ShowingReblogs: true}},
 		{"the followed looking at her follower", c.alice, c.bob, storage.Relationship{FollowsYou: true}},
 		{"the followed looking at one who only asked", c.alice, c.carol, storage.Relationship{RequestsYou: true}},
-		{"both ways", c.alice, mutual, storage.Relationship{Following: true, FollowsYou: true}},
+		{"both ways", c.alice, mutual, storage.Relationship{Following: true, ShowingReblogs: true, FollowsYou: true}},
 		{"strangers", c.bob, c.eve, storage.Relationship{}},
+		{"blocking", blocker, c.bob, storage.Relationship{Blocking: true}},
+		{"blocked", c.bob, blocker, storage.Relationship{BlockedBy: true}},
+		{"muting", muter, c.bob, storage.Relationship{Muting: true, MutingNotifications: true}},
+		{"muted, unknowing", c.bob, muter, storage.Relationship{}},
+		{"a mute that ended", quiet, c.bob, storage.Relationship{}},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {

@@ -24,6 +24,7 @@ type Thread struct {
 // Thread assembles the conversation around n (which v may read) from what is stored: its
 // ancestors, at most MaxAncestors up, ending at the first one that is missing, that v may
 // not read or that was already shown (a loop); and the replies stored here that v may read.
+// The posts of accounts hidden from v (Hidden) are left out of both.
 // A missing ancestor is asked for in the background, never waited for: a page view must
 // not hang on another server, and the next view shows what arrived.
 func (rd *Reader) Thread(ctx context.Context, v Viewer, n *storage.Note) (*Thread, error) {
@@ -38,8 +39,11 @@ func (rd *Reader) Thread(ctx context.Context, v Viewer, n *storage.Note) (*Threa
 		if err != nil || rd.Visible(ctx, v, p) != nil {
 			break // a missing or hidden ancestor ends the walk; the thread shows what it has
 		}
-		t.Ancestors = append([]*storage.Note{p}, t.Ancestors...)
 		parent = p.InReplyToURI
+		if rd.Hidden(ctx, v, p.ActorID) {
+			continue // by an account blocked or muted: left out, and the walk goes on above it
+		}
+		t.Ancestors = append([]*storage.Note{p}, t.Ancestors...)
 	}
 	var err error
 	t.Replies, err = rd.descendants(ctx, v, n.URI)

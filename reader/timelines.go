@@ -17,8 +17,10 @@ type HomePage struct {
 // Home is a page of the local account's home timeline: its own posts, the posts of the
 // accounts it follows and what they boosted, newest first. A note reaches a feed more than
 // once (posted by someone followed and boosted by another, or mentioning the reader who
-// also follows its author): it is shown once, where it came newest.
+// also follows its author): it is shown once, where it came newest. What is hidden from
+// the account (storage.Page.HiddenFor) is left out.
 func (rd *Reader) Home(ctx context.Context, accountID int64, p storage.Page) (*HomePage, error) {
+	p.HiddenFor = accountID
 	all, err := rd.DB.ListFeed(ctx, accountID, p)
 	if err != nil || len(all) == 0 {
 		return &HomePage{}, err
@@ -47,14 +49,18 @@ func (rd *Reader) Feed(ctx context.Context, accountID int64, p storage.Page) ([]
 	return rd.DB.ListFeed(ctx, accountID, p)
 }
 
-// LocalTimeline is a page of this instance's public posts, newest first.
-func (rd *Reader) LocalTimeline(ctx context.Context, p storage.Page) ([]*storage.Note, error) {
+// LocalTimeline is a page of this instance's public posts, newest first, as v sees it:
+// without what is hidden from it (storage.Page.HiddenFor).
+func (rd *Reader) LocalTimeline(ctx context.Context, v Viewer, p storage.Page) ([]*storage.Note, error) {
+	p.HiddenFor = v.localID()
 	return rd.DB.ListLocalPublic(ctx, p)
 }
 
 // PublicTimeline is a page of the public posts of local authors, of remote ones, or of
-// both when local and remote are alike (the federated timeline), newest first.
-func (rd *Reader) PublicTimeline(ctx context.Context, local, remote bool, p storage.Page) ([]*storage.Note, error) {
+// both when local and remote are alike (the federated timeline), newest first, as v sees
+// it.
+func (rd *Reader) PublicTimeline(ctx context.Context, v Viewer, local, remote bool, p storage.Page) ([]*storage.Note, error) {
+	p.HiddenFor = v.localID()
 	return rd.DB.ListPublic(ctx, local, remote, p)
 }
 
@@ -67,8 +73,10 @@ func NormalizeTag(tag string) (string, error) {
 	return tag, nil
 }
 
-// Tagged is a page of the public posts, local and remote, carrying hashtag tag.
-func (rd *Reader) Tagged(ctx context.Context, tag string, p storage.Page) ([]*storage.Note, error) {
+// Tagged is a page of the public posts, local and remote, carrying hashtag tag, as v sees
+// them.
+func (rd *Reader) Tagged(ctx context.Context, v Viewer, tag string, p storage.Page) ([]*storage.Note, error) {
+	p.HiddenFor = v.localID()
 	return rd.DB.ListTagged(ctx, tag, p)
 }
 
@@ -153,7 +161,9 @@ func (rd *Reader) Reactors(ctx context.Context, v Viewer, id int64, kind storage
 }
 
 // Notifications is a page of the account's notifications, newest first.
+// Those from accounts it blocks, or mutes with their notifications, are left out.
 func (rd *Reader) Notifications(ctx context.Context, accountID int64, p storage.Page) ([]*storage.Notification, error) {
+	p.HiddenFor = accountID
 	return rd.DB.ListNotifications(ctx, accountID, p)
 }
 
@@ -161,7 +171,7 @@ func (rd *Reader) Notifications(ctx context.Context, accountID int64, p storage.
 // none with that id.
 func (rd *Reader) Notification(ctx context.Context, accountID, id int64) (*storage.Notification, error) {
 	// The one notification at or below id, read the way a page is.
-	list, err := rd.DB.ListNotifications(ctx, accountID, storage.Page{Before: id + 1, Limit: 1})
+	list, err := rd.Notifications(ctx, accountID, storage.Page{Before: id + 1, Limit: 1})
 	if err != nil {
 		return nil, err
 	}

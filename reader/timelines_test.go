@@ -35,8 +35,9 @@ func TestProfile(t *testing.T) {
 		{"anonymous", c.anonymous, []*storage.Note{unlisted, public}, []*storage.Note{public}, storage.Relationship{}},
 		{"stranger", c.stranger, []*storage.Note{unlisted, public}, []*storage.Note{public}, storage.Relationship{}},
 		{"follower", c.follower, []*storage.Note{followers, unlisted, public}, []*storage.Note{followers, public},
-			storage.Relationship{Following: true}},
-		{"pending follower", c.pending, []*storage.Note{unlisted, public}, []*storage.Note{public}, storage.Relationship{Requested: true}},
+			storage.Relationship{Following: true, ShowingReblogs: true}},
+		{"pending follower", c.pending, []*storage.Note{unlisted, public}, []*storage.Note{public},
+			storage.Relationship{Requested: true, ShowingReblogs: true}},
 		{"mentioned", c.mentioned, []*storage.Note{direct, unlisted, public}, []*storage.Note{public}, storage.Relationship{}},
 		{"author", c.me, []*storage.Note{direct, followers, unlisted, public}, []*storage.Note{followers, public}, storage.Relationship{}},
 	}

@@ -184,7 +184,7 @@ type MediaWriter interface {
 	// NotFound when actor owns no such row.
 	DescribeMedia(ctx context.Context, id, actorID int64, description string) error
 	// DeleteOrphanMedia removes the media rows no note uses that were created before
-	// before (uploads whose post never came) and returns them; the caller removes their
-	// files.
+	// before (uploads whose post never came), but for the avatars and headers local
+	// profiles show, and returns them; the caller removes their files.
 	DeleteOrphanMedia(ctx context.Context, before time.Time) ([]Media, error)
 }

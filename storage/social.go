@@ -14,6 +14,8 @@ type Follow struct {
 	FolloweeID int64
 	Accepted   bool
 	Created    time.Time
+	// HideReblogs keeps the followee's boosts out of a local follower's home timeline.
+	HideReblogs bool
 }
 
 // AccountCounts are the counts an account shows everyone, as Mastodon's accounts do: its live
@@ -100,6 +102,9 @@ type SocialWriter interface {
 	PutFollow(ctx context.Context, f *Follow) error
 	// AcceptFollow marks a follow accepted.
 	AcceptFollow(ctx context.Context, id int64) error
+	// SetHideReblogs sets whether follow id keeps the followee's boosts out of the
+	// follower's home timeline.
+	SetHideReblogs(ctx context.Context, id int64, hide bool) error
 	// DeleteFollow removes a follow (Undo, Reject, unfollow).
 	DeleteFollow(ctx context.Context, id int64) error
 	// PutReaction records a reaction of the kind and sets r.ID. A repeat by the same actor

@@ -10,7 +10,10 @@
 // values: each method's comment says which kinds it returns besides Internal.
 package storage
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Reader is every read. DB reads what is committed; a Tx reads its own writes too.
 type Reader interface {
@@ -25,6 +28,7 @@ type Reader interface {
 	ActivityReader
 	DeliveryReader
 	BlockReader
+	AccountBlockReader
 	MetaReader
 }
 
@@ -43,6 +47,7 @@ type Tx interface {
 	ActivityWriter
 	DeliveryWriter
 	BlockWriter
+	AccountBlockWriter
 	MetaWriter
 	LimitWriter
 }
@@ -108,4 +113,13 @@ type Page struct {
 	// Filters that lists of notifications apply.
 	Kinds        []NotificationKind // only these kinds, when any
 	ExcludeKinds []NotificationKind // none of these
+
+	// HiddenFor is a local account (0: none) for whom lists of notes, feeds and
+	// notifications leave out what is hidden from it: the posts and boosts of the accounts
+	// it blocks, that block it, or that it mutes as of HiddenAt (zero: now), and the boosts
+	// of the accounts it follows without their boosts (Follow.HideReblogs); notifications
+	// from the accounts it blocks or mutes with their notifications. Left out in the query,
+	// so that a page stays full.
+	HiddenFor int64
+	HiddenAt  time.Time
 }

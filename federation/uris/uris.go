@@ -24,6 +24,9 @@ const (
 	Boosts  Kind = "boosts"
 	Accepts Kind = "accept"
 	Rejects Kind = "reject"
+	// Blocks are sent only to the account blocked, and no route serves them: who blocks
+	// whom is nobody else's business (Mastodon does not serve its Blocks either).
+	Blocks Kind = "blocks"
 )
 
 // Path segments, each written once: the builders and the route patterns below use them.

@@ -81,6 +81,20 @@ var routes = []route{
 	{"GET", "/api/v1/favourites", "read:favourites", (*Handler).favourites},
 	{"POST", "/api/v1/statuses/{id}/pin", "write:accounts", (*Handler).pin},
 	{"POST", "/api/v1/statuses/{id}/unpin", "write:accounts", (*Handler).unpin},
+	{"POST", "/api/v1/accounts/{id}/follow", "write:follows", (*Handler).follow},
+	{"POST", "/api/v1/accounts/{id}/unfollow", "write:follows", (*Handler).unfollow},
+	{"POST", "/api/v1/accounts/{id}/block", "write:blocks", (*Handler).block},
+	{"POST", "/api/v1/accounts/{id}/unblock", "write:blocks", (*Handler).unblock},
+	{"POST", "/api/v1/accounts/{id}/mute", "write:mutes", (*Handler).mute},
+	{"POST", "/api/v1/accounts/{id}/unmute", "write:mutes", (*Handler).unmute},
+	{"GET", "/api/v1/accounts/{id}/followers", "", (*Handler).followers},
+	{"GET", "/api/v1/accounts/{id}/following", "", (*Handler).following},
+	{"GET", "/api/v1/blocks", "read:blocks", (*Handler).blocks},
+	{"GET", "/api/v1/mutes", "read:mutes", (*Handler).mutes},
+	{"GET", "/api/v1/follow_requests", "read:follows", (*Handler).followRequests},
+	{"POST", "/api/v1/follow_requests/{id}/authorize", "write:follows", (*Handler).authorizeFollow},
+	{"POST", "/api/v1/follow_requests/{id}/reject", "write:follows", (*Handler).rejectFollow},
+	{"PATCH", "/api/v1/accounts/update_credentials", "write:accounts", (*Handler).updateCredentials},
 }
 
 // Routes mounts the API on r.

@@ -135,8 +135,9 @@ type Tag struct {
 	URL  string `json:"url"`
 }
 
-// Relationship is how the viewer stands with another account. Refuge has no blocks of
-// accounts, mutes, notes or endorsements yet: those are false, or "".
+// Relationship is how the viewer stands with another account. Refuge has no domain blocks
+// of accounts, notes on accounts, endorsements, notifying follows or follows by language
+// yet: those are false, or "", or empty.
 type Relationship struct {
 	ID                  string   `json:"id"`
 	Following           bool     `json:"following"`

@@ -65,21 +65,11 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request, _ *storage.
 }
 
 func (h *Handler) verifyCredentials(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
-	acc, err := h.render(r.Context(), viewer).account(viewer)
+	acc, err := h.credentialAccount(r.Context(), viewer)
 	if err != nil {
 		return err
 	}
-	requests, _, err := h.Read.Follows(r.Context(), viewer.ID, true, true, storage.Page{Limit: 100})
-	if err != nil {
-		return err
-	}
-	src := &Source{Note: viewer.SummarySource, Fields: []Field{}, Privacy: "public", FollowRequestsCount: len(requests)}
-	for _, f := range viewer.Fields {
-		src.Fields = append(src.Fields, Field{Name: f.Name, Value: f.Source})
-	}
-	withSource := *acc
-	withSource.Source = src
-	return ok(w, withSource)
+	return ok(w, acc)
 }
 
 // actorOf finds the live account whose id is in the path.
@@ -273,7 +263,7 @@ func (h *Handler) public(w http.ResponseWriter, r *http.Request, viewer *storage
 	}
 	q := r.URL.Query()
 	p.page.OnlyMedia = boolParam(q, "only_media")
-	notes, err := h.Read.PublicTimeline(r.Context(), boolParam(q, "local"), boolParam(q, "remote"), p.page)
+	notes, err := h.Read.PublicTimeline(r.Context(), reader.Local(viewer), boolParam(q, "local"), boolParam(q, "remote"), p.page)
 	if err != nil {
 		return err
 	}
@@ -290,7 +280,7 @@ func (h *Handler) tagged(w http.ResponseWriter, r *http.Request, viewer *storage
 		return err
 	}
 	p.page.OnlyMedia = boolParam(r.URL.Query(), "only_media")
-	notes, err := h.Read.Tagged(r.Context(), tag, p.page)
+	notes, err := h.Read.Tagged(r.Context(), reader.Local(viewer), tag, p.page)
 	if err != nil {
 		return err
 	}

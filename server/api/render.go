@@ -280,8 +280,10 @@ func visibilityOf(v storage.Visibility) string {
 // relationship is the Relationship entity of the viewer and a.
 func (rn *render) relationship(a *storage.Actor) Relationship {
 	rel := rn.h.Read.Relationship(rn.ctx, rn.viewer, a)
-	return Relationship{ID: rowID(a.ID), Following: rel.Following, ShowingReblogs: rel.Following,
-		Languages: []string{}, FollowedBy: rel.FollowsYou, Requested: rel.Requested, RequestedBy: rel.RequestsYou}
+	return Relationship{ID: rowID(a.ID), Following: rel.Following, ShowingReblogs: rel.ShowingReblogs,
+		Languages: []string{}, FollowedBy: rel.FollowsYou, Blocking: rel.Blocking, BlockedBy: rel.BlockedBy,
+		Muting: rel.Muting, MutingNotifications: rel.MutingNotifications, Requested: rel.Requested,
+		RequestedBy: rel.RequestsYou}
 }
 
 // notificationTypes maps the kinds Refuge stores to Mastodon's types: a reply notifies as a

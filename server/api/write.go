@@ -35,15 +35,7 @@ func params(w http.ResponseWriter, r *http.Request, most int64) (url.Values, err
 		}
 		body = url.Values{}
 		for k, v := range obj {
-			if list, isList := v.([]any); isList && len(list) > 0 {
-				if _, objects := list[0].(map[string]any); objects {
-					addObjects(body, k, list)
-					continue
-				}
-			}
-			for _, x := range jsonValues(v) {
-				body.Add(k, x)
-			}
+			addJSON(body, k, v)
 		}
 	case "multipart/form-data":
 		if err := r.ParseMultipartForm(most); err != nil {
@@ -62,16 +54,28 @@ func params(w http.ResponseWriter, r *http.Request, most int64) (url.Values, err
 	return q, nil
 }
 
-// addObjects writes a JSON array of objects as a form does an indexed list of hashes:
-// name[0][key], name[1][key] (media_attributes).
-func addObjects(body url.Values, name string, list []any) {
-	for i, e := range list {
-		obj, _ := e.(map[string]any)
-		for k, v := range obj {
-			for _, x := range jsonValues(v) {
-				body.Add(fmt.Sprintf("%s[%d][%s]", name, i, k), x)
+// addJSON adds a JSON value under key as a form would carry it: an object's members as
+// key[member], and an array of objects as key[index][member], as Mastodon reads nested
+// parameters (source[privacy], fields_attributes[0][name]); other values by jsonValues.
+func addJSON(body url.Values, key string, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			addJSON(body, key+"["+k+"]", e)
+		}
+		return
+	case []any:
+		if len(x) > 0 {
+			if _, objects := x[0].(map[string]any); objects {
+				for i, e := range x {
+					addJSON(body, fmt.Sprintf("%s[%d]", key, i), e)
+				}
+				return
 			}
 		}
+	}
+	for _, s := range jsonValues(v) {
+		body.Add(key, s)
 	}
 }
 
@@ -243,30 +247,9 @@ func (h *Handler) reactors(w http.ResponseWriter, r *http.Request, viewer *stora
 	if !good {
 		return storage.Errorf(storage.NotFound, "no such status")
 	}
-	p, err := pagingOf(r, accountsLimit, accountsMax, plainRow)
-	if err != nil {
-		return err
-	}
-	actors, cursors, err := h.Read.Reactors(r.Context(), reader.Local(viewer), row, kind, p.page)
-	if err != nil {
-		return err
-	}
-	rn := h.render(r.Context(), viewer)
-	out := []*Account{}
-	for i, a := range actors {
-		if p.since != "" && !newer(rowID(cursors[i]), p.since) {
-			break
-		}
-		acc, err := rn.account(a)
-		if err != nil {
-			return err
-		}
-		out = append(out, acc)
-	}
-	if len(out) > 0 {
-		link(w, r, h.URIs.Base(), rowID(cursors[0]), rowID(cursors[len(out)-1]))
-	}
-	return ok(w, out)
+	return h.accountPage(w, r, viewer, func(p storage.Page) ([]*storage.Actor, []int64, error) {
+		return h.Read.Reactors(r.Context(), reader.Local(viewer), row, kind, p)
+	})
 }
 
 // uploadBytes bounds an upload request: the image and a description with room to spare.

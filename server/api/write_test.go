@@ -421,20 +421,7 @@ func TestReactedBy(t *testing.T) {
 		t.Fatalf("reblog: %d %v", status, v)
 	}
 	carolID := accountID(t, w.in, "carol")
-	accounts := func(ids ...string) func(v any) bool {
-		return func(v any) bool {
-			l, _ := v.([]any)
-			if len(l) != len(ids) {
-				return false
-			}
-			for i, a := range l {
-				if idOf(a) != ids[i] {
-					return false
-				}
-			}
-			return true
-		}
-	}
+	accounts := func(ids ...string) func(v any) bool { return accountsAre(t, ids...) }
 	for _, c := range []struct {
 		name, path, token string
 		status            int

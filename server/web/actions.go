@@ -206,29 +206,7 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, viewer *st
 	for i := 0; i < len(names) && i < len(values) && i < 4; i++ {
 		in.Fields = append(in.Fields, storage.Field{Name: strings.TrimSpace(names[i]), Value: strings.TrimSpace(values[i])})
 	}
-	var saved []storage.Media
-	for _, f := range []struct {
-		field string
-		dst   *string
-		thumb bool
-	}{{"avatar", &in.IconURL, true}, {"header", &in.ImageURL, false}} {
-		fh := formFile(r, f.field)
-		if fh == nil {
-			continue
-		}
-		m, err := h.saveFile(ctx, viewer, fh, "")
-		if err != nil {
-			h.discard(ctx, saved)
-			return storage.Wrap(storage.KindOf(err), err, f.field+": "+storage.Message(err))
-		}
-		saved = append(saved, *m)
-		*f.dst = m.URL
-		if f.thumb && m.ThumbPath != "" {
-			*f.dst = h.URIs.Media(m.ThumbPath) // an avatar is shown small everywhere
-		}
-	}
-	if _, err := h.Outbox.UpdateProfile(ctx, viewer, in); err != nil {
-		h.discard(ctx, saved)
+	if _, err := h.Outbox.UpdateProfileImages(ctx, h.DataDir, viewer, in, formFile(r, "avatar"), formFile(r, "header")); err != nil {
 		return err
 	}
 	h.flash(w, "saved")

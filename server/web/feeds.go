@@ -52,7 +52,7 @@ func (h *Handler) tagFeed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	notes, err := h.Read.Tagged(r.Context(), tag, storage.Page{Limit: feedLength})
+	notes, err := h.Read.Tagged(r.Context(), reader.Viewer{}, tag, storage.Page{Limit: feedLength})
 	if err != nil {
 		return err
 	}

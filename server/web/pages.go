@@ -100,7 +100,8 @@ func noteBounds(notes []*storage.Note) (first, last int64) {
 // frontPage is the instance's front page: what it is and its local public timeline. A
 // signed-in account sees its home timeline instead.
 func (h *Handler) frontPage(w http.ResponseWriter, r *http.Request) error {
-	if viewer, _ := h.Auth.Session(r); viewer != nil && r.URL.RawQuery == "" {
+	viewer, _ := h.Auth.Session(r)
+	if viewer != nil && r.URL.RawQuery == "" {
 		http.Redirect(w, r, "/home", http.StatusSeeOther)
 		return nil
 	}
@@ -108,7 +109,7 @@ func (h *Handler) frontPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	notes, err := h.Read.LocalTimeline(r.Context(), p)
+	notes, err := h.Read.LocalTimeline(r.Context(), reader.Local(viewer), p)
 	if err != nil {
 		return err
 	}
@@ -201,7 +202,8 @@ func (h *Handler) tagPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	notes, err := h.Read.Tagged(r.Context(), tag, p)
+	viewer, _ := h.Auth.Session(r)
+	notes, err := h.Read.Tagged(r.Context(), reader.Local(viewer), tag, p)
 	if err != nil {
 		return err
 	}

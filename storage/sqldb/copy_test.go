@@ -131,6 +131,9 @@ func fillInstance(t *testing.T, db *DB) *copied {
 				return err
 			}
 		}
+		if err := tx.SetHideReblogs(ctx, follows[0].ID, true); err != nil {
+			return err
+		}
 		if _, err := tx.PutReaction(ctx, storage.Like, &storage.Reaction{URI: c.carol.URI + "/likes/1", ActorID: c.carol.ID,
 			NoteID: notes[0].ID, Created: at}); err != nil {
 			return err
@@ -161,6 +164,24 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			return err
 		}
 		if err := tx.MarkNotificationsRead(ctx, c.alice.ID, 1<<62); err != nil {
+			return err
+		}
+		// An account's own block and mutes (one without end, one that ends), and posting
+		// defaults.
+		if _, err := tx.PutAccountBlock(ctx, &storage.AccountBlock{URI: c.bob.URI + "/blocks/1", ActorID: c.bob.ID,
+			TargetID: c.carol.ID, Created: at}); err != nil {
+			return err
+		}
+		for _, m := range []*storage.Mute{
+			{ActorID: c.alice.ID, TargetID: c.carol.ID, Notifications: true, Created: at},
+			{ActorID: c.bob.ID, TargetID: c.alice.ID, Expires: at.Add(time.Hour), Created: at},
+		} {
+			if err := tx.PutMute(ctx, m); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutPostingDefaults(ctx, c.alice.ID, storage.PostingDefaults{Privacy: storage.Unlisted, Sensitive: true,
+			Language: "en"}); err != nil {
 			return err
 		}
 		if err := tx.Notify(ctx, c.alice.ID, storage.NotificationReply, c.carol.ID, notes[4].ID, at.Add(4*time.Minute)); err != nil {

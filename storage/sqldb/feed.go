@@ -44,8 +44,14 @@ func (r reader) ListFeed(ctx context.Context, accountID int64, p storage.Page) (
 	cond, pargs, order := pageClause(p, "fd.id")
 	q := `SELECT fd.id, fd.created, coalesce(b.actor_id, 0), coalesce(b.id, 0), coalesce(b.uri, ''), ` + noteSelect[len("SELECT "):] + `
 		JOIN feed fd ON fd.note_id = n.id LEFT JOIN announces b ON b.id = fd.announce_id
-		WHERE fd.account_id = :viewer AND n.deleted_at = {never} AND ` + visibleTo + cond + order
-	rows, err := r.q.QueryContext(ctx, q, append([]any{sql.Named("viewer", accountID)}, pargs...)...)
+		WHERE fd.account_id = :viewer AND n.deleted_at = {never} AND ` + visibleTo
+	args := append([]any{sql.Named("viewer", accountID)}, pargs...)
+	if p.HiddenFor != 0 {
+		q += hiddenFor("n.actor_id", false) + hiddenFor("b.actor_id", false) + ` AND NOT EXISTS (SELECT 1 FROM follows hr
+			WHERE hr.follower_id = :hidden_for AND hr.followee_id = b.actor_id AND hr.hide_reblogs = TRUE)`
+		args = append(args, hiddenArgs(p)...)
+	}
+	rows, err := r.q.QueryContext(ctx, q+cond+order, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list feed: %w", err)
 	}
@@ -135,8 +141,12 @@ func (r reader) ListNotifications(ctx context.Context, accountID int64, p storag
 		}
 		cond = ` AND type` + f.op + `(` + strings.Join(names, ", ") + `)` + cond
 	}
+	if p.HiddenFor != 0 {
+		cond = hiddenFor("nt.actor_id", true) + cond
+		args = append(args, hiddenArgs(p)...)
+	}
 	rows, err := r.q.QueryContext(ctx, `SELECT id, type, actor_id, coalesce(note_id, 0), created, read
-		FROM notifications WHERE account_id = :account`+cond+order, args...)
+		FROM notifications nt WHERE account_id = :account`+cond+order, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)
 	}

@@ -317,6 +317,10 @@ func (r reader) listNotes(ctx context.Context, where string, args []any, p stora
 		where += ` AND n.id IN (SELECT note_id FROM note_tags WHERE type = 'Hashtag' AND name = :pagetag)`
 		args = append(args, sql.Named("pagetag", "#"+strings.ToLower(p.Tag)))
 	}
+	if p.HiddenFor != 0 {
+		where += hiddenFor("n.actor_id", false)
+		args = append(args, hiddenArgs(p)...)
+	}
 	rows, err := r.q.QueryContext(ctx, noteSelect+` WHERE `+where+cond+order, append(args, pargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list notes: %w", err)
@@ -420,7 +424,8 @@ func (r reader) ListTagged(ctx context.Context, name string, p storage.Page) ([]
 		[]any{sql.Named("tag", "#"+strings.ToLower(name))}, p)
 }
 
-// ListReplies returns the replies to uri that viewer may read, oldest first.
+// ListReplies returns the replies to uri that viewer may read, oldest first, without those
+// hidden from it (see storage.Page.HiddenFor).
 //
 // Replies are asked for only where in_reply_to_uri is set (not the empty string), beside
 // the URI, which is never empty but may be unknown when planning: on PostgreSQL the index
@@ -428,7 +433,7 @@ func (r reader) ListTagged(ctx context.Context, name string, p storage.Page) ([]
 // lets the planner use it. SQLite uses its index either way.
 func (r reader) ListReplies(ctx context.Context, uri string, viewer int64) ([]*storage.Note, error) {
 	notes, err := r.listNotes(ctx, `n.in_reply_to_uri = :uri AND n.in_reply_to_uri <> '' AND n.deleted_at = {never} AND `+visibleTo,
-		[]any{sql.Named("uri", uri), sql.Named("viewer", viewer)}, storage.Page{Limit: 100})
+		[]any{sql.Named("uri", uri), sql.Named("viewer", viewer)}, storage.Page{Limit: 100, HiddenFor: viewer})
 	reverse(notes)
 	return notes, err
 }

@@ -12,12 +12,12 @@ import (
 	"refuge/storage"
 )
 
-const followColumns = `id, uri, follower_id, followee_id, accepted, created`
+const followColumns = `id, uri, follower_id, followee_id, accepted, created, hide_reblogs`
 
 func scanFollow(s scanner) (*storage.Follow, error) {
 	f := &storage.Follow{}
 	var created string
-	if err := s.Scan(&f.ID, &f.URI, &f.FollowerID, &f.FolloweeID, &f.Accepted, &created); err != nil {
+	if err := s.Scan(&f.ID, &f.URI, &f.FollowerID, &f.FolloweeID, &f.Accepted, &created, &f.HideReblogs); err != nil {
 		return nil, err
 	}
 	f.Created = parseTS(created)
@@ -75,6 +75,14 @@ func (r reader) GetFollowByURI(ctx context.Context, uri string) (*storage.Follow
 func (tx *Tx) AcceptFollow(ctx context.Context, id int64) error {
 	if _, err := tx.tx.ExecContext(ctx, `UPDATE follows SET accepted = TRUE WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("accept follow %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetHideReblogs sets whether a follow keeps the followee's boosts out of the home timeline.
+func (tx *Tx) SetHideReblogs(ctx context.Context, id int64, hide bool) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE follows SET hide_reblogs = ? WHERE id = ?`, hide, id); err != nil {
+		return fmt.Errorf("set hide_reblogs of follow %d: %w", id, err)
 	}
 	return nil
 }

@@ -46,14 +46,21 @@ func (tx *Tx) DeleteMedia(ctx context.Context, id int64) error {
 	return nil
 }
 
-// DeleteOrphanMedia removes the media rows no note uses that were created before before, and
-// returns them so that the caller removes their files.
+// orphanMedia is the condition under which a media row is an upload nobody uses, created
+// before the argument: no note has it, and no local profile shows it as its header or,
+// by the image or its thumbnail (which is what an avatar shows), as its avatar.
+const orphanMedia = `note_id IS NULL AND created < ? AND NOT EXISTS (SELECT 1 FROM actors pa WHERE pa.local = TRUE
+	AND (pa.image_url = media.url OR pa.icon_url = media.url OR (media.thumb_path <> ''
+		AND substr(pa.icon_url, length(pa.icon_url) - length(media.thumb_path)) = '/' || media.thumb_path)))`
+
+// DeleteOrphanMedia removes the media rows no note or profile uses that were created before
+// before, and returns them so that the caller removes their files.
 func (tx *Tx) DeleteOrphanMedia(ctx context.Context, before time.Time) ([]storage.Media, error) {
-	gone, err := tx.listMedia(ctx, `note_id IS NULL AND created < ?`, ts(before))
+	gone, err := tx.listMedia(ctx, orphanMedia, ts(before))
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM media WHERE note_id IS NULL AND created < ?`, ts(before)); err != nil {
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM media WHERE `+orphanMedia, ts(before)); err != nil {
 		return nil, fmt.Errorf("delete orphan media: %w", err)
 	}
 	return gone, nil

@@ -1,0 +1,164 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"refuge/storage"
+)
+
+// PutAccountBlock stores a local account's block of another actor; a second block of the
+// same pair keeps the first.
+func (tx *Tx) PutAccountBlock(ctx context.Context, b *storage.AccountBlock) (bool, error) {
+	if b.Created.IsZero() {
+		b.Created = time.Now()
+	}
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO account_blocks (uri, actor_id, target_id, created) VALUES (?,?,?,?)
+		ON CONFLICT (actor_id, target_id) DO NOTHING`, b.URI, b.ActorID, b.TargetID, ts(b.Created))
+	if isUnique(err) {
+		return false, storage.Wrap(storage.Conflict, err, "block id already used")
+	}
+	if err != nil {
+		return false, fmt.Errorf("put block: %w", err)
+	}
+	added, _ := res.RowsAffected()
+	got, err := tx.GetAccountBlock(ctx, b.ActorID, b.TargetID)
+	if err != nil {
+		return false, err
+	}
+	*b = *got
+	return added > 0, nil
+}
+
+// GetAccountBlock returns actorID's block of targetID.
+func (r reader) GetAccountBlock(ctx context.Context, actorID, targetID int64) (*storage.AccountBlock, error) {
+	b := &storage.AccountBlock{}
+	var created string
+	err := r.q.QueryRowContext(ctx, `SELECT id, uri, actor_id, target_id, created FROM account_blocks
+		WHERE actor_id = ? AND target_id = ?`, actorID, targetID).Scan(&b.ID, &b.URI, &b.ActorID, &b.TargetID, &created)
+	if err != nil {
+		return nil, notFound("block", err)
+	}
+	b.Created = parseTS(created)
+	return b, nil
+}
+
+// DeleteAccountBlock lifts actorID's block of targetID and returns it.
+func (tx *Tx) DeleteAccountBlock(ctx context.Context, actorID, targetID int64) (*storage.AccountBlock, error) {
+	b, err := tx.GetAccountBlock(ctx, actorID, targetID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM account_blocks WHERE id = ?`, b.ID); err != nil {
+		return nil, fmt.Errorf("delete block: %w", err)
+	}
+	return b, nil
+}
+
+// ListAccountBlocks returns the actors actorID blocks, newest block first.
+func (r reader) ListAccountBlocks(ctx context.Context, actorID int64, p storage.Page) ([]*storage.Actor, []int64, error) {
+	return r.listActors(ctx, `account_blocks`, `f.target_id`, `f.actor_id = ?`, []any{actorID}, p)
+}
+
+// liveMute is the condition under which mute f holds at the argument after it.
+const liveMute = `(f.expires = {never} OR f.expires > ?)`
+
+// PutMute stores a mute, replacing the settings of one of the same pair.
+func (tx *Tx) PutMute(ctx context.Context, m *storage.Mute) error {
+	if m.Created.IsZero() {
+		m.Created = time.Now()
+	}
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO mutes (actor_id, target_id, notifications, expires, created)
+		VALUES (?,?,?,?,?) ON CONFLICT (actor_id, target_id) DO UPDATE SET notifications = excluded.notifications,
+		expires = excluded.expires, created = excluded.created RETURNING id`,
+		m.ActorID, m.TargetID, m.Notifications, ts(m.Expires), ts(m.Created)).Scan(&m.ID)
+	if err != nil {
+		return fmt.Errorf("put mute: %w", err)
+	}
+	return nil
+}
+
+// GetMute returns actorID's mute of targetID that holds at now.
+func (r reader) GetMute(ctx context.Context, actorID, targetID int64, now time.Time) (*storage.Mute, error) {
+	m := &storage.Mute{}
+	var expires, created string
+	err := r.q.QueryRowContext(ctx, `SELECT id, actor_id, target_id, notifications, expires, created FROM mutes f
+		WHERE actor_id = ? AND target_id = ? AND `+liveMute, actorID, targetID, ts(now)).
+		Scan(&m.ID, &m.ActorID, &m.TargetID, &m.Notifications, &expires, &created)
+	if err != nil {
+		return nil, notFound("mute", err)
+	}
+	m.Expires, m.Created = parseTS(expires), parseTS(created)
+	return m, nil
+}
+
+// DeleteMute lifts actorID's mute of targetID.
+func (tx *Tx) DeleteMute(ctx context.Context, actorID, targetID int64) error {
+	res, err := tx.tx.ExecContext(ctx, `DELETE FROM mutes WHERE actor_id = ? AND target_id = ?`, actorID, targetID)
+	if err != nil {
+		return fmt.Errorf("delete mute: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return storage.Errorf(storage.NotFound, "no such mute")
+	}
+	return nil
+}
+
+// ListMutes returns the actors actorID mutes at now, newest mute first.
+func (r reader) ListMutes(ctx context.Context, actorID int64, now time.Time, p storage.Page) ([]*storage.Actor, []int64, error) {
+	return r.listActors(ctx, `mutes`, `f.target_id`, `f.actor_id = ? AND `+liveMute, []any{actorID, ts(now)}, p)
+}
+
+// GetPostingDefaults returns actorID's posting defaults, the zero value when it set none.
+func (r reader) GetPostingDefaults(ctx context.Context, actorID int64) (storage.PostingDefaults, error) {
+	var d storage.PostingDefaults
+	err := r.q.QueryRowContext(ctx, `SELECT privacy, sensitive, language FROM posting_defaults WHERE actor_id = ?`, actorID).
+		Scan(&d.Privacy, &d.Sensitive, &d.Language)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return d, fmt.Errorf("get posting defaults: %w", err)
+	}
+	return d, nil
+}
+
+// PutPostingDefaults stores actorID's posting defaults.
+func (tx *Tx) PutPostingDefaults(ctx context.Context, actorID int64, d storage.PostingDefaults) error {
+	if d.Privacy == "" {
+		d.Privacy = storage.Public
+	}
+	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO posting_defaults (actor_id, privacy, sensitive, language) VALUES (?,?,?,?)
+		ON CONFLICT (actor_id) DO UPDATE SET privacy = excluded.privacy, sensitive = excluded.sensitive,
+		language = excluded.language`, actorID, d.Privacy, d.Sensitive, d.Language); err != nil {
+		return fmt.Errorf("put posting defaults: %w", err)
+	}
+	return nil
+}
+
+// hiddenFor is the condition under which nothing that the actor in column col wrote or
+// boosted is shown to the account of the :hidden_for argument: it blocks the actor, the
+// actor blocks it, or it mutes the actor as of :hidden_at. With notifications, only the
+// mutes that hide notifications count, and not being blocked by the actor (a notification
+// from someone who blocked you afterwards stays, as on Mastodon).
+func hiddenFor(col string, notifications bool) string {
+	blocks := `SELECT 1 FROM account_blocks hb WHERE (hb.actor_id = :hidden_for AND hb.target_id = ` + col + `)`
+	if !notifications {
+		blocks += ` OR (hb.actor_id = ` + col + ` AND hb.target_id = :hidden_for)`
+	}
+	mutes := `SELECT 1 FROM mutes hm WHERE hm.actor_id = :hidden_for AND hm.target_id = ` + col +
+		` AND (hm.expires = {never} OR hm.expires > :hidden_at)`
+	if notifications {
+		mutes += ` AND hm.notifications = TRUE`
+	}
+	return ` AND NOT EXISTS (` + blocks + `) AND NOT EXISTS (` + mutes + `)`
+}
+
+// hiddenArgs are the arguments of hiddenFor for page p.
+func hiddenArgs(p storage.Page) []any {
+	at := p.HiddenAt
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return []any{sql.Named("hidden_for", p.HiddenFor), sql.Named("hidden_at", ts(at))}
+}
