@@ -10,7 +10,10 @@
 // values: each method's comment says which kinds it returns besides Internal.
 package storage
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Reader is every read. DB reads what is committed; a Tx reads its own writes too.
 type Reader interface {
@@ -26,6 +29,8 @@ type Reader interface {
 	DeliveryReader
 	BlockReader
 	MetaReader
+	SearchReader
+	MarkerReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -45,6 +50,7 @@ type Tx interface {
 	BlockWriter
 	MetaWriter
 	LimitWriter
+	MarkerWriter
 }
 
 // DB is an open Refuge database.
@@ -108,4 +114,9 @@ type Page struct {
 	// Filters that lists of notifications apply.
 	Kinds        []NotificationKind // only these kinds, when any
 	ExcludeKinds []NotificationKind // none of these
+	FromActor    int64              // only those of this actor, when not 0
+	AboutNote    int64              // only those about this note, when not 0
+	CreatedFrom  time.Time          // only those made at or after this, when set
+	CreatedUntil time.Time          // only those made before this, when set
+	Unread       bool               // only those not yet seen
 }

@@ -51,6 +51,7 @@ var routes = []route{
 	{"GET", "/api/v1/accounts/verify_credentials", "profile", (*Handler).verifyCredentials}, // or read, read:accounts
 	{"GET", "/api/v1/accounts/relationships", "read:follows", (*Handler).relationships},
 	{"GET", "/api/v1/accounts/lookup", "", (*Handler).lookup},
+	{"GET", "/api/v1/accounts/search", "read:accounts", (*Handler).accountSearch},
 	{"GET", "/api/v1/accounts/{id}", "", (*Handler).account},
 	{"GET", "/api/v1/accounts/{id}/statuses", "", (*Handler).accountStatuses},
 	{"GET", "/api/v1/statuses/{id}", "", (*Handler).status},
@@ -81,6 +82,7 @@ var routes = []route{
 	{"GET", "/api/v1/favourites", "read:favourites", (*Handler).favourites},
 	{"POST", "/api/v1/statuses/{id}/pin", "write:accounts", (*Handler).pin},
 	{"POST", "/api/v1/statuses/{id}/unpin", "write:accounts", (*Handler).unpin},
+	{"GET", "/api/v2/search", "", (*Handler).search}, // or read:search
 }
 
 // Routes mounts the API on r.
