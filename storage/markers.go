@@ -10,7 +10,7 @@ import (
 type Marker struct {
 	Timeline   string
 	LastReadID string // the id of the last item read, as the app named it
-	Version    int    // counts the saves, for apps to tell a newer marker
+	Version    int    // 0 when first saved, one more on each save after, for apps to tell a newer marker
 	Updated    time.Time
 }
 
@@ -22,7 +22,7 @@ type MarkerReader interface {
 
 // MarkerWriter saves timeline markers.
 type MarkerWriter interface {
-	// PutMarker saves the account's marker of m.Timeline, one version after the one saved
-	// before, and fills m from what is stored.
+	// PutMarker saves the account's marker of m.Timeline, as version 0 or one version after
+	// the one saved before, and sets m.Version.
 	PutMarker(ctx context.Context, accountID int64, m *Marker) error
 }

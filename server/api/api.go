@@ -62,6 +62,7 @@ var routes = []route{
 	{"GET", "/api/v1/timelines/public", "", (*Handler).public},
 	{"GET", "/api/v1/timelines/tag/{hashtag}", "", (*Handler).tagged},
 	{"GET", "/api/v1/notifications", "read:notifications", (*Handler).notifications},
+	{"GET", "/api/v1/notifications/unread_count", "read:notifications", (*Handler).unreadCount},
 	{"GET", "/api/v1/notifications/{id}", "read:notifications", (*Handler).notification},
 	{"POST", "/api/v1/statuses", "write:statuses", (*Handler).postStatus},
 	{"DELETE", "/api/v1/statuses/{id}", "write:statuses", (*Handler).deleteStatus},
@@ -83,6 +84,14 @@ var routes = []route{
 	{"POST", "/api/v1/statuses/{id}/pin", "write:accounts", (*Handler).pin},
 	{"POST", "/api/v1/statuses/{id}/unpin", "write:accounts", (*Handler).unpin},
 	{"GET", "/api/v2/search", "", (*Handler).search}, // or read:search
+	{"POST", "/api/v1/notifications/clear", "write:notifications", (*Handler).clearNotifications},
+	{"POST", "/api/v1/notifications/{id}/dismiss", "write:notifications", (*Handler).dismissNotification},
+	{"GET", "/api/v2/notifications", "read:notifications", (*Handler).groupedNotifications},
+	{"GET", "/api/v2/notifications/unread_count", "read:notifications", (*Handler).unreadGroups},
+	{"GET", "/api/v2/notifications/{group_key}", "read:notifications", (*Handler).notificationGroup},
+	{"POST", "/api/v2/notifications/{group_key}/dismiss", "write:notifications", (*Handler).dismissGroup},
+	{"GET", "/api/v1/markers", "read:statuses", (*Handler).markers},
+	{"POST", "/api/v1/markers", "write:statuses", (*Handler).saveMarkers},
 }
 
 // Routes mounts the API on r.

@@ -194,7 +194,7 @@ func (tx *Tx) PutMarker(ctx context.Context, accountID int64, m *storage.Marker)
 		m.Updated = time.Now()
 	}
 	err := tx.tx.QueryRowContext(ctx, `INSERT INTO markers (account_id, timeline, last_read_id, version, updated)
-		VALUES (?, ?, ?, 1, ?) ON CONFLICT (account_id, timeline) DO UPDATE SET last_read_id = excluded.last_read_id,
+		VALUES (?, ?, ?, 0, ?) ON CONFLICT (account_id, timeline) DO UPDATE SET last_read_id = excluded.last_read_id,
 		version = markers.version + 1, updated = excluded.updated RETURNING version`,
 		accountID, m.Timeline, m.LastReadID, ts(m.Updated)).Scan(&m.Version)
 	if err != nil {

@@ -4,7 +4,7 @@ CREATE TABLE markers (
     account_id   bigint      NOT NULL REFERENCES actors (id) ON DELETE CASCADE,
     timeline     text        NOT NULL,
     last_read_id text        NOT NULL,
-    version      integer     NOT NULL DEFAULT 1,
+    version      integer     NOT NULL DEFAULT 0,
     updated      timestamptz NOT NULL,
     PRIMARY KEY (account_id, timeline)
 );

@@ -4,7 +4,7 @@ CREATE TABLE markers (
     account_id   INTEGER NOT NULL REFERENCES actors (id) ON DELETE CASCADE,
     timeline     TEXT    NOT NULL,
     last_read_id TEXT    NOT NULL,
-    version      INTEGER NOT NULL DEFAULT 1,
+    version      INTEGER NOT NULL DEFAULT 0,
     updated      TEXT    NOT NULL,
     PRIMARY KEY (account_id, timeline)
 );
