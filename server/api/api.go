@@ -92,6 +92,21 @@ var routes = []route{
 	{"POST", "/api/v2/notifications/{group_key}/dismiss", "write:notifications", (*Handler).dismissGroup},
 	{"GET", "/api/v1/markers", "read:statuses", (*Handler).markers},
 	{"POST", "/api/v1/markers", "write:statuses", (*Handler).saveMarkers},
+	{"GET", "/api/v1/preferences", "read:accounts", (*Handler).preferences},
+	{"GET", "/api/v1/custom_emojis", "", (*Handler).emptyList},
+	{"GET", "/api/v1/filters", "read:filters", (*Handler).emptyList},
+	{"GET", "/api/v1/filters/{id}", "read:filters", (*Handler).noFilter},
+	{"GET", "/api/v2/filters", "read:filters", (*Handler).emptyList},
+	{"GET", "/api/v2/filters/{id}", "read:filters", (*Handler).noFilter},
+	{"GET", "/api/v1/announcements", "read", (*Handler).emptyList},
+	{"GET", "/api/v1/followed_tags", "read:follows", (*Handler).emptyList},
+	{"GET", "/api/v1/trends", "", (*Handler).trendingTags}, // the older path of trends/tags
+	{"GET", "/api/v1/trends/tags", "", (*Handler).trendingTags},
+	{"GET", "/api/v1/trends/statuses", "", (*Handler).trendingStatuses},
+	{"GET", "/api/v1/trends/links", "", (*Handler).trendingStatuses},
+	{"GET", "/api/v1/instance/peers", "", (*Handler).peers},
+	{"GET", "/api/v1/instance/activity", "", (*Handler).activity},
+	{"GET", "/api/v1/instance/rules", "", (*Handler).emptyList},
 }
 
 // Routes mounts the API on r.

@@ -162,6 +162,10 @@ func TestSearchResolve(t *testing.T) {
 	if status, v := send(t, x.a, getReq("/api/v1/accounts/search?resolve=true&q="+url.QueryEscape("@bob@"+x.b.Cfg.Domain), x.aliceTok)); status != 200 || !accts("bob@"+x.b.Cfg.Domain)(v) {
 		t.Errorf("accounts/search resolving bob: %d %v", status, v)
 	}
+	// B is a peer of A's now.
+	if status, v := send(t, x.a, getReq("/api/v1/instance/peers", "")); status != 200 || len(v.([]any)) != 1 || v.([]any)[0] != x.b.Cfg.Domain {
+		t.Errorf("A's peers: %d %v", status, v)
+	}
 	// The hashtag of posts received from B is found on A.
 	if status, v := search("#federation", "", false); status != 200 || !found(nil, nil, []string{"federation"})(v) {
 		t.Errorf("a hashtag received: %d %v", status, v)
