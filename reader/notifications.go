@@ -55,7 +55,11 @@ func GroupFilter(key string) (storage.Page, int64, error) {
 	}
 	parts := strings.Split(key, "-")
 	kind := storage.NotificationKind(parts[0])
-	if !slices.Contains(Groupable, kind) || len(parts) != 2+btoi(kind != storage.NotificationFollow) {
+	want := 3 // kind, note, window
+	if kind == storage.NotificationFollow {
+		want = 2 // kind, window
+	}
+	if !slices.Contains(Groupable, kind) || len(parts) != want {
 		return storage.Page{}, 0, bad
 	}
 	window, err := strconv.ParseInt(parts[len(parts)-1], 10, 64)
@@ -70,13 +74,6 @@ func GroupFilter(key string) (storage.Page, int64, error) {
 		}
 	}
 	return p, 0, nil
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // NotificationGroup is a group of an account's notifications, as one page shows it.

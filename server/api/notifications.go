@@ -292,6 +292,15 @@ func (h *Handler) dismissGroup(w http.ResponseWriter, r *http.Request, viewer *s
 func (rn *render) groups(groups []*reader.NotificationGroup, paged bool) (*GroupedNotificationsResults, error) {
 	out := &GroupedNotificationsResults{Accounts: []*Account{}, Statuses: []*Status{}, NotificationGroups: []*NotificationGroup{}}
 	seenAccount, seenStatus := map[int64]bool{}, map[int64]bool{}
+	var actors []*storage.Actor
+	for _, g := range groups {
+		for _, n := range g.Notifications {
+			actors = append(actors, n.Actor)
+		}
+	}
+	if err := rn.countAll(actors...); err != nil { // every account's counts in one query
+		return nil, err
+	}
 	for _, g := range groups {
 		ng := &NotificationGroup{GroupKey: g.Key, NotificationsCount: g.Count, Type: notificationTypes[g.Kind],
 			MostRecentNotificationID: rowID(g.MostRecent.ID), SampleAccountIDs: []string{}}

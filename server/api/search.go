@@ -159,6 +159,9 @@ func (h *Handler) accountSearch(w http.ResponseWriter, r *http.Request, viewer *
 // accountList is the Account entities of actors, in order; an empty list, not null, when
 // there are none.
 func (rn *render) accountList(actors []*storage.Actor) ([]*Account, error) {
+	if err := rn.countAll(actors...); err != nil {
+		return nil, err
+	}
 	out := make([]*Account, 0, len(actors))
 	for _, a := range actors {
 		acc, err := rn.account(a)
