@@ -15,6 +15,7 @@ type SearchQuery struct {
 	Resolve               bool  // look a remote handle or address up (a local viewer only)
 	Following             bool  // only accounts the viewer follows
 	AuthorID              int64 // only posts of this account, when not 0
+	Before, After         int64 // only posts with ids in between, when set
 	Limit, Offset         int
 }
 
@@ -59,7 +60,8 @@ func (rd *Reader) Search(ctx context.Context, v Viewer, q SearchQuery) (*SearchR
 		}
 	}
 	if q.Notes && v.Local != nil && (spaced || !strings.HasPrefix(text, "#") && !strings.Contains(text, "@")) {
-		notes, err := rd.DB.SearchNotes(ctx, text, v.Local.ID, q.AuthorID, q.Limit, q.Offset)
+		notes, err := rd.DB.SearchNotes(ctx, storage.NoteSearch{Text: text, ActorID: v.Local.ID, AuthorID: q.AuthorID,
+			Before: q.Before, After: q.After, Limit: q.Limit, Offset: q.Offset})
 		if err != nil {
 			return nil, err
 		}

@@ -30,6 +30,17 @@ type ActorQuery struct {
 	Offset     int
 }
 
+// NoteSearch is what a search of posts matches: those whose text contains Text (any
+// case) that ActorID wrote, liked or boosted; only AuthorID's when it is not 0; with ids
+// below Before and above After when those are set.
+type NoteSearch struct {
+	Text          string
+	ActorID       int64
+	AuthorID      int64
+	Before, After int64
+	Limit, Offset int
+}
+
 // SearchReader finds accounts, hashtags and notes by text, and reads what the instance's
 // trends and activity are made of.
 type SearchReader interface {
@@ -39,9 +50,8 @@ type SearchReader interface {
 	// SearchTags returns the names (lower case, without '#') of the hashtags of live public
 	// notes that begin with prefix, the most used first.
 	SearchTags(ctx context.Context, prefix string, limit, offset int) ([]string, error)
-	// SearchNotes returns the live notes whose text contains text (any case) that actorID
-	// wrote, liked or boosted, newest first; only those authorID wrote when it is not 0.
-	SearchNotes(ctx context.Context, text string, actorID, authorID int64, limit, offset int) ([]*Note, error)
+	// SearchNotes returns the live notes q matches, newest first.
+	SearchNotes(ctx context.Context, q NoteSearch) ([]*Note, error)
 	// ListTagUses returns the hashtags of the live public notes published since, the ones
 	// used by most accounts first, then by most posts.
 	ListTagUses(ctx context.Context, since time.Time, limit, offset int) ([]TagUse, error)

@@ -58,24 +58,34 @@ func ok400(w http.ResponseWriter, msg string) error {
 	return httpx.WriteJSON(w, http.StatusBadRequest, "application/json", map[string]string{"error": msg})
 }
 
-// limitOffset reads the limit (def when not given, at most most) and the offset (results
-// to skip) of a list paged by offset.
+// limitOffset reads the limit (def when not given, at most most) and the offset of a list
+// paged by offset.
 func limitOffset(r *http.Request, def, most int) (limit, offset int, err error) {
 	p, err := pagingOf(r, def, most, plainRow)
 	if err != nil {
 		return 0, 0, err
 	}
-	if s := r.URL.Query().Get("offset"); s != "" {
-		if offset, err = strconv.Atoi(s); err != nil || offset < 0 {
-			return 0, 0, storage.Errorf(storage.Invalid, "offset must be a number, 0 or more")
-		}
-	}
-	return p.page.Limit, offset, nil
+	offset, err = offsetOf(r)
+	return p.page.Limit, offset, err
 }
 
-// search answers GET /api/v2/search. As Mastodon: without a token (or with an app's own), resolving and paging are
-// refused (401); an offset counts only when one type is asked for; a type Mastodon does not
-// know finds nothing.
+// offsetOf reads offset: how many results to skip.
+func offsetOf(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("offset")
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, storage.Errorf(storage.Invalid, "offset must be a number, 0 or more")
+	}
+	return n, nil
+}
+
+// search answers GET /api/v2/search. As Mastodon: without a token (or with an app's own),
+// resolving and paging are refused (401); an offset counts only when one type is asked
+// for; a type Mastodon does not know finds nothing; max_id and min_id bound the statuses.
+// exclude_unreviewed changes nothing: nobody reviews hashtags here.
 func (h *Handler) search(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	text, good, err := searchText(w, r)
 	if !good {
@@ -93,12 +103,16 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, viewer *storage
 	if viewer == nil && boolParam(q, "resolve") {
 		return storage.Errorf(storage.Unauthorized, "Search queries that resolve remote resources are not supported without authentication")
 	}
-	limit, offset, err := limitOffset(r, searchLimit, searchMax)
+	p, err := pagingOf(r, searchLimit, searchMax, noteRow) // max_id and min_id are statuses'
+	if err != nil {
+		return err
+	}
+	offset, err := offsetOf(r)
 	if err != nil {
 		return err
 	}
 	sq := reader.SearchQuery{Text: text, Resolve: boolParam(q, "resolve"), Following: boolParam(q, "following"),
-		Limit: limit}
+		Before: p.page.Before, After: p.page.After, Limit: p.page.Limit}
 	switch t := q.Get("type"); t {
 	case "":
 		sq.Accounts, sq.Notes, sq.Tags = true, true, true

@@ -65,18 +65,25 @@ func (r reader) SearchTags(ctx context.Context, prefix string, limit, offset int
 	return names, nil
 }
 
-// SearchNotes returns the live notes containing text that actorID wrote, liked or boosted.
-func (r reader) SearchNotes(ctx context.Context, text string, actorID, authorID int64, limit, offset int) ([]*storage.Note, error) {
-	by, args := "", []any{sql.Named("text", "%"+likeEscaper.Replace(strings.ToLower(text))+"%"), sql.Named("actor", actorID)}
-	if authorID != 0 {
-		by, args = ` AND n.actor_id = :author`, append(args, sql.Named("author", authorID))
+// SearchNotes returns the live notes q matches: containing its text, that its actor wrote,
+// liked or boosted.
+func (r reader) SearchNotes(ctx context.Context, q storage.NoteSearch) ([]*storage.Note, error) {
+	by, args := "", []any{sql.Named("text", "%"+likeEscaper.Replace(strings.ToLower(q.Text))+"%"), sql.Named("actor", q.ActorID)}
+	for _, f := range []struct {
+		cond string
+		v    int64
+	}{{` AND n.actor_id = :author`, q.AuthorID}, {` AND n.id < :before`, q.Before}, {` AND n.id > :after`, q.After}} {
+		if f.v != 0 {
+			name := f.cond[strings.LastIndex(f.cond, ":")+1:]
+			by, args = by+f.cond, append(args, sql.Named(name, f.v))
+		}
 	}
 	// The typed source where there is one (local notes), else the HTML received.
 	out, err := collectNotes(r.q.QueryContext(ctx, noteSelect+` WHERE n.deleted_at = {never}`+by+`
 		AND lower(CASE WHEN n.source <> '' THEN n.source ELSE n.content END) LIKE :text ESCAPE '\'
 		AND (n.actor_id = :actor OR EXISTS (SELECT 1 FROM likes l WHERE l.note_id = n.id AND l.actor_id = :actor)
 			OR EXISTS (SELECT 1 FROM announces b WHERE b.note_id = n.id AND b.actor_id = :actor))
-		ORDER BY n.id DESC`+pageLimits(limit, offset), args...))
+		ORDER BY n.id DESC`+pageLimits(q.Limit, q.Offset), args...))
 	if err != nil {
 		return nil, fmt.Errorf("search notes: %w", err)
 	}

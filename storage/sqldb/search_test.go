@@ -54,18 +54,21 @@ func TestSearchAndTrends(t *testing.T) {
 	}
 
 	for _, row := range []struct {
-		name          string
-		text          string
-		actor, author int64
-		want          []int64
+		name                         string
+		text                         string
+		actor, author, before, after int64
+		want                         []int64
 	}{
-		{"alice's own", "PUBLIC #", c.alice.ID, 0, []int64{c.notes[0]}},
-		{"what carol liked", "public", c.carol.ID, 0, []int64{c.notes[0]}},
-		{"only bob's", "public", c.carol.ID, c.bob.ID, nil},
-		{"what alice never touched", "a reply", c.alice.ID, 0, nil},
-		{"a percent sign", "%", c.alice.ID, 0, nil},
+		{"alice's own", "PUBLIC #", c.alice.ID, 0, 0, 0, []int64{c.notes[0]}},
+		{"what carol liked", "public", c.carol.ID, 0, 0, 0, []int64{c.notes[0]}},
+		{"only bob's", "public", c.carol.ID, c.bob.ID, 0, 0, nil},
+		{"what alice never touched", "a reply", c.alice.ID, 0, 0, 0, nil},
+		{"a percent sign", "%", c.alice.ID, 0, 0, 0, nil},
+		{"alice's, before the second", "e", c.alice.ID, 0, c.notes[1], 0, []int64{c.notes[0]}},
+		{"alice's, after the second", "e", c.alice.ID, 0, 0, c.notes[1], []int64{c.notes[3], c.notes[2]}},
 	} {
-		notes, err := db.SearchNotes(ctx, row.text, row.actor, row.author, 10, 0)
+		notes, err := db.SearchNotes(ctx, storage.NoteSearch{Text: row.text, ActorID: row.actor, AuthorID: row.author,
+			Before: row.before, After: row.after, Limit: 10})
 		var ids []int64
 		for _, n := range notes {
 			ids = append(ids, n.ID)
