@@ -293,6 +293,7 @@ func (rn *render) groups(groups []*reader.NotificationGroup, paged bool) (*Group
 	out := &GroupedNotificationsResults{Accounts: []*Account{}, Statuses: []*Status{}, NotificationGroups: []*NotificationGroup{}}
 	seenAccount, seenStatus := map[int64]bool{}, map[int64]bool{}
 	var actors []*storage.Actor
+	var notes []*storage.Note
 	for _, g := range groups {
 		for _, n := range g.Notifications {
 			actors = append(actors, n.Actor)
@@ -329,14 +330,14 @@ func (rn *render) groups(groups []*reader.NotificationGroup, paged bool) (*Group
 			ng.StatusID = ptr(noteStatusID(g.Note.ID))
 			if !seenStatus[g.Note.ID] {
 				seenStatus[g.Note.ID] = true
-				list, err := rn.statuses([]*storage.Note{g.Note})
-				if err != nil {
-					return nil, err
-				}
-				out.Statuses = append(out.Statuses, list[0])
+				notes = append(notes, g.Note)
 			}
 		}
 		out.NotificationGroups = append(out.NotificationGroups, ng)
+	}
+	var err error
+	if out.Statuses, err = rn.statuses(notes); err != nil { // the viewer's state of all in one read
+		return nil, err
 	}
 	return out, nil
 }
