@@ -54,6 +54,9 @@ type FeedReader interface {
 	FeedPosition(ctx context.Context, accountID, id int64, boost bool) (int64, error)
 	// CountUnreadNotifications counts an account's notifications it has not seen yet.
 	CountUnreadNotifications(ctx context.Context, accountID int64) (int, error)
+	// CountNotifications counts an account's notifications that p's filters keep (its
+	// paging ignored), up to most.
+	CountNotifications(ctx context.Context, accountID int64, p Page, most int) (int, error)
 }
 
 // FeedWriter writes home feeds and notifications.
@@ -69,6 +72,12 @@ type FeedWriter interface {
 	Notify(ctx context.Context, accountID int64, kind NotificationKind, actorID, noteID int64, at time.Time) error
 	// MarkNotificationsRead marks an account's notifications up to row id upTo as seen.
 	MarkNotificationsRead(ctx context.Context, accountID, upTo int64) error
+	// DeleteNotification removes the account's notification with row id id; NotFound when
+	// the account has none with that id.
+	DeleteNotification(ctx context.Context, accountID, id int64) error
+	// DeleteNotifications removes the account's notifications that p's filters keep (its
+	// paging ignored): all of them when it has none.
+	DeleteNotifications(ctx context.Context, accountID int64, p Page) error
 }
 
 // TokenKind says what a token lets its bearer in to.

@@ -30,6 +30,8 @@ type Reader interface {
 	BlockReader
 	AccountBlockReader
 	MetaReader
+	SearchReader
+	MarkerReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -50,6 +52,7 @@ type Tx interface {
 	AccountBlockWriter
 	MetaWriter
 	LimitWriter
+	MarkerWriter
 }
 
 // DB is an open Refuge database.
@@ -113,6 +116,11 @@ type Page struct {
 	// Filters that lists of notifications apply.
 	Kinds        []NotificationKind // only these kinds, when any
 	ExcludeKinds []NotificationKind // none of these
+	FromActor    int64              // only those of this actor, when not 0
+	AboutNote    int64              // only those about this note, when not 0
+	CreatedFrom  time.Time          // only those made at or after this, when set
+	CreatedUntil time.Time          // only those made before this, when set
+	Unread       bool               // only those not yet seen
 
 	// HiddenFor is a local account (0: none) for whom lists of notes, feeds and
 	// notifications leave out what is hidden from it: the posts and boosts of the accounts

@@ -570,7 +570,8 @@ func accountsAre(t *testing.T, ids ...string) func(v any) bool {
 // accts are the accts of a list of accounts.
 func accts(v any) []string {
 	var out []string
-	for _, a := range v.([]any) {
+	items, _ := v.([]any)
+	for _, a := range items {
 		out = append(out, field(a, "acct"))
 	}
 	return out

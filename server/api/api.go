@@ -51,6 +51,7 @@ var routes = []route{
 	{"GET", "/api/v1/accounts/verify_credentials", "profile", (*Handler).verifyCredentials}, // or read, read:accounts
 	{"GET", "/api/v1/accounts/relationships", "read:follows", (*Handler).relationships},
 	{"GET", "/api/v1/accounts/lookup", "", (*Handler).lookup},
+	{"GET", "/api/v1/accounts/search", "read:accounts", (*Handler).accountSearch},
 	{"GET", "/api/v1/accounts/{id}", "", (*Handler).account},
 	{"GET", "/api/v1/accounts/{id}/statuses", "", (*Handler).accountStatuses},
 	{"GET", "/api/v1/statuses/{id}", "", (*Handler).status},
@@ -61,6 +62,7 @@ var routes = []route{
 	{"GET", "/api/v1/timelines/public", "", (*Handler).public},
 	{"GET", "/api/v1/timelines/tag/{hashtag}", "", (*Handler).tagged},
 	{"GET", "/api/v1/notifications", "read:notifications", (*Handler).notifications},
+	{"GET", "/api/v1/notifications/unread_count", "read:notifications", (*Handler).unreadCount},
 	{"GET", "/api/v1/notifications/{id}", "read:notifications", (*Handler).notification},
 	{"POST", "/api/v1/statuses", "write:statuses", (*Handler).postStatus},
 	{"DELETE", "/api/v1/statuses/{id}", "write:statuses", (*Handler).deleteStatus},
@@ -95,6 +97,30 @@ var routes = []route{
 	{"POST", "/api/v1/follow_requests/{id}/authorize", "write:follows", (*Handler).authorizeFollow},
 	{"POST", "/api/v1/follow_requests/{id}/reject", "write:follows", (*Handler).rejectFollow},
 	{"PATCH", "/api/v1/accounts/update_credentials", "write:accounts", (*Handler).updateCredentials},
+	{"GET", "/api/v2/search", "", (*Handler).search}, // or read:search
+	{"POST", "/api/v1/notifications/clear", "write:notifications", (*Handler).clearNotifications},
+	{"POST", "/api/v1/notifications/{id}/dismiss", "write:notifications", (*Handler).dismissNotification},
+	{"GET", "/api/v2/notifications", "read:notifications", (*Handler).groupedNotifications},
+	{"GET", "/api/v2/notifications/unread_count", "read:notifications", (*Handler).unreadGroups},
+	{"GET", "/api/v2/notifications/{group_key}", "read:notifications", (*Handler).notificationGroup},
+	{"POST", "/api/v2/notifications/{group_key}/dismiss", "write:notifications", (*Handler).dismissGroup},
+	{"GET", "/api/v1/markers", "read:statuses", (*Handler).markers},
+	{"POST", "/api/v1/markers", "write:statuses", (*Handler).saveMarkers},
+	{"GET", "/api/v1/preferences", "read:accounts", (*Handler).preferences},
+	{"GET", "/api/v1/custom_emojis", "", (*Handler).emptyList},
+	{"GET", "/api/v1/filters", "read:filters", (*Handler).emptyList},
+	{"GET", "/api/v1/filters/{id}", "read:filters", (*Handler).noFilter},
+	{"GET", "/api/v2/filters", "read:filters", (*Handler).emptyList},
+	{"GET", "/api/v2/filters/{id}", "read:filters", (*Handler).noFilter},
+	{"GET", "/api/v1/announcements", "read", (*Handler).emptyList},
+	{"GET", "/api/v1/followed_tags", "read:follows", (*Handler).emptyList},
+	{"GET", "/api/v1/trends", "", (*Handler).trendingTags}, // the older path of trends/tags
+	{"GET", "/api/v1/trends/tags", "", (*Handler).trendingTags},
+	{"GET", "/api/v1/trends/statuses", "", (*Handler).trendingStatuses},
+	{"GET", "/api/v1/trends/links", "", (*Handler).trendingStatuses},
+	{"GET", "/api/v1/instance/peers", "", (*Handler).peers},
+	{"GET", "/api/v1/instance/activity", "", (*Handler).activity},
+	{"GET", "/api/v1/instance/rules", "", (*Handler).emptyList},
 }
 
 // Routes mounts the API on r.

@@ -303,7 +303,7 @@ func (rn *render) notification(n *storage.Notification) (*Notification, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Notification{ID: rowID(n.ID), Type: notificationTypes[n.Type], GroupKey: "ungrouped-" + rowID(n.ID),
+	out := &Notification{ID: rowID(n.ID), Type: notificationTypes[n.Type], GroupKey: reader.GroupKey(n, reader.Groupable),
 		CreatedAt: timeOf(n.Created), Account: acc}
 	if n.Note != nil && rn.h.Read.Visible(rn.ctx, rn.who(), n.Note) == nil {
 		list, err := rn.statuses([]*storage.Note{n.Note})

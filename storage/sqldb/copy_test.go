@@ -187,6 +187,12 @@ func fillInstance(t *testing.T, db *DB) *copied {
 		if err := tx.Notify(ctx, c.alice.ID, storage.NotificationReply, c.carol.ID, notes[4].ID, at.Add(4*time.Minute)); err != nil {
 			return err
 		}
+		// Where alice stopped reading, saved twice: version 1.
+		for _, last := range []string{"1", "2"} {
+			if err := tx.PutMarker(ctx, c.alice.ID, &storage.Marker{Timeline: "notifications", LastReadID: last, Updated: at}); err != nil {
+				return err
+			}
+		}
 
 		// Activities, made here (with their JSON) and received, and their deliveries.
 		create := &storage.Activity{URI: notes[0].URI + "/activity", ActorID: c.alice.ID, Local: true, Type: "Create",

@@ -123,10 +123,10 @@ func (r reader) FeedPosition(ctx context.Context, accountID, id int64, boost boo
 	return pos, nil
 }
 
-// ListNotifications returns an account's notifications, newest first.
-func (r reader) ListNotifications(ctx context.Context, accountID int64, p storage.Page) ([]*storage.Notification, error) {
-	cond, pargs, order := pageClause(p, "id")
-	args := append([]any{sql.Named("account", accountID)}, pargs...)
+// notificationFilter is the condition and arguments that keep the notifications of account
+// that p's filters keep, its paging aside.
+func notificationFilter(accountID int64, p storage.Page) (string, []any) {
+	cond, args := `account_id = :account`, []any{sql.Named("account", accountID)}
 	for _, f := range []struct {
 		kinds []storage.NotificationKind
 		op    string
@@ -139,14 +139,36 @@ func (r reader) ListNotifications(ctx context.Context, accountID int64, p storag
 			names[i] = fmt.Sprintf(":kind%d", len(args))
 			args = append(args, sql.Named(names[i][1:], string(k)))
 		}
-		cond = ` AND type` + f.op + `(` + strings.Join(names, ", ") + `)` + cond
+		cond += ` AND type` + f.op + `(` + strings.Join(names, ", ") + `)`
+	}
+	if p.FromActor != 0 {
+		cond, args = cond+` AND actor_id = :from_actor`, append(args, sql.Named("from_actor", p.FromActor))
+	}
+	if p.AboutNote != 0 {
+		cond, args = cond+` AND note_id = :about_note`, append(args, sql.Named("about_note", p.AboutNote))
+	}
+	if !p.CreatedFrom.IsZero() {
+		cond, args = cond+` AND created >= :created_from`, append(args, sql.Named("created_from", ts(p.CreatedFrom)))
+	}
+	if !p.CreatedUntil.IsZero() {
+		cond, args = cond+` AND created < :created_until`, append(args, sql.Named("created_until", ts(p.CreatedUntil)))
+	}
+	if p.Unread {
+		cond += ` AND read = FALSE`
 	}
 	if p.HiddenFor != 0 {
-		cond = hiddenFor("nt.actor_id", true) + cond
-		args = append(args, hiddenArgs(p)...)
+		cond, args = cond+hiddenFor("notifications.actor_id", true), append(args, hiddenArgs(p)...)
 	}
+	return cond, args
+}
+
+// ListNotifications returns an account's notifications, newest first.
+func (r reader) ListNotifications(ctx context.Context, accountID int64, p storage.Page) ([]*storage.Notification, error) {
+	pcond, pargs, order := pageClause(p, "id")
+	cond, args := notificationFilter(accountID, p)
+	cond, args = cond+pcond, append(args, pargs...)
 	rows, err := r.q.QueryContext(ctx, `SELECT id, type, actor_id, coalesce(note_id, 0), created, read
-		FROM notifications nt WHERE account_id = :account`+cond+order, args...)
+		FROM notifications WHERE `+cond+order, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)
 	}
@@ -185,6 +207,41 @@ func (r reader) ListNotifications(ctx context.Context, accountID int64, p storag
 		reverse(out)
 	}
 	return out, nil
+}
+
+// CountNotifications counts an account's notifications that p's filters keep, up to most.
+func (r reader) CountNotifications(ctx context.Context, accountID int64, p storage.Page, most int) (int, error) {
+	cond, args := notificationFilter(accountID, p)
+	var n int
+	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM notifications WHERE `+cond+
+		fmt.Sprintf(` LIMIT %d) AS kept`, max(most, 0)), args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count notifications: %w", err)
+	}
+	return n, nil
+}
+
+// DeleteNotification removes one of the account's notifications.
+func (tx *Tx) DeleteNotification(ctx context.Context, accountID, id int64) error {
+	res, err := tx.tx.ExecContext(ctx, `DELETE FROM notifications WHERE account_id = ? AND id = ?`, accountID, id)
+	if err != nil {
+		return fmt.Errorf("delete notification: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("delete notification: %w", err)
+	} else if n == 0 {
+		return storage.Errorf(storage.NotFound, "notification not found")
+	}
+	return nil
+}
+
+// DeleteNotifications removes the account's notifications that p's filters keep.
+func (tx *Tx) DeleteNotifications(ctx context.Context, accountID int64, p storage.Page) error {
+	cond, args := notificationFilter(accountID, p)
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM notifications WHERE `+cond, args...); err != nil {
+		return fmt.Errorf("delete notifications: %w", err)
+	}
+	return nil
 }
 
 // PutToken stores a token (t.Hash must be HashToken of the secret).

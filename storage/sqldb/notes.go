@@ -321,9 +321,21 @@ func (r reader) listNotes(ctx context.Context, where string, args []any, p stora
 		where += hiddenFor("n.actor_id", false)
 		args = append(args, hiddenArgs(p)...)
 	}
-	rows, err := r.q.QueryContext(ctx, noteSelect+` WHERE `+where+cond+order, append(args, pargs...)...)
+	out, err := collectNotes(r.q.QueryContext(ctx, noteSelect+` WHERE `+where+cond+order, append(args, pargs...)...))
 	if err != nil {
 		return nil, fmt.Errorf("list notes: %w", err)
+	}
+	if ascending(p) {
+		reverse(out)
+	}
+	return out, r.fillParts(ctx, out)
+}
+
+// collectNotes reads the notes of rows (as a query of noteSelect returns them, with its
+// error) and closes them; their parts are not filled yet.
+func collectNotes(rows *sql.Rows, err error) ([]*storage.Note, error) {
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []*storage.Note
@@ -334,13 +346,7 @@ func (r reader) listNotes(ctx context.Context, where string, args []any, p stora
 		}
 		out = append(out, n)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list notes: %w", err)
-	}
-	if ascending(p) {
-		reverse(out)
-	}
-	return out, r.fillParts(ctx, out)
+	return out, rows.Err()
 }
 
 func reverse[T any](s []T) {

@@ -1,0 +1,200 @@
+package reader
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"refuge/storage"
+)
+
+// SearchQuery is a search of accounts, posts and hashtags, as the client API asks it.
+type SearchQuery struct {
+	Text                  string
+	Accounts, Notes, Tags bool  // which kinds to look for
+	Resolve               bool  // look a remote handle or address up (a local viewer only)
+	Following             bool  // only accounts the viewer follows
+	AuthorID              int64 // only posts of this account, when not 0
+	Before, After         int64 // only posts with ids in between, when set
+	Limit, Offset         int
+}
+
+// SearchResults is what a search found, each kind best first.
+type SearchResults struct {
+	Actors []*storage.Actor
+	Notes  []*storage.Note
+	Tags   []string // lower case, without '#'
+}
+
+// Search finds what q asks for, as v may see it. Accounts match by handle and display
+// name, hashtags by their beginning. Posts match by their text, but only among those v
+// wrote, liked or boosted: Refuge keeps no full-text index of everything it received, and
+// Mastodon without one searches no further either. With Resolve, a handle on another
+// server (user@host) is looked up there, and an address (https://...) is looked up as
+// Lookup does for the web search page: it is then the only result, as in Mastodon.
+func (rd *Reader) Search(ctx context.Context, v Viewer, q SearchQuery) (*SearchResults, error) {
+	res := &SearchResults{}
+	text := strings.TrimSpace(q.Text)
+	if text == "" || q.Limit <= 0 {
+		return res, nil
+	}
+	resolve := q.Resolve && v.Local != nil && q.Offset == 0
+	if resolve && (strings.HasPrefix(text, "https://") || strings.HasPrefix(text, "http://")) {
+		actor, note, err := rd.Lookup(ctx, v, text)
+		if err != nil {
+			return res, internalOnly(err) // an address that leads nowhere finds nothing
+		}
+		if actor != nil && q.Accounts {
+			res.Actors = []*storage.Actor{actor}
+		}
+		if note != nil && q.Notes {
+			res.Notes = []*storage.Note{note}
+		}
+		return res, nil
+	}
+	var err error
+	spaced := strings.ContainsAny(text, " \t\n")
+	if q.Accounts && !strings.HasPrefix(text, "#") && !(strings.Contains(text, "@") && spaced) {
+		if res.Actors, err = rd.searchActors(ctx, v, text, resolve, q); err != nil {
+			return nil, err
+		}
+	}
+	if q.Notes && v.Local != nil && (spaced || !strings.HasPrefix(text, "#") && !strings.Contains(text, "@")) {
+		notes, err := rd.DB.SearchNotes(ctx, storage.NoteSearch{Text: text, ActorID: v.Local.ID, AuthorID: q.AuthorID,
+			Before: q.Before, After: q.After, Limit: q.Limit, Offset: q.Offset})
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range notes {
+			if rd.seeNote(ctx, v, n) != nil {
+				res.Notes = append(res.Notes, n)
+			}
+		}
+	}
+	if q.Tags && !strings.Contains(text, "@") && !spaced {
+		if tag, err := NormalizeTag(text); err == nil {
+			if res.Tags, err = rd.DB.SearchTags(ctx, tag, q.Limit, q.Offset); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return res, nil
+}
+
+// searchActors finds the accounts matching text: a name, or a handle user@host whose host
+// is matched by its beginning. With resolve, a handle on another server is looked up there
+// first and comes first.
+func (rd *Reader) searchActors(ctx context.Context, v Viewer, text string, resolve bool, q SearchQuery) ([]*storage.Actor, error) {
+	user, host, _ := strings.Cut(strings.TrimPrefix(text, "@"), "@")
+	aq := storage.ActorQuery{Name: user, Host: strings.ToLower(host), Limit: q.Limit, Offset: q.Offset}
+	if q.Following && v.Local != nil {
+		aq.FollowedBy = v.Local.ID
+	}
+	var found []*storage.Actor
+	if resolve && user != "" && host != "" && !strings.EqualFold(host, rd.Domain) {
+		a, err := rd.Handle(ctx, user, host)
+		switch {
+		case err != nil:
+			if err := internalOnly(err); err != nil {
+				return nil, err
+			}
+		case !q.Following || rd.Relationship(ctx, v.Local, a).Following:
+			found = append(found, a)
+		}
+	}
+	list, err := rd.DB.SearchActors(ctx, aq)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range list {
+		if len(found) == q.Limit {
+			break
+		}
+		if len(found) == 0 || a.ID != found[0].ID {
+			found = append(found, a)
+		}
+	}
+	return found, nil
+}
+
+// internalOnly is err when it is our own failure, nil when it only says that what was
+// looked up could not be found, read or reached.
+func internalOnly(err error) error {
+	if storage.KindOf(err) == storage.Internal {
+		return err
+	}
+	return nil
+}
+
+// TagDay is how much a hashtag was used on one day (UTC).
+type TagDay struct {
+	Day      time.Time
+	Uses     int
+	Accounts int
+}
+
+// TrendDays is how many days the trends and a hashtag's history look back on.
+const TrendDays = 7
+
+// TagHistory is how much hashtag name was used on each of the last TrendDays days, today
+// first: its public posts and their distinct authors.
+func (rd *Reader) TagHistory(ctx context.Context, name string, now time.Time) ([]TagDay, error) {
+	today := now.UTC().Truncate(24 * time.Hour)
+	posts, err := rd.DB.ListTagPosts(ctx, name, today.AddDate(0, 0, -(TrendDays-1)))
+	if err != nil {
+		return nil, err
+	}
+	days := make([]TagDay, TrendDays)
+	authors := make([]map[int64]bool, TrendDays)
+	for i := range days {
+		days[i].Day, authors[i] = today.AddDate(0, 0, -i), map[int64]bool{}
+	}
+	for _, p := range posts {
+		i := int(today.Sub(p.Published.UTC().Truncate(24*time.Hour)) / (24 * time.Hour))
+		if i < 0 || i >= TrendDays {
+			continue
+		}
+		days[i].Uses++
+		authors[i][p.ActorID] = true
+	}
+	for i := range days {
+		days[i].Accounts = len(authors[i])
+	}
+	return days, nil
+}
+
+// TrendingTags are the hashtags of the public posts of the last TrendDays days, those
+// used by the most accounts first. Nobody reviews them, unlike Mastodon's trends.
+func (rd *Reader) TrendingTags(ctx context.Context, now time.Time, limit, offset int) ([]storage.TagUse, error) {
+	since := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(TrendDays - 1))
+	return rd.DB.ListTagUses(ctx, since, limit, offset)
+}
+
+// Peers are the hosts of the other servers whose actors this instance knows.
+func (rd *Reader) Peers(ctx context.Context) ([]string, error) {
+	return rd.DB.ListPeerHosts(ctx)
+}
+
+// WeekActivity is what happened on the instance in the week from Week.
+type WeekActivity struct {
+	Week                         time.Time
+	Posts, Logins, Registrations int
+}
+
+// Activity is the instance's activity in each of the last weeks weeks, this week first.
+// A week starts on Monday (UTC), as Mastodon's do.
+func (rd *Reader) Activity(ctx context.Context, now time.Time, weeks int) ([]WeekActivity, error) {
+	day := now.UTC().Truncate(24 * time.Hour)
+	monday := day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+	out := make([]WeekActivity, 0, weeks)
+	for i := range weeks {
+		from := monday.AddDate(0, 0, -7*i)
+		w := WeekActivity{Week: from}
+		var err error
+		if w.Posts, w.Logins, w.Registrations, err = rd.DB.CountLocalActivity(ctx, from, from.AddDate(0, 0, 7)); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}

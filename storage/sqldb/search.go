@@ -1,0 +1,211 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"refuge/storage"
+)
+
+// likeEscaper writes a text so that LIKE matches it literally (with ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// pageLimits is the LIMIT and OFFSET of a search page: at most 100 rows.
+func pageLimits(limit, offset int) string {
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	return fmt.Sprintf(` LIMIT %d OFFSET %d`, limit, max(offset, 0))
+}
+
+// SearchActors returns the live actors matching q.
+func (r reader) SearchActors(ctx context.Context, q storage.ActorQuery) ([]*storage.Actor, error) {
+	name := strings.ToLower(q.Name)
+	args := []any{sql.Named("exact", name), sql.Named("prefix", likeEscaper.Replace(name)+"%")}
+	// The instance's own actor (a local Application) is nobody to find.
+	where := `a.deleted_at = {never} AND (a.local = FALSE OR a.type = 'Person')`
+	if q.Host != "" {
+		where += ` AND lower(a.username) LIKE :prefix ESCAPE '\' AND a.host LIKE :host ESCAPE '\'`
+		args = append(args, sql.Named("host", likeEscaper.Replace(strings.ToLower(q.Host))+"%"))
+	} else {
+		where += ` AND (lower(a.username) LIKE :prefix ESCAPE '\' OR lower(a.name) LIKE :within ESCAPE '\')`
+		args = append(args, sql.Named("within", "%"+likeEscaper.Replace(name)+"%"))
+	}
+	if q.FollowedBy != 0 {
+		where += ` AND EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = :by AND f.followee_id = a.id AND f.accepted = TRUE)`
+		args = append(args, sql.Named("by", q.FollowedBy))
+	}
+	rows, err := r.q.QueryContext(ctx, `SELECT `+actorColumns+` FROM actors a WHERE `+where+`
+		ORDER BY CASE WHEN lower(a.username) = :exact THEN 0 ELSE 1 END, a.local DESC, lower(a.username), a.id`+
+		pageLimits(q.Limit, q.Offset), args...)
+	if err != nil {
+		return nil, fmt.Errorf("search actors: %w", err)
+	}
+	return collectActors(rows)
+}
+
+// hashtagNotes joins the hashtags to the live public notes that carry them.
+const hashtagNotes = ` FROM note_tags t JOIN notes n ON n.id = t.note_id
+	WHERE t.type = 'Hashtag' AND n.visibility = 'public' AND n.deleted_at = {never}`
+
+// SearchTags returns the hashtags of live public notes beginning with prefix.
+func (r reader) SearchTags(ctx context.Context, prefix string, limit, offset int) ([]string, error) {
+	names, err := column[string](r.q.QueryContext(ctx, `SELECT t.name`+hashtagNotes+` AND t.name LIKE ? ESCAPE '\'
+		GROUP BY t.name ORDER BY count(*) DESC, t.name`+pageLimits(limit, offset),
+		"#"+likeEscaper.Replace(strings.ToLower(prefix))+"%"))
+	if err != nil {
+		return nil, fmt.Errorf("search tags: %w", err)
+	}
+	for i, n := range names {
+		names[i] = strings.TrimPrefix(n, "#")
+	}
+	return names, nil
+}
+
+// SearchNotes returns the live notes q matches: containing its text, that its actor wrote,
+// liked or boosted.
+func (r reader) SearchNotes(ctx context.Context, q storage.NoteSearch) ([]*storage.Note, error) {
+	by, args := "", []any{sql.Named("text", "%"+likeEscaper.Replace(strings.ToLower(q.Text))+"%"), sql.Named("actor", q.ActorID)}
+	for _, f := range []struct {
+		cond string
+		v    int64
+	}{{` AND n.actor_id = :author`, q.AuthorID}, {` AND n.id < :before`, q.Before}, {` AND n.id > :after`, q.After}} {
+		if f.v != 0 {
+			name := f.cond[strings.LastIndex(f.cond, ":")+1:]
+			by, args = by+f.cond, append(args, sql.Named(name, f.v))
+		}
+	}
+	// The typed source where there is one (local notes), else the HTML received.
+	out, err := collectNotes(r.q.QueryContext(ctx, noteSelect+` WHERE n.deleted_at = {never}`+by+`
+		AND lower(CASE WHEN n.source <> '' THEN n.source ELSE n.content END) LIKE :text ESCAPE '\'
+		AND (n.actor_id = :actor OR EXISTS (SELECT 1 FROM likes l WHERE l.note_id = n.id AND l.actor_id = :actor)
+			OR EXISTS (SELECT 1 FROM announces b WHERE b.note_id = n.id AND b.actor_id = :actor))
+		ORDER BY n.id DESC`+pageLimits(q.Limit, q.Offset), args...))
+	if err != nil {
+		return nil, fmt.Errorf("search notes: %w", err)
+	}
+	return out, r.fillParts(ctx, out)
+}
+
+// ListTagUses returns the hashtags of live public notes published since, most used first.
+func (r reader) ListTagUses(ctx context.Context, since time.Time, limit, offset int) ([]storage.TagUse, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT t.name, count(*), count(DISTINCT n.actor_id)`+hashtagNotes+`
+		AND n.published >= ? GROUP BY t.name ORDER BY count(DISTINCT n.actor_id) DESC, count(*) DESC, t.name`+
+		pageLimits(limit, offset), ts(since))
+	if err != nil {
+		return nil, fmt.Errorf("list tag uses: %w", err)
+	}
+	defer rows.Close()
+	var out []storage.TagUse
+	for rows.Next() {
+		var u storage.TagUse
+		if err := rows.Scan(&u.Name, &u.Uses, &u.Accounts); err != nil {
+			return nil, fmt.Errorf("scan tag use: %w", err)
+		}
+		u.Name = strings.TrimPrefix(u.Name, "#")
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tag uses: %w", err)
+	}
+	return out, nil
+}
+
+// ListTagPosts returns when and by whom the live public notes with a hashtag were posted
+// since.
+func (r reader) ListTagPosts(ctx context.Context, name string, since time.Time) ([]storage.TagPost, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT n.published, n.actor_id`+hashtagNotes+` AND t.name = ? AND n.published >= ?
+		ORDER BY n.published`, "#"+strings.ToLower(name), ts(since))
+	if err != nil {
+		return nil, fmt.Errorf("list tag posts: %w", err)
+	}
+	defer rows.Close()
+	var out []storage.TagPost
+	for rows.Next() {
+		var p storage.TagPost
+		var published string
+		if err := rows.Scan(&published, &p.ActorID); err != nil {
+			return nil, fmt.Errorf("scan tag post: %w", err)
+		}
+		p.Published = parseTS(published)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tag posts: %w", err)
+	}
+	return out, nil
+}
+
+// ListPeerHosts returns the hosts of the live remote actors stored.
+func (r reader) ListPeerHosts(ctx context.Context) ([]string, error) {
+	hosts, err := column[string](r.q.QueryContext(ctx,
+		`SELECT DISTINCT host FROM actors WHERE local = FALSE AND deleted_at = {never} ORDER BY host`))
+	if err != nil {
+		return nil, fmt.Errorf("list peers: %w", err)
+	}
+	return hosts, nil
+}
+
+// CountLocalActivity counts the local posts, sign-ins and new accounts from from until to.
+func (r reader) CountLocalActivity(ctx context.Context, from, to time.Time) (posts, logins, registrations int, err error) {
+	err = r.q.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM notes WHERE local = TRUE AND published >= :from AND published < :to),
+		(SELECT count(DISTINCT t.actor_id) FROM tokens t JOIN actors a ON a.id = t.actor_id
+			WHERE a.local = TRUE AND t.created >= :from AND t.created < :to),
+		(SELECT count(*) FROM actors WHERE local = TRUE AND type = 'Person' AND published >= :from AND published < :to)`,
+		sql.Named("from", ts(from)), sql.Named("to", ts(to))).Scan(&posts, &logins, &registrations)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("count activity: %w", err)
+	}
+	return posts, logins, registrations, nil
+}
+
+// ListMarkers returns the account's markers of the timelines named.
+func (r reader) ListMarkers(ctx context.Context, accountID int64, timelines []string) ([]storage.Marker, error) {
+	if len(timelines) == 0 {
+		return nil, nil
+	}
+	args := []any{accountID}
+	marks := make([]string, len(timelines))
+	for i, t := range timelines {
+		marks[i], args = "?", append(args, t)
+	}
+	rows, err := r.q.QueryContext(ctx, `SELECT timeline, last_read_id, version, updated FROM markers
+		WHERE account_id = ? AND timeline IN (`+strings.Join(marks, ", ")+`) ORDER BY timeline`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list markers: %w", err)
+	}
+	defer rows.Close()
+	var out []storage.Marker
+	for rows.Next() {
+		var m storage.Marker
+		var updated string
+		if err := rows.Scan(&m.Timeline, &m.LastReadID, &m.Version, &updated); err != nil {
+			return nil, fmt.Errorf("scan marker: %w", err)
+		}
+		m.Updated = parseTS(updated)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list markers: %w", err)
+	}
+	return out, nil
+}
+
+// PutMarker saves the account's marker of m.Timeline, one version on.
+func (tx *Tx) PutMarker(ctx context.Context, accountID int64, m *storage.Marker) error {
+	if m.Updated.IsZero() {
+		m.Updated = time.Now()
+	}
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO markers (account_id, timeline, last_read_id, version, updated)
+		VALUES (?, ?, ?, 0, ?) ON CONFLICT (account_id, timeline) DO UPDATE SET last_read_id = excluded.last_read_id,
+		version = markers.version + 1, updated = excluded.updated RETURNING version`,
+		accountID, m.Timeline, m.LastReadID, ts(m.Updated)).Scan(&m.Version)
+	if err != nil {
+		return fmt.Errorf("put marker: %w", err)
+	}
+	return nil
+}
