@@ -71,8 +71,8 @@ func (s *Service) saveUpload(ctx context.Context, dataDir string, owner *storage
 	case imageOnly:
 		return nil, storage.Errorf(storage.Invalid, "not an image: only JPEG, PNG, GIF and WebP images are accepted")
 	default:
-		return nil, storage.Errorf(storage.Invalid, "not a file that can be attached: images (JPEG, PNG, GIF, WebP), "+
-			"video (MP4, MOV, WebM) and audio (MP3, Ogg, WAV, M4A, FLAC, WebM) are accepted")
+		return nil, storage.Errorf(storage.Invalid, "not an image, video or audio file of a kind accepted: images "+
+			"(JPEG, PNG, GIF, WebP), video (MP4, MOV, WebM) and audio (MP3, Ogg, WAV, M4A, FLAC, WebM)")
 	}
 	m.URL = s.uris().Media(m.Path)
 	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.CreateMedia(ctx, m) }); err != nil {
