@@ -12,18 +12,29 @@ import (
 	"refuge/internal/testrig"
 	"refuge/internal/testrig/testimage"
 	"refuge/outbox/media"
+	"refuge/storage"
 )
+
+// aliceSignedIn starts an instance with one account, alice, signed in on the web.
+func aliceSignedIn(t *testing.T) (*testrig.Instance, *testrig.WebClient, *storage.Actor) {
+	t.Helper()
+	in := testrig.Start(t)
+	in.LocalAccount("alice", "alice password")
+	c := testrig.NewWebClient(t, in)
+	c.SignIn("alice", "alice password")
+	alice, err := in.App.DB().GetLocalActor(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, c, alice
+}
 
 // TestWebVideoAndAudio: the compose form takes a video and a sound recording with their
 // descriptions; the post's page plays them, labelled by their descriptions; the files are
 // served as uploaded, never to be run; a profile picture must still be a picture.
 func TestWebVideoAndAudio(t *testing.T) {
-	in := testrig.Start(t)
-	in.LocalAccount("alice", "alice password")
-	c := testrig.NewWebClient(t, in)
-	c.SignIn("alice", "alice password")
+	in, c, alice := aliceSignedIn(t)
 	ctx := context.Background()
-	alice, _ := in.App.DB().GetLocalActor(ctx, "alice")
 	video := testimage.MP4{Width: 640, Height: 360, Frames: 30, Seconds: 1, Sound: true, Mdat: 2048}.Bytes()
 	resp, body := c.PostMultipart("/web/notes", url.Values{"csrf": {c.CSRF("/compose")}, "content": {"watch and listen"},
 		"language": {"en"}, "alt_1": {"a red line moving"}, "alt_2": {"birdsong"}},

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -724,11 +725,4 @@ func probeMP3(f io.ReaderAt, size int64) error {
 }
 
 // ClipTypes lists the types of video and audio an upload may be, sorted.
-func ClipTypes() []string {
-	out := make([]string, 0, len(clipTypes))
-	for t := range clipTypes {
-		out = append(out, t)
-	}
-	slices.Sort(out)
-	return out
-}
+func ClipTypes() []string { return slices.Sorted(maps.Keys(clipTypes)) }

@@ -8,9 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"refuge/internal/testrig/fixture"
 	"refuge/internal/testrig/testimage"
-	"refuge/outbox"
 	"refuge/outbox/media"
 	"refuge/storage"
 )
@@ -107,13 +105,7 @@ func TestProbe(t *testing.T) {
 // under a name the media handler serves, and a refusal leaves neither row nor file.
 func TestSaveUploadClips(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db := fixture.Open(t)
-	s := &outbox.Service{DB: db, Base: "https://refuge.example", Domain: "refuge.example"}
-	owner, err := s.CreateAccount(ctx, "alice", "alice password", false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, db, dir, owner := uploader(t)
 	for _, tt := range []struct {
 		name, mediaType, ext string
 		data                 []byte

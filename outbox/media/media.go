@@ -20,6 +20,7 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -88,14 +89,7 @@ var decoders = map[string]decoder{
 }
 
 // ImageTypes lists the types of image an upload may be, sorted.
-func ImageTypes() []string {
-	out := make([]string, 0, len(decoders))
-	for t := range decoders {
-		out = append(out, t)
-	}
-	slices.Sort(out)
-	return out
-}
+func ImageTypes() []string { return slices.Sorted(maps.Keys(decoders)) }
 
 // Types lists every type an upload may be, images, video and audio, sorted.
 func Types() []string {
