@@ -496,6 +496,42 @@ func intOf(raw json.RawMessage) int {
 	return 0
 }
 
+// durationOf reads an xsd:duration of hours, minutes and seconds ("PT1H2M3.5S", as
+// ActivityStreams writes durations; PeerTube's "PT88S"), or a plain number of seconds, as
+// seconds; 0 when absent, unreadable, or of days or more (no attachment is that long).
+func durationOf(raw json.RawMessage) float64 {
+	s := strings.TrimSpace(text(raw))
+	if s == "" {
+		if f, err := strconv.ParseFloat(string(bytes.TrimSpace(raw)), 64); err == nil && f > 0 && f < 1e7 {
+			return f
+		}
+		return 0
+	}
+	rest, ok := strings.CutPrefix(s, "PT")
+	if !ok || len(rest) > 40 {
+		return 0
+	}
+	var total float64
+	for _, unit := range []struct {
+		suffix  string
+		seconds float64
+	}{{"H", 3600}, {"M", 60}, {"S", 1}} {
+		before, after, found := strings.Cut(rest, unit.suffix)
+		if !found {
+			continue
+		}
+		f, err := strconv.ParseFloat(before, 64)
+		if err != nil || f < 0 || strings.ContainsAny(before, "eEInN+") {
+			return 0
+		}
+		total, rest = total+f*unit.seconds, after
+	}
+	if rest != "" || total >= 1e7 {
+		return 0
+	}
+	return total
+}
+
 // timeLayouts are the date forms peers send: RFC 3339 with or without fractions, and
 // without a zone (taken as UTC).
 var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700",
@@ -594,7 +630,7 @@ func attachmentsOf(raw json.RawMessage) ([]Field, []Attachment, error) {
 	var atts []Attachment
 	for _, e := range list {
 		var w struct {
-			Type, MediaType, URL, Href, Name, Value, Blurhash, Width, Height json.RawMessage
+			Type, MediaType, URL, Href, Name, Value, Blurhash, Width, Height, Duration json.RawMessage
 		}
 		if json.Unmarshal(e, &w) != nil {
 			continue
@@ -604,7 +640,8 @@ func attachmentsOf(raw json.RawMessage) ([]Field, []Attachment, error) {
 			continue
 		}
 		a := Attachment{Type: text(w.Type), MediaType: text(w.MediaType), URL: hrefOf(w.URL),
-			Name: text(w.Name), Blurhash: text(w.Blurhash), Width: intOf(w.Width), Height: intOf(w.Height)}
+			Name: text(w.Name), Blurhash: text(w.Blurhash), Width: intOf(w.Width), Height: intOf(w.Height),
+			Duration: durationOf(w.Duration)}
 		if a.URL == "" {
 			a.URL = hrefOf(w.Href)
 		}

@@ -3,6 +3,8 @@ package federation
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"strconv"
 	"time"
 
 	"refuge/storage"
@@ -90,6 +92,7 @@ type attachmentOut struct {
 	Blurhash  string `json:"blurhash,omitempty"`
 	Width     int    `json:"width,omitempty"`
 	Height    int    `json:"height,omitempty"`
+	Duration  string `json:"duration,omitempty"` // xsd:duration, "PT88.654S"
 }
 
 type noteOut struct {
@@ -126,6 +129,15 @@ type activityOut struct {
 }
 
 // formatTime writes a time as Mastodon does, whole seconds in UTC; zero is "".
+// formatDuration writes seconds as an xsd:duration, as ActivityStreams' duration is: in
+// seconds alone, with milliseconds; "" for 0.
+func formatDuration(seconds float64) string {
+	if !(seconds > 0) {
+		return ""
+	}
+	return "PT" + strconv.FormatFloat(math.Round(seconds*1000)/1000, 'f', -1, 64) + "S"
+}
+
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -179,7 +191,8 @@ func noteWire(n *Note) *noteOut {
 		o.Tag = append(o.Tag, tagOut{Type: t.Type, Href: t.Href, Name: t.Name})
 	}
 	for _, a := range n.Attachments {
-		o.Attachment = append(o.Attachment, attachmentOut(a))
+		o.Attachment = append(o.Attachment, attachmentOut{Type: a.Type, MediaType: a.MediaType, URL: a.URL, Name: a.Name,
+			Blurhash: a.Blurhash, Width: a.Width, Height: a.Height, Duration: formatDuration(a.Duration)})
 	}
 	return o
 }

@@ -411,7 +411,7 @@ func NoteFromDoc(doc *Note, author *storage.Actor, localHost string) *storage.No
 		}
 		n.Media = append(n.Media, storage.Media{URL: m.URL, MediaType: keepToken(m.MediaType),
 			Description: clampText(PlainText(m.Name), MaxAltChars), Blurhash: keepToken(m.Blurhash),
-			Width: m.Width, Height: m.Height})
+			Width: m.Width, Height: m.Height, Duration: m.Duration})
 	}
 	return n
 }

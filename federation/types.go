@@ -39,10 +39,13 @@ type Actor struct {
 // Tag is a Mention, Hashtag or Emoji on a note. For an Emoji, Href is the image URL.
 type Tag struct{ Type, Name, Href string }
 
-// Attachment is a media attachment of a note.
+// Attachment is a media attachment of a note: a Document (Mastodon's kind, for pictures,
+// video and sound alike, told apart by MediaType) or an Image, Video or Audio. Duration is
+// in seconds, 0 when not known.
 type Attachment struct {
 	Type, MediaType, URL, Name, Blurhash string
 	Width, Height                        int
+	Duration                             float64
 }
 
 // Note is a Note, Article, Question, Tombstone or anything else an activity carries as a

@@ -334,7 +334,9 @@ func testNote() *Note {
 		Tags: []Tag{{"Mention", "@a@m.example", "https://m.example/users/a"}, {"Hashtag", "#go", "https://refuge.example/tags/go"},
 			{"Emoji", ":blob:", "https://refuge.example/emoji/blob.png"}},
 		Attachments: []Attachment{{Type: "Image", MediaType: "image/png", URL: "https://refuge.example/media/1.png",
-			Name: "alt", Blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj", Width: 640, Height: 480}},
+			Name: "alt", Blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj", Width: 640, Height: 480},
+			{Type: "Document", MediaType: "video/mp4", URL: "https://refuge.example/media/2.mp4", Name: "a clip",
+				Width: 1280, Height: 720, Duration: 88.654}},
 		Replies: "https://refuge.example/users/erin/notes/1/replies"}
 }
 

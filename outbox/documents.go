@@ -46,7 +46,7 @@ func NoteDocument(n *storage.Note) *federation.Note {
 	}
 	for _, m := range n.Media {
 		doc.Attachments = append(doc.Attachments, federation.Attachment{Type: federation.TypeDocument, MediaType: m.MediaType,
-			URL: m.URL, Name: m.Description, Blurhash: m.Blurhash, Width: m.Width, Height: m.Height})
+			URL: m.URL, Name: m.Description, Blurhash: m.Blurhash, Width: m.Width, Height: m.Height, Duration: m.Duration})
 	}
 	return doc
 }

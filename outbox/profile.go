@@ -149,7 +149,8 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 }
 
 // UpdateProfileImages is UpdateProfile with a new avatar and header when they are not nil:
-// each is stored as every upload is (SaveUpload: checked, re-encoded, thumbnailed), the
+// each is stored as every image upload is (SaveImage: checked, re-encoded, thumbnailed;
+// a video or anything else refused), the
 // avatar shown by its thumbnail, as an avatar is shown small everywhere. An image refused
 // or a profile not saved leaves nothing stored, uploads included.
 func (s *Service) UpdateProfileImages(ctx context.Context, dataDir string, actor *storage.Actor, in ProfileInput,
@@ -189,14 +190,14 @@ func (s *Service) UpdateProfileImages(ctx context.Context, dataDir string, actor
 	return a, nil
 }
 
-// saveProfileImage stores an uploaded profile image.
+// saveProfileImage stores an uploaded profile image; only an image is taken.
 func (s *Service) saveProfileImage(ctx context.Context, dataDir string, owner *storage.Actor, fh *multipart.FileHeader) (*storage.Media, error) {
 	f, err := fh.Open()
 	if err != nil {
 		return nil, storage.Wrap(storage.Invalid, err, "the upload could not be read")
 	}
 	defer f.Close()
-	return s.SaveUpload(ctx, dataDir, owner, f, "")
+	return s.SaveImage(ctx, dataDir, owner, f, "")
 }
 
 // acceptWaiting accepts every follow request of account, inside tx: an account that is no

@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"strings"
@@ -11,12 +12,26 @@ import (
 	"refuge/storage"
 )
 
-// SaveUpload stores an image uploaded by a local account: at most media.MaxUploadBytes,
-// made safe by media.Process (sniffed, within the pixel limits, re-encoded without its
-// metadata, with a thumbnail and a blurhash). The files go under the data folder's media
-// directory with random names and the media row is created unattached; PostNote attaches
-// it by ID.
+// SaveUpload stores a file uploaded by a local account to attach to a post: an image, or a
+// video or audio file, whatever its bytes say it is (never its name or a type the client
+// gave); anything else is Invalid. An image, at most media.MaxUploadBytes, is made safe by
+// media.Process (within the pixel limits, re-encoded without its metadata, with a thumbnail
+// and a blurhash). Video and audio, within media.MaxVideoBytes and media.MaxAudioBytes, are
+// copied to disk as uploaded, a piece at a time, and read cheaply by media.Probe for their
+// size, duration and frame rate; one larger is TooLarge. The files go under the data
+// folder's media directory with random names and the media row is created unattached;
+// PostNote attaches it by ID. On error nothing stays, row or file.
 func (s *Service) SaveUpload(ctx context.Context, dataDir string, owner *storage.Actor, r io.Reader, alt string) (*storage.Media, error) {
+	return s.saveUpload(ctx, dataDir, owner, r, alt, false)
+}
+
+// SaveImage stores an image as SaveUpload does, and refuses anything else: a profile's
+// avatar and header are pictures.
+func (s *Service) SaveImage(ctx context.Context, dataDir string, owner *storage.Actor, r io.Reader, alt string) (*storage.Media, error) {
+	return s.saveUpload(ctx, dataDir, owner, r, alt, true)
+}
+
+func (s *Service) saveUpload(ctx context.Context, dataDir string, owner *storage.Actor, r io.Reader, alt string, imageOnly bool) (*storage.Media, error) {
 	alt = strings.TrimSpace(alt)
 	if err := checkDescription(alt); err != nil {
 		return nil, err
@@ -24,23 +39,44 @@ func (s *Service) SaveUpload(ctx context.Context, dataDir string, owner *storage
 	if owner == nil || !owner.Local {
 		return nil, storage.Errorf(storage.Forbidden, "only local accounts upload")
 	}
-	data, err := media.ReadUpload(r)
-	if err != nil {
-		return nil, err
+	head := make([]byte, media.SniffLen)
+	n, err := io.ReadFull(r, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, storage.Wrap(storage.Invalid, err, "the upload could not be read")
 	}
-	img, err := media.Process(ctx, data)
-	if err != nil {
-		return nil, err
-	}
+	head = head[:n]
 	dir := media.Dir(dataDir)
-	name, thumb, err := img.Save(dir)
-	if err != nil {
-		return nil, err
+	m := &storage.Media{ActorID: owner.ID, Description: alt, Created: s.now()}
+	switch t := media.Sniff(head); {
+	case media.IsImage(t):
+		data, err := media.ReadUpload(io.MultiReader(bytes.NewReader(head), r))
+		if err != nil {
+			return nil, err
+		}
+		img, err := media.Process(ctx, data)
+		if err != nil {
+			return nil, err
+		}
+		if m.Path, m.ThumbPath, err = img.Save(dir); err != nil {
+			return nil, err
+		}
+		m.MediaType, m.Blurhash, m.Width, m.Height = img.MediaType, img.Blurhash, img.Width, img.Height
+	case t != "" && !imageOnly:
+		clip, name, err := media.SaveClip(dir, head, r, t)
+		if err != nil {
+			return nil, err
+		}
+		m.Path, m.MediaType, m.Width, m.Height = name, clip.MediaType, clip.Width, clip.Height
+		m.Duration, m.FrameRate, m.Silent = clip.Duration, clip.FrameRate, clip.Silent
+	case imageOnly:
+		return nil, storage.Errorf(storage.Invalid, "not an image: only JPEG, PNG, GIF and WebP images are accepted")
+	default:
+		return nil, storage.Errorf(storage.Invalid, "not an image, video or audio file of a kind accepted: images "+
+			"(JPEG, PNG, GIF, WebP), video (MP4, MOV, WebM) and audio (MP3, Ogg, WAV, M4A, FLAC, WebM)")
 	}
-	m := &storage.Media{ActorID: owner.ID, URL: s.uris().Media(name), Path: name, ThumbPath: thumb, MediaType: img.MediaType,
-		Description: alt, Blurhash: img.Blurhash, Width: img.Width, Height: img.Height, Created: s.now()}
+	m.URL = s.uris().Media(m.Path)
 	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.CreateMedia(ctx, m) }); err != nil {
-		media.Remove(dir, name, thumb)
+		media.Remove(dir, m.Path, m.ThumbPath)
 		return nil, err
 	}
 	return m, nil
@@ -75,7 +111,7 @@ func (s *Service) DescribeUpload(ctx context.Context, owner *storage.Actor, id i
 // checkDescription refuses an image description that is not text within the limit.
 func checkDescription(alt string) error {
 	if !utf8.ValidString(alt) || utf8.RuneCountInString(alt) > media.MaxDescriptionChars {
-		return storage.Errorf(storage.Invalid, "an image description must be text of at most %d characters", media.MaxDescriptionChars)
+		return storage.Errorf(storage.Invalid, "a description must be text of at most %d characters", media.MaxDescriptionChars)
 	}
 	return nil
 }

@@ -393,12 +393,8 @@ func TestWebComposeAndAct(t *testing.T) {
 // TestWebUploads: only real images are stored, re-encoded without their metadata, and served
 // so that no browser would run them.
 func TestWebUploads(t *testing.T) {
-	in := testrig.Start(t)
-	in.LocalAccount("alice", "alice password")
-	c := testrig.NewWebClient(t, in)
-	c.SignIn("alice", "alice password")
+	in, c, alice := aliceSignedIn(t)
 	ctx := context.Background()
-	alice, _ := in.App.DB().GetLocalActor(ctx, "alice")
 	mediaDir := media.Dir(in.Cfg.Data)
 	const secret = "GPS 48.8584N 2.2945E secret-marker"
 

@@ -39,6 +39,9 @@ type Media struct {
 	Blurhash    string
 	Width       int
 	Height      int
+	Duration    float64 // seconds, of a video or audio file; 0 when not known
+	FrameRate   string  // of a video, as a fraction ("30/1"); "" when not known
+	Silent      bool    // a video known to have no sound (Mastodon's gifv)
 	Created     time.Time
 }
 

@@ -3,9 +3,9 @@
 //
 // Every page is rendered by [Renderer.Render] from a [Page], whose Body is the page's own
 // data struct (see the page list on Render). The pages need no JavaScript and load
-// nothing but /static/style.css and images, so they run under the CSP
+// nothing but /static/style.css, images, video and sound, so they run under the CSP
 //
-//	default-src 'self'; img-src 'self' https: http: data:; style-src 'self'; script-src 'none'
+//	default-src 'none'; img-src 'self' https: http: data:; media-src 'self' https: http:; style-src 'self'
 //
 // Feeds of notes are written by [RSS] and [Atom].
 package templates

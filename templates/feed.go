@@ -181,7 +181,7 @@ func feedUpdated(f FeedInfo, notes []*storage.Note) time.Time {
 }
 
 // feedHTML is a note as one HTML fragment for a feed reader: the content warning, the
-// sanitized content, then the images with their descriptions.
+// sanitized content, then the images, video and sound with their descriptions.
 func feedHTML(n *storage.Note) string {
 	var b strings.Builder
 	if n.Summary != "" {
@@ -189,12 +189,19 @@ func feedHTML(n *storage.Note) string {
 	}
 	b.WriteString(n.Content)
 	for _, m := range n.Media {
-		u := html.EscapeString(m.URL)
-		b.WriteString(`<p><a href="` + u + `"><img src="` + u + `" alt="` + html.EscapeString(m.Description) + `"`)
+		u, alt := html.EscapeString(m.URL), html.EscapeString(m.Description)
+		size := ""
 		if m.Width > 0 && m.Height > 0 {
-			b.WriteString(` width="` + strconv.Itoa(m.Width) + `" height="` + strconv.Itoa(m.Height) + `"`)
+			size = ` width="` + strconv.Itoa(m.Width) + `" height="` + strconv.Itoa(m.Height) + `"`
 		}
-		b.WriteString("></a></p>")
+		switch {
+		case strings.HasPrefix(m.MediaType, "video/"):
+			b.WriteString(`<p><video src="` + u + `" controls aria-label="` + alt + `"` + size + `><a href="` + u + `">` + cmp(alt, "Video") + `</a></video></p>`)
+		case strings.HasPrefix(m.MediaType, "audio/"):
+			b.WriteString(`<p><audio src="` + u + `" controls aria-label="` + alt + `"><a href="` + u + `">` + cmp(alt, "Audio") + `</a></audio></p>`)
+		default:
+			b.WriteString(`<p><a href="` + u + `"><img src="` + u + `" alt="` + alt + `"` + size + `></a></p>`)
+		}
 	}
 	return b.String()
 }

@@ -287,6 +287,8 @@ var funcs = template.FuncMap{
 	},
 	"fields4":    fields4,
 	"isImage":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "image/") || m.MediaType == "" },
+	"isVideo":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "video/") },
+	"isAudio":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "audio/") },
 	"thumb":      storage.Media.ThumbURL,
 	"srcset":     srcset,
 	"statusText": http.StatusText,

@@ -87,7 +87,9 @@ func (v variant) note(id int64, author *storage.Actor, cw bool) *storage.Note {
 		URL: fmt.Sprintf("https://remote.example/@alice/%d", id), Author: author, Language: v.lang,
 		Content:    "<p>" + html.EscapeString(v.text) + ` <a href="https://remote.example/tags/x" rel="tag">#x</a></p>`,
 		Visibility: storage.Public, Published: when, Likes: 3, Announces: 2, Replies: 1,
-		Media: []storage.Media{{URL: v.mediaURL, MediaType: "image/png", Description: v.alt, Width: 640, Height: 480}}}
+		Media: []storage.Media{{URL: v.mediaURL, MediaType: "image/png", Description: v.alt, Width: 640, Height: 480},
+			{URL: v.mediaURL, MediaType: "video/mp4", Description: v.alt, Width: 640, Height: 360, Silent: true},
+			{URL: v.mediaURL, MediaType: "audio/ogg", Description: v.alt}}}
 	if cw {
 		n.Summary = v.cw
 	}

@@ -1,9 +1,13 @@
 package media
 
 import (
+	"bytes"
+	"math"
+	"slices"
 	"testing"
 
 	"refuge/internal/testrig/testimage"
+	"refuge/storage"
 )
 
 // FuzzJPEGOrientation: whatever bytes an upload starts with, the EXIF reader returns, without
@@ -56,4 +60,52 @@ func TestJPEGOrientation(t *testing.T) {
 	if got := jpegOrientation(testimage.WithExif(jpg, 6, false, "")[:20]); got != 1 {
 		t.Errorf("a segment cut short read as %d, want 1", got)
 	}
+}
+
+// FuzzProbe: whatever bytes an upload holds, Sniff names a type or none, and Probe, given
+// the bytes as any type of video or audio, answers a clip or Invalid without a panic and in
+// bounded time; a clip it answers is within the limits and its numbers are believable. Seeds
+// are small real files of each kind, cut short at every few bytes, and garbage.
+func FuzzProbe(f *testing.F) {
+	files := [][]byte{
+		testimage.MP4{Width: 640, Height: 360, Frames: 90, Seconds: 3, Sound: true, Mdat: 64}.Bytes(),
+		testimage.MP4{Brand: "qt  ", Width: 1920, Height: 1080, Frames: 30, Seconds: 1, Turned: true}.Bytes(),
+		testimage.MP4{Brand: "M4A ", Seconds: 7, Sound: true}.Bytes(),
+		testimage.WebM{Width: 1280, Height: 720, FrameNS: 33_333_333, Seconds: 12.5, Sound: true}.Bytes(),
+		testimage.WebM{Width: 640, Height: 480, Live: true}.Bytes(),
+		testimage.WAV(0.01),
+		testimage.OggOpus(),
+		testimage.FLAC(48000, 96000),
+		testimage.MP3(40),
+	}
+	for _, b := range files {
+		f.Add(b)
+		for n := 0; n < len(b); n += 7 {
+			f.Add(b[:n])
+		}
+	}
+	f.Add([]byte("\x00\x00\x00\x01ftypisom\xff\xff\xff\xff\xff\xff\xff\xff")) // a 64-bit size past the end
+	f.Add([]byte("\x00\x00\x00\x00ftypisom"))                                 // a box to the end of the file
+	f.Add([]byte("\x1a\x45\xdf\xa3\x01\xff\xff\xff\xff\xff\xff\xff"))         // an EBML header of unknown size
+	f.Add([]byte("RIFF\x00\x00\x00\x00WAVEdata\xff\xff\xff\xff"))
+	f.Add([]byte("not a clip at all"))
+	types := ClipTypes()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if s := Sniff(b[:min(len(b), SniffLen)]); s != "" && !slices.Contains(Types(), s) {
+			t.Fatalf("Sniff = %q, not a type that is accepted", s)
+		}
+		for _, typ := range types {
+			c, err := Probe(bytes.NewReader(b), int64(len(b)), typ)
+			if err != nil {
+				if storage.KindOf(err) != storage.Invalid {
+					t.Fatalf("%s: %v, want Invalid", typ, err)
+				}
+				continue
+			}
+			if c.Width < 0 || c.Height < 0 || c.Duration < 0 || math.IsNaN(c.Duration) || c.Duration > 1e7 ||
+				(IsVideo(c.MediaType) && c.Width*c.Height > MaxVideoPixels) || !slices.Contains(types, c.MediaType) {
+				t.Fatalf("%s: %+v", typ, c)
+			}
+		}
+	})
 }

@@ -1,7 +1,9 @@
-// Package media makes uploaded images safe to store and serve, with no database: it sniffs
-// and checks them, decodes them within pixel limits, turns them upright, re-encodes them
-// without their metadata, makes the thumbnail and blurhash, and writes and removes their
-// files under random names. outbox.Service.SaveUpload stores the row that points at them.
+// Package media makes uploads safe to store and serve, with no database. Images it sniffs
+// and checks, decodes within pixel limits, turns upright, re-encodes without their metadata,
+// and makes the thumbnail and blurhash of. Video and audio (clip.go) it sniffs, copies as
+// uploaded within their limits, and checks and reads cheaply from their container, with no
+// decoding and no outside tool. It writes and removes their files under random names;
+// outbox.Service.SaveUpload stores the row that points at them.
 package media
 
 import (
@@ -18,6 +20,7 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -46,17 +49,23 @@ const (
 	MaxAttachments      = 4 // images on one note
 )
 
-// FileName matches the names of the files Save writes, and nothing else: the media handler
-// serves no other file.
-var FileName = regexp.MustCompile(`^[a-z2-7]{26}(-thumb)?\.(jpg|png)$`)
+// FileName matches the names of the files Save and SaveClip write, and nothing else: the
+// media handler serves no other file.
+var FileName = regexp.MustCompile(`^[a-z2-7]{26}((-thumb)?\.(jpg|png)|\.(mp4|mov|webm|m4a|weba|mp3|ogg|wav|flac))$`)
 
-// TypeOf is the Content-Type of a file Save wrote, from its extension.
+// TypeOf is the Content-Type of a file Save or SaveClip wrote, from its extension.
 func TypeOf(name string) string {
-	switch filepath.Ext(name) {
-	case ".jpg":
+	ext := strings.TrimPrefix(filepath.Ext(name), ".")
+	switch ext {
+	case "jpg":
 		return "image/jpeg"
-	case ".png":
+	case "png":
 		return "image/png"
+	}
+	for t, e := range clipTypes {
+		if e == ext {
+			return t
+		}
 	}
 	return ""
 }
@@ -79,14 +88,28 @@ var decoders = map[string]decoder{
 	"image/webp": {webp.DecodeConfig, webp.Decode},
 }
 
-// Types lists the types of image an upload may be, sorted.
+// ImageTypes lists the types of image an upload may be, sorted.
+func ImageTypes() []string { return slices.Sorted(maps.Keys(decoders)) }
+
+// Types lists every type an upload may be, images, video and audio, sorted.
 func Types() []string {
-	out := make([]string, 0, len(decoders))
-	for t := range decoders {
-		out = append(out, t)
-	}
+	out := append(ImageTypes(), ClipTypes()...)
 	slices.Sort(out)
 	return out
+}
+
+// IsImage reports whether mediaType is a type of image an upload may be.
+func IsImage(mediaType string) bool {
+	_, ok := decoders[mediaType]
+	return ok
+}
+
+// sniffImage is the type of image head starts, "" when it is none that is accepted.
+func sniffImage(head []byte) string {
+	if t := http.DetectContentType(head); IsImage(t) {
+		return t
+	}
+	return ""
 }
 
 // Image is an upload made safe: re-encoded from its pixels, so that metadata (EXIF, GPS,
@@ -245,7 +268,7 @@ func scale(img image.Image, side int) image.Image {
 	return dst
 }
 
-// ReadUpload reads an upload whole: at most MaxUploadBytes, TooLarge beyond.
+// ReadUpload reads an image upload whole: at most MaxUploadBytes, TooLarge beyond.
 func ReadUpload(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxUploadBytes+1))
 	if err != nil {

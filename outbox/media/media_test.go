@@ -108,15 +108,22 @@ func TestProcessImage(t *testing.T) {
 	}
 }
 
-func TestSaveUpload(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	db := fixture.Open(t)
-	s := &outbox.Service{DB: db, Base: "https://refuge.example", Domain: "refuge.example"}
-	owner, err := s.CreateAccount(ctx, "alice", "alice password", false)
+// uploader is an outbox on a fresh database whose data folder is dir, and alice, who uploads.
+func uploader(t *testing.T) (s *outbox.Service, db storage.DB, dir string, owner *storage.Actor) {
+	t.Helper()
+	dir = t.TempDir()
+	db = fixture.Open(t)
+	s = &outbox.Service{DB: db, Base: "https://refuge.example", Domain: "refuge.example", DataDir: dir}
+	owner, err := s.CreateAccount(context.Background(), "alice", "alice password", false)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, db, dir, owner
+}
+
+func TestSaveUpload(t *testing.T) {
+	ctx := context.Background()
+	s, db, dir, owner := uploader(t)
 
 	m, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(testimage.PNG(t, testimage.Halves(900, 300))), "  red and blue  ")
 	if err != nil {
@@ -188,13 +195,7 @@ func TestMediaFileName(t *testing.T) {
 // TestDeleteNoteRemovesMedia: a deleted note takes its uploaded files with it.
 func TestDeleteNoteRemovesMedia(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db := fixture.Open(t)
-	s := &outbox.Service{DB: db, Base: "https://refuge.example", Domain: "refuge.example", DataDir: dir}
-	owner, err := s.CreateAccount(ctx, "alice", "alice password", false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _, dir, owner := uploader(t)
 	m, err := s.SaveUpload(ctx, dir, owner, bytes.NewReader(testimage.PNG(t, testimage.Halves(900, 300))), "a picture")
 	if err != nil {
 		t.Fatal(err)

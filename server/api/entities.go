@@ -95,7 +95,8 @@ type Status struct {
 	Text               *string           `json:"text,omitempty"` // the source, only as a deleted status answers, to redraft
 }
 
-// MediaAttachment is a picture on a post.
+// MediaAttachment is a picture, video or sound on a post. PreviewURL is null for video and
+// audio, of which there is no still picture.
 type MediaAttachment struct {
 	ID          string    `json:"id"`
 	Type        string    `json:"type"`
@@ -107,18 +108,24 @@ type MediaAttachment struct {
 	Blurhash    *string   `json:"blurhash"`
 }
 
-// MediaMeta holds the sizes of an attachment, when known.
+// MediaMeta holds what is known of an attachment: its sizes, and the length of a video or
+// audio file, in seconds and as Mastodon writes it ("0:01:28.65").
 type MediaMeta struct {
+	Length   string     `json:"length,omitempty"`
+	Duration float64    `json:"duration,omitempty"`
 	Original *MediaSize `json:"original,omitempty"`
 	Small    *MediaSize `json:"small,omitempty"`
 }
 
-// MediaSize is one size of an image.
+// MediaSize is one size of an image, or what is known of a video or audio file as uploaded:
+// each attribute only when known (an audio file has no picture, so no width).
 type MediaSize struct {
-	Width  int     `json:"width"`
-	Height int     `json:"height"`
-	Size   string  `json:"size"`
-	Aspect float64 `json:"aspect"`
+	Width     int     `json:"width,omitempty"`
+	Height    int     `json:"height,omitempty"`
+	Size      string  `json:"size,omitempty"`
+	Aspect    float64 `json:"aspect,omitempty"`
+	FrameRate string  `json:"frame_rate,omitempty"` // a fraction, "30/1"
+	Duration  float64 `json:"duration,omitempty"`   // seconds
 }
 
 // Mention is an account a post mentions.

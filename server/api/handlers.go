@@ -23,7 +23,8 @@ func configuration() Configuration {
 		Statuses: ConfigStatuses{MaxCharacters: outbox.MaxNoteChars, MaxMediaAttachments: media.MaxAttachments,
 			CharactersReservedPerURL: 23},
 		MediaAttachments: ConfigMedia{SupportedMIMETypes: media.Types(), ImageSizeLimit: media.MaxUploadBytes,
-			ImageMatrixLimit: media.MaxImagePixels},
+			ImageMatrixLimit: media.MaxImagePixels, VideoSizeLimit: media.MaxVideoBytes,
+			VideoFrameRateLimit: media.MaxVideoFrameRate, VideoMatrixLimit: media.MaxVideoPixels},
 	}
 }
 

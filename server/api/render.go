@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -230,11 +231,14 @@ func (rn *render) boost(it storage.FeedItem, s *Status) (*Status, error) {
 		Bookmarked: s.Bookmarked, Pinned: s.Pinned}, nil
 }
 
-// mediaOf is the MediaAttachment entity of m: an image, with its sizes when known.
+// mediaOf is the MediaAttachment entity of m: an image with its sizes when known; a video
+// ("gifv" when it is known to have no sound, as Mastodon calls a silent loop) or audio file
+// with its size, duration and frame rate as far as they are known, and no preview, as there
+// is no still picture of it; "unknown" for any other file a remote post attached.
 func mediaOf(m storage.Media) MediaAttachment {
-	a := MediaAttachment{ID: rowID(m.ID), Type: "image", URL: m.URL, PreviewURL: ptr(m.ThumbURL())}
-	if strings.HasPrefix(m.MediaType, "video/") {
-		a.Type = "video"
+	a := MediaAttachment{ID: rowID(m.ID), Type: mediaKind(m), URL: m.URL}
+	if a.Type == "image" || m.ThumbPath != "" {
+		a.PreviewURL = ptr(m.ThumbURL())
 	}
 	if m.Path == "" { // not an upload of ours
 		a.RemoteURL = ptr(m.URL)
@@ -252,7 +256,41 @@ func mediaOf(m storage.Media) MediaAttachment {
 			a.Meta.Small = sizeOf(w, h)
 		}
 	}
+	if a.Type == "image" {
+		return a
+	}
+	if m.Duration > 0 || m.FrameRate != "" {
+		if a.Meta.Original == nil {
+			a.Meta.Original = &MediaSize{}
+		}
+		a.Meta.Original.Duration, a.Meta.Original.FrameRate = m.Duration, m.FrameRate
+	}
+	if m.Duration > 0 {
+		a.Meta.Duration, a.Meta.Length = m.Duration, length(m.Duration)
+	}
 	return a
+}
+
+// mediaKind is Mastodon's type of an attachment. An attachment of no stated type is taken
+// for an image, as the fediverse's oldest posts carry them.
+func mediaKind(m storage.Media) string {
+	switch t := m.MediaType; {
+	case t == "" || strings.HasPrefix(t, "image/"):
+		return "image"
+	case strings.HasPrefix(t, "video/") && m.Silent:
+		return "gifv"
+	case strings.HasPrefix(t, "video/"):
+		return "video"
+	case strings.HasPrefix(t, "audio/"):
+		return "audio"
+	}
+	return "unknown"
+}
+
+// length writes a duration in seconds as Mastodon's meta.length does: "0:01:28.65".
+func length(seconds float64) string {
+	cs := int64(math.Round(seconds * 100))
+	return fmt.Sprintf("%d:%02d:%02d.%02d", cs/360000, cs/6000%60, cs/100%60, cs%100)
 }
 
 func sizeOf(w, h int) *MediaSize {

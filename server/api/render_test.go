@@ -90,3 +90,39 @@ func TestStatusIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestMediaKinds: each kind of attachment has Mastodon's type, a preview only when there is
+// a still picture, and the length of video and audio in seconds and as Mastodon writes it.
+func TestMediaKinds(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		m        storage.Media
+		kind     string
+		preview  bool
+		length   string
+		original string // meta.original as JSON, "" for none
+	}{
+		{"remote image of no type", storage.Media{URL: "https://r.example/a"}, "image", true, "", ""},
+		{"remote video", storage.Media{URL: "https://r.example/v.mp4", MediaType: "video/mp4", Width: 1280, Height: 720, Duration: 88.654},
+			"video", false, "0:01:28.65", `{"width":1280,"height":720,"size":"1280x720","aspect":1.7777777777777777,"duration":88.654}`},
+		{"silent upload", storage.Media{URL: "http://x/media/l.mp4", Path: "l.mp4", MediaType: "video/mp4", Width: 320, Height: 240,
+			Duration: 2, FrameRate: "25/1", Silent: true}, "gifv", false, "0:00:02.00",
+			`{"width":320,"height":240,"size":"320x240","aspect":1.3333333333333333,"frame_rate":"25/1","duration":2}`},
+		{"video of unknown size", storage.Media{URL: "http://x/media/v.webm", Path: "v.webm", MediaType: "video/webm"}, "video", false, "", ""},
+		{"audio", storage.Media{URL: "http://x/media/s.mp3", Path: "s.mp3", MediaType: "audio/mpeg", Duration: 268.16}, "audio", false,
+			"0:04:28.16", `{"duration":268.16}`},
+		{"an hour of audio", storage.Media{URL: "https://r.example/s.ogg", MediaType: "audio/ogg", Duration: 3723.5}, "audio", false, "1:02:03.50", `{"duration":3723.5}`},
+		{"something else", storage.Media{URL: "https://r.example/d.pdf", MediaType: "application/pdf"}, "unknown", false, "", ""},
+	} {
+		a := mediaOf(c.m)
+		orig := ""
+		if a.Meta.Original != nil {
+			b, _ := json.Marshal(a.Meta.Original)
+			orig = string(b)
+		}
+		if a.Type != c.kind || (a.PreviewURL != nil) != c.preview || a.Meta.Length != c.length || orig != c.original ||
+			(c.length != "" && a.Meta.Duration != c.m.Duration) {
+			t.Errorf("%s: type %s, preview %v, length %q, original %s", c.name, a.Type, a.PreviewURL, a.Meta.Length, orig)
+		}
+	}
+}

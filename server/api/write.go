@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -14,6 +15,9 @@ import (
 	"refuge/reader"
 	"refuge/storage"
 )
+
+// multipartMemory is how much of a multipart form's files is kept in memory.
+const multipartMemory = 8 << 20
 
 // maxParamsBytes bounds a request body of parameters: a post of MaxNoteChars characters,
 // each up to four bytes and escaped, fits with room to spare.
@@ -38,7 +42,12 @@ func params(w http.ResponseWriter, r *http.Request, most int64) (url.Values, err
 			addJSON(body, k, v)
 		}
 	case "multipart/form-data":
-		if err := r.ParseMultipartForm(most); err != nil {
+		// Files past multipartMemory wait on disk: a video is not held in memory.
+		if err := r.ParseMultipartForm(min(most, multipartMemory)); err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return nil, storage.Wrap(storage.TooLarge, err, fmt.Sprintf("the form is larger than %d MiB", most>>20))
+			}
 			return nil, storage.Wrap(storage.Invalid, err, "the form could not be read")
 		}
 		body = r.MultipartForm.Value
@@ -252,12 +261,14 @@ func (h *Handler) reactors(w http.ResponseWriter, r *http.Request, viewer *stora
 	})
 }
 
-// uploadBytes bounds an upload request: the image and a description with room to spare.
-const uploadBytes = media.MaxUploadBytes + 64<<10
+// uploadBytes bounds an upload request: the largest file of any kind and a description with
+// room to spare. Each kind's own limit is outbox.SaveUpload's to enforce.
+const uploadBytes = max(media.MaxUploadBytes, media.MaxVideoBytes, media.MaxAudioBytes) + 64<<10
 
-// upload stores an image (the multipart field file) through the path every upload takes,
-// which makes it safe. Images are processed before the answer, so it is 200 with the
-// URLs, not Mastodon's 202 for media still processing.
+// upload stores an image, video or audio file (the multipart field file) through the path
+// every upload takes, which sniffs it and makes it safe. Nothing is processed after the
+// answer (images are re-encoded at once, video and audio kept as uploaded), so it is 200
+// with the URLs, not Mastodon's 202 for media still processing.
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	q, err := params(w, r, uploadBytes)
 	if err != nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -61,7 +62,7 @@ func (h *Handler) postNote(w http.ResponseWriter, r *http.Request, viewer *stora
 	return err
 }
 
-// uploads saves the images of file fields prefix1..prefixN with their descriptions from
+// uploads saves the images, video and audio of file fields prefix1..prefixN with their descriptions from
 // altPrefix1..altPrefixN. Empty fields (no file chosen) are skipped. On error nothing stays
 // stored.
 func (h *Handler) uploads(ctx context.Context, r *http.Request, viewer *storage.Actor, prefix, altPrefix string, n int) ([]storage.Media, error) {
@@ -71,10 +72,10 @@ func (h *Handler) uploads(ctx context.Context, r *http.Request, viewer *storage.
 		if fh == nil {
 			continue
 		}
-		m, err := h.saveFile(ctx, viewer, fh, r.PostFormValue(altPrefix+strconv.Itoa(i)))
+		m, err := h.saveFile(ctx, viewer, fh, r.PostFormValue(altPrefix+strconv.Itoa(i)), h.Outbox.SaveUpload)
 		if err != nil {
 			h.discard(ctx, out)
-			return nil, storage.Wrap(storage.KindOf(err), err, fmt.Sprintf("image %d: %s", i, storage.Message(err)))
+			return nil, storage.Wrap(storage.KindOf(err), err, fmt.Sprintf("attachment %d: %s", i, storage.Message(err)))
 		}
 		out = append(out, *m)
 	}
@@ -93,13 +94,16 @@ func formFile(r *http.Request, field string) *multipart.FileHeader {
 	return fh
 }
 
-func (h *Handler) saveFile(ctx context.Context, viewer *storage.Actor, fh *multipart.FileHeader, alt string) (*storage.Media, error) {
+// saver is how an upload is stored: outbox.Service.SaveUpload, or SaveImage for a picture only.
+type saver func(ctx context.Context, dataDir string, owner *storage.Actor, r io.Reader, alt string) (*storage.Media, error)
+
+func (h *Handler) saveFile(ctx context.Context, viewer *storage.Actor, fh *multipart.FileHeader, alt string, save saver) (*storage.Media, error) {
 	f, err := fh.Open()
 	if err != nil {
 		return nil, storage.Wrap(storage.Invalid, err, "the upload could not be read")
 	}
 	defer f.Close()
-	return h.Outbox.SaveUpload(ctx, h.DataDir, viewer, f, alt)
+	return save(ctx, h.DataDir, viewer, f, alt)
 }
 
 // discard removes uploads whose post or profile was not saved.

@@ -84,10 +84,11 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.PathPrefix("/static/").Handler(templates.StaticHandler()) // it wants the whole path
 }
 
-// Limits on form bodies: a post may carry four images and its text; other forms are small.
+// Limits on form bodies: a post may carry four attachments, videos at the largest, and its
+// text; other forms are small. Beyond multipartMemory, files wait on disk, not in memory.
 const (
 	maxFormBody      = 64 << 10
-	maxMultipartBody = media.MaxAttachments*media.MaxUploadBytes + 1<<20
+	maxMultipartBody = media.MaxAttachments*max(media.MaxUploadBytes, media.MaxVideoBytes, media.MaxAudioBytes) + 1<<20
 	multipartMemory  = 8 << 20
 )
 

@@ -91,13 +91,17 @@ type editMedia struct {
 	Blurhash    string `json:"blurhash,omitempty"`
 	Width       int    `json:"width,omitempty"`
 	Height      int    `json:"height,omitempty"`
+	DurationMS  int64  `json:"duration_ms,omitempty"`
+	FrameRate   string `json:"frame_rate,omitempty"`
+	Silent      bool   `json:"silent,omitempty"`
 }
 
 func (tx *Tx) putNoteEdit(ctx context.Context, e *storage.NoteEdit) error {
 	media := make([]editMedia, 0, len(e.Media))
 	for _, m := range e.Media {
 		media = append(media, editMedia{ID: m.ID, URL: m.URL, Path: m.Path, ThumbPath: m.ThumbPath, MediaType: m.MediaType,
-			Description: m.Description, Blurhash: m.Blurhash, Width: m.Width, Height: m.Height})
+			Description: m.Description, Blurhash: m.Blurhash, Width: m.Width, Height: m.Height,
+			DurationMS: durationMS(m.Duration), FrameRate: m.FrameRate, Silent: m.Silent})
 	}
 	err := tx.tx.QueryRowContext(ctx, `INSERT INTO note_edits (note_id, content, summary, sensitive, language, media_json, created)
 		VALUES (?,?,?,?,?,?,?) RETURNING id`, e.NoteID, e.Content, e.Summary, e.Sensitive, e.Language,
@@ -130,7 +134,7 @@ func (r reader) ListNoteEdits(ctx context.Context, noteID int64) ([]storage.Note
 		for i, m := range ms {
 			e.Media = append(e.Media, storage.Media{ID: m.ID, NoteID: noteID, Position: i, URL: m.URL, Path: m.Path,
 				ThumbPath: m.ThumbPath, MediaType: m.MediaType, Description: m.Description, Blurhash: m.Blurhash,
-				Width: m.Width, Height: m.Height})
+				Width: m.Width, Height: m.Height, Duration: float64(m.DurationMS) / 1000, FrameRate: m.FrameRate, Silent: m.Silent})
 		}
 		e.Created = parseTS(created)
 		out = append(out, e)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -465,9 +466,10 @@ func (tx *Tx) CreateMedia(ctx context.Context, m *storage.Media) error {
 		noteID = m.NoteID
 	}
 	err := tx.tx.QueryRowContext(ctx, `INSERT INTO media (actor_id, note_id, position, url, path, thumb_path,
-		media_type, description, blurhash, width, height, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		media_type, description, blurhash, width, height, duration_ms, frame_rate, silent, created)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 		m.ActorID, noteID, m.Position, m.URL, m.Path, m.ThumbPath, m.MediaType, m.Description, m.Blurhash,
-		m.Width, m.Height, ts(m.Created)).Scan(&m.ID)
+		m.Width, m.Height, durationMS(m.Duration), m.FrameRate, m.Silent, ts(m.Created)).Scan(&m.ID)
 	if err != nil {
 		return fmt.Errorf("create media: %w", err)
 	}
@@ -488,7 +490,7 @@ func (r reader) GetMedia(ctx context.Context, id int64) (*storage.Media, error) 
 
 func (r reader) listMedia(ctx context.Context, where string, args ...any) ([]storage.Media, error) {
 	rows, err := r.q.QueryContext(ctx, `SELECT id, actor_id, coalesce(note_id, 0), position, url, path, thumb_path,
-		media_type, description, blurhash, width, height, created FROM media WHERE `+where, args...)
+		media_type, description, blurhash, width, height, duration_ms, frame_rate, silent, created FROM media WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list media: %w", err)
 	}
@@ -497,14 +499,25 @@ func (r reader) listMedia(ctx context.Context, where string, args ...any) ([]sto
 	for rows.Next() {
 		var m storage.Media
 		var created string
+		var ms int64
 		if err := rows.Scan(&m.ID, &m.ActorID, &m.NoteID, &m.Position, &m.URL, &m.Path, &m.ThumbPath, &m.MediaType,
-			&m.Description, &m.Blurhash, &m.Width, &m.Height, &created); err != nil {
+			&m.Description, &m.Blurhash, &m.Width, &m.Height, &ms, &m.FrameRate, &m.Silent, &created); err != nil {
 			return nil, fmt.Errorf("scan media: %w", err)
 		}
+		m.Duration = float64(ms) / 1000
 		m.Created = parseTS(created)
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// durationMS is a duration in seconds as the media table keeps it: whole milliseconds, an
+// integer in both dialects, so that a copy between them compares equal.
+func durationMS(seconds float64) int64 {
+	if !(seconds > 0) || seconds > 1e9 {
+		return 0
+	}
+	return int64(math.Round(seconds * 1000))
 }
 
 func mustJSON(v any, empty any) string {

@@ -1,6 +1,6 @@
 // Package testimage makes pictures for tests of uploads: a picture whose rotation shows,
 // and PNG and JPEG files that carry metadata (text chunks, EXIF with an orientation and
-// anything else) which Refuge must strip. It imports only the standard library, so any
+// anything else) which Refuge must strip; and small video and audio files (clips.go). It imports only the standard library, so any
 // package's internal tests can use it.
 package testimage
 

@@ -1,0 +1,6 @@
+-- Video and audio uploads and attachments: what could be read of them. duration_ms is the
+-- length in milliseconds (0 when not known), frame_rate a video's as a fraction such as
+-- '30/1' ('' when not known), silent a video known to have no sound (Mastodon's gifv).
+ALTER TABLE media ADD COLUMN duration_ms bigint  NOT NULL DEFAULT 0;
+ALTER TABLE media ADD COLUMN frame_rate  text    NOT NULL DEFAULT '';
+ALTER TABLE media ADD COLUMN silent      boolean NOT NULL DEFAULT FALSE;
