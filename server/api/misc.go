@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"time"
@@ -34,11 +35,20 @@ const (
 	activityWeeks                        = 12
 )
 
-// preferences answers GET /api/v1/preferences. Refuge keeps no posting or reading
-// defaults per account yet: each is what a post or a page gets when nothing is chosen,
-// the same defaults verify_credentials' source shows (public, not sensitive, no language).
-func (h *Handler) preferences(w http.ResponseWriter, _ *http.Request, _ *storage.Actor) error {
-	return ok(w, Preferences{Visibility: "public", ExpandMedia: "default"})
+// preferences answers GET /api/v1/preferences: the account's posting defaults (set through
+// update_credentials' source, shown in verify_credentials' source, and used by POST
+// /api/v1/statuses for what an app leaves out). Reading preferences are Mastodon's defaults:
+// Refuge keeps none per account.
+func (h *Handler) preferences(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	d, err := h.Read.PostingDefaults(r.Context(), viewer.ID)
+	if err != nil {
+		return err
+	}
+	p := Preferences{Visibility: visibilityOf(cmp.Or(d.Privacy, storage.Public)), Sensitive: d.Sensitive, ExpandMedia: "default"}
+	if d.Language != "" {
+		p.Language = &d.Language
+	}
+	return ok(w, p)
 }
 
 // emptyList answers [] for what Refuge has none of yet: custom emoji, keyword filters,

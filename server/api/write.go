@@ -121,6 +121,21 @@ func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, viewer *sto
 	in := outbox.NoteInput{Content: q.Get("status"), Summary: q.Get("spoiler_text"), Sensitive: boolParam(q, "sensitive"),
 		Language: q.Get("language"), Visibility: string(vis), IdempotencyKey: r.Header.Get("Idempotency-Key")}
 	ctx := r.Context()
+	// What the app does not say, the account's posting defaults do (update_credentials'
+	// source[privacy], [sensitive] and [language]), as on Mastodon.
+	defaults, err := h.Read.PostingDefaults(ctx, viewer.ID)
+	if err != nil {
+		return err
+	}
+	if q.Get("visibility") == "" && defaults.Privacy != "" {
+		in.Visibility = string(defaults.Privacy)
+	}
+	if !q.Has("sensitive") {
+		in.Sensitive = defaults.Sensitive
+	}
+	if in.Language == "" {
+		in.Language = defaults.Language
+	}
 	if id := q.Get("in_reply_to_id"); id != "" {
 		row, good := noteRow(id)
 		if !good {

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -446,5 +447,37 @@ func TestReactedBy(t *testing.T) {
 	next := linkOf(h, "next")
 	if status, v, _ := get(t, w.in, strings.TrimPrefix(next, w.in.Base), ""); status != 200 || !accounts(w.bobID)(v) {
 		t.Errorf("next page %q: %d %v, want bob", next, status, v)
+	}
+}
+
+// TestPostingDefaults: what an app leaves out of a post, the account's posting defaults
+// (update_credentials' source) fill in, and /api/v1/preferences shows them; what it says wins.
+func TestPostingDefaults(t *testing.T) {
+	t.Parallel()
+	in := testrig.Start(t)
+	tok, _ := in.Account("gina", false)
+	if status, v := send(t, in, request{method: "PATCH", path: "/api/v1/accounts/update_credentials", token: tok,
+		body: url.Values{"source[privacy]": {"private"}, "source[sensitive]": {"true"}, "source[language]": {"de"}}}); status != 200 {
+		t.Fatalf("update_credentials: %d %v", status, v)
+	}
+	_, prefs, _ := get(t, in, "/api/v1/preferences", tok)
+	if p, _ := prefs.(map[string]any); p["posting:default:visibility"] != "private" || p["posting:default:sensitive"] != true ||
+		p["posting:default:language"] != "de" {
+		t.Errorf("preferences: %v", prefs)
+	}
+	for _, c := range []struct {
+		name                        string
+		form                        url.Values
+		visibility, sensitive, lang string
+	}{
+		{"nothing said: the defaults", url.Values{"status": {"Hallo"}}, "private", "true", "de"},
+		{"all said", url.Values{"status": {"Hello"}, "visibility": {"public"}, "sensitive": {"false"}, "language": {"en"}}, "public", "false", "en"},
+	} {
+		status, v := send(t, in, request{method: "POST", path: "/api/v1/statuses", token: tok, body: c.form})
+		m, _ := v.(map[string]any)
+		if status != 200 || m["visibility"] != c.visibility || fmt.Sprint(m["sensitive"]) != c.sensitive || m["language"] != c.lang {
+			t.Errorf("%s: %d visibility %v sensitive %v language %v, want %s %s %s", c.name, status,
+				m["visibility"], m["sensitive"], m["language"], c.visibility, c.sensitive, c.lang)
+		}
 	}
 }
