@@ -198,12 +198,15 @@ func (db *DB) pgUpdate(ctx context.Context, fn func(tx *Tx) error) error {
 		if attempt == maxAttempts {
 			return storage.Wrap(storage.Transient, err, "the database is too busy; try again")
 		}
-		// Back off a little, at random, so that the transactions that collided do not
-		// collide again.
+		// Back off at random, so that the transactions that collided do not collide again,
+		// and longer each time (up to 100 ms), so that a crowd of them on one hot row (the
+		// counts of an account many follow at once) thins out: growing by a millisecond a
+		// time, eight follows of one account in two processes still failed all 20 attempts
+		// on a loaded machine.
 		select {
 		case <-ctx.Done():
 			return ended(ctx)
-		case <-time.After(time.Duration(rand.Int64N(int64(attempt) * int64(time.Millisecond)))):
+		case <-time.After(time.Duration(rand.Int64N(int64(min(1<<attempt, 100)) * int64(time.Millisecond)))):
 		}
 	}
 }
