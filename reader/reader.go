@@ -12,6 +12,7 @@ package reader
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"refuge/federation"
@@ -91,6 +92,18 @@ func (rd *Reader) NoteByURI(ctx context.Context, v Viewer, uri string) (*storage
 		return nil, err
 	}
 	return n, nil
+}
+
+// Parents returns, by URI, the notes that notes answer and v may read (their row and author
+// ids), in one query: a list names each parent, never one v may not read.
+func (rd *Reader) Parents(ctx context.Context, v Viewer, notes []*storage.Note) (map[string]storage.NoteRef, error) {
+	var uris []string
+	for _, n := range notes {
+		if n.InReplyToURI != "" && !slices.Contains(uris, n.InReplyToURI) {
+			uris = append(uris, n.InReplyToURI)
+		}
+	}
+	return rd.DB.VisibleNoteRefs(ctx, uris, v.ID())
 }
 
 // NoteByID returns the live stored note with row id id when v may read it.

@@ -96,6 +96,9 @@ func (m Media) ThumbURL() string {
 	return m.URL
 }
 
+// NoteRef is a note's row id and its author's.
+type NoteRef struct{ ID, ActorID int64 }
+
 // Deleted reports whether the note has been deleted and is now a Tombstone.
 func (n *Note) Deleted() bool { return !n.DeletedAt.IsZero() }
 
@@ -110,6 +113,10 @@ type NoteReader interface {
 	// GetNoteByID returns the note with row id id, deleted ones included; NotFound when
 	// there is none.
 	GetNoteByID(ctx context.Context, id int64) (*Note, error)
+	// VisibleNoteRefs returns, by URI, the live notes among uris that viewer may read (the
+	// rule of CanSee), with their row and author ids alone: what a list names of the notes
+	// its notes answer, in one query.
+	VisibleNoteRefs(ctx context.Context, uris []string, viewer int64) (map[string]NoteRef, error)
 	// CanSee reports whether actor viewer may read the note; NotFound when there is no
 	// such note.
 	CanSee(ctx context.Context, noteID, viewer int64) (bool, error)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -530,5 +531,30 @@ func TestHomeAcrossInstances(t *testing.T) {
 	}
 	if status, got, _ = get(t, a, "/api/v1/timelines/public?remote=true", ""); status != 200 || len(got.([]any)) != 1 {
 		t.Errorf("A's remote timeline: %d %v", status, got)
+	}
+}
+
+// TestParentNamedOnlyToWhoMayReadIt: a status names the post it answers only to a viewer who
+// may read that post, in a list as alone, as the thread does.
+func TestParentNamedOnlyToWhoMayReadIt(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	status, v := send(t, w.in, request{method: "POST", path: "/api/v1/statuses", token: w.bobTok,
+		body: url.Values{"status": {"a public answer to a followers-only post"}, "in_reply_to_id": {w.private}}})
+	if status != 200 {
+		t.Fatalf("reply: %d %v", status, v)
+	}
+	reply := idOf(v)
+	for _, c := range []struct {
+		who, token string
+		named      bool
+	}{{"bob, a follower", w.bobTok, true}, {"carol, who does not follow alice", w.carolTok, false}, {"anyone", "", false}} {
+		_, alone, _ := get(t, w.in, "/api/v1/statuses/"+reply, c.token)
+		_, list, _ := get(t, w.in, "/api/v1/accounts/"+w.bobID+"/statuses?limit=1", c.token)
+		for where, s := range map[string]any{"alone": alone, "in a list": list.([]any)[0]} {
+			if got := field(s, "in_reply_to_id"); (got == w.private) != c.named || (!c.named && got != "") {
+				t.Errorf("%s, %s: in_reply_to_id %q (the parent is %s)", c.who, where, got, w.private)
+			}
+		}
 	}
 }

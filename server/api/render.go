@@ -57,10 +57,12 @@ type render struct {
 	viewer   *storage.Actor // nil: anonymous
 	accounts map[int64]*Account
 	counts   map[int64]storage.AccountCounts // of the accounts about to be rendered
+	parents  map[string]storage.NoteRef      // the notes that the notes about to be rendered answer, when the viewer may read them
 }
 
 func (h *Handler) render(ctx context.Context, viewer *storage.Actor) *render {
-	return &render{h: h, ctx: ctx, viewer: viewer, accounts: map[int64]*Account{}, counts: map[int64]storage.AccountCounts{}}
+	return &render{h: h, ctx: ctx, viewer: viewer, accounts: map[int64]*Account{}, counts: map[int64]storage.AccountCounts{},
+		parents: map[string]storage.NoteRef{}}
 }
 
 // countAll reads the counts of every account of actors not read yet, in one query.
@@ -88,6 +90,28 @@ func (rn *render) countAll(actors ...*storage.Actor) error {
 }
 
 func (rn *render) who() reader.Viewer { return reader.Local(rn.viewer) }
+
+// findParents looks up, in one query, the parents of notes not looked up yet; one the viewer
+// may not read (or not stored) is kept as a zero NoteRef, so that it is not looked up again.
+func (rn *render) findParents(notes []*storage.Note) error {
+	var todo []*storage.Note
+	for _, n := range notes {
+		if _, looked := rn.parents[n.InReplyToURI]; n.InReplyToURI != "" && !looked {
+			todo = append(todo, n)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	found, err := rn.h.Read.Parents(rn.ctx, rn.who(), todo)
+	if err != nil {
+		return err
+	}
+	for _, n := range todo {
+		rn.parents[n.InReplyToURI] = found[n.InReplyToURI]
+	}
+	return nil
+}
 
 // account is the Account entity of a, with the counts everyone is shown (Mastodon's
 // statuses_count leaves out direct posts and is the same for every viewer).
@@ -131,6 +155,9 @@ func (rn *render) statuses(notes []*storage.Note) ([]*Status, error) {
 	if err := rn.countAll(authors...); err != nil {
 		return nil, err
 	}
+	if err := rn.findParents(notes); err != nil {
+		return nil, err
+	}
 	out := make([]*Status, 0, len(notes))
 	for _, n := range notes {
 		s, err := rn.status(n)
@@ -164,7 +191,12 @@ func (rn *render) status(n *storage.Note) (*Status, error) {
 	}
 	if n.InReplyToURI != "" {
 		// Only a parent the viewer may read is named, exactly as the thread shows it.
-		if p, err := rn.h.Read.NoteByURI(rn.ctx, rn.who(), n.InReplyToURI); err == nil {
+		if _, looked := rn.parents[n.InReplyToURI]; !looked {
+			if err := rn.findParents([]*storage.Note{n}); err != nil {
+				return nil, err
+			}
+		}
+		if p := rn.parents[n.InReplyToURI]; p.ID != 0 {
 			s.InReplyToID, s.InReplyToAccountID = ptr(noteStatusID(p.ID)), ptr(rowID(p.ActorID))
 		}
 	}

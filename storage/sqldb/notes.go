@@ -294,6 +294,37 @@ const visibleTo = `(n.visibility IN ('public','unlisted') OR n.actor_id = :viewe
 	OR EXISTS (SELECT 1 FROM actors v JOIN note_recipients r ON r.actor_uri = v.uri
 		AND r.author_id = n.actor_id AND r.note_id = n.id WHERE v.id = :viewer))`
 
+// VisibleNoteRefs returns, by URI, the live notes among uris that viewer may read.
+func (r reader) VisibleNoteRefs(ctx context.Context, uris []string, viewer int64) (map[string]storage.NoteRef, error) {
+	out := make(map[string]storage.NoteRef, len(uris))
+	if len(uris) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(uris)+1)
+	for _, u := range uris {
+		args = append(args, u)
+	}
+	args = append(args, sql.Named("viewer", viewer)) // after them: the ? are numbered by place
+	rows, err := r.q.QueryContext(ctx, `SELECT n.uri, n.id, n.actor_id FROM notes n
+		WHERE n.uri IN (`+strings.TrimSuffix(strings.Repeat("?,", len(uris)), ",")+`) AND n.deleted_at = {never} AND `+visibleTo, args...)
+	if err != nil {
+		return nil, fmt.Errorf("note refs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var uri string
+		var ref storage.NoteRef
+		if err := rows.Scan(&uri, &ref.ID, &ref.ActorID); err != nil {
+			return nil, fmt.Errorf("note refs: %w", err)
+		}
+		out[uri] = ref
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("note refs: %w", err)
+	}
+	return out, nil
+}
+
 // CanSee reports whether actor viewer (0: anonymous) may read the note.
 func (r reader) CanSee(ctx context.Context, noteID, viewer int64) (bool, error) {
 	var ok bool
