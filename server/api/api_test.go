@@ -502,7 +502,21 @@ func newAcross(t *testing.T) *across {
 	x := &across{a: testrig.Start(t), b: testrig.Start(t)}
 	x.aliceTok, _ = x.a.Account("alice", false)
 	x.bobTok, _ = x.b.Account("bob", false)
-	x.a.FollowRemote("alice", x.aliceTok, x.b, "bob")
+	// As an app does: find bob by his handle (resolved through federation) and follow him.
+	_, found, _ := get(t, x.a, "/api/v2/search?type=accounts&resolve=true&q="+url.QueryEscape("@bob@"+x.b.Cfg.Domain), x.aliceTok)
+	accounts, _ := found.(map[string]any)["accounts"].([]any)
+	if len(accounts) != 1 || field(accounts[0], "acct") != "bob@"+x.b.Cfg.Domain {
+		t.Fatalf("search for bob from A: %v", found)
+	}
+	bobOnA := idOf(accounts[0])
+	if status, rel := send(t, x.a, request{method: "POST", path: "/api/v1/accounts/" + bobOnA + "/follow", token: x.aliceTok}); status != 200 {
+		t.Fatalf("follow: %d %v", status, rel)
+	}
+	testrig.Eventually(t, testrig.FederationWait, "bob's Accept", func() bool {
+		_, rels, _ := get(t, x.a, "/api/v1/accounts/relationships?id[]="+bobOnA, x.aliceTok)
+		list, _ := rels.([]any)
+		return len(list) == 1 && list[0].(map[string]any)["following"] == true
+	})
 	x.uri = x.b.PostNote("bob", x.bobTok, map[string]any{"content": "from B #federation"})
 	testrig.Eventually(t, testrig.FederationWait, "bob's post in alice's home timeline", func() bool {
 		_, v, _ := get(t, x.a, "/api/v1/timelines/home", x.aliceTok)
@@ -512,7 +526,7 @@ func newAcross(t *testing.T) *across {
 	return x
 }
 
-// TestHomeAcrossInstances: alice on A follows bob on B; A's home timeline shows bob's post
+// TestHomeAcrossInstances: alice on A follows bob on B through the API; A's home timeline shows bob's post
 // with bob's account as A knows it, acct bob@B.
 func TestHomeAcrossInstances(t *testing.T) {
 	t.Parallel()
