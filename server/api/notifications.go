@@ -116,17 +116,8 @@ func answerEmpty(w http.ResponseWriter, err error, empty any) error {
 	return ok(w, empty)
 }
 
-// notificationID reads the notification id of the path.
-func notificationID(r *http.Request) (int64, error) {
-	id, good := plainRow(mux.Vars(r)["id"])
-	if !good {
-		return 0, storage.Errorf(storage.NotFound, "no such notification")
-	}
-	return id, nil
-}
-
 func (h *Handler) notification(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
-	id, err := notificationID(r)
+	id, err := pathID(r, "notification")
 	if err != nil {
 		return err
 	}
@@ -143,7 +134,7 @@ func (h *Handler) notification(w http.ResponseWriter, r *http.Request, viewer *s
 
 // dismissNotification answers POST /api/v1/notifications/:id/dismiss.
 func (h *Handler) dismissNotification(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
-	id, err := notificationID(r)
+	id, err := pathID(r, "notification")
 	if err != nil {
 		return err
 	}

@@ -304,17 +304,18 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, viewer *storage
 	return ok(w, mediaOf(*m))
 }
 
-// mediaID reads the media id of the path.
-func mediaID(r *http.Request) (int64, error) {
+// pathID reads the id of the path of a notification, media or such (what): one that is
+// not an id is NotFound, as an unknown one is.
+func pathID(r *http.Request, what string) (int64, error) {
 	id, good := plainRow(mux.Vars(r)["id"])
 	if !good {
-		return 0, storage.Errorf(storage.NotFound, "no such media")
+		return 0, storage.Errorf(storage.NotFound, "no such %s", what)
 	}
 	return id, nil
 }
 
 func (h *Handler) media(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
-	id, err := mediaID(r)
+	id, err := pathID(r, "media")
 	if err != nil {
 		return err
 	}
@@ -326,7 +327,7 @@ func (h *Handler) media(w http.ResponseWriter, r *http.Request, viewer *storage.
 }
 
 func (h *Handler) describeMedia(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
-	id, err := mediaID(r)
+	id, err := pathID(r, "media")
 	if err != nil {
 		return err
 	}
