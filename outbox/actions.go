@@ -477,9 +477,9 @@ func (s *Service) Pin(ctx context.Context, actor *storage.Actor, uri string, pin
 	case n.ActorID != actor.ID:
 		return storage.Errorf(storage.Invalid, "Validation failed: Someone else's post cannot be pinned")
 	case n.Visibility == storage.Direct:
+		// A followers-only post may be pinned, as on Mastodon: the pinned lists and the
+		// featured collection show each pin only to who may read it.
 		return storage.Errorf(storage.Invalid, "Validation failed: Posts that are only visible to mentioned users cannot be pinned")
-	case n.Visibility != storage.Public && n.Visibility != storage.Unlisted:
-		return storage.Errorf(storage.Invalid, "Validation failed: Only public and unlisted posts can be pinned")
 	}
 	return s.DB.Update(ctx, func(tx storage.Tx) error {
 		list, err := tx.ListPinned(ctx, actor.ID, actor.ID, storage.Page{})

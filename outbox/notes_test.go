@@ -357,10 +357,11 @@ func TestPin(t *testing.T) {
 		{"pinning twice is no error", public, true, "", []*storage.Note{public}},
 		{"a direct note", direct, true, storage.Invalid, []*storage.Note{public}},
 		{"someone else's note", theirs, true, storage.Invalid, []*storage.Note{public}},
-		{"a followers-only note", followers, true, storage.Invalid, []*storage.Note{public}},
-		{"a deleted note", gone, true, storage.Gone, []*storage.Note{public}},
-		{"unpinning", public, false, "", nil},
-		{"unpinning a direct note", direct, false, "", nil},
+		{"a followers-only note, as on Mastodon", followers, true, "", []*storage.Note{followers, public}},
+		{"a deleted note", gone, true, storage.Gone, []*storage.Note{followers, public}},
+		{"unpinning", public, false, "", []*storage.Note{followers}},
+		{"unpinning a direct note", direct, false, "", []*storage.Note{followers}},
+		{"unpinning the followers-only note", followers, false, "", nil},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -317,17 +318,17 @@ func TestPins(t *testing.T) {
 		{"unknown", act(w.aliceTok, "999999998", "pin"), 404, nil},
 		{"own public", act(w.oauthToken(t, "alice", "write:accounts"), w.public, "pin"), 200, flag(w.public, "pinned", true)},
 		{"again", act(w.aliceTok, w.public, "pin"), 200, flag(w.public, "pinned", true)},
-		{"own followers-only", act(w.aliceTok, w.private, "pin"), 422, nil},
+		{"own followers-only, as on Mastodon", act(w.aliceTok, w.private, "pin"), 200, flag(w.private, "pinned", true)},
 		{"someone else's", act(w.bobTok, w.public, "pin"), 422, nil},
 	}
-	for i, id := range more[:4] {
+	for i, id := range more[:3] {
 		cases = append(cases, writeCase{"own unlisted " + string(rune('a'+i)), act(w.aliceTok, id, "pin"), 200, flag(id, "pinned", true)})
 	}
 	cases = append(cases,
-		writeCase{"a sixth", act(w.aliceTok, more[4], "pin"), 422, nil},
+		writeCase{"a sixth", act(w.aliceTok, more[3], "pin"), 422, nil},
 		writeCase{"unpin", act(w.aliceTok, more[0], "unpin"), 200, flag(more[0], "pinned", false)},
 		writeCase{"unpin again", act(w.aliceTok, more[0], "unpin"), 200, flag(more[0], "pinned", false)},
-		writeCase{"a sixth, after one went", act(w.aliceTok, more[4], "pin"), 200, flag(more[4], "pinned", true)},
+		writeCase{"a sixth, after one went", act(w.aliceTok, more[3], "pin"), 200, flag(more[3], "pinned", true)},
 	)
 	runWrites(t, w.in, cases)
 	for _, c := range []struct {
@@ -340,9 +341,14 @@ func TestPins(t *testing.T) {
 			t.Errorf("%s: %d %v, want 422 %q", c.name, status, v, c.want)
 		}
 	}
-	_, v, _ := get(t, w.in, "/api/v1/accounts/"+w.aliceID+"/statuses?pinned=true", "")
-	if got := ids(v); len(got) != 5 {
-		t.Errorf("pinned statuses: %v, want 5", got)
+	// The followers-only pin shows to a follower, not to anyone else.
+	_, v, _ := get(t, w.in, "/api/v1/accounts/"+w.aliceID+"/statuses?pinned=true", w.bobTok)
+	if got := ids(v); len(got) != 5 || !slices.Contains(got, w.private) {
+		t.Errorf("pinned statuses, to bob who follows alice: %v, want 5 with the followers-only one", got)
+	}
+	_, v, _ = get(t, w.in, "/api/v1/accounts/"+w.aliceID+"/statuses?pinned=true", "")
+	if got := ids(v); len(got) != 4 || slices.Contains(got, w.private) {
+		t.Errorf("pinned statuses, to anyone: %v, want 4 without the followers-only one", got)
 	}
 	for _, s := range list(v) {
 		if _, shown := s.(map[string]any)["pinned"]; shown {
