@@ -8,6 +8,7 @@ import (
 
 	"refuge/outbox/delivery"
 	"refuge/server"
+	"refuge/server/httpx"
 )
 
 // TestDeliveryLeaseFlag: --delivery-lease defaults to the workers' own lease, is read from
@@ -44,5 +45,35 @@ func TestDeliveryLeaseFlag(t *testing.T) {
 	fs.Usage()
 	if !strings.Contains(help.String(), "after a process dies mid-send") {
 		t.Errorf("serve --help does not explain --delivery-lease:\n%s", help.String())
+	}
+}
+
+// TestRateLimitFlags: the client API's limits start from Mastodon's, each count is read from
+// REFUGE_RATE_LIMIT_* or its flag (which wins), and 0 turns one off; the periods stay
+// Mastodon's.
+func TestRateLimitFlags(t *testing.T) {
+	parse := func(args ...string) httpx.APILimits {
+		t.Helper()
+		var c server.Config
+		fs := newFlagSet("serve", "refuge serve [flags]", io.Discard)
+		serveFlags(fs, &c)
+		if err := parseFlags(fs, args); err != nil {
+			t.Fatal(err)
+		}
+		return c.APILimits
+	}
+	if got := parse(); got != httpx.MastodonLimits {
+		t.Errorf("defaults %+v, want Mastodon's %+v", got, httpx.MastodonLimits)
+	}
+	t.Setenv("REFUGE_RATE_LIMIT_TOKEN", "50")
+	t.Setenv("REFUGE_RATE_LIMIT_MEDIA", "0")
+	want := httpx.MastodonLimits
+	want.Token.Limit, want.Media.Limit, want.Deletions.Limit = 50, 0, 5
+	if got := parse("--rate-limit-deletions", "5"); got != want {
+		t.Errorf("from the environment and flags %+v, want %+v", got, want)
+	}
+	want.Token.Limit = 0
+	if got := parse("--rate-limit-token", "0", "--rate-limit-deletions", "5"); got != want {
+		t.Errorf("the flag over the environment %+v, want %+v", got, want)
 	}
 }
