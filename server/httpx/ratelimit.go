@@ -3,6 +3,7 @@ package httpx
 import (
 	"math"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +58,11 @@ type apiLimits struct {
 	media, deletions           *SharedBuckets
 }
 
+// off reports whether no limit is on, so that requests pass without a look.
+func (l apiLimits) off() bool {
+	return l.token == nil && l.address == nil && l.addressAll == nil && l.media == nil && l.deletions == nil
+}
+
 func newAPILimits(db storage.DB, q APILimits) apiLimits {
 	local := func(q Quota) *Buckets {
 		if !q.on() {
@@ -102,7 +108,7 @@ func isDeletion(r *http.Request) bool {
 // again); a request past a limit is answered 429 with Retry-After, before any work.
 func (k *Kit) LimitAPI(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !limitedPath(r.URL.Path) || r.Method == http.MethodOptions {
+		if k.Limits.API.off() || !limitedPath(r.URL.Path) || r.Method == http.MethodOptions {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -141,7 +147,7 @@ func (k *Kit) takeAPI(r *http.Request, now time.Time) ([]Taken, error) {
 			takes = append(takes, b.Take(key, now))
 		}
 	}
-	addr := ClientAddr(r)
+	addr := addressKey(ClientAddr(r))
 	local(l.addressAll, addr)
 	token, actor, err := k.Auth.bearerToken(r)
 	if token != nil && err == nil {
@@ -167,6 +173,20 @@ func (k *Kit) takeAPI(r *http.Request, now time.Time) ([]Taken, error) {
 		takes = append(takes, t)
 	}
 	return takes, nil
+}
+
+// addressKey is the key of a client address in the per-address limits: an IPv6 address by
+// its /64, as Mastodon counts it, since one host commonly has the whole /64 to choose from.
+func addressKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil || !ip.Is6() || ip.Is4In6() {
+		return addr
+	}
+	p, err := ip.Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
 }
 
 // closest is the take to report: a refusal (the one to wait longest for) if any, else the

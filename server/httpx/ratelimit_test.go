@@ -52,6 +52,22 @@ func TestIsDeletion(t *testing.T) {
 	}
 }
 
+// TestAddressKey: IPv4 addresses count one by one, IPv6 ones by their /64.
+func TestAddressKey(t *testing.T) {
+	for _, c := range []struct{ addr, want string }{
+		{"203.0.113.7", "203.0.113.7"},
+		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:bbbb::9", "2001:db8:1:2::/64"},
+		{"::1", "::/64"},
+		{"::ffff:203.0.113.7", "::ffff:203.0.113.7"},
+		{"not an address", "not an address"},
+	} {
+		if got := addressKey(c.addr); got != c.want {
+			t.Errorf("%s: %s, want %s", c.addr, got, c.want)
+		}
+	}
+}
+
 // BenchmarkRateLimit is the cost of the client API's limits on one request: the in-process
 // buckets every API request takes from (through LimitAPI, headers included), and for
 // comparison a take from a bucket in the database, which only uploads and deletions pay.
