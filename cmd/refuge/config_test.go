@@ -11,20 +11,23 @@ import (
 	"refuge/server/httpx"
 )
 
+// serveConfig is the configuration serve's flags and REFUGE_* variables make of args.
+func serveConfig(t *testing.T, args ...string) server.Config {
+	t.Helper()
+	var c server.Config
+	fs := newFlagSet("serve", "refuge serve [flags]", io.Discard)
+	serveFlags(fs, &c)
+	if err := parseFlags(fs, args); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // TestDeliveryLeaseFlag: --delivery-lease defaults to the workers' own lease, is read from
 // REFUGE_DELIVERY_LEASE, and the flag wins over the variable; a negative one is refused
 // before anything is opened.
 func TestDeliveryLeaseFlag(t *testing.T) {
-	parse := func(args ...string) time.Duration {
-		t.Helper()
-		var c server.Config
-		fs := newFlagSet("serve", "refuge serve [flags]", io.Discard)
-		serveFlags(fs, &c)
-		if err := parseFlags(fs, args); err != nil {
-			t.Fatal(err)
-		}
-		return c.DeliveryLease
-	}
+	parse := func(args ...string) time.Duration { return serveConfig(t, args...).DeliveryLease }
 	if got := parse(); got != delivery.DefaultLease {
 		t.Errorf("default %s, want 2m", got)
 	}
@@ -52,16 +55,7 @@ func TestDeliveryLeaseFlag(t *testing.T) {
 // REFUGE_RATE_LIMIT_* or its flag (which wins), and 0 turns one off; the periods stay
 // Mastodon's.
 func TestRateLimitFlags(t *testing.T) {
-	parse := func(args ...string) httpx.APILimits {
-		t.Helper()
-		var c server.Config
-		fs := newFlagSet("serve", "refuge serve [flags]", io.Discard)
-		serveFlags(fs, &c)
-		if err := parseFlags(fs, args); err != nil {
-			t.Fatal(err)
-		}
-		return c.APILimits
-	}
+	parse := func(args ...string) httpx.APILimits { return serveConfig(t, args...).APILimits }
 	if got := parse(); got != httpx.MastodonLimits {
 		t.Errorf("defaults %+v, want Mastodon's %+v", got, httpx.MastodonLimits)
 	}
