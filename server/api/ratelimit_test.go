@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,6 +107,24 @@ func TestRateLimitRequests(t *testing.T) {
 	checkRefused(t, "the token endpoint", answer{status, h, body}, 2, period)
 	if a := hit(t, in, "GET", "/api/v1/accounts/verify_credentials", bob); a.status != 200 {
 		t.Errorf("bob's token after the address ran out: %d %s", a.status, a.body)
+	}
+
+	// A browser app on another origin may read the headers.
+	r, err := http.NewRequest("GET", in.Base+"/api/v1/accounts/verify_credentials", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Origin", "https://app.example")
+	r.Header.Set("Authorization", "Bearer "+bob)
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, name := range []string{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"} {
+		if !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), name) {
+			t.Errorf("Access-Control-Expose-Headers %q lacks %s", resp.Header.Get("Access-Control-Expose-Headers"), name)
+		}
 	}
 
 	// The pages and ActivityPub are not the API's to limit.
