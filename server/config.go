@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"refuge/federation"
+	"refuge/server/httpx"
 )
 
 // Config is everything an instance can be told. cmd/refuge fills it from flags and REFUGE_*
@@ -37,6 +38,9 @@ type Config struct {
 	// this process's and every other's; after a process dies mid-send, its deliveries are
 	// sent again once it runs out. 0 means delivery.DefaultLease.
 	DeliveryLease time.Duration
+	// APILimits are the client API's rate limits; a zero Quota is no limit. cmd/refuge
+	// starts from httpx.MastodonLimits; tests set what they test.
+	APILimits httpx.APILimits
 
 	// Set by tests only.
 	Log           *slog.Logger

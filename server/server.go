@@ -288,7 +288,7 @@ func (a *App) Handler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	kit := &httpx.Kit{Log: a.log, Limits: httpx.NewLimits(a.db, a.cfg.InboxRate, a.cfg.InboxBurst),
+	kit := &httpx.Kit{Log: a.log, Limits: httpx.NewLimits(a.db, a.cfg.InboxRate, a.cfg.InboxBurst, a.cfg.APILimits),
 		Auth: &httpx.Auth{DB: a.db, Verify: a.inbox.Signer, AuthorizedFetch: a.cfg.AuthorizedFetch}}
 	local := uris.New(a.cfg.Base())
 	site := &web.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Remote: a.remote, Templates: pages,
@@ -303,7 +303,8 @@ func (a *App) Handler() (http.Handler, error) {
 
 // routes puts every surface on one router. Each surface lists its own routes on one screen
 // (activitypub.Handler.Routes, web.Handler.Routes, api.Handler.Routes, oauth.Handler.Routes);
-// what no route matches is answered here. CORS answers browser apps on the API's paths only.
+// what no route matches is answered here. CORS answers browser apps on the API's paths only,
+// and the API's rate limits (httpx.LimitAPI) apply there before any route.
 func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler, client *api.Handler, apps *oauth.Handler) http.Handler {
 	r := mux.NewRouter()
 	client.Routes(r)
@@ -312,7 +313,7 @@ func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler, client *
 	apps.Routes(r)
 	r.NotFoundHandler = kit.Handle(func(w http.ResponseWriter, r *http.Request) error { return httpx.ErrNotFound })
 	r.MethodNotAllowedHandler = kit.Handle(func(w http.ResponseWriter, r *http.Request) error { return httpx.ErrMethod })
-	return httpx.SecurityHeaders(httpx.CORS(r))
+	return httpx.SecurityHeaders(httpx.CORS(kit.LimitAPI(r)))
 }
 
 // Start listens and serves in the background, and starts the delivery workers and the

@@ -9,6 +9,7 @@ import (
 
 	"refuge/outbox/delivery"
 	"refuge/server"
+	"refuge/server/httpx"
 )
 
 // newFlagSet makes a flag set whose defaults are read from REFUGE_<FLAG> variables.
@@ -71,4 +72,17 @@ func serveFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.DurationVar(&c.DeliveryLease, "delivery-lease", delivery.DefaultLease, "how long a delivery being sent stays hidden from other workers (of every serve on the same --db); "+
 		"after a process dies mid-send, its deliveries are sent again after this. Keep it longer than a send may take (10s)")
 	fs.StringVar(&c.Admin, "admin", "admin", "name of the admin account, made at start when there is no admin yet")
+	apiLimitFlags(fs, c)
+}
+
+// apiLimitFlags binds the client API's rate limits: the counts are flags, Mastodon's by
+// default; the periods are Mastodon's. 0 turns a limit off.
+func apiLimitFlags(fs *flag.FlagSet, c *server.Config) {
+	m := httpx.MastodonLimits
+	c.APILimits = m
+	fs.IntVar(&c.APILimits.Token.Limit, "rate-limit-token", m.Token.Limit, "client API requests per token in 5 minutes, counted in each process (0: no limit)")
+	fs.IntVar(&c.APILimits.Address.Limit, "rate-limit-address", m.Address.Limit, "client API requests without a token per client address in 5 minutes, counted in each process (0: no limit)")
+	fs.IntVar(&c.APILimits.AddressAll.Limit, "rate-limit-address-all", m.AddressAll.Limit, "client API requests of any kind per client address in 5 minutes, counted in each process (0: no limit)")
+	fs.IntVar(&c.APILimits.Media.Limit, "rate-limit-media", m.Media.Limit, "media uploads per account in 30 minutes, counted across every serve of the database (0: no limit)")
+	fs.IntVar(&c.APILimits.Deletions.Limit, "rate-limit-deletions", m.Deletions.Limit, "status deletions and unreblogs per account in 30 minutes, counted across every serve of the database (0: no limit)")
 }

@@ -8,22 +8,26 @@ import (
 
 	"refuge/outbox/delivery"
 	"refuge/server"
+	"refuge/server/httpx"
 )
+
+// serveConfig is the configuration serve's flags and REFUGE_* variables make of args.
+func serveConfig(t *testing.T, args ...string) server.Config {
+	t.Helper()
+	var c server.Config
+	fs := newFlagSet("serve", "refuge serve [flags]", io.Discard)
+	serveFlags(fs, &c)
+	if err := parseFlags(fs, args); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 // TestDeliveryLeaseFlag: --delivery-lease defaults to the workers' own lease, is read from
 // REFUGE_DELIVERY_LEASE, and the flag wins over the variable; a negative one is refused
 // before anything is opened.
 func TestDeliveryLeaseFlag(t *testing.T) {
-	parse := func(args ...string) time.Duration {
-		t.Helper()
-		var c server.Config
-		fs := newFlagSet("serve", "refuge serve [flags]", io.Discard)
-		serveFlags(fs, &c)
-		if err := parseFlags(fs, args); err != nil {
-			t.Fatal(err)
-		}
-		return c.DeliveryLease
-	}
+	parse := func(args ...string) time.Duration { return serveConfig(t, args...).DeliveryLease }
 	if got := parse(); got != delivery.DefaultLease {
 		t.Errorf("default %s, want 2m", got)
 	}
@@ -44,5 +48,26 @@ func TestDeliveryLeaseFlag(t *testing.T) {
 	fs.Usage()
 	if !strings.Contains(help.String(), "after a process dies mid-send") {
 		t.Errorf("serve --help does not explain --delivery-lease:\n%s", help.String())
+	}
+}
+
+// TestRateLimitFlags: the client API's limits start from Mastodon's, each count is read from
+// REFUGE_RATE_LIMIT_* or its flag (which wins), and 0 turns one off; the periods stay
+// Mastodon's.
+func TestRateLimitFlags(t *testing.T) {
+	parse := func(args ...string) httpx.APILimits { return serveConfig(t, args...).APILimits }
+	if got := parse(); got != httpx.MastodonLimits {
+		t.Errorf("defaults %+v, want Mastodon's %+v", got, httpx.MastodonLimits)
+	}
+	t.Setenv("REFUGE_RATE_LIMIT_TOKEN", "50")
+	t.Setenv("REFUGE_RATE_LIMIT_MEDIA", "0")
+	want := httpx.MastodonLimits
+	want.Token.Limit, want.Media.Limit, want.Deletions.Limit = 50, 0, 5
+	if got := parse("--rate-limit-deletions", "5"); got != want {
+		t.Errorf("from the environment and flags %+v, want %+v", got, want)
+	}
+	want.Token.Limit = 0
+	if got := parse("--rate-limit-token", "0", "--rate-limit-deletions", "5"); got != want {
+		t.Errorf("the flag over the environment %+v, want %+v", got, want)
 	}
 }

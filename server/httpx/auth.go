@@ -41,12 +41,20 @@ type requestMemo struct {
 	whoDone bool
 	who     reader.Viewer
 	whoErr  error
+
+	bearerDone  bool
+	bearer      *storage.Token
+	bearerActor *storage.Actor
+	bearerErr   error
 }
 
 type memoKey struct{}
 
-// withMemo gives the request an empty memo.
+// withMemo gives the request an empty memo, unless a wrapper (LimitAPI) gave it one already.
 func withMemo(r *http.Request) *http.Request {
+	if _, ok := r.Context().Value(memoKey{}).(*requestMemo); ok {
+		return r
+	}
 	return r.WithContext(context.WithValue(r.Context(), memoKey{}, &requestMemo{}))
 }
 
@@ -75,8 +83,18 @@ func (a *Auth) Bearer(r *http.Request, scope string) (*storage.Actor, error) {
 }
 
 // bearerToken returns the API or OAuth token of the Authorization header and its account
-// (nil for an app's own token); nils when there is no bearer token.
+// (nil for an app's own token); nils when there is no bearer token. It is looked up once a
+// request: the rate limits and the handler both ask.
 func (a *Auth) bearerToken(r *http.Request) (*storage.Token, *storage.Actor, error) {
+	m := memoOf(r)
+	if !m.bearerDone {
+		m.bearer, m.bearerActor, m.bearerErr = a.lookupBearer(r)
+		m.bearerDone = true
+	}
+	return m.bearer, m.bearerActor, m.bearerErr
+}
+
+func (a *Auth) lookupBearer(r *http.Request) (*storage.Token, *storage.Actor, error) {
 	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok {
 		return nil, nil, nil

@@ -32,7 +32,7 @@ func CORS(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		h.Set("Access-Control-Expose-Headers", "Link, Location")
+		h.Set("Access-Control-Expose-Headers", "Link, Location, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After")
 		next.ServeHTTP(w, r)
 	})
 }

@@ -34,6 +34,11 @@ func NewBuckets(rate, burst float64) *Buckets {
 
 // Allow takes one token for key and reports whether there was one.
 func (b *Buckets) Allow(key string, now time.Time) bool {
+	return b.Take(key, now).OK
+}
+
+// Take takes one token for key and reports what the bucket had and has left.
+func (b *Buckets) Take(key string, now time.Time) Taken {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if now.Sub(b.swept) > time.Minute {
@@ -51,11 +56,31 @@ func (b *Buckets) Allow(key string, now time.Time) bool {
 	}
 	x.tokens = min(b.burst, x.tokens+now.Sub(x.last).Seconds()*b.rate)
 	x.last = now
-	if x.tokens < 1 {
-		return false
+	ok := x.tokens >= 1
+	if ok {
+		x.tokens--
 	}
-	x.tokens--
-	return true
+	return taken(ok, x.tokens, b.rate, b.burst, now)
+}
+
+// Taken is the outcome of one take from a bucket, as an API answer reports it.
+type Taken struct {
+	OK        bool
+	Limit     int       // the bucket's size: requests allowed at once
+	Remaining int       // whole tokens left
+	Reset     time.Time // when the bucket is full again
+	// RetryAfter is how long until the next token, when this take was refused.
+	RetryAfter time.Duration
+}
+
+// taken describes a bucket of burst refilling at rate that has tokens left after a take.
+func taken(ok bool, tokens, rate, burst float64, now time.Time) Taken {
+	t := Taken{OK: ok, Limit: int(burst), Remaining: int(tokens),
+		Reset: now.Add(time.Duration((burst - tokens) / rate * float64(time.Second)))}
+	if !ok {
+		t.RetryAfter = time.Duration((1 - tokens) / rate * float64(time.Second))
+	}
+	return t
 }
 
 // SharedBuckets rate-limits by key in the database, so that every process of an instance
@@ -67,12 +92,23 @@ type SharedBuckets struct {
 }
 
 // Allow takes one token for key and reports whether there was one.
-func (b *SharedBuckets) Allow(ctx context.Context, key string, now time.Time) (ok bool, err error) {
-	err = b.db.Update(ctx, func(tx storage.Tx) error {
-		ok, err = tx.TakeToken(ctx, b.name+" "+key, b.rate, b.burst, now)
+func (b *SharedBuckets) Allow(ctx context.Context, key string, now time.Time) (bool, error) {
+	t, err := b.Take(ctx, key, now)
+	return t.OK, err
+}
+
+// Take takes one token for key and reports what the bucket had and has left.
+func (b *SharedBuckets) Take(ctx context.Context, key string, now time.Time) (Taken, error) {
+	var ok bool
+	var left float64
+	err := b.db.Update(ctx, func(tx storage.Tx) (err error) {
+		ok, left, err = tx.TakeToken(ctx, b.name+" "+key, b.rate, b.burst, now)
 		return err
 	})
-	return ok, err
+	if err != nil {
+		return Taken{}, err
+	}
+	return taken(ok, left, b.rate, b.burst, now), nil
 }
 
 // Limits holds the instance's rate limits. Those that keep a guesser out are shared by all
@@ -82,6 +118,7 @@ type Limits struct {
 	SigninAddr    *SharedBuckets // sign-in attempts per client address
 	SigninAccount *SharedBuckets // sign-in attempts per account name
 	Lookups       *Buckets       // WebFinger look-ups a visitor makes us do (remote follow), per address
+	API           apiLimits      // the client API's, as Mastodon sets them (see LimitAPI)
 }
 
 // The default inbox limit per remote host: far above what a busy peer sends, low enough that
@@ -92,13 +129,14 @@ const (
 )
 
 // NewLimits makes the default limits, the shared ones kept in db, with the inbox limit per
-// remote host given (0 for the defaults).
-func NewLimits(db storage.DB, inboxRate, inboxBurst float64) *Limits {
+// remote host given (0 for the defaults) and the client API's.
+func NewLimits(db storage.DB, inboxRate, inboxBurst float64, api APILimits) *Limits {
 	return &Limits{
 		Inbox:         NewBuckets(cmp.Or(inboxRate, DefaultInboxRate), cmp.Or(inboxBurst, DefaultInboxBurst)),
 		SigninAddr:    &SharedBuckets{db: db, name: "signin-addr", rate: 10.0 / 60, burst: 10},
 		SigninAccount: &SharedBuckets{db: db, name: "signin-account", rate: 10.0 / 60, burst: 10},
 		Lookups:       NewBuckets(30.0/60, 30),
+		API:           newAPILimits(db, api),
 	}
 }
 

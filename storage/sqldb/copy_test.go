@@ -260,7 +260,7 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			return err
 		}
 		for _, key := range []string{"signin-addr 127.0.0.1", "signin-account alice"} {
-			if _, err := tx.TakeToken(ctx, key, 10.0/60, 10, at); err != nil {
+			if _, _, err := tx.TakeToken(ctx, key, 10.0/60, 10, at); err != nil {
 				return err
 			}
 		}

@@ -14,7 +14,7 @@ const limitIdle = time.Hour
 
 // TakeToken takes a token from the bucket key. The bucket is read and written in the
 // caller's transaction, so that concurrent takes, from any process, are counted one by one.
-func (tx *Tx) TakeToken(ctx context.Context, key string, rate, burst float64, now time.Time) (bool, error) {
+func (tx *Tx) TakeToken(ctx context.Context, key string, rate, burst float64, now time.Time) (bool, float64, error) {
 	var tokens float64
 	var at string
 	err := tx.tx.QueryRowContext(ctx, `SELECT tokens, at FROM limits WHERE key = ?`, key).Scan(&tokens, &at)
@@ -24,10 +24,10 @@ func (tx *Tx) TakeToken(ctx context.Context, key string, rate, burst float64, no
 		// A new bucket: the moment to drop those nobody used for a while, so that the table
 		// holds only the keys of the last hour.
 		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM limits WHERE at < ?`, ts(now.Add(-limitIdle))); err != nil {
-			return false, fmt.Errorf("limits: %w", err)
+			return false, 0, fmt.Errorf("limits: %w", err)
 		}
 	case err != nil:
-		return false, fmt.Errorf("limit %s: %w", key, err)
+		return false, 0, fmt.Errorf("limit %s: %w", key, err)
 	default:
 		tokens = min(burst, tokens+max(0, now.Sub(parseTS(at)).Seconds())*rate)
 	}
@@ -37,7 +37,7 @@ func (tx *Tx) TakeToken(ctx context.Context, key string, rate, burst float64, no
 	}
 	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO limits (key, tokens, at) VALUES (?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, at = excluded.at`, key, tokens, ts(now)); err != nil {
-		return false, fmt.Errorf("limit %s: %w", key, err)
+		return false, 0, fmt.Errorf("limit %s: %w", key, err)
 	}
-	return ok, nil
+	return ok, tokens, nil
 }

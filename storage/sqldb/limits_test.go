@@ -41,7 +41,7 @@ func take(t *testing.T, db *DB, key string, now time.Time) bool {
 	t.Helper()
 	var ok bool
 	err := db.Update(context.Background(), func(tx storage.Tx) (err error) {
-		ok, err = tx.TakeToken(context.Background(), key, 1, 3, now)
+		ok, _, err = tx.TakeToken(context.Background(), key, 1, 3, now)
 		return err
 	})
 	if err != nil {
