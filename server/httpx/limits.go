@@ -5,6 +5,8 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -156,11 +158,41 @@ func (l *Limits) AllowInbox(r *http.Request) error {
 	return nil
 }
 
-// ClientAddr is the connecting address, without the port.
+// ClientAddr is the address of the client a request comes from, without the port: the
+// connecting one, or, when that is a proxy of ours (a loopback or private address, which is
+// what Mastodon's Rails trusts by default), the nearest address in X-Forwarded-For that is
+// not. The header is read from the right, where our proxies add to it: what a client wrote
+// in it itself stands further left and is never reached, so it cannot pass for another
+// client. Behind the TLS proxy README recommends, every client would otherwise share the
+// proxy's address and its limits.
 func ClientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !trustedProxy(peer) {
+		return host
+	}
+	forwarded := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(forwarded) - 1; i >= 0; i-- {
+		f := strings.TrimSpace(forwarded[i])
+		if f == "" && len(forwarded) == 1 {
+			break // no header
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return host // not an address: nothing further left can be trusted
+		}
+		if a = a.Unmap(); !trustedProxy(a) {
+			return a.String()
+		}
 	}
 	return host
+}
+
+// trustedProxy reports whether a request from a may name the client it forwards.
+func trustedProxy(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.IsLoopback() || a.IsPrivate()
 }

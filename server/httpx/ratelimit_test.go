@@ -112,3 +112,37 @@ func BenchmarkRateLimit(b *testing.B) {
 		}
 	})
 }
+
+// TestClientAddr: the client behind our own proxy is the nearest forwarded address that is
+// not a proxy of ours; what a client writes in X-Forwarded-For itself never counts, and a
+// request that does not come through a proxy of ours is its connecting address.
+func TestClientAddr(t *testing.T) {
+	for _, c := range []struct {
+		name, remote string
+		forwarded    []string
+		want         string
+	}{
+		{"direct, no header", "203.0.113.9:4000", nil, "203.0.113.9"},
+		{"direct, a header is ignored", "203.0.113.9:4000", []string{"198.51.100.1"}, "203.0.113.9"},
+		{"our proxy on loopback, no header", "127.0.0.1:4000", nil, "127.0.0.1"},
+		{"our proxy on loopback", "127.0.0.1:4000", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"a client's own entry stands left of the proxy's", "127.0.0.1:4000", []string{"192.0.2.7, 198.51.100.1"}, "198.51.100.1"},
+		{"a chain of our proxies", "10.0.0.2:4000", []string{"198.51.100.1, 10.0.0.3", "172.16.0.4"}, "198.51.100.1"},
+		{"IPv6 behind IPv6 loopback", "[::1]:4000", []string{"2001:db8::5"}, "2001:db8::5"},
+		{"an IPv4-mapped entry", "127.0.0.1:4000", []string{"::ffff:198.51.100.1"}, "198.51.100.1"},
+		{"not an address: the proxy", "127.0.0.1:4000", []string{"198.51.100.1, unknown"}, "127.0.0.1"},
+		{"only proxies forwarded", "127.0.0.1:4000", []string{"10.0.0.1"}, "127.0.0.1"},
+		{"no port", "198.51.100.2", nil, "198.51.100.2"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/api/v1/instance", nil)
+			r.RemoteAddr = c.remote
+			for _, f := range c.forwarded {
+				r.Header.Add("X-Forwarded-For", f)
+			}
+			if got := ClientAddr(r); got != c.want {
+				t.Errorf("ClientAddr = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
