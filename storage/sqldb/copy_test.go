@@ -248,6 +248,15 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			}
 			c.tokens[tok.Hash] = true
 		}
+		// alice's app subscribed to pushes, and a mention queued for it.
+		if err := tx.PutPushSubscription(ctx, &storage.PushSubscription{TokenHash: storage.HashToken("oauth"),
+			AccountID: c.alice.ID, Endpoint: "https://push.example/send/1", AccessToken: "oauth", P256dh: "key", Auth: "auth",
+			Alerts: []string{"mention", "follow"}, Policy: storage.PushAll, Created: at}); err != nil {
+			return err
+		}
+		if err := tx.Notify(ctx, c.alice.ID, storage.NotificationMention, c.carol.ID, notes[4].ID, at.Add(5*time.Minute)); err != nil {
+			return err
+		}
 		if err := tx.PutAuthCode(ctx, &storage.AuthCode{Hash: storage.HashToken("code"), AppID: app.ID, ActorID: c.alice.ID,
 			RedirectURI: "app://oauth", Scopes: "read", Challenge: "challenge", Method: "S256", Created: at,
 			Expires: time.Now().Add(time.Hour)}); err != nil {
