@@ -113,24 +113,30 @@ func EncryptPush(message, p256dh, auth []byte) ([]byte, error) {
 	if len(message) > MaxPushPayload {
 		return nil, storage.Errorf(storage.Invalid, "a push holds at most %d bytes", MaxPushPayload)
 	}
-	ua, err := ecdh.P256().NewPublicKey(p256dh)
-	if err != nil {
-		return nil, storage.Wrap(storage.Invalid, err, "bad p256dh key")
-	}
 	as, err := ecdh.P256().GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
+	}
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return nil, err
+	}
+	return encryptPush(message, p256dh, auth, as, salt)
+}
+
+// encryptPush is EncryptPush with the ephemeral key and the salt given: fresh ones for each
+// push, or RFC 8291's example's in a test.
+func encryptPush(message, p256dh, auth []byte, as *ecdh.PrivateKey, salt []byte) ([]byte, error) {
+	ua, err := ecdh.P256().NewPublicKey(p256dh)
+	if err != nil {
+		return nil, storage.Wrap(storage.Invalid, err, "bad p256dh key")
 	}
 	shared, err := as.ECDH(ua)
 	if err != nil {
 		return nil, storage.Wrap(storage.Invalid, err, "bad p256dh key")
 	}
 	asPublic := as.PublicKey().Bytes()
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return nil, err
-	}
-	cek, nonce, err := PushKeys(shared, auth, salt, p256dh, asPublic)
+	cek, nonce, err := pushKeys(shared, auth, salt, p256dh, asPublic)
 	if err != nil {
 		return nil, err
 	}
@@ -151,10 +157,10 @@ func EncryptPush(message, p256dh, auth []byte) ([]byte, error) {
 	return gcm.Seal(head, nonce, plain, nil), nil
 }
 
-// PushKeys derives a push's content key and nonce (RFC 8291 section 3.4) from the ECDH
+// pushKeys derives a push's content key and nonce (RFC 8291 section 3.4) from the ECDH
 // secret, the subscriber's auth secret, the record's salt and both public keys, the
 // subscriber's first. The receiving side derives the same from its own private key.
-func PushKeys(shared, auth, salt, uaPublic, asPublic []byte) (cek, nonce []byte, err error) {
+func pushKeys(shared, auth, salt, uaPublic, asPublic []byte) (cek, nonce []byte, err error) {
 	info := append(append([]byte("WebPush: info\x00"), uaPublic...), asPublic...)
 	ikm, err := hkdf.Key(sha256.New, shared, auth, string(info), 32)
 	if err != nil {

@@ -33,6 +33,7 @@ type pushReceiver struct {
 	auth   []byte
 	vapid  *ecdsa.PublicKey
 	status atomic.Int32 // what it answers
+	fail   atomic.Int32 // how many pushes to come it answers 503 first
 	got    chan map[string]any
 	errs   chan error
 }
@@ -74,6 +75,10 @@ func (p *pushReceiver) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.got <- msg
+	if p.fail.Add(-1) >= 0 {
+		w.WriteHeader(503)
+		return
+	}
 	w.WriteHeader(int(p.status.Load()))
 }
 
@@ -302,6 +307,19 @@ func TestPush(t *testing.T) {
 			t.Errorf("push %v, want the mention %s", msg, id)
 		}
 		rcv.none(t, 2*time.Second)
+	})
+	t.Run("a push the service cannot take yet is retried", func(t *testing.T) {
+		rcv.fail.Store(2)
+		id := mention(w.carolTok, "try again")
+		for i := range 3 { // twice answered 503, then taken
+			if msg := rcv.next(t); fmt.Sprint(msg["notification_id"]) != id {
+				t.Errorf("attempt %d: push %v, want %s", i+1, msg, id)
+			}
+		}
+		rcv.none(t, 1500*time.Millisecond)
+		if n := in.RowCounts()["pushes"]; n != 0 {
+			t.Errorf("%d pushes still queued", n)
+		}
 	})
 	queued := func(t *testing.T) {
 		t.Helper()
