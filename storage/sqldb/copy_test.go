@@ -162,6 +162,17 @@ func fillInstance(t *testing.T, db *DB) *copied {
 		if err := tx.Notify(ctx, c.alice.ID, storage.NotificationLike, c.carol.ID, notes[0].ID, at); err != nil {
 			return err
 		}
+		// bob's phone subscribed to pushes of follow requests, so that carol's is queued.
+		phone := storage.Token{Hash: storage.HashToken("bob's phone"), ActorID: c.bob.ID, Kind: storage.TokenAPI, Created: at}
+		if err := tx.PutToken(ctx, &phone); err != nil {
+			return err
+		}
+		c.tokens[phone.Hash] = true
+		if err := tx.PutPushSubscription(ctx, &storage.PushSubscription{TokenHash: phone.Hash, AccountID: c.bob.ID,
+			Endpoint: "https://push.example/send/1", AccessToken: "bob's phone", P256dh: "key", Auth: "auth",
+			Alerts: []string{"follow_request", "mention"}, Policy: storage.PushAll, Created: at}); err != nil {
+			return err
+		}
 		if err := tx.Notify(ctx, c.bob.ID, storage.NotificationFollowRequest, c.carol.ID, 0, at); err != nil {
 			return err
 		}
@@ -247,15 +258,6 @@ func fillInstance(t *testing.T, db *DB) *copied {
 				return err
 			}
 			c.tokens[tok.Hash] = true
-		}
-		// alice's app subscribed to pushes, and a mention queued for it.
-		if err := tx.PutPushSubscription(ctx, &storage.PushSubscription{TokenHash: storage.HashToken("oauth"),
-			AccountID: c.alice.ID, Endpoint: "https://push.example/send/1", AccessToken: "oauth", P256dh: "key", Auth: "auth",
-			Alerts: []string{"mention", "follow"}, Policy: storage.PushAll, Created: at}); err != nil {
-			return err
-		}
-		if err := tx.Notify(ctx, c.alice.ID, storage.NotificationMention, c.carol.ID, notes[4].ID, at.Add(5*time.Minute)); err != nil {
-			return err
 		}
 		if err := tx.PutAuthCode(ctx, &storage.AuthCode{Hash: storage.HashToken("code"), AppID: app.ID, ActorID: c.alice.ID,
 			RedirectURI: "app://oauth", Scopes: "read", Challenge: "challenge", Method: "S256", Created: at,
