@@ -233,6 +233,7 @@ func TestPush(t *testing.T) {
 	_, inst, _ := get(t, in, "/api/v2/instance", "")
 	conf, _ := inst.(map[string]any)["configuration"].(map[string]any)
 	vapid, _ := conf["vapid"].(map[string]any)
+	shape(t, "Instance configuration.vapid", conf["vapid"], map[string]string{"public_key": "string"})
 	serverKey, _ := vapid["public_key"].(string)
 	rcv := newPushReceiver(t, serverKey)
 	p256dh, auth := rcv.keys()
