@@ -386,3 +386,32 @@ func TestPush(t *testing.T) {
 		}
 	})
 }
+
+// TestPushAcrossInstances: bob on B mentions alice on A, whom she follows; her app, with
+// the followed policy, gets one push from A for the mention that came through federation.
+func TestPushAcrossInstances(t *testing.T) {
+	t.Parallel()
+	x := newAcross(t)
+	_, inst, _ := get(t, x.a, "/api/v2/instance", "")
+	serverKey, _ := inst.(map[string]any)["configuration"].(map[string]any)["vapid"].(map[string]any)["public_key"].(string)
+	rcv := newPushReceiver(t, serverKey)
+	p256dh, auth := rcv.keys()
+	if status, v := send(t, x.a, request{method: "POST", path: "/api/v1/push/subscription", token: x.aliceTok,
+		body: map[string]any{"subscription": map[string]any{"endpoint": rcv.endpoint(),
+			"keys": map[string]any{"p256dh": p256dh, "auth": auth}},
+			"data": map[string]any{"alerts": map[string]any{"mention": true}, "policy": "followed"}}}); status != 200 {
+		t.Fatalf("subscribe: %d %v", status, v)
+	}
+	if status, v := send(t, x.b, request{method: "POST", path: "/api/v1/statuses", token: x.bobTok,
+		body: url.Values{"status": {"@alice@" + x.a.Cfg.Domain + " see you at eight"}}}); status != 200 {
+		t.Fatalf("post on B: %d %v", status, v)
+	}
+	msg := rcv.next(t)
+	_, list, _ := get(t, x.a, "/api/v1/notifications?types[]=mention", x.aliceTok)
+	notes, _ := list.([]any)
+	if len(notes) != 1 || fmt.Sprint(msg["notification_id"]) != idOf(notes[0]) || msg["notification_type"] != "mention" ||
+		msg["title"] != "bob mentioned you" || !strings.Contains(fmt.Sprint(msg["body"]), "see you at eight") {
+		t.Errorf("push %v, notifications %v", msg, list)
+	}
+	rcv.none(t, time.Second)
+}
