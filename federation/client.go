@@ -273,7 +273,7 @@ func (c *Client) get(ctx context.Context, rawURL, accept string, s *Signer, okTy
 		if err != nil {
 			return nil, "", "", err
 		}
-		resp, err := c.send(ctx, http.MethodGet, u, accept, nil, s)
+		resp, err := c.send(ctx, http.MethodGet, u, accept, nil, s, nil)
 		if err != nil {
 			release()
 			return nil, "", "", err
@@ -330,7 +330,7 @@ func (c *Client) Post(ctx context.Context, url string, body []byte, s Signer) (s
 	if err != nil {
 		return 0, err
 	}
-	resp, err := c.send(ctx, http.MethodPost, u, "", body, &s)
+	resp, err := c.send(ctx, http.MethodPost, u, "", body, &s, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -338,8 +338,9 @@ func (c *Client) Post(ctx context.Context, url string, body []byte, s Signer) (s
 	return resp.StatusCode, nil
 }
 
-// send makes one request to u, signed when s is not nil, unless u's host is blocked.
-func (c *Client) send(ctx context.Context, method string, u *url.URL, accept string, body []byte, s *Signer) (*http.Response, error) {
+// send makes one request to u, signed when s is not nil, unless u's host is blocked; header
+// adds to (or replaces) the headers it sets.
+func (c *Client) send(ctx context.Context, method string, u *url.URL, accept string, body []byte, s *Signer, header http.Header) (*http.Response, error) {
 	if c.cfg.HostBlocked != nil {
 		blocked, err := c.cfg.HostBlocked(ctx, strings.ToLower(u.Host))
 		if err != nil && ctx.Err() != nil {
@@ -366,6 +367,9 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, accept str
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/activity+json")
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	if s != nil {
 		if err := SignRequest(req, body, *s, time.Now()); err != nil {

@@ -25,6 +25,9 @@ type Service struct {
 	OnQueue  func() // nudges the delivery workers after something was queued; may be nil
 	Software string
 	DataDir  string // where uploads live (under media/), so that deleting a note deletes its files
+	// AllowPrivate is the outgoing client's setting: with it, push endpoints may be http
+	// URLs to loopback addresses (development and tests).
+	AllowPrivate bool
 }
 
 func (s *Service) now() time.Time {

@@ -185,3 +185,9 @@ func (rd *Reader) Notification(ctx context.Context, accountID, id int64) (*stora
 func (rd *Reader) Unread(ctx context.Context, accountID int64) (int, error) {
 	return rd.DB.CountUnreadNotifications(ctx, accountID)
 }
+
+// PushSubscription returns the push subscription of the token whose hash is tokenHash: only
+// its bearer asks for it. NotFound when it has none.
+func (rd *Reader) PushSubscription(ctx context.Context, tokenHash string) (*storage.PushSubscription, error) {
+	return rd.DB.GetPushSubscription(ctx, tokenHash)
+}

@@ -122,7 +122,9 @@ func TestOAuthRegisterApp(t *testing.T) {
 			if c.status != 200 {
 				return
 			}
-			if out["client_id"] == "" || out["client_secret"] == "" || out["client_secret_expires_at"] != float64(0) || out["name"] != "A" {
+			vapid, _ := out["vapid_key"].(string) // the instance's Web Push key: 65 bytes, base64url
+			if out["client_id"] == "" || out["client_secret"] == "" || out["client_secret_expires_at"] != float64(0) || out["name"] != "A" ||
+				len(vapid) != 87 {
 				t.Errorf("application: %v", out)
 			}
 			if got, _ := json.Marshal(out["redirect_uris"]); string(got) != string(mustJSON(t, c.redirects)) {

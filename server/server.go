@@ -50,6 +50,7 @@ type App struct {
 	backfill  *federation.Backfill
 	inbox     *inbox.Inbox
 	deliverer *delivery.Deliverer
+	pusher    *delivery.Pusher
 	signer    atomic.Pointer[federation.Signer]
 
 	lock    *os.File // the data folder's lock, held by a serve (New) until Close
@@ -93,7 +94,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		UserAgent: "Refuge/" + Version + " (+" + uris.New(cfg.Base()).Root() + ")",
 	})
 	a.svc = &outbox.Service{DB: db, Base: cfg.Base(), Domain: cfg.Domain, Log: cfg.Log, Now: cfg.Now,
-		Software: Version, DataDir: cfg.Data}
+		Software: Version, DataDir: cfg.Data, AllowPrivate: cfg.AllowPrivate}
 	a.remote = &federation.Remote{DB: db, Client: client, Scheme: cfg.Scheme(), LocalHost: cfg.Domain,
 		Signer: a.instanceSigner, Log: cfg.Log}
 	a.svc.Remote = a.remote
@@ -108,12 +109,19 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		cfg.Log.Warn("--delivery-lease is not longer than a delivery may take: one that takes longer may be sent twice",
 			"lease", cfg.DeliveryLease, "longest", client.Timeout())
 	}
-	a.svc.OnQueue = a.deliverer.Wake
-	db.OnQueued(a.deliverer.Wake) // PostgreSQL: what other processes queue, too
+	a.pusher = &delivery.Pusher{DB: db, Client: client, Contact: cfg.Base(), DefaultIcon: cfg.Base() + "/static/avatar.svg",
+		Log: cfg.Log, Schedule: cfg.RetrySchedule, Now: cfg.Now, Lease: cfg.DeliveryLease}
+	wake := func() { a.deliverer.Wake(); a.pusher.Wake() }
+	a.svc.OnQueue = wake
+	db.OnQueued(wake) // PostgreSQL: what other processes queue, too
 	a.inbox = &inbox.Inbox{DB: db, Outbox: a.svc, Remote: a.remote, Log: cfg.Log, Now: cfg.Now}
 	if _, err := a.svc.InstanceActor(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("instance actor: %w", err)
+	}
+	if a.pusher.Key, err = a.svc.VAPIDKey(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("vapid key: %w", err)
 	}
 	return a, nil
 }
@@ -296,8 +304,9 @@ func (a *App) Handler() (http.Handler, error) {
 	kit.ErrorPage = site.ErrorPage
 	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, URIs: local, Domain: a.cfg.Domain, Version: Version,
 		Pages: activitypub.Pages{Profile: site.ProfilePage, Note: site.NotePage, Follows: site.FollowsPage}}
-	client := &api.Handler{Kit: kit, Read: a.read, Outbox: a.svc, DataDir: a.cfg.Data, URIs: local, Domain: a.cfg.Domain, Version: Version}
-	apps := &oauth.Handler{Kit: kit, Outbox: a.svc, Web: site, URIs: local}
+	client := &api.Handler{Kit: kit, Read: a.read, Outbox: a.svc, DataDir: a.cfg.Data, URIs: local, Domain: a.cfg.Domain, Version: Version,
+		VAPIDKey: a.pusher.Key.PublicKey()}
+	apps := &oauth.Handler{Kit: kit, Outbox: a.svc, Web: site, URIs: local, VAPIDKey: a.pusher.Key.PublicKey()}
 	return routes(kit, ap, site, client, apps), nil
 }
 
@@ -343,7 +352,7 @@ func (a *App) Start() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.wg.Add(4)
+	a.wg.Add(5)
 	go func() {
 		defer a.wg.Done()
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -353,6 +362,10 @@ func (a *App) Start() error {
 	go func() {
 		defer a.wg.Done()
 		a.deliverer.Run(ctx)
+	}()
+	go func() {
+		defer a.wg.Done()
+		a.pusher.Run(ctx)
 	}()
 	go func() {
 		defer a.wg.Done()

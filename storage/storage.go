@@ -32,6 +32,7 @@ type Reader interface {
 	MetaReader
 	SearchReader
 	MarkerReader
+	PushReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -53,12 +54,14 @@ type Tx interface {
 	MetaWriter
 	LimitWriter
 	MarkerWriter
+	PushWriter
 }
 
 // DB is an open Refuge database.
 type DB interface {
 	Reader
 	DeliveryQueue
+	PushQueue
 
 	// Update runs fn in a write transaction, committing when fn returns nil and rolling back
 	// what fn did otherwise, so that nothing is ever half-stored. It returns fn's error, or

@@ -48,27 +48,36 @@ type Deliverer struct {
 	// 0 means DefaultLease.
 	Lease time.Duration
 
-	wake chan struct{}
-	once sync.Once
+	waker
 	keys sync.Map // actor id → *rsa.PrivateKey; parsing a key costs more than using it
 }
 
-func (d *Deliverer) init() {
-	d.once.Do(func() { d.wake = make(chan struct{}, 1) })
+// waker is how a worker loop is told that something new is queued: Wake never blocks, and
+// wakes it once however often it is called meanwhile.
+type waker struct {
+	ch   chan struct{}
+	once sync.Once
+}
+
+func (w *waker) c() chan struct{} {
+	w.once.Do(func() { w.ch = make(chan struct{}, 1) })
+	return w.ch
 }
 
 // Wake tells the workers that something new is queued.
-func (d *Deliverer) Wake() {
-	d.init()
+func (w *waker) Wake() {
 	select {
-	case d.wake <- struct{}{}:
+	case w.c() <- struct{}{}:
 	default:
 	}
 }
 
-func (d *Deliverer) now() time.Time {
-	if d.Now != nil {
-		return d.Now()
+func (d *Deliverer) now() time.Time { return now(d.Now) }
+
+// now is clock's time, or the real one when clock is nil.
+func now(clock func() time.Time) time.Time {
+	if clock != nil {
+		return clock()
 	}
 	return time.Now()
 }
@@ -79,7 +88,6 @@ const DefaultLease = 2 * time.Minute
 // Run delivers until ctx ends. Deliveries in flight when it ends keep their lease and are
 // retried once it expires.
 func (d *Deliverer) Run(ctx context.Context) {
-	d.init()
 	workers, perHost, lease := d.Workers, d.PerHost, d.Lease
 	if workers <= 0 {
 		workers = 32
@@ -164,7 +172,7 @@ func (d *Deliverer) sleep(ctx context.Context) bool {
 	select {
 	case <-ctx.Done():
 		return false
-	case <-d.wake:
+	case <-d.c():
 	case <-t.C:
 	}
 	return true
@@ -229,17 +237,12 @@ func (d *Deliverer) finish(ctx context.Context, job *storage.Delivery) {
 }
 
 func (d *Deliverer) retry(ctx context.Context, job *storage.Delivery, reason string) {
-	schedule := d.Schedule
-	if schedule == nil {
-		schedule = DefaultSchedule
-	}
-	if job.Attempts >= len(schedule) {
+	wait, again := backoff(d.Schedule, job.Attempts)
+	if !again {
 		d.Log.Warn("delivery given up", "inbox", job.Inbox, "attempts", job.Attempts+1, "last", reason)
 		d.finish(ctx, job)
 		return
 	}
-	wait := schedule[job.Attempts]
-	wait += time.Duration(rand.Int64N(int64(wait)/10 + 1)) // spread retries to one host apart
 	if err := d.DB.RetryDelivery(ctx, job.ID, d.now().Add(wait), reason); err != nil {
 		d.Log.Error("retry delivery", "id", job.ID, "err", err)
 	}
@@ -265,4 +268,18 @@ func (d *Deliverer) key(ctx context.Context, actorID int64) (*rsa.PrivateKey, st
 	}
 	d.keys.Store(actorID, entry{s.Key, s.KeyID})
 	return s.Key, s.KeyID, nil
+}
+
+// backoff is how long to wait after a job's attempts-th failure on schedule (nil meaning
+// DefaultSchedule), spread by up to a tenth so that retries to one host fall apart; false
+// once the schedule is spent and the job is to be dropped.
+func backoff(schedule []time.Duration, attempts int) (time.Duration, bool) {
+	if schedule == nil {
+		schedule = DefaultSchedule
+	}
+	if attempts >= len(schedule) {
+		return 0, false
+	}
+	wait := schedule[attempts]
+	return wait + time.Duration(rand.Int64N(int64(wait)/10+1)), true
 }

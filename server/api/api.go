@@ -31,6 +31,9 @@ type Handler struct {
 	URIs    uris.Local // the instance's URLs, from scheme://domain
 	Domain  string
 	Version string // Refuge's version, reported after the Mastodon version it follows
+	// VAPIDKey is the instance's public key for Web Push, base64url: apps hand it to the
+	// browser's push subscription.
+	VAPIDKey string
 }
 
 // route is one endpoint: who may call it is its scope ("" for anyone, token or not). A GET
@@ -121,6 +124,10 @@ var routes = []route{
 	{"GET", "/api/v1/instance/peers", "", (*Handler).peers},
 	{"GET", "/api/v1/instance/activity", "", (*Handler).activity},
 	{"GET", "/api/v1/instance/rules", "", (*Handler).emptyList},
+	{"POST", "/api/v1/push/subscription", "push", (*Handler).subscribePush},
+	{"GET", "/api/v1/push/subscription", "push", (*Handler).getPush},
+	{"PUT", "/api/v1/push/subscription", "push", (*Handler).updatePush},
+	{"DELETE", "/api/v1/push/subscription", "push", (*Handler).unsubscribePush},
 }
 
 // Routes mounts the API on r.

@@ -261,6 +261,12 @@ type Configuration struct {
 	MediaAttachments ConfigMedia        `json:"media_attachments"`
 	Polls            ConfigPolls        `json:"polls"`
 	Translation      *ConfigTranslation `json:"translation,omitempty"` // v2 only
+	VAPID            *ConfigVAPID       `json:"vapid,omitempty"`       // v2 only
+}
+
+// ConfigVAPID is the instance's key for Web Push, which apps give the browser.
+type ConfigVAPID struct {
+	PublicKey string `json:"public_key"`
 }
 
 // ConfigAccounts limits profiles.

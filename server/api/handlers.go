@@ -62,6 +62,7 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request, _ *storage.
 	in.Usage.Users.ActiveMonth = users
 	in.Configuration.URLs = map[string]string{"streaming": h.streamingURL()}
 	in.Configuration.Translation = &ConfigTranslation{}
+	in.Configuration.VAPID = &ConfigVAPID{PublicKey: h.VAPIDKey}
 	return ok(w, in)
 }
 

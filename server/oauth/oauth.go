@@ -30,6 +30,9 @@ type Handler struct {
 	Outbox *outbox.Service
 	Web    *web.Handler // sign-in, forms with CSRF, and the site's frame for the pages
 	URIs   uris.Local
+	// VAPIDKey is the instance's public key for Web Push, which the Application entity
+	// carries (vapid_key) as Mastodon's does.
+	VAPIDKey string
 }
 
 // Routes adds the OAuth routes to r.
@@ -132,12 +135,12 @@ func (h *Handler) registerApp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, "application/json", application(app, secret))
+	return httpx.WriteJSON(w, http.StatusOK, "application/json", h.application(app, secret))
 }
 
 // application is Mastodon's Application entity; the secret only at registration.
-func application(app *storage.App, secret string) map[string]any {
-	out := map[string]any{
+func (h *Handler) application(app *storage.App, secret string) map[string]any {
+	out := map[string]any{"vapid_key": h.VAPIDKey,
 		"id": strconv.FormatInt(app.ID, 10), "name": app.Name, "website": nil,
 		"scopes": strings.Fields(app.Scopes), "redirect_uri": strings.Join(app.RedirectURIs, "\n"),
 		"redirect_uris": app.RedirectURIs, "client_id": app.ClientID,
@@ -167,7 +170,7 @@ func (h *Handler) verifyApp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := application(app, "")
+	out := h.application(app, "")
 	delete(out, "client_id")
 	return httpx.WriteJSON(w, http.StatusOK, "application/json", out)
 }

@@ -162,6 +162,17 @@ func fillInstance(t *testing.T, db *DB) *copied {
 		if err := tx.Notify(ctx, c.alice.ID, storage.NotificationLike, c.carol.ID, notes[0].ID, at); err != nil {
 			return err
 		}
+		// bob's phone subscribed to pushes of follow requests, so that carol's is queued.
+		phone := storage.Token{Hash: storage.HashToken("bob's phone"), ActorID: c.bob.ID, Kind: storage.TokenAPI, Created: at}
+		if err := tx.PutToken(ctx, &phone); err != nil {
+			return err
+		}
+		c.tokens[phone.Hash] = true
+		if err := tx.PutPushSubscription(ctx, &storage.PushSubscription{TokenHash: phone.Hash, AccountID: c.bob.ID,
+			Endpoint: "https://push.example/send/1", AccessToken: "bob's phone", P256dh: "key", Auth: "auth",
+			Alerts: []string{"follow_request", "mention"}, Policy: storage.PushAll, Created: at}); err != nil {
+			return err
+		}
 		if err := tx.Notify(ctx, c.bob.ID, storage.NotificationFollowRequest, c.carol.ID, 0, at); err != nil {
 			return err
 		}

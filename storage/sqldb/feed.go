@@ -92,7 +92,7 @@ func (r reader) ListFeed(ctx context.Context, accountID int64, p storage.Page) (
 	return items, r.fillParts(ctx, notes)
 }
 
-// Notify records a notification for a local account.
+// Notify records a notification for a local account, and queues its pushes.
 func (tx *Tx) Notify(ctx context.Context, accountID int64, kind storage.NotificationKind, actorID, noteID int64, at time.Time) error {
 	var note any
 	if noteID != 0 {
@@ -101,11 +101,12 @@ func (tx *Tx) Notify(ctx context.Context, accountID int64, kind storage.Notifica
 	if accountID == actorID {
 		return nil
 	}
-	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (account_id, type, actor_id, note_id, created)
-		VALUES (?,?,?,?,?)`, accountID, kind, actorID, note, ts(at)); err != nil {
+	var id int64
+	if err := tx.tx.QueryRowContext(ctx, `INSERT INTO notifications (account_id, type, actor_id, note_id, created)
+		VALUES (?,?,?,?,?) RETURNING id`, accountID, kind, actorID, note, ts(at)).Scan(&id); err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
-	return nil
+	return tx.queuePushes(ctx, id, accountID, actorID, kind, at)
 }
 
 // FeedPosition returns the newest feed row of the account's that brought a note, or a
