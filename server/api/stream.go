@@ -181,15 +181,23 @@ func (s *Stream) leave(sub *subscriber) {
 	sub.drop(closeGoingAway, "")
 }
 
-// subscribe adds (on) or removes a stream of a connection.
-func (s *Stream) subscribe(sub *subscriber, k streamKey, on bool) {
+// maxStreams bounds the streams of one connection, so that the work of each event (which
+// looks at every connection's streams) stays bounded too.
+const maxStreams = 100
+
+// subscribe adds (on) or removes a stream of a connection: Invalid past maxStreams.
+func (s *Stream) subscribe(sub *subscriber, k streamKey, on bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if on {
-		sub.streams[k] = true
-	} else {
+	switch {
+	case !on:
 		delete(sub.streams, k)
+	case !sub.streams[k] && len(sub.streams) >= maxStreams:
+		return storage.Errorf(storage.Invalid, "at most %d streams on one connection", maxStreams)
+	default:
+		sub.streams[k] = true
 	}
+	return nil
 }
 
 // target is one stream of one connection that an event concerns.

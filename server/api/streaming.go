@@ -142,7 +142,7 @@ func (h *Handler) joinStream(r *http.Request, name, tag string) (*subscriber, er
 		return nil, err
 	}
 	if first != nil {
-		h.Stream.subscribe(sub, *first, true)
+		h.Stream.subscribe(sub, *first, true) // the first of none: within maxStreams
 	}
 	return sub, nil
 }
@@ -272,11 +272,12 @@ func (h *Handler) readSubscriptions(ctx context.Context, conn *websocket.Conn, s
 		if err == nil && m.Type == "subscribe" {
 			err = sub.allowed(k)
 		}
+		if err == nil {
+			err = h.Stream.subscribe(sub, k, m.Type == "subscribe")
+		}
 		if err != nil {
 			h.streamError(sub, err)
-			continue
 		}
-		h.Stream.subscribe(sub, k, m.Type == "subscribe")
 	}
 }
 

@@ -194,7 +194,8 @@ func TestStreamingUser(t *testing.T) {
 
 // TestStreamingSubscriptions: one connection subscribes to a hashtag stream, unsubscribes
 // and subscribes to the local stream; each event names the stream it came on, and a
-// stream asked for wrongly answers an error message, the connection staying open.
+// stream asked for wrongly (unknown, or past the 100 one connection may hold) answers an
+// error message, the connection staying open.
 func TestStreamingSubscriptions(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -230,6 +231,15 @@ func TestStreamingSubscriptions(t *testing.T) {
 		}
 		return strings.Contains(e.Payload, "third")
 	})
+	// One connection holds at most 100 streams: the 101st is refused, the rest stay.
+	for i := range 100 {
+		say(map[string]string{"type": "subscribe", "stream": "hashtag", "tag": "many" + strconv.Itoa(i)})
+	}
+	if e := next(t, c.events, "the refusal", func(e streamEvent) bool { return e.Event == "error" }); !strings.Contains(e.Payload, "at most 100") {
+		t.Errorf("error message: %s", e.Payload)
+	}
+	postStatus(t, w.in, w.aliceTok, "still streaming #many5")
+	next(t, c.events, "an update after the refusal", is("update", "still streaming"))
 }
 
 // TestStreamingRefused: who may open which stream, as Mastodon answers before the upgrade.
