@@ -399,6 +399,7 @@ func sseStream(t *testing.T, in *testrig.Instance, path, token string) (<-chan s
 		return events, resp
 	}
 	go func() {
+		defer close(events)
 		defer resp.Body.Close()
 		sc := bufio.NewScanner(resp.Body)
 		sc.Buffer(nil, 1<<20)
@@ -485,4 +486,36 @@ func TestStreamingAcrossInstances(t *testing.T) {
 		t.Fatalf("delete on B: %d %v", status, v)
 	}
 	next(t, alice.events, "the delete of bob's post", func(e streamEvent) bool { return e.Event == "delete" && e.Payload == onA })
+}
+
+// TestStreamingShutdown: stopping the server closes every streaming connection at once, a
+// WebSocket with 1001 (going away), and does not wait for them as for requests in flight.
+func TestStreamingShutdown(t *testing.T) {
+	t.Parallel()
+	in := testrig.Start(t)
+	token, _ := in.Account("alice", false)
+	ws := mustStream(t, in, token, url.Values{"stream": {"public"}})
+	sse, _ := sseStream(t, in, "/api/v1/streaming/public", token)
+	next(t, sse, "the opening comment", func(e streamEvent) bool { return e.Event == ":)" })
+	began := time.Now()
+	in.Stop()
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("stopping took %v", took)
+	}
+	select {
+	case err := <-ws.ended:
+		if code := websocket.CloseStatus(err); code != websocket.StatusGoingAway {
+			t.Errorf("closed with %v (%v), want going away", code, err)
+		}
+	case <-time.After(streamWait):
+		t.Fatal("the WebSocket stayed open")
+	}
+	select {
+	case e, open := <-sse:
+		if open {
+			t.Errorf("an event after the stop: %+v", e)
+		}
+	case <-time.After(streamWait):
+		t.Fatal("the event stream stayed open")
+	}
 }
