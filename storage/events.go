@@ -15,6 +15,7 @@ const (
 	// EventEdit: note NoteID was edited.
 	EventEdit EventKind = "edit"
 	// EventDelete: note NoteID, by ActorID, was deleted; Public when it was a public note.
+	// Or, with AnnounceID instead, ActorID's boost was undone.
 	EventDelete EventKind = "delete"
 )
 

@@ -258,6 +258,9 @@ func (s *Stream) dispatch(ctx context.Context, e storage.Event) {
 		}
 	case storage.EventDelete:
 		id := noteStatusID(e.NoteID)
+		if e.AnnounceID != 0 {
+			id = boostStatusID(e.AnnounceID)
+		}
 		for _, t := range s.targets(func(sub *subscriber, k streamKey) bool {
 			return (publicStream(k) && e.Public) || (k.name == "user" && sub.viewer != nil)
 		}) {

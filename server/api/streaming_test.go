@@ -139,7 +139,8 @@ func postStatus(t *testing.T, in *testrig.Instance, token, text string) string {
 
 // TestStreamingUser: bob, who follows alice, streams his user stream over WebSocket: he
 // receives her new post as an update (the Status entity as the home timeline shows it),
-// her like of his reply as a notification, an edit as status.update and her deleting the
+// her like of his reply as a notification, her boost of it as an update and undone as a
+// delete of the boost's id, an edit as status.update and her deleting the
 // post as delete with its id; what blocked carol posts on a public stream he watches too
 // never arrives, and neither does alice's followers-only post there.
 func TestStreamingUser(t *testing.T) {
@@ -161,6 +162,21 @@ func TestStreamingUser(t *testing.T) {
 	shape(t, "Notification", n.Entity, notificationShape)
 	if acc, _ := n.Entity["account"].(map[string]any); acc["id"] != w.aliceID {
 		t.Errorf("notification: %v", n.Entity)
+	}
+
+	// Her boost of his reply comes as the status that wraps it; undone, as its delete.
+	status, boost := send(t, w.in, request{method: "POST", path: "/api/v1/statuses/" + w.reply + "/reblog", token: w.aliceTok})
+	if status != 200 {
+		t.Fatalf("reblog: %d %v", status, boost)
+	}
+	if up := next(t, bob.events, "the boost", is("update", `"reblog":{`)); up.Entity["id"] != idOf(boost) {
+		t.Errorf("boost %v, want id %s", up.Entity, idOf(boost))
+	}
+	if status, v := send(t, w.in, request{method: "POST", path: "/api/v1/statuses/" + w.reply + "/unreblog", token: w.aliceTok}); status != 200 {
+		t.Fatalf("unreblog: %d %v", status, v)
+	}
+	if d := next(t, bob.events, "the boost's delete", func(e streamEvent) bool { return e.Event == "delete" }); d.Payload != idOf(boost) {
+		t.Errorf("delete payload %q, want the boost's %q", d.Payload, idOf(boost))
 	}
 
 	if status, v := send(t, w.in, request{method: "PUT", path: "/api/v1/statuses/" + id, token: w.aliceTok,
