@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"refuge/reader"
 	"refuge/storage"
@@ -39,6 +40,7 @@ type Stream struct {
 	subs         map[*subscriber]bool
 	perToken     map[string]int
 	shuttingDown bool
+	running      atomic.Bool
 }
 
 // NewStream returns a hub; Publish may be called at once, Run delivers.
@@ -53,8 +55,13 @@ func NewStream(log *slog.Logger, maxConns, maxPerToken int) *Stream {
 		subs: map[*subscriber]bool{}, perToken: map[string]int{}}
 }
 
-// Publish takes the events of a commit; it never blocks (the database calls it).
+// Publish takes the events of a commit; it never blocks (the database calls it). Until the
+// streaming API is mounted (an admin command serves nobody) they are dropped; from then on
+// they wait for Run in a buffer.
 func (s *Stream) Publish(events []storage.Event) {
+	if !s.running.Load() {
+		return
+	}
 	select {
 	case s.events <- events:
 	default:
@@ -64,6 +71,7 @@ func (s *Stream) Publish(events []storage.Event) {
 
 // Run sends the events published to the connections they concern, until ctx ends.
 func (s *Stream) Run(ctx context.Context) {
+	defer s.running.Store(false)
 	for {
 		select {
 		case <-ctx.Done():

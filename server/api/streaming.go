@@ -44,6 +44,7 @@ var streamPaths = map[string]string{
 // streamRoutes mounts the streaming API on r.
 func (h *Handler) streamRoutes(r *mux.Router) {
 	h.Stream.h = h
+	h.Stream.running.Store(true) // events are kept for Run from now on
 	r.Handle("/api/v1/streaming/health", h.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, err := w.Write([]byte("OK"))
