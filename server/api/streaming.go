@@ -118,9 +118,7 @@ func (h *Handler) joinStream(r *http.Request, name, tag string) (*subscriber, er
 	if secret == "" {
 		return nil, storage.Errorf(storage.Unauthorized, "Missing access token")
 	}
-	ar := r.Clone(r.Context())
-	ar.Header.Set("Authorization", "Bearer "+secret)
-	token, viewer, err := h.Auth.Require(ar, "")
+	token, viewer, err := h.Auth.TokenOf(r.Context(), secret)
 	if err != nil {
 		return nil, err
 	}

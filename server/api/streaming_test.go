@@ -18,6 +18,7 @@ import (
 
 	"refuge/internal/testrig"
 	"refuge/server"
+	"refuge/server/httpx"
 )
 
 // streamWait bounds every wait for a streaming event.
@@ -306,10 +307,15 @@ func TestStreamingRefused(t *testing.T) {
 	}
 }
 
-// TestStreamingCaps: connections are capped per token and in all, answered 429.
+// TestStreamingCaps: connections are capped per token and in all, answered 429. The API's
+// rate limits are on, as they are by default, and do not get in the way of a token sent
+// as the access_token parameter.
 func TestStreamingCaps(t *testing.T) {
 	t.Parallel()
-	in := testrig.Start(t, func(c *server.Config) { c.StreamConns, c.StreamConnsPerToken = 3, 2 })
+	in := testrig.Start(t, func(c *server.Config) {
+		c.StreamConns, c.StreamConnsPerToken = 3, 2
+		c.APILimits = httpx.MastodonLimits
+	})
 	alice, _ := in.Account("alice", false)
 	bob, _ := in.Account("bob", false)
 	carol, _ := in.Account("carol", false)
