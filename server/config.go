@@ -41,6 +41,10 @@ type Config struct {
 	// APILimits are the client API's rate limits; a zero Quota is no limit. cmd/refuge
 	// starts from httpx.MastodonLimits; tests set what they test.
 	APILimits httpx.APILimits
+	// StreamConns and StreamConnsPerToken cap the streaming API's connections to this
+	// process, in all and per access token; 0 means api.DefaultStreamConns and
+	// api.DefaultStreamConnsPerToken.
+	StreamConns, StreamConnsPerToken int
 
 	// Set by tests only.
 	Log           *slog.Logger

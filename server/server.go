@@ -51,6 +51,7 @@ type App struct {
 	inbox     *inbox.Inbox
 	deliverer *delivery.Deliverer
 	pusher    *delivery.Pusher
+	stream    *api.Stream
 	signer    atomic.Pointer[federation.Signer]
 
 	lock    *os.File // the data folder's lock, held by a serve (New) until Close
@@ -114,6 +115,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	wake := func() { a.deliverer.Wake(); a.pusher.Wake() }
 	a.svc.OnQueue = wake
 	db.OnQueued(wake) // PostgreSQL: what other processes queue, too
+	a.stream = api.NewStream(cfg.Log, cfg.StreamConns, cfg.StreamConnsPerToken)
+	db.OnEvents(a.stream.Publish) // PostgreSQL: every process's commits' events
 	a.inbox = &inbox.Inbox{DB: db, Outbox: a.svc, Remote: a.remote, Log: cfg.Log, Now: cfg.Now}
 	if _, err := a.svc.InstanceActor(ctx); err != nil {
 		db.Close()
@@ -305,7 +308,7 @@ func (a *App) Handler() (http.Handler, error) {
 	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, URIs: local, Domain: a.cfg.Domain, Version: Version,
 		Pages: activitypub.Pages{Profile: site.ProfilePage, Note: site.NotePage, Follows: site.FollowsPage}}
 	client := &api.Handler{Kit: kit, Read: a.read, Outbox: a.svc, DataDir: a.cfg.Data, URIs: local, Domain: a.cfg.Domain, Version: Version,
-		VAPIDKey: a.pusher.Key.PublicKey()}
+		VAPIDKey: a.pusher.Key.PublicKey(), Stream: a.stream}
 	apps := &oauth.Handler{Kit: kit, Outbox: a.svc, Web: site, URIs: local, VAPIDKey: a.pusher.Key.PublicKey()}
 	return routes(kit, ap, site, client, apps), nil
 }
@@ -350,9 +353,15 @@ func (a *App) Start() error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
+	// Streaming connections last; Shutdown waits for none of them, so they are closed first.
+	a.srv.RegisterOnShutdown(a.stream.Shutdown)
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.wg.Add(5)
+	a.wg.Add(6)
+	go func() {
+		defer a.wg.Done()
+		a.stream.Run(ctx)
+	}()
 	go func() {
 		defer a.wg.Done()
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -2,11 +2,12 @@
 // bot apps are written with, drives two Refuge instances the way a new user would. Sign-in
 // goes through the real pages (authorize → sign-in form → approval → code → token with
 // PKCE), then posting with media, timelines, following across the two instances, search with
-// resolve, notifications and revocation. Every step checks what the app would rely on.
+// resolve, notifications, streaming and revocation. Every step checks what the app would rely
+// on.
 //
 // usage: node check.mjs BASE_A BASE_B   (alice on A and bob on B, passwords in
 // PASSWORD_ALICE and PASSWORD_BOB; see ./run, which starts both instances)
-import { createOAuthAPIClient, createRestAPIClient } from "masto";
+import { createOAuthAPIClient, createRestAPIClient, createStreamingAPIClient } from "masto";
 import crypto from "node:crypto";
 import zlib from "node:zlib";
 
@@ -35,6 +36,19 @@ async function eventually(what, f, seconds = 20) {
     if (Date.now() > until) throw new Error(`FAILED: ${what}: not within ${seconds}s`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+// collect reads a streaming subscription in the background into a list of its events.
+function collect(subscription) {
+  const events = [];
+  (async () => {
+    try {
+      for await (const e of subscription) events.push(e);
+    } catch (error) {
+      events.push({ event: "error", error });
+    }
+  })();
+  return events;
 }
 
 async function waitUp(base) {
@@ -226,6 +240,18 @@ async function main() {
     (await alice.v1.notifications.list({ types: ["follow"] })).find((n) => n.account.acct === `bob@${new URL(baseB).host}`));
   check(followed.type === "follow", "alice's follow notification names bob");
 
+  // Streaming, as masto.js connects (to the instance's urls.streaming, the token as the
+  // WebSocket's protocol, streams by subscribe messages): bob's user stream on B and alice's
+  // notifications on A, while the rest goes on.
+  const bobInstance = await bob.v2.instance.fetch();
+  const bobStreaming = createStreamingAPIClient({ streamingApiUrl: bobInstance.configuration.urls.streaming, accessToken: bobAuth.token, retry: false });
+  const aliceStreaming = createStreamingAPIClient({ streamingApiUrl: instance.configuration.urls.streaming, accessToken: aliceAuth.token, retry: false });
+  const bobHome = collect(bobStreaming.user.subscribe());
+  const aliceNotifications = collect(aliceStreaming.user.notification.subscribe());
+  // masto.js connects after a first back-off of about a second, and tells nobody when it
+  // has: give it three before the post the streams are to bring.
+  await new Promise((r) => setTimeout(r, 3000));
+
   const second = await alice.v1.statuses.create({ status: "For my followers on other servers", visibility: "public" });
   const inHome = await eventually("bob's home timeline shows alice's new post", async () =>
     (await bob.v1.timelines.home.list()).find((s) => s.uri === second.uri));
@@ -239,6 +265,16 @@ async function main() {
   const fav = await eventually("alice is notified of the favourite", async () =>
     (await alice.v1.notifications.list({ types: ["favourite"] })).find((n) => n.status?.id === second.id));
   check(fav.account.username === "bob", "the favourite notification has bob and the status");
+  const streamed = await eventually("bob's user stream brings alice's post", async () =>
+    bobHome.find((e) => e.event === "error" || (e.event === "update" && e.payload.uri === second.uri)));
+  check(streamed.event === "update" && streamed.payload.id === inHome.id && streamed.payload.account.acct === `alice@${hostA}`,
+    "streaming: bob's user stream on B gets alice's federated post as an update", streamed.event);
+  const notified = await eventually("alice's notification stream brings the favourite", async () =>
+    aliceNotifications.find((e) => e.event === "error" || (e.event === "notification" && e.payload.type === "favourite")));
+  check(notified.event === "notification" && notified.payload.id === fav.id && notified.payload.status?.id === second.id,
+    "streaming: alice's notification stream on A gets bob's favourite", notified.event);
+  bobStreaming.close();
+  aliceStreaming.close();
   const mention = await eventually("alice is notified of the reply", async () =>
     (await alice.v1.notifications.list({ types: ["mention"] })).find((n) => n.status?.inReplyToId === second.id));
   check(mention.status.content.includes("welcome!"), "the mention notification carries the reply");

@@ -9,6 +9,7 @@ import (
 
 	"refuge/outbox/delivery"
 	"refuge/server"
+	"refuge/server/api"
 	"refuge/server/httpx"
 )
 
@@ -71,6 +72,8 @@ func serveFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.BoolVar(&c.AuthorizedFetch, "authorized-fetch", false, "require signed requests for ActivityPub GETs")
 	fs.DurationVar(&c.DeliveryLease, "delivery-lease", delivery.DefaultLease, "how long a delivery being sent stays hidden from other workers (of every serve on the same --db); "+
 		"after a process dies mid-send, its deliveries are sent again after this. Keep it longer than a send may take (10s)")
+	fs.IntVar(&c.StreamConns, "stream-conns", api.DefaultStreamConns, "streaming API connections this process holds at most")
+	fs.IntVar(&c.StreamConnsPerToken, "stream-conns-per-token", api.DefaultStreamConnsPerToken, "streaming API connections one access token holds at most")
 	fs.StringVar(&c.Admin, "admin", "admin", "name of the admin account, made at start when there is no admin yet")
 	apiLimitFlags(fs, c)
 }

@@ -2,8 +2,8 @@
 // parameters, entities, statuses and error bodies Mastodon documents. Handlers are thin:
 // they read the request, ask reader (who may see what is decided there, never here) or
 // act through outbox (what may be posted, liked or deleted is decided there, as for every
-// surface), and encode the entities of entities.go, which the streaming API is to send as
-// well.
+// surface), and encode the entities of entities.go, which the streaming API (streaming.go,
+// stream.go) sends as well.
 package api
 
 import (
@@ -34,6 +34,7 @@ type Handler struct {
 	// VAPIDKey is the instance's public key for Web Push, base64url: apps hand it to the
 	// browser's push subscription.
 	VAPIDKey string
+	Stream   *Stream // the streaming API's hub
 }
 
 // route is one endpoint: who may call it is its scope ("" for anyone, token or not). A GET
@@ -139,6 +140,7 @@ func (h *Handler) Routes(r *mux.Router) {
 		}
 		r.Handle(rt.path, h.handle(rt)).Methods(methods...)
 	}
+	h.streamRoutes(r)
 }
 
 // handle adapts an endpoint: it finds the viewer, and answers errors as Mastodon does.

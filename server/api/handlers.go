@@ -28,7 +28,8 @@ func configuration() Configuration {
 	}
 }
 
-// streamingURL is where the streaming API is to answer: this host, over WebSocket.
+// streamingURL is where the streaming API answers (apps add /api/v1/streaming): this host,
+// over WebSocket.
 func (h *Handler) streamingURL() string {
 	base := h.URIs.Base()
 	if rest, ok := strings.CutPrefix(base, "https://"); ok {

@@ -99,14 +99,21 @@ func (a *Auth) lookupBearer(r *http.Request) (*storage.Token, *storage.Actor, er
 	if !ok {
 		return nil, nil, nil
 	}
-	t, err := a.DB.GetToken(r.Context(), storage.HashToken(strings.TrimSpace(secret)), time.Now())
+	return a.TokenOf(r.Context(), strings.TrimSpace(secret))
+}
+
+// TokenOf returns the API or OAuth token whose secret is secret, and its account (nil for
+// an app's own token): ErrTokenInvalid when there is no such token. For the streaming API,
+// whose apps send the token elsewhere too (a query parameter, the WebSocket protocol).
+func (a *Auth) TokenOf(ctx context.Context, secret string) (*storage.Token, *storage.Actor, error) {
+	t, err := a.DB.GetToken(ctx, storage.HashToken(secret), time.Now())
 	if err != nil || (t.Kind != storage.TokenAPI && t.Kind != storage.TokenOAuth) {
 		return nil, nil, ErrTokenInvalid
 	}
 	if t.ActorID == 0 {
 		return t, nil, nil
 	}
-	actor, err := a.DB.GetActorByID(r.Context(), t.ActorID)
+	actor, err := a.DB.GetActorByID(ctx, t.ActorID)
 	if err != nil || !actor.DeletedAt.IsZero() {
 		return nil, nil, ErrTokenInvalid
 	}

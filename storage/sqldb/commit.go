@@ -124,6 +124,7 @@ func (db *DB) commit(batch []*pendingUpdate) {
 				continue
 			}
 		}
+		recorded := len(tx.events) // the events of the updates before this one
 		u.panicked, u.err = run(tx, u.fn)
 		if u.err == nil && u.panicked == nil && u.ctx.Err() != nil {
 			u.err = ended(u.ctx) // its caller gave up while it ran: rolled back below
@@ -139,6 +140,7 @@ func (db *DB) commit(batch []*pendingUpdate) {
 			exec(`ROLLBACK`)
 			return
 		}
+		tx.events = tx.events[:recorded]
 		if exec(`ROLLBACK TO u`) == nil && exec(`RELEASE u`) == nil {
 			continue
 		}
@@ -151,7 +153,7 @@ func (db *DB) commit(batch []*pendingUpdate) {
 		for _, d := range done {
 			d.err = fmt.Errorf("transaction aborted: %w", cause)
 		}
-		done = nil
+		done, tx.events = nil, nil
 		if err := db.begin(exec); err != nil {
 			for _, r := range batch {
 				if r.err == nil && r.panicked == nil {
@@ -169,6 +171,7 @@ func (db *DB) commit(batch []*pendingUpdate) {
 		return
 	}
 	db.ckpt.committed()
+	db.publish(tx.events)
 }
 
 // ended is the error of an update whose caller's context ended before its commit. Nothing

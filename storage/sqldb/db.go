@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -60,6 +61,8 @@ type DB struct {
 
 	// PostgreSQL: see postgres.go.
 	pg *pgState
+
+	events atomic.Pointer[func([]storage.Event)] // see OnEvents
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -70,6 +73,9 @@ type Tx struct {
 	// queued: the transaction queued deliveries. On PostgreSQL its commit says so to every
 	// process, whose workers may then take part (see OnQueued).
 	queued bool
+	// events: what the transaction recorded for streaming clients, published after its
+	// commit (events.go).
+	events []storage.Event
 }
 
 // querier is what both *sql.DB and *sql.Tx offer; reads are written once against it.

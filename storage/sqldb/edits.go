@@ -61,6 +61,7 @@ func (tx *Tx) UpdateNote(ctx context.Context, n *storage.Note) error {
 	if !changed {
 		return nil
 	}
+	tx.record(storage.Event{Kind: storage.EventEdit, NoteID: n.ID, ActorID: n.ActorID})
 	return tx.putNoteEdit(ctx, &storage.NoteEdit{NoteID: n.ID, Content: n.Content, Summary: n.Summary,
 		Sensitive: n.Sensitive, Language: n.Language, Media: n.Media, Created: n.Updated})
 }

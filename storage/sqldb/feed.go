@@ -23,6 +23,7 @@ func (tx *Tx) AddToFeed(ctx context.Context, accountIDs []int64, noteID, announc
 			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, id, noteID, ann, ts(at)); err != nil {
 			return fmt.Errorf("add to feed: %w", err)
 		}
+		tx.record(storage.Event{Kind: storage.EventFeed, AccountID: id, NoteID: noteID, AnnounceID: announceID})
 	}
 	return nil
 }
@@ -106,6 +107,7 @@ func (tx *Tx) Notify(ctx context.Context, accountID int64, kind storage.Notifica
 		VALUES (?,?,?,?,?) RETURNING id`, accountID, kind, actorID, note, ts(at)).Scan(&id); err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
+	tx.record(storage.Event{Kind: storage.EventNotification, AccountID: accountID, NotificationID: id})
 	return tx.queuePushes(ctx, id, accountID, actorID, kind, at)
 }
 

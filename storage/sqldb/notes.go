@@ -73,6 +73,9 @@ func (tx *Tx) CreateNote(ctx context.Context, n *storage.Note) error {
 	if err != nil {
 		return fmt.Errorf("create note %s: %w", n.URI, err)
 	}
+	if n.Visibility == storage.Public || n.Visibility == storage.Direct {
+		tx.record(storage.Event{Kind: storage.EventNote, NoteID: n.ID, ActorID: n.ActorID})
+	}
 	return tx.putNoteParts(ctx, n, false)
 }
 
@@ -138,6 +141,9 @@ func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target i
 	notes := `(SELECT id FROM notes WHERE ` + cond + ` AND deleted_at = {never})`
 	activities := `(SELECT id FROM activities WHERE local = TRUE AND type IN ('Create', 'Update') AND note_id IN ` + notes + `)`
 	args := []any{sql.Named("target", target), sql.Named("stamp", ts(at))}
+	if err := tx.recordDeletes(ctx, cond, args); err != nil {
+		return err
+	}
 	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM deliveries WHERE activity_id IN `+activities, args...); err != nil {
 		return err
 	}
@@ -158,6 +164,25 @@ func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target i
 		}
 	}
 	return nil
+}
+
+// recordDeletes records a delete event for each live note that cond selects.
+func (tx *Tx) recordDeletes(ctx context.Context, cond string, args []any) error {
+	rows, err := tx.tx.QueryContext(ctx, `SELECT id, actor_id, visibility FROM notes WHERE `+cond+` AND deleted_at = {never}`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e := storage.Event{Kind: storage.EventDelete}
+		var vis storage.Visibility
+		if err := rows.Scan(&e.NoteID, &e.ActorID, &vis); err != nil {
+			return err
+		}
+		e.Public = vis == storage.Public
+		tx.record(e)
+	}
+	return rows.Err()
 }
 
 // tombstoneActivities replaces the object of each activity that query selects (id, json,

@@ -31,6 +31,7 @@ import (
 //   - Every commit sends a notification on commitChannel; each process listens, and counts
 //     other processes' commits with its own in Commits, so that what a process cached from
 //     the database (rendered pages) is dropped when any process writes.
+//   - A commit's events for streaming clients go out on eventsChannel (events.go).
 //   - A commit that queued deliveries says so in its notification (queuedPayload), and every
 //     process's listener wakes its delivery workers (OnQueued): all of them share a fan-out,
 //     not only the process that queued it.
@@ -169,7 +170,7 @@ func (db *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, `LISTEN `+commitChannel); err != nil {
+	if _, err := conn.Exec(ctx, `LISTEN `+commitChannel+`; LISTEN `+eventsChannel); err != nil {
 		return err
 	}
 	// Whatever was committed while nobody listened is unknown: count it as a change.
@@ -179,6 +180,10 @@ func (db *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) error {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if n.Channel == eventsChannel {
+			db.publish(decodeEvents(n.Payload))
+			continue
 		}
 		db.pg.commits.Add(1)
 		if fn := db.pg.queued.Load(); fn != nil && n.Payload == queuedPayload {
@@ -244,6 +249,12 @@ func (db *DB) pgTry(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	if _, err := sqlTx.ExecContext(context.WithoutCancel(ctx), `SELECT pg_notify('`+commitChannel+`', $1)`, payload); err != nil {
 		return fmt.Errorf("notify: %w", err)
+	}
+	// The events are published by the listeners, this process's own among them.
+	for _, p := range encodeEvents(tx.events) {
+		if _, err := sqlTx.ExecContext(context.WithoutCancel(ctx), `SELECT pg_notify('`+eventsChannel+`', $1)`, p); err != nil {
+			return fmt.Errorf("notify events: %w", err)
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)

@@ -280,9 +280,18 @@ func (r reader) getReaction(ctx context.Context, kind storage.ReactionKind, wher
 }
 
 // DeleteReaction removes a Like or Announce (kind) by row id.
+// A boost's removal is an event: the status that wrapped it is gone from timelines.
 func (tx *Tx) DeleteReaction(ctx context.Context, kind storage.ReactionKind, id int64) error {
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM `+reactionTable(kind)+` WHERE id = ?`, id); err != nil {
+	var actorID int64
+	err := tx.tx.QueryRowContext(ctx, `DELETE FROM `+reactionTable(kind)+` WHERE id = ? RETURNING actor_id`, id).Scan(&actorID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
 		return fmt.Errorf("delete %s: %w", kind, err)
+	}
+	if kind == storage.Announce {
+		tx.record(storage.Event{Kind: storage.EventDelete, AnnounceID: id, ActorID: actorID})
 	}
 	return nil
 }

@@ -1,0 +1,33 @@
+package storage
+
+// EventKind says what an Event is about.
+type EventKind string
+
+// The kinds of Event, with the fields each sets.
+const (
+	// EventFeed: a note (AnnounceID: the boost that brought it, or 0) entered the home
+	// feed of local account AccountID.
+	EventFeed EventKind = "feed"
+	// EventNotification: notification NotificationID was stored for local account AccountID.
+	EventNotification EventKind = "notification"
+	// EventNote: a public or direct note NoteID was stored.
+	EventNote EventKind = "note"
+	// EventEdit: note NoteID was edited.
+	EventEdit EventKind = "edit"
+	// EventDelete: note NoteID, by ActorID, was deleted; Public when it was a public note.
+	// Or, with AnnounceID instead, ActorID's boost was undone.
+	EventDelete EventKind = "delete"
+)
+
+// Event is something a streaming client may be told about: recorded by a write transaction
+// and published only after its commit, to every process on the database. It holds row ids
+// alone; what a client is sent is read afresh, for that client, when it is sent.
+type Event struct {
+	Kind           EventKind
+	AccountID      int64
+	NoteID         int64
+	AnnounceID     int64
+	NotificationID int64
+	ActorID        int64
+	Public         bool
+}
