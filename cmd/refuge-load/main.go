@@ -1,9 +1,10 @@
 // Command refuge-load measures a Refuge instance against the figures of BENCHMARKS.md. It
 // builds and starts `refuge serve` on a loopback port (or drives one given with --target),
 // plays many remote servers on other loopback ports, each with its own actors and keys,
-// and runs six bounded scenarios: inbox deliveries, a fan-out to 10,000 followers, page
-// reads, memory and start time, queries over a million stored notes, and the client API's
-// home timeline of an instance holding those notes.
+// and runs seven bounded scenarios: inbox deliveries, a fan-out to 10,000 followers, page
+// reads, memory and start time, queries over a million stored notes, the client API's home
+// timeline of an instance holding those notes, and the streaming API (a federated post's 202
+// to its event; a thousand idle connections).
 //
 //	go run ./cmd/refuge-load            # everything, three runs each, a few minutes
 //	go run ./cmd/refuge-load -only inbox,pages -runs 5
@@ -53,7 +54,7 @@ type config struct {
 	notes, queries                                 int
 }
 
-var scenarios = []string{"footprint", "inbox", "fanout", "pages", "storage", "api"}
+var scenarios = []string{"footprint", "inbox", "fanout", "pages", "storage", "api", "stream"}
 
 func parseConfig() *config {
 	c := &config{}
@@ -153,6 +154,7 @@ func run(ctx context.Context, cfg *config) error {
 	}{
 		{"footprint", runFootprint}, {"inbox", runInboxScenario}, {"fanout", runFanoutScenario},
 		{"pages", runPagesScenario}, {"storage", runStorageScenario}, {"api", runAPIScenario},
+		{"stream", runStreamScenario},
 	}
 	for _, s := range steps {
 		if !want[s.name] || ctx.Err() != nil {
@@ -191,7 +193,7 @@ func newEnv(ctx context.Context, cfg *config, want map[string]bool) (*env, error
 			e.logf("the PostgreSQL server's processes are not readable here: its CPU is not measured")
 		}
 	}
-	if !want["footprint"] && !want["inbox"] && !want["fanout"] && !want["pages"] {
+	if !want["footprint"] && !want["inbox"] && !want["fanout"] && !want["pages"] && !want["stream"] {
 		return e, nil // storage runs in this process alone
 	}
 	if cfg.target != "" {

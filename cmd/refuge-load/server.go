@@ -129,7 +129,8 @@ func (s *server) start(ctx context.Context) (time.Duration, error) {
 	// requests a minute, which is what they exist to refuse.
 	cmd := exec.Command(s.bin, append([]string{"serve", "--listen", s.listen, "--domain", s.domain,
 		"--allow-private", "--data", s.data, "--rate-limit-token", "0", "--rate-limit-address", "0",
-		"--rate-limit-address-all", "0", "--rate-limit-media", "0", "--rate-limit-deletions", "0"}, s.instanceArgs()...)...)
+		"--rate-limit-address-all", "0", "--rate-limit-media", "0", "--rate-limit-deletions", "0",
+		"--stream-conns", "5000", "--stream-conns-per-token", "5000"}, s.instanceArgs()...)...)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	begin := time.Now()
 	if err := cmd.Start(); err != nil {
