@@ -12,10 +12,10 @@ import (
 )
 
 // The streaming API's hub. The database hands it the events of every commit (of every
-// process, on PostgreSQL: storage/sqldb's events.go); one goroutine reads, for each
-// connection that subscribed to a stream the event concerns, what that connection's
-// account may see of it, through reader as every list does, and renders it with the same
-// code as the REST answers. Each connection has a buffer of messageBuffer messages: one
+// process, on PostgreSQL: storage/sqldb's events.go); one goroutine takes them (a backlog
+// at once), reads, for each connection that subscribed to a stream an event concerns, what
+// that connection's account may see of it, through reader as every list does, and renders
+// it with the same code as the REST answers, several at a time, sending in event order. Each connection has a buffer of messageBuffer messages: one
 // that does not keep up is dropped, never buffered without limit.
 
 // Default caps on streaming connections.
@@ -27,6 +27,11 @@ const (
 const (
 	eventBuffer   = 1024 // commits' events waiting for the hub; more are dropped (and logged)
 	messageBuffer = 64   // messages waiting for one connection; more drop the connection
+	// events taken at once from a backlog: half a connection's buffer, since a batch's
+	// messages reach a connection all together (at 256, a burst of posts overran a user
+	// stream's buffer and dropped it)
+	maxBatch  = messageBuffer / 2
+	renderers = 8 // messages of a batch rendered at once
 )
 
 // Stream is the hub of the streaming API.
@@ -78,9 +83,17 @@ func (s *Stream) Run(ctx context.Context) {
 			s.Shutdown()
 			return
 		case events := <-s.events:
-			for _, e := range events {
-				s.dispatch(ctx, e)
+			// What else waits is taken too, so that a backlog is rendered in parallel.
+		more:
+			for len(events) < maxBatch {
+				select {
+				case next := <-s.events:
+					events = append(events, next...)
+				default:
+					break more
+				}
 			}
+			s.dispatch(ctx, events)
 		}
 	}
 }
@@ -241,29 +254,68 @@ func publicStream(k streamKey) bool {
 	return false
 }
 
-// dispatch sends one event to the streams it concerns, rendered for each connection.
-func (s *Stream) dispatch(ctx context.Context, e storage.Event) {
+// job is one message to one connection, rendered when it is run: nil when there is nothing
+// that connection may see.
+type job struct {
+	t      target
+	render func() *message
+}
+
+// dispatch sends events to the streams they concern, rendered for each connection. The
+// messages are rendered renderers at a time, each with its own queries (on PostgreSQL a few
+// milliseconds under load: one at a time, a burst of federated posts fell seconds behind),
+// and sent in the order of the events, so that a connection never hears of an edit or a
+// delete before the post.
+func (s *Stream) dispatch(ctx context.Context, events []storage.Event) {
+	var jobs []job
+	for _, e := range events {
+		jobs = append(jobs, s.jobs(ctx, e)...)
+	}
+	out := make([]*message, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(renderers, len(jobs)) {
+		wg.Go(func() {
+			for i := range next {
+				out[i] = jobs[i].render()
+			}
+		})
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, m := range out {
+		if m != nil {
+			jobs[i].t.sub.send(*m)
+		}
+	}
+}
+
+// jobs are the messages one event makes.
+func (s *Stream) jobs(ctx context.Context, e storage.Event) []job {
+	var out []job
+	add := func(want func(sub *subscriber, k streamKey) bool, event string, render func(t target) (any, error)) {
+		for _, t := range s.targets(want) {
+			out = append(out, job{t, func() *message { return s.render(t, event, func() (any, error) { return render(t) }) }})
+		}
+	}
 	switch e.Kind {
 	case storage.EventFeed:
-		for _, t := range s.targets(func(sub *subscriber, k streamKey) bool { return k.name == "user" && ofAccount(sub, e.AccountID) }) {
-			s.deliver(t, "update", func() (any, error) { return some(s.h.homeStatus(ctx, t.sub.viewer, e)) })
-		}
+		add(func(sub *subscriber, k streamKey) bool { return k.name == "user" && ofAccount(sub, e.AccountID) }, "update",
+			func(t target) (any, error) { return some(s.h.homeStatus(ctx, t.sub.viewer, e)) })
 	case storage.EventNotification:
-		for _, t := range s.targets(func(sub *subscriber, k streamKey) bool {
+		add(func(sub *subscriber, k streamKey) bool {
 			return (k.name == "user" || k.name == "user:notification") && ofAccount(sub, e.AccountID)
-		}) {
-			s.deliver(t, "notification", func() (any, error) { return some(s.h.streamNotification(ctx, t.sub.viewer, e.NotificationID)) })
-		}
+		}, "notification", func(t target) (any, error) { return some(s.h.streamNotification(ctx, t.sub.viewer, e.NotificationID)) })
 	case storage.EventNote:
-		for _, t := range s.targets(func(_ *subscriber, k streamKey) bool { return publicStream(k) || k.name == "direct" }) {
-			s.deliver(t, "update", func() (any, error) { return some(s.h.streamStatus(ctx, t.sub.viewer, t.key, e.NoteID)) })
-		}
+		add(func(_ *subscriber, k streamKey) bool { return publicStream(k) || k.name == "direct" }, "update",
+			func(t target) (any, error) { return some(s.h.streamStatus(ctx, t.sub.viewer, t.key, e.NoteID)) })
 	case storage.EventEdit:
-		for _, t := range s.targets(func(sub *subscriber, k streamKey) bool {
+		add(func(sub *subscriber, k streamKey) bool {
 			return publicStream(k) || k.name == "direct" || (k.name == "user" && sub.viewer != nil)
-		}) {
-			s.deliver(t, "status.update", func() (any, error) { return some(s.h.streamStatus(ctx, t.sub.viewer, t.key, e.NoteID)) })
-		}
+		}, "status.update", func(t target) (any, error) { return some(s.h.streamStatus(ctx, t.sub.viewer, t.key, e.NoteID)) })
 	case storage.EventDelete:
 		id := noteStatusID(e.NoteID)
 		if e.AnnounceID != 0 {
@@ -272,33 +324,36 @@ func (s *Stream) dispatch(ctx context.Context, e storage.Event) {
 		for _, t := range s.targets(func(sub *subscriber, k streamKey) bool {
 			return (publicStream(k) && e.Public) || (k.name == "user" && sub.viewer != nil)
 		}) {
-			if t.key.name == "user" && !s.h.followsOrIs(ctx, t.sub.viewer, e.ActorID) {
-				continue
-			}
-			t.sub.send(message{Stream: t.key.names(), Event: "delete", Payload: id})
+			out = append(out, job{t, func() *message {
+				if t.key.name == "user" && !s.h.followsOrIs(ctx, t.sub.viewer, e.ActorID) {
+					return nil
+				}
+				return &message{Stream: t.key.names(), Event: "delete", Payload: id}
+			}})
 		}
 	}
+	return out
 }
 
-// deliver renders what the event is for one connection and sends it; nothing when render
-// finds nothing the connection may see.
-func (s *Stream) deliver(t target, event string, render func() (any, error)) {
+// render is the message of an event for one connection; nil when render finds nothing the
+// connection may see.
+func (s *Stream) render(t target, event string, render func() (any, error)) *message {
 	v, err := render()
 	if err != nil {
 		if k := storage.KindOf(err); k != storage.NotFound && k != storage.Gone {
 			s.Log.Warn("streaming: render", "event", event, "err", err)
 		}
-		return
+		return nil
 	}
 	if v == nil {
-		return
+		return nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		s.Log.Error("streaming: encode", "event", event, "err", err)
-		return
+		return nil
 	}
-	t.sub.send(message{Stream: t.key.names(), Event: event, Payload: string(b)})
+	return &message{Stream: t.key.names(), Event: event, Payload: string(b)}
 }
 
 // some is v as an any that is nil when v is: what there is to send, if anything.

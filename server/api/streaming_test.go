@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -539,5 +541,44 @@ func TestStreamingShutdown(t *testing.T) {
 		}
 	case <-time.After(streamWait):
 		t.Fatal("the event stream stayed open")
+	}
+}
+
+// TestStreamingBurstInOrder: posts stored faster than they are rendered (several committing
+// at once) all reach a user stream and the connection is kept; each writer's posts arrive in
+// the order it wrote them. The hub renders a backlog several at a time but sends in event
+// order, and never more at once than a connection's buffer takes.
+func TestStreamingBurstInOrder(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := mustStream(t, w.in, w.bobTok, url.Values{"stream": {"user"}})
+	const writers, each = 4, 15
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			for j := range each {
+				w.in.PostNote("alice", w.aliceTok, map[string]any{"content": fmt.Sprintf("burst %d %d", i, j)})
+			}
+		})
+	}
+	wg.Wait()
+	last := map[int]int{}
+	for got := 0; got < writers*each; {
+		select {
+		case e := <-c.events:
+			var i, j int
+			if _, err := fmt.Sscanf(field(e.Entity, "content"), "<p>burst %d %d</p>", &i, &j); e.Event != "update" || err != nil {
+				continue
+			}
+			if prev, seen := last[i]; seen && j <= prev {
+				t.Fatalf("writer %d's post %d arrived after its post %d", i, j, prev)
+			}
+			last[i] = j
+			got++
+		case err := <-c.ended:
+			t.Fatalf("the stream ended: %v", err)
+		case <-time.After(20 * time.Second):
+			t.Fatalf("not every update arrived: the last of each writer %v", last)
+		}
 	}
 }
