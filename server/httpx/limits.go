@@ -147,7 +147,8 @@ func NewLimits(db storage.DB, inboxRate, inboxBurst float64, api APILimits) *Lim
 // (the limit comes before any work), so the bucket is per host and connecting address: a
 // forger claiming a victim's keys uses up only its own share, never the victim's.
 func (l *Limits) AllowInbox(r *http.Request) error {
-	key, who := ClientAddr(r), ClientAddr(r)
+	key := ClientAddr(r)
+	who := key
 	if keyID, err := federation.SignatureKeyID(r); err == nil && storage.HostOf(keyID) != "" {
 		who = storage.HostOf(keyID)
 		key = who + " " + key
