@@ -192,6 +192,7 @@ func (tx *Tx) MarkActorDeleted(ctx context.Context, id int64, at time.Time) erro
 		return fmt.Errorf("delete actor %d: %w", id, err)
 	}
 	stamp := ts(at)
+	tx.followed = true
 	for _, st := range []struct {
 		sql  string
 		args []any

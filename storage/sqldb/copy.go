@@ -37,9 +37,10 @@ type TableRows struct {
 	Rows  int
 }
 
-// copySkip is the one table not copied: each database records its own migrations, which
-// differ between the dialects.
-const copySkip = "schema_migrations"
+// notCopied are the tables a copy leaves alone: each database records its own migrations,
+// which differ between the dialects, and only PostgreSQL keeps follow count changes apart
+// until they are folded into the actors (migrations/postgres/0015), which Copy does first.
+var notCopied = map[string]bool{"schema_migrations": true, "follow_count_deltas": true}
 
 // copyBatch bounds the rows written at a time, and maxParams the values bound in one
 // statement (SQLite takes 32,766 at most, PostgreSQL 65,535).
@@ -55,6 +56,11 @@ const (
 // The copy is one transaction of to: one that fails leaves to empty. from should not
 // change meanwhile (stop the instance); its rows are read in one snapshot anyway.
 func Copy(ctx context.Context, from, to *DB, progress func(table string, rows int)) (*CopyReport, error) {
+	if from.pg != nil {
+		if err := from.foldFollowCounts(ctx); err != nil {
+			return nil, fmt.Errorf("source: fold follow counts: %w", err)
+		}
+	}
 	tables, err := copyPlan(ctx, from, to)
 	if err != nil {
 		return nil, err
@@ -495,7 +501,7 @@ func dependencyOrder(tables map[string]*tableInfo) ([]string, error) {
 	return order, nil
 }
 
-// catalogue describes every table but copySkip.
+// catalogue describes every table but those notCopied.
 func (db *DB) catalogue(ctx context.Context) (map[string]*tableInfo, error) {
 	names, err := db.tableNames(ctx, db.read)
 	if err != nil {
@@ -503,7 +509,7 @@ func (db *DB) catalogue(ctx context.Context) (map[string]*tableInfo, error) {
 	}
 	tables := map[string]*tableInfo{}
 	for _, name := range names {
-		if name == copySkip {
+		if notCopied[name] {
 			continue
 		}
 		t := &tableInfo{types: map[string]string{}}

@@ -73,6 +73,9 @@ type Tx struct {
 	// queued: the transaction queued deliveries. On PostgreSQL its commit says so to every
 	// process, whose workers may then take part (see OnQueued).
 	queued bool
+	// followed: the transaction changed follows. On PostgreSQL its commit folds the changes
+	// of the follow counts into the actors (foldFollowCounts).
+	followed bool
 	// events: what the transaction recorded for streaming clients, published after its
 	// commit (events.go).
 	events []storage.Event

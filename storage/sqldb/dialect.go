@@ -27,16 +27,24 @@ import (
 // ids, made from them, sort by time across the two as apps expect. PostgreSQL has the
 // sequence (the notes identity's); SQLite, whose writes are one at a time, goes on past the
 // highest id of either table.
+//
+// The last two are the part of an actor a's follow counts not yet added to its row:
+// PostgreSQL keeps a follow's change in follow_count_deltas until its commit folds it in
+// (migrations/postgres/0015 says why); SQLite's triggers add to the row itself.
 const (
-	never         = "{never}"
-	nextStatusRow = "{next_status_row}"
+	never            = "{never}"
+	nextStatusRow    = "{next_status_row}"
+	pendingFollowers = "{pending_followers}"
+	pendingFollowing = "{pending_following}"
 )
 
 // spellings are the dialects' words for the tokens above.
 var (
-	sqliteSpelling = strings.NewReplacer(never, "''",
+	sqliteSpelling = strings.NewReplacer(never, "''", pendingFollowers, "0", pendingFollowing, "0",
 		nextStatusRow, "(SELECT max(m) + 1 FROM (SELECT coalesce(max(id), 0) AS m FROM notes UNION ALL SELECT coalesce(max(id), 0) FROM announces))")
-	postgresSpelling = map[string]string{never: "'-infinity'", nextStatusRow: "nextval(pg_get_serial_sequence('notes', 'id'))"}
+	postgresSpelling = map[string]string{never: "'-infinity'", nextStatusRow: "nextval(pg_get_serial_sequence('notes', 'id'))",
+		pendingFollowers: "coalesce((SELECT sum(d.followers) FROM follow_count_deltas d WHERE d.actor_id = a.id), 0)",
+		pendingFollowing: "coalesce((SELECT sum(d.following) FROM follow_count_deltas d WHERE d.actor_id = a.id), 0)"}
 )
 
 // stamp is a time as a query argument: ts makes them, and each dialect binds them its own
@@ -198,18 +206,28 @@ func parsePG(q string) *pgQuery {
 			}
 			slot(pgArg{index: -1, name: q[i+1 : j]})
 			i = j - 1
-		case c == '{' && strings.HasPrefix(q[i:], never):
-			b.WriteString(postgresSpelling[never])
-			i += len(never) - 1
-		case c == '{' && strings.HasPrefix(q[i:], nextStatusRow):
-			b.WriteString(postgresSpelling[nextStatusRow])
-			i += len(nextStatusRow) - 1
+		case c == '{' && pgToken(q[i:]) != "":
+			token := pgToken(q[i:])
+			b.WriteString(postgresSpelling[token])
+			i += len(token) - 1
 		default:
 			b.WriteByte(c)
 		}
 	}
 	p.text = b.String()
 	return p
+}
+
+// pgToken returns the {token} q starts with, or "".
+func pgToken(q string) string {
+	end := strings.IndexByte(q, '}')
+	if end < 0 {
+		return ""
+	}
+	if _, ok := postgresSpelling[q[:end+1]]; !ok {
+		return ""
+	}
+	return q[:end+1]
 }
 
 func isNameStart(c byte) bool {

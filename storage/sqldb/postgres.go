@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,13 +58,30 @@ const queuedPayload = "deliveries"
 // failure before its error is returned (as Transient: the caller may try again later).
 const maxAttempts = 20
 
+// queueAfter is the attempt from which a transaction that keeps failing runs only with the
+// advisory lock queueLock held: those that collided that often then take turns, across
+// every process, instead of colliding again. Serializable transactions collide more than
+// their rows suggest, because PostgreSQL watches an index by the page: a crowd of follows
+// of one account, each reading and adding keys on the same pages of follows, activities
+// and deliveries, failed each other over and over (and in CI ran out of attempts), though
+// no two touched the same row.
+const (
+	queueAfter = 3
+	queueLock  = 0x7265667567 // "refug"
+)
+
 type pgState struct {
-	dsn     string
-	commits atomic.Int64 // this process's commits and the notified commits of others
-	deaf    atomic.Bool  // the listener is down: nothing read before is known current
-	queued  atomic.Pointer[func()]
-	stop    context.CancelFunc
-	done    chan struct{}
+	dsn          string
+	commits      atomic.Int64 // this process's commits and the notified commits of others
+	retries      atomic.Int64 // write transactions run again after a serialization failure
+	mostAttempts atomic.Int64 // the most attempts one write transaction took
+	// turn is this process's place in the queue of failing transactions (queue): one at a
+	// time waits for the lock, so the waiting holds one connection of the pool, not many.
+	turn   chan struct{}
+	deaf   atomic.Bool // the listener is down: nothing read before is known current
+	queued atomic.Pointer[func()]
+	stop   context.CancelFunc
+	done   chan struct{}
 }
 
 // OpenPostgres connects to the PostgreSQL database at dsn (postgres://user@host/db?...)
@@ -92,7 +110,7 @@ func OpenPostgres(ctx context.Context, dsn string, opts PostgresOptions) (*DB, e
 		return nil, fmt.Errorf("postgres %s@%s:%d/%s: %w", cfg.User, cfg.Host, cfg.Port, cfg.Database, err)
 	}
 	d := &postgresDialect{}
-	db := &DB{d: d, read: pool, rcache: newCachedQuerier(pool, d, false), pg: &pgState{dsn: dsn, done: make(chan struct{})}}
+	db := &DB{d: d, read: pool, rcache: newCachedQuerier(pool, d, false), pg: &pgState{dsn: dsn, done: make(chan struct{}), turn: make(chan struct{}, 1)}}
 	db.reader = reader{q: db.rcache}
 	if err := db.pgMigrate(ctx, cfg); err != nil {
 		pool.Close()
@@ -196,18 +214,20 @@ func (db *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) error {
 // could not be serialized with the others, up to maxAttempts times.
 func (db *DB) pgUpdate(ctx context.Context, fn func(tx *Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := db.pgTry(ctx, fn)
+		err := db.pgTry(ctx, fn, attempt >= queueAfter)
+		if most := db.pg.mostAttempts.Load(); int64(attempt) > most {
+			db.pg.mostAttempts.CompareAndSwap(most, int64(attempt))
+		}
 		if err == nil || !retryable(err) {
 			return err
 		}
+		db.pg.retries.Add(1)
 		if attempt == maxAttempts {
 			return storage.Wrap(storage.Transient, err, "the database is too busy; try again")
 		}
 		// Back off at random, so that the transactions that collided do not collide again,
-		// and longer each time (up to 100 ms), so that a crowd of them on one hot row (the
-		// counts of an account many follow at once) thins out: growing by a millisecond a
-		// time, eight follows of one account in two processes still failed all 20 attempts
-		// on a loaded machine.
+		// and longer each time (up to 100 ms), so that a crowd of them thins out; from
+		// queueAfter on they also take turns.
 		select {
 		case <-ctx.Done():
 			return ended(ctx)
@@ -216,13 +236,24 @@ func (db *DB) pgUpdate(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 }
 
-func (db *DB) pgTry(ctx context.Context, fn func(tx *Tx) error) (err error) {
+func (db *DB) pgTry(ctx context.Context, fn func(tx *Tx) error, queue bool) (err error) {
 	if ctx.Err() != nil {
 		return ended(ctx)
 	}
 	// As on SQLite, the caller's cancellation does not cut a statement short; its end is
 	// checked before the commit instead.
-	sqlTx, err := db.read.BeginTx(context.WithoutCancel(ctx), &sql.TxOptions{Isolation: sql.LevelSerializable})
+	var begin interface {
+		BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+	} = db.read
+	if queue {
+		conn, err := db.queue(ctx)
+		if err != nil {
+			return err
+		}
+		defer db.unqueue(conn)
+		begin = conn
+	}
+	sqlTx, err := begin.BeginTx(context.WithoutCancel(ctx), &sql.TxOptions{Isolation: sql.LevelSerializable})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -261,7 +292,69 @@ func (db *DB) pgTry(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	committed = true
 	db.pg.commits.Add(1)
+	if tx.followed {
+		// The commit stands whatever becomes of this: reads add what is not folded yet,
+		// and the next fold takes it along.
+		if err := db.foldFollowCounts(context.WithoutCancel(ctx)); err != nil {
+			slog.Warn("postgres: folding follow counts", "err", err)
+		}
+	}
 	return nil
+}
+
+// queue takes a connection and, on it, the lock of the transactions that keep failing. It
+// is the session's lock, taken before the transaction begins: one taken inside would come
+// after the transaction's snapshot, which would then predate the commit of the one before
+// it in the queue, and fail against it.
+func (db *DB) queue(ctx context.Context) (*sql.Conn, error) {
+	select {
+	case db.pg.turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ended(ctx)
+	}
+	conn, err := db.read.Conn(ctx)
+	if err != nil {
+		<-db.pg.turn
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, queueLock); err != nil {
+		conn.Close()
+		<-db.pg.turn
+		if ctx.Err() != nil {
+			return nil, ended(ctx)
+		}
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	return conn, nil
+}
+
+// unqueue lets the next in the queue go and gives the connection back; one whose unlock
+// failed is thrown away instead, since the lock would stay with it.
+func (db *DB) unqueue(conn *sql.Conn) {
+	if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, queueLock); err != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	conn.Close()
+	<-db.pg.turn
+}
+
+// foldFollowCounts adds the follow count changes committed so far to the actors' rows, and
+// removes them, in one statement (migrations/postgres/0015). It runs at READ COMMITTED:
+// there, two folds adding to one actor wait for each other rather than fail, and each
+// takes only the changes the other did not.
+func (db *DB) foldFollowCounts(ctx context.Context) error {
+	sqlTx, err := db.read.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	if _, err := sqlTx.ExecContext(ctx, `WITH d AS (DELETE FROM follow_count_deltas RETURNING actor_id, followers, following),
+		s AS (SELECT actor_id, sum(followers) AS followers, sum(following) AS following FROM d GROUP BY actor_id)
+		UPDATE actors a SET followers_count = a.followers_count + s.followers, following_count = a.following_count + s.following
+		FROM s WHERE a.id = s.actor_id`); err != nil {
+		return err
+	}
+	return sqlTx.Commit()
 }
 
 // retryable reports whether err is PostgreSQL giving up a transaction that may succeed if

@@ -31,6 +31,7 @@ func (tx *Tx) PutFollow(ctx context.Context, f *storage.Follow) error {
 	if f.Created.IsZero() {
 		f.Created = time.Now()
 	}
+	tx.followed = true
 	err := tx.guard(ctx, func() error {
 		_, err := tx.tx.ExecContext(ctx, `INSERT INTO follows (uri, follower_id, followee_id, accepted, created)
 		VALUES (?,?,?,?,?) ON CONFLICT (follower_id, followee_id) DO UPDATE SET uri = excluded.uri,
@@ -73,6 +74,7 @@ func (r reader) GetFollowByURI(ctx context.Context, uri string) (*storage.Follow
 
 // AcceptFollow marks a follow accepted.
 func (tx *Tx) AcceptFollow(ctx context.Context, id int64) error {
+	tx.followed = true
 	if _, err := tx.tx.ExecContext(ctx, `UPDATE follows SET accepted = TRUE WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("accept follow %d: %w", id, err)
 	}
@@ -89,6 +91,7 @@ func (tx *Tx) SetHideReblogs(ctx context.Context, id int64, hide bool) error {
 
 // DeleteFollow removes a follow (Undo, Reject, unfollow).
 func (tx *Tx) DeleteFollow(ctx context.Context, id int64) error {
+	tx.followed = true
 	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM follows WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete follow %d: %w", id, err)
 	}
@@ -164,9 +167,10 @@ type prefixScanner struct {
 func (p *prefixScanner) Scan(dest ...any) error { return p.s.Scan(append(p.first, dest...)...) }
 
 // CountFollows returns how many accepted followers and followings actorID has (kept by
-// triggers: migrations 0019 and 0011).
+// triggers: migrations sqlite/0019 and postgres/0011 and 0015).
 func (r reader) CountFollows(ctx context.Context, actorID int64) (followers, following int, err error) {
-	err = r.q.QueryRowContext(ctx, `SELECT followers_count, following_count FROM actors WHERE id = ?`, actorID).Scan(&followers, &following)
+	err = r.q.QueryRowContext(ctx, `SELECT a.followers_count + {pending_followers}, a.following_count + {pending_following}
+		FROM actors a WHERE a.id = ?`, actorID).Scan(&followers, &following)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, nil
 	}
@@ -187,7 +191,7 @@ func (r reader) CountAccounts(ctx context.Context, ids []int64) (map[int64]stora
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := r.q.QueryContext(ctx, `SELECT a.id, a.notes_public + a.notes_followers, a.followers_count, a.following_count
+	rows, err := r.q.QueryContext(ctx, `SELECT a.id, a.notes_public + a.notes_followers, a.followers_count + {pending_followers}, a.following_count + {pending_following}
 		FROM actors a WHERE a.id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count accounts: %w", err)
