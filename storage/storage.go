@@ -33,6 +33,7 @@ type Reader interface {
 	SearchReader
 	MarkerReader
 	PushReader
+	RemoteMediaReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -55,6 +56,7 @@ type Tx interface {
 	LimitWriter
 	MarkerWriter
 	PushWriter
+	RemoteMediaWriter
 }
 
 // DB is an open Refuge database.
@@ -62,6 +64,7 @@ type DB interface {
 	Reader
 	DeliveryQueue
 	PushQueue
+	RemoteMediaQueue
 
 	// Update runs fn in a write transaction, committing when fn returns nil and rolling back
 	// what fn did otherwise, so that nothing is ever half-stored. It returns fn's error, or
