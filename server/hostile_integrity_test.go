@@ -554,7 +554,7 @@ func TestHostileClampRemote(t *testing.T) {
 		}
 	}
 	note := map[string]int{"notes": 1, "activities": 1, "feed": 1, "notifications": 1, "note_recipients": 1}
-	withMedia := map[string]int{"media": 8}
+	withMedia := map[string]int{"media": 8, "remote_media": 8} // each attachment queued for the cache
 	for k, v := range note {
 		withMedia[k] = v
 	}

@@ -104,7 +104,8 @@ func (r reader) CountLocalUsers(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// CreateActor inserts a new actor and sets a.ID. A taken name or URI is a Conflict.
+// CreateActor inserts a new actor and sets a.ID. A taken name or URI is a Conflict. A remote
+// actor's avatar and header are queued for the cache.
 func (tx *Tx) CreateActor(ctx context.Context, a *storage.Actor) error {
 	if a.Published.IsZero() {
 		a.Published = time.Now()
@@ -129,10 +130,11 @@ func (tx *Tx) CreateActor(ctx context.Context, a *storage.Actor) error {
 	if err != nil {
 		return fmt.Errorf("create actor %s: %w", a.URI, err)
 	}
-	return nil
+	return tx.queueRemoteProfile(ctx, a)
 }
 
-// UpdateActor writes every mutable column of a (found by a.ID).
+// UpdateActor writes every mutable column of a (found by a.ID), and queues a remote actor's
+// avatar and header for the cache when they are new.
 func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 	fields, err := json.Marshal(nonNilFields(a.Fields))
 	if err != nil {
@@ -154,7 +156,7 @@ func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 	if err != nil {
 		return fmt.Errorf("update actor %s: %w", a.URI, err)
 	}
-	return nil
+	return tx.queueRemoteProfile(ctx, a)
 }
 
 // PutRemoteActor stores a fetched remote actor: inserted when new, refreshed when known (by

@@ -80,7 +80,7 @@ func (tx *Tx) CreateNote(ctx context.Context, n *storage.Note) error {
 }
 
 // putNoteParts writes the tags and media of a stored note, replacing any it had (replace;
-// a note just created has none).
+// a note just created has none), and queues a remote note's attachments for the cache.
 func (tx *Tx) putNoteParts(ctx context.Context, n *storage.Note, replace bool) error {
 	if replace {
 		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM note_tags WHERE note_id = ?`, n.ID); err != nil {
@@ -104,7 +104,10 @@ func (tx *Tx) putNoteParts(ctx context.Context, n *storage.Note, replace bool) e
 	for i := range n.Media {
 		m := &n.Media[i]
 		m.NoteID, m.Position = n.ID, i
-		if m.ID != 0 {
+		// Only a local note attaches uploads by id. A remote note's attachments are stored
+		// anew each time: an id one carries is that of a row stored by an attempt that was
+		// rolled back (on PostgreSQL fn runs again), or by a version an edit replaced.
+		if m.ID != 0 && n.Local {
 			res, err := tx.tx.ExecContext(ctx, `UPDATE media SET note_id = ?, position = ?, description = ?
 				WHERE id = ? AND actor_id = ? AND (note_id IS NULL OR note_id = ?)`, n.ID, i, m.Description, m.ID, n.ActorID, n.ID)
 			if err != nil {
@@ -120,7 +123,7 @@ func (tx *Tx) putNoteParts(ctx context.Context, n *storage.Note, replace bool) e
 			return err
 		}
 	}
-	return nil
+	return tx.queueRemoteAttachments(ctx, n)
 }
 
 // DeleteNote turns the note into a Tombstone (see tombstone).
