@@ -294,6 +294,18 @@ func fillInstance(t *testing.T, db *DB) *copied {
 		t.Fatal(err)
 	}
 
+	// carol's reply queued its two attachments for the cache: one fetched and stored.
+	leased, err := db.LeaseRemoteMedia(ctx, time.Now().Add(time.Minute), time.Minute, 1)
+	if err != nil || len(leased) != 1 {
+		t.Fatalf("remote media: %v, %v", leased, err)
+	}
+	m := leased[0]
+	m.Path, m.ThumbPath, m.MediaType, m.Blurhash, m.Width, m.Height, m.Bytes = m.Key+".jpg", m.Key+".thumb.jpg",
+		"image/jpeg", "LEHV6nWB2yk8", 800, 600, 1<<40
+	if err := db.StoreRemoteMedia(ctx, m, at); err != nil {
+		t.Fatal(err)
+	}
+
 	for table, n := range rowCounts(t, db) {
 		if n == 0 {
 			t.Errorf("table %s is empty: give it rows in fillInstance, so that its copy is checked", table)
