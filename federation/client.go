@@ -34,6 +34,7 @@ const (
 	AcceptActivity = `application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
 	AcceptJRD      = "application/jrd+json, application/json"
 	AcceptXRD      = "application/xrd+xml, application/xml, text/xml"
+	AcceptMedia    = "image/*, video/*, audio/*;q=0.9, */*;q=0.1"
 )
 
 // Resolver looks up a host's addresses. *net.Resolver satisfies it; tests give a fake one.
@@ -263,38 +264,50 @@ func isJSONType(ct string) bool {
 func (c *Client) get(ctx context.Context, rawURL, accept string, s *Signer, okType func(string) bool, what string) ([]byte, string, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	u, err := parseHTTPURL(rawURL)
+	resp, u, release, err := c.follow(ctx, rawURL, accept, s)
 	if err != nil {
 		return nil, "", "", err
+	}
+	defer release()
+	defer resp.Body.Close()
+	body, ct, err := c.readResponse(resp, u, okType, what)
+	return body, u.String(), ct, err
+}
+
+// follow GETs rawURL, following up to MaxRedirects redirects, each hop re-signed when s is
+// not nil and re-checked by send and dial. It returns the first response that is not a
+// redirect, whatever its status, with its URL and the func that gives back the per-host
+// slot it holds; the caller closes the body, then releases.
+func (c *Client) follow(ctx context.Context, rawURL, accept string, s *Signer) (*http.Response, *url.URL, func(), error) {
+	u, err := parseHTTPURL(rawURL)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	for hop := 0; ; hop++ {
 		// One slow or hostile host may hold at most MaxPerHost of our fetches at once.
 		release, err := c.slots.acquire(ctx, strings.ToLower(u.Host))
 		if err != nil {
-			return nil, "", "", err
+			return nil, nil, nil, err
 		}
 		resp, err := c.send(ctx, http.MethodGet, u, accept, nil, s, nil)
 		if err != nil {
 			release()
-			return nil, "", "", err
+			return nil, nil, nil, err
 		}
 		if !isRedirect(resp.StatusCode) {
-			defer release()
-			defer resp.Body.Close()
-			body, ct, err := c.readResponse(resp, u, okType, what)
-			return body, u.String(), ct, err
+			return resp, u, release, nil
 		}
 		drain(resp.Body)
 		release()
 		if hop >= c.cfg.MaxRedirects {
-			return nil, "", "", storage.Errorf(storage.Invalid, "fetch %s: too many redirects", rawURL)
+			return nil, nil, nil, storage.Errorf(storage.Invalid, "fetch %s: too many redirects", rawURL)
 		}
 		next, err := u.Parse(resp.Header.Get("Location"))
 		if err != nil || resp.Header.Get("Location") == "" {
-			return nil, "", "", storage.Errorf(storage.Invalid, "fetch %s: bad redirect", u)
+			return nil, nil, nil, storage.Errorf(storage.Invalid, "fetch %s: bad redirect", u)
 		}
 		if u, err = parseHTTPURL(next.String()); err != nil {
-			return nil, "", "", err
+			return nil, nil, nil, err
 		}
 	}
 }
@@ -318,6 +331,91 @@ func (c *Client) readResponse(resp *http.Response, u *url.URL, okType func(strin
 		return nil, "", storage.Errorf(storage.TooLarge, "fetch %s: body over %d bytes", u, c.cfg.MaxBody)
 	}
 	return body, ct, nil
+}
+
+// GetMedia fetches a remote file (an image, video or sound) through the same guard and
+// redirects as Get, unsigned, and hands its Content-Type and body to read while the fetch
+// is still open, so that a large file can be streamed to disk rather than held in memory.
+// timeout bounds the whole fetch, read included (0 means the client's Timeout); maxBytes
+// caps the body (0 means the client's MaxBody). A body declared longer than maxBytes is
+// refused before read is called; one that turns out longer makes the reader fail with
+// TooLarge rather than end early. The per-host slot is held until read returns.
+//
+// Errors: as Get's (Forbidden, NotFound, Gone, TooLarge, Transient, Invalid); a failure of
+// the body itself (TooLarge, or Transient for a timeout or a broken connection) is returned
+// even when read made something else of it, or nothing; otherwise read's error is returned
+// as it is.
+func (c *Client) GetMedia(ctx context.Context, url string, maxBytes int64, timeout time.Duration, read func(contentType string, body io.Reader) error) error {
+	if timeout <= 0 {
+		timeout = c.cfg.Timeout
+	}
+	if maxBytes <= 0 {
+		maxBytes = c.cfg.MaxBody
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	resp, u, release, err := c.follow(ctx, url, AcceptMedia, nil)
+	if err != nil {
+		return err
+	}
+	defer release()
+	defer resp.Body.Close()
+	if err := statusError(resp.StatusCode, u); err != nil {
+		return err
+	}
+	if resp.ContentLength > maxBytes {
+		return storage.Errorf(storage.TooLarge, "fetch %s: body over %d bytes", u, maxBytes)
+	}
+	body := &mediaBody{r: resp.Body, u: u, left: maxBytes, max: maxBytes}
+	err = read(resp.Header.Get("Content-Type"), body)
+	if body.err != nil && !errors.Is(err, body.err) {
+		// A body cut short is never a whole file, whatever read made of it.
+		if err != nil {
+			return fmt.Errorf("%w (then: %v)", body.err, err)
+		}
+		return body.err
+	}
+	return err
+}
+
+// mediaBody reads a response body of at most max bytes. Reading past max fails with
+// TooLarge, and any other failure of the body is Transient; the first failure sticks, so
+// GetMedia can tell it from read's own errors.
+type mediaBody struct {
+	r    io.Reader
+	u    *url.URL
+	left int64 // bytes still allowed
+	max  int64
+	err  error
+}
+
+func (b *mediaBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	// Ask for one byte more than allowed: getting it means the body is over the cap.
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.r.Read(p)
+	if int64(n) > b.left {
+		n = int(b.left)
+		b.left = 0
+		b.err = storage.Errorf(storage.TooLarge, "fetch %s: body over %d bytes", b.u, b.max)
+		return n, b.err
+	}
+	b.left -= int64(n)
+	switch {
+	case err == io.EOF:
+		return n, io.EOF
+	case err != nil:
+		b.err = storage.Wrap(storage.Transient, err, "fetch "+b.u.String()+": reading body failed")
+		return n, b.err
+	}
+	return n, nil
 }
 
 // Post delivers body to an inbox, signed by s, without following redirects. It returns the

@@ -283,10 +283,11 @@ func TestGetActivityResponses(t *testing.T) {
 	wantKind(t, err, storage.TooLarge, "body over 10 bytes")
 }
 
-func TestTrickleTimeout(t *testing.T) {
-	stop := make(chan struct{})
-	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		w.Header().Set("Content-Type", "application/activity+json")
+// trickle answers with contentType, then one byte every interval until the request ends
+// or stop closes: a peer too slow to finish within any timeout.
+func trickle(stop <-chan struct{}, contentType string, every time.Duration) http.HandlerFunc {
+	return func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", contentType)
 		w.WriteHeader(200)
 		for {
 			select {
@@ -294,12 +295,17 @@ func TestTrickleTimeout(t *testing.T) {
 				return
 			case <-req.Context().Done():
 				return
-			case <-time.After(20 * time.Millisecond):
+			case <-time.After(every):
 				io.WriteString(w, " ")
 				w.(http.Flusher).Flush()
 			}
 		}
-	})
+	}
+}
+
+func TestTrickleTimeout(t *testing.T) {
+	stop := make(chan struct{})
+	h := trickle(stop, "application/activity+json", 20*time.Millisecond)
 	r := newRig(t, h, h)
 	defer close(stop)
 	c := r.client(ClientConfig{Timeout: 300 * time.Millisecond})
