@@ -45,6 +45,14 @@ type Config struct {
 	// process, in all and per access token; 0 means api.DefaultStreamConns and
 	// api.DefaultStreamConnsPerToken.
 	StreamConns, StreamConnsPerToken int
+	// MediaCacheMax is the remote media cache's budget in bytes, and MediaCacheFileMax
+	// the largest remote file it keeps; 0 means mediacache.DefaultMaxBytes and
+	// DefaultMaxFileBytes.
+	MediaCacheMax, MediaCacheFileMax int64
+	// MediaFetchTimeout bounds the fetch of one remote file; 0 means
+	// mediacache.DefaultTimeout. MediaRetrySchedule is set by tests only.
+	MediaFetchTimeout  time.Duration
+	MediaRetrySchedule []time.Duration
 
 	// Set by tests only.
 	Log           *slog.Logger
@@ -106,6 +114,9 @@ func (c *Config) Check() error {
 	}
 	if c.DeliveryLease < 0 {
 		return fmt.Errorf("--delivery-lease %s: give a positive duration, such as 2m", c.DeliveryLease)
+	}
+	if c.MediaCacheMax < 0 || c.MediaCacheFileMax < 0 {
+		return fmt.Errorf("--media-cache-max and --media-cache-file-max: give sizes of at least 1 byte, such as 4GiB and 40MiB")
 	}
 	if c.DB != "" && !IsPostgres(c.DB) {
 		return fmt.Errorf("--db %q: give a PostgreSQL URL, postgres://user@host/database (without --db, the SQLite file under --data)", redacted(c.DB))

@@ -22,6 +22,7 @@ import (
 	"refuge/federation"
 	"refuge/federation/uris"
 	"refuge/inbox"
+	"refuge/inbox/mediacache"
 	"refuge/outbox"
 	"refuge/outbox/delivery"
 	"refuge/outbox/media"
@@ -51,6 +52,7 @@ type App struct {
 	inbox     *inbox.Inbox
 	deliverer *delivery.Deliverer
 	pusher    *delivery.Pusher
+	media     *mediacache.Cache
 	stream    *api.Stream
 	signer    atomic.Pointer[federation.Signer]
 
@@ -112,7 +114,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.pusher = &delivery.Pusher{DB: db, Client: client, Contact: cfg.Base(), DefaultIcon: cfg.Base() + "/static/avatar.svg",
 		Log: cfg.Log, Schedule: cfg.RetrySchedule, Now: cfg.Now, Lease: cfg.DeliveryLease}
-	wake := func() { a.deliverer.Wake(); a.pusher.Wake() }
+	a.media = &mediacache.Cache{DB: db, Client: client, Dir: mediacache.Dir(cfg.Data), Log: cfg.Log, Now: cfg.Now,
+		MaxBytes: cfg.MediaCacheMax, MaxFileBytes: cfg.MediaCacheFileMax, Timeout: cfg.MediaFetchTimeout,
+		Schedule: cfg.MediaRetrySchedule}
+	wake := func() { a.deliverer.Wake(); a.pusher.Wake(); a.media.Wake() }
 	a.svc.OnQueue = wake
 	db.OnQueued(wake) // PostgreSQL: what other processes queue, too
 	a.stream = api.NewStream(cfg.Log, cfg.StreamConns, cfg.StreamConnsPerToken)
@@ -303,7 +308,7 @@ func (a *App) Handler() (http.Handler, error) {
 		Auth: &httpx.Auth{DB: a.db, Verify: a.inbox.Signer, AuthorizedFetch: a.cfg.AuthorizedFetch}}
 	local := uris.New(a.cfg.Base())
 	site := &web.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Remote: a.remote, Templates: pages,
-		URIs: local, Domain: a.cfg.Domain, HTTP: a.cfg.HTTP, DataDir: a.cfg.Data, Commits: a.db.Commits}
+		URIs: local, Domain: a.cfg.Domain, HTTP: a.cfg.HTTP, DataDir: a.cfg.Data, Media: a.media, Commits: a.db.Commits}
 	kit.ErrorPage = site.ErrorPage
 	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, URIs: local, Domain: a.cfg.Domain, Version: Version,
 		Pages: activitypub.Pages{Profile: site.ProfilePage, Note: site.NotePage, Follows: site.FollowsPage}}
@@ -328,8 +333,9 @@ func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler, client *
 	return httpx.SecurityHeaders(httpx.CORS(kit.LimitAPI(r)))
 }
 
-// Start listens and serves in the background, and starts the delivery workers and the
-// background fetcher of the notes pages lack, and the clean-up of orphaned uploads.
+// Start listens and serves in the background, and starts the delivery workers, the
+// background fetcher of the notes pages lack, the remote media cache's workers, and the
+// clean-up of orphaned uploads.
 func (a *App) Start() error {
 	handler, err := a.Handler()
 	if err != nil {
@@ -357,7 +363,7 @@ func (a *App) Start() error {
 	a.srv.RegisterOnShutdown(a.stream.Shutdown)
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.wg.Add(6)
+	a.wg.Add(7)
 	go func() {
 		defer a.wg.Done()
 		a.stream.Run(ctx)
@@ -383,6 +389,10 @@ func (a *App) Start() error {
 	go func() {
 		defer a.wg.Done()
 		a.cleanUploads(ctx)
+	}()
+	go func() {
+		defer a.wg.Done()
+		a.media.Run(ctx)
 	}()
 	return nil
 }
@@ -443,6 +453,9 @@ func (a *App) Config() *Config { return &a.cfg }
 
 // DB is the instance's database.
 func (a *App) DB() storage.DB { return a.db }
+
+// MediaCache is the remote media cache.
+func (a *App) MediaCache() *mediacache.Cache { return a.media }
 
 // Reader is the instance's read side.
 func (a *App) Reader() *reader.Reader { return a.read }

@@ -112,7 +112,12 @@ type RemoteMediaQueue interface {
 	// them).
 	PruneRemoteMedia(ctx context.Context, id int64) error
 	// DropOrphanRemoteMedia removes up to limit rows of files that no note and no live
-	// remote actor names any longer (deleted notes and actors, a blocked domain's), and
-	// returns them; the caller removes their files.
+	// remote actor names any longer (deleted notes and actors), and returns them; the
+	// caller removes their files.
 	DropOrphanRemoteMedia(ctx context.Context, limit int) ([]*RemoteMedia, error)
+	// PruneBlockedRemoteMedia marks Pruned up to limit stored files of blocked servers
+	// and actors (of notes whose author, or of actors who, the admin blocked), and returns
+	// them; the caller removes their files. A blocked server is not asked again: a file of
+	// one that a reader asks for is refused.
+	PruneBlockedRemoteMedia(ctx context.Context, limit int) ([]*RemoteMedia, error)
 }

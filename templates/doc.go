@@ -3,9 +3,10 @@
 //
 // Every page is rendered by [Renderer.Render] from a [Page], whose Body is the page's own
 // data struct (see the page list on Render). The pages need no JavaScript and load
-// nothing but /static/style.css, images, video and sound, so they run under the CSP
+// nothing but /static/style.css, images, video and sound, all from this instance (another
+// server's through the remote media cache: see servedURL), so they run under the CSP
 //
-//	default-src 'none'; img-src 'self' https: http: data:; media-src 'self' https: http:; style-src 'self'
+//	default-src 'none'; img-src 'self'; media-src 'self'; style-src 'self'
 //
 // Feeds of notes are written by [RSS] and [Atom].
 package templates

@@ -289,7 +289,9 @@ var funcs = template.FuncMap{
 	"isImage":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "image/") || m.MediaType == "" },
 	"isVideo":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "video/") },
 	"isAudio":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "audio/") },
-	"thumb":      storage.Media.ThumbURL,
+	"thumb":      thumb,
+	"mediaURL":   mediaURL,
+	"banner":     banner,
 	"srcset":     srcset,
 	"statusText": http.StatusText,
 	"static":     StaticURL,
@@ -343,9 +345,45 @@ func handle(a *storage.Actor) string {
 
 func avatar(a *storage.Actor) string {
 	if a != nil && a.IconURL != "" {
-		return a.IconURL
+		return servedURL(a.IconURL, a.Local)
 	}
 	return StaticURL("avatar.svg")
+}
+
+// banner is where an actor's header picture is loaded from; "" when it has none.
+func banner(a *storage.Actor) string {
+	if a == nil || a.ImageURL == "" {
+		return ""
+	}
+	return servedURL(a.ImageURL, a.Local)
+}
+
+// remoteMediaPath is where the remote media cache serves another server's files, by the
+// key of their URL (federation/uris.RemoteMediaPath, which templates may not import, says
+// the same; a test holds them together). Pages load nothing from other servers: readers'
+// addresses reach no one else, and a picture outlives its server.
+const remoteMediaPath = "/media/remote/"
+
+// servedURL is where a picture or file at url is loaded from: from the cache when it is
+// another server's.
+func servedURL(url string, local bool) string {
+	if local {
+		return url
+	}
+	return remoteMediaPath + storage.MediaKey(url)
+}
+
+// mediaURL is where an attachment is loaded from: an upload of ours where it is, another
+// server's from the cache.
+func mediaURL(m storage.Media) string { return servedURL(m.URL, m.Path != "") }
+
+// thumb is where an attachment's thumbnail is loaded from (the file itself when it has
+// none).
+func thumb(m storage.Media) string {
+	if m.Path != "" {
+		return m.ThumbURL()
+	}
+	return remoteMediaPath + storage.MediaKey(m.URL) + "/small"
 }
 
 // profileURL is where an actor's name links: its profile page when that is on its own
@@ -375,15 +413,15 @@ const thumbnailSide = 400
 // srcset offers the browser the thumbnail and the full image of a local upload, so that a
 // phone loads the small one; "" when there is no thumbnail.
 func srcset(m storage.Media) string {
-	thumb := m.ThumbURL()
-	if thumb == m.URL || m.Width <= 0 || m.Height <= 0 {
+	small, full := thumb(m), mediaURL(m)
+	if small == full || m.Width <= thumbnailSide && m.Height <= thumbnailSide || m.Width <= 0 || m.Height <= 0 {
 		return ""
 	}
 	tw := thumbnailSide
 	if m.Height > m.Width {
 		tw = max(1, m.Width*thumbnailSide/m.Height)
 	}
-	return thumb + " " + strconv.Itoa(tw) + "w, " + m.URL + " " + strconv.Itoa(m.Width) + "w"
+	return small + " " + strconv.Itoa(tw) + "w, " + full + " " + strconv.Itoa(m.Width) + "w"
 }
 
 // post is what the "post" template draws: a note in the context of a page.

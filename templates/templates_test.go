@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"refuge/federation/uris"
 	"refuge/storage"
 )
 
@@ -376,7 +377,7 @@ func TestPageContents(t *testing.T) {
 			[]string{`boosted</p>`, `>Alice</a> boosted`}, nil},
 		{"empty timeline", "timeline", me, &TimelineData{}, []string{`Nothing here yet`}, []string{`class="pager"`}},
 		{"hostile author URL neutralised", "note", nil, &NoteData{Note: h.note(1, h.actor(2), true)},
-			[]string{`#ZgotmplZ`, `&lt;script&gt;alert(1)&lt;/script&gt;`}, []string{`href="javascript`}},
+			[]string{`src="/media/remote/`, `&lt;script&gt;alert(1)&lt;/script&gt;`}, []string{`href="javascript`, `src="javascript`}},
 		{"compose", "compose", me, &ComposeData{ReplyTo: mine},
 			[]string{`action="/web/notes"`, `enctype="multipart/form-data"`, `name="in_reply_to" value="20"`,
 				`name="content"`, `name="summary"`, `name="visibility"`, `name="language" type="text" value="en"`,
@@ -668,6 +669,19 @@ func BenchmarkRenderProfile20(b *testing.B) {
 	for b.Loop() {
 		if err := r.Render(io.Discard, "profile", p); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestRemoteMediaPathAgrees: the pages load another server's file where the web surface
+// serves it (federation/uris, which templates may not import).
+func TestRemoteMediaPathAgrees(t *testing.T) {
+	for _, u := range []string{"https://remote.example/media/a.png", "http://127.0.0.1:8080/x?y=1"} {
+		if got, want := servedURL(u, false), uris.RemoteMediaPath(u); got != want {
+			t.Errorf("pages load %s from %s; it is served at %s", u, got, want)
+		}
+		if got := servedURL(u, true); got != u {
+			t.Errorf("a local file %s is loaded from %s", u, got)
 		}
 	}
 }

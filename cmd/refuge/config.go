@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"refuge/outbox/delivery"
@@ -75,6 +76,7 @@ func serveFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.IntVar(&c.StreamConns, "stream-conns", api.DefaultStreamConns, "streaming API connections this process holds at most")
 	fs.IntVar(&c.StreamConnsPerToken, "stream-conns-per-token", api.DefaultStreamConnsPerToken, "streaming API connections one access token holds at most")
 	fs.StringVar(&c.Admin, "admin", "admin", "name of the admin account, made at start when there is no admin yet")
+	mediaCacheFlags(fs, c)
 	apiLimitFlags(fs, c)
 }
 
@@ -88,4 +90,49 @@ func apiLimitFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.IntVar(&c.APILimits.AddressAll.Limit, "rate-limit-address-all", m.AddressAll.Limit, "client API requests of any kind per client address in 5 minutes, counted in each process (0: no limit)")
 	fs.IntVar(&c.APILimits.Media.Limit, "rate-limit-media", m.Media.Limit, "media uploads per account in 30 minutes, counted across every serve of the database (0: no limit)")
 	fs.IntVar(&c.APILimits.Deletions.Limit, "rate-limit-deletions", m.Deletions.Limit, "status deletions and unreblogs per account in 30 minutes, counted across every serve of the database (0: no limit)")
+}
+
+// mediaCacheFlags binds the remote media cache's limits.
+func mediaCacheFlags(fs *flag.FlagSet, c *server.Config) {
+	fs.Var((*byteSize)(&c.MediaCacheMax), "media-cache-max", "room for other servers' pictures, video and sound kept here; "+
+		"beyond it the least recently seen that nothing here keeps are removed (such as 500MiB or 4GiB; default 4GiB)")
+	fs.Var((*byteSize)(&c.MediaCacheFileMax), "media-cache-file-max", "largest video or sound file of another server kept here "+
+		"(images stop at 10MiB); larger ones are linked to, not shown (default 40MiB)")
+}
+
+// byteSize is a flag of a number of bytes, written with a unit: 4GiB, 500MB, 40MiB, 1024.
+type byteSize int64
+
+func (b *byteSize) String() string {
+	if b == nil || *b == 0 {
+		return ""
+	}
+	return strconv.FormatInt(int64(*b), 10)
+}
+
+// byteUnits are the units a size may be written in, longest suffix first.
+var byteUnits = []struct {
+	suffix string
+	n      int64
+}{
+	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40},
+	{"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12},
+	{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"t", 1 << 40}, {"b", 1},
+}
+
+func (b *byteSize) Set(s string) error {
+	t := strings.ToLower(strings.TrimSpace(s))
+	unit := int64(1)
+	for _, u := range byteUnits {
+		if rest, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, unit = strings.TrimSpace(rest), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(t, 64)
+	if err != nil || n < 1 || n*float64(unit) > 1<<62 {
+		return fmt.Errorf("give a size of at least 1 byte, such as 500MiB or 4GiB")
+	}
+	*b = byteSize(n * float64(unit))
+	return nil
 }

@@ -1,5 +1,5 @@
 // Command refuge is the Refuge server and its admin commands: serve, user, token, block,
-// db, version.
+// db, media, version.
 package main
 
 import (
@@ -31,6 +31,7 @@ usage:
   refuge block add|remove TARGET     (TARGET: a host such as spam.example, or an actor URI)
   refuge block list
   refuge db copy --to postgres://USER@HOST/DB [--from sqlite:PATH | --data DIR]
+  refuge media status|prune [--media-cache-max SIZE]
   refuge version
 
 Run "refuge COMMAND --help" for a command's flags.
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdBlock(ctx, args[1:], stdout, stderr)
 	case "db":
 		err = cmdDB(ctx, args[1:], stdout, stderr)
+	case "media":
+		err = cmdMedia(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "refuge %s\n", server.Version)
 	case "help", "--help", "-help", "-h":
@@ -280,11 +283,71 @@ func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if verb == "add" {
 		fmt.Fprintf(stdout, "blocked %s\n", target)
+		// What was kept of the target's pictures goes now, not at the serve's next tidy.
+		if rep, err := app.MediaCache().Prune(ctx); err != nil {
+			fmt.Fprintf(stderr, "refuge block add: removing the media kept of %s: %s (a serve removes them within a minute)\n", target, explain(err))
+		} else if rep.Blocked > 0 {
+			fmt.Fprintf(stdout, "removed %d files kept of its media\n", rep.Blocked)
+		}
 	} else {
 		fmt.Fprintf(stdout, "unblocked %s\n", target)
 	}
 	return nil
 }
+
+const mediaUsage = "usage:\n  refuge media status\n  refuge media prune [--media-cache-max SIZE]\n" +
+	"status says what the cache of other servers' media holds; prune removes the files of notes and actors\n" +
+	"that are gone, then the least recently seen files nothing here keeps, until the cache fits its budget\n" +
+	"(a serving instance does both every minute).\n"
+
+// cmdMedia looks after the remote media cache: media status, media prune.
+func cmdMedia(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "status" && args[0] != "prune") {
+		fmt.Fprint(stderr, mediaUsage)
+		if len(args) > 0 && (strings.HasPrefix(args[0], "-h") || args[0] == "--help") {
+			return flag.ErrHelp
+		}
+		return errUsage
+	}
+	var budget int64
+	app, arg, err := openAdmin(ctx, "media "+args[0], args[1:], stderr, func(fs *flag.FlagSet) {
+		fs.Var((*byteSize)(&budget), "media-cache-max", "the budget to prune to (default 4GiB, as serve's)")
+	})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if arg != "" {
+		fmt.Fprintf(stderr, "refuge media %s: unexpected argument %q\n", args[0], arg)
+		return errUsage
+	}
+	cache := app.MediaCache()
+	if args[0] == "status" {
+		u, err := app.DB().RemoteMediaUsage(ctx)
+		if err != nil {
+			return err
+		}
+		printUsage(stdout, u)
+		return nil
+	}
+	if budget > 0 {
+		cache.MaxBytes = budget
+	}
+	rep, err := cache.Prune(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "removed %d files of notes and actors that are gone, %d of blocked servers and %d least recently seen, %s in all\n",
+		rep.Orphans, rep.Blocked, rep.Pruned, mebibytes(rep.Freed))
+	printUsage(stdout, rep.Usage)
+	return nil
+}
+
+func printUsage(w io.Writer, u storage.RemoteMediaUsage) {
+	fmt.Fprintf(w, "stored %d (%s), waiting %d, refused %d, pruned %d\n", u.Stored, mebibytes(u.StoredBytes), u.Pending, u.Failed, u.Pruned)
+}
+
+func mebibytes(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 const dbUsage = "usage:\n  refuge db copy --to postgres://USER@HOST/DB [--from sqlite:PATH | --data DIR]\n" +
 	"Copies a stopped instance's database into a new, empty one and checks the copy.\n"

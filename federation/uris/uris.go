@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"refuge/storage"
 )
 
 // Kind is the path segment under an actor for the ids of one kind of its activities.
@@ -46,6 +48,7 @@ const (
 	tags          = "/tags/"
 	storedNotes   = "/notes/"
 	media         = "/media/"
+	remoteMedia   = media + "remote/"
 	nodeinfo      = "/nodeinfo/"
 	webfinger     = "/.well-known/webfinger"
 	interaction   = "/authorize_interaction"
@@ -81,6 +84,8 @@ const (
 	TagFeedRoute        = TagRoute + feedFormats
 	StoredNoteRoute     = storedNotes + "{id:[0-9]+}"
 	MediaRoute          = media + "{file}"
+	RemoteMediaRoute    = remoteMedia + "{key:[a-z2-7]{26}}"
+	RemoteThumbRoute    = RemoteMediaRoute + thumb
 
 	undoable    = string(Follows) + "|" + string(Likes) + "|" + string(Boosts)
 	feedFormats = ".{format:rss|atom}"
@@ -145,6 +150,18 @@ func (l Local) Tag(name string) string { return l.base + tags + name }
 
 // Media is the address of an uploaded file.
 func (l Local) Media(file string) string { return l.base + media + file }
+
+// RemoteMedia is where another server's file, by its original URL, is served from here
+// (the remote media cache); RemoteThumb is its thumbnail, or the file itself when it has
+// none.
+func (l Local) RemoteMedia(url string) string { return l.base + RemoteMediaPath(url) }
+func (l Local) RemoteThumb(url string) string { return l.base + RemoteMediaPath(url) + thumb }
+
+// RemoteMediaPath is RemoteMedia's path alone.
+func RemoteMediaPath(url string) string { return remoteMedia + storage.MediaKey(url) }
+
+// thumb ends the address of a remote file's thumbnail.
+const thumb = "/small"
 
 // NodeInfo is the NodeInfo document of a version ("2.0" or "2.1").
 func (l Local) NodeInfo(version string) string { return l.base + nodeinfo + version }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/storage"
 )
 
@@ -212,6 +213,9 @@ func (p *Pusher) payload(ctx context.Context, job *storage.Push) ([]byte, error)
 		Body: truncate(body, pushBodyChars)}
 	if msg.Icon == "" {
 		msg.Icon = p.DefaultIcon
+	} else if !n.Actor.Local {
+		// From the remote media cache: the phone that shows it tells no other server.
+		msg.Icon = uris.New(p.Contact).RemoteMedia(n.Actor.IconURL)
 	}
 	return json.Marshal(msg)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"refuge/federation/uris"
 	"refuge/outbox/media"
 	"refuge/reader"
 	"refuge/storage"
@@ -113,6 +114,15 @@ func (rn *render) findParents(notes []*storage.Note) error {
 	return nil
 }
 
+// served is where an app loads a picture of an actor from: another server's from the
+// remote media cache here; "" for none.
+func (h *Handler) served(url string, local bool) string {
+	if url == "" || local {
+		return url
+	}
+	return h.URIs.RemoteMedia(url)
+}
+
 // account is the Account entity of a, with the counts everyone is shown (Mastodon's
 // statuses_count leaves out direct posts and is the same for every viewer).
 func (rn *render) account(a *storage.Actor) (*Account, error) {
@@ -125,8 +135,8 @@ func (rn *render) account(a *storage.Actor) (*Account, error) {
 	c := rn.counts[a.ID]
 	base := rn.h.URIs.Base()
 	acc := &Account{ID: rowID(a.ID), Username: a.Username, Acct: a.Handle(), URL: cmp.Or(a.URL, a.URI), URI: a.URI,
-		DisplayName: a.Name, Note: a.Summary, Avatar: cmp.Or(a.IconURL, base+templates.StaticURL("avatar.svg")),
-		Header: cmp.Or(a.ImageURL, base+templates.StaticURL("header.svg")), Locked: a.Locked, Fields: []Field{},
+		DisplayName: a.Name, Note: a.Summary, Avatar: cmp.Or(rn.h.served(a.IconURL, a.Local), base+templates.StaticURL("avatar.svg")),
+		Header: cmp.Or(rn.h.served(a.ImageURL, a.Local), base+templates.StaticURL("header.svg")), Locked: a.Locked, Fields: []Field{},
 		Emojis: []Emoji{}, Bot: a.Type == "Service" || a.Type == "Application", Group: a.Type == "Group",
 		Discoverable: &a.Discoverable, CreatedAt: timeOf(a.Published.UTC().Truncate(24 * time.Hour)),
 		StatusesCount: c.Posts, FollowersCount: c.Followers, FollowingCount: c.Following}
@@ -201,7 +211,7 @@ func (rn *render) status(n *storage.Note) (*Status, error) {
 		}
 	}
 	for _, m := range n.Media {
-		s.MediaAttachments = append(s.MediaAttachments, mediaOf(m))
+		s.MediaAttachments = append(s.MediaAttachments, mediaOf(rn.h.URIs, m))
 	}
 	for _, t := range n.Tags {
 		switch t.Type {
@@ -267,13 +277,22 @@ func (rn *render) boost(it storage.FeedItem, s *Status) (*Status, error) {
 // ("gifv" when it is known to have no sound, as Mastodon calls a silent loop) or audio file
 // with its size, duration and frame rate as far as they are known, and no preview, as there
 // is no still picture of it; "unknown" for any other file a remote post attached.
-func mediaOf(m storage.Media) MediaAttachment {
+//
+// Another server's file is given from the remote media cache here (url and preview_url),
+// its original as remote_url, as Mastodon does: apps load nothing from other servers.
+func mediaOf(u uris.Local, m storage.Media) MediaAttachment {
 	a := MediaAttachment{ID: rowID(m.ID), Type: mediaKind(m), URL: m.URL}
 	if a.Type == "image" || m.ThumbPath != "" {
 		a.PreviewURL = ptr(m.ThumbURL())
 	}
 	if m.Path == "" { // not an upload of ours
 		a.RemoteURL = ptr(m.URL)
+		if a.Type != "unknown" {
+			a.URL = u.RemoteMedia(m.URL)
+		}
+		if a.Type == "image" {
+			a.PreviewURL = ptr(u.RemoteThumb(m.URL))
+		}
 	}
 	if m.Description != "" {
 		a.Description = &m.Description

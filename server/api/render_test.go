@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"refuge/federation/uris"
 	"refuge/storage"
 )
 
@@ -23,7 +24,7 @@ func TestMediaAttachment(t *testing.T) {
 			map[string]string{"description": "null", "blurhash": "null", "remote_url": "string"}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			b, err := json.Marshal(mediaOf(c.m))
+			b, err := json.Marshal(mediaOf(uris.New("https://here.example"), c.m))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +115,7 @@ func TestMediaKinds(t *testing.T) {
 		{"an hour of audio", storage.Media{URL: "https://r.example/s.ogg", MediaType: "audio/ogg", Duration: 3723.5}, "audio", false, "1:02:03.50", `{"duration":3723.5}`},
 		{"something else", storage.Media{URL: "https://r.example/d.pdf", MediaType: "application/pdf"}, "unknown", false, "", ""},
 	} {
-		a := mediaOf(c.m)
+		a := mediaOf(uris.New("https://here.example"), c.m)
 		orig := ""
 		if a.Meta.Original != nil {
 			b, _ := json.Marshal(a.Meta.Original)

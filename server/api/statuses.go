@@ -158,7 +158,7 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, viewer *storag
 		se := StatusEdit{Content: e.Content, SpoilerText: e.Summary, Sensitive: e.Sensitive, CreatedAt: timeOf(e.Created),
 			Account: author, MediaAttachments: []MediaAttachment{}, Emojis: []Emoji{}}
 		for _, m := range e.Media {
-			se.MediaAttachments = append(se.MediaAttachments, mediaOf(m))
+			se.MediaAttachments = append(se.MediaAttachments, mediaOf(h.URIs, m))
 		}
 		out = append(out, se)
 	}

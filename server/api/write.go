@@ -301,7 +301,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, viewer *storage
 	if err != nil {
 		return err
 	}
-	return ok(w, mediaOf(*m))
+	return ok(w, mediaOf(h.URIs, *m))
 }
 
 // pathID reads the id of the path of a notification, media or such (what): one that is
@@ -323,7 +323,7 @@ func (h *Handler) media(w http.ResponseWriter, r *http.Request, viewer *storage.
 	if err != nil {
 		return err
 	}
-	return ok(w, mediaOf(*m))
+	return ok(w, mediaOf(h.URIs, *m))
 }
 
 func (h *Handler) describeMedia(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
@@ -339,5 +339,5 @@ func (h *Handler) describeMedia(w http.ResponseWriter, r *http.Request, viewer *
 	if err != nil {
 		return err
 	}
-	return ok(w, mediaOf(*m))
+	return ok(w, mediaOf(h.URIs, *m))
 }

@@ -96,13 +96,8 @@ func (h *Handler) serveMedia(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || !st.Mode().IsRegular() {
 		return httpx.ErrNotFound
 	}
-	hdr := w.Header()
-	hdr.Set("Content-Type", media.TypeOf(name))
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	hdr.Set("Content-Disposition", "inline")
-	hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
-	hdr.Set("Cross-Origin-Resource-Policy", "cross-origin") // other servers' pages show our images
+	setMediaHeaders(w, media.TypeOf(name))
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	http.ServeContent(w, r, name, st.ModTime(), f)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"refuge/federation"
 	"refuge/federation/uris"
+	"refuge/inbox/mediacache"
 	"refuge/outbox"
 	"refuge/outbox/media"
 	"refuge/reader"
@@ -33,6 +34,8 @@ type Handler struct {
 	Domain    string
 	HTTP      bool   // cookies go over plain http too (local work)
 	DataDir   string // uploads live under DataDir/media
+	// Media is the remote media cache, whose files are served here (media.go).
+	Media *mediacache.Cache
 	// Commits counts the database's commits, so that a kept page is never older than the
 	// data (see pagecache.go).
 	Commits func() int64
@@ -80,6 +83,8 @@ func (h *Handler) Routes(r *mux.Router) {
 	get(uris.ProfileFeedRoute, h.actorFeed)
 	get(uris.TagFeedRoute, h.tagFeed)
 	get(uris.MediaRoute, h.serveMedia)
+	get(uris.RemoteMediaRoute, h.serveRemoteMedia(false))
+	get(uris.RemoteThumbRoute, h.serveRemoteMedia(true))
 	get("/authorize_follow", h.authorizeFollow)
 	r.PathPrefix("/static/").Handler(templates.StaticHandler()) // it wants the whole path
 }

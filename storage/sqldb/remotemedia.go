@@ -354,3 +354,37 @@ func (db *DB) DropOrphanRemoteMedia(ctx context.Context, limit int) ([]*storage.
 	})
 	return out, err
 }
+
+// remoteMediaBlocked is the condition under which stored file r is of a blocked server or
+// actor: an attachment of a note whose author, or the avatar or header of a remote actor
+// who, is blocked by URI or by host (a block of a domain covers its subdomains and ports,
+// as storage.BlockedBy says).
+const remoteMediaBlocked = `EXISTS (SELECT 1 FROM media m JOIN notes n ON n.id = m.note_id JOIN actors a ON a.id = n.actor_id
+		WHERE m.url = r.url AND m.path = '' AND a.local = FALSE AND ` + actorBlocked + `)
+	OR EXISTS (SELECT 1 FROM actors a WHERE (a.icon_url = r.url OR a.image_url = r.url) AND a.local = FALSE AND ` + actorBlocked + `)`
+
+// actorBlocked is the condition under which actor a is blocked, by its URI or its host.
+const actorBlocked = `EXISTS (SELECT 1 FROM blocks b WHERE b.target = a.uri OR b.target = a.host
+		OR a.host LIKE '%.' || b.target OR a.host LIKE b.target || ':%' OR a.host LIKE '%.' || b.target || ':%')`
+
+// PruneBlockedRemoteMedia marks Pruned up to limit stored files of blocked servers and
+// actors, and returns them as they were, for their files to be removed.
+func (db *DB) PruneBlockedRemoteMedia(ctx context.Context, limit int) ([]*storage.RemoteMedia, error) {
+	var out []*storage.RemoteMedia
+	err := db.update(ctx, func(tx *Tx) error {
+		var err error
+		out, err = remoteMediaRows(tx.tx.QueryContext(ctx, `SELECT `+remoteMediaColumns+` FROM remote_media r
+			WHERE r.state = 'stored' AND (`+remoteMediaBlocked+`) ORDER BY r.id LIMIT ?`, limit))
+		if err != nil {
+			return fmt.Errorf("blocked remote media: %w", err)
+		}
+		for _, m := range out {
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE remote_media SET state = 'pruned', path = '', thumb_path = '', bytes = 0
+				WHERE id = ?`, m.ID); err != nil {
+				return fmt.Errorf("prune blocked remote media: %w", err)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
