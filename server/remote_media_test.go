@@ -296,3 +296,98 @@ func pngHeader(w, h uint32) []byte {
 	b.Write(make([]byte, 4096)) // and then nothing a decoder could use
 	return b.Bytes()
 }
+
+// TestRemoteMediaLifecycle: files go with what named them and with a block; beyond the
+// budget the least recently seen go first, but not what alice likes; a pruned file a reader
+// asks for is fetched again.
+func TestRemoteMediaLifecycle(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	in := testrig.Start(t, func(c *server.Config) { c.MediaCacheMax = 1 }) // anything stored is over budget
+	aliceTok, alice := in.Account("alice", false)
+	p := peer.New(t, "127.0.0.1:0", "")
+	k, _ := peer.Keys()
+	eve := p.Actor("eve", k)
+	pictures := map[string][]byte{}
+	for i, name := range []string{"avatar.png", "one.png", "two.png", "three.png"} {
+		pictures[name] = testimage.PNG(t, testimage.Halves(40+i, 30))
+		body := pictures[name]
+		p.Route("/files/"+name, func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
+	}
+	doc := eve.Doc()
+	doc["icon"] = map[string]any{"type": "Image", "url": p.Base + "/files/avatar.png"}
+	p.Doc("/users/eve", doc)
+	follow := in.C2S("alice", aliceTok, map[string]any{"type": "Follow", "object": eve.URI})
+	eve.Deliver(t, in.Base+"/inbox", eve.Activity("Accept", follow))
+	notes := map[string]map[string]any{}
+	for _, name := range []string{"one.png", "two.png", "three.png"} {
+		n := eve.Note("a picture", federation.PublicCollection, alice)
+		n["attachment"] = []map[string]any{{"type": "Document", "mediaType": "image/png", "url": p.Base + "/files/" + name}}
+		eve.Deliver(t, in.Base+"/inbox", eve.Activity("Create", n, "to", []string{federation.PublicCollection, alice}))
+		notes[name] = n
+	}
+	db, cache := in.App.DB(), in.App.MediaCache()
+	state := func(name string) *storage.RemoteMedia {
+		m, err := db.GetRemoteMedia(ctx, storage.MediaKey(p.Base+"/files/"+name))
+		if err != nil {
+			return &storage.RemoteMedia{State: "gone"}
+		}
+		return m
+	}
+	for name := range pictures {
+		testrig.Eventually(t, testrig.FederationWait, name+" stored", func() bool { return state(name).State == storage.RemoteStored })
+	}
+	onDisk := func(m *storage.RemoteMedia) bool {
+		_, err := os.Stat(mediacache.Dir(in.Cfg.Data) + "/" + m.Path)
+		return m.Path != "" && err == nil
+	}
+
+	// The note of one.png is deleted: its file goes.
+	one := state("one.png")
+	eve.Deliver(t, in.Base+"/inbox", eve.Activity("Delete", map[string]any{"id": notes["one.png"]["id"], "type": "Tombstone"}))
+	// alice likes the note of two.png, which keeps it; she follows eve, which keeps her avatar.
+	if code, body, _ := in.Do("POST", "/api/v1/statuses/"+apiStatusID(t, in, notes["two.png"]["id"].(string))+"/favourite", aliceTok, nil); code != 200 {
+		t.Fatalf("like: %d %s", code, body)
+	}
+	rep, err := cache.Prune(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := state("one.png"); got.State != "gone" || onDisk(one) {
+		t.Errorf("the deleted note's file: %s, on disk %v", got.State, onDisk(one))
+	}
+	if rep.Orphans != 1 || rep.Pruned != 1 || state("three.png").State != storage.RemotePruned ||
+		state("two.png").State != storage.RemoteStored || state("avatar.png").State != storage.RemoteStored {
+		t.Errorf("pruned %+v: one %s, two %s, three %s, avatar %s", rep, state("one.png").State, state("two.png").State,
+			state("three.png").State, state("avatar.png").State)
+	}
+
+	// A reader asks for the pruned one: fetched again, and served.
+	page := testrig.NewWebClient(t, in)
+	resp, body := page.Get(uris.RemoteMediaPath(p.Base + "/files/three.png"))
+	if resp.StatusCode != http.StatusOK || state("three.png").State != storage.RemoteStored || !strings.HasPrefix(body, "\x89PNG") {
+		t.Errorf("the pruned file asked for: %d, %s", resp.StatusCode, state("three.png").State)
+	}
+
+	// eve's server is blocked: what was kept of it goes at once, and is not fetched again.
+	avatar := state("avatar.png")
+	if code, out := in.Admin("block", "add", p.Host); code != 0 || !strings.Contains(out, "removed") {
+		t.Fatalf("refuge block add: %d %s", code, out)
+	}
+	if got := state("avatar.png"); got.State != storage.RemotePruned || onDisk(avatar) {
+		t.Errorf("the blocked server's avatar: %s, on disk %v", got.State, onDisk(avatar))
+	}
+	hits := p.Hits("/files/avatar.png")
+	resp, _ = page.Get(uris.RemoteMediaPath(p.Base + "/files/avatar.png"))
+	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), "/static/avatar.svg") ||
+		p.Hits("/files/avatar.png") != hits || state("avatar.png").State != storage.RemoteFailed {
+		t.Errorf("the blocked server's avatar asked for: %d, ended at %s, %d more fetches, %+v", resp.StatusCode, resp.Request.URL, p.Hits("/files/avatar.png")-hits, state("avatar.png"))
+	}
+}
+
+// apiStatusID is the client API's id of the note with id uri, as the API makes it (twice
+// the row id: server/api/render.go).
+func apiStatusID(t *testing.T, in *testrig.Instance, uri string) string {
+	t.Helper()
+	return strconv.FormatInt(in.Note(uri).ID*2, 10)
+}

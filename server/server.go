@@ -119,7 +119,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Schedule: cfg.MediaRetrySchedule}
 	wake := func() { a.deliverer.Wake(); a.pusher.Wake(); a.media.Wake() }
 	a.svc.OnQueue = wake
-	db.OnQueued(wake) // PostgreSQL: what other processes queue, too
+	db.OnQueued(wake) // what storing queues (remote media, on any path), and on PostgreSQL other processes' too
 	a.stream = api.NewStream(cfg.Log, cfg.StreamConns, cfg.StreamConnsPerToken)
 	db.OnEvents(a.stream.Publish) // PostgreSQL: every process's commits' events
 	a.inbox = &inbox.Inbox{DB: db, Outbox: a.svc, Remote: a.remote, Log: cfg.Log, Now: cfg.Now}

@@ -120,4 +120,8 @@ type RemoteMediaQueue interface {
 	// them; the caller removes their files. A blocked server is not asked again: a file of
 	// one that a reader asks for is refused.
 	PruneBlockedRemoteMedia(ctx context.Context, limit int) ([]*RemoteMedia, error)
+	// QueueUnknownRemoteMedia queues up to limit files that stored notes and actors name
+	// but the cache does not know (those of a database from before it), and says how many;
+	// 0 when none is left.
+	QueueUnknownRemoteMedia(ctx context.Context, now time.Time, limit int) (int, error)
 }

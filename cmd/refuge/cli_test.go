@@ -93,3 +93,19 @@ func runCLI(t *testing.T, rows []cliRow) {
 		})
 	}
 }
+
+// TestCLIMedia: media status and prune on an instance's folder; a wrong verb or argument is
+// a usage error.
+func TestCLIMedia(t *testing.T) {
+	data := t.TempDir()
+	flags := []string{"--data", data, "--domain", "example.test:8080"}
+	runCLI(t, []cliRow{
+		{name: "no verb", args: []string{"media"}, code: 2, wantErr: "refuge media prune"},
+		{name: "help", args: []string{"media", "--help"}, code: 0, wantErr: "usage:"},
+		{name: "status", args: append([]string{"media", "status"}, flags...), code: 0, wantOut: "stored 0 (0.0 MiB), waiting 0, refused 0, pruned 0"},
+		{name: "prune", args: append([]string{"media", "prune", "--media-cache-max", "1GiB"}, flags...), code: 0,
+			wantOut: "removed 0 files of notes and actors that are gone, 0 of blocked servers and 0 least recently seen"},
+		{name: "bad size", args: append([]string{"media", "prune", "--media-cache-max", "huge"}, flags...), code: 2, wantErr: "such as 500MiB"},
+		{name: "stray argument", args: append([]string{"media", "status", "extra"}, flags...), code: 2, wantErr: "unexpected argument"},
+	})
+}

@@ -71,3 +71,31 @@ func TestRateLimitFlags(t *testing.T) {
 		t.Errorf("the flag over the environment %+v, want %+v", got, want)
 	}
 }
+
+// TestMediaCacheFlags: the cache's sizes are read with their units, from REFUGE_* too, and
+// nonsense is refused with what to give.
+func TestMediaCacheFlags(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+	}{{"4GiB", 4 << 30}, {"500MB", 500e6}, {"40mib", 40 << 20}, {"1.5G", 3 << 29}, {"1024", 1024}, {" 2 KiB ", 2048}} {
+		if got := serveConfig(t, "--media-cache-max", c.in).MediaCacheMax; got != c.want {
+			t.Errorf("--media-cache-max %q: %d, want %d", c.in, got, c.want)
+		}
+	}
+	if got := serveConfig(t).MediaCacheMax; got != 0 {
+		t.Errorf("default %d, want 0 (the cache's own default)", got)
+	}
+	t.Setenv("REFUGE_MEDIA_CACHE_FILE_MAX", "10MiB")
+	if got := serveConfig(t).MediaCacheFileMax; got != 10<<20 {
+		t.Errorf("from the environment %d, want 10 MiB", got)
+	}
+	for _, bad := range []string{"lots", "-1GB", "0", "3 parsecs", "1e30GB"} {
+		var c server.Config
+		fs := newFlagSet("serve", "refuge serve [flags]", io.Discard)
+		serveFlags(fs, &c)
+		if err := parseFlags(fs, []string{"--media-cache-max", bad}); err == nil || !strings.Contains(err.Error(), "such as 500MiB") {
+			t.Errorf("--media-cache-max %q: %v, want a refusal saying what to give", bad, err)
+		}
+	}
+}

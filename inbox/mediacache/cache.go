@@ -137,6 +137,7 @@ func (c *Cache) Wake() {
 func (c *Cache) Run(ctx context.Context) {
 	c.init()
 	defer c.running.Wait()
+	c.queueUnknown(ctx)
 	tidy := time.NewTicker(tidyEvery)
 	defer tidy.Stop()
 	for {
@@ -151,6 +152,28 @@ func (c *Cache) Run(ctx context.Context) {
 			}
 		case <-time.After(idlePoll):
 		}
+	}
+}
+
+// queueUnknown queues the files that notes and actors stored before the cache existed
+// name, a batch at a time.
+func (c *Cache) queueUnknown(ctx context.Context) {
+	total := 0
+	for ctx.Err() == nil {
+		n, err := c.DB.QueueUnknownRemoteMedia(ctx, c.now(), 500)
+		if err != nil {
+			if ctx.Err() == nil {
+				c.log().Warn("media cache: queueing the files of older notes and actors", "err", err)
+			}
+			return
+		}
+		total += n
+		if n == 0 {
+			break
+		}
+	}
+	if total > 0 {
+		c.log().Info("media cache: queued the files of older notes and actors", "files", total)
 	}
 }
 

@@ -172,6 +172,9 @@ func (db *DB) commit(batch []*pendingUpdate) {
 	}
 	db.ckpt.committed()
 	db.publish(tx.events)
+	if fn := db.queued.Load(); fn != nil && tx.queued {
+		(*fn)()
+	}
 }
 
 // ended is the error of an update whose caller's context ended before its commit. Nothing

@@ -63,6 +63,7 @@ type DB struct {
 	pg *pgState
 
 	events atomic.Pointer[func([]storage.Event)] // see OnEvents
+	queued atomic.Pointer[func()]                // see OnQueued
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it

@@ -156,14 +156,10 @@ func (db *DB) pgCommits() int64 {
 	return db.pg.commits.Load()
 }
 
-// OnQueued has fn called whenever a commit of any process on the database queued
-// deliveries, this process's own included; fn must not block. On SQLite it is never called:
-// the one process that queues wakes its own workers.
-func (db *DB) OnQueued(fn func()) {
-	if db.pg != nil {
-		db.pg.queued.Store(&fn)
-	}
-}
+// OnQueued has fn called whenever a commit queued work for the workers (deliveries, pushes,
+// remote media): on PostgreSQL any process's commit, this process's own included; on
+// SQLite this process's. fn must not block.
+func (db *DB) OnQueued(fn func()) { db.queued.Store(&fn) }
 
 // listen counts the commits other processes announce, reconnecting until stopped.
 func (db *DB) listen(ctx context.Context, cfg *pgx.ConnConfig) {
@@ -204,7 +200,7 @@ func (db *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) error {
 			continue
 		}
 		db.pg.commits.Add(1)
-		if fn := db.pg.queued.Load(); fn != nil && n.Payload == queuedPayload {
+		if fn := db.queued.Load(); fn != nil && n.Payload == queuedPayload {
 			(*fn)()
 		}
 	}

@@ -388,3 +388,53 @@ func (db *DB) PruneBlockedRemoteMedia(ctx context.Context, limit int) ([]*storag
 	})
 	return out, err
 }
+
+// httpLike is the condition that column holds an http(s) URL with a host, as far as LIKE
+// tells; fetchable says the rest.
+func httpLike(column string) string {
+	return "(" + column + " LIKE 'http://_%' OR " + column + " LIKE 'https://_%')"
+}
+
+// QueueUnknownRemoteMedia queues up to limit files that stored notes and actors name but
+// the cache does not know: those of a database from before the cache. It returns how many
+// it queued; 0 when none is left.
+func (db *DB) QueueUnknownRemoteMedia(ctx context.Context, now time.Time, limit int) (int, error) {
+	queued := 0
+	err := db.update(ctx, func(tx *Tx) error {
+		queued = 0
+		rows, err := tx.tx.QueryContext(ctx, `SELECT url, kind FROM (
+			SELECT m.url AS url, 'attachment' AS kind FROM media m JOIN notes n ON n.id = m.note_id
+				WHERE m.path = '' AND n.local = FALSE AND `+httpLike("m.url")+`
+			UNION SELECT a.icon_url, 'avatar' FROM actors a WHERE a.local = FALSE AND a.deleted_at = {never} AND `+httpLike("a.icon_url")+`
+			UNION SELECT a.image_url, 'header' FROM actors a WHERE a.local = FALSE AND a.deleted_at = {never} AND `+httpLike("a.image_url")+`
+		) u WHERE NOT EXISTS (SELECT 1 FROM remote_media r WHERE r.url = u.url) LIMIT ?`, limit)
+		if err != nil {
+			return fmt.Errorf("unknown remote media: %w", err)
+		}
+		type file struct{ url, kind string }
+		var files []file
+		for rows.Next() {
+			var f file
+			if err := rows.Scan(&f.url, &f.kind); err != nil {
+				rows.Close()
+				return fmt.Errorf("unknown remote media: %w", err)
+			}
+			files = append(files, f)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("unknown remote media: %w", err)
+		}
+		for _, f := range files {
+			if !fetchable(f.url) {
+				continue
+			}
+			if err := tx.queueRemoteMedia(ctx, f.url, f.kind, now); err != nil {
+				return err
+			}
+			queued++
+		}
+		return nil
+	})
+	return queued, err
+}

@@ -587,3 +587,105 @@ func TestRemoteNoteRunAgain(t *testing.T) {
 		t.Fatalf("queued %+v %v", u, err)
 	}
 }
+
+// TestPruneBlockedRemoteMedia: the stored files of a blocked server (and its subdomains) and
+// of a blocked actor are pruned — attachments by their note's author, avatars by their
+// actor — and nobody else's.
+func TestPruneBlockedRemoteMedia(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		block string
+		want  []string
+	}{
+		{"bad.test", []string{"https://cdn.example/bad-note.png", "https://cdn.example/bad.png", "https://cdn.example/sub.png"}},
+		{"https://fine.test/users/troll", []string{"https://cdn.example/troll.png"}},
+		{"nothing.test", nil},
+	} {
+		t.Run(c.block, func(t *testing.T) {
+			db := openTest(t)
+			bad := mustActor(t, db, "bad", "bad.test", false)
+			sub := mustActor(t, db, "sub", "a.bad.test:8443", false)
+			fine := mustActor(t, db, "fine", "fine.test", false)
+			troll := mustActor(t, db, "troll", "fine.test", false)
+			notBad := mustActor(t, db, "nb", "notbad.test", false)
+			remoteNote(t, db, bad, "1", "https://cdn.example/bad-note.png")
+			remoteNote(t, db, fine, "2", "https://cdn.example/fine-note.png")
+			err := db.Update(ctx, func(tx storage.Tx) error {
+				for a, icon := range map[*storage.Actor]string{bad: "bad.png", sub: "sub.png", fine: "fine.png", troll: "troll.png", notBad: "notbad.png"} {
+					a.IconURL = "https://cdn.example/" + icon
+					if err := tx.UpdateActor(ctx, a); err != nil {
+						return err
+					}
+				}
+				return tx.PutBlock(ctx, c.block, time.Now())
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			storeRemote(t, db, time.Now())
+			pruned, err := db.PruneBlockedRemoteMedia(ctx, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range pruned {
+				if m.Path == "" {
+					t.Errorf("%s returned without its file", m.URL)
+				}
+				if now := mustRemoteMedia(t, db, m.URL); now.State != storage.RemotePruned || now.Path != "" {
+					t.Errorf("%s is %s with %q after pruning", m.URL, now.State, now.Path)
+				}
+				got = append(got, m.URL)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, c.want) {
+				t.Errorf("pruned %q, want %q", got, c.want)
+			}
+			if again, _ := db.PruneBlockedRemoteMedia(ctx, 100); len(again) != 0 {
+				t.Errorf("pruned again: %d", len(again))
+			}
+		})
+	}
+}
+
+// TestQueueUnknownRemoteMedia: the files notes and actors stored before the cache existed
+// name are queued in batches, once; what the cache knows, local uploads and what is not
+// http(s) are left alone.
+func TestQueueUnknownRemoteMedia(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	carol := mustActor(t, db, "carol", "peer.test", false)
+	remoteNote(t, db, carol, "1", "https://peer.test/a.png", "https://peer.test/b.png")
+	// As a database from before the cache: nothing queued.
+	err := db.Update(ctx, func(tx storage.Tx) error {
+		if _, err := tx.(*Tx).tx.ExecContext(ctx, `DELETE FROM remote_media`); err != nil {
+			return err
+		}
+		_, err := tx.(*Tx).tx.ExecContext(ctx, `UPDATE actors SET icon_url = 'https://peer.test/carol.png', image_url = 'data:,x' WHERE id = ?`, carol.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for round := 0; ; round++ {
+		n, err := db.QueueUnknownRemoteMedia(ctx, time.Now(), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 2 {
+			t.Fatalf("queued %d, limit 2", n)
+		}
+		total += n
+		if n == 0 || round > 5 {
+			break
+		}
+	}
+	got := remoteMediaURLs(t, db)
+	slices.Sort(got)
+	want := []string{"https://peer.test/a.png attachment pending", "https://peer.test/b.png attachment pending",
+		"https://peer.test/carol.png avatar pending"}
+	if total != 3 || !slices.Equal(got, want) {
+		t.Errorf("queued %d: %q, want %q", total, got, want)
+	}
+}
