@@ -77,11 +77,10 @@ type pgState struct {
 	mostAttempts atomic.Int64 // the most attempts one write transaction took
 	// turn is this process's place in the queue of failing transactions (queue): one at a
 	// time waits for the lock, so the waiting holds one connection of the pool, not many.
-	turn   chan struct{}
-	deaf   atomic.Bool // the listener is down: nothing read before is known current
-	queued atomic.Pointer[func()]
-	stop   context.CancelFunc
-	done   chan struct{}
+	turn chan struct{}
+	deaf atomic.Bool // the listener is down: nothing read before is known current
+	stop context.CancelFunc
+	done chan struct{}
 }
 
 // OpenPostgres connects to the PostgreSQL database at dsn (postgres://user@host/db?...)
