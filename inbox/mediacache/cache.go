@@ -79,6 +79,7 @@ type Cache struct {
 	fetching map[string]chan struct{} // key → closed when its fetch ends
 	touched  map[int64]time.Time      // recorded uses, to record them at most hourly
 	slots    chan struct{}            // Workers of them
+	runCtx   context.Context          // Run's, while it runs
 	running  sync.WaitGroup           // fetches started by Run and Want
 	tidying  sync.Mutex               // one Prune at a time
 }
@@ -137,6 +138,9 @@ func (c *Cache) Wake() {
 func (c *Cache) Run(ctx context.Context) {
 	c.init()
 	defer c.running.Wait()
+	c.mu.Lock()
+	c.runCtx = ctx
+	c.mu.Unlock()
 	c.queueUnknown(ctx)
 	tidy := time.NewTicker(tidyEvery)
 	defer tidy.Stop()
@@ -440,8 +444,9 @@ func (c *Cache) Want(ctx context.Context, key string) (*storage.RemoteMedia, err
 		if err != nil || !ok {
 			return m, err // another worker, maybe in another process, has it
 		}
-		// The fetch goes on when the reader stops waiting, so that it is there next time.
-		done = c.start(context.WithoutCancel(ctx), claimed)
+		// The fetch goes on when the reader stops waiting, so that it is there next time,
+		// until the cache stops.
+		done = c.start(c.background(ctx), claimed)
 	}
 	select {
 	case <-done:
@@ -449,6 +454,18 @@ func (c *Cache) Want(ctx context.Context, key string) (*storage.RemoteMedia, err
 		return m, nil
 	}
 	return c.DB.GetRemoteMedia(context.WithoutCancel(ctx), key)
+}
+
+// background is the context of a fetch that outlives the request that started it: Run's,
+// so that it ends when the cache stops; ctx without its end when the cache is not running
+// (an admin command).
+func (c *Cache) background(ctx context.Context) context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.runCtx != nil {
+		return c.runCtx
+	}
+	return context.WithoutCancel(ctx)
 }
 
 // touch records that m was served, at most once an hour per file, for pruning.
