@@ -33,14 +33,8 @@ func TestRemoteMediaAcrossInstances(t *testing.T) {
 	ctx := context.Background()
 	a, b := testrig.Start(t), testrig.Start(t)
 	aliceTok, _ := a.Account("alice", false)
-	b.Account("bob", false)
-	bobWeb := testrig.NewWebClient(t, b)
-	bobWeb.SignIn("bob", "password-bob")
-	avatar := testimage.PNG(t, testimage.Halves(120, 120))
-	if resp, body := bobWeb.PostMultipart("/web/profile", url.Values{"csrf": {bobWeb.CSRF("/edit_profile")}, "display_name": {"Bob"}},
-		testrig.Upload{Field: "avatar", Name: "me.png", ContentType: "image/png", Body: avatar}); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("bob's avatar: %d\n%s", resp.StatusCode, body)
-	}
+	bobWeb := accountWithPictures(t, b, "bob",
+		testrig.Upload{Field: "avatar", Name: "me.png", ContentType: "image/png", Body: testimage.PNG(t, testimage.Halves(120, 120))})
 	a.FollowRemote("alice", aliceTok, b, "bob")
 
 	picture := testimage.JPEG(t, testimage.Halves(900, 600))
@@ -129,6 +123,20 @@ func TestRemoteMediaAcrossInstances(t *testing.T) {
 	// B goes away; A still shows both.
 	b.Stop()
 	check("with B stopped")
+}
+
+// accountWithPictures makes an account on in whose profile form got pictures (fields
+// avatar and header), and returns its signed-in web client.
+func accountWithPictures(t *testing.T, in *testrig.Instance, name string, pictures ...testrig.Upload) *testrig.WebClient {
+	t.Helper()
+	in.Account(name, false)
+	web := testrig.NewWebClient(t, in)
+	web.SignIn(name, "password-"+name)
+	form := url.Values{"csrf": {web.CSRF("/edit_profile")}, "display_name": {strings.ToUpper(name[:1]) + name[1:]}}
+	if resp, body := web.PostMultipart("/web/profile", form, pictures...); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("%s's profile pictures: %d\n%s", name, resp.StatusCode, body)
+	}
+	return web
 }
 
 // TestHostileRemoteMedia: a server that attaches HTML as a picture, a 50 MiB file (with and
