@@ -311,7 +311,8 @@ func (a *App) Handler() (http.Handler, error) {
 		URIs: local, Domain: a.cfg.Domain, HTTP: a.cfg.HTTP, DataDir: a.cfg.Data, Media: a.media, Commits: a.db.Commits}
 	kit.ErrorPage = site.ErrorPage
 	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, URIs: local, Domain: a.cfg.Domain, Version: Version,
-		Pages: activitypub.Pages{Profile: site.ProfilePage, Note: site.NotePage, Follows: site.FollowsPage}}
+		Commits: a.db.Commits,
+		Pages:   activitypub.Pages{Profile: site.ProfilePage, Note: site.NotePage, Follows: site.FollowsPage}}
 	client := &api.Handler{Kit: kit, Read: a.read, Outbox: a.svc, DataDir: a.cfg.Data, URIs: local, Domain: a.cfg.Domain, Version: Version,
 		VAPIDKey: a.pusher.Key.PublicKey(), Stream: a.stream}
 	apps := &oauth.Handler{Kit: kit, Outbox: a.svc, Web: site, URIs: local, VAPIDKey: a.pusher.Key.PublicKey()}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -34,6 +35,42 @@ type Handler struct {
 	Version string // the software version NodeInfo reports
 	// Pages answer browsers at the addresses that serve ActivityPub documents to servers.
 	Pages Pages
+	// Commits counts the database's commits: the documents everyone is given alike are
+	// kept while it is unchanged (see kept).
+	Commits func() int64
+
+	answers     *httpx.AnswerCache
+	answersOnce sync.Once
+}
+
+// keptTTL bounds how long a kept document is given, even with nothing written since: a
+// safety net, as nothing in one depends on the time.
+const keptTTL = time.Minute
+
+// kept serves a GET from the documents kept (httpx.AnswerCache), or builds it and keeps it
+// when its handler shares it: WebFinger, host-meta, NodeInfo and the documents of actors,
+// public notes and collections, which every server that meets the instance asks for and
+// which are the same for all who may read them. JSON and HTML answers at one address are
+// kept apart.
+func (h *Handler) kept(f httpx.HandlerFunc) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if h.Commits == nil || r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return f(w, r)
+		}
+		h.answersOnce.Do(func() { h.answers = &httpx.AnswerCache{Commits: h.Commits, TTL: keptTTL} })
+		key := "html " + r.URL.RequestURI()
+		if httpx.WantsActivity(r) {
+			key = "json " + r.URL.RequestURI()
+		}
+		return h.answers.Serve(key, false, w, r, f)
+	}
+}
+
+// fetcherMayRead is the check of a kept document that any fetcher may read: under
+// authorized fetch, the request must still be signed (and its signature good).
+func (h *Handler) fetcherMayRead(r *http.Request) error {
+	_, err := h.Auth.Fetcher(r)
+	return err
 }
 
 // Pages are the web pages shown at ActivityPub addresses when a browser asks.
@@ -46,7 +83,7 @@ type Pages struct {
 // Routes adds the discovery and ActivityPub routes to r.
 func (h *Handler) Routes(r *mux.Router) {
 	get := func(path string, f httpx.HandlerFunc) {
-		r.Handle(path, h.Handle(f)).Methods(http.MethodGet, http.MethodHead)
+		r.Handle(path, h.Handle(h.kept(f))).Methods(http.MethodGet, http.MethodHead)
 	}
 	post := func(path string, f httpx.HandlerFunc) { r.Handle(path, h.Handle(f)).Methods(http.MethodPost) }
 
@@ -106,6 +143,7 @@ func (h *Handler) getActor(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.Auth.Fetcher(r); err != nil {
 		return err
 	}
+	httpx.Share(w, h.fetcherMayRead)
 	return h.serveActor(w, actor)
 }
 
@@ -124,6 +162,7 @@ func (h *Handler) getInstanceActor(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	httpx.Share(w, nil)
 	return h.serveActor(w, actor)
 }
 
@@ -134,11 +173,15 @@ func (h *Handler) getNote(w http.ResponseWriter, r *http.Request) error {
 	}
 	n, _, err := h.visibleNote(r)
 	if storage.KindOf(err) == storage.Gone && n != nil {
+		httpx.Share(w, h.fetcherMayRead)
 		body, _ := outbox.MarshalNote(n)
 		return httpx.WriteBody(w, http.StatusGone, httpx.ActivityJSON, body)
 	}
 	if err != nil {
 		return err
+	}
+	if n.Visibility == storage.Public || n.Visibility == storage.Unlisted {
+		httpx.Share(w, h.fetcherMayRead)
 	}
 	body, err := outbox.MarshalNote(n)
 	if err != nil {
@@ -235,9 +278,20 @@ func (h *Handler) getOutbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := h.Outbox.Outbox(r.Context(), actor, v.Local != nil && v.Local.ID == actor.ID, page, p)
+	owner := v.Local != nil && v.Local.ID == actor.ID
+	c, err := h.Outbox.Outbox(r.Context(), actor, owner, page, p)
 	if err != nil {
 		return err
+	}
+	if !owner {
+		// The same for everyone but its owner, who sees more and is given it anew.
+		httpx.Share(w, func(r *http.Request) error {
+			v, err := h.Auth.Fetcher(r)
+			if err == nil && v.Local != nil && v.Local.ID == actor.ID {
+				return httpx.ErrBuildAnew
+			}
+			return err
+		})
 	}
 	return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, c)
 }
@@ -263,6 +317,7 @@ func (h *Handler) getFollows(followers bool) httpx.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		httpx.Share(w, h.fetcherMayRead)
 		return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, c)
 	}
 }

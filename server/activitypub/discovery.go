@@ -57,6 +57,7 @@ func (h *Handler) webfinger(w http.ResponseWriter, r *http.Request) error {
 		},
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
+	httpx.Share(w, nil)
 	return httpx.WriteJSON(w, http.StatusOK, httpx.JRDJSON, jrd)
 }
 
@@ -75,6 +76,7 @@ func (h *Handler) hostMeta(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	httpx.Share(w, nil)
 	return httpx.WriteBody(w, http.StatusOK, "application/xrd+xml; charset=utf-8", append([]byte(xml.Header), body...))
 }
 
@@ -84,6 +86,7 @@ func (h *Handler) nodeinfoIndex(w http.ResponseWriter, r *http.Request) error {
 		Rel  string `json:"rel"`
 		Href string `json:"href"`
 	}
+	httpx.Share(w, nil)
 	return httpx.WriteJSON(w, http.StatusOK, "application/json", map[string][]link{"links": {
 		{Rel: "http://nodeinfo.diaspora.software/ns/schema/2.0", Href: h.URIs.NodeInfo("2.0")},
 		{Rel: "http://nodeinfo.diaspora.software/ns/schema/2.1", Href: h.URIs.NodeInfo("2.1")},
@@ -114,6 +117,7 @@ func (h *Handler) nodeinfo(w http.ResponseWriter, r *http.Request) error {
 		"metadata": map[string]string{"nodeName": h.Domain},
 	}
 	ct := `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/` + version + `#"`
+	httpx.Share(w, nil)
 	return httpx.WriteJSON(w, http.StatusOK, ct, doc)
 }
 

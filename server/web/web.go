@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -40,7 +41,8 @@ type Handler struct {
 	// data (see pagecache.go).
 	Commits func() int64
 
-	cache pageCache
+	cache     *httpx.AnswerCache // anonymous pages (pagecache.go)
+	cacheOnce sync.Once
 }
 
 // Routes adds the routes of the web interface to r. Every POST here carries the session's

@@ -1,0 +1,138 @@
+package httpx
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Kept answers. What most GETs cost is the database reads and the rendering behind an
+// answer that is the same for many who ask: a profile page for anonymous readers, an
+// actor's document for every server that checks a signature, WebFinger and NodeInfo for
+// every server that meets the instance. An AnswerCache keeps such answers and gives them
+// again for as long as nothing was written to the database since they were built (its
+// Commits count is unchanged) and they are younger than its TTL: nobody is ever given an
+// answer older than the data, and one write, anywhere, makes every kept answer stale.
+//
+// A handler says that its answer may be kept and given to others with Share, and whom to:
+// everyone who passes a check run before a kept answer is given (a signature under
+// authorized fetch, say), so that keeping never skips a check.
+
+// keptEntries bounds an AnswerCache: then it starts over. Each holds one answer.
+const keptEntries = 1024
+
+// AnswerCache keeps answers; see Share. The zero value with Commits and TTL set is ready.
+type AnswerCache struct {
+	Commits func() int64 // the database's commit count
+	TTL     time.Duration
+
+	mu      sync.Mutex
+	entries map[string]*keptAnswer
+}
+
+type keptAnswer struct {
+	commits int64 // the database's commit count when the answer was built
+	built   time.Time
+	status  int
+	header  http.Header
+	body    []byte
+	check   func(*http.Request) error // nil: anyone
+}
+
+// ErrBuildAnew is what a check returns for someone who may read more than the kept answer
+// holds (an outbox's owner): the answer is built for them instead.
+var ErrBuildAnew = errors.New("build the answer anew")
+
+// Share marks the answer being written to w as one that anyone who passes check (nil:
+// anyone) may be given too, while the data is unchanged. Only a 200 or 410 is kept. Outside
+// AnswerCache.Serve it does nothing.
+func Share(w http.ResponseWriter, check func(*http.Request) error) {
+	if rec, ok := w.(*recorder); ok {
+		rec.shared, rec.check = true, check
+	}
+}
+
+// Serve gives r the answer kept under key when it is still good and r passes its check;
+// otherwise it runs h, and keeps its answer when h shared it (or, with all, any 200 answer:
+// for callers that decide beforehand that every answer of h is the same for everyone).
+func (c *AnswerCache) Serve(key string, all bool, w http.ResponseWriter, r *http.Request, h HandlerFunc) error {
+	commits := c.Commits()
+	now := time.Now()
+	if a := c.get(key, commits, now); a != nil {
+		err := error(nil)
+		if a.check != nil {
+			err = a.check(r)
+		}
+		if err == nil {
+			a.write(w)
+			return nil
+		}
+		if err != ErrBuildAnew {
+			return err
+		}
+	}
+	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	if err := h(rec, r); err != nil {
+		return err
+	}
+	a := &keptAnswer{commits: commits, built: now, status: rec.status, header: rec.header, body: rec.body.Bytes(), check: rec.check}
+	if (rec.shared || all) && (a.status == http.StatusOK || a.status == http.StatusGone && rec.shared) {
+		c.put(key, a)
+	}
+	a.write(w)
+	return nil
+}
+
+func (c *AnswerCache) get(key string, commits int64, now time.Time) *keptAnswer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a := c.entries[key]
+	if a == nil || a.commits != commits || now.Sub(a.built) >= c.TTL {
+		return nil
+	}
+	return a
+}
+
+func (c *AnswerCache) put(key string, a *keptAnswer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= keptEntries {
+		c.entries = map[string]*keptAnswer{}
+	}
+	c.entries[key] = a
+}
+
+func (a *keptAnswer) write(w http.ResponseWriter) {
+	h := w.Header()
+	for k, v := range a.header {
+		h[k] = slices.Clone(v) // the caller may add to them; the kept answer is shared
+	}
+	w.WriteHeader(a.status)
+	w.Write(a.body)
+}
+
+// recorder takes a handler's answer to keep it.
+type recorder struct {
+	header http.Header
+	status int
+	wrote  bool
+	body   bytes.Buffer
+	shared bool
+	check  func(*http.Request) error
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(status int) {
+	if !r.wrote {
+		r.status, r.wrote = status, true
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.body.Write(b)
+}
