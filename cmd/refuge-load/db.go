@@ -13,23 +13,35 @@ import (
 // opened for each count and closed again, so that no listener of this tool's hears the
 // run's commits.
 func (e *env) countStored(ctx context.Context) (notes, feed int, err error) {
+	db, done, err := e.openDB(ctx)
+	if err != nil || db == nil {
+		return -1, -1, err
+	}
+	defer done()
+	return rowCounts(ctx, db)
+}
+
+// openDB opens the instance's database to read it, as countStored says, and returns it
+// with what to call when done with it; nil when there is no data folder to read
+// (--target without --data).
+func (e *env) openDB(ctx context.Context) (*sqldb.DB, func(), error) {
 	if e.srv.db != "" {
 		db, err := sqldb.OpenPostgres(ctx, e.srv.db, sqldb.PostgresOptions{MaxConns: 2})
 		if err != nil {
-			return 0, 0, err
+			return nil, nil, err
 		}
-		defer db.Close()
-		return rowCounts(ctx, db)
+		return db, func() { db.Close() }, nil
 	}
 	if e.srv.dbPath() == "" {
-		return -1, -1, nil
+		return nil, nil, nil
 	}
 	if e.db == nil {
+		var err error
 		if e.db, err = sqldb.Open(ctx, e.srv.dbPath()); err != nil {
-			return 0, 0, err
+			return nil, nil, err
 		}
 	}
-	return rowCounts(ctx, e.db)
+	return e.db, func() {}, nil
 }
 
 func rowCounts(ctx context.Context, db *sqldb.DB) (notes, feed int, err error) {

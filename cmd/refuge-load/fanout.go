@@ -71,7 +71,7 @@ func setupFanout(ctx context.Context, e *env) (*fanoutScenario, error) {
 		// One key per host, shared by its actors, from the cached pool: generating 10,000
 		// RSA keys would take minutes and verifying costs the same with any key.
 		key := e.keys[h%len(e.keys)]
-		host, err := e.fleet.addHost(names, func(int) *rsaKey { return key })
+		host, err := e.fleet.addHost("127.0.0.1:0", names, func(int) *rsaKey { return key })
 		if err != nil {
 			return nil, err
 		}

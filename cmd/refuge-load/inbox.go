@@ -32,23 +32,39 @@ type inboxRun struct {
 func setupInbox(ctx context.Context, e *env) (*inboxScenario, error) {
 	s := &inboxScenario{e: e}
 	per := e.cfg.inboxActors / e.cfg.inboxHosts
-	for h := range e.cfg.inboxHosts {
-		names := make([]string, per)
-		for i := range names {
-			names[i] = fmt.Sprintf("writer%d", i)
-		}
-		host, err := e.fleet.addHost(names, func(i int) *rsaKey { return e.keys[(h*per+i)%len(e.keys)] })
-		if err != nil {
-			return nil, err
-		}
-		for _, n := range names {
-			s.actors = append(s.actors, host.actors[n])
+	names := make([][]string, e.cfg.inboxHosts)
+	for h := range names {
+		for i := range per {
+			names[h] = append(names[h], fmt.Sprintf("writer%d", i))
 		}
 	}
-	if err := follow(ctx, e, e.alice, s.actors); err != nil {
+	var err error
+	s.actors, err = followedHosts(ctx, e, names, func(int) string { return "127.0.0.1:0" },
+		func(h, i int) *rsaKey { return e.keys[(h*per+i)%len(e.keys)] })
+	if err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// followedHosts starts a fake host for each list of actor names, listening on listen(h),
+// the i-th actor of host h signing with keyFor(h, i), and has the inbox account follow
+// every actor on them.
+func followedHosts(ctx context.Context, e *env, names [][]string, listen func(h int) string, keyFor func(h, i int) *rsaKey) ([]*remoteActor, error) {
+	var actors []*remoteActor
+	for h, list := range names {
+		host, err := e.fleet.addHost(listen(h), list, func(i int) *rsaKey { return keyFor(h, i) })
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range list {
+			actors = append(actors, host.actors[n])
+		}
+	}
+	if err := follow(ctx, e, e.alice, actors); err != nil {
+		return nil, err
+	}
+	return actors, nil
 }
 
 // follow makes account follow each actor through the outbox and answers every Follow
@@ -110,37 +126,11 @@ func (s *inboxScenario) run(ctx context.Context, r int) (*inboxRun, error) {
 	defer cancel()
 	e.resetPeak()
 	res := &inboxRun{sent: count}
-	var next atomic.Int64
-	var mu sync.Mutex
-	var wg sync.WaitGroup
 	watch := e.watchPG(ctx)
 	meter := e.startCPU()
-	begin := time.Now()
-	for range e.cfg.inboxConc {
-		wg.Go(func() {
-			var lat latencies
-			var ok, refused, failed int
-			for i := int(next.Add(1) - 1); i < count && ctx.Err() == nil; i = int(next.Add(1) - 1) {
-				t0 := time.Now()
-				st, err := posts[i].send(ctx, e.client)
-				lat = append(lat, time.Since(t0))
-				switch {
-				case err != nil:
-					failed++
-				case st == http.StatusAccepted:
-					ok++
-				default:
-					refused++
-				}
-			}
-			mu.Lock()
-			res.lat, res.accepted = append(res.lat, lat...), res.accepted+ok
-			res.refused, res.failed = res.refused+refused, res.failed+failed
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	res.elapsed = time.Since(begin)
+	d := deliver(ctx, e.client, posts, e.cfg.inboxConc)
+	res.accepted, res.refused, res.failed = d.accepted, d.refused, d.failed
+	res.lat, res.elapsed = d.lat, d.elapsed
 	res.cpu = meter.stop()
 	res.pg = watch.end()
 	res.peakMiB = e.peakMiB()
@@ -153,6 +143,52 @@ func (s *inboxScenario) run(ctx context.Context, r int) (*inboxRun, error) {
 		res.stored, res.inFeed = -1, -1 // no data folder to check (--target without --data)
 	}
 	return res, nil
+}
+
+// delivered is what sending a batch of signed deliveries came to.
+type delivered struct {
+	accepted, refused, failed int
+	lat                       latencies
+	answered                  []time.Time // when each delivery was accepted; zero for the others
+	elapsed                   time.Duration
+}
+
+// deliver sends posts from conc connections, each taking the next one not yet sent, until
+// all are sent or ctx ends.
+func deliver(ctx context.Context, c *http.Client, posts []*signedPost, conc int) *delivered {
+	d := &delivered{answered: make([]time.Time, len(posts))}
+	var next atomic.Int64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for range conc {
+		wg.Go(func() {
+			var lat latencies
+			var ok, refused, failed int
+			for i := int(next.Add(1) - 1); i < len(posts) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
+				t0 := time.Now()
+				st, err := posts[i].send(ctx, c)
+				t1 := time.Now()
+				lat = append(lat, t1.Sub(t0))
+				switch {
+				case err != nil:
+					failed++
+				case st == http.StatusAccepted:
+					ok++
+					d.answered[i] = t1 // each index is written by one goroutine only
+				default:
+					refused++
+				}
+			}
+			mu.Lock()
+			d.lat, d.accepted = append(d.lat, lat...), d.accepted+ok
+			d.refused, d.failed = d.refused+refused, d.failed+failed
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	d.elapsed = time.Since(begin)
+	return d
 }
 
 // perSecond is accepted deliveries a second.

@@ -4,16 +4,20 @@
 // and runs seven bounded scenarios: inbox deliveries, a fan-out to 10,000 followers, page
 // reads, memory and start time, queries over a million stored notes, the client API's home
 // timeline of an instance holding those notes, and the streaming API (a federated post's 202
-// to its event; a thousand idle connections).
+// to its event; a thousand idle connections). An eighth, media, is run when asked for by
+// name: a thousand remote notes with a photo each, until the remote media cache stored
+// every photo (a minute or two a run).
 //
-//	go run ./cmd/refuge-load            # everything, three runs each, a few minutes
+//	go run ./cmd/refuge-load            # everything but media, three runs each, a few minutes
 //	go run ./cmd/refuge-load -only inbox,pages -runs 5
+//	go run ./cmd/refuge-load -only media
 //	go run ./cmd/refuge-load -db 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' -procs 2
 //
 // With -db the instance runs on PostgreSQL, in -procs processes that share its database,
 // data folder and domain, and the storage and api scenarios use a million notes there.
 //
-// Everything it starts listens on 127.0.0.1 and it connects nowhere else.
+// Everything it starts listens on 127.0.0.1 (the media scenario's hosts on 127.0.0.2 and
+// on, too) and it connects nowhere else.
 package main
 
 import (
@@ -52,13 +56,19 @@ type config struct {
 	pagesConc, pagesMax                            int
 	pagesTime                                      time.Duration
 	notes, queries                                 int
+	mediaCount, mediaActors, mediaHosts            int
+	mediaLimit                                     time.Duration
 }
 
-var scenarios = []string{"footprint", "inbox", "fanout", "pages", "storage", "api", "stream"}
+var scenarios = []string{"footprint", "inbox", "fanout", "pages", "storage", "api", "stream", "media"}
+
+// defaultScenarios are those run without -only. The media scenario is asked for by name: a
+// run of it takes about a minute.
+var defaultScenarios = scenarios[:7]
 
 func parseConfig() *config {
 	c := &config{}
-	flag.StringVar(&c.only, "only", strings.Join(scenarios, ","), "scenarios to run, comma-separated")
+	flag.StringVar(&c.only, "only", strings.Join(defaultScenarios, ","), "scenarios to run, comma-separated, of "+strings.Join(scenarios, ", "))
 	flag.IntVar(&c.runs, "runs", 3, "runs of each scenario; the median is reported")
 	flag.DurationVar(&c.limit, "limit", 60*time.Second, "time cap of any one run")
 	flag.StringVar(&c.refuge, "refuge", "", "a refuge binary to start (default: go build ./cmd/refuge)")
@@ -88,7 +98,15 @@ func parseConfig() *config {
 	flag.IntVar(&c.pagesMax, "pages-max", 200000, "pages: most requests in a run")
 	flag.IntVar(&c.notes, "notes", 1000000, "storage: notes in the database")
 	flag.IntVar(&c.queries, "queries", 2000, "storage: calls of each query")
+	flag.IntVar(&c.mediaCount, "media-count", 1000, "media: remote notes a run, each with a photo of its own")
+	flag.IntVar(&c.mediaActors, "media-actors", 10, "media: remote actors posting them")
+	flag.IntVar(&c.mediaHosts, "media-hosts", 4, "media: remote hosts they live on, each on a loopback address of its own (127.0.0.1, .2, ...)")
+	flag.DurationVar(&c.mediaLimit, "media-limit", 5*time.Minute, "media: time cap of a run, until the last photo is stored")
 	flag.Parse()
+	if c.mediaHosts < 1 || c.mediaHosts > 250 || c.mediaActors < c.mediaHosts || c.mediaCount < 1 {
+		fmt.Fprintln(os.Stderr, "refuge-load: -media-hosts must be 1 to 250, -media-actors at least as many, -media-count at least 1")
+		os.Exit(2)
+	}
 	if c.procs < 1 || (c.procs > 1 && c.db == "") {
 		fmt.Fprintln(os.Stderr, "refuge-load: -procs N needs -db (several processes share a PostgreSQL database, never a SQLite file)")
 		os.Exit(2)
@@ -154,7 +172,7 @@ func run(ctx context.Context, cfg *config) error {
 	}{
 		{"footprint", runFootprint}, {"inbox", runInboxScenario}, {"fanout", runFanoutScenario},
 		{"pages", runPagesScenario}, {"storage", runStorageScenario}, {"api", runAPIScenario},
-		{"stream", runStreamScenario},
+		{"stream", runStreamScenario}, {"media", runMediaScenario},
 	}
 	for _, s := range steps {
 		if !want[s.name] || ctx.Err() != nil {
@@ -193,7 +211,7 @@ func newEnv(ctx context.Context, cfg *config, want map[string]bool) (*env, error
 			e.logf("the PostgreSQL server's processes are not readable here: its CPU is not measured")
 		}
 	}
-	if !want["footprint"] && !want["inbox"] && !want["fanout"] && !want["pages"] && !want["stream"] {
+	if !want["footprint"] && !want["inbox"] && !want["fanout"] && !want["pages"] && !want["stream"] && !want["media"] {
 		return e, nil // storage runs in this process alone
 	}
 	if cfg.target != "" {

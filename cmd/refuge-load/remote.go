@@ -57,9 +57,10 @@ func newFleet(client *http.Client) *fleet {
 	return &fleet{client: client, keys: map[string]crypto.PublicKey{}}
 }
 
-// addHost starts a fake server with the given actor names; keyFor picks each one's key.
-func (f *fleet) addHost(names []string, keyFor func(i int) *rsa.PrivateKey) (*remoteHost, error) {
-	p, err := peer.Start("127.0.0.1:0", "")
+// addHost starts a fake server listening on listen (a loopback address, port 0) with the
+// given actor names; keyFor picks each one's key.
+func (f *fleet) addHost(listen string, names []string, keyFor func(i int) *rsa.PrivateKey) (*remoteHost, error) {
+	p, err := peer.Start(listen, "")
 	if err != nil {
 		return nil, err
 	}

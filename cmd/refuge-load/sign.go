@@ -87,8 +87,14 @@ func activityJSON(v map[string]any) []byte {
 
 // createNote is a Create{Note} as Mastodon sends one: public, to the author's followers.
 func createNote(a *remoteActor, id string, at time.Time) []byte {
+	return activityJSON(createNoteDoc(a, id, at))
+}
+
+// createNoteDoc is createNote's activity before it is written, its object a map[string]any
+// to add to.
+func createNoteDoc(a *remoteActor, id string, at time.Time) map[string]any {
 	note := a.URI + "/statuses/" + id
-	return activityJSON(map[string]any{
+	return map[string]any{
 		"id": note + "/activity", "type": "Create", "actor": a.URI,
 		"published": at.UTC().Format(time.RFC3339),
 		"to":        []string{federation.PublicCollection}, "cc": []string{a.URI + "/followers"},
@@ -100,5 +106,5 @@ func createNote(a *remoteActor, id string, at time.Time) []byte {
 			"tag":       []map[string]string{{"type": "Hashtag", "href": a.host.base + "/tags/load", "name": "#load"}},
 			"sensitive": false,
 		},
-	})
+	}
 }
