@@ -139,7 +139,7 @@ func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) err
 // WriteBody answers body as it is.
 func WriteBody(w http.ResponseWriter, status int, contentType string, body []byte) error {
 	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Vary", "Accept")
+	addVary(w.Header(), "Accept") // CORS may have said Origin already
 	w.WriteHeader(status)
 	_, err := w.Write(body)
 	return err
