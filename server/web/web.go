@@ -79,8 +79,11 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/profile", h.Form(h.saveProfile))
 
 	// Feeds, files and remote follow.
-	get(uris.ProfileFeedRoute, h.actorFeed)
-	get(uris.TagFeedRoute, h.tagFeed)
+	feed := func(path string, f httpx.HandlerFunc) {
+		r.Handle(path, httpx.ETag(h.Handle(f))).Methods(http.MethodGet, http.MethodHead)
+	}
+	feed(uris.ProfileFeedRoute, h.actorFeed)
+	feed(uris.TagFeedRoute, h.tagFeed)
 	get(uris.MediaRoute, h.serveMedia)
 	get(uris.RemoteMediaRoute, h.serveRemoteMedia(false))
 	get(uris.RemoteThumbRoute, h.serveRemoteMedia(true))
