@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"image"
 	"net"
 	"net/http"
@@ -28,10 +29,16 @@ type webSession struct{ cookie, csrf string }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
+// maskedToken is token in the masked form forms carry (see web.maskToken), with a pad of
+// zeros: what a page would have carried for a sign-in cookie of the test's choosing.
+func maskedToken(token string) string {
+	return base64.RawURLEncoding.EncodeToString(append(make([]byte, len(token)), token...))
+}
+
 // webSignIn signs name in through the sign-in form and reads the CSRF token of its pages.
 func webSignIn(t *testing.T, in *testrig.Instance, name string) webSession {
 	t.Helper()
-	form := url.Values{"username": {name}, "password": {"password-" + name}, "csrf": {"signin-token"}}
+	form := url.Values{"username": {name}, "password": {"password-" + name}, "csrf": {maskedToken("signin-token")}}
 	req, _ := http.NewRequest(http.MethodPost, in.Base+"/signin", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.AddCookie(&http.Cookie{Name: web.SigninCookie, Value: "signin-token"})
@@ -154,7 +161,7 @@ func fromAddress(ip string) *http.Client {
 // badSignIn tries name with a wrong password from the client and returns the answer.
 func badSignIn(t *testing.T, in *testrig.Instance, c *http.Client, name string) peer.Answer {
 	t.Helper()
-	form := url.Values{"username": {name}, "password": {"not-the-password"}, "csrf": {"tok"}}
+	form := url.Values{"username": {name}, "password": {"not-the-password"}, "csrf": {maskedToken("tok")}}
 	req, _ := http.NewRequest(http.MethodPost, in.Base+"/signin", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.AddCookie(&http.Cookie{Name: web.SigninCookie, Value: "tok"})

@@ -321,8 +321,10 @@ func (a *App) Handler() (http.Handler, error) {
 
 // routes puts every surface on one router. Each surface lists its own routes on one screen
 // (activitypub.Handler.Routes, web.Handler.Routes, api.Handler.Routes, oauth.Handler.Routes);
-// what no route matches is answered here. CORS answers browser apps on the API's paths only,
-// and the API's rate limits (httpx.LimitAPI) apply there before any route.
+// what no route matches is answered here. Answers are compressed when the client accepts
+// it (httpx.Compress; pages with CSRF tokens mask them per answer, see web.maskToken). CORS
+// answers browser apps on the API's paths only, and the API's rate limits (httpx.LimitAPI)
+// apply there before any route.
 func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler, client *api.Handler, apps *oauth.Handler) http.Handler {
 	r := mux.NewRouter()
 	client.Routes(r)
@@ -331,7 +333,7 @@ func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler, client *
 	apps.Routes(r)
 	r.NotFoundHandler = kit.Handle(func(w http.ResponseWriter, r *http.Request) error { return httpx.ErrNotFound })
 	r.MethodNotAllowedHandler = kit.Handle(func(w http.ResponseWriter, r *http.Request) error { return httpx.ErrMethod })
-	return httpx.SecurityHeaders(httpx.CORS(kit.LimitAPI(r)))
+	return httpx.SecurityHeaders(httpx.Compress(httpx.CORS(kit.LimitAPI(r))))
 }
 
 // Start listens and serves in the background, and starts the delivery workers, the

@@ -83,7 +83,9 @@ type Pages struct {
 // Routes adds the discovery and ActivityPub routes to r.
 func (h *Handler) Routes(r *mux.Router) {
 	get := func(path string, f httpx.HandlerFunc) {
-		r.Handle(path, h.Handle(h.kept(f))).Methods(http.MethodGet, http.MethodHead)
+		// Every document here is public or answered after its signature was checked:
+		// httpx.ETag tags what the handler wrote (or the kept answer gave), never skipping it.
+		r.Handle(path, httpx.ETag(h.Handle(h.kept(f)))).Methods(http.MethodGet, http.MethodHead)
 	}
 	post := func(path string, f httpx.HandlerFunc) { r.Handle(path, h.Handle(f)).Methods(http.MethodPost) }
 

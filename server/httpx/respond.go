@@ -1,12 +1,14 @@
 package httpx
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -63,18 +65,62 @@ type Kit struct {
 // memo of who is asking (see Auth).
 func (k *Kit) Handle(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		aw := &answerWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
 				k.Log.Error("panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-				k.WriteError(w, r, storage.Errorf(storage.Internal, "internal error"))
+				if !aw.answered {
+					k.WriteError(aw, r, storage.Errorf(storage.Internal, "internal error"))
+				}
 			}
 		}()
 		r = withMemo(r)
-		if err := h(w, r); err != nil {
-			k.WriteError(w, r, err)
+		err := h(aw, r)
+		switch {
+		case err == nil:
+		case aw.answered:
+			// The answer had begun (most often the client went away mid-body): a second
+			// status cannot be sent, and there is nobody left to tell.
+			k.Log.Debug("answer not completed", "method", r.Method, "path", r.URL.Path, "err", err)
+		default:
+			k.WriteError(aw, r, err)
 		}
 	})
 }
+
+// answerWriter records whether the answer has begun, so that an error returned after it did
+// is not answered a second time.
+type answerWriter struct {
+	http.ResponseWriter
+	answered bool
+}
+
+func (a *answerWriter) WriteHeader(status int) {
+	if status >= 200 {
+		a.answered = true
+	}
+	a.ResponseWriter.WriteHeader(status)
+}
+
+func (a *answerWriter) Write(p []byte) (int, error) {
+	a.answered = true
+	return a.ResponseWriter.Write(p)
+}
+
+// Flush flushes the connection (server-sent events).
+func (a *answerWriter) Flush() {
+	a.answered = true
+	http.NewResponseController(a.ResponseWriter).Flush() // not every writer flushes: nothing to do then
+}
+
+// Hijack hands over the connection (WebSocket): nothing can be answered on it afterwards.
+func (a *answerWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	a.answered = true
+	return http.NewResponseController(a.ResponseWriter).Hijack()
+}
+
+// Unwrap lets http.ResponseController reach the connection's own writer (deadlines).
+func (a *answerWriter) Unwrap() http.ResponseWriter { return a.ResponseWriter }
 
 // WriteError answers err with the status of its kind and its public message: an error page
 // to a browser, {"error": "..."} to everyone else.
@@ -139,7 +185,7 @@ func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) err
 // WriteBody answers body as it is.
 func WriteBody(w http.ResponseWriter, status int, contentType string, body []byte) error {
 	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Vary", "Accept")
+	addVary(w.Header(), "Accept") // CORS may have said Origin already
 	w.WriteHeader(status)
 	_, err := w.Write(body)
 	return err

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"strings"
 	"time"
@@ -46,7 +45,7 @@ func (h *Handler) renderSignin(w http.ResponseWriter, r *http.Request, status in
 	data := &templates.SignInData{Username: username}
 	data.Next = h.URIs.Target(r.URL.Query().Get("next"))
 	p := h.page(r, "Sign in", data)
-	p.CSRF, p.Error = token, problem
+	p.CSRF, p.Error = maskToken(token), problem
 	return h.render(w, r, status, "signin", p)
 }
 
@@ -58,7 +57,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := r.Cookie(SigninCookie)
 	got := r.PostFormValue("csrf")
-	if err != nil || c.Value == "" || got == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(got)) != 1 {
+	if err != nil || c.Value == "" || !tokenMatches(got, c.Value) {
 		return storage.Errorf(storage.Forbidden, "the sign-in form expired or was sent from another site; reload it and try again")
 	}
 	username := strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("username")), "@")

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"crypto/subtle"
 	"mime"
 	"net/http"
 	"net/url"
@@ -82,8 +81,11 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/profile", h.Form(h.saveProfile))
 
 	// Feeds, files and remote follow.
-	get(uris.ProfileFeedRoute, h.actorFeed)
-	get(uris.TagFeedRoute, h.tagFeed)
+	feed := func(path string, f httpx.HandlerFunc) {
+		r.Handle(path, httpx.ETag(h.Handle(f))).Methods(http.MethodGet, http.MethodHead)
+	}
+	feed(uris.ProfileFeedRoute, h.actorFeed)
+	feed(uris.TagFeedRoute, h.tagFeed)
 	get(uris.MediaRoute, h.serveMedia)
 	get(uris.RemoteMediaRoute, h.serveRemoteMedia(false))
 	get(uris.RemoteThumbRoute, h.serveRemoteMedia(true))
@@ -162,7 +164,7 @@ func formError(err error) error {
 	return storage.Wrap(storage.Invalid, err, "the form could not be read")
 }
 
-// checkCSRF compares the form's csrf field with the session's token in constant time, and
+// checkCSRF compares the form's masked csrf field with the session's token in constant time, and
 // refuses a form posted from another origin when the browser says where it came from.
 func (h *Handler) checkCSRF(r *http.Request, want string) error {
 	if origin := r.Header.Get("Origin"); origin != "" && origin != "null" && origin != h.URIs.Base() {
@@ -172,7 +174,7 @@ func (h *Handler) checkCSRF(r *http.Request, want string) error {
 	if got == "" {
 		return storage.Errorf(storage.Forbidden, "the form has no CSRF token; reload the page and try again")
 	}
-	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+	if want == "" || !tokenMatches(got, want) {
 		return storage.Errorf(storage.Forbidden, "the form's CSRF token is wrong or expired; reload the page and try again")
 	}
 	return nil
