@@ -1,10 +1,11 @@
 // Command refuge-load measures a Refuge instance against the figures of BENCHMARKS.md. It
 // builds and starts `refuge serve` on a loopback port (or drives one given with --target),
 // plays many remote servers on other loopback ports, each with its own actors and keys,
-// and runs seven bounded scenarios: inbox deliveries, a fan-out to 10,000 followers, page
+// and runs eight bounded scenarios: inbox deliveries, a fan-out to 10,000 followers, page
 // reads, memory and start time, queries over a million stored notes, the client API's home
-// timeline of an instance holding those notes, and the streaming API (a federated post's 202
-// to its event; a thousand idle connections).
+// timeline of an instance holding those notes, the streaming API (a federated post's 202
+// to its event; a thousand idle connections), and GETs of the small documents remote servers
+// ask for, each as a fraction of a bare net/http handler's rate on this machine (get).
 //
 //	go run ./cmd/refuge-load            # everything, three runs each, a few minutes
 //	go run ./cmd/refuge-load -only inbox,pages -runs 5
@@ -52,9 +53,13 @@ type config struct {
 	pagesConc, pagesMax                            int
 	pagesTime                                      time.Duration
 	notes, queries                                 int
+	getConc, getPosts                              int
+	getTime                                        time.Duration
+	getSeeded                                      bool
+	getOnly                                        string
 }
 
-var scenarios = []string{"footprint", "inbox", "fanout", "pages", "storage", "api", "stream"}
+var scenarios = []string{"footprint", "inbox", "fanout", "pages", "storage", "api", "stream", "get"}
 
 func parseConfig() *config {
 	c := &config{}
@@ -88,6 +93,11 @@ func parseConfig() *config {
 	flag.IntVar(&c.pagesMax, "pages-max", 200000, "pages: most requests in a run")
 	flag.IntVar(&c.notes, "notes", 1000000, "storage: notes in the database")
 	flag.IntVar(&c.queries, "queries", 2000, "storage: calls of each query")
+	flag.IntVar(&c.getConc, "get-conc", 16, "get: concurrent readers of each path and of the bare handler")
+	flag.DurationVar(&c.getTime, "get-time", 3*time.Second, "get: duration of each path's run")
+	flag.IntVar(&c.getPosts, "get-posts", 1000, "get: notes the account writes before its paths are read on the running instance (0: skip that instance)")
+	flag.StringVar(&c.getOnly, "get-paths", "", "get: measure only the paths whose names contain one of these comma-separated words (e.g. to profile one)")
+	flag.BoolVar(&c.getSeeded, "get-seeded", true, "get: also read the paths on a copy of the storage scenario's database of -notes notes")
 	flag.Parse()
 	if c.procs < 1 || (c.procs > 1 && c.db == "") {
 		fmt.Fprintln(os.Stderr, "refuge-load: -procs N needs -db (several processes share a PostgreSQL database, never a SQLite file)")
@@ -124,6 +134,13 @@ func (e *env) logf(format string, args ...any) {
 }
 
 func main() {
+	if os.Getenv(ceilingEnv) != "" { // the get scenario's bare handler, in a process of its own
+		if err := serveCeiling(); err != nil {
+			fmt.Fprintln(os.Stderr, "refuge-load: bare handler:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg := parseConfig()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, cfg)
@@ -154,7 +171,7 @@ func run(ctx context.Context, cfg *config) error {
 	}{
 		{"footprint", runFootprint}, {"inbox", runInboxScenario}, {"fanout", runFanoutScenario},
 		{"pages", runPagesScenario}, {"storage", runStorageScenario}, {"api", runAPIScenario},
-		{"stream", runStreamScenario},
+		{"stream", runStreamScenario}, {"get", runGetScenario},
 	}
 	for _, s := range steps {
 		if !want[s.name] || ctx.Err() != nil {
@@ -193,7 +210,8 @@ func newEnv(ctx context.Context, cfg *config, want map[string]bool) (*env, error
 			e.logf("the PostgreSQL server's processes are not readable here: its CPU is not measured")
 		}
 	}
-	if !want["footprint"] && !want["inbox"] && !want["fanout"] && !want["pages"] && !want["stream"] {
+	if !want["footprint"] && !want["inbox"] && !want["fanout"] && !want["pages"] && !want["stream"] &&
+		(!want["get"] || cfg.getPosts == 0) {
 		return e, nil // storage runs in this process alone
 	}
 	if cfg.target != "" {
