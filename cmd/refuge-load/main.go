@@ -1,12 +1,13 @@
 // Command refuge-load measures a Refuge instance against the figures of BENCHMARKS.md. It
 // builds and starts `refuge serve` on a loopback port (or drives one given with --target),
 // plays many remote servers on other loopback ports, each with its own actors and keys,
-// and runs seven bounded scenarios: inbox deliveries, a fan-out to 10,000 followers, page
+// and runs eight bounded scenarios: inbox deliveries, a fan-out to 10,000 followers, page
 // reads, memory and start time, queries over a million stored notes, the client API's home
-// timeline of an instance holding those notes, and the streaming API (a federated post's 202
-// to its event; a thousand idle connections). An eighth, media, is run when asked for by
-// name: a thousand remote notes with a photo each, until the remote media cache stored
-// every photo (a minute or two a run).
+// timeline of an instance holding those notes, the streaming API (a federated post's 202
+// to its event; a thousand idle connections), and GETs of the small documents remote servers
+// ask for, each as a fraction of a bare net/http handler's rate on this machine (get). A
+// ninth, media, is run when asked for by name: a thousand remote notes with a photo each,
+// until the remote media cache stored every photo (a minute or two a run).
 //
 //	go run ./cmd/refuge-load            # everything but media, three runs each, a few minutes
 //	go run ./cmd/refuge-load -only inbox,pages -runs 5
@@ -58,13 +59,17 @@ type config struct {
 	notes, queries                                 int
 	mediaCount, mediaActors, mediaHosts            int
 	mediaLimit                                     time.Duration
+	getConc, getPosts                              int
+	getTime                                        time.Duration
+	getSeeded                                      bool
+	getOnly                                        string
 }
 
-var scenarios = []string{"footprint", "inbox", "fanout", "pages", "storage", "api", "stream", "media"}
+var scenarios = []string{"footprint", "inbox", "fanout", "pages", "storage", "api", "stream", "get", "media"}
 
 // defaultScenarios are those run without -only. The media scenario is asked for by name: a
 // run of it takes about a minute.
-var defaultScenarios = scenarios[:7]
+var defaultScenarios = scenarios[:8]
 
 func parseConfig() *config {
 	c := &config{}
@@ -102,6 +107,11 @@ func parseConfig() *config {
 	flag.IntVar(&c.mediaActors, "media-actors", 10, "media: remote actors posting them")
 	flag.IntVar(&c.mediaHosts, "media-hosts", 4, "media: remote hosts they live on, each on a loopback address of its own (127.0.0.1, .2, ...)")
 	flag.DurationVar(&c.mediaLimit, "media-limit", 5*time.Minute, "media: time cap of a run, until the last photo is stored")
+	flag.IntVar(&c.getConc, "get-conc", 16, "get: concurrent readers of each path and of the bare handler")
+	flag.DurationVar(&c.getTime, "get-time", 3*time.Second, "get: duration of each path's run")
+	flag.IntVar(&c.getPosts, "get-posts", 1000, "get: notes the account writes before its paths are read on the running instance (0: skip that instance)")
+	flag.StringVar(&c.getOnly, "get-paths", "", "get: measure only the paths whose names contain one of these comma-separated words (e.g. to profile one)")
+	flag.BoolVar(&c.getSeeded, "get-seeded", true, "get: also read the paths on a copy of the storage scenario's database of -notes notes")
 	flag.Parse()
 	if c.mediaHosts < 1 || c.mediaHosts > 250 || c.mediaActors < c.mediaHosts || c.mediaCount < 1 {
 		fmt.Fprintln(os.Stderr, "refuge-load: -media-hosts must be 1 to 250, -media-actors at least as many, -media-count at least 1")
@@ -142,6 +152,13 @@ func (e *env) logf(format string, args ...any) {
 }
 
 func main() {
+	if os.Getenv(ceilingEnv) != "" { // the get scenario's bare handler, in a process of its own
+		if err := serveCeiling(); err != nil {
+			fmt.Fprintln(os.Stderr, "refuge-load: bare handler:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg := parseConfig()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, cfg)
@@ -172,7 +189,7 @@ func run(ctx context.Context, cfg *config) error {
 	}{
 		{"footprint", runFootprint}, {"inbox", runInboxScenario}, {"fanout", runFanoutScenario},
 		{"pages", runPagesScenario}, {"storage", runStorageScenario}, {"api", runAPIScenario},
-		{"stream", runStreamScenario}, {"media", runMediaScenario},
+		{"stream", runStreamScenario}, {"get", runGetScenario}, {"media", runMediaScenario},
 	}
 	for _, s := range steps {
 		if !want[s.name] || ctx.Err() != nil {
@@ -211,7 +228,8 @@ func newEnv(ctx context.Context, cfg *config, want map[string]bool) (*env, error
 			e.logf("the PostgreSQL server's processes are not readable here: its CPU is not measured")
 		}
 	}
-	if !want["footprint"] && !want["inbox"] && !want["fanout"] && !want["pages"] && !want["stream"] && !want["media"] {
+	if !want["footprint"] && !want["inbox"] && !want["fanout"] && !want["pages"] && !want["stream"] && !want["media"] &&
+		(!want["get"] || cfg.getPosts == 0) {
 		return e, nil // storage runs in this process alone
 	}
 	if cfg.target != "" {
