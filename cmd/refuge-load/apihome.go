@@ -147,14 +147,14 @@ func seededInstance(ctx context.Context, e *env) (*server, func(), error) {
 			return nil, cleanup, fmt.Errorf("copy the seeded database: %w", err)
 		}
 		srv.db = e.pg.dsn(dbName)
-		return srv, cleanup, nil
+		return srv, cleanup, settleSeedMedia(ctx, e, srv, dbName)
 	}
 	for _, suffix := range []string{"", "-wal"} {
 		if err := copyFile(seedPath(e.cfg.cache, e.cfg.notes)+suffix, srv.dbPath()+suffix); err != nil && !os.IsNotExist(err) {
 			return nil, cleanup, fmt.Errorf("copy the seeded database: %w", err)
 		}
 	}
-	return srv, cleanup, nil
+	return srv, cleanup, settleSeedMedia(ctx, e, srv, "")
 }
 
 func copyFile(from, to string) error {

@@ -347,9 +347,6 @@ func runGetScenario(ctx context.Context, e *env, rep *report) error {
 		}
 		g := &getSetup{srv: srv, self: uris.New("https://" + srv.domain), name: "alice",
 			note: fmt.Sprint((e.cfg.notes - 1) / 40 * 40)} // the seed's newest public note of alice
-		if err := settleSeedMedia(ctx, e, srv); err != nil {
-			return err
-		}
 		if _, err := srv.account(ctx, "reader"); err != nil {
 			return err
 		}
@@ -416,23 +413,30 @@ func setupGetFresh(ctx context.Context, e *env) (*getSetup, error) {
 // settleSeedMedia marks every remote file of the seeded copy as one that failed for good
 // before Refuge starts on it. Otherwise its media cache spends its first ten minutes or more
 // queueing the seed's 450,000 pictures, a batch at a time (half of the CPU the paths would
-// have), and then fetches them from the seed's hosts, which are not on this machine. On
-// PostgreSQL that is left as it is, and the log says so.
-func settleSeedMedia(ctx context.Context, e *env, srv *server) error {
-	if srv.dbPath() == "" {
-		e.logf("  on PostgreSQL the seed's remote media are not settled: the media cache queues them while the paths are read")
+// have), and then fetches them from the seed's hosts, which are not on this machine: no
+// load tool may reach off it. dbName is the PostgreSQL copy's, "" for SQLite.
+func settleSeedMedia(ctx context.Context, e *env, srv *server, dbName string) error {
+	begin := time.Now()
+	settle := `INSERT INTO remote_media (key, url, kind, state, attempts, error, next_try, created)
+		SELECT 'loadseed' || m.id, m.url, 'attachment', 'failed', 1, 'not fetched: a load tool seed', ` + seedTime + `, ` + seedTime + `
+		FROM media m JOIN notes n ON n.id = m.note_id WHERE n.local = FALSE AND m.path = ''
+		UNION ALL SELECT 'loadseedactor' || a.id, a.icon_url, 'avatar', 'failed', 1, 'not fetched: a load tool seed', ` + seedTime + `, ` + seedTime + `
+		FROM actors a WHERE a.local = FALSE AND a.icon_url <> ''
+		ON CONFLICT DO NOTHING`
+	if dbName != "" {
+		settle = strings.ReplaceAll(settle, seedTime, "'2024-01-01T00:00:00Z'::timestamptz")
+		if err := e.pg.execIn(ctx, dbName, settle); err != nil {
+			return fmt.Errorf("settle the seed's remote media: %w", err)
+		}
+		e.logf("  settled the seed's remote files as failed for good (%.1fs), so the media cache neither queues nor fetches them", time.Since(begin).Seconds())
 		return nil
 	}
-	begin := time.Now()
 	db, err := sql.Open("sqlite", "file:"+srv.dbPath()+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	res, err := db.ExecContext(ctx, `INSERT INTO remote_media (key, url, kind, state, attempts, error, next_try, created)
-		SELECT 'loadseed' || m.id, m.url, 'attachment', 'failed', 1, 'not fetched: a load tool seed', '9999-01-01T00:00:00Z', '2024-01-01T00:00:00Z'
-		FROM media m JOIN notes n ON n.id = m.note_id WHERE n.local = FALSE AND m.path = ''
-		ON CONFLICT DO NOTHING`)
+	res, err := db.ExecContext(ctx, strings.ReplaceAll(settle, seedTime, "'2024-01-01T00:00:00Z'"))
 	if err != nil {
 		return fmt.Errorf("settle the seed's remote media: %w", err)
 	}
@@ -440,6 +444,9 @@ func settleSeedMedia(ctx context.Context, e *env, srv *server) error {
 	e.logf("  settled %d remote files of the seed as failed for good (%.1fs), so the media cache neither queues nor fetches them", n, time.Since(begin).Seconds())
 	return nil
 }
+
+// seedTime stands in settleSeedMedia's statement for a time in each dialect's words.
+const seedTime = "{seed time}"
 
 // getResult is one path's figures over the runs.
 type getResult struct {
