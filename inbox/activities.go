@@ -307,6 +307,7 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 		if _, err := in.Remote.FetchActor(ctx, signer.URI); err != nil {
 			return "", err
 		}
+		in.ForgetSigner(signer.URI)
 		return Stored, in.DB.Update(ctx, func(tx storage.Tx) error { return in.record(ctx, tx, signer, act, 0) })
 	}
 	doc, err := in.noteOf(ctx, signer, act.Object)
@@ -357,6 +358,7 @@ func (in *Inbox) delete(ctx context.Context, signer *storage.Actor, act *federat
 		if err != nil {
 			return "", err
 		}
+		in.ForgetSigner(signer.URI)
 		return Stored, nil
 	}
 	n, err := in.DB.GetNoteByURI(ctx, act.Object.ID)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"refuge/federation"
@@ -25,6 +26,60 @@ type Inbox struct {
 	Remote *federation.Remote
 	Log    *slog.Logger
 	Now    func() time.Time
+
+	signers signerCache
+}
+
+// signerCache keeps, by key id, the actors whose signatures were checked lately with their
+// keys parsed: every delivery and signed fetch needs its signer, and reading its row and
+// parsing its PEM cost more than the RSA check itself. An entry is trusted for signerTTL:
+// a key that fails is fetched again as before (keys rotate), an actor this process updates
+// or deletes is forgotten at once, and one that another process deleted is seen within the
+// TTL.
+type signerCache struct {
+	mu      sync.Mutex
+	entries map[string]*knownSigner
+}
+
+type knownSigner struct {
+	actor *storage.Actor
+	key   crypto.PublicKey
+	at    time.Time
+}
+
+const (
+	signerTTL     = time.Minute
+	signerEntries = 10_000 // then it starts over
+)
+
+func (c *signerCache) get(keyID string, now time.Time) *knownSigner {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := c.entries[keyID]
+	if k == nil || now.Sub(k.at) >= signerTTL {
+		return nil
+	}
+	return k
+}
+
+func (c *signerCache) put(keyID string, k *knownSigner) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= signerEntries {
+		c.entries = map[string]*knownSigner{}
+	}
+	c.entries[keyID] = k
+}
+
+// forget drops what is kept of the actor with uri, under any key id.
+func (c *signerCache) forget(uri string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, k := range c.entries {
+		if k.actor.URI == uri {
+			delete(c.entries, id)
+		}
+	}
 }
 
 func (in *Inbox) now() time.Time {
@@ -144,6 +199,9 @@ func (in *Inbox) verify(ctx context.Context, r *http.Request, body []byte, actor
 	if actorHost != "" && storage.HostOf(keyID) != actorHost {
 		return nil, storage.Errorf(storage.Unauthorized, "key %s is not on the actor's host", keyID)
 	}
+	if k := in.signers.get(keyID, in.now()); k != nil && federation.VerifyRequest(r, body, k.key, in.now()) == nil {
+		return k.actor, nil
+	}
 	signer, err := in.Remote.ActorByKeyID(ctx, keyID, false)
 	if err != nil {
 		return nil, keyError(keyID, err)
@@ -153,7 +211,7 @@ func (in *Inbox) verify(ctx context.Context, r *http.Request, body []byte, actor
 		// serves the document (or serves it again).
 		return nil, storage.Errorf(storage.Unauthorized, "actor %s was deleted", signer.URI)
 	}
-	if err = in.check(r, body, signer); err == nil {
+	if err = in.check(r, body, keyID, signer); err == nil {
 		return signer, nil
 	}
 	if storage.KindOf(err) != storage.Unauthorized || signer.Local {
@@ -163,13 +221,15 @@ func (in *Inbox) verify(ctx context.Context, r *http.Request, body []byte, actor
 	if ferr != nil {
 		return nil, err // the first reason says more than a failed refetch
 	}
-	if err := in.check(r, body, fresh); err != nil {
+	if err := in.check(r, body, keyID, fresh); err != nil {
 		return nil, err
 	}
 	return fresh, nil
 }
 
-func (in *Inbox) check(r *http.Request, body []byte, signer *storage.Actor) error {
+// check verifies the request's signature with signer's key, and keeps the signer for the
+// next requests when it holds.
+func (in *Inbox) check(r *http.Request, body []byte, keyID string, signer *storage.Actor) error {
 	if !signer.DeletedAt.IsZero() {
 		return storage.Errorf(storage.Unauthorized, "actor %s was deleted", signer.URI)
 	}
@@ -178,8 +238,15 @@ func (in *Inbox) check(r *http.Request, body []byte, signer *storage.Actor) erro
 	if err != nil {
 		return storage.Wrap(storage.Unauthorized, err, "signer's key is unreadable")
 	}
-	return federation.VerifyRequest(r, body, pub, in.now())
+	if err := federation.VerifyRequest(r, body, pub, in.now()); err != nil {
+		return err
+	}
+	in.signers.put(keyID, &knownSigner{actor: signer, key: pub, at: in.now()})
+	return nil
 }
+
+// ForgetSigner drops what is kept of the actor with uri, after it was updated or deleted.
+func (in *Inbox) ForgetSigner(uri string) { in.signers.forget(uri) }
 
 // keyError says why the signer's key could not be had. A gone account is an Unauthorized
 // signature, not a 410: answering 410 to a delivery would tell the sender our inbox is gone.

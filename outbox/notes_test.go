@@ -463,3 +463,61 @@ func TestBookmark(t *testing.T) {
 		t.Errorf("after unbookmarking: %d (%v)", len(list), err)
 	}
 }
+
+// TestCountOutboxMatchesList: the outbox's totalItems, which comes from kept counts, is what
+// its pages list — for its owner and for anyone else — through public, unlisted,
+// followers-only and direct posts, a deleted one, boosts, a boost undone, and a boost of a
+// note deleted since.
+func TestCountOutboxMatchesList(t *testing.T) {
+	r := newRig(t)
+	alice, _, men, theirs := r.audience()
+	carol := r.account("carol", false)
+	for _, v := range []string{"", "unlisted", "followers", "direct"} {
+		r.post(alice, NoteInput{Content: "a " + v + " post", Visibility: v, Mentions: []string{men.URI}})
+	}
+	gone := r.post(alice, NoteInput{Content: "soon gone"})
+	check := func(step string) {
+		t.Helper()
+		for _, owner := range []bool{false, true} {
+			count, err := r.db.CountOutbox(r.ctx, alice.ID, owner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed := 0
+			for p := (storage.Page{Limit: 2}); ; {
+				acts, err := r.db.ListOutbox(r.ctx, alice.ID, owner, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				listed += len(acts)
+				if len(acts) < 2 {
+					break
+				}
+				p.Before = acts[len(acts)-1].ID
+			}
+			if count != listed {
+				t.Errorf("%s (owner %v): counted %d, listed %d", step, owner, count, listed)
+			}
+		}
+	}
+	check("posts")
+	if err := r.s.DeleteNote(r.ctx, alice, gone.URI); err != nil {
+		t.Fatal(err)
+	}
+	check("a post deleted")
+	carols := r.post(carol, NoteInput{Content: "carol's"})
+	for _, n := range []*storage.Note{theirs, carols} {
+		if _, err := r.s.React(r.ctx, alice, storage.Announce, n.URI); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("two boosts")
+	if err := r.s.Unreact(r.ctx, alice, storage.Announce, theirs.URI); err != nil {
+		t.Fatal(err)
+	}
+	check("a boost undone")
+	if err := r.s.DeleteNote(r.ctx, carol, carols.URI); err != nil {
+		t.Fatal(err)
+	}
+	check("a boosted note deleted")
+}
