@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -262,30 +263,36 @@ func checkGet(ctx context.Context, c *http.Client, path getPath) error {
 }
 
 // signInSession signs name in through the web form and returns its session cookie.
+// csrfField finds a form's CSRF token in a page.
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
 func signInSession(ctx context.Context, base, name string) (string, error) {
 	c := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Get(base + "/signin")
 	if err != nil {
 		return "", err
 	}
-	io.Copy(io.Discard, resp.Body)
+	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	var csrf string
+	var cookie string
 	for _, ck := range resp.Cookies() {
 		if ck.Name == "refuge_signin" {
-			csrf = ck.Value
+			cookie = ck.Value
 		}
 	}
-	if csrf == "" {
-		return "", fmt.Errorf("GET /signin: status %d, no sign-in cookie", resp.StatusCode)
+	// The form carries the token masked anew on each page (against compression side
+	// channels); the cookie carries it bare.
+	field := csrfField.FindSubmatch(page)
+	if cookie == "" || field == nil {
+		return "", fmt.Errorf("GET /signin: status %d, no sign-in cookie or form token", resp.StatusCode)
 	}
-	form := url.Values{"csrf": {csrf}, "username": {name}, "password": {"load-password-" + name}}
+	form := url.Values{"csrf": {string(field[1])}, "username": {name}, "password": {"load-password-" + name}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/signin", strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(&http.Cookie{Name: "refuge_signin", Value: csrf})
+	req.AddCookie(&http.Cookie{Name: "refuge_signin", Value: cookie})
 	if resp, err = c.Do(req); err != nil {
 		return "", err
 	}

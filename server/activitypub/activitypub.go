@@ -57,7 +57,7 @@ func (h *Handler) kept(f httpx.HandlerFunc) httpx.HandlerFunc {
 		if h.Commits == nil || r.Method != http.MethodGet && r.Method != http.MethodHead {
 			return f(w, r)
 		}
-		h.answersOnce.Do(func() { h.answers = &httpx.AnswerCache{Commits: h.Commits, TTL: keptTTL} })
+		h.answersOnce.Do(func() { h.answers = &httpx.AnswerCache{Commits: h.Commits, TTL: keptTTL, ETags: true} })
 		key := "html " + r.URL.RequestURI()
 		if httpx.WantsActivity(r) {
 			key = "json " + r.URL.RequestURI()

@@ -2,9 +2,12 @@ package httpx
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -28,6 +31,9 @@ const keptEntries = 1024
 type AnswerCache struct {
 	Commits func() int64 // the database's commit count
 	TTL     time.Duration
+	// ETags gives kept 200 answers a weak ETag (of the body before any encoding, as ETag
+	// does) and answers a matching If-None-Match with 304 without writing the body.
+	ETags bool
 
 	mu      sync.Mutex
 	entries map[string]*keptAnswer
@@ -40,6 +46,12 @@ type keptAnswer struct {
 	header  http.Header
 	body    []byte
 	check   func(*http.Request) error // nil: anyone
+	etag    string                    // with AnswerCache.ETags, of a 200
+
+	// The body compressed, by coding, made the first time a client accepts it: given
+	// again, a kept answer is compressed once, not once per request.
+	mu      sync.Mutex
+	encoded map[string][]byte
 }
 
 // ErrBuildAnew is what a check returns for someone who may read more than the kept answer
@@ -67,7 +79,7 @@ func (c *AnswerCache) Serve(key string, all bool, w http.ResponseWriter, r *http
 			err = a.check(r)
 		}
 		if err == nil {
-			a.write(w)
+			a.write(w, r)
 			return nil
 		}
 		if err != ErrBuildAnew {
@@ -80,9 +92,13 @@ func (c *AnswerCache) Serve(key string, all bool, w http.ResponseWriter, r *http
 	}
 	a := &keptAnswer{commits: commits, built: now, status: rec.status, header: rec.header, body: rec.body.Bytes(), check: rec.check}
 	if (rec.shared || all) && (a.status == http.StatusOK || a.status == http.StatusGone && rec.shared) {
+		if c.ETags && a.status == http.StatusOK && a.header.Get("ETag") == "" {
+			sum := sha256.Sum256(a.body)
+			a.etag = `W/"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+		}
 		c.put(key, a)
 	}
-	a.write(w)
+	a.write(w, r)
 	return nil
 }
 
@@ -105,13 +121,52 @@ func (c *AnswerCache) put(key string, a *keptAnswer) {
 	c.entries[key] = a
 }
 
-func (a *keptAnswer) write(w http.ResponseWriter) {
+// write answers r with the kept answer: 304 when r has it already, the body compressed as
+// Compress would (Compress then leaves it alone), or as it is.
+func (a *keptAnswer) write(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	for k, v := range a.header {
 		h[k] = slices.Clone(v) // the caller may add to them; the kept answer is shared
 	}
+	body := a.body
+	if a.etag != "" {
+		h.Set("ETag", a.etag)
+		if etagMatch(r.Header.Get("If-None-Match"), a.etag) {
+			h.Del("Content-Type")
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	mt, _, _ := strings.Cut(h.Get("Content-Type"), ";")
+	if compressible[strings.TrimSpace(mt)] && len(body) >= compressMin {
+		addVary(h, "Accept-Encoding")
+		if coding := NegotiateEncoding(r.Header.Get("Accept-Encoding")); coding != "" && r.Method != http.MethodHead &&
+			r.Header.Get("Range") == "" {
+			body = a.encodedAs(coding)
+			h.Set("Content-Encoding", coding)
+		}
+	}
 	w.WriteHeader(a.status)
-	w.Write(a.body)
+	w.Write(body)
+}
+
+// encodedAs is the body compressed with coding, made once.
+func (a *keptAnswer) encodedAs(coding string) []byte {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if b, ok := a.encoded[coding]; ok {
+		return b
+	}
+	var buf bytes.Buffer
+	p := getEncoder(coding, &buf)
+	p.enc.Write(a.body)
+	p.enc.Close()
+	p.put()
+	if a.encoded == nil {
+		a.encoded = map[string][]byte{}
+	}
+	a.encoded[coding] = buf.Bytes()
+	return a.encoded[coding]
 }
 
 // recorder takes a handler's answer to keep it.

@@ -1,10 +1,14 @@
 package httpx
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -69,5 +73,61 @@ func TestAnswerCache(t *testing.T) {
 		if got != step.want || !errors.Is(err, step.wantErr) {
 			t.Errorf("%s: %q %v, want %q %v", step.name, got, err, step.want, step.wantErr)
 		}
+	}
+}
+
+// TestAnswerCacheEncodes: a kept answer is given compressed to a client that accepts it
+// (compressed once, the same bytes each time), as it is to one that does not, and 304 to
+// one that has it already; the tag is the uncompressed body's.
+func TestAnswerCacheEncodes(t *testing.T) {
+	page := strings.Repeat("<p>a kept page</p>\n", 200)
+	c := &AnswerCache{Commits: func() int64 { return 1 }, TTL: time.Hour, ETags: true}
+	builds := 0
+	h := func(w http.ResponseWriter, r *http.Request) error {
+		builds++
+		Share(w, nil)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, page)
+		return nil
+	}
+	serve := func(header ...string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/p", nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		rec := httptest.NewRecorder()
+		if err := c.Serve("/p", false, rec, req, h); err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	first := serve()
+	tag := first.Header().Get("ETag")
+	var zipped []byte
+	for range 2 {
+		rec := serve("Accept-Encoding", "gzip")
+		if rec.Header().Get("Content-Encoding") != "gzip" || rec.Header().Get("ETag") != tag || !strings.Contains(rec.Header().Get("Vary"), "Accept-Encoding") {
+			t.Fatalf("gzip asked: %v", rec.Header())
+		}
+		if zipped != nil && !bytes.Equal(zipped, rec.Body.Bytes()) {
+			t.Errorf("the kept answer was compressed anew, to other bytes")
+		}
+		zipped = rec.Body.Bytes()
+		zr, err := gzip.NewReader(bytes.NewReader(zipped))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := io.ReadAll(zr); string(got) != page {
+			t.Errorf("the compressed answer decodes to %d bytes, want the page's %d", len(got), len(page))
+		}
+	}
+	if rec := serve(); rec.Body.String() != page || rec.Header().Get("Content-Encoding") != "" {
+		t.Errorf("identity: %v, %d bytes", rec.Header(), rec.Body.Len())
+	}
+	if rec := serve("If-None-Match", tag, "Accept-Encoding", "zstd"); rec.Code != http.StatusNotModified || rec.Body.Len() != 0 {
+		t.Errorf("If-None-Match %s: %d, %d bytes", tag, rec.Code, rec.Body.Len())
+	}
+	if tag == "" || builds != 1 {
+		t.Errorf("tag %q, %d builds, want a tag and one build", tag, builds)
 	}
 }
