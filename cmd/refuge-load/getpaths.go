@@ -417,6 +417,23 @@ func setupGetFresh(ctx context.Context, e *env) (*getSetup, error) {
 	return g, err
 }
 
+// withEncoding makes newReq's requests ask for coding: "gzip" leaves them as Go's client
+// sends them (it asks for gzip and decompresses the answer, as peers do), "identity" asks
+// for the bytes as they are, as the bare handler sends its 1 KiB: on one machine, the
+// client's decompression takes from the cores the server has.
+func withEncoding(newReq func(context.Context) (*http.Request, error), coding string) func(context.Context) (*http.Request, error) {
+	if coding == "gzip" {
+		return newReq
+	}
+	return func(ctx context.Context) (*http.Request, error) {
+		req, err := newReq(ctx)
+		if err == nil {
+			req.Header.Set("Accept-Encoding", coding)
+		}
+		return req, err
+	}
+}
+
 // settleSeedMedia marks every remote file of the seeded copy as one that failed for good
 // before Refuge starts on it. Otherwise its media cache spends its first ten minutes or more
 // queueing the seed's 450,000 pictures, a batch at a time (half of the CPU the paths would
@@ -484,7 +501,7 @@ func measureGets(ctx context.Context, e *env, rep *report, ceil *ceiling, g *get
 		ceilRate, ceilP99 = append(ceilRate, top.perSecond()), append(ceilP99, ms(top.lat.pct(99)))
 		meter := func() *cpuMeter { return startCPU([]int{g.srv.pid}, e.pg) }
 		for i, path := range paths {
-			res := readLoad(ctx, e, meter, path.newReq, conc, d)
+			res := readLoad(ctx, e, meter, withEncoding(path.newReq, e.cfg.getEncoding), conc, d)
 			e.logf("  %s, run %d: %s: %s", size, r+1, path.name, res)
 			x := &results[i]
 			x.rate, x.p50, x.p99 = append(x.rate, res.perSecond()), append(x.p50, ms(res.lat.pct(50))), append(x.p99, ms(res.lat.pct(99)))

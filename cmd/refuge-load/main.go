@@ -62,7 +62,7 @@ type config struct {
 	getConc, getPosts                              int
 	getTime                                        time.Duration
 	getSeeded                                      bool
-	getOnly                                        string
+	getOnly, getEncoding                           string
 }
 
 var scenarios = []string{"footprint", "inbox", "fanout", "pages", "storage", "api", "stream", "get", "media"}
@@ -111,6 +111,7 @@ func parseConfig() *config {
 	flag.DurationVar(&c.getTime, "get-time", 3*time.Second, "get: duration of each path's run")
 	flag.IntVar(&c.getPosts, "get-posts", 1000, "get: notes the account writes before its paths are read on the running instance (0: skip that instance)")
 	flag.StringVar(&c.getOnly, "get-paths", "", "get: measure only the paths whose names contain one of these comma-separated words (e.g. to profile one)")
+	flag.StringVar(&c.getEncoding, "get-encoding", "gzip", "get: what the paths' requests accept: gzip (as Go's client and peers ask; it decompresses on this machine's cores) or identity (as the bare handler's 1 KiB is sent)")
 	flag.BoolVar(&c.getSeeded, "get-seeded", true, "get: also read the paths on a copy of the storage scenario's database of -notes notes")
 	flag.Parse()
 	if c.mediaHosts < 1 || c.mediaHosts > 250 || c.mediaActors < c.mediaHosts || c.mediaCount < 1 {
