@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -191,4 +195,25 @@ func (s *fanoutScenario) run(ctx context.Context, r int) (*fanoutRun, error) {
 func (r *fanoutRun) String() string {
 	return fmt.Sprintf("last delivery %.0f ms after the POST; %d hosts got it, %d valid signatures, %d duplicates, %d invalid, %d not to the shared inbox; peak RSS %.1f MiB; %s%s",
 		ms(r.elapsed), r.hosts, r.signatures, r.duplicates, r.invalid, r.wrongInbox, r.peakMiB, r.cpu, r.pg)
+}
+
+// signingFloor is the least a fan-out of n signed deliveries can take on this machine: the
+// time to make n RSA-2048 signatures (PKCS #1 v1.5 over SHA-256, what every delivery's HTTP
+// signature costs) with every core at it, measured in the same run as the fan-out so that
+// the two compare on one machine at one moment.
+func signingFloor(key *rsaKey, n int) time.Duration {
+	cores := runtime.GOMAXPROCS(0)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for range cores {
+		wg.Go(func() {
+			for i := next.Add(1); i <= int64(n); i = next.Add(1) {
+				sum := sha256.Sum256([]byte(fmt.Sprintf("(request-target): post /inbox\ndate: %d", i)))
+				rsa.SignPKCS1v15(nil, key, crypto.SHA256, sum[:])
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(begin)
 }

@@ -81,20 +81,25 @@ func runFanoutScenario(ctx context.Context, e *env, rep *report) error {
 	if err != nil {
 		return err
 	}
-	var took, sigs, bad, peak, cpu, dbCPU []float64
+	var took, sigs, bad, peak, cpu, dbCPU, floor, ratio []float64
 	var obs []pgObs
 	for r := range e.cfg.runs {
 		res, err := s.run(ctx, r)
 		if err != nil {
 			return err
 		}
-		e.logf("  run %d: %s", r+1, res)
+		f := signingFloor(e.keys[0], len(s.hosts))
+		floor, ratio = append(floor, ms(f)), append(ratio, float64(res.elapsed)/float64(f))
+		e.logf("  run %d: %s; the signing floor, %d signatures on every core: %.0f ms (the fan-out took %.2f×)", r+1, res,
+			len(s.hosts), ms(f), float64(res.elapsed)/float64(f))
 		cpu, dbCPU, obs = append(cpu, ms(res.cpu.refuge)), append(dbCPU, ms(res.cpu.db)), append(obs, res.pg)
 		took, sigs, peak = append(took, ms(res.elapsed)), append(sigs, float64(res.signatures)), append(peak, res.peakMiB)
 		bad = append(bad, float64(res.duplicates+res.wrongInbox+int(res.invalid)+len(s.hosts)-res.hosts))
 	}
 	want := float64(len(s.hosts))
 	rep.add("fanout", fmt.Sprintf("POST to last delivery (%d followers, %d hosts)", len(s.actors), len(s.hosts)), "ms", took, "≤ 1500", atMost(1500))
+	rep.add("fanout", fmt.Sprintf("signing floor: %d RSA-2048 signatures on every core", len(s.hosts)), "ms", floor, "", nil)
+	rep.add("fanout", "POST to last delivery ÷ signing floor", "×", ratio, "≤ 1.3", atMost(1.3))
 	rep.add("fanout", "Refuge CPU for the fan-out", "ms", cpu, "", nil)
 	if e.pg != nil && e.pg.postmaster != 0 {
 		rep.add("fanout", "PostgreSQL CPU for the fan-out", "ms", dbCPU, "", nil)
