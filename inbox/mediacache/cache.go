@@ -519,41 +519,23 @@ type PruneReport struct {
 }
 
 // Prune removes the files no note or actor names any longer, and those of blocked servers
-// and actors, then, while the stored files
-// take more than MaxBytes, the least recently served of those nothing keeps, down to nine
-// tenths of it, so that it does not run at every new file.
+// and actors, then, while the stored files take more than MaxBytes, the least recently
+// served of those nothing keeps, down to nine tenths of it, so that it does not run at
+// every new file.
 func (c *Cache) Prune(ctx context.Context) (PruneReport, error) {
 	c.init()
 	c.tidying.Lock()
 	defer c.tidying.Unlock()
 	var rep PruneReport
-	for {
-		gone, err := c.DB.DropOrphanRemoteMedia(ctx, 500)
-		if err != nil {
-			return rep, fmt.Errorf("orphans: %w", err)
-		}
-		for _, m := range gone {
-			c.remove(m)
-			rep.Orphans++
-			rep.Freed += m.Bytes
-		}
-		if len(gone) < 500 {
-			break
-		}
+	orphans, err := c.removeAll(ctx, c.DB.DropOrphanRemoteMedia, &rep.Freed)
+	rep.Orphans = orphans
+	if err != nil {
+		return rep, fmt.Errorf("orphans: %w", err)
 	}
-	for {
-		blocked, err := c.DB.PruneBlockedRemoteMedia(ctx, 500)
-		if err != nil {
-			return rep, fmt.Errorf("blocked: %w", err)
-		}
-		for _, m := range blocked {
-			c.remove(m)
-			rep.Blocked++
-			rep.Freed += m.Bytes
-		}
-		if len(blocked) < 500 {
-			break
-		}
+	blocked, err := c.removeAll(ctx, c.DB.PruneBlockedRemoteMedia, &rep.Freed)
+	rep.Blocked = blocked
+	if err != nil {
+		return rep, fmt.Errorf("blocked: %w", err)
 	}
 	usage, err := c.DB.RemoteMediaUsage(ctx)
 	if err != nil {
@@ -591,6 +573,27 @@ func (c *Cache) Prune(ctx context.Context) (PruneReport, error) {
 	}
 	rep.Usage = usage
 	return rep, nil
+}
+
+// removeAll takes batches of rows from take until it has no more, removing their files and
+// adding their bytes to freed; it returns how many.
+func (c *Cache) removeAll(ctx context.Context, take func(context.Context, int) ([]*storage.RemoteMedia, error), freed *int64) (int, error) {
+	const batch = 500
+	n := 0
+	for {
+		rows, err := take(ctx, batch)
+		if err != nil {
+			return n, err
+		}
+		for _, m := range rows {
+			c.remove(m)
+			n++
+			*freed += m.Bytes
+		}
+		if len(rows) < batch {
+			return n, nil
+		}
+	}
 }
 
 // ErrNotStored is what Open returns for a file that is not (or no longer) on disk.
