@@ -82,6 +82,7 @@ type Cache struct {
 	slots    chan struct{}            // Workers of them
 	left     chan struct{}            // closed (and replaced) when a fetch leaves its host
 	checking chan struct{}            // images being decoded and encoded: one core fewer than there are
+	stopped  bool                     // Run has returned, or is waiting for its fetches
 	runCtx   context.Context          // Run's, while it runs
 	running  sync.WaitGroup           // fetches started by Run and Want
 	tidying  sync.Mutex               // one Prune at a time
@@ -142,7 +143,14 @@ func (c *Cache) Wake() {
 // and keeps the cache tidy; it returns when the fetches it started are done.
 func (c *Cache) Run(ctx context.Context) {
 	c.init()
-	defer c.running.Wait()
+	defer func() {
+		// No fetch starts once this is set (start checks it under the same lock), so that
+		// none is added while the wait runs.
+		c.mu.Lock()
+		c.stopped = true
+		c.mu.Unlock()
+		c.running.Wait()
+	}()
 	c.mu.Lock()
 	c.runCtx = ctx
 	c.mu.Unlock()
@@ -223,9 +231,14 @@ func (c *Cache) start(ctx context.Context, m *storage.RemoteMedia) (done chan st
 		return ch
 	}
 	done = make(chan struct{})
+	if c.stopped {
+		c.mu.Unlock()
+		close(done) // the lease runs out and the file is taken again at the next start
+		return done
+	}
 	c.fetching[m.Key] = done
-	c.mu.Unlock()
 	c.running.Add(1)
+	c.mu.Unlock()
 	go func() {
 		defer c.running.Done()
 		defer c.Wake()
