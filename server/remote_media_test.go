@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"hash/crc32"
+	"image/png"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -227,8 +228,11 @@ func TestHostileRemoteMedia(t *testing.T) {
 	}
 	attachments := []map[string]any{}
 	for _, row := range rows {
-		attachments = append(attachments, map[string]any{"type": "Document", "mediaType": "image/png",
-			"url": p.Base + "/files/" + row.file, "name": row.file})
+		att := map[string]any{"type": "Document", "mediaType": "image/png", "url": p.Base + "/files/" + row.file, "name": row.file}
+		if row.file == "page.png" {
+			att["blurhash"] = placeholderHash // what the server says the picture looks like
+		}
+		attachments = append(attachments, att)
 	}
 	note := eve.Note("look at these", federation.PublicCollection, alice)
 	note["attachment"] = attachments
@@ -263,6 +267,11 @@ func TestHostileRemoteMedia(t *testing.T) {
 				resp.Header.Get("Content-Type") != "image/png" {
 				t.Errorf("the placeholder: %d %v", resp.StatusCode, resp.Header)
 			}
+			// The blurhash the server gave is drawn; without one, a blank pixel.
+			cfg, err := png.DecodeConfig(strings.NewReader(body))
+			if want := map[bool]int{true: 32, false: 1}[row.file == "page.png"]; err != nil || cfg.Width != want {
+				t.Errorf("the placeholder picture: %v %dx%d, want %d wide", err, cfg.Width, cfg.Height, want)
+			}
 		})
 	}
 	// Nothing but the good picture (and its thumbnail, if any) is on disk: no part of a
@@ -287,6 +296,9 @@ func TestHostileRemoteMedia(t *testing.T) {
 		t.Errorf("the page's CSP lets pictures load from elsewhere: %s", resp.Header.Get("Content-Security-Policy"))
 	}
 }
+
+// placeholderHash is a blurhash a remote server sends with an attachment.
+const placeholderHash = "LEHV6nWB2yk8pyo0adR*.7kCMdnj"
 
 // pngHeader is the start of a PNG that says it is w×h pixels: enough for a decoder to
 // read its size, and to allocate its pixels if it did not check first.

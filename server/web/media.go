@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/buckket/go-blurhash"
 	"github.com/gorilla/mux"
 
 	"refuge/outbox/media"
@@ -71,8 +72,8 @@ func setMediaHeaders(w http.ResponseWriter, contentType string) {
 }
 
 // servePlaceholder stands in for a remote file that is not here: an actor's default avatar
-// or header, or for an attachment a blank picture — 503 while it may still come, 404 once
-// it was refused.
+// or header, or for an attachment its blurhash drawn small (a blank picture without one) —
+// 503 while it may still come, 404 once it was refused.
 func servePlaceholder(w http.ResponseWriter, r *http.Request, m *storage.RemoteMedia) error {
 	w.Header().Set("Cache-Control", "no-store")
 	switch m.Kind {
@@ -83,8 +84,9 @@ func servePlaceholder(w http.ResponseWriter, r *http.Request, m *storage.RemoteM
 		http.Redirect(w, r, templates.StaticURL("header.svg"), http.StatusFound)
 		return nil
 	}
+	picture := blurred(m.Blurhash)
 	setMediaHeaders(w, "image/png")
-	w.Header().Set("Content-Length", strconv.Itoa(len(blankPNG)))
+	w.Header().Set("Content-Length", strconv.Itoa(len(picture)))
 	if m.State == storage.RemoteFailed {
 		w.WriteHeader(http.StatusNotFound)
 	} else {
@@ -92,9 +94,30 @@ func servePlaceholder(w http.ResponseWriter, r *http.Request, m *storage.RemoteM
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
 	if r.Method != http.MethodHead {
-		w.Write(blankPNG)
+		w.Write(picture)
 	}
 	return nil
+}
+
+// blurredSide is the size of the picture a blurhash is drawn as: the page stretches it
+// over the attachment's box, and a blur needs no more.
+const blurredSide = 32
+
+// blurred draws a blurhash as a small PNG, or is the blank picture when there is none or
+// it cannot be read (it came from another server).
+func blurred(hash string) []byte {
+	if hash == "" {
+		return blankPNG
+	}
+	img, err := blurhash.Decode(hash, blurredSide, blurredSide, 1)
+	if err != nil {
+		return blankPNG
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		return blankPNG
+	}
+	return b.Bytes()
 }
 
 // blankPNG is one transparent pixel.

@@ -104,16 +104,27 @@ func (tx *Tx) QueueRemoteMedia(ctx context.Context, url, kind string, now time.T
 	if kind == "" {
 		return storage.Errorf(storage.Invalid, "remote media %q has no kind", url)
 	}
-	return tx.queueRemoteMedia(ctx, url, kind, now)
+	return tx.queueRemoteMedia(ctx, url, kind, "", now)
 }
+
+// maxBlurhash bounds a remote blurhash kept as a placeholder: 9×9 components, the most the
+// format has, take 2 + 4 + 81×2 = 168 characters; ours take 16.
+const maxBlurhash = 168
 
 // queueRemoteMedia queues url unless it is known; on PostgreSQL a row inserted wakes every
 // process's workers (OnQueued). A conflict on either unique column is "known": two URLs
 // with one key would take 130 bits of luck.
-func (tx *Tx) queueRemoteMedia(ctx context.Context, url, kind string, now time.Time) error {
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO remote_media (key, url, kind, state, next_try, used, created)
-		VALUES (?, ?, ?, 'pending', ?, {never}, ?) ON CONFLICT DO NOTHING`,
-		storage.MediaKey(url), url, kind, ts(now), ts(now))
+//
+// blurhash is what the other server said of the picture, kept until it is fetched (when
+// the cache's own replaces it): the placeholder readers see meanwhile. Not trusted for
+// anything else, and dropped when it is longer than any real one.
+func (tx *Tx) queueRemoteMedia(ctx context.Context, url, kind, blurhash string, now time.Time) error {
+	if len(blurhash) > maxBlurhash {
+		blurhash = ""
+	}
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO remote_media (key, url, kind, state, blurhash, next_try, used, created)
+		VALUES (?, ?, ?, 'pending', ?, ?, {never}, ?) ON CONFLICT DO NOTHING`,
+		storage.MediaKey(url), url, kind, blurhash, ts(now), ts(now))
 	if err != nil {
 		return fmt.Errorf("queue remote media %s: %w", url, err)
 	}
@@ -132,7 +143,7 @@ func (tx *Tx) queueRemoteAttachments(ctx context.Context, n *storage.Note) error
 	now := time.Now()
 	for _, m := range n.Media {
 		if m.Path == "" && fetchable(m.URL) {
-			if err := tx.queueRemoteMedia(ctx, m.URL, storage.RemoteAttachment, now); err != nil {
+			if err := tx.queueRemoteMedia(ctx, m.URL, storage.RemoteAttachment, m.Blurhash, now); err != nil {
 				return err
 			}
 		}
@@ -148,7 +159,7 @@ func (tx *Tx) queueRemoteProfile(ctx context.Context, a *storage.Actor) error {
 	now := time.Now()
 	for _, f := range []struct{ url, kind string }{{a.IconURL, storage.RemoteAvatar}, {a.ImageURL, storage.RemoteHeader}} {
 		if fetchable(f.url) {
-			if err := tx.queueRemoteMedia(ctx, f.url, f.kind, now); err != nil {
+			if err := tx.queueRemoteMedia(ctx, f.url, f.kind, "", now); err != nil {
 				return err
 			}
 		}
@@ -429,7 +440,7 @@ func (db *DB) QueueUnknownRemoteMedia(ctx context.Context, now time.Time, limit 
 			if !fetchable(f.url) {
 				continue
 			}
-			if err := tx.queueRemoteMedia(ctx, f.url, f.kind, now); err != nil {
+			if err := tx.queueRemoteMedia(ctx, f.url, f.kind, "", now); err != nil {
 				return err
 			}
 			queued++
