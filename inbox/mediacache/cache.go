@@ -13,6 +13,7 @@ package mediacache
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -118,17 +119,10 @@ func (c *Cache) log() *slog.Logger {
 	return slog.Default()
 }
 
-func (c *Cache) workers() int           { return cmpOr(c.Workers, DefaultWorkers) }
-func (c *Cache) timeout() time.Duration { return cmpOr(c.Timeout, DefaultTimeout) }
-func (c *Cache) maxBytes() int64        { return cmpOr(c.MaxBytes, DefaultMaxBytes) }
-func (c *Cache) maxFileBytes() int64    { return cmpOr(c.MaxFileBytes, DefaultMaxFileBytes) }
-
-func cmpOr[T int | int64 | time.Duration](v, def T) T {
-	if v > 0 {
-		return v
-	}
-	return def
-}
+func (c *Cache) workers() int           { return cmp.Or(c.Workers, DefaultWorkers) }
+func (c *Cache) timeout() time.Duration { return cmp.Or(c.Timeout, DefaultTimeout) }
+func (c *Cache) maxBytes() int64        { return cmp.Or(c.MaxBytes, DefaultMaxBytes) }
+func (c *Cache) maxFileBytes() int64    { return cmp.Or(c.MaxFileBytes, DefaultMaxFileBytes) }
 
 // Wake tells the workers that something new is queued. It never blocks.
 func (c *Cache) Wake() {

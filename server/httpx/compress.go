@@ -26,6 +26,12 @@ var compressible = map[string]bool{
 	"application/xrd+xml": true, "application/rss+xml": true, "application/atom+xml": true, "application/xml": true,
 }
 
+// compressibleType reports whether a Content-Type is one of the compressible types.
+func compressibleType(contentType string) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return compressible[mt]
+}
+
 // Encoders are pooled: a gzip writer holds ~800 KB of state and a zstd encoder with its
 // window some hundreds, so making one per response would be most of the cost. Each writes
 // to its own dst, which is pointed at the response while in use and cleared when put back,
@@ -183,8 +189,7 @@ func (c *compressWriter) WriteHeader(status int) {
 	h := c.Header()
 	c.eligible = status == http.StatusOK || (status >= 201 && status < 300 && status != http.StatusNoContent &&
 		status != http.StatusPartialContent && status != http.StatusResetContent) || status >= 400
-	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
-	c.eligible = c.eligible && compressible[mt] && h.Get("Content-Encoding") == ""
+	c.eligible = c.eligible && compressibleType(h.Get("Content-Type")) && h.Get("Content-Encoding") == ""
 	if c.eligible {
 		addVary(h, "Accept-Encoding")
 	}

@@ -2,12 +2,9 @@ package httpx
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -93,8 +90,7 @@ func (c *AnswerCache) Serve(key string, all bool, w http.ResponseWriter, r *http
 	a := &keptAnswer{commits: commits, built: now, status: rec.status, header: rec.header, body: rec.body.Bytes(), check: rec.check}
 	if (rec.shared || all) && (a.status == http.StatusOK || a.status == http.StatusGone && rec.shared) {
 		if c.ETags && a.status == http.StatusOK && a.header.Get("ETag") == "" {
-			sum := sha256.Sum256(a.body)
-			a.etag = `W/"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+			a.etag = weakTag(a.body)
 		}
 		c.put(key, a)
 	}
@@ -137,8 +133,7 @@ func (a *keptAnswer) write(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	mt, _, _ := strings.Cut(h.Get("Content-Type"), ";")
-	if compressible[strings.TrimSpace(mt)] && len(body) >= compressMin {
+	if compressibleType(h.Get("Content-Type")) && len(body) >= compressMin {
 		addVary(h, "Accept-Encoding")
 		if coding := NegotiateEncoding(r.Header.Get("Accept-Encoding")); coding != "" && r.Method != http.MethodHead &&
 			r.Header.Get("Range") == "" {
