@@ -20,6 +20,9 @@ func (h *Handler) page(r *http.Request, title string, body any) *templates.Page 
 	p := &templates.Page{Title: title, Instance: h.Domain, Body: body}
 	if viewer, sess := h.Auth.Session(r); viewer != nil {
 		p.Viewer, p.CSRF = viewer, maskToken(sess.CSRF) // masked anew for every page: see maskToken
+		if keptForAccount(r) {
+			p.CSRF = csrfPlaceholder // masked for each answer as it is given (pagecache.go)
+		}
 		if n, err := h.Read.Unread(r.Context(), viewer.ID); err == nil {
 			p.Unread = n
 		}
