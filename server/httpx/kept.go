@@ -174,16 +174,24 @@ func (a *keptAnswer) write(w http.ResponseWriter, r *http.Request) {
 // handler, compresses the result when the client accepts it.
 func (a *keptAnswer) writeFilled(w http.ResponseWriter, r *http.Request) {
 	secret := a.fill(r)
-	body := make([]byte, 0, len(a.body)+(len(a.parts)-1)*len(secret))
+	buf := filledBodies.Get().(*bytes.Buffer)
+	buf.Reset()
 	for i, p := range a.parts {
 		if i > 0 {
-			body = append(body, secret...)
+			buf.WriteString(secret)
 		}
-		body = append(body, p...)
+		buf.Write(p)
 	}
 	w.WriteHeader(a.status)
-	w.Write(body)
+	w.Write(buf.Bytes()) // a Writer keeps nothing of what it is given
+	if buf.Cap() <= 1<<20 {
+		filledBodies.Put(buf)
+	}
 }
+
+// filledBodies are the buffers writeFilled fills: a page is tens of kilobytes, made for
+// every answer.
+var filledBodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // encodedAs is the body compressed with coding, made once.
 func (a *keptAnswer) encodedAs(coding string) []byte {

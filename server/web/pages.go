@@ -1,10 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -44,7 +44,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if p.Notice == "" {
 		p.Notice = h.takeNotice(w, r)
 	}
-	var buf strings.Builder
+	var buf bytes.Buffer
 	if err := h.Templates.Render(&buf, name, p); err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		w.Header().Set("Cache-Control", "private, no-cache")
 	}
 	w.WriteHeader(status)
-	_, err = w.Write([]byte(buf.String()))
+	_, err = w.Write(buf.Bytes())
 	return err
 }
 
