@@ -2,6 +2,8 @@ package sqldb
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -43,6 +45,71 @@ func TestGetSession(t *testing.T) {
 	for _, secret := range []string{"old", "api", "unknown"} {
 		if _, _, err := db.GetSession(ctx, storage.HashToken(secret), now); storage.KindOf(err) != storage.NotFound {
 			t.Errorf("session %q: %v, want NotFound", secret, err)
+		}
+	}
+}
+
+// TestGetRelationship: the one read gives what a follow, a request, a block and a mute
+// each way make of a relationship, and an ended mute is none.
+func TestGetRelationship(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	now := time.Now()
+	n := 0
+	pair := func(setup func(tx storage.Tx, a, b *storage.Actor) error) (*storage.Actor, *storage.Actor) {
+		t.Helper()
+		n++
+		a := mustActor(t, db, fmt.Sprintf("a%d", n), "here.example", true)
+		b := mustActor(t, db, fmt.Sprintf("b%d", n), "there.example", false)
+		if err := db.Update(ctx, func(tx storage.Tx) error { return setup(tx, a, b) }); err != nil {
+			t.Fatal(err)
+		}
+		return a, b
+	}
+	follow := func(tx storage.Tx, from, to *storage.Actor, accepted, hide bool) error {
+		f := &storage.Follow{URI: from.URI + "/follows/" + to.Username, FollowerID: from.ID, FolloweeID: to.ID,
+			Accepted: accepted, Created: now}
+		if err := tx.PutFollow(ctx, f); err != nil || !hide {
+			return err
+		}
+		return tx.SetHideReblogs(ctx, f.ID, true)
+	}
+	block := func(tx storage.Tx, from, to *storage.Actor) error {
+		_, err := tx.PutAccountBlock(ctx, &storage.AccountBlock{URI: from.URI + "/blocks/" + to.Username, ActorID: from.ID,
+			TargetID: to.ID, Created: now})
+		return err
+	}
+	mute := func(tx storage.Tx, from, to *storage.Actor, notifications bool, expires time.Time) error {
+		return tx.PutMute(ctx, &storage.Mute{ActorID: from.ID, TargetID: to.ID, Notifications: notifications, Expires: expires, Created: now})
+	}
+	for _, c := range []struct {
+		name  string
+		setup func(tx storage.Tx, a, b *storage.Actor) error
+		want  storage.Relationship
+	}{
+		{"nothing", func(storage.Tx, *storage.Actor, *storage.Actor) error { return nil }, storage.Relationship{}},
+		{"follows, with boosts", func(tx storage.Tx, a, b *storage.Actor) error { return follow(tx, a, b, true, false) },
+			storage.Relationship{Following: true, ShowingReblogs: true}},
+		{"asked, without boosts", func(tx storage.Tx, a, b *storage.Actor) error { return follow(tx, a, b, false, true) },
+			storage.Relationship{Requested: true}},
+		{"followed and asked", func(tx storage.Tx, a, b *storage.Actor) error {
+			return errors.Join(follow(tx, b, a, true, false), follow(tx, a, b, false, false))
+		}, storage.Relationship{FollowsYou: true, Requested: true, ShowingReblogs: true}},
+		{"asked by the other", func(tx storage.Tx, a, b *storage.Actor) error { return follow(tx, b, a, false, false) },
+			storage.Relationship{RequestsYou: true}},
+		{"blocks both ways", func(tx storage.Tx, a, b *storage.Actor) error { return errors.Join(block(tx, a, b), block(tx, b, a)) },
+			storage.Relationship{Blocking: true, BlockedBy: true}},
+		{"mutes for good, notifications too", func(tx storage.Tx, a, b *storage.Actor) error { return mute(tx, a, b, true, time.Time{}) },
+			storage.Relationship{Muting: true, MutingNotifications: true}},
+		{"mutes for an hour", func(tx storage.Tx, a, b *storage.Actor) error { return mute(tx, a, b, false, now.Add(time.Hour)) },
+			storage.Relationship{Muting: true}},
+		{"a mute that ended", func(tx storage.Tx, a, b *storage.Actor) error { return mute(tx, a, b, true, now.Add(-time.Hour)) },
+			storage.Relationship{}},
+	} {
+		a, b := pair(c.setup)
+		got, err := db.GetRelationship(ctx, a.ID, b.ID, now)
+		if err != nil || got != c.want {
+			t.Errorf("%s: %+v %v, want %+v", c.name, got, err, c.want)
 		}
 	}
 }
