@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -125,8 +124,13 @@ type getPath struct {
 
 // getRequest makes GET requests of one URL with the given headers.
 func getRequest(url string, header ...string) func(context.Context) (*http.Request, error) {
+	return getRequests(fixed(url), header...)
+}
+
+// getRequests makes GET requests of the URLs urlFor gives, with the given headers.
+func getRequests(urlFor func() string, header ...string) func(context.Context) (*http.Request, error) {
 	return func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, urlFor(), nil)
 		for i := 0; req != nil && i+1 < len(header); i += 2 {
 			req.Header.Set(header[i], header[i+1])
 		}
@@ -144,7 +148,6 @@ type getSetup struct {
 	session    string     // a web session cookie of another local account
 	signed     [][]string // pre-signed headers of GETs of the actor, taken in turn
 	signedNext atomic.Int64
-	unkeptNext atomic.Int64 // the query parameter of unkeptProfile
 }
 
 // paths lists every path measured, in the order of the table.
@@ -167,18 +170,11 @@ func (g *getSetup) paths() []getPath {
 		{"profile page, anonymous (cached)", getRequest(at.Profile(g.name), "Accept", "text/html")},
 		{"profile page, signed-in reader (kept)", getRequest(at.Profile(g.name), "Accept", "text/html",
 			"Cookie", "refuge_session="+g.session)},
-		{"profile page, signed-in reader, built anew", g.unkeptProfile},
+		{"profile page, signed-in reader, built anew", getRequests(uncached(at.Profile(g.name)), "Accept", "text/html",
+			"Cookie", "refuge_session="+g.session)},
 		{fmt.Sprintf("home timeline API, %d statuses", apiHomePage),
 			getRequest(fmt.Sprintf("%s/api/v1/timelines/home?limit=%d", g.srv.base, apiHomePage), "Authorization", "Bearer "+g.token)},
 	}
-}
-
-// unkeptProfile is the signed-in reader's GET of the profile page with a query parameter
-// the page ignores, different in every request: pages are kept by address, so each is
-// built anew, which is what a reader pays after any write on a busy instance.
-func (g *getSetup) unkeptProfile(ctx context.Context) (*http.Request, error) {
-	u := uris.New(g.srv.base).Profile(g.name) + "?n=" + strconv.FormatInt(g.unkeptNext.Add(1), 10)
-	return getRequest(u, "Accept", "text/html", "Cookie", "refuge_session="+g.session)(ctx)
 }
 
 // signedGet is a GET of the actor document with the next of the signatures made ahead.
