@@ -722,11 +722,21 @@ func TestWebRemote(t *testing.T) {
 	}
 }
 
-// TestWebStatic: the stylesheet and the default avatar that every page links are served.
+// TestWebStatic: the stylesheet, the icons and the default avatar that every page links
+// are served, and so is /favicon.ico, which browsers ask for without looking.
 func TestWebStatic(t *testing.T) {
 	in := testrig.Start(t)
 	c := testrig.NewWebClient(t, in)
 	_, page := c.Get("/")
+	for _, icon := range []string{`<link rel="icon" href="/static/favicon.ico?v=`, `<link rel="icon" href="/static/favicon.svg?v=`} {
+		if !strings.Contains(page, icon) {
+			t.Errorf("the front page does not link %s", icon)
+		}
+	}
+	if resp, ico := c.Get("/favicon.ico"); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/x-icon" ||
+		!strings.HasPrefix(ico, "\x00\x00\x01\x00") {
+		t.Errorf("/favicon.ico: %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), ico[:min(len(ico), 8)])
+	}
 	for _, m := range regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`).FindAllStringSubmatch(page, -1) {
 		resp, _ := c.Get(strings.ReplaceAll(m[1], "&amp;", "&"))
 		if resp.StatusCode != http.StatusOK {

@@ -22,6 +22,10 @@ var assets = loadAssets(map[string]string{
 	"style.css":  "text/css; charset=utf-8",
 	"avatar.svg": "image/svg+xml",
 	"header.svg": "image/svg+xml",
+	// The instance's icon: pages link the SVG (and the ICO for browsers without SVG
+	// icons); /favicon.ico is the ICO too, for clients that ask without looking.
+	"favicon.svg": "image/svg+xml",
+	"favicon.ico": "image/x-icon",
 })
 
 // built is the Last-Modified of the assets: the process start, as they come with the binary.
@@ -54,22 +58,37 @@ func StaticURL(name string) string {
 // hash. Mount it at "/static/"; anything else is a 404.
 func StaticHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
 		name, ok := strings.CutPrefix(r.URL.Path, "/static/")
-		a := assets[name]
-		if !ok || a == nil || path.Base(name) != name {
-			http.NotFound(w, r)
-			return
+		if !ok || path.Base(name) != name {
+			name = ""
 		}
-		h := w.Header()
-		h.Set("Content-Type", a.ctype)
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-		h.Set("ETag", `"`+a.version+`"`)
-		h.Set("X-Content-Type-Options", "nosniff")
-		http.ServeContent(w, r, name, built, bytes.NewReader(a.body))
+		serveAsset(w, r, name, "public, max-age=31536000, immutable")
 	})
+}
+
+// FaviconHandler serves /favicon.ico, which browsers and feed readers ask for by that
+// name. The name has no version to bust, so it is kept for a day, not a year.
+func FaviconHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serveAsset(w, r, "favicon.ico", "public, max-age=86400")
+	})
+}
+
+func serveAsset(w http.ResponseWriter, r *http.Request, name, cacheControl string) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	a := assets[name]
+	if a == nil {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", a.ctype)
+	h.Set("Cache-Control", cacheControl)
+	h.Set("ETag", `"`+a.version+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, name, built, bytes.NewReader(a.body))
 }

@@ -370,7 +370,8 @@ func TestPageContents(t *testing.T) {
 		{"others' post has no delete", "note", me, &NoteData{Note: v.note(21, v.actor(2), false)},
 			[]string{`/web/notes/21/like`}, []string{`/web/notes/21/delete`, `/web/notes/21/pin`}},
 		{"visitor sees counts only", "note", nil, &NoteData{Note: v.note(21, v.actor(2), false)},
-			[]string{`3<span class="sr-only"> likes</span>`}, []string{`/web/notes/`, `<form method="post"`}},
+			[]string{`3<span class="sr-only"> likes</span>`, `1<span class="sr-only"> reply</span>`, `2<span class="sr-only"> boosts</span>`},
+			[]string{`/web/notes/`, `<form method="post"`, `1<span class="sr-only"> replies`}},
 		{"content warning collapsed", "note", nil, &NoteData{Note: v.note(11, v.actor(2), true)},
 			[]string{`<details class="cw">`, `spoilers`}, []string{`<details class="cw" open`}},
 		{"booster line", "timeline", me, &TimelineData{Items: []storage.FeedItem{{Note: mine, Booster: v.actor(5)}}},
@@ -604,6 +605,8 @@ func TestStaticHandler(t *testing.T) {
 	}{
 		{"GET", "/static/style.css", 200, "text/css; charset=utf-8"},
 		{"GET", "/static/avatar.svg", 200, "image/svg+xml"},
+		{"GET", "/static/favicon.svg", 200, "image/svg+xml"},
+		{"GET", "/static/favicon.ico", 200, "image/x-icon"},
 		{"HEAD", "/static/style.css", 200, "text/css; charset=utf-8"},
 		{"GET", "/static/nope.css", 404, ""},
 		{"GET", "/static/", 404, ""},

@@ -92,6 +92,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get(uris.RemoteThumbRoute, h.serveRemoteMedia(true))
 	get("/authorize_follow", h.authorizeFollow)
 	r.PathPrefix("/static/").Handler(templates.StaticHandler()) // it wants the whole path
+	r.Handle("/favicon.ico", templates.FaviconHandler())
 }
 
 // Limits on form bodies: a post may carry four attachments, videos at the largest, and its
