@@ -796,3 +796,40 @@ func tamper(token string) string {
 	}
 	return string(b)
 }
+
+// TestWebErrorPage: an error page states the error as a sentence and offers ways on: back
+// to the page of this instance the reader came from (never to another site), sign-in to a
+// visitor refused, the home timeline to someone signed in.
+func TestWebErrorPage(t *testing.T) {
+	in := testrig.Start(t)
+	in.LocalAccount("alice", "alice password")
+	visitor := testrig.NewWebClient(t, in)
+	get := func(c *testrig.WebClient, path, referer string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest("GET", in.Base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if referer != "" {
+			req.Header.Set("Referer", referer)
+		}
+		resp, body := c.Do(req)
+		return resp.StatusCode, body
+	}
+	code, body := get(visitor, "/@nobody", in.Base+"/@alice?max_id=5")
+	if code != http.StatusNotFound || !strings.Contains(body, `href="/@alice?max_id=5">Back to the page you came from`) ||
+		!strings.Contains(body, `href="/">The front page`) {
+		t.Errorf("404 from a page here: %d\n%s", code, body)
+	}
+	if m := regexp.MustCompile(`<p dir="auto">(.)`).FindStringSubmatch(body); m == nil || strings.ToUpper(m[1]) != m[1] {
+		t.Errorf("the message does not start with a capital: %v", m)
+	}
+	if _, body := get(visitor, "/@nobody", "https://elsewhere.example/page"); strings.Contains(body, "Back to the page") {
+		t.Errorf("a link back to another site:\n%s", body)
+	}
+	signed := testrig.NewWebClient(t, in)
+	signed.SignIn("alice", "alice password")
+	if _, body := get(signed, "/@nobody", ""); !strings.Contains(body, `href="/home">Your home timeline`) || strings.Contains(body, "Back to the page") {
+		t.Errorf("404 for alice:\n%s", body)
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"refuge/storage"
 )
@@ -149,7 +151,8 @@ type SignInData struct {
 // ErrorData is an error page.
 type ErrorData struct {
 	Status  int
-	Message string // safe to show
+	Message string // safe to show; shown as a sentence, capitalised
+	Back    string // the page of this instance the reader came from, if any
 }
 
 // InteractData is the remote-interaction page: what a visitor from elsewhere asked to
@@ -279,6 +282,7 @@ var funcs = template.FuncMap{
 	"notes":      func(p *Page, n []*storage.Note, empty string) noteList { return noteList{p, n, empty} },
 	"seq":        seq,
 	"inc":        func(i int) int { return i + 1 },
+	"sentence":   sentence,
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return one
@@ -510,4 +514,14 @@ func fields4(f []storage.Field) []storage.Field {
 	out := make([]storage.Field, 4)
 	copy(out, f)
 	return out
+}
+
+// sentence is msg as a sentence: errors are worded in lower case for logs and the API
+// ("account not found"), pages start them with a capital.
+func sentence(msg string) string {
+	r, n := utf8.DecodeRuneInString(msg)
+	if n == 0 {
+		return msg
+	}
+	return string(unicode.ToUpper(r)) + msg[n:]
 }

@@ -68,9 +68,20 @@ func (h *Handler) Render(w http.ResponseWriter, r *http.Request, status int, nam
 func (h *Handler) ErrorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := h.Templates.Render(w, "error", h.page(r, http.StatusText(status), &templates.ErrorData{Status: status, Message: msg})); err != nil {
+	body := &templates.ErrorData{Status: status, Message: msg, Back: h.cameFrom(r)}
+	if err := h.Templates.Render(w, "error", h.page(r, http.StatusText(status), body)); err != nil {
 		h.Log.Warn("render error page", "err", err)
 	}
+}
+
+// cameFrom is the page of this instance that led to r, from its Referer (sent within the
+// instance only: pages ask for same-origin referrers), or "" when there is none or it is r.
+func (h *Handler) cameFrom(r *http.Request) string {
+	ref, err := url.Parse(r.Referer())
+	if err != nil || ref.Host != h.Domain || ref.Path == "" || ref.Path[0] != '/' || ref.RequestURI() == r.URL.RequestURI() {
+		return ""
+	}
+	return ref.RequestURI()
 }
 
 // pageLinks makes the older/newer links of a list page from its first and last row ids.
