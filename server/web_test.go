@@ -255,7 +255,8 @@ func TestWebCSRF(t *testing.T) {
 	}
 }
 
-// TestWebSignOut: signing out ends the session; signing out everywhere ends them all.
+// TestWebSignOut: signing out ends the session, and the next page says so; signing out
+// everywhere ends them all.
 func TestWebSignOut(t *testing.T) {
 	in := testrig.Start(t)
 	in.LocalAccount("alice", "alice password")
@@ -269,6 +270,9 @@ func TestWebSignOut(t *testing.T) {
 	}
 	if resp, _ := phone.Get("/home"); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("still signed in after sign-out: %d", resp.StatusCode)
+	}
+	if _, body := phone.Get("/"); !strings.Contains(body, "You are signed out.") {
+		t.Errorf("the front page after sign-out does not say so:\n%s", body)
 	}
 	if resp, _ := laptop.Get("/home"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("sign-out ended another session: %d", resp.StatusCode)

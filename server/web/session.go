@@ -102,6 +102,7 @@ func (h *Handler) signout(w http.ResponseWriter, r *http.Request, viewer *storag
 		return err
 	}
 	h.clearSession(w)
+	h.flash(w, "signedoff")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }

@@ -216,6 +216,7 @@ var notices = map[string]string{
 	"approved":   "Follow request approved.",
 	"rejected":   "Follow request rejected.",
 	"signedout":  "You are signed out everywhere.",
+	"signedoff":  "You are signed out.",
 }
 
 // flash sets the notice the next page shows.
