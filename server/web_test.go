@@ -713,10 +713,21 @@ func TestWebRemote(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 		t.Fatalf("remote follow: %d to %q, want %q", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
-	// And a's own template brings alice to the search, signed in, with the follow button.
+	// And a's own template brings alice to a page that says whom she is about to follow,
+	// with the follow button; a visitor is asked to sign in and brought back.
 	resp, _ = c.Get(want)
-	if loc := resp.Header.Get("Location"); resp.StatusCode/100 != 3 || !strings.HasPrefix(loc, "/search?q=") {
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode/100 != 3 || loc != "/interact?uri="+url.QueryEscape(bobURI) {
 		t.Fatalf("authorize_interaction: %d to %q", resp.StatusCode, loc)
+	}
+	if resp, page := c.Get(loc); resp.StatusCode != http.StatusOK || !strings.Contains(page, "<h1>Follow <span") ||
+		!strings.Contains(page, "@bob@"+b.Cfg.Domain) || !strings.Contains(page, `name="actor" value="`+bobURI+`"`) {
+		t.Errorf("the interaction page for alice: %d\n%s", resp.StatusCode, page)
+	}
+	stranger := testrig.NewWebClient(t, a)
+	if resp, page := stranger.Get(loc); resp.StatusCode != http.StatusOK || !strings.Contains(page, "Sign in</a> to go on") ||
+		!strings.Contains(page, bobURI) || strings.Contains(page, `name="actor" value="`+bobURI+`"`) {
+		t.Errorf("the interaction page for a visitor: %d\n%s", resp.StatusCode, page)
 	}
 	for _, h := range []string{"not a handle", "@nobody@" + a.Cfg.Domain + "x", "@ghost@127.0.0.1:1"} {
 		resp, body := visitor.Get("/authorize_follow?uri=" + url.QueryEscape(bobURI) + "&handle=" + url.QueryEscape(h))

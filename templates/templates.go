@@ -159,6 +159,7 @@ type ErrorData struct {
 // follow, like, boost or answer, fetched by its URI.
 type InteractData struct {
 	URI          string
+	Next         string // for a visitor: this page, to come back to after signing in
 	Note         *storage.Note
 	Actor        *storage.Actor
 	Relationship Relationship

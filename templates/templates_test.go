@@ -404,7 +404,12 @@ func TestPageContents(t *testing.T) {
 		{"error offers the signed-in their ways", "error", me, &ErrorData{Status: 403, Message: "x"},
 			[]string{`href="/home">Your home timeline`, `href="/search">Search`}, []string{`Sign in</a> and try again`, `The front page`}},
 		{"tag", "tag", nil, &TagData{Tag: "cats"}, []string{`#cats</h1>`, `No public posts`}, nil},
-		{"interact signed out", "interact", nil, &InteractData{URI: "https://x", Actor: v.actor(3)}, []string{`href="/signin"`}, []string{`/authorize_follow`}},
+		{"interact signed out", "interact", nil, &InteractData{URI: "https://x.example/users/3", Next: "/interact?uri=https%3A%2F%2Fx.example%2Fusers%2F3"},
+			[]string{`href="/signin?next=%2finteract%3furi%3dhttps%253A%252F%252Fx.example%252Fusers%252F3"`, `follow or answer <strong dir="auto" class="uri">https://x.example/users/3</strong>`},
+			[]string{`/authorize_follow`, `Could not find`}},
+		{"interact names whom", "interact", me, &InteractData{URI: "https://x", Actor: v.actor(3)},
+			[]string{`<h1>Follow <span dir="auto">`, `action="/web/follow"`, `from your account here, @`}, []string{`Sign in</a> to go on`}},
+		{"interact not found", "interact", me, &InteractData{URI: "https://x"}, []string{`Could not find`}, nil},
 		{"home", "home", nil, &HomeData{Next: "/?before=5"}, []string{`href="/?before=5" rel="next"`, `Nobody has posted`, `class="button primary" href="/signin"`}, nil},
 	}
 	for _, tt := range tests {

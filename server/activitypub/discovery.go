@@ -129,6 +129,6 @@ func (h *Handler) authorizeInteraction(w http.ResponseWriter, r *http.Request) e
 		return storage.Errorf(storage.Invalid, "uri is required")
 	}
 	uri = strings.TrimPrefix(uri, "acct:")
-	http.Redirect(w, r, "/search?q="+url.QueryEscape(uri), http.StatusFound)
+	http.Redirect(w, r, "/interact?uri="+url.QueryEscape(uri), http.StatusFound)
 	return nil
 }

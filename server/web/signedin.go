@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strings"
@@ -179,6 +180,43 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, viewer *sto
 		}
 	}
 	return h.render(w, r, http.StatusOK, "search", pg, notes...)
+}
+
+// interactPage is where someone lands who asked on another server's page to follow an
+// account or answer a post from their account here (our subscribe template, through
+// /authorize_interaction): it says what they are about to follow, with the button. A
+// visitor is asked to sign in first and brought back; only a signed-in reader's visit
+// looks anything up on other servers.
+func (h *Handler) interactPage(w http.ResponseWriter, r *http.Request) error {
+	uri := strings.TrimSpace(r.URL.Query().Get("uri"))
+	if uri == "" {
+		return storage.Errorf(storage.Invalid, "uri must be the address or handle of an account or a post")
+	}
+	data := &templates.InteractData{URI: uri}
+	pg := h.page(r, "Follow or interact", data)
+	viewer := pg.Viewer
+	if viewer == nil {
+		data.Next = r.URL.RequestURI()
+		return h.render(w, r, http.StatusOK, "interact", pg)
+	}
+	actor, note, err := h.Read.Lookup(r.Context(), reader.Local(viewer), uri)
+	switch {
+	case err != nil && storage.KindOf(err) == storage.Internal:
+		h.Log.Warn("interaction look-up failed", "uri", uri, "err", err)
+		pg.Error = "The look-up failed; try again later."
+	case err != nil && storage.KindOf(err) != storage.NotFound:
+		pg.Error = "Could not look that up: " + storage.Message(err)
+	}
+	data.Actor, data.Note = actor, note
+	var notes []*storage.Note
+	if actor != nil {
+		data.Relationship = h.Read.Relationship(r.Context(), viewer, actor)
+		pg.Title = "Follow " + cmp.Or(actor.Name, actor.Username)
+	}
+	if note != nil {
+		notes = append(notes, note)
+	}
+	return h.render(w, r, http.StatusOK, "interact", pg, notes...)
 }
 
 // editProfilePage shows the viewer's profile form.

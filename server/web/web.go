@@ -91,6 +91,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get(uris.RemoteMediaRoute, h.serveRemoteMedia(false))
 	get(uris.RemoteThumbRoute, h.serveRemoteMedia(true))
 	get("/authorize_follow", h.authorizeFollow)
+	get("/interact", h.interactPage)
 	r.PathPrefix("/static/").Handler(templates.StaticHandler()) // it wants the whole path
 	r.Handle("/favicon.ico", templates.FaviconHandler())
 }
