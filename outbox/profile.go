@@ -20,6 +20,9 @@ type ProfileInput struct {
 	Locked            bool
 	Fields            []storage.Field // Name and Value (typed text); Source is not read
 	IconURL, ImageURL string          // "" keeps the current one
+	// RemoveIcon and RemoveImage take the avatar or header away (the default pictures are
+	// shown again); a new IconURL or ImageURL wins over them.
+	RemoveIcon, RemoveImage bool
 	// Bot and Discoverable, when set, change the account's type (a Service is a bot) and
 	// whether it is offered to be found; nil keeps them.
 	Bot, Discoverable *bool
@@ -84,7 +87,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 	if err != nil {
 		return nil, err
 	}
-	if in.IconURL == "" && in.ImageURL == "" && in.Bot == nil && in.Discoverable == nil && in.Defaults == nil &&
+	if in.IconURL == "" && in.ImageURL == "" && !in.RemoveIcon && !in.RemoveImage && in.Bot == nil && in.Discoverable == nil && in.Defaults == nil &&
 		reflect.DeepEqual(in, ProfileOf(stored)) {
 		return stored, nil
 	}
@@ -98,6 +101,12 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 	for _, f := range in.Fields {
 		value, _ := Format(ctx, f.Value, s.Base, s.Domain, resolve)
 		a.Fields = append(a.Fields, storage.Field{Name: f.Name, Value: trimParagraph(value), Source: f.Value})
+	}
+	if in.RemoveIcon {
+		a.IconURL = ""
+	}
+	if in.RemoveImage {
+		a.ImageURL = ""
 	}
 	if in.IconURL != "" {
 		a.IconURL = in.IconURL

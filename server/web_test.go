@@ -799,6 +799,19 @@ func TestWebEditProfile(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || in.LocalActor("alice").Name != "Alice M." {
 		t.Errorf("bad avatar: %d", resp.StatusCode)
 	}
+	// The form shows the avatar there is, and takes it away when asked.
+	if _, form := c.Get("/edit_profile"); !strings.Contains(form, `class="current-avatar" src="`+a.IconURL+`"`) ||
+		!strings.Contains(form, `name="remove_avatar"`) || strings.Contains(form, `name="remove_header"`) {
+		t.Errorf("the form does not show the avatar to remove:\n%s", form)
+	}
+	resp, _ = c.PostMultipart("/web/profile", url.Values{"csrf": {c.CSRF("/edit_profile")}, "display_name": {"Alice M."},
+		"summary": {"Grows tomatoes."}, "locked": {"1"}, "field_name": {"Garden"}, "field_value": {"plot 14"}, "remove_avatar": {"1"}})
+	if a := in.LocalActor("alice"); resp.StatusCode != http.StatusSeeOther || a.IconURL != "" || a.Name != "Alice M." {
+		t.Errorf("remove the avatar: %d, %+v", resp.StatusCode, a)
+	}
+	if _, form := c.Get("/edit_profile"); !strings.Contains(form, `class="current-avatar" src="/static/avatar.svg`) || strings.Contains(form, `name="remove_avatar"`) {
+		t.Errorf("after removing, the form:\n%s", form)
+	}
 }
 
 // tamper changes one character in the middle of a masked token, keeping it base64.

@@ -269,6 +269,27 @@ func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request, view
 	return ok(w, acc)
 }
 
+// removeProfileImage is DELETE /api/v1/profile/avatar and /header (Mastodon 4.2): the
+// picture is taken away, and the answer is the account, as update_credentials gives it.
+// Without a picture to remove, it succeeds all the same.
+func (h *Handler) removeProfileImage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	in := outbox.ProfileOf(viewer)
+	if strings.HasSuffix(r.URL.Path, "/avatar") {
+		in.RemoveIcon = true
+	} else {
+		in.RemoveImage = true
+	}
+	updated, err := h.Outbox.UpdateProfile(r.Context(), viewer, in)
+	if err != nil {
+		return err
+	}
+	acc, err := h.credentialAccount(r.Context(), updated)
+	if err != nil {
+		return err
+	}
+	return ok(w, acc)
+}
+
 // imageFile is the file of a multipart field, nil when none was sent.
 func imageFile(r *http.Request, name string) *multipart.FileHeader {
 	if r.MultipartForm == nil || len(r.MultipartForm.File[name]) == 0 {

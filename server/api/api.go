@@ -101,6 +101,8 @@ var routes = []route{
 	{"POST", "/api/v1/follow_requests/{id}/authorize", "write:follows", (*Handler).authorizeFollow},
 	{"POST", "/api/v1/follow_requests/{id}/reject", "write:follows", (*Handler).rejectFollow},
 	{"PATCH", "/api/v1/accounts/update_credentials", "write:accounts", (*Handler).updateCredentials},
+	{"DELETE", "/api/v1/profile/avatar", "write:accounts", (*Handler).removeProfileImage},
+	{"DELETE", "/api/v1/profile/header", "write:accounts", (*Handler).removeProfileImage},
 	{"GET", "/api/v2/search", "", (*Handler).search}, // or read:search
 	{"POST", "/api/v1/notifications/clear", "write:notifications", (*Handler).clearNotifications},
 	{"POST", "/api/v1/notifications/{id}/dismiss", "write:notifications", (*Handler).dismissNotification},

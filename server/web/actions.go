@@ -205,7 +205,8 @@ func (h *Handler) answerFollowRequest(w http.ResponseWriter, r *http.Request, vi
 func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
 	ctx := r.Context()
 	in := outbox.ProfileInput{Name: strings.TrimSpace(r.PostFormValue("display_name")), Summary: r.PostFormValue("summary"),
-		Locked: r.PostFormValue("locked") == "1"}
+		Locked: r.PostFormValue("locked") == "1", RemoveIcon: r.PostFormValue("remove_avatar") == "1",
+		RemoveImage: r.PostFormValue("remove_header") == "1"}
 	names, values := r.PostForm["field_name"], r.PostForm["field_value"]
 	for i := 0; i < len(names) && i < len(values) && i < 4; i++ {
 		in.Fields = append(in.Fields, storage.Field{Name: strings.TrimSpace(names[i]), Value: strings.TrimSpace(values[i])})
