@@ -98,10 +98,14 @@ func NewClient(cfg ClientConfig) *Client {
 	}
 	c := &Client{cfg: cfg, slots: hostSlots{max: cfg.MaxPerHost, m: map[string]*hostSlot{}}}
 	t := &http.Transport{
-		Proxy:                  nil, // a proxy would dial for us and bypass the guard
-		DialContext:            c.dial,
-		ForceAttemptHTTP2:      true,
-		MaxIdleConns:           100,
+		Proxy:             nil, // a proxy would dial for us and bypass the guard
+		DialContext:       c.dial,
+		ForceAttemptHTTP2: true,
+		// A fan-out goes to every follower's server, and the next one (or the Accepts and
+		// fetches before it) to the same servers again: a connection kept costs a few KiB,
+		// one made anew costs both sides a handshake. 4 a host is the most deliveries
+		// to one host at once.
+		MaxIdleConns:           1000,
 		MaxIdleConnsPerHost:    4,
 		IdleConnTimeout:        90 * time.Second,
 		TLSHandshakeTimeout:    10 * time.Second,
