@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"refuge/storage"
@@ -265,21 +266,44 @@ func (r reader) ListDeliveries(ctx context.Context, activityID int64) ([]*storag
 	return out, nil
 }
 
-// DeliveryQueued reports whether the delivery with row id id is still queued.
-func (r reader) DeliveryQueued(ctx context.Context, id int64) (bool, error) {
-	var ok bool
-	if err := r.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE id = ?)`, id).Scan(&ok); err != nil {
-		return false, fmt.Errorf("delivery queued: %w", err)
+// FinishDeliveries removes deliveries that succeeded or will never succeed, all in one
+// transaction: a fan-out settles its deliveries in batches, not with a write each.
+func (db *DB) FinishDeliveries(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
 	}
-	return ok, nil
+	return db.update(ctx, func(tx *Tx) error {
+		for rest := ids; len(rest) > 0; {
+			n := min(len(rest), idListSizes[len(idListSizes)-1])
+			q, args := idList(rest[:n])
+			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM deliveries WHERE id IN `+q, args...); err != nil {
+				return fmt.Errorf("finish %d deliveries: %w", len(ids), err)
+			}
+			rest = rest[n:]
+		}
+		return nil
+	})
 }
 
-// FinishDelivery removes a delivery that succeeded or will never succeed.
-func (db *DB) FinishDelivery(ctx context.Context, id int64) error {
-	return db.update(ctx, func(tx *Tx) error {
-		_, err := tx.tx.ExecContext(ctx, `DELETE FROM deliveries WHERE id = ?`, id)
-		return err
-	})
+// idListSizes are the lengths idList pads a list to, so that a statement over a list of ids
+// is one of a few texts, each prepared once and kept.
+var idListSizes = []int{1, 4, 16, 64, 256}
+
+// idList is "(?, ?, ...)" and its arguments for ids (at most the last of idListSizes),
+// padded with the last id to the next of idListSizes: a repeat changes nothing in IN.
+func idList(ids []int64) (string, []any) {
+	size := idListSizes[len(idListSizes)-1]
+	for _, s := range idListSizes {
+		if s >= len(ids) {
+			size = s
+			break
+		}
+	}
+	args := make([]any, size)
+	for i := range args {
+		args[i] = ids[min(i, len(ids)-1)]
+	}
+	return "(?" + strings.Repeat(", ?", size-1) + ")", args
 }
 
 // ReleaseDelivery hands a claimed delivery back, due at next, without counting an attempt.
