@@ -444,7 +444,7 @@ func (c *Client) Post(ctx context.Context, url string, body []byte, s Signer) (s
 // adds to (or replaces) the headers it sets.
 func (c *Client) send(ctx context.Context, method string, u *url.URL, accept string, body []byte, s *Signer, header http.Header) (*http.Response, error) {
 	if c.cfg.HostBlocked != nil {
-		blocked, err := c.cfg.HostBlocked(ctx, strings.ToLower(u.Host))
+		blocked, err := c.hostBlocked(ctx, strings.ToLower(u.Host))
 		if err != nil && ctx.Err() != nil {
 			return nil, storage.Wrap(storage.Transient, err, "request to "+u.String()+" timed out")
 		}
@@ -483,6 +483,33 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, accept str
 		return nil, transportError(u, err)
 	}
 	return resp, nil
+}
+
+// checkedHostsKey is the context key of WithHostsChecked's answers.
+type checkedHostsKey struct{}
+
+// WithHostsChecked returns ctx carrying the answers of a HostBlocked check just made for
+// many hosts at once (host, lower case with its port as in a URL → blocked; a host absent is
+// not blocked): a request to one of those hosts under the returned context takes the answer
+// from there instead of asking HostBlocked again. The delivery workers check the hosts of a
+// whole claimed batch in one query just before sending it, not once a delivery. Any other
+// host (a redirect's) is still asked about.
+func WithHostsChecked(ctx context.Context, hosts []string, blocked map[string]bool) context.Context {
+	m := make(map[string]bool, len(hosts))
+	for _, h := range hosts {
+		m[strings.ToLower(h)] = blocked[h]
+	}
+	return context.WithValue(ctx, checkedHostsKey{}, m)
+}
+
+// hostBlocked is HostBlocked's answer for host, from WithHostsChecked's when ctx has one.
+func (c *Client) hostBlocked(ctx context.Context, host string) (bool, error) {
+	if m, ok := ctx.Value(checkedHostsKey{}).(map[string]bool); ok {
+		if blocked, ok := m[host]; ok {
+			return blocked, nil
+		}
+	}
+	return c.cfg.HostBlocked(ctx, host)
 }
 
 // transportError keeps the kind of an error the guard made (Forbidden) and calls anything

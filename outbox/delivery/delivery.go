@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,6 +30,7 @@ type Store interface {
 	storage.DeliveryQueue
 	storage.DeliveryReader
 	storage.CredentialReader
+	BlockedHosts(ctx context.Context, hosts []string) (map[string]bool, error)
 	GetActorByID(ctx context.Context, id int64) (*storage.Actor, error)
 }
 
@@ -103,6 +105,7 @@ func (d *Deliverer) Run(ctx context.Context) {
 		lease = DefaultLease
 	}
 	type task struct {
+		ctx  context.Context // ctx with the blocked check of its batch's hosts
 		job  *storage.Delivery
 		host chan struct{}
 	}
@@ -116,7 +119,7 @@ func (d *Deliverer) Run(ctx context.Context) {
 	for range workers {
 		wg.Go(func() {
 			for t := range tasks {
-				if d.deliver(ctx, t.job) {
+				if d.deliver(t.ctx, t.job) {
 					finished <- t.job.ID
 				}
 				<-t.host
@@ -153,6 +156,7 @@ func (d *Deliverer) Run(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			d.Log.Error("claim deliveries", "err", err)
 		}
+		batchCtx := d.checkHosts(ctx, batch)
 		for _, job := range batch {
 			host := hosts[job.Host]
 			if host == nil {
@@ -167,8 +171,8 @@ func (d *Deliverer) Run(ctx context.Context) {
 				d.release(job, time.Second)
 				continue
 			}
-			slots <- struct{}{}      // never waits: no more were claimed than were free
-			tasks <- task{job, host} // waits only for a free worker to come back for it
+			slots <- struct{}{}                // never waits: no more were claimed than were free
+			tasks <- task{batchCtx, job, host} // waits only for a free worker to come back for it
 		}
 		if len(batch) > 0 {
 			continue
@@ -177,6 +181,28 @@ func (d *Deliverer) Run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// checkHosts asks whether the hosts of a claimed batch are blocked, all in one query, and
+// returns ctx with the answers for the client (federation.WithHostsChecked), which would
+// otherwise ask once a delivery. When the query fails, ctx is returned as it is: the client
+// then asks itself.
+func (d *Deliverer) checkHosts(ctx context.Context, batch []*storage.Delivery) context.Context {
+	if len(batch) == 0 {
+		return ctx
+	}
+	var hosts []string
+	for _, job := range batch {
+		if job.Host != "" && !slices.Contains(hosts, job.Host) {
+			hosts = append(hosts, job.Host)
+		}
+	}
+	blocked, err := d.DB.BlockedHosts(ctx, hosts)
+	if err != nil {
+		d.Log.Error("check blocked hosts", "err", err)
+		return ctx
+	}
+	return federation.WithHostsChecked(ctx, hosts, blocked)
 }
 
 // maxSettle is the most deliveries one statement removes from the queue.
