@@ -174,10 +174,18 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Dur
 			return fmt.Errorf("claim deliveries: %w", err)
 		}
 		rows.Close()
-		for _, d := range out {
-			if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET next_try = ? WHERE id = ?`, ts(now.Add(lease)), d.ID); err != nil {
-				return fmt.Errorf("lease delivery: %w", err)
+		for rest := out; len(rest) > 0; {
+			n := min(len(rest), inListSizes[len(inListSizes)-1])
+			ids := make([]int64, n)
+			for i, d := range rest[:n] {
+				ids[i] = d.ID
 			}
+			q, args := inList(ids)
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET next_try = ? WHERE id IN `+q,
+				append([]any{ts(now.Add(lease))}, args...)...); err != nil {
+				return fmt.Errorf("lease deliveries: %w", err)
+			}
+			rest = rest[n:]
 		}
 		return nil
 	})
@@ -274,8 +282,8 @@ func (db *DB) FinishDeliveries(ctx context.Context, ids ...int64) error {
 	}
 	return db.update(ctx, func(tx *Tx) error {
 		for rest := ids; len(rest) > 0; {
-			n := min(len(rest), idListSizes[len(idListSizes)-1])
-			q, args := idList(rest[:n])
+			n := min(len(rest), inListSizes[len(inListSizes)-1])
+			q, args := inList(rest[:n])
 			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM deliveries WHERE id IN `+q, args...); err != nil {
 				return fmt.Errorf("finish %d deliveries: %w", len(ids), err)
 			}
@@ -285,23 +293,24 @@ func (db *DB) FinishDeliveries(ctx context.Context, ids ...int64) error {
 	})
 }
 
-// idListSizes are the lengths idList pads a list to, so that a statement over a list of ids
-// is one of a few texts, each prepared once and kept.
-var idListSizes = []int{1, 4, 16, 64, 256}
+// inListSizes are the lengths inList pads a list to, so that a statement over a list of
+// values is one of a few texts, each prepared once and kept.
+var inListSizes = []int{1, 4, 16, 64, 256}
 
-// idList is "(?, ?, ...)" and its arguments for ids (at most the last of idListSizes),
-// padded with the last id to the next of idListSizes: a repeat changes nothing in IN.
-func idList(ids []int64) (string, []any) {
-	size := idListSizes[len(idListSizes)-1]
-	for _, s := range idListSizes {
-		if s >= len(ids) {
+// inList is "(?, ?, ...)" and its arguments for values (at most the last of inListSizes,
+// at least one), padded with the last value to the next of inListSizes: a repeat changes
+// nothing in IN.
+func inList[T any](values []T) (string, []any) {
+	size := inListSizes[len(inListSizes)-1]
+	for _, s := range inListSizes {
+		if s >= len(values) {
 			size = s
 			break
 		}
 	}
 	args := make([]any, size)
 	for i := range args {
-		args[i] = ids[min(i, len(ids)-1)]
+		args[i] = values[min(i, len(values)-1)]
 	}
 	return "(?" + strings.Repeat(", ?", size-1) + ")", args
 }

@@ -438,7 +438,8 @@ func TestFollowCounts(t *testing.T) {
 }
 
 // TestFinishDeliveries: a batch removes exactly the deliveries named, whatever its length
-// (lists are padded to a few statement sizes and split past the largest), and nothing else.
+// (lists are padded to a few statement sizes and split past the largest), and nothing else;
+// a claim as long leases them all.
 func TestFinishDeliveries(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
@@ -461,6 +462,13 @@ func TestFinishDeliveries(t *testing.T) {
 	queued, err := db.ListDeliveries(ctx, act.ID)
 	if err != nil || len(queued) != len(inboxes) {
 		t.Fatalf("queued %d (%v), want %d", len(queued), err, len(inboxes))
+	}
+	// A claim past one statement's list of ids leases every one it returns.
+	if claimed, err := db.ClaimDeliveries(ctx, now, time.Minute, 300); err != nil || len(claimed) != 300 {
+		t.Fatalf("claimed %d (%v), want 300", len(claimed), err)
+	}
+	if rest, err := db.ClaimDeliveries(ctx, now, time.Minute, 1000); err != nil || len(rest) != 400 {
+		t.Fatalf("claimed %d more (%v), want the 400 not leased", len(rest), err)
 	}
 	left := len(queued)
 	for _, n := range []int{0, 1, 2, 5, 16, 17, 256, 300} {
