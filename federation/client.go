@@ -102,11 +102,13 @@ func NewClient(cfg ClientConfig) *Client {
 		DialContext:       c.dial,
 		ForceAttemptHTTP2: true,
 		// A fan-out goes to every follower's server, and the next one (or the Accepts and
-		// fetches before it) to the same servers again: a connection kept costs a few KiB,
-		// one made anew costs both sides a handshake. 4 a host is the most deliveries
-		// to one host at once.
+		// fetches before it) to the same servers again: a connection kept costs a few tens
+		// of KiB, one made anew costs both sides a handshake. One kept a host spreads the
+		// idle connections over as many servers as possible; the few more that a burst to
+		// one server opens (up to MaxPerHost and the delivery workers' 4 a host) are closed
+		// after it rather than crowd out other servers' connections.
 		MaxIdleConns:           1000,
-		MaxIdleConnsPerHost:    4,
+		MaxIdleConnsPerHost:    1,
 		IdleConnTimeout:        90 * time.Second,
 		TLSHandshakeTimeout:    10 * time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
