@@ -136,15 +136,35 @@ func (tx *Tx) EnqueueDeliveries(ctx context.Context, activityID int64, inboxes [
 		// What a caller gets that took the ID of an activity PutActivity did not store.
 		return storage.Errorf(storage.Internal, "enqueue deliveries: activity id %d was never stored", activityID)
 	}
-	for _, inbox := range inboxes {
+	// Many rows a statement (a fan-out queues one a follower server): the list is padded
+	// like inList's, with the last row again, which the conflict clause then ignores.
+	for rest := inboxes; len(rest) > 0; {
+		n := min(len(rest), enqueueRows[len(enqueueRows)-1])
+		size := enqueueRows[len(enqueueRows)-1]
+		for _, s := range enqueueRows {
+			if s >= n {
+				size = s
+				break
+			}
+		}
+		args := make([]any, 0, 5*size)
+		for i := range size {
+			inbox := rest[min(i, n-1)]
+			args = append(args, activityID, inbox, storage.HostOf(inbox), ts(now), ts(now))
+		}
 		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO deliveries (activity_id, inbox, host, next_try, created)
-			VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING`, activityID, inbox, storage.HostOf(inbox), ts(now), ts(now)); err != nil {
-			return fmt.Errorf("enqueue delivery to %s: %w", inbox, err)
+			VALUES (?,?,?,?,?)`+strings.Repeat(`, (?,?,?,?,?)`, size-1)+` ON CONFLICT DO NOTHING`, args...); err != nil {
+			return fmt.Errorf("enqueue %d deliveries: %w", n, err)
 		}
 		tx.queued = true
+		rest = rest[n:]
 	}
 	return nil
 }
+
+// enqueueRows are the numbers of rows EnqueueDeliveries writes a statement, so that its
+// statements are a few texts, each prepared once and kept.
+var enqueueRows = []int{1, 4, 16, 64}
 
 // ClaimDeliveries returns up to limit deliveries due at now, oldest first, and leases them
 // until now+lease so that no other worker takes them; a crash leaves the lease to expire and
