@@ -98,11 +98,17 @@ func NewClient(cfg ClientConfig) *Client {
 	}
 	c := &Client{cfg: cfg, slots: hostSlots{max: cfg.MaxPerHost, m: map[string]*hostSlot{}}}
 	t := &http.Transport{
-		Proxy:                  nil, // a proxy would dial for us and bypass the guard
-		DialContext:            c.dial,
-		ForceAttemptHTTP2:      true,
-		MaxIdleConns:           100,
-		MaxIdleConnsPerHost:    4,
+		Proxy:             nil, // a proxy would dial for us and bypass the guard
+		DialContext:       c.dial,
+		ForceAttemptHTTP2: true,
+		// A fan-out goes to every follower's server, and the next one (or the Accepts and
+		// fetches before it) to the same servers again: a connection kept costs a few tens
+		// of KiB, one made anew costs both sides a handshake. One kept a host spreads the
+		// idle connections over as many servers as possible; the few more that a burst to
+		// one server opens (up to MaxPerHost and the delivery workers' 4 a host) are closed
+		// after it rather than crowd out other servers' connections.
+		MaxIdleConns:           1000,
+		MaxIdleConnsPerHost:    1,
 		IdleConnTimeout:        90 * time.Second,
 		TLSHandshakeTimeout:    10 * time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
@@ -440,7 +446,7 @@ func (c *Client) Post(ctx context.Context, url string, body []byte, s Signer) (s
 // adds to (or replaces) the headers it sets.
 func (c *Client) send(ctx context.Context, method string, u *url.URL, accept string, body []byte, s *Signer, header http.Header) (*http.Response, error) {
 	if c.cfg.HostBlocked != nil {
-		blocked, err := c.cfg.HostBlocked(ctx, strings.ToLower(u.Host))
+		blocked, err := c.hostBlocked(ctx, strings.ToLower(u.Host))
 		if err != nil && ctx.Err() != nil {
 			return nil, storage.Wrap(storage.Transient, err, "request to "+u.String()+" timed out")
 		}
@@ -479,6 +485,33 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, accept str
 		return nil, transportError(u, err)
 	}
 	return resp, nil
+}
+
+// checkedHostsKey is the context key of WithHostsChecked's answers.
+type checkedHostsKey struct{}
+
+// WithHostsChecked returns ctx carrying the answers of a HostBlocked check just made for
+// many hosts at once (host, lower case with its port as in a URL → blocked; a host absent is
+// not blocked): a request to one of those hosts under the returned context takes the answer
+// from there instead of asking HostBlocked again. The delivery workers check the hosts of a
+// whole claimed batch in one query just before sending it, not once a delivery. Any other
+// host (a redirect's) is still asked about.
+func WithHostsChecked(ctx context.Context, hosts []string, blocked map[string]bool) context.Context {
+	m := make(map[string]bool, len(hosts))
+	for _, h := range hosts {
+		m[strings.ToLower(h)] = blocked[h]
+	}
+	return context.WithValue(ctx, checkedHostsKey{}, m)
+}
+
+// hostBlocked is HostBlocked's answer for host, from WithHostsChecked's when ctx has one.
+func (c *Client) hostBlocked(ctx context.Context, host string) (bool, error) {
+	if m, ok := ctx.Value(checkedHostsKey{}).(map[string]bool); ok {
+		if blocked, ok := m[host]; ok {
+			return blocked, nil
+		}
+	}
+	return c.cfg.HostBlocked(ctx, host)
 }
 
 // transportError keeps the kind of an error the guard made (Forbidden) and calls anything

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -396,6 +397,56 @@ func TestPost(t *testing.T) {
 	wantKind(t, err, storage.Transient, "")
 	if r.dialer.DialsTo("127.0.0.1") != 0 {
 		t.Fatal("dialed the refused address")
+	}
+}
+
+// TestHostsChecked: under WithHostsChecked a request to a host it answers for takes that
+// answer and does not ask HostBlocked; a host it does not answer for is asked about, as
+// every request without it is.
+func TestHostsChecked(t *testing.T) {
+	a, _ := peer.Keys()
+	h := http.NewServeMux()
+	h.HandleFunc("/inbox", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) })
+	r := newRig(t, h, h)
+	var asked []string
+	c := r.client(ClientConfig{HostBlocked: func(_ context.Context, host string) (bool, error) {
+		asked = append(asked, host)
+		return host == "blocked.test", nil
+	}})
+	s := Signer{KeyID: testKeyID, Key: a}
+	inbox := "http://" + r.allowedHost + "/inbox"
+	upper := strings.ToUpper(r.allowedHost)
+	tests := []struct {
+		name      string
+		hosts     []string
+		blocked   map[string]bool
+		wantKind  storage.Kind // "" when the POST is sent
+		wantAsked []string
+	}{
+		{name: "no answers: asked", wantAsked: []string{r.allowedHost}},
+		{name: "answered not blocked", hosts: []string{r.allowedHost}},
+		{name: "answered not blocked, any case", hosts: []string{upper}},
+		{name: "answered blocked", hosts: []string{r.allowedHost}, blocked: map[string]bool{r.allowedHost: true}, wantKind: storage.Forbidden},
+		{name: "other hosts answered: asked", hosts: []string{"other.test:1"}, blocked: map[string]bool{"other.test:1": true},
+			wantAsked: []string{r.allowedHost}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			asked = nil
+			ctx := context.Background()
+			if tt.hosts != nil {
+				ctx = WithHostsChecked(ctx, tt.hosts, tt.blocked)
+			}
+			st, err := c.Post(ctx, inbox, []byte(`{"type":"Create"}`), s)
+			if tt.wantKind != "" {
+				wantKind(t, err, tt.wantKind, "is blocked")
+			} else if err != nil || st != http.StatusAccepted {
+				t.Fatalf("post: %d %v", st, err)
+			}
+			if !slices.Equal(asked, tt.wantAsked) {
+				t.Errorf("HostBlocked asked about %q, want %q", asked, tt.wantAsked)
+			}
+		})
 	}
 }
 

@@ -33,45 +33,58 @@ type Signer struct {
 // Host are set first, a GET covers (request-target) host date, a request with a body (or
 // any POST) also covers a SHA-256 Digest of body, which is added here. The algorithm label
 // is rsa-sha256 because a few peers refuse httpsig's hs2019.
+//
+// It writes what httpsig's signer writes, byte for byte (TestSignRequestAsHTTPSig), without
+// its signer object, buffers and header map lookups: a fan-out signs one request a follower
+// server, and those cost a tenth as much again as the delivery's HTTP request.
 func SignRequest(r *http.Request, body []byte, s Signer, now time.Time) error {
 	if s.Key == nil || s.KeyID == "" {
 		return storage.Errorf(storage.Internal, "sign request: no key")
 	}
-	headers := []string{httpsig.RequestTarget, "host", "date"}
 	if body == nil && r.Method == http.MethodPost {
 		body = []byte{}
 	}
-	if body != nil {
-		headers = append(headers, "digest")
+	// Go keeps the host outside the header map; put it in so that it is sent as signed, and
+	// make the wire Host the one we signed.
+	host := r.URL.Host
+	date := now.UTC().Format(http.TimeFormat)
+	r.Host = host
+	r.Header.Set("Host", host)
+	r.Header.Set("Date", date)
+	r.Header.Del("Signature")
+	r.Header.Del("Digest") // one left by a failed attempt
+
+	// (request-target) is the path as it is on the wire, escaped, as peers verify it.
+	var b strings.Builder
+	b.Grow(200)
+	b.WriteString("(request-target): ")
+	b.WriteString(strings.ToLower(r.Method))
+	b.WriteByte(' ')
+	b.WriteString(r.URL.EscapedPath())
+	if r.URL.RawQuery != "" {
+		b.WriteByte('?')
+		b.WriteString(r.URL.RawQuery)
 	}
-	// httpsig is not safe for concurrent use, so every call gets its own signer; making one
-	// costs nothing next to the RSA operation.
-	signer, _, err := httpsig.NewSigner([]httpsig.Algorithm{httpsig.RSA_SHA256},
-		httpsig.DigestSha256, headers, httpsig.Signature, 0)
+	b.WriteString("\nhost: ")
+	b.WriteString(host)
+	b.WriteString("\ndate: ")
+	b.WriteString(date)
+	headers := "(request-target) host date"
+	if body != nil {
+		sum := sha256.Sum256(body)
+		digest := "SHA-256=" + base64.StdEncoding.EncodeToString(sum[:])
+		r.Header.Set("Digest", digest)
+		b.WriteString("\ndigest: ")
+		b.WriteString(digest)
+		headers += " digest"
+	}
+	hashed := sha256.Sum256([]byte(b.String()))
+	sig, err := rsa.SignPKCS1v15(nil, s.Key, crypto.SHA256, hashed[:])
 	if err != nil {
 		return fmt.Errorf("sign request: %w", err)
 	}
-	// Go keeps the host outside the header map; put it in so httpsig can sign it, and make
-	// the wire Host the one we signed.
-	r.Host = r.URL.Host
-	r.Header.Set("Host", r.URL.Host)
-	r.Header.Set("Date", now.UTC().Format(http.TimeFormat))
-	r.Header.Del("Digest") // httpsig refuses to overwrite one, e.g. left by a failed attempt
-	r.Header.Del("Signature")
-
-	// httpsig writes the decoded path into (request-target); peers verify the path as it is
-	// on the wire, so sign a shallow copy whose Path is the escaped form. The copy shares
-	// r.Header, so the Digest and Signature headers land on r.
-	u := *r.URL
-	u.Path, u.RawPath = u.EscapedPath(), ""
-	rc := r.WithContext(r.Context())
-	rc.URL = &u
-	if err := signer.SignRequest(s.Key, s.KeyID, rc, body); err != nil {
-		return fmt.Errorf("sign request: %w", err)
-	}
-	// The label is not part of the signed string, so it can be corrected after signing.
-	sig := r.Header.Get("Signature")
-	r.Header.Set("Signature", strings.Replace(sig, `algorithm="hs2019"`, `algorithm="rsa-sha256"`, 1))
+	r.Header.Set("Signature", `keyId="`+s.KeyID+`",algorithm="rsa-sha256",headers="`+headers+
+		`",signature="`+base64.StdEncoding.EncodeToString(sig)+`"`)
 	return nil
 }
 

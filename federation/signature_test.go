@@ -13,9 +13,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-fed/httpsig"
 
 	"refuge/internal/testrig/peer"
 	"refuge/storage"
@@ -220,6 +223,84 @@ func TestSignatureShape(t *testing.T) {
 	g := signed(t, "GET", "https://gts.example/users/a", nil, a, testKeyID, now)
 	if !strings.Contains(g.Header.Get("Signature"), `headers="(request-target) host date"`) || g.Header.Get("Digest") != "" {
 		t.Fatalf("GET signature %q digest %q", g.Header.Get("Signature"), g.Header.Get("Digest"))
+	}
+}
+
+// TestSignRequestAsHTTPSig: SignRequest writes exactly what the go-fed/httpsig signer wrote
+// (PKCS #1 v1.5 signatures are deterministic, so the headers compare byte for byte): Host,
+// Date, Digest and Signature, for POSTs with and without a body, GETs, escaped paths,
+// queries, and a request that still carries the headers of an earlier attempt.
+func TestSignRequestAsHTTPSig(t *testing.T) {
+	a, _ := peer.Keys()
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	// reference signs as SignRequest did when it used httpsig's signer.
+	reference := func(r *http.Request, body []byte) error {
+		headers := []string{httpsig.RequestTarget, "host", "date"}
+		if body == nil && r.Method == http.MethodPost {
+			body = []byte{}
+		}
+		if body != nil {
+			headers = append(headers, "digest")
+		}
+		signer, _, err := httpsig.NewSigner([]httpsig.Algorithm{httpsig.RSA_SHA256}, httpsig.DigestSha256, headers, httpsig.Signature, 0)
+		if err != nil {
+			return err
+		}
+		r.Host = r.URL.Host
+		r.Header.Set("Host", r.URL.Host)
+		r.Header.Set("Date", now.UTC().Format(http.TimeFormat))
+		r.Header.Del("Digest")
+		r.Header.Del("Signature")
+		u := *r.URL
+		u.Path, u.RawPath = u.EscapedPath(), ""
+		rc := r.WithContext(r.Context())
+		rc.URL = &u
+		if err := signer.SignRequest(a, testKeyID, rc, body); err != nil {
+			return err
+		}
+		r.Header.Set("Signature", strings.Replace(r.Header.Get("Signature"), `algorithm="hs2019"`, `algorithm="rsa-sha256"`, 1))
+		return nil
+	}
+	tests := []struct {
+		name, method, url string
+		body              []byte
+		stale             bool // headers of an earlier attempt are on the request
+	}{
+		{name: "post", method: "POST", url: "https://gts.example/inbox", body: []byte(`{"type":"Create"}`)},
+		{name: "post, no body", method: "POST", url: "https://gts.example/inbox"},
+		{name: "post, empty body", method: "POST", url: "https://gts.example/inbox", body: []byte{}},
+		{name: "escaped path and query", method: "POST", url: "https://gts.example:8443/users/a%40b/inbox?x=1&y=%20", body: []byte(`{}`)},
+		{name: "unicode path", method: "POST", url: "https://gts.example/users/%C3%A4/inbox", body: []byte(`{}`)},
+		{name: "get", method: "GET", url: "https://gts.example/users/a"},
+		{name: "get with query", method: "GET", url: "https://gts.example/users/a/outbox?page=true"},
+		{name: "again after an attempt", method: "POST", url: "https://gts.example/inbox", body: []byte(`{"a":1}`), stale: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fresh := func() *http.Request {
+				r := httptest.NewRequest(tt.method, tt.url, nil)
+				if tt.stale {
+					r.Header.Set("Digest", "SHA-256=old")
+					r.Header.Set("Signature", `keyId="old"`)
+				}
+				return r
+			}
+			want, got := fresh(), fresh()
+			if err := reference(want, tt.body); err != nil {
+				t.Fatal(err)
+			}
+			if err := SignRequest(got, tt.body, Signer{KeyID: testKeyID, Key: a}, now); err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range []string{"Host", "Date", "Digest", "Signature"} {
+				if !slices.Equal(got.Header.Values(h), want.Header.Values(h)) {
+					t.Errorf("%s: %q, httpsig wrote %q", h, got.Header.Values(h), want.Header.Values(h))
+				}
+			}
+			if got.Host != want.Host {
+				t.Errorf("wire Host %q, httpsig's %q", got.Host, want.Host)
+			}
+		})
 	}
 }
 

@@ -142,7 +142,7 @@ func (r *rig) deliverAll() {
 		r.t.Fatal(err)
 	}
 	for _, d := range ds {
-		if err := r.db.FinishDelivery(r.ctx, d.ID); err != nil {
+		if err := r.db.FinishDeliveries(r.ctx, d.ID); err != nil {
 			r.t.Fatal(err)
 		}
 	}

@@ -72,9 +72,6 @@ type DeliveryReader interface {
 	// ListDeliveries returns the queued deliveries of one activity, oldest first (without
 	// the activity's JSON).
 	ListDeliveries(ctx context.Context, activityID int64) ([]*Delivery, error)
-	// DeliveryQueued reports whether the delivery with row id id is still queued: one
-	// claimed a while ago may have been cancelled since (its note deleted, its actor gone).
-	DeliveryQueued(ctx context.Context, id int64) (bool, error)
 }
 
 // DeliveryWriter queues deliveries, in the transaction that stores their activity.
@@ -92,8 +89,9 @@ type DeliveryQueue interface {
 	// them until now+lease so that no other worker takes them; a crash leaves the lease to
 	// expire and the delivery to be retried.
 	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Delivery, error)
-	// FinishDelivery removes a delivery that succeeded or will never succeed.
-	FinishDelivery(ctx context.Context, id int64) error
+	// FinishDeliveries removes deliveries that succeeded or will never succeed, all in one
+	// statement.
+	FinishDeliveries(ctx context.Context, ids ...int64) error
 	// ReleaseDelivery hands a claimed delivery back, due at next, without counting an
 	// attempt.
 	ReleaseDelivery(ctx context.Context, id int64, next time.Time) error

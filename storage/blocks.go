@@ -70,6 +70,9 @@ type BlockReader interface {
 	// IsHostBlocked reports whether host (with its port, if any; any case) is blocked as a
 	// whole, by a block of it or of anything in BlockedBy(host).
 	IsHostBlocked(ctx context.Context, host string) (bool, error)
+	// BlockedHosts is IsHostBlocked for many hosts at once, in one query: the set of those
+	// of hosts that are blocked.
+	BlockedHosts(ctx context.Context, hosts []string) (map[string]bool, error)
 }
 
 // BlockWriter sets and lifts blocks.

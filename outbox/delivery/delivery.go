@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,6 +30,7 @@ type Store interface {
 	storage.DeliveryQueue
 	storage.DeliveryReader
 	storage.CredentialReader
+	BlockedHosts(ctx context.Context, hosts []string) (map[string]bool, error)
 	GetActorByID(ctx context.Context, id int64) (*storage.Actor, error)
 }
 
@@ -87,6 +89,10 @@ const DefaultLease = 2 * time.Minute
 
 // Run delivers until ctx ends. Deliveries in flight when it ends keep their lease and are
 // retried once it expires.
+//
+// A fixed pool of workers sends: a goroutine per delivery would grow its stack anew for
+// every signature. What the workers settle as done is deleted from the queue in batches by
+// one settler (see settle), not a write per delivery.
 func (d *Deliverer) Run(ctx context.Context) {
 	workers, perHost, lease := d.Workers, d.PerHost, d.Lease
 	if workers <= 0 {
@@ -98,11 +104,40 @@ func (d *Deliverer) Run(ctx context.Context) {
 	if lease <= 0 {
 		lease = DefaultLease
 	}
+	type task struct {
+		ctx  context.Context // ctx with the blocked check of its batch's hosts
+		job  *storage.Delivery
+		host chan struct{}
+	}
+	tasks := make(chan task) // unbuffered: a task is only ever handed to a worker that is free
 	slots := make(chan struct{}, workers)
 	freed := make(chan struct{}, 1) // a worker finished
-	hosts := map[string]chan struct{}{}
+	finished := make(chan int64, workers)
+	settled := make(chan struct{})
+	go func() { d.settle(finished); close(settled) }()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	for range workers {
+		wg.Go(func() {
+			for t := range tasks {
+				if d.deliver(t.ctx, t.job) {
+					finished <- t.job.ID
+				}
+				<-t.host
+				<-slots
+				select {
+				case freed <- struct{}{}:
+				default:
+				}
+			}
+		})
+	}
+	defer func() {
+		close(tasks)
+		wg.Wait()
+		close(finished)
+		<-settled
+	}()
+	hosts := map[string]chan struct{}{}
 	for {
 		// Claim no more than can be sent at once. A claimed delivery is leased; one left
 		// waiting for a worker until its lease ran out would be claimed again, by this
@@ -121,6 +156,7 @@ func (d *Deliverer) Run(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			d.Log.Error("claim deliveries", "err", err)
 		}
+		batchCtx := d.checkHosts(ctx, batch)
 		for _, job := range batch {
 			host := hosts[job.Host]
 			if host == nil {
@@ -135,20 +171,8 @@ func (d *Deliverer) Run(ctx context.Context) {
 				d.release(job, time.Second)
 				continue
 			}
-			slots <- struct{}{} // never waits: no more were claimed than were free
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() {
-					<-host
-					<-slots
-					select {
-					case freed <- struct{}{}:
-					default:
-					}
-				}()
-				d.deliver(ctx, job)
-			}()
+			slots <- struct{}{}                // never waits: no more were claimed than were free
+			tasks <- task{batchCtx, job, host} // waits only for a free worker to come back for it
 		}
 		if len(batch) > 0 {
 			continue
@@ -156,6 +180,61 @@ func (d *Deliverer) Run(ctx context.Context) {
 		if !d.sleep(ctx) {
 			return
 		}
+	}
+}
+
+// checkHosts asks whether the hosts of a claimed batch are blocked, all in one query, and
+// returns ctx with the answers for the client (federation.WithHostsChecked), which would
+// otherwise ask once a delivery. When the query fails, ctx is returned as it is: the client
+// then asks itself.
+func (d *Deliverer) checkHosts(ctx context.Context, batch []*storage.Delivery) context.Context {
+	if len(batch) == 0 {
+		return ctx
+	}
+	var hosts []string
+	for _, job := range batch {
+		if job.Host != "" && !slices.Contains(hosts, job.Host) {
+			hosts = append(hosts, job.Host)
+		}
+	}
+	blocked, err := d.DB.BlockedHosts(ctx, hosts)
+	if err != nil {
+		d.Log.Error("check blocked hosts", "err", err)
+		return ctx
+	}
+	return federation.WithHostsChecked(ctx, hosts, blocked)
+}
+
+// maxSettle is the most deliveries one statement removes from the queue.
+const maxSettle = 256
+
+// settle removes from the queue the deliveries whose ids arrive on finished, until it is
+// closed: each time, every id that came while the last batch was written, in one
+// statement. A delivery sent but not yet removed stays leased, so nothing else sends it
+// meanwhile; were the process to die in between, it is sent again once its lease runs
+// out, as it would be had the process died just before the write of a delivery of its own.
+func (d *Deliverer) settle(finished <-chan int64) {
+	ids := make([]int64, 0, maxSettle)
+	for id := range finished {
+		ids = append(ids[:0], id)
+	more:
+		for len(ids) < maxSettle {
+			select {
+			case id, ok := <-finished:
+				if !ok {
+					break more
+				}
+				ids = append(ids, id)
+			default:
+				break more
+			}
+		}
+		// Its own context: the last batches are written after the workers' context ended.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := d.DB.FinishDeliveries(ctx, ids...); err != nil {
+			d.Log.Error("finish deliveries", "count", len(ids), "err", err)
+		}
+		cancel()
 	}
 }
 
@@ -178,45 +257,42 @@ func (d *Deliverer) sleep(ctx context.Context) bool {
 	return true
 }
 
-// deliver makes one attempt and records its outcome. A job is claimed with its activity's
-// JSON and may wait for a worker a while: one cancelled meanwhile (its note deleted, its
-// actor gone) is not sent.
-func (d *Deliverer) deliver(ctx context.Context, job *storage.Delivery) {
-	if queued, err := d.DB.DeliveryQueued(ctx, job.ID); err == nil && !queued {
-		return
-	}
+// deliver makes one attempt and records its outcome; true means the delivery is done with
+// (sent, refused for good, or given up) and is to be removed from the queue. A claimed job
+// is sent at once (Run claims no more than its free workers take), so the claim itself is
+// the check that it was not cancelled (its note deleted, its actor gone) meanwhile.
+func (d *Deliverer) deliver(ctx context.Context, job *storage.Delivery) (done bool) {
 	key, keyID, err := d.key(ctx, job.ActorID)
 	if err != nil {
 		d.Log.Error("delivery key", "actor", job.ActorID, "err", err)
-		d.finish(ctx, job)
-		return
+		return true
 	}
 	status, err := d.Client.Post(ctx, job.Inbox, []byte(job.JSON), federation.Signer{KeyID: keyID, Key: key})
 	if ctx.Err() != nil {
 		d.release(job, 0) // shutting down: due again at once after the restart
-		return
+		return false
 	}
 	switch {
 	case err == nil && status >= 200 && status < 300:
-		d.finish(ctx, job)
+		return true
 	case err == nil && status == 410:
 		d.Log.Info("inbox gone", "inbox", job.Inbox)
 		if err := d.DB.RemoveActorsByInbox(ctx, job.Inbox, d.now()); err != nil {
 			d.Log.Error("remove gone actor", "inbox", job.Inbox, "err", err)
 		}
-		d.finish(ctx, job)
+		return true
 	case err == nil && status >= 400 && status < 500 && status != 408 && status != 429:
 		d.Log.Warn("delivery refused", "inbox", job.Inbox, "status", status)
-		d.finish(ctx, job)
+		return true
 	case err != nil && storage.KindOf(err) == storage.Forbidden:
 		d.Log.Warn("delivery not allowed", "inbox", job.Inbox, "err", err)
-		d.finish(ctx, job)
+		return true
 	default:
 		reason := fmt.Sprintf("status %d", status)
 		if err != nil {
 			reason = err.Error()
 		}
-		d.retry(ctx, job, reason)
+		return d.retry(ctx, job, reason)
 	}
 }
 
@@ -230,24 +306,20 @@ func (d *Deliverer) release(job *storage.Delivery, wait time.Duration) {
 	}
 }
 
-func (d *Deliverer) finish(ctx context.Context, job *storage.Delivery) {
-	if err := d.DB.FinishDelivery(ctx, job.ID); err != nil {
-		d.Log.Error("finish delivery", "id", job.ID, "err", err)
-	}
-}
-
-func (d *Deliverer) retry(ctx context.Context, job *storage.Delivery, reason string) {
+// retry records a failed attempt, due again after the schedule's next wait; true when the
+// schedule is spent and the delivery is to be dropped.
+func (d *Deliverer) retry(ctx context.Context, job *storage.Delivery, reason string) (drop bool) {
 	wait, again := backoff(d.Schedule, job.Attempts)
 	if !again {
 		d.Log.Warn("delivery given up", "inbox", job.Inbox, "attempts", job.Attempts+1, "last", reason)
-		d.finish(ctx, job)
-		return
+		return true
 	}
 	if err := d.DB.RetryDelivery(ctx, job.ID, d.now().Add(wait), reason); err != nil {
 		d.Log.Error("retry delivery", "id", job.ID, "err", err)
 	}
 	d.Wake() // the loop may be asleep until the lease this attempt held; make it see the new time
 	d.Log.Info("delivery failed, will retry", "inbox", job.Inbox, "in", wait.Round(time.Second), "reason", reason)
+	return false
 }
 
 func (d *Deliverer) key(ctx context.Context, actorID int64) (*rsa.PrivateKey, string, error) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"refuge/storage"
@@ -135,15 +136,35 @@ func (tx *Tx) EnqueueDeliveries(ctx context.Context, activityID int64, inboxes [
 		// What a caller gets that took the ID of an activity PutActivity did not store.
 		return storage.Errorf(storage.Internal, "enqueue deliveries: activity id %d was never stored", activityID)
 	}
-	for _, inbox := range inboxes {
+	// Many rows a statement (a fan-out queues one a follower server): the list is padded
+	// like inList's, with the last row again, which the conflict clause then ignores.
+	for rest := inboxes; len(rest) > 0; {
+		n := min(len(rest), enqueueRows[len(enqueueRows)-1])
+		size := enqueueRows[len(enqueueRows)-1]
+		for _, s := range enqueueRows {
+			if s >= n {
+				size = s
+				break
+			}
+		}
+		args := make([]any, 0, 5*size)
+		for i := range size {
+			inbox := rest[min(i, n-1)]
+			args = append(args, activityID, inbox, storage.HostOf(inbox), ts(now), ts(now))
+		}
 		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO deliveries (activity_id, inbox, host, next_try, created)
-			VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING`, activityID, inbox, storage.HostOf(inbox), ts(now), ts(now)); err != nil {
-			return fmt.Errorf("enqueue delivery to %s: %w", inbox, err)
+			VALUES (?,?,?,?,?)`+strings.Repeat(`, (?,?,?,?,?)`, size-1)+` ON CONFLICT DO NOTHING`, args...); err != nil {
+			return fmt.Errorf("enqueue %d deliveries: %w", n, err)
 		}
 		tx.queued = true
+		rest = rest[n:]
 	}
 	return nil
 }
+
+// enqueueRows are the numbers of rows EnqueueDeliveries writes a statement, so that its
+// statements are a few texts, each prepared once and kept.
+var enqueueRows = []int{1, 4, 16, 64}
 
 // ClaimDeliveries returns up to limit deliveries due at now, oldest first, and leases them
 // until now+lease so that no other worker takes them; a crash leaves the lease to expire and
@@ -173,10 +194,18 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Dur
 			return fmt.Errorf("claim deliveries: %w", err)
 		}
 		rows.Close()
-		for _, d := range out {
-			if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET next_try = ? WHERE id = ?`, ts(now.Add(lease)), d.ID); err != nil {
-				return fmt.Errorf("lease delivery: %w", err)
+		for rest := out; len(rest) > 0; {
+			n := min(len(rest), inListSizes[len(inListSizes)-1])
+			ids := make([]int64, n)
+			for i, d := range rest[:n] {
+				ids[i] = d.ID
 			}
+			q, args := inList(ids)
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE deliveries SET next_try = ? WHERE id IN `+q,
+				append([]any{ts(now.Add(lease))}, args...)...); err != nil {
+				return fmt.Errorf("lease deliveries: %w", err)
+			}
+			rest = rest[n:]
 		}
 		return nil
 	})
@@ -265,21 +294,45 @@ func (r reader) ListDeliveries(ctx context.Context, activityID int64) ([]*storag
 	return out, nil
 }
 
-// DeliveryQueued reports whether the delivery with row id id is still queued.
-func (r reader) DeliveryQueued(ctx context.Context, id int64) (bool, error) {
-	var ok bool
-	if err := r.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE id = ?)`, id).Scan(&ok); err != nil {
-		return false, fmt.Errorf("delivery queued: %w", err)
+// FinishDeliveries removes deliveries that succeeded or will never succeed, all in one
+// transaction: a fan-out settles its deliveries in batches, not with a write each.
+func (db *DB) FinishDeliveries(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
 	}
-	return ok, nil
+	return db.update(ctx, func(tx *Tx) error {
+		for rest := ids; len(rest) > 0; {
+			n := min(len(rest), inListSizes[len(inListSizes)-1])
+			q, args := inList(rest[:n])
+			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM deliveries WHERE id IN `+q, args...); err != nil {
+				return fmt.Errorf("finish %d deliveries: %w", len(ids), err)
+			}
+			rest = rest[n:]
+		}
+		return nil
+	})
 }
 
-// FinishDelivery removes a delivery that succeeded or will never succeed.
-func (db *DB) FinishDelivery(ctx context.Context, id int64) error {
-	return db.update(ctx, func(tx *Tx) error {
-		_, err := tx.tx.ExecContext(ctx, `DELETE FROM deliveries WHERE id = ?`, id)
-		return err
-	})
+// inListSizes are the lengths inList pads a list to, so that a statement over a list of
+// values is one of a few texts, each prepared once and kept.
+var inListSizes = []int{1, 4, 16, 64, 256}
+
+// inList is "(?, ?, ...)" and its arguments for values (at most the last of inListSizes,
+// at least one), padded with the last value to the next of inListSizes: a repeat changes
+// nothing in IN.
+func inList[T any](values []T) (string, []any) {
+	size := inListSizes[len(inListSizes)-1]
+	for _, s := range inListSizes {
+		if s >= len(values) {
+			size = s
+			break
+		}
+	}
+	args := make([]any, size)
+	for i := range args {
+		args[i] = values[min(i, len(values)-1)]
+	}
+	return "(?" + strings.Repeat(", ?", size-1) + ")", args
 }
 
 // ReleaseDelivery hands a claimed delivery back, due at next, without counting an attempt.

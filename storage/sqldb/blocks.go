@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,6 +63,37 @@ func (r reader) IsBlocked(ctx context.Context, uri string) (bool, error) {
 // IsHostBlocked reports whether host (with its port, if any; any case) is blocked as a whole.
 func (r reader) IsHostBlocked(ctx context.Context, host string) (bool, error) {
 	return r.anyBlocked(ctx, storage.BlockedBy(host))
+}
+
+// BlockedHosts is IsHostBlocked for many hosts at once: the set of those of hosts that are
+// blocked, from one query over every block target that would cover any of them.
+func (r reader) BlockedHosts(ctx context.Context, hosts []string) (map[string]bool, error) {
+	var targets []string
+	by := make(map[string][]string, len(hosts))
+	for _, h := range hosts {
+		by[h] = storage.BlockedBy(h)
+		targets = append(targets, by[h]...)
+	}
+	found := map[string]bool{}
+	for len(targets) > 0 {
+		n := min(len(targets), inListSizes[len(inListSizes)-1])
+		q, args := inList(targets[:n])
+		blocked, err := column[string](r.q.QueryContext(ctx, `SELECT target FROM blocks WHERE target IN `+q, args...))
+		if err != nil {
+			return nil, fmt.Errorf("check blocked hosts: %w", err)
+		}
+		for _, t := range blocked {
+			found[t] = true
+		}
+		targets = targets[n:]
+	}
+	out := map[string]bool{}
+	for h, ts := range by {
+		if slices.ContainsFunc(ts, func(t string) bool { return found[t] }) {
+			out[h] = true
+		}
+	}
+	return out, nil
 }
 
 // anyBlocked reports whether any of targets is blocked.

@@ -2,6 +2,8 @@ package sqldb
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -44,6 +46,24 @@ func TestBlocksCoverPortsAndSubdomains(t *testing.T) {
 		{"http://10.0.0.90/users/x", false},
 		{"https://example/users/x", false},
 		{"", false},
+	}
+	var hosts []string
+	wantHosts := map[string]bool{}
+	for _, row := range rows {
+		if host := storage.HostOf(row.uri); host != "" && row.uri != "https://mixed.example/users/troll" {
+			hosts = append(hosts, host)
+			if row.blocked {
+				wantHosts[host] = true
+			}
+		}
+	}
+	// Past one statement's list: 200 hosts under evil.example (two targets each) and 200 not.
+	for i := range 200 {
+		hosts = append(hosts, fmt.Sprintf("h%d.evil.example", i), fmt.Sprintf("h%d.fine.example:8443", i))
+		wantHosts[fmt.Sprintf("h%d.evil.example", i)] = true
+	}
+	if got, err := db.BlockedHosts(ctx, hosts); err != nil || !maps.Equal(got, wantHosts) {
+		t.Errorf("BlockedHosts(%q) = %v (%v), want %v", hosts, got, err, wantHosts)
 	}
 	for _, row := range rows {
 		got, err := db.IsBlocked(ctx, row.uri)

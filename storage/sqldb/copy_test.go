@@ -290,7 +290,7 @@ func fillInstance(t *testing.T, db *DB) *copied {
 		t.Fatal(err)
 	}
 	c.lastDelivery = ds[2].ID
-	if err := db.FinishDelivery(ctx, c.lastDelivery); err != nil {
+	if err := db.FinishDeliveries(ctx, c.lastDelivery); err != nil {
 		t.Fatal(err)
 	}
 

@@ -235,7 +235,7 @@ func TestDeliveryQueue(t *testing.T) {
 	if err := db.RetryDelivery(ctx, claimed[0].ID, now.Add(time.Hour), "status 503"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.FinishDelivery(ctx, claimed[1].ID); err != nil {
+	if err := db.FinishDeliveries(ctx, claimed[1].ID); err != nil {
 		t.Fatal(err)
 	}
 	later, _ := db.ClaimDeliveries(ctx, now.Add(2*time.Minute), time.Minute, 10)
@@ -323,14 +323,14 @@ func TestDeliveryIDsNeverReused(t *testing.T) {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}
 	// The row goes while the worker holds its job (as a deleted note takes its Create back).
-	if err := db.FinishDelivery(ctx, first.ID); err != nil {
+	if err := db.FinishDeliveries(ctx, first.ID); err != nil {
 		t.Fatal(err)
 	}
 	second := queue("https://a.test/act/2")
 	if second.ID <= first.ID {
 		t.Fatalf("the new delivery took id %d, the gone one had %d", second.ID, first.ID)
 	}
-	if err := db.FinishDelivery(ctx, claimed[0].ID); err != nil { // the worker's late finish
+	if err := db.FinishDeliveries(ctx, claimed[0].ID); err != nil { // the worker's late finish
 		t.Fatal(err)
 	}
 	if n, _ := db.CountDeliveries(ctx); n != 1 {
@@ -435,4 +435,55 @@ func TestFollowCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	want("c deleted", map[*storage.Actor][2]int{a: {0, 1}, b: {1, 0}})
+}
+
+// TestFinishDeliveries: a batch removes exactly the deliveries named, whatever its length
+// (lists are padded to a few statement sizes and split past the largest), and nothing else;
+// a claim as long leases them all.
+func TestFinishDeliveries(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	a := mustActor(t, db, "a", "a.test", true)
+	now := time.Now()
+	act := &storage.Activity{URI: "https://a.test/act/1", ActorID: a.ID, Local: true, Type: "Create", JSON: `{"id":"x"}`}
+	var inboxes []string
+	for i := range 700 {
+		inboxes = append(inboxes, fmt.Sprintf("https://h%d.test/inbox", i))
+	}
+	err := db.Update(ctx, func(tx storage.Tx) error {
+		if _, err := tx.PutActivity(ctx, act); err != nil {
+			return err
+		}
+		return tx.EnqueueDeliveries(ctx, act.ID, inboxes, now)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queued, err := db.ListDeliveries(ctx, act.ID)
+	if err != nil || len(queued) != len(inboxes) {
+		t.Fatalf("queued %d (%v), want %d", len(queued), err, len(inboxes))
+	}
+	// A claim past one statement's list of ids leases every one it returns.
+	if claimed, err := db.ClaimDeliveries(ctx, now, time.Minute, 300); err != nil || len(claimed) != 300 {
+		t.Fatalf("claimed %d (%v), want 300", len(claimed), err)
+	}
+	if rest, err := db.ClaimDeliveries(ctx, now, time.Minute, 1000); err != nil || len(rest) != 400 {
+		t.Fatalf("claimed %d more (%v), want the 400 not leased", len(rest), err)
+	}
+	left := len(queued)
+	for _, n := range []int{0, 1, 2, 5, 16, 17, 256, 300} {
+		var ids []int64
+		for _, d := range queued[:n] {
+			ids = append(ids, d.ID)
+		}
+		queued = queued[n:]
+		if err := db.FinishDeliveries(ctx, ids...); err != nil {
+			t.Fatalf("finish %d: %v", n, err)
+		}
+		left -= n
+		rest, err := db.ListDeliveries(ctx, act.ID)
+		if err != nil || len(rest) != left || (left > 0 && rest[0].ID != queued[0].ID) {
+			t.Fatalf("after finishing %d: %d left (%v), want %d from id %d", n, len(rest), err, left, queued[0].ID)
+		}
+	}
 }
