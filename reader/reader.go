@@ -63,10 +63,18 @@ func (v Viewer) ID() int64 {
 
 // Visible is the one rule for a single note: a deleted note is Gone (the note is still
 // returned, so that ActivityPub can answer with its Tombstone); one the viewer may not read
-// is NotFound, so that nobody learns it exists; otherwise nil.
+// is NotFound, so that nobody learns it exists; otherwise nil. The posts of a suspended
+// account are shown to nobody: ErrSuspended for a local account's (Mastodon's 403), NotFound
+// for a remote one's.
 func (rd *Reader) Visible(ctx context.Context, v Viewer, n *storage.Note) error {
 	if n.Deleted() {
 		return storage.Errorf(storage.Gone, "this post was deleted")
+	}
+	if n.Author != nil && n.Author.Suspended() {
+		if n.Local {
+			return ErrSuspended
+		}
+		return storage.Errorf(storage.NotFound, "note not found")
 	}
 	ok, err := rd.DB.CanSee(ctx, n.ID, v.ID())
 	if err != nil && storage.KindOf(err) != storage.NotFound {

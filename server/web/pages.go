@@ -121,9 +121,10 @@ func (h *Handler) frontPage(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "home", pg, notes...)
 }
 
-// localActor finds the live local account named in the route.
+// localActor finds the live local account named in the route, to show: a suspended one is
+// refused (reader.ErrSuspended).
 func (h *Handler) localActor(r *http.Request) (*storage.Actor, error) {
-	return h.Read.LocalActor(r.Context(), mux.Vars(r)["name"])
+	return h.Read.ShownLocalActor(r.Context(), mux.Vars(r)["name"])
 }
 
 // ProfilePage shows a local account: profile, pinned and recent posts, follow buttons.

@@ -13,16 +13,16 @@ import (
 const actorColumns = `a.id, a.uri, a.local, a.type, a.username, a.host, a.name, a.summary, a.url,
 	a.inbox, a.shared_inbox, a.outbox, a.followers_uri, a.following_uri, a.featured_uri,
 	a.key_id, a.public_key_pem, a.admin, a.locked, a.discoverable, a.icon_url, a.image_url,
-	a.fields_json, a.published, a.fetched_at, a.deleted_at, a.summary_source`
+	a.fields_json, a.published, a.fetched_at, a.deleted_at, a.summary_source, a.suspended_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanActor(s scanner, a *storage.Actor) error {
-	var fields, published, fetched, deleted string
+	var fields, published, fetched, deleted, suspended string
 	err := s.Scan(&a.ID, &a.URI, &a.Local, &a.Type, &a.Username, &a.Host, &a.Name, &a.Summary, &a.URL,
 		&a.Inbox, &a.SharedInbox, &a.Outbox, &a.FollowersURI, &a.FollowingURI, &a.FeaturedURI,
 		&a.KeyID, &a.PublicKeyPEM, &a.Admin, &a.Locked, &a.Discoverable, &a.IconURL, &a.ImageURL,
-		&fields, &published, &fetched, &deleted, &a.SummarySource)
+		&fields, &published, &fetched, &deleted, &a.SummarySource, &suspended)
 	if err != nil {
 		return err
 	}
@@ -31,6 +31,7 @@ func scanActor(s scanner, a *storage.Actor) error {
 		return fmt.Errorf("actor %d fields: %w", a.ID, err)
 	}
 	a.Published, a.FetchedAt, a.DeletedAt = parseTS(published), parseTS(fetched), parseTS(deleted)
+	a.SuspendedAt = parseTS(suspended)
 	return nil
 }
 
@@ -94,10 +95,12 @@ func collectActors(rows *sql.Rows) ([]*storage.Actor, error) {
 	return out, nil
 }
 
-// CountLocalUsers counts local Person accounts that are not deleted.
+// CountLocalUsers counts local Person accounts that are neither deleted nor suspended, as
+// Mastodon's NodeInfo counts its users.
 func (r reader) CountLocalUsers(ctx context.Context) (int, error) {
 	var n int
-	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM actors WHERE local = TRUE AND type = 'Person' AND deleted_at = {never}`).Scan(&n)
+	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM actors
+		WHERE local = TRUE AND type = 'Person' AND deleted_at = {never} AND suspended_at = {never}`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
@@ -117,12 +120,13 @@ func (tx *Tx) CreateActor(ctx context.Context, a *storage.Actor) error {
 	err = tx.guard(ctx, func() error {
 		return tx.tx.QueryRowContext(ctx, `INSERT INTO actors (uri, local, type, username, host, name, summary, url,
 		inbox, shared_inbox, outbox, followers_uri, following_uri, featured_uri, key_id, public_key_pem,
-		admin, locked, discoverable, icon_url, image_url, fields_json, published, fetched_at, deleted_at, summary_source)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		admin, locked, discoverable, icon_url, image_url, fields_json, published, fetched_at, deleted_at, summary_source,
+		suspended_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			a.URI, a.Local, a.Type, a.Username, a.Host, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox,
 			a.Outbox, a.FollowersURI, a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM,
 			a.Admin, a.Locked, a.Discoverable, a.IconURL, a.ImageURL, string(fields),
-			ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource).Scan(&a.ID)
+			ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource, ts(a.SuspendedAt)).Scan(&a.ID)
 	})
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, a.Handle()+" is already taken")
@@ -144,10 +148,11 @@ func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 		_, err := tx.tx.ExecContext(ctx, `UPDATE actors SET type=?, username=?, name=?, summary=?, url=?, inbox=?,
 		shared_inbox=?, outbox=?, followers_uri=?, following_uri=?, featured_uri=?, key_id=?, public_key_pem=?,
 		admin=?, locked=?, discoverable=?, icon_url=?, image_url=?, fields_json=?,
-		fetched_at=?, deleted_at=?, summary_source=? WHERE id = ?`,
+		fetched_at=?, deleted_at=?, summary_source=?, suspended_at=? WHERE id = ?`,
 			a.Type, a.Username, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox, a.Outbox, a.FollowersURI,
 			a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM, a.Admin, a.Locked,
-			a.Discoverable, a.IconURL, a.ImageURL, string(fields), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource, a.ID)
+			a.Discoverable, a.IconURL, a.ImageURL, string(fields), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource,
+			ts(a.SuspendedAt), a.ID)
 		return err
 	})
 	if isUnique(err) {
@@ -183,6 +188,9 @@ func (tx *Tx) PutRemoteActor(ctx context.Context, a *storage.Actor) error {
 		return storage.Errorf(storage.Forbidden, "%s is a local account", a.URI)
 	}
 	a.ID, a.Local, a.Published = old.ID, false, old.Published
+	if a.Suspended() && old.Suspended() {
+		a.SuspendedAt = old.SuspendedAt // suspended since then, not since this fetch
+	}
 	return tx.UpdateActor(ctx, a)
 }
 

@@ -31,14 +31,15 @@ const noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n
 func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	var cmap, to, cc, published, updated, deleted string
 	author := &storage.Actor{}
-	var fields, apub, afetched, adeleted string
+	var fields, apub, afetched, adeleted, asuspended string
 	dest := []any{&n.ID, &n.URI, &n.ActorID, &n.Local, &n.URL, &n.Content, &n.Source, &n.Summary,
 		&n.Sensitive, &n.Language, &cmap, &n.InReplyToURI, &n.Conversation, &n.Visibility,
 		&to, &cc, &published, &updated, &deleted, &n.Likes, &n.Announces, &n.Replies,
 		&author.ID, &author.URI, &author.Local, &author.Type, &author.Username, &author.Host, &author.Name,
 		&author.Summary, &author.URL, &author.Inbox, &author.SharedInbox, &author.Outbox, &author.FollowersURI,
 		&author.FollowingURI, &author.FeaturedURI, &author.KeyID, &author.PublicKeyPEM, &author.Admin,
-		&author.Locked, &author.Discoverable, &author.IconURL, &author.ImageURL, &fields, &apub, &afetched, &adeleted, &author.SummarySource}
+		&author.Locked, &author.Discoverable, &author.IconURL, &author.ImageURL, &fields, &apub, &afetched, &adeleted, &author.SummarySource,
+		&asuspended}
 	if err := s.Scan(append(dest, extra...)...); err != nil {
 		return err
 	}
@@ -52,6 +53,7 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	}
 	n.Published, n.Updated, n.DeletedAt = parseTS(published), parseTS(updated), parseTS(deleted)
 	author.Published, author.FetchedAt, author.DeletedAt = parseTS(apub), parseTS(afetched), parseTS(adeleted)
+	author.SuspendedAt = parseTS(asuspended)
 	n.Author = author
 	return nil
 }
