@@ -116,6 +116,9 @@ func TestSuspension(t *testing.T) {
 		!strings.HasPrefix(got.Header.Get("Location"), "/signin") {
 		t.Errorf("the OAuth approval page with a suspended account's session: %v", got)
 	}
+	// The Update to bob's server is delivered (its queued row gone) before the rows are
+	// counted.
+	testrig.Eventually(t, testrig.FederationWait, "the Update delivered", home.QueueEmpty)
 	before := home.RowCounts()
 	if code, doc := getJSON("/api/v1/accounts/verify_credentials", tok); code != http.StatusForbidden {
 		t.Errorf("verify_credentials: %d %v", code, doc)
