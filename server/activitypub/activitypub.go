@@ -200,7 +200,7 @@ func (h *Handler) visibleNote(r *http.Request) (*storage.Note, reader.Viewer, er
 		return nil, v, err
 	}
 	vars := mux.Vars(r)
-	n, err := h.Read.NoteByURI(r.Context(), v, h.URIs.Note(vars["name"], vars["id"]))
+	n, err := h.Read.AccountNote(r.Context(), v, vars["name"], h.URIs.Note(vars["name"], vars["id"]))
 	return n, v, err
 }
 

@@ -170,7 +170,7 @@ func (h *Handler) NotePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	vars := mux.Vars(r)
-	n, err := h.Read.NoteByURI(r.Context(), v, h.URIs.Note(vars["name"], vars["id"]))
+	n, err := h.Read.AccountNote(r.Context(), v, vars["name"], h.URIs.Note(vars["name"], vars["id"]))
 	if err != nil {
 		return err
 	}
