@@ -15,8 +15,9 @@ import (
 // TestSuspension: a local account suspended and then unsuspended, seen over real HTTP by
 // its owner (token, web session, sign-in form, OAuth approval), by anonymous readers
 // (actor document, profile and note pages, collections, WebFinger, NodeInfo, the client
-// API's account) and by a second instance whose account follows it, which is sent an Update
-// of the actor each time and shows the account suspended, then not.
+// API's account, the local timeline and front page) and by a second instance whose account
+// follows it, which is sent an Update of the actor each time and shows the account
+// suspended, its posts out of the follower's home feed, then all of it back.
 func TestSuspension(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -30,6 +31,23 @@ func TestSuspension(t *testing.T) {
 	}
 	note := home.PostNote("alice", tok, map[string]any{"content": "hello", "to": "https://www.w3.org/ns/activitystreams#Public"})
 	peerIn.FollowRemote("bob", bobTok, home, "alice")
+	later := home.PostNote("alice", tok, map[string]any{"content": "for bob too", "to": "https://www.w3.org/ns/activitystreams#Public"})
+	testrig.Eventually(t, testrig.FederationWait, "alice's post in bob's home feed", func() bool {
+		return testrig.FeedHas(peerIn.HomeFeed("bob", bobTok), later) == 1
+	})
+	// Where her posts are listed: bob's home feed on his instance, and her own instance's
+	// local timeline (by the client API and on the front page).
+	listed := func() (inBobsFeed, inLocalTimeline, onFrontPage bool) {
+		t.Helper()
+		inBobsFeed = testrig.FeedHas(peerIn.HomeFeed("bob", bobTok), later) == 1
+		_, body, _ := home.Do("GET", "/api/v1/timelines/public?local=true", "", nil)
+		inLocalTimeline = strings.Contains(string(body), later)
+		onFrontPage = strings.Contains(string(getPage(t, home, "/", "").Body), "for bob too")
+		return
+	}
+	if a, b, c := listed(); !a || !b || !c {
+		t.Fatalf("before: alice's post in bob's feed %v, the local timeline %v, the front page %v", a, b, c)
+	}
 	session := webSignIn(t, home, "alice")
 	if session.cookie == "" {
 		t.Fatal("alice could not sign in before her suspension")
@@ -140,6 +158,9 @@ func TestSuspension(t *testing.T) {
 	if acc := seenFromPeer(); acc["display_name"] != "" || acc["note"] != "" {
 		t.Errorf("alice's profile still shown on bob's instance: %v", acc)
 	}
+	if a, b, c := listed(); a || b || c {
+		t.Errorf("while suspended: alice's post in bob's feed %v, the local timeline %v, the front page %v", a, b, c)
+	}
 
 	// Lifting it brings everything back: nothing was deleted.
 	if _, err := home.App.Outbox().Unsuspend(ctx, "alice"); err != nil {
@@ -175,4 +196,37 @@ func TestSuspension(t *testing.T) {
 		acc := seenFromPeer()
 		return acc["suspended"] == nil && acc["display_name"] == "Alice A." && !peerIn.ActorByURI(alice).Suspended()
 	})
+	if a, b, c := listed(); !a || !b || !c {
+		t.Errorf("after: alice's post in bob's feed %v, the local timeline %v, the front page %v", a, b, c)
+	}
+}
+
+// TestSuspendByCommandWhileServing: `refuge user suspend` run beside a serving instance (the
+// admin's usual way) takes effect at once for the account's token and session, which are
+// read afresh on every request, and `user unsuspend` gives them back.
+func TestSuspendByCommandWhileServing(t *testing.T) {
+	t.Parallel()
+	in := testrig.Start(t)
+	tok, _ := in.Account("alice", false)
+	sess := webSignIn(t, in, "alice")
+	for _, c := range []struct {
+		verb, said string
+		api, page  int
+	}{
+		{"suspend", "suspended alice@", http.StatusForbidden, http.StatusSeeOther},
+		{"unsuspend", "unsuspended alice@", http.StatusOK, http.StatusOK},
+	} {
+		if code, out := in.Admin("user", c.verb, "alice"); code != 0 || !strings.Contains(out, c.said) {
+			t.Fatalf("user %s alice: %d %s", c.verb, code, out)
+		}
+		if code, body, _ := in.Do("GET", "/api/v1/accounts/verify_credentials", tok, nil); code != c.api {
+			t.Errorf("after %s: verify_credentials %d %s", c.verb, code, body)
+		}
+		if got := getPage(t, in, "/home", sess.cookie); got.Status != c.page {
+			t.Errorf("after %s: the home page with her session %v", c.verb, got)
+		}
+	}
+	if code, out := in.Admin("user", "suspend", "nobody"); code != 1 || !strings.Contains(out, "there is no account nobody here") {
+		t.Errorf("user suspend nobody: %d %s", code, out)
+	}
 }

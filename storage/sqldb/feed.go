@@ -45,7 +45,7 @@ func (r reader) ListFeed(ctx context.Context, accountID int64, p storage.Page) (
 	cond, pargs, order := pageClause(p, "fd.id")
 	q := `SELECT fd.id, fd.created, coalesce(b.actor_id, 0), coalesce(b.id, 0), coalesce(b.uri, ''), ` + noteSelect[len("SELECT "):] + `
 		JOIN feed fd ON fd.note_id = n.id LEFT JOIN announces b ON b.id = fd.announce_id
-		WHERE fd.account_id = :viewer AND n.deleted_at = {never} AND ` + visibleTo
+		WHERE fd.account_id = :viewer AND n.deleted_at = {never} AND ` + visibleTo + authorShown
 	args := append([]any{sql.Named("viewer", accountID)}, pargs...)
 	if p.HiddenFor != 0 {
 		q += hiddenFor("n.actor_id", false) + hiddenFor("b.actor_id", false) + ` AND NOT EXISTS (SELECT 1 FROM follows hr

@@ -366,8 +366,14 @@ func (r reader) CanSee(ctx context.Context, noteID, viewer int64) (bool, error) 
 	return ok, nil
 }
 
+// authorShown leaves out of a list of notes (a query of noteSelect, whose author is a) the
+// notes of suspended accounts, which are listed nowhere while the suspension lasts, as
+// Mastodon takes them out of every timeline; they come back with the account.
+const authorShown = ` AND a.suspended_at = {never}`
+
 func (r reader) listNotes(ctx context.Context, where string, args []any, p storage.Page) ([]*storage.Note, error) {
 	cond, pargs, order := pageClause(p, "n.id")
+	where += authorShown
 	if p.NoReplies {
 		where += ` AND (n.in_reply_to_uri = '' OR EXISTS (SELECT 1 FROM notes pr
 			WHERE pr.uri = n.in_reply_to_uri AND pr.actor_id = n.actor_id))`

@@ -79,7 +79,7 @@ func (r reader) SearchNotes(ctx context.Context, q storage.NoteSearch) ([]*stora
 		}
 	}
 	// The typed source where there is one (local notes), else the HTML received.
-	out, err := collectNotes(r.q.QueryContext(ctx, noteSelect+` WHERE n.deleted_at = {never}`+by+`
+	out, err := collectNotes(r.q.QueryContext(ctx, noteSelect+` WHERE n.deleted_at = {never}`+authorShown+by+`
 		AND lower(CASE WHEN n.source <> '' THEN n.source ELSE n.content END) LIKE :text ESCAPE '\'
 		AND (n.actor_id = :actor OR EXISTS (SELECT 1 FROM likes l WHERE l.note_id = n.id AND l.actor_id = :actor)
 			OR EXISTS (SELECT 1 FROM announces b WHERE b.note_id = n.id AND b.actor_id = :actor))

@@ -47,6 +47,29 @@ func TestSuspendedAt(t *testing.T) {
 	if list, err := db.ListLocalActors(ctx); err != nil || len(list) != 2 {
 		t.Errorf("the local accounts, suspended or not: %v, %v", list, err)
 	}
+	// Her notes are listed nowhere meanwhile, and come back with her.
+	lists := func() []int {
+		t.Helper()
+		own, err := db.ListActorNotes(ctx, alice.ID, 0, storage.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		public, err := db.ListPublicActorNotes(ctx, alice.ID, storage.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []int{len(own), len(public)}
+	}
+	if n := lists(); n[0] != 0 || n[1] != 0 {
+		t.Errorf("alice's notes listed while she is suspended: %v", n)
+	}
+	alice.SuspendedAt = time.Time{}
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.UpdateActor(ctx, alice) }); err != nil {
+		t.Fatal(err)
+	}
+	if n := lists(); n[0] != 1 || n[1] != 1 || users() != 2 {
+		t.Errorf("after unsuspending: notes listed %v, %d users", n, users())
+	}
 
 	// A remote actor's server says it is suspended, then says so again on a refetch.
 	for i, seen := range []time.Time{at, at.Add(time.Hour)} {
