@@ -651,6 +651,14 @@ func TestSuspendedAccount(t *testing.T) {
 			}
 		})
 	}
+	// Nobody may follow it meanwhile (Mastodon's FollowService finds no such account).
+	before := in.RowCounts()
+	if code, body, _ := in.Do("POST", "/api/v1/accounts/"+id+"/follow", bobTok, nil); code != 404 || !strings.Contains(string(body), "Record not found") {
+		t.Errorf("following a suspended account: %d %s", code, body)
+	}
+	if after := in.RowCounts(); !maps.Equal(before, after) {
+		t.Errorf("a refused follow stored something: %v, then %v", before, after)
+	}
 	// An account that is not suspended has no suspended attribute, as in Mastodon.
 	if _, err := in.App.Outbox().Unsuspend(ctx, "alice"); err != nil {
 		t.Fatal(err)
