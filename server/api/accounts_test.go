@@ -632,6 +632,11 @@ func TestSuspendedAccount(t *testing.T) {
 			}
 		}},
 		{"one of its statuses", "/api/v1/statuses/" + status, bobTok, 404, nil},
+		{"an account search", "/api/v1/accounts/search?q=ali", bobTok, 200, func(t *testing.T, v any) {
+			if len(v.([]any)) != 0 {
+				t.Errorf("a suspended account found by a search: %v", v)
+			}
+		}},
 		{"its own token", "/api/v1/accounts/verify_credentials", aliceTok, 403, func(t *testing.T, v any) {
 			if v.(map[string]any)["error"] != "Your login is currently disabled" {
 				t.Errorf("error: %v", v)
@@ -669,5 +674,8 @@ func TestSuspendedAccount(t *testing.T) {
 	}
 	if code, v, _ := get(t, in, "/api/v1/statuses/"+status, aliceTok); code != 200 {
 		t.Errorf("her status after unsuspending: %d %v", code, v)
+	}
+	if _, v, _ := get(t, in, "/api/v1/accounts/search?q=ali", bobTok); len(v.([]any)) != 1 {
+		t.Errorf("alice not found by a search after unsuspending: %v", v)
 	}
 }
