@@ -596,6 +596,17 @@ func TestSuspendedAccount(t *testing.T) {
 	}
 	in.PostNote("alice", aliceTok, map[string]any{"content": "hello"})
 	id := accountID(t, in, "alice")
+	if code, body, _ := in.Do("POST", "/api/v1/accounts/"+accountID(t, in, "bob")+"/follow", aliceTok, nil); code != 200 {
+		t.Fatalf("alice follows bob: %d %s", code, body)
+	}
+	notified := func() int {
+		t.Helper()
+		_, v, _ := get(t, in, "/api/v1/notifications", bobTok)
+		return len(v.([]any))
+	}
+	if n := notified(); n != 1 {
+		t.Fatalf("bob's notifications before: %d", n)
+	}
 	_, list, _ := get(t, in, "/api/v1/accounts/"+id+"/statuses", "")
 	status := idOf(list.([]any)[0])
 	if _, err := in.App.Outbox().Suspend(ctx, "alice"); err != nil {
@@ -656,6 +667,9 @@ func TestSuspendedAccount(t *testing.T) {
 			}
 		})
 	}
+	if n := notified(); n != 0 {
+		t.Errorf("bob is shown alice's follow while she is suspended: %d notifications", n)
+	}
 	// Nobody may follow it meanwhile (Mastodon's FollowService finds no such account).
 	before := in.RowCounts()
 	if code, body, _ := in.Do("POST", "/api/v1/accounts/"+id+"/follow", bobTok, nil); code != 404 || !strings.Contains(string(body), "Record not found") {
@@ -674,6 +688,9 @@ func TestSuspendedAccount(t *testing.T) {
 	}
 	if code, v, _ := get(t, in, "/api/v1/statuses/"+status, aliceTok); code != 200 {
 		t.Errorf("her status after unsuspending: %d %v", code, v)
+	}
+	if n := notified(); n != 1 {
+		t.Errorf("bob's notification of alice's follow after she was unsuspended: %d", n)
 	}
 	if _, v, _ := get(t, in, "/api/v1/accounts/search?q=ali", bobTok); len(v.([]any)) != 1 {
 		t.Errorf("alice not found by a search after unsuspending: %v", v)
