@@ -114,6 +114,12 @@ func TestSuspension(t *testing.T) {
 		if u, p := users(), posts(); u != usersBefore-1 || p != postsBefore {
 			t.Errorf("NodeInfo while alice is suspended: %v users (want %v), %v posts (want %v, as Mastodon counts them)", u, usersBefore-1, p, postsBefore)
 		}
+		if got := getPage(t, home, "/@alice.rss", ""); got.Status != http.StatusForbidden || strings.Contains(string(got.Body), "hello") {
+			t.Errorf("alice's RSS feed while suspended: %d", got.Status)
+		}
+		if _, doc := getJSON("/api/v1/instance", ""); doc["stats"].(map[string]any)["user_count"] != usersBefore-1 {
+			t.Errorf("the instance's user_count while alice is suspended: %v", doc["stats"])
+		}
 		if code, acc := getJSON("/api/v1/accounts/"+aliceID, ""); code != http.StatusOK || acc["suspended"] != true ||
 			acc["display_name"] != "" || acc["note"] != "" || acc["username"] != "alice" {
 			t.Errorf("alice's account entity while suspended: %d %v", code, acc)
@@ -181,6 +187,9 @@ func TestSuspension(t *testing.T) {
 		}
 		if got := getPage(t, home, "/@alice", ""); got.Status != http.StatusOK || !strings.Contains(string(got.Body), "hello") {
 			t.Errorf("alice's profile page after unsuspending: %d", got.Status)
+		}
+		if got := getPage(t, home, "/@alice.rss", ""); got.Status != http.StatusOK || !strings.Contains(string(got.Body), "hello") {
+			t.Errorf("alice's RSS feed after unsuspending: %d", got.Status)
 		}
 		if u, p := users(), posts(); u != usersBefore || p != postsBefore {
 			t.Errorf("NodeInfo after unsuspending: %v users, %v posts; want %v, %v", u, p, usersBefore, postsBefore)
