@@ -151,18 +151,9 @@ func (rd *Reader) Relationship(ctx context.Context, viewer, other *storage.Actor
 	if viewer == nil || other == nil || viewer.ID == other.ID {
 		return rel
 	}
-	if f, err := rd.DB.GetFollow(ctx, viewer.ID, other.ID); err == nil {
-		rel.Following, rel.Requested, rel.ShowingReblogs = f.Accepted, !f.Accepted, !f.HideReblogs
-	}
-	if f, err := rd.DB.GetFollow(ctx, other.ID, viewer.ID); err == nil {
-		rel.FollowsYou, rel.RequestsYou = f.Accepted, !f.Accepted
-	}
-	_, err := rd.DB.GetAccountBlock(ctx, viewer.ID, other.ID)
-	rel.Blocking = err == nil
-	_, err = rd.DB.GetAccountBlock(ctx, other.ID, viewer.ID)
-	rel.BlockedBy = err == nil
-	if m, err := rd.DB.GetMute(ctx, viewer.ID, other.ID, time.Now()); err == nil {
-		rel.Muting, rel.MutingNotifications = true, m.Notifications
+	rel, err := rd.DB.GetRelationship(ctx, viewer.ID, other.ID, time.Now())
+	if err != nil {
+		return storage.Relationship{} // as each of its reads did: none known
 	}
 	return rel
 }

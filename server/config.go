@@ -27,6 +27,10 @@ type Config struct {
 	AllowPrivate    bool
 	AuthorizedFetch bool
 	Admin           string
+	// Existing makes Open refuse a data folder or database that holds no instance yet,
+	// rather than make an empty one: an admin command given a mistyped --data must say so,
+	// not answer from a new, empty instance.
+	Existing bool
 
 	// DB is a PostgreSQL database's URL (postgres://...); "" means the SQLite file under
 	// Data. Several serves may share a PostgreSQL database, and then its Data folder (the

@@ -158,7 +158,17 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 	// followers: her post makes no delivery, so process 2 commits nothing of its own that
 	// would drop the page anyway.
 	phase("first post delivered")
-	mpPageCache(t, base1, base2, carolToken)
+	mpPageCache(t, base1, carolToken, "anonymous", base2, func(url string) string { return mpGetPage(t, url) })
+	// The same for a signed-in reader of process 2, whose pages it keeps by account.
+	erin := testrig.NewWebClient(t, &testrig.Instance{Base: base2})
+	erin.SignIn("erin", mpUser(t, instance, "erin"))
+	mpPageCache(t, base1, carolToken, "signed-in", base2, func(url string) string {
+		resp, body := erin.Get(url)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Sign out") {
+			t.Fatalf("GET %s as erin: %d\n%s", url, resp.StatusCode, body)
+		}
+		return csrfValues.ReplaceAllString(body, "") // masked anew for every answer
+	})
 	phase("page cache checked")
 
 	// SIGKILL of process 1, through which the post was made, in the middle of its fan-out.
@@ -236,23 +246,23 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 	phase("done")
 }
 
-// mpPageCache: process 2 keeps carol's profile page for anonymous readers; carol posts
-// through process 1; the page process 2 serves must show the post before it would have
-// expired by itself (pageCacheTTL, a second), which only process 1's commit notification
-// can make happen. The wait below is that notification's latency, milliseconds: a page
-// that stays stale until it expires fails the test.
-func mpPageCache(t *testing.T, base1, base2, carolToken string) {
+// mpPageCache: process 2 keeps carol's profile page for a reader (who: get reads it as
+// them); carol posts through process 1; the page process 2 serves must show the post before
+// it would have expired by itself (pageCacheTTL, a second), which only process 1's commit
+// notification can make happen. The wait below is that notification's latency,
+// milliseconds: a page that stays stale until it expires fails the test.
+func mpPageCache(t *testing.T, base1, carolToken, who, base2 string, get func(url string) string) {
 	t.Helper()
 	const window = 800 * time.Millisecond // shorter than the cache's second, with room to spare
 	for attempt := 1; attempt <= 5; attempt++ {
 		// A page no one asked for yet: built now, so it is good for a second from now.
-		path := fmt.Sprintf("/@carol?attempt=%d", attempt)
+		path := fmt.Sprintf("/@carol?%s=%d", who, attempt)
 		built := time.Now()
-		page := mpGetPage(t, base2+path)
-		if again := mpGetPage(t, base2+path); again != page {
-			t.Fatalf("the page changed between two reads with nothing written")
+		page := get(base2 + path)
+		if again := get(base2 + path); again != page {
+			t.Fatalf("%s: the page changed between two reads with nothing written", who)
 		}
-		text := fmt.Sprintf("post number %d by carol", attempt)
+		text := fmt.Sprintf("post number %d by carol, for the %s reader", attempt, who)
 		if strings.Contains(page, text) {
 			t.Fatalf("the page shows %q before it is posted", text)
 		}
@@ -262,19 +272,30 @@ func mpPageCache(t *testing.T, base1, base2, carolToken string) {
 			continue
 		}
 		for time.Since(built) < window {
-			if strings.Contains(mpGetPage(t, base2+path), text) {
-				t.Logf("process 2's page showed the post made through process 1 %v after the page was built",
+			if strings.Contains(get(base2+path), text) {
+				t.Logf("%s: process 2's page showed the post made through process 1 %v after the page was built", who,
 					time.Since(built).Round(time.Millisecond))
 				return
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
 		time.Sleep(2 * time.Second)
-		later := strings.Contains(mpGetPage(t, base2+path), text)
-		t.Fatalf("process 2 still served its page without the post made through process 1 %v after it was built: "+
-			"process 1's commit did not reach process 2's page cache (2 s later the page shows it: %v)", window, later)
+		later := strings.Contains(get(base2+path), text)
+		t.Fatalf("%s: process 2 still served its page without the post made through process 1 %v after it was built: "+
+			"process 1's commit did not reach process 2's page cache (2 s later the page shows it: %v)", who, window, later)
 	}
 	t.Fatalf("posting never took less than %v: could not test the page cache", window/2)
+}
+
+// mpUser makes a local account with the admin commands and returns its password.
+func mpUser(t *testing.T, instance []string, name string) string {
+	t.Helper()
+	code, out := testrig.Run(t, append([]string{"user", "add", name}, instance...)...)
+	_, password, ok := strings.Cut(out, "password: ")
+	if code != 0 || !ok {
+		t.Fatalf("user add %s: %d %s", name, code, out)
+	}
+	return strings.TrimSpace(password)
 }
 
 // mpAccount makes a local account with the admin commands, as a person would, and returns

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -73,6 +74,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
+	if cfg.Existing && cfg.DB == "" {
+		if _, err := os.Stat(cfg.DBPath()); errors.Is(err, fs.ErrNotExist) {
+			return nil, storage.Errorf(storage.NotFound, "no instance in the data folder %q (it has no refuge.db): give the --data of an instance, or make one with refuge serve or refuge user add", cfg.Data)
+		}
+	}
 	if err := os.MkdirAll(media.Dir(cfg.Data), 0o750); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
@@ -85,6 +91,15 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Existing && cfg.DB != "" {
+		if domain, err := db.GetMeta(ctx, "domain"); err != nil || domain == "" {
+			db.Close()
+			if err != nil {
+				return nil, err
+			}
+			return nil, storage.Errorf(storage.NotFound, "the database given by --db holds no instance yet: give the --db of an instance, or make one with refuge serve or refuge user add")
+		}
 	}
 	if err := checkDomain(ctx, db, &cfg); err != nil {
 		db.Close()

@@ -115,6 +115,9 @@ type TokenReader interface {
 	// GetToken returns the token whose secret hashes to hash; NotFound when there is none
 	// or it expired before now.
 	GetToken(ctx context.Context, hash string, now time.Time) (*Token, error)
+	// GetSession returns the web session (TokenSession) whose secret hashes to hash, with
+	// its account, deleted or not; NotFound when there is none or it expired before now.
+	GetSession(ctx context.Context, hash string, now time.Time) (*Token, *Actor, error)
 }
 
 // TokenWriter stores tokens.

@@ -65,6 +65,9 @@ type AccountBlockReader interface {
 	// GetMute returns actorID's mute of targetID that holds at now; NotFound when there is
 	// none, or it ended.
 	GetMute(ctx context.Context, actorID, targetID int64, now time.Time) (*Mute, error)
+	// GetRelationship reads how actor stands with other at now (follows, requests, blocks
+	// and mutes both ways, as Relationship says), in one read.
+	GetRelationship(ctx context.Context, actor, other int64, now time.Time) (Relationship, error)
 	// ListMutes returns the actors actorID mutes at now, newest mute first, with the mute
 	// row ids that Page.Before and Page.After refer to.
 	ListMutes(ctx context.Context, actorID int64, now time.Time, p Page) ([]*Actor, []int64, error)

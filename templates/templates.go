@@ -270,8 +270,8 @@ var funcs = template.FuncMap{
 	"profileURL": profileURL,
 	"noteURL":    noteURL,
 	"viewURL":    viewURL,
-	"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"date":       func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+	"iso":        iso,
+	"date":       date,
 	"plain":      PlainText,
 	"excerpt":    func(n *storage.Note) string { return excerpt(n, 140) },
 	"post":       newPost,
@@ -297,6 +297,9 @@ var funcs = template.FuncMap{
 	"static":     StaticURL,
 	"feedType":   feedType,
 }
+
+func iso(t time.Time) string  { return t.UTC().Format(time.RFC3339) }
+func date(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
 
 func cmp(a, b string) string {
 	if strings.TrimSpace(a) != "" {
@@ -424,21 +427,45 @@ func srcset(m storage.Media) string {
 	return small + " " + strconv.Itoa(tw) + "w, " + full + " " + strconv.Itoa(m.Width) + "w"
 }
 
-// post is what the "post" template draws: a note in the context of a page.
+// post is what the "post" template draws: a note in the context of a page. Everything the
+// template shows of it is worked out here, once, as plain fields: a page of twenty posts
+// drawn by calling the template's functions and methods per note spent most of its time in
+// text/template's reflective calls and in looking up the fields promoted from an embedded
+// Note.
 type post struct {
-	*storage.Note
-	Anchor                 string         // the article's id, unique on the page
-	Author                 *storage.Actor // never nil
-	Booster                *storage.Actor
+	Note                   *storage.Note
+	Anchor                 string // the article's id, unique on the page
 	Page                   *Page
+	Signed                 bool   // a signed-in viewer: the post offers its actions
+	Author                 byline // never empty
+	Booster                *byline
 	Own, Boostable         bool
 	Liked, Boosted, Pinned bool
+	Deleted                bool
+	ViewURL, OriginURL     string // where it is read here, and on its own server
+	ISO, Date              string // when it was published, for the machine and the reader
+	Content                template.HTML
+}
+
+// byline is an actor as a post names it.
+type byline struct {
+	Name, Handle, URL, Avatar string
+}
+
+func bylineOf(a *storage.Actor) byline {
+	return byline{Name: displayName(a), Handle: handle(a), URL: profileURL(a), Avatar: avatar(a)}
 }
 
 func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
-	v := post{Note: n, Anchor: "note-" + strconv.FormatInt(n.ID, 10), Author: actorOr(n.Author), Booster: booster, Page: p,
-		Liked: p.Liked[n.ID], Boosted: p.Boosted[n.ID], Pinned: p.Pinned[n.ID],
-		Boostable: n.Visibility == storage.Public || n.Visibility == storage.Unlisted || n.Visibility == ""}
+	v := post{Note: n, Anchor: "note-" + strconv.FormatInt(n.ID, 10), Author: bylineOf(n.Author), Page: p,
+		Signed: p.Viewer != nil, Liked: p.Liked[n.ID], Boosted: p.Boosted[n.ID], Pinned: p.Pinned[n.ID],
+		Boostable: n.Visibility == storage.Public || n.Visibility == storage.Unlisted || n.Visibility == "",
+		Deleted:   n.Deleted(), ViewURL: viewURL(n), OriginURL: noteURL(n), ISO: iso(n.Published), Date: date(n.Published),
+		Content: trusted(n.Content)}
+	if booster != nil {
+		b := bylineOf(booster)
+		v.Booster = &b
+	}
 	v.Own = p.Viewer != nil && n.ActorID == p.Viewer.ID
 	return v
 }

@@ -124,8 +124,13 @@ type getPath struct {
 
 // getRequest makes GET requests of one URL with the given headers.
 func getRequest(url string, header ...string) func(context.Context) (*http.Request, error) {
+	return getRequests(fixed(url), header...)
+}
+
+// getRequests makes GET requests of the URLs urlFor gives, with the given headers.
+func getRequests(urlFor func() string, header ...string) func(context.Context) (*http.Request, error) {
 	return func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, urlFor(), nil)
 		for i := 0; req != nil && i+1 < len(header); i += 2 {
 			req.Header.Set(header[i], header[i+1])
 		}
@@ -163,7 +168,9 @@ func (g *getSetup) paths() []getPath {
 		{"outbox (collection)", getRequest(at.Outbox(g.name), "Accept", ap)},
 		{"followers (collection)", getRequest(at.Followers(g.name), "Accept", ap)},
 		{"profile page, anonymous (cached)", getRequest(at.Profile(g.name), "Accept", "text/html")},
-		{"profile page, signed-in reader", getRequest(at.Profile(g.name), "Accept", "text/html",
+		{"profile page, signed-in reader (kept)", getRequest(at.Profile(g.name), "Accept", "text/html",
+			"Cookie", "refuge_session="+g.session)},
+		{"profile page, signed-in reader, built anew", getRequests(uncached(at.Profile(g.name)), "Accept", "text/html",
 			"Cookie", "refuge_session="+g.session)},
 		{fmt.Sprintf("home timeline API, %d statuses", apiHomePage),
 			getRequest(fmt.Sprintf("%s/api/v1/timelines/home?limit=%d", g.srv.base, apiHomePage), "Authorization", "Bearer "+g.token)},

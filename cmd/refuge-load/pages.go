@@ -49,8 +49,8 @@ func setupPages(ctx context.Context, e *env) (*pagesScenario, error) {
 // fixed is one URL, every time.
 func fixed(url string) func() string { return func() string { return url } }
 
-// uncached is url with a query parameter Refuge ignores but its page cache does not: every
-// request builds the page anew, as for a signed-in reader.
+// uncached is url with a query parameter Refuge ignores but its page caches do not: every
+// request builds the page anew, as the first reader after a write does.
 func uncached(url string) func() string {
 	var n atomic.Int64
 	return func() string { return fmt.Sprintf("%s?load=%d", url, n.Add(1)) }

@@ -22,10 +22,31 @@ func newFlagSet(name, usage string, out io.Writer) *flag.FlagSet {
 		fmt.Fprintf(out, "usage: %s\n", usage)
 		if hasFlags(fs) {
 			fmt.Fprintln(out, "\nflags (each also read from the environment as REFUGE_<FLAG>):")
-			fs.PrintDefaults()
+			printFlags(out, fs)
 		}
 	}
 	return fs
+}
+
+// printFlags is flag.PrintDefaults with the two dashes README and the usage text write
+// (the flag package takes either, but shows one).
+func printFlags(out io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		kind, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if kind != "" {
+			line += " " + kind
+		}
+		fmt.Fprintf(out, "%s\n    \t%s", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
+			if kind == "string" {
+				fmt.Fprintf(out, " (default %q)", f.DefValue)
+			} else {
+				fmt.Fprintf(out, " (default %s)", f.DefValue)
+			}
+		}
+		fmt.Fprintln(out)
+	})
 }
 
 func hasFlags(fs *flag.FlagSet) bool {

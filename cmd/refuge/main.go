@@ -25,7 +25,8 @@ import (
 const usage = `refuge — a federated microblog server that speaks ActivityPub
 
 usage:
-  refuge serve [--listen ADDR] [--domain HOST] [--data DIR] [--http] [--allow-private] [--admin NAME]
+  refuge serve [--listen ADDR] [--domain HOST] [--data DIR | --db postgres://...] [--http]
+               [--authorized-fetch] [--allow-private] [--admin NAME] [more: refuge serve --help]
   refuge user add NAME [--admin] [--password-stdin]
   refuge user list
   refuge user suspend|unsuspend NAME
@@ -133,10 +134,17 @@ func flagErr(err error) error {
 	return errUsage
 }
 
-// openAdmin opens the instance database for an admin command. It also returns the
-// command's one positional argument ("" when none), which may stand before or after the
-// flags: `refuge token alice --data d` and `refuge token --data d alice` both work.
+// openAdmin opens the database of an existing instance for an admin command. It also
+// returns the command's one positional argument ("" when none), which may stand before or
+// after the flags: `refuge token alice --data d` and `refuge token --data d alice` both
+// work. name is the command with its argument, as its usage shows it ("token NAME").
 func openAdmin(ctx context.Context, name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (*server.App, string, error) {
+	return openInstance(ctx, name, args, stderr, extra, true)
+}
+
+// openInstance is openAdmin for `user add` too, which may be the first command given a
+// new data folder (README's quick start), so it makes the instance when there is none.
+func openInstance(ctx context.Context, name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet), existing bool) (*server.App, string, error) {
 	arg := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		arg, args = args[0], args[1:]
@@ -153,6 +161,7 @@ func openAdmin(ctx context.Context, name string, args []string, stderr io.Writer
 	if arg == "" {
 		arg = fs.Arg(0)
 	}
+	cfg.Existing = existing
 	app, err := server.Open(ctx, cfg)
 	return app, arg, err
 }
@@ -196,10 +205,10 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return cmdSuspend(ctx, args[0], args[1:], stdout, stderr)
 	}
 	var admin, fromStdin bool
-	app, name, err := openAdmin(ctx, "user add NAME", args[1:], stderr, func(fs *flag.FlagSet) {
+	app, name, err := openInstance(ctx, "user add NAME", args[1:], stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&admin, "admin", false, "make the account an admin")
 		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input instead of generating one")
-	})
+	}, false)
 	if err != nil {
 		return err
 	}
@@ -287,7 +296,11 @@ func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errUsage
 	}
 	verb := args[0]
-	app, target, err := openAdmin(ctx, "block "+verb, args[1:], stderr, nil)
+	synopsis := "block " + verb
+	if verb != "list" {
+		synopsis += " TARGET"
+	}
+	app, target, err := openAdmin(ctx, synopsis, args[1:], stderr, nil)
 	if err != nil {
 		return err
 	}

@@ -172,6 +172,20 @@ func (c *WebClient) TrySignIn(user, password, next string) (*http.Response, stri
 	return c.Post(path, url.Values{"username": {user}, "password": {password}, "csrf": {token}})
 }
 
+// Cookie is the value of the client's cookie name for the instance, or "".
+func (c *WebClient) Cookie(name string) string {
+	u, err := url.Parse(c.in.Base)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, k := range c.c.Jar.Cookies(u) {
+		if k.Name == name {
+			return k.Value
+		}
+	}
+	return ""
+}
+
 // Cookie returns the named cookie of an answer's Set-Cookie headers, or nil.
 func Cookie(resp *http.Response, name string) *http.Cookie {
 	for _, c := range resp.Cookies() {

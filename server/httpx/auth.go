@@ -17,6 +17,7 @@ const SessionCookie = "refuge_session"
 type TokenStore interface {
 	GetToken(ctx context.Context, hash string, now time.Time) (*storage.Token, error)
 	GetActorByID(ctx context.Context, id int64) (*storage.Actor, error)
+	GetSession(ctx context.Context, hash string, now time.Time) (*storage.Token, *storage.Actor, error)
 }
 
 // Auth finds who is asking: a local account by API token or web session, or a remote actor
@@ -141,11 +142,7 @@ func (a *Auth) lookupSession(r *http.Request) (*storage.Actor, *storage.Token) {
 	if err != nil || c.Value == "" {
 		return nil, nil
 	}
-	t, err := a.DB.GetToken(r.Context(), storage.HashToken(c.Value), time.Now())
-	if err != nil || t.Kind != storage.TokenSession {
-		return nil, nil
-	}
-	actor, err := a.DB.GetActorByID(r.Context(), t.ActorID)
+	t, actor, err := a.DB.GetSession(r.Context(), storage.HashToken(c.Value), time.Now())
 	if err != nil || !actor.DeletedAt.IsZero() || actor.Suspended() {
 		return nil, nil
 	}

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"net/http"
 	"slices"
@@ -21,7 +22,8 @@ import (
 // everyone who passes a check run before a kept answer is given (a signature under
 // authorized fetch, say), so that keeping never skips a check.
 
-// keptEntries bounds an AnswerCache: then it starts over. Each holds one answer.
+// keptEntries bounds an AnswerCache unless it says otherwise (Max): then it starts over.
+// Each holds one answer.
 const keptEntries = 1024
 
 // AnswerCache keeps answers; see Share. The zero value with Commits and TTL set is ready.
@@ -31,6 +33,16 @@ type AnswerCache struct {
 	// ETags gives kept 200 answers a weak ETag (of the body before any encoding, as ETag
 	// does) and answers a matching If-None-Match with 304 without writing the body.
 	ETags bool
+	// Max bounds the answers kept (keptEntries when 0): past it the cache starts over.
+	Max int
+	// Placeholder and Fill are for answers that carry a secret which must differ in every
+	// answer, such as a CSRF token masked per response (web.maskToken): the handler writes
+	// Placeholder where the secret goes, and every answer given, kept or just built, has
+	// each Placeholder replaced by Fill(r) for the request it answers. Such a body is kept
+	// only as built and compressed per answer by Compress, with the secret in, never kept
+	// compressed.
+	Placeholder string
+	Fill        func(*http.Request) string
 
 	mu      sync.Mutex
 	entries map[string]*keptAnswer
@@ -44,6 +56,10 @@ type keptAnswer struct {
 	body    []byte
 	check   func(*http.Request) error // nil: anyone
 	etag    string                    // with AnswerCache.ETags, of a 200
+	// parts is the body cut at each AnswerCache.Placeholder, when it has one; fill puts
+	// the secret of each request between them.
+	parts [][]byte
+	fill  func(*http.Request) string
 
 	// The body compressed, by coding, made the first time a client accepts it: given
 	// again, a kept answer is compressed once, not once per request.
@@ -88,7 +104,12 @@ func (c *AnswerCache) Serve(key string, all bool, w http.ResponseWriter, r *http
 		return err
 	}
 	a := &keptAnswer{commits: commits, built: now, status: rec.status, header: rec.header, body: rec.body.Bytes(), check: rec.check}
-	if (rec.shared || all) && (a.status == http.StatusOK || a.status == http.StatusGone && rec.shared) {
+	if c.Placeholder != "" {
+		a.parts, a.fill = bytes.Split(a.body, []byte(c.Placeholder)), c.Fill
+	}
+	// An answer that sets a cookie is its one reader's: never kept.
+	if (rec.shared || all) && (a.status == http.StatusOK || a.status == http.StatusGone && rec.shared) &&
+		len(a.header.Values("Set-Cookie")) == 0 {
 		if c.ETags && a.status == http.StatusOK && a.header.Get("ETag") == "" {
 			a.etag = weakTag(a.body)
 		}
@@ -111,7 +132,7 @@ func (c *AnswerCache) get(key string, commits int64, now time.Time) *keptAnswer 
 func (c *AnswerCache) put(key string, a *keptAnswer) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.entries == nil || len(c.entries) >= keptEntries {
+	if c.entries == nil || len(c.entries) >= cmp.Or(c.Max, keptEntries) {
 		c.entries = map[string]*keptAnswer{}
 	}
 	c.entries[key] = a
@@ -125,6 +146,10 @@ func (a *keptAnswer) write(w http.ResponseWriter, r *http.Request) {
 		h[k] = slices.Clone(v) // the caller may add to them; the kept answer is shared
 	}
 	body := a.body
+	if a.parts != nil {
+		a.writeFilled(w, r)
+		return
+	}
 	if a.etag != "" {
 		h.Set("ETag", a.etag)
 		if etagMatch(r.Header.Get("If-None-Match"), a.etag) {
@@ -144,6 +169,29 @@ func (a *keptAnswer) write(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(a.status)
 	w.Write(body)
 }
+
+// writeFilled answers with the body's placeholders filled for r. Compress, around the
+// handler, compresses the result when the client accepts it.
+func (a *keptAnswer) writeFilled(w http.ResponseWriter, r *http.Request) {
+	secret := a.fill(r)
+	buf := filledBodies.Get().(*bytes.Buffer)
+	buf.Reset()
+	for i, p := range a.parts {
+		if i > 0 {
+			buf.WriteString(secret)
+		}
+		buf.Write(p)
+	}
+	w.WriteHeader(a.status)
+	w.Write(buf.Bytes()) // a Writer keeps nothing of what it is given
+	if buf.Cap() <= 1<<20 {
+		filledBodies.Put(buf)
+	}
+}
+
+// filledBodies are the buffers writeFilled fills: a page is tens of kilobytes, made for
+// every answer.
+var filledBodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // encodedAs is the body compressed with coding, made once.
 func (a *keptAnswer) encodedAs(coding string) []byte {

@@ -131,3 +131,56 @@ func TestAnswerCacheEncodes(t *testing.T) {
 		t.Errorf("tag %q, %d builds, want a tag and one build", tag, builds)
 	}
 }
+
+// TestAnswerCacheFills: with a Placeholder, every answer, the first and the kept ones, has
+// each placeholder replaced by what Fill gives that request, is never compressed by the
+// cache (Compress does it per answer), and an answer that sets a cookie is never kept; Max
+// bounds the entries.
+func TestAnswerCacheFills(t *testing.T) {
+	const hole = "HOLE"
+	page := strings.Repeat(`<form><input name="csrf" value="`+hole+`"></form>`+"\n", 40)
+	c := &AnswerCache{Commits: func() int64 { return 1 }, TTL: time.Hour, Max: 2, Placeholder: hole,
+		Fill: func(r *http.Request) string { return r.Header.Get("Secret") }}
+	builds := 0
+	h := func(w http.ResponseWriter, r *http.Request) error {
+		builds++
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if r.Header.Get("Set") != "" {
+			http.SetCookie(w, &http.Cookie{Name: "n", Value: "1"})
+		}
+		io.WriteString(w, page)
+		return nil
+	}
+	serve := func(key string, header ...string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/p", nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		rec := httptest.NewRecorder()
+		if err := c.Serve(key, true, rec, req, h); err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	for i, step := range []struct {
+		key, secret, set string
+		builds           int
+	}{
+		{"a", "one", "", 1},
+		{"a", "two", "", 1},    // kept, filled anew
+		{"b", "three", "y", 2}, // sets a cookie: not kept
+		{"b", "four", "", 3},
+		{"b", "five", "", 3},
+		{"c", "six", "", 4}, // the third entry: the cache starts over
+		{"a", "seven", "", 5},
+	} {
+		rec := serve(step.key, "Secret", step.secret, "Set", step.set, "Accept-Encoding", "gzip")
+		want := strings.ReplaceAll(page, hole, step.secret)
+		if rec.Body.String() != want || rec.Header().Get("Content-Encoding") != "" {
+			t.Errorf("step %d: %v, body %.80q, want the page with %q", i, rec.Header(), rec.Body.String(), step.secret)
+		}
+		if builds != step.builds {
+			t.Errorf("step %d: %d builds, want %d", i, builds, step.builds)
+		}
+	}
+}

@@ -5,16 +5,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"refuge/server/httpx"
 )
 
 // TestPageCacheKeeps: an anonymous GET is built once and then served kept until the
-// database commits again; a request with a cookie, a token or a signature is always built
-// anew, and only a 200 is kept.
+// database commits again; a request with a cookie that is no session, a token or a
+// signature is always built anew, and only a 200 is kept. (Signed-in readers' pages:
+// server.TestSignedInPageCache.)
 func TestPageCacheKeeps(t *testing.T) {
 	var commits int64
 	builds := 0
 	status := http.StatusOK
-	h := &Handler{Commits: func() int64 { return commits }}
+	h := &Handler{Kit: &httpx.Kit{Auth: &httpx.Auth{}}, Commits: func() int64 { return commits }}
 	page := h.cached(func(w http.ResponseWriter, r *http.Request) error {
 		builds++
 		w.WriteHeader(status)
@@ -41,7 +44,7 @@ func TestPageCacheKeeps(t *testing.T) {
 	}{
 		{"first reader builds", nil, nil, "build 1"},
 		{"second reader gets the kept page", nil, nil, "build 1"},
-		{"a cookie is never served the kept page", nil, []string{"Cookie", "refuge_session=x"}, "build 2"},
+		{"a cookie that is no session is never served the kept page", nil, []string{"Cookie", "other=x"}, "build 2"},
 		{"a bearer token is never served it", nil, []string{"Authorization", "Bearer x"}, "build 3"},
 		{"a signed fetch is never served it", nil, []string{"Signature", "keyId=x"}, "build 4"},
 		{"still kept for anonymous readers", nil, nil, "build 1"},

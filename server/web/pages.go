@@ -1,10 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -20,6 +20,9 @@ func (h *Handler) page(r *http.Request, title string, body any) *templates.Page 
 	p := &templates.Page{Title: title, Instance: h.Domain, Body: body}
 	if viewer, sess := h.Auth.Session(r); viewer != nil {
 		p.Viewer, p.CSRF = viewer, maskToken(sess.CSRF) // masked anew for every page: see maskToken
+		if keptForAccount(r) {
+			p.CSRF = csrfPlaceholder // masked for each answer as it is given (pagecache.go)
+		}
 		if n, err := h.Read.Unread(r.Context(), viewer.ID); err == nil {
 			p.Unread = n
 		}
@@ -41,7 +44,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if p.Notice == "" {
 		p.Notice = h.takeNotice(w, r)
 	}
-	var buf strings.Builder
+	var buf bytes.Buffer
 	if err := h.Templates.Render(&buf, name, p); err != nil {
 		return err
 	}
@@ -51,7 +54,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		w.Header().Set("Cache-Control", "private, no-cache")
 	}
 	w.WriteHeader(status)
-	_, err = w.Write([]byte(buf.String()))
+	_, err = w.Write(buf.Bytes())
 	return err
 }
 

@@ -40,8 +40,9 @@ type Handler struct {
 	// data (see pagecache.go).
 	Commits func() int64
 
-	cache     *httpx.AnswerCache // anonymous pages (pagecache.go)
-	cacheOnce sync.Once
+	cache       *httpx.AnswerCache // anonymous pages (pagecache.go)
+	signedCache *httpx.AnswerCache // signed-in readers' pages, by account
+	cacheOnce   sync.Once
 }
 
 // Routes adds the routes of the web interface to r. Every POST here carries the session's

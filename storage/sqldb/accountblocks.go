@@ -95,6 +95,35 @@ func (r reader) GetMute(ctx context.Context, actorID, targetID int64, now time.T
 	return m, nil
 }
 
+// GetRelationship reads actor's follow of other and other's of actor, their blocks of each
+// other and actor's live mute of other, in one query: a profile page shows it to every
+// signed-in reader.
+func (r reader) GetRelationship(ctx context.Context, actor, other int64, now time.Time) (storage.Relationship, error) {
+	var rel storage.Relationship
+	var following, hideReblogs, followsYou, muteNotifications sql.NullBool
+	err := r.q.QueryRowContext(ctx, `SELECT
+		(SELECT accepted FROM follows WHERE follower_id = :actor AND followee_id = :other),
+		(SELECT hide_reblogs FROM follows WHERE follower_id = :actor AND followee_id = :other),
+		(SELECT accepted FROM follows WHERE follower_id = :other AND followee_id = :actor),
+		EXISTS (SELECT 1 FROM account_blocks WHERE actor_id = :actor AND target_id = :other),
+		EXISTS (SELECT 1 FROM account_blocks WHERE actor_id = :other AND target_id = :actor),
+		(SELECT notifications FROM mutes f WHERE actor_id = :actor AND target_id = :other
+			AND (f.expires = {never} OR f.expires > :now))`,
+		sql.Named("actor", actor), sql.Named("other", other), sql.Named("now", ts(now))).
+		Scan(&following, &hideReblogs, &followsYou, &rel.Blocking, &rel.BlockedBy, &muteNotifications)
+	if err != nil {
+		return storage.Relationship{}, fmt.Errorf("relationship: %w", err)
+	}
+	if following.Valid {
+		rel.Following, rel.Requested, rel.ShowingReblogs = following.Bool, !following.Bool, !hideReblogs.Bool
+	}
+	if followsYou.Valid {
+		rel.FollowsYou, rel.RequestsYou = followsYou.Bool, !followsYou.Bool
+	}
+	rel.Muting, rel.MutingNotifications = muteNotifications.Valid, muteNotifications.Bool
+	return rel, nil
+}
+
 // DeleteMute lifts actorID's mute of targetID.
 func (tx *Tx) DeleteMute(ctx context.Context, actorID, targetID int64) error {
 	res, err := tx.tx.ExecContext(ctx, `DELETE FROM mutes WHERE actor_id = ? AND target_id = ?`, actorID, targetID)

@@ -17,12 +17,13 @@ const actorColumns = `a.id, a.uri, a.local, a.type, a.username, a.host, a.name, 
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanActor(s scanner, a *storage.Actor) error {
+// scanActor reads the actorColumns of a row, and extra after them.
+func scanActor(s scanner, a *storage.Actor, extra ...any) error {
 	var fields, published, fetched, deleted, suspended string
-	err := s.Scan(&a.ID, &a.URI, &a.Local, &a.Type, &a.Username, &a.Host, &a.Name, &a.Summary, &a.URL,
+	err := s.Scan(append([]any{&a.ID, &a.URI, &a.Local, &a.Type, &a.Username, &a.Host, &a.Name, &a.Summary, &a.URL,
 		&a.Inbox, &a.SharedInbox, &a.Outbox, &a.FollowersURI, &a.FollowingURI, &a.FeaturedURI,
 		&a.KeyID, &a.PublicKeyPEM, &a.Admin, &a.Locked, &a.Discoverable, &a.IconURL, &a.ImageURL,
-		&fields, &published, &fetched, &deleted, &a.SummarySource, &suspended)
+		&fields, &published, &fetched, &deleted, &a.SummarySource, &suspended}, extra...)...)
 	if err != nil {
 		return err
 	}

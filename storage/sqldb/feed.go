@@ -282,6 +282,24 @@ func (r reader) GetToken(ctx context.Context, hash string, now time.Time) (*stor
 	return t, nil
 }
 
+// GetSession returns the unexpired web session whose secret hashes to hash, with its
+// account, in one read: a signed-in page asks for it on every request.
+func (r reader) GetSession(ctx context.Context, hash string, now time.Time) (*storage.Token, *storage.Actor, error) {
+	t := &storage.Token{Hash: hash, Kind: storage.TokenSession}
+	a := &storage.Actor{}
+	var created, expires string
+	err := scanActor(r.q.QueryRowContext(ctx, `SELECT `+actorColumns+`, t.csrf, t.scopes, t.created, t.expires
+		FROM tokens t JOIN actors a ON a.id = t.actor_id
+		WHERE t.hash = ? AND t.kind = ? AND (t.expires = {never} OR t.expires > ?)`, hash, storage.TokenSession, ts(now)),
+		a, &t.CSRF, &t.Scopes, &created, &expires)
+	if err != nil {
+		return nil, nil, notFound("session", err)
+	}
+	t.ActorID = a.ID
+	t.Created, t.Expires = parseTS(created), parseTS(expires)
+	return t, a, nil
+}
+
 // DeleteTokens removes one token (hash != "") or every token of a kind of an actor.
 func (tx *Tx) DeleteTokens(ctx context.Context, actorID int64, kind storage.TokenKind, hash string) error {
 	q, args := `DELETE FROM tokens WHERE actor_id = ? AND kind = ?`, []any{actorID, kind}
