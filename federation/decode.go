@@ -123,6 +123,7 @@ type wireDoc struct {
 	ManuallyApprovesFollowers json.RawMessage `json:"manuallyApprovesFollowers"`
 	Discoverable              json.RawMessage `json:"discoverable"`
 	Indexable                 json.RawMessage `json:"indexable"`
+	Suspended                 json.RawMessage `json:"suspended"`
 	Featured                  json.RawMessage `json:"featured"`
 	AlsoKnownAs               json.RawMessage `json:"alsoKnownAs"`
 	Sensitive                 json.RawMessage `json:"sensitive"`

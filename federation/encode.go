@@ -24,6 +24,7 @@ var contextValue = []any{ActivityStreamsContext, SecurityContext, map[string]any
 	"toot":                      "http://joinmastodon.org/ns#",
 	"discoverable":              "toot:discoverable",
 	"indexable":                 "toot:indexable",
+	"suspended":                 "toot:suspended",
 	"featured":                  map[string]string{"@id": "toot:featured", "@type": "@id"},
 	"Emoji":                     "toot:Emoji",
 	"blurhash":                  "toot:blurhash",
@@ -75,6 +76,7 @@ type actorOut struct {
 	Image                     *imageOut         `json:"image,omitempty"`
 	Attachment                []fieldOut        `json:"attachment,omitempty"`
 	AlsoKnownAs               []string          `json:"alsoKnownAs,omitempty"`
+	Suspended                 bool              `json:"suspended,omitempty"` // only when true, as Mastodon
 }
 
 type tagOut struct {
@@ -165,7 +167,7 @@ func actorWire(a *Actor) *actorOut {
 		Following: a.Following, Featured: a.Featured,
 		ManuallyApprovesFollowers: a.ManuallyApprovesFollowers, Discoverable: a.Discoverable,
 		Indexable: a.Indexable, Published: formatTime(a.Published),
-		Icon: image(a.Icon), Image: image(a.Image), AlsoKnownAs: a.AlsoKnownAs}
+		Icon: image(a.Icon), Image: image(a.Image), AlsoKnownAs: a.AlsoKnownAs, Suspended: a.Suspended}
 	if a.PublicKey.PEM != "" {
 		o.PublicKey = &keyOut{ID: a.PublicKey.ID, Owner: a.PublicKey.Owner, PublicKeyPem: a.PublicKey.PEM}
 	}

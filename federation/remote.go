@@ -204,6 +204,9 @@ func (r *Remote) actorFromDoc(doc *Actor) (*storage.Actor, error) {
 		Discoverable: doc.Discoverable, IconURL: keepURL(httpURL(doc.Icon)), ImageURL: keepURL(httpURL(doc.Image)),
 		Published: doc.Published, FetchedAt: r.now(),
 	}
+	if doc.Suspended {
+		a.SuspendedAt = r.now() // PutRemoteActor keeps the time first seen
+	}
 	if a.URL == "" {
 		a.URL = doc.ID // a profile URL on another host could send visitors anywhere
 	}

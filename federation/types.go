@@ -34,6 +34,9 @@ type Actor struct {
 	Icon, Image                                                string
 	Fields                                                     []Field
 	AlsoKnownAs                                                []string
+	// Suspended is Mastodon's toot:suspended: the actor's own server suspended it, and its
+	// document says little else.
+	Suspended bool
 }
 
 // Tag is a Mention, Hashtag or Emoji on a note. For an Emoji, Href is the image URL.
@@ -187,6 +190,7 @@ func decodeActor(data []byte, checked bool) (*Actor, error) {
 		Published: timeOf(w.Published), Featured: idOf(w.Featured),
 		ManuallyApprovesFollowers: boolOf(w.ManuallyApprovesFollowers),
 		Discoverable:              boolOf(w.Discoverable), Indexable: boolOf(w.Indexable),
+		Suspended: boolOf(w.Suspended),
 	}
 	if ap.Endpoints != nil {
 		a.SharedInbox = itemLink(ap.Endpoints.SharedInbox)

@@ -323,6 +323,30 @@ func TestRoundTripActor(t *testing.T) {
 	}
 }
 
+// TestRoundTripSuspendedActor: Mastodon's suspended flag is written only when true, named in
+// our @context, and read back.
+func TestRoundTripSuspendedActor(t *testing.T) {
+	for _, suspended := range []bool{true, false} {
+		actor := *testActor
+		actor.Suspended = suspended
+		b, err := EncodeActor(&actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), `"suspended":true`) != suspended || strings.Contains(string(b), `"suspended":false`) {
+			t.Errorf("suspended %v written as %s", suspended, b)
+		}
+		if !strings.Contains(string(b), `"suspended":"toot:suspended"`) {
+			t.Errorf("no suspended in the @context: %s", b)
+		}
+		got, err := DecodeActor(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eq(t, "actor", got, &actor)
+	}
+}
+
 func testNote() *Note {
 	actor := testActor
 	return &Note{ID: "https://refuge.example/users/erin/notes/1", Type: "Note", AttributedTo: actor.ID,

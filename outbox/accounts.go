@@ -120,9 +120,13 @@ var dummyHash = sync.OnceValue(func() string {
 	return h
 })
 
+// ErrSuspended refuses the right password of a suspended account: saying so is Mastodon's
+// way, and only someone who knows the password learns it.
+var ErrSuspended = storage.Errorf(storage.Forbidden, "This account is suspended.")
+
 // Authenticate checks a local account's name and password. It returns the account, or nil
 // when the name or the password is wrong (or the account cannot sign in), taking as long
-// either way.
+// either way; ErrSuspended for the right password of a suspended account.
 func (s *Service) Authenticate(ctx context.Context, username, password string) (*storage.Actor, error) {
 	actor, err := s.DB.GetLocalActor(ctx, username)
 	if err != nil && storage.KindOf(err) != storage.NotFound {
@@ -143,6 +147,9 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 	ok := CheckPassword(hash, password)
 	if !ok || actor == nil || actor.Type != "Person" || !actor.DeletedAt.IsZero() {
 		return nil, nil
+	}
+	if actor.Suspended() {
+		return nil, ErrSuspended
 	}
 	return actor, nil
 }

@@ -98,6 +98,10 @@ func (s *Service) FollowWith(ctx context.Context, actor *storage.Actor, target s
 	if t.Type == federation.TypeApplication && t.Local {
 		return nil, storage.Errorf(storage.Invalid, "the instance actor cannot be followed")
 	}
+	if t.Suspended() {
+		// Mastodon's FollowService finds no account to follow while it is suspended.
+		return nil, storage.Errorf(storage.NotFound, "%s is suspended", t.Handle())
+	}
 	f := &storage.Follow{URI: s.activityURI(actor, uris.Follows), FollowerID: actor.ID, FolloweeID: t.ID,
 		Accepted: t.Local && !t.Locked, Created: s.now()}
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {

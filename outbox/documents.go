@@ -10,8 +10,20 @@ import (
 	"refuge/storage"
 )
 
-// ActorDocument is the ActivityStreams form of a local actor.
+// ActorDocument is the ActivityStreams form of a local actor. A suspended account's says so
+// and keeps only what a server needs to know it by (its id, name, key and collections'
+// addresses), as Mastodon's does: its display name is its username, and its bio, pictures,
+// fields and flags are left out until the suspension is lifted.
 func (s *Service) ActorDocument(a *storage.Actor) *federation.Actor {
+	if a.Suspended() {
+		return &federation.Actor{
+			ID: a.URI, Type: a.Type, PreferredUsername: a.Username, Name: a.Username, URL: a.URL,
+			Inbox: a.Inbox, Outbox: a.Outbox, Followers: a.FollowersURI, Following: a.FollowingURI,
+			Featured: a.FeaturedURI, SharedInbox: a.SharedInbox,
+			PublicKey: federation.PublicKey{ID: a.KeyID, Owner: a.URI, PEM: a.PublicKeyPEM},
+			Published: a.Published, Suspended: true,
+		}
+	}
 	doc := &federation.Actor{
 		ID: a.URI, Type: a.Type, PreferredUsername: a.Username, Name: a.Name, Summary: a.Summary, URL: a.URL,
 		Inbox: a.Inbox, Outbox: a.Outbox, Followers: a.FollowersURI, Following: a.FollowingURI,

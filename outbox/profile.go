@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"refuge/federation"
-	"refuge/federation/uris"
 	"refuge/storage"
 )
 
@@ -138,15 +137,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 		if !changed {
 			return nil
 		}
-		inboxes, err := tx.FollowerInboxes(ctx, a.ID)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		act := &federation.Activity{ID: uris.Update(a.URI, newID(now)), Type: federation.TypeUpdate,
-			To: []string{federation.PublicCollection}, Cc: []string{a.FollowersURI}, Published: now}
-		_, err = s.emit(ctx, tx, &a, act, s.ActorDocument(&a), 0, storage.Direct, inboxes)
-		return err
+		return s.updateFollowers(ctx, tx, &a)
 	})
 	if err != nil {
 		return nil, err

@@ -63,10 +63,15 @@ func (v Viewer) ID() int64 {
 
 // Visible is the one rule for a single note: a deleted note is Gone (the note is still
 // returned, so that ActivityPub can answer with its Tombstone); one the viewer may not read
-// is NotFound, so that nobody learns it exists; otherwise nil.
+// is NotFound, so that nobody learns it exists; otherwise nil. The posts of a suspended
+// account are shown to nobody (NotFound, as Mastodon's client API answers; the account's
+// own pages and documents say why, see AccountNote).
 func (rd *Reader) Visible(ctx context.Context, v Viewer, n *storage.Note) error {
 	if n.Deleted() {
 		return storage.Errorf(storage.Gone, "this post was deleted")
+	}
+	if n.Author != nil && n.Author.Suspended() {
+		return storage.Errorf(storage.NotFound, "note not found")
 	}
 	ok, err := rd.DB.CanSee(ctx, n.ID, v.ID())
 	if err != nil && storage.KindOf(err) != storage.NotFound {
@@ -76,6 +81,16 @@ func (rd *Reader) Visible(ctx context.Context, v Viewer, n *storage.Note) error 
 		return storage.Errorf(storage.NotFound, "note not found")
 	}
 	return nil
+}
+
+// AccountNote is NoteByURI for the address of a note of local account name, its page or
+// document: the account is answered for first, as Mastodon does, so that a suspended one's
+// note is ErrSuspended (403), not a note that was never there.
+func (rd *Reader) AccountNote(ctx context.Context, v Viewer, name, uri string) (*storage.Note, error) {
+	if _, err := rd.ShownLocalActor(ctx, name); err != nil && storage.KindOf(err) != storage.Gone {
+		return nil, err
+	}
+	return rd.NoteByURI(ctx, v, uri)
 }
 
 // NoteByURI returns the stored note with id uri when v may read it. A deleted note comes

@@ -17,6 +17,24 @@ func (rd *Reader) LocalActor(ctx context.Context, name string) (*storage.Actor, 
 	return storage.LiveLocalActor(ctx, rd.DB, name)
 }
 
+// ErrSuspended is the answer to anyone asking for the profile, posts or collections of a
+// suspended local account: 403, as Mastodon answers, until the suspension is lifted.
+var ErrSuspended = storage.Errorf(storage.Forbidden, "This account is suspended.")
+
+// ShownLocalActor is LocalActor for showing the account's profile, posts or collections:
+// ErrSuspended while it is suspended. Its actor document and inbox are another matter
+// (other servers must still learn that it is suspended, and may still deliver to it).
+func (rd *Reader) ShownLocalActor(ctx context.Context, name string) (*storage.Actor, error) {
+	a, err := rd.LocalActor(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if a.Suspended() {
+		return nil, ErrSuspended
+	}
+	return a, nil
+}
+
 // ActorByHandle returns the live account user@host as stored, without asking any server:
 // a local one when host is "" or this instance's.
 func (rd *Reader) ActorByHandle(ctx context.Context, user, host string) (*storage.Actor, error) {

@@ -127,9 +127,13 @@ func (rd *Reader) AccountCounts(ctx context.Context, ids []int64) (map[int64]sto
 	return rd.DB.CountAccounts(ctx, ids)
 }
 
-// ActorNotes is a page of actor's posts that v may read.
-func (rd *Reader) ActorNotes(ctx context.Context, v Viewer, actorID int64, p storage.Page) ([]*storage.Note, error) {
-	return rd.DB.ListActorNotes(ctx, actorID, v.ID(), p)
+// ActorNotes is a page of actor's posts that v may read: none while actor is suspended, as
+// Mastodon lists none of a suspended account's.
+func (rd *Reader) ActorNotes(ctx context.Context, v Viewer, actor *storage.Actor, p storage.Page) ([]*storage.Note, error) {
+	if actor.Suspended() {
+		return nil, nil
+	}
+	return rd.DB.ListActorNotes(ctx, actor.ID, v.ID(), p)
 }
 
 // PublicActorNotes is a page of actor's public posts: what its feeds carry.
@@ -137,9 +141,13 @@ func (rd *Reader) PublicActorNotes(ctx context.Context, actorID int64, p storage
 	return rd.DB.ListPublicActorNotes(ctx, actorID, p)
 }
 
-// Pinned lists actor's pinned posts that v may read, with the filters of p.
-func (rd *Reader) Pinned(ctx context.Context, v Viewer, actorID int64, p storage.Page) ([]*storage.Note, error) {
-	return rd.DB.ListPinned(ctx, actorID, v.ID(), p)
+// Pinned lists actor's pinned posts that v may read, with the filters of p; none while
+// actor is suspended.
+func (rd *Reader) Pinned(ctx context.Context, v Viewer, actor *storage.Actor, p storage.Page) ([]*storage.Note, error) {
+	if actor.Suspended() {
+		return nil, nil
+	}
+	return rd.DB.ListPinned(ctx, actor.ID, v.ID(), p)
 }
 
 // Follows is a page of actor's followers (or, when pending, of those waiting for an

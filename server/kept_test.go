@@ -13,7 +13,8 @@ import (
 
 // TestKeptDocumentsFollowTheData: the documents every server asks for — NodeInfo, WebFinger,
 // an actor, a note, an outbox — are kept between requests, yet each answer is as fresh as
-// the data after posts, deletes, new accounts and profile changes; a followers-only note
+// the data after posts, deletes, new accounts, profile changes, and an account suspended
+// and unsuspended; a followers-only note
 // is never kept for others; under authorized fetch a kept actor is still refused to an
 // unsigned request.
 func TestKeptDocumentsFollowTheData(t *testing.T) {
@@ -97,6 +98,33 @@ func TestKeptDocumentsFollowTheData(t *testing.T) {
 	}
 	if _, doc := get(alice); doc["name"] != "Alice Renamed" {
 		t.Errorf("the actor after her new name: %v", doc["name"])
+	}
+
+	// A suspension and its lifting are commits like any other: every kept answer follows.
+	for _, suspend := range []bool{true, false} {
+		set, want, page := in.App.Outbox().Suspend, before+1, http.StatusOK
+		if suspend {
+			want, page = before, http.StatusForbidden
+		} else {
+			set = in.App.Outbox().Unsuspend
+		}
+		if _, err := set(context.Background(), "alice"); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if u := users(); u != want {
+				t.Errorf("suspended %v: %v users, want %v", suspend, u, want)
+			}
+			if code, doc := get("/.well-known/webfinger?resource=acct:alice@" + in.Cfg.Domain); code != http.StatusOK || doc["subject"] == nil {
+				t.Errorf("suspended %v: webfinger %d %v", suspend, code, doc)
+			}
+			if _, doc := get(alice); (doc["suspended"] == true) != suspend || (doc["name"] == "Alice Renamed") == suspend {
+				t.Errorf("suspended %v: the actor %v", suspend, doc)
+			}
+			if got := getPage(t, in, "/@alice", ""); got.Status != page {
+				t.Errorf("suspended %v: the profile page %d, want %d", suspend, got.Status, page)
+			}
+		}
 	}
 
 	// Under authorized fetch a kept actor is no answer to an unsigned request.

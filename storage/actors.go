@@ -46,10 +46,19 @@ type Actor struct {
 	FetchedAt    time.Time
 	DeletedAt    time.Time
 
+	// SuspendedAt is when an admin here suspended a local account, or when a remote actor's
+	// server said it is suspended (its actor's `suspended: true`); zero when it is not.
+	// Unlike a deletion it removes nothing: while it lasts the account cannot sign in or act,
+	// and others see only that it is suspended; lifting it brings everything back.
+	SuspendedAt time.Time
+
 	// SummarySource is what the owner typed, which Summary (HTML) is made from; local
 	// accounts only, and "" for a bio saved before it was kept.
 	SummarySource string
 }
+
+// Suspended reports whether the actor is suspended (see SuspendedAt).
+func (a *Actor) Suspended() bool { return !a.SuspendedAt.IsZero() }
 
 // Handle is the actor's user@host form, without a leading @.
 func (a *Actor) Handle() string { return a.Username + "@" + a.Host }
@@ -122,9 +131,9 @@ type ActorReader interface {
 	// not; NotFound when there is none.
 	GetLocalActor(ctx context.Context, username string) (*Actor, error)
 	// ListLocalActors returns the local accounts of type Person that are not deleted,
-	// oldest first.
+	// suspended or not, oldest first.
 	ListLocalActors(ctx context.Context) ([]*Actor, error)
-	// CountLocalUsers counts local Person accounts that are not deleted.
+	// CountLocalUsers counts local Person accounts that are neither deleted nor suspended.
 	CountLocalUsers(ctx context.Context) (int, error)
 }
 
@@ -134,8 +143,8 @@ type ActorWriter interface {
 	// taken on its host (in any case) or a known URI is a Conflict. A local account's
 	// credentials go in with PutCredentials, in the same transaction.
 	CreateActor(ctx context.Context, a *Actor) error
-	// UpdateActor writes every mutable column of a, found by a.ID; its credentials stay as
-	// they are. Conflict when the new values clash with another actor.
+	// UpdateActor writes every mutable column of a (SuspendedAt among them), found by a.ID;
+	// its credentials stay as they are. Conflict when the new values clash with another actor.
 	UpdateActor(ctx context.Context, a *Actor) error
 	// PutRemoteActor stores a fetched remote actor: inserted when new, refreshed when known
 	// by URI; it sets a.ID. A known actor under the same name on the same host is renamed

@@ -17,6 +17,9 @@ const (
 	// EventDelete: note NoteID, by ActorID, was deleted; Public when it was a public note.
 	// Or, with AnnounceID instead, ActorID's boost was undone.
 	EventDelete EventKind = "delete"
+	// EventSuspended: local account AccountID was suspended. Its token is refused from then
+	// on, and the streaming connections it opened before are ended.
+	EventSuspended EventKind = "suspended"
 )
 
 // Event is something a streaming client may be told about: recorded by a write transaction

@@ -44,7 +44,7 @@ type NoteSearch struct {
 // SearchReader finds accounts, hashtags and notes by text, and reads what the instance's
 // trends and activity are made of.
 type SearchReader interface {
-	// SearchActors returns the live actors matching q: exact usernames first, then local
+	// SearchActors returns the live actors matching q, none suspended: exact usernames first, then local
 	// ones, then by name.
 	SearchActors(ctx context.Context, q ActorQuery) ([]*Actor, error)
 	// SearchTags returns the names (lower case, without '#') of the hashtags of live public

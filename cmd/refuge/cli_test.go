@@ -65,6 +65,30 @@ func TestCLIBlock(t *testing.T) {
 	runCLI(t, rows)
 }
 
+// TestCLISuspend runs user suspend and unsuspend in order against one data folder: each
+// refuses what it cannot do with a message and a non-zero exit, and user list says who is
+// suspended.
+func TestCLISuspend(t *testing.T) {
+	data := t.TempDir()
+	flags := []string{"--data", data, "--domain", "example.test:8080"}
+	rows := []cliRow{
+		{name: "user help names suspend", args: []string{"user", "--help"}, code: 0, wantErr: "refuge user suspend NAME"},
+		{name: "unknown verb", args: []string{"user", "freeze", "alice"}, code: 2, wantErr: "refuge user unsuspend NAME"},
+		{name: "add", args: append([]string{"user", "add", "alice"}, flags...), code: 0, wantOut: "password: "},
+		{name: "no name", args: append([]string{"user", "suspend"}, flags...), code: 2, wantErr: "give the account's NAME"},
+		{name: "unknown name", args: append([]string{"user", "suspend", "nobody"}, flags...), code: 1, wantErr: "there is no account nobody here"},
+		{name: "unsuspend one not suspended", args: append([]string{"user", "unsuspend", "alice"}, flags...), code: 1, wantErr: "account alice is not suspended"},
+		{name: "the instance actor", args: append([]string{"user", "suspend", "example.test:8080"}, flags...), code: 1, wantErr: "is the instance's own actor, not an account"},
+		{name: "suspend, any case", args: append([]string{"user", "suspend", "ALICE"}, flags...), code: 0, wantOut: "suspended alice@example.test:8080"},
+		{name: "suspend twice", args: append([]string{"user", "suspend", "alice"}, flags...), code: 1, wantErr: "account alice is already suspended"},
+		{name: "list says so", args: append([]string{"user", "list"}, flags...), code: 0, wantOut: "alice\thttps://example.test:8080/users/alice (suspended)"},
+		{name: "unsuspend", args: append([]string{"user", "unsuspend", "alice"}, flags...), code: 0, wantOut: "unsuspended alice@example.test:8080"},
+		{name: "list after", args: append([]string{"user", "list"}, flags...), code: 0, wantOut: "alice\t", notWantOut: "suspended"},
+		{name: "unsuspend twice", args: append([]string{"user", "unsuspend", "alice"}, flags...), code: 1, wantErr: "not suspended"},
+	}
+	runCLI(t, rows)
+}
+
 // cliRow is one command run: its arguments and standard input, the exit status it must give,
 // what its output must contain, and what standard output must not.
 type cliRow struct {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -28,6 +29,7 @@ usage:
                [--authorized-fetch] [--allow-private] [--admin NAME] [more: refuge serve --help]
   refuge user add NAME [--admin] [--password-stdin]
   refuge user list
+  refuge user suspend|unsuspend NAME
   refuge token NAME
   refuge block add|remove TARGET     (TARGET: a host such as spam.example, or an actor URI)
   refuge block list
@@ -164,9 +166,14 @@ func openInstance(ctx context.Context, name string, args []string, stderr io.Wri
 	return app, arg, err
 }
 
+const userUsage = "usage:\n  refuge user add NAME [--admin] [--password-stdin]\n  refuge user list\n" +
+	"  refuge user suspend NAME\n  refuge user unsuspend NAME\n" +
+	"A suspended account cannot sign in or use its tokens, and its profile and posts are withheld;\n" +
+	"nothing is deleted, and unsuspend gives everything back.\n"
+
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "add" && args[0] != "list") {
-		fmt.Fprint(stderr, "usage:\n  refuge user add NAME [--admin] [--password-stdin]\n  refuge user list\n")
+	if len(args) == 0 || !slices.Contains([]string{"add", "list", "suspend", "unsuspend"}, args[0]) {
+		fmt.Fprint(stderr, userUsage)
 		if len(args) > 0 && strings.HasPrefix(args[0], "-h") || len(args) > 0 && args[0] == "--help" {
 			return flag.ErrHelp
 		}
@@ -187,9 +194,15 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			if a.Admin {
 				role = " (admin)"
 			}
+			if a.Suspended() {
+				role += " (suspended)"
+			}
 			fmt.Fprintf(stdout, "%s\t%s%s\n", a.Username, a.URI, role)
 		}
 		return nil
+	}
+	if args[0] == "suspend" || args[0] == "unsuspend" {
+		return cmdSuspend(ctx, args[0], args[1:], stdout, stderr)
 	}
 	var admin, fromStdin bool
 	app, name, err := openInstance(ctx, "user add NAME", args[1:], stderr, func(fs *flag.FlagSet) {
@@ -220,6 +233,30 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if !fromStdin {
 		fmt.Fprintf(stdout, "password: %s\n", password)
 	}
+	return nil
+}
+
+// cmdSuspend suspends a local account, or lifts its suspension; either way its followers'
+// servers are sent its actor document as it now is.
+func cmdSuspend(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) error {
+	app, name, err := openAdmin(ctx, "user "+verb+" NAME", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if name == "" {
+		fmt.Fprintf(stderr, "refuge user %s: give the account's NAME\n", verb)
+		return errUsage
+	}
+	set := app.Outbox().Suspend
+	if verb == "unsuspend" {
+		set = app.Outbox().Unsuspend
+	}
+	a, err := set(ctx, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s %s (%s)\n", map[string]string{"suspend": "suspended", "unsuspend": "unsuspended"}[verb], a.Handle(), a.URI)
 	return nil
 }
 

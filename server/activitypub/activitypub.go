@@ -118,9 +118,9 @@ func (h *Handler) Routes(r *mux.Router) {
 }
 
 // actorFor finds the live local account of the route and who asks for its JSON (see
-// httpx.Auth.Fetcher).
+// httpx.Auth.Fetcher); a suspended one's collections are refused (reader.ErrSuspended).
 func (h *Handler) actorFor(r *http.Request) (*storage.Actor, reader.Viewer, error) {
-	actor, err := h.localActor(r)
+	actor, err := h.Read.ShownLocalActor(r.Context(), mux.Vars(r)["name"])
 	if err != nil {
 		return nil, reader.Viewer{}, err
 	}
@@ -200,7 +200,7 @@ func (h *Handler) visibleNote(r *http.Request) (*storage.Note, reader.Viewer, er
 		return nil, v, err
 	}
 	vars := mux.Vars(r)
-	n, err := h.Read.NoteByURI(r.Context(), v, h.URIs.Note(vars["name"], vars["id"]))
+	n, err := h.Read.AccountNote(r.Context(), v, vars["name"], h.URIs.Note(vars["name"], vars["id"]))
 	return n, v, err
 }
 
@@ -304,7 +304,7 @@ func (h *Handler) getFollows(followers bool) httpx.HandlerFunc {
 		if !httpx.WantsActivity(r) && httpx.WantsHTML(r) {
 			return h.Pages.Follows(followers)(w, r)
 		}
-		actor, err := h.localActor(r)
+		actor, err := h.Read.ShownLocalActor(r.Context(), mux.Vars(r)["name"])
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"refuge/internal/testrig"
+	"refuge/storage"
 )
 
 // relationship checks a Relationship answer: its shape, whose it is, and the attributes
@@ -599,4 +600,123 @@ func accts(v any) []string {
 		out = append(out, field(a, "acct"))
 	}
 	return out
+}
+
+// TestSuspendedAccount: a suspended account's entity has every attribute Mastodon documents,
+// with suspended: true and nothing of its profile, for anyone; its statuses are listed and
+// given to nobody (404, as Mastodon's API answers); its own token is refused with Mastodon's
+// 403. Unsuspended, all of it is back.
+func TestSuspendedAccount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	in := testrig.Start(t)
+	aliceTok, _ := in.Account("alice", false)
+	bobTok, _ := in.Account("bob", false)
+	profile := testrig.Profile(in.LocalActor("alice"))
+	profile.Name, profile.Summary = "Alice A.", "bio"
+	profile.Fields = append(profile.Fields, storage.Field{Name: "site", Value: "alice.example"})
+	if _, err := in.App.Outbox().UpdateProfile(ctx, in.LocalActor("alice"), profile); err != nil {
+		t.Fatal(err)
+	}
+	in.PostNote("alice", aliceTok, map[string]any{"content": "hello"})
+	id := accountID(t, in, "alice")
+	if code, body, _ := in.Do("POST", "/api/v1/accounts/"+accountID(t, in, "bob")+"/follow", aliceTok, nil); code != 200 {
+		t.Fatalf("alice follows bob: %d %s", code, body)
+	}
+	notified := func() int {
+		t.Helper()
+		_, v, _ := get(t, in, "/api/v1/notifications", bobTok)
+		return len(v.([]any))
+	}
+	if n := notified(); n != 1 {
+		t.Fatalf("bob's notifications before: %d", n)
+	}
+	_, list, _ := get(t, in, "/api/v1/accounts/"+id+"/statuses", "")
+	status := idOf(list.([]any)[0])
+	if _, err := in.App.Outbox().Suspend(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+
+	cases := []struct {
+		name, path, token string
+		code              int
+		check             func(t *testing.T, v any)
+	}{
+		{"the account, anonymous", "/api/v1/accounts/" + id, "", 200, func(t *testing.T, v any) {
+			shape(t, "Account", v, accountShape)
+			shape(t, "Account", v, map[string]string{"suspended": "bool"})
+			m := v.(map[string]any)
+			if m["suspended"] != true || m["display_name"] != "" || m["note"] != "" || len(m["fields"].([]any)) != 0 ||
+				!strings.Contains(m["avatar"].(string), "/avatar.svg") || m["username"] != "alice" {
+				t.Errorf("suspended account: %v", m)
+			}
+		}},
+		{"the account, looked up by bob", "/api/v1/accounts/lookup?acct=alice", bobTok, 200, func(t *testing.T, v any) {
+			if v.(map[string]any)["suspended"] != true {
+				t.Errorf("lookup: %v", v)
+			}
+		}},
+		{"its statuses", "/api/v1/accounts/" + id + "/statuses", bobTok, 200, func(t *testing.T, v any) {
+			if len(v.([]any)) != 0 {
+				t.Errorf("statuses of a suspended account: %v", v)
+			}
+		}},
+		{"its pinned statuses", "/api/v1/accounts/" + id + "/statuses?pinned=true", "", 200, func(t *testing.T, v any) {
+			if len(v.([]any)) != 0 {
+				t.Errorf("pinned statuses of a suspended account: %v", v)
+			}
+		}},
+		{"one of its statuses", "/api/v1/statuses/" + status, bobTok, 404, nil},
+		{"an account search", "/api/v1/accounts/search?q=ali", bobTok, 200, func(t *testing.T, v any) {
+			if len(v.([]any)) != 0 {
+				t.Errorf("a suspended account found by a search: %v", v)
+			}
+		}},
+		{"its own token", "/api/v1/accounts/verify_credentials", aliceTok, 403, func(t *testing.T, v any) {
+			if v.(map[string]any)["error"] != "Your login is currently disabled" {
+				t.Errorf("error: %v", v)
+			}
+		}},
+		{"its own token on a public timeline", "/api/v1/timelines/public", aliceTok, 403, nil},
+		{"an unknown id still 404", "/api/v1/accounts/999999", "", 404, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, v, _ := get(t, in, c.path, c.token)
+			if code != c.code {
+				t.Fatalf("%s: %d %v, want %d", c.path, code, v, c.code)
+			}
+			if c.check != nil {
+				c.check(t, v)
+			}
+		})
+	}
+	if n := notified(); n != 0 {
+		t.Errorf("bob is shown alice's follow while she is suspended: %d notifications", n)
+	}
+	// Nobody may follow it meanwhile (Mastodon's FollowService finds no such account).
+	before := in.RowCounts()
+	if code, body, _ := in.Do("POST", "/api/v1/accounts/"+id+"/follow", bobTok, nil); code != 404 || !strings.Contains(string(body), "Record not found") {
+		t.Errorf("following a suspended account: %d %s", code, body)
+	}
+	if after := in.RowCounts(); !maps.Equal(before, after) {
+		t.Errorf("a refused follow stored something: %v, then %v", before, after)
+	}
+	// An account that is not suspended has no suspended attribute, as in Mastodon.
+	if _, err := in.App.Outbox().Unsuspend(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	_, v, _ := get(t, in, "/api/v1/accounts/"+id, "")
+	if m := v.(map[string]any); m["suspended"] != nil || m["display_name"] != "Alice A." || len(m["fields"].([]any)) != 1 {
+		t.Errorf("alice unsuspended: %v", m)
+	}
+	if code, v, _ := get(t, in, "/api/v1/statuses/"+status, aliceTok); code != 200 {
+		t.Errorf("her status after unsuspending: %d %v", code, v)
+	}
+	if n := notified(); n != 1 {
+		t.Errorf("bob's notification of alice's follow after she was unsuspended: %d", n)
+	}
+	if _, v, _ := get(t, in, "/api/v1/accounts/search?q=ali", bobTok); len(v.([]any)) != 1 {
+		t.Errorf("alice not found by a search after unsuspending: %v", v)
+	}
 }

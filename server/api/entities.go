@@ -32,6 +32,9 @@ type Account struct {
 	FollowersCount int      `json:"followers_count"`
 	FollowingCount int      `json:"following_count"`
 	Moved          *Account `json:"moved,omitempty"` // set only for an account that moved
+	// Suspended is there, true, only for a suspended account, as in Mastodon; such an
+	// account shows its name and counts but no display name, bio, pictures or fields.
+	Suspended bool `json:"suspended,omitempty"`
 	// Source is the owner's own view of its profile (verify_credentials only).
 	Source *Source `json:"source,omitempty"`
 }

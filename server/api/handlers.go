@@ -164,10 +164,10 @@ func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request, viewer
 	var notes []*storage.Note
 	if boolParam(q, "pinned") {
 		if p.page.Before == 0 && p.page.After == 0 {
-			notes, err = h.Read.Pinned(r.Context(), v, a.ID, p.page)
+			notes, err = h.Read.Pinned(r.Context(), v, a, p.page)
 		}
 	} else {
-		notes, err = h.Read.ActorNotes(r.Context(), v, a.ID, p.page)
+		notes, err = h.Read.ActorNotes(r.Context(), v, a, p.page)
 	}
 	if err != nil {
 		return err

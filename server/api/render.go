@@ -143,10 +143,16 @@ func (rn *render) account(a *storage.Actor) (*Account, error) {
 	if a.Local {
 		acc.Acct = a.Username
 	}
-	acc.AvatarStatic, acc.HeaderStatic = acc.Avatar, acc.Header
-	for _, f := range a.Fields {
-		acc.Fields = append(acc.Fields, Field{Name: f.Name, Value: f.Value})
+	if a.Suspended() {
+		no := false
+		acc.Suspended, acc.DisplayName, acc.Note, acc.Locked, acc.Bot, acc.Discoverable = true, "", "", false, false, &no
+		acc.Avatar, acc.Header = base+templates.StaticURL("avatar.svg"), base+templates.StaticURL("header.svg")
+	} else {
+		for _, f := range a.Fields {
+			acc.Fields = append(acc.Fields, Field{Name: f.Name, Value: f.Value})
+		}
 	}
+	acc.AvatarStatic, acc.HeaderStatic = acc.Avatar, acc.Header
 	rn.accounts[a.ID] = acc
 	return acc, nil
 }

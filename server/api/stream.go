@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"refuge/reader"
+	"refuge/server/httpx"
 	"refuge/storage"
 )
 
@@ -136,6 +137,7 @@ type closeCode int
 const (
 	closeGoingAway closeCode = 1001
 	closeTooSlow   closeCode = 1008 // policy violation: the client did not read what it was sent
+	closeDisabled  closeCode = 1008 // policy violation: the account was suspended
 )
 
 // subscriber is one streaming connection, WebSocket or server-sent events.
@@ -242,6 +244,17 @@ func (s *Stream) targets(want func(sub *subscriber, k streamKey) bool) []target 
 	return out
 }
 
+// dropAccount ends every connection of the account.
+func (s *Stream) dropAccount(id int64, code closeCode, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sub := range s.subs {
+		if ofAccount(sub, id) {
+			sub.drop(code, reason)
+		}
+	}
+}
+
 // ofAccount reports whether the connection is the account's.
 func ofAccount(sub *subscriber, id int64) bool { return sub.viewer != nil && sub.viewer.ID == id }
 
@@ -302,6 +315,8 @@ func (s *Stream) jobs(ctx context.Context, e storage.Event) []job {
 		}
 	}
 	switch e.Kind {
+	case storage.EventSuspended:
+		s.dropAccount(e.AccountID, closeDisabled, httpx.ErrLoginDisabled.Msg)
 	case storage.EventFeed:
 		add(func(sub *subscriber, k streamKey) bool { return k.name == "user" && ofAccount(sub, e.AccountID) }, "update",
 			func(t target) (any, error) { return some(s.h.homeStatus(ctx, t.sub.viewer, e)) })

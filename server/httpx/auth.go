@@ -104,7 +104,8 @@ func (a *Auth) lookupBearer(r *http.Request) (*storage.Token, *storage.Actor, er
 }
 
 // TokenOf returns the API or OAuth token whose secret is secret, and its account (nil for
-// an app's own token): ErrTokenInvalid when there is no such token. For the streaming API,
+// an app's own token): ErrTokenInvalid when there is no such token, ErrLoginDisabled when
+// its account is suspended. For the streaming API,
 // whose apps send the token elsewhere too (a query parameter, the WebSocket protocol).
 func (a *Auth) TokenOf(ctx context.Context, secret string) (*storage.Token, *storage.Actor, error) {
 	t, err := a.DB.GetToken(ctx, storage.HashToken(secret), time.Now())
@@ -118,11 +119,15 @@ func (a *Auth) TokenOf(ctx context.Context, secret string) (*storage.Token, *sto
 	if err != nil || !actor.DeletedAt.IsZero() {
 		return nil, nil, ErrTokenInvalid
 	}
+	if actor.Suspended() {
+		return nil, nil, ErrLoginDisabled
+	}
 	return t, actor, nil
 }
 
 // Session returns the signed-in account and its session, or nils when signed out. A stale or
-// unknown cookie counts as signed out.
+// unknown cookie counts as signed out, and so does a suspended account's session (kept, for
+// when the suspension is lifted).
 func (a *Auth) Session(r *http.Request) (*storage.Actor, *storage.Token) {
 	m := memoOf(r)
 	if !m.sessionDone {
@@ -138,7 +143,7 @@ func (a *Auth) lookupSession(r *http.Request) (*storage.Actor, *storage.Token) {
 		return nil, nil
 	}
 	t, actor, err := a.DB.GetSession(r.Context(), storage.HashToken(c.Value), time.Now())
-	if err != nil || !actor.DeletedAt.IsZero() {
+	if err != nil || !actor.DeletedAt.IsZero() || actor.Suspended() {
 		return nil, nil
 	}
 	return actor, t

@@ -77,6 +77,9 @@ var (
 	ErrTokenInvalid = storage.Errorf(storage.Unauthorized, "The access token is invalid")
 	ErrOutOfScope   = storage.Errorf(storage.Forbidden, "This action is outside the authorized scopes")
 	ErrNeedsUser    = storage.Errorf(storage.Forbidden, "This method requires an authenticated user")
+	// ErrLoginDisabled answers a token of a suspended account: it stays valid (lifting the
+	// suspension brings it back) but is good for nothing meanwhile.
+	ErrLoginDisabled = storage.Errorf(storage.Forbidden, "Your login is currently disabled")
 )
 
 // Require returns the bearer token of the request, and its account (nil for an app's own

@@ -135,9 +135,10 @@ func (h *Handler) frontPage(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "home", pg, notes...)
 }
 
-// localActor finds the live local account named in the route.
+// localActor finds the live local account named in the route, to show: a suspended one is
+// refused (reader.ErrSuspended).
 func (h *Handler) localActor(r *http.Request) (*storage.Actor, error) {
-	return h.Read.LocalActor(r.Context(), mux.Vars(r)["name"])
+	return h.Read.ShownLocalActor(r.Context(), mux.Vars(r)["name"])
 }
 
 // ProfilePage shows a local account: profile, pinned and recent posts, follow buttons.
@@ -183,7 +184,7 @@ func (h *Handler) NotePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	vars := mux.Vars(r)
-	n, err := h.Read.NoteByURI(r.Context(), v, h.URIs.Note(vars["name"], vars["id"]))
+	n, err := h.Read.AccountNote(r.Context(), v, vars["name"], h.URIs.Note(vars["name"], vars["id"]))
 	if err != nil {
 		return err
 	}

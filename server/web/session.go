@@ -77,6 +77,10 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) error {
 		return storage.Errorf(storage.TooMany, "too many sign-in attempts for this account; wait a minute")
 	}
 	actor, err := h.Outbox.Authenticate(r.Context(), username, password)
+	if err == outbox.ErrSuspended {
+		h.Log.Info("sign-in of a suspended account refused", "username", username, "addr", httpx.ClientAddr(r))
+		return h.renderSignin(w, r, http.StatusForbidden, username, "This account is suspended.")
+	}
 	if err != nil {
 		return err
 	}

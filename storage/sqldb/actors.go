@@ -13,17 +13,17 @@ import (
 const actorColumns = `a.id, a.uri, a.local, a.type, a.username, a.host, a.name, a.summary, a.url,
 	a.inbox, a.shared_inbox, a.outbox, a.followers_uri, a.following_uri, a.featured_uri,
 	a.key_id, a.public_key_pem, a.admin, a.locked, a.discoverable, a.icon_url, a.image_url,
-	a.fields_json, a.published, a.fetched_at, a.deleted_at, a.summary_source`
+	a.fields_json, a.published, a.fetched_at, a.deleted_at, a.summary_source, a.suspended_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
 // scanActor reads the actorColumns of a row, and extra after them.
 func scanActor(s scanner, a *storage.Actor, extra ...any) error {
-	var fields, published, fetched, deleted string
+	var fields, published, fetched, deleted, suspended string
 	err := s.Scan(append([]any{&a.ID, &a.URI, &a.Local, &a.Type, &a.Username, &a.Host, &a.Name, &a.Summary, &a.URL,
 		&a.Inbox, &a.SharedInbox, &a.Outbox, &a.FollowersURI, &a.FollowingURI, &a.FeaturedURI,
 		&a.KeyID, &a.PublicKeyPEM, &a.Admin, &a.Locked, &a.Discoverable, &a.IconURL, &a.ImageURL,
-		&fields, &published, &fetched, &deleted, &a.SummarySource}, extra...)...)
+		&fields, &published, &fetched, &deleted, &a.SummarySource, &suspended}, extra...)...)
 	if err != nil {
 		return err
 	}
@@ -32,6 +32,7 @@ func scanActor(s scanner, a *storage.Actor, extra ...any) error {
 		return fmt.Errorf("actor %d fields: %w", a.ID, err)
 	}
 	a.Published, a.FetchedAt, a.DeletedAt = parseTS(published), parseTS(fetched), parseTS(deleted)
+	a.SuspendedAt = parseTS(suspended)
 	return nil
 }
 
@@ -95,10 +96,12 @@ func collectActors(rows *sql.Rows) ([]*storage.Actor, error) {
 	return out, nil
 }
 
-// CountLocalUsers counts local Person accounts that are not deleted.
+// CountLocalUsers counts local Person accounts that are neither deleted nor suspended, as
+// Mastodon's NodeInfo counts its users.
 func (r reader) CountLocalUsers(ctx context.Context) (int, error) {
 	var n int
-	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM actors WHERE local = TRUE AND type = 'Person' AND deleted_at = {never}`).Scan(&n)
+	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM actors
+		WHERE local = TRUE AND type = 'Person' AND deleted_at = {never} AND suspended_at = {never}`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
@@ -118,12 +121,13 @@ func (tx *Tx) CreateActor(ctx context.Context, a *storage.Actor) error {
 	err = tx.guard(ctx, func() error {
 		return tx.tx.QueryRowContext(ctx, `INSERT INTO actors (uri, local, type, username, host, name, summary, url,
 		inbox, shared_inbox, outbox, followers_uri, following_uri, featured_uri, key_id, public_key_pem,
-		admin, locked, discoverable, icon_url, image_url, fields_json, published, fetched_at, deleted_at, summary_source)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		admin, locked, discoverable, icon_url, image_url, fields_json, published, fetched_at, deleted_at, summary_source,
+		suspended_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			a.URI, a.Local, a.Type, a.Username, a.Host, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox,
 			a.Outbox, a.FollowersURI, a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM,
 			a.Admin, a.Locked, a.Discoverable, a.IconURL, a.ImageURL, string(fields),
-			ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource).Scan(&a.ID)
+			ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource, ts(a.SuspendedAt)).Scan(&a.ID)
 	})
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, a.Handle()+" is already taken")
@@ -135,7 +139,9 @@ func (tx *Tx) CreateActor(ctx context.Context, a *storage.Actor) error {
 }
 
 // UpdateActor writes every mutable column of a (found by a.ID), and queues a remote actor's
-// avatar and header for the cache when they are new.
+// avatar and header for the cache when they are new. A suspended local account's update is
+// an EventSuspended, which ends its streaming connections (again, harmlessly, when it was
+// suspended already).
 func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 	fields, err := json.Marshal(nonNilFields(a.Fields))
 	if err != nil {
@@ -145,10 +151,11 @@ func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 		_, err := tx.tx.ExecContext(ctx, `UPDATE actors SET type=?, username=?, name=?, summary=?, url=?, inbox=?,
 		shared_inbox=?, outbox=?, followers_uri=?, following_uri=?, featured_uri=?, key_id=?, public_key_pem=?,
 		admin=?, locked=?, discoverable=?, icon_url=?, image_url=?, fields_json=?,
-		fetched_at=?, deleted_at=?, summary_source=? WHERE id = ?`,
+		fetched_at=?, deleted_at=?, summary_source=?, suspended_at=? WHERE id = ?`,
 			a.Type, a.Username, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox, a.Outbox, a.FollowersURI,
 			a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM, a.Admin, a.Locked,
-			a.Discoverable, a.IconURL, a.ImageURL, string(fields), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource, a.ID)
+			a.Discoverable, a.IconURL, a.ImageURL, string(fields), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource,
+			ts(a.SuspendedAt), a.ID)
 		return err
 	})
 	if isUnique(err) {
@@ -156,6 +163,9 @@ func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 	}
 	if err != nil {
 		return fmt.Errorf("update actor %s: %w", a.URI, err)
+	}
+	if a.Local && a.Suspended() {
+		tx.record(storage.Event{Kind: storage.EventSuspended, AccountID: a.ID})
 	}
 	return tx.queueRemoteProfile(ctx, a)
 }
@@ -184,6 +194,9 @@ func (tx *Tx) PutRemoteActor(ctx context.Context, a *storage.Actor) error {
 		return storage.Errorf(storage.Forbidden, "%s is a local account", a.URI)
 	}
 	a.ID, a.Local, a.Published = old.ID, false, old.Published
+	if a.Suspended() && old.Suspended() {
+		a.SuspendedAt = old.SuspendedAt // suspended since then, not since this fetch
+	}
 	return tx.UpdateActor(ctx, a)
 }
 

@@ -45,7 +45,7 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			Fields:    []storage.Field{{Name: "site", Value: `<a href="https://alice.example">alice.example</a>`, Source: "alice.example"}},
 			Published: at}
 		c.bob = &storage.Actor{URI: "https://refuge.example/users/bob", Local: true, Type: "Person", Username: "bob",
-			Host: "refuge.example", Locked: true, Published: at.Add(time.Second)}
+			Host: "refuge.example", Locked: true, Published: at.Add(time.Second), SuspendedAt: at.Add(time.Minute)}
 		c.carol = &storage.Actor{URI: "https://peer.example/users/carol", Type: "Person", Username: "carol", Host: "peer.example",
 			Inbox: "https://peer.example/users/carol/inbox", SharedInbox: "https://peer.example/inbox", Discoverable: true,
 			FollowersURI: "https://peer.example/users/carol/followers", FetchedAt: at, Published: at.Add(-time.Hour)}
@@ -453,6 +453,10 @@ func sameThroughStorage(t *testing.T, c *copied, src, dst *DB) {
 	}
 	for _, a := range []*storage.Actor{c.alice, c.bob, c.carol} {
 		same("actor "+a.Username, func(db *DB) (any, error) { return db.GetActorByID(ctx, a.ID) })
+	}
+	// PostgreSQL keeps microseconds.
+	if bob, err := dst.GetActorByID(ctx, c.bob.ID); err != nil || bob.SuspendedAt.Sub(c.bob.SuspendedAt).Abs() >= time.Microsecond {
+		t.Errorf("bob's suspension in the copy: %v, %v; want %v", bob, err, c.bob.SuspendedAt)
 	}
 	for _, a := range []*storage.Actor{c.alice, c.bob} {
 		same("credentials of "+a.Username, func(db *DB) (any, error) { return db.GetCredentials(ctx, a.ID) })

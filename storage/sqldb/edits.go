@@ -178,7 +178,7 @@ func (r reader) ListLiked(ctx context.Context, actorID int64, p storage.Page) ([
 func (r reader) listMarked(ctx context.Context, table string, actorID int64, p storage.Page) ([]*storage.Note, []int64, error) {
 	cond, pargs, order := pageClause(p, "k.id")
 	q := `SELECT k.id, ` + noteSelect[len("SELECT "):] + ` JOIN ` + table + ` k ON k.note_id = n.id
-		WHERE k.actor_id = :viewer AND n.deleted_at = {never} AND ` + visibleTo + cond + order
+		WHERE k.actor_id = :viewer AND n.deleted_at = {never} AND ` + visibleTo + authorShown + cond + order
 	rows, err := r.q.QueryContext(ctx, q, append([]any{sql.Named("viewer", actorID)}, pargs...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list %s: %w", table, err)

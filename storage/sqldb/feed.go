@@ -45,7 +45,7 @@ func (r reader) ListFeed(ctx context.Context, accountID int64, p storage.Page) (
 	cond, pargs, order := pageClause(p, "fd.id")
 	q := `SELECT fd.id, fd.created, coalesce(b.actor_id, 0), coalesce(b.id, 0), coalesce(b.uri, ''), ` + noteSelect[len("SELECT "):] + `
 		JOIN feed fd ON fd.note_id = n.id LEFT JOIN announces b ON b.id = fd.announce_id
-		WHERE fd.account_id = :viewer AND n.deleted_at = {never} AND ` + visibleTo
+		WHERE fd.account_id = :viewer AND n.deleted_at = {never} AND ` + visibleTo + authorShown
 	args := append([]any{sql.Named("viewer", accountID)}, pargs...)
 	if p.HiddenFor != 0 {
 		q += hiddenFor("n.actor_id", false) + hiddenFor("b.actor_id", false) + ` AND NOT EXISTS (SELECT 1 FROM follows hr
@@ -165,11 +165,16 @@ func notificationFilter(accountID int64, p storage.Page) (string, []any) {
 	return cond, args
 }
 
+// fromShown leaves out the notifications from suspended accounts, which are shown to nobody
+// while the suspension lasts, as Mastodon's are; they are kept (and dismissed with the
+// others) for when it is lifted.
+const fromShown = ` AND NOT EXISTS (SELECT 1 FROM actors sa WHERE sa.id = notifications.actor_id AND sa.suspended_at <> {never})`
+
 // ListNotifications returns an account's notifications, newest first.
 func (r reader) ListNotifications(ctx context.Context, accountID int64, p storage.Page) ([]*storage.Notification, error) {
 	pcond, pargs, order := pageClause(p, "id")
 	cond, args := notificationFilter(accountID, p)
-	cond, args = cond+pcond, append(args, pargs...)
+	cond, args = cond+fromShown+pcond, append(args, pargs...)
 	rows, err := r.q.QueryContext(ctx, `SELECT id, type, actor_id, coalesce(note_id, 0), created, read
 		FROM notifications WHERE `+cond+order, args...)
 	if err != nil {
@@ -216,7 +221,7 @@ func (r reader) ListNotifications(ctx context.Context, accountID int64, p storag
 func (r reader) CountNotifications(ctx context.Context, accountID int64, p storage.Page, most int) (int, error) {
 	cond, args := notificationFilter(accountID, p)
 	var n int
-	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM notifications WHERE `+cond+
+	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM notifications WHERE `+cond+fromShown+
 		fmt.Sprintf(` LIMIT %d) AS kept`, max(most, 0)), args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count notifications: %w", err)

@@ -31,14 +31,15 @@ const noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n
 func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	var cmap, to, cc, published, updated, deleted string
 	author := &storage.Actor{}
-	var fields, apub, afetched, adeleted string
+	var fields, apub, afetched, adeleted, asuspended string
 	dest := []any{&n.ID, &n.URI, &n.ActorID, &n.Local, &n.URL, &n.Content, &n.Source, &n.Summary,
 		&n.Sensitive, &n.Language, &cmap, &n.InReplyToURI, &n.Conversation, &n.Visibility,
 		&to, &cc, &published, &updated, &deleted, &n.Likes, &n.Announces, &n.Replies,
 		&author.ID, &author.URI, &author.Local, &author.Type, &author.Username, &author.Host, &author.Name,
 		&author.Summary, &author.URL, &author.Inbox, &author.SharedInbox, &author.Outbox, &author.FollowersURI,
 		&author.FollowingURI, &author.FeaturedURI, &author.KeyID, &author.PublicKeyPEM, &author.Admin,
-		&author.Locked, &author.Discoverable, &author.IconURL, &author.ImageURL, &fields, &apub, &afetched, &adeleted, &author.SummarySource}
+		&author.Locked, &author.Discoverable, &author.IconURL, &author.ImageURL, &fields, &apub, &afetched, &adeleted, &author.SummarySource,
+		&asuspended}
 	if err := s.Scan(append(dest, extra...)...); err != nil {
 		return err
 	}
@@ -52,6 +53,7 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	}
 	n.Published, n.Updated, n.DeletedAt = parseTS(published), parseTS(updated), parseTS(deleted)
 	author.Published, author.FetchedAt, author.DeletedAt = parseTS(apub), parseTS(afetched), parseTS(adeleted)
+	author.SuspendedAt = parseTS(asuspended)
 	n.Author = author
 	return nil
 }
@@ -364,8 +366,14 @@ func (r reader) CanSee(ctx context.Context, noteID, viewer int64) (bool, error) 
 	return ok, nil
 }
 
+// authorShown leaves out of a list of notes (a query of noteSelect, whose author is a) the
+// notes of suspended accounts, which are listed nowhere while the suspension lasts, as
+// Mastodon takes them out of every timeline; they come back with the account.
+const authorShown = ` AND a.suspended_at = {never}`
+
 func (r reader) listNotes(ctx context.Context, where string, args []any, p storage.Page) ([]*storage.Note, error) {
 	cond, pargs, order := pageClause(p, "n.id")
+	where += authorShown
 	if p.NoReplies {
 		where += ` AND (n.in_reply_to_uri = '' OR EXISTS (SELECT 1 FROM notes pr
 			WHERE pr.uri = n.in_reply_to_uri AND pr.actor_id = n.actor_id))`

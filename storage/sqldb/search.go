@@ -21,12 +21,13 @@ func pageLimits(limit, offset int) string {
 	return fmt.Sprintf(` LIMIT %d OFFSET %d`, limit, max(offset, 0))
 }
 
-// SearchActors returns the live actors matching q.
+// SearchActors returns the live actors matching q that are not suspended.
 func (r reader) SearchActors(ctx context.Context, q storage.ActorQuery) ([]*storage.Actor, error) {
 	name := strings.ToLower(q.Name)
 	args := []any{sql.Named("exact", name), sql.Named("prefix", likeEscaper.Replace(name)+"%")}
-	// The instance's own actor (a local Application) is nobody to find.
-	where := `a.deleted_at = {never} AND (a.local = FALSE OR a.type = 'Person')`
+	// The instance's own actor (a local Application) is nobody to find, and neither is a
+	// suspended account, as in Mastodon's searches (a look-up by its whole handle finds it).
+	where := `a.deleted_at = {never} AND a.suspended_at = {never} AND (a.local = FALSE OR a.type = 'Person')`
 	if q.Host != "" {
 		where += ` AND lower(a.username) LIKE :prefix ESCAPE '\' AND a.host LIKE :host ESCAPE '\'`
 		args = append(args, sql.Named("host", likeEscaper.Replace(strings.ToLower(q.Host))+"%"))
@@ -79,7 +80,7 @@ func (r reader) SearchNotes(ctx context.Context, q storage.NoteSearch) ([]*stora
 		}
 	}
 	// The typed source where there is one (local notes), else the HTML received.
-	out, err := collectNotes(r.q.QueryContext(ctx, noteSelect+` WHERE n.deleted_at = {never}`+by+`
+	out, err := collectNotes(r.q.QueryContext(ctx, noteSelect+` WHERE n.deleted_at = {never}`+authorShown+by+`
 		AND lower(CASE WHEN n.source <> '' THEN n.source ELSE n.content END) LIKE :text ESCAPE '\'
 		AND (n.actor_id = :actor OR EXISTS (SELECT 1 FROM likes l WHERE l.note_id = n.id AND l.actor_id = :actor)
 			OR EXISTS (SELECT 1 FROM announces b WHERE b.note_id = n.id AND b.actor_id = :actor))
