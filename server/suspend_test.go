@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"refuge/internal/testrig"
 )
@@ -218,16 +219,39 @@ func TestSuspendByCommandWhileServing(t *testing.T) {
 	in := testrig.Start(t)
 	tok, _ := in.Account("alice", false)
 	sess := webSignIn(t, in, "alice")
+	// What the serve keeps between requests follows the command's write too, though no
+	// write of its own tells it: each is asked twice first, so that it is kept.
+	users := func() float64 {
+		_, body, _ := in.Do("GET", "/nodeinfo/2.1", "", nil)
+		var doc struct {
+			Usage struct{ Users struct{ Total float64 } }
+		}
+		json.Unmarshal(body, &doc)
+		return doc.Usage.Users.Total
+	}
+	suspended := func() bool {
+		_, body, _ := in.Do("GET", "/users/alice", "", nil)
+		return strings.Contains(string(body), `"suspended":true`)
+	}
 	for _, c := range []struct {
 		verb, said string
 		api, page  int
+		users      float64
 	}{
-		{"suspend", "suspended alice@", http.StatusForbidden, http.StatusSeeOther},
-		{"unsuspend", "unsuspended alice@", http.StatusOK, http.StatusOK},
+		{"suspend", "suspended alice@", http.StatusForbidden, http.StatusSeeOther, -1},
+		{"unsuspend", "unsuspended alice@", http.StatusOK, http.StatusOK, +1},
 	} {
+		before, was := users(), suspended()
+		users()
+		suspended()
 		if code, out := in.Admin("user", c.verb, "alice"); code != 0 || !strings.Contains(out, c.said) {
 			t.Fatalf("user %s alice: %d %s", c.verb, code, out)
 		}
+		// Within a second: othersEvery is a quarter of one, and the serve's own periodic
+		// writes (which would also make it rebuild) come further apart than that.
+		testrig.Eventually(t, 1200*time.Millisecond, "NodeInfo and the actor document after user "+c.verb, func() bool {
+			return users() == before+c.users && suspended() != was
+		})
 		if code, body, _ := in.Do("GET", "/api/v1/accounts/verify_credentials", tok, nil); code != c.api {
 			t.Errorf("after %s: verify_credentials %d %s", c.verb, code, body)
 		}

@@ -59,14 +59,14 @@ func (g *groupCommit) update(ctx context.Context, fn func(tx *Tx) error) error {
 	return u.err
 }
 
-// Commits counts the write transactions made through this DB so far. Whatever was read
-// from the database is still current while it has not changed (writes by other processes,
-// such as the admin commands, aside).
+// Commits counts the write transactions made through this DB so far, and on SQLite those
+// of other processes seen since (others.go). Whatever was read from the database is still
+// current while it has not changed; another process's commit is seen within othersEvery.
 func (db *DB) Commits() int64 {
 	if db.pg != nil {
 		return db.pgCommits()
 	}
-	return db.group.batches.Load()
+	return db.group.batches.Load() + db.others.Load()
 }
 
 // commitNext commits the pending updates (at most maxBatch, the caller's own among them),

@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -58,6 +59,10 @@ type DB struct {
 	writer *cachedQuerier // wconn with its kept statements
 	group  groupCommit
 	ckpt   *checkpointer
+	// What other processes committed to the SQLite file (others.go).
+	others     atomic.Int64
+	othersStop chan struct{}
+	othersDone sync.WaitGroup
 
 	// PostgreSQL: see postgres.go.
 	pg *pgState
@@ -128,6 +133,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		rcache: newCachedQuerier(read, d, false), ckpt: ckpt}
 	db.reader = reader{q: db.rcache}
 	db.group.db = db
+	db.othersStop = make(chan struct{})
+	db.othersDone.Add(1)
+	go db.watchOthers()
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -142,6 +150,8 @@ func (db *DB) Close() error {
 	if db.pg != nil {
 		return db.closePostgres()
 	}
+	close(db.othersStop)
+	db.othersDone.Wait()
 	err := db.ckpt.close()
 	db.writer.cache.close()
 	db.rcache.cache.close()

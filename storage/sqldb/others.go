@@ -1,0 +1,44 @@
+package sqldb
+
+import (
+	"context"
+	"time"
+)
+
+// Other processes' commits, on SQLite. The admin commands (refuge user suspend, block add,
+// ...) write the file from processes of their own while a serve runs. The serve learns of
+// them from PRAGMA data_version, which changes for a connection whenever another connection
+// committed: polled every othersEvery on the checkpointer's connection, a change counts as
+// a commit (Commits, so kept answers built before it are not given again) and wakes the
+// workers (OnQueued, so that the deliveries such a command queued go out now, not at their
+// next poll). The serve's own commits change it too; they cost one more rebuild of what
+// was kept, at most once each othersEvery. On PostgreSQL, LISTEN/NOTIFY does this.
+const othersEvery = 250 * time.Millisecond
+
+func (db *DB) watchOthers() {
+	defer db.othersDone.Done()
+	t := time.NewTicker(othersEvery)
+	defer t.Stop()
+	last := int64(-1)
+	for {
+		select {
+		case <-db.othersStop:
+			return
+		case <-t.C:
+		}
+		var v int64
+		ctx, cancel := context.WithTimeout(context.Background(), othersEvery)
+		err := db.ckpt.conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v)
+		cancel()
+		if err != nil || v == last {
+			continue
+		}
+		if last != -1 {
+			db.others.Add(1)
+			if fn := db.queued.Load(); fn != nil {
+				(*fn)()
+			}
+		}
+		last = v
+	}
+}
