@@ -145,7 +145,8 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 		hash = creds.PasswordHash
 	}
 	ok := CheckPassword(hash, password)
-	if !ok || actor == nil || actor.Type != "Person" || !actor.DeletedAt.IsZero() {
+	// A bot is a Service; the instance's own actor (an Application) has no password.
+	if !ok || actor == nil || actor.Type != federation.TypePerson && actor.Type != federation.TypeService || !actor.DeletedAt.IsZero() {
 		return nil, nil
 	}
 	if actor.Suspended() {
@@ -177,5 +178,33 @@ func (s *Service) NewToken(ctx context.Context, actor *storage.Actor, kind stora
 func (s *Service) EndSessions(ctx context.Context, actor *storage.Actor, hash string) error {
 	return s.DB.Update(ctx, func(tx storage.Tx) error {
 		return tx.DeleteTokens(ctx, actor.ID, storage.TokenSession, hash)
+	})
+}
+
+// ChangePassword gives local account actor a new password and signs out every web session
+// of it but keep (the hash of the session the change was made from; "" for none, as when
+// the admin resets it): whoever knew the old password is signed out. API tokens stay, as
+// on Mastodon: apps are revoked one by one.
+func (s *Service) ChangePassword(ctx context.Context, actor *storage.Actor, password, keep string) error {
+	if actor.Type != federation.TypePerson && actor.Type != federation.TypeService {
+		return storage.Errorf(storage.Invalid, "%s is the instance's own actor, not an account", actor.Username)
+	}
+	if len(password) < 8 {
+		return storage.Errorf(storage.Invalid, "password must be at least 8 characters")
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.DB.Update(ctx, func(tx storage.Tx) error {
+		creds, err := tx.GetCredentials(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		creds.PasswordHash = hash
+		if err := tx.PutCredentials(ctx, creds); err != nil {
+			return err
+		}
+		return tx.DeleteOtherTokens(ctx, actor.ID, storage.TokenSession, keep)
 	})
 }

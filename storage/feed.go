@@ -128,4 +128,7 @@ type TokenWriter interface {
 	// DeleteTokens removes the actor's token of the kind whose hash is hash, or with hash
 	// "" every token of the kind the actor has.
 	DeleteTokens(ctx context.Context, actorID int64, kind TokenKind, hash string) error
+	// DeleteOtherTokens removes every token of the kind the actor has but the one whose
+	// hash is keep.
+	DeleteOtherTokens(ctx context.Context, actorID int64, kind TokenKind, keep string) error
 }

@@ -85,6 +85,13 @@ func TestCLISuspend(t *testing.T) {
 		{name: "unsuspend", args: append([]string{"user", "unsuspend", "alice"}, flags...), code: 0, wantOut: "unsuspended alice@example.test:8080"},
 		{name: "list after", args: append([]string{"user", "list"}, flags...), code: 0, wantOut: "alice\t", notWantOut: "suspended"},
 		{name: "unsuspend twice", args: append([]string{"user", "unsuspend", "alice"}, flags...), code: 1, wantErr: "not suspended"},
+		{name: "password help", args: []string{"user", "password", "--help"}, code: 0, wantErr: "  --password-stdin\n"},
+		{name: "password of nobody", args: append([]string{"user", "password", "nobody"}, flags...), code: 1, wantErr: "there is no account nobody here"},
+		{name: "password without a name", args: append([]string{"user", "password"}, flags...), code: 2, wantErr: "give the account's NAME"},
+		{name: "a short password", args: append([]string{"user", "password", "alice", "--password-stdin"}, flags...), stdin: "short\n", code: 1, wantErr: "at least 8"},
+		{name: "a password given", args: append([]string{"user", "password", "alice", "--password-stdin"}, flags...), stdin: "a new long password\n", code: 0,
+			wantOut: "changed the password of alice@example.test:8080", notWantOut: "password: "},
+		{name: "a password made", args: append([]string{"user", "password", "alice"}, flags...), code: 0, wantOut: "password: "},
 	}
 	runCLI(t, rows)
 }

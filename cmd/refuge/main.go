@@ -29,6 +29,7 @@ usage:
                [--authorized-fetch] [--allow-private] [--admin NAME] [more: refuge serve --help]
   refuge user add NAME [--admin] [--password-stdin]
   refuge user list
+  refuge user password NAME [--password-stdin]
   refuge user suspend|unsuspend NAME
   refuge token NAME
   refuge block add|remove TARGET     (TARGET: a host such as spam.example, or an actor URI)
@@ -167,12 +168,13 @@ func openInstance(ctx context.Context, name string, args []string, stderr io.Wri
 }
 
 const userUsage = "usage:\n  refuge user add NAME [--admin] [--password-stdin]\n  refuge user list\n" +
+	"  refuge user password NAME [--password-stdin]   (signs out its web sessions)\n" +
 	"  refuge user suspend NAME\n  refuge user unsuspend NAME\n" +
 	"A suspended account cannot sign in or use its tokens, and its profile and posts are withheld;\n" +
 	"nothing is deleted, and unsuspend gives everything back.\n"
 
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || !slices.Contains([]string{"add", "list", "suspend", "unsuspend"}, args[0]) {
+	if len(args) == 0 || !slices.Contains([]string{"add", "list", "password", "suspend", "unsuspend"}, args[0]) {
 		fmt.Fprint(stderr, userUsage)
 		if len(args) > 0 && strings.HasPrefix(args[0], "-h") || len(args) > 0 && args[0] == "--help" {
 			return flag.ErrHelp
@@ -201,6 +203,9 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		return nil
 	}
+	if args[0] == "password" {
+		return cmdPassword(ctx, args[1:], stdin, stdout, stderr)
+	}
 	if args[0] == "suspend" || args[0] == "unsuspend" {
 		return cmdSuspend(ctx, args[0], args[1:], stdout, stderr)
 	}
@@ -217,19 +222,63 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "refuge user add: give the new account's NAME")
 		return errUsage
 	}
-	password := outbox.NewSecret(15)
-	if fromStdin {
-		line, err := bufio.NewReader(stdin).ReadString('\n')
-		if err != nil && err != io.EOF {
-			return fmt.Errorf("read password: %w", err)
-		}
-		password = strings.TrimRight(line, "\r\n")
+	password, err := newPassword(stdin, fromStdin)
+	if err != nil {
+		return err
 	}
 	a, err := app.Outbox().CreateAccount(ctx, name, password, admin)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "created %s (%s)\n", a.Handle(), a.URI)
+	if !fromStdin {
+		fmt.Fprintf(stdout, "password: %s\n", password)
+	}
+	return nil
+}
+
+// newPassword is the line given on stdin, or else a generated password.
+func newPassword(stdin io.Reader, fromStdin bool) (string, error) {
+	if !fromStdin {
+		return outbox.NewSecret(15), nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// cmdPassword gives an account a new password, as for someone who lost theirs, and signs
+// out every web session of it.
+func cmdPassword(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var fromStdin bool
+	app, name, err := openAdmin(ctx, "user password NAME", args, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input instead of generating one")
+	})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if name == "" {
+		fmt.Fprintln(stderr, "refuge user password: give the account's NAME")
+		return errUsage
+	}
+	a, err := app.Outbox().LocalActor(ctx, name)
+	if storage.KindOf(err) == storage.NotFound {
+		return storage.Errorf(storage.NotFound, "there is no account %s here", name)
+	}
+	if err != nil {
+		return err
+	}
+	password, err := newPassword(stdin, fromStdin)
+	if err != nil {
+		return err
+	}
+	if err := app.Outbox().ChangePassword(ctx, a, password, ""); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "changed the password of %s; its web sessions are signed out\n", a.Handle())
 	if !fromStdin {
 		fmt.Fprintf(stdout, "password: %s\n", password)
 	}

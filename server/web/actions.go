@@ -218,3 +218,26 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, viewer *st
 	http.Redirect(w, r, h.URIs.Path(viewer.URL), http.StatusSeeOther)
 	return nil
 }
+
+// changePassword gives the viewer the new password typed twice, given the current one. Every
+// other session of the account is signed out; this one stays.
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, sess *storage.Token) error {
+	ctx := r.Context()
+	next := r.PostFormValue("password")
+	if next != r.PostFormValue("password_confirmation") {
+		return storage.Errorf(storage.Invalid, "the new password and its repetition differ")
+	}
+	a, err := h.Outbox.Authenticate(ctx, viewer.Username, r.PostFormValue("current_password"))
+	if err != nil {
+		return err
+	}
+	if a == nil || a.ID != viewer.ID {
+		return storage.Errorf(storage.Forbidden, "the current password is wrong")
+	}
+	if err := h.Outbox.ChangePassword(ctx, viewer, next, sess.Hash); err != nil {
+		return err
+	}
+	h.flash(w, "password")
+	http.Redirect(w, r, "/edit_profile", http.StatusSeeOther)
+	return nil
+}

@@ -80,6 +80,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/unfollow", h.Form(h.followAction(false)))
 	post("/web/follow_requests/{id:[0-9]+}/{answer:approve|reject}", h.Form(h.answerFollowRequest))
 	post("/web/profile", h.Form(h.saveProfile))
+	post("/web/password", h.Form(h.changePassword))
 
 	// Feeds, files and remote follow.
 	feed := func(path string, f httpx.HandlerFunc) {
@@ -218,6 +219,7 @@ var notices = map[string]string{
 	"rejected":   "Follow request rejected.",
 	"signedout":  "You are signed out everywhere.",
 	"signedoff":  "You are signed out.",
+	"password":   "Your password is changed, and your other sessions are signed out.",
 }
 
 // flash sets the notice the next page shows.

@@ -311,3 +311,10 @@ func (tx *Tx) DeleteTokens(ctx context.Context, actorID int64, kind storage.Toke
 	}
 	return nil
 }
+
+func (tx *Tx) DeleteOtherTokens(ctx context.Context, actorID int64, kind storage.TokenKind, keep string) error {
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM tokens WHERE actor_id = ? AND kind = ? AND hash <> ?`, actorID, kind, keep); err != nil {
+		return fmt.Errorf("delete other tokens: %w", err)
+	}
+	return nil
+}
