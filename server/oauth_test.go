@@ -339,10 +339,10 @@ func TestOAuthAuthorize(t *testing.T) {
 		want   string
 	}{
 		{"approval page", url.Values{"client_id": {app.id}, "redirect_uri": {cb}, "scope": {"read write:statuses"}}, 200, "write:statuses"},
-		{"unknown client", url.Values{"client_id": {"nobody"}, "redirect_uri": {cb}}, 400, "unknown client_id"},
+		{"unknown client", url.Values{"client_id": {"nobody"}, "redirect_uri": {cb}}, 400, "Unknown client_id"},
 		{"redirect not registered", url.Values{"client_id": {app.id}, "redirect_uri": {"tusky://other"}}, 400, "redirect_uri"},
 		{"scope not registered", url.Values{"client_id": {app.id}, "redirect_uri": {cb}, "scope": {"read write"}}, 400, "did not register"},
-		{"unknown scope", url.Values{"client_id": {app.id}, "redirect_uri": {cb}, "scope": {"read:everything"}}, 400, "unknown scope"},
+		{"unknown scope", url.Values{"client_id": {app.id}, "redirect_uri": {cb}, "scope": {"read:everything"}}, 400, "Unknown scope"},
 		{"bad challenge method", url.Values{"client_id": {app.id}, "redirect_uri": {cb}, "code_challenge": {"x"},
 			"code_challenge_method": {"S512"}}, 400, "code_challenge_method"},
 	} {

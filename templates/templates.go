@@ -518,11 +518,13 @@ func fields4(f []storage.Field) []storage.Field {
 }
 
 // sentence is msg as a sentence: errors are worded in lower case for logs and the API
-// ("account not found"), pages start them with a capital.
+// ("account not found"), pages start them with a capital. A message that starts with a
+// name (redirect_uri, @alice, a URL) is left as it is.
 func sentence(msg string) string {
-	r, n := utf8.DecodeRuneInString(msg)
-	if n == 0 {
+	first, _, _ := strings.Cut(msg, " ")
+	if first == "" || strings.IndexFunc(first, func(r rune) bool { return !unicode.IsLower(r) }) >= 0 {
 		return msg
 	}
+	r, n := utf8.DecodeRuneInString(msg)
 	return string(unicode.ToUpper(r)) + msg[n:]
 }

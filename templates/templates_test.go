@@ -402,6 +402,7 @@ func TestPageContents(t *testing.T) {
 		{"error", "error", nil, &ErrorData{Status: 404, Message: "No such note."}, []string{`404 Not Found`, `No such note.`, `href="/">The front page`},
 			[]string{`Sign in</a> and try again`, `Back to the page`}},
 		{"error starts with a capital", "error", nil, &ErrorData{Status: 404, Message: "account not found"}, []string{`>Account not found<`}, nil},
+		{"error starting with a name keeps it", "error", nil, &ErrorData{Status: 400, Message: "redirect_uri is not registered"}, []string{`>redirect_uri is not registered<`}, nil},
 		{"error asks a visitor to sign in", "error", nil, &ErrorData{Status: 403, Message: "x", Back: "/@bob?max_id=3"},
 			[]string{`href="/signin">Sign in</a> and try again`, `href="/@bob?max_id=3">Back to the page you came from`}, nil},
 		{"error offers the signed-in their ways", "error", me, &ErrorData{Status: 403, Message: "x"},
