@@ -50,7 +50,12 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	db := fixture.Open(t)
+	return newRigOn(t, fixture.Open(t))
+}
+
+// newRigOn is newRig on a database the test opened.
+func newRigOn(t *testing.T, db *sqldb.DB) *rig {
+	t.Helper()
 	remote := fixture.Remote(db, testDomain)
 	svc := &outbox.Service{DB: db, Base: testBase, Domain: testDomain, Remote: remote, Log: remote.Log}
 	return &rig{t: t, ctx: context.Background(), db: db, svc: svc, in: &Inbox{DB: db, Outbox: svc, Remote: remote, Log: remote.Log},
@@ -334,5 +339,69 @@ func TestReceive(t *testing.T) {
 			}
 			r.unchanged(t, before)
 		})
+	}
+}
+
+// TestReceiveSeesBlocksOfAnotherProcess: a signer kept from an earlier delivery is no way
+// around a block set since, by this process or by another on the same database (the admin
+// command beside the server, a second server on PostgreSQL), and a lifted block lets the
+// next delivery in, both from the very next delivery; a refused one stores nothing.
+func TestReceiveSeesBlocksOfAnotherProcess(t *testing.T) {
+	db, second := fixture.OpenTwice(t)
+	r := newRigOn(t, db)
+	admin := second()
+	alice := r.local("alice", false)
+	bob := r.remote(remoteBase, "bob")
+	r.follow(alice, bob, true)
+	privPEM, _ := testKey()
+	key, err := federation.ParsePrivateKey(privPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []struct {
+		name     string
+		by       *sqldb.DB // who changes the blocks before the delivery; nil: nobody
+		block    string    // a target to block
+		lift     string    // a target to lift the block of
+		wantKind storage.Kind
+	}{
+		{"a first delivery keeps its signer", nil, "", "", ""},
+		{"another process blocks the host", admin, "remote.test", "", storage.Forbidden},
+		{"it lifts the block", admin, "", "remote.test", ""},
+		{"this process blocks the actor", r.db, bob.URI, "", storage.Forbidden},
+		{"another process lifts it", admin, "", bob.URI, ""},
+		{"a block of another host changes nothing", admin, "other.test", "", ""},
+	}
+	for _, row := range rows {
+		if row.by != nil {
+			err := row.by.Update(r.ctx, func(tx storage.Tx) error {
+				if row.block != "" {
+					return tx.PutBlock(r.ctx, row.block, time.Now())
+				}
+				return tx.DeleteBlock(r.ctx, row.lift)
+			})
+			if err != nil {
+				t.Fatalf("%s: %v", row.name, err)
+			}
+		}
+		act := r.act(bob, federation.TypeCreate)
+		note := &federation.Note{ID: act.ID + "/note", Type: federation.TypeNote, AttributedTo: bob.URI,
+			Content: "hello", To: []string{federation.PublicCollection}, Published: time.Now()}
+		body, err := federation.EncodeActivity(act, note)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, testBase+"/inbox", bytes.NewReader(body))
+		if err := federation.SignRequest(req, body, federation.Signer{KeyID: bob.KeyID, Key: key}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		before := r.counts()
+		got, err := r.in.Receive(r.ctx, req, body, nil)
+		if kindOf(err) != row.wantKind || (row.wantKind == "" && got != Stored) {
+			t.Fatalf("%s: Receive = %q, %v; want kind %q", row.name, got, err, row.wantKind)
+		}
+		if row.wantKind != "" {
+			r.unchanged(t, before)
+		}
 	}
 }

@@ -237,6 +237,12 @@ func TestBrowser(t *testing.T) {
 		followers, _, err := b.App.DB().CountFollows(context.Background(), b.LocalActor("bob").ID)
 		return err == nil && followers == 1
 	})
+	// And a has bob's Accept: a post that reaches a before it (both deliveries may be under
+	// way at once) finds no follower there and is not kept, as on Mastodon.
+	testrig.Eventually(t, 10*time.Second, "a has bob's Accept", func() bool {
+		f, err := a.App.DB().GetFollow(context.Background(), a.LocalActor("alice").ID, a.ActorByURI(bobURI).ID)
+		return err == nil && f.Accepted
+	})
 
 	// Bob posts; the post reaches alice's home timeline.
 	status, body, _ := b.Do("POST", "/users/bob/outbox", bobToken, map[string]any{"type": "Note", "content": "Fresh bread from the bakery on the corner"})

@@ -78,6 +78,13 @@ type DB interface {
 	// whatever it hands back to its caller.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 
+	// CheckDelivery reports, in one read, whether an activity with id activityURI is stored
+	// already and whether any of actors (URIs), or their hosts (see BlockedBy), is blocked:
+	// what the inbox asks of every delivery. The blocks come from memory, read again
+	// whenever a block was set or lifted since, by any process (PutBlock and DeleteBlock
+	// change a version that this read fetches with the activity).
+	CheckDelivery(ctx context.Context, activityURI string, actors []string) (seen, blocked bool, err error)
+
 	// Commits counts the write transactions made so far. Whatever was read from the
 	// database is still current while it has not changed. On SQLite it counts this
 	// process's own (the admin commands' writes go unseen); on PostgreSQL other processes'

@@ -2,9 +2,11 @@ package sqldb
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"refuge/storage"
@@ -16,7 +18,7 @@ func (tx *Tx) PutBlock(ctx context.Context, target string, at time.Time) error {
 		target, ts(at)); err != nil {
 		return fmt.Errorf("put block %s: %w", target, err)
 	}
-	return nil
+	return tx.blocksChanged(ctx)
 }
 
 // DeleteBlock lifts the block of target; NotFound when there was none.
@@ -28,7 +30,80 @@ func (tx *Tx) DeleteBlock(ctx context.Context, target string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return storage.Errorf(storage.NotFound, "%s is not blocked", target)
 	}
+	return tx.blocksChanged(ctx)
+}
+
+// blocksVersionKey is the meta key of the blocks' version: a value that every change of the
+// blocks replaces, in the same transaction, so that a process that kept the blocks in memory
+// (blockSet) knows, by reading it, whether they are still the blocks stored.
+const blocksVersionKey = "blocks_version"
+
+// blocksChanged gives the blocks a new version. It is random rather than counted so that it
+// needs no read, and no two changes, in any process, can leave the same value.
+func (tx *Tx) blocksChanged(ctx context.Context) error {
+	if err := tx.PutMeta(ctx, blocksVersionKey, rand.Text()); err != nil {
+		return fmt.Errorf("blocks version: %w", err)
+	}
 	return nil
+}
+
+// blockSet is the instance's blocks kept in memory with the version they were read at.
+type blockSet struct {
+	mu      sync.Mutex
+	loaded  bool
+	version string
+	targets map[string]bool
+}
+
+// CheckDelivery reports whether the activity activityURI is stored and whether any of
+// actors, or their hosts, is blocked. One statement reads the activity and the blocks'
+// version; the blocks themselves are read again only when that version is not the one kept.
+func (db *DB) CheckDelivery(ctx context.Context, activityURI string, actors []string) (seen, blocked bool, err error) {
+	var version string
+	err = db.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM activities WHERE uri = ?),
+		coalesce((SELECT value FROM meta WHERE key = ?), '')`, activityURI, blocksVersionKey).Scan(&seen, &version)
+	if err != nil {
+		return false, false, fmt.Errorf("check delivery %s: %w", activityURI, err)
+	}
+	targets, err := db.blocks.at(ctx, db.reader, version)
+	if err != nil {
+		return false, false, err
+	}
+	for _, uri := range actors {
+		if uri == "" {
+			continue
+		}
+		if targets[uri] {
+			return seen, true, nil
+		}
+		for _, t := range storage.BlockedBy(storage.HostOf(uri)) {
+			if targets[t] {
+				return seen, true, nil
+			}
+		}
+	}
+	return seen, false, nil
+}
+
+// at returns the block targets as of version, reading them again when what is kept is of
+// another version. The version was read before the blocks are: blocks newer than it are
+// kept under it at worst, and read once more at the next check.
+func (b *blockSet) at(ctx context.Context, r reader, version string) (map[string]bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.loaded && b.version == version {
+		return b.targets, nil
+	}
+	list, err := column[string](r.q.QueryContext(ctx, `SELECT target FROM blocks`))
+	if err != nil {
+		return nil, fmt.Errorf("read blocks: %w", err)
+	}
+	targets := make(map[string]bool, len(list))
+	for _, t := range list {
+		targets[t] = true
+	}
+	b.loaded, b.version, b.targets = true, version, targets
+	return targets, nil
 }
 
 // ListBlocks returns every block, oldest first.

@@ -77,3 +77,76 @@ func TestBlocksCoverPortsAndSubdomains(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckDeliverySeesEveryBlockChange: the blocks CheckDelivery keeps in memory follow
+// every block set or lifted, by this process or another on the same database (two handles
+// on one SQLite file, as the admin commands write beside the server, or on one PostgreSQL
+// database), from the very next check; and it tells a stored activity from a new one.
+func TestCheckDeliverySeesEveryBlockChange(t *testing.T) {
+	ctx := context.Background()
+	a, b := openTwice(t)
+	troll := "https://evil.example/users/troll"
+	friend := "https://good.example/users/friend"
+	key := "https://keys.example/keys/1"
+	steps := []struct {
+		name    string
+		by      *DB
+		put     string // a target to block
+		lift    string // a target to unblock
+		actors  []string
+		blocked bool
+	}{
+		{"nothing blocked", nil, "", "", []string{troll, friend}, false},
+		{"a blocks the host", a, "evil.example", "", []string{troll}, true},
+		{"a host block covers subdomains", nil, "", "", []string{"https://a.evil.example/u/x"}, true},
+		{"any of the actors counts", nil, "", "", []string{friend, troll}, true},
+		{"others stay free", nil, "", "", []string{friend}, false},
+		{"b lifts it", b, "", "evil.example", []string{troll}, false},
+		{"b blocks one actor", b, troll, "", []string{troll}, true},
+		{"its neighbour stays free", nil, "", "", []string{"https://evil.example/users/other"}, false},
+		{"a blocks the key's host", a, "keys.example", "", []string{friend, key}, true},
+		{"a lifts the actor block", a, "", troll, []string{troll}, false},
+		{"b lifts the key's host", b, "", "keys.example", []string{friend, key}, false},
+		{"blocking twice changes nothing", a, "evil.example", "", []string{troll}, true},
+		{"and again", b, "evil.example", "", []string{troll}, true},
+	}
+	for _, s := range steps {
+		if s.by != nil {
+			err := s.by.Update(ctx, func(tx storage.Tx) error {
+				if s.put != "" {
+					return tx.PutBlock(ctx, s.put, time.Now())
+				}
+				return tx.DeleteBlock(ctx, s.lift)
+			})
+			if err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+		}
+		for i, db := range []*DB{a, b} {
+			seen, blocked, err := db.CheckDelivery(ctx, "https://good.example/activities/1", s.actors)
+			if err != nil || seen || blocked != s.blocked {
+				t.Errorf("%s: process %d: CheckDelivery = seen %v, blocked %v (%v), want blocked %v", s.name, i, seen, blocked, err, s.blocked)
+			}
+		}
+	}
+
+	actor := mustActor(t, a, "friend", "good.example", false)
+	err := a.Update(ctx, func(tx storage.Tx) error {
+		_, err := tx.PutActivity(ctx, &storage.Activity{URI: "https://good.example/activities/1", ActorID: actor.ID, Type: "Create"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, db := range []*DB{a, b} {
+		for _, row := range []struct {
+			uri  string
+			seen bool
+		}{{"https://good.example/activities/1", true}, {"https://good.example/activities/2", false}, {"", false}} {
+			seen, blocked, err := db.CheckDelivery(ctx, row.uri, []string{friend})
+			if err != nil || seen != row.seen || blocked {
+				t.Errorf("process %d: CheckDelivery(%q) = seen %v, blocked %v (%v), want seen %v", i, row.uri, seen, blocked, err, row.seen)
+			}
+		}
+	}
+}

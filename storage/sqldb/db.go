@@ -67,6 +67,8 @@ type DB struct {
 	// PostgreSQL: see postgres.go.
 	pg *pgState
 
+	blocks blockSet // see CheckDelivery
+
 	events atomic.Pointer[func([]storage.Event)] // see OnEvents
 	queued atomic.Pointer[func()]                // see OnQueued
 }
