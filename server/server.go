@@ -320,7 +320,7 @@ func (a *App) Handler() (http.Handler, error) {
 		return nil, err
 	}
 	kit := &httpx.Kit{Log: a.log, Limits: httpx.NewLimits(a.db, a.cfg.InboxRate, a.cfg.InboxBurst, a.cfg.APILimits),
-		Auth: &httpx.Auth{DB: a.db, Verify: a.inbox.Signer, AuthorizedFetch: a.cfg.AuthorizedFetch}}
+		Auth: &httpx.Auth{DB: a.db, Verify: a.inbox.Signer, AuthorizedFetch: a.cfg.AuthorizedFetch, Commits: a.db.Commits}}
 	local := uris.New(a.cfg.Base())
 	site := &web.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Remote: a.remote, Templates: pages,
 		URIs: local, Domain: a.cfg.Domain, HTTP: a.cfg.HTTP, DataDir: a.cfg.Data, Media: a.media, Commits: a.db.Commits}

@@ -135,9 +135,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		rcache: newCachedQuerier(read, d, false), ckpt: ckpt}
 	db.reader = reader{q: db.rcache}
 	db.group.db = db
+	version, err := db.dataVersion()
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	db.othersStop = make(chan struct{})
 	db.othersDone.Add(1)
-	go db.watchOthers()
+	go db.watchOthers(version)
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -152,8 +157,10 @@ func (db *DB) Close() error {
 	if db.pg != nil {
 		return db.closePostgres()
 	}
-	close(db.othersStop)
-	db.othersDone.Wait()
+	if db.othersStop != nil {
+		close(db.othersStop)
+		db.othersDone.Wait()
+	}
 	err := db.ckpt.close()
 	db.writer.cache.close()
 	db.rcache.cache.close()

@@ -15,30 +15,34 @@ import (
 // was kept, at most once each othersEvery. On PostgreSQL, LISTEN/NOTIFY does this.
 const othersEvery = 250 * time.Millisecond
 
-func (db *DB) watchOthers() {
+// watchOthers polls data_version from the one it was at when the DB was opened, so that a
+// commit made between the open and the first poll counts too.
+func (db *DB) watchOthers(last int64) {
 	defer db.othersDone.Done()
 	t := time.NewTicker(othersEvery)
 	defer t.Stop()
-	last := int64(-1)
 	for {
 		select {
 		case <-db.othersStop:
 			return
 		case <-t.C:
 		}
-		var v int64
-		ctx, cancel := context.WithTimeout(context.Background(), othersEvery)
-		err := db.ckpt.conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v)
-		cancel()
+		v, err := db.dataVersion()
 		if err != nil || v == last {
 			continue
 		}
-		if last != -1 {
-			db.others.Add(1)
-			if fn := db.queued.Load(); fn != nil {
-				(*fn)()
-			}
-		}
 		last = v
+		db.others.Add(1)
+		if fn := db.queued.Load(); fn != nil {
+			(*fn)()
+		}
 	}
+}
+
+func (db *DB) dataVersion() (int64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), othersEvery)
+	defer cancel()
+	var v int64
+	err := db.ckpt.conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v)
+	return v, err
 }

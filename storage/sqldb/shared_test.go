@@ -217,3 +217,25 @@ func TestConcurrentFollowsOfOneAccount(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherProcessesCommitsSeen: a commit through one DB moves the other's Commits, on
+// SQLite too, where nothing tells the other but PRAGMA data_version (others.go): what an
+// admin command writes reaches the kept answers of a running serve. Nothing else writes
+// through b, so without the watch its count would never move.
+func TestOtherProcessesCommitsSeen(t *testing.T) {
+	a, b := openTwice(t)
+	ctx := context.Background()
+	for i := range 2 {
+		before := b.Commits()
+		if err := a.Update(ctx, func(tx storage.Tx) error { return tx.PutMeta(ctx, "k", strconv.Itoa(i)) }); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second) // othersEvery is a quarter of a second
+		for b.Commits() == before {
+			if time.Now().After(deadline) {
+				t.Fatalf("commit %d through a: b's Commits did not move", i)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
