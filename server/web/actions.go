@@ -180,6 +180,38 @@ func (h *Handler) followAction(follow bool) FormHandler {
 	}
 }
 
+// safetyAction mutes, unmutes, blocks or unblocks the account of the form's actor for the
+// viewer (the outbox's rules: a block also ends the follows both ways and is sent to the
+// other's server as Block). Undoing what was not done succeeds, as on Mastodon.
+func (h *Handler) safetyAction(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
+	ctx := r.Context()
+	uri := strings.TrimSpace(r.PostFormValue("actor"))
+	if storage.HostOf(uri) == "" {
+		return storage.Errorf(storage.Invalid, "actor must be the address of an account")
+	}
+	action := mux.Vars(r)["action"]
+	var err error
+	switch action {
+	case "mute":
+		_, err = h.Outbox.Mute(ctx, viewer, uri, true, 0)
+	case "unmute":
+		err = h.Outbox.Unmute(ctx, viewer, uri)
+	case "block":
+		_, err = h.Outbox.Block(ctx, viewer, uri)
+	case "unblock":
+		err = h.Outbox.Unblock(ctx, viewer, uri)
+	}
+	if err != nil && !(strings.HasPrefix(action, "un") && storage.KindOf(err) == storage.NotFound) {
+		return err
+	}
+	h.flash(w, action+"d")
+	fallback := "/search?q=" + url.QueryEscape(uri)
+	if actor, err := h.Read.Actor(ctx, uri); err == nil && actor.Local {
+		fallback = h.URIs.Path(actor.URL)
+	}
+	return h.back(w, r, fallback, "")
+}
+
 // answerFollowRequest approves or rejects a pending follow of the viewer.
 func (h *Handler) answerFollowRequest(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
 	id, err := routeID(r, "id")

@@ -78,6 +78,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/notes/{id:[0-9]+}/{action:like|unlike|boost|unboost|delete|pin|unpin}", h.Form(h.noteAction))
 	post("/web/follow", h.Form(h.followAction(true)))
 	post("/web/unfollow", h.Form(h.followAction(false)))
+	post("/web/{action:mute|unmute|block|unblock}", h.Form(h.safetyAction))
 	post("/web/follow_requests/{id:[0-9]+}/{answer:approve|reject}", h.Form(h.answerFollowRequest))
 	post("/web/profile", h.Form(h.saveProfile))
 	post("/web/password", h.Form(h.changePassword))
@@ -220,6 +221,10 @@ var notices = map[string]string{
 	"signedout":  "You are signed out everywhere.",
 	"signedoff":  "You are signed out.",
 	"password":   "Your password is changed, and your other sessions are signed out.",
+	"muted":      "Muted: their posts and notifications are hidden from you.",
+	"unmuted":    "Unmuted.",
+	"blocked":    "Blocked: you no longer follow each other, and they cannot see your posts here.",
+	"unblocked":  "Unblocked.",
 }
 
 // flash sets the notice the next page shows.
