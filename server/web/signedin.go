@@ -163,23 +163,33 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, viewer *sto
 	pg := h.page(r, "Search", data)
 	var notes []*storage.Note
 	if q != "" {
-		actor, note, err := h.Read.Lookup(r.Context(), reader.Local(viewer), q)
-		switch {
-		case err != nil && storage.KindOf(err) == storage.Internal:
-			h.Log.Warn("search failed", "q", q, "err", err)
-			pg.Error = "The search failed; try again later."
-		case err != nil && storage.KindOf(err) != storage.NotFound:
-			pg.Error = "Could not look that up: " + storage.Message(err)
-		}
-		data.Result, data.Note = actor, note
-		if actor != nil {
-			data.Relationship = h.Read.Relationship(r.Context(), viewer, actor)
-		}
-		if note != nil {
-			notes = append(notes, note)
-		}
+		data.Result, data.Note, data.Relationship, notes = h.lookUp(r, pg, viewer, q)
 	}
 	return h.render(w, r, http.StatusOK, "search", pg, notes...)
+}
+
+// lookUp finds what q names for the viewer, fetching it when it is not stored, and what a
+// page showing it needs: the relationship with an account found, the note found as the
+// page's one note. A failure is said on the page, not as an error page.
+func (h *Handler) lookUp(r *http.Request, pg *templates.Page, viewer *storage.Actor, q string) (*storage.Actor, *storage.Note,
+	storage.Relationship, []*storage.Note) {
+	actor, note, err := h.Read.Lookup(r.Context(), reader.Local(viewer), q)
+	switch {
+	case err != nil && storage.KindOf(err) == storage.Internal:
+		h.Log.Warn("look-up failed", "q", q, "err", err)
+		pg.Error = "The look-up failed; try again later."
+	case err != nil && storage.KindOf(err) != storage.NotFound:
+		pg.Error = "Could not look that up: " + storage.Message(err)
+	}
+	var rel storage.Relationship
+	var notes []*storage.Note
+	if actor != nil {
+		rel = h.Read.Relationship(r.Context(), viewer, actor)
+	}
+	if note != nil {
+		notes = append(notes, note)
+	}
+	return actor, note, rel, notes
 }
 
 // interactPage is where someone lands who asked on another server's page to follow an
@@ -199,22 +209,10 @@ func (h *Handler) interactPage(w http.ResponseWriter, r *http.Request) error {
 		data.Next = r.URL.RequestURI()
 		return h.render(w, r, http.StatusOK, "interact", pg)
 	}
-	actor, note, err := h.Read.Lookup(r.Context(), reader.Local(viewer), uri)
-	switch {
-	case err != nil && storage.KindOf(err) == storage.Internal:
-		h.Log.Warn("interaction look-up failed", "uri", uri, "err", err)
-		pg.Error = "The look-up failed; try again later."
-	case err != nil && storage.KindOf(err) != storage.NotFound:
-		pg.Error = "Could not look that up: " + storage.Message(err)
-	}
-	data.Actor, data.Note = actor, note
 	var notes []*storage.Note
-	if actor != nil {
-		data.Relationship = h.Read.Relationship(r.Context(), viewer, actor)
-		pg.Title = "Follow " + cmp.Or(actor.Name, actor.Username)
-	}
-	if note != nil {
-		notes = append(notes, note)
+	data.Actor, data.Note, data.Relationship, notes = h.lookUp(r, pg, viewer, uri)
+	if data.Actor != nil {
+		pg.Title = "Follow " + cmp.Or(data.Actor.Name, data.Actor.Username)
 	}
 	return h.render(w, r, http.StatusOK, "interact", pg, notes...)
 }
