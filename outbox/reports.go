@@ -51,6 +51,13 @@ func (s *Service) Report(ctx context.Context, reporter *storage.Actor, in Report
 	if len(in.NoteIDs) > MaxReportNotes {
 		return nil, storage.Errorf(storage.Invalid, "a report may name at most %d posts", MaxReportNotes)
 	}
+	var inst *storage.Actor // the Flag's sender, found (or made) before the transaction
+	if in.Forward {
+		var err error
+		if inst, err = s.InstanceActor(ctx); err != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
+	}
 	var rep *storage.Report
 	err := s.DB.Update(ctx, func(tx storage.Tx) error {
 		target, err := tx.GetActorByID(ctx, in.TargetID)
@@ -76,7 +83,7 @@ func (s *Service) Report(ctx context.Context, reporter *storage.Actor, in Report
 			rep.NoteIDs, noteURIs = append(rep.NoteIDs, n.ID), append(noteURIs, n.URI)
 		}
 		if rep.Forward {
-			if rep.URI, err = s.sendFlag(ctx, tx, target, noteURIs, in.Comment); err != nil {
+			if rep.URI, err = s.sendFlag(ctx, tx, inst, target, noteURIs, in.Comment); err != nil {
 				return err
 			}
 		}
@@ -91,13 +98,9 @@ func (s *Service) Report(ctx context.Context, reporter *storage.Actor, in Report
 	return rep, nil
 }
 
-// sendFlag queues a Flag of target and its posts noteURIs, from the instance actor, to
+// sendFlag queues a Flag of target and its posts noteURIs, from the instance actor inst, to
 // target's server, and returns its id.
-func (s *Service) sendFlag(ctx context.Context, tx storage.Tx, target *storage.Actor, noteURIs []string, comment string) (string, error) {
-	inst, err := s.InstanceActor(ctx)
-	if err != nil {
-		return "", err
-	}
+func (s *Service) sendFlag(ctx context.Context, tx storage.Tx, inst, target *storage.Actor, noteURIs []string, comment string) (string, error) {
 	inbox := target.SharedInbox
 	if inbox == "" {
 		inbox = target.Inbox
