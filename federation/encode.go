@@ -128,6 +128,7 @@ type activityOut struct {
 	Cc        []string `json:"cc,omitempty"`
 	Object    any      `json:"object,omitempty"`
 	Target    string   `json:"target,omitempty"`
+	Content   string   `json:"content,omitempty"`
 }
 
 // formatTime writes a time as Mastodon does, whole seconds in UTC; zero is "".
@@ -203,7 +204,7 @@ func noteWire(n *Note) *noteOut {
 // decoded (embedded document if there is one, else its id).
 func activityWire(a *Activity, object any) (*activityOut, error) {
 	o := &activityOut{ID: a.ID, Type: a.Type, Actor: a.Actor, Published: formatTime(a.Published),
-		To: a.To, Cc: a.Cc, Target: a.Target}
+		To: a.To, Cc: a.Cc, Target: a.Target, Content: a.Content}
 	switch v := object.(type) {
 	case nil:
 		if a.Object.Raw != nil {
@@ -216,6 +217,8 @@ func activityWire(a *Activity, object any) (*activityOut, error) {
 			o.Object = a.Object.ID
 		}
 	case string:
+		o.Object = v
+	case []string: // a Flag's account and posts
 		o.Object = v
 	case *Note:
 		if v == nil {

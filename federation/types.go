@@ -84,6 +84,13 @@ type Activity struct {
 	To, Cc          []string
 	Published       time.Time
 	Raw             json.RawMessage
+
+	// Content is the text some activities carry themselves: a Flag's comment. It is
+	// written when set, and decoded for a Flag.
+	Content string
+	// Objects is a Flag's object, which is a list: the accounts and posts reported (Object
+	// is the first). Other activities name one object.
+	Objects []string
 }
 
 // DecodeActivity decodes an activity of any type, known or not. It must have an id, a type
@@ -120,10 +127,43 @@ func decodeActivity(data []byte, checked bool) (*Activity, error) {
 	if a.Cc, err = recipients(w.Cc); err != nil {
 		return nil, err
 	}
+	if a.Type == TypeFlag {
+		return a, a.decodeFlag(w.Object)
+	}
 	if a.Object, err = objectOf(w.Object); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// maxFlagObjects caps the accounts and posts one Flag may name.
+const maxFlagObjects = 100
+
+// decodeFlag reads a Flag's object, the list of the accounts and posts reported that
+// Mastodon sends (a lone one is a list of one), into Objects, and its content, the
+// reporter's comment, into Content.
+func (a *Activity) decodeFlag(object json.RawMessage) error {
+	list, err := elements(object, maxFlagObjects, "objects")
+	if err != nil {
+		return err
+	}
+	for _, item := range list {
+		o, err := objectOf(item)
+		if err != nil {
+			return err
+		}
+		if o.ID != "" {
+			a.Objects = append(a.Objects, o.ID)
+		}
+	}
+	if len(a.Objects) > 0 {
+		a.Object = Object{ID: a.Objects[0]}
+	}
+	var c struct{ Content json.RawMessage }
+	if json.Unmarshal(a.Raw, &c) == nil {
+		a.Content = text(c.Content)
+	}
+	return nil
 }
 
 // plainHead fills id, type, actor and target when each is a plain JSON string (or target is

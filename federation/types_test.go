@@ -154,6 +154,14 @@ func TestDecodeActivities(t *testing.T) {
 				t.Errorf("Content = %q", n.Content)
 			}
 		}},
+		{"mastodon_flag.json", func(t *testing.T, a *Activity) {
+			eq(t, "Type", a.Type, "Flag")
+			eq(t, "Actor", a.Actor, "https://mastodon.example/actor")
+			eq(t, "Content", a.Content, "Spam from this account")
+			eq(t, "Objects", a.Objects, []string{"https://refuge.example/users/erin",
+				"https://refuge.example/users/erin/notes/01HZX", "https://refuge.example/users/erin/notes/01HZY"})
+			eq(t, "Object", a.Object, Object{ID: "https://refuge.example/users/erin"})
+		}},
 		{"mastodon_follow.json", func(t *testing.T, a *Activity) {
 			eq(t, "Type", a.Type, "Follow")
 			eq(t, "Object", a.Object, Object{ID: "https://refuge.example/users/erin"})
@@ -559,4 +567,33 @@ func TestOddShapes(t *testing.T) {
 	a, _ := DecodeActor([]byte(`{"id":"https://e.example/a","type":"Person","publicKey":[{"id":"k","owner":"o","publicKeyPem":"PEM"}],"icon":{"url":[{"href":"https://i.example/a"}]}}`))
 	eq(t, "PublicKey", a.PublicKey, PublicKey{"k", "o", "PEM"})
 	eq(t, "Icon", a.Icon, "https://i.example/a")
+}
+
+// TestRoundTripFlag: a Flag as outbox sends it (the account and posts as a list, the
+// comment as content) decodes back to the same, and one naming too many is refused.
+func TestRoundTripFlag(t *testing.T) {
+	objects := []string{"https://peer.example/users/bob", "https://peer.example/users/bob/statuses/1"}
+	doc, err := EncodeActivity(&Activity{ID: "https://refuge.example/actor#flags/1", Type: TypeFlag,
+		Actor: "https://refuge.example/actor", Content: "spam <b>here</b>"}, objects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := DecodeActivity(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "Objects", a.Objects, objects)
+	eq(t, "Content", a.Content, "spam <b>here</b>")
+	many := make([]string, maxFlagObjects+1)
+	for i := range many {
+		many[i] = objects[0]
+	}
+	doc, err = EncodeActivity(&Activity{ID: "https://refuge.example/actor#flags/2", Type: TypeFlag,
+		Actor: "https://refuge.example/actor"}, many)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DecodeActivity(doc); storage.KindOf(err) != storage.Invalid {
+		t.Errorf("a Flag of %d objects: %v", len(many), err)
+	}
 }

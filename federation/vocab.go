@@ -14,6 +14,7 @@ const (
 	TypeLike     = "Like"
 	TypeAnnounce = "Announce"
 	TypeBlock    = "Block"
+	TypeFlag     = "Flag"
 
 	// Actors.
 	TypePerson       = "Person"

@@ -280,6 +280,7 @@ func init() {
 		federation.TypeLike:     (*Inbox).like,
 		federation.TypeAnnounce: (*Inbox).announce,
 		federation.TypeBlock:    (*Inbox).block,
+		federation.TypeFlag:     (*Inbox).flag,
 	}
 }
 

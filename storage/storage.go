@@ -34,6 +34,7 @@ type Reader interface {
 	MarkerReader
 	PushReader
 	RemoteMediaReader
+	ReportReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -57,6 +58,7 @@ type Tx interface {
 	MarkerWriter
 	PushWriter
 	RemoteMediaWriter
+	ReportWriter
 }
 
 // DB is an open Refuge database.

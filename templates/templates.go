@@ -183,6 +183,20 @@ type AppsData struct {
 	Apps []*storage.App
 }
 
+// ReportsData is the admins' queue of open reports, newest first.
+type ReportsData struct {
+	Reports    []ReportItem
+	Next, Prev string
+}
+
+// ReportItem is one report with the accounts and posts it names.
+type ReportItem struct {
+	Report   *storage.Report
+	Target   *storage.Actor
+	Reporter *storage.Actor
+	Notes    []*storage.Note
+}
+
 // bodyTypes says which Body each page takes.
 var bodyTypes = map[string]func(any) bool{
 	"home":          is[HomeData],
@@ -200,6 +214,7 @@ var bodyTypes = map[string]func(any) bool{
 	"interact":      is[InteractData],
 	"authorize":     is[AuthorizeData],
 	"apps":          is[AppsData],
+	"reports":       is[ReportsData],
 }
 
 // is reports whether v is a non-nil *T.
@@ -236,10 +251,10 @@ func New() (*Renderer, error) {
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Render writes page (one of home, profile, note, tag, timeline, notifications, compose,
-// signin, follows, edit_profile, search, error, interact, authorize, apps) to w. p.Body must be the
+// signin, follows, edit_profile, search, error, interact, authorize, apps, reports) to w. p.Body must be the
 // matching *HomeData, *ProfileData, *NoteData, *TagData, *TimelineData,
 // *NotificationsData, *ComposeData, *SignInData, *FollowsData, *EditProfileData,
-// *SearchData, *ErrorData, *InteractData, *AuthorizeData or *AppsData. The page is rendered in full before anything
+// *SearchData, *ErrorData, *InteractData, *AuthorizeData, *AppsData or *ReportsData. The page is rendered in full before anything
 // is written, so a template error leaves w untouched and the caller can still send an
 // error page. Headers (Content-Type, status) are the caller's to set.
 func (r *Renderer) Render(w io.Writer, page string, p *Page) error {

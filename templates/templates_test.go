@@ -147,6 +147,9 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"authorize": &AuthorizeData{App: &storage.App{Name: v.text, Website: "https://app.example", ClientID: "c"},
 			Scopes: []string{"read", "write:statuses"}, Scope: "read write:statuses", RedirectURI: "app://oauth", State: v.text},
 		"apps": &AppsData{Apps: []*storage.App{{Name: v.text, Website: "https://app.example", ClientID: "c", Scopes: "read"}}},
+		"reports": &ReportsData{Reports: []ReportItem{{Report: &storage.Report{ID: 7, Comment: v.text, Category: storage.ReportSpam,
+			Forward: true, Created: when}, Target: a, Reporter: v.actor(3), Notes: append([]*storage.Note{deleted}, notes...)}},
+			Next: "/admin/reports?before=7"},
 	}
 }
 
@@ -474,8 +477,8 @@ func TestRenderRejects(t *testing.T) {
 		})
 	}
 	// Every page named by Render has a template, and every template a page.
-	if len(r.pages) != 15 {
-		t.Errorf("%d pages, want 15", len(r.pages))
+	if len(r.pages) != 16 {
+		t.Errorf("%d pages, want 16", len(r.pages))
 	}
 }
 

@@ -198,6 +198,10 @@ func Delete(objectURI string) string { return objectURI + "#delete" }
 // Update is the id of one Update (id tells them apart) of the local object objectURI.
 func Update(objectURI, id string) string { return objectURI + "#update-" + id }
 
+// Flag is the id of a report sent to another server, made by the instance actor whose id is
+// actorURI: nobody fetches it, so a fragment of the actor's is enough.
+func Flag(actorURI, id string) string { return actorURI + "#flags/" + id }
+
 // Path turns a URL of this instance into its path (with query), or "" for any other URL.
 // The path starts with exactly one slash, so it is safe to redirect to. A URL that a
 // browser would read otherwise than net/url does (see LocalPath), or that carries userinfo,

@@ -112,6 +112,7 @@ var routes = []route{
 	{"POST", "/api/v2/notifications/{group_key}/dismiss", "write:notifications", (*Handler).dismissGroup},
 	{"GET", "/api/v1/markers", "read:statuses", (*Handler).markers},
 	{"POST", "/api/v1/markers", "write:statuses", (*Handler).saveMarkers},
+	{"POST", "/api/v1/reports", "write:reports", (*Handler).fileReport},
 	{"GET", "/api/v1/preferences", "read:accounts", (*Handler).preferences},
 	{"GET", "/api/v1/custom_emojis", "", (*Handler).emptyList},
 	{"GET", "/api/v1/filters", "read:filters", (*Handler).emptyList},

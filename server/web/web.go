@@ -82,6 +82,11 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/follow_requests/{id:[0-9]+}/{answer:approve|reject}", h.Form(h.answerFollowRequest))
 	post("/web/profile", h.Form(h.saveProfile))
 	post("/web/password", h.Form(h.changePassword))
+	post("/web/report", h.Form(h.report))
+
+	// Admins' pages.
+	get("/admin/reports", h.Admin(h.reportsPage))
+	post("/admin/reports/{id:[0-9]+}/{action:dismiss|delete|suspend}", h.AdminForm(h.resolveReport))
 
 	// Feeds, files and remote follow.
 	feed := func(path string, f httpx.HandlerFunc) {
@@ -225,6 +230,8 @@ var notices = map[string]string{
 	"unmuted":    "Unmuted.",
 	"blocked":    "Blocked: you no longer follow each other, and they cannot see your posts here.",
 	"unblocked":  "Unblocked.",
+	"reported":   "Thank you: your report is sent to the admins.",
+	"resolved":   "The report is resolved.",
 }
 
 // flash sets the notice the next page shows.

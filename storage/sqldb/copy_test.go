@@ -193,6 +193,21 @@ func fillInstance(t *testing.T, db *DB) *copied {
 				return err
 			}
 		}
+		// A report from bob about carol's note, resolved, and one carol's server sent, open.
+		reports := []*storage.Report{
+			{ReporterID: c.bob.ID, TargetID: c.carol.ID, NoteIDs: []int64{notes[4].ID}, Comment: "spam again",
+				Category: storage.ReportSpam, Forward: true, URI: "https://refuge.example/flags/1", Created: at},
+			{ReporterID: c.carol.ID, TargetID: c.bob.ID, Comment: "rude", Category: storage.ReportOther,
+				URI: "https://peer.example/flags/9", Created: at.Add(time.Second)},
+		}
+		for _, r := range reports {
+			if err := tx.CreateReport(ctx, r); err != nil {
+				return err
+			}
+		}
+		if err := tx.ResolveReport(ctx, reports[0].ID, c.alice.ID, storage.ReportDismissed, at.Add(time.Minute)); err != nil {
+			return err
+		}
 		if err := tx.PutPostingDefaults(ctx, c.alice.ID, storage.PostingDefaults{Privacy: storage.Unlisted, Sensitive: true,
 			Language: "en"}); err != nil {
 			return err
