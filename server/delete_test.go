@@ -174,3 +174,32 @@ func TestDeleteAccount(t *testing.T) {
 	}
 	testrig.Eventually(t, testrig.FederationWait, "the Delete delivered", home.QueueEmpty)
 }
+
+// TestUserDeleteCommand: `refuge user delete`, run beside A's serve, queues the Delete that
+// A's serve delivers: bob's instance B drops alice's post from his home and shows her gone.
+func TestUserDeleteCommand(t *testing.T) {
+	t.Parallel()
+	home, peerIn := testrig.Start(t), testrig.Start(t)
+	tok, alice := home.Account("alice", false)
+	bobTok, _ := peerIn.Account("bob", false)
+	peerIn.FollowRemote("bob", bobTok, home, "alice")
+	note := home.PostNote("alice", tok, map[string]any{"content": "soon gone", "to": "https://www.w3.org/ns/activitystreams#Public"})
+	testrig.Eventually(t, testrig.FederationWait, "alice's post in bob's home", func() bool {
+		return testrig.FeedHas(peerIn.HomeFeed("bob", bobTok), note) == 1
+	})
+	code, out := home.Admin("user", "delete", "alice")
+	if code != 0 || !strings.Contains(out, "1 post tombstoned") || !strings.Contains(out, "1 follow ended") ||
+		!strings.Contains(out, "Delete queued for 1 inbox;") {
+		t.Fatalf("user delete: %d %s", code, out)
+	}
+	testrig.Eventually(t, testrig.FederationWait, "alice gone on B", func() bool {
+		a := peerIn.ActorByURI(alice)
+		return a != nil && !a.DeletedAt.IsZero()
+	})
+	if testrig.FeedHas(peerIn.HomeFeed("bob", bobTok), note) != 0 {
+		t.Error("alice's post is still in bob's home on B")
+	}
+	if code, out := home.Admin("user", "delete", "alice"); code != 1 || !strings.Contains(out, "already deleted") {
+		t.Errorf("user delete again: %d %s", code, out)
+	}
+}

@@ -111,7 +111,7 @@ func TestCLIDelete(t *testing.T) {
 		{name: "the instance actor", args: append([]string{"user", "delete", "example.test:8080"}, flags...), code: 1, wantErr: "is the instance's own actor, not an account"},
 		{name: "a suspended account may go", args: append([]string{"user", "suspend", "alice"}, flags...), code: 0, wantOut: "suspended alice@"},
 		{name: "delete, any case", args: append([]string{"user", "delete", "Alice"}, flags...), code: 0,
-			wantOut: "deleted alice@example.test:8080 (https://example.test:8080/users/alice): 0 posts tombstoned, 0 media files removed, 0 follows ended"},
+			wantOut: "deleted alice@example.test:8080 (https://example.test:8080/users/alice): 0 posts tombstoned, 0 media files removed, 0 follows ended, sessions and tokens ended; Delete queued for 0 inboxes"},
 		{name: "delete twice", args: append([]string{"user", "delete", "alice"}, flags...), code: 1, wantErr: "account alice is already deleted"},
 		{name: "list leaves it out", args: append([]string{"user", "list"}, flags...), code: 0, wantOut: "bob\t", notWantOut: "alice"},
 		{name: "the name stays taken", args: append([]string{"user", "add", "ALICE"}, flags...), code: 1, wantErr: "already taken"},

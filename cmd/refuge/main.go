@@ -338,10 +338,21 @@ func cmdDelete(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "deleted %s (%s): %d posts tombstoned, %d media files removed, %d follows ended, "+
-		"sessions and tokens ended; Delete queued for %d inboxes; the name stays taken\n",
-		d.Account.Handle(), d.Account.URI, d.Notes, d.Files, d.Follows, d.Inboxes)
+	fmt.Fprintf(stdout, "deleted %s (%s): %s tombstoned, %s removed, %s ended, sessions and tokens ended; "+
+		"Delete queued for %s; the name stays taken\n", d.Account.Handle(), d.Account.URI,
+		counted(d.Notes, "post"), counted(d.Files, "media file"), counted(d.Follows, "follow"), counted(d.Inboxes, "inbox"))
 	return nil
+}
+
+// counted says n things, in the singular for one.
+func counted(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	if strings.HasSuffix(thing, "x") {
+		return fmt.Sprintf("%d %ses", n, thing)
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
