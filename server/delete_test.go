@@ -110,6 +110,11 @@ func TestDeleteAccount(t *testing.T) {
 		if code, doc := get(note, ""); code != http.StatusGone || doc["type"] != "Tombstone" {
 			t.Errorf("alice's note: %d %v", code, doc)
 		}
+		for _, path := range []string{alice + "/outbox?page=true", alice + "/followers", alice + "/following"} {
+			if code, _ := get(path, ""); code != http.StatusGone {
+				t.Errorf("%s: %d", path, code)
+			}
+		}
 		if code, doc := get("/.well-known/webfinger?resource=acct:alice@"+home.Cfg.Domain, ""); code != http.StatusGone {
 			t.Errorf("WebFinger of alice: %d %v", code, doc)
 		}
