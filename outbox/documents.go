@@ -115,3 +115,9 @@ func withoutContext(doc string) (json.RawMessage, error) {
 
 // MarshalNote encodes a note for embedding or serving.
 func MarshalNote(n *storage.Note) ([]byte, error) { return federation.EncodeNote(NoteDocument(n)) }
+
+// MarshalActorTombstone is what the address of deleted local account a answers (with 410
+// Gone): a Tombstone, as a deleted note's address answers.
+func MarshalActorTombstone(a *storage.Actor) ([]byte, error) {
+	return federation.EncodeNote(&federation.Note{ID: a.URI, Type: federation.TypeTombstone, Updated: a.DeletedAt})
+}

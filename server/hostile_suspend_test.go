@@ -51,6 +51,9 @@ func TestHostileSuspended(t *testing.T) {
 		{name: "session: sign out everywhere", send: func(t *testing.T) peer.Answer {
 			return formPost(t, in, "/web/signout_all", sess.cookie, "", url.Values{"csrf": {sess.csrf}})
 		}, status: 401},
+		{name: "session: delete the account", send: func(t *testing.T) peer.Answer {
+			return formPost(t, in, "/web/delete_account", sess.cookie, "", url.Values{"csrf": {sess.csrf}, "current_password": {"password-alice"}})
+		}, status: 401},
 		{name: "password: the sign-in form", send: func(t *testing.T) peer.Answer {
 			got, cookie := trySignIn(t, in, "alice")
 			if cookie != "" {

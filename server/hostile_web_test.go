@@ -239,6 +239,18 @@ func TestHostileWeb(t *testing.T) {
 			return formPost(t, in, "/web/notes", s.cookie, origin, url.Values{"content": {"forged"}, "csrf": {csrf}})
 		}
 	}
+	// Her password is what a forged deletion would need besides: given here, so that only
+	// the session and its CSRF token stand in the way.
+	deleteForm := func(s webSession, csrf, origin string) func(t *testing.T) peer.Answer {
+		return func(t *testing.T) peer.Answer {
+			return formPost(t, in, "/web/delete_account", s.cookie, origin, url.Values{"current_password": {"password-alice"}, "csrf": {csrf}})
+		}
+	}
+	aliceLives := func(t *testing.T, _ peer.Answer) {
+		if !in.LocalActor("alice").DeletedAt.IsZero() {
+			t.Fatal("alice's account was deleted")
+		}
+	}
 	upload := func(name, contentType, content string) func(t *testing.T) peer.Answer {
 		return func(t *testing.T) peer.Answer {
 			return formPost(t, in, "/web/notes", aliceWeb.cookie, "", url.Values{"content": {"see this"}, "csrf": {aliceWeb.csrf}},
@@ -271,6 +283,14 @@ func TestHostileWeb(t *testing.T) {
 		}},
 		{name: "session cookie of another account with alice's CSRF token", send: noteForm(malWeb, aliceWeb.csrf, ""),
 			status: 403, reason: "CSRF token is wrong"},
+		{name: "delete alice's account with her password but another session's CSRF token", send: deleteForm(aliceWeb, malWeb.csrf, ""),
+			status: 403, reason: "CSRF token is wrong", check: aliceLives},
+		{name: "delete alice's account from another site", send: deleteForm(aliceWeb, aliceWeb.csrf, "http://evil.example"),
+			status: 403, reason: "from another site", check: aliceLives},
+		{name: "delete alice's account without a CSRF token", send: deleteForm(aliceWeb, "", ""),
+			status: 403, reason: "no CSRF token", check: aliceLives},
+		{name: "delete an account without a session", send: deleteForm(webSession{}, aliceWeb.csrf, ""),
+			status: 401, reason: "sign in first", check: aliceLives},
 		{name: "remote script, style, javascript: links and handlers on the note page",
 			send: get("/notes/" + strconv.FormatInt(stored.ID, 10)), status: 200, check: func(t *testing.T, got peer.Answer) { checkInertPage(t, got) }},
 		{name: "the same in the home timeline", send: func(t *testing.T) peer.Answer { return getPage(t, in, "/home", aliceWeb.cookie) },

@@ -17,8 +17,8 @@ const (
 	// EventDelete: note NoteID, by ActorID, was deleted; Public when it was a public note.
 	// Or, with AnnounceID instead, ActorID's boost was undone.
 	EventDelete EventKind = "delete"
-	// EventSuspended: local account AccountID was suspended. Its token is refused from then
-	// on, and the streaming connections it opened before are ended.
+	// EventSuspended: local account AccountID was suspended (or deleted). Its token is
+	// refused from then on, and the streaming connections it opened before are ended.
 	EventSuspended EventKind = "suspended"
 )
 

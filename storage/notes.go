@@ -193,6 +193,9 @@ type MediaWriter interface {
 	// DescribeMedia sets the description of a media row of actor that no note has yet;
 	// NotFound when actor owns no such row.
 	DescribeMedia(ctx context.Context, id, actorID int64, description string) error
+	// DeleteActorMedia removes every media row actorID owns, attached or not, and returns
+	// them so that the caller removes their files.
+	DeleteActorMedia(ctx context.Context, actorID int64) ([]Media, error)
 	// DeleteOrphanMedia removes the media rows no note uses that were created before
 	// before (uploads whose post never came), but for the avatars and headers local
 	// profiles show, and returns them; the caller removes their files.

@@ -96,6 +96,31 @@ func TestCLISuspend(t *testing.T) {
 	runCLI(t, rows)
 }
 
+// TestCLIDelete runs user delete in order against one data folder: it asks for nothing,
+// says what it did, refuses an unknown name, the instance actor and an account deleted
+// already, and the name stays taken in any case.
+func TestCLIDelete(t *testing.T) {
+	data := t.TempDir()
+	flags := []string{"--data", data, "--domain", "example.test:8080"}
+	rows := []cliRow{
+		{name: "user help names delete", args: []string{"user", "--help"}, code: 0, wantErr: "refuge user delete NAME"},
+		{name: "add", args: append([]string{"user", "add", "alice"}, flags...), code: 0, wantOut: "password: "},
+		{name: "add another", args: append([]string{"user", "add", "bob"}, flags...), code: 0, wantOut: "password: "},
+		{name: "no name", args: append([]string{"user", "delete"}, flags...), code: 2, wantErr: "give the account's NAME"},
+		{name: "unknown name", args: append([]string{"user", "delete", "nobody"}, flags...), code: 1, wantErr: "there is no account nobody here"},
+		{name: "the instance actor", args: append([]string{"user", "delete", "example.test:8080"}, flags...), code: 1, wantErr: "is the instance's own actor, not an account"},
+		{name: "a suspended account may go", args: append([]string{"user", "suspend", "alice"}, flags...), code: 0, wantOut: "suspended alice@"},
+		{name: "delete, any case", args: append([]string{"user", "delete", "Alice"}, flags...), code: 0,
+			wantOut: "deleted alice@example.test:8080 (https://example.test:8080/users/alice): 0 posts tombstoned, 0 media files removed, 0 follows ended, sessions and tokens ended; Delete queued for 0 inboxes"},
+		{name: "delete twice", args: append([]string{"user", "delete", "alice"}, flags...), code: 1, wantErr: "account alice is already deleted"},
+		{name: "list leaves it out", args: append([]string{"user", "list"}, flags...), code: 0, wantOut: "bob\t", notWantOut: "alice"},
+		{name: "the name stays taken", args: append([]string{"user", "add", "ALICE"}, flags...), code: 1, wantErr: "already taken"},
+		{name: "no password for it", args: append([]string{"user", "password", "alice"}, flags...), code: 1, wantErr: "account alice is gone"},
+		{name: "no token for it", args: append([]string{"token", "alice"}, flags...), code: 1, wantErr: "gone"},
+	}
+	runCLI(t, rows)
+}
+
 // cliRow is one command run: its arguments and standard input, the exit status it must give,
 // what its output must contain, and what standard output must not.
 type cliRow struct {

@@ -31,6 +31,7 @@ usage:
   refuge user list
   refuge user password NAME [--password-stdin]
   refuge user suspend|unsuspend NAME
+  refuge user delete NAME
   refuge token NAME
   refuge block add|remove TARGET     (TARGET: a host such as spam.example, or an actor URI)
   refuge block list
@@ -171,10 +172,13 @@ const userUsage = "usage:\n  refuge user add NAME [--admin] [--password-stdin]\n
 	"  refuge user password NAME [--password-stdin]   (signs out its web sessions)\n" +
 	"  refuge user suspend NAME\n  refuge user unsuspend NAME\n" +
 	"A suspended account cannot sign in or use its tokens, and its profile and posts are withheld;\n" +
-	"nothing is deleted, and unsuspend gives everything back.\n"
+	"nothing is deleted, and unsuspend gives everything back.\n" +
+	"  refuge user delete NAME\n" +
+	"Deleting an account tombstones its posts, removes its uploads, ends its follows, sessions and\n" +
+	"tokens, and sends a Delete to every server that knows it; the name is never given again.\n"
 
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || !slices.Contains([]string{"add", "list", "password", "suspend", "unsuspend"}, args[0]) {
+	if len(args) == 0 || !slices.Contains([]string{"add", "list", "password", "suspend", "unsuspend", "delete"}, args[0]) {
 		fmt.Fprint(stderr, userUsage)
 		if len(args) > 0 && strings.HasPrefix(args[0], "-h") || len(args) > 0 && args[0] == "--help" {
 			return flag.ErrHelp
@@ -208,6 +212,9 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if args[0] == "suspend" || args[0] == "unsuspend" {
 		return cmdSuspend(ctx, args[0], args[1:], stdout, stderr)
+	}
+	if args[0] == "delete" {
+		return cmdDelete(ctx, args[1:], stdout, stderr)
 	}
 	var admin, fromStdin bool
 	app, name, err := openInstance(ctx, "user add NAME", args[1:], stderr, func(fs *flag.FlagSet) {
@@ -307,6 +314,45 @@ func cmdSuspend(ctx context.Context, verb string, args []string, stdout, stderr 
 	}
 	fmt.Fprintf(stdout, "%s %s (%s)\n", map[string]string{"suspend": "suspended", "unsuspend": "unsuspended"}[verb], a.Handle(), a.URI)
 	return nil
+}
+
+// cmdDelete deletes a local account for good, asking nothing: the admin typed its name.
+func cmdDelete(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	app, name, err := openAdmin(ctx, "user delete NAME", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if name == "" {
+		fmt.Fprintln(stderr, "refuge user delete: give the account's NAME")
+		return errUsage
+	}
+	a, err := app.DB().GetLocalActor(ctx, name)
+	if storage.KindOf(err) == storage.NotFound {
+		return storage.Errorf(storage.NotFound, "there is no account %s here", name)
+	}
+	if err != nil {
+		return err
+	}
+	d, err := app.Outbox().DeleteAccount(ctx, a)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "deleted %s (%s): %s tombstoned, %s removed, %s ended, sessions and tokens ended; "+
+		"Delete queued for %s; the name stays taken\n", d.Account.Handle(), d.Account.URI,
+		counted(d.Notes, "post"), counted(d.Files, "media file"), counted(d.Follows, "follow"), counted(d.Inboxes, "inbox"))
+	return nil
+}
+
+// counted says n things, in the singular for one.
+func counted(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	if strings.HasSuffix(thing, "x") {
+		return fmt.Sprintf("%d %ses", n, thing)
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {

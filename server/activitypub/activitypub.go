@@ -139,6 +139,9 @@ func (h *Handler) getActor(w http.ResponseWriter, r *http.Request) error {
 		return h.Pages.Profile(w, r)
 	}
 	actor, err := h.localActor(r)
+	if storage.KindOf(err) == storage.Gone {
+		return h.serveDeletedActor(w, r)
+	}
 	if err != nil {
 		return err
 	}
@@ -147,6 +150,21 @@ func (h *Handler) getActor(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.Share(w, h.fetcherMayRead)
 	return h.serveActor(w, actor)
+}
+
+// serveDeletedActor answers for a deleted local account: 410 Gone with a Tombstone, to
+// anyone (there is nothing left to withhold), so that servers that ask forget it.
+func (h *Handler) serveDeletedActor(w http.ResponseWriter, r *http.Request) error {
+	actor, err := h.Read.DB.GetLocalActor(r.Context(), mux.Vars(r)["name"])
+	if err != nil {
+		return err
+	}
+	body, err := outbox.MarshalActorTombstone(actor)
+	if err != nil {
+		return err
+	}
+	httpx.Share(w, nil)
+	return httpx.WriteBody(w, http.StatusGone, httpx.ActivityJSON, body)
 }
 
 func (h *Handler) serveActor(w http.ResponseWriter, actor *storage.Actor) error {

@@ -583,40 +583,58 @@ func TestStreamingBurstInOrder(t *testing.T) {
 	}
 }
 
-// TestStreamingEndsOnSuspension: the streaming connections a suspended account opened
-// before its suspension end at once, a WebSocket with 1008 and Mastodon's reason; other
-// accounts' stay open; and a new one is refused.
+// TestStreamingEndsOnSuspension: the streaming connections a suspended (or deleted) account
+// opened before end at once, a WebSocket with 1008 and Mastodon's reason; other accounts'
+// stay open; and a new one is refused (403 while suspended; 401 once deleted, its token gone).
 func TestStreamingEndsOnSuspension(t *testing.T) {
 	t.Parallel()
-	in := testrig.Start(t)
-	aliceTok, _ := in.Account("alice", false)
-	bobTok, _ := in.Account("bob", false)
-	alice := mustStream(t, in, aliceTok, url.Values{"stream": {"user"}})
-	sse, _ := sseStream(t, in, "/api/v1/streaming/user", aliceTok)
-	next(t, sse, "the opening comment", func(e streamEvent) bool { return e.Event == ":)" })
-	bob := mustStream(t, in, bobTok, url.Values{"stream": {"public"}})
-	if _, err := in.App.Outbox().Suspend(context.Background(), "alice"); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-alice.ended:
-		if code := websocket.CloseStatus(err); code != websocket.StatusPolicyViolation || !strings.Contains(err.Error(), "Your login is currently disabled") {
-			t.Errorf("closed with %v (%v), want a policy violation", code, err)
-		}
-	case <-time.After(streamWait):
-		t.Fatal("the suspended account's WebSocket stayed open")
-	}
-	select {
-	case e, open := <-sse:
-		if open {
-			t.Errorf("an event after the suspension: %+v", e)
-		}
-	case <-time.After(streamWait):
-		t.Fatal("the suspended account's event stream stayed open")
-	}
-	postStatus(t, in, bobTok, "bob goes on")
-	next(t, bob.events, "bob's post on his stream", is("update", "bob goes on"))
-	if _, resp, err := dialStream(t, in, url.Values{"access_token": {aliceTok}, "stream": {"user"}}, nil); err == nil || resp == nil || resp.StatusCode != 403 {
-		t.Errorf("a new connection of the suspended account: %v %v", resp, err)
+	for _, c := range []struct {
+		name   string
+		end    func(in *testrig.Instance) error
+		status int
+	}{
+		{"suspended", func(in *testrig.Instance) error {
+			_, err := in.App.Outbox().Suspend(context.Background(), "alice")
+			return err
+		}, 403},
+		{"deleted", func(in *testrig.Instance) error {
+			_, err := in.App.Outbox().DeleteAccount(context.Background(), in.LocalActor("alice"))
+			return err
+		}, 401},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			in := testrig.Start(t)
+			aliceTok, _ := in.Account("alice", false)
+			bobTok, _ := in.Account("bob", false)
+			alice := mustStream(t, in, aliceTok, url.Values{"stream": {"user"}})
+			sse, _ := sseStream(t, in, "/api/v1/streaming/user", aliceTok)
+			next(t, sse, "the opening comment", func(e streamEvent) bool { return e.Event == ":)" })
+			bob := mustStream(t, in, bobTok, url.Values{"stream": {"public"}})
+			if err := c.end(in); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-alice.ended:
+				if code := websocket.CloseStatus(err); code != websocket.StatusPolicyViolation || !strings.Contains(err.Error(), "Your login is currently disabled") {
+					t.Errorf("closed with %v (%v), want a policy violation", code, err)
+				}
+			case <-time.After(streamWait):
+				t.Fatal("the account's WebSocket stayed open")
+			}
+			select {
+			case e, open := <-sse:
+				if open {
+					t.Errorf("an event after the account was %s: %+v", c.name, e)
+				}
+			case <-time.After(streamWait):
+				t.Fatal("the account's event stream stayed open")
+			}
+			postStatus(t, in, bobTok, "bob goes on")
+			next(t, bob.events, "bob's post on his stream", is("update", "bob goes on"))
+			if _, resp, err := dialStream(t, in, url.Values{"access_token": {aliceTok}, "stream": {"user"}}, nil); err == nil || resp == nil || resp.StatusCode != c.status {
+				t.Errorf("a new connection of the %s account: %v %v", c.name, resp, err)
+			}
+		})
 	}
 }

@@ -273,3 +273,23 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, viewer 
 	http.Redirect(w, r, "/edit_profile", http.StatusSeeOther)
 	return nil
 }
+
+// deleteAccount deletes the viewer's account for good, given its password (a wrong one is
+// 403 and does nothing), and leaves the browser signed out with a notice.
+func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
+	ctx := r.Context()
+	a, err := h.Outbox.Authenticate(ctx, viewer.Username, r.PostFormValue("current_password"))
+	if err != nil {
+		return err
+	}
+	if a == nil || a.ID != viewer.ID {
+		return storage.Errorf(storage.Forbidden, "the password is wrong: your account is not deleted")
+	}
+	if _, err := h.Outbox.DeleteAccount(ctx, viewer); err != nil {
+		return err
+	}
+	h.clearSession(w)
+	h.flash(w, "accountdeleted")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}

@@ -82,6 +82,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/follow_requests/{id:[0-9]+}/{answer:approve|reject}", h.Form(h.answerFollowRequest))
 	post("/web/profile", h.Form(h.saveProfile))
 	post("/web/password", h.Form(h.changePassword))
+	post("/web/delete_account", h.Form(h.deleteAccount))
 	post("/web/report", h.Form(h.report))
 
 	// Admins' pages.
@@ -216,22 +217,23 @@ func (h *Handler) noteLink(n *storage.Note) string {
 const noticeCookie = "refuge_notice"
 
 var notices = map[string]string{
-	"posted":     "Your post is published.",
-	"deleted":    "The post was deleted.",
-	"saved":      "Your profile is saved.",
-	"followed":   "Follow sent.",
-	"unfollowed": "Unfollowed.",
-	"approved":   "Follow request approved.",
-	"rejected":   "Follow request rejected.",
-	"signedout":  "You are signed out everywhere.",
-	"signedoff":  "You are signed out.",
-	"password":   "Your password is changed, and your other sessions are signed out.",
-	"muted":      "Muted: their posts and notifications are hidden from you.",
-	"unmuted":    "Unmuted.",
-	"blocked":    "Blocked: you no longer follow each other, and they cannot see your posts here.",
-	"unblocked":  "Unblocked.",
-	"reported":   "Thank you: your report is sent to the admins.",
-	"resolved":   "The report is resolved.",
+	"posted":         "Your post is published.",
+	"deleted":        "The post was deleted.",
+	"saved":          "Your profile is saved.",
+	"followed":       "Follow sent.",
+	"unfollowed":     "Unfollowed.",
+	"approved":       "Follow request approved.",
+	"rejected":       "Follow request rejected.",
+	"signedout":      "You are signed out everywhere.",
+	"signedoff":      "You are signed out.",
+	"password":       "Your password is changed, and your other sessions are signed out.",
+	"accountdeleted": "Your account is deleted. Other servers are being told; your name stays reserved so nobody can pose as you.",
+	"muted":          "Muted: their posts and notifications are hidden from you.",
+	"unmuted":        "Unmuted.",
+	"blocked":        "Blocked: you no longer follow each other, and they cannot see your posts here.",
+	"unblocked":      "Unblocked.",
+	"reported":       "Thank you: your report is sent to the admins.",
+	"resolved":       "The report is resolved.",
 }
 
 // flash sets the notice the next page shows.

@@ -139,9 +139,9 @@ func (tx *Tx) CreateActor(ctx context.Context, a *storage.Actor) error {
 }
 
 // UpdateActor writes every mutable column of a (found by a.ID), and queues a remote actor's
-// avatar and header for the cache when they are new. A suspended local account's update is
-// an EventSuspended, which ends its streaming connections (again, harmlessly, when it was
-// suspended already).
+// avatar and header for the cache when they are new. A suspended or deleted local account's
+// update is an EventSuspended, which ends its streaming connections (again, harmlessly, when
+// it was suspended already).
 func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 	fields, err := json.Marshal(nonNilFields(a.Fields))
 	if err != nil {
@@ -164,7 +164,7 @@ func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 	if err != nil {
 		return fmt.Errorf("update actor %s: %w", a.URI, err)
 	}
-	if a.Local && a.Suspended() {
+	if a.Local && (a.Suspended() || !a.DeletedAt.IsZero()) {
 		tx.record(storage.Event{Kind: storage.EventSuspended, AccountID: a.ID})
 	}
 	return tx.queueRemoteProfile(ctx, a)

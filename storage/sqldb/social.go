@@ -223,6 +223,30 @@ func (r reader) FollowerInboxes(ctx context.Context, actorID int64) ([]string, e
 	return column[string](rows, nil)
 }
 
+// KnownInboxes returns the distinct delivery inboxes of the live remote actors that know
+// actorID: its follows both ways, and the authors it reacted to or answered and who reacted
+// to or answered it.
+func (r reader) KnownInboxes(ctx context.Context, actorID int64) ([]string, error) {
+	const known = `SELECT follower_id FROM follows WHERE followee_id = ?
+		UNION SELECT followee_id FROM follows WHERE follower_id = ?
+		UNION SELECT n.actor_id FROM likes l JOIN notes n ON n.id = l.note_id WHERE l.actor_id = ?
+		UNION SELECT l.actor_id FROM likes l JOIN notes n ON n.id = l.note_id WHERE n.actor_id = ?
+		UNION SELECT n.actor_id FROM announces b JOIN notes n ON n.id = b.note_id WHERE b.actor_id = ?
+		UNION SELECT b.actor_id FROM announces b JOIN notes n ON n.id = b.note_id WHERE n.actor_id = ?
+		UNION SELECT p.actor_id FROM notes c JOIN notes p ON p.uri = c.in_reply_to_uri WHERE c.actor_id = ? AND c.in_reply_to_uri != ''
+		UNION SELECT c.actor_id FROM notes c JOIN notes p ON p.uri = c.in_reply_to_uri WHERE p.actor_id = ? AND c.in_reply_to_uri != ''`
+	args := make([]any, 8)
+	for i := range args {
+		args[i] = actorID
+	}
+	rows, err := r.q.QueryContext(ctx, `SELECT DISTINCT CASE WHEN a.shared_inbox != '' THEN a.shared_inbox ELSE a.inbox END
+		FROM actors a WHERE a.local = FALSE AND a.deleted_at = {never} AND a.id IN (`+known+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("known inboxes: %w", err)
+	}
+	return column[string](rows, nil)
+}
+
 // LocalFollowers returns the ids of local accounts that follow actorID (accepted).
 func (r reader) LocalFollowers(ctx context.Context, actorID int64) ([]int64, error) {
 	rows, err := r.q.QueryContext(ctx, `SELECT f.follower_id FROM follows f JOIN actors a ON a.id = f.follower_id

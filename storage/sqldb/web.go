@@ -66,6 +66,19 @@ func (tx *Tx) DeleteOrphanMedia(ctx context.Context, before time.Time) ([]storag
 	return gone, nil
 }
 
+// DeleteActorMedia removes every media row of actorID and returns them, so that the caller
+// removes their files.
+func (tx *Tx) DeleteActorMedia(ctx context.Context, actorID int64) ([]storage.Media, error) {
+	gone, err := tx.listMedia(ctx, `actor_id = ?`, actorID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM media WHERE actor_id = ?`, actorID); err != nil {
+		return nil, fmt.Errorf("delete media of %d: %w", actorID, err)
+	}
+	return gone, nil
+}
+
 // ListMediaFiles lists the names of every file a media row points at.
 func (r reader) ListMediaFiles(ctx context.Context) ([]string, error) {
 	rows, err := r.q.QueryContext(ctx, `SELECT path FROM media WHERE path != '' UNION SELECT thumb_path FROM media WHERE thumb_path != ''`)
