@@ -31,6 +31,7 @@ usage:
   refuge user list
   refuge user password NAME [--password-stdin]
   refuge user suspend|unsuspend NAME
+  refuge user 2fa-off NAME
   refuge token NAME
   refuge block add|remove TARGET     (TARGET: a host such as spam.example, or an actor URI)
   refuge block list
@@ -170,11 +171,12 @@ func openInstance(ctx context.Context, name string, args []string, stderr io.Wri
 const userUsage = "usage:\n  refuge user add NAME [--admin] [--password-stdin]\n  refuge user list\n" +
 	"  refuge user password NAME [--password-stdin]   (signs out its web sessions)\n" +
 	"  refuge user suspend NAME\n  refuge user unsuspend NAME\n" +
+	"  refuge user 2fa-off NAME   (turns off two-factor sign-in, for someone who lost the device)\n" +
 	"A suspended account cannot sign in or use its tokens, and its profile and posts are withheld;\n" +
 	"nothing is deleted, and unsuspend gives everything back.\n"
 
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || !slices.Contains([]string{"add", "list", "password", "suspend", "unsuspend"}, args[0]) {
+	if len(args) == 0 || !slices.Contains([]string{"add", "list", "password", "suspend", "unsuspend", "2fa-off"}, args[0]) {
 		fmt.Fprint(stderr, userUsage)
 		if len(args) > 0 && strings.HasPrefix(args[0], "-h") || len(args) > 0 && args[0] == "--help" {
 			return flag.ErrHelp
@@ -208,6 +210,9 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if args[0] == "suspend" || args[0] == "unsuspend" {
 		return cmdSuspend(ctx, args[0], args[1:], stdout, stderr)
+	}
+	if args[0] == "2fa-off" {
+		return cmdTwoFactorOff(ctx, args[1:], stdout, stderr)
 	}
 	var admin, fromStdin bool
 	app, name, err := openInstance(ctx, "user add NAME", args[1:], stderr, func(fs *flag.FlagSet) {
@@ -306,6 +311,26 @@ func cmdSuspend(ctx context.Context, verb string, args []string, stdout, stderr 
 		return err
 	}
 	fmt.Fprintf(stdout, "%s %s (%s)\n", map[string]string{"suspend": "suspended", "unsuspend": "unsuspended"}[verb], a.Handle(), a.URI)
+	return nil
+}
+
+// cmdTwoFactorOff turns off two-factor sign-in for an account whose owner lost the device
+// and the recovery codes; the password alone signs in again.
+func cmdTwoFactorOff(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	app, name, err := openAdmin(ctx, "user 2fa-off NAME", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if name == "" {
+		fmt.Fprintln(stderr, "refuge user 2fa-off: give the account's NAME")
+		return errUsage
+	}
+	a, err := app.Outbox().TurnOffTwoFactor(ctx, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "turned off two-factor sign-in of %s; the password alone signs in now\n", a.Handle())
 	return nil
 }
 

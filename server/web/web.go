@@ -62,6 +62,8 @@ func (h *Handler) Routes(r *mux.Router) {
 	// Sessions.
 	get("/signin", h.signinPage)
 	post("/signin", h.signin)
+	get(signinStepPath, h.signinStepPage)
+	post(signinStepPath, h.signinStep)
 	post("/signout", h.Form(h.signout))
 	post("/web/signout_all", h.Form(h.signoutEverywhere))
 
@@ -72,6 +74,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/compose", h.SignedIn(h.composePage))
 	get("/search", h.SignedIn(h.searchPage))
 	get("/edit_profile", h.SignedIn(h.editProfilePage))
+	get("/settings/two_factor", h.SignedIn(h.twoFactorPage))
 
 	// Forms.
 	post("/web/notes", h.Form(h.postNote))
@@ -82,6 +85,9 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/follow_requests/{id:[0-9]+}/{answer:approve|reject}", h.Form(h.answerFollowRequest))
 	post("/web/profile", h.Form(h.saveProfile))
 	post("/web/password", h.Form(h.changePassword))
+	post("/web/two_factor/setup", h.Form(h.setUpTwoFactor))
+	post("/web/two_factor/enable", h.Form(h.enableTwoFactor))
+	post("/web/two_factor/disable", h.Form(h.disableTwoFactor))
 
 	// Feeds, files and remote follow.
 	feed := func(path string, f httpx.HandlerFunc) {
@@ -211,20 +217,22 @@ func (h *Handler) noteLink(n *storage.Note) string {
 const noticeCookie = "refuge_notice"
 
 var notices = map[string]string{
-	"posted":     "Your post is published.",
-	"deleted":    "The post was deleted.",
-	"saved":      "Your profile is saved.",
-	"followed":   "Follow sent.",
-	"unfollowed": "Unfollowed.",
-	"approved":   "Follow request approved.",
-	"rejected":   "Follow request rejected.",
-	"signedout":  "You are signed out everywhere.",
-	"signedoff":  "You are signed out.",
-	"password":   "Your password is changed, and your other sessions are signed out.",
-	"muted":      "Muted: their posts and notifications are hidden from you.",
-	"unmuted":    "Unmuted.",
-	"blocked":    "Blocked: you no longer follow each other, and they cannot see your posts here.",
-	"unblocked":  "Unblocked.",
+	"posted":        "Your post is published.",
+	"deleted":       "The post was deleted.",
+	"saved":         "Your profile is saved.",
+	"followed":      "Follow sent.",
+	"unfollowed":    "Unfollowed.",
+	"approved":      "Follow request approved.",
+	"rejected":      "Follow request rejected.",
+	"signedout":     "You are signed out everywhere.",
+	"signedoff":     "You are signed out.",
+	"password":      "Your password is changed, and your other sessions are signed out.",
+	"muted":         "Muted: their posts and notifications are hidden from you.",
+	"unmuted":       "Unmuted.",
+	"blocked":       "Blocked: you no longer follow each other, and they cannot see your posts here.",
+	"unblocked":     "Unblocked.",
+	"twofactor-on":  "Two-factor sign-in is on: signing in now asks for a code from your app after the password.",
+	"twofactor-off": "Two-factor sign-in is off.",
 }
 
 // flash sets the notice the next page shows.
