@@ -39,9 +39,9 @@ func hotp(key []byte, counter uint64, digits int) string {
 }
 
 // TOTPCode is the code that an authenticator app set up with secret (base32, as
-// SetUpTwoFactor gives it) shows at t: for tests and tools that play the app.
+// SetUpTwoFactor gives it, spaces allowed) shows at t: for tests and tools that play the app.
 func TOTPCode(secret string, t time.Time) (string, error) {
-	key, err := base32NoPad.DecodeString(strings.ToUpper(strings.TrimRight(secret, "=")))
+	key, err := base32NoPad.DecodeString(strings.ToUpper(strings.TrimRight(strings.ReplaceAll(secret, " ", ""), "=")))
 	if err != nil {
 		return "", fmt.Errorf("TOTP secret: %w", err)
 	}

@@ -104,7 +104,7 @@ func (s *Service) EnableTwoFactor(ctx context.Context, actor *storage.Actor, cod
 	codes := make([]string, RecoveryCodeCount)
 	hashes := make([]string, RecoveryCodeCount)
 	for i := range codes {
-		b := make([]byte, 5)
+		b := make([]byte, 8) // 16 hex digits, the length Mastodon's codes have
 		rand.Read(b)
 		codes[i] = hex.EncodeToString(b)
 		hashes[i] = storage.HashToken(codes[i])

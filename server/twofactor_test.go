@@ -14,8 +14,8 @@ import (
 )
 
 var (
-	totpSecretOnPage = regexp.MustCompile(`class="totp-secret">([A-Z2-7]+)<`)
-	recoveryOnPage   = regexp.MustCompile(`<li><code>([0-9a-f]{10})</code></li>`)
+	totpSecretOnPage = regexp.MustCompile(`class="totp-secret">([A-Z2-7 ]+)<`)
+	recoveryOnPage   = regexp.MustCompile(`<li><code>([0-9a-f]{16})</code></li>`)
 )
 
 // totpAt is the code alice's app shows steps time steps from now.
@@ -54,10 +54,10 @@ func enableTwoFactor(t *testing.T, c *testrig.WebClient, domain, name string) (s
 	}
 	resp, page := c.Get("/settings/two_factor")
 	m := totpSecretOnPage.FindStringSubmatch(page)
-	if resp.StatusCode != http.StatusOK || m == nil || len(m[1]) != 32 {
+	if resp.StatusCode != http.StatusOK || m == nil || len(m[1]) != 32+7 {
 		t.Fatalf("setup page: %d\n%s", resp.StatusCode, page)
 	}
-	secret := m[1]
+	secret := strings.ReplaceAll(m[1], " ", "") // shown in groups of four
 	if uri := "otpauth://totp/" + domain + ":" + name + "@" + domain + "?"; !strings.Contains(page, uri) ||
 		!strings.Contains(page, "secret="+secret) || !strings.Contains(page, "issuer="+url.QueryEscape(domain)) {
 		t.Errorf("the page has no otpauth URI %s...:\n%s", uri, page)
@@ -68,7 +68,7 @@ func enableTwoFactor(t *testing.T, c *testrig.WebClient, domain, name string) (s
 	csrf := c.CSRF("/settings/two_factor")
 	// A wrong first code switches nothing on.
 	resp, body = c.Post("/web/two_factor/enable", url.Values{"csrf": {csrf}, "code": {wrongCode(t, secret)}})
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Not switched on") || !strings.Contains(body, secret) {
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Not switched on") || !strings.Contains(body, secret[:4]+" "+secret[4:8]) {
 		t.Fatalf("enable with a wrong code: %d\n%s", resp.StatusCode, body)
 	}
 	if _, page := c.Get("/edit_profile"); !strings.Contains(page, `action="/web/two_factor/setup"`) {
@@ -182,7 +182,7 @@ func TestWebTwoFactor(t *testing.T) {
 	t.Run("recovery code, once", func(t *testing.T) {
 		_, _, recovery := setUp("carol", "127.0.0.5")
 		laptop := passwordStep(t, in, "127.0.0.5", "carol", password, "")
-		if resp, body := codeStep(t, laptop, strings.ToUpper(recovery[0])); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/home" {
+		if resp, body := codeStep(t, laptop, strings.ToUpper(recovery[0][:8])+" "+recovery[0][8:]); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/home" {
 			t.Fatalf("recovery code: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 		}
 		again := passwordStep(t, in, "127.0.0.6", "carol", password, "")

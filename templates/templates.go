@@ -155,6 +155,19 @@ type TwoFactorData struct {
 	RecoveryCodes []string
 }
 
+// SecretGroups is the secret in groups of four characters, easier to read and type; apps
+// take it with the spaces or without.
+func (d *TwoFactorData) SecretGroups() string {
+	var b strings.Builder
+	for i, r := range d.Secret {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // SignInStepData is the second step of signing in: the code.
 type SignInStepData struct {
 	Next string // the local path to go to after signing in, or ""

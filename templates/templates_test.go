@@ -391,7 +391,7 @@ func TestPageContents(t *testing.T) {
 		{"sign-in code", "signin_step", nil, &SignInStepData{Next: "/home"},
 			[]string{`action="/signin/two_factor?next=%2fhome"`, `name="code"`, `autocomplete="one-time-code"`}, []string{`name="password"`}},
 		{"two-factor setup", "two_factor", me, &TwoFactorData{Secret: "JBSWY3DPEHPK3PXP", URI: "otpauth://totp/refuge.example:me@refuge.example?secret=JBSWY3DPEHPK3PXP"},
-			[]string{`action="/web/two_factor/enable"`, `name="code"`, `JBSWY3DPEHPK3PXP`, `href="otpauth://totp/refuge.example:me@refuge.example?secret=JBSWY3DPEHPK3PXP"`},
+			[]string{`action="/web/two_factor/enable"`, `name="code"`, `>JBSW Y3DP EHPK 3PXP</code>`, `href="otpauth://totp/refuge.example:me@refuge.example?secret=JBSWY3DPEHPK3PXP"`},
 			[]string{`Recovery codes`}},
 		{"two-factor recovery codes", "two_factor", me, &TwoFactorData{RecoveryCodes: []string{"0a1b2c3d4e", "5f6a7b8c9d"}},
 			[]string{`<code>0a1b2c3d4e</code>`, `<code>5f6a7b8c9d</code>`, `href="/edit_profile"`}, []string{`/web/two_factor/enable`}},
