@@ -32,10 +32,7 @@ func (s *Service) Unsuspend(ctx context.Context, name string) (*storage.Actor, e
 func (s *Service) setSuspended(ctx context.Context, name string, suspend bool) (*storage.Actor, error) {
 	var a *storage.Actor
 	err := s.DB.Update(ctx, func(tx storage.Tx) error {
-		stored, err := storage.LiveLocalActor(ctx, tx, name)
-		if storage.KindOf(err) == storage.NotFound {
-			return storage.Errorf(storage.NotFound, "there is no account %s here", name)
-		}
+		stored, err := liveAccount(ctx, tx, name)
 		if err != nil {
 			return err
 		}
@@ -77,4 +74,14 @@ func (s *Service) updateFollowers(ctx context.Context, tx storage.Tx, a *storage
 		To: []string{federation.PublicCollection}, Cc: []string{a.FollowersURI}, Published: now}
 	_, err = s.emit(ctx, tx, a, act, s.ActorDocument(a), 0, storage.Direct, inboxes)
 	return err
+}
+
+// liveAccount is the live local account name for an admin's command: NotFound saying so
+// when there is none, Gone when it was deleted.
+func liveAccount(ctx context.Context, tx storage.Tx, name string) (*storage.Actor, error) {
+	a, err := storage.LiveLocalActor(ctx, tx, name)
+	if storage.KindOf(err) == storage.NotFound {
+		return nil, storage.Errorf(storage.NotFound, "there is no account %s here", name)
+	}
+	return a, err
 }

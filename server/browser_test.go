@@ -14,6 +14,7 @@ import (
 
 	"refuge/internal/testrig"
 	"refuge/internal/testrig/testimage"
+	"refuge/outbox"
 	"refuge/storage"
 )
 
@@ -283,4 +284,47 @@ func TestBrowser(t *testing.T) {
 		n, err := b.App.DB().GetNoteByURI(context.Background(), noteURI)
 		return err == nil && n.Likes == 1 && n.Replies == 1
 	})
+}
+
+// TestBrowserTwoFactor: in a real Chromium, alice sets up two-factor sign-in from her
+// settings with the key the page shows, sees her recovery codes, signs out, and signs in
+// again with her password and then a code.
+func TestBrowserTwoFactor(t *testing.T) {
+	in := testrig.Start(t)
+	const password = "alice's long password"
+	in.LocalAccount("alice", password)
+	ctx := newBrowser(t, 1280, 900)
+	openPage(t, ctx, in.Base+"/signin")
+	signInForm(t, ctx, "alice", password)
+
+	openPage(t, ctx, in.Base+"/edit_profile")
+	submit(t, ctx, `form[action="/web/two_factor/setup"] button`)
+	if loc := eval[string](t, ctx, `location.pathname`); loc != "/settings/two_factor" {
+		t.Fatalf("after Set up at %s", loc)
+	}
+	secret := eval[string](t, ctx, `document.querySelector(".totp-secret").textContent`)
+	code, err := outbox.TOTPCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "type the first code", chromedp.SendKeys(chromedp.CSS("#code"), code))
+	submit(t, ctx, `form[action="/web/two_factor/enable"] button[type=submit]`)
+	if n := eval[int](t, ctx, `document.querySelectorAll(".recovery-codes li").length`); n != outbox.RecoveryCodeCount {
+		t.Fatalf("%d recovery codes shown", n)
+	}
+
+	submit(t, ctx, `form[action="/signout"] button`)
+	openPage(t, ctx, in.Base+"/signin")
+	signInForm(t, ctx, "alice", password)
+	if loc := eval[string](t, ctx, `location.pathname`); loc != "/signin/two_factor" {
+		t.Fatalf("after the password at %s, want the code's page", loc)
+	}
+	if code, err = outbox.TOTPCode(secret, time.Now().Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "type a code", chromedp.SendKeys(chromedp.CSS("#code"), code))
+	submit(t, ctx, "form.signin button[type=submit]")
+	if loc := eval[string](t, ctx, `location.pathname`); loc != "/home" {
+		t.Fatalf("after the code at %s, want /home", loc)
+	}
 }

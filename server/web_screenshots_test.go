@@ -37,6 +37,8 @@ func TestScreenshots(t *testing.T) {
 	}
 	a, b := testrig.Start(t), testrig.Start(t)
 	s := newScene(t, a, b)
+	a.LocalAccount("dana", s.password)
+	switchOnTwoFactor(t, a, "dana")
 
 	for _, size := range []struct {
 		name          string
@@ -81,12 +83,25 @@ func TestScreenshots(t *testing.T) {
 			shoot("notifications", "/notifications")
 			shoot("search", "/search?q="+url.QueryEscape("@bob@"+b.Cfg.Domain))
 			shoot("edit_profile", "/edit_profile")
+			submit(t, ctx, `form[action="/web/two_factor/setup"] button`)
+			shoot("two_factor", "/settings/two_factor")
 			do(t, ctx, "dark mode", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 					Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
 				return err
 			}))
 			shoot("thread-dark", s.threadPath)
+			// The second step of signing in, as dana, who has two-factor sign-in on.
+			do(t, ctx, "light mode", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+					Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "light"}}})
+				return err
+			}))
+			openPage(t, ctx, a.Base+"/edit_profile")
+			submit(t, ctx, `form[action="/signout"] button`)
+			openPage(t, ctx, a.Base+"/signin")
+			signInForm(t, ctx, "dana", s.password)
+			shoot("signin_two_factor", "/signin/two_factor")
 		})
 	}
 }

@@ -78,6 +78,13 @@ type Credentials struct {
 	ActorID       int64
 	PasswordHash  string // "" for an account nobody signs in to, such as the instance actor
 	PrivateKeyPEM string
+	// Two-factor sign-in: the TOTP secret in base32 ("" for none), set up but only asked
+	// for once TOTPEnabled; the last time step whose code was taken (never taken twice);
+	// the SHA-256 hashes (hex) of the recovery codes not used yet.
+	TOTPSecret    string
+	TOTPEnabled   bool
+	TOTPStep      int64
+	RecoveryCodes []string
 }
 
 // HostOf returns the host of an absolute http(s) URL, lower-cased and with its port, exactly

@@ -90,6 +90,10 @@ const (
 	// An OAuth access token: it belongs to an app, carries the scopes granted, and has no
 	// account when the app asked for one for itself (client_credentials).
 	TokenOAuth TokenKind = "oauth"
+	// A sign-in half done: the password was right and the account's second factor is
+	// asked for next. It lives minutes, carries the second form's CSRF token, and lets its
+	// bearer in to nothing but that form.
+	TokenSignin TokenKind = "signin"
 )
 
 // Token is an API bearer token or a web session; only its hash is stored.

@@ -140,6 +140,37 @@ type EditProfileData struct {
 	Actor   *storage.Actor
 	Summary string
 	Fields  []storage.Field
+	// TwoFactor says the account signs in with a code after its password.
+	TwoFactor bool
+}
+
+// TwoFactorData is the setting up of two-factor sign-in: the secret to give the
+// authenticator app and its otpauth:// URI, with the form for the first code; or, once it
+// is on, the recovery codes, shown this once.
+type TwoFactorData struct {
+	Secret string
+	// URI is the otpauth:// link, made by outbox.SetUpTwoFactor; typed as a URL that is
+	// safe because html/template would refuse its scheme.
+	URI           template.URL
+	RecoveryCodes []string
+}
+
+// SecretGroups is the secret in groups of four characters, easier to read and type; apps
+// take it with the spaces or without.
+func (d *TwoFactorData) SecretGroups() string {
+	var b strings.Builder
+	for i, r := range d.Secret {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// SignInStepData is the second step of signing in: the code.
+type SignInStepData struct {
+	Next string // the local path to go to after signing in, or ""
 }
 
 // SignInData fills the sign-in form again after a failed attempt.
@@ -207,6 +238,8 @@ var bodyTypes = map[string]func(any) bool{
 	"notifications": is[NotificationsData],
 	"compose":       is[ComposeData],
 	"signin":        is[SignInData],
+	"signin_step":   is[SignInStepData],
+	"two_factor":    is[TwoFactorData],
 	"follows":       is[FollowsData],
 	"edit_profile":  is[EditProfileData],
 	"search":        is[SearchData],
@@ -253,8 +286,9 @@ var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // Render writes page (one of home, profile, note, tag, timeline, notifications, compose,
 // signin, follows, edit_profile, search, error, interact, authorize, apps, reports) to w. p.Body must be the
 // matching *HomeData, *ProfileData, *NoteData, *TagData, *TimelineData,
-// *NotificationsData, *ComposeData, *SignInData, *FollowsData, *EditProfileData,
-// *SearchData, *ErrorData, *InteractData, *AuthorizeData, *AppsData or *ReportsData. The page is rendered in full before anything
+// *NotificationsData, *ComposeData, *SignInData, *SignInStepData, *TwoFactorData, *FollowsData,
+// *EditProfileData, *SearchData, *ErrorData, *InteractData, *AuthorizeData, *AppsData or
+// *ReportsData. The page is rendered in full before anything
 // is written, so a template error leaves w untouched and the caller can still send an
 // error page. Headers (Content-Type, status) are the caller's to set.
 func (r *Renderer) Render(w io.Writer, page string, p *Page) error {

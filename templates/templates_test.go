@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -139,6 +140,8 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"notifications": &NotificationsData{Notifications: notifs},
 		"compose":       &ComposeData{ReplyTo: reply, Content: v.text, Summary: v.cw, Visibility: "followers"},
 		"signin":        &SignInData{Username: v.user},
+		"signin_step":   &SignInStepData{Next: "/oauth/authorize?client_id=" + v.text},
+		"two_factor":    &TwoFactorData{Secret: "JBSWY3DPEHPK3PXP", URI: template.URL("otpauth://totp/refuge.example:" + v.user + "?secret=JBSWY3DPEHPK3PXP")},
 		"follows":       &FollowsData{Actor: a, Title: "Follow requests", Actors: actors, Pending: true},
 		"edit_profile":  &EditProfileData{Actor: a},
 		"search":        &SearchData{Query: v.text, Result: a, Note: reply, Relationship: Relationship{Requested: true}},
@@ -388,6 +391,17 @@ func TestPageContents(t *testing.T) {
 				`<option value="public" selected>`, `id="media-4" name="media_4" type="file"`, `id="alt-4" name="alt_4"`}, []string{`id="media-5"`}},
 		{"sign in", "signin", nil, &SignInData{Username: "bob"},
 			[]string{`action="/signin"`, `name="username"`, `value="bob"`, `name="password" type="password"`, `href="/signin"`}, []string{`csrf`}},
+		{"sign-in code", "signin_step", nil, &SignInStepData{Next: "/home"},
+			[]string{`action="/signin/two_factor?next=%2fhome"`, `name="code"`, `autocomplete="one-time-code"`}, []string{`name="password"`}},
+		{"two-factor setup", "two_factor", me, &TwoFactorData{Secret: "JBSWY3DPEHPK3PXP", URI: "otpauth://totp/refuge.example:me@refuge.example?secret=JBSWY3DPEHPK3PXP"},
+			[]string{`action="/web/two_factor/enable"`, `name="code"`, `>JBSW Y3DP EHPK 3PXP</code>`, `href="otpauth://totp/refuge.example:me@refuge.example?secret=JBSWY3DPEHPK3PXP"`},
+			[]string{`Recovery codes`}},
+		{"two-factor recovery codes", "two_factor", me, &TwoFactorData{RecoveryCodes: []string{"0a1b2c3d4e", "5f6a7b8c9d"}},
+			[]string{`<code>0a1b2c3d4e</code>`, `<code>5f6a7b8c9d</code>`, `href="/edit_profile"`}, []string{`/web/two_factor/enable`}},
+		{"edit profile: two-factor off", "edit_profile", me, &EditProfileData{Actor: me},
+			[]string{`action="/web/two_factor/setup"`}, []string{`/web/two_factor/disable`}},
+		{"edit profile: two-factor on", "edit_profile", me, &EditProfileData{Actor: me, TwoFactor: true},
+			[]string{`action="/web/two_factor/disable"`, `name="current_password"`, `id="twofactor_code" name="code"`}, []string{`/web/two_factor/setup`}},
 		{"follow requests", "notifications", me, &NotificationsData{Notifications: []*storage.Notification{{Type: "follow_request", Actor: v.actor(7), Created: when}}},
 			[]string{`action="/web/follow_requests/7/approve"`, `action="/web/follow_requests/7/reject"`, `name="actor" value="https://remote.example/users/7"`}, nil},
 		{"edit profile shows the typed text", "edit_profile", me, &EditProfileData{Actor: &storage.Actor{Name: "Me", Summary: "<p>bio &amp; more</p>", Locked: true,
@@ -477,8 +491,8 @@ func TestRenderRejects(t *testing.T) {
 		})
 	}
 	// Every page named by Render has a template, and every template a page.
-	if len(r.pages) != 16 {
-		t.Errorf("%d pages, want 16", len(r.pages))
+	if len(r.pages) != 18 {
+		t.Errorf("%d pages, want 18", len(r.pages))
 	}
 }
 

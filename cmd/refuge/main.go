@@ -32,6 +32,7 @@ usage:
   refuge user password NAME [--password-stdin]
   refuge user suspend|unsuspend NAME
   refuge user delete NAME
+  refuge user 2fa-off NAME
   refuge token NAME
   refuge block add|remove TARGET     (TARGET: a host such as spam.example, or an actor URI)
   refuge block list
@@ -171,14 +172,15 @@ func openInstance(ctx context.Context, name string, args []string, stderr io.Wri
 const userUsage = "usage:\n  refuge user add NAME [--admin] [--password-stdin]\n  refuge user list\n" +
 	"  refuge user password NAME [--password-stdin]   (signs out its web sessions)\n" +
 	"  refuge user suspend NAME\n  refuge user unsuspend NAME\n" +
+	"  refuge user delete NAME\n" +
+	"  refuge user 2fa-off NAME   (turns off two-factor sign-in, for someone who lost the device)\n" +
 	"A suspended account cannot sign in or use its tokens, and its profile and posts are withheld;\n" +
 	"nothing is deleted, and unsuspend gives everything back.\n" +
-	"  refuge user delete NAME\n" +
 	"Deleting an account tombstones its posts, removes its uploads, ends its follows, sessions and\n" +
 	"tokens, and sends a Delete to every server that knows it; the name is never given again.\n"
 
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || !slices.Contains([]string{"add", "list", "password", "suspend", "unsuspend", "delete"}, args[0]) {
+	if len(args) == 0 || !slices.Contains([]string{"add", "list", "password", "suspend", "unsuspend", "delete", "2fa-off"}, args[0]) {
 		fmt.Fprint(stderr, userUsage)
 		if len(args) > 0 && strings.HasPrefix(args[0], "-h") || len(args) > 0 && args[0] == "--help" {
 			return flag.ErrHelp
@@ -215,6 +217,9 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if args[0] == "delete" {
 		return cmdDelete(ctx, args[1:], stdout, stderr)
+	}
+	if args[0] == "2fa-off" {
+		return cmdTwoFactorOff(ctx, args[1:], stdout, stderr)
 	}
 	var admin, fromStdin bool
 	app, name, err := openInstance(ctx, "user add NAME", args[1:], stderr, func(fs *flag.FlagSet) {
@@ -353,6 +358,26 @@ func counted(n int, thing string) string {
 		return fmt.Sprintf("%d %ses", n, thing)
 	}
 	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+// cmdTwoFactorOff turns off two-factor sign-in for an account whose owner lost the device
+// and the recovery codes; the password alone signs in again.
+func cmdTwoFactorOff(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	app, name, err := openAdmin(ctx, "user 2fa-off NAME", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if name == "" {
+		fmt.Fprintln(stderr, "refuge user 2fa-off: give the account's NAME")
+		return errUsage
+	}
+	a, err := app.Outbox().TurnOffTwoFactor(ctx, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "turned off two-factor sign-in of %s; the password alone signs in now\n", a.Handle())
+	return nil
 }
 
 func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -88,16 +88,27 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) error {
 		h.Log.Info("sign-in failed", "username", username, "addr", httpx.ClientAddr(r))
 		return h.renderSignin(w, r, http.StatusUnauthorized, username, "Wrong username or password.")
 	}
+	if on, err := h.Outbox.TwoFactorEnabled(r.Context(), actor); err != nil {
+		return err
+	} else if on {
+		return h.beginSecondStep(w, r, actor) // no session until the code
+	}
 	secret, err := h.Outbox.NewToken(r.Context(), actor, storage.TokenSession)
 	if err != nil {
 		return err
 	}
+	h.startSession(w, secret)
+	http.Redirect(w, r, h.nextPath(r), http.StatusSeeOther)
+	return nil
+}
+
+// startSession gives the browser the session whose secret is secret, and forgets the
+// sign-in form's token.
+func (h *Handler) startSession(w http.ResponseWriter, secret string) {
 	http.SetCookie(w, &http.Cookie{Name: httpx.SessionCookie, Value: secret, Path: "/", MaxAge: int(sessionLifetime.Seconds()),
 		HttpOnly: true, Secure: !h.HTTP, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: SigninCookie, Value: "", Path: "/signin", MaxAge: -1,
 		HttpOnly: true, Secure: !h.HTTP, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, h.nextPath(r), http.StatusSeeOther)
-	return nil
 }
 
 // signout ends this session.

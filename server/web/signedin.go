@@ -220,8 +220,12 @@ func (h *Handler) interactPage(w http.ResponseWriter, r *http.Request) error {
 // editProfilePage shows the viewer's profile form.
 func (h *Handler) editProfilePage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	typed := outbox.ProfileOf(viewer)
+	twoFactor, err := h.Outbox.TwoFactorEnabled(r.Context(), viewer)
+	if err != nil {
+		return err
+	}
 	return h.render(w, r, http.StatusOK, "edit_profile", h.page(r, "Edit profile",
-		&templates.EditProfileData{Actor: viewer, Summary: typed.Summary, Fields: typed.Fields}))
+		&templates.EditProfileData{Actor: viewer, Summary: typed.Summary, Fields: typed.Fields, TwoFactor: twoFactor}))
 }
 
 // storedNotePage shows any stored note the viewer may read, with its thread: the local view

@@ -62,6 +62,8 @@ func (h *Handler) Routes(r *mux.Router) {
 	// Sessions.
 	get("/signin", h.signinPage)
 	post("/signin", h.signin)
+	get(signinStepPath, h.signinStepPage)
+	post(signinStepPath, h.signinStep)
 	post("/signout", h.Form(h.signout))
 	post("/web/signout_all", h.Form(h.signoutEverywhere))
 
@@ -72,6 +74,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/compose", h.SignedIn(h.composePage))
 	get("/search", h.SignedIn(h.searchPage))
 	get("/edit_profile", h.SignedIn(h.editProfilePage))
+	get("/settings/two_factor", h.SignedIn(h.twoFactorPage))
 
 	// Forms.
 	post("/web/notes", h.Form(h.postNote))
@@ -88,6 +91,9 @@ func (h *Handler) Routes(r *mux.Router) {
 	// Admins' pages.
 	get("/admin/reports", h.Admin(h.reportsPage))
 	post("/admin/reports/{id:[0-9]+}/{action:dismiss|delete|suspend}", h.AdminForm(h.resolveReport))
+	post("/web/two_factor/setup", h.Form(h.setUpTwoFactor))
+	post("/web/two_factor/enable", h.Form(h.enableTwoFactor))
+	post("/web/two_factor/disable", h.Form(h.disableTwoFactor))
 
 	// Feeds, files and remote follow.
 	feed := func(path string, f httpx.HandlerFunc) {
@@ -234,6 +240,8 @@ var notices = map[string]string{
 	"unblocked":      "Unblocked.",
 	"reported":       "Thank you: your report is sent to the admins.",
 	"resolved":       "The report is resolved.",
+	"twofactor-on":   "Two-factor sign-in is on: signing in now asks for a code from your app after the password.",
+	"twofactor-off":  "Two-factor sign-in is off.",
 }
 
 // flash sets the notice the next page shows.

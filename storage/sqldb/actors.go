@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"refuge/storage"
@@ -238,20 +239,27 @@ func nonNilFields(f []storage.Field) []storage.Field {
 // GetCredentials returns the secrets of local account actorID.
 func (r reader) GetCredentials(ctx context.Context, actorID int64) (*storage.Credentials, error) {
 	c := &storage.Credentials{ActorID: actorID}
-	err := r.q.QueryRowContext(ctx, `SELECT password_hash, private_key_pem FROM credentials WHERE actor_id = ?`, actorID).
-		Scan(&c.PasswordHash, &c.PrivateKeyPEM)
+	var codes string
+	err := r.q.QueryRowContext(ctx, `SELECT password_hash, private_key_pem, totp_secret, totp_enabled, totp_step, recovery_codes
+		FROM credentials WHERE actor_id = ?`, actorID).
+		Scan(&c.PasswordHash, &c.PrivateKeyPEM, &c.TOTPSecret, &c.TOTPEnabled, &c.TOTPStep, &codes)
 	if err != nil {
 		return nil, notFound("credentials", err)
 	}
+	c.RecoveryCodes = strings.Fields(codes)
 	return c, nil
 }
 
 // PutCredentials stores the secrets of a local account; a remote actor never has any.
 func (tx *Tx) PutCredentials(ctx context.Context, c *storage.Credentials) error {
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO credentials (actor_id, password_hash, private_key_pem)
-		SELECT id, ?, ? FROM actors WHERE id = ? AND local = TRUE
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO credentials (actor_id, password_hash, private_key_pem,
+		totp_secret, totp_enabled, totp_step, recovery_codes)
+		SELECT id, ?, ?, ?, ?, ?, ? FROM actors WHERE id = ? AND local = TRUE
 		ON CONFLICT (actor_id) DO UPDATE SET password_hash = excluded.password_hash,
-		private_key_pem = excluded.private_key_pem`, c.PasswordHash, c.PrivateKeyPEM, c.ActorID)
+		private_key_pem = excluded.private_key_pem, totp_secret = excluded.totp_secret,
+		totp_enabled = excluded.totp_enabled, totp_step = excluded.totp_step,
+		recovery_codes = excluded.recovery_codes`,
+		c.PasswordHash, c.PrivateKeyPEM, c.TOTPSecret, c.TOTPEnabled, c.TOTPStep, strings.Join(c.RecoveryCodes, " "), c.ActorID)
 	if err != nil {
 		return fmt.Errorf("put credentials of %d: %w", c.ActorID, err)
 	}

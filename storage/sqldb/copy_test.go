@@ -55,8 +55,13 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			if err := tx.CreateActor(ctx, a); err != nil {
 				return err
 			}
-			if err := tx.PutCredentials(ctx, &storage.Credentials{ActorID: a.ID, PasswordHash: "hash of " + a.Username,
-				PrivateKeyPEM: "private key of " + a.Username}); err != nil {
+			creds := &storage.Credentials{ActorID: a.ID, PasswordHash: "hash of " + a.Username,
+				PrivateKeyPEM: "private key of " + a.Username}
+			if a == c.alice { // signs in with two factors
+				creds.TOTPSecret, creds.TOTPEnabled, creds.TOTPStep = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", true, 59000123
+				creds.RecoveryCodes = []string{"hash-of-code-1", "hash-of-code-2"}
+			}
+			if err := tx.PutCredentials(ctx, creds); err != nil {
 				return err
 			}
 		}
