@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"refuge/federation"
 	"refuge/outbox/media"
@@ -24,6 +25,24 @@ type Deleted struct {
 	Files   int // uploaded media files removed (images and their thumbnails)
 	Follows int // follows ended, both ways
 	Inboxes int // inboxes sent the Delete (one per server in practice)
+}
+
+// String says what was done, as `refuge user delete` prints it.
+func (d *Deleted) String() string {
+	return fmt.Sprintf("%s (%s): %s tombstoned, %s removed, %s ended, sessions and tokens ended; "+
+		"Delete queued for %s; the name stays taken", d.Account.Handle(), d.Account.URI,
+		counted(d.Notes, "post"), counted(d.Files, "media file"), counted(d.Follows, "follow"), counted(d.Inboxes, "inbox"))
+}
+
+// counted says n things, in the singular for one.
+func counted(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	if strings.HasSuffix(thing, "x") {
+		return fmt.Sprintf("%d %ses", n, thing)
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // DeleteAccount deletes local account actor (see above): Gone when it was deleted already,

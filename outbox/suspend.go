@@ -76,10 +76,16 @@ func (s *Service) updateFollowers(ctx context.Context, tx storage.Tx, a *storage
 	return err
 }
 
+// Account is the live local account an admin's command names: NotFound saying so when
+// there is none, Gone when it was deleted.
+func (s *Service) Account(ctx context.Context, name string) (*storage.Actor, error) {
+	return liveAccount(ctx, s.DB, name)
+}
+
 // liveAccount is the live local account name for an admin's command: NotFound saying so
 // when there is none, Gone when it was deleted.
-func liveAccount(ctx context.Context, tx storage.Tx, name string) (*storage.Actor, error) {
-	a, err := storage.LiveLocalActor(ctx, tx, name)
+func liveAccount(ctx context.Context, r storage.ActorReader, name string) (*storage.Actor, error) {
+	a, err := storage.LiveLocalActor(ctx, r, name)
 	if storage.KindOf(err) == storage.NotFound {
 		return nil, storage.Errorf(storage.NotFound, "there is no account %s here", name)
 	}

@@ -145,6 +145,18 @@ func openAdmin(ctx context.Context, name string, args []string, stderr io.Writer
 	return openInstance(ctx, name, args, stderr, extra, true)
 }
 
+// openNamed is openAdmin for a command about one account, named by its argument: without
+// one it says so and is a usage error.
+func openNamed(ctx context.Context, name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (*server.App, string, error) {
+	app, arg, err := openAdmin(ctx, name, args, stderr, extra)
+	if err == nil && arg == "" {
+		app.Close()
+		fmt.Fprintf(stderr, "refuge %s: give the account's NAME\n", strings.TrimSuffix(name, " NAME"))
+		return nil, "", errUsage
+	}
+	return app, arg, err
+}
+
 // openInstance is openAdmin for `user add` too, which may be the first command given a
 // new data folder (README's quick start), so it makes the instance when there is none.
 func openInstance(ctx context.Context, name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet), existing bool) (*server.App, string, error) {
@@ -265,21 +277,14 @@ func newPassword(stdin io.Reader, fromStdin bool) (string, error) {
 // out every web session of it.
 func cmdPassword(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var fromStdin bool
-	app, name, err := openAdmin(ctx, "user password NAME", args, stderr, func(fs *flag.FlagSet) {
+	app, name, err := openNamed(ctx, "user password NAME", args, stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input instead of generating one")
 	})
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	if name == "" {
-		fmt.Fprintln(stderr, "refuge user password: give the account's NAME")
-		return errUsage
-	}
-	a, err := app.Outbox().LocalActor(ctx, name)
-	if storage.KindOf(err) == storage.NotFound {
-		return storage.Errorf(storage.NotFound, "there is no account %s here", name)
-	}
+	a, err := app.Outbox().Account(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -300,15 +305,11 @@ func cmdPassword(ctx context.Context, args []string, stdin io.Reader, stdout, st
 // cmdSuspend suspends a local account, or lifts its suspension; either way its followers'
 // servers are sent its actor document as it now is.
 func cmdSuspend(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) error {
-	app, name, err := openAdmin(ctx, "user "+verb+" NAME", args, stderr, nil)
+	app, name, err := openNamed(ctx, "user "+verb+" NAME", args, stderr, nil)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	if name == "" {
-		fmt.Fprintf(stderr, "refuge user %s: give the account's NAME\n", verb)
-		return errUsage
-	}
 	set := app.Outbox().Suspend
 	if verb == "unsuspend" {
 		set = app.Outbox().Unsuspend
@@ -323,15 +324,12 @@ func cmdSuspend(ctx context.Context, verb string, args []string, stdout, stderr 
 
 // cmdDelete deletes a local account for good, asking nothing: the admin typed its name.
 func cmdDelete(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	app, name, err := openAdmin(ctx, "user delete NAME", args, stderr, nil)
+	app, name, err := openNamed(ctx, "user delete NAME", args, stderr, nil)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	if name == "" {
-		fmt.Fprintln(stderr, "refuge user delete: give the account's NAME")
-		return errUsage
-	}
+	// Not Account: a deleted account is found too, and DeleteAccount says it is already.
 	a, err := app.DB().GetLocalActor(ctx, name)
 	if storage.KindOf(err) == storage.NotFound {
 		return storage.Errorf(storage.NotFound, "there is no account %s here", name)
@@ -343,35 +341,18 @@ func cmdDelete(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "deleted %s (%s): %s tombstoned, %s removed, %s ended, sessions and tokens ended; "+
-		"Delete queued for %s; the name stays taken\n", d.Account.Handle(), d.Account.URI,
-		counted(d.Notes, "post"), counted(d.Files, "media file"), counted(d.Follows, "follow"), counted(d.Inboxes, "inbox"))
+	fmt.Fprintf(stdout, "deleted %s\n", d)
 	return nil
-}
-
-// counted says n things, in the singular for one.
-func counted(n int, thing string) string {
-	if n == 1 {
-		return "1 " + thing
-	}
-	if strings.HasSuffix(thing, "x") {
-		return fmt.Sprintf("%d %ses", n, thing)
-	}
-	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // cmdTwoFactorOff turns off two-factor sign-in for an account whose owner lost the device
 // and the recovery codes; the password alone signs in again.
 func cmdTwoFactorOff(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	app, name, err := openAdmin(ctx, "user 2fa-off NAME", args, stderr, nil)
+	app, name, err := openNamed(ctx, "user 2fa-off NAME", args, stderr, nil)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	if name == "" {
-		fmt.Fprintln(stderr, "refuge user 2fa-off: give the account's NAME")
-		return errUsage
-	}
 	a, err := app.Outbox().TurnOffTwoFactor(ctx, name)
 	if err != nil {
 		return err
@@ -381,15 +362,11 @@ func cmdTwoFactorOff(ctx context.Context, args []string, stdout, stderr io.Write
 }
 
 func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	app, name, err := openAdmin(ctx, "token NAME", args, stderr, nil)
+	app, name, err := openNamed(ctx, "token NAME", args, stderr, nil)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	if name == "" {
-		fmt.Fprintln(stderr, "refuge token: give the account's NAME")
-		return errUsage
-	}
 	a, err := app.Outbox().LocalActor(ctx, name)
 	if err != nil {
 		return err
