@@ -159,14 +159,14 @@ func (rd *Reader) Relationship(ctx context.Context, viewer, other *storage.Actor
 }
 
 // Hidden reports whether what authorID writes is kept from the local viewer: it blocks
-// the author, the author blocks it, or it mutes the author (the rule of
+// the author or the author's server, the author blocks it, or it mutes the author (the rule of
 // storage.Page.HiddenFor, for one author).
 func (rd *Reader) Hidden(ctx context.Context, v Viewer, authorID int64) bool {
 	if v.Local == nil || v.Local.ID == authorID {
 		return false
 	}
 	rel := rd.Relationship(ctx, v.Local, &storage.Actor{ID: authorID})
-	return rel.Blocking || rel.BlockedBy || rel.Muting
+	return rel.Blocking || rel.BlockedBy || rel.Muting || rel.DomainBlocking
 }
 
 // ViewerState marks which of notes the local viewer liked, boosted, pinned or bookmarked,

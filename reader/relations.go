@@ -27,6 +27,11 @@ func (rd *Reader) Blocks(ctx context.Context, accountID int64, p storage.Page) (
 	return rd.DB.ListAccountBlocks(ctx, accountID, p)
 }
 
+// DomainBlocks is a page of the servers the local account blocks, newest block first.
+func (rd *Reader) DomainBlocks(ctx context.Context, accountID int64, p storage.Page) ([]*storage.AccountDomainBlock, error) {
+	return rd.DB.ListAccountDomainBlocks(ctx, accountID, p)
+}
+
 // Mutes is a page of the accounts the local account mutes now, newest mute first; cursors
 // are the mutes' paging ids.
 func (rd *Reader) Mutes(ctx context.Context, accountID int64, p storage.Page) (actors []*storage.Actor, cursors []int64, err error) {

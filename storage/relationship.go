@@ -19,6 +19,18 @@ type Relationship struct {
 	Muting         bool // the account mutes the other, and the mute has not ended
 	// MutingNotifications: the mute hides the other's notifications as well.
 	MutingNotifications bool
+	// DomainBlocking: the account blocks the whole server of the other (AccountDomainBlock).
+	DomainBlocking bool
+}
+
+// AccountDomainBlock is a local account's block of a whole server, Mastodon's user domain
+// block: what the actors whose Host is Domain post, boost or notify is hidden from the
+// account, and the follows between it and them ended when it was made.
+type AccountDomainBlock struct {
+	ID      int64
+	ActorID int64
+	Domain  string
+	Created time.Time
 }
 
 // AccountBlock is a local account's block of another actor: neither follows the other, and
@@ -71,6 +83,9 @@ type AccountBlockReader interface {
 	// ListMutes returns the actors actorID mutes at now, newest mute first, with the mute
 	// row ids that Page.Before and Page.After refer to.
 	ListMutes(ctx context.Context, actorID int64, now time.Time, p Page) ([]*Actor, []int64, error)
+	// ListAccountDomainBlocks returns the domains actorID blocks, newest block first
+	// (Page.Before and Page.After refer to their ids).
+	ListAccountDomainBlocks(ctx context.Context, actorID int64, p Page) ([]*AccountDomainBlock, error)
 	// GetPostingDefaults returns actorID's posting defaults; the zero value when it set
 	// none.
 	GetPostingDefaults(ctx context.Context, actorID int64) (PostingDefaults, error)
@@ -88,6 +103,15 @@ type AccountBlockWriter interface {
 	PutMute(ctx context.Context, m *Mute) error
 	// DeleteMute lifts actorID's mute of targetID; NotFound when there was none.
 	DeleteMute(ctx context.Context, actorID, targetID int64) error
+	// PutAccountDomainBlock stores b and fills it from what is stored: blocking a domain
+	// twice keeps the first block, and reports false.
+	PutAccountDomainBlock(ctx context.Context, b *AccountDomainBlock) (bool, error)
+	// DeleteAccountDomainBlock lifts actorID's block of domain; NotFound when there was
+	// none.
+	DeleteAccountDomainBlock(ctx context.Context, actorID int64, domain string) error
+	// ListFollowsOnHost returns the actors on host that actorID follows or that follow it,
+	// requests included.
+	ListFollowsOnHost(ctx context.Context, actorID int64, host string) ([]*Actor, error)
 	// PutPostingDefaults stores actorID's posting defaults.
 	PutPostingDefaults(ctx context.Context, actorID int64, d PostingDefaults) error
 }

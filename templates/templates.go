@@ -142,6 +142,8 @@ type EditProfileData struct {
 	Fields  []storage.Field
 	// TwoFactor says the account signs in with a code after its password.
 	TwoFactor bool
+	// DomainBlocks are the servers the account blocks, newest first.
+	DomainBlocks []string
 }
 
 // TwoFactorData is the setting up of two-factor sign-in: the secret to give the

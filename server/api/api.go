@@ -97,6 +97,9 @@ var routes = []route{
 	{"GET", "/api/v1/accounts/{id}/following", "", (*Handler).following},
 	{"GET", "/api/v1/blocks", "read:blocks", (*Handler).blocks},
 	{"GET", "/api/v1/mutes", "read:mutes", (*Handler).mutes},
+	{"GET", "/api/v1/domain_blocks", "read:blocks", (*Handler).domainBlocks},
+	{"POST", "/api/v1/domain_blocks", "write:blocks", (*Handler).blockDomain},
+	{"DELETE", "/api/v1/domain_blocks", "write:blocks", (*Handler).unblockDomain},
 	{"GET", "/api/v1/follow_requests", "read:follows", (*Handler).followRequests},
 	{"POST", "/api/v1/follow_requests/{id}/authorize", "write:follows", (*Handler).authorizeFollow},
 	{"POST", "/api/v1/follow_requests/{id}/reject", "write:follows", (*Handler).rejectFollow},
@@ -196,11 +199,12 @@ func ok(w http.ResponseWriter, v any) error {
 
 // Page sizes: each list's default and most, as Mastodon's.
 const (
-	statusesLimit, statusesMax        = 20, 40
-	accountsLimit, notificationsLimit = 40, 40
-	accountsMax, notificationsMax     = 80, 80
-	maxRelationships                  = 80
-	maxParamLength                    = 300
+	statusesLimit, statusesMax         = 20, 40
+	accountsLimit, notificationsLimit  = 40, 40
+	accountsMax, notificationsMax      = 80, 80
+	maxRelationships                   = 80
+	domainBlocksLimit, domainBlocksMax = 100, 200
+	maxParamLength                     = 300
 )
 
 // paging is a list request's max_id, since_id, min_id and limit.

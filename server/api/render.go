@@ -378,7 +378,8 @@ func (rn *render) relationship(a *storage.Actor) Relationship {
 	return Relationship{ID: rowID(a.ID), Following: rel.Following, ShowingReblogs: rel.ShowingReblogs,
 		Languages: []string{}, FollowedBy: rel.FollowsYou, Blocking: rel.Blocking, BlockedBy: rel.BlockedBy,
 		Muting: rel.Muting, MutingNotifications: rel.MutingNotifications, Requested: rel.Requested,
-		RequestedBy: rel.RequestsYou}
+		DomainBlocking: rel.DomainBlocking,
+		RequestedBy:    rel.RequestsYou}
 }
 
 // notificationTypes maps the kinds Refuge stores to Mastodon's types: a reply notifies as a

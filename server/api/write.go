@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -52,10 +53,15 @@ func params(w http.ResponseWriter, r *http.Request, most int64) (url.Values, err
 		}
 		body = r.MultipartForm.Value
 	case "application/x-www-form-urlencoded":
-		if err := r.ParseForm(); err != nil {
+		// Read here, not by ParseForm, which leaves the body of a DELETE unread: Mastodon's
+		// clients send DELETE /api/v1/domain_blocks with its domain in a form.
+		raw, err := io.ReadAll(r.Body)
+		if err == nil {
+			body, err = url.ParseQuery(string(raw))
+		}
+		if err != nil {
 			return nil, storage.Wrap(storage.Invalid, err, "the form could not be read")
 		}
-		body = r.PostForm
 	}
 	for k, v := range body {
 		q[k] = v

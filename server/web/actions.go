@@ -212,6 +212,24 @@ func (h *Handler) safetyAction(w http.ResponseWriter, r *http.Request, viewer *s
 	return h.back(w, r, fallback, "")
 }
 
+// domainBlockAction blocks or unblocks the whole server of the form's domain for the viewer
+// (outbox.BlockDomain's rules); unblocking one not blocked succeeds, as on Mastodon.
+func (h *Handler) domainBlockAction(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
+	domain := r.PostFormValue("domain")
+	action := mux.Vars(r)["action"]
+	var err error
+	if action == "domain_block" {
+		_, err = h.Outbox.BlockDomain(r.Context(), viewer, domain)
+	} else if err = h.Outbox.UnblockDomain(r.Context(), viewer, domain); storage.KindOf(err) == storage.NotFound {
+		err = nil
+	}
+	if err != nil {
+		return err
+	}
+	h.flash(w, action+"ed")
+	return h.back(w, r, "/edit_profile", "")
+}
+
 // answerFollowRequest approves or rejects a pending follow of the viewer.
 func (h *Handler) answerFollowRequest(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
 	id, err := routeID(r, "id")

@@ -217,15 +217,28 @@ func (h *Handler) interactPage(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "interact", pg, notes...)
 }
 
-// editProfilePage shows the viewer's profile form.
+// maxDomainBlocksShown bounds the blocked servers the profile form lists: more than anyone
+// blocks by hand (a client reads them all through the API's pages).
+const maxDomainBlocksShown = 1000
+
+// editProfilePage shows the viewer's profile form and the servers it blocks.
 func (h *Handler) editProfilePage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	typed := outbox.ProfileOf(viewer)
 	twoFactor, err := h.Outbox.TwoFactorEnabled(r.Context(), viewer)
 	if err != nil {
 		return err
 	}
+	blocks, err := h.Read.DomainBlocks(r.Context(), viewer.ID, storage.Page{Limit: maxDomainBlocksShown})
+	if err != nil {
+		return err
+	}
+	domains := make([]string, len(blocks))
+	for i, b := range blocks {
+		domains[i] = b.Domain
+	}
 	return h.render(w, r, http.StatusOK, "edit_profile", h.page(r, "Edit profile",
-		&templates.EditProfileData{Actor: viewer, Summary: typed.Summary, Fields: typed.Fields, TwoFactor: twoFactor}))
+		&templates.EditProfileData{Actor: viewer, Summary: typed.Summary, Fields: typed.Fields, TwoFactor: twoFactor,
+			DomainBlocks: domains}))
 }
 
 // storedNotePage shows any stored note the viewer may read, with its thread: the local view

@@ -82,6 +82,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/follow", h.Form(h.followAction(true)))
 	post("/web/unfollow", h.Form(h.followAction(false)))
 	post("/web/{action:mute|unmute|block|unblock}", h.Form(h.safetyAction))
+	post("/web/{action:domain_block|domain_unblock}", h.Form(h.domainBlockAction))
 	post("/web/follow_requests/{id:[0-9]+}/{answer:approve|reject}", h.Form(h.answerFollowRequest))
 	post("/web/profile", h.Form(h.saveProfile))
 	post("/web/password", h.Form(h.changePassword))
@@ -223,25 +224,27 @@ func (h *Handler) noteLink(n *storage.Note) string {
 const noticeCookie = "refuge_notice"
 
 var notices = map[string]string{
-	"posted":         "Your post is published.",
-	"deleted":        "The post was deleted.",
-	"saved":          "Your profile is saved.",
-	"followed":       "Follow sent.",
-	"unfollowed":     "Unfollowed.",
-	"approved":       "Follow request approved.",
-	"rejected":       "Follow request rejected.",
-	"signedout":      "You are signed out everywhere.",
-	"signedoff":      "You are signed out.",
-	"password":       "Your password is changed, and your other sessions are signed out.",
-	"accountdeleted": "Your account is deleted. Other servers are being told; your name stays reserved so nobody can pose as you.",
-	"muted":          "Muted: their posts and notifications are hidden from you.",
-	"unmuted":        "Unmuted.",
-	"blocked":        "Blocked: you no longer follow each other, and they cannot see your posts here.",
-	"unblocked":      "Unblocked.",
-	"reported":       "Thank you: your report is sent to the admins.",
-	"resolved":       "The report is resolved.",
-	"twofactor-on":   "Two-factor sign-in is on: signing in now asks for a code from your app after the password.",
-	"twofactor-off":  "Two-factor sign-in is off.",
+	"posted":           "Your post is published.",
+	"deleted":          "The post was deleted.",
+	"saved":            "Your profile is saved.",
+	"followed":         "Follow sent.",
+	"unfollowed":       "Unfollowed.",
+	"approved":         "Follow request approved.",
+	"rejected":         "Follow request rejected.",
+	"signedout":        "You are signed out everywhere.",
+	"signedoff":        "You are signed out.",
+	"password":         "Your password is changed, and your other sessions are signed out.",
+	"accountdeleted":   "Your account is deleted. Other servers are being told; your name stays reserved so nobody can pose as you.",
+	"muted":            "Muted: their posts and notifications are hidden from you.",
+	"unmuted":          "Unmuted.",
+	"blocked":          "Blocked: you no longer follow each other, and they cannot see your posts here.",
+	"unblocked":        "Unblocked.",
+	"domain_blocked":   "Server blocked: nothing from its accounts reaches you, and your follows with them ended.",
+	"domain_unblocked": "Server unblocked.",
+	"reported":         "Thank you: your report is sent to the admins.",
+	"resolved":         "The report is resolved.",
+	"twofactor-on":     "Two-factor sign-in is on: signing in now asks for a code from your app after the password.",
+	"twofactor-off":    "Two-factor sign-in is off.",
 }
 
 // flash sets the notice the next page shows.

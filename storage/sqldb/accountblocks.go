@@ -108,9 +108,11 @@ func (r reader) GetRelationship(ctx context.Context, actor, other int64, now tim
 		EXISTS (SELECT 1 FROM account_blocks WHERE actor_id = :actor AND target_id = :other),
 		EXISTS (SELECT 1 FROM account_blocks WHERE actor_id = :other AND target_id = :actor),
 		(SELECT notifications FROM mutes f WHERE actor_id = :actor AND target_id = :other
-			AND (f.expires = {never} OR f.expires > :now))`,
+			AND (f.expires = {never} OR f.expires > :now)),
+		EXISTS (SELECT 1 FROM account_domain_blocks d JOIN actors o ON o.host = d.domain
+			WHERE d.actor_id = :actor AND o.id = :other)`,
 		sql.Named("actor", actor), sql.Named("other", other), sql.Named("now", ts(now))).
-		Scan(&following, &hideReblogs, &followsYou, &rel.Blocking, &rel.BlockedBy, &muteNotifications)
+		Scan(&following, &hideReblogs, &followsYou, &rel.Blocking, &rel.BlockedBy, &muteNotifications, &rel.DomainBlocking)
 	if err != nil {
 		return storage.Relationship{}, fmt.Errorf("relationship: %w", err)
 	}
@@ -166,8 +168,8 @@ func (tx *Tx) PutPostingDefaults(ctx context.Context, actorID int64, d storage.P
 }
 
 // hiddenFor is the condition under which nothing that the actor in column col wrote or
-// boosted is shown to the account of the :hidden_for argument: it blocks the actor, the
-// actor blocks it, or it mutes the actor as of :hidden_at. With notifications, only the
+// boosted is shown to the account of the :hidden_for argument: it blocks the actor or the
+// actor's whole server, the actor blocks it, or it mutes the actor as of :hidden_at. With notifications, only the
 // mutes that hide notifications count, and not being blocked by the actor (a notification
 // from someone who blocked you afterwards stays, as on Mastodon).
 func hiddenFor(col string, notifications bool) string {
@@ -180,7 +182,9 @@ func hiddenFor(col string, notifications bool) string {
 	if notifications {
 		mutes += ` AND hm.notifications = TRUE`
 	}
-	return ` AND NOT EXISTS (` + blocks + `) AND NOT EXISTS (` + mutes + `)`
+	domains := `SELECT 1 FROM account_domain_blocks hd JOIN actors ha ON ha.host = hd.domain
+		WHERE hd.actor_id = :hidden_for AND ha.id = ` + col
+	return ` AND NOT EXISTS (` + blocks + `) AND NOT EXISTS (` + mutes + `) AND NOT EXISTS (` + domains + `)`
 }
 
 // hiddenArgs are the arguments of hiddenFor for page p.

@@ -92,18 +92,10 @@ func TestAccountBlocksAndMutes(t *testing.T) {
 	for _, a := range []*storage.Actor{alice, zed, blocked, muted, quiet, ended, friend} {
 		notes[a.ID] = mustNote(t, db, a, "1", storage.Public)
 	}
-	authors := func(list []*storage.Note) []int64 {
-		var out []int64
-		for _, n := range list {
-			out = append(out, n.ActorID)
-		}
-		slices.Sort(out)
-		return out
-	}
 	shown := []int64{alice.ID, ended.ID, friend.ID}
 	public, err := db.ListPublic(ctx, true, true, storage.Page{HiddenFor: alice.ID, HiddenAt: now})
-	if err != nil || !slices.Equal(authors(public), shown) {
-		t.Errorf("public timeline hidden for alice: authors %v %v, want %v", authors(public), err, shown)
+	if err != nil || !slices.Equal(noteAuthors(public), shown) {
+		t.Errorf("public timeline hidden for alice: authors %v %v, want %v", noteAuthors(public), err, shown)
 	}
 	if all, _ := db.ListPublic(ctx, true, true, storage.Page{}); len(all) != 7 {
 		t.Errorf("public timeline for nobody: %d notes, want 7", len(all))
@@ -231,4 +223,14 @@ func TestHideReblogs(t *testing.T) {
 			t.Errorf("feed with boosts hidden %v: %d items %v, want %d ending with bob's own", hide, len(feed), err, want)
 		}
 	}
+}
+
+// noteAuthors are the ids of the authors of list, sorted.
+func noteAuthors(list []*storage.Note) []int64 {
+	var out []int64
+	for _, n := range list {
+		out = append(out, n.ActorID)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -190,6 +190,10 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			TargetID: c.carol.ID, Created: at}); err != nil {
 			return err
 		}
+		if _, err := tx.PutAccountDomainBlock(ctx, &storage.AccountDomainBlock{ActorID: c.alice.ID, Domain: "evil.example",
+			Created: at}); err != nil {
+			return err
+		}
 		for _, m := range []*storage.Mute{
 			{ActorID: c.alice.ID, TargetID: c.carol.ID, Notifications: true, Created: at},
 			{ActorID: c.bob.ID, TargetID: c.alice.ID, Expires: at.Add(time.Hour), Created: at},
