@@ -153,7 +153,18 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"reports": &ReportsData{Reports: []ReportItem{{Report: &storage.Report{ID: 7, Comment: v.text, Category: storage.ReportSpam,
 			Forward: true, Created: when}, Target: a, Reporter: v.actor(3), Notes: append([]*storage.Note{deleted}, notes...)}},
 			Next: "/admin/reports?before=7"},
+		"accounts": &AccountsData{Accounts: []AccountItem{{Actor: a, TwoFactor: true}, {Actor: suspended(v.actor(3))}},
+			Reset: &PasswordReset{Username: v.user, Password: v.text}},
+		"domain_blocks": &DomainBlocksData{Blocks: []storage.Block{{Target: v.user + ".example", Created: when},
+			{Target: "https://spam.example/users/" + v.user, Created: when}}},
 	}
+}
+
+// suspended is a suspended copy of a.
+func suspended(a *storage.Actor) *storage.Actor {
+	c := *a
+	c.SuspendedAt = when
+	return &c
 }
 
 func newPage(v variant, viewer *storage.Actor, body any) *Page {
@@ -491,8 +502,8 @@ func TestRenderRejects(t *testing.T) {
 		})
 	}
 	// Every page named by Render has a template, and every template a page.
-	if len(r.pages) != 18 {
-		t.Errorf("%d pages, want 18", len(r.pages))
+	if len(r.pages) != 20 {
+		t.Errorf("%d pages, want 20", len(r.pages))
 	}
 }
 
