@@ -141,3 +141,31 @@ func TestAdminDomainBlocksPage(t *testing.T) {
 		t.Errorf("after the page's remove, block list says:\n%s", out)
 	}
 }
+
+// TestAdminSuspendFederates: a suspension from the accounts page reaches the servers of
+// the account's followers, and so does its lifting.
+func TestAdminSuspendFederates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	home, peerIn := testrig.Start(t), testrig.Start(t)
+	_, alice := home.Account("alice", false)
+	bobTok, _ := peerIn.Account("bob", false)
+	if _, err := home.App.Outbox().CreateAccount(ctx, "root", "password-root", true); err != nil {
+		t.Fatal(err)
+	}
+	peerIn.FollowRemote("bob", bobTok, home, "alice")
+	root := testrig.NewWebClient(t, home)
+	root.SignIn("root", "password-root")
+	for _, step := range []struct {
+		action string
+		want   bool
+	}{{"suspend", true}, {"unsuspend", false}} {
+		resp, body := root.Post("/admin/accounts/alice/"+step.action, url.Values{"csrf": {root.CSRF("/admin/accounts")}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %d\n%s", step.action, resp.StatusCode, body)
+		}
+		testrig.Eventually(t, testrig.FederationWait, "bob's instance sees alice after "+step.action, func() bool {
+			return peerIn.ActorByURI(alice).Suspended() == step.want
+		})
+	}
+}
