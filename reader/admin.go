@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"refuge/federation"
 	"refuge/storage"
 )
 
@@ -32,6 +33,22 @@ func (rd *Reader) LocalAccounts(ctx context.Context, viewer *storage.Actor) ([]A
 		out = append(out, AccountDetails{Actor: a, TwoFactor: c != nil && c.TOTPEnabled})
 	}
 	return out, nil
+}
+
+// LocalAccount is the live local account of row id, for an admin: NotFound for any other
+// id (a remote actor's, a deleted account's, the instance actor's).
+func (rd *Reader) LocalAccount(ctx context.Context, viewer *storage.Actor, id int64) (*storage.Actor, error) {
+	if viewer == nil || !viewer.Admin {
+		return nil, storage.Errorf(storage.Forbidden, "only admins see the accounts")
+	}
+	a, err := rd.DB.GetActorByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Local || a.Type != federation.TypePerson || !a.DeletedAt.IsZero() {
+		return nil, storage.Errorf(storage.NotFound, "no local account %d", id)
+	}
+	return a, nil
 }
 
 // InstanceBlocks lists the instance-level blocks, oldest first. Only admins may read them.

@@ -123,16 +123,10 @@ func (h *Handler) adminTarget(r *http.Request, viewer *storage.Actor) (*storage.
 		return nil, errNotAllowed
 	}
 	id, good := plainRow(mux.Vars(r)["id"])
-	list, err := h.Read.LocalAccounts(r.Context(), viewer)
-	if err != nil {
-		return nil, err
+	if !good {
+		return nil, storage.Errorf(storage.NotFound, "no such account")
 	}
-	for _, d := range list {
-		if good && d.Actor.ID == id {
-			return d.Actor, nil
-		}
-	}
-	return nil, storage.Errorf(storage.NotFound, "no such account")
+	return h.Read.LocalAccount(r.Context(), viewer, id)
 }
 
 // adminAction is POST /api/v1/admin/accounts/:id/action: type=suspend suspends the account
