@@ -17,7 +17,7 @@ import (
 // /admin is refused (403) to a signed-in account that is no admin, even with its own CSRF
 // token, and to an admin without the CSRF token, with another session's or from another
 // site; nothing changes. The queue is 403 to a non-admin and a sign-in redirect to a
-// visitor. A Flag from another server is kept only when it names an account here.
+// visitor, and so are the accounts and domain blocks pages. A Flag from another server is kept only when it names an account here.
 func TestHostileAdmin(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -38,6 +38,20 @@ func TestHostileAdmin(t *testing.T) {
 	eve := p.Actor("eve", k1)
 	p.Doc("/users/eve", eve.Doc())
 
+	// alice uses two-factor sign-in and kept.example is blocked, so that every admin action
+	// on the accounts and blocks pages would change something.
+	db := in.App.DB()
+	creds, err := db.GetCredentials(ctx, target.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds.TOTPSecret, creds.TOTPEnabled = "JBSWY3DPEHPK3PXP", true
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.PutCredentials(ctx, creds) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.App.Outbox().AddInstanceBlock(ctx, "kept.example"); err != nil {
+		t.Fatal(err)
+	}
 	unchanged := func(t *testing.T, _ peer.Answer) {
 		got, err := in.App.DB().GetReport(ctx, rep.ID)
 		if err != nil || !got.Open() {
@@ -46,13 +60,36 @@ func TestHostileAdmin(t *testing.T) {
 		if a := in.LocalActor("alice"); a.Suspended() {
 			t.Error("alice was suspended")
 		}
+		if c, err := db.GetCredentials(ctx, target.ID); err != nil || c.PasswordHash != creds.PasswordHash || !c.TOTPEnabled {
+			t.Errorf("alice's credentials changed: %v", err)
+		}
+		if list, err := db.ListBlocks(ctx); err != nil || len(list) != 1 || list[0].Target != "kept.example" {
+			t.Errorf("blocks changed: %+v %v", list, err)
+		}
 	}
 	var rows []hostileCase
+	type adminPost struct {
+		path   string
+		fields url.Values // besides the CSRF token
+	}
+	var posts []adminPost
 	for _, action := range []string{"dismiss", "delete", "suspend"} {
-		path := fmt.Sprintf("/admin/reports/%d/%s", rep.ID, action)
+		posts = append(posts, adminPost{fmt.Sprintf("/admin/reports/%d/%s", rep.ID, action), nil})
+	}
+	for _, action := range []string{"suspend", "unsuspend", "password", "two_factor_off"} {
+		posts = append(posts, adminPost{"/admin/accounts/alice/" + action, nil})
+	}
+	posts = append(posts, adminPost{"/admin/domain_blocks/add", url.Values{"target": {"new.example"}}},
+		adminPost{"/admin/domain_blocks/remove", url.Values{"target": {"kept.example"}}})
+	for _, ap := range posts {
+		action := ap.path
 		post := func(s webSession, csrf, origin string) func(t *testing.T) peer.Answer {
 			return func(t *testing.T) peer.Answer {
-				return formPost(t, in, path, s.cookie, origin, url.Values{"csrf": {csrf}})
+				form := url.Values{"csrf": {csrf}}
+				for k, v := range ap.fields {
+					form[k] = v
+				}
+				return formPost(t, in, ap.path, s.cookie, origin, form)
 			}
 		}
 		rows = append(rows,
@@ -68,13 +105,16 @@ func TestHostileAdmin(t *testing.T) {
 				status: 401, reason: "sign in first", check: unchanged},
 		)
 	}
+	for _, page := range []string{"/admin/reports", "/admin/accounts", "/admin/domain_blocks"} {
+		rows = append(rows,
+			hostileCase{name: page + " to a non-admin", send: func(t *testing.T) peer.Answer {
+				return getPage(t, in, page, malWeb.cookie)
+			}, status: 403, reason: "nly admins may see this page"},
+			hostileCase{name: page + " to a visitor", send: func(t *testing.T) peer.Answer {
+				return getPage(t, in, page, "")
+			}, status: http.StatusSeeOther})
+	}
 	rows = append(rows,
-		hostileCase{name: "the queue to a non-admin", send: func(t *testing.T) peer.Answer {
-			return getPage(t, in, "/admin/reports", malWeb.cookie)
-		}, status: 403, reason: "nly admins may see this page"},
-		hostileCase{name: "the queue to a visitor", send: func(t *testing.T) peer.Answer {
-			return getPage(t, in, "/admin/reports", "")
-		}, status: http.StatusSeeOther},
 		hostileCase{name: "a Flag naming an account here is kept, without the posts that are not ours",
 			send: func(t *testing.T) peer.Answer {
 				return eve.Post(t, in.Base+"/inbox", eve.Activity("Flag", []string{alice, p.Base + "/notes/1"},

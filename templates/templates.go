@@ -230,6 +230,29 @@ type ReportItem struct {
 	Notes    []*storage.Note
 }
 
+// AccountsData lists the local accounts for an admin; Reset, when set, is a password the
+// admin just gave an account, shown this once.
+type AccountsData struct {
+	Accounts []AccountItem
+	Reset    *PasswordReset
+}
+
+// AccountItem is one local account in the admins' list.
+type AccountItem struct {
+	Actor     *storage.Actor
+	TwoFactor bool
+}
+
+// PasswordReset is a new password an admin gave the account Username.
+type PasswordReset struct {
+	Username, Password string
+}
+
+// DomainBlocksData lists the instance-level blocks, oldest first.
+type DomainBlocksData struct {
+	Blocks []storage.Block
+}
+
 // bodyTypes says which Body each page takes.
 var bodyTypes = map[string]func(any) bool{
 	"home":          is[HomeData],
@@ -250,6 +273,8 @@ var bodyTypes = map[string]func(any) bool{
 	"authorize":     is[AuthorizeData],
 	"apps":          is[AppsData],
 	"reports":       is[ReportsData],
+	"accounts":      is[AccountsData],
+	"domain_blocks": is[DomainBlocksData],
 }
 
 // is reports whether v is a non-nil *T.
@@ -286,11 +311,12 @@ func New() (*Renderer, error) {
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Render writes page (one of home, profile, note, tag, timeline, notifications, compose,
-// signin, follows, edit_profile, search, error, interact, authorize, apps, reports) to w. p.Body must be the
+// signin, follows, edit_profile, search, error, interact, authorize, apps, reports,
+// accounts, domain_blocks) to w. p.Body must be the
 // matching *HomeData, *ProfileData, *NoteData, *TagData, *TimelineData,
 // *NotificationsData, *ComposeData, *SignInData, *SignInStepData, *TwoFactorData, *FollowsData,
-// *EditProfileData, *SearchData, *ErrorData, *InteractData, *AuthorizeData, *AppsData or
-// *ReportsData. The page is rendered in full before anything
+// *EditProfileData, *SearchData, *ErrorData, *InteractData, *AuthorizeData, *AppsData,
+// *ReportsData, *AccountsData or *DomainBlocksData. The page is rendered in full before anything
 // is written, so a template error leaves w untouched and the caller can still send an
 // error page. Headers (Content-Type, status) are the caller's to set.
 func (r *Renderer) Render(w io.Writer, page string, p *Page) error {

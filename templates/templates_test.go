@@ -153,7 +153,18 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"reports": &ReportsData{Reports: []ReportItem{{Report: &storage.Report{ID: 7, Comment: v.text, Category: storage.ReportSpam,
 			Forward: true, Created: when}, Target: a, Reporter: v.actor(3), Notes: append([]*storage.Note{deleted}, notes...)}},
 			Next: "/admin/reports?before=7"},
+		"accounts": &AccountsData{Accounts: []AccountItem{{Actor: a, TwoFactor: true}, {Actor: suspended(v.actor(3))}},
+			Reset: &PasswordReset{Username: v.user, Password: v.text}},
+		"domain_blocks": &DomainBlocksData{Blocks: []storage.Block{{Target: v.user + ".example", Created: when},
+			{Target: "https://spam.example/users/" + v.user, Created: when}}},
 	}
+}
+
+// suspended is a suspended copy of a.
+func suspended(a *storage.Actor) *storage.Actor {
+	c := *a
+	c.SuspendedAt = when
+	return &c
 }
 
 func newPage(v variant, viewer *storage.Actor, body any) *Page {
@@ -352,6 +363,8 @@ func TestPageContents(t *testing.T) {
 	h := variants()[len(variants())-1]
 	me := localViewer()
 	mine := v.note(20, me, false)
+	admin := localViewer()
+	admin.Admin = true
 	tests := []struct {
 		name     string
 		page     string
@@ -412,6 +425,18 @@ func TestPageContents(t *testing.T) {
 			[]string{`action="/web/two_factor/setup"`}, []string{`/web/two_factor/disable`}},
 		{"edit profile: two-factor on", "edit_profile", me, &EditProfileData{Actor: me, TwoFactor: true},
 			[]string{`action="/web/two_factor/disable"`, `name="current_password"`, `id="twofactor_code" name="code"`}, []string{`/web/two_factor/setup`}},
+		{"accounts: an active one, with two-factor sign-in", "accounts", me, &AccountsData{Accounts: []AccountItem{{Actor: me, TwoFactor: true}}},
+			[]string{`action="/admin/accounts/me/suspend"`, `action="/admin/accounts/me/password"`, `action="/admin/accounts/me/two_factor_off"`},
+			[]string{`/unsuspend"`, `shown this once`}},
+		{"accounts: a suspended one, and a new password", "accounts", me, &AccountsData{Accounts: []AccountItem{{Actor: suspended(me)}},
+			Reset: &PasswordReset{Username: "me", Password: "n3w-s3cret"}},
+			[]string{`action="/admin/accounts/me/unsuspend"`, `<code>n3w-s3cret</code>`, `>Suspended<`}, []string{`/suspend"`, `/two_factor_off"`}},
+		{"admins' menu", "timeline", admin, &TimelineData{},
+			[]string{`href="/admin/reports"`, `href="/admin/accounts"`, `href="/admin/domain_blocks"`}, nil},
+		{"no admins' menu for others", "timeline", me, &TimelineData{}, nil, []string{`href="/admin/`}},
+		{"domain blocks", "domain_blocks", me, &DomainBlocksData{Blocks: []storage.Block{{Target: "spam.example", Created: when}}},
+			[]string{`action="/admin/domain_blocks/add"`, `name="target" type="text"`, `action="/admin/domain_blocks/remove"`,
+				`name="target" value="spam.example"`}, []string{`Nothing is blocked`}},
 		{"follow requests", "notifications", me, &NotificationsData{Notifications: []*storage.Notification{{Type: "follow_request", Actor: v.actor(7), Created: when}}},
 			[]string{`action="/web/follow_requests/7/approve"`, `action="/web/follow_requests/7/reject"`, `name="actor" value="https://remote.example/users/7"`}, nil},
 		{"edit profile shows the typed text", "edit_profile", me, &EditProfileData{Actor: &storage.Actor{Name: "Me", Summary: "<p>bio &amp; more</p>", Locked: true,
@@ -501,8 +526,8 @@ func TestRenderRejects(t *testing.T) {
 		})
 	}
 	// Every page named by Render has a template, and every template a page.
-	if len(r.pages) != 18 {
-		t.Errorf("%d pages, want 18", len(r.pages))
+	if len(r.pages) != 20 {
+		t.Errorf("%d pages, want 20", len(r.pages))
 	}
 }
 

@@ -416,16 +416,11 @@ func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "refuge block %s: give the TARGET (a host or an actor URI)\n", verb)
 		return errUsage
 	}
-	if target, err = storage.BlockTarget(target); err != nil {
-		return err
+	change := app.Outbox().RemoveInstanceBlock
+	if verb == "add" {
+		change = app.Outbox().AddInstanceBlock
 	}
-	err = app.DB().Update(ctx, func(tx storage.Tx) error {
-		if verb == "add" {
-			return tx.PutBlock(ctx, target, time.Now())
-		}
-		return tx.DeleteBlock(ctx, target)
-	})
-	if err != nil {
+	if target, err = change(ctx, target); err != nil {
 		return err
 	}
 	if verb == "add" {

@@ -135,6 +135,9 @@ var routes = []route{
 	{"GET", "/api/v1/push/subscription", "push", (*Handler).getPush},
 	{"PUT", "/api/v1/push/subscription", "push", (*Handler).updatePush},
 	{"DELETE", "/api/v1/push/subscription", "push", (*Handler).unsubscribePush},
+	{"GET", "/api/v1/admin/accounts", "admin:read:accounts", (*Handler).adminAccounts},
+	{"POST", "/api/v1/admin/accounts/{id}/action", "admin:write:accounts", (*Handler).adminAction},
+	{"POST", "/api/v1/admin/accounts/{id}/unsuspend", "admin:write:accounts", (*Handler).adminUnsuspend},
 }
 
 // Routes mounts the API on r.

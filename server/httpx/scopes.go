@@ -17,13 +17,15 @@ var Scopes = []string{
 	"write:accounts", "write:blocks", "write:bookmarks", "write:conversations", "write:favourites",
 	"write:filters", "write:follows", "write:lists", "write:media", "write:mutes", "write:notifications",
 	"write:reports", "write:statuses",
+	"admin:read", "admin:write", "admin:read:accounts", "admin:write:accounts",
 }
 
 // followCovers is what the old follow scope still grants, as on Mastodon.
 var followCovers = []string{"read:blocks", "write:blocks", "read:follows", "write:follows", "read:mutes", "write:mutes"}
 
 // Allows reports whether the space-separated scopes granted include required: by name, or
-// through a top scope (read covers read:statuses), follow (the relationships) or, for
+// through a top scope (read covers read:statuses, admin:read admin:read:accounts; read
+// covers no admin scope), follow (the relationships) or, for
 // profile, read and read:accounts. "" grants every scope: web sessions and the tokens of
 // `refuge token` predate scopes and may do anything their account may. A required "" is
 // any valid token.
@@ -34,7 +36,7 @@ func Allows(granted, required string) bool {
 	for _, g := range strings.Fields(granted) {
 		switch {
 		case g == required,
-			(g == "read" || g == "write") && strings.HasPrefix(required, g+":"),
+			(g == "read" || g == "write" || g == "admin:read" || g == "admin:write") && strings.HasPrefix(required, g+":"),
 			g == "follow" && slices.Contains(followCovers, required),
 			required == "profile" && (g == "read" || g == "read:accounts"):
 			return true

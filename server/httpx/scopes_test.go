@@ -37,6 +37,14 @@ func TestAllows(t *testing.T) {
 		{"readx", "readx:statuses", false}, // no prefix games
 		{"read", "reading", false},
 		{"  read  ", "read:search", true},
+		{"admin:read", "admin:read:accounts", true},
+		{"admin:write", "admin:write:accounts", true},
+		{"admin:read:accounts", "admin:read:accounts", true},
+		{"admin:read", "admin:write:accounts", false},
+		{"read", "admin:read:accounts", false}, // read covers no admin scope
+		{"write", "admin:write:accounts", false},
+		{"read write follow", "admin:read", false},
+		{"admin:read:accounts", "admin:read", false},
 	} {
 		if got := Allows(c.granted, c.required); got != c.want {
 			t.Errorf("Allows(%q, %q) = %v, want %v", c.granted, c.required, got, c.want)

@@ -92,6 +92,11 @@ func (h *Handler) Routes(r *mux.Router) {
 	// Admins' pages.
 	get("/admin/reports", h.Admin(h.reportsPage))
 	post("/admin/reports/{id:[0-9]+}/{action:dismiss|delete|suspend}", h.AdminForm(h.resolveReport))
+	get("/admin/accounts", h.Admin(h.accountsPage))
+	post("/admin/accounts/{name}/{action:suspend|unsuspend|password|two_factor_off}", h.AdminForm(h.accountAction))
+	get("/admin/domain_blocks", h.Admin(h.blocksPage))
+	post("/admin/domain_blocks/add", h.AdminForm(h.addBlock))
+	post("/admin/domain_blocks/remove", h.AdminForm(h.removeBlock))
 	post("/web/two_factor/setup", h.Form(h.setUpTwoFactor))
 	post("/web/two_factor/enable", h.Form(h.enableTwoFactor))
 	post("/web/two_factor/disable", h.Form(h.disableTwoFactor))
@@ -224,27 +229,32 @@ func (h *Handler) noteLink(n *storage.Note) string {
 const noticeCookie = "refuge_notice"
 
 var notices = map[string]string{
-	"posted":           "Your post is published.",
-	"deleted":          "The post was deleted.",
-	"saved":            "Your profile is saved.",
-	"followed":         "Follow sent.",
-	"unfollowed":       "Unfollowed.",
-	"approved":         "Follow request approved.",
-	"rejected":         "Follow request rejected.",
-	"signedout":        "You are signed out everywhere.",
-	"signedoff":        "You are signed out.",
-	"password":         "Your password is changed, and your other sessions are signed out.",
-	"accountdeleted":   "Your account is deleted. Other servers are being told; your name stays reserved so nobody can pose as you.",
-	"muted":            "Muted: their posts and notifications are hidden from you.",
-	"unmuted":          "Unmuted.",
-	"blocked":          "Blocked: you no longer follow each other, and they cannot see your posts here.",
-	"unblocked":        "Unblocked.",
-	"domain_blocked":   "Server blocked: nothing from its accounts reaches you, and your follows with them ended.",
-	"domain_unblocked": "Server unblocked.",
-	"reported":         "Thank you: your report is sent to the admins.",
-	"resolved":         "The report is resolved.",
-	"twofactor-on":     "Two-factor sign-in is on: signing in now asks for a code from your app after the password.",
-	"twofactor-off":    "Two-factor sign-in is off.",
+	"posted":                 "Your post is published.",
+	"deleted":                "The post was deleted.",
+	"saved":                  "Your profile is saved.",
+	"followed":               "Follow sent.",
+	"unfollowed":             "Unfollowed.",
+	"approved":               "Follow request approved.",
+	"rejected":               "Follow request rejected.",
+	"signedout":              "You are signed out everywhere.",
+	"signedoff":              "You are signed out.",
+	"password":               "Your password is changed, and your other sessions are signed out.",
+	"accountdeleted":         "Your account is deleted. Other servers are being told; your name stays reserved so nobody can pose as you.",
+	"muted":                  "Muted: their posts and notifications are hidden from you.",
+	"unmuted":                "Unmuted.",
+	"blocked":                "Blocked: you no longer follow each other, and they cannot see your posts here.",
+	"unblocked":              "Unblocked.",
+	"domain_blocked":         "Server blocked: nothing from its accounts reaches you, and your follows with them ended.",
+	"domain_unblocked":       "Server unblocked.",
+	"reported":               "Thank you: your report is sent to the admins.",
+	"resolved":               "The report is resolved.",
+	"twofactor-on":           "Two-factor sign-in is on: signing in now asks for a code from your app after the password.",
+	"twofactor-off":          "Two-factor sign-in is off.",
+	"account-suspend":        "The account is suspended; its followers' servers are told.",
+	"account-unsuspend":      "The suspension is lifted; its followers' servers are told.",
+	"account-two_factor_off": "Two-factor sign-in of the account is off.",
+	"domain-blocked":         "Blocked: nothing is taken from or sent to it any more.",
+	"domain-unblocked":       "The block is lifted.",
 }
 
 // flash sets the notice the next page shows.

@@ -1,0 +1,103 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"refuge/outbox"
+	"refuge/storage"
+	"refuge/templates"
+)
+
+// accountsPage lists the local accounts with the admin's actions on each.
+func (h *Handler) accountsPage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	return h.renderAccounts(w, r, viewer, nil)
+}
+
+// renderAccounts renders the accounts page; reset, when set, is a password just given,
+// shown this once.
+func (h *Handler) renderAccounts(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, reset *templates.PasswordReset) error {
+	list, err := h.Read.LocalAccounts(r.Context(), viewer)
+	if err != nil {
+		return err
+	}
+	body := &templates.AccountsData{Reset: reset}
+	for _, d := range list {
+		body.Accounts = append(body.Accounts, templates.AccountItem{Actor: d.Actor, TwoFactor: d.TwoFactor})
+	}
+	return h.render(w, r, http.StatusOK, "accounts", h.page(r, "Accounts", body))
+}
+
+// accountAction suspends an account, lifts its suspension, gives it a new password (shown
+// once, on the page this answers with, and every web session of it signed out) or turns
+// its two-factor sign-in off.
+func (h *Handler) accountAction(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
+	ctx := r.Context()
+	name := mux.Vars(r)["name"]
+	var err error
+	switch action := mux.Vars(r)["action"]; action {
+	case "suspend":
+		_, err = h.Outbox.Suspend(ctx, name)
+	case "unsuspend":
+		_, err = h.Outbox.Unsuspend(ctx, name)
+	case "two_factor_off":
+		_, err = h.Outbox.TurnOffTwoFactor(ctx, name)
+	case "password":
+		a, err := h.Outbox.LocalActor(ctx, name)
+		if err != nil {
+			return err
+		}
+		password := outbox.NewSecret(15)
+		if err := h.Outbox.ChangePassword(ctx, a, password, ""); err != nil {
+			return err
+		}
+		slog.Info("admin reset a password", "admin", viewer.Username, "account", name)
+		return h.renderAccounts(w, r, viewer, &templates.PasswordReset{Username: a.Username, Password: password})
+	}
+	if err != nil {
+		return err
+	}
+	h.flash(w, "account-"+mux.Vars(r)["action"])
+	http.Redirect(w, r, "/admin/accounts", http.StatusSeeOther)
+	return nil
+}
+
+// blocksPage lists the instance-level blocks, the same ones `refuge block list` prints.
+func (h *Handler) blocksPage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	list, err := h.Read.InstanceBlocks(r.Context(), viewer)
+	if err != nil {
+		return err
+	}
+	return h.render(w, r, http.StatusOK, "domain_blocks", h.page(r, "Domain blocks", &templates.DomainBlocksData{Blocks: list}))
+}
+
+// addBlock blocks a host or an actor for the whole instance, as `refuge block add` does,
+// and removes what the media cache kept of it.
+func (h *Handler) addBlock(w http.ResponseWriter, r *http.Request, _ *storage.Actor, _ *storage.Token) error {
+	target, err := h.Outbox.AddInstanceBlock(r.Context(), strings.TrimSpace(r.PostFormValue("target")))
+	if err != nil {
+		return err
+	}
+	if h.Media != nil {
+		// What was kept of the target's pictures goes now, not at the next tidy.
+		if _, err := h.Media.Prune(r.Context()); err != nil {
+			slog.Warn("removing the media of a blocked target", "target", target, "err", err)
+		}
+	}
+	h.flash(w, "domain-blocked")
+	http.Redirect(w, r, "/admin/domain_blocks", http.StatusSeeOther)
+	return nil
+}
+
+// removeBlock lifts an instance-level block.
+func (h *Handler) removeBlock(w http.ResponseWriter, r *http.Request, _ *storage.Actor, _ *storage.Token) error {
+	if _, err := h.Outbox.RemoveInstanceBlock(r.Context(), r.PostFormValue("target")); err != nil {
+		return err
+	}
+	h.flash(w, "domain-unblocked")
+	http.Redirect(w, r, "/admin/domain_blocks", http.StatusSeeOther)
+	return nil
+}
