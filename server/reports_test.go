@@ -40,7 +40,7 @@ func TestReportForwardedAndResolved(t *testing.T) {
 
 	alice := testrig.NewWebClient(t, a)
 	alice.SignIn("alice", "alice password")
-	form := url.Values{"note": {fmt.Sprint(noteHere.ID)}, "comment": {"selling pills"}, "forward": {"1"}}
+	form := url.Values{"note": {fmt.Sprint(noteHere.ID)}, "comment": {"selling pills"}, "forward": {"1"}, "category": {"spam"}}
 	if resp, _ := alice.Post("/web/report", form); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("report without the CSRF token: %d", resp.StatusCode)
 	}
@@ -52,7 +52,7 @@ func TestReportForwardedAndResolved(t *testing.T) {
 	if err != nil || len(mine) != 1 {
 		t.Fatalf("A's reports: %v %v", mine, err)
 	}
-	if r := mine[0]; r.ReporterID != a.LocalActor("alice").ID || !r.Forward || r.URI == "" || len(r.NoteIDs) != 1 {
+	if r := mine[0]; r.ReporterID != a.LocalActor("alice").ID || !r.Forward || r.URI == "" || len(r.NoteIDs) != 1 || r.Category != "spam" {
 		t.Errorf("A's report: %+v", r)
 	}
 
