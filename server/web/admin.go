@@ -87,7 +87,7 @@ func (h *Handler) addBlock(w http.ResponseWriter, r *http.Request, _ *storage.Ac
 			slog.Warn("removing the media of a blocked target", "target", target, "err", err)
 		}
 	}
-	h.flash(w, "domain-blocked")
+	h.flash(w, "instance-blocked")
 	http.Redirect(w, r, "/admin/domain_blocks", http.StatusSeeOther)
 	return nil
 }
@@ -97,7 +97,7 @@ func (h *Handler) removeBlock(w http.ResponseWriter, r *http.Request, _ *storage
 	if _, err := h.Outbox.RemoveInstanceBlock(r.Context(), r.PostFormValue("target")); err != nil {
 		return err
 	}
-	h.flash(w, "domain-unblocked")
+	h.flash(w, "instance-unblocked")
 	http.Redirect(w, r, "/admin/domain_blocks", http.StatusSeeOther)
 	return nil
 }

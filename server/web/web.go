@@ -253,8 +253,8 @@ var notices = map[string]string{
 	"account-suspend":        "The account is suspended; its followers' servers are told.",
 	"account-unsuspend":      "The suspension is lifted; its followers' servers are told.",
 	"account-two_factor_off": "Two-factor sign-in of the account is off.",
-	"domain-blocked":         "Blocked: nothing is taken from or sent to it any more.",
-	"domain-unblocked":       "The block is lifted.",
+	"instance-blocked":       "Blocked: nothing is taken from or sent to it any more.",
+	"instance-unblocked":     "The block is lifted.",
 }
 
 // flash sets the notice the next page shows.
