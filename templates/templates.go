@@ -253,6 +253,31 @@ type DomainBlocksData struct {
 	Blocks []storage.Block
 }
 
+// FiltersData is the viewer's keyword filters, with the form to add one or to change one.
+type FiltersData struct {
+	Filters []*storage.Filter
+	Labels  map[storage.FilterContext]string // what each context is called here
+	Now     time.Time                        // to tell the expired filters
+	Form    FilterForm
+}
+
+// FilterForm fills the filter form: empty to add a filter, or a filter's to change it.
+type FilterForm struct {
+	ID        int64 // 0: a new filter
+	Title     string
+	Keywords  string // one a line
+	WholeWord bool
+	Hide      bool
+	Contexts  []Choice // the checkboxes of the contexts
+	Expiry    []Choice // the choices of expiry
+}
+
+// Choice is one checkbox, radio button or option of a form.
+type Choice struct {
+	Value, Label string
+	Checked      bool
+}
+
 // bodyTypes says which Body each page takes.
 var bodyTypes = map[string]func(any) bool{
 	"home":          is[HomeData],
@@ -275,6 +300,7 @@ var bodyTypes = map[string]func(any) bool{
 	"reports":       is[ReportsData],
 	"accounts":      is[AccountsData],
 	"domain_blocks": is[DomainBlocksData],
+	"filters":       is[FiltersData],
 }
 
 // is reports whether v is a non-nil *T.
@@ -312,11 +338,11 @@ var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Render writes page (one of home, profile, note, tag, timeline, notifications, compose,
 // signin, follows, edit_profile, search, error, interact, authorize, apps, reports,
-// accounts, domain_blocks) to w. p.Body must be the
+// accounts, domain_blocks, filters) to w. p.Body must be the
 // matching *HomeData, *ProfileData, *NoteData, *TagData, *TimelineData,
 // *NotificationsData, *ComposeData, *SignInData, *SignInStepData, *TwoFactorData, *FollowsData,
 // *EditProfileData, *SearchData, *ErrorData, *InteractData, *AuthorizeData, *AppsData,
-// *ReportsData, *AccountsData or *DomainBlocksData. The page is rendered in full before anything
+// *ReportsData, *AccountsData, *DomainBlocksData or *FiltersData. The page is rendered in full before anything
 // is written, so a template error leaves w untouched and the caller can still send an
 // error page. Headers (Content-Type, status) are the caller's to set.
 func (r *Renderer) Render(w io.Writer, page string, p *Page) error {

@@ -75,6 +75,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/search", h.SignedIn(h.searchPage))
 	get("/edit_profile", h.SignedIn(h.editProfilePage))
 	get("/settings/two_factor", h.SignedIn(h.twoFactorPage))
+	get("/filters", h.SignedIn(h.filtersPage))
 
 	// Forms.
 	post("/web/notes", h.Form(h.postNote))
@@ -88,6 +89,9 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/password", h.Form(h.changePassword))
 	post("/web/delete_account", h.Form(h.deleteAccount))
 	post("/web/report", h.Form(h.report))
+	post("/web/filters", h.Form(h.addFilter))
+	post("/web/filters/{id:[0-9]+}", h.Form(h.editFilter))
+	post("/web/filters/{id:[0-9]+}/delete", h.Form(h.deleteFilter))
 
 	// Admins' pages.
 	get("/admin/reports", h.Admin(h.reportsPage))
@@ -255,6 +259,9 @@ var notices = map[string]string{
 	"account-two_factor_off": "Two-factor sign-in of the account is off.",
 	"instance-blocked":       "Blocked: nothing is taken from or sent to it any more.",
 	"instance-unblocked":     "The block is lifted.",
+	"filter-added":           "The filter is added.",
+	"filter-saved":           "The filter is saved.",
+	"filter-deleted":         "The filter is deleted.",
 }
 
 // flash sets the notice the next page shows.
