@@ -261,3 +261,19 @@ func (rd *Reader) AccountFilter(ctx context.Context, id, filterID int64) (*stora
 func (rd *Reader) AccountFilterKeyword(ctx context.Context, id, keywordID int64) (*storage.FilterKeyword, error) {
 	return rd.DB.GetFilterKeyword(ctx, id, keywordID)
 }
+
+// FilteredNotes applies v's keyword filters for context c to notes read one by one (a
+// list method applies them itself): the hidden left out, the warned marked.
+func (rd *Reader) FilteredNotes(ctx context.Context, v Viewer, c storage.FilterContext, notes []*storage.Note) ([]*storage.Note, error) {
+	return rd.filtered(ctx, v, c)(notes, nil)
+}
+
+// Focus is n, which v asked for by itself, as a thread shows it at its centre: marked with
+// every one of v's thread filters it matches, hide ones too, and never left out.
+func (rd *Reader) Focus(ctx context.Context, v Viewer, n *storage.Note) (*storage.Note, error) {
+	fs, err := rd.Filters(ctx, v, storage.FilterThread)
+	if err != nil {
+		return nil, err
+	}
+	return fs.Mark(n), nil
+}

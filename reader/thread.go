@@ -35,7 +35,7 @@ func (rd *Reader) Thread(ctx context.Context, v Viewer, n *storage.Note) (*Threa
 	if err != nil {
 		return nil, err
 	}
-	t := &Thread{Note: fs.Mark(n)}
+	t := &Thread{Note: fs.Mark(n)} // as Focus marks it
 	seen := map[string]bool{n.URI: true}
 	for parent, i := n.InReplyToURI, 0; parent != "" && !seen[parent] && i < MaxAncestors; i++ {
 		seen[parent] = true

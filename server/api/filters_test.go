@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -330,6 +331,19 @@ func TestFiltersApplied(t *testing.T) {
 	if f, ok := v.(map[string]any)["filtered"].([]any); !ok || len(f) != 0 {
 		t.Errorf("bob's status: filtered %v, want []", v.(map[string]any)["filtered"])
 	}
+	// A status asked for by itself is shown as at the centre of its thread: marked with
+	// every thread filter it matches, hide ones too (an app hides those), never refused.
+	for id, want := range map[string]string{spoiler: "Spoilers/warn", gore: "Gore/hide"} {
+		status, v, _ := get(t, in, "/api/v1/statuses/"+id, w.bobTok)
+		f, _ := v.(map[string]any)["filtered"].([]any)
+		if status != 200 || len(f) != 1 {
+			t.Errorf("bob's status %s: %d, filtered %v", id, status, f)
+			continue
+		}
+		if got := field(field0(f), "title") + "/" + field(field0(f), "filter_action"); got != want {
+			t.Errorf("bob's status %s: filtered by %s, want %s", id, got, want)
+		}
+	}
 	// v2 grouped notifications apply the filters as v1's do.
 	_, v, _ = get(t, in, "/api/v2/notifications", w.bobTok)
 	for _, s := range v.(map[string]any)["statuses"].([]any) {
@@ -338,3 +352,36 @@ func TestFiltersApplied(t *testing.T) {
 		}
 	}
 }
+
+// TestFiltersStreamed: what bob's filters hide never reaches his user and public streams,
+// nor does its edit; what they warn about arrives marked.
+func TestFiltersStreamed(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for _, f := range []map[string]any{
+		{"title": "Gore", "context": []string{"home", "public"}, "filter_action": "hide", "keywords_attributes": []map[string]any{{"keyword": "gore"}}},
+		{"title": "Spoilers", "context": []string{"home", "public"}, "keywords_attributes": []map[string]any{{"keyword": "finale"}}},
+	} {
+		if status, v := send(t, w.in, request{method: "POST", path: "/api/v2/filters", token: w.bobTok, body: f}); status != 200 {
+			t.Fatalf("filter: %d %v", status, v)
+		}
+	}
+	user := mustStream(t, w.in, w.bobTok, url.Values{"stream": {"user"}})
+	public := mustStream(t, w.in, w.bobTok, url.Values{"stream": {"public:local"}})
+	gore := postStatus(t, w.in, w.aliceTok, "so much gore")
+	if status, v := send(t, w.in, request{method: "PUT", path: "/api/v1/statuses/" + gore, token: w.aliceTok,
+		body: url.Values{"status": {"so much gore, edited"}}}); status != 200 {
+		t.Fatalf("edit: %d %v", status, v)
+	}
+	postStatus(t, w.in, w.aliceTok, "the finale!")
+	for name, c := range map[string]*wsClient{"user": user, "public:local": public} {
+		e := next(t, c.events, "an update", func(e streamEvent) bool { return e.Event == "update" || e.Event == "status.update" })
+		f, _ := e.Entity["filtered"].([]any)
+		if e.Event != "update" || !strings.Contains(e.Payload, "the finale!") || len(f) != 1 || field(field0(f), "title") != "Spoilers" {
+			t.Errorf("%s: the first update is %s %s, want the finale post, marked", name, e.Event, e.Payload)
+		}
+	}
+}
+
+// field0 is the filter of the first FilterResult of a list.
+func field0(list []any) any { return list[0].(map[string]any)["filter"] }
