@@ -52,11 +52,16 @@ func (rd *Reader) Filters(ctx context.Context, v Viewer, c storage.FilterContext
 	if v.Local == nil {
 		return nil, nil
 	}
-	list, err := rd.DB.ListFilters(ctx, v.Local.ID)
+	return rd.accountFilters(ctx, v.Local.ID, c)
+}
+
+// accountFilters are the Filters of local account id for context c.
+func (rd *Reader) accountFilters(ctx context.Context, id int64, c storage.FilterContext) (*Filters, error) {
+	list, err := rd.DB.ListFilters(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return CompileFilters(v.Local.ID, list, c, time.Now()), nil
+	return CompileFilters(id, list, c, time.Now()), nil
 }
 
 // CompileFilters makes the Filters of account owner from its filters: those live at now

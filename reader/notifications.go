@@ -105,7 +105,7 @@ const groupScan = 1000
 // with the notifications of it that the page spans, as Mastodon's pages are made. The
 // account's keyword filters for notifications apply, as to Notifications.
 func (rd *Reader) NotificationGroups(ctx context.Context, accountID int64, q GroupQuery) ([]*NotificationGroup, error) {
-	fs, err := rd.Filters(ctx, Local(&storage.Actor{ID: accountID}), storage.FilterNotifications)
+	fs, err := rd.accountFilters(ctx, accountID, storage.FilterNotifications)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ func (rd *Reader) Home(ctx context.Context, accountID int64, p storage.Page) (*H
 	if err != nil || len(all) == 0 {
 		return &HomePage{}, err
 	}
-	fs, err := rd.Filters(ctx, Local(&storage.Actor{ID: accountID}), storage.FilterHome)
+	fs, err := rd.accountFilters(ctx, accountID, storage.FilterHome)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func (rd *Reader) Notifications(ctx context.Context, accountID int64, p storage.
 	if err != nil || len(list) == 0 {
 		return list, err
 	}
-	fs, err := rd.Filters(ctx, Local(&storage.Actor{ID: accountID}), storage.FilterNotifications)
+	fs, err := rd.accountFilters(ctx, accountID, storage.FilterNotifications)
 	if err != nil {
 		return nil, err
 	}
