@@ -234,7 +234,8 @@ func TestBrowserMuteBlock(t *testing.T) {
 // with a comment and asking for a copy to go to his server. The Flag reaches bob's server,
 // whose admin, signed in in another window, sees the report with the post and the comment
 // in the queue and resolves it by suspending bob: bob's profile there says he is
-// suspended, and alice's server hears of it (the Update) and drops his post from her home.
+// suspended, and alice's server hears of it (the Update): his post leaves her home, and
+// his card there says he is suspended.
 func TestBrowserReport(t *testing.T) {
 	ctx := context.Background()
 	x := newAcrossInstances(t, false)
@@ -286,6 +287,10 @@ func TestBrowserReport(t *testing.T) {
 	})
 	if x.inHome(t) {
 		t.Error("bob's post is still in alice's home after his suspension")
+	}
+	x.openBob(t)
+	if got := pageText(t, bc, ".result .suspended"); got != "This account is suspended by its server." {
+		t.Errorf("bob's card on a after his suspension says %q", got)
 	}
 }
 
