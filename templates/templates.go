@@ -256,10 +256,12 @@ type DomainBlocksData struct {
 	Blocks []storage.Block
 }
 
-// AboutData is the about page: the instance's settings and rules.
+// AboutData is the about page: the instance's settings and rules, and the servers it
+// blocks or limits with their public reasons.
 type AboutData struct {
 	storage.Settings
-	Rules []storage.Rule
+	Rules  []storage.Rule
+	Blocks []storage.Block
 }
 
 // SettingsData is the admins' settings page: the settings as stored (Name "" when never

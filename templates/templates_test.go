@@ -160,7 +160,8 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"domain_blocks": &DomainBlocksData{Blocks: []storage.Block{{Target: v.user + ".example", Created: when},
 			{Target: "https://spam.example/users/" + v.user, Created: when, Severity: storage.BlockSuspend, PublicComment: v.text},
 			{Target: "noisy.example", Created: when, Severity: storage.BlockSilence, PublicComment: v.text, PrivateComment: v.cw}}},
-		"about":    &AboutData{Settings: v.settings(), Rules: v.rules()},
+		"about": &AboutData{Settings: v.settings(), Rules: v.rules(), Blocks: []storage.Block{{Target: v.host, Severity: storage.BlockSilence,
+			PublicComment: v.text}, {Target: "spam.example"}}},
 		"settings": &SettingsData{Settings: v.settings(), Rules: v.rules()},
 	}
 }
@@ -478,7 +479,11 @@ func TestPageContents(t *testing.T) {
 			ContactEmail: "admin@refuge.example", ContactAccount: "alice"}, Rules: []storage.Rule{{ID: 4, Text: "Be kind", Hint: "Please."}}},
 			[]string{`<p class="lead" dir="auto">Short.</p>`, `<p dir="auto">One.</p>`, "<p dir=\"auto\">Two\nlines.</p>",
 				`<li><span dir="auto">Be kind</span><br><small dir="auto">Please.</small></li>`, `href="/@alice">@alice</a>`,
-				`href="mailto:admin@refuge.example"`}, []string{`set no rules`, `A small home`}},
+				`href="mailto:admin@refuge.example"`}, []string{`set no rules`, `A small home`, `Moderated servers`}},
+		{"about lists the moderated servers", "about", nil, &AboutData{Blocks: []storage.Block{{Target: "loud.example",
+			Severity: storage.BlockSilence, PublicComment: "Spam waves"}, {Target: "bad.example", Severity: storage.BlockSuspend}}},
+			[]string{`<td><code>loud.example</code></td><td>Limited</td><td dir="auto">Spam waves</td>`,
+				`<td><code>bad.example</code></td><td>Suspended</td><td dir="auto">No reason given</td>`}, nil},
 		{"about, nothing set", "about", nil, &AboutData{}, []string{`A small home`, `set no rules`}, []string{`Contact`}},
 		{"no admins' menu for others", "timeline", me, &TimelineData{}, nil, []string{`href="/admin/`}},
 		{"accounts: a silenced one, and the list of silenced accounts", "accounts", me,
