@@ -142,6 +142,25 @@ func (fs *Filters) Notes(notes []*storage.Note) []*storage.Note {
 	return out
 }
 
+// Page applies fs to a page of a list: the warned marked, the hidden kept but marked
+// Hidden (storage.Note.Hidden), so that the page's bounds stay those of the list.
+func (fs *Filters) Page(notes []*storage.Note) []*storage.Note {
+	if fs == nil {
+		return notes
+	}
+	out := make([]*storage.Note, 0, len(notes))
+	for _, n := range notes {
+		hidden, shown := fs.judge(n)
+		if hidden {
+			marked := *n
+			marked.Hidden = true
+			shown = &marked
+		}
+		out = append(out, shown)
+	}
+	return out
+}
+
 // Mark marks n with every filter of fs it matches, hide ones too, and never leaves it out:
 // what a note asked for by itself is shown, behind its warnings.
 func (fs *Filters) Mark(n *storage.Note) *storage.Note {

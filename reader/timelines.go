@@ -73,7 +73,7 @@ func (rd *Reader) filtered(ctx context.Context, v Viewer, c storage.FilterContex
 		if err != nil {
 			return nil, err
 		}
-		return fs.Notes(notes), nil
+		return fs.Page(notes), nil
 	}
 }
 
@@ -126,12 +126,12 @@ func (rd *Reader) Profile(ctx context.Context, v Viewer, actor *storage.Actor, p
 	if pr.Notes, err = rd.DB.ListActorNotes(ctx, actor.ID, v.ID(), p); err != nil {
 		return nil, err
 	}
-	pr.Notes = fs.Notes(pr.Notes)
+	pr.Notes = fs.Page(pr.Notes)
 	if p.Before == 0 && p.After == 0 {
 		if pr.Pinned, err = rd.DB.ListPinned(ctx, actor.ID, v.ID(), storage.Page{}); err != nil {
 			return nil, err
 		}
-		pr.Pinned = fs.Notes(pr.Pinned)
+		pr.Pinned = fs.Notes(pr.Pinned) // not paged
 	}
 	if pr.Followers, pr.Following, pr.Posts, err = rd.Counts(ctx, v, actor.ID); err != nil {
 		return nil, err

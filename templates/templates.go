@@ -403,7 +403,7 @@ var funcs = template.FuncMap{
 	"excerpt":    func(n *storage.Note) string { return excerpt(n, 140) },
 	"post":       newPost,
 	"follow":     newFollow,
-	"notes":      func(p *Page, n []*storage.Note, empty string) noteList { return noteList{p, n, empty} },
+	"notes":      func(p *Page, n []*storage.Note, empty string) noteList { return noteList{p, shown(n), empty} },
 	"seq":        seq,
 	"inc":        func(i int) int { return i + 1 },
 	"sentence":   sentence,
@@ -431,6 +431,18 @@ var funcs = template.FuncMap{
 // adminPages are the admins' pages: the main menu has one link to them all, and each shows
 // the admin menu (partials.html, "adminnav"), so that the main menu stays on one line.
 var adminPages = map[string]bool{"reports": true, "accounts": true, "domain_blocks": true, "settings": true}
+
+// shown is a page of notes without those a filter of the viewer hides: the page keeps them
+// only so that its bounds are the list's (storage.Note.Hidden).
+func shown(notes []*storage.Note) []*storage.Note {
+	var kept []*storage.Note
+	for _, n := range notes {
+		if !n.Hidden {
+			kept = append(kept, n)
+		}
+	}
+	return kept
+}
 
 // paragraphs splits plain text at its empty lines.
 func paragraphs(text string) []string {

@@ -588,6 +588,13 @@ blood</textarea>`, `id="filter-hide" name="action" type="radio" value="hide" che
 			[]string{`<h1>Follow <span dir="auto">`, `action="/web/follow"`, `from your account here, @`}, []string{`Sign in</a> to go on`}},
 		{"interact not found", "interact", me, &InteractData{URI: "https://x"}, []string{`Could not find`}, nil},
 		{"home", "home", nil, &HomeData{Next: "/?before=5"}, []string{`href="/?before=5" rel="next"`, `Nobody has posted`, `class="button primary" href="/signin"`}, nil},
+		{"a hidden post is left out, the page's links stay", "home", me, &HomeData{Next: "/?max_id=5", Notes: []*storage.Note{
+			{ID: 6, URI: "https://x/6", Author: v.actor(3), Content: "<p>shown</p>", Published: when},
+			{ID: 5, URI: "https://x/5", Author: v.actor(3), Content: "<p>filtered away</p>", Published: when, Hidden: true}}},
+			[]string{`id="note-6"`, `href="/?max_id=5" rel="next"`}, []string{`id="note-5"`, `filtered away`}},
+		{"a page of hidden posts only", "home", me, &HomeData{Next: "/?max_id=5", Notes: []*storage.Note{
+			{ID: 5, URI: "https://x/5", Author: v.actor(3), Content: "<p>filtered away</p>", Published: when, Hidden: true}}},
+			[]string{`Nobody has posted`, `href="/?max_id=5" rel="next"`}, []string{`filtered away`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -70,6 +70,8 @@ type Emoji struct {
 
 // Status is a post, or a boost of one (Reblog set).
 type Status struct {
+	hidden bool // a filter of the viewer hides it: a page leaves it out (storage.Note.Hidden)
+
 	ID                 string            `json:"id"`
 	URI                string            `json:"uri"`
 	URL                *string           `json:"url"`

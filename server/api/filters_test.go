@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -322,6 +323,33 @@ func TestFiltersApplied(t *testing.T) {
 			}
 		})
 	}
+	// A page whose posts a filter hides comes back short, or empty, but still says where
+	// the next one starts: paging by one through alice's profile, bob meets her newest two
+	// posts hidden and still reaches the third.
+	path := "/api/v1/accounts/" + w.aliceID + "/statuses?limit=1"
+	var pages []int
+	for range 4 {
+		status, v, header := get(t, in, path, w.bobTok)
+		if status != 200 {
+			t.Fatalf("GET %s: %d %v", path, status, v)
+		}
+		pages = append(pages, len(statusesIn(v)))
+		next := regexp.MustCompile(`<[^>]*(/api/v1/[^>]+)>; rel="next"`).FindStringSubmatch(header.Get("Link"))
+		if next == nil {
+			t.Fatalf("GET %s: no next page in %q after pages of %v", path, header.Get("Link"), pages)
+		}
+		path = next[1]
+		if len(statusesIn(v)) == 1 {
+			if id := field(statusesIn(v)[0], "id"); id != spoiler {
+				t.Errorf("the first post shown is %s, want the spoiler %s", id, spoiler)
+			}
+			break
+		}
+	}
+	if !slices.Equal(pages, []int{0, 0, 1}) {
+		t.Errorf("pages of alice's profile, one at a time: %v posts, want 0, 0, 1", pages)
+	}
+
 	// Without a viewer there is no filtered attribute; with one, an empty list.
 	_, v, _ := get(t, in, "/api/v1/statuses/"+w.public, "")
 	if _, present := v.(map[string]any)["filtered"]; present {

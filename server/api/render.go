@@ -185,6 +185,7 @@ func (rn *render) statuses(notes []*storage.Note) ([]*Status, error) {
 			s.Favourited, s.Reblogged, s.Pinned = ptr(st.Liked[n.ID]), ptr(st.Boosted[n.ID]), ptr(st.Pinned[n.ID])
 			s.Muted, s.Bookmarked = ptr(false), ptr(st.Bookmarked[n.ID])
 			s.Filtered = filterResults(n.Filtered)
+			s.hidden = n.Hidden
 		}
 		out = append(out, s)
 	}

@@ -442,7 +442,7 @@ func (h *Handler) streamStatus(ctx context.Context, viewer *storage.Actor, k str
 		}
 		notes, err = h.Read.FilteredNotes(ctx, v, storage.FilterHome, []*storage.Note{n})
 	}
-	if err != nil || len(notes) == 0 || notes[0].ID != id {
+	if err != nil || len(notes) == 0 || notes[0].ID != id || notes[0].Hidden {
 		return nil, err
 	}
 	list, err := h.render(ctx, viewer).statuses(notes)
