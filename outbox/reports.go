@@ -37,13 +37,9 @@ type ReportInput struct {
 // account or one of the posts is not the account's or not visible to the reporter, Invalid
 // for a bad category, a comment too long or a report of oneself.
 func (s *Service) Report(ctx context.Context, reporter *storage.Actor, in ReportInput) (*storage.Report, error) {
-	category := storage.ReportCategory(in.Category)
-	switch category {
-	case "":
-		category = storage.ReportOther
-	case storage.ReportSpam, storage.ReportLegal, storage.ReportViolation, storage.ReportOther:
-	default:
-		return nil, storage.Errorf(storage.Invalid, "category must be spam, legal, violation or other")
+	category, err := reportCategory(in.Category)
+	if err != nil {
+		return nil, err
 	}
 	if utf8.RuneCountInString(in.Comment) > MaxReportComment {
 		return nil, storage.Errorf(storage.Invalid, "comment is longer than %d characters", MaxReportComment)
@@ -53,13 +49,12 @@ func (s *Service) Report(ctx context.Context, reporter *storage.Actor, in Report
 	}
 	var inst *storage.Actor // the Flag's sender, found (or made) before the transaction
 	if in.Forward {
-		var err error
 		if inst, err = s.InstanceActor(ctx); err != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}
 	}
 	var rep *storage.Report
-	err := s.DB.Update(ctx, func(tx storage.Tx) error {
+	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		target, err := tx.GetActorByID(ctx, in.TargetID)
 		if err != nil || !target.DeletedAt.IsZero() || target.Type == federation.TypeApplication {
 			return storage.Errorf(storage.NotFound, "Record not found")
@@ -96,6 +91,17 @@ func (s *Service) Report(ctx context.Context, reporter *storage.Actor, in Report
 		s.wake()
 	}
 	return rep, nil
+}
+
+// reportCategory reads a report's category: "" is other.
+func reportCategory(s string) (storage.ReportCategory, error) {
+	switch c := storage.ReportCategory(s); c {
+	case "":
+		return storage.ReportOther, nil
+	case storage.ReportSpam, storage.ReportLegal, storage.ReportViolation, storage.ReportOther:
+		return c, nil
+	}
+	return "", storage.Errorf(storage.Invalid, "category must be spam, legal, violation or other")
 }
 
 // sendFlag queues a Flag of target and its posts noteURIs, from the instance actor inst, to
@@ -141,26 +147,13 @@ func (s *Service) ResolveReport(ctx context.Context, admin *storage.Actor, id in
 			return nil, err
 		}
 	case storage.ReportSuspended:
-		if target.Local {
-			_, err = s.Suspend(ctx, target.Username)
-			if storage.KindOf(err) == storage.Conflict {
-				err = nil // suspended already
-			}
-			if err != nil {
-				return nil, err
-			}
+		if err := s.suspendActor(ctx, target); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, storage.Errorf(storage.Invalid, "unknown resolution %q", how)
 	}
-	err = s.DB.Update(ctx, func(tx storage.Tx) error {
-		if how == storage.ReportSuspended && !target.Local {
-			if err := tx.PutBlock(ctx, target.URI, s.now()); err != nil {
-				return err
-			}
-		}
-		return tx.ResolveReport(ctx, id, admin.ID, how, s.now())
-	})
+	err = s.DB.Update(ctx, func(tx storage.Tx) error { return tx.ResolveReport(ctx, id, admin.ID, how, s.now()) })
 	if err != nil {
 		return nil, fmt.Errorf("resolve report %d: %w", id, err)
 	}

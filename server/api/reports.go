@@ -9,16 +9,31 @@ import (
 
 // Report is a report the viewer filed, as Mastodon answers POST /api/v1/reports.
 type Report struct {
-	ID            string   `json:"id"`
-	ActionTaken   bool     `json:"action_taken"`
-	ActionTakenAt *string  `json:"action_taken_at"`
-	Category      string   `json:"category"`
-	Comment       string   `json:"comment"`
-	Forwarded     bool     `json:"forwarded"`
-	CreatedAt     string   `json:"created_at"`
+	reportAttributes
 	StatusIDs     []string `json:"status_ids"`
 	RuleIDs       []string `json:"rule_ids"` // always null: the instance has no rules
 	TargetAccount *Account `json:"target_account"`
+}
+
+// reportAttributes are what Report and Admin::Report share.
+type reportAttributes struct {
+	ID            string  `json:"id"`
+	ActionTaken   bool    `json:"action_taken"`
+	ActionTakenAt *string `json:"action_taken_at"`
+	Category      string  `json:"category"`
+	Comment       string  `json:"comment"`
+	Forwarded     bool    `json:"forwarded"`
+	CreatedAt     string  `json:"created_at"`
+}
+
+// reportAttributesOf are the attributes of rep that Report and Admin::Report share.
+func reportAttributesOf(rep *storage.Report) reportAttributes {
+	out := reportAttributes{ID: rowID(rep.ID), ActionTaken: !rep.Open(), Category: string(rep.Category), Comment: rep.Comment,
+		Forwarded: rep.Forward, CreatedAt: timeOf(rep.Created)}
+	if !rep.Open() {
+		out.ActionTakenAt = ptr(timeOf(rep.ResolvedAt))
+	}
+	return out
 }
 
 // fileReport is POST /api/v1/reports: account_id, status_ids[], comment, forward and
@@ -60,8 +75,7 @@ func (h *Handler) fileReport(w http.ResponseWriter, r *http.Request, viewer *sto
 	if err != nil {
 		return err
 	}
-	out := &Report{ID: rowID(rep.ID), Category: string(rep.Category), Comment: rep.Comment, Forwarded: rep.Forward,
-		CreatedAt: timeOf(rep.Created), StatusIDs: []string{}, TargetAccount: acc}
+	out := &Report{reportAttributes: reportAttributesOf(rep), StatusIDs: []string{}, TargetAccount: acc}
 	for _, n := range rep.NoteIDs {
 		out.StatusIDs = append(out.StatusIDs, noteStatusID(n))
 	}

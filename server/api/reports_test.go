@@ -84,7 +84,7 @@ func TestReports(t *testing.T) {
 	})
 
 	// What was stored: three open reports, newest first, with their reporters and posts.
-	list, err := w.in.App.DB().ListReports(context.Background(), true, storage.Page{})
+	list, err := w.in.App.DB().ListReports(context.Background(), storage.ReportQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -202,12 +202,13 @@ func fillInstance(t *testing.T, db *DB) *copied {
 				return err
 			}
 		}
-		// A report from bob about carol's note, resolved, and one carol's server sent, open.
+		// A report from bob about carol's note, resolved, and one carol's server sent, open and
+		// assigned to alice.
 		reports := []*storage.Report{
 			{ReporterID: c.bob.ID, TargetID: c.carol.ID, NoteIDs: []int64{notes[4].ID}, Comment: "spam again",
 				Category: storage.ReportSpam, Forward: true, URI: "https://refuge.example/flags/1", Created: at},
 			{ReporterID: c.carol.ID, TargetID: c.bob.ID, Comment: "rude", Category: storage.ReportOther,
-				URI: "https://peer.example/flags/9", Created: at.Add(time.Second)},
+				URI: "https://peer.example/flags/9", Created: at.Add(time.Second), AssignedID: c.alice.ID},
 		}
 		for _, r := range reports {
 			if err := tx.CreateReport(ctx, r); err != nil {
