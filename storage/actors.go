@@ -85,6 +85,10 @@ type Credentials struct {
 	TOTPEnabled   bool
 	TOTPStep      int64
 	RecoveryCodes []string
+	// Email is the account's address ("" for none), unique in any case across accounts;
+	// EmailConfirmedAt is when a link mailed to it was followed (zero until then).
+	Email            string
+	EmailConfirmedAt time.Time
 }
 
 // HostOf returns the host of an absolute http(s) URL, lower-cased and with its port, exactly
@@ -185,12 +189,15 @@ type CredentialReader interface {
 	// GetCredentials returns the secrets of local account actorID; NotFound when it has
 	// none (a remote actor, or no such account).
 	GetCredentials(ctx context.Context, actorID int64) (*Credentials, error)
+	// AccountByEmail returns the id of the local account whose address is email, in any
+	// case; NotFound when none has it.
+	AccountByEmail(ctx context.Context, email string) (int64, error)
 }
 
 // CredentialWriter stores the secrets of local accounts.
 type CredentialWriter interface {
 	// PutCredentials stores c for local account c.ActorID, replacing what it had; NotFound
-	// when there is no such local account.
+	// when there is no such local account, Conflict when another account has c.Email.
 	PutCredentials(ctx context.Context, c *Credentials) error
 }
 

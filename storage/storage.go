@@ -35,6 +35,7 @@ type Reader interface {
 	PushReader
 	RemoteMediaReader
 	ReportReader
+	SettingsReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -59,6 +60,7 @@ type Tx interface {
 	PushWriter
 	RemoteMediaWriter
 	ReportWriter
+	SettingsWriter
 }
 
 // DB is an open Refuge database.

@@ -281,27 +281,47 @@ func nonNilFields(f []storage.Field) []storage.Field {
 // GetCredentials returns the secrets of local account actorID.
 func (r reader) GetCredentials(ctx context.Context, actorID int64) (*storage.Credentials, error) {
 	c := &storage.Credentials{ActorID: actorID}
-	var codes string
-	err := r.q.QueryRowContext(ctx, `SELECT password_hash, private_key_pem, totp_secret, totp_enabled, totp_step, recovery_codes
-		FROM credentials WHERE actor_id = ?`, actorID).
-		Scan(&c.PasswordHash, &c.PrivateKeyPEM, &c.TOTPSecret, &c.TOTPEnabled, &c.TOTPStep, &codes)
+	var codes, confirmed string
+	err := r.q.QueryRowContext(ctx, `SELECT password_hash, private_key_pem, totp_secret, totp_enabled, totp_step,
+		recovery_codes, email, email_confirmed_at FROM credentials WHERE actor_id = ?`, actorID).
+		Scan(&c.PasswordHash, &c.PrivateKeyPEM, &c.TOTPSecret, &c.TOTPEnabled, &c.TOTPStep, &codes, &c.Email, &confirmed)
 	if err != nil {
 		return nil, notFound("credentials", err)
 	}
 	c.RecoveryCodes = strings.Fields(codes)
+	c.EmailConfirmedAt = parseTS(confirmed)
 	return c, nil
+}
+
+// AccountByEmail finds the local account with address email, in any case.
+func (r reader) AccountByEmail(ctx context.Context, email string) (int64, error) {
+	var id int64
+	err := r.q.QueryRowContext(ctx, `SELECT actor_id FROM credentials WHERE lower(email) = lower(?) AND email <> ''`, email).Scan(&id)
+	if err != nil {
+		return 0, notFound("account with that address", err)
+	}
+	return id, nil
 }
 
 // PutCredentials stores the secrets of a local account; a remote actor never has any.
 func (tx *Tx) PutCredentials(ctx context.Context, c *storage.Credentials) error {
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO credentials (actor_id, password_hash, private_key_pem,
-		totp_secret, totp_enabled, totp_step, recovery_codes)
-		SELECT id, ?, ?, ?, ?, ?, ? FROM actors WHERE id = ? AND local = TRUE
+	var res sql.Result
+	err := tx.guard(ctx, func() (err error) {
+		res, err = tx.tx.ExecContext(ctx, `INSERT INTO credentials (actor_id, password_hash, private_key_pem,
+		totp_secret, totp_enabled, totp_step, recovery_codes, email, email_confirmed_at)
+		SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM actors WHERE id = ? AND local = TRUE
 		ON CONFLICT (actor_id) DO UPDATE SET password_hash = excluded.password_hash,
 		private_key_pem = excluded.private_key_pem, totp_secret = excluded.totp_secret,
 		totp_enabled = excluded.totp_enabled, totp_step = excluded.totp_step,
-		recovery_codes = excluded.recovery_codes`,
-		c.PasswordHash, c.PrivateKeyPEM, c.TOTPSecret, c.TOTPEnabled, c.TOTPStep, strings.Join(c.RecoveryCodes, " "), c.ActorID)
+		recovery_codes = excluded.recovery_codes, email = excluded.email,
+		email_confirmed_at = excluded.email_confirmed_at`,
+			c.PasswordHash, c.PrivateKeyPEM, c.TOTPSecret, c.TOTPEnabled, c.TOTPStep, strings.Join(c.RecoveryCodes, " "),
+			c.Email, ts(c.EmailConfirmedAt), c.ActorID)
+		return err
+	})
+	if isUnique(err) {
+		return storage.Wrap(storage.Conflict, err, "that e-mail address belongs to another account")
+	}
 	if err != nil {
 		return fmt.Errorf("put credentials of %d: %w", c.ActorID, err)
 	}

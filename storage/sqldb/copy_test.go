@@ -60,6 +60,7 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			if a == c.alice { // signs in with two factors
 				creds.TOTPSecret, creds.TOTPEnabled, creds.TOTPStep = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", true, 59000123
 				creds.RecoveryCodes = []string{"hash-of-code-1", "hash-of-code-2"}
+				creds.Email, creds.EmailConfirmedAt = "Alice@Refuge.example", at
 			}
 			if err := tx.PutCredentials(ctx, creds); err != nil {
 				return err
@@ -214,6 +215,20 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			if err := tx.CreateReport(ctx, r); err != nil {
 				return err
 			}
+		}
+		// Two rules, the first one deleted: a copy keeps the second's id, and the next new
+		// rule's is still past both.
+		for _, text := range []string{"Gone rule", "Be kind"} {
+			if err := tx.PutRule(ctx, &storage.Rule{Text: text, Hint: "hint: " + text, CreatedAt: at}); err != nil {
+				return err
+			}
+		}
+		if err := tx.DeleteRule(ctx, 1); err != nil {
+			return err
+		}
+		if err := tx.PutSettings(ctx, &storage.Settings{Name: "Refuge", Description: "A small place",
+			ContactEmail: "admin@refuge.example", ContactAccount: "alice", UpdatedAt: at}); err != nil {
+			return err
 		}
 		if err := tx.ResolveReport(ctx, reports[0].ID, c.alice.ID, storage.ReportDismissed, at.Add(time.Minute)); err != nil {
 			return err
@@ -506,6 +521,9 @@ func sameThroughStorage(t *testing.T, c *copied, src, dst *DB) {
 	same("outbox", func(db *DB) (any, error) { return db.ListOutbox(ctx, c.alice.ID, true, storage.Page{Limit: 20}) })
 	same("blocks", func(db *DB) (any, error) { return db.ListBlocks(ctx) })
 	same("meta", func(db *DB) (any, error) { return db.GetMeta(ctx, "domain") })
+	same("settings", func(db *DB) (any, error) { return db.GetSettings(ctx) })
+	same("rules", func(db *DB) (any, error) { return db.ListRules(ctx) })
+	same("account by e-mail", func(db *DB) (any, error) { return db.AccountByEmail(ctx, "alice@refuge.EXAMPLE") })
 	same("next delivery due", func(db *DB) (any, error) { return db.NextDeliveryDue(ctx) })
 	same("deliveries", func(db *DB) (any, error) { return db.ListDeliveries(ctx, c.activity) })
 	same("app", func(db *DB) (any, error) { return db.GetAppByClientID(ctx, "client") })
@@ -596,7 +614,11 @@ func useCopy(t *testing.T, c *copied, src, dst *DB) {
 	a := &storage.Activity{URI: n.URI + "/activity", ActorID: c.alice.ID, Local: true, Type: "Create", ObjectURI: n.URI}
 	f := &storage.Follow{URI: c.bob.URI + "/follows/after", FollowerID: c.bob.ID, FolloweeID: c.carol.ID}
 	actor := &storage.Actor{URI: "https://new.example/users/erin", Type: "Person", Username: "erin", Host: "new.example"}
+	rule := &storage.Rule{Text: "No spam", CreatedAt: time.Now()}
 	err = dst.Update(ctx, func(tx storage.Tx) error {
+		if err := tx.PutRule(ctx, rule); err != nil {
+			return err
+		}
 		if err := tx.PutRemoteActor(ctx, actor); err != nil {
 			return err
 		}
@@ -624,6 +646,9 @@ func useCopy(t *testing.T, c *copied, src, dst *DB) {
 	}
 	if ds[0].ID <= c.lastDelivery {
 		t.Errorf("the new delivery took id %d; ids up to %d were handed out before the copy", ds[0].ID, c.lastDelivery)
+	}
+	if rule.ID != 3 {
+		t.Errorf("the rule added after the copy took id %d, want 3", rule.ID)
 	}
 	if n.ID <= slices.Max(c.notes) || actor.ID <= c.carol.ID {
 		t.Errorf("new ids: note %d (copied up to %d), actor %d", n.ID, slices.Max(c.notes), actor.ID)
