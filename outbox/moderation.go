@@ -139,7 +139,7 @@ func (s *Service) resolveAllAbout(ctx context.Context, admin *storage.Actor, tar
 // AssignReport assigns report id to admin, when assign is set, or to no one: Forbidden
 // when admin is no admin, NotFound when there is no such report.
 func (s *Service) AssignReport(ctx context.Context, admin *storage.Actor, id int64, assign bool) (*storage.Report, error) {
-	return s.changeReport(ctx, admin, id, func(rep *storage.Report) error {
+	return s.changeReport(ctx, admin, id, func(_ storage.Tx, rep *storage.Report) error {
 		rep.AssignedID = 0
 		if assign {
 			rep.AssignedID = admin.ID
@@ -151,34 +151,39 @@ func (s *Service) AssignReport(ctx context.Context, admin *storage.Actor, id int
 // ReopenReport opens report id again, as if no admin had resolved it; what was done then
 // stays done. Reopening an open report changes nothing.
 func (s *Service) ReopenReport(ctx context.Context, admin *storage.Actor, id int64) (*storage.Report, error) {
-	return s.changeReport(ctx, admin, id, func(rep *storage.Report) error {
+	return s.changeReport(ctx, admin, id, func(_ storage.Tx, rep *storage.Report) error {
 		rep.ResolvedAt, rep.ResolvedByID, rep.Resolution = time.Time{}, 0, ""
 		return nil
 	})
 }
 
 // RecategoriseReport sets the category of report id (spam, legal, violation or other; ""
-// keeps it) and the instance rules it cites: Invalid for another category or for any rule,
-// as this instance has none to cite.
-func (s *Service) RecategoriseReport(ctx context.Context, admin *storage.Actor, id int64, category string, ruleIDs []string) (*storage.Report, error) {
-	if len(ruleIDs) > 0 {
-		return nil, storage.Errorf(storage.Invalid, "rule_ids: this server has no rules to cite")
-	}
+// keeps it) and, when ruleIDs is not nil, the instance rules it cites: Invalid for another
+// category or a rule there is not.
+func (s *Service) RecategoriseReport(ctx context.Context, admin *storage.Actor, id int64, category string, ruleIDs []int64) (*storage.Report, error) {
 	c, err := reportCategory(category)
 	if err != nil {
 		return nil, err
 	}
-	return s.changeReport(ctx, admin, id, func(rep *storage.Report) error {
+	if len(ruleIDs) > MaxReportRules {
+		return nil, storage.Errorf(storage.Invalid, "a report may cite at most %d rules", MaxReportRules)
+	}
+	return s.changeReport(ctx, admin, id, func(tx storage.Tx, rep *storage.Report) error {
 		if category != "" {
 			rep.Category = c
 		}
-		return nil
+		if ruleIDs == nil {
+			return nil
+		}
+		var err error
+		rep.RuleIDs, err = knownRules(ctx, tx, ruleIDs)
+		return err
 	})
 }
 
 // changeReport applies change to report id within a transaction and stores it, marked
 // updated now.
-func (s *Service) changeReport(ctx context.Context, admin *storage.Actor, id int64, change func(*storage.Report) error) (*storage.Report, error) {
+func (s *Service) changeReport(ctx context.Context, admin *storage.Actor, id int64, change func(storage.Tx, *storage.Report) error) (*storage.Report, error) {
 	if !admin.Admin {
 		return nil, storage.Errorf(storage.Forbidden, "This action is not allowed")
 	}
@@ -188,7 +193,7 @@ func (s *Service) changeReport(ctx context.Context, admin *storage.Actor, id int
 		if rep, err = tx.GetReport(ctx, id); err != nil {
 			return err
 		}
-		if err := change(rep); err != nil {
+		if err := change(tx, rep); err != nil {
 			return err
 		}
 		rep.Updated = s.now()

@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"slices"
 	"unicode/utf8"
 
 	"refuge/federation"
@@ -18,10 +19,12 @@ import (
 // resolves a report by dismissing it, deleting the posts it names, or suspending the account.
 
 // Limits on a report, as Mastodon's: its comment is at most 1000 characters; the posts named
-// are capped too, so that one report cannot name a whole profile.
+// are capped too, so that one report cannot name a whole profile, and so are the instance
+// rules it cites.
 const (
 	MaxReportComment = 1000
 	MaxReportNotes   = 40
+	MaxReportRules   = 40
 )
 
 // ReportInput is what a local account reports.
@@ -29,8 +32,9 @@ type ReportInput struct {
 	TargetID int64   // the account reported
 	NoteIDs  []int64 // some of its posts, which the reporter can see
 	Comment  string
-	Category string // spam, legal, violation or other; "" is other
-	Forward  bool   // send a copy to the account's server, when it is remote
+	Category string  // spam, legal, violation or other; "" is other
+	RuleIDs  []int64 // the instance's rules it breaks
+	Forward  bool    // send a copy to the account's server, when it is remote
 }
 
 // Report stores a report of reporter about another account: NotFound when there is no such
@@ -46,6 +50,9 @@ func (s *Service) Report(ctx context.Context, reporter *storage.Actor, in Report
 	}
 	if len(in.NoteIDs) > MaxReportNotes {
 		return nil, storage.Errorf(storage.Invalid, "a report may name at most %d posts", MaxReportNotes)
+	}
+	if len(in.RuleIDs) > MaxReportRules {
+		return nil, storage.Errorf(storage.Invalid, "a report may cite at most %d rules", MaxReportRules)
 	}
 	var inst *storage.Actor // the Flag's sender, found (or made) before the transaction
 	if in.Forward {
@@ -64,6 +71,9 @@ func (s *Service) Report(ctx context.Context, reporter *storage.Actor, in Report
 		}
 		rep = &storage.Report{ReporterID: reporter.ID, TargetID: target.ID, Comment: in.Comment, Category: category,
 			Forward: in.Forward && !target.Local, Created: s.now()}
+		if rep.RuleIDs, err = knownRules(ctx, tx, in.RuleIDs); err != nil {
+			return err
+		}
 		var noteURIs []string
 		for _, id := range in.NoteIDs {
 			n, err := tx.GetNoteByID(ctx, id)
@@ -91,6 +101,23 @@ func (s *Service) Report(ctx context.Context, reporter *storage.Actor, in Report
 		s.wake()
 	}
 	return rep, nil
+}
+
+// knownRules is ids, the rules a report cites, when the instance has each: Invalid when not.
+func knownRules(ctx context.Context, tx storage.Tx, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return ids, nil
+	}
+	rules, err := tx.ListRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if !slices.ContainsFunc(rules, func(r storage.Rule) bool { return r.ID == id }) {
+			return nil, storage.Errorf(storage.Invalid, "rule_ids: there is no rule %d", id)
+		}
+	}
+	return ids, nil
 }
 
 // reportCategory reads a report's category: "" is other.

@@ -37,10 +37,12 @@ func (rd *Reader) LocalAccounts(ctx context.Context, viewer *storage.Actor) ([]A
 
 // ModeratedAccount is an account as the admins see it: a remote actor blocked here, by
 // itself or its server, counts as suspended, as the admins' suspension of a remote account
-// is that block.
+// is that block; a local account has its e-mail address.
 type ModeratedAccount struct {
-	Actor     *storage.Actor
-	Suspended bool
+	Actor          *storage.Actor
+	Suspended      bool
+	Email          string // "" for none, and for a remote account
+	EmailConfirmed bool   // a link mailed to Email was followed
 }
 
 // AdminAccount is the account of row id, local or remote, for an admin: NotFound for a
@@ -82,6 +84,15 @@ func (rd *Reader) AdminAccounts(ctx context.Context, viewer *storage.Actor, q st
 // Moderated is a as the admins see it (see ModeratedAccount).
 func (rd *Reader) Moderated(ctx context.Context, a *storage.Actor) (ModeratedAccount, error) {
 	m := ModeratedAccount{Actor: a, Suspended: a.Suspended()}
+	if a.Local {
+		c, err := rd.DB.GetCredentials(ctx, a.ID)
+		if err != nil && storage.KindOf(err) != storage.NotFound {
+			return m, fmt.Errorf("account %d: credentials: %w", a.ID, err)
+		}
+		if c != nil {
+			m.Email, m.EmailConfirmed = c.Email, !c.EmailConfirmedAt.IsZero()
+		}
+	}
 	if !m.Suspended && !a.Local {
 		blocked, err := rd.DB.IsBlocked(ctx, a.URI)
 		if err != nil {

@@ -3,6 +3,7 @@ package reader
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"refuge/storage"
 )
@@ -15,6 +16,7 @@ type ReportDetails struct {
 	Notes    []*storage.Note // deleted ones too, shown as such
 	Assigned *storage.Actor  // the admin who took it on; nil for none
 	Resolver *storage.Actor  // the admin who resolved it; nil while it is open
+	Rules    []storage.Rule  // the instance's rules it cites
 }
 
 // OpenReports is the admins' queue: the reports no admin has resolved, newest first. Only
@@ -76,6 +78,17 @@ func (rd *Reader) reportDetails(ctx context.Context, rep *storage.Report) (*Repo
 		// An admin's account is never removed from the table, but it may have been deleted.
 		if *admin.dst, err = rd.DB.GetActorByID(ctx, admin.id); err != nil {
 			return nil, fmt.Errorf("report %d: admin %d: %w", rep.ID, admin.id, err)
+		}
+	}
+	if len(rep.RuleIDs) > 0 {
+		rules, err := rd.DB.ListRules(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("report %d: %w", rep.ID, err)
+		}
+		for _, r := range rules {
+			if slices.Contains(rep.RuleIDs, r.ID) {
+				d.Rules = append(d.Rules, r)
+			}
 		}
 	}
 	for _, id := range rep.NoteIDs {

@@ -161,6 +161,7 @@ type AccountQuery struct {
 	Username      string // only accounts whose username starts so, when set
 	Name          string // only accounts whose display name starts so, when set
 	Host          string // only accounts of this host (with its port, if any), when set
+	Email         string // only local accounts whose e-mail address starts so, when set
 	Page          Page   // by id; Limit at most 200
 	Since         int64  // the newest accounts with an id above this, when not 0
 }

@@ -27,6 +27,7 @@ type Report struct {
 
 	AssignedID int64     // the admin who took the report on; 0 for none
 	Updated    time.Time // when it was made or last changed
+	RuleIDs    []int64   // the instance's rules it cites
 }
 
 // Open reports whether no admin has resolved the report yet.
@@ -73,13 +74,13 @@ type ReportQuery struct {
 
 // ReportWriter stores and resolves reports.
 type ReportWriter interface {
-	// CreateReport stores r with its notes and sets r.ID.
+	// CreateReport stores r with its notes and rules and sets r.ID.
 	CreateReport(ctx context.Context, r *Report) error
 	// ResolveReport marks report id resolved by the admin by, at at; NotFound when there is
 	// no such report, Conflict when it was resolved already.
 	ResolveReport(ctx context.Context, id, by int64, how ReportResolution, at time.Time) error
 	// UpdateReport writes what an admin changes of report r, found by r.ID: its category,
-	// its assignment, its resolution (cleared when reopened) and Updated; NotFound when
-	// there is no such report.
+	// the rules it cites, its assignment, its resolution (cleared when reopened) and
+	// Updated; NotFound when there is no such report.
 	UpdateReport(ctx context.Context, r *Report) error
 }

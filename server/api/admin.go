@@ -18,8 +18,9 @@ import (
 // the report queue does, and such an account is shown suspended.
 
 // AdminAccount is Mastodon's Admin::Account: an account with what its admins see. Refuge
-// keeps no e-mail, IP addresses or locale, so those are empty, and every local account is
-// confirmed and approved. A remote account has no e-mail and no role, as Mastodon's.
+// keeps no IP addresses or locale, so those are empty; a local account is confirmed unless
+// it has an e-mail address not confirmed yet, and approved. A remote account has no e-mail
+// and no role, as Mastodon's.
 type AdminAccount struct {
 	ID            string   `json:"id"`
 	Username      string   `json:"username"`
@@ -83,7 +84,8 @@ func (h *Handler) adminAccountsV1(w http.ResponseWriter, r *http.Request, viewer
 
 // adminAccountsV2 is GET /api/v2/admin/accounts: origin (local or remote), status (active,
 // pending, disabled, silenced, suspended), permissions (staff), role_ids[], invited_by,
-// username, display_name, by_domain, email and ip; every account when none is given.
+// username, display_name and email (prefixes), by_domain and ip; every account when none is
+// given.
 func (h *Handler) adminAccountsV2(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	q := r.URL.Query()
 	roles, err := listParam(q, "role_ids", 20)
@@ -105,10 +107,10 @@ type accountFilter struct {
 
 // query is the storage query of f and of the texts both versions share; none reports a
 // filter that no account here can match (no account is pending, disabled, silenced or
-// sensitive, invited, or has an e-mail address or IP address on record).
+// sensitive, invited, or has an IP address on record).
 func (f accountFilter) query(q url.Values, p paging) (_ storage.AccountQuery, none bool, _ error) {
 	aq := storage.AccountQuery{Username: q.Get("username"), Name: q.Get("display_name"), Host: q.Get("by_domain"),
-		Admins: f.staff, Page: p.page, Since: reader.ParseID(p.since)}
+		Email: q.Get("email"), Admins: f.staff, Page: p.page, Since: reader.ParseID(p.since)}
 	switch f.origin {
 	case "":
 	case "local":
@@ -135,10 +137,10 @@ func (f accountFilter) query(q url.Values, p paging) (_ storage.AccountQuery, no
 		}
 		aq.Admins = true
 	}
-	if f.invitedBy != "" || q.Get("email") != "" || q.Get("ip") != "" {
+	if f.invitedBy != "" || q.Get("ip") != "" {
 		none = true
 	}
-	for _, s := range []string{aq.Username, aq.Name, aq.Host} {
+	for _, s := range []string{aq.Username, aq.Name, aq.Host, aq.Email} {
 		if len(s) > maxParamLength {
 			return aq, false, storage.Errorf(storage.Invalid, "a filter is too long")
 		}
@@ -194,7 +196,7 @@ func (rn *render) adminAccount(m reader.ModeratedAccount) (*AdminAccount, error)
 		if a.Admin {
 			role = adminRole
 		}
-		out.Email, out.Role, out.Confirmed, out.Approved = ptr(""), &role, true, true
+		out.Email, out.Role, out.Confirmed, out.Approved = &m.Email, &role, m.Email == "" || m.EmailConfirmed, true
 	} else {
 		out.Domain = &a.Host
 	}

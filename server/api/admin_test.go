@@ -113,8 +113,9 @@ func TestAdminAccounts(t *testing.T) {
 
 // TestAdminAccountsV2: GET /api/v2/admin/accounts lists local and remote accounts with
 // Mastodon's filters, and v1's list takes its older ones, remote=true among them; GET
-// /api/v1/admin/accounts/:id shows a local or a remote account. Filters on what Refuge
-// does not keep (pending, e-mail, IP) match nothing; unknown origins and statuses are 422.
+// /api/v1/admin/accounts/:id shows a local or a remote account, with a local one's e-mail
+// address. Filters on what Refuge does not keep (pending, IP) match nothing; unknown origins
+// and statuses are 422.
 func TestAdminAccountsV2(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -124,6 +125,15 @@ func TestAdminAccountsV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	eve := in.ActorByURI(m.eve.URI)
+	// alice gave an address she has not confirmed yet.
+	creds, err := in.App.DB().GetCredentials(ctx, mustID(t, m.aliceID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds.Email = "Alice@Example.com"
+	if err := in.App.DB().Update(ctx, func(tx storage.Tx) error { return tx.PutCredentials(ctx, creds) }); err != nil {
+		t.Fatal(err)
+	}
 	firstAdmin := ""
 	for _, a := range mustList(t, in, "/api/v2/admin/accounts?origin=local&permissions=staff", m.adminTok) {
 		if field(a, "username") != "root" {
@@ -155,7 +165,9 @@ func TestAdminAccountsV2(t *testing.T) {
 		{"display name", "/api/v2/admin/accounts?display_name=eve%20r", m.adminTok, 200, []string{m.eveID}},
 		{"by domain", "/api/v2/admin/accounts?by_domain=" + eve.Host, m.adminTok, 200, []string{m.eveID}},
 		{"pending", "/api/v2/admin/accounts?status=pending", m.adminTok, 200, []string{}},
-		{"email", "/api/v2/admin/accounts?email=alice@example.com", m.adminTok, 200, []string{}},
+		{"email prefix, any case", "/api/v2/admin/accounts?email=alice@EX", m.adminTok, 200, []string{m.aliceID}},
+		{"email nobody has", "/api/v2/admin/accounts?email=bob", m.adminTok, 200, []string{}},
+		{"one with an e-mail address", "/api/v1/admin/accounts/" + m.aliceID, m.adminTok, 200, []string{m.aliceID}},
 		{"ip", "/api/v2/admin/accounts?ip=127.0.0.1", m.adminTok, 200, []string{}},
 		{"v1 lists local active accounts", "/api/v1/admin/accounts?username=b", m.adminTok, 200, []string{}},
 		{"v1 suspended", "/api/v1/admin/accounts?suspended=true", m.adminTok, 200, []string{m.bobID}},
@@ -190,6 +202,9 @@ func TestAdminAccountsV2(t *testing.T) {
 			}
 			if c.name == "one local" && v.(map[string]any)["suspended"] != true {
 				t.Errorf("bob is suspended: %v", v)
+			}
+			if c.name == "one with an e-mail address" && (field(v, "email") != "Alice@Example.com" || v.(map[string]any)["confirmed"] != false) {
+				t.Errorf("alice's address, not confirmed: %v", v)
 			}
 		})
 	}

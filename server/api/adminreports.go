@@ -5,7 +5,6 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"refuge/outbox"
 	"refuge/reader"
 	"refuge/storage"
 )
@@ -13,7 +12,7 @@ import (
 // The admin API's reports: Mastodon's /api/v1/admin/reports, the same queue as the web's
 // admin pages, acted on through the same outbox.
 
-// AdminReport is Mastodon's Admin::Report. Refuge has no instance rules, so rules is empty.
+// AdminReport is Mastodon's Admin::Report.
 type AdminReport struct {
 	reportAttributes
 	UpdatedAt            string        `json:"updated_at"`
@@ -141,14 +140,15 @@ func (h *Handler) reopenReport(w http.ResponseWriter, r *http.Request, viewer *s
 	})
 }
 
-// updateReport is PUT /api/v1/admin/reports/:id: category and rule_ids[].
+// updateReport is PUT /api/v1/admin/reports/:id: category and rule_ids[] (the instance's
+// rules it cites, replacing those it cited; left as they are when none are given).
 func (h *Handler) updateReport(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	return h.changeReport(w, r, viewer, func(id int64) error {
 		q, err := params(w, r, maxParamsBytes)
 		if err != nil {
 			return err
 		}
-		rules, err := listParam(q, "rule_ids", outbox.MaxReportNotes)
+		rules, err := ruleIDsParam(q) // nil: the rules cited stay as they are
 		if err != nil {
 			return err
 		}
@@ -176,6 +176,9 @@ func (rn *render) adminReport(d reader.ReportDetails) (*AdminReport, error) {
 		if *a.dst, err = rn.adminAccount(m); err != nil {
 			return nil, err
 		}
+	}
+	for _, rule := range d.Rules {
+		out.Rules = append(out.Rules, Rule{ID: rowID(rule.ID), Text: rule.Text, Hint: rule.Hint})
 	}
 	var err error
 	if out.Statuses, err = rn.statuses(d.Notes); err != nil {

@@ -76,8 +76,8 @@ func newModeration(t *testing.T) *moderation {
 
 // TestAdminReports: GET /api/v1/admin/reports lists the open reports, or the resolved ones,
 // by reporter and by account reported, newest first and paged, as Admin::Report entities;
-// GET .../:id shows one. assign_to_self, unassign, PUT (category, rule_ids), resolve and
-// reopen change a report and answer it. Tokens without the admin scopes for reports get
+// GET .../:id shows one. assign_to_self, unassign, PUT (category, and the instance's rules
+// it cites), resolve and reopen change a report and answer it. Tokens without the admin scopes for reports get
 // 403, and so does an account that is no admin whatever its scopes; an unknown id is 404;
 // a refused change stores nothing.
 func TestAdminReports(t *testing.T) {
@@ -85,6 +85,11 @@ func TestAdminReports(t *testing.T) {
 	m := newModeration(t)
 	in := m.in
 	accountsTok := m.oauthToken(t, "root", "admin:read:accounts admin:write:accounts")
+	rule, err := in.App.Outbox().PutRule(context.Background(), 0, "Be kind", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ruleID := fmt.Sprint(rule.ID)
 	carolID := accountID(t, in, "carol")
 
 	for _, c := range []struct {
@@ -181,11 +186,13 @@ func TestAdminReports(t *testing.T) {
 		writeCase{"update with admin:read only", put(m.readTok, m.aliceReport, url.Values{"category": {"other"}}), 403, nil},
 		writeCase{"update of an unknown report", put(m.adminTok, "999999", url.Values{"category": {"other"}}), 404, nil},
 		writeCase{"update to a bad category", put(m.adminTok, m.aliceReport, url.Values{"category": {"rude"}}), 422, nil},
-		writeCase{"update citing a rule", put(m.adminTok, m.aliceReport, map[string]any{"category": "violation",
-			"rule_ids": []string{"1"}}), 422, nil},
+		writeCase{"update citing a rule there is not", put(m.adminTok, m.aliceReport, map[string]any{"category": "violation",
+			"rule_ids": []string{"999"}}), 422, nil},
+		writeCase{"update citing no id", put(m.adminTok, m.aliceReport, url.Values{"rule_ids[]": {"kind"}}), 422, nil},
 	)
 	runWrites(t, in, refused)
-	if r := stored(); !r.Open() || r.AssignedID != 0 || r.Category != storage.ReportSpam || !r.Updated.Equal(r.Created) {
+	if r := stored(); !r.Open() || r.AssignedID != 0 || r.Category != storage.ReportSpam || !r.Updated.Equal(r.Created) ||
+		len(r.RuleIDs) != 0 {
 		t.Fatalf("the refused changes changed the report: %+v", r)
 	}
 
@@ -196,10 +203,16 @@ func TestAdminReports(t *testing.T) {
 		{"unassign", post(m.adminTok, m.aliceReport, "unassign"), 200, report(func(r map[string]any) bool {
 			return r["assigned_account"] == nil
 		})},
-		{"update the category, as JSON", put(m.adminTok, m.aliceReport, map[string]any{"category": "violation",
-			"rule_ids": []string{}}), 200, report(func(r map[string]any) bool { return r["category"] == "violation" })},
+		{"update the category and the rules, as JSON", put(m.adminTok, m.aliceReport, map[string]any{"category": "violation",
+			"rule_ids": []string{ruleID}}), 200, report(func(r map[string]any) bool {
+			rules, _ := r["rules"].([]any)
+			if len(rules) == 1 {
+				shape(t, "Rule", rules[0], map[string]string{"id": "string", "text": "string", "hint": "string"})
+			}
+			return r["category"] == "violation" && len(rules) == 1 && idOf(rules[0]) == ruleID && field(rules[0], "text") == "Be kind"
+		})},
 		{"update with nothing", put(m.adminTok, m.aliceReport, url.Values{}), 200, report(func(r map[string]any) bool {
-			return r["category"] == "violation"
+			return r["category"] == "violation" && len(r["rules"].([]any)) == 1
 		})},
 		{"resolve", post(m.adminTok, m.aliceReport, "resolve"), 200, report(func(r map[string]any) bool {
 			return r["action_taken"] == true && field(r, "action_taken_at") != "" && idOf(r["action_taken_by_account"]) == m.rootID
@@ -214,7 +227,7 @@ func TestAdminReports(t *testing.T) {
 			return r["action_taken"] == false
 		})},
 	})
-	if r := stored(); !r.Open() || r.Category != storage.ReportViolation || r.ResolvedByID != 0 {
+	if r := stored(); !r.Open() || r.Category != storage.ReportViolation || r.ResolvedByID != 0 || fmt.Sprint(r.RuleIDs) != "["+ruleID+"]" {
 		t.Errorf("stored after: %+v", r)
 	}
 

@@ -111,6 +111,10 @@ func (r reader) ListActors(ctx context.Context, q storage.AccountQuery) ([]*stor
 		query += ` AND lower(a.host) = ?`
 		args = append(args, strings.ToLower(q.Host))
 	}
+	if q.Email != "" {
+		query += ` AND EXISTS (SELECT 1 FROM credentials c WHERE c.actor_id = a.id AND lower(c.email) LIKE ? ESCAPE '\')`
+		args = append(args, likeEscaper.Replace(strings.ToLower(q.Email))+"%")
+	}
 	query, args, asc := byIDPage(query, args, "a.id", q.Page, q.Since)
 	rows, err := r.q.QueryContext(ctx, query, args...)
 	if err != nil {

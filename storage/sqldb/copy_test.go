@@ -226,6 +226,10 @@ func fillInstance(t *testing.T, db *DB) *copied {
 		if err := tx.DeleteRule(ctx, 1); err != nil {
 			return err
 		}
+		reports[0].RuleIDs = []int64{2} // bob's report cites the rule kept
+		if err := tx.UpdateReport(ctx, reports[0]); err != nil {
+			return err
+		}
 		if err := tx.PutSettings(ctx, &storage.Settings{Name: "Refuge", Description: "A small place",
 			ContactEmail: "admin@refuge.example", ContactAccount: "alice", UpdatedAt: at}); err != nil {
 			return err

@@ -11,8 +11,8 @@ import (
 
 // TestListActors: the admins' account list filters by origin, suspension (a remote actor
 // blocked here, by its URI or its server, counts as suspended), admin, username and display
-// name prefixes in any case (a LIKE wildcard in them is a plain character) and host, and
-// pages newest first; deleted accounts and the instance's own actor are never listed.
+// name and e-mail prefixes in any case (a LIKE wildcard in them is a plain character) and
+// host, and pages newest first; deleted accounts and the instance's own actor are never listed.
 func TestListActors(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
@@ -34,6 +34,12 @@ func TestListActors(t *testing.T) {
 			if err := tx.UpdateActor(ctx, a); err != nil {
 				return err
 			}
+		}
+		if err := tx.PutCredentials(ctx, &storage.Credentials{ActorID: alice.ID, Email: "Alice@Example.com"}); err != nil {
+			return err
+		}
+		if err := tx.PutCredentials(ctx, &storage.Credentials{ActorID: under.ID, Email: "a%b@example.com"}); err != nil {
+			return err
 		}
 		if err := tx.PutBlock(ctx, "spam.example", at); err != nil {
 			return err
@@ -68,6 +74,9 @@ func TestListActors(t *testing.T) {
 		{"a percent sign is none", storage.AccountQuery{Username: "%"}, want()},
 		{"display name", storage.AccountQuery{Name: "alice l"}, want(alice)},
 		{"host with its port", storage.AccountQuery{Host: "PEER.example:8443"}, want(eve)},
+		{"e-mail prefix, any case", storage.AccountQuery{Email: "alice@EX"}, want(alice)},
+		{"a percent sign in an e-mail is plain", storage.AccountQuery{Email: "a%"}, want(under)},
+		{"an e-mail nobody has", storage.AccountQuery{Email: "root"}, want()},
 		{"limit", storage.AccountQuery{Page: storage.Page{Limit: 2}}, want(mallory, eve)},
 		{"before", storage.AccountQuery{Page: storage.Page{Before: eve.ID}}, want(under, root, alice)},
 		{"just after", storage.AccountQuery{Page: storage.Page{After: alice.ID, Limit: 2}}, want(under, root)},
@@ -85,9 +94,9 @@ func TestListActors(t *testing.T) {
 	}
 }
 
-// TestReportChanges: a report's assignment, category and resolution are written and read
-// back, reopening clears the resolution, and the lists filter open and resolved reports by
-// reporter and target, newest first.
+// TestReportChanges: a report's assignment, category, cited rules and resolution are
+// written and read back, reopening clears the resolution, a deleted rule is cited no more,
+// and the lists filter open and resolved reports by reporter and target, newest first.
 func TestReportChanges(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
@@ -99,7 +108,11 @@ func TestReportChanges(t *testing.T) {
 		{ReporterID: alice.ID, TargetID: eve.ID, Category: storage.ReportSpam, Created: at},
 		{ReporterID: eve.ID, TargetID: alice.ID, Category: storage.ReportOther, Created: at.Add(time.Second)},
 	}
+	rule := &storage.Rule{Text: "Be kind", CreatedAt: at}
 	err := db.Update(ctx, func(tx storage.Tx) error {
+		if err := tx.PutRule(ctx, rule); err != nil {
+			return err
+		}
 		for _, r := range reports {
 			if err := tx.CreateReport(ctx, r); err != nil {
 				return err
@@ -117,22 +130,28 @@ func TestReportChanges(t *testing.T) {
 		t.Fatalf("a resolved report: %+v %v", r, err)
 	}
 	r := reports[0]
-	r.AssignedID, r.Category, r.Updated = root.ID, storage.ReportViolation, at.Add(time.Hour)
+	r.AssignedID, r.Category, r.Updated, r.RuleIDs = root.ID, storage.ReportViolation, at.Add(time.Hour), []int64{rule.ID}
 	r.ResolvedAt, r.ResolvedByID, r.Resolution = at.Add(time.Hour), root.ID, storage.ReportSuspended
 	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.UpdateReport(ctx, r) }); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.GetReport(ctx, r.ID)
 	if err != nil || got.AssignedID != root.ID || got.Category != storage.ReportViolation || !got.Updated.Equal(r.Updated) ||
-		got.Open() || got.ResolvedByID != root.ID || got.Resolution != storage.ReportSuspended {
+		got.Open() || got.ResolvedByID != root.ID || got.Resolution != storage.ReportSuspended || fmt.Sprint(got.RuleIDs) != fmt.Sprint([]int64{rule.ID}) {
 		t.Errorf("after the update: %+v %v", got, err)
 	}
 	got.ResolvedAt, got.ResolvedByID, got.Resolution = time.Time{}, 0, ""
 	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.UpdateReport(ctx, got) }); err != nil {
 		t.Fatal(err)
 	}
-	if got, err = db.GetReport(ctx, r.ID); err != nil || !got.Open() || got.ResolvedByID != 0 {
+	if got, err = db.GetReport(ctx, r.ID); err != nil || !got.Open() || got.ResolvedByID != 0 || len(got.RuleIDs) != 1 {
 		t.Errorf("reopened: %+v %v", got, err)
+	}
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.DeleteRule(ctx, rule.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = db.GetReport(ctx, r.ID); err != nil || len(got.RuleIDs) != 0 {
+		t.Errorf("citing a deleted rule: %+v %v", got, err)
 	}
 	missing := &storage.Report{ID: 999999}
 	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.UpdateReport(ctx, missing) }); storage.KindOf(err) != storage.NotFound {

@@ -28,6 +28,20 @@ func (tx *Tx) CreateReport(ctx context.Context, r *storage.Report) error {
 			return fmt.Errorf("create report: note %d: %w", id, err)
 		}
 	}
+	return tx.putReportRules(ctx, r)
+}
+
+// putReportRules makes the rules report r cites r.RuleIDs.
+func (tx *Tx) putReportRules(ctx context.Context, r *storage.Report) error {
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM report_rules WHERE report_id = ?`, r.ID); err != nil {
+		return fmt.Errorf("rules of report %d: %w", r.ID, err)
+	}
+	for _, id := range r.RuleIDs {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO report_rules (report_id, rule_id) VALUES (?, ?)
+			ON CONFLICT DO NOTHING`, r.ID, id); err != nil {
+			return fmt.Errorf("rules of report %d: rule %d: %w", r.ID, id, err)
+		}
+	}
 	return nil
 }
 
@@ -60,7 +74,7 @@ func (tx *Tx) UpdateReport(ctx context.Context, r *storage.Report) error {
 	} else if n == 0 {
 		return storage.Errorf(storage.NotFound, "report %d not found", r.ID)
 	}
-	return nil
+	return tx.putReportRules(ctx, r)
 }
 
 const reportColumns = `id, uri, reporter_id, target_id, comment, category, forward, created, resolved_at, resolved_by, resolution,
@@ -153,6 +167,10 @@ func (r reader) reports(ctx context.Context, q string, args ...any) ([]*storage.
 			return nil, fmt.Errorf("notes of report %d: %w", rep.ID, err)
 		}
 		rep.NoteIDs = ids
+		if rep.RuleIDs, err = column[int64](r.q.QueryContext(ctx, `SELECT rule_id FROM report_rules WHERE report_id = ?
+			ORDER BY rule_id`, rep.ID)); err != nil {
+			return nil, fmt.Errorf("rules of report %d: %w", rep.ID, err)
+		}
 	}
 	return out, nil
 }
