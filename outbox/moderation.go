@@ -25,8 +25,8 @@ type ModerationInput struct {
 // or blocks a remote actor on this instance, as the report queue does, and resolves every
 // open report about it; none resolves the report named, if any. Refuge keeps no sensitive
 // or disabled state and cannot silence yet: those are Invalid, and so is an unknown type.
-// Forbidden when admin is no admin or suspends itself, NotFound when there is no such
-// account or report.
+// Forbidden when admin is no admin or suspends an admin (itself among them), NotFound when
+// there is no such account or report.
 func (s *Service) Moderate(ctx context.Context, admin *storage.Actor, targetID int64, in ModerationInput) error {
 	if !admin.Admin {
 		return storage.Errorf(storage.Forbidden, "This action is not allowed")
@@ -51,7 +51,8 @@ func (s *Service) Moderate(ctx context.Context, admin *storage.Actor, targetID i
 		}
 		return err
 	case "suspend":
-		if target.ID == admin.ID {
+		if target.Local && target.Admin {
+			// As Mastodon's policy: a role only acts on lower ones, and admins share one.
 			return storage.Errorf(storage.Forbidden, "This action is not allowed")
 		}
 		if err := s.suspendActor(ctx, target); err != nil {

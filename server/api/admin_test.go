@@ -134,12 +134,7 @@ func TestAdminAccountsV2(t *testing.T) {
 	if err := in.App.DB().Update(ctx, func(tx storage.Tx) error { return tx.PutCredentials(ctx, creds) }); err != nil {
 		t.Fatal(err)
 	}
-	firstAdmin := ""
-	for _, a := range mustList(t, in, "/api/v2/admin/accounts?origin=local&permissions=staff", m.adminTok) {
-		if field(a, "username") != "root" {
-			firstAdmin = idOf(a)
-		}
-	}
+	firstAdmin := firstAdminID(t, m)
 	for _, c := range []struct {
 		name, path, token string
 		status            int
@@ -212,8 +207,9 @@ func TestAdminAccountsV2(t *testing.T) {
 
 // TestAdminAccountActions: POST /api/v1/admin/accounts/:id/action suspends a local
 // account (its reports resolved) or a remote one (blocked here, as the report queue does),
-// and none resolves only the report named; unsuspend lifts either. Types Refuge cannot do
-// are 422, and so is unsilence; a bad report_id is 404; nothing is stored when refused.
+// and none resolves only the report named; unsuspend lifts either. An admin is not
+// suspended, as Mastodon's policy has it. Types Refuge cannot do are 422, and so is
+// unsilence; a bad report_id is 404; nothing is stored when refused.
 func TestAdminAccountActions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -237,6 +233,13 @@ func TestAdminAccountActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	aboutAlice, err := in.App.Outbox().Report(ctx, in.LocalActor("bob"), outbox.ReportInput{TargetID: mustID(t, m.aliceID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliceSuspended := func(want bool) func(any) bool {
+		return func(any) bool { return in.LocalActor("alice").Suspended() == want }
+	}
 	eveBlocked := func(want bool) func(any) bool {
 		return func(any) bool {
 			blocked, err := db.IsBlocked(ctx, m.eve.URI)
@@ -258,12 +261,13 @@ func TestAdminAccountActions(t *testing.T) {
 		{"unsilence", post(m.adminTok, m.aliceID, "unsilence"), 422, nil},
 		{"unsilence by a non-admin", post(m.malTok, m.aliceID, "unsilence"), 403, nil},
 		{"unsuspend one not suspended", post(m.adminTok, m.eveID, "unsuspend"), 403, nil},
+		{"suspend another admin", action(m.adminTok, firstAdminID(t, m), suspend), 403, nil},
 		{"none without a report", action(m.adminTok, m.eveID, url.Values{"type": {"none"}}), 200, eveBlocked(false)},
 		{"none with alice's report", action(m.adminTok, m.aliceID, url.Values{"type": {"none"}, "report_id": {m.aliceReport}}),
 			200, func(any) bool {
 				r := report(m.aliceReport)
 				return !r.Open() && r.Resolution == storage.ReportDismissed && fmt.Sprint(r.ResolvedByID) == m.rootID &&
-					!in.LocalActor("alice").Suspended() && report(m.eveRep).Open()
+					aliceSuspended(false)(nil) && report(m.eveRep).Open() && report(fmt.Sprint(aboutAlice.ID)).Open()
 			}},
 		{"no type", action(m.adminTok, m.eveID, nil), 422, nil},
 	})
@@ -279,6 +283,13 @@ func TestAdminAccountActions(t *testing.T) {
 			return eveBlocked(false)(v) && idOf(v) == m.eveID && v.(map[string]any)["suspended"] == false
 		}},
 		{"unsuspend eve again", post(m.adminTok, m.eveID, "unsuspend"), 403, nil},
+		{"suspend alice", action(m.adminTok, m.aliceID, suspend), 200, func(v any) bool {
+			r := report(fmt.Sprint(aboutAlice.ID))
+			return aliceSuspended(true)(v) && !r.Open() && r.Resolution == storage.ReportSuspended
+		}},
+		{"unsuspend alice", post(m.adminTok, m.aliceID, "unsuspend"), 200, func(v any) bool {
+			return aliceSuspended(false)(v) && v.(map[string]any)["suspended"] == false
+		}},
 	})
 	status, v, _ := get(t, in, "/api/v1/admin/accounts/"+m.eveID, m.adminTok)
 	if status != 200 || v.(map[string]any)["suspended"] != false {
@@ -335,4 +346,16 @@ func idsOf(list []any) []string {
 		ids = append(ids, idOf(v))
 	}
 	return ids
+}
+
+// firstAdminID is the account id of the admin made at the instance's first start.
+func firstAdminID(t *testing.T, m *moderation) string {
+	t.Helper()
+	for _, a := range mustList(t, m.in, "/api/v2/admin/accounts?origin=local&permissions=staff", m.adminTok) {
+		if field(a, "username") != "root" {
+			return idOf(a)
+		}
+	}
+	t.Fatal("no first admin")
+	return ""
 }
