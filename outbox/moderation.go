@@ -22,11 +22,11 @@ type ModerationInput struct {
 }
 
 // Moderate acts on account targetID as in says: suspend suspends a local account (Suspend)
-// or blocks a remote actor on this instance, as the report queue does, and resolves every
-// open report about it; none resolves the report named, if any. Refuge keeps no sensitive
-// or disabled state and cannot silence yet: those are Invalid, and so is an unknown type.
-// Forbidden when admin is no admin or suspends an admin (itself among them), NotFound when
-// there is no such account or report.
+// or blocks a remote actor on this instance, as the report queue does, silence silences it
+// (Silence), and either resolves every open report about it; none resolves the report
+// named, if any. Refuge keeps no sensitive or disabled state: those are Invalid, and so is
+// an unknown type. Forbidden when admin is no admin or acts on an admin (itself among
+// them), NotFound when there is no such account or report.
 func (s *Service) Moderate(ctx context.Context, admin *storage.Actor, targetID int64, in ModerationInput) error {
 	if !admin.Admin {
 		return storage.Errorf(storage.Forbidden, "This action is not allowed")
@@ -59,7 +59,15 @@ func (s *Service) Moderate(ctx context.Context, admin *storage.Actor, targetID i
 			return err
 		}
 		return s.resolveAllAbout(ctx, admin, target.ID, storage.ReportSuspended)
-	case "sensitive", "disable", "silence":
+	case "silence":
+		if target.Local && target.Admin {
+			return storage.Errorf(storage.Forbidden, "This action is not allowed")
+		}
+		if _, err := s.Silence(ctx, target.ID); err != nil && storage.KindOf(err) != storage.Conflict {
+			return err // Conflict: silenced already
+		}
+		return s.resolveAllAbout(ctx, admin, target.ID, storage.ReportSilenced)
+	case "sensitive", "disable":
 		return storage.Errorf(storage.Invalid, "%s is not available", in.Type)
 	case "":
 		return storage.Errorf(storage.Invalid, "type is missing")
@@ -71,7 +79,9 @@ func (s *Service) Moderate(ctx context.Context, admin *storage.Actor, targetID i
 // it is remote, as `refuge block add` does; either is no error when done already.
 func (s *Service) suspendActor(ctx context.Context, target *storage.Actor) error {
 	if !target.Local {
-		return s.DB.Update(ctx, func(tx storage.Tx) error { return tx.PutBlock(ctx, target.URI, s.now()) })
+		return s.DB.Update(ctx, func(tx storage.Tx) error {
+			return tx.PutBlock(ctx, storage.Block{Target: target.URI, Severity: storage.BlockSuspend, Created: s.now()})
+		})
 	}
 	_, err := s.Suspend(ctx, target.Username)
 	if storage.KindOf(err) == storage.Conflict {
@@ -95,12 +105,47 @@ func (s *Service) LiftSuspension(ctx context.Context, admin *storage.Actor, targ
 	if target.Local {
 		_, err = s.Unsuspend(ctx, target.Username)
 	} else {
-		_, err = s.RemoveInstanceBlock(ctx, target.URI)
+		err = s.unblockActor(ctx, target)
 	}
 	if k := storage.KindOf(err); k == storage.Conflict || k == storage.NotFound {
 		return storage.Errorf(storage.Forbidden, "This action is not allowed")
 	}
 	return err
+}
+
+// unblockActor lifts the suspension of remote actor target by its URI: NotFound when there
+// is none (a block of its server, or one that only silences it, stays).
+func (s *Service) unblockActor(ctx context.Context, target *storage.Actor) error {
+	return s.DB.Update(ctx, func(tx storage.Tx) error {
+		list, err := tx.ListBlocks(ctx)
+		if err != nil {
+			return err
+		}
+		for _, b := range list {
+			if b.Target == target.URI && b.Severity != storage.BlockSilence {
+				return tx.DeleteBlock(ctx, b.Target)
+			}
+		}
+		return storage.Errorf(storage.NotFound, "%s is not blocked on its own", target.URI)
+	})
+}
+
+// LiftSilence lifts the silence of account targetID, as Mastodon's unsilence: nothing
+// changes when it is not silenced on its own (the silence of its whole server is lifted
+// with the server's block). Forbidden when admin is no admin, NotFound when there is no
+// such account.
+func (s *Service) LiftSilence(ctx context.Context, admin *storage.Actor, targetID int64) error {
+	if !admin.Admin {
+		return storage.Errorf(storage.Forbidden, "This action is not allowed")
+	}
+	target, err := s.moderated(ctx, targetID)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Unsilence(ctx, target.ID); err != nil && storage.KindOf(err) != storage.Conflict {
+		return err
+	}
+	return nil
 }
 
 // moderated is the account an admin acts on: NotFound for a deleted account and for the

@@ -78,6 +78,7 @@ type ProfileData struct {
 	Notes                      []*storage.Note
 	Next, Prev                 string
 	Relationship               Relationship
+	Limited                    bool // the account is silenced and the reader does not follow it: say so
 }
 
 // NoteData is a note with the thread around it.
@@ -235,6 +236,7 @@ type ReportItem struct {
 type AccountsData struct {
 	Accounts []AccountItem
 	Reset    *PasswordReset
+	Silenced []*storage.Actor // the accounts, local and remote, silenced one by one
 }
 
 // AccountItem is one local account in the admins' list.
@@ -248,7 +250,8 @@ type PasswordReset struct {
 	Username, Password string
 }
 
-// DomainBlocksData lists the instance-level blocks, oldest first.
+// DomainBlocksData lists the instance-level blocks, oldest first, with their severities
+// and both comments.
 type DomainBlocksData struct {
 	Blocks []storage.Block
 }

@@ -15,7 +15,8 @@ import (
 // The admin API's accounts: Mastodon's /api/v1/admin/accounts and /api/v2/admin/accounts
 // over the local accounts and the remote actors known here, for an admin's token with the
 // admin scopes. The admins suspend a remote account by blocking it on this instance, as
-// the report queue does, and such an account is shown suspended.
+// the report queue does, and such an account is shown suspended; a silenced one (on its
+// own or with its server) is shown silenced.
 
 // AdminAccount is Mastodon's Admin::Account: an account with what its admins see. Refuge
 // keeps no IP addresses or locale, so those are empty; a local account is confirmed unless
@@ -106,8 +107,8 @@ type accountFilter struct {
 }
 
 // query is the storage query of f and of the texts both versions share; none reports a
-// filter that no account here can match (no account is pending, disabled, silenced or
-// sensitive, invited, or has an IP address on record).
+// filter that no account here can match (no account is pending, disabled or sensitive,
+// invited, or has an IP address on record).
 func (f accountFilter) query(q url.Values, p paging) (_ storage.AccountQuery, none bool, _ error) {
 	aq := storage.AccountQuery{Username: q.Get("username"), Name: q.Get("display_name"), Host: q.Get("by_domain"),
 		Email: q.Get("email"), Admins: f.staff, Page: p.page, Since: reader.ParseID(p.since)}
@@ -126,7 +127,9 @@ func (f accountFilter) query(q url.Values, p paging) (_ storage.AccountQuery, no
 		aq.NotSuspended = true
 	case "suspended":
 		aq.Suspended = true
-	case "pending", "disabled", "silenced", "sensitized":
+	case "silenced":
+		aq.Silenced = true
+	case "pending", "disabled", "sensitized":
 		none = true
 	default:
 		return aq, false, storage.Errorf(storage.Invalid, "Unknown status: %s", f.status)
@@ -190,7 +193,7 @@ func (rn *render) adminAccount(m reader.ModeratedAccount) (*AdminAccount, error)
 		return nil, err
 	}
 	out := &AdminAccount{ID: acc.ID, Username: a.Username, CreatedAt: acc.CreatedAt, IPs: []any{},
-		Suspended: m.Suspended, Account: acc}
+		Suspended: m.Suspended, Silenced: a.Limited(), Account: acc}
 	if a.Local {
 		role := everyoneRole
 		if a.Admin {
@@ -267,10 +270,15 @@ func (h *Handler) adminUnsuspend(w http.ResponseWriter, r *http.Request, viewer 
 	return h.adminAccount(w, r, viewer)
 }
 
-// adminUnsilence is POST /api/v1/admin/accounts/:id/unsilence: Refuge cannot silence yet.
+// adminUnsilence is POST /api/v1/admin/accounts/:id/unsilence: it lifts the account's own
+// silence, if any, and answers the Admin::Account.
 func (h *Handler) adminUnsilence(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
-	if _, err := h.adminTarget(r, viewer); err != nil {
+	m, err := h.adminTarget(r, viewer)
+	if err != nil {
 		return err
 	}
-	return storage.Errorf(storage.Invalid, "silence is not available")
+	if err := h.Outbox.LiftSilence(r.Context(), viewer, m.Actor.ID); err != nil {
+		return err
+	}
+	return h.adminAccount(w, r, viewer)
 }

@@ -125,6 +125,9 @@ func TestAdminAccountsV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	eve := in.ActorByURI(m.eve.URI)
+	if _, err := in.App.Outbox().Silence(ctx, eve.ID); err != nil {
+		t.Fatal(err)
+	}
 	// alice gave an address she has not confirmed yet.
 	creds, err := in.App.DB().GetCredentials(ctx, mustID(t, m.aliceID))
 	if err != nil {
@@ -160,6 +163,8 @@ func TestAdminAccountsV2(t *testing.T) {
 		{"display name", "/api/v2/admin/accounts?display_name=eve%20r", m.adminTok, 200, []string{m.eveID}},
 		{"by domain", "/api/v2/admin/accounts?by_domain=" + eve.Host, m.adminTok, 200, []string{m.eveID}},
 		{"pending", "/api/v2/admin/accounts?status=pending", m.adminTok, 200, []string{}},
+		{"silenced", "/api/v2/admin/accounts?status=silenced", m.adminTok, 200, []string{m.eveID}},
+		{"v1 silenced", "/api/v1/admin/accounts?silenced=true&remote=true", m.adminTok, 200, []string{m.eveID}},
 		{"email prefix, any case", "/api/v2/admin/accounts?email=alice@EX", m.adminTok, 200, []string{m.aliceID}},
 		{"email nobody has", "/api/v2/admin/accounts?email=bob", m.adminTok, 200, []string{}},
 		{"one with an e-mail address", "/api/v1/admin/accounts/" + m.aliceID, m.adminTok, 200, []string{m.aliceID}},
@@ -191,7 +196,7 @@ func TestAdminAccountsV2(t *testing.T) {
 			if c.name == "one remote" {
 				a := v.(map[string]any)
 				if a["domain"] != eve.Host || a["email"] != nil || a["role"] != nil || a["confirmed"] != false ||
-					a["suspended"] != false || field(a["account"], "acct") != "eve@"+eve.Host {
+					a["suspended"] != false || a["silenced"] != true || field(a["account"], "acct") != "eve@"+eve.Host {
 					t.Errorf("eve: %v", a)
 				}
 			}
@@ -207,9 +212,10 @@ func TestAdminAccountsV2(t *testing.T) {
 
 // TestAdminAccountActions: POST /api/v1/admin/accounts/:id/action suspends a local
 // account (its reports resolved) or a remote one (blocked here, as the report queue does),
-// and none resolves only the report named; unsuspend lifts either. An admin is not
-// suspended, as Mastodon's policy has it. Types Refuge cannot do are 422, and so is
-// unsilence; a bad report_id is 404; nothing is stored when refused.
+// and none resolves only the report named; unsuspend lifts either; silence silences a
+// local account and unsilence lifts it (nothing to lift is no error, as Mastodon's). An
+// admin is neither suspended nor silenced, as Mastodon's policy has it. Types Refuge cannot
+// do are 422; a bad report_id is 404; nothing is stored when refused.
 func TestAdminAccountActions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -255,10 +261,8 @@ func TestAdminAccountActions(t *testing.T) {
 		{"unknown account", action(m.adminTok, "999999", suspend), 404, nil},
 		{"unknown report", action(m.adminTok, m.eveID, url.Values{"type": {"none"}, "report_id": {"999999"}}), 404, nil},
 		{"bad report id", action(m.adminTok, m.eveID, url.Values{"type": {"none"}, "report_id": {"x"}}), 404, nil},
-		{"silence", action(m.adminTok, m.eveID, url.Values{"type": {"silence"}}), 422, nil},
 		{"disable", action(m.adminTok, m.aliceID, url.Values{"type": {"disable"}}), 422, nil},
 		{"sensitive", action(m.adminTok, m.aliceID, url.Values{"type": {"sensitive"}}), 422, nil},
-		{"unsilence", post(m.adminTok, m.aliceID, "unsilence"), 422, nil},
 		{"unsilence by a non-admin", post(m.malTok, m.aliceID, "unsilence"), 403, nil},
 		{"unsuspend one not suspended", post(m.adminTok, m.eveID, "unsuspend"), 403, nil},
 		{"suspend another admin", action(m.adminTok, firstAdminID(t, m), suspend), 403, nil},
@@ -289,6 +293,27 @@ func TestAdminAccountActions(t *testing.T) {
 		}},
 		{"unsuspend alice", post(m.adminTok, m.aliceID, "unsuspend"), 200, func(v any) bool {
 			return aliceSuspended(false)(v) && v.(map[string]any)["suspended"] == false
+		}},
+	})
+	// A new report about alice, which her silence resolves.
+	later, err := in.App.Outbox().Report(ctx, in.LocalActor("bob"), outbox.ReportInput{TargetID: mustID(t, m.aliceID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runWrites(t, in, []writeCase{
+		{"silence another admin", action(m.adminTok, firstAdminID(t, m), url.Values{"type": {"silence"}}), 403, nil},
+		{"silence alice", action(m.adminTok, m.aliceID, url.Values{"type": {"silence"}}), 200, func(any) bool {
+			r := report(fmt.Sprint(later.ID))
+			return in.LocalActor("alice").Limited() && !r.Open() && r.Resolution == storage.ReportSilenced
+		}},
+		{"silence alice again", action(m.adminTok, m.aliceID, url.Values{"type": {"silence"}}), 200, func(any) bool {
+			return in.LocalActor("alice").Limited()
+		}},
+		{"unsilence alice", post(m.adminTok, m.aliceID, "unsilence"), 200, func(v any) bool {
+			return !in.LocalActor("alice").Limited() && v.(map[string]any)["silenced"] == false && idOf(v) == m.aliceID
+		}},
+		{"unsilence alice again", post(m.adminTok, m.aliceID, "unsilence"), 200, func(v any) bool {
+			return v.(map[string]any)["silenced"] == false
 		}},
 	})
 	status, v, _ := get(t, in, "/api/v1/admin/accounts/"+m.eveID, m.adminTok)

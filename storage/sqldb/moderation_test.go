@@ -10,7 +10,8 @@ import (
 )
 
 // TestListActors: the admins' account list filters by origin, suspension (a remote actor
-// blocked here, by its URI or its server, counts as suspended), admin, username and display
+// blocked here, by its URI or its server, counts as suspended), silence (its own or its
+// server's), admin, username and display
 // name and e-mail prefixes in any case (a LIKE wildcard in them is a plain character) and
 // host, and pages newest first; deleted accounts and the instance's own actor are never listed.
 func TestListActors(t *testing.T) {
@@ -41,7 +42,14 @@ func TestListActors(t *testing.T) {
 		if err := tx.PutCredentials(ctx, &storage.Credentials{ActorID: under.ID, Email: "a%b@example.com"}); err != nil {
 			return err
 		}
-		if err := tx.PutBlock(ctx, "spam.example", at); err != nil {
+		if err := tx.PutBlock(ctx, storage.Block{Target: "spam.example", Created: at}); err != nil {
+			return err
+		}
+		// A silenced server's actor is not suspended, but silenced.
+		if err := tx.PutBlock(ctx, storage.Block{Target: "peer.example:8443", Severity: storage.BlockSilence, Created: at}); err != nil {
+			return err
+		}
+		if err := tx.SetActorSilenced(ctx, root.ID, at); err != nil {
 			return err
 		}
 		return tx.MarkActorDeleted(ctx, gone.ID, at)
@@ -69,6 +77,7 @@ func TestListActors(t *testing.T) {
 		{"suspended or blocked", storage.AccountQuery{Suspended: true}, want(mallory, alice)},
 		{"neither", storage.AccountQuery{NotSuspended: true}, want(eve, under, root)},
 		{"admins", storage.AccountQuery{Admins: true}, want(root)},
+		{"silenced, or their server", storage.AccountQuery{Silenced: true}, want(eve, root)},
 		{"username, any case", storage.AccountQuery{Username: "AL"}, want(alice)},
 		{"an underscore is no wildcard", storage.AccountQuery{Username: "a_"}, want(under)},
 		{"a percent sign is none", storage.AccountQuery{Username: "%"}, want()},
