@@ -73,6 +73,10 @@ type Note struct {
 	Likes     int
 	Announces int
 	Replies   int
+
+	// Filtered is set by reader, for the local viewer it read the note for: the filters
+	// that warn about it in the context it was read in.
+	Filtered []FilterMatch
 }
 
 // NoteEdit is one version of an edited note, as it was from Created on: the first of a

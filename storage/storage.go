@@ -35,6 +35,7 @@ type Reader interface {
 	PushReader
 	RemoteMediaReader
 	ReportReader
+	FilterReader
 	SettingsReader
 }
 
@@ -60,6 +61,7 @@ type Tx interface {
 	PushWriter
 	RemoteMediaWriter
 	ReportWriter
+	FilterWriter
 	SettingsWriter
 }
 

@@ -256,10 +256,37 @@ type DomainBlocksData struct {
 	Blocks []storage.Block
 }
 
-// AboutData is the about page: the instance's settings and rules.
+// FiltersData is the viewer's keyword filters, with the form to add one or to change one.
+type FiltersData struct {
+	Filters []*storage.Filter
+	Labels  map[storage.FilterContext]string // what each context is called here
+	Now     time.Time                        // to tell the expired filters
+	Form    FilterForm
+}
+
+// FilterForm fills the filter form: empty to add a filter, or a filter's to change it.
+type FilterForm struct {
+	ID        int64 // 0: a new filter
+	Title     string
+	Keywords  string // one a line
+	WholeWord bool
+	Hide      bool
+	Contexts  []Choice // the checkboxes of the contexts
+	Expiry    []Choice // the choices of expiry
+}
+
+// Choice is one checkbox, radio button or option of a form.
+type Choice struct {
+	Value, Label string
+	Checked      bool
+}
+
+// AboutData is the about page: the instance's settings and rules, and the servers it
+// blocks or limits with their public reasons.
 type AboutData struct {
 	storage.Settings
-	Rules []storage.Rule
+	Rules  []storage.Rule
+	Blocks []storage.Block
 }
 
 // SettingsData is the admins' settings page: the settings as stored (Name "" when never
@@ -291,6 +318,7 @@ var bodyTypes = map[string]func(any) bool{
 	"reports":       is[ReportsData],
 	"accounts":      is[AccountsData],
 	"domain_blocks": is[DomainBlocksData],
+	"filters":       is[FiltersData],
 	"about":         is[AboutData],
 	"settings":      is[SettingsData],
 }
@@ -330,11 +358,11 @@ var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Render writes page (one of home, profile, note, tag, timeline, notifications, compose,
 // signin, follows, edit_profile, search, error, interact, authorize, apps, reports,
-// accounts, domain_blocks, about, settings) to w. p.Body must be the
+// accounts, domain_blocks, about, settings, filters) to w. p.Body must be the
 // matching *HomeData, *ProfileData, *NoteData, *TagData, *TimelineData,
 // *NotificationsData, *ComposeData, *SignInData, *SignInStepData, *TwoFactorData, *FollowsData,
 // *EditProfileData, *SearchData, *ErrorData, *InteractData, *AuthorizeData, *AppsData,
-// *ReportsData, *AccountsData, *DomainBlocksData, *AboutData or *SettingsData. The page is rendered in full before anything
+// *ReportsData, *AccountsData, *DomainBlocksData, *AboutData, *SettingsData or *FiltersData. The page is rendered in full before anything
 // is written, so a template error leaves w untouched and the caller can still send an
 // error page. Headers (Content-Type, status) are the caller's to set.
 func (r *Renderer) Render(w io.Writer, page string, p *Page) error {

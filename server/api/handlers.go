@@ -277,6 +277,9 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request, viewer *storage
 	if err != nil {
 		return err
 	}
+	if n, err = h.Read.Focus(r.Context(), reader.Local(viewer), n); err != nil {
+		return err
+	}
 	return h.answerNote(w, r, viewer, n)
 }
 
