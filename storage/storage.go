@@ -37,6 +37,7 @@ type Reader interface {
 	ReportReader
 	FilterReader
 	SettingsReader
+	RegistrationReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -63,6 +64,7 @@ type Tx interface {
 	ReportWriter
 	FilterWriter
 	SettingsWriter
+	RegistrationWriter
 }
 
 // DB is an open Refuge database.
