@@ -28,6 +28,8 @@ type Service struct {
 	// AllowPrivate is the outgoing client's setting: with it, push endpoints may be http
 	// URLs to loopback addresses (development and tests).
 	AllowPrivate bool
+	// Registrations is who may sign up (see Registrations); "" is closed.
+	Registrations Registrations
 }
 
 func (s *Service) now() time.Time {

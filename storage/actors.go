@@ -180,6 +180,7 @@ type AccountQuery struct {
 	Suspended     bool   // only suspended accounts, and remote ones blocked here (by URI or host)
 	NotSuspended  bool   // only accounts that are neither
 	Silenced      bool   // only accounts silenced, on their own or with their server (Limited)
+	Pending       bool   // only local accounts that signed up and wait for an admin's approval
 	Admins        bool   // only admins
 	Username      string // only accounts whose username starts so, when set
 	Name          string // only accounts whose display name starts so, when set

@@ -96,6 +96,8 @@ func serveFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.IntVar(&c.StreamConns, "stream-conns", api.DefaultStreamConns, "streaming API connections this process holds at most")
 	fs.IntVar(&c.StreamConnsPerToken, "stream-conns-per-token", api.DefaultStreamConnsPerToken, "streaming API connections one access token holds at most")
 	fs.StringVar(&c.Admin, "admin", "admin", "name of the admin account, made at start when there is no admin yet")
+	fs.StringVar(&c.Registrations, "registrations", "closed", "who may sign up: closed (nobody), open (anyone), approval (anyone, once an admin approves) "+
+		"or invite (those with an invite link; an admin's invite link works in every mode)")
 	mediaCacheFlags(fs, c)
 	apiLimitFlags(fs, c)
 }
@@ -110,6 +112,7 @@ func apiLimitFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.IntVar(&c.APILimits.AddressAll.Limit, "rate-limit-address-all", m.AddressAll.Limit, "client API requests of any kind per client address in 5 minutes, counted in each process (0: no limit)")
 	fs.IntVar(&c.APILimits.Media.Limit, "rate-limit-media", m.Media.Limit, "media uploads per account in 30 minutes, counted across every serve of the database (0: no limit)")
 	fs.IntVar(&c.APILimits.Deletions.Limit, "rate-limit-deletions", m.Deletions.Limit, "status deletions and unreblogs per account in 30 minutes, counted across every serve of the database (0: no limit)")
+	fs.IntVar(&c.APILimits.SignUps.Limit, "rate-limit-sign-ups", m.SignUps.Limit, "sign-ups (the form and the API) per client address in 30 minutes, counted across every serve of the database (0: no limit)")
 }
 
 // mediaCacheFlags binds the remote media cache's limits.

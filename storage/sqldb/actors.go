@@ -103,6 +103,9 @@ func (r reader) ListActors(ctx context.Context, q storage.AccountQuery) ([]*stor
 	if q.Silenced {
 		query += ` AND ` + limited("a")
 	}
+	if q.Pending {
+		query += ` AND a.pending = TRUE`
+	}
 	if q.Admins {
 		query += ` AND a.admin = TRUE`
 	}
