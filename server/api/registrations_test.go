@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -108,6 +109,12 @@ func TestRegisterAccountModes(t *testing.T) {
 			if m1["registrations"] != c.enabled || m1["approval_required"] != c.approval || m1["invites_enabled"] != c.invites ||
 				m2["enabled"] != c.enabled || m2["approval_required"] != c.approval {
 				t.Errorf("instance says %v / %v for %s", m1, m2, c.mode)
+			}
+
+			var nodeinfo map[string]any
+			if status, body, _ := in.Do("GET", "/nodeinfo/2.0", "", nil); status != 200 || json.Unmarshal(body, &nodeinfo) != nil ||
+				nodeinfo["openRegistrations"] != c.enabled {
+				t.Errorf("NodeInfo: %d %s", status, body)
 			}
 
 			tokenOf := map[string]string{}
@@ -256,6 +263,9 @@ func TestApproveReject(t *testing.T) {
 	}
 	if _, v, _ := get(t, in, "/api/v1/instance", ""); v.(map[string]any)["stats"].(map[string]any)["user_count"] != float64(3) {
 		t.Errorf("the pending sign-ups are counted: %v", v.(map[string]any)["stats"])
+	}
+	if _, v, _ := get(t, in, "/nodeinfo/2.0", ""); v.(map[string]any)["usage"].(map[string]any)["users"].(map[string]any)["total"] != float64(3) {
+		t.Errorf("NodeInfo counts the pending sign-ups: %v", v.(map[string]any)["usage"])
 	}
 
 	approve := func(token, id string) request {
