@@ -1,9 +1,11 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -193,7 +195,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignedUp, error)
 		// Checked again where the account is stored: another sign-up may have taken the
 		// name or the address since.
 		if p, err := s.signUpProblems(ctx, tx, in); err != nil || len(p) > 0 {
-			return cmpOr(err, p.err())
+			return cmp.Or(err, p.err())
 		}
 		if err := tx.CreateActor(ctx, a); storage.KindOf(err) == storage.Conflict {
 			return Problems{{Field: "username", Code: "ERR_TAKEN", Description: "is taken"}}.err()
@@ -223,16 +225,6 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignedUp, error)
 	}
 	s.Log.Info("signed up", "username", a.Username, "pending", a.Pending, "invite", in.InviteCode != "")
 	return out, nil
-}
-
-// cmpOr is the first error that is not nil.
-func cmpOr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // signUpProblems checks the fields of a sign-up against the rules and what r holds.
@@ -381,7 +373,7 @@ func (s *Service) CreateInvite(ctx context.Context, actor *storage.Actor, expire
 	if !s.MayInvite(actor) {
 		return nil, storage.Errorf(storage.Forbidden, "only admins make invite links while sign-up is not by invitation")
 	}
-	if !contains(InviteExpiries, expiresIn) || !contains(InviteUses, maxUses) {
+	if !slices.Contains(InviteExpiries, expiresIn) || !slices.Contains(InviteUses, maxUses) {
 		return nil, storage.Errorf(storage.Invalid, "choose how long the invite lasts and how many may use it from the lists")
 	}
 	now := s.now()
@@ -393,15 +385,6 @@ func (s *Service) CreateInvite(ctx context.Context, actor *storage.Actor, expire
 		return nil, fmt.Errorf("create invite: %w", err)
 	}
 	return inv, nil
-}
-
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // ExpireInvite makes invite id expire now: its maker or an admin may; Forbidden for anyone
