@@ -309,33 +309,24 @@ func pendingAccount(ctx context.Context, r storage.Reader, id int64) (*storage.A
 	return a, nil
 }
 
-// ApproveAccount lets the pending account id be used, as Mastodon's approve: NotFound when
-// no account id waits for approval (approved already, rejected, or another).
+// ApproveAccount lets the pending account id be used, as Mastodon's approve: its created_at
+// stays the sign-up's. NotFound when no account id waits for approval (approved already,
+// rejected, or another); Forbidden for anyone but an admin.
 func (s *Service) ApproveAccount(ctx context.Context, admin *storage.Actor, id int64) (*storage.Actor, error) {
-	if admin == nil || !admin.Admin {
-		return nil, storage.Errorf(storage.Forbidden, "only admins approve sign-ups")
-	}
-	var a *storage.Actor
-	err := s.DB.Update(ctx, func(tx storage.Tx) error {
-		var err error
-		if a, err = pendingAccount(ctx, tx, id); err != nil {
-			return err
-		}
-		a.Pending = false // its created_at stays the sign-up's, as on Mastodon
-		return tx.UpdateActor(ctx, a)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("approve account %d: %w", id, err)
-	}
-	s.Log.Info("sign-up approved", "username", a.Username, "admin", admin.Username)
-	return a, nil
+	return s.answerSignUp(ctx, admin, id, true)
 }
 
 // RejectAccount removes the pending account id with everything it has, and its name is free
-// again, as Mastodon's reject: NotFound when no account id waits for approval.
+// again, as Mastodon's reject: NotFound when no account id waits for approval; Forbidden
+// for anyone but an admin.
 func (s *Service) RejectAccount(ctx context.Context, admin *storage.Actor, id int64) (*storage.Actor, error) {
+	return s.answerSignUp(ctx, admin, id, false)
+}
+
+func (s *Service) answerSignUp(ctx context.Context, admin *storage.Actor, id int64, approve bool) (*storage.Actor, error) {
+	verb := map[bool]string{true: "approve", false: "reject"}[approve]
 	if admin == nil || !admin.Admin {
-		return nil, storage.Errorf(storage.Forbidden, "only admins reject sign-ups")
+		return nil, storage.Errorf(storage.Forbidden, "only admins %s sign-ups", verb)
 	}
 	var a *storage.Actor
 	err := s.DB.Update(ctx, func(tx storage.Tx) error {
@@ -343,12 +334,16 @@ func (s *Service) RejectAccount(ctx context.Context, admin *storage.Actor, id in
 		if a, err = pendingAccount(ctx, tx, id); err != nil {
 			return err
 		}
-		return tx.DeletePendingAccount(ctx, id)
+		if !approve {
+			return tx.DeletePendingAccount(ctx, id)
+		}
+		a.Pending = false
+		return tx.UpdateActor(ctx, a)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reject account %d: %w", id, err)
+		return nil, fmt.Errorf("%s the sign-up of account %d: %w", verb, id, err)
 	}
-	s.Log.Info("sign-up rejected", "username", a.Username, "admin", admin.Username)
+	s.Log.Info("sign-up answered", "username", a.Username, "answer", verb, "admin", admin.Username)
 	return a, nil
 }
 

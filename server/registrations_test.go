@@ -121,7 +121,7 @@ func TestSignUpModes(t *testing.T) {
 				}
 			}
 			signUpOnForm(t, testrig.NewWebClient(t, in), "/auth/sign_up", signUpFields("carol"))
-			admin := adminWeb(t, in)
+			admin := signedInAdmin(t, in)
 			_, accounts := admin.Get("/admin/accounts")
 			bobID, carolID := in.LocalActor("bob").ID, in.LocalActor("carol").ID
 			for _, want := range []string{"Sign-ups waiting for approval", "bob@mail.example", "I post about cats",
@@ -245,7 +245,7 @@ func TestInvites(t *testing.T) {
 	}
 
 	// The admin sees everyone's invites, with their makers.
-	admin := adminWeb(t, in)
+	admin := signedInAdmin(t, in)
 	_, page = admin.Get("/invites")
 	if !strings.Contains(page, "Made by") || strings.Count(page, "/invite/") != 2 {
 		t.Errorf("the admin's invites page:\n%s", page)
@@ -269,7 +269,7 @@ func TestInvitesOutsideInviteMode(t *testing.T) {
 			if _, home := alice.Get("/home"); strings.Contains(home, `href="/invites"`) {
 				t.Error("alice's menu offers invites")
 			}
-			admin := adminWeb(t, in)
+			admin := signedInAdmin(t, in)
 			csrf := admin.CSRF("/invites")
 			if resp, _ := admin.Post("/invites", url.Values{"csrf": {csrf}, "expires_in": {"604800"}, "max_uses": {"5"}}); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("the admin makes an invite: %d", resp.StatusCode)
@@ -284,15 +284,4 @@ func TestInvitesOutsideInviteMode(t *testing.T) {
 			}
 		})
 	}
-}
-
-// adminWeb signs in a new admin account, root, in a browser.
-func adminWeb(t *testing.T, in *testrig.Instance) *testrig.WebClient {
-	t.Helper()
-	if _, err := in.App.Outbox().CreateAccount(context.Background(), "root", "password-root", true); err != nil {
-		t.Fatal(err)
-	}
-	c := testrig.NewWebClient(t, in)
-	c.SignIn("root", "password-root")
-	return c
 }
