@@ -355,6 +355,10 @@ var (
 	InviteUses = []int{1, 5, 10, 25, 50, 100, 0}
 )
 
+// DefaultInviteExpiry is the expiry the form offers first: a week, so that a forgotten link
+// stops working. Any number of uses is offered first.
+const DefaultInviteExpiry = 7 * 24 * time.Hour
+
 // MayInvite reports whether actor may make invite links: anyone while sign-up is by invite,
 // admins always (their links are how people join a closed server).
 func (s *Service) MayInvite(actor *storage.Actor) bool {

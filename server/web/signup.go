@@ -137,14 +137,15 @@ func (h *Handler) invitesPage(w http.ResponseWriter, r *http.Request, viewer *st
 		data.Invites = append(data.Invites, templates.InviteItem{Invite: inv.Invite, Maker: inv.Maker})
 	}
 	for _, d := range outbox.InviteExpiries {
-		data.Expiries = append(data.Expiries, templates.Choice{Value: strconv.Itoa(int(d.Seconds())), Label: expiryLabel(d)})
+		data.Expiries = append(data.Expiries, templates.Choice{Value: strconv.Itoa(int(d.Seconds())), Label: expiryLabel(d),
+			Checked: d == outbox.DefaultInviteExpiry})
 	}
 	for _, n := range outbox.InviteUses {
 		label := "No limit"
 		if n > 0 {
 			label = fmt.Sprintf("%d use%s", n, map[bool]string{true: "", false: "s"}[n == 1])
 		}
-		data.Uses = append(data.Uses, templates.Choice{Value: strconv.Itoa(n), Label: label})
+		data.Uses = append(data.Uses, templates.Choice{Value: strconv.Itoa(n), Label: label, Checked: n == 0})
 	}
 	return h.render(w, r, http.StatusOK, "invites", h.page(r, "Invites", data))
 }
