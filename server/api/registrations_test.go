@@ -251,6 +251,10 @@ func TestApproveReject(t *testing.T) {
 	if seen != 2 {
 		t.Errorf("the admin sees %d of the sign-ups: %v", seen, list)
 	}
+	if _, v, _ := get(t, in, "/api/v2/admin/accounts?status=pending", adminTok); len(v.([]any)) != 2 ||
+		idOf(v.([]any)[0]) != carolID || idOf(v.([]any)[1]) != bobID {
+		t.Errorf("status=pending: %v", v)
+	}
 	for _, path := range []string{"/api/v1/accounts/" + bobID, "/api/v1/accounts/lookup?acct=bob", "/users/bob", "/@bob",
 		"/.well-known/webfinger?resource=acct:bob@" + in.Cfg.Domain} {
 		if status, body, _ := in.Do("GET", path, "", nil); status != 404 {
