@@ -21,6 +21,7 @@ import (
 
 	"refuge/internal/testrig"
 	"refuge/outbox"
+	"refuge/server"
 	"refuge/storage"
 )
 
@@ -36,7 +37,9 @@ func TestScreenshots(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	a, b := testrig.Start(t), testrig.Start(t)
+	// Sign-up waits for an admin's approval on a, so that its form asks why, and the
+	// accounts page has a sign-up waiting.
+	a, b := testrig.Start(t, func(c *server.Config) { c.Registrations = "approval" }), testrig.Start(t)
 	s := newScene(t, a, b)
 	a.LocalAccount("dana", s.password)
 	switchOnTwoFactor(t, a, "dana")
@@ -104,11 +107,13 @@ func TestScreenshots(t *testing.T) {
 			openPage(t, ctx, a.Base+"/edit_profile")
 			submit(t, ctx, `form[action="/signout"] button`)
 			shoot("about", "/about")
+			shoot("sign_up", "/auth/sign_up")
 			openPage(t, ctx, a.Base+"/signin")
 			signInForm(t, ctx, "root", s.password)
 			for _, page := range []string{"reports", "accounts", "domain_blocks", "settings"} {
 				shoot("admin_"+page, "/admin/"+page)
 			}
+			shoot("invites", "/invites")
 			openPage(t, ctx, a.Base+"/home")
 			submit(t, ctx, `form[action="/signout"] button`)
 			openPage(t, ctx, a.Base+"/signin")
@@ -145,6 +150,13 @@ func furnishAdminPages(t *testing.T, in *testrig.Instance, password string) {
 		if _, err := o.PutRule(ctx, 0, r[0], r[1]); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := o.SignUp(ctx, outbox.SignUpInput{Username: "erin", Email: "erin@mail.example", Password: password,
+		Agreement: true, Reason: "I am in the reading circle on Thursdays and would like to follow the others here."}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.CreateInvite(ctx, in.LocalActor("root"), 7*24*time.Hour, 5); err != nil {
+		t.Fatal(err)
 	}
 }
 
