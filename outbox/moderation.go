@@ -79,9 +79,13 @@ func (s *Service) Moderate(ctx context.Context, admin *storage.Actor, targetID i
 // it is remote, as `refuge block add` does; either is no error when done already.
 func (s *Service) suspendActor(ctx context.Context, target *storage.Actor) error {
 	if !target.Local {
-		return s.DB.Update(ctx, func(tx storage.Tx) error {
+		err := s.DB.Update(ctx, func(tx storage.Tx) error {
 			return tx.PutBlock(ctx, storage.Block{Target: target.URI, Severity: storage.BlockSuspend, Created: s.now()})
 		})
+		if err == nil {
+			s.pruneBlocked(ctx, target.URI)
+		}
+		return err
 	}
 	_, err := s.Suspend(ctx, target.Username)
 	if storage.KindOf(err) == storage.Conflict {

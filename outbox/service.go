@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/binary"
@@ -28,6 +29,10 @@ type Service struct {
 	// AllowPrivate is the outgoing client's setting: with it, push endpoints may be http
 	// URLs to loopback addresses (development and tests).
 	AllowPrivate bool
+	// PruneBlocked, when set, removes what the remote media cache kept of blocked servers
+	// and actors, and says how many files went: a suspension calls it once stored. The
+	// server wires it to its cache (inbox/mediacache, which the outbox does not import).
+	PruneBlocked func(ctx context.Context) (int, error)
 	// Registrations is who may sign up (see Registrations); "" is closed.
 	Registrations Registrations
 }

@@ -132,6 +132,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.media = &mediacache.Cache{DB: db, Client: client, Dir: mediacache.Dir(cfg.Data), Log: cfg.Log, Now: cfg.Now,
 		MaxBytes: cfg.MediaCacheMax, MaxFileBytes: cfg.MediaCacheFileMax, Timeout: cfg.MediaFetchTimeout,
 		Schedule: cfg.MediaRetrySchedule}
+	a.svc.PruneBlocked = func(ctx context.Context) (int, error) {
+		rep, err := a.media.Prune(ctx)
+		return rep.Blocked, err
+	}
 	wake := func() { a.deliverer.Wake(); a.pusher.Wake(); a.media.Wake() }
 	a.svc.OnQueue = wake
 	db.OnQueued(wake) // what storing queues (remote media, on any path), and on PostgreSQL other processes' too

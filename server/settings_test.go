@@ -94,7 +94,7 @@ func TestInstanceSettings(t *testing.T) {
 			t.Errorf("settings page lacks %s", want)
 		}
 	}
-	_, err = in.App.Outbox().PutInstanceBlock(ctx, storage.Block{Target: "loud.example", Severity: storage.BlockSilence,
+	_, _, err = in.App.Outbox().PutInstanceBlock(ctx, storage.Block{Target: "loud.example", Severity: storage.BlockSilence,
 		PublicComment: "Spam waves", PrivateComment: "the admins' own note"})
 	if err != nil {
 		t.Fatal(err)

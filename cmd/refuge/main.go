@@ -470,22 +470,18 @@ func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if silence {
 		severity = storage.BlockSilence
 	}
-	b, err := app.Outbox().PutInstanceBlock(ctx, storage.Block{Target: target, Severity: severity,
+	b, pruned, err := app.Outbox().PutInstanceBlock(ctx, storage.Block{Target: target, Severity: severity,
 		PublicComment: reason, PrivateComment: comment})
 	if err != nil {
 		return err
 	}
-	target = b.Target
 	if silence {
-		fmt.Fprintf(stdout, "silenced %s\n", target)
-	} else {
-		fmt.Fprintf(stdout, "blocked %s\n", target)
-		// What was kept of the target's pictures goes now, not at the serve's next tidy.
-		if rep, err := app.MediaCache().Prune(ctx); err != nil {
-			fmt.Fprintf(stderr, "refuge block add: removing the media kept of %s: %s (a serve removes them within a minute)\n", target, explain(err))
-		} else if rep.Blocked > 0 {
-			fmt.Fprintf(stdout, "removed %d files kept of its media\n", rep.Blocked)
-		}
+		fmt.Fprintf(stdout, "silenced %s\n", b.Target)
+		return nil
+	}
+	fmt.Fprintf(stdout, "blocked %s\n", b.Target)
+	if pruned > 0 {
+		fmt.Fprintf(stdout, "removed %d files kept of its media\n", pruned)
 	}
 	return nil
 }

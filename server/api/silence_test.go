@@ -31,7 +31,7 @@ func TestInstanceDomainBlocks(t *testing.T) {
 		{Target: "https://other.example/users/troll", Severity: storage.BlockSuspend, PublicComment: "a troll"},
 		{Target: "noisy.example:8443", Severity: storage.BlockSilence, PrivateComment: "secret note two"},
 	} {
-		if _, err := w.in.App.Outbox().PutInstanceBlock(ctx, b); err != nil {
+		if _, _, err := w.in.App.Outbox().PutInstanceBlock(ctx, b); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -117,7 +117,7 @@ func (h *Handler) blocksPage(w http.ResponseWriter, r *http.Request, viewer *sto
 // as `refuge block add` does, and after a suspension removes what the media cache kept of
 // it.
 func (h *Handler) addBlock(w http.ResponseWriter, r *http.Request, _ *storage.Actor, _ *storage.Token) error {
-	b, err := h.Outbox.PutInstanceBlock(r.Context(), storage.Block{Target: r.PostFormValue("target"),
+	b, _, err := h.Outbox.PutInstanceBlock(r.Context(), storage.Block{Target: r.PostFormValue("target"),
 		Severity:      storage.BlockSeverity(r.PostFormValue("severity")),
 		PublicComment: r.PostFormValue("public_comment"), PrivateComment: r.PostFormValue("private_comment")})
 	if err != nil {
@@ -125,16 +125,9 @@ func (h *Handler) addBlock(w http.ResponseWriter, r *http.Request, _ *storage.Ac
 	}
 	if b.Severity == storage.BlockSilence {
 		h.flash(w, "instance-silenced")
-		http.Redirect(w, r, "/admin/domain_blocks", http.StatusSeeOther)
-		return nil
+	} else {
+		h.flash(w, "instance-blocked")
 	}
-	if h.Media != nil {
-		// What was kept of the target's pictures goes now, not at the next tidy.
-		if _, err := h.Media.Prune(r.Context()); err != nil {
-			slog.Warn("removing the media of a blocked target", "target", b.Target, "err", err)
-		}
-	}
-	h.flash(w, "instance-blocked")
 	http.Redirect(w, r, "/admin/domain_blocks", http.StatusSeeOther)
 	return nil
 }
