@@ -10,6 +10,7 @@ import (
 
 	"refuge/federation"
 	"refuge/federation/uris"
+	"refuge/outbox/mail"
 	"refuge/storage"
 )
 
@@ -28,6 +29,9 @@ type Service struct {
 	// AllowPrivate is the outgoing client's setting: with it, push endpoints may be http
 	// URLs to loopback addresses (development and tests).
 	AllowPrivate bool
+	// Mail sends the address confirmation and password reset links; nil when the instance
+	// has no --smtp-url, and then there are none.
+	Mail *mail.Sender
 }
 
 func (s *Service) now() time.Time {

@@ -36,6 +36,7 @@ type Reader interface {
 	RemoteMediaReader
 	ReportReader
 	SettingsReader
+	EmailTokenReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -61,6 +62,7 @@ type Tx interface {
 	RemoteMediaWriter
 	ReportWriter
 	SettingsWriter
+	EmailTokenWriter
 }
 
 // DB is an open Refuge database.

@@ -139,8 +139,11 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"timeline":      &TimelineData{Items: items, Notes: notes, Next: "/home?before=1"},
 		"notifications": &NotificationsData{Notifications: notifs},
 		"compose":       &ComposeData{ReplyTo: reply, Content: v.text, Summary: v.cw, Visibility: "followers"},
-		"signin":        &SignInData{Username: v.user},
+		"signin":        &SignInData{Username: v.user, Mail: !v.empty, Unconfirmed: !v.empty},
 		"signin_step":   &SignInStepData{Next: "/oauth/authorize?client_id=" + v.text},
+		"mail_request":  &MailRequestData{Reset: !v.empty, Email: v.text, Sent: v.empty},
+		"password_edit": &PasswordEditData{Token: v.text, Username: v.user},
+		"email":         &EmailData{Email: v.user + "@" + v.host, Pending: v.text, Mail: !v.empty, Confirmed: v.empty},
 		"two_factor":    &TwoFactorData{Secret: "JBSWY3DPEHPK3PXP", URI: template.URL("otpauth://totp/refuge.example:" + v.user + "?secret=JBSWY3DPEHPK3PXP")},
 		"follows":       &FollowsData{Actor: a, Title: "Follow requests", Actors: actors, Pending: true},
 		"edit_profile":  &EditProfileData{Actor: a, DomainBlocks: []string{v.host, v.text}},
@@ -415,6 +418,27 @@ func TestPageContents(t *testing.T) {
 				`<option value="public" selected>`, `id="media-4" name="media_4" type="file"`, `id="alt-4" name="alt_4"`}, []string{`id="media-5"`}},
 		{"sign in", "signin", nil, &SignInData{Username: "bob"},
 			[]string{`action="/signin"`, `name="username"`, `value="bob"`, `name="password" type="password"`, `href="/signin"`}, []string{`csrf`}},
+		{"sign in with mail", "signin", nil, &SignInData{Username: "bob", Mail: true},
+			[]string{`href="/auth/password/new">Forgot your password?`}, []string{`/auth/confirmation/new`}},
+		{"sign in unconfirmed", "signin", nil, &SignInData{Username: "bob", Mail: true, Unconfirmed: true},
+			[]string{`href="/auth/confirmation/new"`, `href="/auth/password/new"`}, nil},
+		{"sign in without mail", "signin", nil, &SignInData{Username: "bob"}, nil, []string{`/auth/`}},
+		{"reset request", "mail_request", nil, &MailRequestData{Reset: true, Email: "a@b.example"},
+			[]string{`action="/auth/password"`, `name="email" type="email" value="a@b.example"`, `Send the link`}, []string{`is on its way`}},
+		{"reset request sent", "mail_request", nil, &MailRequestData{Reset: true, Sent: true},
+			[]string{`action="/auth/password"`, `If an account here has that address`}, nil},
+		{"resend confirmation", "mail_request", nil, &MailRequestData{},
+			[]string{`action="/auth/confirmation"`, `name="email"`}, []string{`is on its way`, `/auth/password`}},
+		{"resend confirmation sent", "mail_request", nil, &MailRequestData{Sent: true},
+			[]string{`action="/auth/confirmation"`, `a mail with a new link is on its way`}, nil},
+		{"new password", "password_edit", nil, &PasswordEditData{Token: "s3cr=t", Username: "bob"},
+			[]string{`action="/auth/password/edit"`, `name="reset_password_token" value="s3cr=t"`, `name="password" type="password"`,
+				`name="password_confirmation"`, `value="bob" autocomplete="username"`}, nil},
+		{"e-mail setting", "email", me, &EmailData{Email: "me@x.example", Confirmed: true, Pending: "new@x.example", Mail: true},
+			[]string{`action="/web/email"`, `me@x.example</strong> (confirmed)`, `Waiting for confirmation: <strong class="uri">new@x.example`,
+				`action="/web/email/resend"`}, nil},
+		{"e-mail setting without mail", "email", me, &EmailData{},
+			[]string{`action="/web/email"`, `no e-mail address`, `sends no mail`}, []string{`/web/email/resend`, `Waiting`}},
 		{"sign-in code", "signin_step", nil, &SignInStepData{Next: "/home"},
 			[]string{`action="/signin/two_factor?next=%2fhome"`, `name="code"`, `autocomplete="one-time-code"`}, []string{`name="password"`}},
 		{"two-factor setup", "two_factor", me, &TwoFactorData{Secret: "JBSWY3DPEHPK3PXP", URI: "otpauth://totp/refuge.example:me@refuge.example?secret=JBSWY3DPEHPK3PXP"},
@@ -527,8 +551,8 @@ func TestRenderRejects(t *testing.T) {
 		})
 	}
 	// Every page named by Render has a template, and every template a page.
-	if len(r.pages) != 20 {
-		t.Errorf("%d pages, want 20", len(r.pages))
+	if len(r.pages) != 23 {
+		t.Errorf("%d pages, want 23", len(r.pages))
 	}
 }
 

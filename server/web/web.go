@@ -67,6 +67,15 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/signout", h.Form(h.signout))
 	post("/web/signout_all", h.Form(h.signoutEverywhere))
 
+	// Mailed links (email.go), at Mastodon's paths.
+	get("/auth/password/new", h.passwordNewPage)
+	post("/auth/password", h.requestMail(true))
+	get("/auth/password/edit", h.passwordEditPage)
+	post("/auth/password/edit", h.resetPassword)
+	get("/auth/confirmation", h.confirmEmail)
+	get("/auth/confirmation/new", h.confirmationNewPage)
+	post("/auth/confirmation", h.requestMail(false))
+
 	// Pages of the signed-in account.
 	get("/home", h.SignedIn(h.timelinePage))
 	get("/notifications", h.SignedIn(h.notificationsPage))
@@ -75,6 +84,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/search", h.SignedIn(h.searchPage))
 	get("/edit_profile", h.SignedIn(h.editProfilePage))
 	get("/settings/two_factor", h.SignedIn(h.twoFactorPage))
+	get("/settings/email", h.SignedIn(h.emailPage))
 
 	// Forms.
 	post("/web/notes", h.Form(h.postNote))
@@ -86,6 +96,8 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/follow_requests/{id:[0-9]+}/{answer:approve|reject}", h.Form(h.answerFollowRequest))
 	post("/web/profile", h.Form(h.saveProfile))
 	post("/web/password", h.Form(h.changePassword))
+	post("/web/email", h.Form(h.changeEmail))
+	post("/web/email/resend", h.Form(h.resendEmail))
 	post("/web/delete_account", h.Form(h.deleteAccount))
 	post("/web/report", h.Form(h.report))
 
@@ -239,6 +251,10 @@ var notices = map[string]string{
 	"signedout":              "You are signed out everywhere.",
 	"signedoff":              "You are signed out.",
 	"password":               "Your password is changed, and your other sessions are signed out.",
+	"password-reset":         "Your password is changed, and every session and app of your account is signed out. Sign in with the new password.",
+	"email-confirmed":        "Your e-mail address is confirmed.",
+	"email-sent":             "We mailed a link to the new address: your address changes once you follow it.",
+	"email-saved":            "Your e-mail address is saved.",
 	"accountdeleted":         "Your account is deleted. Other servers are being told; your name stays reserved so nobody can pose as you.",
 	"muted":                  "Muted: their posts and notifications are hidden from you.",
 	"unmuted":                "Unmuted.",
