@@ -54,6 +54,7 @@ func (s *Service) SetSettings(ctx context.Context, in storage.Settings) error {
 			}
 			in.ContactAccount = a.Username
 		}
+		in.UpdatedAt = s.now()
 		return tx.PutSettings(ctx, &in)
 	})
 }

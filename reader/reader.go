@@ -13,6 +13,7 @@ package reader
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"refuge/federation"
@@ -30,6 +31,8 @@ type Reader struct {
 	// LookupTimeout bounds a search in all, however many fetches it tries; 0 means
 	// DefaultLookupTimeout.
 	LookupTimeout time.Duration
+
+	instance atomic.Pointer[keptInstance] // see Instance
 }
 
 // Viewer is who is asking: a local account (API token or web session), a remote actor

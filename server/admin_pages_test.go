@@ -21,11 +21,7 @@ func TestAdminAccountsPage(t *testing.T) {
 	ctx := context.Background()
 	in := testrig.Start(t)
 	in.Account("alice", false)
-	if _, err := in.App.Outbox().CreateAccount(ctx, "root", "password-root", true); err != nil {
-		t.Fatal(err)
-	}
-	root := testrig.NewWebClient(t, in)
-	root.SignIn("root", "password-root")
+	root := signedInAdmin(t, in)
 	aliceWeb := testrig.NewWebClient(t, in)
 	aliceWeb.SignIn("alice", "password-alice")
 	db := in.App.DB()
@@ -99,11 +95,7 @@ func TestAdminDomainBlocksPage(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	in := testrig.Start(t)
-	if _, err := in.App.Outbox().CreateAccount(ctx, "root", "password-root", true); err != nil {
-		t.Fatal(err)
-	}
-	root := testrig.NewWebClient(t, in)
-	root.SignIn("root", "password-root")
+	root := signedInAdmin(t, in)
 	post := func(path, target string, want int) {
 		t.Helper()
 		resp, body := root.Post(path, url.Values{"csrf": {root.CSRF("/admin/domain_blocks")}, "target": {target}})
@@ -146,16 +138,11 @@ func TestAdminDomainBlocksPage(t *testing.T) {
 // the account's followers, and so does its lifting.
 func TestAdminSuspendFederates(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	home, peerIn := testrig.Start(t), testrig.Start(t)
 	_, alice := home.Account("alice", false)
 	bobTok, _ := peerIn.Account("bob", false)
-	if _, err := home.App.Outbox().CreateAccount(ctx, "root", "password-root", true); err != nil {
-		t.Fatal(err)
-	}
 	peerIn.FollowRemote("bob", bobTok, home, "alice")
-	root := testrig.NewWebClient(t, home)
-	root.SignIn("root", "password-root")
+	root := signedInAdmin(t, home)
 	for _, step := range []struct {
 		action string
 		want   bool
@@ -168,4 +155,16 @@ func TestAdminSuspendFederates(t *testing.T) {
 			return peerIn.ActorByURI(alice).Suspended() == step.want
 		})
 	}
+}
+
+// signedInAdmin makes an admin account, root (password "password-root"), on in and signs it
+// in on the web.
+func signedInAdmin(t *testing.T, in *testrig.Instance) *testrig.WebClient {
+	t.Helper()
+	if _, err := in.App.Outbox().CreateAccount(context.Background(), "root", "password-root", true); err != nil {
+		t.Fatal(err)
+	}
+	root := testrig.NewWebClient(t, in)
+	root.SignIn("root", "password-root")
+	return root
 }

@@ -17,7 +17,7 @@ import (
 // /admin is refused (403) to a signed-in account that is no admin, even with its own CSRF
 // token, and to an admin without the CSRF token, with another session's or from another
 // site; nothing changes. The queue is 403 to a non-admin and a sign-in redirect to a
-// visitor, and so are the accounts and domain blocks pages. A Flag from another server is kept only when it names an account here.
+// visitor, and so are the accounts, domain blocks and settings pages. A Flag from another server is kept only when it names an account here.
 func TestHostileAdmin(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -52,6 +52,10 @@ func TestHostileAdmin(t *testing.T) {
 	if _, err := in.App.Outbox().AddInstanceBlock(ctx, "kept.example"); err != nil {
 		t.Fatal(err)
 	}
+	rule, err := in.App.Outbox().PutRule(ctx, 0, "Be kind", "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	unchanged := func(t *testing.T, _ peer.Answer) {
 		got, err := in.App.DB().GetReport(ctx, rep.ID)
 		if err != nil || !got.Open() {
@@ -65,6 +69,12 @@ func TestHostileAdmin(t *testing.T) {
 		}
 		if list, err := db.ListBlocks(ctx); err != nil || len(list) != 1 || list[0].Target != "kept.example" {
 			t.Errorf("blocks changed: %+v %v", list, err)
+		}
+		if s, err := db.GetSettings(ctx); err != nil || s.Name != "" {
+			t.Errorf("settings changed: %+v %v", s, err)
+		}
+		if list, err := db.ListRules(ctx); err != nil || len(list) != 1 || list[0].Text != "Be kind" {
+			t.Errorf("rules changed: %+v %v", list, err)
 		}
 	}
 	var rows []hostileCase
@@ -80,7 +90,11 @@ func TestHostileAdmin(t *testing.T) {
 		posts = append(posts, adminPost{"/admin/accounts/alice/" + action, nil})
 	}
 	posts = append(posts, adminPost{"/admin/domain_blocks/add", url.Values{"target": {"new.example"}}},
-		adminPost{"/admin/domain_blocks/remove", url.Values{"target": {"kept.example"}}})
+		adminPost{"/admin/domain_blocks/remove", url.Values{"target": {"kept.example"}}},
+		adminPost{"/admin/settings", url.Values{"name": {"Taken over"}}},
+		adminPost{"/admin/rules/add", url.Values{"text": {"Obey mal"}}},
+		adminPost{fmt.Sprintf("/admin/rules/%d/edit", rule.ID), url.Values{"text": {"Obey mal"}}},
+		adminPost{fmt.Sprintf("/admin/rules/%d/delete", rule.ID), nil})
 	for _, ap := range posts {
 		action := ap.path
 		post := func(s webSession, csrf, origin string) func(t *testing.T) peer.Answer {
@@ -105,7 +119,7 @@ func TestHostileAdmin(t *testing.T) {
 				status: 401, reason: "sign in first", check: unchanged},
 		)
 	}
-	for _, page := range []string{"/admin/reports", "/admin/accounts", "/admin/domain_blocks"} {
+	for _, page := range []string{"/admin/reports", "/admin/accounts", "/admin/domain_blocks", "/admin/settings"} {
 		rows = append(rows,
 			hostileCase{name: page + " to a non-admin", send: func(t *testing.T) peer.Answer {
 				return getPage(t, in, page, malWeb.cookie)

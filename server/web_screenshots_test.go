@@ -39,6 +39,7 @@ func TestScreenshots(t *testing.T) {
 	s := newScene(t, a, b)
 	a.LocalAccount("dana", s.password)
 	switchOnTwoFactor(t, a, "dana")
+	furnishAdminPages(t, a, s.password)
 
 	for _, size := range []struct {
 		name          string
@@ -99,10 +100,48 @@ func TestScreenshots(t *testing.T) {
 			}))
 			openPage(t, ctx, a.Base+"/edit_profile")
 			submit(t, ctx, `form[action="/signout"] button`)
+			shoot("about", "/about")
+			openPage(t, ctx, a.Base+"/signin")
+			signInForm(t, ctx, "root", s.password)
+			for _, page := range []string{"reports", "accounts", "domain_blocks", "settings"} {
+				shoot("admin_"+page, "/admin/"+page)
+			}
+			openPage(t, ctx, a.Base+"/home")
+			submit(t, ctx, `form[action="/signout"] button`)
 			openPage(t, ctx, a.Base+"/signin")
 			signInForm(t, ctx, "dana", s.password)
 			shoot("signin_two_factor", "/signin/two_factor")
 		})
+	}
+}
+
+// furnishAdminPages gives the admins' pages something to show: an admin, root, a report,
+// a blocked server, the instance's settings and rules.
+func furnishAdminPages(t *testing.T, in *testrig.Instance, password string) {
+	t.Helper()
+	ctx := context.Background()
+	o := in.App.Outbox()
+	if _, err := o.CreateAccount(ctx, "root", password, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Report(ctx, in.LocalActor("alice"), outbox.ReportInput{TargetID: in.LocalActor("carol").ID,
+		Comment: "Posts the same advert under every thread.", Category: string(storage.ReportSpam)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.AddInstanceBlock(ctx, "spam.example"); err != nil {
+		t.Fatal(err)
+	}
+	err := o.SetSettings(ctx, storage.Settings{Name: "Refuge by the river", Description: "A small home for a reading circle and its friends.",
+		About:        "We read a book a month and talk about it here.\n\nAnyone on the fediverse is welcome to follow and answer.",
+		ContactEmail: "admin@refuge.example", ContactAccount: "root"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range [][2]string{{"Be kind.", "Disagree with ideas, not with people."}, {"No advertising.", ""},
+		{"Mark spoilers with a content warning.", "Name the book in the warning."}} {
+		if _, err := o.PutRule(ctx, 0, r[0], r[1]); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ type Settings struct {
 	// local account to reach them on the fediverse.
 	ContactEmail   string
 	ContactAccount string
+	UpdatedAt      time.Time // when an admin last saved them; zero while never
 }
 
 // Rule is one of the instance's rules, which sign-up asks new members to accept and reports

@@ -282,6 +282,19 @@ type DomainBlocksData struct {
 	Blocks []storage.Block
 }
 
+// AboutData is the about page: the instance's settings and rules.
+type AboutData struct {
+	storage.Settings
+	Rules []storage.Rule
+}
+
+// SettingsData is the admins' settings page: the settings as stored (Name "" when never
+// set) and the rules.
+type SettingsData struct {
+	storage.Settings
+	Rules []storage.Rule
+}
+
 // bodyTypes says which Body each page takes.
 var bodyTypes = map[string]func(any) bool{
 	"home":          is[HomeData],
@@ -307,6 +320,8 @@ var bodyTypes = map[string]func(any) bool{
 	"reports":       is[ReportsData],
 	"accounts":      is[AccountsData],
 	"domain_blocks": is[DomainBlocksData],
+	"about":         is[AboutData],
+	"settings":      is[SettingsData],
 }
 
 // is reports whether v is a non-nil *T.
@@ -343,13 +358,13 @@ func New() (*Renderer, error) {
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Render writes page (one of home, profile, note, tag, timeline, notifications, compose,
-// signin, mail_request, password_edit, email, follows, edit_profile, search, error, interact, authorize, apps, reports,
-// accounts, domain_blocks) to w. p.Body must be the
+// signin, mail_request, password_edit, email, follows, edit_profile, search, error, interact,
+// authorize, apps, reports, accounts, domain_blocks, about, settings) to w. p.Body must be the
 // matching *HomeData, *ProfileData, *NoteData, *TagData, *TimelineData,
 // *NotificationsData, *ComposeData, *SignInData, *SignInStepData, *MailRequestData,
 // *PasswordEditData, *EmailData, *TwoFactorData, *FollowsData,
 // *EditProfileData, *SearchData, *ErrorData, *InteractData, *AuthorizeData, *AppsData,
-// *ReportsData, *AccountsData or *DomainBlocksData. The page is rendered in full before anything
+// *ReportsData, *AccountsData, *DomainBlocksData, *AboutData or *SettingsData. The page is rendered in full before anything
 // is written, so a template error leaves w untouched and the caller can still send an
 // error page. Headers (Content-Type, status) are the caller's to set.
 func (r *Renderer) Render(w io.Writer, page string, p *Page) error {
@@ -411,6 +426,23 @@ var funcs = template.FuncMap{
 	"statusText": http.StatusText,
 	"static":     StaticURL,
 	"feedType":   feedType,
+	"adminPage":  func(page string) bool { return adminPages[page] },
+	"paragraphs": paragraphs,
+}
+
+// adminPages are the admins' pages: the main menu has one link to them all, and each shows
+// the admin menu (partials.html, "adminnav"), so that the main menu stays on one line.
+var adminPages = map[string]bool{"reports": true, "accounts": true, "domain_blocks": true, "settings": true}
+
+// paragraphs splits plain text at its empty lines.
+func paragraphs(text string) []string {
+	var out []string
+	for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func iso(t time.Time) string  { return t.UTC().Format(time.RFC3339) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -160,7 +161,26 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 			Reset: &PasswordReset{Username: v.user, Password: v.text}},
 		"domain_blocks": &DomainBlocksData{Blocks: []storage.Block{{Target: v.user + ".example", Created: when},
 			{Target: "https://spam.example/users/" + v.user, Created: when}}},
+		"about":    &AboutData{Settings: v.settings(), Rules: v.rules()},
+		"settings": &SettingsData{Settings: v.settings(), Rules: v.rules()},
 	}
+}
+
+// settings are instance settings with the variant's text in every field (none when empty).
+func (v variant) settings() storage.Settings {
+	if v.empty {
+		return storage.Settings{}
+	}
+	return storage.Settings{Name: v.text, Description: v.text, About: v.text + "\n\n" + v.cw,
+		ContactEmail: v.user + "@refuge.example", ContactAccount: v.user}
+}
+
+// rules are two rules in the variant's text, one with an explanation (none when empty).
+func (v variant) rules() []storage.Rule {
+	if v.empty {
+		return nil
+	}
+	return []storage.Rule{{ID: 1, Text: v.text, Hint: v.cw}, {ID: 3, Text: v.cw}}
 }
 
 // suspended is a suspended copy of a.
@@ -457,7 +477,21 @@ func TestPageContents(t *testing.T) {
 			Reset: &PasswordReset{Username: "me", Password: "n3w-s3cret"}},
 			[]string{`action="/admin/accounts/me/unsuspend"`, `<code>n3w-s3cret</code>`, `>Suspended<`}, []string{`/suspend"`, `/two_factor_off"`}},
 		{"admins' menu", "timeline", admin, &TimelineData{},
-			[]string{`href="/admin/reports"`, `href="/admin/accounts"`, `href="/admin/domain_blocks"`}, nil},
+			[]string{`href="/admin/reports">Admin</a>`}, []string{`href="/admin/accounts"`, `href="/admin/reports" aria-current`}},
+		{"admin pages' own menu", "accounts", admin, &AccountsData{},
+			[]string{`<nav class="admin" aria-label="Admin">`, `href="/admin/reports" aria-current="page">Admin</a>`,
+				`href="/admin/accounts" aria-current="page">Accounts</a>`, `href="/admin/domain_blocks"`, `href="/admin/settings"`}, nil},
+		{"settings", "settings", admin, &SettingsData{Settings: storage.Settings{Name: "Refuge &amp; co", ContactAccount: "alice"},
+			Rules: []storage.Rule{{ID: 4, Text: "Be kind"}}},
+			[]string{`action="/admin/settings"`, `name="name" type="text" maxlength="100" value="Refuge &amp;amp; co"`,
+				`value="alice"`, `action="/admin/rules/4/edit"`, `value="Be kind"`, `formaction="/admin/rules/4/delete"`,
+				`action="/admin/rules/add"`}, []string{`No rules yet`}},
+		{"about", "about", nil, &AboutData{Settings: storage.Settings{Description: "Short.", About: "One.\n\nTwo\nlines.",
+			ContactEmail: "admin@refuge.example", ContactAccount: "alice"}, Rules: []storage.Rule{{ID: 4, Text: "Be kind", Hint: "Please."}}},
+			[]string{`<p class="lead" dir="auto">Short.</p>`, `<p dir="auto">One.</p>`, "<p dir=\"auto\">Two\nlines.</p>",
+				`<li><span dir="auto">Be kind</span><br><small dir="auto">Please.</small></li>`, `href="/@alice">@alice</a>`,
+				`href="mailto:admin@refuge.example"`}, []string{`set no rules`, `A small home`}},
+		{"about, nothing set", "about", nil, &AboutData{}, []string{`A small home`, `set no rules`}, []string{`Contact`}},
 		{"no admins' menu for others", "timeline", me, &TimelineData{}, nil, []string{`href="/admin/`}},
 		{"domain blocks", "domain_blocks", me, &DomainBlocksData{Blocks: []storage.Block{{Target: "spam.example", Created: when}}},
 			[]string{`action="/admin/domain_blocks/add"`, `name="target" type="text"`, `action="/admin/domain_blocks/remove"`,
@@ -551,8 +585,12 @@ func TestRenderRejects(t *testing.T) {
 		})
 	}
 	// Every page named by Render has a template, and every template a page.
-	if len(r.pages) != 23 {
-		t.Errorf("%d pages, want 23", len(r.pages))
+	all, err := fs.Glob(files, "*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.pages) != len(all)-len(shared) {
+		t.Errorf("%d pages, %d templates besides the shared ones", len(r.pages), len(all)-len(shared))
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"refuge/outbox/delivery"
@@ -118,45 +117,8 @@ func apiLimitFlags(fs *flag.FlagSet, c *server.Config) {
 
 // mediaCacheFlags binds the remote media cache's limits.
 func mediaCacheFlags(fs *flag.FlagSet, c *server.Config) {
-	fs.Var((*byteSize)(&c.MediaCacheMax), "media-cache-max", "room for other servers' pictures, video and sound kept here; "+
+	fs.Var((*server.ByteSize)(&c.MediaCacheMax), "media-cache-max", "room for other servers' pictures, video and sound kept here; "+
 		"beyond it the least recently seen that nothing here keeps are removed (such as 500MiB or 4GiB; default 4GiB)")
-	fs.Var((*byteSize)(&c.MediaCacheFileMax), "media-cache-file-max", "largest video or sound file of another server kept here "+
+	fs.Var((*server.ByteSize)(&c.MediaCacheFileMax), "media-cache-file-max", "largest video or sound file of another server kept here "+
 		"(images stop at 10MiB); larger ones are linked to, not shown (default 40MiB)")
-}
-
-// byteSize is a flag of a number of bytes, written with a unit: 4GiB, 500MB, 40MiB, 1024.
-type byteSize int64
-
-func (b *byteSize) String() string {
-	if b == nil || *b == 0 {
-		return ""
-	}
-	return strconv.FormatInt(int64(*b), 10)
-}
-
-// byteUnits are the units a size may be written in, longest suffix first.
-var byteUnits = []struct {
-	suffix string
-	n      int64
-}{
-	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40},
-	{"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12},
-	{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"t", 1 << 40}, {"b", 1},
-}
-
-func (b *byteSize) Set(s string) error {
-	t := strings.ToLower(strings.TrimSpace(s))
-	unit := int64(1)
-	for _, u := range byteUnits {
-		if rest, ok := strings.CutSuffix(t, u.suffix); ok {
-			t, unit = strings.TrimSpace(rest), u.n
-			break
-		}
-	}
-	n, err := strconv.ParseFloat(t, 64)
-	if err != nil || n < 1 || n*float64(unit) > 1<<62 {
-		return fmt.Errorf("give a size of at least 1 byte, such as 500MiB or 4GiB")
-	}
-	*b = byteSize(n * float64(unit))
-	return nil
 }

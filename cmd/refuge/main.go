@@ -94,6 +94,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 var errUsage = errors.New("usage")
 
+// subcommand checks that args start with one of names: otherwise it prints usage and
+// answers flag.ErrHelp for a request of help, errUsage for anything else.
+func subcommand(args []string, usage string, stderr io.Writer, names ...string) error {
+	if len(args) > 0 && slices.Contains(names, args[0]) {
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	if len(args) > 0 && (strings.HasPrefix(args[0], "-h") || args[0] == "--help") {
+		return flag.ErrHelp
+	}
+	return errUsage
+}
+
 // explain gives the message of err a person can act on: the public message of our error
 // kinds, with the cause when it adds something.
 func explain(err error) string {
@@ -194,12 +207,8 @@ const userUsage = "usage:\n  refuge user add NAME [--admin] [--password-stdin] [
 	"tokens, and sends a Delete to every server that knows it; the name is never given again.\n"
 
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || !slices.Contains([]string{"add", "list", "email", "password", "suspend", "unsuspend", "delete", "2fa-off"}, args[0]) {
-		fmt.Fprint(stderr, userUsage)
-		if len(args) > 0 && strings.HasPrefix(args[0], "-h") || len(args) > 0 && args[0] == "--help" {
-			return flag.ErrHelp
-		}
-		return errUsage
+	if err := subcommand(args, userUsage, stderr, "add", "list", "email", "password", "suspend", "unsuspend", "delete", "2fa-off"); err != nil {
+		return err
 	}
 	if args[0] == "list" {
 		app, _, err := openAdmin(ctx, "user list", args[1:], stderr, nil)
@@ -412,12 +421,8 @@ const blockUsage = "usage:\n  refuge block add TARGET\n  refuge block remove TAR
 // cmdBlock manages instance-level blocks: deliveries from a blocked host or actor are
 // refused, and nothing is fetched from or delivered to it.
 func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "add" && args[0] != "remove" && args[0] != "list") {
-		fmt.Fprint(stderr, blockUsage)
-		if len(args) > 0 && (strings.HasPrefix(args[0], "-h") || args[0] == "--help") {
-			return flag.ErrHelp
-		}
-		return errUsage
+	if err := subcommand(args, blockUsage, stderr, "add", "remove", "list"); err != nil {
+		return err
 	}
 	verb := args[0]
 	synopsis := "block " + verb
@@ -471,16 +476,12 @@ const mediaUsage = "usage:\n  refuge media status\n  refuge media prune [--media
 
 // cmdMedia looks after the remote media cache: media status, media prune.
 func cmdMedia(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "status" && args[0] != "prune") {
-		fmt.Fprint(stderr, mediaUsage)
-		if len(args) > 0 && (strings.HasPrefix(args[0], "-h") || args[0] == "--help") {
-			return flag.ErrHelp
-		}
-		return errUsage
+	if err := subcommand(args, mediaUsage, stderr, "status", "prune"); err != nil {
+		return err
 	}
 	var budget int64
 	app, arg, err := openAdmin(ctx, "media "+args[0], args[1:], stderr, func(fs *flag.FlagSet) {
-		fs.Var((*byteSize)(&budget), "media-cache-max", "the budget to prune to (default 4GiB, as serve's)")
+		fs.Var((*server.ByteSize)(&budget), "media-cache-max", "the budget to prune to (default 4GiB, as serve's)")
 	})
 	if err != nil {
 		return err
@@ -524,12 +525,8 @@ const dbUsage = "usage:\n  refuge db copy --to postgres://USER@HOST/DB [--from s
 // cmdDB moves an instance's database: db copy copies every row into an empty database
 // (PostgreSQL, or another SQLite file), then checks that both hold the same rows.
 func cmdDB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "copy" {
-		fmt.Fprint(stderr, dbUsage)
-		if len(args) > 0 && (strings.HasPrefix(args[0], "-h") || args[0] == "--help") {
-			return flag.ErrHelp
-		}
-		return errUsage
+	if err := subcommand(args, dbUsage, stderr, "copy"); err != nil {
+		return err
 	}
 	var from, to, data string
 	fs := newFlagSet("db copy", "refuge db copy --to postgres://USER@HOST/DB [--from sqlite:PATH | --data DIR]", stderr)

@@ -100,6 +100,10 @@ func (h *Handler) nodeinfo(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	in, err := h.Read.Instance(r.Context())
+	if err != nil {
+		return err
+	}
 	software := map[string]string{"name": "refuge", "version": h.Version}
 	if version == "2.1" {
 		software["repository"] = "https://github.com/refuge-social/refuge"
@@ -114,7 +118,7 @@ func (h *Handler) nodeinfo(w http.ResponseWriter, r *http.Request) error {
 			"users":      map[string]int{"total": users, "activeMonth": users, "activeHalfyear": users},
 			"localPosts": posts,
 		},
-		"metadata": map[string]string{"nodeName": h.Domain},
+		"metadata": map[string]string{"nodeName": in.Name, "nodeDescription": in.Description},
 	}
 	ct := `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/` + version + `#"`
 	httpx.Share(w, nil)

@@ -254,6 +254,7 @@ type InstanceContact struct {
 type Rule struct {
 	ID   string `json:"id"`
 	Text string `json:"text"`
+	Hint string `json:"hint"`
 }
 
 // Configuration is the limits a client must respect when it posts.

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -42,29 +44,102 @@ func (h *Handler) version() string {
 	return mastodonVersion + " (compatible; Refuge " + h.Version + ")"
 }
 
-func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request, _ *storage.Actor) error {
+func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	users, posts, err := h.Read.InstanceCounts(r.Context())
 	if err != nil {
 		return err
 	}
-	return ok(w, InstanceV1{URI: h.Domain, Title: h.Domain, Version: h.version(),
+	in, contact, err := h.instance(r.Context(), viewer)
+	if err != nil {
+		return err
+	}
+	return ok(w, InstanceV1{URI: h.Domain, Title: in.Name, ShortDescription: in.Description, Description: in.Description,
+		Email: in.ContactEmail, Version: h.version(),
 		URLs: map[string]string{"streaming_api": h.streamingURL()}, Stats: InstanceStats{UserCount: users, StatusCount: posts},
-		Languages: []string{}, Configuration: configuration(), Rules: []Rule{}})
+		Languages: []string{}, Configuration: configuration(), ContactAccount: contact, Rules: rulesOf(in.Rules)})
 }
 
-func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request, _ *storage.Actor) error {
+func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	users, _, err := h.Read.InstanceCounts(r.Context())
 	if err != nil {
 		return err
 	}
-	in := InstanceV2{Domain: h.Domain, Title: h.Domain, Version: h.version(), SourceURL: "https://github.com/refuge-social/refuge",
-		Thumbnail: InstanceThumbnail{URL: h.URIs.Base() + "/static/avatar.svg"}, Languages: []string{},
-		Configuration: configuration(), Rules: []Rule{}}
+	desc, contact, err := h.instance(r.Context(), viewer)
+	if err != nil {
+		return err
+	}
+	in := InstanceV2{Domain: h.Domain, Title: desc.Name, Version: h.version(), SourceURL: "https://github.com/refuge-social/refuge",
+		Description: desc.Description, Thumbnail: InstanceThumbnail{URL: h.URIs.Base() + "/static/avatar.svg"}, Languages: []string{},
+		Configuration: configuration(), Contact: InstanceContact{Email: desc.ContactEmail, Account: contact},
+		Rules: rulesOf(desc.Rules)}
 	in.Usage.Users.ActiveMonth = users
 	in.Configuration.URLs = map[string]string{"streaming": h.streamingURL()}
 	in.Configuration.Translation = &ConfigTranslation{}
 	in.Configuration.VAPID = &ConfigVAPID{PublicKey: h.VAPIDKey}
 	return ok(w, in)
+}
+
+// instance reads the instance's description and its contact account's entity (nil when
+// none is set, or it is gone since).
+func (h *Handler) instance(ctx context.Context, viewer *storage.Actor) (*reader.Instance, *Account, error) {
+	in, err := h.Read.Instance(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if in.ContactAccount == "" {
+		return in, nil, nil
+	}
+	a, err := storage.LiveLocalActor(ctx, h.Read.DB, in.ContactAccount)
+	if k := storage.KindOf(err); k == storage.NotFound || k == storage.Gone {
+		return in, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	acc, err := h.render(ctx, viewer).account(a)
+	return in, acc, err
+}
+
+// rulesOf is the rules as the API gives them: never null.
+func rulesOf(list []storage.Rule) []Rule {
+	out := make([]Rule, 0, len(list))
+	for _, r := range list {
+		out = append(out, Rule{ID: strconv.FormatInt(r.ID, 10), Text: r.Text, Hint: r.Hint})
+	}
+	return out
+}
+
+// instanceRules answers GET /api/v1/instance/rules.
+func (h *Handler) instanceRules(w http.ResponseWriter, r *http.Request, _ *storage.Actor) error {
+	in, err := h.Read.Instance(r.Context())
+	if err != nil {
+		return err
+	}
+	return ok(w, rulesOf(in.Rules))
+}
+
+// ExtendedDescription is Mastodon's ExtendedDescription: the about page's longer text.
+type ExtendedDescription struct {
+	UpdatedAt *string `json:"updated_at"` // null while never set, as Mastodon
+	Content   string  `json:"content"`
+}
+
+// extendedDescription answers GET /api/v1/instance/extended_description: the about text,
+// plain text made into HTML paragraphs.
+func (h *Handler) extendedDescription(w http.ResponseWriter, r *http.Request, _ *storage.Actor) error {
+	in, err := h.Read.Instance(r.Context())
+	if err != nil {
+		return err
+	}
+	var d ExtendedDescription
+	if in.About != "" {
+		d.Content, _ = outbox.Format(r.Context(), in.About, h.URIs.Base(), h.Domain, nil)
+	}
+	if !in.UpdatedAt.IsZero() {
+		at := timeOf(in.UpdatedAt)
+		d.UpdatedAt = &at
+	}
+	return ok(w, d)
 }
 
 func (h *Handler) verifyCredentials(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {

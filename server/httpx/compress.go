@@ -159,6 +159,25 @@ func Compress(next http.Handler) http.Handler {
 	})
 }
 
+// holdStatus begins the WriteHeader of a writer that holds the status until it knows how to
+// send the body, and reports whether status is to be held. It passes on what must not be
+// held: a call after the headers went (sent), for net/http to report, and an informational
+// status, after which more headers follow. A second status while one is held is dropped:
+// the first stands, as net/http would have it.
+func holdStatus(w http.ResponseWriter, sent bool, held, status int) bool {
+	switch {
+	case sent:
+		w.WriteHeader(status)
+		return false
+	case held != 0:
+		return false
+	case status < 200:
+		w.WriteHeader(status)
+		return false
+	}
+	return true
+}
+
 // compressWriter decides at the first bytes whether to compress: until compressMin bytes
 // came (or the handler flushes or ends) it holds them and the status.
 type compressWriter struct {
@@ -174,15 +193,7 @@ type compressWriter struct {
 }
 
 func (c *compressWriter) WriteHeader(status int) {
-	if c.decided {
-		c.ResponseWriter.WriteHeader(status) // let net/http report the superfluous call
-		return
-	}
-	if c.status != 0 {
-		return // superfluous while held: the first status stands, as net/http would have it
-	}
-	if status < 200 {
-		c.ResponseWriter.WriteHeader(status) // informational: more headers follow
+	if !holdStatus(c.ResponseWriter, c.decided, c.status, status) {
 		return
 	}
 	c.status = status

@@ -40,15 +40,7 @@ type etagWriter struct {
 }
 
 func (e *etagWriter) WriteHeader(status int) {
-	if e.passing {
-		e.ResponseWriter.WriteHeader(status) // let net/http report the superfluous call
-		return
-	}
-	if e.status != 0 {
-		return // superfluous while held: the first status stands, as net/http would have it
-	}
-	if status < 200 {
-		e.ResponseWriter.WriteHeader(status)
+	if !holdStatus(e.ResponseWriter, e.passing, e.status, status) {
 		return
 	}
 	e.status = status

@@ -18,6 +18,9 @@ import (
 // page builds the data every page shares: the viewer, CSRF token and instance name.
 func (h *Handler) page(r *http.Request, title string, body any) *templates.Page {
 	p := &templates.Page{Title: title, Instance: h.Domain, Body: body}
+	if in, err := h.Read.Instance(r.Context()); err == nil { // else the domain: a page must not fail for its header
+		p.Instance = in.Name
+	}
 	if viewer, sess := h.Auth.Session(r); viewer != nil {
 		p.Viewer, p.CSRF = viewer, maskToken(sess.CSRF) // masked anew for every page: see maskToken
 		if keptForAccount(r) {
@@ -128,6 +131,9 @@ func (h *Handler) frontPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data := &templates.HomeData{Notes: notes}
+	if in, err := h.Read.Instance(r.Context()); err == nil {
+		data.About = in.Description
+	}
 	first, last := noteBounds(notes)
 	data.Next, data.Prev = pageLinks(r, len(notes), first, last, perPage)
 	pg := h.page(r, "", data)

@@ -55,6 +55,7 @@ func (h *Handler) Routes(r *mux.Router) {
 
 	// Public pages.
 	get("/", h.frontPage)
+	get("/about", h.cached(h.aboutPage))
 	get(uris.ProfileRoute, h.cached(h.ProfilePage))
 	get(uris.TagRoute, h.tagPage)
 	get(uris.StoredNoteRoute, h.storedNotePage)
@@ -109,6 +110,10 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/admin/domain_blocks", h.Admin(h.blocksPage))
 	post("/admin/domain_blocks/add", h.AdminForm(h.addBlock))
 	post("/admin/domain_blocks/remove", h.AdminForm(h.removeBlock))
+	get("/admin/settings", h.Admin(h.settingsPage))
+	post("/admin/settings", h.AdminForm(h.saveSettings))
+	post("/admin/rules/add", h.AdminForm(h.ruleAction))
+	post("/admin/rules/{id:[0-9]+}/{action:edit|delete}", h.AdminForm(h.ruleAction))
 	post("/web/two_factor/setup", h.Form(h.setUpTwoFactor))
 	post("/web/two_factor/enable", h.Form(h.enableTwoFactor))
 	post("/web/two_factor/disable", h.Form(h.disableTwoFactor))
@@ -263,6 +268,9 @@ var notices = map[string]string{
 	"domain_blocked":         "Server blocked: nothing from its accounts reaches you, and your follows with them ended.",
 	"domain_unblocked":       "Server unblocked.",
 	"reported":               "Thank you: your report is sent to the admins.",
+	"settings-saved":         "The instance's settings are saved.",
+	"rule-saved":             "The rule is saved.",
+	"rule-deleted":           "The rule is deleted.",
 	"resolved":               "The report is resolved.",
 	"twofactor-on":           "Two-factor sign-in is on: signing in now asks for a code from your app after the password.",
 	"twofactor-off":          "Two-factor sign-in is off.",

@@ -231,7 +231,7 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			return err
 		}
 		if err := tx.PutSettings(ctx, &storage.Settings{Name: "Refuge", Description: "A small place",
-			ContactEmail: "admin@refuge.example", ContactAccount: "alice"}); err != nil {
+			ContactEmail: "admin@refuge.example", ContactAccount: "alice", UpdatedAt: at}); err != nil {
 			return err
 		}
 		if err := tx.ResolveReport(ctx, reports[0].ID, c.alice.ID, storage.ReportDismissed, at.Add(time.Minute)); err != nil {

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"refuge/storage"
 )
@@ -15,6 +16,9 @@ func settingsFields(s *storage.Settings) []*string {
 	return []*string{&s.Name, &s.Description, &s.About, &s.ContactEmail, &s.ContactAccount}
 }
 
+// settingsUpdatedKey is the meta key of when the settings were last saved (RFC 3339).
+const settingsUpdatedKey = "instance_updated_at"
+
 // GetSettings returns the stored settings.
 func (r reader) GetSettings(ctx context.Context) (*storage.Settings, error) {
 	s := &storage.Settings{}
@@ -25,6 +29,15 @@ func (r reader) GetSettings(ctx context.Context) (*storage.Settings, error) {
 		}
 		*f = v
 	}
+	at, err := r.GetMeta(ctx, settingsUpdatedKey)
+	if err != nil {
+		return nil, fmt.Errorf("get settings: %w", err)
+	}
+	if at != "" {
+		if s.UpdatedAt, err = time.Parse(time.RFC3339Nano, at); err != nil {
+			return nil, fmt.Errorf("get settings: saved at %q: %w", at, err)
+		}
+	}
 	return s, nil
 }
 
@@ -34,6 +47,13 @@ func (tx *Tx) PutSettings(ctx context.Context, s *storage.Settings) error {
 		if err := tx.PutMeta(ctx, settingsKeys[i], *f); err != nil {
 			return fmt.Errorf("put settings: %w", err)
 		}
+	}
+	at := ""
+	if !s.UpdatedAt.IsZero() {
+		at = s.UpdatedAt.UTC().Format(time.RFC3339Nano)
+	}
+	if err := tx.PutMeta(ctx, settingsUpdatedKey, at); err != nil {
+		return fmt.Errorf("put settings: %w", err)
 	}
 	return nil
 }
