@@ -147,6 +147,11 @@ func (s *Service) ChangeEmail(ctx context.Context, actor *storage.Actor, email s
 	} else if err != nil && storage.KindOf(err) != storage.NotFound {
 		return err
 	}
+	if c, err := s.DB.GetCredentials(ctx, actor.ID); err != nil {
+		return err
+	} else if strings.EqualFold(c.Email, email) && (!c.EmailConfirmedAt.IsZero() || s.Mail == nil) {
+		return storage.Errorf(storage.Invalid, "%s is your address already", c.Email)
+	}
 	if s.Mail == nil {
 		return s.DB.Update(ctx, func(tx storage.Tx) error {
 			c, err := tx.GetCredentials(ctx, actor.ID)

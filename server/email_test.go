@@ -294,7 +294,7 @@ func TestMailChangeAddress(t *testing.T) {
 		status int
 		says   string
 	}{{"BOB@example.org", http.StatusConflict, "belongs to another account"}, {"not an address", http.StatusBadRequest, "not an e-mail address"},
-		{"", http.StatusBadRequest, "Give an e-mail address"}} {
+		{"", http.StatusBadRequest, "Give an e-mail address"}, {"OLD@example.org", http.StatusBadRequest, "is your address already"}} {
 		if resp, body := change(bad.email); resp.StatusCode != bad.status || !strings.Contains(body, bad.says) {
 			t.Errorf("change to %q: %d\n%s", bad.email, resp.StatusCode, body)
 		}
@@ -329,6 +329,20 @@ func TestMailChangeAddress(t *testing.T) {
 	}
 	if id, err := in.App.DB().AccountByEmail(ctx, "old@example.org"); storage.KindOf(err) != storage.NotFound {
 		t.Errorf("the old address still finds the account: %d, %v", id, err)
+	}
+
+	// A deleted account's address is free again, and mails nothing.
+	if _, err := in.App.Outbox().DeleteAccount(ctx, in.LocalActor("alice")); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := askMail(testrig.NewWebClient(t, in), "/auth/password", "new@example.org"); resp.StatusCode != http.StatusOK {
+		t.Errorf("reset for a deleted account's address: %d", resp.StatusCode)
+	}
+	if err := in.App.Outbox().SetEmail(ctx, "bob", "new@example.org"); err != nil {
+		t.Errorf("a deleted account's address for another: %v", err)
+	}
+	if n := len(rx.Mails()); n != 1 {
+		t.Errorf("%d mails, want 1", n)
 	}
 }
 
