@@ -331,6 +331,24 @@ func TestMailChangeAddress(t *testing.T) {
 		t.Errorf("the old address still finds the account: %d, %v", id, err)
 	}
 
+	// An address another account took while the link waited is not taken from it.
+	if resp, body := change("later@example.org"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("change: %d\n%s", resp.StatusCode, body)
+	}
+	waiting := rx.WaitMail(2)
+	if err := in.App.Outbox().SetEmail(ctx, "bob", "Later@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := c.Get(linkPath(t, waiting.Link())); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "belongs to another account") {
+		t.Errorf("the link to an address taken since: %d\n%s", resp.StatusCode, body)
+	}
+	if _, page := c.Get("/settings/email"); !strings.Contains(page, "new@example.org</strong> (confirmed)") {
+		t.Errorf("settings after the refused link:\n%s", page)
+	}
+	if err := in.App.Outbox().SetEmail(ctx, "bob", "bob@example.org"); err != nil {
+		t.Fatal(err)
+	}
+
 	// A deleted account's address is free again, and mails nothing.
 	if _, err := in.App.Outbox().DeleteAccount(ctx, in.LocalActor("alice")); err != nil {
 		t.Fatal(err)
@@ -341,8 +359,8 @@ func TestMailChangeAddress(t *testing.T) {
 	if err := in.App.Outbox().SetEmail(ctx, "bob", "new@example.org"); err != nil {
 		t.Errorf("a deleted account's address for another: %v", err)
 	}
-	if n := len(rx.Mails()); n != 1 {
-		t.Errorf("%d mails, want 1", n)
+	if n := len(rx.Mails()); n != 2 {
+		t.Errorf("%d mails, want 2", n)
 	}
 }
 
