@@ -167,9 +167,13 @@ func (s *Service) ChangeEmail(ctx context.Context, actor *storage.Actor, email s
 	return s.mailConfirmation(ctx, actor, email)
 }
 
+// ErrNothingToConfirm refuses a new confirmation link to an account whose address is
+// confirmed and that asked for no other: Mastodon's words.
+var ErrNothingToConfirm = storage.Errorf(storage.Forbidden, "This method is only available while the e-mail is awaiting confirmation")
+
 // SendConfirmation mails actor a link that confirms its unconfirmed address, or the new
-// address it asked for: sign-up calls it, and so does the resend form. Nothing to confirm
-// is Invalid; ErrMailNotSent when the mail failed.
+// address it asked for: sign-up calls it, and so does the resend form. ErrNothingToConfirm
+// when nothing waits; ErrMailNotSent when the mail failed.
 func (s *Service) SendConfirmation(ctx context.Context, actor *storage.Actor) error {
 	st, err := s.Email(ctx, actor)
 	if err != nil {
@@ -181,7 +185,28 @@ func (s *Service) SendConfirmation(ctx context.Context, actor *storage.Actor) er
 	case st.Email != "" && !st.Confirmed:
 		return s.mailConfirmation(ctx, actor, st.Email)
 	}
-	return storage.Errorf(storage.Invalid, "there is no address waiting for confirmation")
+	return ErrNothingToConfirm
+}
+
+// ConfirmAgain is an app asking for a new confirmation link for its account, as Mastodon's
+// POST /api/v1/emails/confirmations: only while an address waits for confirmation
+// (ErrNothingToConfirm otherwise); with email, that address is the one mailed, and the
+// account's becomes it once confirmed.
+func (s *Service) ConfirmAgain(ctx context.Context, actor *storage.Actor, email string, newAddress bool) error {
+	if s.Mail == nil {
+		return storage.Errorf(storage.Forbidden, "this server sends no mail")
+	}
+	st, err := s.Email(ctx, actor)
+	if err != nil {
+		return err
+	}
+	if st.Pending == "" && (st.Email == "" || st.Confirmed) {
+		return ErrNothingToConfirm
+	}
+	if newAddress && !strings.EqualFold(strings.TrimSpace(email), st.Email) {
+		return s.ChangeEmail(ctx, actor, email)
+	}
+	return s.SendConfirmation(ctx, actor)
 }
 
 // ResendConfirmation is the resend form: a new confirmation link for the account with the
@@ -193,8 +218,7 @@ func (s *Service) ResendConfirmation(ctx context.Context, email string) error {
 	if actor == nil || err != nil {
 		return err
 	}
-	err = s.SendConfirmation(ctx, actor)
-	if storage.KindOf(err) == storage.Invalid {
+	if err = s.SendConfirmation(ctx, actor); err == ErrNothingToConfirm {
 		return nil // already confirmed: nothing to send, nothing to say
 	}
 	return err
