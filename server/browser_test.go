@@ -65,10 +65,33 @@ func newBrowser(t *testing.T, width, height int) context.Context {
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			saveArtifacts(t, ctx)
+			saveArtifacts(t, ctx, "")
 		}
 	})
 	return ctx
+}
+
+// newWindow opens another window of the test's Chromium with cookies of its own, as a
+// second person at another computer has: every instance of a test listens on 127.0.0.1,
+// and cookies do not tell ports apart, so one window cannot be signed in on two
+// instances. On failure the test saves its screenshot too, named for who.
+func newWindow(t *testing.T, ctx context.Context, who string) context.Context {
+	t.Helper()
+	wctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(wctx); err != nil {
+		t.Fatalf("open a window for %s: %v", who, err)
+	}
+	// The window's cookies are its own, its network is the browser's: loopback only.
+	if _, err := chromedp.RunResponse(wctx, chromedp.Navigate("http://outside.invalid/")); err == nil {
+		t.Fatalf("the window for %s reached a non-loopback address", who)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			saveArtifacts(t, wctx, who)
+		}
+	})
+	return wctx
 }
 
 // artifactDir is where failed browser tests leave screenshots: $REFUGE_ARTIFACTS, or
@@ -80,7 +103,7 @@ func artifactDir() string {
 	return filepath.Join(os.TempDir(), "refuge-artifacts")
 }
 
-func saveArtifacts(t *testing.T, ctx context.Context) {
+func saveArtifacts(t *testing.T, ctx context.Context, who string) {
 	dir := artifactDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Logf("artifacts: %v", err)
@@ -88,7 +111,11 @@ func saveArtifacts(t *testing.T, ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	base := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+"-"+time.Now().Format("150405"))
+	name := strings.ReplaceAll(t.Name(), "/", "_")
+	if who != "" {
+		name += "-" + who
+	}
+	base := filepath.Join(dir, name+"-"+time.Now().Format("150405"))
 	if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil {
 		if err := os.WriteFile(base+".jpg", shot, 0o644); err == nil {
 			t.Logf("screenshot of the failure: %s.jpg", base)
@@ -106,26 +133,54 @@ func saveArtifacts(t *testing.T, ctx context.Context) {
 // openPage loads a page and fails the test unless it answers 200.
 func openPage(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
+	if status := loadPage(t, ctx, url); status != http.StatusOK {
+		t.Fatalf("open %s: %d", url, status)
+	}
+}
+
+// loadPage loads a page, whatever it answers, and returns its status.
+func loadPage(t *testing.T, ctx context.Context, url string) int64 {
+	t.Helper()
 	resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(url))
 	if err != nil {
 		t.Fatalf("open %s: %v", url, err)
 	}
-	if resp.Status != http.StatusOK {
-		t.Fatalf("open %s: %d", url, resp.Status)
-	}
+	return resp.Status
 }
 
 // submit clicks a button that sends a form and waits for the page it leads to, which must
 // answer 200 (after any redirect).
 func submit(t *testing.T, ctx context.Context, button string) {
 	t.Helper()
+	if status := submitStatus(t, ctx, button); status != http.StatusOK {
+		t.Fatalf("click %s: the page answered %d", button, status)
+	}
+}
+
+// submitStatus clicks a button that sends a form and returns the status of the page it
+// leads to (after any redirect), whatever it is.
+func submitStatus(t *testing.T, ctx context.Context, button string) int64 {
+	t.Helper()
 	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(button), chromedp.NodeVisible))
 	if err != nil {
 		t.Fatalf("click %s: %v", button, err)
 	}
-	if resp.Status != http.StatusOK {
-		t.Fatalf("click %s: the page answered %d", button, resp.Status)
-	}
+	return resp.Status
+}
+
+// pageText is the text of the first element selector finds on the page, or "" when there is none.
+func pageText(t *testing.T, ctx context.Context, selector string) string {
+	t.Helper()
+	return eval[string](t, ctx, `document.querySelector(`+strconv.Quote(selector)+`)?.textContent ?? ""`)
+}
+
+// reloadUntil loads url again and again until the page's JavaScript condition holds, for
+// what another instance sends to arrive; it fails the test after within.
+func reloadUntil(t *testing.T, ctx context.Context, within time.Duration, what, url, condition string) {
+	t.Helper()
+	testrig.Eventually(t, within, what, func() bool {
+		return loadPage(t, ctx, url) == http.StatusOK && eval[bool](t, ctx, condition)
+	})
 }
 
 // signInForm fills the sign-in form on the page and sends it.
@@ -201,7 +256,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.CSS("#media-1"), []string{picture}),
 		chromedp.SendKeys(chromedp.CSS("#alt-1"), "A red and blue flag"))
 	submit(t, ctx, "form.compose button[type=submit]")
-	if got := eval[string](t, ctx, `document.querySelector(".notice")?.textContent ?? ""`); !strings.Contains(got, "published") {
+	if got := pageText(t, ctx, ".notice"); !strings.Contains(got, "published") {
 		t.Errorf("no notice after posting: %q", got)
 	}
 	checkPost := func(where string) {
@@ -288,7 +343,8 @@ func TestBrowser(t *testing.T) {
 
 // TestBrowserTwoFactor: in a real Chromium, alice sets up two-factor sign-in from her
 // settings with the key the page shows, sees her recovery codes, signs out, and signs in
-// again with her password and then a code.
+// again with her password and then a code; then with her password and a recovery code,
+// which signs in once only.
 func TestBrowserTwoFactor(t *testing.T) {
 	in := testrig.Start(t)
 	const password = "alice's long password"
@@ -309,8 +365,9 @@ func TestBrowserTwoFactor(t *testing.T) {
 	}
 	do(t, ctx, "type the first code", chromedp.SendKeys(chromedp.CSS("#code"), code))
 	submit(t, ctx, `form[action="/web/two_factor/enable"] button[type=submit]`)
-	if n := eval[int](t, ctx, `document.querySelectorAll(".recovery-codes li").length`); n != outbox.RecoveryCodeCount {
-		t.Fatalf("%d recovery codes shown", n)
+	recovery := eval[[]string](t, ctx, `[...document.querySelectorAll(".recovery-codes li")].map(li => li.textContent.trim())`)
+	if len(recovery) != outbox.RecoveryCodeCount {
+		t.Fatalf("%d recovery codes shown", len(recovery))
 	}
 
 	submit(t, ctx, `form[action="/signout"] button`)
@@ -326,5 +383,25 @@ func TestBrowserTwoFactor(t *testing.T) {
 	submit(t, ctx, "form.signin button[type=submit]")
 	if loc := eval[string](t, ctx, `location.pathname`); loc != "/home" {
 		t.Fatalf("after the code at %s, want /home", loc)
+	}
+
+	// A recovery code in place of the app's code signs in once; the second time it is refused.
+	for i, want := range []int64{http.StatusOK, http.StatusUnauthorized} {
+		submit(t, ctx, `form[action="/signout"] button`)
+		openPage(t, ctx, in.Base+"/signin")
+		signInForm(t, ctx, "alice", password)
+		do(t, ctx, "type a recovery code", chromedp.SendKeys(chromedp.CSS("#code"), recovery[0]))
+		if status := submitStatus(t, ctx, "form.signin button[type=submit]"); status != want {
+			t.Fatalf("recovery code, time %d: %d, want %d", i+1, status, want)
+		}
+		if i == 0 {
+			if loc := eval[string](t, ctx, `location.pathname`); loc != "/home" {
+				t.Fatalf("after the recovery code at %s, want /home", loc)
+			}
+			continue
+		}
+		if problem := pageText(t, ctx, ".alert"); !strings.Contains(problem, "Wrong or used code") {
+			t.Errorf("a used recovery code: the page says %q", problem)
+		}
 	}
 }

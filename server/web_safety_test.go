@@ -87,13 +87,14 @@ func TestWebMuteAndBlock(t *testing.T) {
 		t.Errorf("the muted account's page offers no unmute:\n%s", page)
 	}
 	post("/web/unmute")
-	if page := home(); !strings.Contains(page, "loaf news") {
-		t.Errorf("after the unmute, bob's post is still hidden")
+	if page := home(); !strings.Contains(page, "loaf news") || !strings.Contains(page, "Unmuted.") {
+		t.Errorf("after the unmute, bob's post is still hidden, or no notice:\n%s", page)
 	}
 
 	post("/web/block")
 	_, page := c.Get(search)
-	if !strings.Contains(page, `action="/web/unblock"`) || strings.Contains(page, ">Unfollow<") || strings.Contains(page, "Follows you") {
+	if !strings.Contains(page, `action="/web/unblock"`) || strings.Contains(page, ">Unfollow<") || strings.Contains(page, "Follows you") ||
+		!strings.Contains(page, "Blocked: you no longer follow each other") {
 		t.Errorf("after the block, bob's page:\n%s", page)
 	}
 	if page := home(); strings.Contains(page, "loaf news") {
@@ -106,7 +107,8 @@ func TestWebMuteAndBlock(t *testing.T) {
 		return storage.KindOf(err) == storage.NotFound
 	})
 	post("/web/unblock")
-	if _, page := c.Get(search); strings.Contains(page, `action="/web/unblock"`) || !strings.Contains(page, `action="/web/block"`) {
+	if _, page := c.Get(search); strings.Contains(page, `action="/web/unblock"`) || !strings.Contains(page, `action="/web/block"`) ||
+		!strings.Contains(page, "Unblocked.") {
 		t.Errorf("after the unblock, bob's page:\n%s", page)
 	}
 }

@@ -204,13 +204,16 @@ func (h *Handler) safetyAction(w http.ResponseWriter, r *http.Request, viewer *s
 	if err != nil && !(strings.HasPrefix(action, "un") && storage.KindOf(err) == storage.NotFound) {
 		return err
 	}
-	h.flash(w, action+"d")
+	h.flash(w, safetyNotices[action])
 	fallback := "/search?q=" + url.QueryEscape(uri)
 	if actor, err := h.Read.Actor(ctx, uri); err == nil && actor.Local {
 		fallback = h.URIs.Path(actor.URL)
 	}
 	return h.back(w, r, fallback, "")
 }
+
+// safetyNotices are the notices of safetyAction's actions, by action.
+var safetyNotices = map[string]string{"mute": "muted", "unmute": "unmuted", "block": "blocked", "unblock": "unblocked"}
 
 // domainBlockAction blocks or unblocks the whole server of the form's domain for the viewer
 // (outbox.BlockDomain's rules); unblocking one not blocked succeeds, as on Mastodon.
