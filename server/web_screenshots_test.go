@@ -20,6 +20,7 @@ import (
 
 	"refuge/internal/testrig"
 	"refuge/outbox"
+	"refuge/server"
 	"refuge/storage"
 )
 
@@ -35,8 +36,16 @@ func TestScreenshots(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	a, b := testrig.Start(t), testrig.Start(t)
+	rx := testrig.StartMailServer(t, testrig.MailPlain, "", "")
+	a, b := testrig.Start(t, func(c *server.Config) { c.SMTPURL = rx.URL() }), testrig.Start(t)
 	s := newScene(t, a, b)
+	// alice has an address, and asked for another, which waits for its link.
+	if err := a.App.Outbox().SetEmail(context.Background(), "alice", "alice@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.App.Outbox().ChangeEmail(context.Background(), a.LocalActor("alice"), "alice@reading-circle.example"); err != nil {
+		t.Fatal(err)
+	}
 	a.LocalAccount("dana", s.password)
 	switchOnTwoFactor(t, a, "dana")
 	furnishAdminPages(t, a, s.password)
@@ -86,6 +95,7 @@ func TestScreenshots(t *testing.T) {
 			shoot("edit_profile", "/edit_profile")
 			submit(t, ctx, `form[action="/web/two_factor/setup"] button`)
 			shoot("two_factor", "/settings/two_factor")
+			shoot("email", "/settings/email")
 			do(t, ctx, "dark mode", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 					Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
@@ -101,6 +111,14 @@ func TestScreenshots(t *testing.T) {
 			openPage(t, ctx, a.Base+"/edit_profile")
 			submit(t, ctx, `form[action="/signout"] button`)
 			shoot("about", "/about")
+			shoot("signin", "/signin")
+			shoot("password_new", "/auth/password/new")
+			shoot("confirmation_new", "/auth/confirmation/new")
+			if err := a.App.Outbox().RequestPasswordReset(context.Background(), "alice@example.org"); err != nil {
+				t.Fatal(err)
+			}
+			mails := rx.Mails()
+			shoot("password_edit", linkPath(t, mails[len(mails)-1].Link()))
 			openPage(t, ctx, a.Base+"/signin")
 			signInForm(t, ctx, "root", s.password)
 			for _, page := range []string{"reports", "accounts", "domain_blocks", "settings"} {
