@@ -285,7 +285,9 @@ func TestReceive(t *testing.T) {
 	alice := r.local("alice", false)
 	bob := r.remote(remoteBase, "bob")
 	blocked := r.remote("https://blocked.test", "troll")
-	if err := r.db.Update(r.ctx, func(tx storage.Tx) error { return tx.PutBlock(r.ctx, "blocked.test", time.Now()) }); err != nil {
+	if err := r.db.Update(r.ctx, func(tx storage.Tx) error {
+		return tx.PutBlock(r.ctx, storage.Block{Target: "blocked.test", Created: time.Now()})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	privPEM, _ := testKey()
@@ -376,7 +378,7 @@ func TestReceiveSeesBlocksOfAnotherProcess(t *testing.T) {
 		if row.by != nil {
 			err := row.by.Update(r.ctx, func(tx storage.Tx) error {
 				if row.block != "" {
-					return tx.PutBlock(r.ctx, row.block, time.Now())
+					return tx.PutBlock(r.ctx, storage.Block{Target: row.block, Created: time.Now()})
 				}
 				return tx.DeleteBlock(r.ctx, row.lift)
 			})

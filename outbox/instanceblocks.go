@@ -8,31 +8,40 @@ import (
 )
 
 // AddInstanceBlock blocks target (a host or an actor URI, normalised by storage.BlockTarget)
-// for the whole instance, as `refuge block add` and the admins' page do, and returns it as
-// stored: Invalid when it is neither. Blocking twice is no error. The caller prunes the
+// for the whole instance with severity suspend, as `refuge block add` does, and returns it
+// as stored: Invalid when it is neither. Blocking twice is no error. The caller prunes the
 // media cache, which keeps no outbox state.
 func (s *Service) AddInstanceBlock(ctx context.Context, target string) (string, error) {
-	return s.changeInstanceBlock(ctx, target, true)
+	b, err := s.PutInstanceBlock(ctx, storage.Block{Target: target, Severity: storage.BlockSuspend})
+	return b.Target, err
 }
 
-// RemoveInstanceBlock lifts the instance-level block of target: NotFound when there was none.
+// PutInstanceBlock stores the instance block b, as `refuge block add` and the admins' page
+// do: a new one, or new severity and comments for a target blocked already (as Mastodon's
+// domain blocks are edited). A silence refuses nothing; it makes every account of the
+// target Limited. Invalid for a bad target, severity or comment (storage.CheckBlock).
+// After a suspension the caller prunes the media cache, which keeps no outbox state.
+func (s *Service) PutInstanceBlock(ctx context.Context, b storage.Block) (storage.Block, error) {
+	b, err := storage.CheckBlock(b)
+	if err != nil {
+		return storage.Block{}, err
+	}
+	b.Created = s.now()
+	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.PutBlock(ctx, b) }); err != nil {
+		return storage.Block{}, fmt.Errorf("block %s: %w", b.Target, err)
+	}
+	return b, nil
+}
+
+// RemoveInstanceBlock lifts the instance-level block of target, whatever its severity:
+// NotFound when there was none.
 func (s *Service) RemoveInstanceBlock(ctx context.Context, target string) (string, error) {
-	return s.changeInstanceBlock(ctx, target, false)
-}
-
-func (s *Service) changeInstanceBlock(ctx context.Context, target string, add bool) (string, error) {
 	target, err := storage.BlockTarget(target)
 	if err != nil {
 		return "", err
 	}
-	err = s.DB.Update(ctx, func(tx storage.Tx) error {
-		if add {
-			return tx.PutBlock(ctx, target, s.now())
-		}
-		return tx.DeleteBlock(ctx, target)
-	})
-	if err != nil {
-		return "", fmt.Errorf("%s %s: %w", map[bool]string{true: "block", false: "unblock"}[add], target, err)
+	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.DeleteBlock(ctx, target) }); err != nil {
+		return "", fmt.Errorf("unblock %s: %w", target, err)
 	}
 	return target, nil
 }

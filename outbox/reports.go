@@ -117,8 +117,9 @@ func (s *Service) sendFlag(ctx context.Context, tx storage.Tx, inst, target *sto
 // else; notes_deleted deletes the posts the report names (a local one through DeleteNote, so
 // that its Delete is federated; a remote one here only); suspended suspends the account when
 // it is local (Suspend) and blocks its URI on this instance when it is remote, as `refuge
-// block add` does. NotFound when there is no such report, Conflict when it is resolved
-// already, Forbidden when admin is no admin.
+// block add` does; silenced silences the account, local or remote (Silence). NotFound when
+// there is no such report, Conflict when it is resolved already, Forbidden when admin is no
+// admin.
 func (s *Service) ResolveReport(ctx context.Context, admin *storage.Actor, id int64, how storage.ReportResolution) (*storage.Report, error) {
 	if !admin.Admin {
 		return nil, storage.Errorf(storage.Forbidden, "only admins resolve reports")
@@ -150,12 +151,20 @@ func (s *Service) ResolveReport(ctx context.Context, admin *storage.Actor, id in
 				return nil, err
 			}
 		}
+	case storage.ReportSilenced:
+		_, err = s.Silence(ctx, target.ID)
+		if storage.KindOf(err) == storage.Conflict {
+			err = nil // silenced already
+		}
+		if err != nil {
+			return nil, err
+		}
 	default:
 		return nil, storage.Errorf(storage.Invalid, "unknown resolution %q", how)
 	}
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		if how == storage.ReportSuspended && !target.Local {
-			if err := tx.PutBlock(ctx, target.URI, s.now()); err != nil {
+			if err := tx.PutBlock(ctx, storage.Block{Target: target.URI, Created: s.now()}); err != nil {
 				return err
 			}
 		}

@@ -58,3 +58,30 @@ func (rd *Reader) InstanceBlocks(ctx context.Context, viewer *storage.Actor) ([]
 	}
 	return rd.DB.ListBlocks(ctx)
 }
+
+// SilencedAccounts lists the accounts, local and remote, that admins silenced one by one,
+// the most recently silenced first. Only admins may read it.
+func (rd *Reader) SilencedAccounts(ctx context.Context, viewer *storage.Actor) ([]*storage.Actor, error) {
+	if viewer == nil || !viewer.Admin {
+		return nil, storage.Errorf(storage.Forbidden, "only admins see the silenced accounts")
+	}
+	return rd.DB.ListSilencedActors(ctx)
+}
+
+// HostBlocks lists the instance's blocks of whole servers, oldest first, as anyone may read
+// them (Mastodon's public list of moderated servers): each host with its severity and public
+// reason, never the admins' private comment nor the blocks of single actors.
+func (rd *Reader) HostBlocks(ctx context.Context) ([]storage.Block, error) {
+	list, err := rd.DB.ListBlocks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]storage.Block, 0, len(list))
+	for _, b := range list {
+		if b.Host() {
+			b.PrivateComment = ""
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}

@@ -86,7 +86,7 @@ func (rd *Reader) Search(ctx context.Context, v Viewer, q SearchQuery) (*SearchR
 // first and comes first.
 func (rd *Reader) searchActors(ctx context.Context, v Viewer, text string, resolve bool, q SearchQuery) ([]*storage.Actor, error) {
 	user, host, _ := strings.Cut(strings.TrimPrefix(text, "@"), "@")
-	aq := storage.ActorQuery{Name: user, Host: strings.ToLower(host), Limit: q.Limit, Offset: q.Offset}
+	aq := storage.ActorQuery{Name: user, Host: strings.ToLower(host), Limit: q.Limit, Offset: q.Offset, Viewer: v.ID()}
 	if q.Following && v.Local != nil {
 		aq.FollowedBy = v.Local.ID
 	}

@@ -89,6 +89,9 @@ type Profile struct {
 	Pinned               []*storage.Note
 	Notes                []*storage.Note
 	Relationship         storage.Relationship
+	// Limited says that the account is silenced (storage.Actor.Limited) and v neither is it
+	// nor follows it: the profile says so, as Mastodon's says that the moderators hid it.
+	Limited bool
 }
 
 // Profile gathers the profile of actor as v sees it.
@@ -107,6 +110,7 @@ func (rd *Reader) Profile(ctx context.Context, v Viewer, actor *storage.Actor, p
 		return nil, err
 	}
 	pr.Relationship = rd.Relationship(ctx, v.Local, actor)
+	pr.Limited = actor.Limited() && v.ID() != actor.ID && !pr.Relationship.Following
 	return pr, nil
 }
 

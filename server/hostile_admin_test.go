@@ -17,7 +17,9 @@ import (
 // /admin is refused (403) to a signed-in account that is no admin, even with its own CSRF
 // token, and to an admin without the CSRF token, with another session's or from another
 // site; nothing changes. The queue is 403 to a non-admin and a sign-in redirect to a
-// visitor, and so are the accounts, domain blocks and settings pages. A Flag from another server is kept only when it names an account here.
+// visitor, and so are the accounts, domain blocks and settings pages; silencing and lifting a
+// silence (of an account, from a report, of a server) are among those POSTs. A Flag from
+// another server is kept only when it names an account here.
 func TestHostileAdmin(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -52,6 +54,12 @@ func TestHostileAdmin(t *testing.T) {
 	if _, err := in.App.Outbox().AddInstanceBlock(ctx, "kept.example"); err != nil {
 		t.Fatal(err)
 	}
+	// quiet is silenced, so that lifting it would change something too.
+	in.Account("quiet", false)
+	quiet := in.LocalActor("quiet")
+	if _, err := in.App.Outbox().Silence(ctx, quiet.ID); err != nil {
+		t.Fatal(err)
+	}
 	rule, err := in.App.Outbox().PutRule(ctx, 0, "Be kind", "")
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +75,8 @@ func TestHostileAdmin(t *testing.T) {
 		if c, err := db.GetCredentials(ctx, target.ID); err != nil || c.PasswordHash != creds.PasswordHash || !c.TOTPEnabled {
 			t.Errorf("alice's credentials changed: %v", err)
 		}
-		if list, err := db.ListBlocks(ctx); err != nil || len(list) != 1 || list[0].Target != "kept.example" {
+		if list, err := db.ListBlocks(ctx); err != nil || len(list) != 1 || list[0].Target != "kept.example" ||
+			list[0].Severity != storage.BlockSuspend || list[0].PublicComment != "" {
 			t.Errorf("blocks changed: %+v %v", list, err)
 		}
 		if s, err := db.GetSettings(ctx); err != nil || s.Name != "" {
@@ -76,6 +85,12 @@ func TestHostileAdmin(t *testing.T) {
 		if list, err := db.ListRules(ctx); err != nil || len(list) != 1 || list[0].Text != "Be kind" {
 			t.Errorf("rules changed: %+v %v", list, err)
 		}
+		if a := in.LocalActor("alice"); a.Limited() {
+			t.Error("alice was silenced")
+		}
+		if q := in.LocalActor("quiet"); !q.Limited() {
+			t.Error("quiet's silence was lifted")
+		}
 	}
 	var rows []hostileCase
 	type adminPost struct {
@@ -83,12 +98,16 @@ func TestHostileAdmin(t *testing.T) {
 		fields url.Values // besides the CSRF token
 	}
 	var posts []adminPost
-	for _, action := range []string{"dismiss", "delete", "suspend"} {
+	for _, action := range []string{"dismiss", "delete", "suspend", "silence"} {
 		posts = append(posts, adminPost{fmt.Sprintf("/admin/reports/%d/%s", rep.ID, action), nil})
 	}
-	for _, action := range []string{"suspend", "unsuspend", "password", "two_factor_off"} {
+	for _, action := range []string{"suspend", "unsuspend", "password", "two_factor_off", "silence"} {
 		posts = append(posts, adminPost{"/admin/accounts/alice/" + action, nil})
 	}
+	posts = append(posts, adminPost{"/admin/accounts/quiet/unsilence", nil},
+		adminPost{fmt.Sprintf("/admin/silenced/%d/unsilence", quiet.ID), nil},
+		adminPost{"/admin/domain_blocks/add", url.Values{"target": {"kept.example"}, "severity": {"silence"},
+			"public_comment": {"changed"}}})
 	posts = append(posts, adminPost{"/admin/domain_blocks/add", url.Values{"target": {"new.example"}}},
 		adminPost{"/admin/domain_blocks/remove", url.Values{"target": {"kept.example"}}},
 		adminPost{"/admin/settings", url.Values{"name": {"Taken over"}}},

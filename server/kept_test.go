@@ -13,8 +13,8 @@ import (
 
 // TestKeptDocumentsFollowTheData: the documents every server asks for — NodeInfo, WebFinger,
 // an actor, a note, an outbox — are kept between requests, yet each answer is as fresh as
-// the data after posts, deletes, new accounts, profile changes, and an account suspended
-// and unsuspended; a followers-only note
+// the data after posts, deletes, new accounts, profile changes, an account suspended
+// and unsuspended, silenced and unsilenced; a followers-only note
 // is never kept for others; under authorized fetch a kept actor is still refused to an
 // unsigned request.
 func TestKeptDocumentsFollowTheData(t *testing.T) {
@@ -123,6 +123,24 @@ func TestKeptDocumentsFollowTheData(t *testing.T) {
 			}
 			if got := getPage(t, in, "/@alice", ""); got.Status != page {
 				t.Errorf("suspended %v: the profile page %d, want %d", suspend, got.Status, page)
+			}
+		}
+	}
+
+	// So are a silence and its lifting: the kept profile page says that alice is limited,
+	// then no more.
+	const limited = "The moderators of this server have limited this account"
+	for _, silence := range []bool{true, false} {
+		set := in.App.Outbox().Unsilence
+		if silence {
+			set = in.App.Outbox().Silence
+		}
+		if _, err := set(context.Background(), in.LocalActor("alice").ID); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if got := getPage(t, in, "/@alice", ""); got.Status != http.StatusOK || strings.Contains(string(got.Body), limited) != silence {
+				t.Errorf("silenced %v: the profile page %d says limited %v", silence, got.Status, !silence)
 			}
 		}
 	}

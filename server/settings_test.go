@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"refuge/internal/testrig"
+	"refuge/storage"
 )
 
 // TestInstanceSettings: an admin names and describes the instance and gives it rules from
@@ -93,8 +94,17 @@ func TestInstanceSettings(t *testing.T) {
 			t.Errorf("settings page lacks %s", want)
 		}
 	}
+	_, err = in.App.Outbox().PutInstanceBlock(ctx, storage.Block{Target: "loud.example", Severity: storage.BlockSilence,
+		PublicComment: "Spam waves", PrivateComment: "the admins' own note"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	visitor := testrig.NewWebClient(t, in)
 	_, about := visitor.Get("/about")
+	if !strings.Contains(about, `<td><code>loud.example</code></td><td>Limited</td><td dir="auto">Spam waves</td>`) ||
+		strings.Contains(about, "own note") {
+		t.Errorf("about page's moderated servers:\n%s", about)
+	}
 	for _, want := range []string{`<title>About · Refuge Café</title>`, `A small place for friends.`, `<p dir="auto">Be gentle.</p>`,
 		`<span dir="auto">Be kind</span><br><small dir="auto">Everyone is somebody.</small>`, `No ads`, `href="/@root">@root</a>`,
 		`mailto:admin@refuge.example`} {

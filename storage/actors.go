@@ -52,6 +52,14 @@ type Actor struct {
 	// and others see only that it is suspended; lifting it brings everything back.
 	SuspendedAt time.Time
 
+	// SilencedAt is when an admin here silenced the account, local or remote ("limited",
+	// as Mastodon says); zero when not. ServerSilenced is read with it: the actor's server
+	// (or the actor by its URI) is under an instance block of severity silence. Either makes
+	// the actor Limited. Only SetActorSilenced and the blocks change them, never UpdateActor:
+	// they are this instance's decision, not what the actor's server says.
+	SilencedAt     time.Time
+	ServerSilenced bool
+
 	// SummarySource is what the owner typed, which Summary (HTML) is made from; local
 	// accounts only, and "" for a bio saved before it was kept.
 	SummarySource string
@@ -59,6 +67,11 @@ type Actor struct {
 
 // Suspended reports whether the actor is suspended (see SuspendedAt).
 func (a *Actor) Suspended() bool { return !a.SuspendedAt.IsZero() }
+
+// Limited reports whether the actor is silenced, on its own or with its server (see
+// SilencedAt): its posts leave the public timelines, hashtag pages and searches of those
+// who do not follow it, and its notifications reach only those who do.
+func (a *Actor) Limited() bool { return !a.SilencedAt.IsZero() || a.ServerSilenced }
 
 // Handle is the actor's user@host form, without a leading @.
 func (a *Actor) Handle() string { return a.Username + "@" + a.Host }
@@ -146,6 +159,9 @@ type ActorReader interface {
 	ListLocalActors(ctx context.Context) ([]*Actor, error)
 	// CountLocalUsers counts local Person accounts that are neither deleted nor suspended.
 	CountLocalUsers(ctx context.Context) (int, error)
+	// ListSilencedActors returns the live actors, local and remote, that an admin silenced
+	// one by one (SilencedAt), the most recently silenced first.
+	ListSilencedActors(ctx context.Context) ([]*Actor, error)
 }
 
 // ActorWriter stores actors.
@@ -165,6 +181,9 @@ type ActorWriter interface {
 	// and its follows, likes, boosts and queued deliveries removed, so that nothing of it
 	// is served or delivered to again.
 	MarkActorDeleted(ctx context.Context, id int64, at time.Time) error
+	// SetActorSilenced silences actor id as of at, or lifts its silence when at is zero;
+	// NotFound when there is no such actor.
+	SetActorSilenced(ctx context.Context, id int64, at time.Time) error
 }
 
 // CredentialReader reads the secrets of local accounts.

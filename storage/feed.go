@@ -43,10 +43,12 @@ type Notification struct {
 // FeedReader reads home feeds and notifications.
 type FeedReader interface {
 	// ListFeed returns an account's home feed: its live notes that it may read now (by the
-	// same rule as CanSee), newest first.
+	// same rule as CanSee), newest first; a Limited author's note that came by itself (a
+	// mention) only when the account follows the author.
 	ListFeed(ctx context.Context, accountID int64, p Page) ([]FeedItem, error)
 	// ListNotifications returns an account's notifications, newest first, with their
-	// actors and notes.
+	// actors and notes; none from suspended actors, nor from Limited ones the account does
+	// not follow.
 	ListNotifications(ctx context.Context, accountID int64, p Page) ([]*Notification, error)
 	// FeedPosition returns the newest row of the account's feed that brought note id (or,
 	// when boost, the boost with row id id), 0 when there is none: where it stands in the

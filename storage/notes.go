@@ -131,13 +131,14 @@ type NoteReader interface {
 	// ListLocalPublic returns the local public timeline.
 	ListLocalPublic(ctx context.Context, p Page) ([]*Note, error)
 	// ListPublic returns the live public notes of local authors, of remote ones, or of
-	// both when local and remote are alike: the federated timeline.
+	// both when local and remote are alike: the federated timeline. Those of Limited
+	// authors are left out unless p.HiddenFor is the author or follows it.
 	ListPublic(ctx context.Context, local, remote bool, p Page) ([]*Note, error)
 	// ListTagged returns the live public notes carrying the hashtag name (without #, any
-	// case).
+	// case), without those of Limited authors as ListPublic.
 	ListTagged(ctx context.Context, name string, p Page) ([]*Note, error)
 	// ListReplies returns the live replies to uri that viewer may read, oldest first, at
-	// most 100.
+	// most 100; those of Limited authors only when viewer is the author or follows it.
 	ListReplies(ctx context.Context, uri string, viewer int64) ([]*Note, error)
 	// CountLocalNotes counts the local notes anyone may read (public and unlisted, not
 	// deleted), for NodeInfo: a count shown to anyone counts nothing hidden from anyone.

@@ -48,6 +48,7 @@ const (
 	ReportDismissed    ReportResolution = "dismissed"     // nothing done
 	ReportNotesDeleted ReportResolution = "notes_deleted" // the reported posts removed
 	ReportSuspended    ReportResolution = "suspended"     // the account suspended, or blocked when remote
+	ReportSilenced     ReportResolution = "silenced"      // the account silenced (local or remote)
 )
 
 // ReportReader reads reports.

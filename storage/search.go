@@ -26,6 +26,7 @@ type ActorQuery struct {
 	Name       string
 	Host       string
 	FollowedBy int64 // when not 0, only the actors this account follows (accepted)
+	Viewer     int64 // who searches (0: anonymous): limited accounts it does not follow are left out
 	Limit      int
 	Offset     int
 }
@@ -44,8 +45,8 @@ type NoteSearch struct {
 // SearchReader finds accounts, hashtags and notes by text, and reads what the instance's
 // trends and activity are made of.
 type SearchReader interface {
-	// SearchActors returns the live actors matching q, none suspended: exact usernames first, then local
-	// ones, then by name.
+	// SearchActors returns the live actors matching q, none suspended and none limited that
+	// q.Viewer neither is nor follows: exact usernames first, then local ones, then by name.
 	SearchActors(ctx context.Context, q ActorQuery) ([]*Actor, error)
 	// SearchTags returns the names (lower case, without '#') of the hashtags of live public
 	// notes that begin with prefix, the most used first.

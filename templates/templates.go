@@ -78,6 +78,7 @@ type ProfileData struct {
 	Notes                      []*storage.Note
 	Next, Prev                 string
 	Relationship               Relationship
+	Limited                    bool // the account is silenced and the reader does not follow it: say so
 }
 
 // NoteData is a note with the thread around it.
@@ -264,6 +265,7 @@ type ReportItem struct {
 type AccountsData struct {
 	Accounts []AccountItem
 	Reset    *PasswordReset
+	Silenced []*storage.Actor // the accounts, local and remote, silenced one by one
 }
 
 // AccountItem is one local account in the admins' list.
@@ -277,15 +279,18 @@ type PasswordReset struct {
 	Username, Password string
 }
 
-// DomainBlocksData lists the instance-level blocks, oldest first.
+// DomainBlocksData lists the instance-level blocks, oldest first, with their severities
+// and both comments.
 type DomainBlocksData struct {
 	Blocks []storage.Block
 }
 
-// AboutData is the about page: the instance's settings and rules.
+// AboutData is the about page: the instance's settings and rules, and the servers it
+// blocks or limits with their public reasons.
 type AboutData struct {
 	storage.Settings
-	Rules []storage.Rule
+	Rules  []storage.Rule
+	Blocks []storage.Block
 }
 
 // SettingsData is the admins' settings page: the settings as stored (Name "" when never

@@ -157,11 +157,14 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"reports": &ReportsData{Reports: []ReportItem{{Report: &storage.Report{ID: 7, Comment: v.text, Category: storage.ReportSpam,
 			Forward: true, Created: when}, Target: a, Reporter: v.actor(3), Notes: append([]*storage.Note{deleted}, notes...)}},
 			Next: "/admin/reports?before=7"},
-		"accounts": &AccountsData{Accounts: []AccountItem{{Actor: a, TwoFactor: true}, {Actor: suspended(v.actor(3))}},
-			Reset: &PasswordReset{Username: v.user, Password: v.text}},
+		"accounts": &AccountsData{Accounts: []AccountItem{{Actor: a, TwoFactor: true}, {Actor: suspended(v.actor(3))},
+			{Actor: silenced(v.actor(4))}}, Reset: &PasswordReset{Username: v.user, Password: v.text},
+			Silenced: []*storage.Actor{silenced(v.actor(4)), silenced(v.actor(5))}},
 		"domain_blocks": &DomainBlocksData{Blocks: []storage.Block{{Target: v.user + ".example", Created: when},
-			{Target: "https://spam.example/users/" + v.user, Created: when}}},
-		"about":    &AboutData{Settings: v.settings(), Rules: v.rules()},
+			{Target: "https://spam.example/users/" + v.user, Created: when, Severity: storage.BlockSuspend, PublicComment: v.text},
+			{Target: "noisy.example", Created: when, Severity: storage.BlockSilence, PublicComment: v.text, PrivateComment: v.cw}}},
+		"about": &AboutData{Settings: v.settings(), Rules: v.rules(), Blocks: []storage.Block{{Target: v.host, Severity: storage.BlockSilence,
+			PublicComment: v.text}, {Target: "spam.example"}}},
 		"settings": &SettingsData{Settings: v.settings(), Rules: v.rules()},
 	}
 }
@@ -187,6 +190,13 @@ func (v variant) rules() []storage.Rule {
 func suspended(a *storage.Actor) *storage.Actor {
 	c := *a
 	c.SuspendedAt = when
+	return &c
+}
+
+// silenced is a silenced copy of a.
+func silenced(a *storage.Actor) *storage.Actor {
+	c := *a
+	c.SilencedAt = when
 	return &c
 }
 
@@ -493,9 +503,31 @@ func TestPageContents(t *testing.T) {
 			ContactEmail: "admin@refuge.example", ContactAccount: "alice"}, Rules: []storage.Rule{{ID: 4, Text: "Be kind", Hint: "Please."}}},
 			[]string{`<p class="lead" dir="auto">Short.</p>`, `<p dir="auto">One.</p>`, "<p dir=\"auto\">Two\nlines.</p>",
 				`<li><span dir="auto">Be kind</span><br><small dir="auto">Please.</small></li>`, `href="/@alice">@alice</a>`,
-				`href="mailto:admin@refuge.example"`}, []string{`set no rules`, `A small home`}},
+				`href="mailto:admin@refuge.example"`}, []string{`set no rules`, `A small home`, `Moderated servers`}},
+		{"about lists the moderated servers", "about", nil, &AboutData{Blocks: []storage.Block{{Target: "loud.example",
+			Severity: storage.BlockSilence, PublicComment: "Spam waves"}, {Target: "bad.example", Severity: storage.BlockSuspend}}},
+			[]string{`<td><code>loud.example</code></td><td>Limited</td><td dir="auto">Spam waves</td>`,
+				`<td><code>bad.example</code></td><td>Suspended</td><td dir="auto">No reason given</td>`}, nil},
 		{"about, nothing set", "about", nil, &AboutData{}, []string{`A small home`, `set no rules`}, []string{`Contact`}},
 		{"no admins' menu for others", "timeline", me, &TimelineData{}, nil, []string{`href="/admin/`}},
+		{"accounts: a silenced one, and the list of silenced accounts", "accounts", me,
+			&AccountsData{Accounts: []AccountItem{{Actor: silenced(me)}}, Silenced: []*storage.Actor{silenced(me), silenced(v.actor(7))}},
+			[]string{`action="/admin/accounts/me/unsilence"`, `Active, silenced`, `action="/admin/silenced/7/unsilence"`,
+				`href="/admin/domain_blocks"`}, []string{`/admin/accounts/me/silence"`, `No account is silenced`}},
+		{"accounts: none silenced", "accounts", me, &AccountsData{Accounts: []AccountItem{{Actor: me}}},
+			[]string{`action="/admin/accounts/me/silence"`, `No account is silenced`}, []string{`/unsilence"`, `silenced<`}},
+		{"a limited profile says so", "profile", nil, &ProfileData{Actor: v.actor(2), Limited: true},
+			[]string{`The moderators of this server have limited this account`}, nil},
+		{"a profile not limited for its reader", "profile", me, &ProfileData{Actor: silenced(v.actor(2))},
+			nil, []string{`have limited this account`}},
+		{"domain blocks: severities and reasons", "domain_blocks", me, &DomainBlocksData{Blocks: []storage.Block{
+			{Target: "noisy.example", Created: when, Severity: storage.BlockSilence, PublicComment: "too loud", PrivateComment: "ticket 4"},
+			{Target: "spam.example", Created: when, Severity: storage.BlockSuspend}}},
+			[]string{`name="severity" type="radio" value="silence"`, `value="suspend" checked`, `name="public_comment"`, `name="private_comment"`,
+				`<code>noisy.example</code>: silenced`, `Reason: <span dir="auto">too loud</span>`, `Note: <span dir="auto">ticket 4</span>`,
+				`<code>spam.example</code>: suspended`}, nil},
+		{"reports offer silence", "reports", me, &ReportsData{Reports: []ReportItem{{Report: &storage.Report{ID: 7, Created: when},
+			Target: v.actor(3), Reporter: v.actor(2)}}}, []string{`action="/admin/reports/7/silence"`, `action="/admin/reports/7/suspend"`}, nil},
 		{"domain blocks", "domain_blocks", me, &DomainBlocksData{Blocks: []storage.Block{{Target: "spam.example", Created: when}}},
 			[]string{`action="/admin/domain_blocks/add"`, `name="target" type="text"`, `action="/admin/domain_blocks/remove"`,
 				`name="target" value="spam.example"`}, []string{`Nothing is blocked`}},

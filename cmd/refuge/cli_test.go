@@ -73,6 +73,53 @@ func TestCLIBlock(t *testing.T) {
 	runCLI(t, rows)
 }
 
+// TestCLIBlockSilence runs block add with --silence and the reasons in order against one
+// data folder: a silence is listed with its severity and both comments; adding the target
+// again changes them; a bad reason or flag is refused, and remove lifts a silence too.
+// user silence and unsilence do the same for one local account, which user list shows.
+func TestCLIBlockSilence(t *testing.T) {
+	data := t.TempDir()
+	flags := []string{"--data", data, "--domain", "example.test:8080"}
+	long := strings.Repeat("x", 1001)
+	rows := []cliRow{
+		{name: "help names the severity and reasons", args: []string{"block", "--help"}, code: 0,
+			wantErr: "refuge block add TARGET [--silence] [--reason TEXT] [--comment TEXT]"},
+		{name: "add help lists the flags", args: []string{"block", "add", "--help"}, code: 0, wantErr: "-silence"},
+		{name: "an instance", args: append([]string{"user", "add", "alice"}, flags...), code: 0, wantOut: "created alice@"},
+		{name: "silence a host, with reasons", args: append([]string{"block", "add", "Noisy.Example", "--silence", "--reason", "too noisy",
+			"--comment", "see\nreport 4"}, flags...), code: 0, wantOut: "silenced noisy.example", notWantOut: "blocked"},
+		{name: "suspend with a reason", args: append([]string{"block", "add", "spam.example", "--reason", "spam"}, flags...), code: 0,
+			wantOut: "blocked spam.example"},
+		{name: "silence an actor", args: append([]string{"block", "add", "https://other.example/users/loud", "--silence"}, flags...), code: 0,
+			wantOut: "silenced https://other.example/users/loud"},
+		{name: "list says severity and reasons", args: append([]string{"block", "list"}, flags...), code: 0,
+			wantOut: "noisy.example\tsilence\t"},
+		{name: "list has the reason and the note on one line", args: append([]string{"block", "list"}, flags...), code: 0,
+			wantOut: "\ttoo noisy\tsee report 4\n"},
+		{name: "list has the suspension's reason", args: append([]string{"block", "list"}, flags...), code: 0,
+			wantOut: "\tspam\t-\n"},
+		{name: "a reason too long", args: append([]string{"block", "add", "noisy.example", "--silence", "--reason", long}, flags...), code: 1,
+			wantErr: "at most 1000 characters"},
+		{name: "the refused change changed nothing", args: append([]string{"block", "list"}, flags...), code: 0,
+			wantOut: "\ttoo noisy\t"},
+		{name: "made a suspension", args: append([]string{"block", "add", "noisy.example"}, flags...), code: 0, wantOut: "blocked noisy.example"},
+		{name: "list after", args: append([]string{"block", "list"}, flags...), code: 0, wantOut: "noisy.example\tsuspend\t", notWantOut: "too noisy"},
+		{name: "remove takes no severity", args: append([]string{"block", "remove", "noisy.example", "--silence"}, flags...), code: 2,
+			wantErr: "flag provided but not defined: -silence"},
+		{name: "remove a silence", args: append([]string{"block", "remove", "https://other.example/users/loud"}, flags...), code: 0,
+			wantOut: "unblocked https://other.example/users/loud"},
+		{name: "user help names silence", args: []string{"user", "--help"}, code: 0, wantErr: "refuge user silence NAME"},
+		{name: "silence nobody", args: append([]string{"user", "silence", "nobody"}, flags...), code: 1, wantErr: "there is no account nobody here"},
+		{name: "silence an account", args: append([]string{"user", "silence", "alice"}, flags...), code: 0, wantOut: "silenced alice@example.test:8080"},
+		{name: "silence it twice", args: append([]string{"user", "silence", "alice"}, flags...), code: 1, wantErr: "is already silenced"},
+		{name: "user list says so", args: append([]string{"user", "list"}, flags...), code: 0, wantOut: "alice\thttps://example.test:8080/users/alice (silenced)"},
+		{name: "unsilence", args: append([]string{"user", "unsilence", "alice"}, flags...), code: 0, wantOut: "unsilenced alice@example.test:8080"},
+		{name: "unsilence again", args: append([]string{"user", "unsilence", "alice"}, flags...), code: 1, wantErr: "is not silenced"},
+		{name: "user list after", args: append([]string{"user", "list"}, flags...), code: 0, wantOut: "alice\t", notWantOut: "silenced"},
+	}
+	runCLI(t, rows)
+}
+
 // TestCLISuspend runs user suspend and unsuspend in order against one data folder: each
 // refuses what it cannot do with a message and a non-zero exit, and user list says who is
 // suspended.

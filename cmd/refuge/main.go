@@ -32,10 +32,12 @@ usage:
   refuge user list
   refuge user password NAME [--password-stdin]
   refuge user suspend|unsuspend NAME
+  refuge user silence|unsilence NAME
   refuge user delete NAME
   refuge user 2fa-off NAME
   refuge token NAME
   refuge block add|remove TARGET     (TARGET: a host such as spam.example, or an actor URI)
+  refuge block add TARGET --silence [--reason TEXT] [--comment TEXT]
   refuge block list
   refuge db copy --to postgres://USER@HOST/DB [--from sqlite:PATH | --data DIR]
   refuge media status|prune [--media-cache-max SIZE]
@@ -199,15 +201,17 @@ const userUsage = "usage:\n  refuge user add NAME [--admin] [--password-stdin] [
 	"  refuge user email NAME ADDR   (sets the account's e-mail address, confirmed: you vouch for it)\n" +
 	"  refuge user password NAME [--password-stdin]   (signs out its web sessions)\n" +
 	"  refuge user suspend NAME\n  refuge user unsuspend NAME\n" +
+	"  refuge user silence NAME\n  refuge user unsilence NAME\n" +
 	"  refuge user delete NAME\n" +
 	"  refuge user 2fa-off NAME   (turns off two-factor sign-in, for someone who lost the device)\n" +
 	"A suspended account cannot sign in or use its tokens, and its profile and posts are withheld;\n" +
 	"nothing is deleted, and unsuspend gives everything back.\n" +
+	"A silenced account's posts and notifications reach only those who follow it (Mastodon's \"limit\").\n" +
 	"Deleting an account tombstones its posts, removes its uploads, ends its follows, sessions and\n" +
 	"tokens, and sends a Delete to every server that knows it; the name is never given again.\n"
 
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if err := subcommand(args, userUsage, stderr, "add", "list", "email", "password", "suspend", "unsuspend", "delete", "2fa-off"); err != nil {
+	if err := subcommand(args, userUsage, stderr, "add", "list", "email", "password", "suspend", "unsuspend", "silence", "unsilence", "delete", "2fa-off"); err != nil {
 		return err
 	}
 	if args[0] == "list" {
@@ -228,6 +232,9 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			if a.Suspended() {
 				role += " (suspended)"
 			}
+			if a.Limited() {
+				role += " (silenced)"
+			}
 			fmt.Fprintf(stdout, "%s\t%s%s\n", a.Username, a.URI, role)
 		}
 		return nil
@@ -235,7 +242,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if args[0] == "password" {
 		return cmdPassword(ctx, args[1:], stdin, stdout, stderr)
 	}
-	if args[0] == "suspend" || args[0] == "unsuspend" {
+	if slices.Contains([]string{"suspend", "unsuspend", "silence", "unsilence"}, args[0]) {
 		return cmdSuspend(ctx, args[0], args[1:], stdout, stderr)
 	}
 	if args[0] == "delete" {
@@ -318,23 +325,35 @@ func cmdPassword(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	return nil
 }
 
-// cmdSuspend suspends a local account, or lifts its suspension; either way its followers'
-// servers are sent its actor document as it now is.
+// cmdSuspend suspends a local account, or lifts its suspension, and then its followers'
+// servers are sent its actor document as it now is; or it silences the account, or lifts
+// its silence, which no other server is told of.
 func cmdSuspend(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) error {
 	app, name, err := openNamed(ctx, "user "+verb+" NAME", args, stderr, nil)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	set := app.Outbox().Suspend
-	if verb == "unsuspend" {
-		set = app.Outbox().Unsuspend
+	var a *storage.Actor
+	switch verb {
+	case "suspend":
+		a, err = app.Outbox().Suspend(ctx, name)
+	case "unsuspend":
+		a, err = app.Outbox().Unsuspend(ctx, name)
+	default: // silence, unsilence: by the account's id, as the admins' pages and API do
+		if a, err = app.Outbox().Account(ctx, name); err != nil {
+			return err
+		}
+		if verb == "silence" {
+			a, err = app.Outbox().Silence(ctx, a.ID)
+		} else {
+			a, err = app.Outbox().Unsilence(ctx, a.ID)
+		}
 	}
-	a, err := set(ctx, name)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s %s (%s)\n", map[string]string{"suspend": "suspended", "unsuspend": "unsuspended"}[verb], a.Handle(), a.URI)
+	fmt.Fprintf(stdout, "%sed %s (%s)\n", strings.TrimSuffix(verb, "e"), a.Handle(), a.URI)
 	return nil
 }
 
@@ -415,8 +434,13 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-const blockUsage = "usage:\n  refuge block add TARGET\n  refuge block remove TARGET\n  refuge block list\n" +
-	"TARGET is a host (spam.example, or host:port) or an actor URI (https://spam.example/users/x).\n"
+const blockUsage = "usage:\n  refuge block add TARGET [--silence] [--reason TEXT] [--comment TEXT]\n  refuge block remove TARGET\n  refuge block list\n" +
+	"TARGET is a host (spam.example, or host:port) or an actor URI (https://spam.example/users/x).\n" +
+	"A block suspends: nothing is taken from or sent to the target. With --silence nothing is refused,\n" +
+	"but every account there is silenced: its posts reach only its followers here, its notifications only\n" +
+	"those who follow it. --reason is shown to anyone (GET /api/v1/instance/domain_blocks), --comment only\n" +
+	"to admins. Adding a target again gives it the new severity and reasons.\n" +
+	"list prints each block as TARGET, SEVERITY, CREATED, REASON and COMMENT, separated by tabs.\n"
 
 // cmdBlock manages instance-level blocks: deliveries from a blocked host or actor are
 // refused, and nothing is fetched from or delivered to it.
@@ -429,7 +453,17 @@ func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if verb != "list" {
 		synopsis += " TARGET"
 	}
-	app, target, err := openAdmin(ctx, synopsis, args[1:], stderr, nil)
+	var silence bool
+	var reason, comment string
+	var extra func(fs *flag.FlagSet)
+	if verb == "add" {
+		extra = func(fs *flag.FlagSet) {
+			fs.BoolVar(&silence, "silence", false, "silence every account of the target instead of suspending it")
+			fs.StringVar(&reason, "reason", "", "the public `reason`, which anyone may read")
+			fs.StringVar(&comment, "comment", "", "a private `note` for the admins")
+		}
+	}
+	app, target, err := openAdmin(ctx, synopsis, args[1:], stderr, extra)
 	if err != nil {
 		return err
 	}
@@ -440,7 +474,8 @@ func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		for _, b := range blocks {
-			fmt.Fprintf(stdout, "%s\t%s\n", b.Target, b.Created.Format(time.RFC3339))
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\t%s\n", b.Target, b.Severity, b.Created.Format(time.RFC3339),
+				oneLine(b.PublicComment), oneLine(b.PrivateComment))
 		}
 		return nil
 	}
@@ -448,14 +483,26 @@ func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "refuge block %s: give the TARGET (a host or an actor URI)\n", verb)
 		return errUsage
 	}
-	change := app.Outbox().RemoveInstanceBlock
-	if verb == "add" {
-		change = app.Outbox().AddInstanceBlock
+	if verb == "remove" {
+		if target, err = app.Outbox().RemoveInstanceBlock(ctx, target); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "unblocked %s\n", target)
+		return nil
 	}
-	if target, err = change(ctx, target); err != nil {
+	severity := storage.BlockSuspend
+	if silence {
+		severity = storage.BlockSilence
+	}
+	b, err := app.Outbox().PutInstanceBlock(ctx, storage.Block{Target: target, Severity: severity,
+		PublicComment: reason, PrivateComment: comment})
+	if err != nil {
 		return err
 	}
-	if verb == "add" {
+	target = b.Target
+	if silence {
+		fmt.Fprintf(stdout, "silenced %s\n", target)
+	} else {
 		fmt.Fprintf(stdout, "blocked %s\n", target)
 		// What was kept of the target's pictures goes now, not at the serve's next tidy.
 		if rep, err := app.MediaCache().Prune(ctx); err != nil {
@@ -463,10 +510,17 @@ func cmdBlock(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		} else if rep.Blocked > 0 {
 			fmt.Fprintf(stdout, "removed %d files kept of its media\n", rep.Blocked)
 		}
-	} else {
-		fmt.Fprintf(stdout, "unblocked %s\n", target)
 	}
 	return nil
+}
+
+// oneLine is s with its line breaks and tabs as spaces, for a column of tab-separated
+// output; "-" when empty, so that every row has every column.
+func oneLine(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return strings.Join(strings.Fields(s), " ")
 }
 
 const mediaUsage = "usage:\n  refuge media status\n  refuge media prune [--media-cache-max SIZE]\n" +

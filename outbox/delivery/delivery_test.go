@@ -96,7 +96,9 @@ func TestBlockedHostInBatch(t *testing.T) {
 		urls = append(urls, srv.URL+"/inbox")
 		hosts = append(hosts, srv.Listener.Addr().String())
 	}
-	db, _ := queueFromAlice(t, urls, func(tx storage.Tx) error { return tx.PutBlock(ctx, hosts[1], time.Now()) })
+	db, _ := queueFromAlice(t, urls, func(tx storage.Tx) error {
+		return tx.PutBlock(ctx, storage.Block{Target: hosts[1], Created: time.Now()})
+	})
 	var asked atomic.Int64
 	client := federation.NewClient(federation.ClientConfig{AllowPrivate: true, Resolver: fixture.NoDNS{}, Dial: peer.NewDialer(t).Dial,
 		HostBlocked: func(ctx context.Context, host string) (bool, error) {

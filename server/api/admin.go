@@ -113,7 +113,7 @@ func (h *Handler) adminAccount(r *http.Request, viewer, a *storage.Actor) (*Admi
 		role = adminRole
 	}
 	return &AdminAccount{ID: acc.ID, Username: a.Username, CreatedAt: acc.CreatedAt, IPs: []any{}, Role: role,
-		Confirmed: true, Approved: true, Suspended: a.Suspended(), Account: acc}, nil
+		Confirmed: true, Approved: true, Suspended: a.Suspended(), Silenced: a.Limited(), Account: acc}, nil
 }
 
 // adminTarget is the local account of the route's id, for an admin: 403 for anyone else,

@@ -133,6 +133,7 @@ var routes = []route{
 	{"GET", "/api/v1/instance/activity", "", (*Handler).activity},
 	{"GET", "/api/v1/instance/rules", "", (*Handler).instanceRules},
 	{"GET", "/api/v1/instance/extended_description", "", (*Handler).extendedDescription},
+	{"GET", "/api/v1/instance/domain_blocks", "", (*Handler).instanceDomainBlocks},
 	{"POST", "/api/v1/push/subscription", "push", (*Handler).subscribePush},
 	{"GET", "/api/v1/push/subscription", "push", (*Handler).getPush},
 	{"PUT", "/api/v1/push/subscription", "push", (*Handler).updatePush},

@@ -35,6 +35,9 @@ type Account struct {
 	// Suspended is there, true, only for a suspended account, as in Mastodon; such an
 	// account shows its name and counts but no display name, bio, pictures or fields.
 	Suspended bool `json:"suspended,omitempty"`
+	// Limited is there, true, only for an account silenced here, on its own or with its
+	// server, as Mastodon writes its `silenced` under this key.
+	Limited bool `json:"limited,omitempty"`
 	// Source is the owner's own view of its profile (verify_credentials only).
 	Source *Source `json:"source,omitempty"`
 }

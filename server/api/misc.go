@@ -2,6 +2,8 @@ package api
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strconv"
 	"time"
@@ -26,6 +28,16 @@ type WeeklyActivity struct {
 	Statuses      string `json:"statuses"`
 	Logins        string `json:"logins"`
 	Registrations string `json:"registrations"`
+}
+
+// InstanceDomainBlock is a server this instance blocks, as GET /api/v1/instance/domain_blocks
+// lists it (Mastodon's DomainBlock): the domain, the SHA-256 of it in hex, the severity
+// (silence or suspend) and, only when there is one, the public reason.
+type InstanceDomainBlock struct {
+	Domain   string `json:"domain"`
+	Digest   string `json:"digest"`
+	Severity string `json:"severity"`
+	Comment  string `json:"comment,omitempty"`
 }
 
 // Limits of the trends and the weeks of activity, as Mastodon's.
@@ -111,6 +123,24 @@ func (h *Handler) peers(w http.ResponseWriter, r *http.Request, _ *storage.Actor
 		hosts = []string{}
 	}
 	return ok(w, hosts)
+}
+
+// instanceDomainBlocks answers GET /api/v1/instance/domain_blocks: the servers this instance
+// suspends or silences, with their public reasons, oldest first. It is public, as Mastodon's
+// is when the instance shows its moderated servers to everyone; blocks of single actors and
+// the admins' private notes are never listed.
+func (h *Handler) instanceDomainBlocks(w http.ResponseWriter, r *http.Request, _ *storage.Actor) error {
+	blocks, err := h.Read.HostBlocks(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]InstanceDomainBlock, 0, len(blocks))
+	for _, b := range blocks {
+		sum := sha256.Sum256([]byte(b.Target))
+		out = append(out, InstanceDomainBlock{Domain: b.Target, Digest: hex.EncodeToString(sum[:]),
+			Severity: string(b.Severity), Comment: b.PublicComment})
+	}
+	return ok(w, out)
 }
 
 // activity answers GET /api/v1/instance/activity: the last twelve weeks, this one first.

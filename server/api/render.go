@@ -143,6 +143,7 @@ func (rn *render) account(a *storage.Actor) (*Account, error) {
 	if a.Local {
 		acc.Acct = a.Username
 	}
+	acc.Limited = a.Limited()
 	if a.Suspended() {
 		no := false
 		acc.Suspended, acc.DisplayName, acc.Note, acc.Locked, acc.Bot, acc.Discoverable = true, "", "", false, false, &no

@@ -3,7 +3,6 @@ package web
 import (
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -24,16 +23,20 @@ func (h *Handler) renderAccounts(w http.ResponseWriter, r *http.Request, viewer 
 	if err != nil {
 		return err
 	}
-	body := &templates.AccountsData{Reset: reset}
+	silenced, err := h.Read.SilencedAccounts(r.Context(), viewer)
+	if err != nil {
+		return err
+	}
+	body := &templates.AccountsData{Reset: reset, Silenced: silenced}
 	for _, d := range list {
 		body.Accounts = append(body.Accounts, templates.AccountItem{Actor: d.Actor, TwoFactor: d.TwoFactor})
 	}
 	return h.render(w, r, http.StatusOK, "accounts", h.page(r, "Accounts", body))
 }
 
-// accountAction suspends an account, lifts its suspension, gives it a new password (shown
-// once, on the page this answers with, and every web session of it signed out) or turns
-// its two-factor sign-in off.
+// accountAction suspends an account, lifts its suspension, silences it or lifts its
+// silence, gives it a new password (shown once, on the page this answers with, and every
+// web session of it signed out) or turns its two-factor sign-in off.
 func (h *Handler) accountAction(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
 	ctx := r.Context()
 	name := mux.Vars(r)["name"]
@@ -43,6 +46,12 @@ func (h *Handler) accountAction(w http.ResponseWriter, r *http.Request, viewer *
 		_, err = h.Outbox.Suspend(ctx, name)
 	case "unsuspend":
 		_, err = h.Outbox.Unsuspend(ctx, name)
+	case "silence", "unsilence":
+		a, err := h.Outbox.Account(ctx, name)
+		if err != nil {
+			return err
+		}
+		return h.silenceAction(w, r, a.ID, action == "silence")
 	case "two_factor_off":
 		_, err = h.Outbox.TurnOffTwoFactor(ctx, name)
 	case "password":
@@ -65,6 +74,30 @@ func (h *Handler) accountAction(w http.ResponseWriter, r *http.Request, viewer *
 	return nil
 }
 
+// silenceAction silences account id, or lifts its silence, and goes back to the accounts.
+func (h *Handler) silenceAction(w http.ResponseWriter, r *http.Request, id int64, silence bool) error {
+	change, code := h.Outbox.Unsilence, "account-unsilence"
+	if silence {
+		change, code = h.Outbox.Silence, "account-silence"
+	}
+	if _, err := change(r.Context(), id); err != nil {
+		return err
+	}
+	h.flash(w, code)
+	http.Redirect(w, r, "/admin/accounts", http.StatusSeeOther)
+	return nil
+}
+
+// unsilence lifts the silence of the account, local or remote, of row id, from the list of
+// silenced accounts.
+func (h *Handler) unsilence(w http.ResponseWriter, r *http.Request, _ *storage.Actor, _ *storage.Token) error {
+	id, err := routeID(r, "id")
+	if err != nil {
+		return err
+	}
+	return h.silenceAction(w, r, id, false)
+}
+
 // blocksPage lists the instance-level blocks, the same ones `refuge block list` prints.
 func (h *Handler) blocksPage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	list, err := h.Read.InstanceBlocks(r.Context(), viewer)
@@ -74,17 +107,25 @@ func (h *Handler) blocksPage(w http.ResponseWriter, r *http.Request, viewer *sto
 	return h.render(w, r, http.StatusOK, "domain_blocks", h.page(r, "Domain blocks", &templates.DomainBlocksData{Blocks: list}))
 }
 
-// addBlock blocks a host or an actor for the whole instance, as `refuge block add` does,
-// and removes what the media cache kept of it.
+// addBlock blocks a host or an actor for the whole instance, with a severity and reasons,
+// as `refuge block add` does, and after a suspension removes what the media cache kept of
+// it.
 func (h *Handler) addBlock(w http.ResponseWriter, r *http.Request, _ *storage.Actor, _ *storage.Token) error {
-	target, err := h.Outbox.AddInstanceBlock(r.Context(), strings.TrimSpace(r.PostFormValue("target")))
+	b, err := h.Outbox.PutInstanceBlock(r.Context(), storage.Block{Target: r.PostFormValue("target"),
+		Severity:      storage.BlockSeverity(r.PostFormValue("severity")),
+		PublicComment: r.PostFormValue("public_comment"), PrivateComment: r.PostFormValue("private_comment")})
 	if err != nil {
 		return err
+	}
+	if b.Severity == storage.BlockSilence {
+		h.flash(w, "instance-silenced")
+		http.Redirect(w, r, "/admin/domain_blocks", http.StatusSeeOther)
+		return nil
 	}
 	if h.Media != nil {
 		// What was kept of the target's pictures goes now, not at the next tidy.
 		if _, err := h.Media.Prune(r.Context()); err != nil {
-			slog.Warn("removing the media of a blocked target", "target", target, "err", err)
+			slog.Warn("removing the media of a blocked target", "target", b.Target, "err", err)
 		}
 	}
 	h.flash(w, "instance-blocked")

@@ -93,10 +93,11 @@ var resolutions = map[string]storage.ReportResolution{
 	"dismiss": storage.ReportDismissed,
 	"delete":  storage.ReportNotesDeleted,
 	"suspend": storage.ReportSuspended,
+	"silence": storage.ReportSilenced,
 }
 
-// resolveReport dismisses a report, deletes the posts it names or suspends the account,
-// and resolves it, then goes back to the queue.
+// resolveReport dismisses a report, deletes the posts it names, suspends or silences the
+// account, and resolves it, then goes back to the queue.
 func (h *Handler) resolveReport(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
 	id, err := routeID(r, "id")
 	if err != nil {

@@ -10,13 +10,18 @@ import (
 	"refuge/templates"
 )
 
-// aboutPage tells visitors what the instance is: its description, rules and whom to ask.
+// aboutPage tells visitors what the instance is: its description, rules, whom to ask, and
+// which servers it moderates, as Mastodon's about page lists them.
 func (h *Handler) aboutPage(w http.ResponseWriter, r *http.Request) error {
 	in, err := h.Read.Instance(r.Context())
 	if err != nil {
 		return err
 	}
-	pg := h.page(r, "About", &templates.AboutData{Settings: in.Settings, Rules: in.Rules})
+	blocks, err := h.Read.HostBlocks(r.Context())
+	if err != nil {
+		return err
+	}
+	pg := h.page(r, "About", &templates.AboutData{Settings: in.Settings, Rules: in.Rules, Blocks: blocks})
 	pg.Canonical = h.URIs.Base() + "/about"
 	return h.render(w, r, http.StatusOK, "about", pg)
 }

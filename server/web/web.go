@@ -104,9 +104,10 @@ func (h *Handler) Routes(r *mux.Router) {
 
 	// Admins' pages.
 	get("/admin/reports", h.Admin(h.reportsPage))
-	post("/admin/reports/{id:[0-9]+}/{action:dismiss|delete|suspend}", h.AdminForm(h.resolveReport))
+	post("/admin/reports/{id:[0-9]+}/{action:dismiss|delete|suspend|silence}", h.AdminForm(h.resolveReport))
 	get("/admin/accounts", h.Admin(h.accountsPage))
-	post("/admin/accounts/{name}/{action:suspend|unsuspend|password|two_factor_off}", h.AdminForm(h.accountAction))
+	post("/admin/accounts/{name}/{action:suspend|unsuspend|silence|unsilence|password|two_factor_off}", h.AdminForm(h.accountAction))
+	post("/admin/silenced/{id:[0-9]+}/unsilence", h.AdminForm(h.unsilence))
 	get("/admin/domain_blocks", h.Admin(h.blocksPage))
 	post("/admin/domain_blocks/add", h.AdminForm(h.addBlock))
 	post("/admin/domain_blocks/remove", h.AdminForm(h.removeBlock))
@@ -277,8 +278,11 @@ var notices = map[string]string{
 	"account-suspend":        "The account is suspended; its followers' servers are told.",
 	"account-unsuspend":      "The suspension is lifted; its followers' servers are told.",
 	"account-two_factor_off": "Two-factor sign-in of the account is off.",
+	"account-silence":        "The account is silenced: its posts and notifications reach only those who follow it.",
+	"account-unsilence":      "The silence is lifted.",
 	"instance-blocked":       "Blocked: nothing is taken from or sent to it any more.",
 	"instance-unblocked":     "The block is lifted.",
+	"instance-silenced":      "Silenced: every account there is treated as silenced; nothing is refused.",
 }
 
 // flash sets the notice the next page shows.

@@ -11,20 +11,22 @@ import (
 	"refuge/storage"
 )
 
-const actorColumns = `a.id, a.uri, a.local, a.type, a.username, a.host, a.name, a.summary, a.url,
+var actorColumns = `a.id, a.uri, a.local, a.type, a.username, a.host, a.name, a.summary, a.url,
 	a.inbox, a.shared_inbox, a.outbox, a.followers_uri, a.following_uri, a.featured_uri,
 	a.key_id, a.public_key_pem, a.admin, a.locked, a.discoverable, a.icon_url, a.image_url,
-	a.fields_json, a.published, a.fetched_at, a.deleted_at, a.summary_source, a.suspended_at`
+	a.fields_json, a.published, a.fetched_at, a.deleted_at, a.summary_source, a.suspended_at,
+	a.silenced_at, ` + serverSilenced("a")
 
 type scanner interface{ Scan(dest ...any) error }
 
 // scanActor reads the actorColumns of a row, and extra after them.
 func scanActor(s scanner, a *storage.Actor, extra ...any) error {
-	var fields, published, fetched, deleted, suspended string
+	var fields, published, fetched, deleted, suspended, silenced string
 	err := s.Scan(append([]any{&a.ID, &a.URI, &a.Local, &a.Type, &a.Username, &a.Host, &a.Name, &a.Summary, &a.URL,
 		&a.Inbox, &a.SharedInbox, &a.Outbox, &a.FollowersURI, &a.FollowingURI, &a.FeaturedURI,
 		&a.KeyID, &a.PublicKeyPEM, &a.Admin, &a.Locked, &a.Discoverable, &a.IconURL, &a.ImageURL,
-		&fields, &published, &fetched, &deleted, &a.SummarySource, &suspended}, extra...)...)
+		&fields, &published, &fetched, &deleted, &a.SummarySource, &suspended,
+		&silenced, &a.ServerSilenced}, extra...)...)
 	if err != nil {
 		return err
 	}
@@ -33,7 +35,7 @@ func scanActor(s scanner, a *storage.Actor, extra ...any) error {
 		return fmt.Errorf("actor %d fields: %w", a.ID, err)
 	}
 	a.Published, a.FetchedAt, a.DeletedAt = parseTS(published), parseTS(fetched), parseTS(deleted)
-	a.SuspendedAt = parseTS(suspended)
+	a.SuspendedAt, a.SilencedAt = parseTS(suspended), parseTS(silenced)
 	return nil
 }
 
@@ -195,6 +197,7 @@ func (tx *Tx) PutRemoteActor(ctx context.Context, a *storage.Actor) error {
 		return storage.Errorf(storage.Forbidden, "%s is a local account", a.URI)
 	}
 	a.ID, a.Local, a.Published = old.ID, false, old.Published
+	a.SilencedAt, a.ServerSilenced = old.SilencedAt, old.ServerSilenced // ours, not its server's
 	if a.Suspended() && old.Suspended() {
 		a.SuspendedAt = old.SuspendedAt // suspended since then, not since this fetch
 	}
@@ -287,4 +290,27 @@ func (tx *Tx) PutCredentials(ctx context.Context, c *storage.Credentials) error 
 		return storage.Errorf(storage.NotFound, "no local account %d", c.ActorID)
 	}
 	return nil
+}
+
+// SetActorSilenced silences actor id as of at, or lifts its silence when at is zero.
+func (tx *Tx) SetActorSilenced(ctx context.Context, id int64, at time.Time) error {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE actors SET silenced_at = ? WHERE id = ?`, ts(at), id)
+	if err != nil {
+		return fmt.Errorf("silence actor %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return storage.Errorf(storage.NotFound, "no actor %d", id)
+	}
+	return nil
+}
+
+// ListSilencedActors returns the live actors an admin silenced one by one, the most
+// recently silenced first.
+func (r reader) ListSilencedActors(ctx context.Context) ([]*storage.Actor, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT `+actorColumns+` FROM actors a
+		WHERE a.silenced_at <> {never} AND a.deleted_at = {never} ORDER BY a.silenced_at DESC, a.id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("list silenced actors: %w", err)
+	}
+	return collectActors(rows)
 }

@@ -12,13 +12,51 @@ import (
 	"refuge/storage"
 )
 
-// PutBlock blocks target (normalised by BlockTarget). Blocking twice is no error.
-func (tx *Tx) PutBlock(ctx context.Context, target string, at time.Time) error {
-	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO blocks (target, created) VALUES (?, ?) ON CONFLICT (target) DO NOTHING`,
-		target, ts(at)); err != nil {
-		return fmt.Errorf("put block %s: %w", target, err)
+// PutBlock stores block b (normalised by CheckBlock). Blocking a target again is no error:
+// its severity and comments become b's, and it keeps when it was first made.
+func (tx *Tx) PutBlock(ctx context.Context, b storage.Block) error {
+	b, err := storage.CheckBlock(b)
+	if err != nil {
+		return err
+	}
+	if b.Created.IsZero() {
+		b.Created = time.Now()
+	}
+	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO blocks (target, created, severity, public_comment, private_comment)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (target) DO UPDATE SET severity = excluded.severity,
+		public_comment = excluded.public_comment, private_comment = excluded.private_comment`,
+		b.Target, ts(b.Created), string(b.Severity), b.PublicComment, b.PrivateComment); err != nil {
+		return fmt.Errorf("put block %s: %w", b.Target, err)
 	}
 	return tx.blocksChanged(ctx)
+}
+
+// blockCovers is the condition under which the block in alias b covers the actor in alias
+// a: by its URI, or by its host, the host on any port or a domain it is under (the rule of
+// storage.BlockedBy, in SQL).
+func blockCovers(b, a string) string {
+	return `(` + b + `.target = ` + a + `.uri OR ` + b + `.target = ` + a + `.host OR ` + a + `.host LIKE '%.' || ` + b + `.target
+		OR ` + a + `.host LIKE ` + b + `.target || ':%' OR ` + a + `.host LIKE '%.' || ` + b + `.target || ':%')`
+}
+
+// serverSilenced is the condition under which the remote actor in alias a is silenced with
+// its server: a block of severity silence covers it (storage.Actor.ServerSilenced).
+func serverSilenced(a string) string {
+	return `(` + a + `.local = FALSE AND EXISTS (SELECT 1 FROM blocks sb WHERE sb.severity = 'silence' AND ` + blockCovers("sb", a) + `))`
+}
+
+// limited is the condition under which the actor in alias a is silenced, on its own or
+// with its server (storage.Actor.Limited).
+func limited(a string) string {
+	return `(` + a + `.silenced_at <> {never} OR ` + serverSilenced(a) + `)`
+}
+
+// limitedShown is the condition under which what the actor in alias a wrote is shown to
+// the actor of the :limited_viewer argument (0: anonymous) in a list: a is not limited, or
+// the viewer is a or follows it.
+func limitedShown(a string) string {
+	return `NOT (` + limited(a) + ` AND ` + a + `.id <> :limited_viewer AND NOT EXISTS (SELECT 1 FROM follows lf
+		WHERE lf.follower_id = :limited_viewer AND lf.followee_id = ` + a + `.id AND lf.accepted = TRUE))`
 }
 
 // DeleteBlock lifts the block of target; NotFound when there was none.
@@ -94,7 +132,7 @@ func (b *blockSet) at(ctx context.Context, r reader, version string) (map[string
 	if b.loaded && b.version == version {
 		return b.targets, nil
 	}
-	list, err := column[string](r.q.QueryContext(ctx, `SELECT target FROM blocks`))
+	list, err := column[string](r.q.QueryContext(ctx, `SELECT target FROM blocks WHERE severity = 'suspend'`))
 	if err != nil {
 		return nil, fmt.Errorf("read blocks: %w", err)
 	}
@@ -108,7 +146,8 @@ func (b *blockSet) at(ctx context.Context, r reader, version string) (map[string
 
 // ListBlocks returns every block, oldest first.
 func (r reader) ListBlocks(ctx context.Context) ([]storage.Block, error) {
-	rows, err := r.q.QueryContext(ctx, `SELECT target, created FROM blocks ORDER BY created, target`)
+	rows, err := r.q.QueryContext(ctx, `SELECT target, created, severity, public_comment, private_comment FROM blocks
+		ORDER BY created, target`)
 	if err != nil {
 		return nil, fmt.Errorf("list blocks: %w", err)
 	}
@@ -116,11 +155,11 @@ func (r reader) ListBlocks(ctx context.Context) ([]storage.Block, error) {
 	var out []storage.Block
 	for rows.Next() {
 		var b storage.Block
-		var created string
-		if err := rows.Scan(&b.Target, &created); err != nil {
+		var created, severity string
+		if err := rows.Scan(&b.Target, &created, &severity, &b.PublicComment, &b.PrivateComment); err != nil {
 			return nil, fmt.Errorf("list blocks: %w", err)
 		}
-		b.Created = parseTS(created)
+		b.Created, b.Severity = parseTS(created), storage.BlockSeverity(severity)
 		out = append(out, b)
 	}
 	return out, rows.Err()
@@ -153,7 +192,7 @@ func (r reader) BlockedHosts(ctx context.Context, hosts []string) (map[string]bo
 	for len(targets) > 0 {
 		n := min(len(targets), inListSizes[len(inListSizes)-1])
 		q, args := inList(targets[:n])
-		blocked, err := column[string](r.q.QueryContext(ctx, `SELECT target FROM blocks WHERE target IN `+q, args...))
+		blocked, err := column[string](r.q.QueryContext(ctx, `SELECT target FROM blocks WHERE severity = 'suspend' AND target IN `+q, args...))
 		if err != nil {
 			return nil, fmt.Errorf("check blocked hosts: %w", err)
 		}
@@ -181,7 +220,7 @@ func (r reader) anyBlocked(ctx context.Context, targets []string) (bool, error) 
 		args[i] = t
 	}
 	var n int
-	q := `SELECT count(*) FROM blocks WHERE target IN (?` + strings.Repeat(`, ?`, len(targets)-1) + `)`
+	q := `SELECT count(*) FROM blocks WHERE severity = 'suspend' AND target IN (?` + strings.Repeat(`, ?`, len(targets)-1) + `)`
 	if err := r.q.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 		return false, fmt.Errorf("check block: %w", err)
 	}

@@ -10,24 +10,11 @@ import (
 	"refuge/storage"
 )
 
-// TestBlocksCoverPortsAndSubdomains: a block of a domain covers it on any port and every
-// domain under it, as Mastodon's domain blocks do; a block with a port covers that port
-// only; an actor block covers that actor only; nothing else is caught.
-func TestBlocksCoverPortsAndSubdomains(t *testing.T) {
-	ctx := context.Background()
-	db := openTest(t)
-	err := db.Update(ctx, func(tx storage.Tx) error {
-		for _, target := range []string{"evil.example", "port.example:8443", "https://mixed.example/users/troll", "10.0.0.9"} {
-			if err := tx.PutBlock(ctx, target, time.Now()); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := []struct {
+// What a block covers, whatever its severity: coverTargets are blocked, and coverRows say
+// which actors, by URI, that covers.
+var (
+	coverTargets = []string{"evil.example", "port.example:8443", "https://mixed.example/users/troll", "10.0.0.9"}
+	coverRows    = []struct {
 		uri     string
 		blocked bool
 	}{
@@ -47,6 +34,26 @@ func TestBlocksCoverPortsAndSubdomains(t *testing.T) {
 		{"https://example/users/x", false},
 		{"", false},
 	}
+)
+
+// TestBlocksCoverPortsAndSubdomains: a block of a domain covers it on any port and every
+// domain under it, as Mastodon's domain blocks do; a block with a port covers that port
+// only; an actor block covers that actor only; nothing else is caught.
+func TestBlocksCoverPortsAndSubdomains(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	err := db.Update(ctx, func(tx storage.Tx) error {
+		for _, target := range coverTargets {
+			if err := tx.PutBlock(ctx, storage.Block{Target: target, Created: time.Now()}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := coverRows
 	var hosts []string
 	wantHosts := map[string]bool{}
 	for _, row := range rows {
@@ -114,7 +121,7 @@ func TestCheckDeliverySeesEveryBlockChange(t *testing.T) {
 		if s.by != nil {
 			err := s.by.Update(ctx, func(tx storage.Tx) error {
 				if s.put != "" {
-					return tx.PutBlock(ctx, s.put, time.Now())
+					return tx.PutBlock(ctx, storage.Block{Target: s.put, Created: time.Now()})
 				}
 				return tx.DeleteBlock(ctx, s.lift)
 			})

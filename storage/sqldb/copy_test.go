@@ -308,10 +308,17 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			Expires: time.Now().Add(time.Hour)}); err != nil {
 			return err
 		}
-		if err := tx.PutBlock(ctx, "spam.example", at); err != nil {
+		if err := tx.PutBlock(ctx, storage.Block{Target: "spam.example", Created: at}); err != nil {
 			return err
 		}
-		if err := tx.PutBlock(ctx, "https://peer.example/users/troll", at); err != nil {
+		if err := tx.PutBlock(ctx, storage.Block{Target: "https://peer.example/users/troll", Created: at}); err != nil {
+			return err
+		}
+		if err := tx.PutBlock(ctx, storage.Block{Target: "noisy.example", Created: at, Severity: storage.BlockSilence,
+			PublicComment: "unmoderated", PrivateComment: "see the reports"}); err != nil {
+			return err
+		}
+		if err := tx.SetActorSilenced(ctx, c.bob.ID, at); err != nil {
 			return err
 		}
 		for _, key := range []string{"signin-addr 127.0.0.1", "signin-account alice"} {
@@ -790,7 +797,7 @@ func TestCopyRefuses(t *testing.T) {
 				{"not empty", func(t *testing.T, dst *DB) { mustCopy(t, src, dst) },
 					"the destination is not empty: table actors has 4 rows"},
 				{"one row", func(t *testing.T, dst *DB) {
-					if err := dst.Update(ctx, func(tx storage.Tx) error { return tx.PutBlock(ctx, "x.example", at) }); err != nil {
+					if err := dst.Update(ctx, func(tx storage.Tx) error { return tx.PutBlock(ctx, storage.Block{Target: "x.example", Created: at}) }); err != nil {
 						t.Fatal(err)
 					}
 				}, "table blocks has 1 rows"},

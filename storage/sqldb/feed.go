@@ -41,12 +41,16 @@ func (tx *Tx) RemoveFromFeeds(ctx context.Context, accountID, authorID int64) er
 
 // ListFeed returns an account's home feed, newest first: only the notes it may read now,
 // by visibleTo, whatever rows a follow that ended or a path that forgot them left behind.
+// A limited author's note that came by itself (a mention) is left out unless the account
+// follows the author, as Mastodon keeps such mentions away; one boosted by an account
+// followed stays.
 func (r reader) ListFeed(ctx context.Context, accountID int64, p storage.Page) ([]storage.FeedItem, error) {
 	cond, pargs, order := pageClause(p, "fd.id")
 	q := `SELECT fd.id, fd.created, coalesce(b.actor_id, 0), coalesce(b.id, 0), coalesce(b.uri, ''), ` + noteSelect[len("SELECT "):] + `
 		JOIN feed fd ON fd.note_id = n.id LEFT JOIN announces b ON b.id = fd.announce_id
-		WHERE fd.account_id = :viewer AND n.deleted_at = {never} AND ` + visibleTo + authorShown
-	args := append([]any{sql.Named("viewer", accountID)}, pargs...)
+		WHERE fd.account_id = :viewer AND n.deleted_at = {never} AND ` + visibleTo + authorShown + `
+		AND (b.id IS NOT NULL OR ` + limitedShown("a") + `)`
+	args := append([]any{sql.Named("viewer", accountID), sql.Named("limited_viewer", accountID)}, pargs...)
 	if p.HiddenFor != 0 {
 		q += hiddenFor("n.actor_id", false) + hiddenFor("b.actor_id", false) + ` AND NOT EXISTS (SELECT 1 FROM follows hr
 			WHERE hr.follower_id = :hidden_for AND hr.followee_id = b.actor_id AND hr.hide_reblogs = TRUE)`
@@ -166,9 +170,12 @@ func notificationFilter(accountID int64, p storage.Page) (string, []any) {
 }
 
 // fromShown leaves out the notifications from suspended accounts, which are shown to nobody
-// while the suspension lasts, as Mastodon's are; they are kept (and dismissed with the
-// others) for when it is lifted.
-const fromShown = ` AND NOT EXISTS (SELECT 1 FROM actors sa WHERE sa.id = notifications.actor_id AND sa.suspended_at <> {never})`
+// while the suspension lasts, as Mastodon's are, and those from limited accounts that the
+// account notified does not follow, as Mastodon drops them; they are kept (and dismissed
+// with the others) for when it is lifted.
+var fromShown = ` AND NOT EXISTS (SELECT 1 FROM actors sa WHERE sa.id = notifications.actor_id AND (sa.suspended_at <> {never}
+	OR (` + limited("sa") + ` AND NOT EXISTS (SELECT 1 FROM follows lf WHERE lf.follower_id = notifications.account_id
+		AND lf.followee_id = sa.id AND lf.accepted = TRUE))))`
 
 // ListNotifications returns an account's notifications, newest first.
 func (r reader) ListNotifications(ctx context.Context, accountID int64, p storage.Page) ([]*storage.Notification, error) {

@@ -19,7 +19,7 @@ import (
 // even hinted at), likes and boosts (whose activities are public, and boosts are only of
 // public and unlisted notes). Replies are asked for only where in_reply_to_uri is set, not
 // the empty string (see ListReplies).
-const noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n.source, n.summary,
+var noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n.source, n.summary,
 	n.sensitive, n.language, n.content_map_json, n.in_reply_to_uri, n.conversation, n.visibility,
 	n.to_json, n.cc_json, n.published, n.updated, n.deleted_at,
 	(SELECT count(*) FROM likes l WHERE l.note_id = n.id),
@@ -31,7 +31,7 @@ const noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n
 func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	var cmap, to, cc, published, updated, deleted string
 	author := &storage.Actor{}
-	var fields, apub, afetched, adeleted, asuspended string
+	var fields, apub, afetched, adeleted, asuspended, asilenced string
 	dest := []any{&n.ID, &n.URI, &n.ActorID, &n.Local, &n.URL, &n.Content, &n.Source, &n.Summary,
 		&n.Sensitive, &n.Language, &cmap, &n.InReplyToURI, &n.Conversation, &n.Visibility,
 		&to, &cc, &published, &updated, &deleted, &n.Likes, &n.Announces, &n.Replies,
@@ -39,7 +39,7 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 		&author.Summary, &author.URL, &author.Inbox, &author.SharedInbox, &author.Outbox, &author.FollowersURI,
 		&author.FollowingURI, &author.FeaturedURI, &author.KeyID, &author.PublicKeyPEM, &author.Admin,
 		&author.Locked, &author.Discoverable, &author.IconURL, &author.ImageURL, &fields, &apub, &afetched, &adeleted, &author.SummarySource,
-		&asuspended}
+		&asuspended, &asilenced, &author.ServerSilenced}
 	if err := s.Scan(append(dest, extra...)...); err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	}
 	n.Published, n.Updated, n.DeletedAt = parseTS(published), parseTS(updated), parseTS(deleted)
 	author.Published, author.FetchedAt, author.DeletedAt = parseTS(apub), parseTS(afetched), parseTS(adeleted)
-	author.SuspendedAt = parseTS(asuspended)
+	author.SuspendedAt, author.SilencedAt = parseTS(asuspended), parseTS(asilenced)
 	n.Author = author
 	return nil
 }
@@ -482,32 +482,37 @@ func (r reader) ListLocalPublic(ctx context.Context, p storage.Page) ([]*storage
 }
 
 // ListPublic returns the public notes of local or remote authors (both when local ==
-// remote), newest first.
+// remote), newest first; those of limited authors only for p.HiddenFor when it is the
+// author or follows it.
 func (r reader) ListPublic(ctx context.Context, local, remote bool, p storage.Page) ([]*storage.Note, error) {
-	where, args := `n.visibility = 'public' AND n.deleted_at = {never}`, []any(nil)
+	where, args := `n.visibility = 'public' AND n.deleted_at = {never} AND `+limitedShown("a"),
+		[]any{sql.Named("limited_viewer", p.HiddenFor)}
 	if local != remote {
-		where, args = where+` AND n.local = :local`, []any{sql.Named("local", local)}
+		where, args = where+` AND n.local = :local`, append(args, sql.Named("local", local))
 	}
 	return r.listNotes(ctx, where, args, p)
 }
 
-// ListTagged returns public notes carrying the hashtag name (without #, any case).
+// ListTagged returns public notes carrying the hashtag name (without #, any case); those of
+// limited authors only for p.HiddenFor when it is the author or follows it.
 func (r reader) ListTagged(ctx context.Context, name string, p storage.Page) ([]*storage.Note, error) {
 	return r.listNotes(ctx, `n.visibility = 'public' AND n.deleted_at = {never} AND n.id IN
-		(SELECT note_id FROM note_tags WHERE type = 'Hashtag' AND name = :tag)`,
-		[]any{sql.Named("tag", "#"+strings.ToLower(name))}, p)
+		(SELECT note_id FROM note_tags WHERE type = 'Hashtag' AND name = :tag) AND `+limitedShown("a"),
+		[]any{sql.Named("tag", "#"+strings.ToLower(name)), sql.Named("limited_viewer", p.HiddenFor)}, p)
 }
 
 // ListReplies returns the replies to uri that viewer may read, oldest first, without those
-// hidden from it (see storage.Page.HiddenFor).
+// hidden from it (see storage.Page.HiddenFor) and those of limited authors it neither is
+// nor follows, as Mastodon's threads leave them out.
 //
 // Replies are asked for only where in_reply_to_uri is set (not the empty string), beside
 // the URI, which is never empty but may be unknown when planning: on PostgreSQL the index
 // holds only the notes that answer something (migration 0003), and that condition is what
 // lets the planner use it. SQLite uses its index either way.
 func (r reader) ListReplies(ctx context.Context, uri string, viewer int64) ([]*storage.Note, error) {
-	notes, err := r.listNotes(ctx, `n.in_reply_to_uri = :uri AND n.in_reply_to_uri <> '' AND n.deleted_at = {never} AND `+visibleTo,
-		[]any{sql.Named("uri", uri), sql.Named("viewer", viewer)}, storage.Page{Limit: 100, HiddenFor: viewer})
+	notes, err := r.listNotes(ctx, `n.in_reply_to_uri = :uri AND n.in_reply_to_uri <> '' AND n.deleted_at = {never} AND `+visibleTo+
+		` AND `+limitedShown("a"), []any{sql.Named("uri", uri), sql.Named("viewer", viewer), sql.Named("limited_viewer", viewer)},
+		storage.Page{Limit: 100, HiddenFor: viewer})
 	reverse(notes)
 	return notes, err
 }

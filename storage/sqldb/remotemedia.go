@@ -370,13 +370,13 @@ func (db *DB) DropOrphanRemoteMedia(ctx context.Context, limit int) ([]*storage.
 // actor: an attachment of a note whose author, or the avatar or header of a remote actor
 // who, is blocked by URI or by host (a block of a domain covers its subdomains and ports,
 // as storage.BlockedBy says).
-const remoteMediaBlocked = `EXISTS (SELECT 1 FROM media m JOIN notes n ON n.id = m.note_id JOIN actors a ON a.id = n.actor_id
+var remoteMediaBlocked = `EXISTS (SELECT 1 FROM media m JOIN notes n ON n.id = m.note_id JOIN actors a ON a.id = n.actor_id
 		WHERE m.url = r.url AND m.path = '' AND a.local = FALSE AND ` + actorBlocked + `)
 	OR EXISTS (SELECT 1 FROM actors a WHERE (a.icon_url = r.url OR a.image_url = r.url) AND a.local = FALSE AND ` + actorBlocked + `)`
 
-// actorBlocked is the condition under which actor a is blocked, by its URI or its host.
-const actorBlocked = `EXISTS (SELECT 1 FROM blocks b WHERE b.target = a.uri OR b.target = a.host
-		OR a.host LIKE '%.' || b.target OR a.host LIKE b.target || ':%' OR a.host LIKE '%.' || b.target || ':%')`
+// actorBlocked is the condition under which actor a is blocked (suspended, not silenced: a
+// silence keeps the media), by its URI or its host.
+var actorBlocked = `EXISTS (SELECT 1 FROM blocks b WHERE b.severity = 'suspend' AND ` + blockCovers("b", "a") + `)`
 
 // PruneBlockedRemoteMedia marks Pruned up to limit stored files of blocked servers and
 // actors, and returns them as they were, for their files to be removed.

@@ -617,7 +617,7 @@ func TestPruneBlockedRemoteMedia(t *testing.T) {
 						return err
 					}
 				}
-				return tx.PutBlock(ctx, c.block, time.Now())
+				return tx.PutBlock(ctx, storage.Block{Target: c.block, Created: time.Now()})
 			})
 			if err != nil {
 				t.Fatal(err)

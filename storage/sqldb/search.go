@@ -21,7 +21,8 @@ func pageLimits(limit, offset int) string {
 	return fmt.Sprintf(` LIMIT %d OFFSET %d`, limit, max(offset, 0))
 }
 
-// SearchActors returns the live actors matching q that are not suspended.
+// SearchActors returns the live actors matching q that are not suspended, nor limited
+// for q.Viewer.
 func (r reader) SearchActors(ctx context.Context, q storage.ActorQuery) ([]*storage.Actor, error) {
 	name := strings.ToLower(q.Name)
 	args := []any{sql.Named("exact", name), sql.Named("prefix", likeEscaper.Replace(name)+"%")}
@@ -35,6 +36,10 @@ func (r reader) SearchActors(ctx context.Context, q storage.ActorQuery) ([]*stor
 		where += ` AND (lower(a.username) LIKE :prefix ESCAPE '\' OR lower(a.name) LIKE :within ESCAPE '\')`
 		args = append(args, sql.Named("within", "%"+likeEscaper.Replace(name)+"%"))
 	}
+	// A limited account is found by name only by those who follow it (or by itself); a
+	// look-up by its whole handle still finds it, as Mastodon's does.
+	where += ` AND ` + limitedShown("a")
+	args = append(args, sql.Named("limited_viewer", q.Viewer))
 	if q.FollowedBy != 0 {
 		where += ` AND EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = :by AND f.followee_id = a.id AND f.accepted = TRUE)`
 		args = append(args, sql.Named("by", q.FollowedBy))

@@ -11,10 +11,11 @@ import (
 
 // This file holds the queries only the web interface needs.
 
-// CountUnreadNotifications counts an account's notifications it has not seen yet.
+// CountUnreadNotifications counts an account's notifications it has not seen yet, of those
+// ListNotifications shows (fromShown).
 func (r reader) CountUnreadNotifications(ctx context.Context, accountID int64) (int, error) {
 	var n int
-	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE account_id = ? AND read = FALSE`, accountID).Scan(&n)
+	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE account_id = ? AND read = FALSE`+fromShown, accountID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count notifications: %w", err)
 	}
