@@ -102,8 +102,13 @@ const groupScan = 1000
 // NotificationGroups is a page of the account's notification groups, the group with the
 // newest notification first. The page walks the notifications from its cursor and takes
 // each group as it first meets it, until it has Limit groups: so each group is on the page
-// with the notifications of it that the page spans, as Mastodon's pages are made.
+// with the notifications of it that the page spans, as Mastodon's pages are made. The
+// account's keyword filters for notifications apply, as to Notifications.
 func (rd *Reader) NotificationGroups(ctx context.Context, accountID int64, q GroupQuery) ([]*NotificationGroup, error) {
+	fs, err := rd.accountFilters(ctx, accountID, storage.FilterNotifications)
+	if err != nil {
+		return nil, err
+	}
 	limit := q.Page.Limit
 	batch := q.Page
 	batch.Limit = 100
@@ -120,7 +125,7 @@ func (rd *Reader) NotificationGroups(ctx context.Context, accountID int64, q Gro
 		if up {
 			slices.Reverse(list)
 		}
-		for _, n := range list {
+		for _, n := range fs.notifications(list) {
 			if n.ID <= q.Since {
 				full = true
 				break

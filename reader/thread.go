@@ -27,8 +27,15 @@ type Thread struct {
 // The posts of accounts hidden from v (Hidden) are left out of both.
 // A missing ancestor is asked for in the background, never waited for: a page view must
 // not hang on another server, and the next view shows what arrived.
+//
+// v's keyword filters for threads apply: to the ancestors and replies as to any list, and
+// to n itself only as warnings, whatever their action, since v asked for n by name.
 func (rd *Reader) Thread(ctx context.Context, v Viewer, n *storage.Note) (*Thread, error) {
-	t := &Thread{Note: n}
+	fs, err := rd.Filters(ctx, v, storage.FilterThread)
+	if err != nil {
+		return nil, err
+	}
+	t := &Thread{Note: fs.Mark(n)} // as Focus marks it
 	seen := map[string]bool{n.URI: true}
 	for parent, i := n.InReplyToURI, 0; parent != "" && !seen[parent] && i < MaxAncestors; i++ {
 		seen[parent] = true
@@ -45,9 +52,12 @@ func (rd *Reader) Thread(ctx context.Context, v Viewer, n *storage.Note) (*Threa
 		}
 		t.Ancestors = append([]*storage.Note{p}, t.Ancestors...)
 	}
-	var err error
-	t.Replies, err = rd.descendants(ctx, v, n.URI)
-	return t, err
+	t.Ancestors = fs.Notes(t.Ancestors)
+	if t.Replies, err = rd.descendants(ctx, v, n.URI); err != nil {
+		return nil, err
+	}
+	t.Replies = fs.Notes(t.Replies)
+	return t, nil
 }
 
 // Replies lists the direct replies to uri that v may read, oldest first.

@@ -18,16 +18,21 @@ type HomePage struct {
 // accounts it follows and what they boosted, newest first. A note reaches a feed more than
 // once (posted by someone followed and boosted by another, or mentioning the reader who
 // also follows its author): it is shown once, where it came newest. What is hidden from
-// the account (storage.Page.HiddenFor) is left out.
+// the account (storage.Page.HiddenFor) is left out, and its keyword filters for the home
+// timeline applied (Filters).
 func (rd *Reader) Home(ctx context.Context, accountID int64, p storage.Page) (*HomePage, error) {
 	p.HiddenFor = accountID
 	all, err := rd.DB.ListFeed(ctx, accountID, p)
 	if err != nil || len(all) == 0 {
 		return &HomePage{}, err
 	}
+	fs, err := rd.accountFilters(ctx, accountID, storage.FilterHome)
+	if err != nil {
+		return nil, err
+	}
 	hp := &HomePage{Rows: len(all), First: all[0].ID, Last: all[len(all)-1].ID}
 	seen := make(map[int64]bool, len(all))
-	for _, it := range all {
+	for _, it := range fs.items(all) {
 		if !seen[it.Note.ID] {
 			seen[it.Note.ID] = true
 			hp.Items = append(hp.Items, it)
@@ -50,10 +55,26 @@ func (rd *Reader) Feed(ctx context.Context, accountID int64, p storage.Page) ([]
 }
 
 // LocalTimeline is a page of this instance's public posts, newest first, as v sees it:
-// without what is hidden from it (storage.Page.HiddenFor).
+// without what is hidden from it (storage.Page.HiddenFor), its public keyword filters
+// applied.
 func (rd *Reader) LocalTimeline(ctx context.Context, v Viewer, p storage.Page) ([]*storage.Note, error) {
 	p.HiddenFor = v.localID()
-	return rd.DB.ListLocalPublic(ctx, p)
+	return rd.filtered(ctx, v, storage.FilterPublic)(rd.DB.ListLocalPublic(ctx, p))
+}
+
+// filtered returns a function that applies v's filters for context c to a list of notes as
+// a list method returns it (Filters.Notes), reading the filters only when the list was read.
+func (rd *Reader) filtered(ctx context.Context, v Viewer, c storage.FilterContext) func([]*storage.Note, error) ([]*storage.Note, error) {
+	return func(notes []*storage.Note, err error) ([]*storage.Note, error) {
+		if err != nil || len(notes) == 0 || v.Local == nil {
+			return notes, err
+		}
+		fs, err := rd.Filters(ctx, v, c)
+		if err != nil {
+			return nil, err
+		}
+		return fs.Page(notes), nil
+	}
 }
 
 // PublicTimeline is a page of the public posts of local authors, of remote ones, or of
@@ -61,7 +82,7 @@ func (rd *Reader) LocalTimeline(ctx context.Context, v Viewer, p storage.Page) (
 // it.
 func (rd *Reader) PublicTimeline(ctx context.Context, v Viewer, local, remote bool, p storage.Page) ([]*storage.Note, error) {
 	p.HiddenFor = v.localID()
-	return rd.DB.ListPublic(ctx, local, remote, p)
+	return rd.filtered(ctx, v, storage.FilterPublic)(rd.DB.ListPublic(ctx, local, remote, p))
 }
 
 // NormalizeTag checks a hashtag from a URL and returns it in lower case, without '#'.
@@ -77,7 +98,7 @@ func NormalizeTag(tag string) (string, error) {
 // them.
 func (rd *Reader) Tagged(ctx context.Context, v Viewer, tag string, p storage.Page) ([]*storage.Note, error) {
 	p.HiddenFor = v.localID()
-	return rd.DB.ListTagged(ctx, tag, p)
+	return rd.filtered(ctx, v, storage.FilterPublic)(rd.DB.ListTagged(ctx, tag, p))
 }
 
 // Profile is what an account's profile shows v: counts, pinned posts (on the first page
@@ -94,17 +115,23 @@ type Profile struct {
 	Limited bool
 }
 
-// Profile gathers the profile of actor as v sees it.
+// Profile gathers the profile of actor as v sees it, v's keyword filters for profiles
+// applied to its posts.
 func (rd *Reader) Profile(ctx context.Context, v Viewer, actor *storage.Actor, p storage.Page) (*Profile, error) {
 	pr := &Profile{Actor: actor}
-	var err error
+	fs, err := rd.Filters(ctx, v, storage.FilterAccount)
+	if err != nil {
+		return nil, err
+	}
 	if pr.Notes, err = rd.DB.ListActorNotes(ctx, actor.ID, v.ID(), p); err != nil {
 		return nil, err
 	}
+	pr.Notes = fs.Page(pr.Notes)
 	if p.Before == 0 && p.After == 0 {
 		if pr.Pinned, err = rd.DB.ListPinned(ctx, actor.ID, v.ID(), storage.Page{}); err != nil {
 			return nil, err
 		}
+		pr.Pinned = fs.Notes(pr.Pinned) // not paged
 	}
 	if pr.Followers, pr.Following, pr.Posts, err = rd.Counts(ctx, v, actor.ID); err != nil {
 		return nil, err
@@ -132,12 +159,12 @@ func (rd *Reader) AccountCounts(ctx context.Context, ids []int64) (map[int64]sto
 }
 
 // ActorNotes is a page of actor's posts that v may read: none while actor is suspended, as
-// Mastodon lists none of a suspended account's.
+// Mastodon lists none of a suspended account's; v's keyword filters for profiles applied.
 func (rd *Reader) ActorNotes(ctx context.Context, v Viewer, actor *storage.Actor, p storage.Page) ([]*storage.Note, error) {
 	if actor.Suspended() {
 		return nil, nil
 	}
-	return rd.DB.ListActorNotes(ctx, actor.ID, v.ID(), p)
+	return rd.filtered(ctx, v, storage.FilterAccount)(rd.DB.ListActorNotes(ctx, actor.ID, v.ID(), p))
 }
 
 // PublicActorNotes is a page of actor's public posts: what its feeds carry.
@@ -151,7 +178,7 @@ func (rd *Reader) Pinned(ctx context.Context, v Viewer, actor *storage.Actor, p 
 	if actor.Suspended() {
 		return nil, nil
 	}
-	return rd.DB.ListPinned(ctx, actor.ID, v.ID(), p)
+	return rd.filtered(ctx, v, storage.FilterAccount)(rd.DB.ListPinned(ctx, actor.ID, v.ID(), p))
 }
 
 // Follows is a page of actor's followers (or, when pending, of those waiting for an
@@ -173,10 +200,19 @@ func (rd *Reader) Reactors(ctx context.Context, v Viewer, id int64, kind storage
 }
 
 // Notifications is a page of the account's notifications, newest first.
-// Those from accounts it blocks, or mutes with their notifications, are left out.
+// Those from accounts it blocks, or mutes with their notifications, are left out, and its
+// keyword filters for notifications applied to the posts they are about.
 func (rd *Reader) Notifications(ctx context.Context, accountID int64, p storage.Page) ([]*storage.Notification, error) {
 	p.HiddenFor = accountID
-	return rd.DB.ListNotifications(ctx, accountID, p)
+	list, err := rd.DB.ListNotifications(ctx, accountID, p)
+	if err != nil || len(list) == 0 {
+		return list, err
+	}
+	fs, err := rd.accountFilters(ctx, accountID, storage.FilterNotifications)
+	if err != nil {
+		return nil, err
+	}
+	return fs.notifications(list), nil
 }
 
 // Notification returns the account's notification with row id id; NotFound when it has

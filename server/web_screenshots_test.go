@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -96,6 +97,8 @@ func TestScreenshots(t *testing.T) {
 			submit(t, ctx, `form[action="/web/two_factor/setup"] button`)
 			shoot("two_factor", "/settings/two_factor")
 			shoot("email", "/settings/email")
+			shoot("filters", "/filters")
+			shoot("filters_edit", fmt.Sprintf("/filters?edit=%d", s.filterID))
 			do(t, ctx, "dark mode", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 					Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
@@ -168,6 +171,7 @@ func furnishAdminPages(t *testing.T, in *testrig.Instance, password string) {
 type scene struct {
 	password   string
 	threadPath string
+	filterID   int64 // one of alice's keyword filters
 }
 
 func newScene(t *testing.T, a, b *testrig.Instance) *scene {
@@ -280,12 +284,28 @@ func newScene(t *testing.T, a, b *testrig.Instance) *scene {
 		n, err := a.App.DB().GetNoteByURI(ctx, thread.URI)
 		return err == nil && n.Likes == 2
 	})
+	// Alice's keyword filters: carol's post about the race is folded in her home.
+	post(carol, outbox.NoteInput{Content: "Who else watched the cycling finale last night? What a sprint to the line!"})
+	week := time.Now().Add(7 * 24 * time.Hour)
+	sports, err := a.App.Outbox().CreateFilter(ctx, alice, outbox.FilterEdit{Title: ptrTo("Sports results"),
+		Contexts: []string{"home", "public", "thread"}, Keywords: []outbox.KeywordEdit{{Keyword: ptrTo("finale")}, {Keyword: ptrTo("sprint")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.filterID = sports.ID
+	if _, err := a.App.Outbox().CreateFilter(ctx, alice, outbox.FilterEdit{Title: ptrTo("Election news"), Action: ptrTo("hide"),
+		Contexts: []string{"home", "notifications", "public"}, Expires: &week,
+		Keywords: []outbox.KeywordEdit{{Keyword: ptrTo("election")}, {Keyword: ptrTo("polls")}, {Keyword: ptrTo("ballot")}}}); err != nil {
+		t.Fatal(err)
+	}
 	s.threadPath = strings.TrimPrefix(thread.URL, a.Base)
 	if resp, _ := testrig.NewWebClient(t, a).Get(s.threadPath); resp.StatusCode != http.StatusOK {
 		t.Fatalf("thread page: %d", resp.StatusCode)
 	}
 	return s
 }
+
+func ptrTo[T any](v T) *T { return &v }
 
 // landscape is a picture of a sky over hills with a sun, to stand for a photo.
 func landscape(w, h int) image.Image {

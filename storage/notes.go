@@ -73,6 +73,15 @@ type Note struct {
 	Likes     int
 	Announces int
 	Replies   int
+
+	// Filtered is set by reader, for the local viewer it read the note for: the filters
+	// that warn about it in the context it was read in.
+	Filtered []FilterMatch
+	// Hidden is set by reader in a page of a list: a filter of the viewer hides the note.
+	// The page keeps it so that its bounds, and where the next page starts, are those of the
+	// list as stored (a page shortened by hidden notes would read as its end); whatever
+	// shows the page leaves it out.
+	Hidden bool
 }
 
 // NoteEdit is one version of an edited note, as it was from Created on: the first of a

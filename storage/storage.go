@@ -35,6 +35,7 @@ type Reader interface {
 	PushReader
 	RemoteMediaReader
 	ReportReader
+	FilterReader
 	SettingsReader
 	EmailTokenReader
 }
@@ -61,6 +62,7 @@ type Tx interface {
 	PushWriter
 	RemoteMediaWriter
 	ReportWriter
+	FilterWriter
 	SettingsWriter
 	EmailTokenWriter
 }

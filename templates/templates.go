@@ -285,6 +285,31 @@ type DomainBlocksData struct {
 	Blocks []storage.Block
 }
 
+// FiltersData is the viewer's keyword filters, with the form to add one or to change one.
+type FiltersData struct {
+	Filters []*storage.Filter
+	Labels  map[storage.FilterContext]string // what each context is called here
+	Now     time.Time                        // to tell the expired filters
+	Form    FilterForm
+}
+
+// FilterForm fills the filter form: empty to add a filter, or a filter's to change it.
+type FilterForm struct {
+	ID        int64 // 0: a new filter
+	Title     string
+	Keywords  string // one a line
+	WholeWord bool
+	Hide      bool
+	Contexts  []Choice // the checkboxes of the contexts
+	Expiry    []Choice // the choices of expiry
+}
+
+// Choice is one checkbox, radio button or option of a form.
+type Choice struct {
+	Value, Label string
+	Checked      bool
+}
+
 // AboutData is the about page: the instance's settings and rules, and the servers it
 // blocks or limits with their public reasons.
 type AboutData struct {
@@ -325,6 +350,7 @@ var bodyTypes = map[string]func(any) bool{
 	"reports":       is[ReportsData],
 	"accounts":      is[AccountsData],
 	"domain_blocks": is[DomainBlocksData],
+	"filters":       is[FiltersData],
 	"about":         is[AboutData],
 	"settings":      is[SettingsData],
 }
@@ -364,12 +390,13 @@ var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Render writes page (one of home, profile, note, tag, timeline, notifications, compose,
 // signin, mail_request, password_edit, email, follows, edit_profile, search, error, interact,
-// authorize, apps, reports, accounts, domain_blocks, about, settings) to w. p.Body must be the
+// authorize, apps, reports, accounts, domain_blocks, about, settings, filters) to w. p.Body
+// must be the
 // matching *HomeData, *ProfileData, *NoteData, *TagData, *TimelineData,
 // *NotificationsData, *ComposeData, *SignInData, *SignInStepData, *MailRequestData,
 // *PasswordEditData, *EmailData, *TwoFactorData, *FollowsData,
 // *EditProfileData, *SearchData, *ErrorData, *InteractData, *AuthorizeData, *AppsData,
-// *ReportsData, *AccountsData, *DomainBlocksData, *AboutData or *SettingsData. The page is rendered in full before anything
+// *ReportsData, *AccountsData, *DomainBlocksData, *AboutData, *SettingsData or *FiltersData. The page is rendered in full before anything
 // is written, so a template error leaves w untouched and the caller can still send an
 // error page. Headers (Content-Type, status) are the caller's to set.
 func (r *Renderer) Render(w io.Writer, page string, p *Page) error {
@@ -410,7 +437,7 @@ var funcs = template.FuncMap{
 	"excerpt":    func(n *storage.Note) string { return excerpt(n, 140) },
 	"post":       newPost,
 	"follow":     newFollow,
-	"notes":      func(p *Page, n []*storage.Note, empty string) noteList { return noteList{p, n, empty} },
+	"notes":      func(p *Page, n []*storage.Note, empty string) noteList { return noteList{p, shown(n), empty} },
 	"seq":        seq,
 	"inc":        func(i int) int { return i + 1 },
 	"sentence":   sentence,
@@ -438,6 +465,18 @@ var funcs = template.FuncMap{
 // adminPages are the admins' pages: the main menu has one link to them all, and each shows
 // the admin menu (partials.html, "adminnav"), so that the main menu stays on one line.
 var adminPages = map[string]bool{"reports": true, "accounts": true, "domain_blocks": true, "settings": true}
+
+// shown is a page of notes without those a filter of the viewer hides: the page keeps them
+// only so that its bounds are the list's (storage.Note.Hidden).
+func shown(notes []*storage.Note) []*storage.Note {
+	var kept []*storage.Note
+	for _, n := range notes {
+		if !n.Hidden {
+			kept = append(kept, n)
+		}
+	}
+	return kept
+}
 
 // paragraphs splits plain text at its empty lines.
 func paragraphs(text string) []string {

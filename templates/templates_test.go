@@ -120,6 +120,9 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 			return l
 		}
 		notes, more, replies = list(10), list(20), list(30)
+		// Two notes matched a warn filter of the viewer's: one boosted, one with sensitive media.
+		warned := []storage.FilterMatch{{Filter: v.filter(5, storage.FilterWarn), Keywords: []string{v.text}}}
+		more[0].Filtered, notes[1].Filtered = warned, warned
 		items = []storage.FeedItem{{ID: 1, Note: more[0], Booster: v.actor(3)}, {ID: 2, Note: more[2]}}
 		actors = []*storage.Actor{a, v.actor(3)}
 		notifs = []*storage.Notification{{ID: 1, Type: "follow_request", Actor: a, Created: when},
@@ -160,6 +163,11 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"accounts": &AccountsData{Accounts: []AccountItem{{Actor: a, TwoFactor: true}, {Actor: suspended(v.actor(3))},
 			{Actor: silenced(v.actor(4))}}, Reset: &PasswordReset{Username: v.user, Password: v.text},
 			Silenced: []*storage.Actor{silenced(v.actor(4)), silenced(v.actor(5))}},
+		"filters": &FiltersData{Filters: []*storage.Filter{v.filter(5, storage.FilterWarn), v.filter(6, storage.FilterHide)},
+			Labels: map[storage.FilterContext]string{storage.FilterHome: "Home " + v.text}, Now: when,
+			Form: FilterForm{ID: 6, Title: v.text, Keywords: v.text + "\n" + v.cw, Hide: true,
+				Contexts: []Choice{{Value: "home", Label: v.text, Checked: true}, {Value: "thread", Label: "Conversations"}},
+				Expiry:   []Choice{{Value: "keep", Label: v.text, Checked: true}, {Value: "", Label: "Never"}}}},
 		"domain_blocks": &DomainBlocksData{Blocks: []storage.Block{{Target: v.user + ".example", Created: when},
 			{Target: "https://spam.example/users/" + v.user, Created: when, Severity: storage.BlockSuspend, PublicComment: v.text},
 			{Target: "noisy.example", Created: when, Severity: storage.BlockSilence, PublicComment: v.text, PrivateComment: v.cw}}},
@@ -167,6 +175,25 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 			PublicComment: v.text}, {Target: "spam.example"}}},
 		"settings": &SettingsData{Settings: v.settings(), Rules: v.rules()},
 	}
+}
+
+// filter is a keyword filter of the viewer's with the variant's text: one that warns and
+// never expires, or one that hides and expired.
+func (v variant) filter(id int64, action storage.FilterAction) *storage.Filter {
+	f := &storage.Filter{ID: id, Title: v.text, Action: action, Contexts: []storage.FilterContext{storage.FilterHome, storage.FilterThread},
+		Keywords: []storage.FilterKeyword{{ID: id * 10, Keyword: v.text, WholeWord: true}, {ID: id*10 + 1, Keyword: v.cw}}}
+	if action == storage.FilterHide {
+		f.Expires = when.Add(-time.Hour)
+	}
+	return f
+}
+
+// warnedNote is n as matched by warn filters with these titles.
+func warnedNote(n *storage.Note, titles ...string) *storage.Note {
+	for _, t := range titles {
+		n.Filtered = append(n.Filtered, storage.FilterMatch{Filter: &storage.Filter{Title: t, Action: storage.FilterWarn}, Keywords: []string{t}})
+	}
+	return n
 }
 
 // settings are instance settings with the variant's text in every field (none when empty).
@@ -440,6 +467,30 @@ func TestPageContents(t *testing.T) {
 			[]string{`/web/notes/`, `<form method="post"`, `1<span class="sr-only"> replies`}},
 		{"content warning collapsed", "note", nil, &NoteData{Note: v.note(11, v.actor(2), true)},
 			[]string{`<details class="cw">`, `spoilers`}, []string{`<details class="cw" open`}},
+		{"warned post folded behind its filters", "timeline", me, &TimelineData{Items: []storage.FeedItem{{Note: warnedNote(v.note(31, v.actor(2), false),
+			"Spoilers", "Politics"), Booster: v.actor(5)}}},
+			[]string{`>Alice</a> boosted</p>
+<details class="filtered">
+<summary><span class="filtered-label">Filtered:</span> <span dir="auto">Spoilers, Politics</span> <span class="show">Show</span></summary>`,
+				`Hello, fediverse!`}, []string{`<details class="filtered" open`}},
+		{"unwarned post not folded", "timeline", me, &TimelineData{Notes: []*storage.Note{v.note(31, v.actor(2), false)}},
+			[]string{`Hello, fediverse!`}, []string{`class="filtered"`, `Filtered:`}},
+		{"filters: the list and the form to add one", "filters", me, &FiltersData{Filters: []*storage.Filter{v.filter(5, storage.FilterWarn),
+			v.filter(6, storage.FilterHide)}, Labels: map[storage.FilterContext]string{storage.FilterHome: "Home timeline", storage.FilterThread: "Conversations"},
+			Now: when, Form: FilterForm{WholeWord: true, Contexts: []Choice{{Value: "home", Label: "Home timeline", Checked: true}},
+				Expiry: []Choice{{Value: "", Label: "Never", Checked: true}}}},
+			[]string{`action="/web/filters"`, `name="title" type="text" required`, `name="keywords"`, `name="whole_word" type="checkbox" value="1" checked`,
+				`id="filter-context-home" name="context" type="checkbox" value="home" checked`, `<label for="filter-context-home">Home timeline</label>`,
+				`id="filter-warn" name="action" type="radio" value="warn" checked`, `<option value="" selected>Never</option>`,
+				`Folded in Home timeline, Conversations; never expires.`, `Hidden in Home timeline, Conversations; <span class="expired">expired on`,
+				`href="/filters?edit=5#filter-form"`, `action="/web/filters/6/delete"`, `<code dir="auto">spoilers</code>`, `>Add a filter<`},
+			[]string{`No filters yet`}},
+		{"filters: changing one", "filters", me, &FiltersData{Form: FilterForm{ID: 6, Title: "Gore", Keywords: "gore\nblood", Hide: true,
+			Expiry: []Choice{{Value: "keep", Label: "As it is", Checked: true}, {Value: "", Label: "Never"}}}},
+			[]string{`action="/web/filters/6"`, `value="Gore"`, `>gore
+blood</textarea>`, `id="filter-hide" name="action" type="radio" value="hide" checked`, `<option value="keep" selected>As it is</option>`, `No filters yet`},
+			[]string{`name="whole_word" type="checkbox" value="1" checked`, `id="filter-warn" name="action" type="radio" value="warn" checked`}},
+		{"edit profile links the filters", "edit_profile", me, &EditProfileData{Actor: me}, []string{`href="/filters"`}, nil},
 		{"booster line", "timeline", me, &TimelineData{Items: []storage.FeedItem{{Note: mine, Booster: v.actor(5)}}},
 			[]string{`boosted</p>`, `>Alice</a> boosted`}, nil},
 		{"empty timeline", "timeline", me, &TimelineData{}, []string{`Nothing here yet`}, []string{`class="pager"`}},
@@ -561,6 +612,13 @@ func TestPageContents(t *testing.T) {
 			[]string{`<h1>Follow <span dir="auto">`, `action="/web/follow"`, `from your account here, @`}, []string{`Sign in</a> to go on`}},
 		{"interact not found", "interact", me, &InteractData{URI: "https://x"}, []string{`Could not find`}, nil},
 		{"home", "home", nil, &HomeData{Next: "/?before=5"}, []string{`href="/?before=5" rel="next"`, `Nobody has posted`, `class="button primary" href="/signin"`}, nil},
+		{"a hidden post is left out, the page's links stay", "home", me, &HomeData{Next: "/?max_id=5", Notes: []*storage.Note{
+			{ID: 6, URI: "https://x/6", Author: v.actor(3), Content: "<p>shown</p>", Published: when},
+			{ID: 5, URI: "https://x/5", Author: v.actor(3), Content: "<p>filtered away</p>", Published: when, Hidden: true}}},
+			[]string{`id="note-6"`, `href="/?max_id=5" rel="next"`}, []string{`id="note-5"`, `filtered away`}},
+		{"a page of hidden posts only", "home", me, &HomeData{Next: "/?max_id=5", Notes: []*storage.Note{
+			{ID: 5, URI: "https://x/5", Author: v.actor(3), Content: "<p>filtered away</p>", Published: when, Hidden: true}}},
+			[]string{`Nobody has posted`, `href="/?max_id=5" rel="next"`}, []string{`filtered away`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

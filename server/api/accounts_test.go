@@ -155,15 +155,8 @@ func TestBlockedAndMutedDisappear(t *testing.T) {
 		if status != 200 {
 			t.Fatalf("GET %s: %d %v", path, status, v)
 		}
-		var list []any
-		switch x := v.(type) {
-		case []any:
-			list = x
-		case map[string]any: // a context
-			list = append(x["ancestors"].([]any), x["descendants"].([]any)...)
-		}
 		n := 0
-		for _, s := range list {
+		for _, s := range statusesIn(v) {
 			m := s.(map[string]any)
 			if field(m["account"], "acct") == "bob" {
 				n++

@@ -191,6 +191,19 @@ func accountID(t *testing.T, in *testrig.Instance, name string) string {
 	return idOf(acc)
 }
 
+// statusesIn is the items of a list answer, or a context's ancestors and descendants.
+func statusesIn(v any) []any {
+	switch x := v.(type) {
+	case []any:
+		return x
+	case map[string]any: // a context
+		anc, _ := x["ancestors"].([]any)
+		desc, _ := x["descendants"].([]any)
+		return append(append([]any{}, anc...), desc...)
+	}
+	return nil
+}
+
 func idOf(v any) string {
 	m, _ := v.(map[string]any)
 	id, _ := m["id"].(string)

@@ -70,6 +70,8 @@ type Emoji struct {
 
 // Status is a post, or a boost of one (Reblog set).
 type Status struct {
+	hidden bool // a filter of the viewer hides it: a page leaves it out (storage.Note.Hidden)
+
 	ID                 string            `json:"id"`
 	URI                string            `json:"uri"`
 	URL                *string           `json:"url"`
@@ -99,6 +101,9 @@ type Status struct {
 	Card               any               `json:"card"`           // always null: no link previews yet
 	Poll               any               `json:"poll"`           // always null: no polls yet
 	Text               *string           `json:"text,omitempty"` // the source, only as a deleted status answers, to redraft
+	// Filtered is the viewer's warn filters this status matched where it is shown; absent
+	// without a viewer.
+	Filtered *[]FilterResult `json:"filtered,omitempty"`
 }
 
 // MediaAttachment is a picture, video or sound on a post. PreviewURL is null for video and
@@ -310,4 +315,47 @@ type ConfigPolls struct {
 // ConfigTranslation says whether the instance translates posts.
 type ConfigTranslation struct {
 	Enabled bool `json:"enabled"`
+}
+
+// Filter is a keyword filter of the viewer's (Mastodon's v2 Filter). Refuge filters by
+// keywords only: statuses is always empty.
+type Filter struct {
+	ID           string          `json:"id"`
+	Title        string          `json:"title"`
+	Context      []string        `json:"context"`
+	ExpiresAt    *string         `json:"expires_at"`
+	FilterAction string          `json:"filter_action"`
+	Keywords     []FilterKeyword `json:"keywords"`
+	Statuses     []FilterStatus  `json:"statuses"`
+}
+
+// FilterKeyword is one keyword of a Filter.
+type FilterKeyword struct {
+	ID        string `json:"id"`
+	Keyword   string `json:"keyword"`
+	WholeWord bool   `json:"whole_word"`
+}
+
+// FilterStatus is a status a Filter names by id; Refuge's filters name none.
+type FilterStatus struct {
+	ID       string `json:"id"`
+	StatusID string `json:"status_id"`
+}
+
+// FilterResult says which filter a status matched, and by which keywords.
+type FilterResult struct {
+	Filter         Filter   `json:"filter"`
+	KeywordMatches []string `json:"keyword_matches"`
+	StatusMatches  []string `json:"status_matches"`
+}
+
+// FilterV1 is a keyword as the first filters API showed it: one keyword each, with its
+// filter's settings (Mastodon's V1::Filter; its id is the keyword's).
+type FilterV1 struct {
+	ID           string   `json:"id"`
+	Phrase       string   `json:"phrase"`
+	Context      []string `json:"context"`
+	WholeWord    bool     `json:"whole_word"`
+	ExpiresAt    *string  `json:"expires_at"`
+	Irreversible bool     `json:"irreversible"`
 }

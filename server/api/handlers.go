@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -260,7 +261,8 @@ func (h *Handler) noteList(w http.ResponseWriter, r *http.Request, viewer *stora
 	if len(list) > 0 {
 		link(w, r, h.URIs.Base(), list[0].ID, list[len(list)-1].ID)
 	}
-	return ok(w, list)
+	// The page is bounded by the notes as stored; the hidden ones are left out only now.
+	return ok(w, slices.DeleteFunc(list, func(s *Status) bool { return s.hidden }))
 }
 
 // statusOf finds the note whose status id is in the path, when viewer may read it.
@@ -275,6 +277,9 @@ func (h *Handler) statusOf(r *http.Request, viewer *storage.Actor) (*storage.Not
 func (h *Handler) status(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	n, err := h.statusOf(r, viewer)
 	if err != nil {
+		return err
+	}
+	if n, err = h.Read.Focus(r.Context(), reader.Local(viewer), n); err != nil {
 		return err
 	}
 	return h.answerNote(w, r, viewer, n)

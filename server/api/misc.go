@@ -70,12 +70,6 @@ func (h *Handler) emptyList(w http.ResponseWriter, _ *http.Request, _ *storage.A
 	return ok(w, []struct{}{})
 }
 
-// noFilter answers GET /api/v1/filters/:id and /api/v2/filters/:id: there are no filters
-// yet, so no id names one.
-func (h *Handler) noFilter(http.ResponseWriter, *http.Request, *storage.Actor) error {
-	return storage.Errorf(storage.NotFound, "no such filter")
-}
-
 // trendingStatuses answers GET /api/v1/trends/statuses and /links: [] after checking the
 // paging, as Refuge ranks no posts or links (nobody reviews them).
 func (h *Handler) trendingStatuses(w http.ResponseWriter, r *http.Request, _ *storage.Actor) error {

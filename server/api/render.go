@@ -184,6 +184,8 @@ func (rn *render) statuses(notes []*storage.Note) ([]*Status, error) {
 		if rn.viewer != nil {
 			s.Favourited, s.Reblogged, s.Pinned = ptr(st.Liked[n.ID]), ptr(st.Boosted[n.ID]), ptr(st.Pinned[n.ID])
 			s.Muted, s.Bookmarked = ptr(false), ptr(st.Bookmarked[n.ID])
+			s.Filtered = filterResults(n.Filtered)
+			s.hidden = n.Hidden
 		}
 		out = append(out, s)
 	}
@@ -277,7 +279,7 @@ func (rn *render) boost(it storage.FeedItem, s *Status) (*Status, error) {
 	return &Status{ID: boostStatusID(r.ID), URI: r.URI, URL: ptr(r.URI), Account: booster, Reblog: s,
 		CreatedAt: timeOf(it.Created), Emojis: []Emoji{}, Visibility: "public", MediaAttachments: []MediaAttachment{},
 		Mentions: []Mention{}, Tags: []Tag{}, Favourited: s.Favourited, Reblogged: s.Reblogged, Muted: s.Muted,
-		Bookmarked: s.Bookmarked, Pinned: s.Pinned}, nil
+		Bookmarked: s.Bookmarked, Pinned: s.Pinned, Filtered: s.Filtered}, nil
 }
 
 // mediaOf is the MediaAttachment entity of m: an image with its sizes when known; a video

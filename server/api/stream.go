@@ -440,9 +440,9 @@ func (h *Handler) streamStatus(ctx context.Context, viewer *storage.Actor, k str
 		if nerr != nil || h.Read.Hidden(ctx, v, n.ActorID) {
 			return nil, nerr
 		}
-		notes = []*storage.Note{n}
+		notes, err = h.Read.FilteredNotes(ctx, v, storage.FilterHome, []*storage.Note{n})
 	}
-	if err != nil || len(notes) == 0 || notes[0].ID != id {
+	if err != nil || len(notes) == 0 || notes[0].ID != id || notes[0].Hidden {
 		return nil, err
 	}
 	list, err := h.render(ctx, viewer).statuses(notes)

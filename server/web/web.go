@@ -86,6 +86,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/edit_profile", h.SignedIn(h.editProfilePage))
 	get("/settings/two_factor", h.SignedIn(h.twoFactorPage))
 	get("/settings/email", h.SignedIn(h.emailPage))
+	get("/filters", h.SignedIn(h.filtersPage))
 
 	// Forms.
 	post("/web/notes", h.Form(h.postNote))
@@ -101,6 +102,9 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/email/resend", h.Form(h.resendEmail))
 	post("/web/delete_account", h.Form(h.deleteAccount))
 	post("/web/report", h.Form(h.report))
+	post("/web/filters", h.Form(h.addFilter))
+	post("/web/filters/{id:[0-9]+}", h.Form(h.editFilter))
+	post("/web/filters/{id:[0-9]+}/delete", h.Form(h.deleteFilter))
 
 	// Admins' pages.
 	get("/admin/reports", h.Admin(h.reportsPage))
@@ -283,6 +287,9 @@ var notices = map[string]string{
 	"instance-blocked":       "Blocked: nothing is taken from or sent to it any more.",
 	"instance-unblocked":     "The block is lifted.",
 	"instance-silenced":      "Silenced: every account there is treated as silenced; nothing is refused.",
+	"filter-added":           "The filter is added.",
+	"filter-saved":           "The filter is saved.",
+	"filter-deleted":         "The filter is deleted.",
 }
 
 // flash sets the notice the next page shows.

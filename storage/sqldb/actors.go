@@ -220,6 +220,8 @@ func (tx *Tx) MarkActorDeleted(ctx context.Context, id int64, at time.Time) erro
 		{`UPDATE actors SET deleted_at = ? WHERE id = ? AND deleted_at = {never}`, []any{stamp, id}},
 		{`DELETE FROM follows WHERE follower_id = ? OR followee_id = ?`, []any{id, id}},
 		{`DELETE FROM likes WHERE actor_id = ?`, []any{id}},
+		{`DELETE FROM filter_keywords WHERE filter_id IN (SELECT id FROM filters WHERE actor_id = ?)`, []any{id}},
+		{`DELETE FROM filters WHERE actor_id = ?`, []any{id}},
 		{`DELETE FROM announces WHERE actor_id = ?`, []any{id}},
 		{`DELETE FROM feed WHERE note_id IN (SELECT id FROM notes WHERE actor_id = ?)`, []any{id}},
 		// Only local activities are ever delivered (and indexed by actor).

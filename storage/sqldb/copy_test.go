@@ -200,6 +200,13 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			Created: at}); err != nil {
 			return err
 		}
+		// A keyword filter of alice's, expiring, with two keywords.
+		if err := tx.CreateFilter(ctx, &storage.Filter{ActorID: c.alice.ID, Title: "Spoilers",
+			Contexts: []storage.FilterContext{storage.FilterHome, storage.FilterThread}, Action: storage.FilterWarn,
+			Expires: at.Add(24 * time.Hour), Created: at, Keywords: []storage.FilterKeyword{
+				{Keyword: "finale", WholeWord: true}, {Keyword: "ネタバレ"}}}); err != nil {
+			return err
+		}
 		for _, m := range []*storage.Mute{
 			{ActorID: c.alice.ID, TargetID: c.carol.ID, Notifications: true, Created: at},
 			{ActorID: c.bob.ID, TargetID: c.alice.ID, Expires: at.Add(time.Hour), Created: at},
