@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"slices"
 	"unicode/utf8"
 
 	"refuge/federation"
@@ -18,10 +19,12 @@ import (
 // resolves a report by dismissing it, deleting the posts it names, or suspending the account.
 
 // Limits on a report, as Mastodon's: its comment is at most 1000 characters; the posts named
-// are capped too, so that one report cannot name a whole profile.
+// are capped too, so that one report cannot name a whole profile, and so are the instance
+// rules it cites.
 const (
 	MaxReportComment = 1000
 	MaxReportNotes   = 40
+	MaxReportRules   = 40
 )
 
 // ReportInput is what a local account reports.
@@ -29,21 +32,18 @@ type ReportInput struct {
 	TargetID int64   // the account reported
 	NoteIDs  []int64 // some of its posts, which the reporter can see
 	Comment  string
-	Category string // spam, legal, violation or other; "" is other
-	Forward  bool   // send a copy to the account's server, when it is remote
+	Category string  // spam, legal, violation or other; "" is other
+	RuleIDs  []int64 // the instance's rules it breaks
+	Forward  bool    // send a copy to the account's server, when it is remote
 }
 
 // Report stores a report of reporter about another account: NotFound when there is no such
 // account or one of the posts is not the account's or not visible to the reporter, Invalid
 // for a bad category, a comment too long or a report of oneself.
 func (s *Service) Report(ctx context.Context, reporter *storage.Actor, in ReportInput) (*storage.Report, error) {
-	category := storage.ReportCategory(in.Category)
-	switch category {
-	case "":
-		category = storage.ReportOther
-	case storage.ReportSpam, storage.ReportLegal, storage.ReportViolation, storage.ReportOther:
-	default:
-		return nil, storage.Errorf(storage.Invalid, "category must be spam, legal, violation or other")
+	category, err := reportCategory(in.Category)
+	if err != nil {
+		return nil, err
 	}
 	if utf8.RuneCountInString(in.Comment) > MaxReportComment {
 		return nil, storage.Errorf(storage.Invalid, "comment is longer than %d characters", MaxReportComment)
@@ -51,15 +51,17 @@ func (s *Service) Report(ctx context.Context, reporter *storage.Actor, in Report
 	if len(in.NoteIDs) > MaxReportNotes {
 		return nil, storage.Errorf(storage.Invalid, "a report may name at most %d posts", MaxReportNotes)
 	}
+	if len(in.RuleIDs) > MaxReportRules {
+		return nil, storage.Errorf(storage.Invalid, "a report may cite at most %d rules", MaxReportRules)
+	}
 	var inst *storage.Actor // the Flag's sender, found (or made) before the transaction
 	if in.Forward {
-		var err error
 		if inst, err = s.InstanceActor(ctx); err != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}
 	}
 	var rep *storage.Report
-	err := s.DB.Update(ctx, func(tx storage.Tx) error {
+	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		target, err := tx.GetActorByID(ctx, in.TargetID)
 		if err != nil || !target.DeletedAt.IsZero() || target.Type == federation.TypeApplication {
 			return storage.Errorf(storage.NotFound, "Record not found")
@@ -69,6 +71,9 @@ func (s *Service) Report(ctx context.Context, reporter *storage.Actor, in Report
 		}
 		rep = &storage.Report{ReporterID: reporter.ID, TargetID: target.ID, Comment: in.Comment, Category: category,
 			Forward: in.Forward && !target.Local, Created: s.now()}
+		if rep.RuleIDs, err = knownRules(ctx, tx, in.RuleIDs); err != nil {
+			return err
+		}
 		var noteURIs []string
 		for _, id := range in.NoteIDs {
 			n, err := tx.GetNoteByID(ctx, id)
@@ -96,6 +101,34 @@ func (s *Service) Report(ctx context.Context, reporter *storage.Actor, in Report
 		s.wake()
 	}
 	return rep, nil
+}
+
+// knownRules is ids, the rules a report cites, when the instance has each: Invalid when not.
+func knownRules(ctx context.Context, tx storage.Tx, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return ids, nil
+	}
+	rules, err := tx.ListRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if !slices.ContainsFunc(rules, func(r storage.Rule) bool { return r.ID == id }) {
+			return nil, storage.Errorf(storage.Invalid, "rule_ids: there is no rule %d", id)
+		}
+	}
+	return ids, nil
+}
+
+// reportCategory reads a report's category: "" is other.
+func reportCategory(s string) (storage.ReportCategory, error) {
+	switch c := storage.ReportCategory(s); c {
+	case "":
+		return storage.ReportOther, nil
+	case storage.ReportSpam, storage.ReportLegal, storage.ReportViolation, storage.ReportOther:
+		return c, nil
+	}
+	return "", storage.Errorf(storage.Invalid, "category must be spam, legal, violation or other")
 }
 
 // sendFlag queues a Flag of target and its posts noteURIs, from the instance actor inst, to
@@ -142,14 +175,8 @@ func (s *Service) ResolveReport(ctx context.Context, admin *storage.Actor, id in
 			return nil, err
 		}
 	case storage.ReportSuspended:
-		if target.Local {
-			_, err = s.Suspend(ctx, target.Username)
-			if storage.KindOf(err) == storage.Conflict {
-				err = nil // suspended already
-			}
-			if err != nil {
-				return nil, err
-			}
+		if err := s.suspendActor(ctx, target); err != nil {
+			return nil, err
 		}
 	case storage.ReportSilenced:
 		_, err = s.Silence(ctx, target.ID)
@@ -162,14 +189,7 @@ func (s *Service) ResolveReport(ctx context.Context, admin *storage.Actor, id in
 	default:
 		return nil, storage.Errorf(storage.Invalid, "unknown resolution %q", how)
 	}
-	err = s.DB.Update(ctx, func(tx storage.Tx) error {
-		if how == storage.ReportSuspended && !target.Local {
-			if err := tx.PutBlock(ctx, storage.Block{Target: target.URI, Created: s.now()}); err != nil {
-				return err
-			}
-		}
-		return tx.ResolveReport(ctx, id, admin.ID, how, s.now())
-	})
+	err = s.DB.Update(ctx, func(tx storage.Tx) error { return tx.ResolveReport(ctx, id, admin.ID, how, s.now()) })
 	if err != nil {
 		return nil, fmt.Errorf("resolve report %d: %w", id, err)
 	}

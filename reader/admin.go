@@ -35,20 +35,72 @@ func (rd *Reader) LocalAccounts(ctx context.Context, viewer *storage.Actor) ([]A
 	return out, nil
 }
 
-// LocalAccount is the live local account of row id, for an admin: NotFound for any other
-// id (a remote actor's, a deleted account's, the instance actor's).
-func (rd *Reader) LocalAccount(ctx context.Context, viewer *storage.Actor, id int64) (*storage.Actor, error) {
+// ModeratedAccount is an account as the admins see it: a remote actor blocked here, by
+// itself or its server, counts as suspended, as the admins' suspension of a remote account
+// is that block; a local account has its e-mail address.
+type ModeratedAccount struct {
+	Actor          *storage.Actor
+	Suspended      bool
+	Email          string // "" for none, and for a remote account
+	EmailConfirmed bool   // a link mailed to Email was followed
+}
+
+// AdminAccount is the account of row id, local or remote, for an admin: NotFound for a
+// deleted account and for the instance's own actor.
+func (rd *Reader) AdminAccount(ctx context.Context, viewer *storage.Actor, id int64) (ModeratedAccount, error) {
 	if viewer == nil || !viewer.Admin {
-		return nil, storage.Errorf(storage.Forbidden, "only admins see the accounts")
+		return ModeratedAccount{}, storage.Errorf(storage.Forbidden, "only admins see the accounts")
 	}
 	a, err := rd.DB.GetActorByID(ctx, id)
 	if err != nil {
+		return ModeratedAccount{}, err
+	}
+	if (a.Local && a.Type != federation.TypePerson) || !a.DeletedAt.IsZero() {
+		return ModeratedAccount{}, storage.Errorf(storage.NotFound, "no account %d", id)
+	}
+	return rd.Moderated(ctx, a)
+}
+
+// AdminAccounts lists the accounts q asks for, local and remote, newest first, for an admin.
+func (rd *Reader) AdminAccounts(ctx context.Context, viewer *storage.Actor, q storage.AccountQuery) ([]ModeratedAccount, error) {
+	if viewer == nil || !viewer.Admin {
+		return nil, storage.Errorf(storage.Forbidden, "only admins see the accounts")
+	}
+	list, err := rd.DB.ListActors(ctx, q)
+	if err != nil {
 		return nil, err
 	}
-	if !a.Local || a.Type != federation.TypePerson || !a.DeletedAt.IsZero() {
-		return nil, storage.Errorf(storage.NotFound, "no local account %d", id)
+	out := make([]ModeratedAccount, 0, len(list))
+	for _, a := range list {
+		m, err := rd.Moderated(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
 	}
-	return a, nil
+	return out, nil
+}
+
+// Moderated is a as the admins see it (see ModeratedAccount).
+func (rd *Reader) Moderated(ctx context.Context, a *storage.Actor) (ModeratedAccount, error) {
+	m := ModeratedAccount{Actor: a, Suspended: a.Suspended()}
+	if a.Local {
+		c, err := rd.DB.GetCredentials(ctx, a.ID)
+		if err != nil && storage.KindOf(err) != storage.NotFound {
+			return m, fmt.Errorf("account %d: credentials: %w", a.ID, err)
+		}
+		if c != nil {
+			m.Email, m.EmailConfirmed = c.Email, !c.EmailConfirmedAt.IsZero()
+		}
+	}
+	if !m.Suspended && !a.Local {
+		blocked, err := rd.DB.IsBlocked(ctx, a.URI)
+		if err != nil {
+			return m, fmt.Errorf("account %d: %w", a.ID, err)
+		}
+		m.Suspended = blocked
+	}
+	return m, nil
 }
 
 // InstanceBlocks lists the instance-level blocks, oldest first. Only admins may read them.

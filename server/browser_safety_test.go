@@ -250,7 +250,7 @@ func TestBrowserReport(t *testing.T) {
 	if got := pageText(t, bc, ".notice"); !strings.Contains(got, "report is sent") {
 		t.Errorf("after the report the notice says %q", got)
 	}
-	if mine, err := a.App.DB().ListReports(ctx, true, storage.Page{}); err != nil || len(mine) != 1 || !mine[0].Forward || mine[0].Category != "spam" {
+	if mine, err := a.App.DB().ListReports(ctx, storage.ReportQuery{}); err != nil || len(mine) != 1 || !mine[0].Forward || mine[0].Category != "spam" {
 		t.Fatalf("a's reports: %v %v", mine, err)
 	}
 

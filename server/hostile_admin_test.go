@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"refuge/internal/testrig"
 	"refuge/internal/testrig/peer"
 	"refuge/outbox"
+	"refuge/server/httpx"
 	"refuge/storage"
 )
 
@@ -66,8 +68,8 @@ func TestHostileAdmin(t *testing.T) {
 	}
 	unchanged := func(t *testing.T, _ peer.Answer) {
 		got, err := in.App.DB().GetReport(ctx, rep.ID)
-		if err != nil || !got.Open() {
-			t.Errorf("the report was resolved: %+v %v", got, err)
+		if err != nil || !got.Open() || got.AssignedID != 0 || got.Category != storage.ReportOther || !got.Updated.Equal(got.Created) {
+			t.Errorf("the report was resolved or changed: %+v %v", got, err)
 		}
 		if a := in.LocalActor("alice"); a.Suspended() {
 			t.Error("alice was suspended")
@@ -138,6 +140,47 @@ func TestHostileAdmin(t *testing.T) {
 				status: 401, reason: "sign in first", check: unchanged},
 		)
 	}
+	// The admin API's writes: a non-admin's token with every admin scope, the admin's token
+	// without the scope the endpoint needs, and the admin's web session (no token, so no
+	// cross-site request can carry it) are all refused, with nothing changed.
+	malAdmin := apiToken(t, in, "mal", "admin:read admin:write")
+	rootRead := apiToken(t, in, "root", "read write follow admin:read")
+	rootReports := apiToken(t, in, "root", "admin:write:reports")
+	rootAccounts := apiToken(t, in, "root", "admin:write:accounts")
+	type apiWrite struct {
+		method, path string
+		other        string // the admin's token with the other admin write scope only
+	}
+	var apiWrites []apiWrite
+	for _, action := range []string{"assign_to_self", "unassign", "resolve", "reopen"} {
+		apiWrites = append(apiWrites, apiWrite{"POST", fmt.Sprintf("/api/v1/admin/reports/%d/%s", rep.ID, action), rootAccounts})
+	}
+	apiWrites = append(apiWrites, apiWrite{"PUT", fmt.Sprintf("/api/v1/admin/reports/%d?category=spam", rep.ID), rootAccounts})
+	for _, action := range []string{"action?type=suspend", "action?type=silence", "unsuspend", "unsilence"} {
+		apiWrites = append(apiWrites, apiWrite{"POST", fmt.Sprintf("/api/v1/admin/accounts/%d/%s", target.ID, action), rootReports})
+	}
+	for _, aw := range apiWrites {
+		call := func(token string) func(t *testing.T) peer.Answer {
+			return func(t *testing.T) peer.Answer { return hostileDo(t, in, aw.method, aw.path, token, nil) }
+		}
+		rows = append(rows,
+			hostileCase{name: aw.method + " " + aw.path + " by a non-admin's token with the admin scopes", send: call(malAdmin),
+				status: 403, reason: "This action is not allowed", check: unchanged},
+			hostileCase{name: aw.method + " " + aw.path + " by the admin's token without admin scopes", send: call(rootRead),
+				status: 403, check: unchanged},
+			hostileCase{name: aw.method + " " + aw.path + " by the admin's token with the other admin write scope",
+				send: call(aw.other), status: 403, check: unchanged},
+			hostileCase{name: aw.method + " " + aw.path + " by the admin's web session", send: func(t *testing.T) peer.Answer {
+				req, err := http.NewRequest(aw.method, in.Base+aw.path, strings.NewReader(url.Values{"csrf": {rootWeb.csrf}}.Encode()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.AddCookie(&http.Cookie{Name: httpx.SessionCookie, Value: rootWeb.cookie})
+				return peer.Send(t, req)
+			}, status: 401, check: unchanged},
+		)
+	}
 	for _, page := range []string{"/admin/reports", "/admin/accounts", "/admin/domain_blocks", "/admin/settings"} {
 		rows = append(rows,
 			hostileCase{name: page + " to a non-admin", send: func(t *testing.T) peer.Answer {
@@ -154,7 +197,7 @@ func TestHostileAdmin(t *testing.T) {
 					"content", "alice is rude"), peer.Sig{})
 			}, status: http.StatusAccepted, delta: map[string]int{"reports": 1, "activities": 1, "actors": 1}, // eve is fetched once
 			check: func(t *testing.T, _ peer.Answer) {
-				list, err := in.App.DB().ListReports(ctx, true, storage.Page{})
+				list, err := in.App.DB().ListReports(ctx, storage.ReportQuery{})
 				if err != nil || len(list) != 2 || list[0].Comment != "alice is rude" || list[0].TargetID != target.ID ||
 					len(list[0].NoteIDs) != 0 {
 					t.Errorf("reports: %+v %v", list, err)
@@ -173,4 +216,17 @@ func TestHostileAdmin(t *testing.T) {
 		}, status: http.StatusBadRequest, reason: "too many objects"},
 	)
 	runHostile(t, in, rows)
+}
+
+// apiToken stores an OAuth token of local account name with scopes, as the token endpoint
+// would, and returns its secret.
+func apiToken(t *testing.T, in *testrig.Instance, name, scopes string) string {
+	t.Helper()
+	ctx := context.Background()
+	secret := "hostile-" + name + "-" + strings.ReplaceAll(scopes, " ", "-")
+	tok := &storage.Token{Hash: storage.HashToken(secret), Kind: storage.TokenOAuth, Scopes: scopes, ActorID: in.LocalActor(name).ID}
+	if err := in.App.DB().Update(ctx, func(tx storage.Tx) error { return tx.PutToken(ctx, tok) }); err != nil {
+		t.Fatal(err)
+	}
+	return secret
 }

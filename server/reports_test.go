@@ -48,7 +48,7 @@ func TestReportForwardedAndResolved(t *testing.T) {
 	if resp, body := alice.Post("/web/report", form); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("report: %d\n%s", resp.StatusCode, body)
 	}
-	mine, err := a.App.DB().ListReports(ctx, true, storage.Page{})
+	mine, err := a.App.DB().ListReports(ctx, storage.ReportQuery{})
 	if err != nil || len(mine) != 1 {
 		t.Fatalf("A's reports: %v %v", mine, err)
 	}
@@ -59,7 +59,7 @@ func TestReportForwardedAndResolved(t *testing.T) {
 	bob := b.LocalActor("bob")
 	var theirs []*storage.Report
 	testrig.Eventually(t, testrig.FederationWait, "the Flag in B's queue", func() bool {
-		theirs, err = b.App.DB().ListReports(ctx, true, storage.Page{})
+		theirs, err = b.App.DB().ListReports(ctx, storage.ReportQuery{})
 		return err == nil && len(theirs) == 1
 	})
 	r := theirs[0]

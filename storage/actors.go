@@ -159,9 +159,28 @@ type ActorReader interface {
 	ListLocalActors(ctx context.Context) ([]*Actor, error)
 	// CountLocalUsers counts local Person accounts that are neither deleted nor suspended.
 	CountLocalUsers(ctx context.Context) (int, error)
+	// ListActors returns the accounts q asks for, local and remote, that are not deleted,
+	// newest first, paged by id. The instance's own actor is never listed.
+	ListActors(ctx context.Context, q AccountQuery) ([]*Actor, error)
 	// ListSilencedActors returns the live actors, local and remote, that an admin silenced
 	// one by one (SilencedAt), the most recently silenced first.
 	ListSilencedActors(ctx context.Context) ([]*Actor, error)
+}
+
+// AccountQuery picks accounts for the admins' list. The names are matched at their start,
+// in any case.
+type AccountQuery struct {
+	Local, Remote bool   // which accounts: local ones, remote ones; neither or both is all
+	Suspended     bool   // only suspended accounts, and remote ones blocked here (by URI or host)
+	NotSuspended  bool   // only accounts that are neither
+	Silenced      bool   // only accounts silenced, on their own or with their server (Limited)
+	Admins        bool   // only admins
+	Username      string // only accounts whose username starts so, when set
+	Name          string // only accounts whose display name starts so, when set
+	Host          string // only accounts of this host (with its port, if any), when set
+	Email         string // only local accounts whose e-mail address starts so, when set
+	Page          Page   // by id; Limit at most 200
+	Since         int64  // the newest accounts with an id above this, when not 0
 }
 
 // ActorWriter stores actors.

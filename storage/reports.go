@@ -24,6 +24,10 @@ type Report struct {
 	ResolvedAt   time.Time
 	ResolvedByID int64
 	Resolution   ReportResolution
+
+	AssignedID int64     // the admin who took the report on; 0 for none
+	Updated    time.Time // when it was made or last changed
+	RuleIDs    []int64   // the instance's rules it cites
 }
 
 // Open reports whether no admin has resolved the report yet.
@@ -55,16 +59,29 @@ const (
 type ReportReader interface {
 	// GetReport returns report id; NotFound when there is none.
 	GetReport(ctx context.Context, id int64) (*Report, error)
-	// ListReports returns the reports, open ones only when open is set, newest first, paged
-	// by id.
-	ListReports(ctx context.Context, open bool, p Page) ([]*Report, error)
+	// ListReports returns the reports q asks for, newest first, paged by id.
+	ListReports(ctx context.Context, q ReportQuery) ([]*Report, error)
+}
+
+// ReportQuery picks reports: the open ones, or the resolved ones, maybe only those of one
+// reporter or about one account, a page of them.
+type ReportQuery struct {
+	Resolved   bool  // the resolved reports instead of the open ones
+	ReporterID int64 // only those this actor made, when not 0
+	TargetID   int64 // only those about this actor, when not 0
+	Page       Page  // by id; Limit at most 200
+	Since      int64 // the newest reports with an id above this, when not 0
 }
 
 // ReportWriter stores and resolves reports.
 type ReportWriter interface {
-	// CreateReport stores r with its notes and sets r.ID.
+	// CreateReport stores r with its notes and rules and sets r.ID.
 	CreateReport(ctx context.Context, r *Report) error
 	// ResolveReport marks report id resolved by the admin by, at at; NotFound when there is
 	// no such report, Conflict when it was resolved already.
 	ResolveReport(ctx context.Context, id, by int64, how ReportResolution, at time.Time) error
+	// UpdateReport writes what an admin changes of report r, found by r.ID: its category,
+	// the rules it cites, its assignment, its resolution (cleared when reopened) and
+	// Updated; NotFound when there is no such report.
+	UpdateReport(ctx context.Context, r *Report) error
 }

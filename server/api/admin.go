@@ -2,36 +2,42 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/gorilla/mux"
 
+	"refuge/outbox"
 	"refuge/reader"
 	"refuge/storage"
 )
 
-// The admin API: Mastodon's /api/v1/admin/accounts over the local accounts, for an admin's
-// token with the admin scopes. Remote accounts are not listed: an admin acts on a remote
-// actor by blocking it (the domain blocks page, `refuge block`).
+// The admin API's accounts: Mastodon's /api/v1/admin/accounts and /api/v2/admin/accounts
+// over the local accounts and the remote actors known here, for an admin's token with the
+// admin scopes. The admins suspend a remote account by blocking it on this instance, as
+// the report queue does, and such an account is shown suspended; a silenced one (on its
+// own or with its server) is shown silenced.
 
 // AdminAccount is Mastodon's Admin::Account: an account with what its admins see. Refuge
-// keeps no e-mail, IP addresses or locale, so those are empty, and every account is
-// confirmed and approved.
+// keeps no IP addresses or locale, so those are empty; a local account is confirmed unless
+// it has an e-mail address not confirmed yet, and approved. A remote account has no e-mail
+// and no role, as Mastodon's.
 type AdminAccount struct {
 	ID            string   `json:"id"`
 	Username      string   `json:"username"`
 	Domain        *string  `json:"domain"` // null for a local account
 	CreatedAt     string   `json:"created_at"`
-	Email         string   `json:"email"`
+	Email         *string  `json:"email"`
 	IP            *string  `json:"ip"`
 	IPs           []any    `json:"ips"`
 	Locale        string   `json:"locale"`
 	InviteRequest *string  `json:"invite_request"`
-	Role          Role     `json:"role"`
+	Role          *Role    `json:"role"`
 	Confirmed     bool     `json:"confirmed"`
 	Approved      bool     `json:"approved"`
 	Disabled      bool     `json:"disabled"`
 	Silenced      bool     `json:"silenced"`
+	Sensitized    bool     `json:"sensitized"`
 	Suspended     bool     `json:"suspended"`
 	Account       *Account `json:"account"`
 }
@@ -57,10 +63,96 @@ var errNotAllowed = storage.Errorf(storage.Forbidden, "This action is not allowe
 // Admin accounts pages: Mastodon's default and most.
 const adminAccountsLimit, adminAccountsMax = 100, 200
 
-// adminAccounts is GET /api/v1/admin/accounts: the local accounts, newest first, paged by
-// max_id, since_id, min_id and limit; remote=true lists none, as Refuge lists no remote
-// accounts here.
-func (h *Handler) adminAccounts(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+// adminAccountsV1 is GET /api/v1/admin/accounts: Mastodon's older filters, each a flag
+// (local, remote, active, pending, disabled, silenced, suspended, sensitized, staff) or a
+// text (username, display_name, by_domain, email, ip); as Mastodon, it lists the local
+// accounts that are not suspended unless told otherwise, and a flag counts when it is
+// given any value.
+func (h *Handler) adminAccountsV1(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	q := r.URL.Query()
+	origin, status := "local", "active"
+	if q.Get("remote") != "" {
+		origin = "remote"
+	}
+	for _, s := range []string{"active", "pending", "disabled", "silenced", "suspended"} {
+		if q.Get(s) != "" {
+			status = s
+		}
+	}
+	f := accountFilter{origin: origin, status: status, staff: q.Get("staff") != ""}
+	return h.listAdminAccounts(w, r, viewer, f)
+}
+
+// adminAccountsV2 is GET /api/v2/admin/accounts: origin (local or remote), status (active,
+// pending, disabled, silenced, suspended), permissions (staff), role_ids[], invited_by,
+// username, display_name and email (prefixes), by_domain and ip; every account when none is
+// given.
+func (h *Handler) adminAccountsV2(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	q := r.URL.Query()
+	roles, err := listParam(q, "role_ids", 20)
+	if err != nil {
+		return err
+	}
+	f := accountFilter{origin: q.Get("origin"), status: q.Get("status"), staff: q.Get("permissions") == "staff",
+		roles: roles, invitedBy: q.Get("invited_by")}
+	return h.listAdminAccounts(w, r, viewer, f)
+}
+
+// accountFilter is what the two account lists ask for, in Mastodon's words.
+type accountFilter struct {
+	origin, status string
+	staff          bool
+	roles          []string // role ids
+	invitedBy      string
+}
+
+// query is the storage query of f and of the texts both versions share; none reports a
+// filter that no account here can match (no account is pending, disabled or sensitive,
+// invited, or has an IP address on record).
+func (f accountFilter) query(q url.Values, p paging) (_ storage.AccountQuery, none bool, _ error) {
+	aq := storage.AccountQuery{Username: q.Get("username"), Name: q.Get("display_name"), Host: q.Get("by_domain"),
+		Email: q.Get("email"), Admins: f.staff, Page: p.page, Since: reader.ParseID(p.since)}
+	switch f.origin {
+	case "":
+	case "local":
+		aq.Local = true
+	case "remote":
+		aq.Remote = true
+	default:
+		return aq, false, storage.Errorf(storage.Invalid, "Unknown origin: %s", f.origin)
+	}
+	switch f.status {
+	case "":
+	case "active":
+		aq.NotSuspended = true
+	case "suspended":
+		aq.Suspended = true
+	case "silenced":
+		aq.Silenced = true
+	case "pending", "disabled", "sensitized":
+		none = true
+	default:
+		return aq, false, storage.Errorf(storage.Invalid, "Unknown status: %s", f.status)
+	}
+	if len(f.roles) > 0 {
+		if !slices.Contains(f.roles, adminRole.ID) {
+			none = true // only admins have a role of their own
+		}
+		aq.Admins = true
+	}
+	if f.invitedBy != "" || q.Get("ip") != "" {
+		none = true
+	}
+	for _, s := range []string{aq.Username, aq.Name, aq.Host, aq.Email} {
+		if len(s) > maxParamLength {
+			return aq, false, storage.Errorf(storage.Invalid, "a filter is too long")
+		}
+	}
+	return aq, none, nil
+}
+
+// listAdminAccounts answers the page of accounts f asks for, newest first.
+func (h *Handler) listAdminAccounts(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, f accountFilter) error {
 	if !viewer.Admin {
 		return errNotAllowed
 	}
@@ -68,29 +160,20 @@ func (h *Handler) adminAccounts(w http.ResponseWriter, r *http.Request, viewer *
 	if err != nil {
 		return err
 	}
-	list, err := h.Read.LocalAccounts(r.Context(), viewer)
+	aq, none, err := f.query(r.URL.Query(), p)
 	if err != nil {
 		return err
 	}
-	if boolParam(r.URL.Query(), "remote") {
-		list = nil
-	}
-	slices.Reverse(list) // newest first
-	since := reader.ParseID(p.since)
-	list = slices.DeleteFunc(list, func(d reader.AccountDetails) bool {
-		id := d.Actor.ID
-		return (p.page.Before > 0 && id >= p.page.Before) || (p.page.After > 0 && id <= p.page.After) || (since > 0 && id <= since)
-	})
-	if len(list) > p.page.Limit {
-		if p.page.After > 0 {
-			list = list[len(list)-p.page.Limit:] // the ones just after min_id
-		} else {
-			list = list[:p.page.Limit]
+	var list []reader.ModeratedAccount
+	if !none {
+		if list, err = h.Read.AdminAccounts(r.Context(), viewer, aq); err != nil {
+			return err
 		}
 	}
+	rn := h.render(r.Context(), viewer)
 	out := make([]*AdminAccount, 0, len(list))
-	for _, d := range list {
-		acc, err := h.adminAccount(r, viewer, d.Actor)
+	for _, m := range list {
+		acc, err := rn.adminAccount(m)
 		if err != nil {
 			return err
 		}
@@ -102,59 +185,74 @@ func (h *Handler) adminAccounts(w http.ResponseWriter, r *http.Request, viewer *
 	return ok(w, out)
 }
 
-// adminAccount is the Admin::Account of local account a.
-func (h *Handler) adminAccount(r *http.Request, viewer, a *storage.Actor) (*AdminAccount, error) {
-	acc, err := h.render(r.Context(), viewer).account(a)
+// adminAccount is the Admin::Account of m.
+func (rn *render) adminAccount(m reader.ModeratedAccount) (*AdminAccount, error) {
+	a := m.Actor
+	acc, err := rn.account(a)
 	if err != nil {
 		return nil, err
 	}
-	role := everyoneRole
-	if a.Admin {
-		role = adminRole
+	out := &AdminAccount{ID: acc.ID, Username: a.Username, CreatedAt: acc.CreatedAt, IPs: []any{},
+		Suspended: m.Suspended, Silenced: a.Limited(), Account: acc}
+	if a.Local {
+		role := everyoneRole
+		if a.Admin {
+			role = adminRole
+		}
+		out.Email, out.Role, out.Confirmed, out.Approved = &m.Email, &role, m.Email == "" || m.EmailConfirmed, true
+	} else {
+		out.Domain = &a.Host
 	}
-	return &AdminAccount{ID: acc.ID, Username: a.Username, CreatedAt: acc.CreatedAt, IPs: []any{}, Role: role,
-		Confirmed: true, Approved: true, Suspended: a.Suspended(), Silenced: a.Limited(), Account: acc}, nil
+	return out, nil
 }
 
-// adminTarget is the local account of the route's id, for an admin: 403 for anyone else,
-// 404 for an id that is no live local account.
-func (h *Handler) adminTarget(r *http.Request, viewer *storage.Actor) (*storage.Actor, error) {
+// adminTarget is the account of the route's id, for an admin: 403 for anyone else, 404 for
+// an id that is no live account.
+func (h *Handler) adminTarget(r *http.Request, viewer *storage.Actor) (reader.ModeratedAccount, error) {
 	if !viewer.Admin {
-		return nil, errNotAllowed
+		return reader.ModeratedAccount{}, errNotAllowed
 	}
 	id, good := plainRow(mux.Vars(r)["id"])
 	if !good {
-		return nil, storage.Errorf(storage.NotFound, "no such account")
+		return reader.ModeratedAccount{}, storage.Errorf(storage.NotFound, "no such account")
 	}
-	return h.Read.LocalAccount(r.Context(), viewer, id)
+	return h.Read.AdminAccount(r.Context(), viewer, id)
 }
 
-// adminAction is POST /api/v1/admin/accounts/:id/action: type=suspend suspends the account
-// (its followers' servers are told), type=none does nothing, as Mastodon's none only warns
-// by e-mail, which Refuge does not send. Mastodon's disable, sensitive and silence are
-// refused with 422: Refuge has no such states. It answers an empty object.
+// adminAccount is GET /api/v1/admin/accounts/:id, for a local or a remote account.
+func (h *Handler) adminAccount(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	m, err := h.adminTarget(r, viewer)
+	if err != nil {
+		return err
+	}
+	acc, err := h.render(r.Context(), viewer).adminAccount(m)
+	if err != nil {
+		return err
+	}
+	return ok(w, acc)
+}
+
+// adminAction is POST /api/v1/admin/accounts/:id/action: type (none, sensitive, disable,
+// silence, suspend) and report_id; text, warning_preset_id and send_email_notification are
+// accepted and not used, as Refuge sends no warnings. The outbox says what each type does
+// (Moderate). It answers an empty object.
 func (h *Handler) adminAction(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
-	a, err := h.adminTarget(r, viewer)
+	m, err := h.adminTarget(r, viewer)
 	if err != nil {
 		return err
 	}
-	q, err := params(w, r, 1<<16)
+	q, err := params(w, r, maxParamsBytes)
 	if err != nil {
 		return err
 	}
-	switch q.Get("type") {
-	case "none":
-	case "suspend":
-		if a.ID == viewer.ID {
-			return errNotAllowed // as Mastodon, an admin does not suspend itself
+	in := outbox.ModerationInput{Type: q.Get("type")}
+	if s := q.Get("report_id"); s != "" {
+		if in.ReportID, _ = plainRow(s); in.ReportID == 0 {
+			return storage.Errorf(storage.NotFound, "no such report")
 		}
-		if _, err := h.Outbox.Suspend(r.Context(), a.Username); err != nil && storage.KindOf(err) != storage.Conflict {
-			return err
-		}
-	case "":
-		return storage.Errorf(storage.Invalid, "type is missing")
-	default:
-		return storage.Errorf(storage.Invalid, "type %q is not supported: only suspend and none", q.Get("type"))
+	}
+	if err := h.Outbox.Moderate(r.Context(), viewer, m.Actor.ID, in); err != nil {
+		return err
 	}
 	return ok(w, struct{}{})
 }
@@ -162,19 +260,25 @@ func (h *Handler) adminAction(w http.ResponseWriter, r *http.Request, viewer *st
 // adminUnsuspend is POST /api/v1/admin/accounts/:id/unsuspend: it lifts the suspension and
 // answers the Admin::Account; 403 when the account is not suspended, as Mastodon's policy.
 func (h *Handler) adminUnsuspend(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
-	a, err := h.adminTarget(r, viewer)
+	m, err := h.adminTarget(r, viewer)
 	if err != nil {
 		return err
 	}
-	if !a.Suspended() {
-		return errNotAllowed
-	}
-	if a, err = h.Outbox.Unsuspend(r.Context(), a.Username); err != nil {
+	if err := h.Outbox.LiftSuspension(r.Context(), viewer, m.Actor.ID); err != nil {
 		return err
 	}
-	acc, err := h.adminAccount(r, viewer, a)
+	return h.adminAccount(w, r, viewer)
+}
+
+// adminUnsilence is POST /api/v1/admin/accounts/:id/unsilence: it lifts the account's own
+// silence, if any, and answers the Admin::Account.
+func (h *Handler) adminUnsilence(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	m, err := h.adminTarget(r, viewer)
 	if err != nil {
 		return err
 	}
-	return ok(w, acc)
+	if err := h.Outbox.LiftSilence(r.Context(), viewer, m.Actor.ID); err != nil {
+		return err
+	}
+	return h.adminAccount(w, r, viewer)
 }

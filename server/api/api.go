@@ -149,9 +149,19 @@ var routes = []route{
 	{"GET", "/api/v1/push/subscription", "push", (*Handler).getPush},
 	{"PUT", "/api/v1/push/subscription", "push", (*Handler).updatePush},
 	{"DELETE", "/api/v1/push/subscription", "push", (*Handler).unsubscribePush},
-	{"GET", "/api/v1/admin/accounts", "admin:read:accounts", (*Handler).adminAccounts},
+	{"GET", "/api/v1/admin/accounts", "admin:read:accounts", (*Handler).adminAccountsV1},
+	{"GET", "/api/v2/admin/accounts", "admin:read:accounts", (*Handler).adminAccountsV2},
+	{"GET", "/api/v1/admin/accounts/{id}", "admin:read:accounts", (*Handler).adminAccount},
 	{"POST", "/api/v1/admin/accounts/{id}/action", "admin:write:accounts", (*Handler).adminAction},
 	{"POST", "/api/v1/admin/accounts/{id}/unsuspend", "admin:write:accounts", (*Handler).adminUnsuspend},
+	{"POST", "/api/v1/admin/accounts/{id}/unsilence", "admin:write:accounts", (*Handler).adminUnsilence},
+	{"GET", "/api/v1/admin/reports", "admin:read:reports", (*Handler).adminReports},
+	{"GET", "/api/v1/admin/reports/{id}", "admin:read:reports", (*Handler).adminReport},
+	{"PUT", "/api/v1/admin/reports/{id}", "admin:write:reports", (*Handler).updateReport},
+	{"POST", "/api/v1/admin/reports/{id}/assign_to_self", "admin:write:reports", (*Handler).assignReport},
+	{"POST", "/api/v1/admin/reports/{id}/unassign", "admin:write:reports", (*Handler).unassignReport},
+	{"POST", "/api/v1/admin/reports/{id}/resolve", "admin:write:reports", (*Handler).resolveReport},
+	{"POST", "/api/v1/admin/reports/{id}/reopen", "admin:write:reports", (*Handler).reopenReport},
 }
 
 // Routes mounts the API on r.

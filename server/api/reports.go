@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 
 	"refuge/outbox"
 	"refuge/storage"
@@ -9,20 +10,35 @@ import (
 
 // Report is a report the viewer filed, as Mastodon answers POST /api/v1/reports.
 type Report struct {
-	ID            string   `json:"id"`
-	ActionTaken   bool     `json:"action_taken"`
-	ActionTakenAt *string  `json:"action_taken_at"`
-	Category      string   `json:"category"`
-	Comment       string   `json:"comment"`
-	Forwarded     bool     `json:"forwarded"`
-	CreatedAt     string   `json:"created_at"`
+	reportAttributes
 	StatusIDs     []string `json:"status_ids"`
-	RuleIDs       []string `json:"rule_ids"` // always null: the instance has no rules
+	RuleIDs       []string `json:"rule_ids"` // null when it cites none
 	TargetAccount *Account `json:"target_account"`
 }
 
-// fileReport is POST /api/v1/reports: account_id, status_ids[], comment, forward and
-// category; rule_ids are ignored, as this instance has no rules to cite.
+// reportAttributes are what Report and Admin::Report share.
+type reportAttributes struct {
+	ID            string  `json:"id"`
+	ActionTaken   bool    `json:"action_taken"`
+	ActionTakenAt *string `json:"action_taken_at"`
+	Category      string  `json:"category"`
+	Comment       string  `json:"comment"`
+	Forwarded     bool    `json:"forwarded"`
+	CreatedAt     string  `json:"created_at"`
+}
+
+// reportAttributesOf are the attributes of rep that Report and Admin::Report share.
+func reportAttributesOf(rep *storage.Report) reportAttributes {
+	out := reportAttributes{ID: rowID(rep.ID), ActionTaken: !rep.Open(), Category: string(rep.Category), Comment: rep.Comment,
+		Forwarded: rep.Forward, CreatedAt: timeOf(rep.Created)}
+	if !rep.Open() {
+		out.ActionTakenAt = ptr(timeOf(rep.ResolvedAt))
+	}
+	return out
+}
+
+// fileReport is POST /api/v1/reports: account_id, status_ids[], comment, forward, category
+// and rule_ids[], the instance's rules the account breaks.
 func (h *Handler) fileReport(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	q, err := params(w, r, maxParamsBytes)
 	if err != nil {
@@ -45,6 +61,9 @@ func (h *Handler) fileReport(w http.ResponseWriter, r *http.Request, viewer *sto
 	}
 	in := outbox.ReportInput{TargetID: target.ID, Comment: q.Get("comment"), Category: q.Get("category"),
 		Forward: boolParam(q, "forward")}
+	if in.RuleIDs, err = ruleIDsParam(q); err != nil {
+		return err
+	}
 	for _, s := range statusIDs {
 		row, boost, good := parseStatusID(s)
 		if !good || boost {
@@ -60,10 +79,30 @@ func (h *Handler) fileReport(w http.ResponseWriter, r *http.Request, viewer *sto
 	if err != nil {
 		return err
 	}
-	out := &Report{ID: rowID(rep.ID), Category: string(rep.Category), Comment: rep.Comment, Forwarded: rep.Forward,
-		CreatedAt: timeOf(rep.Created), StatusIDs: []string{}, TargetAccount: acc}
+	out := &Report{reportAttributes: reportAttributesOf(rep), StatusIDs: []string{}, TargetAccount: acc}
 	for _, n := range rep.NoteIDs {
 		out.StatusIDs = append(out.StatusIDs, noteStatusID(n))
 	}
+	for _, id := range rep.RuleIDs {
+		out.RuleIDs = append(out.RuleIDs, rowID(id))
+	}
 	return ok(w, out)
+}
+
+// ruleIDsParam reads rule_ids[], the instance's rules a report cites: nil when none are
+// given, Invalid for what is no id.
+func ruleIDsParam(q url.Values) ([]int64, error) {
+	list, err := listParam(q, "rule_ids", outbox.MaxReportRules)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, s := range list {
+		id, good := plainRow(s)
+		if !good {
+			return nil, storage.Errorf(storage.Invalid, "rule_ids: %q is not an id", s)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -34,9 +35,10 @@ func reported(t *testing.T, accountID, category string, statuses ...string) func
 }
 
 // TestReports files reports through POST /api/v1/reports, with the scope Mastodon asks
-// (write:reports, or write), and refuses what cannot be reported with nothing stored: no
-// token 401, another scope 403, an unknown account or a status that is not the account's or
-// that the reporter cannot see 404, bad parameters 422.
+// (write:reports, or write), citing the instance's rules or not, and refuses what cannot be
+// reported with nothing stored: no token 401, another scope 403, an unknown account or a
+// status that is not the account's or that the reporter cannot see 404, bad parameters
+// (a rule there is not among them) 422.
 func TestReports(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -51,6 +53,11 @@ func TestReports(t *testing.T) {
 		}
 		return v
 	}
+	rule, err := w.in.App.Outbox().PutRule(context.Background(), 0, "Be kind", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ruleID := fmt.Sprint(rule.ID)
 	tooMany := about(w.aliceID)
 	for range 41 {
 		tooMany.Add("status_ids[]", w.public)
@@ -76,15 +83,21 @@ func TestReports(t *testing.T) {
 		{"a status, as a form", report(w.oauthToken(t, "carol", "write:reports"),
 			about(w.aliceID, "status_ids[]", w.public, "comment", "spam", "category", "spam", "forward", "true")), 200,
 			reported(t, w.aliceID, "spam", w.public)},
-		{"no status, as JSON, rule_ids ignored", report(w.oauthToken(t, "bob", "write"),
-			map[string]any{"account_id": w.aliceID, "rule_ids": []string{"1"}, "category": "violation"}), 200,
-			reported(t, w.aliceID, "violation")},
+		{"a rule there is not", report(w.carolTok, map[string]any{"account_id": w.aliceID, "rule_ids": []string{"999"},
+			"category": "violation"}), 422, nil},
+		{"a rule that is no id", report(w.carolTok, about(w.aliceID, "rule_ids[]", "kind")), 422, nil},
+		{"no status, as JSON, a rule", report(w.oauthToken(t, "bob", "write"),
+			map[string]any{"account_id": w.aliceID, "rule_ids": []string{ruleID}, "category": "violation"}), 200,
+			func(v any) bool {
+				ids, _ := v.(map[string]any)["rule_ids"].([]any)
+				return reported(t, w.aliceID, "violation")(v) && len(ids) == 1 && ids[0] == ruleID
+			}},
 		{"the default category", report(w.carolTok, about(w.bobID, "status_ids[]", w.reply, "comment", "rude")), 200,
 			reported(t, w.bobID, "other", w.reply)},
 	})
 
 	// What was stored: three open reports, newest first, with their reporters and posts.
-	list, err := w.in.App.DB().ListReports(context.Background(), true, storage.Page{})
+	list, err := w.in.App.DB().ListReports(context.Background(), storage.ReportQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,5 +106,8 @@ func TestReports(t *testing.T) {
 	}
 	if r := list[2]; r.Comment != "spam" || r.Category != storage.ReportSpam || len(r.NoteIDs) != 1 || r.Forward || !r.Open() {
 		t.Errorf("carol's report of alice's post: %+v", r)
+	}
+	if r := list[1]; r.Category != storage.ReportViolation || fmt.Sprint(r.RuleIDs) != "["+ruleID+"]" {
+		t.Errorf("bob's report citing a rule: %+v", r)
 	}
 }

@@ -17,7 +17,7 @@ var Scopes = []string{
 	"write:accounts", "write:blocks", "write:bookmarks", "write:conversations", "write:favourites",
 	"write:filters", "write:follows", "write:lists", "write:media", "write:mutes", "write:notifications",
 	"write:reports", "write:statuses",
-	"admin:read", "admin:write", "admin:read:accounts", "admin:write:accounts",
+	"admin:read", "admin:write", "admin:read:accounts", "admin:write:accounts", "admin:read:reports", "admin:write:reports",
 }
 
 // followCovers is what the old follow scope still grants, as on Mastodon.

@@ -83,6 +83,55 @@ func (r reader) ListLocalActors(ctx context.Context) ([]*storage.Actor, error) {
 	return collectActors(rows)
 }
 
+// ListActors returns the accounts q asks for, newest first: local accounts and remote
+// actors that are not deleted, without the instance's own actor.
+func (r reader) ListActors(ctx context.Context, q storage.AccountQuery) ([]*storage.Actor, error) {
+	query := `SELECT ` + actorColumns + ` FROM actors a WHERE a.deleted_at = {never} AND (a.local = FALSE OR a.type = 'Person')`
+	var args []any
+	if q.Local != q.Remote {
+		query += ` AND a.local = ?`
+		args = append(args, q.Local)
+	}
+	// A remote actor blocked here, by itself or its server, is suspended as the admins see it.
+	suspended := `(a.suspended_at <> {never} OR (a.local = FALSE AND ` + actorBlocked + `))`
+	if q.Suspended {
+		query += ` AND ` + suspended
+	}
+	if q.NotSuspended {
+		query += ` AND NOT ` + suspended
+	}
+	if q.Silenced {
+		query += ` AND ` + limited("a")
+	}
+	if q.Admins {
+		query += ` AND a.admin = TRUE`
+	}
+	for _, c := range []struct{ col, prefix string }{{"a.username", q.Username}, {"a.name", q.Name}} {
+		if c.prefix != "" {
+			query += ` AND lower(` + c.col + `) LIKE ? ESCAPE '\'`
+			args = append(args, likeEscaper.Replace(strings.ToLower(c.prefix))+"%")
+		}
+	}
+	if q.Host != "" {
+		query += ` AND lower(a.host) = ?`
+		args = append(args, strings.ToLower(q.Host))
+	}
+	if q.Email != "" {
+		query += ` AND EXISTS (SELECT 1 FROM credentials c WHERE c.actor_id = a.id AND lower(c.email) LIKE ? ESCAPE '\')`
+		args = append(args, likeEscaper.Replace(strings.ToLower(q.Email))+"%")
+	}
+	query, args, asc := byIDPage(query, args, "a.id", q.Page, q.Since)
+	rows, err := r.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list actors: %w", err)
+	}
+	out, err := collectActors(rows)
+	if asc {
+		reverse(out)
+	}
+	return out, err
+}
+
 func collectActors(rows *sql.Rows) ([]*storage.Actor, error) {
 	defer rows.Close()
 	var out []*storage.Actor

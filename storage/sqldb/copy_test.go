@@ -215,12 +215,13 @@ func fillInstance(t *testing.T, db *DB) *copied {
 				return err
 			}
 		}
-		// A report from bob about carol's note, resolved, and one carol's server sent, open.
+		// A report from bob about carol's note, resolved, and one carol's server sent, open and
+		// assigned to alice.
 		reports := []*storage.Report{
 			{ReporterID: c.bob.ID, TargetID: c.carol.ID, NoteIDs: []int64{notes[4].ID}, Comment: "spam again",
 				Category: storage.ReportSpam, Forward: true, URI: "https://refuge.example/flags/1", Created: at},
 			{ReporterID: c.carol.ID, TargetID: c.bob.ID, Comment: "rude", Category: storage.ReportOther,
-				URI: "https://peer.example/flags/9", Created: at.Add(time.Second)},
+				URI: "https://peer.example/flags/9", Created: at.Add(time.Second), AssignedID: c.alice.ID},
 		}
 		for _, r := range reports {
 			if err := tx.CreateReport(ctx, r); err != nil {
@@ -235,6 +236,10 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			}
 		}
 		if err := tx.DeleteRule(ctx, 1); err != nil {
+			return err
+		}
+		reports[0].RuleIDs = []int64{2} // bob's report cites the rule kept
+		if err := tx.UpdateReport(ctx, reports[0]); err != nil {
 			return err
 		}
 		if err := tx.PutSettings(ctx, &storage.Settings{Name: "Refuge", Description: "A small place",
