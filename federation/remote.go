@@ -60,6 +60,9 @@ func (r *Remote) Actor(ctx context.Context, uri string) (*storage.Actor, error) 
 		if !a.DeletedAt.IsZero() {
 			return nil, storage.Errorf(storage.Gone, "actor %s was deleted", uri)
 		}
+		if a.Pending { // a sign-up waiting for approval is nobody yet
+			return nil, storage.Errorf(storage.NotFound, "no actor %s", uri)
+		}
 		maxAge := r.MaxAge
 		if maxAge == 0 {
 			maxAge = 24 * time.Hour

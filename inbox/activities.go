@@ -8,10 +8,11 @@ import (
 	"refuge/storage"
 )
 
-// localTarget returns the live local account uri names, or NotFound.
+// localTarget returns the live local account uri names, or NotFound; an account waiting for
+// approval is nobody yet, whose address another server can only have guessed.
 func (in *Inbox) localTarget(ctx context.Context, uri string) (*storage.Actor, error) {
 	a, err := in.DB.GetActorByURI(ctx, uri)
-	if err != nil || !a.Local || !a.DeletedAt.IsZero() || a.Type != federation.TypePerson {
+	if err != nil || !a.Local || !a.DeletedAt.IsZero() || a.Type != federation.TypePerson || a.Pending {
 		return nil, storage.Errorf(storage.NotFound, "no local account %s", uri)
 	}
 	return a, nil

@@ -32,6 +32,11 @@ func TestFollow(t *testing.T) {
 	open := r.local("open", false)
 	shut := r.local("shut", true)
 	stranger := r.remote(remoteBase, "stranger")
+	waiting := r.local("waiting", false)
+	waiting.Pending = true
+	if err := r.db.Update(r.ctx, func(tx storage.Tx) error { return tx.UpdateActor(r.ctx, waiting) }); err != nil {
+		t.Fatal(err)
+	}
 	rows := []struct {
 		name     string
 		target   *storage.Actor
@@ -45,6 +50,7 @@ func TestFollow(t *testing.T) {
 		{"a locked account is asked and told", shut, shut.URI, "", false, storage.NotificationFollowRequest, 0},
 		{"no local account of that id", nil, testBase + "/users/nobody", storage.NotFound, false, "", 0},
 		{"a remote actor is not followed through us", nil, stranger.URI, storage.NotFound, false, "", 0},
+		{"an account waiting for approval is nobody yet", nil, waiting.URI, storage.NotFound, false, "", 0},
 	}
 	for i, row := range rows {
 		t.Run(row.name, func(t *testing.T) {

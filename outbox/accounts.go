@@ -33,7 +33,7 @@ func (s *Service) CreateAccount(ctx context.Context, name, password string, admi
 // confirmed at once: it is the admin's command line that gives it. Conflict, with nothing
 // stored, when another account has the address.
 func (s *Service) CreateAccountWithEmail(ctx context.Context, name, password, email string, admin bool) (*storage.Actor, error) {
-	if err := ValidUsername(name); err != nil {
+	if err := newAccountProblems(name, password).err(); err != nil {
 		return nil, err
 	}
 	var confirmed time.Time
@@ -43,9 +43,6 @@ func (s *Service) CreateAccountWithEmail(ctx context.Context, name, password, em
 			return nil, err
 		}
 		confirmed = s.now()
-	}
-	if len(password) < 8 {
-		return nil, storage.Errorf(storage.Invalid, "password must be at least 8 characters")
 	}
 	hash, err := HashPassword(password)
 	if err != nil {
@@ -142,7 +139,8 @@ var ErrSuspended = storage.Errorf(storage.Forbidden, "This account is suspended.
 
 // Authenticate checks a local account's name and password. It returns the account, or nil
 // when the name or the password is wrong (or the account cannot sign in), taking as long
-// either way; ErrSuspended for the right password of a suspended account.
+// either way; ErrSuspended for the right password of a suspended account, ErrPending for
+// that of an account waiting for an admin's approval.
 func (s *Service) Authenticate(ctx context.Context, username, password string) (*storage.Actor, error) {
 	actor, err := s.DB.GetLocalActor(ctx, username)
 	if err != nil && storage.KindOf(err) != storage.NotFound {
@@ -167,6 +165,9 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 	}
 	if actor.Suspended() {
 		return nil, ErrSuspended
+	}
+	if actor.Pending {
+		return nil, ErrPending
 	}
 	return actor, nil
 }

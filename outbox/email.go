@@ -35,9 +35,6 @@ const (
 	mailsPerAccountRate = mailsPerAccount / (30 * 60.0)
 )
 
-// maxEmail is the longest address SMTP carries (RFC 5321's path limit).
-const maxEmail = 254
-
 // ErrMailNotSent is what the person sees when the SMTP server could not take the mail: the
 // link is stored, nothing is lost, and asking again sends a new one.
 var ErrMailNotSent = storage.Errorf(storage.Transient, "we could not send the mail; try again in a few minutes")

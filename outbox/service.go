@@ -32,6 +32,8 @@ type Service struct {
 	// Mail sends the address confirmation and password reset links; nil when the instance
 	// has no --smtp-url, and then there are none.
 	Mail *mail.Sender
+	// Registrations is who may sign up (see Registrations); "" is closed.
+	Registrations Registrations
 }
 
 func (s *Service) now() time.Time {

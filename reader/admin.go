@@ -8,15 +8,9 @@ import (
 	"refuge/storage"
 )
 
-// AccountDetails is a local account as an admin sees it in the accounts list.
-type AccountDetails struct {
-	Actor     *storage.Actor
-	TwoFactor bool // two-factor sign-in is on
-}
-
-// LocalAccounts lists the local accounts that are not deleted, suspended or not, oldest
-// first. Only admins may read it.
-func (rd *Reader) LocalAccounts(ctx context.Context, viewer *storage.Actor) ([]AccountDetails, error) {
+// LocalAccounts lists the local accounts that are not deleted, suspended or not, waiting
+// for approval or not, oldest first. Only admins may read it.
+func (rd *Reader) LocalAccounts(ctx context.Context, viewer *storage.Actor) ([]ModeratedAccount, error) {
 	if viewer == nil || !viewer.Admin {
 		return nil, storage.Errorf(storage.Forbidden, "only admins see the accounts")
 	}
@@ -24,25 +18,30 @@ func (rd *Reader) LocalAccounts(ctx context.Context, viewer *storage.Actor) ([]A
 	if err != nil {
 		return nil, err
 	}
-	out := make([]AccountDetails, 0, len(list))
+	out := make([]ModeratedAccount, 0, len(list))
 	for _, a := range list {
-		c, err := rd.DB.GetCredentials(ctx, a.ID)
-		if err != nil && storage.KindOf(err) != storage.NotFound {
-			return nil, fmt.Errorf("account %s: credentials: %w", a.Username, err)
+		m, err := rd.Moderated(ctx, a)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, AccountDetails{Actor: a, TwoFactor: c != nil && c.TOTPEnabled})
+		out = append(out, m)
 	}
 	return out, nil
 }
 
 // ModeratedAccount is an account as the admins see it: a remote actor blocked here, by
 // itself or its server, counts as suspended, as the admins' suspension of a remote account
-// is that block; a local account has its e-mail address.
+// is that block; a local account has its e-mail address, its two-factor sign-in and what it
+// told when it signed up.
 type ModeratedAccount struct {
 	Actor          *storage.Actor
 	Suspended      bool
 	Email          string // "" for none, and for a remote account
 	EmailConfirmed bool   // a link mailed to Email was followed
+	TwoFactor      bool   // two-factor sign-in is on
+	// SignUp is what a local account told when it signed up (its reason, its invite); nil
+	// for one made otherwise, and for a remote account.
+	SignUp *storage.SignUp
 }
 
 // AdminAccount is the account of row id, local or remote, for an admin: NotFound for a
@@ -90,7 +89,10 @@ func (rd *Reader) Moderated(ctx context.Context, a *storage.Actor) (ModeratedAcc
 			return m, fmt.Errorf("account %d: credentials: %w", a.ID, err)
 		}
 		if c != nil {
-			m.Email, m.EmailConfirmed = c.Email, !c.EmailConfirmedAt.IsZero()
+			m.Email, m.EmailConfirmed, m.TwoFactor = c.Email, !c.EmailConfirmedAt.IsZero(), c.TOTPEnabled
+		}
+		if m.SignUp, err = rd.DB.GetSignUp(ctx, a.ID); err != nil && storage.KindOf(err) != storage.NotFound {
+			return m, fmt.Errorf("account %d: sign-up: %w", a.ID, err)
 		}
 	}
 	if !m.Suspended && !a.Local {

@@ -254,12 +254,23 @@ func (rd *Reader) InstanceCounts(ctx context.Context) (users, posts int, err err
 	return users, posts, err
 }
 
-// Actor returns a stored actor by its id (URI); NotFound when it is not stored.
+// Actor returns a stored actor by its id (URI); NotFound when it is not stored, or is a
+// local account waiting for approval.
 func (rd *Reader) Actor(ctx context.Context, uri string) (*storage.Actor, error) {
-	return rd.DB.GetActorByURI(ctx, uri)
+	return shown(rd.DB.GetActorByURI(ctx, uri))
 }
 
-// ActorByID returns a stored actor by its row id.
+// ActorByID returns a stored actor by its row id; NotFound for a local account waiting for
+// approval, as for none.
 func (rd *Reader) ActorByID(ctx context.Context, id int64) (*storage.Actor, error) {
-	return rd.DB.GetActorByID(ctx, id)
+	return shown(rd.DB.GetActorByID(ctx, id))
+}
+
+// shown hides a local account waiting for approval: it does not exist yet for anyone but
+// the admins (see storage.LiveLocalActor).
+func shown(a *storage.Actor, err error) (*storage.Actor, error) {
+	if err == nil && a.Pending {
+		return nil, storage.Wrap(storage.NotFound, storage.ErrNotFound, "account not found")
+	}
+	return a, err
 }

@@ -98,7 +98,7 @@ func (rd *Reader) Lookup(ctx context.Context, v Viewer, q string) (*storage.Acto
 	if n, err := rd.DB.GetNoteByURI(ctx, q); err == nil {
 		return nil, rd.seeNote(ctx, v, n), nil
 	}
-	if actor, err := rd.DB.GetActorByURI(ctx, q); err == nil && actor.DeletedAt.IsZero() {
+	if actor, err := rd.DB.GetActorByURI(ctx, q); err == nil && actor.DeletedAt.IsZero() && !actor.Pending {
 		return actor, nil, nil
 	}
 	if p := uris.New(rd.Base).Path(q); p != "" {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"refuge/federation"
+	"refuge/outbox"
 	"refuge/outbox/mail"
 	"refuge/server/httpx"
 )
@@ -29,6 +30,9 @@ type Config struct {
 	AllowPrivate    bool
 	AuthorizedFetch bool
 	Admin           string
+	// Registrations is who may sign up: closed (or ""), open, approval or invite (see
+	// outbox.Registrations); Check refuses anything else.
+	Registrations string
 	// Existing makes Open refuse a data folder or database that holds no instance yet,
 	// rather than make an empty one: an admin command given a mistyped --data must say so,
 	// not answer from a new, empty instance.
@@ -131,10 +135,19 @@ func (c *Config) Check() error {
 	if c.MediaCacheMax < 0 || c.MediaCacheFileMax < 0 {
 		return fmt.Errorf("--media-cache-max and --media-cache-file-max: give sizes of at least 1 byte, such as 4GiB and 40MiB")
 	}
+	mode, err := outbox.ParseRegistrations(c.Registrations)
+	if err != nil {
+		return fmt.Errorf("--registrations %q: give closed, open, approval or invite", c.Registrations)
+	}
+	c.Registrations = string(mode)
 	if c.SMTPURL != "" {
 		if _, err := c.Mailer(); err != nil {
 			return err
 		}
+	}
+	if c.Registrations == string(outbox.RegistrationsOpen) && c.SMTPURL == "" {
+		return fmt.Errorf("--registrations open needs --smtp-url, so that every new account confirms a real address " +
+			"and the instance cannot silently fill with spam accounts: give --smtp-url, or use --registrations approval or invite")
 	}
 	if c.DB != "" && !IsPostgres(c.DB) {
 		return fmt.Errorf("--db %q: give a PostgreSQL URL, postgres://user@host/database (without --db, the SQLite file under --data)", redacted(c.DB))

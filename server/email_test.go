@@ -456,7 +456,8 @@ func TestMailOff(t *testing.T) {
 }
 
 // TestMailConfigErrors: a malformed --smtp-url or --smtp-from stops the start with a
-// message that names the flag and never shows the password.
+// message that names the flag and never shows the password; so does open sign-up without
+// mail, naming the modes that need none.
 func TestMailConfigErrors(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct{ url, from, says string }{
@@ -470,6 +471,21 @@ func TestMailConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.says) || strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("%q, %q: %v", c.url, c.from, err)
 		}
+	}
+	open := server.Config{Domain: "refuge.example", Data: t.TempDir(), Registrations: "open"}
+	if err := open.Check(); err == nil || !strings.Contains(err.Error(), "--registrations open needs --smtp-url") ||
+		!strings.Contains(err.Error(), "approval or invite") {
+		t.Errorf("open sign-up without mail: %v", err)
+	}
+	for _, mode := range []string{"closed", "approval", "invite"} {
+		c := server.Config{Domain: "refuge.example", Data: t.TempDir(), Registrations: mode}
+		if err := c.Check(); err != nil {
+			t.Errorf("%s without mail: %v", mode, err)
+		}
+	}
+	open.SMTPURL = "smtp://127.0.0.1:2525"
+	if err := open.Check(); err != nil {
+		t.Errorf("open sign-up with mail: %v", err)
 	}
 	cfg := server.Config{Domain: "refuge.example:8443", Data: t.TempDir(), SMTPURL: "smtps://me:s3cret@mail.example"}
 	m, err := cfg.Mailer()

@@ -66,6 +66,15 @@ func TestHostileAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// newbie signed up and waits for approval, so that approving or rejecting it would too.
+	newbie, err := in.App.Outbox().CreateAccount(ctx, "newbie", "password-newbie", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newbie.Pending = true
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.UpdateActor(ctx, newbie) }); err != nil {
+		t.Fatal(err)
+	}
 	unchanged := func(t *testing.T, _ peer.Answer) {
 		got, err := in.App.DB().GetReport(ctx, rep.ID)
 		if err != nil || !got.Open() || got.AssignedID != 0 || got.Category != storage.ReportOther || !got.Updated.Equal(got.Created) {
@@ -93,6 +102,9 @@ func TestHostileAdmin(t *testing.T) {
 		if q := in.LocalActor("quiet"); !q.Limited() {
 			t.Error("quiet's silence was lifted")
 		}
+		if a, err := db.GetLocalActor(ctx, "newbie"); err != nil || !a.Pending {
+			t.Errorf("newbie was approved or rejected: %v", err)
+		}
 	}
 	var rows []hostileCase
 	type adminPost struct {
@@ -110,6 +122,9 @@ func TestHostileAdmin(t *testing.T) {
 		adminPost{fmt.Sprintf("/admin/silenced/%d/unsilence", quiet.ID), nil},
 		adminPost{"/admin/domain_blocks/add", url.Values{"target": {"kept.example"}, "severity": {"silence"},
 			"public_comment": {"changed"}}})
+	for _, action := range []string{"approve", "reject"} {
+		posts = append(posts, adminPost{fmt.Sprintf("/admin/accounts/%d/%s", newbie.ID, action), nil})
+	}
 	posts = append(posts, adminPost{"/admin/domain_blocks/add", url.Values{"target": {"new.example"}}},
 		adminPost{"/admin/domain_blocks/remove", url.Values{"target": {"kept.example"}}},
 		adminPost{"/admin/settings", url.Values{"name": {"Taken over"}}},

@@ -63,6 +63,11 @@ type Actor struct {
 	// SummarySource is what the owner typed, which Summary (HTML) is made from; local
 	// accounts only, and "" for a bio saved before it was kept.
 	SummarySource string
+
+	// Pending marks a local account that signed up while sign-ups need an admin's approval
+	// and is not approved yet: it holds its name, but it is shown nowhere, found by no
+	// look-up (LiveLocalActor) and cannot sign in.
+	Pending bool
 }
 
 // Suspended reports whether the actor is suspended (see SuspendedAt).
@@ -155,9 +160,10 @@ type ActorReader interface {
 	// not; NotFound when there is none.
 	GetLocalActor(ctx context.Context, username string) (*Actor, error)
 	// ListLocalActors returns the local accounts of type Person that are not deleted,
-	// suspended or not, oldest first.
+	// suspended or not, pending approval or not, oldest first.
 	ListLocalActors(ctx context.Context) ([]*Actor, error)
-	// CountLocalUsers counts local Person accounts that are neither deleted nor suspended.
+	// CountLocalUsers counts local Person accounts that are neither deleted, suspended nor
+	// pending approval.
 	CountLocalUsers(ctx context.Context) (int, error)
 	// ListActors returns the accounts q asks for, local and remote, that are not deleted,
 	// newest first, paged by id. The instance's own actor is never listed.
@@ -174,6 +180,7 @@ type AccountQuery struct {
 	Suspended     bool   // only suspended accounts, and remote ones blocked here (by URI or host)
 	NotSuspended  bool   // only accounts that are neither
 	Silenced      bool   // only accounts silenced, on their own or with their server (Limited)
+	Pending       bool   // only local accounts that signed up and wait for an admin's approval
 	Admins        bool   // only admins
 	Username      string // only accounts whose username starts so, when set
 	Name          string // only accounts whose display name starts so, when set
@@ -222,13 +229,17 @@ type CredentialWriter interface {
 	PutCredentials(ctx context.Context, c *Credentials) error
 }
 
-// LiveLocalActor returns the live local account name: NotFound when there is none, Gone
-// once it was deleted. It is the one rule for "this local account exists", used by every
-// package that looks an account up by name.
+// LiveLocalActor returns the live local account name: NotFound when there is none or it
+// is pending approval (it does not exist yet for anyone but the admins), Gone once it was
+// deleted. It is the one rule for "this local account exists", used by every package that
+// looks an account up by name.
 func LiveLocalActor(ctx context.Context, r ActorReader, name string) (*Actor, error) {
 	a, err := r.GetLocalActor(ctx, name)
 	if err != nil {
 		return nil, err
+	}
+	if a.Pending {
+		return nil, Wrap(NotFound, ErrNotFound, "account not found")
 	}
 	if !a.DeletedAt.IsZero() {
 		return nil, Errorf(Gone, "account %s is gone", name)

@@ -38,6 +38,7 @@ type Reader interface {
 	FilterReader
 	SettingsReader
 	EmailTokenReader
+	RegistrationReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -65,6 +66,7 @@ type Tx interface {
 	FilterWriter
 	SettingsWriter
 	EmailTokenWriter
+	RegistrationWriter
 }
 
 // DB is an open Refuge database.

@@ -34,6 +34,7 @@ type Page struct {
 	Notice   string         // a one-off success message ("Saved.")
 	Unread   int            // the viewer's unread notifications, shown in the menu
 	Error    string         // a one-off error message shown above the content
+	Invites  bool           // the viewer may make invite links (the menu offers the page)
 
 	Feeds        []Feed // RSS/Atom feeds offered with <link rel="alternate">
 	Canonical    string // the page's canonical URL, if any
@@ -60,6 +61,7 @@ type Feed struct {
 // HomeData is the front page shown at / to visitors: what this is and the local timeline.
 type HomeData struct {
 	About      string // plain text about the instance; a default is shown when empty
+	SignUp     bool   // sign-up is not closed: the page offers it
 	Notes      []*storage.Note
 	Next, Prev string // URLs of older and newer pages, or ""
 }
@@ -185,6 +187,7 @@ type SignInData struct {
 	// Unconfirmed is set when the right password was refused for an address not confirmed
 	// yet: the page offers a new confirmation link.
 	Unconfirmed bool
+	SignUp      bool // sign-up is not closed: the page offers it
 }
 
 // MailRequestData is a form that asks for a mail: a password reset link (Reset) or a new
@@ -209,6 +212,37 @@ type EmailData struct {
 	Confirmed bool
 	Pending   string // a new address waiting for its link to be followed
 	Mail      bool   // the instance sends mail, so a new address is confirmed by a link
+}
+
+// SignUpData is the sign-up form, or why there is none.
+type SignUpData struct {
+	// Refusal, when set, is why nobody may sign up here now (closed, by invitation, a bad
+	// invite): the page says it instead of showing the form.
+	Refusal string
+	// Approval asks why they want to join: an admin approves the account before it works.
+	Approval   bool
+	InviteCode string // the invite the form was opened with, sent back with it
+	// What was typed before the form came back with problems (never the password).
+	Username, Email, Reason string
+	Agreement               bool
+	Problems                []string // what is wrong with what was typed
+	Rules                   []storage.Rule
+}
+
+// InvitesData lists invite links with the form that makes one.
+type InvitesData struct {
+	Invites  []InviteItem
+	All      bool   // everyone's invites (an admin's view), with their makers
+	Base     string // scheme://domain, which the links start with
+	Expiries []Choice
+	Uses     []Choice
+	Now      time.Time // to tell which invites are still usable
+}
+
+// InviteItem is one invite link and who made it.
+type InviteItem struct {
+	*storage.Invite
+	Maker *storage.Actor
 }
 
 // ErrorData is an error page.
@@ -264,6 +298,7 @@ type ReportItem struct {
 // admin just gave an account, shown this once.
 type AccountsData struct {
 	Accounts []AccountItem
+	Pending  []AccountItem // sign-ups waiting for approval, oldest first
 	Reset    *PasswordReset
 	Silenced []*storage.Actor // the accounts, local and remote, silenced one by one
 }
@@ -272,6 +307,8 @@ type AccountsData struct {
 type AccountItem struct {
 	Actor     *storage.Actor
 	TwoFactor bool
+	Email     string
+	SignUp    *storage.SignUp // what it told when signing up; nil when made otherwise
 }
 
 // PasswordReset is a new password an admin gave the account Username.
@@ -353,6 +390,8 @@ var bodyTypes = map[string]func(any) bool{
 	"filters":       is[FiltersData],
 	"about":         is[AboutData],
 	"settings":      is[SettingsData],
+	"sign_up":       is[SignUpData],
+	"invites":       is[InvitesData],
 }
 
 // is reports whether v is a non-nil *T.
@@ -390,13 +429,13 @@ var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Render writes page (one of home, profile, note, tag, timeline, notifications, compose,
 // signin, mail_request, password_edit, email, follows, edit_profile, search, error, interact,
-// authorize, apps, reports, accounts, domain_blocks, about, settings, filters) to w. p.Body
-// must be the
+// authorize, apps, reports, accounts, domain_blocks, about, settings, filters, sign_up,
+// invites) to w. p.Body must be the
 // matching *HomeData, *ProfileData, *NoteData, *TagData, *TimelineData,
 // *NotificationsData, *ComposeData, *SignInData, *SignInStepData, *MailRequestData,
 // *PasswordEditData, *EmailData, *TwoFactorData, *FollowsData,
 // *EditProfileData, *SearchData, *ErrorData, *InteractData, *AuthorizeData, *AppsData,
-// *ReportsData, *AccountsData, *DomainBlocksData, *AboutData, *SettingsData or *FiltersData. The page is rendered in full before anything
+// *ReportsData, *AccountsData, *DomainBlocksData, *AboutData, *SettingsData, *FiltersData, *SignUpData or *InvitesData. The page is rendered in full before anything
 // is written, so a template error leaves w untouched and the caller can still send an
 // error page. Headers (Content-Type, status) are the caller's to set.
 func (r *Renderer) Render(w io.Writer, page string, p *Page) error {

@@ -99,6 +99,8 @@ func serveFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.StringVar(&c.SMTPURL, "smtp-url", "", "the mail server for address confirmation and password reset links: smtp://user:password@host:587 "+
 		"(STARTTLS, required unless the server is on this machine) or smtps://user:password@host:465; none: no mail is sent")
 	fs.StringVar(&c.SMTPFrom, "smtp-from", "", "the sender of the mails (default notifications@ the domain's host)")
+	fs.StringVar(&c.Registrations, "registrations", "closed", "who may sign up: closed (nobody), open (anyone), approval (anyone, once an admin approves) "+
+		"or invite (those with an invite link; an admin's invite link works in every mode)")
 	mediaCacheFlags(fs, c)
 	apiLimitFlags(fs, c)
 }
@@ -113,6 +115,7 @@ func apiLimitFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.IntVar(&c.APILimits.AddressAll.Limit, "rate-limit-address-all", m.AddressAll.Limit, "client API requests of any kind per client address in 5 minutes, counted in each process (0: no limit)")
 	fs.IntVar(&c.APILimits.Media.Limit, "rate-limit-media", m.Media.Limit, "media uploads per account in 30 minutes, counted across every serve of the database (0: no limit)")
 	fs.IntVar(&c.APILimits.Deletions.Limit, "rate-limit-deletions", m.Deletions.Limit, "status deletions and unreblogs per account in 30 minutes, counted across every serve of the database (0: no limit)")
+	fs.IntVar(&c.APILimits.SignUps.Limit, "rate-limit-sign-ups", m.SignUps.Limit, "sign-ups (the form and the API) per client address in 30 minutes, counted across every serve of the database (0: no limit)")
 }
 
 // mediaCacheFlags binds the remote media cache's limits.

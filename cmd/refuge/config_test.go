@@ -120,5 +120,35 @@ func TestSMTPFlags(t *testing.T) {
 			code: 1, wantErr: `--smtp-url "http://me:xxxxx@mail.example": the scheme is smtp://`},
 		{name: "a bad sender", args: []string{"serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--smtp-url", "smtp://mail.example", "--smtp-from", "nobody"},
 			code: 1, wantErr: `--smtp-from "nobody"`},
+		{name: "open sign-up without mail", args: []string{"serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--registrations", "open"},
+			code: 1, wantErr: "--registrations open needs --smtp-url"},
 	})
+}
+
+// TestRegistrationsFlag: --registrations is closed by default, read from
+// REFUGE_REGISTRATIONS or the flag (which wins), explained in serve --help, and a mode that
+// is none of the four stops the start with a message that names them.
+func TestRegistrationsFlag(t *testing.T) {
+	parse := func(args ...string) string { return serveConfig(t, args...).Registrations }
+	if got := parse(); got != "closed" {
+		t.Errorf("default %q, want closed", got)
+	}
+	t.Setenv("REFUGE_REGISTRATIONS", "approval")
+	if got := parse(); got != "approval" {
+		t.Errorf("from the environment %q, want approval", got)
+	}
+	if got := parse("--registrations", "invite"); got != "invite" {
+		t.Errorf("flag and environment %q, want the flag's invite", got)
+	}
+	runCLI(t, []cliRow{
+		{name: "a bad mode refused", args: []string{"serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--registrations", "everyone"},
+			code: 1, wantErr: `--registrations "everyone": give closed, open, approval or invite`},
+	})
+	var help strings.Builder
+	fs := newFlagSet("serve", "refuge serve [flags]", &help)
+	serveFlags(fs, &server.Config{})
+	fs.Usage()
+	if !strings.Contains(help.String(), "-registrations") || !strings.Contains(help.String(), "approval (anyone, once an admin approves)") {
+		t.Errorf("serve --help does not explain --registrations:\n%s", help.String())
+	}
 }

@@ -235,6 +235,9 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			if a.Limited() {
 				role += " (silenced)"
 			}
+			if a.Pending {
+				role += " (waiting for approval)"
+			}
 			fmt.Fprintf(stdout, "%s\t%s%s\n", a.Username, a.URI, role)
 		}
 		return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"refuge/federation"
+	"refuge/outbox"
 	"refuge/server/httpx"
 	"refuge/storage"
 )
@@ -93,7 +94,8 @@ func (h *Handler) nodeinfoIndex(w http.ResponseWriter, r *http.Request) error {
 	}})
 }
 
-// nodeinfo serves NodeInfo 2.0 or 2.1 with real counts.
+// nodeinfo serves NodeInfo 2.0 or 2.1 with real counts. Registrations are open, as Mastodon
+// says it, when anyone may sign up, with approval or without.
 func (h *Handler) nodeinfo(w http.ResponseWriter, r *http.Request) error {
 	version := mux.Vars(r)["version"]
 	users, posts, err := h.Read.InstanceCounts(r.Context())
@@ -113,7 +115,7 @@ func (h *Handler) nodeinfo(w http.ResponseWriter, r *http.Request) error {
 		"software":          software,
 		"protocols":         []string{"activitypub"},
 		"services":          map[string][]string{"inbound": {}, "outbound": {}},
-		"openRegistrations": false,
+		"openRegistrations": h.Outbox.Mode() == outbox.RegistrationsOpen || h.Outbox.Mode() == outbox.RegistrationsApproval,
 		"usage": map[string]any{
 			"users":      map[string]int{"total": users, "activeMonth": users, "activeHalfyear": users},
 			"localPosts": posts,

@@ -19,9 +19,10 @@ import (
 // own or with its server) is shown silenced.
 
 // AdminAccount is Mastodon's Admin::Account: an account with what its admins see. Refuge
-// keeps no IP addresses or locale, so those are empty; a local account is confirmed unless
-// it has an e-mail address not confirmed yet, and approved. A remote account has no e-mail
-// and no role, as Mastodon's.
+// keeps no IP addresses or locale, so those are empty. A local account is confirmed unless
+// it has an e-mail address not confirmed yet (one made on the command line has none), and
+// approved unless it signed up and waits for an admin's approval; invite_request is the
+// reason it gave. A remote account has no e-mail and no role, as Mastodon's.
 type AdminAccount struct {
 	ID            string   `json:"id"`
 	Username      string   `json:"username"`
@@ -107,8 +108,8 @@ type accountFilter struct {
 }
 
 // query is the storage query of f and of the texts both versions share; none reports a
-// filter that no account here can match (no account is pending, disabled or sensitive,
-// invited, or has an IP address on record).
+// filter that no account here can match (no account is disabled or sensitive, invited, or
+// has an IP address on record).
 func (f accountFilter) query(q url.Values, p paging) (_ storage.AccountQuery, none bool, _ error) {
 	aq := storage.AccountQuery{Username: q.Get("username"), Name: q.Get("display_name"), Host: q.Get("by_domain"),
 		Email: q.Get("email"), Admins: f.staff, Page: p.page, Since: reader.ParseID(p.since)}
@@ -129,7 +130,9 @@ func (f accountFilter) query(q url.Values, p paging) (_ storage.AccountQuery, no
 		aq.Suspended = true
 	case "silenced":
 		aq.Silenced = true
-	case "pending", "disabled", "sensitized":
+	case "pending":
+		aq.Pending = true
+	case "disabled", "sensitized":
 		none = true
 	default:
 		return aq, false, storage.Errorf(storage.Invalid, "Unknown status: %s", f.status)
@@ -199,7 +202,10 @@ func (rn *render) adminAccount(m reader.ModeratedAccount) (*AdminAccount, error)
 		if a.Admin {
 			role = adminRole
 		}
-		out.Email, out.Role, out.Confirmed, out.Approved = &m.Email, &role, m.Email == "" || m.EmailConfirmed, true
+		out.Email, out.Role, out.Confirmed, out.Approved = &m.Email, &role, m.Email == "" || m.EmailConfirmed, !a.Pending
+		if m.SignUp != nil && m.SignUp.Reason != "" {
+			out.InviteRequest = &m.SignUp.Reason
+		}
 	} else {
 		out.Domain = &a.Host
 	}

@@ -162,6 +162,10 @@ var routes = []route{
 	{"POST", "/api/v1/admin/reports/{id}/unassign", "admin:write:reports", (*Handler).unassignReport},
 	{"POST", "/api/v1/admin/reports/{id}/resolve", "admin:write:reports", (*Handler).resolveReport},
 	{"POST", "/api/v1/admin/reports/{id}/reopen", "admin:write:reports", (*Handler).reopenReport},
+	{"POST", "/api/v1/admin/accounts/{id}/approve", "admin:write:accounts", (*Handler).adminApprove},
+	{"POST", "/api/v1/admin/accounts/{id}/reject", "admin:write:accounts", (*Handler).adminReject},
+	// An app's own token, acting for nobody, with write:accounts: checked by the handler.
+	{"POST", "/api/v1/accounts", "", (*Handler).registerAccount},
 }
 
 // Routes mounts the API on r.

@@ -245,11 +245,14 @@ type InstanceThumbnail struct {
 	URL string `json:"url"`
 }
 
-// InstanceRegistrations says whether and how people may sign up.
+// InstanceRegistrations says whether and how people may sign up. Message (a closed
+// server's word to those who would join) and URL (a sign-up page elsewhere) are null: Refuge
+// has neither.
 type InstanceRegistrations struct {
 	Enabled          bool    `json:"enabled"`
 	ApprovalRequired bool    `json:"approval_required"`
 	Message          *string `json:"message"`
+	URL              *string `json:"url"`
 }
 
 // InstanceContact is whom to ask about the instance.

@@ -54,10 +54,12 @@ func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request, viewer *sto
 	if err != nil {
 		return err
 	}
+	reg, invites := h.registrations()
 	return ok(w, InstanceV1{URI: h.Domain, Title: in.Name, ShortDescription: in.Description, Description: in.Description,
 		Email: in.ContactEmail, Version: h.version(),
 		URLs: map[string]string{"streaming_api": h.streamingURL()}, Stats: InstanceStats{UserCount: users, StatusCount: posts},
-		Languages: []string{}, Configuration: configuration(), ContactAccount: contact, Rules: rulesOf(in.Rules)})
+		Languages: []string{}, Configuration: configuration(), ContactAccount: contact, Rules: rulesOf(in.Rules),
+		Registrations: reg.Enabled, ApprovalRequired: reg.ApprovalRequired, InvitesEnabled: invites})
 }
 
 func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
@@ -74,6 +76,7 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request, viewer *sto
 		Configuration: configuration(), Contact: InstanceContact{Email: desc.ContactEmail, Account: contact},
 		Rules: rulesOf(desc.Rules)}
 	in.Usage.Users.ActiveMonth = users
+	in.Registrations, _ = h.registrations()
 	in.Configuration.URLs = map[string]string{"streaming": h.streamingURL()}
 	in.Configuration.Translation = &ConfigTranslation{}
 	in.Configuration.VAPID = &ConfigVAPID{PublicKey: h.VAPIDKey}

@@ -126,7 +126,7 @@ func (a *Auth) lookupBearer(r *http.Request) (*storage.Token, *storage.Actor, er
 
 // TokenOf returns the API or OAuth token whose secret is secret, and its account (nil for
 // an app's own token): ErrTokenInvalid when there is no such token, ErrLoginDisabled when
-// its account is suspended. For the streaming API,
+// its account is suspended, ErrLoginPending while it waits for approval. For the streaming API,
 // whose apps send the token elsewhere too (a query parameter, the WebSocket protocol).
 func (a *Auth) TokenOf(ctx context.Context, secret string) (*storage.Token, *storage.Actor, error) {
 	t, err := a.DB.GetToken(ctx, storage.HashToken(secret), time.Now())
@@ -142,6 +142,9 @@ func (a *Auth) TokenOf(ctx context.Context, secret string) (*storage.Token, *sto
 	}
 	if actor.Suspended() {
 		return nil, nil, ErrLoginDisabled
+	}
+	if actor.Pending {
+		return nil, nil, ErrLoginPending
 	}
 	return t, actor, nil
 }
@@ -177,7 +180,7 @@ func (a *Auth) lookupSession(r *http.Request) (*storage.Actor, *storage.Token) {
 		}
 	}
 	t, actor, err := a.DB.GetSession(r.Context(), hash, now)
-	if err != nil || !actor.DeletedAt.IsZero() || actor.Suspended() {
+	if err != nil || !actor.DeletedAt.IsZero() || actor.Suspended() || actor.Pending {
 		return nil, nil
 	}
 	if a.Commits != nil && !t.Expires.IsZero() {

@@ -177,6 +177,21 @@ func (l *Limits) AllowInbox(r *http.Request) error {
 	return nil
 }
 
+// AllowSignUp takes a sign-up from the client's address off its limit (APILimits.SignUps),
+// shared by the sign-up form and the client API: TooMany, saying why, past it.
+func (l *Limits) AllowSignUp(r *http.Request) error {
+	b := l.API.signUps
+	if b == nil {
+		return nil
+	}
+	if ok, err := b.Allow(r.Context(), ClientAddr(r), time.Now()); err != nil {
+		return err
+	} else if !ok {
+		return storage.Errorf(storage.TooMany, "Too many sign-ups from your address: try again in half an hour.")
+	}
+	return nil
+}
+
 // ClientAddr is the address of the client a request comes from, without the port: the
 // connecting one, or, when that is a proxy of ours (a loopback or private address, which is
 // what Mastodon's Rails trusts by default), the nearest address in X-Forwarded-For that is

@@ -32,17 +32,21 @@ type APILimits struct {
 	AddressAll Quota // every request, with a token or not, per client address
 	Media      Quota // uploads (POST /api/v1/media, /api/v2/media) per account
 	Deletions  Quota // DELETE /api/v1/statuses/:id and POST .../unreblog per account
+	// SignUps are sign-ups per client address, on the sign-up form and through POST
+	// /api/v1/accounts together (see Limits.AllowSignUp).
+	SignUps Quota
 }
 
 // MastodonLimits are Mastodon's defaults: 300 requests in 5 minutes per token and, without
 // one, per address; 7,500 in 5 minutes per address in all; 30 uploads and 30 deletions in
-// 30 minutes per account.
+// 30 minutes per account; 5 sign-ups in 30 minutes per address.
 var MastodonLimits = APILimits{
 	Token:      Quota{300, 5 * time.Minute},
 	Address:    Quota{300, 5 * time.Minute},
 	AddressAll: Quota{7500, 5 * time.Minute},
 	Media:      Quota{30, 30 * time.Minute},
 	Deletions:  Quota{30, 30 * time.Minute},
+	SignUps:    Quota{5, 30 * time.Minute},
 }
 
 // apiLimits are the buckets of APILimits; nil where a limit is off.
@@ -56,6 +60,7 @@ var MastodonLimits = APILimits{
 type apiLimits struct {
 	token, address, addressAll *Buckets
 	media, deletions           *SharedBuckets
+	signUps                    *SharedBuckets
 }
 
 // off reports whether no limit is on, so that requests pass without a look.
@@ -77,7 +82,7 @@ func newAPILimits(db storage.DB, q APILimits) apiLimits {
 		return &SharedBuckets{db: db, name: name, rate: q.rate(), burst: float64(q.Limit)}
 	}
 	return apiLimits{token: local(q.Token), address: local(q.Address), addressAll: local(q.AddressAll),
-		media: shared("api-media", q.Media), deletions: shared("api-delete", q.Deletions)}
+		media: shared("api-media", q.Media), deletions: shared("api-delete", q.Deletions), signUps: shared("sign-up-addr", q.SignUps)}
 }
 
 // limitedPath reports whether the API's rate limits apply at path: the client API and the

@@ -82,6 +82,9 @@ var (
 	// ErrLoginDisabled answers a token of a suspended account: it stays valid (lifting the
 	// suspension brings it back) but is good for nothing meanwhile.
 	ErrLoginDisabled = storage.Errorf(storage.Forbidden, "Your login is currently disabled")
+	// ErrLoginPending answers a token of an account waiting for an admin's approval, such as
+	// the one POST /api/v1/accounts gave it: good once the account is approved.
+	ErrLoginPending = storage.Errorf(storage.Forbidden, "Your login is currently pending approval")
 )
 
 // Require returns the bearer token of the request, and its account (nil for an app's own

@@ -11,7 +11,8 @@ import (
 	"refuge/templates"
 )
 
-// accountsPage lists the local accounts with the admin's actions on each.
+// accountsPage lists the local accounts with the admin's actions on each, and the sign-ups
+// waiting for approval with theirs.
 func (h *Handler) accountsPage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	return h.renderAccounts(w, r, viewer, nil)
 }
@@ -29,7 +30,12 @@ func (h *Handler) renderAccounts(w http.ResponseWriter, r *http.Request, viewer 
 	}
 	body := &templates.AccountsData{Reset: reset, Silenced: silenced}
 	for _, d := range list {
-		body.Accounts = append(body.Accounts, templates.AccountItem{Actor: d.Actor, TwoFactor: d.TwoFactor})
+		item := templates.AccountItem{Actor: d.Actor, TwoFactor: d.TwoFactor, Email: d.Email, SignUp: d.SignUp}
+		if d.Actor.Pending {
+			body.Pending = append(body.Pending, item)
+		} else {
+			body.Accounts = append(body.Accounts, item)
+		}
 	}
 	return h.render(w, r, http.StatusOK, "accounts", h.page(r, "Accounts", body))
 }

@@ -23,6 +23,7 @@ func (h *Handler) page(r *http.Request, title string, body any) *templates.Page 
 	}
 	if viewer, sess := h.Auth.Session(r); viewer != nil {
 		p.Viewer, p.CSRF = viewer, maskToken(sess.CSRF) // masked anew for every page: see maskToken
+		p.Invites = h.Outbox.MayInvite(viewer)
 		if keptForAccount(r) {
 			p.CSRF = csrfPlaceholder // masked for each answer as it is given (pagecache.go)
 		}
@@ -130,7 +131,7 @@ func (h *Handler) frontPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := &templates.HomeData{Notes: notes}
+	data := &templates.HomeData{Notes: notes, SignUp: h.signUpOpen()}
 	if in, err := h.Read.Instance(r.Context()); err == nil {
 		data.About = in.Description
 	}

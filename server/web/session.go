@@ -54,7 +54,7 @@ func (h *Handler) renderSigninData(w http.ResponseWriter, r *http.Request, statu
 	token := outbox.NewSecret(24)
 	http.SetCookie(w, &http.Cookie{Name: SigninCookie, Value: token, Path: "/signin", MaxAge: 3600,
 		HttpOnly: true, Secure: !h.HTTP, SameSite: http.SameSiteLaxMode})
-	data.Mail = h.Outbox.MailEnabled()
+	data.Mail, data.SignUp = h.Outbox.MailEnabled(), h.signUpOpen()
 	data.Next = h.URIs.Target(r.URL.Query().Get("next"))
 	p := h.page(r, "Sign in", data)
 	p.CSRF, p.Error = maskToken(token), problem
@@ -92,6 +92,10 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) error {
 	if err == outbox.ErrSuspended {
 		h.Log.Info("sign-in of a suspended account refused", "username", username, "addr", httpx.ClientAddr(r))
 		return h.renderSignin(w, r, http.StatusForbidden, username, "This account is suspended.")
+	}
+	if err == outbox.ErrPending {
+		h.Log.Info("sign-in of an account waiting for approval refused", "username", username, "addr", httpx.ClientAddr(r))
+		return h.renderSignin(w, r, http.StatusForbidden, username, outbox.ErrPending.Msg)
 	}
 	if err != nil {
 		return err

@@ -46,7 +46,7 @@ type Handler struct {
 }
 
 // Routes adds the routes of the web interface to r. Every POST here carries the session's
-// CSRF token (sign-in carries its own, from a cookie).
+// CSRF token (sign-in and sign-up carry their own, from a cookie).
 func (h *Handler) Routes(r *mux.Router) {
 	get := func(path string, f httpx.HandlerFunc) {
 		r.Handle(path, h.Handle(f)).Methods(http.MethodGet, http.MethodHead)
@@ -67,6 +67,12 @@ func (h *Handler) Routes(r *mux.Router) {
 	post(signinStepPath, h.signinStep)
 	post("/signout", h.Form(h.signout))
 	post("/web/signout_all", h.Form(h.signoutEverywhere))
+	get(signUpPath, h.signUpPage)
+	post(signUpPath, h.signUp)
+	get("/invite/{code}", h.inviteLink)
+	get("/invites", h.SignedIn(h.invitesPage))
+	post("/invites", h.Form(h.makeInvite))
+	post("/invites/{id:[0-9]+}/expire", h.Form(h.expireInvite))
 
 	// Mailed links (email.go), at Mastodon's paths.
 	get("/auth/password/new", h.passwordNewPage)
@@ -112,6 +118,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/admin/accounts", h.Admin(h.accountsPage))
 	post("/admin/accounts/{name}/{action:suspend|unsuspend|silence|unsilence|password|two_factor_off}", h.AdminForm(h.accountAction))
 	post("/admin/silenced/{id:[0-9]+}/unsilence", h.AdminForm(h.unsilence))
+	post("/admin/accounts/{id:[0-9]+}/{action:approve|reject}", h.AdminForm(h.answerSignUp))
 	get("/admin/domain_blocks", h.Admin(h.blocksPage))
 	post("/admin/domain_blocks/add", h.AdminForm(h.addBlock))
 	post("/admin/domain_blocks/remove", h.AdminForm(h.removeBlock))
@@ -290,6 +297,15 @@ var notices = map[string]string{
 	"filter-added":           "The filter is added.",
 	"filter-saved":           "The filter is saved.",
 	"filter-deleted":         "The filter is deleted.",
+	"signedup":               "Welcome! Your account is ready: sign in.",
+	"signup-pending":         "Thank you for signing up: an admin will look at it, and you can sign in once it is approved.",
+	"signup-confirm":         "Thank you for signing up: we mailed you a link. Follow it to confirm your address, then sign in.",
+	"signup-confirm-pending": "Thank you for signing up: we mailed you a link to confirm your address. An admin will look at your sign-up too, and you can sign in once both are done.",
+	"signup-mail-failed":     "Your account is made, but we could not send the mail that confirms your address: ask for it again with \"Didn't receive a confirmation link?\" below.",
+	"signup-approve":         "The sign-up is approved: the account can sign in.",
+	"signup-reject":          "The sign-up is rejected: the account is removed and its name is free again.",
+	"invite-made":            "The invite link is made: copy it from the list.",
+	"invite-expired":         "The invite link has expired: nobody can sign up with it any more.",
 }
 
 // flash sets the notice the next page shows.

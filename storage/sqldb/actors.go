@@ -14,7 +14,7 @@ import (
 var actorColumns = `a.id, a.uri, a.local, a.type, a.username, a.host, a.name, a.summary, a.url,
 	a.inbox, a.shared_inbox, a.outbox, a.followers_uri, a.following_uri, a.featured_uri,
 	a.key_id, a.public_key_pem, a.admin, a.locked, a.discoverable, a.icon_url, a.image_url,
-	a.fields_json, a.published, a.fetched_at, a.deleted_at, a.summary_source, a.suspended_at,
+	a.fields_json, a.published, a.fetched_at, a.deleted_at, a.summary_source, a.suspended_at, a.pending,
 	a.silenced_at, ` + serverSilenced("a")
 
 type scanner interface{ Scan(dest ...any) error }
@@ -25,7 +25,7 @@ func scanActor(s scanner, a *storage.Actor, extra ...any) error {
 	err := s.Scan(append([]any{&a.ID, &a.URI, &a.Local, &a.Type, &a.Username, &a.Host, &a.Name, &a.Summary, &a.URL,
 		&a.Inbox, &a.SharedInbox, &a.Outbox, &a.FollowersURI, &a.FollowingURI, &a.FeaturedURI,
 		&a.KeyID, &a.PublicKeyPEM, &a.Admin, &a.Locked, &a.Discoverable, &a.IconURL, &a.ImageURL,
-		&fields, &published, &fetched, &deleted, &a.SummarySource, &suspended,
+		&fields, &published, &fetched, &deleted, &a.SummarySource, &suspended, &a.Pending,
 		&silenced, &a.ServerSilenced}, extra...)...)
 	if err != nil {
 		return err
@@ -103,6 +103,9 @@ func (r reader) ListActors(ctx context.Context, q storage.AccountQuery) ([]*stor
 	if q.Silenced {
 		query += ` AND ` + limited("a")
 	}
+	if q.Pending {
+		query += ` AND a.pending = TRUE`
+	}
 	if q.Admins {
 		query += ` AND a.admin = TRUE`
 	}
@@ -148,12 +151,13 @@ func collectActors(rows *sql.Rows) ([]*storage.Actor, error) {
 	return out, nil
 }
 
-// CountLocalUsers counts local Person accounts that are neither deleted nor suspended, as
-// Mastodon's NodeInfo counts its users.
+// CountLocalUsers counts local Person accounts that are neither deleted, suspended nor
+// pending approval, as Mastodon's NodeInfo counts its users.
 func (r reader) CountLocalUsers(ctx context.Context) (int, error) {
 	var n int
 	err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM actors
-		WHERE local = TRUE AND type = 'Person' AND deleted_at = {never} AND suspended_at = {never}`).Scan(&n)
+		WHERE local = TRUE AND type = 'Person' AND deleted_at = {never} AND suspended_at = {never}
+		AND pending = FALSE`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
@@ -174,12 +178,12 @@ func (tx *Tx) CreateActor(ctx context.Context, a *storage.Actor) error {
 		return tx.tx.QueryRowContext(ctx, `INSERT INTO actors (uri, local, type, username, host, name, summary, url,
 		inbox, shared_inbox, outbox, followers_uri, following_uri, featured_uri, key_id, public_key_pem,
 		admin, locked, discoverable, icon_url, image_url, fields_json, published, fetched_at, deleted_at, summary_source,
-		suspended_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		suspended_at, pending)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			a.URI, a.Local, a.Type, a.Username, a.Host, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox,
 			a.Outbox, a.FollowersURI, a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM,
 			a.Admin, a.Locked, a.Discoverable, a.IconURL, a.ImageURL, string(fields),
-			ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource, ts(a.SuspendedAt)).Scan(&a.ID)
+			ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource, ts(a.SuspendedAt), a.Pending).Scan(&a.ID)
 	})
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, a.Handle()+" is already taken")
@@ -203,11 +207,11 @@ func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 		_, err := tx.tx.ExecContext(ctx, `UPDATE actors SET type=?, username=?, name=?, summary=?, url=?, inbox=?,
 		shared_inbox=?, outbox=?, followers_uri=?, following_uri=?, featured_uri=?, key_id=?, public_key_pem=?,
 		admin=?, locked=?, discoverable=?, icon_url=?, image_url=?, fields_json=?,
-		fetched_at=?, deleted_at=?, summary_source=?, suspended_at=? WHERE id = ?`,
+		fetched_at=?, deleted_at=?, summary_source=?, suspended_at=?, pending=? WHERE id = ?`,
 			a.Type, a.Username, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox, a.Outbox, a.FollowersURI,
 			a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM, a.Admin, a.Locked,
 			a.Discoverable, a.IconURL, a.ImageURL, string(fields), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource,
-			ts(a.SuspendedAt), a.ID)
+			ts(a.SuspendedAt), a.Pending, a.ID)
 		return err
 	})
 	if isUnique(err) {

@@ -242,6 +242,17 @@ func fillInstance(t *testing.T, db *DB) *copied {
 		if err := tx.UpdateReport(ctx, reports[0]); err != nil {
 			return err
 		}
+		// bob signed up with an invite of alice's that is used up now.
+		invite := &storage.Invite{Code: "invite-code", ActorID: c.alice.ID, MaxUses: 1, ExpiresAt: at.Add(time.Hour), CreatedAt: at}
+		if err := tx.PutInvite(ctx, invite); err != nil {
+			return err
+		}
+		if _, err := tx.UseInvite(ctx, "invite-code", at); err != nil {
+			return err
+		}
+		if err := tx.PutSignUp(ctx, &storage.SignUp{ActorID: c.bob.ID, Reason: "to post", InviteID: invite.ID, CreatedAt: at}); err != nil {
+			return err
+		}
 		if err := tx.PutSettings(ctx, &storage.Settings{Name: "Refuge", Description: "A small place",
 			ContactEmail: "admin@refuge.example", ContactAccount: "alice", UpdatedAt: at}); err != nil {
 			return err
@@ -546,6 +557,8 @@ func sameThroughStorage(t *testing.T, c *copied, src, dst *DB) {
 	same("meta", func(db *DB) (any, error) { return db.GetMeta(ctx, "domain") })
 	same("settings", func(db *DB) (any, error) { return db.GetSettings(ctx) })
 	same("rules", func(db *DB) (any, error) { return db.ListRules(ctx) })
+	same("invites", func(db *DB) (any, error) { return db.ListInvites(ctx, 0) })
+	same("sign-up", func(db *DB) (any, error) { return db.GetSignUp(ctx, c.bob.ID) })
 	same("account by e-mail", func(db *DB) (any, error) { return db.AccountByEmail(ctx, "alice@refuge.EXAMPLE") })
 	same("mailed link", func(db *DB) (any, error) {
 		return db.GetEmailToken(ctx, "hash of bob's link", storage.EmailConfirm, at)

@@ -28,7 +28,7 @@ func (r reader) SearchActors(ctx context.Context, q storage.ActorQuery) ([]*stor
 	args := []any{sql.Named("exact", name), sql.Named("prefix", likeEscaper.Replace(name)+"%")}
 	// The instance's own actor (a local Application) is nobody to find, and neither is a
 	// suspended account, as in Mastodon's searches (a look-up by its whole handle finds it).
-	where := `a.deleted_at = {never} AND a.suspended_at = {never} AND (a.local = FALSE OR a.type = 'Person')`
+	where := `a.deleted_at = {never} AND a.suspended_at = {never} AND a.pending = FALSE AND (a.local = FALSE OR a.type = 'Person')`
 	if q.Host != "" {
 		where += ` AND lower(a.username) LIKE :prefix ESCAPE '\' AND a.host LIKE :host ESCAPE '\'`
 		args = append(args, sql.Named("host", likeEscaper.Replace(strings.ToLower(q.Host))+"%"))
@@ -160,8 +160,8 @@ func (r reader) CountLocalActivity(ctx context.Context, from, to time.Time) (pos
 	err = r.q.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM notes WHERE local = TRUE AND published >= :from AND published < :to),
 		(SELECT count(DISTINCT t.actor_id) FROM tokens t JOIN actors a ON a.id = t.actor_id
-			WHERE a.local = TRUE AND t.created >= :from AND t.created < :to),
-		(SELECT count(*) FROM actors WHERE local = TRUE AND type = 'Person' AND published >= :from AND published < :to)`,
+			WHERE a.local = TRUE AND a.pending = FALSE AND t.created >= :from AND t.created < :to),
+		(SELECT count(*) FROM actors WHERE local = TRUE AND type = 'Person' AND pending = FALSE AND published >= :from AND published < :to)`,
 		sql.Named("from", ts(from)), sql.Named("to", ts(to))).Scan(&posts, &logins, &registrations)
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("count activity: %w", err)
