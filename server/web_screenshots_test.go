@@ -37,8 +37,11 @@ func TestScreenshots(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// Sign-up waits for an admin's approval on a, so that its form asks why, and the
+	// accounts page has a sign-up waiting; a mails through a receiver on loopback.
 	rx := testrig.StartMailServer(t, testrig.MailPlain, "", "")
-	a, b := testrig.Start(t, func(c *server.Config) { c.SMTPURL = rx.URL() }), testrig.Start(t)
+	a := testrig.Start(t, func(c *server.Config) { c.Registrations, c.SMTPURL = "approval", rx.URL() })
+	b := testrig.Start(t)
 	s := newScene(t, a, b)
 	// alice has an address, and asked for another, which waits for its link.
 	if err := a.App.Outbox().SetEmail(context.Background(), "alice", "alice@example.org"); err != nil {
@@ -122,11 +125,13 @@ func TestScreenshots(t *testing.T) {
 			}
 			mails := rx.Mails()
 			shoot("password_edit", linkPath(t, mails[len(mails)-1].Link()))
+			shoot("sign_up", "/auth/sign_up")
 			openPage(t, ctx, a.Base+"/signin")
 			signInForm(t, ctx, "root", s.password)
 			for _, page := range []string{"reports", "accounts", "domain_blocks", "settings"} {
 				shoot("admin_"+page, "/admin/"+page)
 			}
+			shoot("invites", "/invites")
 			openPage(t, ctx, a.Base+"/home")
 			submit(t, ctx, `form[action="/signout"] button`)
 			openPage(t, ctx, a.Base+"/signin")
@@ -163,6 +168,13 @@ func furnishAdminPages(t *testing.T, in *testrig.Instance, password string) {
 		if _, err := o.PutRule(ctx, 0, r[0], r[1]); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := o.SignUp(ctx, outbox.SignUpInput{Username: "erin", Email: "erin@mail.example", Password: password,
+		Agreement: true, Reason: "I am in the reading circle on Thursdays and would like to follow the others here."}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.CreateInvite(ctx, in.LocalActor("root"), 7*24*time.Hour, 5); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -227,6 +227,7 @@ type SignUpData struct {
 	Agreement               bool
 	Problems                []string // what is wrong with what was typed
 	Rules                   []storage.Rule
+	Domain                  string // the instance's host: the new address is @name@Domain
 }
 
 // InvitesData lists invite links with the form that makes one.

@@ -60,7 +60,7 @@ func (h *Handler) renderSignUp(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	data.Rules = in.Rules
+	data.Rules, data.Domain = in.Rules, h.Domain
 	p := h.page(r, "Sign up", data)
 	if data.Refusal == "" {
 		token := outbox.NewSecret(24)
