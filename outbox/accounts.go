@@ -26,8 +26,23 @@ func ValidUsername(name string) error {
 // CreateAccount creates a local Person with a fresh RSA-2048 key pair; the account and its
 // credentials are stored together.
 func (s *Service) CreateAccount(ctx context.Context, name, password string, admin bool) (*storage.Actor, error) {
+	return s.CreateAccountWithEmail(ctx, name, password, "", admin)
+}
+
+// CreateAccountWithEmail is CreateAccount with the account's e-mail address ("" for none),
+// confirmed at once: it is the admin's command line that gives it. Conflict, with nothing
+// stored, when another account has the address.
+func (s *Service) CreateAccountWithEmail(ctx context.Context, name, password, email string, admin bool) (*storage.Actor, error) {
 	if err := newAccountProblems(name, password).err(); err != nil {
 		return nil, err
+	}
+	var confirmed time.Time
+	if email != "" {
+		var err error
+		if email, err = CheckEmail(email); err != nil {
+			return nil, err
+		}
+		confirmed = s.now()
 	}
 	hash, err := HashPassword(password)
 	if err != nil {
@@ -38,7 +53,8 @@ func (s *Service) CreateAccount(ctx context.Context, name, password string, admi
 		return nil, err
 	}
 	a.Admin = admin
-	err = s.createLocalActor(ctx, a, &storage.Credentials{PasswordHash: hash, PrivateKeyPEM: priv})
+	err = s.createLocalActor(ctx, a, &storage.Credentials{PasswordHash: hash, PrivateKeyPEM: priv,
+		Email: email, EmailConfirmedAt: confirmed})
 	if err != nil {
 		return nil, fmt.Errorf("create account %s: %w", name, err)
 	}
@@ -190,22 +206,30 @@ func (s *Service) ChangePassword(ctx context.Context, actor *storage.Actor, pass
 	if actor.Type != federation.TypePerson && actor.Type != federation.TypeService {
 		return storage.Errorf(storage.Invalid, "%s is the instance's own actor, not an account", actor.Username)
 	}
-	if len(password) < 8 {
-		return storage.Errorf(storage.Invalid, "password must be at least 8 characters")
-	}
-	hash, err := HashPassword(password)
+	hash, err := newPasswordHash(password)
 	if err != nil {
 		return err
 	}
-	return s.DB.Update(ctx, func(tx storage.Tx) error {
-		creds, err := tx.GetCredentials(ctx, actor.ID)
-		if err != nil {
-			return err
-		}
-		creds.PasswordHash = hash
-		if err := tx.PutCredentials(ctx, creds); err != nil {
-			return err
-		}
-		return tx.DeleteOtherTokens(ctx, actor.ID, storage.TokenSession, keep)
-	})
+	return s.DB.Update(ctx, func(tx storage.Tx) error { return setPassword(ctx, tx, actor, hash, keep) })
+}
+
+// newPasswordHash checks a new password and hashes it.
+func newPasswordHash(password string) (string, error) {
+	if len(password) < 8 {
+		return "", storage.Errorf(storage.Invalid, "password must be at least 8 characters")
+	}
+	return HashPassword(password)
+}
+
+// setPassword stores hash as actor's password and ends its web sessions but keep.
+func setPassword(ctx context.Context, tx storage.Tx, actor *storage.Actor, hash, keep string) error {
+	creds, err := tx.GetCredentials(ctx, actor.ID)
+	if err != nil {
+		return err
+	}
+	creds.PasswordHash = hash
+	if err := tx.PutCredentials(ctx, creds); err != nil {
+		return err
+	}
+	return tx.DeleteOtherTokens(ctx, actor.ID, storage.TokenSession, keep)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"refuge/federation"
 	"refuge/outbox/media"
@@ -104,8 +105,16 @@ func (s *Service) DeleteAccount(ctx context.Context, actor *storage.Actor) (*Del
 			return err
 		}
 		creds.PasswordHash = "" // nobody signs in again; the key stays to sign the Delete
+		// The address is free for a new account, as Mastodon's deleted user is gone, and
+		// no mailed link opens anything any more.
+		creds.Email, creds.EmailConfirmedAt = "", time.Time{}
 		if err := tx.PutCredentials(ctx, creds); err != nil {
 			return err
+		}
+		for _, purpose := range []storage.EmailPurpose{storage.EmailConfirm, storage.EmailReset} {
+			if err := tx.DeleteEmailTokens(ctx, a.ID, purpose); err != nil {
+				return err
+			}
 		}
 		// Mastodon's id for the Delete of an actor: the actor's, with #delete.
 		act := &federation.Activity{ID: a.URI + "#delete", Type: federation.TypeDelete,

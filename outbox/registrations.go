@@ -134,6 +134,9 @@ type SignedUp struct {
 	Actor  *storage.Actor
 	Token  *storage.Token
 	Secret string
+	// Mailed is set when the instance sends mail and the link that confirms the address
+	// went out; until it is followed the account cannot sign in.
+	Mailed bool
 }
 
 // Refusals of a sign-up before its fields are looked at.
@@ -224,6 +227,15 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignedUp, error)
 		return nil, fmt.Errorf("sign up %s: %w", in.Username, err)
 	}
 	s.Log.Info("signed up", "username", a.Username, "pending", a.Pending, "invite", in.InviteCode != "")
+	if s.Mail != nil {
+		// After the commit: a mail that fails loses no account, and the resend form or
+		// POST /api/v1/emails/confirmations sends another.
+		out.Mailed = true
+		if err := s.SendConfirmation(ctx, a); err != nil {
+			out.Mailed = false
+			s.Log.Warn("the confirmation of a sign-up was not mailed", "username", a.Username, "err", err)
+		}
+	}
 	return out, nil
 }
 

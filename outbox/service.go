@@ -11,6 +11,7 @@ import (
 
 	"refuge/federation"
 	"refuge/federation/uris"
+	"refuge/outbox/mail"
 	"refuge/storage"
 )
 
@@ -33,6 +34,9 @@ type Service struct {
 	// and actors, and says how many files went: a suspension calls it once stored. The
 	// server wires it to its cache (inbox/mediacache, which the outbox does not import).
 	PruneBlocked func(ctx context.Context) (int, error)
+	// Mail sends the address confirmation and password reset links; nil when the instance
+	// has no --smtp-url, and then there are none.
+	Mail *mail.Sender
 	// Registrations is who may sign up (see Registrations); "" is closed.
 	Registrations Registrations
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 
 	"refuge/federation"
 	"refuge/outbox"
+	"refuge/outbox/mail"
 	"refuge/server/httpx"
 )
 
@@ -61,8 +63,15 @@ type Config struct {
 	// mediacache.DefaultTimeout. MediaRetrySchedule is set by tests only.
 	MediaFetchTimeout  time.Duration
 	MediaRetrySchedule []time.Duration
+	// SMTPURL is the mail server that sends address confirmations and password resets:
+	// smtp://user:password@host:587 (STARTTLS, required off loopback) or
+	// smtps://user:password@host:465. "" sends no mail, and then there is neither.
+	SMTPURL string
+	// SMTPFrom is the mails' sender; "" means notifications@ the domain's host.
+	SMTPFrom string
 
 	// Set by tests only.
+	SMTPTLS       *tls.Config // the mail client's TLS (a test's receiver's certificate)
 	Log           *slog.Logger
 	Out           io.Writer           // where the first-start password is printed
 	RetrySchedule []time.Duration     // delivery backoff; nil means the two-day default
@@ -131,8 +140,38 @@ func (c *Config) Check() error {
 		return fmt.Errorf("--registrations %q: give closed, open, approval or invite", c.Registrations)
 	}
 	c.Registrations = string(mode)
+	if c.SMTPURL != "" {
+		if _, err := c.Mailer(); err != nil {
+			return err
+		}
+	}
+	if c.Registrations == string(outbox.RegistrationsOpen) && c.SMTPURL == "" {
+		return fmt.Errorf("--registrations open needs --smtp-url, so that every new account confirms a real address " +
+			"and the instance cannot silently fill with spam accounts: give --smtp-url, or use --registrations approval or invite")
+	}
 	if c.DB != "" && !IsPostgres(c.DB) {
 		return fmt.Errorf("--db %q: give a PostgreSQL URL, postgres://user@host/database (without --db, the SQLite file under --data)", redacted(c.DB))
 	}
 	return nil
+}
+
+// Mailer is the mail sender --smtp-url and --smtp-from describe; nil without --smtp-url.
+func (c *Config) Mailer() (*mail.Sender, error) {
+	if c.SMTPURL == "" {
+		return nil, nil
+	}
+	from := c.SMTPFrom
+	if from == "" {
+		host := c.Domain
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		from = "notifications@" + host
+	}
+	m, err := mail.Parse(c.SMTPURL, from, c.Domain)
+	if err != nil {
+		return nil, err
+	}
+	m.TLS = c.SMTPTLS
+	return m, nil
 }

@@ -54,14 +54,21 @@ func pendingSignin(t *testing.T, in *testrig.Instance, from, name string) (cooki
 // (when not "").
 func stepPost(t *testing.T, in *testrig.Instance, cookie, origin string, form url.Values) peer.Answer {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, in.Base+"/signin/two_factor", strings.NewReader(form.Encode()))
+	return cookieFormPost(t, in, "/signin/two_factor", web.SigninStepCookie, cookie, origin, form)
+}
+
+// cookieFormPost posts a form of someone not signed in, with the cookie name set to cookie
+// (when not "") and an Origin (when not "").
+func cookieFormPost(t *testing.T, in *testrig.Instance, path, name, cookie, origin string, form url.Values) peer.Answer {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, in.Base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "text/html")
 	if origin != "" {
 		req.Header.Set("Origin", origin)
 	}
 	if cookie != "" {
-		req.AddCookie(&http.Cookie{Name: web.SigninStepCookie, Value: cookie})
+		req.AddCookie(&http.Cookie{Name: name, Value: cookie})
 	}
 	return peer.Send(t, req)
 }

@@ -44,7 +44,14 @@ func TestSignUpModes(t *testing.T) {
 	for _, mode := range []string{"closed", "open", "approval", "invite"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			in := testrig.Start(t, func(c *server.Config) { c.Registrations = mode })
+			var rx *testrig.MailServer
+			in := testrig.Start(t, func(c *server.Config) {
+				c.Registrations = mode
+				if mode == "open" { // open sign-up needs mail
+					rx = testrig.StartMailServer(t, testrig.MailPlain, "", "")
+					c.SMTPURL = rx.URL()
+				}
+			})
 			visitor := testrig.NewWebClient(t, in)
 			_, front := visitor.Get("/")
 			_, signin := visitor.Get("/signin")
@@ -105,7 +112,20 @@ func TestSignUpModes(t *testing.T) {
 			bob := testrig.NewWebClient(t, in)
 			resp, body = bob.TrySignIn("bob", "password-bob", "")
 			if mode == "open" {
-				if !strings.Contains(signin, "Your account is ready") || resp.StatusCode != http.StatusSeeOther {
+				// Mailed a link, which bob follows before he can sign in.
+				if !strings.Contains(signin, "we mailed you a link") || resp.StatusCode != http.StatusForbidden ||
+					!strings.Contains(body, "confirm your e-mail address") {
+					t.Errorf("bob signs in before confirming: %d %s", resp.StatusCode, body)
+				}
+				m := rx.WaitMail(1)
+				link, _ := url.Parse(m.Link())
+				if m.To[0] != "bob@mail.example" || link == nil {
+					t.Fatalf("the confirmation mail to %v: %s", m.To, m.Body)
+				}
+				if resp, _ := bob.Get(link.RequestURI()); resp.StatusCode != http.StatusSeeOther {
+					t.Errorf("the link: %d", resp.StatusCode)
+				}
+				if resp, body := bob.TrySignIn("bob", "password-bob", ""); resp.StatusCode != http.StatusSeeOther {
 					t.Errorf("bob signs in: %d %s", resp.StatusCode, body)
 				}
 				return

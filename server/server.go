@@ -113,6 +113,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	})
 	a.svc = &outbox.Service{DB: db, Base: cfg.Base(), Domain: cfg.Domain, Log: cfg.Log, Now: cfg.Now,
 		Software: Version, DataDir: cfg.Data, AllowPrivate: cfg.AllowPrivate, Registrations: outbox.Registrations(cfg.Registrations)}
+	if a.svc.Mail, err = cfg.Mailer(); err != nil { // Check read it already: this cannot fail
+		db.Close()
+		return nil, err
+	}
 	a.remote = &federation.Remote{DB: db, Client: client, Scheme: cfg.Scheme(), LocalHost: cfg.Domain,
 		Signer: a.instanceSigner, Log: cfg.Log}
 	a.svc.Remote = a.remote

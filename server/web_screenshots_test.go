@@ -38,9 +38,18 @@ func TestScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Sign-up waits for an admin's approval on a, so that its form asks why, and the
-	// accounts page has a sign-up waiting.
-	a, b := testrig.Start(t, func(c *server.Config) { c.Registrations = "approval" }), testrig.Start(t)
+	// accounts page has a sign-up waiting; a mails through a receiver on loopback.
+	rx := testrig.StartMailServer(t, testrig.MailPlain, "", "")
+	a := testrig.Start(t, func(c *server.Config) { c.Registrations, c.SMTPURL = "approval", rx.URL() })
+	b := testrig.Start(t)
 	s := newScene(t, a, b)
+	// alice has an address, and asked for another, which waits for its link.
+	if err := a.App.Outbox().SetEmail(context.Background(), "alice", "alice@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.App.Outbox().ChangeEmail(context.Background(), a.LocalActor("alice"), "alice@reading-circle.example"); err != nil {
+		t.Fatal(err)
+	}
 	a.LocalAccount("dana", s.password)
 	switchOnTwoFactor(t, a, "dana")
 	furnishAdminPages(t, a, s.password)
@@ -90,6 +99,7 @@ func TestScreenshots(t *testing.T) {
 			shoot("edit_profile", "/edit_profile")
 			submit(t, ctx, `form[action="/web/two_factor/setup"] button`)
 			shoot("two_factor", "/settings/two_factor")
+			shoot("email", "/settings/email")
 			shoot("filters", "/filters")
 			shoot("filters_edit", fmt.Sprintf("/filters?edit=%d", s.filterID))
 			do(t, ctx, "dark mode", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -107,6 +117,14 @@ func TestScreenshots(t *testing.T) {
 			openPage(t, ctx, a.Base+"/edit_profile")
 			submit(t, ctx, `form[action="/signout"] button`)
 			shoot("about", "/about")
+			shoot("signin", "/signin")
+			shoot("password_new", "/auth/password/new")
+			shoot("confirmation_new", "/auth/confirmation/new")
+			if err := a.App.Outbox().RequestPasswordReset(context.Background(), "alice@example.org"); err != nil {
+				t.Fatal(err)
+			}
+			mails := rx.Mails()
+			shoot("password_edit", linkPath(t, mails[len(mails)-1].Link()))
 			shoot("sign_up", "/auth/sign_up")
 			openPage(t, ctx, a.Base+"/signin")
 			signInForm(t, ctx, "root", s.password)

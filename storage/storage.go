@@ -37,6 +37,7 @@ type Reader interface {
 	ReportReader
 	FilterReader
 	SettingsReader
+	EmailTokenReader
 	RegistrationReader
 }
 
@@ -64,6 +65,7 @@ type Tx interface {
 	ReportWriter
 	FilterWriter
 	SettingsWriter
+	EmailTokenWriter
 	RegistrationWriter
 }
 

@@ -182,7 +182,36 @@ type SignInStepData struct {
 type SignInData struct {
 	Username string
 	Next     string // the local path to go to after signing in, or ""
-	SignUp   bool   // sign-up is not closed: the page offers it
+	// Mail is set when the instance sends mail: the form offers "Forgot your password?".
+	Mail bool
+	// Unconfirmed is set when the right password was refused for an address not confirmed
+	// yet: the page offers a new confirmation link.
+	Unconfirmed bool
+	SignUp      bool // sign-up is not closed: the page offers it
+}
+
+// MailRequestData is a form that asks for a mail: a password reset link (Reset) or a new
+// confirmation link. Sent is the answer after the form, the same whether or not an account
+// has the address.
+type MailRequestData struct {
+	Reset bool
+	Email string
+	Sent  bool
+}
+
+// PasswordEditData is the form of a new password, reached by a reset link whose secret is
+// Token.
+type PasswordEditData struct {
+	Token    string
+	Username string
+}
+
+// EmailData is the signed-in person's e-mail address setting.
+type EmailData struct {
+	Email     string
+	Confirmed bool
+	Pending   string // a new address waiting for its link to be followed
+	Mail      bool   // the instance sends mail, so a new address is confirmed by a link
 }
 
 // SignUpData is the sign-up form, or why there is none.
@@ -345,6 +374,9 @@ var bodyTypes = map[string]func(any) bool{
 	"compose":       is[ComposeData],
 	"signin":        is[SignInData],
 	"signin_step":   is[SignInStepData],
+	"mail_request":  is[MailRequestData],
+	"password_edit": is[PasswordEditData],
+	"email":         is[EmailData],
 	"two_factor":    is[TwoFactorData],
 	"follows":       is[FollowsData],
 	"edit_profile":  is[EditProfileData],
@@ -397,10 +429,12 @@ func New() (*Renderer, error) {
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Render writes page (one of home, profile, note, tag, timeline, notifications, compose,
-// signin, follows, edit_profile, search, error, interact, authorize, apps, reports,
-// accounts, domain_blocks, about, settings, filters, sign_up, invites) to w. p.Body must be the
+// signin, mail_request, password_edit, email, follows, edit_profile, search, error, interact,
+// authorize, apps, reports, accounts, domain_blocks, about, settings, filters, sign_up,
+// invites) to w. p.Body must be the
 // matching *HomeData, *ProfileData, *NoteData, *TagData, *TimelineData,
-// *NotificationsData, *ComposeData, *SignInData, *SignInStepData, *TwoFactorData, *FollowsData,
+// *NotificationsData, *ComposeData, *SignInData, *SignInStepData, *MailRequestData,
+// *PasswordEditData, *EmailData, *TwoFactorData, *FollowsData,
 // *EditProfileData, *SearchData, *ErrorData, *InteractData, *AuthorizeData, *AppsData,
 // *ReportsData, *AccountsData, *DomainBlocksData, *AboutData, *SettingsData, *FiltersData, *SignUpData or *InvitesData. The page is rendered in full before anything
 // is written, so a template error leaves w untouched and the caller can still send an

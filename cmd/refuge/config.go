@@ -96,6 +96,9 @@ func serveFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.IntVar(&c.StreamConns, "stream-conns", api.DefaultStreamConns, "streaming API connections this process holds at most")
 	fs.IntVar(&c.StreamConnsPerToken, "stream-conns-per-token", api.DefaultStreamConnsPerToken, "streaming API connections one access token holds at most")
 	fs.StringVar(&c.Admin, "admin", "admin", "name of the admin account, made at start when there is no admin yet")
+	fs.StringVar(&c.SMTPURL, "smtp-url", "", "the mail server for address confirmation and password reset links: smtp://user:password@host:587 "+
+		"(STARTTLS, required unless the server is on this machine) or smtps://user:password@host:465; none: no mail is sent")
+	fs.StringVar(&c.SMTPFrom, "smtp-from", "", "the sender of the mails (default notifications@ the domain's host)")
 	fs.StringVar(&c.Registrations, "registrations", "closed", "who may sign up: closed (nobody), open (anyone), approval (anyone, once an admin approves) "+
 		"or invite (those with an invite link; an admin's invite link works in every mode)")
 	mediaCacheFlags(fs, c)

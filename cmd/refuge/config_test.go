@@ -100,6 +100,31 @@ func TestMediaCacheFlags(t *testing.T) {
 	}
 }
 
+// TestSMTPFlags: --smtp-url and --smtp-from are read from REFUGE_SMTP_URL and
+// REFUGE_SMTP_FROM too, shown in serve --help, and a malformed URL stops serve with a
+// message that names the flag and not the password.
+func TestSMTPFlags(t *testing.T) {
+	t.Setenv("REFUGE_SMTP_URL", "smtps://me:s3cret@mail.example")
+	t.Setenv("REFUGE_SMTP_FROM", "hello@refuge.example")
+	if c := serveConfig(t); c.SMTPURL != "smtps://me:s3cret@mail.example" || c.SMTPFrom != "hello@refuge.example" {
+		t.Errorf("from the environment: %q, %q", c.SMTPURL, c.SMTPFrom)
+	}
+	if c := serveConfig(t, "--smtp-url", "smtp://mail.example"); c.SMTPURL != "smtp://mail.example" {
+		t.Errorf("the flag does not win: %q", c.SMTPURL)
+	}
+	t.Setenv("REFUGE_SMTP_URL", "")
+	t.Setenv("REFUGE_SMTP_FROM", "")
+	runCLI(t, []cliRow{
+		{name: "serve help names the mail flags", args: []string{"serve", "--help"}, code: 0, wantErr: "  --smtp-url string\n"},
+		{name: "a malformed mail URL", args: []string{"serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--smtp-url", "http://me:s3cret@mail.example"},
+			code: 1, wantErr: `--smtp-url "http://me:xxxxx@mail.example": the scheme is smtp://`},
+		{name: "a bad sender", args: []string{"serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--smtp-url", "smtp://mail.example", "--smtp-from", "nobody"},
+			code: 1, wantErr: `--smtp-from "nobody"`},
+		{name: "open sign-up without mail", args: []string{"serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--registrations", "open"},
+			code: 1, wantErr: "--registrations open needs --smtp-url"},
+	})
+}
+
 // TestRegistrationsFlag: --registrations is closed by default, read from
 // REFUGE_REGISTRATIONS or the flag (which wins), explained in serve --help, and a mode that
 // is none of the four stops the start with a message that names them.

@@ -27,7 +27,8 @@ const usage = `refuge — a federated microblog server that speaks ActivityPub
 usage:
   refuge serve [--listen ADDR] [--domain HOST] [--data DIR | --db postgres://...] [--http]
                [--authorized-fetch] [--allow-private] [--admin NAME] [more: refuge serve --help]
-  refuge user add NAME [--admin] [--password-stdin]
+  refuge user add NAME [--admin] [--password-stdin] [--email ADDR]
+  refuge user email NAME ADDR
   refuge user list
   refuge user password NAME [--password-stdin]
   refuge user suspend|unsuspend NAME
@@ -196,7 +197,8 @@ func openInstance(ctx context.Context, name string, args []string, stderr io.Wri
 	return app, arg, err
 }
 
-const userUsage = "usage:\n  refuge user add NAME [--admin] [--password-stdin]\n  refuge user list\n" +
+const userUsage = "usage:\n  refuge user add NAME [--admin] [--password-stdin] [--email ADDR]\n  refuge user list\n" +
+	"  refuge user email NAME ADDR   (sets the account's e-mail address, confirmed: you vouch for it)\n" +
 	"  refuge user password NAME [--password-stdin]   (signs out its web sessions)\n" +
 	"  refuge user suspend NAME\n  refuge user unsuspend NAME\n" +
 	"  refuge user silence NAME\n  refuge user unsilence NAME\n" +
@@ -209,7 +211,7 @@ const userUsage = "usage:\n  refuge user add NAME [--admin] [--password-stdin]\n
 	"tokens, and sends a Delete to every server that knows it; the name is never given again.\n"
 
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if err := subcommand(args, userUsage, stderr, "add", "list", "password", "suspend", "unsuspend", "silence", "unsilence", "delete", "2fa-off"); err != nil {
+	if err := subcommand(args, userUsage, stderr, "add", "list", "email", "password", "suspend", "unsuspend", "silence", "unsilence", "delete", "2fa-off"); err != nil {
 		return err
 	}
 	if args[0] == "list" {
@@ -252,10 +254,15 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if args[0] == "2fa-off" {
 		return cmdTwoFactorOff(ctx, args[1:], stdout, stderr)
 	}
+	if args[0] == "email" {
+		return cmdEmail(ctx, args[1:], stdout, stderr)
+	}
 	var admin, fromStdin bool
+	var email string
 	app, name, err := openInstance(ctx, "user add NAME", args[1:], stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&admin, "admin", false, "make the account an admin")
 		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input instead of generating one")
+		fs.StringVar(&email, "email", "", "the account's e-mail address, confirmed (for password reset by mail)")
 	}, false)
 	if err != nil {
 		return err
@@ -269,7 +276,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
-	a, err := app.Outbox().CreateAccount(ctx, name, password, admin)
+	a, err := app.Outbox().CreateAccountWithEmail(ctx, name, password, email, admin)
 	if err != nil {
 		return err
 	}
@@ -373,6 +380,26 @@ func cmdDelete(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	fmt.Fprintf(stdout, "deleted %s\n", d)
+	return nil
+}
+
+// cmdEmail sets an account's e-mail address, confirmed: the admin vouches for it. NAME and
+// ADDR come first, then the flags.
+func cmdEmail(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) < 2 || strings.HasPrefix(args[0], "-") || strings.HasPrefix(args[1], "-") {
+		fmt.Fprintln(stderr, "usage: refuge user email NAME ADDR [flags]")
+		return errUsage
+	}
+	email := args[1]
+	app, name, err := openNamed(ctx, "user email NAME", append([]string{args[0]}, args[2:]...), stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if err := app.Outbox().SetEmail(ctx, name, email); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "set the e-mail address of %s to %s\n", name, email)
 	return nil
 }
 

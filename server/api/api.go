@@ -116,6 +116,7 @@ var routes = []route{
 	{"GET", "/api/v1/markers", "read:statuses", (*Handler).markers},
 	{"POST", "/api/v1/markers", "write:statuses", (*Handler).saveMarkers},
 	{"POST", "/api/v1/reports", "write:reports", (*Handler).fileReport},
+	{"POST", "/api/v1/emails/confirmations", "write:accounts", (*Handler).confirmAgain},
 	{"GET", "/api/v1/preferences", "read:accounts", (*Handler).preferences},
 	{"GET", "/api/v1/custom_emojis", "", (*Handler).emptyList},
 	{"GET", "/api/v2/filters", "read:filters", (*Handler).filters},

@@ -36,8 +36,14 @@ func appToken(t *testing.T, in *testrig.Instance, scopes string) string {
 }
 
 // withRegistrations starts the instance in the registrations mode.
-func withRegistrations(mode string) func(*server.Config) {
-	return func(c *server.Config) { c.Registrations = mode }
+// withRegistrations sets the registrations mode; open ones mail through a receiver on
+// loopback, since open sign-up needs mail.
+func withRegistrations(t *testing.T, mode string) func(*server.Config) {
+	smtp := ""
+	if mode == "open" {
+		smtp = testrig.StartMailServer(t, testrig.MailPlain, "", "").URL()
+	}
+	return func(c *server.Config) { c.Registrations, c.SMTPURL = mode, smtp }
 }
 
 // signUpForm is a sign-up that passes every check, for name.
@@ -87,7 +93,7 @@ func TestRegisterAccountModes(t *testing.T) {
 		t.Run(c.mode, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			in := testrig.Start(t, withRegistrations(c.mode))
+			in := testrig.Start(t, withRegistrations(t, c.mode))
 			aliceTok, _ := in.Account("alice", false)
 			app := appToken(t, in, "read write follow")
 			readOnly := appToken(t, in, "read")
@@ -207,7 +213,7 @@ func mustActor(t *testing.T, in *testrig.Instance, name string) *storage.Actor {
 func TestApproveReject(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	in := testrig.Start(t, withRegistrations("approval"))
+	in := testrig.Start(t, withRegistrations(t, "approval"))
 	w := &world{in: in}
 	app := appToken(t, in, "read write")
 	in.Account("alice", false)
@@ -321,7 +327,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestInviteRace(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	in := testrig.Start(t, withRegistrations("invite"))
+	in := testrig.Start(t, withRegistrations(t, "invite"))
 	app := appToken(t, in, "write")
 	admin := mustActor(t, in, "admin")
 	for round := range 3 {
@@ -353,7 +359,7 @@ func TestInviteRace(t *testing.T) {
 // together; the sixth is 429 with a reason, on both.
 func TestSignUpRateLimit(t *testing.T) {
 	t.Parallel()
-	in := testrig.Start(t, withRegistrations("open"), func(c *server.Config) { c.APILimits.SignUps = httpx.MastodonLimits.SignUps })
+	in := testrig.Start(t, withRegistrations(t, "open"), func(c *server.Config) { c.APILimits.SignUps = httpx.MastodonLimits.SignUps })
 	app := appToken(t, in, "write")
 	for i := range 4 {
 		if status, v := send(t, in, registration(app, signUpForm("user"+strconv.Itoa(i)))); status != 200 {

@@ -99,6 +99,17 @@ func (b *SharedBuckets) Allow(ctx context.Context, key string, now time.Time) (b
 	return t.OK, err
 }
 
+// Limit takes one token for key and, when there was none, returns TooMany with msg: what
+// to wait for, said to the person.
+func (b *SharedBuckets) Limit(ctx context.Context, key string, now time.Time, msg string) error {
+	if ok, err := b.Allow(ctx, key, now); err != nil {
+		return err
+	} else if !ok {
+		return storage.Errorf(storage.TooMany, "%s", msg)
+	}
+	return nil
+}
+
 // Take takes one token for key and reports what the bucket had and has left.
 func (b *SharedBuckets) Take(ctx context.Context, key string, now time.Time) (Taken, error) {
 	var ok bool
@@ -119,8 +130,13 @@ type Limits struct {
 	Inbox         *Buckets       // per remote host (from the signature's keyId), else per address
 	SigninAddr    *SharedBuckets // sign-in attempts per client address
 	SigninAccount *SharedBuckets // sign-in attempts per account name
-	Lookups       *Buckets       // WebFinger look-ups a visitor makes us do (remote follow), per address
-	API           apiLimits      // the client API's, as Mastodon sets them (see LimitAPI)
+	// MailAddr and MailEmail limit the forms that mail a link (password reset, new
+	// confirmation), per client address and per e-mail address typed: Mastodon's 25 in 5
+	// minutes and 5 in 30 minutes. (Each account is limited too, in the outbox.)
+	MailAddr  *SharedBuckets
+	MailEmail *SharedBuckets
+	Lookups   *Buckets  // WebFinger look-ups a visitor makes us do (remote follow), per address
+	API       apiLimits // the client API's, as Mastodon sets them (see LimitAPI)
 }
 
 // The default inbox limit per remote host: far above what a busy peer sends, low enough that
@@ -137,6 +153,8 @@ func NewLimits(db storage.DB, inboxRate, inboxBurst float64, api APILimits) *Lim
 		Inbox:         NewBuckets(cmp.Or(inboxRate, DefaultInboxRate), cmp.Or(inboxBurst, DefaultInboxBurst)),
 		SigninAddr:    &SharedBuckets{db: db, name: "signin-addr", rate: 10.0 / 60, burst: 10},
 		SigninAccount: &SharedBuckets{db: db, name: "signin-account", rate: 10.0 / 60, burst: 10},
+		MailAddr:      &SharedBuckets{db: db, name: "mail-addr", rate: 25.0 / (5 * 60), burst: 25},
+		MailEmail:     &SharedBuckets{db: db, name: "mail-email", rate: 5.0 / (30 * 60), burst: 5},
 		Lookups:       NewBuckets(30.0/60, 30),
 		API:           newAPILimits(db, api),
 	}

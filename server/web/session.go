@@ -39,10 +39,22 @@ func (h *Handler) nextPath(r *http.Request) string {
 }
 
 func (h *Handler) renderSignin(w http.ResponseWriter, r *http.Request, status int, username, problem string) error {
+	data := &templates.SignInData{Username: username}
+	return h.renderSigninData(w, r, status, data, problem)
+}
+
+// renderSigninUnconfirmed refuses the right password of an address not confirmed yet, and
+// offers a new link.
+func (h *Handler) renderSigninUnconfirmed(w http.ResponseWriter, r *http.Request, username string) error {
+	data := &templates.SignInData{Username: username, Unconfirmed: true}
+	return h.renderSigninData(w, r, http.StatusForbidden, data, outbox.ErrUnconfirmed.Msg)
+}
+
+func (h *Handler) renderSigninData(w http.ResponseWriter, r *http.Request, status int, data *templates.SignInData, problem string) error {
 	token := outbox.NewSecret(24)
 	http.SetCookie(w, &http.Cookie{Name: SigninCookie, Value: token, Path: "/signin", MaxAge: 3600,
 		HttpOnly: true, Secure: !h.HTTP, SameSite: http.SameSiteLaxMode})
-	data := &templates.SignInData{Username: username, SignUp: h.signUpOpen()}
+	data.Mail, data.SignUp = h.Outbox.MailEnabled(), h.signUpOpen()
 	data.Next = h.URIs.Target(r.URL.Query().Get("next"))
 	p := h.page(r, "Sign in", data)
 	p.CSRF, p.Error = maskToken(token), problem
@@ -91,6 +103,12 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) error {
 	if actor == nil {
 		h.Log.Info("sign-in failed", "username", username, "addr", httpx.ClientAddr(r))
 		return h.renderSignin(w, r, http.StatusUnauthorized, username, "Wrong username or password.")
+	}
+	if err := h.Outbox.CheckConfirmed(r.Context(), actor); err == outbox.ErrUnconfirmed {
+		h.Log.Info("sign-in of an unconfirmed address refused", "username", username, "addr", httpx.ClientAddr(r))
+		return h.renderSigninUnconfirmed(w, r, username)
+	} else if err != nil {
+		return err
 	}
 	if on, err := h.Outbox.TwoFactorEnabled(r.Context(), actor); err != nil {
 		return err

@@ -107,9 +107,16 @@ func (h *Handler) signUp(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, &http.Cookie{Name: SignUpCookie, Value: "", Path: signUpPath, MaxAge: -1,
 		HttpOnly: true, Secure: !h.HTTP, SameSite: http.SameSiteLaxMode})
-	if done.Actor.Pending {
+	switch {
+	case h.Outbox.MailEnabled() && !done.Mailed:
+		h.flash(w, "signup-mail-failed")
+	case h.Outbox.MailEnabled() && done.Actor.Pending:
+		h.flash(w, "signup-confirm-pending")
+	case h.Outbox.MailEnabled():
+		h.flash(w, "signup-confirm")
+	case done.Actor.Pending:
 		h.flash(w, "signup-pending")
-	} else {
+	default:
 		h.flash(w, "signedup")
 	}
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)

@@ -74,6 +74,15 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/invites", h.Form(h.makeInvite))
 	post("/invites/{id:[0-9]+}/expire", h.Form(h.expireInvite))
 
+	// Mailed links (email.go), at Mastodon's paths.
+	get("/auth/password/new", h.passwordNewPage)
+	post("/auth/password", h.requestMail(true))
+	get("/auth/password/edit", h.passwordEditPage)
+	post("/auth/password/edit", h.resetPassword)
+	get("/auth/confirmation", h.confirmEmail)
+	get("/auth/confirmation/new", h.confirmationNewPage)
+	post("/auth/confirmation", h.requestMail(false))
+
 	// Pages of the signed-in account.
 	get("/home", h.SignedIn(h.timelinePage))
 	get("/notifications", h.SignedIn(h.notificationsPage))
@@ -82,6 +91,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/search", h.SignedIn(h.searchPage))
 	get("/edit_profile", h.SignedIn(h.editProfilePage))
 	get("/settings/two_factor", h.SignedIn(h.twoFactorPage))
+	get("/settings/email", h.SignedIn(h.emailPage))
 	get("/filters", h.SignedIn(h.filtersPage))
 
 	// Forms.
@@ -94,6 +104,8 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/follow_requests/{id:[0-9]+}/{answer:approve|reject}", h.Form(h.answerFollowRequest))
 	post("/web/profile", h.Form(h.saveProfile))
 	post("/web/password", h.Form(h.changePassword))
+	post("/web/email", h.Form(h.changeEmail))
+	post("/web/email/resend", h.Form(h.resendEmail))
 	post("/web/delete_account", h.Form(h.deleteAccount))
 	post("/web/report", h.Form(h.report))
 	post("/web/filters", h.Form(h.addFilter))
@@ -256,6 +268,10 @@ var notices = map[string]string{
 	"signedout":              "You are signed out everywhere.",
 	"signedoff":              "You are signed out.",
 	"password":               "Your password is changed, and your other sessions are signed out.",
+	"password-reset":         "Your password is changed, and every session and app of your account is signed out. Sign in with the new password.",
+	"email-confirmed":        "Your e-mail address is confirmed.",
+	"email-sent":             "We mailed a link to the new address: your address changes once you follow it.",
+	"email-saved":            "Your e-mail address is saved.",
 	"accountdeleted":         "Your account is deleted. Other servers are being told; your name stays reserved so nobody can pose as you.",
 	"muted":                  "Muted: their posts and notifications are hidden from you.",
 	"unmuted":                "Unmuted.",
@@ -283,6 +299,9 @@ var notices = map[string]string{
 	"filter-deleted":         "The filter is deleted.",
 	"signedup":               "Welcome! Your account is ready: sign in.",
 	"signup-pending":         "Thank you for signing up: an admin will look at it, and you can sign in once it is approved.",
+	"signup-confirm":         "Thank you for signing up: we mailed you a link. Follow it to confirm your address, then sign in.",
+	"signup-confirm-pending": "Thank you for signing up: we mailed you a link to confirm your address. An admin will look at your sign-up too, and you can sign in once both are done.",
+	"signup-mail-failed":     "Your account is made, but we could not send the mail that confirms your address: ask for it again with \"Didn't receive a confirmation link?\" below.",
 	"signup-approve":         "The sign-up is approved: the account can sign in.",
 	"signup-reject":          "The sign-up is rejected: the account is removed and its name is free again.",
 	"invite-made":            "The invite link is made: copy it from the list.",

@@ -66,6 +66,11 @@ func fillInstance(t *testing.T, db *DB) *copied {
 				return err
 			}
 		}
+		// Bob changes his address: the new one waits for its link.
+		if err := tx.PutEmailToken(ctx, &storage.EmailToken{Hash: "hash of bob's link", ActorID: c.bob.ID,
+			Purpose: storage.EmailConfirm, Email: "bob@new.example", Created: at, Expires: at.Add(24 * time.Hour)}); err != nil {
+			return err
+		}
 		for _, a := range []*storage.Actor{c.carol, gone} {
 			if err := tx.PutRemoteActor(ctx, a); err != nil {
 				return err
@@ -555,6 +560,9 @@ func sameThroughStorage(t *testing.T, c *copied, src, dst *DB) {
 	same("invites", func(db *DB) (any, error) { return db.ListInvites(ctx, 0) })
 	same("sign-up", func(db *DB) (any, error) { return db.GetSignUp(ctx, c.bob.ID) })
 	same("account by e-mail", func(db *DB) (any, error) { return db.AccountByEmail(ctx, "alice@refuge.EXAMPLE") })
+	same("mailed link", func(db *DB) (any, error) {
+		return db.GetEmailToken(ctx, "hash of bob's link", storage.EmailConfirm, at)
+	})
 	same("next delivery due", func(db *DB) (any, error) { return db.NextDeliveryDue(ctx) })
 	same("deliveries", func(db *DB) (any, error) { return db.ListDeliveries(ctx, c.activity) })
 	same("app", func(db *DB) (any, error) { return db.GetAppByClientID(ctx, "client") })
