@@ -329,6 +329,15 @@ func (a *App) Handler() (http.Handler, error) {
 	}
 	kit := &httpx.Kit{Log: a.log, Limits: httpx.NewLimits(a.db, a.cfg.InboxRate, a.cfg.InboxBurst, a.cfg.APILimits),
 		Auth: &httpx.Auth{DB: a.db, Verify: a.inbox.Signer, AuthorizedFetch: a.cfg.AuthorizedFetch, Commits: a.db.Commits}}
+	if a.svc.Mail != nil {
+		kit.Auth.Unconfirmed = func(ctx context.Context, actor *storage.Actor) (bool, error) {
+			err := a.svc.CheckConfirmed(ctx, actor)
+			if err == outbox.ErrUnconfirmed {
+				return true, nil
+			}
+			return false, err
+		}
+	}
 	local := uris.New(a.cfg.Base())
 	site := &web.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Remote: a.remote, Templates: pages,
 		URIs: local, Domain: a.cfg.Domain, HTTP: a.cfg.HTTP, DataDir: a.cfg.Data, Media: a.media, Commits: a.db.Commits}

@@ -116,7 +116,7 @@ var routes = []route{
 	{"GET", "/api/v1/markers", "read:statuses", (*Handler).markers},
 	{"POST", "/api/v1/markers", "write:statuses", (*Handler).saveMarkers},
 	{"POST", "/api/v1/reports", "write:reports", (*Handler).fileReport},
-	{"POST", "/api/v1/emails/confirmations", "write:accounts", (*Handler).confirmAgain},
+	{"POST", confirmationsPath, "write:accounts", (*Handler).confirmAgain},
 	{"GET", "/api/v1/preferences", "read:accounts", (*Handler).preferences},
 	{"GET", "/api/v1/custom_emojis", "", (*Handler).emptyList},
 	{"GET", "/api/v2/filters", "read:filters", (*Handler).filters},
@@ -198,6 +198,8 @@ func (h *Handler) handle(rt route) http.Handler {
 func (h *Handler) authorize(r *http.Request, scope string) (*storage.Actor, error) {
 	viewer, err := h.Auth.Bearer(r, scope)
 	switch {
+	case errors.Is(err, httpx.ErrLoginUnconfirmed) && r.URL.Path == confirmationsPath:
+		return viewer, nil // an account waiting for its address's confirmation may ask for a new link
 	case errors.Is(err, httpx.ErrNeedsUser) && scope == "":
 		return nil, nil
 	case err != nil:

@@ -14,7 +14,8 @@ import (
 // TestEmailConfirmations: POST /api/v1/emails/confirmations mails a new link while an
 // address waits for confirmation, to a new address when given one, and answers {}; it is
 // 403 for an account with nothing waiting, without the scope, or on a server that sends no
-// mail; 401 without a token; and the link it mails confirms the address.
+// mail; 401 without a token; and the link it mails confirms the address. Until then the
+// account's tokens are refused everywhere else.
 func TestEmailConfirmations(t *testing.T) {
 	t.Parallel()
 	rx := testrig.StartMailServer(t, testrig.MailPlain, "", "")
@@ -51,6 +52,13 @@ func TestEmailConfirmations(t *testing.T) {
 		{"the address of another account", post(aliceTok, url.Values{"email": {"BOB@example.org"}}), 409, nil},
 		{"again", post(aliceTok, nil), 200, empty},
 	})
+	// Anything else her token asks for is refused until she confirms, as on Mastodon.
+	verify := func() (int, any) {
+		return send(t, in, request{method: "GET", path: "/api/v1/accounts/verify_credentials", token: w.oauthToken(t, "alice", "read")})
+	}
+	if status, v := verify(); status != 403 || !strings.Contains(field(v, "error"), "missing a confirmed e-mail address") {
+		t.Errorf("alice unconfirmed, verify_credentials: %d %v", status, v)
+	}
 	if m := rx.WaitMail(1); m.To[0] != "alice@example.org" || !strings.Contains(m.Link(), "/auth/confirmation?confirmation_token=") {
 		t.Errorf("mail to %v: %s", m.To, m.Body)
 	}
@@ -68,6 +76,9 @@ func TestEmailConfirmations(t *testing.T) {
 	}
 	if id, err := in.App.DB().AccountByEmail(ctx, "alice@new.example"); err != nil || id != alice.ID {
 		t.Errorf("alice's address after the link: %d, %v", id, err)
+	}
+	if status, v := verify(); status != 200 {
+		t.Errorf("alice confirmed, verify_credentials: %d %v", status, v)
 	}
 	runWrites(t, in, []writeCase{{"confirmed now", post(aliceTok, nil), 403, func(v any) bool {
 		return strings.Contains(field(v, "error"), "awaiting confirmation")

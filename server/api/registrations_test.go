@@ -166,16 +166,24 @@ func TestRegisterAccountModes(t *testing.T) {
 			runWrites(t, in, cases)
 
 			// An invite skips approval; without one, approval mode makes a pending account,
-			// whose token is refused until an admin approves it.
+			// whose token is refused until an admin approves it; with mail, every new
+			// account's token is refused until its address is confirmed.
 			for name, pending := range map[string]bool{"bob": c.pendingAfter, "carol": c.pendingAfter, "dave": false} {
 				tok, ok := tokenOf[name]
 				if !ok {
 					continue
 				}
+				// With mail (open mode), the token waits for the address's confirmation too.
 				status, v, _ := get(t, in, "/api/v1/accounts/verify_credentials", tok)
-				want := map[bool]int{false: 200, true: 403}[pending]
-				if status != want || (pending && field(v, "error") != "Your login is currently pending approval") {
-					t.Errorf("%s's token: %d %v, want %d", name, status, v, want)
+				want, why := 200, ""
+				switch {
+				case pending:
+					want, why = 403, "Your login is currently pending approval"
+				case in.Cfg.SMTPURL != "":
+					want, why = 403, "Your login is missing a confirmed e-mail address"
+				}
+				if status != want || field(v, "error") != why {
+					t.Errorf("%s's token: %d %v, want %d %q", name, status, v, want, why)
 				}
 				if status, _, _ := in.Do("GET", "/.well-known/webfinger?resource=acct:"+name+"@"+in.Cfg.Domain, "", nil); (status == 200) == pending {
 					t.Errorf("WebFinger of %s (pending %v): %d", name, pending, status)

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -33,6 +34,9 @@ type Auth struct {
 	// Commits, when set, lets sessions be kept between requests while the database is
 	// unchanged (see keptSession).
 	Commits func() int64
+	// Unconfirmed, when set (the instance sends mail), says whether an account's e-mail
+	// address waits for confirmation: its tokens are then refused (ErrLoginUnconfirmed).
+	Unconfirmed func(ctx context.Context, actor *storage.Actor) (bool, error)
 
 	mu       sync.Mutex
 	sessions map[string]keptSession
@@ -94,6 +98,10 @@ func memoOf(r *http.Request) *requestMemo {
 func (a *Auth) Bearer(r *http.Request, scope string) (*storage.Actor, error) {
 	t, actor, err := a.bearerToken(r)
 	switch {
+	case errors.Is(err, ErrLoginUnconfirmed) && !Allows(t.Scopes, scope):
+		return nil, ErrOutOfScope
+	case errors.Is(err, ErrLoginUnconfirmed):
+		return actor, err // refused, unless what it asks for is a new confirmation link
 	case err != nil || t == nil:
 		return nil, err
 	case !Allows(t.Scopes, scope):
@@ -145,6 +153,15 @@ func (a *Auth) TokenOf(ctx context.Context, secret string) (*storage.Token, *sto
 	}
 	if actor.Pending {
 		return nil, nil, ErrLoginPending
+	}
+	if a.Unconfirmed != nil {
+		unconfirmed, err := a.Unconfirmed(ctx, actor)
+		if err != nil {
+			return nil, nil, err
+		}
+		if unconfirmed {
+			return t, actor, ErrLoginUnconfirmed
+		}
 	}
 	return t, actor, nil
 }

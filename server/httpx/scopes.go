@@ -85,6 +85,10 @@ var (
 	// ErrLoginPending answers a token of an account waiting for an admin's approval, such as
 	// the one POST /api/v1/accounts gave it: good once the account is approved.
 	ErrLoginPending = storage.Errorf(storage.Forbidden, "Your login is currently pending approval")
+	// ErrLoginUnconfirmed answers a token of an account whose e-mail address is not confirmed
+	// yet while the instance sends mail, as Mastodon's: such an account may only ask for a
+	// new confirmation link (Bearer hands it over with this error for that).
+	ErrLoginUnconfirmed = storage.Errorf(storage.Forbidden, "Your login is missing a confirmed e-mail address")
 )
 
 // Require returns the bearer token of the request, and its account (nil for an app's own
