@@ -477,7 +477,7 @@ var funcs = template.FuncMap{
 	"excerpt":    func(n *storage.Note) string { return excerpt(n, 140) },
 	"post":       newPost,
 	"follow":     newFollow,
-	"notes":      func(p *Page, n []*storage.Note, empty string) noteList { return noteList{p, shown(n), empty} },
+	"notes":      notesOf,
 	"seq":        seq,
 	"inc":        func(i int) int { return i + 1 },
 	"sentence":   sentence,
@@ -506,16 +506,20 @@ var funcs = template.FuncMap{
 // the admin menu (partials.html, "adminnav"), so that the main menu stays on one line.
 var adminPages = map[string]bool{"reports": true, "accounts": true, "domain_blocks": true, "settings": true}
 
-// shown is a page of notes without those a filter of the viewer hides: the page keeps them
-// only so that its bounds are the list's (storage.Note.Hidden).
-func shown(notes []*storage.Note) []*storage.Note {
+// notesOf is a page of notes as shown: without those a filter of the viewer hides, which
+// the page keeps only so that its bounds are the list's (storage.Note.Hidden). A page of
+// hidden notes only says so rather than that there is nothing.
+func notesOf(p *Page, notes []*storage.Note, empty string) noteList {
 	var kept []*storage.Note
 	for _, n := range notes {
 		if !n.Hidden {
 			kept = append(kept, n)
 		}
 	}
-	return kept
+	if len(kept) == 0 && len(notes) > 0 {
+		empty = "Your filters hide every post on this page."
+	}
+	return noteList{p, kept, empty}
 }
 
 // paragraphs splits plain text at its empty lines.

@@ -626,7 +626,7 @@ blood</textarea>`, `id="filter-hide" name="action" type="radio" value="hide" che
 			[]string{`id="note-6"`, `href="/?max_id=5" rel="next"`}, []string{`id="note-5"`, `filtered away`}},
 		{"a page of hidden posts only", "home", me, &HomeData{Next: "/?max_id=5", Notes: []*storage.Note{
 			{ID: 5, URI: "https://x/5", Author: v.actor(3), Content: "<p>filtered away</p>", Published: when, Hidden: true}}},
-			[]string{`Nobody has posted`, `href="/?max_id=5" rel="next"`}, []string{`filtered away`}},
+			[]string{`Your filters hide every post on this page.`, `href="/?max_id=5" rel="next"`}, []string{`filtered away`, `Nobody has posted`}},
 		{"home offers sign-up when open", "home", nil, &HomeData{SignUp: true}, []string{`href="/auth/sign_up"`}, nil},
 		{"sign in offers sign-up when open", "signin", nil, &SignInData{SignUp: true}, []string{`href="/auth/sign_up"`}, nil},
 		{"sign in without sign-up when closed", "signin", nil, &SignInData{}, nil, []string{`/auth/sign_up`}},
