@@ -11,15 +11,21 @@ import (
 // LocalAccounts lists the local accounts that are not deleted, suspended or not, waiting
 // for approval or not, oldest first. Only admins may read it.
 func (rd *Reader) LocalAccounts(ctx context.Context, viewer *storage.Actor) ([]ModeratedAccount, error) {
+	return rd.moderatedList(ctx, viewer, rd.DB.ListLocalActors)
+}
+
+// moderatedList is what list finds, as the admins see it: Forbidden for anyone else.
+func (rd *Reader) moderatedList(ctx context.Context, viewer *storage.Actor,
+	list func(context.Context) ([]*storage.Actor, error)) ([]ModeratedAccount, error) {
 	if viewer == nil || !viewer.Admin {
 		return nil, storage.Errorf(storage.Forbidden, "only admins see the accounts")
 	}
-	list, err := rd.DB.ListLocalActors(ctx)
+	actors, err := list(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ModeratedAccount, 0, len(list))
-	for _, a := range list {
+	out := make([]ModeratedAccount, 0, len(actors))
+	for _, a := range actors {
 		m, err := rd.Moderated(ctx, a)
 		if err != nil {
 			return nil, err
@@ -62,22 +68,7 @@ func (rd *Reader) AdminAccount(ctx context.Context, viewer *storage.Actor, id in
 
 // AdminAccounts lists the accounts q asks for, local and remote, newest first, for an admin.
 func (rd *Reader) AdminAccounts(ctx context.Context, viewer *storage.Actor, q storage.AccountQuery) ([]ModeratedAccount, error) {
-	if viewer == nil || !viewer.Admin {
-		return nil, storage.Errorf(storage.Forbidden, "only admins see the accounts")
-	}
-	list, err := rd.DB.ListActors(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]ModeratedAccount, 0, len(list))
-	for _, a := range list {
-		m, err := rd.Moderated(ctx, a)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return rd.moderatedList(ctx, viewer, func(ctx context.Context) ([]*storage.Actor, error) { return rd.DB.ListActors(ctx, q) })
 }
 
 // Moderated is a as the admins see it (see ModeratedAccount).
