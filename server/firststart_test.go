@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,5 +85,28 @@ func TestStartsTogetherWithOtherDomains(t *testing.T) {
 	}
 	if started != 1 {
 		t.Errorf("%d serves started with their own domains on one database, want 1", started)
+	}
+}
+
+// TestStartTriesAnotherPort: a test instance whose free port was taken before it listened
+// starts on another one, rather than failing the test that wanted it.
+func TestStartTriesAnotherPort(t *testing.T) {
+	t.Parallel()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	tries := 0
+	in := testrig.Start(t, func(c *server.Config) {
+		if tries++; tries == 1 { // the first port found free is someone else's by now
+			c.Listen, c.Domain = taken.Addr().String(), taken.Addr().String()
+		}
+	})
+	if tries != 2 || in.Cfg.Listen == taken.Addr().String() {
+		t.Fatalf("%d tries, listening on %s", tries, in.Cfg.Listen)
+	}
+	if code, _, _ := in.Do("GET", "/nodeinfo/2.1", "", nil); code != 200 {
+		t.Errorf("the instance on its second port: %d", code)
 	}
 }

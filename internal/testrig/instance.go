@@ -14,11 +14,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,6 +79,27 @@ func (w testWriter) Write(p []byte) (int, error) {
 // (pgtest.EnvVar set) its database is a new PostgreSQL one, else the SQLite file.
 func Start(t testing.TB, mods ...func(*server.Config)) *Instance {
 	t.Helper()
+	// The port is found free and let go until the instance listens on it: on a busy machine
+	// another test's connection may take it in between. A first start that finds it taken
+	// tries again on another port with a new data folder, since nothing stored names the
+	// first one yet.
+	for try := 1; ; try++ {
+		in := newInstance(t, mods)
+		err := in.open()
+		if err == nil {
+			t.Cleanup(in.Stop)
+			return in
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) || try == 3 {
+			t.Fatal(err)
+		}
+		t.Logf("%v: trying another port", err)
+	}
+}
+
+// newInstance is the configuration of a new instance on a free port, not started.
+func newInstance(t testing.TB, mods []func(*server.Config)) *Instance {
+	t.Helper()
 	addr := FreeAddr(t)
 	cfg := server.Config{
 		Listen: addr, Domain: addr, Data: t.TempDir(), HTTP: true, AllowPrivate: true, Admin: "admin",
@@ -88,23 +112,28 @@ func Start(t testing.TB, mods ...func(*server.Config)) *Instance {
 	for _, m := range mods {
 		m(&cfg)
 	}
-	in := &Instance{t: t, Cfg: cfg, Base: "http://" + addr}
-	in.start()
-	t.Cleanup(in.Stop)
-	return in
+	return &Instance{t: t, Cfg: cfg, Base: "http://" + addr}
 }
 
 func (in *Instance) start() {
 	in.t.Helper()
+	if err := in.open(); err != nil {
+		in.t.Fatal(err)
+	}
+}
+
+// open makes the instance and starts it listening.
+func (in *Instance) open() error {
 	app, err := server.New(context.Background(), in.Cfg)
 	if err != nil {
-		in.t.Fatalf("new instance %s: %v", in.Cfg.Domain, err)
+		return fmt.Errorf("new instance %s: %w", in.Cfg.Domain, err)
 	}
 	if err := app.Start(); err != nil {
 		app.Close()
-		in.t.Fatalf("start instance %s: %v", in.Cfg.Domain, err)
+		return fmt.Errorf("start instance %s: %w", in.Cfg.Domain, err)
 	}
 	in.App = app
+	return nil
 }
 
 // Stop closes the instance, as SIGTERM would.
