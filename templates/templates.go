@@ -737,6 +737,9 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 	v.Own = p.Viewer != nil && n.ActorID == p.Viewer.ID
 	if n.Updated.After(n.Published) { // as the API's edited_at
 		v.Edited, v.EditedISO, v.EditedDate = true, iso(n.Updated), date(n.Updated)
+		if pub, upd := n.Published.UTC(), n.Updated.UTC(); pub.Year() == upd.Year() && pub.YearDay() == upd.YearDay() {
+			v.EditedDate = upd.Format("15:04 UTC") // the day is the one beside it
+		}
 		v.HistoryURL = historyURL(n)
 	}
 	return v

@@ -214,9 +214,9 @@ func (v variant) filter(id int64, action storage.FilterAction) *storage.Filter {
 	return f
 }
 
-// edited is n as edited three minutes after it was published.
-func edited(n *storage.Note) *storage.Note {
-	n.Updated = n.Published.Add(3 * time.Minute)
+// edited is n as edited after it was published.
+func edited(n *storage.Note, after time.Duration) *storage.Note {
+	n.Updated = n.Published.Add(after)
 	return n
 }
 
@@ -500,12 +500,15 @@ func TestPageContents(t *testing.T) {
 			[]string{`/web/notes/20/like`, `/web/notes/20/boost`, `/web/notes/20/delete`, `/web/notes/20/pin`, `href="/compose?reply_to=20"`},
 			[]string{`/web/notes/20/unlike`}},
 		{"own post offers Edit", "note", me, &NoteData{Note: mine}, []string{`<a class="act" href="/notes/20/edit">Edit</a>`}, []string{`class="edited"`}},
-		{"edited post links its history", "note", nil, &NoteData{Note: edited(v.note(21, v.actor(2), false))},
-			[]string{`<a class="edited" href="/notes/21/history">edited <time datetime="2025-03-14T15:12:26Z">14 Mar 2025, 15:12 UTC</time>`}, []string{`/edit"`}},
+		{"edited post links its history", "note", nil, &NoteData{Note: edited(v.note(21, v.actor(2), false), 3*time.Minute)},
+			[]string{`<a class="edited" href="/notes/21/history">edited <time datetime="2025-03-14T15:12:26Z">15:12 UTC</time>`}, []string{`/edit"`}},
+		{"edited another day: the date too", "note", nil, &NoteData{Note: edited(v.note(21, v.actor(2), false), 24*time.Hour)},
+			[]string{`edited <time datetime="2025-03-15T15:09:26Z">15 Mar 2025, 15:09 UTC</time>`}, nil},
+		{"a note not edited says nothing of it", "note", nil, &NoteData{Note: edited(v.note(21, v.actor(2), false), 0)}, nil, []string{`edited`}},
 		{"edit form", "edit_note", me, &EditNoteData{Note: withMediaIDs(v.note(22, me, true), 7, 8, 9), Content: "typed <text>", Summary: "cw typed",
 			Sensitive: true, Language: "de", Media: withMediaIDs(v.note(22, me, true), 7, 8, 9).Media},
 			[]string{`action="/web/notes/22/edit"`, `enctype="multipart/form-data"`, `>typed &lt;text&gt;</textarea>`, `name="summary" type="text" maxlength="500" value="cw typed"`,
-				`name="language" type="text" value="de"`, `name="sensitive" type="checkbox" value="1" checked`, `Public <span class="hint">(an edit keeps the audience)`,
+				`name="language" type="text" value="de"`, `name="sensitive" type="checkbox" value="1" checked`, `<strong>Who can see it:</strong> Public <span class="hint">(an edit never changes`,
 				`<label for="description-7">Description of attachment 1`, `name="description_7"`, `>A cat on a mat</textarea>`, `name="description_9"`,
 				`<img class="edit-thumb" src="/media/remote/`, `<span class="edit-thumb file">Video</span>`, `href="/notes/22">Cancel</a>`},
 			[]string{`name="visibility"`, `type="file"`}},
