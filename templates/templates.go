@@ -523,7 +523,6 @@ var funcs = template.FuncMap{
 	"feedType":   feedType,
 	"adminPage":  func(page string) bool { return adminPages[page] },
 	"paragraphs": paragraphs,
-	"historyURL": historyURL,
 }
 
 // adminPages are the admins' pages: the main menu has one link to them all, and each shows
