@@ -108,13 +108,7 @@ func applyListEdit(l *storage.List, e ListEdit) error {
 // neither follows nor asked to follow (itself aside), as Mastodon's lists hold only those,
 // or one in the list already.
 func (s *Service) AddToList(ctx context.Context, account *storage.Actor, id int64, ids []int64) error {
-	if len(ids) == 0 {
-		return invalid("account_ids is missing")
-	}
-	return s.DB.Update(ctx, func(tx storage.Tx) error {
-		if _, err := tx.GetList(ctx, account.ID, id); err != nil {
-			return err
-		}
+	return s.changeMembers(ctx, account, id, ids, func(tx storage.Tx) error {
 		members, _, err := tx.ListListMembers(ctx, id, storage.Page{Limit: MaxListMembers})
 		if err != nil {
 			return err
@@ -146,6 +140,12 @@ func (s *Service) AddToList(ctx context.Context, account *storage.Actor, id int6
 // RemoveFromList takes the accounts ids out of account's list id; those not in it are
 // ignored. NotFound when account has no such list.
 func (s *Service) RemoveFromList(ctx context.Context, account *storage.Actor, id int64, ids []int64) error {
+	return s.changeMembers(ctx, account, id, ids, func(tx storage.Tx) error { return tx.RemoveListMembers(ctx, id, ids) })
+}
+
+// changeMembers runs change, in one transaction, on account's list id once it is found:
+// Invalid when ids is empty, NotFound when account has no such list.
+func (s *Service) changeMembers(ctx context.Context, account *storage.Actor, id int64, ids []int64, change func(tx storage.Tx) error) error {
 	if len(ids) == 0 {
 		return invalid("account_ids is missing")
 	}
@@ -153,6 +153,6 @@ func (s *Service) RemoveFromList(ctx context.Context, account *storage.Actor, id
 		if _, err := tx.GetList(ctx, account.ID, id); err != nil {
 			return err
 		}
-		return tx.RemoveListMembers(ctx, id, ids)
+		return change(tx)
 	})
 }
