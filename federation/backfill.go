@@ -15,6 +15,10 @@ const (
 	backfillQueue       = 64
 	backfillFailFor     = 10 * time.Minute
 	backfillMaxFailures = 4096
+	// An actor's outbox is read at most once in backfillOutboxEvery, whoever views the
+	// profile, and at most OutboxNotes of its posts are taken from it.
+	backfillOutboxEvery = 5 * time.Minute
+	OutboxNotes         = 20
 )
 
 // Backfill fetches, off the request, remote notes that a page named but storage lacks (the
@@ -24,6 +28,9 @@ const (
 // view asks again), and a failure is remembered for a while, so that a host that stalls or
 // refuses is not asked again on every view: a host that timed out or failed is left alone,
 // a note its host would not give is not asked for again.
+//
+// It also reads the outboxes of remote actors whose profile is viewed here (Outbox): the
+// posts they made before anyone here followed them reach this server no other way.
 type Backfill struct {
 	remote *Remote
 	queue  chan backfillJob
@@ -33,17 +40,20 @@ type Backfill struct {
 	pending    map[string]bool      // URIs queued or being fetched
 	failedURI  map[string]time.Time // until when a URI is not asked for again
 	failedHost map[string]time.Time // until when a host is not asked at all
+	readOutbox map[string]time.Time // until when an outbox read lately is not read again
 }
 
 type backfillJob struct {
 	uri   string
 	limit int
+	actor *storage.Actor // whose outbox uri is; nil for a note and its ancestors
 }
 
 // NewBackfill makes a background fetcher through r; nothing is fetched until Run.
 func NewBackfill(r *Remote) *Backfill {
 	return &Backfill{remote: r, queue: make(chan backfillJob, backfillQueue), now: r.now,
-		pending: map[string]bool{}, failedURI: map[string]time.Time{}, failedHost: map[string]time.Time{}}
+		pending: map[string]bool{}, failedURI: map[string]time.Time{}, failedHost: map[string]time.Time{},
+		readOutbox: map[string]time.Time{}}
 }
 
 // Ancestors asks for the remote note uri and, as each arrives, its missing ancestors, at most
@@ -60,6 +70,30 @@ func (b *Backfill) Ancestors(uri string, limit int) {
 	}
 }
 
+// Outbox asks for the recent public posts of the remote actor a: the first page of its
+// outbox, of which the newest OutboxNotes posts are fetched each from its id and stored.
+// It never blocks, and an outbox read in the last backfillOutboxEvery is not read again.
+func (b *Backfill) Outbox(a *storage.Actor) {
+	if a == nil || a.Local || a.Outbox == "" || b.remote.isLocal(a.Outbox) || !storage.SameHost(a.Outbox, a.URI) ||
+		!a.DeletedAt.IsZero() || a.Suspended() {
+		return
+	}
+	b.mu.Lock()
+	lately := b.now().Before(b.readOutbox[a.Outbox])
+	b.mu.Unlock()
+	if lately || !b.claim(a.Outbox) {
+		return
+	}
+	select {
+	case b.queue <- backfillJob{uri: a.Outbox, limit: OutboxNotes, actor: a}:
+		b.mu.Lock()
+		keepUntil(b.readOutbox, a.Outbox, b.now(), b.now().Add(backfillOutboxEvery))
+		b.mu.Unlock()
+	default:
+		b.release(a.Outbox)
+	}
+}
+
 // Run fetches what was asked for until ctx ends, which also ends the fetches in flight.
 func (b *Backfill) Run(ctx context.Context) {
 	var wg sync.WaitGroup
@@ -72,7 +106,11 @@ func (b *Backfill) Run(ctx context.Context) {
 				case <-ctx.Done():
 					return
 				case job := <-b.queue:
-					b.walk(ctx, job)
+					if job.actor != nil {
+						b.readPosts(ctx, job)
+					} else {
+						b.walk(ctx, job)
+					}
 				}
 			}
 		}()
@@ -133,6 +171,12 @@ func (b *Backfill) remember(uri string, err error) {
 	if storage.KindOf(err) == storage.Transient {
 		m, key = b.failedHost, storage.HostOf(uri)
 	}
+	keepUntil(m, key, now, now.Add(backfillFailFor))
+}
+
+// keepUntil sets m[key] to until, in a memory of at most backfillMaxFailures entries: the
+// ones past are dropped when it is full.
+func keepUntil(m map[string]time.Time, key string, now, until time.Time) {
 	if len(m) >= backfillMaxFailures {
 		for k, until := range m {
 			if !now.Before(until) {
@@ -143,5 +187,5 @@ func (b *Backfill) remember(uri string, err error) {
 			clear(m) // then it starts over: bounded memory matters more than a few more fetches
 		}
 	}
-	m[key] = now.Add(backfillFailFor)
+	m[key] = until
 }

@@ -56,6 +56,33 @@ func TestBackfillBounds(t *testing.T) {
 			}
 			return len(b.queue) == backfillQueue && len(b.pending) == backfillQueue
 		}},
+		{"an outbox is read once in a few minutes, however often it is asked for", func(b *Backfill) bool {
+			a := &storage.Actor{URI: remote + "/users/bob", Outbox: remote + "/users/bob/outbox"}
+			b.Outbox(a)
+			b.release(a.Outbox) // as if read
+			b.Outbox(a)
+			once := len(b.queue) == 1
+			b.now = func() time.Time { return now.Add(backfillOutboxEvery) }
+			b.Outbox(a)
+			return once && len(b.queue) == 2
+		}},
+		{"an outbox whose host failed lately is not read", func(b *Backfill) bool {
+			b.remember(remote+"/notes/1", storage.Errorf(storage.Transient, "timed out"))
+			b.Outbox(&storage.Actor{URI: remote + "/users/bob", Outbox: remote + "/users/bob/outbox"})
+			return len(b.queue) == 0
+		}},
+		{"no outbox of a local, suspended or deleted actor, nor one on another host, is read", func(b *Backfill) bool {
+			for _, a := range []*storage.Actor{
+				{Local: true, URI: local + "/users/alice", Outbox: local + "/users/alice/outbox"},
+				{URI: remote + "/users/s", Outbox: remote + "/users/s/outbox", SuspendedAt: now},
+				{URI: remote + "/users/d", Outbox: remote + "/users/d/outbox", DeletedAt: now},
+				{URI: remote + "/users/o", Outbox: "https://other.test/users/o/outbox"},
+				{URI: remote + "/users/n"},
+			} {
+				b.Outbox(a)
+			}
+			return len(b.queue) == 0 && len(b.pending) == 0
+		}},
 		{"a local note or a zero limit is never asked for", func(b *Backfill) bool {
 			b.Ancestors(local+"/users/alice/notes/1", 20)
 			b.Ancestors(remote+"/notes/1", 0)

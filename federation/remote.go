@@ -299,6 +299,17 @@ func (r *Remote) Handle(ctx context.Context, user, host string) (*storage.Actor,
 		r.now().Sub(a.FetchedAt) < 24*time.Hour {
 		return a, nil
 	}
+	// Nothing is asked of a blocked server, its WebFinger included.
+	scheme := r.Scheme
+	if scheme == "" {
+		scheme = "https"
+	}
+	if blocked, err := r.DB.IsBlocked(ctx, scheme+"://"+host+"/"); err != nil || blocked {
+		if err == nil {
+			err = storage.Errorf(storage.Forbidden, "%s is blocked", host)
+		}
+		return nil, err
+	}
 	actorID, _, err := r.Client.WebFinger(ctx, user, host, r.Scheme)
 	if err != nil {
 		return nil, err
@@ -316,6 +327,12 @@ func (r *Remote) Handle(ctx context.Context, user, host string) (*storage.Actor,
 // Note returns the note with id uri, fetching it (and its author) from the origin when it
 // is not stored. It does not follow inReplyTo: callers that walk a thread bound the walk.
 func (r *Remote) Note(ctx context.Context, uri string) (*storage.Note, error) {
+	return r.note(ctx, uri, nil)
+}
+
+// note is Note, with keep (when not nil) deciding whether a fetched note is stored: its
+// error is returned instead.
+func (r *Remote) note(ctx context.Context, uri string, keep func(*storage.Note) error) (*storage.Note, error) {
 	if n, err := r.DB.GetNoteByURI(ctx, uri); err == nil || storage.KindOf(err) != storage.NotFound || r.isLocal(uri) {
 		return n, err
 	}
@@ -324,6 +341,11 @@ func (r *Remote) Note(ctx context.Context, uri string) (*storage.Note, error) {
 		return nil, err
 	}
 	n := NoteFromDoc(doc, author, r.LocalHost)
+	if keep != nil {
+		if err := keep(n); err != nil {
+			return nil, err
+		}
+	}
 	err = r.DB.Update(ctx, func(tx storage.Tx) error { return tx.CreateNote(ctx, n) })
 	if storage.KindOf(err) == storage.Conflict {
 		return r.DB.GetNoteByURI(ctx, uri) // fetched twice at once: the other one stored it

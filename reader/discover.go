@@ -24,6 +24,10 @@ type SearchResults struct {
 	Actors []*storage.Actor
 	Notes  []*storage.Note
 	Tags   []string // lower case, without '#'
+	// Unresolved says why a handle or address that was to be looked up on its server found
+	// nothing there (not found, refused, timed out), for a page to say; the client API
+	// answers with what was found, as Mastodon does.
+	Unresolved error
 }
 
 // Search finds what q asks for, as v may see it. Accounts match by handle and display
@@ -42,6 +46,7 @@ func (rd *Reader) Search(ctx context.Context, v Viewer, q SearchQuery) (*SearchR
 	if resolve && (strings.HasPrefix(text, "https://") || strings.HasPrefix(text, "http://")) {
 		actor, note, err := rd.Lookup(ctx, v, text)
 		if err != nil {
+			res.Unresolved = err
 			return res, internalOnly(err) // an address that leads nowhere finds nothing
 		}
 		if actor != nil && q.Accounts {
@@ -55,7 +60,7 @@ func (rd *Reader) Search(ctx context.Context, v Viewer, q SearchQuery) (*SearchR
 	var err error
 	spaced := strings.ContainsAny(text, " \t\n")
 	if q.Accounts && !strings.HasPrefix(text, "#") && !(strings.Contains(text, "@") && spaced) {
-		if res.Actors, err = rd.searchActors(ctx, v, text, resolve, q); err != nil {
+		if res.Actors, res.Unresolved, err = rd.searchActors(ctx, v, text, resolve, q); err != nil {
 			return nil, err
 		}
 	}
@@ -83,28 +88,28 @@ func (rd *Reader) Search(ctx context.Context, v Viewer, q SearchQuery) (*SearchR
 
 // searchActors finds the accounts matching text: a name, or a handle user@host whose host
 // is matched by its beginning. With resolve, a handle on another server is looked up there
-// first and comes first.
-func (rd *Reader) searchActors(ctx context.Context, v Viewer, text string, resolve bool, q SearchQuery) ([]*storage.Actor, error) {
+// first and comes first; unresolved says why that found nothing.
+func (rd *Reader) searchActors(ctx context.Context, v Viewer, text string, resolve bool, q SearchQuery) (found []*storage.Actor, unresolved, err error) {
 	user, host, _ := strings.Cut(strings.TrimPrefix(text, "@"), "@")
 	aq := storage.ActorQuery{Name: user, Host: strings.ToLower(host), Limit: q.Limit, Offset: q.Offset, Viewer: v.ID()}
 	if q.Following && v.Local != nil {
 		aq.FollowedBy = v.Local.ID
 	}
-	var found []*storage.Actor
 	if resolve && user != "" && host != "" && !strings.EqualFold(host, rd.Domain) {
 		a, err := rd.Handle(ctx, user, host)
 		switch {
 		case err != nil:
 			if err := internalOnly(err); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
+			unresolved = err
 		case !q.Following || rd.Relationship(ctx, v.Local, a).Following:
 			found = append(found, a)
 		}
 	}
 	list, err := rd.DB.SearchActors(ctx, aq)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, a := range list {
 		if len(found) == q.Limit {
@@ -114,7 +119,7 @@ func (rd *Reader) searchActors(ctx context.Context, v Viewer, text string, resol
 			found = append(found, a)
 		}
 	}
-	return found, nil
+	return found, unresolved, nil
 }
 
 // internalOnly is err when it is our own failure, nil when it only says that what was

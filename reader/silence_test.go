@@ -96,7 +96,7 @@ func TestSilencedAccountsAreHiddenFromNonFollowers(t *testing.T) {
 			return listed(t, p.reply)(th.Replies, err)
 		}},
 		{"account search", false, false, func(t *testing.T, v Viewer, p posts) bool {
-			found, err := r.rd.searchActors(r.ctx, v, p.author.Username, false, SearchQuery{Limit: 10})
+			found, _, err := r.rd.searchActors(r.ctx, v, p.author.Username, false, SearchQuery{Limit: 10})
 			if err != nil {
 				t.Fatal(err)
 			}

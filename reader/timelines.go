@@ -125,18 +125,23 @@ type Profile struct {
 }
 
 // Profile gathers the profile of actor as v sees it, v's keyword filters for profiles
-// applied to its posts.
+// applied to its posts (the posts are ActorNotes', as the client API lists them).
+//
+// The posts of a remote actor are those stored here. When a local viewer opens the first
+// page, the actor's outbox is asked for in the background (federation.Backfill.Outbox,
+// at most once in a few minutes per actor), never waited for: the posts it made before
+// anyone here followed it show on a later view. Nothing is asked of a server the viewer
+// blocks, nor for an actor it blocks; the instance's blocks are the fetcher's to keep.
 func (rd *Reader) Profile(ctx context.Context, v Viewer, actor *storage.Actor, p storage.Page) (*Profile, error) {
 	pr := &Profile{Actor: actor}
 	fs, err := rd.Filters(ctx, v, storage.FilterAccount)
 	if err != nil {
 		return nil, err
 	}
-	if pr.Notes, err = rd.DB.ListActorNotes(ctx, actor.ID, v.ID(), p); err != nil {
+	if pr.Notes, err = rd.ActorNotes(ctx, v, actor, p); err != nil {
 		return nil, err
 	}
-	pr.Notes = fs.Page(pr.Notes)
-	if p.Before == 0 && p.After == 0 {
+	if p.Before == 0 && p.After == 0 && !actor.Suspended() {
 		if pr.Pinned, err = rd.DB.ListPinned(ctx, actor.ID, v.ID(), storage.Page{}); err != nil {
 			return nil, err
 		}
@@ -147,6 +152,10 @@ func (rd *Reader) Profile(ctx context.Context, v Viewer, actor *storage.Actor, p
 	}
 	pr.Relationship = rd.Relationship(ctx, v.Local, actor)
 	pr.Limited = actor.Limited() && v.ID() != actor.ID && !pr.Relationship.Following
+	if !actor.Local && v.Local != nil && rd.Backfill != nil && p.Before == 0 && p.After == 0 &&
+		!pr.Relationship.Blocking && !pr.Relationship.DomainBlocking {
+		rd.Backfill.Outbox(actor)
+	}
 	return pr, nil
 }
 

@@ -46,11 +46,16 @@ func deliverReply(t *testing.T, in *testrig.Instance, author *peer.Actor, local,
 // to be recorded), fails the test if a view takes a second or more, and returns the last
 // answer.
 func viewRepeatedly(in *testrig.Instance, page string, d time.Duration) func(t *testing.T) peer.Answer {
+	return viewRepeatedlyAs(in, page, "", d)
+}
+
+// viewRepeatedlyAs is viewRepeatedly for the session cookie ("" for a visitor).
+func viewRepeatedlyAs(in *testrig.Instance, page, cookie string, d time.Duration) func(t *testing.T) peer.Answer {
 	return func(t *testing.T) peer.Answer {
 		var got peer.Answer
 		for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 			start := time.Now()
-			if got = getPage(t, in, page, ""); got.Status != http.StatusOK {
+			if got = getPage(t, in, page, cookie); got.Status != http.StatusOK {
 				break
 			}
 			if took := time.Since(start); took >= time.Second {

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,12 +130,14 @@ type FollowsData struct {
 	Next, Prev string
 }
 
-// SearchData is the search form and its result.
+// SearchData is the search form and what it found: accounts (with the viewer's
+// relationship with each), hashtags and posts.
 type SearchData struct {
-	Query        string
-	Result       *storage.Actor // the actor found, or nil
-	Note         *storage.Note  // a note found by its URL, or nil
-	Relationship Relationship   // the viewer's with Result
+	Query         string
+	Accounts      []*storage.Actor
+	Relationships map[int64]Relationship // by actor id
+	Tags          []string               // lower case, without '#'
+	Notes         []*storage.Note
 }
 
 // EditProfileData fills the profile form of the viewer. Summary and the fields' values are
@@ -489,6 +492,8 @@ var funcs = template.FuncMap{
 	"handle":     handle,
 	"avatar":     avatar,
 	"profileURL": profileURL,
+	"link":       profileLink,
+	"person":     newPerson,
 	"noteURL":    noteURL,
 	"viewURL":    viewURL,
 	"iso":        iso,
@@ -717,19 +722,19 @@ type byline struct {
 	Name, Handle, URL, Avatar string
 }
 
-func bylineOf(a *storage.Actor) byline {
-	return byline{Name: displayName(a), Handle: handle(a), URL: profileURL(a), Avatar: avatar(a)}
+func bylineOf(p *Page, a *storage.Actor) byline {
+	return byline{Name: displayName(a), Handle: handle(a), URL: profileLink(p, a), Avatar: avatar(a)}
 }
 
 func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
-	v := post{Note: n, Anchor: "note-" + strconv.FormatInt(n.ID, 10), Author: bylineOf(n.Author), Page: p,
+	v := post{Note: n, Anchor: "note-" + strconv.FormatInt(n.ID, 10), Author: bylineOf(p, n.Author), Page: p,
 		Signed: p.Viewer != nil, Liked: p.Liked[n.ID], Boosted: p.Boosted[n.ID], Pinned: p.Pinned[n.ID],
 		Bookmarked: p.Bookmarked[n.ID],
 		Boostable:  n.Visibility == storage.Public || n.Visibility == storage.Unlisted || n.Visibility == "",
 		Deleted:    n.Deleted(), ViewURL: viewURL(n), OriginURL: noteURL(n), ISO: iso(n.Published), Date: date(n.Published),
 		Content: trusted(n.Content)}
 	if booster != nil {
-		b := bylineOf(booster)
+		b := bylineOf(p, booster)
 		v.Booster = &b
 	}
 	v.Own = p.Viewer != nil && n.ActorID == p.Viewer.ID
@@ -825,3 +830,31 @@ type SavedData struct {
 	Notes      []*storage.Note
 	Next, Prev string
 }
+
+// remoteProfilePath begins the path of the page where this server shows another server's
+// account, /@user@host (federation/uris.RemoteProfile, which templates may not import, says
+// the same; a test holds them together).
+const remoteProfilePath = "/@"
+
+// OriginalProfile is where an account's own profile is, on its own server.
+func OriginalProfile(a *storage.Actor) string { return profileURL(a) }
+
+// profileLink is where a name links on page p: for a signed-in viewer, another server's
+// account links to its page here, where they follow, mute or block it and read its posts
+// as stored here; for a visitor, and for a local account, it is profileURL. Visitors are
+// never led to this server's pages of other servers' accounts (those send them on).
+func profileLink(p *Page, a *storage.Actor) string {
+	if p == nil || p.Viewer == nil || a == nil || a.Local || a.Host == "" || a.Username == "" {
+		return profileURL(a)
+	}
+	return remoteProfilePath + url.PathEscape(a.Username) + "@" + url.PathEscape(a.Host)
+}
+
+// person is what the "person" template draws: an actor's card on a page, its name linking
+// where profileLink says.
+type person struct {
+	Actor *storage.Actor
+	URL   string
+}
+
+func newPerson(p *Page, a *storage.Actor) person { return person{Actor: a, URL: profileLink(p, a)} }

@@ -165,9 +165,10 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"two_factor":    &TwoFactorData{Secret: "JBSWY3DPEHPK3PXP", URI: template.URL("otpauth://totp/refuge.example:" + v.user + "?secret=JBSWY3DPEHPK3PXP")},
 		"follows":       &FollowsData{Actor: a, Title: "Follow requests", Actors: actors, Pending: true},
 		"edit_profile":  &EditProfileData{Actor: a, DomainBlocks: []string{v.host, v.text}},
-		"search":        &SearchData{Query: v.text, Result: a, Note: reply, Relationship: Relationship{Requested: true}},
-		"error":         &ErrorData{Status: 404, Message: v.text},
-		"interact":      &InteractData{URI: v.actorURL, Note: reply, Actor: a},
+		"search": &SearchData{Query: v.text, Accounts: actors, Relationships: map[int64]Relationship{2: {Requested: true}},
+			Tags: []string{v.text, "cats"}, Notes: notes},
+		"error":    &ErrorData{Status: 404, Message: v.text},
+		"interact": &InteractData{URI: v.actorURL, Note: reply, Actor: a},
 		"authorize": &AuthorizeData{App: &storage.App{Name: v.text, Website: "https://app.example", ClientID: "c"},
 			Scopes: []string{"read", "write:statuses"}, Scope: "read write:statuses", RedirectURI: "app://oauth", State: v.text},
 		"apps": &AppsData{Apps: []*storage.App{{Name: v.text, Website: "https://app.example", ClientID: "c", Scopes: "read"}}},
@@ -506,9 +507,9 @@ func TestPageContents(t *testing.T) {
 		{"edit profile without blocked servers", "edit_profile", me, &EditProfileData{Actor: me}, []string{`None. To hide`}, []string{`/web/domain_unblock`}},
 		{"following shows unfollow", "profile", me, &ProfileData{Actor: v.actor(3), Followers: 1, Relationship: Relationship{Following: true, FollowsYou: true}},
 			[]string{`action="/web/unfollow"`, `Follows you`, `<strong>1</strong> follower</span>`}, []string{`action="/web/follow"`}},
-		{"search: an account suspended by its server says so", "search", me, &SearchData{Query: "@alice@remote.example", Result: suspended(v.actor(3))},
+		{"search: an account suspended by its server says so", "search", me, &SearchData{Query: "@alice@remote.example", Accounts: []*storage.Actor{suspended(v.actor(3))}},
 			[]string{`<p class="hint suspended">This account is suspended by its server.</p>`}, nil},
-		{"search: an active account", "search", me, &SearchData{Query: "@alice@remote.example", Result: v.actor(3)}, nil, []string{`This account is suspended`}},
+		{"search: an active account", "search", me, &SearchData{Query: "@alice@remote.example", Accounts: []*storage.Actor{v.actor(3)}}, nil, []string{`This account is suspended`}},
 		{"own profile", "profile", me, &ProfileData{Actor: me}, []string{`href="/edit_profile"`}, []string{`/web/follow`, `/authorize_follow`}},
 		{"own post actions", "note", me, &NoteData{Note: mine},
 			[]string{`/web/notes/20/like`, `/web/notes/20/boost`, `/web/notes/20/delete`, `/web/notes/20/pin`, `href="/compose?reply_to=20"`},
@@ -666,8 +667,26 @@ blood</textarea>`, `id="filter-hide" name="action" type="radio" value="hide" che
 		{"edit profile shows the pictures there are", "edit_profile", me, &EditProfileData{Actor: &storage.Actor{Local: true, IconURL: "https://refuge.example/media/a.png"}},
 			[]string{`class="current-avatar" src="https://refuge.example/media/a.png"`, `name="remove_avatar" type="checkbox" value="1"`},
 			[]string{`name="remove_header"`, `class="current-header"`}},
-		{"search result", "search", me, &SearchData{Query: "@alice@remote.example", Result: v.actor(3)},
-			[]string{`action="/search"`, `name="q"`, `value="@alice@remote.example"`, `action="/web/follow"`}, []string{`Nothing found`}},
+		{"search result", "search", me, &SearchData{Query: "@alice@remote.example", Accounts: []*storage.Actor{v.actor(3)}},
+			[]string{`action="/search"`, `name="q"`, `value="@alice@remote.example"`, `action="/web/follow"`, `<h2 id="found-accounts">Accounts</h2>`,
+				`href="/@alice@remote.example"`}, []string{`Nothing found`, `found-tags`, `found-posts`}},
+		{"search finds all three kinds, each in its section", "search", me, &SearchData{Query: "cat", Accounts: []*storage.Actor{v.actor(3)},
+			Tags: []string{"cats"}, Notes: []*storage.Note{v.note(12, v.actor(3), false)}},
+			[]string{`<h2 id="found-accounts">Accounts</h2>`, `<h2 id="found-tags">Hashtags</h2>`, `href="/tags/cats"`, `#cats`,
+				`<h2 id="found-posts">Posts</h2>`, `id="note-12"`}, []string{`Nothing found`}},
+		{"a remote profile here links its original", "profile", me, &ProfileData{Actor: v.actor(3), Posts: 2},
+			[]string{`Open original profile`, `href="https://remote.example/@alice"`, `action="/web/follow"`, `action="/web/mute"`,
+				`action="/web/block"`, `the counts and posts here are what this server knows`}, nil},
+		{"a remote person's post links to their page here for a signed-in viewer", "tag", me,
+			&TagData{Tag: "x", Notes: []*storage.Note{v.note(12, v.actor(3), false)}},
+			[]string{`class="name" href="/@alice@remote.example"`}, []string{`class="name" href="https://remote.example/@alice"`}},
+		{"and to their own profile for a visitor", "tag", nil, &TagData{Tag: "x", Notes: []*storage.Note{v.note(12, v.actor(3), false)}},
+			[]string{`class="name" href="https://remote.example/@alice"`}, []string{`href="/@alice@remote.example"`}},
+		{"a remote follower links to their page here", "follows", me, &FollowsData{Title: "Followers", Actors: []*storage.Actor{v.actor(3)}},
+			[]string{`class="name" href="/@alice@remote.example"`}, nil},
+		{"a notification names a remote account with its page here", "notifications", me,
+			&NotificationsData{Notifications: []*storage.Notification{{ID: 1, Type: "follow", Actor: v.actor(3), Created: when}}},
+			[]string{`class="name" href="/@alice@remote.example"`}, nil},
 		{"search miss", "search", me, &SearchData{Query: "@nobody@x"}, []string{`Nothing found`}, nil},
 		{"error", "error", nil, &ErrorData{Status: 404, Message: "No such note."}, []string{`404 Not Found`, `No such note.`, `href="/">The front page`},
 			[]string{`Sign in</a> and try again`, `Back to the page`}},
@@ -1035,6 +1054,21 @@ func TestRemoteMediaPathAgrees(t *testing.T) {
 		}
 		if got := servedURL(u, true); got != u {
 			t.Errorf("a local file %s is loaded from %s", u, got)
+		}
+	}
+}
+
+// TestRemoteProfilePathAgrees: a signed-in reader's link to another server's account is the
+// page the web surface serves for it (federation/uris, which templates may not import).
+func TestRemoteProfilePathAgrees(t *testing.T) {
+	viewer := &Page{Viewer: localViewer()}
+	for _, a := range []*storage.Actor{
+		{Username: "bob", Host: "b.example"},
+		{Username: "bob.smith", Host: "127.0.0.1:8443"},
+		{Username: "ünï", Host: "xn--bcher-kva.example"},
+	} {
+		if got, want := profileLink(viewer, a), uris.RemoteProfile(a.Username, a.Host); got != want {
+			t.Errorf("pages link %s@%s at %s; it is served at %s", a.Username, a.Host, got, want)
 		}
 	}
 }

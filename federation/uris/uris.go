@@ -80,12 +80,15 @@ const (
 	AuthorizeRoute      = interaction
 	ProfileRoute        = profiles + "{name:[A-Za-z0-9_]+}"
 	ProfileFeedRoute    = ProfileRoute + feedFormats
-	TagRoute            = tags + "{tag:[^/.]+}"
-	TagFeedRoute        = TagRoute + feedFormats
-	StoredNoteRoute     = storedNotes + "{id:[0-9]+}"
-	MediaRoute          = media + "{file}"
-	RemoteMediaRoute    = remoteMedia + "{key:[a-z2-7]{26}}"
-	RemoteThumbRoute    = RemoteMediaRoute + thumb
+	// RemoteProfileRoute is another server's account as shown here, /@user@host: the @ in
+	// the middle keeps it apart from ProfileRoute and its feeds, whose names have none.
+	RemoteProfileRoute = profiles + "{user:[^/@?#]+}@{host:[^/@?#]+}"
+	TagRoute           = tags + "{tag:[^/.]+}"
+	TagFeedRoute       = TagRoute + feedFormats
+	StoredNoteRoute    = storedNotes + "{id:[0-9]+}"
+	MediaRoute         = media + "{file}"
+	RemoteMediaRoute   = remoteMedia + "{key:[a-z2-7]{26}}"
+	RemoteThumbRoute   = RemoteMediaRoute + thumb
 
 	undoable    = string(Follows) + "|" + string(Likes) + "|" + string(Boosts)
 	feedFormats = ".{format:rss|atom}"
@@ -108,6 +111,12 @@ func (l Local) Actor(name string) string { return l.base + users + name }
 
 // Profile is the HTML profile page of the local account name: its url.
 func (l Local) Profile(name string) string { return l.base + profiles + name }
+
+// RemoteProfile is the path of the page showing the account user@host of another server
+// here (RemoteProfileRoute).
+func RemoteProfile(user, host string) string {
+	return profiles + url.PathEscape(user) + "@" + url.PathEscape(host)
+}
 
 // Inbox is the personal inbox of the local account name.
 func (l Local) Inbox(name string) string { return l.Actor(name) + inbox }

@@ -154,18 +154,38 @@ func replyVisibility(parent storage.Visibility) string {
 	return string(storage.Public)
 }
 
-// searchPage finds an account by handle or URL, or a post by URL, fetching it from its
-// server when it is not stored yet. Only signed-in accounts search: a search makes this
-// server fetch from others.
+// searchLimit bounds each kind of result the search page shows.
+const searchLimit = 20
+
+// searchPage searches accounts by name or handle (local and known remote ones), hashtags,
+// and a post or account by its address, with the client API's search (reader.Search): a
+// handle or address not stored yet is looked up on its server, within the look-up deadline.
+// Only signed-in accounts search: a search makes this server fetch from others. What could
+// not be looked up is said on the page; a query that finds nothing says so.
 func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	data := &templates.SearchData{Query: q}
 	pg := h.page(r, "Search", data)
-	var notes []*storage.Note
-	if q != "" {
-		data.Result, data.Note, data.Relationship, notes = h.lookUp(r, pg, viewer, q)
+	if q == "" {
+		return h.render(w, r, http.StatusOK, "search", pg)
 	}
-	return h.render(w, r, http.StatusOK, "search", pg, notes...)
+	ctx := r.Context()
+	res, err := h.Read.Search(ctx, reader.Local(viewer), reader.SearchQuery{Text: q, Accounts: true, Notes: true, Tags: true,
+		Resolve: true, Limit: searchLimit})
+	switch {
+	case err != nil:
+		h.Log.Warn("search failed", "q", q, "err", err)
+		pg.Error = "The search failed; try again later."
+		res = &reader.SearchResults{}
+	case res.Unresolved != nil && storage.KindOf(res.Unresolved) != storage.NotFound:
+		pg.Error = "Could not look that up: " + storage.Message(res.Unresolved)
+	}
+	data.Accounts, data.Tags, data.Notes = res.Actors, res.Tags, res.Notes
+	data.Relationships = make(map[int64]storage.Relationship, len(res.Actors))
+	for _, a := range res.Actors {
+		data.Relationships[a.ID] = h.Read.Relationship(ctx, viewer, a)
+	}
+	return h.render(w, r, http.StatusOK, "search", pg, res.Notes...)
 }
 
 // lookUp finds what q names for the viewer, fetching it when it is not stored, and what a

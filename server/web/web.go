@@ -57,6 +57,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/", h.frontPage)
 	get("/about", h.cached(h.aboutPage))
 	get(uris.ProfileRoute, h.cached(h.ProfilePage))
+	get(uris.RemoteProfileRoute, h.remoteProfilePage)
 	get(uris.TagRoute, h.tagPage)
 	get(uris.StoredNoteRoute, h.storedNotePage)
 
