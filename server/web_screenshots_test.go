@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"refuge/federation/uris"
 	"refuge/internal/testrig"
 	"refuge/outbox"
 	"refuge/server"
@@ -98,6 +99,8 @@ func TestScreenshots(t *testing.T) {
 			shoot("home", "/home")
 			shoot("notifications", "/notifications")
 			shoot("search", "/search?q="+url.QueryEscape("@bob@"+b.Cfg.Domain))
+			shoot("search_results", "/search?q=spring")
+			shoot("remote_profile", uris.RemoteProfile("bob", b.Cfg.Domain))
 			shoot("edit_profile", "/edit_profile")
 			submit(t, ctx, `form[action="/web/two_factor/setup"] button`)
 			shoot("two_factor", "/settings/two_factor")
@@ -207,7 +210,11 @@ func newScene(t *testing.T, a, b *testrig.Instance) *scene {
 		t.Fatal(err)
 	}
 	_, bobURI := b.Account("bob", false)
-	bob := b.LocalActor("bob")
+	bob, err := b.App.Outbox().UpdateProfile(ctx, b.LocalActor("bob"), outbox.ProfileInput{Name: "Bob Baker",
+		Summary: "Bakes bread at dawn, sells it by noon.", Fields: []storage.Field{{Name: "Bakery", Value: "Corner of Mill Street"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	upload := func(owner *storage.Actor, img image.Image, alt string) storage.Media {
 		t.Helper()
