@@ -677,6 +677,8 @@ blood</textarea>`, `id="filter-hide" name="action" type="radio" value="hide" che
 		{"a remote profile here links its original", "profile", me, &ProfileData{Actor: v.actor(3), Posts: 2},
 			[]string{`Open original profile`, `href="https://remote.example/@alice"`, `action="/web/follow"`, `action="/web/mute"`,
 				`action="/web/block"`, `the counts and posts here are what this server knows`}, nil},
+		{"a suspended remote account's page says so", "profile", me, &ProfileData{Actor: suspended(v.actor(3))},
+			[]string{`This account is suspended: its posts are not shown.`}, nil},
 		{"a remote person's post links to their page here for a signed-in viewer", "tag", me,
 			&TagData{Tag: "x", Notes: []*storage.Note{v.note(12, v.actor(3), false)}},
 			[]string{`class="name" href="/@alice@remote.example"`}, []string{`class="name" href="https://remote.example/@alice"`}},
