@@ -19,13 +19,7 @@ import (
 func TestBrowserRemoteProfile(t *testing.T) {
 	a, b := testrig.Start(t), testrig.Start(t)
 	a.LocalAccount("alice", "alice's long password")
-	bobToken, bobURI := b.Account("bob", false)
-	bob := b.LocalActor("bob")
-	in := testrig.Profile(bob)
-	in.Name, in.Summary = "Bob the Baker", "Bread, mostly."
-	if _, err := b.App.Outbox().UpdateProfile(context.Background(), bob, in); err != nil {
-		t.Fatal(err)
-	}
+	bobToken, bobURI, bob := namedAccount(t, b, "bob", "Bob the Baker", "Bread, mostly.")
 	public := []string{"https://www.w3.org/ns/activitystreams#Public"}
 	b.PostNote("bob", bobToken, map[string]any{"content": "First loaf of the year", "to": public})
 	b.PostNote("bob", bobToken, map[string]any{"content": "The starter is alive", "to": public})

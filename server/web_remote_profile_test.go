@@ -9,6 +9,7 @@ import (
 
 	"refuge/federation/uris"
 	"refuge/internal/testrig"
+	"refuge/storage"
 )
 
 // TestRemoteProfilePage: another server's account shown on this one at /@user@host. A
@@ -20,13 +21,7 @@ import (
 func TestRemoteProfilePage(t *testing.T) {
 	a, b := testrig.Start(t), testrig.Start(t)
 	a.LocalAccount("alice", "alice password")
-	bobToken, bobURI := b.Account("bob", false)
-	bob := b.LocalActor("bob")
-	in := testrig.Profile(bob)
-	in.Name, in.Summary = "Bob Baker", "Bakes bread."
-	if _, err := b.App.Outbox().UpdateProfile(context.Background(), bob, in); err != nil {
-		t.Fatal(err)
-	}
+	bobToken, bobURI, bob := namedAccount(t, b, "bob", "Bob Baker", "Bakes bread.")
 	b.PostNote("bob", bobToken, map[string]any{"content": "sourdough at dawn", "to": []string{"https://www.w3.org/ns/activitystreams#Public"}})
 	b.PostNote("bob", bobToken, map[string]any{"content": "rye for friends only", "to": []string{bobURI + "/followers"}})
 	b.PostNote("bob", bobToken, map[string]any{"content": "baguettes are out", "to": []string{"https://www.w3.org/ns/activitystreams#Public"}})
@@ -122,13 +117,7 @@ func TestWebSearch(t *testing.T) {
 	a, b := testrig.Start(t), testrig.Start(t)
 	a.LocalAccount("alice", "alice password")
 	carolToken, _ := a.Account("carol", false)
-	bobToken, _ := b.Account("bob", false)
-	bob := b.LocalActor("bob")
-	in := testrig.Profile(bob)
-	in.Name = "Bob Baker"
-	if _, err := b.App.Outbox().UpdateProfile(context.Background(), bob, in); err != nil {
-		t.Fatal(err)
-	}
+	bobToken, _, _ := namedAccount(t, b, "bob", "Bob Baker", "")
 	a.PostNote("carol", carolToken, map[string]any{"content": "loaves #breadmaking", "to": []string{"https://www.w3.org/ns/activitystreams#Public"},
 		"tag": []map[string]any{{"type": "Hashtag", "name": "#breadmaking"}}})
 	bobNote := b.PostNote("bob", bobToken, map[string]any{"content": "crumb shot", "to": []string{"https://www.w3.org/ns/activitystreams#Public"}})
@@ -170,4 +159,19 @@ func TestWebSearch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// namedAccount makes the account name on in with a display name and bio, and returns its
+// API token, actor id and actor.
+func namedAccount(t *testing.T, in *testrig.Instance, name, display, bio string) (token, uri string, a *storage.Actor) {
+	t.Helper()
+	token, uri = in.Account(name, false)
+	a = in.LocalActor(name)
+	p := testrig.Profile(a)
+	p.Name, p.Summary = display, bio
+	a, err := in.App.Outbox().UpdateProfile(context.Background(), a, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token, uri, a
 }
