@@ -686,6 +686,8 @@ blood</textarea>`, `id="filter-hide" name="action" type="radio" value="hide" che
 			[]string{`class="name" href="https://remote.example/@alice"`}, []string{`href="/@alice@remote.example"`}},
 		{"a remote follower links to their page here", "follows", me, &FollowsData{Title: "Followers", Actors: []*storage.Actor{v.actor(3)}},
 			[]string{`class="name" href="/@alice@remote.example"`}, nil},
+		{"a remote list member links to their page here", "list", me, &ListData{List: &storage.List{ID: 3, Title: "Friends"},
+			Members: []*storage.Actor{v.actor(3)}}, []string{`class="name" href="/@alice@remote.example"`}, nil},
 		{"a notification names a remote account with its page here", "notifications", me,
 			&NotificationsData{Notifications: []*storage.Notification{{ID: 1, Type: "follow", Actor: v.actor(3), Created: when}}},
 			[]string{`class="name" href="/@alice@remote.example"`}, nil},
