@@ -36,6 +36,8 @@ type Page struct {
 	Error    string         // a one-off error message shown above the content
 	Invites  bool           // the viewer may make invite links (the menu offers the page)
 
+	UnreadConversations int // the viewer's unread conversations, shown in the menu
+
 	Feeds        []Feed // RSS/Atom feeds offered with <link rel="alternate">
 	Canonical    string // the page's canonical URL, if any
 	ActivityJSON string // the ActivityPub id of what the page shows, if any
@@ -393,6 +395,8 @@ var bodyTypes = map[string]func(any) bool{
 	"settings":      is[SettingsData],
 	"sign_up":       is[SignUpData],
 	"invites":       is[InvitesData],
+
+	"conversations": is[ConversationsData],
 }
 
 // is reports whether v is a non-nil *T.
@@ -757,4 +761,11 @@ func sentence(msg string) string {
 	}
 	r, n := utf8.DecodeRuneInString(msg)
 	return string(unicode.ToUpper(r)) + msg[n:]
+}
+
+// ConversationsData is the viewer's conversations of direct messages, the newest first;
+// those the reader marked hidden are left out by the handler.
+type ConversationsData struct {
+	Conversations []*storage.Conversation
+	Next, Prev    string // URLs of older and newer pages, or ""
 }

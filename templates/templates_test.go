@@ -182,7 +182,23 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"about": &AboutData{Settings: v.settings(), Rules: v.rules(), Blocks: []storage.Block{{Target: v.host, Severity: storage.BlockSilence,
 			PublicComment: v.text}, {Target: "spam.example"}}},
 		"settings": &SettingsData{Settings: v.settings(), Rules: v.rules()},
+
+		"conversations": v.conversations(notes),
 	}
+}
+
+// conversations is a page of conversations whose last messages are notes: the first unread
+// with two participants, the others read, one with nobody but the viewer.
+func (v variant) conversations(notes []*storage.Note) *ConversationsData {
+	d := &ConversationsData{Next: "/conversations?max_id=10"}
+	for i, n := range notes {
+		c := &storage.Conversation{ID: int64(i + 4), LastNoteID: n.ID, Last: n, Unread: i == 0}
+		if i < 2 {
+			c.Participants = []*storage.Actor{v.actor(2), v.actor(3)}[:2-i]
+		}
+		d.Conversations = append(d.Conversations, c)
+	}
+	return d
 }
 
 // filter is a keyword filter of the viewer's with the variant's text: one that warns and
@@ -658,6 +674,12 @@ blood</textarea>`, `id="filter-hide" name="action" type="radio" value="hide" che
 				SignUp: &storage.SignUp{Reason: "I like it here"}}}},
 			[]string{`Sign-ups waiting for approval`, `new@x.example`, `I like it here`, `action="/admin/accounts/9/approve"`, `action="/admin/accounts/9/reject"`}, nil},
 		{"invites in the menu", "timeline", me, &TimelineData{}, nil, []string{`href="/invites"`}},
+		{"conversations: one unread, one read", "conversations", me, v.conversations([]*storage.Note{v.note(12, v.actor(2), false), mine}),
+			[]string{`<li class="conversation unread">`, `<span class="badge unread-mark">Unread</span>`, `action="/web/conversations/4/read"`,
+				`action="/web/conversations/4/remove"`, `action="/web/conversations/5/remove"`, `<li class="conversation">`,
+				`href="/notes/12#note-12">Open conversation</a>`, `aria-current="page">Messages`},
+			[]string{`action="/web/conversations/5/read"`}},
+		{"conversations: none", "conversations", me, &ConversationsData{}, []string{`No conversations yet.`}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -111,6 +111,8 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/filters", h.Form(h.addFilter))
 	post("/web/filters/{id:[0-9]+}", h.Form(h.editFilter))
 	post("/web/filters/{id:[0-9]+}/delete", h.Form(h.deleteFilter))
+	get("/conversations", h.SignedIn(h.conversationsPage))
+	post("/web/conversations/{id:[0-9]+}/{action:read|remove}", h.Form(h.conversationAction))
 
 	// Admins' pages.
 	get("/admin/reports", h.Admin(h.reportsPage))
@@ -297,6 +299,8 @@ var notices = map[string]string{
 	"filter-added":           "The filter is added.",
 	"filter-saved":           "The filter is saved.",
 	"filter-deleted":         "The filter is deleted.",
+	"conversation-read":      "The conversation is marked as read.",
+	"conversation-remove":    "The conversation is removed from your list; a new message in it brings it back.",
 	"signedup":               "Welcome! Your account is ready: sign in.",
 	"signup-pending":         "Thank you for signing up: an admin will look at it, and you can sign in once it is approved.",
 	"signup-confirm":         "Thank you for signing up: we mailed you a link. Follow it to confirm your address, then sign in.",
