@@ -21,7 +21,7 @@ const (
 	// refused from then on, and the streaming connections it opened before are ended.
 	EventSuspended EventKind = "suspended"
 	// EventConversation: direct note NoteID entered a conversation of local account
-	// AccountID.
+	// AccountID, or is the newest note of one it marked read.
 	EventConversation EventKind = "conversation"
 )
 

@@ -192,7 +192,8 @@ func TestConversationsAPI(t *testing.T) {
 
 // TestStreamingConversation: the direct stream tells each account taking part of a
 // direct status with a conversation event, the Conversation entity as the list shows it:
-// unread for its recipient, read for its author; a public status makes none.
+// unread for its recipient, read for its author; a public status makes none. Marking it
+// read sends it again.
 func TestStreamingConversation(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -211,5 +212,14 @@ func TestStreamingConversation(t *testing.T) {
 		if got := summary(e.Entity); got != c.want || strings.Join(e.Stream, ",") != "direct" {
 			t.Errorf("%s's conversation event: %s on %v, want %s", c.who, got, e.Stream, c.want)
 		}
+	}
+	// Marked read, the conversation is sent again, read.
+	list := conversationsOf(t, w, w.bobTok, "/api/v1/conversations")
+	if status, v := send(t, w.in, request{method: "POST", path: "/api/v1/conversations/" + idOf(list[0]) + "/read", token: w.bobTok}); status != 200 {
+		t.Fatalf("read: %d %v", status, v)
+	}
+	e := next(t, bob.events, "the conversation marked read", func(e streamEvent) bool { return e.Event == "conversation" })
+	if got := summary(e.Entity); got != "read|"+id+"|alice" {
+		t.Errorf("after marking it read: %s", got)
 	}
 }

@@ -227,9 +227,17 @@ func (r reader) fillConversations(ctx context.Context, list []*storage.Conversat
 	return nil
 }
 
-// MarkConversationRead marks the account's conversation id read.
+// MarkConversationRead marks the account's conversation id read, and tells the account's
+// streams of the change as Mastodon does.
 func (tx *Tx) MarkConversationRead(ctx context.Context, accountID, id int64) error {
-	return changedOne(tx.tx.ExecContext(ctx, `UPDATE conversations SET unread = FALSE WHERE actor_id = ? AND id = ?`, accountID, id))
+	var last int64
+	err := tx.tx.QueryRowContext(ctx, `UPDATE conversations SET unread = FALSE WHERE actor_id = ? AND id = ?
+		RETURNING last_note_id`, accountID, id).Scan(&last)
+	if err != nil {
+		return notFound("conversation", err)
+	}
+	tx.record(storage.Event{Kind: storage.EventConversation, AccountID: accountID, NoteID: last})
+	return nil
 }
 
 // DeleteConversation removes the account's conversation id and its list of notes.
