@@ -39,12 +39,7 @@ func TestWebFilters(t *testing.T) {
 	}
 	post := func(c *testrig.WebClient, path string, form url.Values) (int, string) {
 		t.Helper()
-		signed := url.Values{"csrf": {c.CSRF("/filters")}}
-		for k, v := range form {
-			signed[k] = v
-		}
-		resp, body := c.Post(path, signed)
-		return resp.StatusCode, body
+		return c.PostFrom("/filters", path, form)
 	}
 	spoilers := url.Values{"title": {"Spoilers"}, "keywords": {"finale\n\n  ending \nfinale"}, "whole_word": {"1"},
 		"context": {"home", "account"}, "action": {"warn"}, "expires_in": {""}}

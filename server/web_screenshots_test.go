@@ -111,6 +111,7 @@ func TestScreenshots(t *testing.T) {
 			shoot("list", fmt.Sprintf("/lists/%d", s.listID))
 			shoot("favourites", "/favourites")
 			shoot("bookmarks", "/bookmarks")
+			shoot("conversations", "/conversations")
 			do(t, ctx, "dark mode", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 					Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
@@ -351,6 +352,7 @@ func newScene(t *testing.T, a, b *testrig.Instance) *scene {
 	if _, err := a.App.Outbox().React(ctx, alice, "Like", reply.URI); err != nil {
 		t.Fatal(err)
 	}
+	furnishConversations(t, a, b, alice, carol, bob)
 	s.threadPath = strings.TrimPrefix(thread.URL, a.Base)
 	if resp, _ := testrig.NewWebClient(t, a).Get(s.threadPath); resp.StatusCode != http.StatusOK {
 		t.Fatalf("thread page: %d", resp.StatusCode)
@@ -397,4 +399,28 @@ func avatarImage(bg, fg color.RGBA) image.Image {
 		}
 	}
 	return img
+}
+
+// furnishConversations gives alice two conversations of direct messages: one with carol
+// that she answered last (read), and bob's question from b (unread).
+func furnishConversations(t *testing.T, a, b *testrig.Instance, alice, carol, bob *storage.Actor) {
+	t.Helper()
+	ctx := context.Background()
+	send := func(in *testrig.Instance, author *storage.Actor, content, inReplyTo string) *storage.Note {
+		t.Helper()
+		n, _, err := in.App.Outbox().PostNote(ctx, author, outbox.NoteInput{Content: content, Visibility: "direct",
+			InReplyTo: inReplyTo, Language: "en"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	swap := send(a, alice, "@carol Are you coming to the plant swap on Saturday?", "")
+	yes := send(a, carol, "@alice Yes! I'll bring tomato seedlings and some mint cuttings.", swap.URI)
+	send(a, alice, "@carol Lovely, see you at ten by the greenhouse.", yes.URI)
+	question := send(b, bob, "@alice@"+a.Cfg.Domain+" Could I have a spoonful of your sourdough starter? Mine gave up.", "")
+	testrig.Eventually(t, 10*time.Second, "bob's message reaches a", func() bool {
+		_, err := a.App.DB().GetNoteByURI(ctx, question.URI)
+		return err == nil
+	})
 }

@@ -20,6 +20,9 @@ const (
 	// EventSuspended: local account AccountID was suspended (or deleted). Its token is
 	// refused from then on, and the streaming connections it opened before are ended.
 	EventSuspended EventKind = "suspended"
+	// EventConversation: direct note NoteID entered a conversation of local account
+	// AccountID, or is the newest note of one it marked read.
+	EventConversation EventKind = "conversation"
 )
 
 // Event is something a streaming client may be told about: recorded by a write transaction

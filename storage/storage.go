@@ -40,6 +40,7 @@ type Reader interface {
 	SettingsReader
 	EmailTokenReader
 	RegistrationReader
+	ConversationReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -69,6 +70,7 @@ type Tx interface {
 	SettingsWriter
 	EmailTokenWriter
 	RegistrationWriter
+	ConversationWriter
 }
 
 // DB is an open Refuge database.

@@ -37,6 +37,8 @@ type Page struct {
 	Error    string         // a one-off error message shown above the content
 	Invites  bool           // the viewer may make invite links (the menu offers the page)
 
+	UnreadConversations int // the viewer's unread conversations, shown in the menu
+
 	Feeds        []Feed // RSS/Atom feeds offered with <link rel="alternate">
 	Canonical    string // the page's canonical URL, if any
 	ActivityJSON string // the ActivityPub id of what the page shows, if any
@@ -420,9 +422,10 @@ var bodyTypes = map[string]func(any) bool{
 	"edit_note": is[EditNoteData],
 	"history":   is[HistoryData],
 
-	"lists": is[ListsData],
-	"list":  is[ListData],
-	"saved": is[SavedData],
+	"lists":         is[ListsData],
+	"list":          is[ListData],
+	"saved":         is[SavedData],
+	"conversations": is[ConversationsData],
 }
 
 // is reports whether v is a non-nil *T.
@@ -858,3 +861,10 @@ type person struct {
 }
 
 func newPerson(p *Page, a *storage.Actor) person { return person{Actor: a, URL: profileLink(p, a)} }
+
+// ConversationsData is the viewer's conversations of direct messages, the newest first;
+// those the reader marked hidden are left out by the handler.
+type ConversationsData struct {
+	Conversations []*storage.Conversation
+	Next, Prev    string // URLs of older and newer pages, or ""
+}

@@ -205,7 +205,23 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"list": &ListData{List: &storage.List{ID: 3, Title: v.text, RepliesPolicy: storage.RepliesList}, Items: items,
 			Next: "/lists/3?max_id=1", Members: actors, Candidates: []*storage.Actor{v.actor(4)}},
 		"saved": &SavedData{Heading: "Bookmarks", Empty: "No bookmarks " + v.text, Notes: notes, Next: "/bookmarks?max_id=4"},
+
+		"conversations": v.conversations(notes),
 	}
+}
+
+// conversations is a page of conversations whose last messages are notes: the first unread
+// with two participants, the others read, one with nobody but the viewer.
+func (v variant) conversations(notes []*storage.Note) *ConversationsData {
+	d := &ConversationsData{Next: "/conversations?max_id=10"}
+	for i, n := range notes {
+		c := &storage.Conversation{ID: int64(i + 4), LastNoteID: n.ID, Last: n, Unread: i == 0}
+		if i < 2 {
+			c.Participants = []*storage.Actor{v.actor(2), v.actor(3)}[:2-i]
+		}
+		d.Conversations = append(d.Conversations, c)
+	}
+	return d
 }
 
 // filter is a keyword filter of the viewer's with the variant's text: one that warns and
@@ -767,6 +783,12 @@ blood</textarea>`, `id="filter-hide" name="action" type="radio" value="hide" che
 			[]string{`<h1>Favourites</h1>`, `Posts you like are kept here.`}, nil},
 		{"own profile links favourites and bookmarks", "profile", me, &ProfileData{Actor: me},
 			[]string{`href="/favourites"`, `href="/bookmarks"`}, nil},
+		{"conversations: one unread, one read", "conversations", me, v.conversations([]*storage.Note{v.note(12, v.actor(2), false), mine}),
+			[]string{`<li class="conversation unread">`, `<span class="badge unread-mark">Unread</span>`, `action="/web/conversations/4/read"`,
+				`action="/web/conversations/4/remove"`, `action="/web/conversations/5/remove"`, `<li class="conversation">`,
+				`href="/notes/12#note-12">Open conversation</a>`, `aria-current="page">Messages`},
+			[]string{`action="/web/conversations/5/read"`}},
+		{"conversations: none", "conversations", me, &ConversationsData{}, []string{`No conversations yet.`}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

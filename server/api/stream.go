@@ -328,6 +328,9 @@ func (s *Stream) jobs(ctx context.Context, e storage.Event) []job {
 	case storage.EventNote:
 		add(func(_ *subscriber, k streamKey) bool { return publicStream(k) || k.name == "direct" }, "update",
 			func(t target) (any, error) { return some(s.h.streamStatus(ctx, t.sub.viewer, t.key, e.NoteID)) })
+	case storage.EventConversation:
+		add(func(sub *subscriber, k streamKey) bool { return k.name == "direct" && ofAccount(sub, e.AccountID) }, "conversation",
+			func(t target) (any, error) { return some(s.h.streamConversation(ctx, t.sub.viewer, e.NoteID)) })
 	case storage.EventEdit:
 		add(func(sub *subscriber, k streamKey) bool {
 			return publicStream(k) || k.name == "direct" || ((k.name == "user" || k.name == "list") && sub.viewer != nil)
@@ -468,6 +471,16 @@ func (h *Handler) streamStatus(ctx context.Context, viewer *storage.Actor, k str
 		return nil, err
 	}
 	return list[0], nil
+}
+
+// streamConversation is the Conversation entity of the viewer's conversation that note id
+// entered: nil when it is hidden from the viewer, or gone already.
+func (h *Handler) streamConversation(ctx context.Context, viewer *storage.Actor, id int64) (*Conversation, error) {
+	c, err := h.Read.ConversationOfNote(ctx, viewer, id)
+	if err != nil {
+		return nil, err
+	}
+	return h.render(ctx, viewer).conversation(c)
 }
 
 // followsOrIs reports whether the viewer is the author or follows it: whose home timeline

@@ -30,6 +30,9 @@ func (h *Handler) page(r *http.Request, title string, body any) *templates.Page 
 		if n, err := h.Read.Unread(r.Context(), viewer.ID); err == nil {
 			p.Unread = n
 		}
+		if n, err := h.Read.UnreadConversations(r.Context(), viewer); err == nil {
+			p.UnreadConversations = n
+		}
 	}
 	return p
 }

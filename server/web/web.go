@@ -124,6 +124,8 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/lists/{id:[0-9]+}/delete", h.Form(h.deleteList))
 	post("/web/lists/{id:[0-9]+}/add", h.Form(h.listMember(true)))
 	post("/web/lists/{id:[0-9]+}/remove", h.Form(h.listMember(false)))
+	get("/conversations", h.SignedIn(h.conversationsPage))
+	post("/web/conversations/{id:[0-9]+}/{action:read|remove}", h.Form(h.conversationAction))
 
 	// Admins' pages.
 	get("/admin/reports", h.Admin(h.reportsPage))
@@ -316,6 +318,8 @@ var notices = map[string]string{
 	"list-deleted":           "The list is deleted.",
 	"list-added":             "Added to the list.",
 	"list-removed":           "Removed from the list.",
+	"conversation-read":      "The conversation is marked as read.",
+	"conversation-remove":    "The conversation is removed from your list; a new message in it brings it back.",
 	"signedup":               "Welcome! Your account is ready: sign in.",
 	"signup-pending":         "Thank you for signing up: an admin will look at it, and you can sign in once it is approved.",
 	"signup-confirm":         "Thank you for signing up: we mailed you a link. Follow it to confirm your address, then sign in.",

@@ -78,7 +78,13 @@ func (tx *Tx) CreateNote(ctx context.Context, n *storage.Note) error {
 	if n.Visibility == storage.Public || n.Visibility == storage.Direct {
 		tx.record(storage.Event{Kind: storage.EventNote, NoteID: n.ID, ActorID: n.ActorID})
 	}
-	return tx.putNoteParts(ctx, n, false)
+	if err := tx.putNoteParts(ctx, n, false); err != nil {
+		return err
+	}
+	if n.Visibility == storage.Direct {
+		return tx.addToConversations(ctx, n)
+	}
+	return nil
 }
 
 // putNoteParts writes the tags and media of a stored note, replacing any it had (replace;
@@ -155,7 +161,7 @@ func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target i
 	if err := tx.tombstoneActivities(ctx, `SELECT id, json, object_uri FROM activities WHERE json != '' AND id IN `+activities, args, at); err != nil {
 		return err
 	}
-	for _, s := range []string{
+	for _, s := range append(conversationDeletes(notes), []string{
 		`DELETE FROM note_tags WHERE note_id IN ` + notes, `DELETE FROM feed WHERE note_id IN ` + notes,
 		`DELETE FROM pins WHERE note_id IN ` + notes, `DELETE FROM likes WHERE note_id IN ` + notes,
 		`DELETE FROM announces WHERE note_id IN ` + notes, `DELETE FROM notifications WHERE note_id IN ` + notes,
@@ -163,7 +169,7 @@ func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target i
 		`DELETE FROM media WHERE note_id IN ` + notes,
 		`UPDATE notes SET deleted_at = :stamp, content = '', source = '', summary = '', content_map_json = '{}'
 			WHERE ` + cond + ` AND deleted_at = {never}`,
-	} {
+	}...) {
 		if _, err := tx.tx.ExecContext(ctx, s, args...); err != nil {
 			return err
 		}
