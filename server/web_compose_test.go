@@ -218,6 +218,11 @@ func TestWebCompose(t *testing.T) {
 		if len(n.Media) != 1 || strconv.FormatInt(n.Media[0].ID, 10) != ids[0] || n.Media[0].Description != "" {
 			t.Errorf("attached %+v", n.Media)
 		}
+		// A post that would be refused anyway says why first, not the reminder.
+		resp, body = c.PostMultipart("/web/notes", form("content", strings.Repeat("x", outbox.MaxNoteChars+1)), picture("t.png"))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "longer than") || strings.Contains(body, "Some files have no description") {
+			t.Errorf("too long and undescribed: %d\n%s", resp.StatusCode, body)
+		}
 		// Described on the reminder's form, it posts at once.
 		_, body = c.PostMultipart("/web/notes", form("content", "another"), picture("s.png"))
 		ids = kept(body)

@@ -63,6 +63,9 @@ func (h *Handler) postNote(w http.ResponseWriter, r *http.Request, viewer *stora
 		form.Kept = append(form.Kept, *m)
 	}
 	in.Media = form.Kept
+	if err := in.Check(); err != nil {
+		return h.composeAgain(w, r, form, err) // said before the reminder, which would only come back to it
+	}
 	if r.PostFormValue("without_descriptions") != "1" && slices.ContainsFunc(in.Media, undescribed) {
 		form.Remind = true
 		return h.render(w, r, http.StatusOK, "compose", h.page(r, composeTitle(form), form), composeNotes(form)...)

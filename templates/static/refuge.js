@@ -58,6 +58,7 @@ function chooseFiles(form) {
   const list = form.querySelector(".previews");
   const problem = form.querySelector(".files-problem");
   const alts = form.querySelector(".alts");
+  const hint = form.querySelector("#alt-hint");
   if (!input || !list || !problem || !alts || typeof DataTransfer !== "function") return;
   const max = Number(input.dataset.maxFiles);
   alts.hidden = true; // the fields without script, one per possible file
@@ -72,6 +73,7 @@ function chooseFiles(form) {
     input.files = dt.files;
     list.replaceChildren(...chosen.map(preview));
     list.hidden = chosen.length === 0;
+    if (hint) hint.hidden = chosen.length === 0 && kept() === 0; // about descriptions: none to write yet
   };
 
   const preview = (c, i) => {
@@ -115,6 +117,10 @@ function chooseFiles(form) {
     item.append(field, remove);
     return item;
   };
+
+  // Files the browser kept in the input (going back to the page) are the first chosen.
+  chosen = [...input.files].slice(0, Math.max(0, max - kept())).map((file) => ({ file, alt: "" }));
+  sync();
 
   input.addEventListener("change", () => {
     const added = [...input.files].map((file) => ({ file, alt: "" }));
