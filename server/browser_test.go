@@ -145,6 +145,9 @@ func loadPage(t *testing.T, ctx context.Context, url string) int64 {
 	if err != nil {
 		t.Fatalf("open %s: %v", url, err)
 	}
+	if resp == nil {
+		t.Fatalf("open %s: the browser saw no answer", url) // a failure to report, not a panic that stops every test
+	}
 	return resp.Status
 }
 

@@ -97,7 +97,8 @@ function chooseFiles(form) {
     const label = document.createElement("label");
     const id = "alt-chosen-" + (i + 1);
     label.htmlFor = id;
-    label.textContent = "Description of the " + ordinal(i + 1) + (kept() > 0 ? " new" : "") + " file (" + c.file.name + ")";
+    const which = "the " + ordinal(i + 1) + (kept() > 0 ? " new" : "") + " file (" + c.file.name + ")";
+    label.textContent = "Description of " + which;
     const alt = document.createElement("input");
     Object.assign(alt, { id, type: "text", name: "alt_" + (i + 1), maxLength: 1500, value: c.alt, dir: "auto" });
     alt.setAttribute("aria-describedby", "alt-hint");
@@ -107,7 +108,7 @@ function chooseFiles(form) {
     remove.type = "button";
     remove.className = "link";
     remove.textContent = "Remove";
-    remove.setAttribute("aria-label", "Remove " + c.file.name);
+    remove.setAttribute("aria-label", "Remove " + which);
     remove.addEventListener("click", () => {
       chosen = chosen.filter((other) => other !== c);
       sync();
