@@ -51,6 +51,11 @@ const maxIdempotencyKey = 200
 
 var languageTag = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$`)
 
+// Check tells whether PostNote would take in as it is, refusing it for the same reasons
+// (text, audience, language, descriptions), without posting: for a form that asks
+// something more before posting, so that it asks only about a post that can be made.
+func (in NoteInput) Check() error { return in.validate() }
+
 func (in *NoteInput) validate() error {
 	if in.Visibility == "" {
 		in.Visibility = string(storage.Public)

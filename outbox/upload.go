@@ -95,6 +95,20 @@ func (s *Service) Upload(ctx context.Context, owner *storage.Actor, id int64) (*
 	return m, nil
 }
 
+// PendingUpload returns owner's upload id that no note has taken yet: what a compose form
+// refused earlier kept for the next try. Anyone else's, or one already posted, is NotFound,
+// so that a form can neither attach nor drop it.
+func (s *Service) PendingUpload(ctx context.Context, owner *storage.Actor, id int64) (*storage.Media, error) {
+	m, err := s.Upload(ctx, owner, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.NoteID != 0 {
+		return nil, storage.Errorf(storage.NotFound, "media not found")
+	}
+	return m, nil
+}
+
 // DescribeUpload sets the description of owner's upload id, not yet posted, within the
 // limit SaveUpload keeps; a posted image is described anew by editing its note.
 func (s *Service) DescribeUpload(ctx context.Context, owner *storage.Actor, id int64, alt string) (*storage.Media, error) {

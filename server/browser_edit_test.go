@@ -28,8 +28,8 @@ func TestBrowserEditPost(t *testing.T) {
 	do(t, ctx, "fill the compose form",
 		chromedp.SendKeys(chromedp.CSS("#summary"), "Garden"),
 		chromedp.SendKeys(chromedp.CSS("#content"), "The first tomatoes of the year"),
-		chromedp.SetUploadFiles(chromedp.CSS("#media-1"), []string{writePNG(t, 640, 320)}),
-		chromedp.SendKeys(chromedp.CSS("#alt-1"), "Two green tomatoes"))
+		chromedp.SetUploadFiles(chromedp.CSS("#media"), []string{writePNG(t, 640, 320)}),
+		chromedp.SendKeys(chromedp.CSS(".preview #alt-chosen-1"), "Two green tomatoes"))
 	submit(t, ctx, "form.compose button[type=submit]")
 	noteURI := a.Base + eval[string](t, ctx, `location.pathname`)
 	onB := arrived(t, b, noteURI)

@@ -57,9 +57,9 @@ func TestBrowserMedia(t *testing.T) {
 		})
 		return n
 	}
-	picture := bobPosts("a picture", testrig.Upload{Field: "media_1", Name: "p.jpg", ContentType: "image/jpeg",
+	picture := bobPosts("a picture", testrig.Upload{Field: "media", Name: "p.jpg", ContentType: "image/jpeg",
 		Body: testimage.JPEG(t, testimage.Halves(900, 600))})
-	video := bobPosts("a short film", testrig.Upload{Field: "media_1", Name: "v.mp4", ContentType: "video/mp4",
+	video := bobPosts("a short film", testrig.Upload{Field: "media", Name: "v.mp4", ContentType: "video/mp4",
 		Body: testimage.MP4{Width: 64, Height: 64, Frames: 2, Seconds: 1, Mdat: 256}.Bytes()})
 	bobPosts("@alice@" + a.Cfg.Domain + " have you seen the film?")
 	bob := a.ActorByURI(b.Base + "/users/bob")
@@ -216,10 +216,11 @@ func TestBrowserMedia(t *testing.T) {
 	visit("/search?q=" + url.QueryEscape("@bob@"+b.Cfg.Domain))
 	shows("bob's avatar in the result", ".result img.avatar")
 
-	// Alice boosts bob's picture from her timeline, and the timeline it leads back to
-	// still shows it from A.
+	// Alice boosts bob's picture from her timeline (in place, by the page's script), and
+	// the timeline loaded again still shows it from A.
 	visit("/home")
-	submit(t, bctx, note(picture)+` form[action$="/boost"] button`)
+	clickUntil(t, bctx, note(picture)+` form[action$="/boost"] button`, `!!document.querySelector("`+note(picture)+` form[action$='/unboost']")`)
+	visit("/home")
 	shows("bob's picture after the boost", note(picture)+" .media img")
 	visit("/@alice")
 

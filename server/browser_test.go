@@ -145,6 +145,9 @@ func loadPage(t *testing.T, ctx context.Context, url string) int64 {
 	if err != nil {
 		t.Fatalf("open %s: %v", url, err)
 	}
+	if resp == nil {
+		t.Fatalf("open %s: the browser saw no answer", url) // a failure to report, not a panic that stops every test
+	}
 	return resp.Status
 }
 
@@ -166,6 +169,16 @@ func submitStatus(t *testing.T, ctx context.Context, button string) int64 {
 		t.Fatalf("click %s: %v", button, err)
 	}
 	return resp.Status
+}
+
+// clickUntil clicks an element that the page's script handles without leaving the page,
+// and waits for the JavaScript condition to hold.
+func clickUntil(t *testing.T, ctx context.Context, selector, condition string) {
+	t.Helper()
+	do(t, ctx, "click "+selector, chromedp.Click(chromedp.CSS(selector), chromedp.NodeVisible))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](condition, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("after a click on %s, %s does not hold: %v", selector, condition, err)
+	}
 }
 
 // pageText is the text of the first element selector finds on the page, or "" when there is none.
@@ -253,8 +266,9 @@ func TestBrowser(t *testing.T) {
 	do(t, ctx, "fill the compose form",
 		chromedp.SendKeys(chromedp.CSS("#summary"), "Film ending"),
 		chromedp.SendKeys(chromedp.CSS("#content"), "The twist at the end was the flag all along #films"),
-		chromedp.SetUploadFiles(chromedp.CSS("#media-1"), []string{picture}),
-		chromedp.SendKeys(chromedp.CSS("#alt-1"), "A red and blue flag"))
+		chromedp.SetUploadFiles(chromedp.CSS("#media"), []string{picture}),
+		// The page's script shows the chosen file with its own description field.
+		chromedp.SendKeys(chromedp.CSS(".preview #alt-chosen-1"), "A red and blue flag"))
 	submit(t, ctx, "form.compose button[type=submit]")
 	if got := pageText(t, ctx, ".notice"); !strings.Contains(got, "published") {
 		t.Errorf("no notice after posting: %q", got)
@@ -321,11 +335,8 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("bob's post is not in alice's home timeline")
 	}
 
-	// Like it: the button turns into Unlike.
-	submit(t, ctx, article+` form[action$="/like"] button`)
-	if !eval[bool](t, ctx, `!!document.querySelector("`+article+` form[action$='/unlike']")`) {
-		t.Error("after Like the post offers no Unlike")
-	}
+	// Like it: the button turns into Unlike (in place: the page's script sends it).
+	clickUntil(t, ctx, article+` form[action$="/like"] button`, `!!document.querySelector("`+article+` form[action$='/unlike']")`)
 	// Reply: the form starts with bob's handle.
 	submit(t, ctx, article+` a[href^="/compose?reply_to="]`)
 	if text := eval[string](t, ctx, `document.querySelector("#content").value`); !strings.HasPrefix(text, "@bob@"+b.Cfg.Domain) {

@@ -40,7 +40,7 @@ func TestDeleteAccount(t *testing.T) {
 	home.FollowRemote("alice", tok, peerIn, "bob")
 	resp, body := web.PostMultipart("/web/notes", url.Values{"csrf": {web.CSRF("/compose")}, "content": {"a picture for bob"},
 		"language": {"en"}, "alt_1": {"two halves"}},
-		testrig.Upload{Field: "media_1", Name: "p.jpg", ContentType: "image/jpeg", Body: testimage.JPEG(t, testimage.Halves(300, 200))})
+		testrig.Upload{Field: "media", Name: "p.jpg", ContentType: "image/jpeg", Body: testimage.JPEG(t, testimage.Halves(300, 200))})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("alice's post: %d\n%s", resp.StatusCode, body)
 	}

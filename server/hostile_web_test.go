@@ -22,6 +22,7 @@ import (
 	"refuge/outbox/media"
 	"refuge/server/httpx"
 	"refuge/server/web"
+	"refuge/templates"
 )
 
 // webSession is a signed-in browser: its session cookie and the CSRF token its pages carry.
@@ -99,11 +100,14 @@ func formPost(t *testing.T, in *testrig.Instance, path, cookie, origin string, f
 	return peer.Send(t, req)
 }
 
-// checkInertPage fails when a page could run anything a remote server put in it: a script or
-// style element, an event handler, a javascript: URL, or markup from the payload left raw.
+// checkInertPage fails when a page could run anything a remote server put in it: a script
+// other than the instance's own file, a style element, an event handler, a javascript: URL,
+// or markup from the payload left raw.
 func checkInertPage(t *testing.T, got peer.Answer) {
 	t.Helper()
-	if csp := got.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+	csp := got.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'self';") ||
+		strings.Contains(csp, "unsafe") || strings.Count(csp, "script-src") != 1 {
 		t.Errorf("Content-Security-Policy %q", csp)
 	}
 	doc, err := html.Parse(bytes.NewReader(got.Body))
@@ -114,7 +118,11 @@ func checkInertPage(t *testing.T, got peer.Answer) {
 	walk = func(n *html.Node) {
 		if n.Type == html.ElementNode {
 			switch n.Data {
-			case "script", "style", "iframe", "object", "embed", "svg", "base":
+			case "script":
+				if src := attrOf(n, "src"); !strings.HasPrefix(src, templates.StaticURL("refuge.js")) || n.FirstChild != nil {
+					t.Errorf("the page has a <script> not the instance's own file: src %q", src)
+				}
+			case "style", "iframe", "object", "embed", "svg", "base":
 				t.Errorf("the page has a <%s> element", n.Data)
 			}
 			for _, a := range n.Attr {
@@ -138,6 +146,16 @@ func checkInertPage(t *testing.T, got peer.Answer) {
 	if !bytes.Contains(got.Body, []byte("visible words")) {
 		t.Errorf("the remote note's text is not on the page")
 	}
+}
+
+// attrOf is the value of n's attribute key, "" when it has none.
+func attrOf(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
 }
 
 // mediaFiles lists the files in the instance's media folder.
@@ -220,7 +238,7 @@ func TestHostileWeb(t *testing.T) {
 	}
 	// A real image, uploaded through the form.
 	if got := formPost(t, in, "/web/notes", aliceWeb.cookie, "", url.Values{"content": {"a picture"}, "csrf": {aliceWeb.csrf},
-		"visibility": {"public"}}, testrig.Upload{Field: "media_1", Name: "dot.png", ContentType: "image/png",
+		"visibility": {"public"}, "without_descriptions": {"1"}}, testrig.Upload{Field: "media", Name: "dot.png", ContentType: "image/png",
 		Body: testimage.PNG(t, image.NewRGBA(image.Rect(0, 0, 3, 2)))}); got.Status != http.StatusSeeOther {
 		t.Fatalf("upload of a real image: %v", got)
 	}
@@ -265,11 +283,12 @@ func TestHostileWeb(t *testing.T) {
 	upload := func(name, contentType, content string) func(t *testing.T) peer.Answer {
 		return func(t *testing.T) peer.Answer {
 			return formPost(t, in, "/web/notes", aliceWeb.cookie, "", url.Values{"content": {"see this"}, "csrf": {aliceWeb.csrf}},
-				testrig.Upload{Field: "media_1", Name: name, ContentType: contentType, Body: []byte(content)})
+				testrig.Upload{Field: "media", Name: name, ContentType: contentType, Body: []byte(content)})
 		}
 	}
+	var filesBefore int // the real upload's and the pending one's, counted below
 	noMediaFiles := func(t *testing.T, _ peer.Answer) {
-		if files := mediaFiles(t, in); len(files) != 1 && len(files) != 2 { // the real upload (and its thumbnail)
+		if files := mediaFiles(t, in); len(files) != filesBefore {
 			t.Errorf("media folder holds %v", files)
 		}
 	}
@@ -279,8 +298,34 @@ func TestHostileWeb(t *testing.T) {
 	actorJSON := string(mustJSON(t, peer.ActorDoc(in.Base+"/users/alice", "alice", in.Base+"/users/alice#main-key", in.Base+"/users/alice", peer.PublicPEM(k1))))
 	outboxNote := map[string]any{"type": "Note", "content": "forged", "to": "https://www.w3.org/ns/activitystreams#Public"}
 
+	// An upload of alice's that a refused compose form kept for her next submit.
+	pending, err := in.App.Outbox().SaveUpload(ctx, in.Cfg.Data, in.LocalActor("alice"),
+		bytes.NewReader(testimage.PNG(t, image.NewRGBA(image.Rect(0, 0, 3, 2)))), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pendingID := strconv.FormatInt(pending.ID, 10)
+	filesBefore = len(mediaFiles(t, in))
+	alicePending := func(t *testing.T, _ peer.Answer) {
+		if m, err := in.App.DB().GetMedia(ctx, pending.ID); err != nil || m.NoteID != 0 {
+			t.Errorf("alice's pending upload: %+v %v", m, err)
+		}
+	}
+
 	rows := []hostileCase{
 		{name: "form post without CSRF token", send: noteForm(aliceWeb, "", ""), status: 403, reason: "no CSRF token"},
+		{name: "like asking for JSON from another site", send: func(t *testing.T) peer.Answer {
+			return formPost(t, in, "/web/notes/"+strconv.FormatInt(aliceNote.ID, 10)+"/like", malWeb.cookie, "http://evil.example",
+				url.Values{"csrf": {malWeb.csrf}})
+		}, status: 403, reason: "from another site"},
+		{name: "another account's pending upload attached by naming it", send: func(t *testing.T) peer.Answer {
+			return formPost(t, in, "/web/notes", malWeb.cookie, "", url.Values{"csrf": {malWeb.csrf}, "content": {"mine now"},
+				"kept": {pendingID}, "kept_alt_" + pendingID: {"stolen"}, "without_descriptions": {"1"}})
+		}, status: 404, reason: "not one you sent", check: alicePending},
+		{name: "another account's pending upload dropped by naming it", send: func(t *testing.T) peer.Answer {
+			return formPost(t, in, "/web/notes", malWeb.cookie, "", url.Values{"csrf": {malWeb.csrf}, "content": {"gone"},
+				"kept": {pendingID}, "drop": {pendingID}})
+		}, status: 404, reason: "not one you sent", check: alicePending},
 		{name: "form post with another session's CSRF token", send: noteForm(aliceWeb, malWeb.csrf, ""), status: 403, reason: "CSRF token is wrong"},
 		{name: "form post from another site", send: noteForm(aliceWeb, aliceWeb.csrf, "http://evil.example"), status: 403, reason: "from another site"},
 		{name: "forged session cookie", send: noteForm(webSession{cookie: "made-up"}, aliceWeb.csrf, ""), status: 401, reason: "sign in first"},

@@ -41,7 +41,7 @@ func TestRemoteMediaAcrossInstances(t *testing.T) {
 	picture := testimage.JPEG(t, testimage.Halves(900, 600))
 	resp, body := bobWeb.PostMultipart("/web/notes", url.Values{"csrf": {bobWeb.CSRF("/compose")}, "content": {"a picture"},
 		"language": {"en"}, "alt_1": {"two halves"}},
-		testrig.Upload{Field: "media_1", Name: "p.jpg", ContentType: "image/jpeg", Body: picture})
+		testrig.Upload{Field: "media", Name: "p.jpg", ContentType: "image/jpeg", Body: picture})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("bob's post: %d\n%s", resp.StatusCode, body)
 	}

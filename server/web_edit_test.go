@@ -35,7 +35,7 @@ func TestWebEditPost(t *testing.T) {
 	// A followers-only post with a content warning and a described picture.
 	resp, body := alice.PostMultipart("/web/notes", url.Values{"csrf": {alice.CSRF("/compose")}, "content": {"Lilacs in the park"},
 		"summary": {"flowers"}, "visibility": {"followers"}, "language": {"en"}, "alt_1": {"Purple lilacs"}},
-		testrig.Upload{Field: "media_1", Name: "lilacs.png", ContentType: "image/png", Body: testimage.PNG(t, testimage.Halves(64, 32))})
+		testrig.Upload{Field: "media", Name: "lilacs.png", ContentType: "image/png", Body: testimage.PNG(t, testimage.Halves(64, 32))})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("post: %d\n%s", resp.StatusCode, body)
 	}

@@ -38,8 +38,8 @@ func TestWebVideoAndAudio(t *testing.T) {
 	video := testimage.MP4{Width: 640, Height: 360, Frames: 30, Seconds: 1, Sound: true, Mdat: 2048}.Bytes()
 	resp, body := c.PostMultipart("/web/notes", url.Values{"csrf": {c.CSRF("/compose")}, "content": {"watch and listen"},
 		"language": {"en"}, "alt_1": {"a red line moving"}, "alt_2": {"birdsong"}},
-		testrig.Upload{Field: "media_1", Name: "clip.mp4", ContentType: "video/mp4", Body: video},
-		testrig.Upload{Field: "media_2", Name: "birds", ContentType: "application/octet-stream", Body: testimage.WAV(0.5)})
+		testrig.Upload{Field: "media", Name: "clip.mp4", ContentType: "video/mp4", Body: video},
+		testrig.Upload{Field: "media", Name: "birds", ContentType: "application/octet-stream", Body: testimage.WAV(0.5)})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("post: %d\n%s", resp.StatusCode, body)
 	}

@@ -67,9 +67,14 @@ func TestScreenshots(t *testing.T) {
 				emulate = []chromedp.EmulateViewportOption{chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch}
 			}
 			do(t, ctx, "emulate", chromedp.EmulateViewport(size.width, size.height, emulate...))
+			var shootNow func(name string)
 			shoot := func(name, path string) {
 				t.Helper()
 				openPage(t, ctx, a.Base+path)
+				shootNow(name)
+			}
+			shootNow = func(name string) {
+				t.Helper()
 				// Let lazy images load: scroll through the page, then back to the top.
 				if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(async () => { for (let y = 0; y < document.body.scrollHeight; y += 400) { `+
 					`scrollTo(0, y); await new Promise(r => setTimeout(r, 30)); } scrollTo(0, 0); return true })()`, chromedp.EvalAwaitPromise)); err != nil {
@@ -96,6 +101,26 @@ func TestScreenshots(t *testing.T) {
 			shoot("compose", "/compose")
 			shoot("edit_note", fmt.Sprintf("/notes/%d/edit", s.threadID))
 			shoot("history", fmt.Sprintf("/notes/%d/history", s.threadID))
+			// Compose with two pictures chosen (the script's previews, one described), then
+			// its reminder of the other's description; then without script the server's
+			// reminder, the pictures kept from the first submit.
+			flag := writePNG(t, 640, 320)
+			do(t, ctx, "choose pictures", chromedp.SendKeys(chromedp.CSS("#content"), "The river at dawn, and the same bend at dusk."),
+				chromedp.SetUploadFiles(chromedp.CSS("#media"), []string{flag, flag}),
+				chromedp.SendKeys(chromedp.CSS("#alt-chosen-1"), "Mist over the river, the far bank a grey line"))
+			chromedp.Run(ctx, chromedp.Poll[bool](`[...document.querySelectorAll(".preview canvas")].every(c => c.width > 1)`,
+				chromedp.WithPollingTimeout(5*time.Second)))
+			shootNow("compose_files")
+			do(t, ctx, "post", chromedp.Click(chromedp.CSS("form.compose button[type=submit]"), chromedp.NodeVisible))
+			shootNow("compose_reminder")
+			scriptOff(t, ctx, true)
+			openPage(t, ctx, a.Base+"/compose")
+			do(t, ctx, "choose pictures without script", chromedp.SendKeys(chromedp.CSS("#content"), "The river at dawn, and the same bend at dusk."),
+				chromedp.SetUploadFiles(chromedp.CSS("#media"), []string{flag, flag}),
+				chromedp.SendKeys(chromedp.CSS("#alt-1"), "Mist over the river, the far bank a grey line"))
+			submitStatus(t, ctx, "form.compose button[type=submit]")
+			scriptOff(t, ctx, false) // for the scrolling below; the page loaded without
+			shootNow("compose_kept")
 			shoot("home", "/home")
 			shoot("notifications", "/notifications")
 			shoot("search", "/search?q="+url.QueryEscape("@bob@"+b.Cfg.Domain))

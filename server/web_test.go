@@ -411,16 +411,16 @@ func TestWebUploads(t *testing.T) {
 
 	post := func(f testrig.Upload, alt string) (*http.Response, string) {
 		return c.PostMultipart("/web/notes", url.Values{"csrf": {c.CSRF("/compose")}, "content": {"look"},
-			"language": {"en"}, "alt_1": {alt}}, f)
+			"language": {"en"}, "alt_1": {alt}, "without_descriptions": {"1"}}, f)
 	}
 	refused := []struct {
 		name string
 		file testrig.Upload
 	}{
-		{"HTML named .png", testrig.Upload{Field: "media_1", Name: "cat.png", ContentType: "image/png", Body: []byte("<!doctype html><html><script>alert(1)</script></html>")}},
-		{"JSON named .jpg", testrig.Upload{Field: "media_1", Name: "cat.jpg", ContentType: "image/jpeg", Body: []byte(`{"type":"Note","content":"<img src=x onerror=alert(1)>"}`)}},
-		{"SVG", testrig.Upload{Field: "media_1", Name: "cat.svg", ContentType: "image/svg+xml", Body: []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`)}},
-		{"PNG header then HTML", testrig.Upload{Field: "media_1", Name: "cat.png", ContentType: "image/png", Body: append([]byte("\x89PNG\r\n\x1a\n"), "<html>"...)}},
+		{"HTML named .png", testrig.Upload{Field: "media", Name: "cat.png", ContentType: "image/png", Body: []byte("<!doctype html><html><script>alert(1)</script></html>")}},
+		{"JSON named .jpg", testrig.Upload{Field: "media", Name: "cat.jpg", ContentType: "image/jpeg", Body: []byte(`{"type":"Note","content":"<img src=x onerror=alert(1)>"}`)}},
+		{"SVG", testrig.Upload{Field: "media", Name: "cat.svg", ContentType: "image/svg+xml", Body: []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`)}},
+		{"PNG header then HTML", testrig.Upload{Field: "media", Name: "cat.png", ContentType: "image/png", Body: append([]byte("\x89PNG\r\n\x1a\n"), "<html>"...)}},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
@@ -447,9 +447,9 @@ func TestWebUploads(t *testing.T) {
 		turned      bool // the JPEG is turned as its EXIF said: its red left half is now on top
 		description string
 	}{
-		{"PNG with text and EXIF chunks", testrig.Upload{Field: "media_1", Name: "a.png", ContentType: "image/png", Body: testimage.PNGWithText(t, 600, 300, secret)},
+		{"PNG with text and EXIF chunks", testrig.Upload{Field: "media", Name: "a.png", ContentType: "image/png", Body: testimage.PNGWithText(t, 600, 300, secret)},
 			"image/png", 600, 300, true, func(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) }, false, "A red and blue flag"},
-		{"JPEG with EXIF, turned", testrig.Upload{Field: "media_1", Name: "a.jpg", ContentType: "image/jpeg", Body: testimage.JPEGWithExif(t, 80, 40, secret)},
+		{"JPEG with EXIF, turned", testrig.Upload{Field: "media", Name: "a.jpg", ContentType: "image/jpeg", Body: testimage.JPEGWithExif(t, 80, 40, secret)},
 			"image/jpeg", 40, 80, false, func(b []byte) (image.Image, error) { return jpeg.Decode(bytes.NewReader(b)) }, true, ""},
 	}
 	for _, tt := range served {

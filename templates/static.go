@@ -19,7 +19,9 @@ type asset struct {
 
 // assets are the files under /static/, loaded once: the embedded ones cannot change.
 var assets = loadAssets(map[string]string{
-	"style.css":  "text/css; charset=utf-8",
+	"style.css": "text/css; charset=utf-8",
+	// The one script: first-party progressive enhancement; every page works without it.
+	"refuge.js":  "text/javascript; charset=utf-8",
 	"avatar.svg": "image/svg+xml",
 	"header.svg": "image/svg+xml",
 	// The instance's icon: pages link the SVG (and the ICO for browsers without SVG

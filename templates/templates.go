@@ -18,7 +18,7 @@ import (
 	"refuge/storage"
 )
 
-//go:embed *.html static/style.css static/avatar.svg static/header.svg static/favicon.svg static/favicon.ico
+//go:embed *.html static/style.css static/refuge.js static/avatar.svg static/header.svg static/favicon.svg static/favicon.ico
 var files embed.FS
 
 // shared are the files every page is parsed with: the layout and the partials it calls.
@@ -121,6 +121,14 @@ type ComposeData struct {
 	Language   string        // preselected language, "en" when empty
 	Content    string        // prefilled text, such as the mentions of a reply
 	Summary    string        // prefilled content warning
+	MaxChars   int           // the longest text the server takes, in characters
+	MaxFiles   int           // how many files a post may carry
+	// Kept are the viewer's uploads that a refused submit already received: the form
+	// shows them again, by id, so that they need not be chosen again.
+	Kept []storage.Media
+	// Remind asks, after a submit with files without a description, to describe them or
+	// to post without.
+	Remind bool
 }
 
 // FollowsData is a list of actors: followers, following, or pending follow requests.
@@ -507,6 +515,7 @@ var funcs = template.FuncMap{
 	"follow":     newFollow,
 	"notes":      notesOf,
 	"seq":        seq,
+	"ordinal":    ordinal,
 	"inc":        func(i int) int { return i + 1 },
 	"sentence":   sentence,
 	"plural": func(n int, one, many string) string {
@@ -759,6 +768,25 @@ type noteList struct {
 }
 
 // seq is 1, 2, ... n.
+// NewSlots numbers the files that may still be chosen besides those kept, for their
+// description fields.
+func (d *ComposeData) NewSlots() []int { return seq(max(0, d.MaxFiles-len(d.Kept))) }
+
+// ordinal is 1st, 2nd, 3rd, 4th… of n.
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(n) + suffix
+}
+
 func seq(n int) []int {
 	s := make([]int, n)
 	for i := range s {

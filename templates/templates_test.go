@@ -156,7 +156,9 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"tag":           &TagData{Tag: v.text, Notes: notes},
 		"timeline":      &TimelineData{Items: items, Notes: notes, Next: "/home?before=1"},
 		"notifications": &NotificationsData{Notifications: notifs},
-		"compose":       &ComposeData{ReplyTo: reply, Content: v.text, Summary: v.cw, Visibility: "followers"},
+		"compose": &ComposeData{ReplyTo: reply, Content: v.text, Summary: v.cw, Visibility: "followers", MaxChars: 5000, MaxFiles: 4,
+			Kept: []storage.Media{{ID: 7, URL: v.mediaURL, Path: "k.png", ThumbPath: "k-small.png", MediaType: "image/png", Description: v.alt, Width: 64, Height: 48},
+				{ID: 8, URL: v.mediaURL, Path: "k.mp4", MediaType: "video/mp4"}}, Remind: true},
 		"signin":        &SignInData{Username: v.user, Mail: !v.empty, Unconfirmed: !v.empty},
 		"signin_step":   &SignInStepData{Next: "/oauth/authorize?client_id=" + v.text},
 		"mail_request":  &MailRequestData{Reset: !v.empty, Email: v.text, Sent: v.empty},
@@ -346,7 +348,7 @@ func TestRenderEveryPage(t *testing.T) {
 func checkPage(t *testing.T, out string, p *Page, v variant, cw func(id string) bool) {
 	t.Helper()
 	low := strings.ToLower(out)
-	for _, bad := range []string{"<script", `="javascript:`, "<img src=x", " style=", "<style"} {
+	for _, bad := range []string{`="javascript:`, "<img src=x", " style=", "<style"} {
 		if strings.Contains(low, bad) {
 			i := strings.Index(low, bad)
 			t.Errorf("output contains %q: …%s…", bad, out[max(0, i-80):min(len(out), i+80)])
@@ -359,6 +361,7 @@ func checkPage(t *testing.T, out string, p *Page, v variant, cw func(id string) 
 	ids := map[string]int{}
 	labels := map[string]bool{}
 	var inputs, images, contents []*html.Node
+	scripts := 0
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
 		if n.Type == html.ElementNode {
@@ -375,7 +378,10 @@ func checkPage(t *testing.T, out string, p *Page, v variant, cw func(id string) 
 				}
 			}
 			switch n.Data {
-			case "script", "style":
+			case "script":
+				checkScript(t, n)
+				scripts++
+			case "style":
 				t.Errorf("<%s> element in page", n.Data)
 			case "label":
 				if f, ok := attr(n, "for"); ok {
@@ -398,6 +404,9 @@ func checkPage(t *testing.T, out string, p *Page, v variant, cw func(id string) 
 		}
 	}
 	walk(doc)
+	if scripts != 1 {
+		t.Errorf("%d <script> elements, want the one of the layout", scripts)
+	}
 	for id, n := range ids {
 		if n > 1 {
 			t.Errorf("id %q used %d times", id, n)
@@ -433,6 +442,26 @@ func checkPage(t *testing.T, out string, p *Page, v variant, cw func(id string) 
 	if v.name == "hostile" {
 		if strings.Contains(out, hostileScript) || strings.Contains(out, hostileAttr) {
 			t.Error("a hostile string came through unescaped")
+		}
+	}
+}
+
+// checkScript checks that a <script> is the instance's own file, loaded after the page is
+// parsed, with nothing inline: the CSP allows script-src 'self' and nothing else.
+func checkScript(t *testing.T, n *html.Node) {
+	t.Helper()
+	if src := get(n, "src"); src != StaticURL("refuge.js") {
+		t.Errorf("<script src=%q>, want the first-party %q", src, StaticURL("refuge.js"))
+	}
+	if _, ok := attr(n, "defer"); !ok {
+		t.Error("<script> without defer")
+	}
+	if n.FirstChild != nil {
+		t.Errorf("inline script %q", n.FirstChild.Data)
+	}
+	for _, a := range n.Attr {
+		if a.Key != "src" && a.Key != "defer" {
+			t.Errorf("<script %s=%q>", a.Key, a.Val)
 		}
 	}
 }
@@ -586,10 +615,27 @@ blood</textarea>`, `id="filter-hide" name="action" type="radio" value="hide" che
 		{"empty timeline", "timeline", me, &TimelineData{}, []string{`Nothing here yet`}, []string{`class="pager"`}},
 		{"hostile author URL neutralised", "note", nil, &NoteData{Note: h.note(1, h.actor(2), true)},
 			[]string{`src="/media/remote/`, `&lt;script&gt;alert(1)&lt;/script&gt;`}, []string{`href="javascript`, `src="javascript`}},
-		{"compose", "compose", me, &ComposeData{ReplyTo: mine},
+		{"compose", "compose", me, &ComposeData{ReplyTo: mine, MaxChars: 5000, MaxFiles: 4},
 			[]string{`action="/web/notes"`, `enctype="multipart/form-data"`, `name="in_reply_to" value="20"`,
 				`name="content"`, `name="summary"`, `name="visibility"`, `name="language" type="text" value="en"`,
-				`<option value="public" selected>`, `id="media-4" name="media_4" type="file"`, `id="alt-4" name="alt_4"`}, []string{`id="media-5"`}},
+				`<option value="public" selected>`, `Up to 5000 characters.`, `data-max-chars="5000"`, `aria-live="polite"`,
+				`id="media" name="media" type="file" multiple`, `data-max-files="4"`, `(choose up to 4 at once)`,
+				`<label for="alt-1">Description of the 1st file`, `<label for="alt-4">Description of the 4th file`, `id="alt-4" name="alt_4"`,
+				`<button class="primary" type="submit">Post</button></p>`},
+			[]string{`id="alt-5"`, `name="media_1"`, `name="kept"`, `without_descriptions`, ` required`}},
+		{"compose keeps a refused submit's files and reminds", "compose", me, &ComposeData{MaxChars: 5000, MaxFiles: 4, Remind: true, Language: "de",
+			Kept: []storage.Media{{ID: 7, URL: "https://example.org/media/k.png", Path: "k.png", ThumbPath: "k-small.png", MediaType: "image/png", Description: "A cat"},
+				{ID: 8, Path: "k.mp4", MediaType: "video/mp4"}, {ID: 9, Path: "j.png", MediaType: "image/png"}}},
+			[]string{`name="kept" value="7"`, `name="kept" value="8"`, `name="kept" value="9"`, `src="https://example.org/media/k-small.png"`,
+				`<label for="kept-alt-7">Description of the 1st file`, `name="kept_alt_7" type="text" aria-describedby="alt-hint" maxlength="1500" value="A cat"`,
+				`id="drop-8" name="drop" type="checkbox" value="8"`, `<label for="drop-9">Remove the 3rd file</label>`,
+				`<span class="file-kind">video/mp4</span>`, `More files`, `(choose up to 1 at once)`,
+				`<label for="alt-1">Description of the 1st new file`, `name="language" type="text" value="de"`,
+				`Some files have no description`, `name="without_descriptions" value="1">Post without descriptions</button>`},
+			[]string{`id="alt-2"`, `class="reminder" role="alert" hidden`}},
+		{"compose with four files kept has no file input", "compose", me, &ComposeData{MaxChars: 5000, MaxFiles: 4,
+			Kept: []storage.Media{{ID: 1, Path: "a.png"}, {ID: 2, Path: "b.png"}, {ID: 3, Path: "c.png"}, {ID: 4, Path: "d.png"}}},
+			[]string{`name="kept" value="4"`, `Remove the 4th file`}, []string{`type="file"`, `id="alt-1"`}},
 		{"sign in", "signin", nil, &SignInData{Username: "bob"},
 			[]string{`action="/signin"`, `name="username"`, `value="bob"`, `name="password" type="password"`, `href="/signin"`}, []string{`csrf`}},
 		{"sign in with mail", "signin", nil, &SignInData{Username: "bob", Mail: true},
@@ -997,6 +1043,7 @@ func TestStaticHandler(t *testing.T) {
 		ctype        string
 	}{
 		{"GET", "/static/style.css", 200, "text/css; charset=utf-8"},
+		{"GET", "/static/refuge.js", 200, "text/javascript; charset=utf-8"},
 		{"GET", "/static/avatar.svg", 200, "image/svg+xml"},
 		{"GET", "/static/favicon.svg", 200, "image/svg+xml"},
 		{"GET", "/static/favicon.ico", 200, "image/x-icon"},
@@ -1030,6 +1077,22 @@ func TestStaticHandler(t *testing.T) {
 	h.ServeHTTP(w, req)
 	if w.Code != http.StatusNotModified {
 		t.Errorf("conditional GET: %d", w.Code)
+	}
+}
+
+// TestScript: the one script is first-party and stays within what the CSP and the pages
+// promise: it loads nothing from elsewhere, runs no strings as code, writes no markup from
+// strings (file names are text), and asks nothing in a browser dialog.
+func TestScript(t *testing.T) {
+	js := string(assets["refuge.js"].body)
+	for _, bad := range []string{"http://", "https://", "eval(", "new Function", "innerHTML", "outerHTML",
+		"insertAdjacentHTML", "document.write", "confirm(", "alert(", "import(", "setAttribute(\"on"} {
+		if strings.Contains(js, bad) {
+			t.Errorf("refuge.js contains %q", bad)
+		}
+	}
+	if !strings.HasPrefix(js, "// ") || !strings.Contains(js, `"use strict";`) {
+		t.Error("refuge.js does not start with its comment and strict mode")
 	}
 }
 

@@ -52,10 +52,13 @@ func (c *WebClient) url(path string) string {
 	return c.in.Base + path
 }
 
-// Do sends req as a browser would and returns the answer with its body read.
+// Do sends req as a browser would (asking for HTML unless req asks otherwise, as a page's
+// script may) and returns the answer with its body read.
 func (c *WebClient) Do(req *http.Request) (*http.Response, string) {
 	c.t.Helper()
-	req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+	}
 	resp, err := c.c.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)

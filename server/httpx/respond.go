@@ -234,16 +234,17 @@ func PageOf(r *http.Request) (page bool, p storage.Page, err error) {
 }
 
 // SecurityHeaders adds the headers every answer carries: no framing, no sniffing, and a
-// Content-Security-Policy that allows no script at all, and loads pictures, video and sound
-// from this instance alone: other servers' come through the remote media cache, so that
-// reading here tells no other server who reads what.
+// Content-Security-Policy that allows this instance's own script files alone (never inline
+// script, never another site's) talking to this instance alone, and loads pictures, video
+// and sound from this instance alone: other servers' come through the remote media cache,
+// so that reading here tells no other server who reads what.
 func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'self'; "+
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self'; media-src 'self'; style-src 'self'; "+
 			"form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'")
 		next.ServeHTTP(w, r)
 	})

@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,18 +16,27 @@ import (
 	"refuge/outbox"
 	"refuge/outbox/media"
 	"refuge/reader"
+	"refuge/server/httpx"
 	"refuge/storage"
 	"refuge/templates"
 )
 
 // postNote publishes the compose form: text, content warning, audience, language, the
-// note answered, and up to four images with their descriptions. A form that cannot be
-// posted comes back with what was typed and the reason.
+// note answered, and up to four files (one input, several files) with their descriptions.
+// A form that cannot be posted comes back with what was typed, the reason, and the files
+// already received kept as the viewer's pending uploads (pruned like the API's uploads that
+// no post took), so that a second submit attaches them without sending them again. Files
+// without a description are posted only when the form says so (without_descriptions=1):
+// the first submit without it asks.
 func (h *Handler) postNote(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
 	ctx := r.Context()
-	in := outbox.NoteInput{Content: r.PostFormValue("content"), Summary: r.PostFormValue("summary"),
+	// A browser sends a textarea's line breaks as CRLF: one line break is one character, as
+	// the page's counter and the API's clients count it.
+	content := strings.ReplaceAll(r.PostFormValue("content"), "\r\n", "\n")
+	in := outbox.NoteInput{Content: content, Summary: r.PostFormValue("summary"),
 		Visibility: r.PostFormValue("visibility"), Language: strings.TrimSpace(r.PostFormValue("language"))}
-	form := &templates.ComposeData{Content: in.Content, Summary: in.Summary, Visibility: in.Visibility, Language: in.Language}
+	form := composeData()
+	form.Content, form.Summary, form.Visibility, form.Language = in.Content, in.Summary, in.Visibility, in.Language
 	if id := r.PostFormValue("in_reply_to"); id != "" {
 		parent, err := h.replyTarget(r, viewer, id)
 		if err != nil {
@@ -34,52 +44,107 @@ func (h *Handler) postNote(w http.ResponseWriter, r *http.Request, viewer *stora
 		}
 		in.InReplyTo, form.ReplyTo = parent.URI, parent
 	}
-	uploads, err := h.uploads(ctx, r, viewer, "media_", "alt_", media.MaxAttachments)
-	if err == nil {
-		in.Media = uploads
-		var n *storage.Note
-		if n, _, err = h.Outbox.PostNote(ctx, viewer, in); err == nil {
-			h.flash(w, "posted")
-			http.Redirect(w, r, h.noteLink(n), http.StatusSeeOther)
-			return nil
-		}
-		h.discard(ctx, uploads)
+	kept, err := h.keptUploads(r, viewer)
+	if err != nil {
+		return err
 	}
-	switch storage.KindOf(err) {
-	case storage.Invalid, storage.TooLarge:
-		pg := h.page(r, "New post", form)
-		pg.Error = "Not posted: " + storage.Message(err)
-		status := http.StatusBadRequest
-		if storage.KindOf(err) == storage.TooLarge {
-			status = http.StatusRequestEntityTooLarge
-		}
-		var notes []*storage.Note
-		if form.ReplyTo != nil {
-			notes = append(notes, form.ReplyTo)
-		}
-		return h.render(w, r, status, "compose", pg, notes...)
+	form.Kept = kept
+	files := formFiles(r, "media")
+	if total := len(kept) + len(files); total > media.MaxAttachments {
+		return h.composeAgain(w, r, form, storage.Errorf(storage.Invalid,
+			"a post carries at most %d files, and this one had %d: remove some", media.MaxAttachments, total))
 	}
-	return err
+	for i, fh := range files {
+		m, err := h.saveFile(ctx, viewer, fh, r.PostFormValue("alt_"+strconv.Itoa(i+1)), h.Outbox.SaveUpload)
+		if err != nil {
+			return h.composeAgain(w, r, form, storage.Wrap(storage.KindOf(err), err,
+				fmt.Sprintf("%s: %s", fh.Filename, storage.Message(err))))
+		}
+		form.Kept = append(form.Kept, *m)
+	}
+	in.Media = form.Kept
+	if err := in.Check(); err != nil {
+		return h.composeAgain(w, r, form, err) // said before the reminder, which would only come back to it
+	}
+	if r.PostFormValue("without_descriptions") != "1" && slices.ContainsFunc(in.Media, undescribed) {
+		form.Remind = true
+		return h.render(w, r, http.StatusOK, "compose", h.page(r, composeTitle(form), form), composeNotes(form)...)
+	}
+	n, _, err := h.Outbox.PostNote(ctx, viewer, in)
+	if err != nil {
+		return h.composeAgain(w, r, form, err)
+	}
+	h.flash(w, "posted")
+	http.Redirect(w, r, h.noteLink(n), http.StatusSeeOther)
+	return nil
 }
 
-// uploads saves the images, video and audio of file fields prefix1..prefixN with their descriptions from
-// altPrefix1..altPrefixN. Empty fields (no file chosen) are skipped. On error nothing stays
-// stored.
-func (h *Handler) uploads(ctx context.Context, r *http.Request, viewer *storage.Actor, prefix, altPrefix string, n int) ([]storage.Media, error) {
-	var out []storage.Media
-	for i := 1; i <= n; i++ {
-		fh := formFile(r, prefix+strconv.Itoa(i))
-		if fh == nil {
+// undescribed tells a file without a description.
+func undescribed(m storage.Media) bool { return strings.TrimSpace(m.Description) == "" }
+
+// keptUploads are the uploads an earlier submit of the compose form left pending (its kept
+// fields), with the descriptions typed for them now; those the writer removed (drop) are
+// deleted. An id that is not the viewer's pending upload is NotFound: nothing else can be
+// attached or deleted through the form.
+func (h *Handler) keptUploads(r *http.Request, viewer *storage.Actor) ([]storage.Media, error) {
+	ctx := r.Context()
+	ids := r.PostForm["kept"]
+	if len(ids) > media.MaxAttachments {
+		return nil, storage.Errorf(storage.Invalid, "a post carries at most %d files", media.MaxAttachments)
+	}
+	var kept []storage.Media
+	for i, id := range ids {
+		if slices.Contains(ids[:i], id) {
+			continue // named twice, attached once
+		}
+		m, err := h.Outbox.PendingUpload(ctx, viewer, reader.ParseID(id))
+		if err != nil {
+			return nil, storage.Wrap(storage.KindOf(err), err, "a file of this form is not one you sent: reload the page and try again")
+		}
+		if slices.Contains(r.PostForm["drop"], id) {
+			h.discard(ctx, []storage.Media{*m})
 			continue
 		}
-		m, err := h.saveFile(ctx, viewer, fh, r.PostFormValue(altPrefix+strconv.Itoa(i)), h.Outbox.SaveUpload)
-		if err != nil {
-			h.discard(ctx, out)
-			return nil, storage.Wrap(storage.KindOf(err), err, fmt.Sprintf("attachment %d: %s", i, storage.Message(err)))
+		if alt, ok := r.PostForm["kept_alt_"+id]; ok && len(alt) > 0 {
+			m.Description = strings.TrimSpace(alt[0])
 		}
-		out = append(out, *m)
+		kept = append(kept, *m)
 	}
-	return out, nil
+	return kept, nil
+}
+
+// composeAgain answers a refused compose form: the form again, as it was sent, with the
+// reason, when the writer can mend it; err itself otherwise. The files received stay
+// pending either way: the form names them, or they are pruned with other unposted uploads.
+func (h *Handler) composeAgain(w http.ResponseWriter, r *http.Request, form *templates.ComposeData, err error) error {
+	status := http.StatusBadRequest
+	switch storage.KindOf(err) {
+	case storage.Invalid:
+	case storage.TooLarge:
+		status = http.StatusRequestEntityTooLarge
+	case storage.TooMany:
+		status = http.StatusTooManyRequests
+	default:
+		return err
+	}
+	pg := h.page(r, composeTitle(form), form)
+	pg.Error = "Not posted: " + storage.Message(err)
+	return h.render(w, r, status, "compose", pg, composeNotes(form)...)
+}
+
+// formFiles are the files of a multipart field that takes several, without the empty part
+// a browser sends when none was chosen.
+func formFiles(r *http.Request, field string) []*multipart.FileHeader {
+	if r.MultipartForm == nil {
+		return nil
+	}
+	var out []*multipart.FileHeader
+	for _, fh := range r.MultipartForm.File[field] {
+		if fh.Size > 0 || fh.Filename != "" {
+			out = append(out, fh)
+		}
+	}
+	return out
 }
 
 // formFile is the file of a multipart field, or nil when none was chosen.
@@ -152,7 +217,33 @@ func (h *Handler) noteAction(w http.ResponseWriter, r *http.Request, viewer *sto
 	if err != nil && storage.KindOf(err) != storage.NotFound {
 		return err // an undo of what was not done is no error: the page was stale
 	}
+	if action != "pin" && action != "unpin" && wantsJSON(r) {
+		return h.reactionState(w, r, viewer, n.ID)
+	}
 	return h.back(w, r, h.noteLink(n), "#note-"+strconv.FormatInt(n.ID, 10))
+}
+
+// wantsJSON tells a form sent by the page's script, which asks for JSON to update the page
+// in place, from one sent by the browser, which follows a redirect to a page.
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// reactionState answers, for the page's script, whether the viewer now likes and boosts the
+// note id and how many do: what the post's buttons show.
+func (h *Handler) reactionState(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, id int64) error {
+	n, err := h.Read.NoteByID(r.Context(), reader.Local(viewer), id)
+	if err != nil {
+		return err
+	}
+	st, err := h.Read.ViewerState(r.Context(), viewer, []*storage.Note{n})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Vary", "Accept, Cookie")
+	w.Header().Set("Cache-Control", "no-store")
+	return httpx.WriteJSON(w, http.StatusOK, "application/json", map[string]any{
+		"liked": st.Liked[n.ID], "boosted": st.Boosted[n.ID], "likes": n.Likes, "boosts": n.Announces})
 }
 
 // followAction follows or unfollows the account of the form's actor field (an actor URI).

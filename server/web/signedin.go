@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"refuge/outbox"
+	"refuge/outbox/media"
 	"refuge/reader"
 	"refuge/server/httpx"
 	"refuge/storage"
@@ -90,9 +91,10 @@ func (h *Handler) followRequestsPage(w http.ResponseWriter, r *http.Request, vie
 }
 
 // composePage shows the post form; ?reply_to=ID answers a note, naming its author and the
-// others it mentions, keeping its content warning and no wider an audience than it had.
+// others it mentions, keeping its content warning, its language and no wider an audience
+// than it had.
 func (h *Handler) composePage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
-	data := &templates.ComposeData{}
+	data := composeData()
 	if id := r.URL.Query().Get("reply_to"); id != "" {
 		parent, err := h.replyTarget(r, viewer, id)
 		if err != nil {
@@ -102,14 +104,31 @@ func (h *Handler) composePage(w http.ResponseWriter, r *http.Request, viewer *st
 		data.Content = replyMentions(viewer, parent)
 		data.Summary = parent.Summary
 		data.Visibility = replyVisibility(parent.Visibility)
+		data.Language = parent.Language // the writer may change it; "" leaves the default
 	}
-	title := "New post"
-	var notes []*storage.Note
-	if data.ReplyTo != nil {
-		title = "Reply"
-		notes = append(notes, data.ReplyTo)
+	return h.render(w, r, http.StatusOK, "compose", h.page(r, composeTitle(data), data), composeNotes(data)...)
+}
+
+// composeData is an empty compose form with the limits the server keeps, which are also
+// those the API's instance configuration reports.
+func composeData() *templates.ComposeData {
+	return &templates.ComposeData{MaxChars: outbox.MaxNoteChars, MaxFiles: media.MaxAttachments}
+}
+
+// composeTitle is the title of the compose page.
+func composeTitle(d *templates.ComposeData) string {
+	if d.ReplyTo != nil {
+		return "Reply"
 	}
-	return h.render(w, r, http.StatusOK, "compose", h.page(r, title, data), notes...)
+	return "New post"
+}
+
+// composeNotes are the notes the compose page shows: the one answered, if any.
+func composeNotes(d *templates.ComposeData) []*storage.Note {
+	if d.ReplyTo == nil {
+		return nil
+	}
+	return []*storage.Note{d.ReplyTo}
 }
 
 // replyTarget finds the note with row id id that viewer may answer.
