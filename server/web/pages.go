@@ -45,6 +45,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		return err
 	}
 	p.Liked, p.Boosted, p.Pinned = st.Liked, st.Boosted, st.Pinned
+	if p.Parents, err = h.Read.ReplyParents(r.Context(), viewerOf(p), notes); err != nil {
+		return err
+	}
 	if p.Notice == "" {
 		p.Notice = h.takeNotice(w, r)
 	}

@@ -59,6 +59,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get(uris.ProfileRoute, h.cached(h.ProfilePage))
 	get(uris.TagRoute, h.tagPage)
 	get(uris.StoredNoteRoute, h.storedNotePage)
+	get(uris.StoredMediaRoute, h.mediaPage)
 
 	// Sessions.
 	get("/signin", h.signinPage)
@@ -85,6 +86,8 @@ func (h *Handler) Routes(r *mux.Router) {
 
 	// Pages of the signed-in account.
 	get("/home", h.SignedIn(h.timelinePage))
+	get("/public/local", h.SignedIn(h.publicPage(true)))
+	get("/public", h.SignedIn(h.publicPage(false)))
 	get("/notifications", h.SignedIn(h.notificationsPage))
 	get("/follow_requests", h.SignedIn(h.followRequestsPage))
 	get("/compose", h.SignedIn(h.composePage))
