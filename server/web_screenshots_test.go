@@ -53,6 +53,7 @@ func TestScreenshots(t *testing.T) {
 	a.LocalAccount("dana", s.password)
 	switchOnTwoFactor(t, a, "dana")
 	furnishAdminPages(t, a, s.password)
+	described, undescribed := displayScene(t, a)
 
 	for _, size := range []struct {
 		name          string
@@ -94,6 +95,11 @@ func TestScreenshots(t *testing.T) {
 			shoot("thread", s.threadPath)
 			shoot("compose", "/compose")
 			shoot("home", "/home")
+			shoot("local", "/public/local")
+			shoot("federated", "/public")
+			shoot("profile_own", "/@alice") // her posts of every visibility, each with its badge
+			shoot("media_viewer", described)
+			shoot("media_viewer_undescribed", undescribed)
 			shoot("notifications", "/notifications")
 			shoot("search", "/search?q="+url.QueryEscape("@bob@"+b.Cfg.Domain))
 			shoot("edit_profile", "/edit_profile")

@@ -103,9 +103,9 @@ func TestPostDisplay(t *testing.T) {
 	}{
 		{"public", byID(50), []string{`<span class="visibility public" title="Public"><svg aria-hidden="true"`, `<span class="sr-only">Public</span>`},
 			[]string{`class="reply-to"`, `details class="more"`}},
-		{"unlisted", byID(53), []string{`<span class="visibility unlisted" title="Unlisted">`, `<span class="sr-only">Unlisted</span>`}, nil},
-		{"followers only", byID(54), []string{`<span class="visibility followers" title="Followers only">`, `<span class="sr-only">Followers only</span>`}, nil},
-		{"direct", byID(55), []string{`<span class="visibility direct" title="Mentioned people only">`, `<span class="sr-only">Mentioned people only</span>`}, nil},
+		{"unlisted", byID(53), []string{`<span class="visibility unlisted" title="Unlisted">`, `<span class="visibility-label">Unlisted</span>`}, nil},
+		{"followers only", byID(54), []string{`<span class="visibility followers" title="Followers only">`, `<span class="visibility-label">Followers only</span>`}, nil},
+		{"direct", byID(55), []string{`<span class="visibility direct" title="Mentioned people only">`, `<span class="visibility-label">Mentioned people only</span>`}, nil},
 		{"reply to a stored post", byID(56), []string{`<p class="reply-to"><span aria-hidden="true">↩</span> In reply to <a href="/notes/7" dir="auto">Alice</a></p>`},
 			[]string{`a post</a>`}},
 		{"reply to a post not stored", byID(57), []string{`In reply to <a href="https://elsewhere.example/notes/unknown">a post</a></p>`}, nil},
@@ -120,26 +120,33 @@ func TestPostDisplay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &Page{Instance: "refuge.example", Viewer: localViewer(), CSRF: "tok", Body: &NoteData{Note: tt.note},
-				Parents: v.displayParents()}
-			var buf bytes.Buffer
-			if err := r.Render(&buf, "note", p); err != nil {
-				t.Fatal(err)
-			}
-			out := buf.String()
-			for _, w := range tt.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("missing %s", w)
-				}
-			}
-			for _, w := range tt.dontWant {
-				if strings.Contains(out, w) {
-					t.Errorf("unwanted %s", w)
-				}
-			}
-			checkPage(t, out, p, v, func(id string) bool { return strings.HasSuffix(id, "1") })
+			renderShows(t, r, "note", &NoteData{Note: tt.note}, tt.want, tt.dontWant)
 		})
 	}
+}
+
+// renderShows renders page with body for a signed-in reader and checks that it shows what
+// is wanted and not what is not, and what every page must do.
+func renderShows(t *testing.T, r *Renderer, page string, body any, want, dontWant []string) {
+	t.Helper()
+	v := variants()[0]
+	p := &Page{Title: "Image", Instance: "refuge.example", Viewer: localViewer(), CSRF: "tok", Body: body, Parents: v.displayParents()}
+	var buf bytes.Buffer
+	if err := r.Render(&buf, page, p); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("missing %s", w)
+		}
+	}
+	for _, w := range dontWant {
+		if strings.Contains(out, w) {
+			t.Errorf("unwanted %s", w)
+		}
+	}
+	checkPage(t, out, p, v, func(id string) bool { return strings.HasSuffix(id, "1") })
 }
 
 // TestDisplayPages checks the public timelines and the media viewer.
@@ -175,25 +182,7 @@ func TestDisplayPages(t *testing.T) {
 			[]string{`rel="next"`}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := &Page{Title: "Image", Instance: "refuge.example", Viewer: localViewer(), CSRF: "tok", Body: tt.body, Parents: v.displayParents()}
-			var buf bytes.Buffer
-			if err := r.Render(&buf, tt.page, p); err != nil {
-				t.Fatal(err)
-			}
-			out := buf.String()
-			for _, w := range tt.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("missing %s", w)
-				}
-			}
-			for _, w := range tt.dontWant {
-				if strings.Contains(out, w) {
-					t.Errorf("unwanted %s", w)
-				}
-			}
-			checkPage(t, out, p, v, func(id string) bool { return strings.HasSuffix(id, "1") })
-		})
+		t.Run(tt.name, func(t *testing.T) { renderShows(t, r, tt.page, tt.body, tt.want, tt.dontWant) })
 	}
 }
 
