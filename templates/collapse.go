@@ -34,8 +34,9 @@ func splitLong(content string) (lead, rest template.HTML, ok bool) {
 	type token struct {
 		raw   string
 		tok   html.Token
-		lines int // estimated lines before the token
-		col   int // characters on the current line before the token
+		lines int  // estimated lines before the token
+		col   int  // characters on the current line before the token
+		pre   bool // in a <pre>, where the text's line breaks are the page's
 	}
 	var toks []token
 	lines, col := 0, 0
@@ -43,6 +44,7 @@ func splitLong(content string) (lead, rest template.HTML, ok bool) {
 		lines += max(1, (col+charsPerLine-1)/charsPerLine)
 		col = 0
 	}
+	pre := 0 // inside <pre>, where a line break in the text is one on the page
 	z := html.NewTokenizer(strings.NewReader(content))
 	for {
 		tt := z.Next()
@@ -51,13 +53,25 @@ func splitLong(content string) (lead, rest template.HTML, ok bool) {
 		}
 		raw := string(z.Raw())
 		t := z.Token()
-		toks = append(toks, token{raw: raw, tok: t, lines: lines, col: col})
+		toks = append(toks, token{raw: raw, tok: t, lines: lines, col: col, pre: pre > 0})
 		switch {
+		case tt == html.TextToken && pre > 0:
+			rows := strings.Split(t.Data, "\n")
+			for _, row := range rows[:len(rows)-1] {
+				col += utf8.RuneCountInString(row)
+				endLine()
+			}
+			col += utf8.RuneCountInString(rows[len(rows)-1])
 		case tt == html.TextToken:
 			col += utf8.RuneCountInString(t.Data)
+		case t.Data == "pre" && tt == html.StartTagToken:
+			pre++
 		case t.Data == "br" && (tt == html.StartTagToken || tt == html.SelfClosingTagToken):
 			endLine()
 		case tt == html.EndTagToken && blocks[t.Data]:
+			if t.Data == "pre" && pre > 0 {
+				pre--
+			}
 			if col > 0 {
 				endLine()
 			}
@@ -91,21 +105,28 @@ func splitLong(content string) (lead, rest template.HTML, ok bool) {
 			if t.tok.Type != html.TextToken {
 				continue
 			}
-			seen := t.lines*charsPerLine + t.col
-			n := utf8.RuneCountInString(t.tok.Data)
-			if seen+n <= budget {
-				continue
-			}
-			// Cut at the last space before the budget runs out (or the first after it).
 			text := t.tok.Data
-			keep := byteOffset(text, max(0, budget-seen))
-			at = strings.LastIndexByte(text[:keep], ' ')
-			if at <= 0 {
-				at = strings.IndexByte(text[keep:], ' ')
+			if t.pre {
+				// Cut at the line break where the lead's lines run out.
+				at = preCut(text, t.lines, t.col)
 				if at < 0 {
 					continue
 				}
-				at += keep
+			} else {
+				seen := t.lines*charsPerLine + t.col
+				if seen+utf8.RuneCountInString(text) <= budget {
+					continue
+				}
+				// Cut at the last space before the budget runs out (or the first after it).
+				keep := byteOffset(text, max(0, budget-seen))
+				at = strings.LastIndexByte(text[:keep], ' ')
+				if at <= 0 {
+					at = strings.IndexByte(text[keep:], ' ')
+					if at < 0 {
+						continue
+					}
+					at += keep
+				}
 			}
 			cutText = i
 			break
@@ -151,7 +172,7 @@ func splitLong(content string) (lead, rest template.HTML, ok bool) {
 	}
 	start := cut
 	if cutText >= 0 {
-		r.WriteString(html.EscapeString(strings.TrimLeft(toks[cutText].tok.Data[at:], " ")))
+		r.WriteString(html.EscapeString(strings.TrimLeft(toks[cutText].tok.Data[at:], " \n")))
 		start = cutText + 1
 	}
 	for _, t := range toks[start:] {
@@ -159,6 +180,24 @@ func splitLong(content string) (lead, rest template.HTML, ok bool) {
 	}
 	// Both halves are made of the tokens of sanitized HTML and tags copied from it.
 	return template.HTML(l.String()), template.HTML(r.String()), true
+}
+
+// preCut is the byte in the text of a <pre>, which starts after lines lines and col
+// characters, where the lead's lines run out: the start of a line; -1 when they do not.
+func preCut(text string, lines, col int) int {
+	at := 0
+	for {
+		end := strings.IndexByte(text[at:], '\n')
+		if end < 0 {
+			return -1
+		}
+		lines += max(1, (col+utf8.RuneCountInString(text[at:at+end])+charsPerLine-1)/charsPerLine)
+		col = 0
+		at += end + 1
+		if lines >= collapsedLines && at < len(text) {
+			return at
+		}
+	}
 }
 
 // voidElements have no end tag.

@@ -101,7 +101,7 @@ func TestPostDisplay(t *testing.T) {
 		want     []string
 		dontWant []string
 	}{
-		{"public", byID(50), []string{`<span class="visibility public" title="Public"><svg aria-hidden="true"`, `<span class="sr-only">Public</span>`},
+		{"public", byID(50), []string{`<span class="visibility public" title="Public"><img src="/static/visibility.svg?v=`, `<span class="sr-only">Public</span>`},
 			[]string{`class="reply-to"`, `details class="more"`}},
 		{"unlisted", byID(53), []string{`<span class="visibility unlisted" title="Unlisted">`, `<span class="visibility-label">Unlisted</span>`}, nil},
 		{"followers only", byID(54), []string{`<span class="visibility followers" title="Followers only">`, `<span class="visibility-label">Followers only</span>`}, nil},
@@ -201,6 +201,8 @@ func TestSplitLong(t *testing.T) {
 		{"one long paragraph cut in its text", "<p><a href=\"https://x.example/\">" + strings.Repeat("word ", 500) + "</a></p>", true,
 			"word…</a></p>", `<p><a href="https://x.example/">word`},
 		{"line breaks", "<p>" + strings.Repeat("line<br>", 40) + "</p>", true, "line<br></p>", "<p>line<br>"},
+		{"code", "<pre><code>" + strings.Repeat("x := 1\n", 40) + "</code></pre>", true, "x := 1\n…</code></pre>", "<pre><code>x := 1\n"},
+		{"a little code", "<pre><code>" + strings.Repeat("x := 1\n", 20) + "</code></pre>", false, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,7 +220,8 @@ func TestSplitLong(t *testing.T) {
 				t.Errorf("%d words after the cut, want %d", n, strings.Count(tt.content, "word"))
 			}
 			for _, half := range []string{string(lead), string(rest)} {
-				if strings.Count(half, "<p") != strings.Count(half, "</p>") || strings.Count(half, "<a ") != strings.Count(half, "</a>") {
+				if strings.Count(half, "<p>") != strings.Count(half, "</p>") || strings.Count(half, "<a ") != strings.Count(half, "</a>") ||
+					strings.Count(half, "<pre>") != strings.Count(half, "</pre>") {
 					t.Errorf("half not balanced: %s", half)
 				}
 			}

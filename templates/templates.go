@@ -17,7 +17,7 @@ import (
 	"refuge/storage"
 )
 
-//go:embed *.html static/style.css static/avatar.svg static/header.svg static/favicon.svg static/favicon.ico
+//go:embed *.html static/style.css static/avatar.svg static/header.svg static/favicon.svg static/favicon.ico static/visibility.svg
 var files embed.FS
 
 // shared are the files every page is parsed with: the layout and the partials it calls.
