@@ -246,6 +246,17 @@ func TestHostileWeb(t *testing.T) {
 			return formPost(t, in, "/web/delete_account", s.cookie, origin, url.Values{"current_password": {"password-alice"}, "csrf": {csrf}})
 		}
 	}
+	editForm := func(s webSession, csrf, origin string) func(t *testing.T) peer.Answer {
+		return func(t *testing.T) peer.Answer {
+			return formPost(t, in, "/web/notes/"+strconv.FormatInt(aliceNote.ID, 10)+"/edit", s.cookie, origin,
+				url.Values{"content": {"forged"}, "csrf": {csrf}})
+		}
+	}
+	aliceNoteKept := func(t *testing.T, _ peer.Answer) {
+		if n, err := in.App.DB().GetNoteByURI(ctx, aliceNoteURI); err != nil || strings.Contains(n.Content, "forged") {
+			t.Errorf("alice's note was changed: %v", err)
+		}
+	}
 	aliceLives := func(t *testing.T, _ peer.Answer) {
 		if !in.LocalActor("alice").DeletedAt.IsZero() {
 			t.Fatal("alice's account was deleted")
@@ -281,6 +292,14 @@ func TestHostileWeb(t *testing.T) {
 				t.Errorf("alice's note was deleted: %v", err)
 			}
 		}},
+		{name: "session cookie of another account editing alice's post", send: editForm(malWeb, malWeb.csrf, ""),
+			status: 404, reason: "not found", check: aliceNoteKept},
+		{name: "edit alice's post with another session's CSRF token", send: editForm(aliceWeb, malWeb.csrf, ""),
+			status: 403, reason: "CSRF token is wrong", check: aliceNoteKept},
+		{name: "edit alice's post from another site", send: editForm(aliceWeb, aliceWeb.csrf, "http://evil.example"),
+			status: 403, reason: "from another site", check: aliceNoteKept},
+		{name: "edit alice's post without a CSRF token", send: editForm(aliceWeb, "", ""),
+			status: 403, reason: "no CSRF token", check: aliceNoteKept},
 		{name: "session cookie of another account with alice's CSRF token", send: noteForm(malWeb, aliceWeb.csrf, ""),
 			status: 403, reason: "CSRF token is wrong"},
 		{name: "delete alice's account with her password but another session's CSRF token", send: deleteForm(aliceWeb, malWeb.csrf, ""),

@@ -94,6 +94,8 @@ func TestScreenshots(t *testing.T) {
 			submit(t, ctx, "form.signin button[type=submit]")
 			shoot("thread", s.threadPath)
 			shoot("compose", "/compose")
+			shoot("edit_note", fmt.Sprintf("/notes/%d/edit", s.threadID))
+			shoot("history", fmt.Sprintf("/notes/%d/history", s.threadID))
 			shoot("home", "/home")
 			shoot("local", "/public/local")
 			shoot("federated", "/public")
@@ -190,6 +192,7 @@ type scene struct {
 	password   string
 	threadPath string
 	filterID   int64 // one of alice's keyword filters
+	threadID   int64 // alice's post that starts the thread, edited once
 }
 
 func newScene(t *testing.T, a, b *testrig.Instance) *scene {
@@ -269,6 +272,13 @@ func newScene(t *testing.T, a, b *testrig.Instance) *scene {
 	lilacs := upload(alice, landscape(1200, 800), "Purple lilac bushes along a path in the park under a pale blue sky")
 	thread := post(alice, outbox.NoteInput{Content: "The lilacs are out in the park this morning. Spring is really here! #spring #photography",
 		Media: []storage.Media{lilacs}})
+	// Alice edits it: a better description and a word more, so that it shows "edited".
+	lilacs.Description = "Purple lilac bushes along a gravel path in the park, under a pale blue sky, the old mill behind them"
+	if thread, err = a.App.Outbox().UpdateNote(ctx, alice, thread.URI, outbox.NoteInput{Language: "en", Media: []storage.Media{lilacs},
+		Content: "The lilacs are out in the park by the river this morning. Spring is really here! #spring #photography"}); err != nil {
+		t.Fatal(err)
+	}
+	s.threadID = thread.ID
 	reply, _, err := a.App.Outbox().PostNote(ctx, carol, outbox.NoteInput{Content: "@alice Gorgeous! Which park is this?",
 		InReplyTo: thread.URI, Language: "en"})
 	if err != nil {

@@ -366,6 +366,25 @@ type SettingsData struct {
 	Rules []storage.Rule
 }
 
+// EditNoteData is the form that edits one of the viewer's posts: what it holds now, or what
+// was typed when the form came back with a problem. Media are the post's attachments in
+// order, each with the description the form shows for it; an edit changes their
+// descriptions, never which they are, nor the post's audience.
+type EditNoteData struct {
+	Note      *storage.Note
+	Content   string // the text as its author typed it, not the HTML made from it
+	Summary   string
+	Sensitive bool
+	Language  string
+	Media     []storage.Media
+}
+
+// HistoryData is the versions of a post, newest first: the last of them is the original.
+type HistoryData struct {
+	Note     *storage.Note
+	Versions []storage.NoteEdit
+}
+
 // PublicData is a public timeline of a signed-in reader: the local one (the public posts
 // of this instance's accounts) or the federated one (every public post known here).
 type PublicData struct {
@@ -413,6 +432,9 @@ var bodyTypes = map[string]func(any) bool{
 	"settings":      is[SettingsData],
 	"sign_up":       is[SignUpData],
 	"invites":       is[InvitesData],
+	// Editing posts and their history.
+	"edit_note": is[EditNoteData],
+	"history":   is[HistoryData],
 
 	"public": is[PublicData],
 	"media":  is[MediaData],
@@ -454,12 +476,13 @@ var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // Render writes page (one of home, profile, note, tag, timeline, notifications, compose,
 // signin, mail_request, password_edit, email, follows, edit_profile, search, error, interact,
 // authorize, apps, reports, accounts, domain_blocks, about, settings, filters, sign_up,
-// invites) to w. p.Body must be the
+// invites, edit_note, history, public, media) to w. p.Body must be the
 // matching *HomeData, *ProfileData, *NoteData, *TagData, *TimelineData,
 // *NotificationsData, *ComposeData, *SignInData, *SignInStepData, *MailRequestData,
 // *PasswordEditData, *EmailData, *TwoFactorData, *FollowsData,
 // *EditProfileData, *SearchData, *ErrorData, *InteractData, *AuthorizeData, *AppsData,
-// *ReportsData, *AccountsData, *DomainBlocksData, *AboutData, *SettingsData, *FiltersData, *SignUpData or *InvitesData. The page is rendered in full before anything
+// *ReportsData, *AccountsData, *DomainBlocksData, *AboutData, *SettingsData, *FiltersData, *SignUpData, *InvitesData,
+// *EditNoteData, *HistoryData, *PublicData or *MediaData. The page is rendered in full before anything
 // is written, so a template error leaves w untouched and the caller can still send an
 // error page. Headers (Content-Type, status) are the caller's to set.
 func (r *Renderer) Render(w io.Writer, page string, p *Page) error {
@@ -677,6 +700,10 @@ func cmpVisibility(v storage.Visibility) storage.Visibility {
 	return v
 }
 
+// historyURL is the page of a note's versions here, local or remote, as server/web routes
+// it next to the note's own page at /notes/ID.
+func historyURL(n *storage.Note) string { return storedNotePath(n.ID) + "/history" }
+
 // thumbnailSide is the longer side of the thumbnails outbox.SaveUpload makes.
 const thumbnailSide = 400
 
@@ -712,6 +739,11 @@ type post struct {
 	ViewURL, OriginURL     string // where it is read here, and on its own server
 	ISO, Date              string // when it was published, for the machine and the reader
 	Content                template.HTML
+	// Edited says the post was changed after it was published, EditedISO and EditedDate
+	// when it last was; HistoryURL lists its versions.
+	Edited                bool
+	EditedISO, EditedDate string
+	HistoryURL            string
 	// Rest is the part of a long post shown with "Show more", Content then being its lead
 	// (collapse.go); empty for a post shown whole.
 	Rest       template.HTML
@@ -782,6 +814,13 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 		if lead, rest, ok := splitLong(n.Content); ok {
 			v.Content, v.Rest = lead, rest
 		}
+	}
+	if n.Updated.After(n.Published) { // as the API's edited_at
+		v.Edited, v.EditedISO, v.EditedDate = true, iso(n.Updated), date(n.Updated)
+		if pub, upd := n.Published.UTC(), n.Updated.UTC(); pub.Year() == upd.Year() && pub.YearDay() == upd.YearDay() {
+			v.EditedDate = upd.Format("15:04 UTC") // the day is the one beside it
+		}
+		v.HistoryURL = historyURL(n)
 	}
 	return v
 }

@@ -117,6 +117,7 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		list := func(base int64) []*storage.Note {
 			l := []*storage.Note{v.note(base+1, a, true), v.note(base+2, a, false), v.note(base, owner, false)}
 			l[1].Sensitive = true
+			l[0].Updated = when.Add(time.Hour) // edited: shows "edited", linking to its history
 			return l
 		}
 		notes, more, replies = list(10), list(20), list(30)
@@ -134,6 +135,19 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		note = &storage.Note{ID: 99, URI: "https://remote.example/notes/99", Author: a, Published: when}
 	}
 	deleted := &storage.Note{ID: 98, DeletedAt: when}
+	mine := v.note(50, localViewer(), true)
+	for i := range mine.Media {
+		mine.Media[i].ID = int64(60 + i)
+	}
+	versions := []storage.NoteEdit{{NoteID: 99, Created: when}}
+	if !v.empty {
+		mine.Sensitive = true
+		versions = []storage.NoteEdit{
+			{NoteID: 41, Content: note.Content, Summary: v.cw, Sensitive: true, Language: v.lang, Media: note.Media, Created: when.Add(2 * time.Hour)},
+			{NoteID: 41, Content: "<p>" + html.EscapeString(v.text) + "</p>", Language: v.lang, Media: note.Media[:1], Created: when.Add(time.Hour)},
+			{NoteID: 41, Content: "<p>first</p>", Language: v.lang, Sensitive: true, Media: []storage.Media{{URL: v.mediaURL, MediaType: "image/png"}}, Created: when},
+		}
+	}
 	return map[string]any{
 		"home": &HomeData{About: v.text, Notes: notes, Next: "/?before=10"},
 		"profile": &ProfileData{Actor: a, Followers: 1, Following: 2, Posts: 3, Fields: a.Fields,
@@ -182,8 +196,14 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"about": &AboutData{Settings: v.settings(), Rules: v.rules(), Blocks: []storage.Block{{Target: v.host, Severity: storage.BlockSilence,
 			PublicComment: v.text}, {Target: "spam.example"}}},
 		"settings": &SettingsData{Settings: v.settings(), Rules: v.rules()},
-		"public":   &PublicData{Local: viewer != nil, Notes: append(v.displayNotes(), notes...), Next: "/public?max_id=10"},
-		"media":    v.mediaBody(),
+
+		// Editing posts.
+		"edit_note": &EditNoteData{Note: mine, Content: v.text, Summary: v.cw, Sensitive: mine.Sensitive, Language: v.lang, Media: mine.Media},
+		"history":   &HistoryData{Note: note, Versions: versions},
+
+		// Post display.
+		"public": &PublicData{Local: viewer != nil, Notes: append(v.displayNotes(), notes...), Next: "/public?max_id=10"},
+		"media":  v.mediaBody(),
 	}
 }
 
@@ -196,6 +216,20 @@ func (v variant) filter(id int64, action storage.FilterAction) *storage.Filter {
 		f.Expires = when.Add(-time.Hour)
 	}
 	return f
+}
+
+// edited is n as edited after it was published.
+func edited(n *storage.Note, after time.Duration) *storage.Note {
+	n.Updated = n.Published.Add(after)
+	return n
+}
+
+// withMediaIDs is n with its attachments given these ids, as local uploads have.
+func withMediaIDs(n *storage.Note, ids ...int64) *storage.Note {
+	for i := range n.Media {
+		n.Media[i].ID = ids[i]
+	}
+	return n
 }
 
 // warnedNote is n as matched by warn filters with these titles.
@@ -469,6 +503,25 @@ func TestPageContents(t *testing.T) {
 		{"own post actions", "note", me, &NoteData{Note: mine},
 			[]string{`/web/notes/20/like`, `/web/notes/20/boost`, `/web/notes/20/delete`, `/web/notes/20/pin`, `href="/compose?reply_to=20"`},
 			[]string{`/web/notes/20/unlike`}},
+		{"own post offers Edit", "note", me, &NoteData{Note: mine}, []string{`<a class="act" href="/notes/20/edit">Edit</a>`}, []string{`class="edited"`}},
+		{"edited post links its history", "note", nil, &NoteData{Note: edited(v.note(21, v.actor(2), false), 3*time.Minute)},
+			[]string{`<a class="edited" href="/notes/21/history">edited <time datetime="2025-03-14T15:12:26Z">15:12 UTC</time>`}, []string{`/edit"`}},
+		{"edited another day: the date too", "note", nil, &NoteData{Note: edited(v.note(21, v.actor(2), false), 24*time.Hour)},
+			[]string{`edited <time datetime="2025-03-15T15:09:26Z">15 Mar 2025, 15:09 UTC</time>`}, nil},
+		{"a note not edited says nothing of it", "note", nil, &NoteData{Note: edited(v.note(21, v.actor(2), false), 0)}, nil, []string{`edited`}},
+		{"edit form", "edit_note", me, &EditNoteData{Note: withMediaIDs(v.note(22, me, true), 7, 8, 9), Content: "typed <text>", Summary: "cw typed",
+			Sensitive: true, Language: "de", Media: withMediaIDs(v.note(22, me, true), 7, 8, 9).Media},
+			[]string{`action="/web/notes/22/edit"`, `enctype="multipart/form-data"`, `>typed &lt;text&gt;</textarea>`, `name="summary" type="text" maxlength="500" value="cw typed"`,
+				`name="language" type="text" value="de"`, `name="sensitive" type="checkbox" value="1" checked`, `<strong>Who can see it:</strong> Public <span class="hint">(an edit never changes`,
+				`<label for="description-7">Description of attachment 1`, `name="description_7"`, `>A cat on a mat</textarea>`, `name="description_9"`,
+				`<img class="edit-thumb" src="/media/remote/`, `<span class="edit-thumb file">Video</span>`, `href="/notes/22">Cancel</a>`},
+			[]string{`name="visibility"`, `type="file"`}},
+		{"history, newest first", "history", nil, &HistoryData{Note: v.note(41, v.actor(2), false), Versions: []storage.NoteEdit{
+			{Content: "<p>second</p>", Summary: "now warned", Created: when.Add(time.Hour), Media: []storage.Media{{MediaType: "image/png", Description: "a dog"}}},
+			{Content: "<p>first</p>", Created: when, Media: []storage.Media{{MediaType: "image/png"}}}}},
+			[]string{`Edited <time datetime="2025-03-14T16:09:26Z">`, `<span class="badge">Current</span>`, `<span dir="auto">now warned</span>`,
+				`<p>second</p>`, `Image: <span dir="auto">a dog</span>`, `Posted <time datetime="2025-03-14T15:09:26Z">`, `<p>first</p>`,
+				`Image: <span class="hint">no description</span>`, `href="/notes/41">Back to the post</a>`}, nil},
 		{"others' post has no delete", "note", me, &NoteData{Note: v.note(21, v.actor(2), false)},
 			[]string{`/web/notes/21/like`, `<select name="category" aria-label="What is wrong">`, `<option value="spam">Spam</option>`},
 			[]string{`/web/notes/21/delete`, `/web/notes/21/pin`}},
@@ -911,7 +964,7 @@ func TestStyleSheet(t *testing.T) {
 			t.Errorf("style.css lacks %q", w)
 		}
 	}
-	if n := strings.Count(css, "\n"); n > 300 {
+	if n := strings.Count(css, "\n"); n > 340 {
 		t.Errorf("style.css has %d lines", n)
 	}
 	if strings.Count(css, "{") != strings.Count(css, "}") {

@@ -96,6 +96,8 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/settings/two_factor", h.SignedIn(h.twoFactorPage))
 	get("/settings/email", h.SignedIn(h.emailPage))
 	get("/filters", h.SignedIn(h.filtersPage))
+	get(uris.StoredNoteRoute+"/edit", h.SignedIn(h.editNotePage))
+	get(uris.StoredNoteRoute+"/history", h.historyPage)
 
 	// Forms.
 	post("/web/notes", h.Form(h.postNote))
@@ -114,6 +116,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/filters", h.Form(h.addFilter))
 	post("/web/filters/{id:[0-9]+}", h.Form(h.editFilter))
 	post("/web/filters/{id:[0-9]+}/delete", h.Form(h.deleteFilter))
+	post("/web/notes/{id:[0-9]+}/edit", h.Form(h.editNote))
 
 	// Admins' pages.
 	get("/admin/reports", h.Admin(h.reportsPage))
@@ -263,6 +266,7 @@ const noticeCookie = "refuge_notice"
 var notices = map[string]string{
 	"posted":                 "Your post is published.",
 	"deleted":                "The post was deleted.",
+	"edited":                 "Your post is updated; the servers that had it are sent the new version.",
 	"saved":                  "Your profile is saved.",
 	"followed":               "Follow sent.",
 	"unfollowed":             "Unfollowed.",
