@@ -20,7 +20,16 @@ type HomePage struct {
 // also follows its author): it is shown once, where it came newest. What is hidden from
 // the account (storage.Page.HiddenFor) is left out, and its keyword filters for the home
 // timeline applied (Filters).
+//
+// The members of the account's exclusive lists are read in those lists only, as Mastodon's.
 func (rd *Reader) Home(ctx context.Context, accountID int64, p storage.Page) (*HomePage, error) {
+	p.HideExclusive = true
+	return rd.feedPage(ctx, accountID, p)
+}
+
+// feedPage is a page of the account's feed as its home timeline shows it, with p's filters
+// (a list's, or the exclusive lists').
+func (rd *Reader) feedPage(ctx context.Context, accountID int64, p storage.Page) (*HomePage, error) {
 	p.HiddenFor = accountID
 	all, err := rd.DB.ListFeed(ctx, accountID, p)
 	if err != nil || len(all) == 0 {

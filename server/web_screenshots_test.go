@@ -110,6 +110,10 @@ func TestScreenshots(t *testing.T) {
 			shoot("email", "/settings/email")
 			shoot("filters", "/filters")
 			shoot("filters_edit", fmt.Sprintf("/filters?edit=%d", s.filterID))
+			shoot("lists", "/lists")
+			shoot("list", fmt.Sprintf("/lists/%d", s.listID))
+			shoot("favourites", "/favourites")
+			shoot("bookmarks", "/bookmarks")
 			do(t, ctx, "dark mode", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 					Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
@@ -193,6 +197,7 @@ type scene struct {
 	threadPath string
 	filterID   int64 // one of alice's keyword filters
 	threadID   int64 // alice's post that starts the thread, edited once
+	listID     int64 // alice's list of bob, with his post
 }
 
 func newScene(t *testing.T, a, b *testrig.Instance) *scene {
@@ -324,6 +329,25 @@ func newScene(t *testing.T, a, b *testrig.Instance) *scene {
 	if _, err := a.App.Outbox().CreateFilter(ctx, alice, outbox.FilterEdit{Title: ptrTo("Election news"), Action: ptrTo("hide"),
 		Contexts: []string{"home", "notifications", "public"}, Expires: &week,
 		Keywords: []outbox.KeywordEdit{{Keyword: ptrTo("election")}, {Keyword: ptrTo("polls")}, {Keyword: ptrTo("ballot")}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Alice's lists: bob's in one, the other empty; she bookmarked bob's loaf and liked
+	// carol's question.
+	bakers, err := a.App.Outbox().CreateList(ctx, alice, outbox.ListEdit{Title: ptrTo("Bakers")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.listID = bakers.ID
+	if err := a.App.Outbox().AddToList(ctx, alice, bakers.ID, []int64{a.ActorByURI(bobURI).ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.App.Outbox().CreateList(ctx, alice, outbox.ListEdit{Title: ptrTo("Cycling club"), Exclusive: ptrTo(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.App.Outbox().Bookmark(ctx, alice, bread.URI, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.App.Outbox().React(ctx, alice, "Like", reply.URI); err != nil {
 		t.Fatal(err)
 	}
 	s.threadPath = strings.TrimPrefix(thread.URL, a.Base)

@@ -35,6 +35,7 @@ type Reader interface {
 	PushReader
 	RemoteMediaReader
 	ReportReader
+	ListReader
 	FilterReader
 	SettingsReader
 	EmailTokenReader
@@ -63,6 +64,7 @@ type Tx interface {
 	PushWriter
 	RemoteMediaWriter
 	ReportWriter
+	ListWriter
 	FilterWriter
 	SettingsWriter
 	EmailTokenWriter
@@ -153,4 +155,9 @@ type Page struct {
 	// so that a page stays full.
 	HiddenFor int64
 	HiddenAt  time.Time
+
+	// Filters that a home feed applies (ListFeed): a list's timeline is the rows of its
+	// owner's feed that the list's members brought.
+	List          *List // only what its members posted or boosted, its replies policy applied
+	HideExclusive bool  // leave out what the members of the account's exclusive lists brought
 }

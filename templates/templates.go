@@ -44,6 +44,7 @@ type Page struct {
 	// liked, boosted or pinned, so that posts offer unlike/unboost/unpin instead. Nil maps
 	// are fine.
 	Liked, Boosted, Pinned map[int64]bool
+	Bookmarked             map[int64]bool // and bookmarked: posts offer to remove the bookmark
 	// Parents are the stored notes that the replies on this page answer and the viewer may
 	// read, by URI, so that a reply names whom it answers. Nil is fine.
 	Parents map[string]storage.ReplyParent
@@ -436,6 +437,10 @@ var bodyTypes = map[string]func(any) bool{
 	"edit_note": is[EditNoteData],
 	"history":   is[HistoryData],
 
+	"lists": is[ListsData],
+	"list":  is[ListData],
+	"saved": is[SavedData],
+	// The public timelines and the media viewer.
 	"public": is[PublicData],
 	"media":  is[MediaData],
 }
@@ -473,18 +478,10 @@ func New() (*Renderer, error) {
 
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// Render writes page (one of home, profile, note, tag, timeline, notifications, compose,
-// signin, mail_request, password_edit, email, follows, edit_profile, search, error, interact,
-// authorize, apps, reports, accounts, domain_blocks, about, settings, filters, sign_up,
-// invites, edit_note, history, public, media) to w. p.Body must be the
-// matching *HomeData, *ProfileData, *NoteData, *TagData, *TimelineData,
-// *NotificationsData, *ComposeData, *SignInData, *SignInStepData, *MailRequestData,
-// *PasswordEditData, *EmailData, *TwoFactorData, *FollowsData,
-// *EditProfileData, *SearchData, *ErrorData, *InteractData, *AuthorizeData, *AppsData,
-// *ReportsData, *AccountsData, *DomainBlocksData, *AboutData, *SettingsData, *FiltersData, *SignUpData, *InvitesData,
-// *EditNoteData, *HistoryData, *PublicData or *MediaData. The page is rendered in full before anything
-// is written, so a template error leaves w untouched and the caller can still send an
-// error page. Headers (Content-Type, status) are the caller's to set.
+// Render writes page, one of the pages in bodyTypes, to w. p.Body must be the type
+// bodyTypes names for it (*HomeData for home, ...). The page is rendered in full before
+// anything is written, so a template error leaves w untouched and the caller can still send
+// an error page. Headers (Content-Type, status) are the caller's to set.
 func (r *Renderer) Render(w io.Writer, page string, p *Page) error {
 	t, ok := r.pages[page]
 	if !ok {
@@ -735,6 +732,7 @@ type post struct {
 	Booster                *byline
 	Own, Boostable         bool
 	Liked, Boosted, Pinned bool
+	Bookmarked             bool
 	Deleted                bool
 	ViewURL, OriginURL     string // where it is read here, and on its own server
 	ISO, Date              string // when it was published, for the machine and the reader
@@ -800,8 +798,9 @@ func bylineOf(a *storage.Actor) byline {
 func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 	v := post{Note: n, Anchor: "note-" + strconv.FormatInt(n.ID, 10), Author: bylineOf(n.Author), Page: p,
 		Signed: p.Viewer != nil, Liked: p.Liked[n.ID], Boosted: p.Boosted[n.ID], Pinned: p.Pinned[n.ID],
-		Boostable: n.Visibility == storage.Public || n.Visibility == storage.Unlisted || n.Visibility == "",
-		Deleted:   n.Deleted(), ViewURL: viewURL(n), OriginURL: noteURL(n), ISO: iso(n.Published), Date: date(n.Published),
+		Bookmarked: p.Bookmarked[n.ID],
+		Boostable:  n.Visibility == storage.Public || n.Visibility == storage.Unlisted || n.Visibility == "",
+		Deleted:    n.Deleted(), ViewURL: viewURL(n), OriginURL: noteURL(n), ISO: iso(n.Published), Date: date(n.Published),
 		Content: trusted(n.Content)}
 	if booster != nil {
 		b := bylineOf(booster)
@@ -877,4 +876,33 @@ func sentence(msg string) string {
 	}
 	r, n := utf8.DecodeRuneInString(msg)
 	return string(unicode.ToUpper(r)) + msg[n:]
+}
+
+// ListsData is the viewer's lists (/lists), each with the choices of its settings form.
+type ListsData struct {
+	Lists []ListEntry
+}
+
+// ListEntry is one list on the lists page.
+type ListEntry struct {
+	List     *storage.List
+	Policies []Choice // the replies policies, the list's checked
+}
+
+// ListData is a list's timeline (/lists/ID), with its members and the accounts the viewer
+// follows that are not, to add.
+type ListData struct {
+	List       *storage.List
+	Items      []storage.FeedItem
+	Next, Prev string
+	Members    []*storage.Actor
+	Candidates []*storage.Actor
+}
+
+// SavedData is a page of the posts the viewer liked (Favourites) or bookmarked.
+type SavedData struct {
+	Heading    string // the page's heading
+	Empty      string // what is said when there are none
+	Notes      []*storage.Note
+	Next, Prev string
 }

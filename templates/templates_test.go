@@ -200,6 +200,10 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		// Editing posts.
 		"edit_note": &EditNoteData{Note: mine, Content: v.text, Summary: v.cw, Sensitive: mine.Sensitive, Language: v.lang, Media: mine.Media},
 		"history":   &HistoryData{Note: note, Versions: versions},
+		"lists":     &ListsData{Lists: v.lists()},
+		"list": &ListData{List: &storage.List{ID: 3, Title: v.text, RepliesPolicy: storage.RepliesList}, Items: items,
+			Next: "/lists/3?max_id=1", Members: actors, Candidates: []*storage.Actor{v.actor(4)}},
+		"saved": &SavedData{Heading: "Bookmarks", Empty: "No bookmarks " + v.text, Notes: notes, Next: "/bookmarks?max_id=4"},
 
 		// Post display.
 		"public": &PublicData{Local: viewer != nil, Notes: append(v.displayNotes(), notes...), Next: "/public?max_id=10"},
@@ -209,6 +213,16 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 
 // filter is a keyword filter of the viewer's with the variant's text: one that warns and
 // never expires, or one that hides and expired.
+// lists are two lists of the viewer's, one exclusive; none in the empty variant.
+func (v variant) lists() []ListEntry {
+	if v.empty {
+		return nil
+	}
+	policies := []Choice{{Value: "list", Label: "Replies to members", Checked: true}, {Value: "none", Label: v.text}}
+	return []ListEntry{{List: &storage.List{ID: 3, Title: v.text, RepliesPolicy: storage.RepliesList}, Policies: policies},
+		{List: &storage.List{ID: 4, Title: v.cw, RepliesPolicy: storage.RepliesNone, Exclusive: true}, Policies: policies}}
+}
+
 func (v variant) filter(id int64, action storage.FilterAction) *storage.Filter {
 	f := &storage.Filter{ID: id, Title: v.text, Action: action, Contexts: []storage.FilterContext{storage.FilterHome, storage.FilterThread},
 		Keywords: []storage.FilterKeyword{{ID: id * 10, Keyword: v.text, WholeWord: true}, {ID: id*10 + 1, Keyword: v.cw}}}
@@ -713,6 +727,27 @@ blood</textarea>`, `id="filter-hide" name="action" type="radio" value="hide" che
 				SignUp: &storage.SignUp{Reason: "I like it here"}}}},
 			[]string{`Sign-ups waiting for approval`, `new@x.example`, `I like it here`, `action="/admin/accounts/9/approve"`, `action="/admin/accounts/9/reject"`}, nil},
 		{"invites in the menu", "timeline", me, &TimelineData{}, nil, []string{`href="/invites"`}},
+		{"lists in the menu", "timeline", me, &TimelineData{}, []string{`<a href="/lists">Lists</a>`}, nil},
+		{"lists: create, edit, delete", "lists", me, &ListsData{Lists: v.lists()},
+			[]string{`action="/web/lists"`, `<label for="list-new-title">New list</label>`, `<a href="/lists/3" dir="auto">`,
+				`action="/web/lists/3"`, `id="list-3-list" name="replies_policy" type="radio" value="list" checked`,
+				`id="list-4-exclusive" name="exclusive" type="checkbox" value="1" checked`, `action="/web/lists/4/delete"`,
+				`Its members' posts are not in your home timeline.`, `aria-current="page">Lists</a>`},
+			[]string{`No lists yet`}},
+		{"lists: none", "lists", me, &ListsData{}, []string{`No lists yet`, `action="/web/lists"`}, []string{`action="/web/lists/`}},
+		{"a list: timeline and members", "list", me, &ListData{List: &storage.List{ID: 3, Title: "Friends"},
+			Items: []storage.FeedItem{{Note: v.note(31, v.actor(2), false)}}, Members: []*storage.Actor{v.actor(2)}, Candidates: []*storage.Actor{v.actor(5)}},
+			[]string{`<h1 dir="auto">Friends</h1>`, `Hello, fediverse!`, `action="/web/lists/3/add"`, `<option value="5" dir="auto">`,
+				`action="/web/lists/3/remove"`, `<input type="hidden" name="account" value="2">`, `aria-current="page">Lists</a>`},
+			[]string{`No posts here yet`, `Nobody in this list yet`}},
+		{"an empty list, nobody to add", "list", me, &ListData{List: &storage.List{ID: 3, Title: "Friends"}},
+			[]string{`No posts here yet. Add accounts you follow`, `Nobody in this list yet`, `find people to follow`}, []string{`action="/web/lists/3/add"`}},
+		{"bookmarks", "saved", me, &SavedData{Heading: "Bookmarks", Empty: "No bookmarks.", Notes: []*storage.Note{v.note(31, v.actor(2), false)}},
+			[]string{`<h1>Bookmarks</h1>`, `Hello, fediverse!`, `action="/web/notes/31/bookmark"`, `<span class="label">Bookmark</span></button>`}, []string{`No bookmarks.`}},
+		{"no favourites", "saved", me, &SavedData{Heading: "Favourites", Empty: "Posts you like are kept here."},
+			[]string{`<h1>Favourites</h1>`, `Posts you like are kept here.`}, nil},
+		{"own profile links favourites and bookmarks", "profile", me, &ProfileData{Actor: me},
+			[]string{`href="/favourites"`, `href="/bookmarks"`}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -964,7 +999,9 @@ func TestStyleSheet(t *testing.T) {
 			t.Errorf("style.css lacks %q", w)
 		}
 	}
-	if n := strings.Count(css, "\n"); n > 340 {
+	// One small stylesheet for every page: a ceiling that makes growth a decision. It was
+	// raised from 300 when lists, editing, conversations and the timelines came.
+	if n := strings.Count(css, "\n"); n > 450 {
 		t.Errorf("style.css has %d lines", n)
 	}
 	if strings.Count(css, "{") != strings.Count(css, "}") {

@@ -309,6 +309,14 @@ func (h *Handler) context(w http.ResponseWriter, r *http.Request, viewer *storag
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	return h.feedTimeline(w, r, viewer, func(p storage.Page) (*reader.HomePage, error) {
+		return h.Read.Home(r.Context(), viewer.ID, p)
+	})
+}
+
+// feedTimeline answers a page of a timeline read from the viewer's home feed by read: the
+// home timeline, or a list's.
+func (h *Handler) feedTimeline(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, read func(storage.Page) (*reader.HomePage, error)) error {
 	// A client pages by the ids of the statuses it shows; the feed pages by its own rows,
 	// where each note (or boost) stands.
 	var bad bool
@@ -327,7 +335,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, viewer *storage.A
 		}
 		return err
 	}
-	hp, err := h.Read.Home(r.Context(), viewer.ID, p.page)
+	hp, err := read(p.page)
 	if err != nil {
 		return err
 	}

@@ -318,8 +318,9 @@ func (s *Stream) jobs(ctx context.Context, e storage.Event) []job {
 	case storage.EventSuspended:
 		s.dropAccount(e.AccountID, closeDisabled, httpx.ErrLoginDisabled.Msg)
 	case storage.EventFeed:
-		add(func(sub *subscriber, k streamKey) bool { return k.name == "user" && ofAccount(sub, e.AccountID) }, "update",
-			func(t target) (any, error) { return some(s.h.homeStatus(ctx, t.sub.viewer, e)) })
+		add(func(sub *subscriber, k streamKey) bool {
+			return (k.name == "user" || k.name == "list") && ofAccount(sub, e.AccountID)
+		}, "update", func(t target) (any, error) { return some(s.h.feedStatus(ctx, t.sub.viewer, t.key, e)) })
 	case storage.EventNotification:
 		add(func(sub *subscriber, k streamKey) bool {
 			return (k.name == "user" || k.name == "user:notification") && ofAccount(sub, e.AccountID)
@@ -329,7 +330,7 @@ func (s *Stream) jobs(ctx context.Context, e storage.Event) []job {
 			func(t target) (any, error) { return some(s.h.streamStatus(ctx, t.sub.viewer, t.key, e.NoteID)) })
 	case storage.EventEdit:
 		add(func(sub *subscriber, k streamKey) bool {
-			return publicStream(k) || k.name == "direct" || (k.name == "user" && sub.viewer != nil)
+			return publicStream(k) || k.name == "direct" || ((k.name == "user" || k.name == "list") && sub.viewer != nil)
 		}, "status.update", func(t target) (any, error) { return some(s.h.streamStatus(ctx, t.sub.viewer, t.key, e.NoteID)) })
 	case storage.EventDelete:
 		id := noteStatusID(e.NoteID)
@@ -337,10 +338,10 @@ func (s *Stream) jobs(ctx context.Context, e storage.Event) []job {
 			id = boostStatusID(e.AnnounceID)
 		}
 		for _, t := range s.targets(func(sub *subscriber, k streamKey) bool {
-			return (publicStream(k) && e.Public) || (k.name == "user" && sub.viewer != nil)
+			return (publicStream(k) && e.Public) || ((k.name == "user" || k.name == "list") && sub.viewer != nil)
 		}) {
 			out = append(out, job{t, func() *message {
-				if t.key.name == "user" && !s.h.followsOrIs(ctx, t.sub.viewer, e.ActorID) {
+				if !publicStream(t.key) && !s.h.followsOrIs(ctx, t.sub.viewer, e.ActorID) {
 					return nil
 				}
 				return &message{Stream: t.key.names(), Event: "delete", Payload: id}
@@ -379,9 +380,10 @@ func some[T any](v *T, err error) (any, error) {
 	return v, err
 }
 
-// homeStatus is the Status of a note (or the boost) that entered the viewer's home feed, as
-// the home timeline shows it: nil when it is hidden from the viewer.
-func (h *Handler) homeStatus(ctx context.Context, viewer *storage.Actor, e storage.Event) (*Status, error) {
+// feedStatus is the Status of a note (or the boost) that entered the viewer's home feed, as
+// the home timeline (stream user) or the list's (stream list) shows it: nil when it is not
+// there or hidden from the viewer.
+func (h *Handler) feedStatus(ctx context.Context, viewer *storage.Actor, k streamKey, e storage.Event) (*Status, error) {
 	id, boost := e.NoteID, e.AnnounceID != 0
 	if boost {
 		id = e.AnnounceID
@@ -390,7 +392,7 @@ func (h *Handler) homeStatus(ctx context.Context, viewer *storage.Actor, e stora
 	if err != nil || pos == 0 {
 		return nil, err
 	}
-	hp, err := h.Read.Home(ctx, viewer.ID, storage.Page{Before: pos + 1, Limit: 1})
+	hp, err := h.feedRow(ctx, viewer, k, pos)
 	if err != nil || len(hp.Items) == 0 || hp.First != pos {
 		return nil, err
 	}
@@ -399,6 +401,16 @@ func (h *Handler) homeStatus(ctx context.Context, viewer *storage.Actor, e stora
 		return nil, err
 	}
 	return list[0], nil
+}
+
+// feedRow is the home feed's row pos, read as stream k's timeline reads it (empty when
+// that timeline leaves it out).
+func (h *Handler) feedRow(ctx context.Context, viewer *storage.Actor, k streamKey, pos int64) (*reader.HomePage, error) {
+	one := storage.Page{Before: pos + 1, Limit: 1}
+	if k.name == "list" {
+		return h.Read.ListTimeline(ctx, viewer.ID, reader.ParseID(k.tag), one)
+	}
+	return h.Read.Home(ctx, viewer.ID, one)
 }
 
 // streamNotification is the Notification entity of the account's notification id; nil when
@@ -432,9 +444,15 @@ func (h *Handler) streamStatus(ctx context.Context, viewer *storage.Actor, k str
 			return nil, nerr
 		}
 		notes = []*storage.Note{n}
-	case "user": // an edit of a note in the viewer's home feed
-		if pos, perr := h.Read.HomePosition(ctx, viewer.ID, id, false); perr != nil || pos == 0 {
+	case "user", "list": // an edit of a note in the viewer's home feed, or the list's
+		pos, perr := h.Read.HomePosition(ctx, viewer.ID, id, false)
+		if perr != nil || pos == 0 {
 			return nil, perr
+		}
+		if k.name == "list" {
+			if hp, lerr := h.feedRow(ctx, viewer, k, pos); lerr != nil || len(hp.Items) == 0 || hp.First != pos {
+				return nil, lerr
+			}
 		}
 		n, nerr := h.Read.NoteByID(ctx, v, id)
 		if nerr != nil || h.Read.Hidden(ctx, v, n.ActorID) {

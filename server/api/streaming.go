@@ -39,6 +39,7 @@ var streamPaths = map[string]string{
 	"/api/v1/streaming/hashtag":           "hashtag",
 	"/api/v1/streaming/hashtag/local":     "hashtag:local",
 	"/api/v1/streaming/direct":            "direct",
+	"/api/v1/streaming/list":              "list",
 }
 
 // streamRoutes mounts the streaming API on r.
@@ -66,9 +67,9 @@ func streamScope(name string) string {
 	return "read:statuses"
 }
 
-// streamOf reads a stream's name and tag: Invalid for an unknown stream or a hashtag
-// stream without a tag.
-func streamOf(name, tag string) (streamKey, error) {
+// streamOf reads a stream's name and tag (a list stream's list id): Invalid for an unknown
+// stream, a hashtag stream without a tag or a list stream without a list.
+func streamOf(name, tag, list string) (streamKey, error) {
 	switch name {
 	case "user", "user:notification", "public", "public:local", "public:remote", "direct":
 		return streamKey{name: name}, nil
@@ -78,6 +79,12 @@ func streamOf(name, tag string) (streamKey, error) {
 			return streamKey{}, storage.Errorf(storage.Invalid, "Missing or bad tag parameter")
 		}
 		return streamKey{name: name, tag: t}, nil
+	case "list":
+		id, good := plainRow(list)
+		if !good {
+			return streamKey{}, storage.Errorf(storage.Invalid, "Missing or bad list parameter")
+		}
+		return streamKey{name: name, tag: rowID(id)}, nil
 	}
 	return streamKey{}, storage.Errorf(storage.Invalid, "Unknown stream type")
 }
@@ -92,6 +99,16 @@ func (sub *subscriber) allowed(k streamKey) error {
 		return httpx.ErrNeedsUser
 	}
 	return nil
+}
+
+// owns checks that a list stream's list is the viewer's: NotFound otherwise, as another's
+// list is everywhere in the API.
+func (h *Handler) owns(ctx context.Context, viewer *storage.Actor, k streamKey) error {
+	if k.name != "list" || viewer == nil {
+		return nil
+	}
+	_, err := h.Read.List(ctx, viewer.ID, reader.ParseID(k.tag))
+	return err
 }
 
 // streamToken finds the access token of a streaming request, where apps send it: the
@@ -113,7 +130,7 @@ func streamToken(r *http.Request) (secret string, protocol bool) {
 // joinStream authenticates a streaming request, checks its first stream (when named), and
 // registers the connection: 401 without a valid token, 403 for a stream it may not read,
 // 422 for an unknown one, 429 past the caps.
-func (h *Handler) joinStream(r *http.Request, name, tag string) (*subscriber, error) {
+func (h *Handler) joinStream(r *http.Request, name, tag, list string) (*subscriber, error) {
 	secret, _ := streamToken(r)
 	if secret == "" {
 		return nil, storage.Errorf(storage.Unauthorized, "Missing access token")
@@ -124,7 +141,7 @@ func (h *Handler) joinStream(r *http.Request, name, tag string) (*subscriber, er
 	}
 	var first *streamKey
 	if name != "" {
-		k, err := streamOf(name, tag)
+		k, err := streamOf(name, tag, list)
 		if err != nil {
 			return nil, err
 		}
@@ -133,6 +150,9 @@ func (h *Handler) joinStream(r *http.Request, name, tag string) (*subscriber, er
 	probe := &subscriber{viewer: viewer, scopes: token.Scopes}
 	if first != nil {
 		if err := probe.allowed(*first); err != nil {
+			return nil, err
+		}
+		if err := h.owns(r.Context(), viewer, *first); err != nil {
 			return nil, err
 		}
 	}
@@ -158,7 +178,7 @@ func refuseStream(w http.ResponseWriter, err error) error {
 // websocket serves GET /api/v1/streaming.
 func (h *Handler) websocket(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	sub, err := h.joinStream(r, q.Get("stream"), q.Get("tag"))
+	sub, err := h.joinStream(r, q.Get("stream"), q.Get("tag"), q.Get("list"))
 	if err != nil {
 		return refuseStream(w, err)
 	}
@@ -247,6 +267,7 @@ type subscription struct {
 	Type   string `json:"type"`
 	Stream string `json:"stream"`
 	Tag    string `json:"tag"`
+	List   string `json:"list"`
 }
 
 // readSubscriptions reads the client's messages (which also lets pongs and the client's
@@ -267,9 +288,12 @@ func (h *Handler) readSubscriptions(ctx context.Context, conn *websocket.Conn, s
 		if m.Type != "subscribe" && m.Type != "unsubscribe" {
 			continue // Mastodon ignores what it does not know
 		}
-		k, err := streamOf(m.Stream, m.Tag)
+		k, err := streamOf(m.Stream, m.Tag, m.List)
 		if err == nil && m.Type == "subscribe" {
 			err = sub.allowed(k)
+		}
+		if err == nil && m.Type == "subscribe" {
+			err = h.owns(ctx, sub.viewer, k)
 		}
 		if err == nil {
 			err = h.Stream.subscribe(sub, k, m.Type == "subscribe")
@@ -292,7 +316,7 @@ func (h *Handler) streamError(sub *subscriber, err error) {
 
 // events serves a stream as server-sent events.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request, name string) error {
-	sub, err := h.joinStream(r, name, r.URL.Query().Get("tag"))
+	sub, err := h.joinStream(r, name, r.URL.Query().Get("tag"), r.URL.Query().Get("list"))
 	if err != nil {
 		return refuseStream(w, err)
 	}

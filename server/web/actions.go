@@ -135,6 +135,8 @@ func (h *Handler) noteAction(w http.ResponseWriter, r *http.Request, viewer *sto
 		err = h.Outbox.Unreact(ctx, viewer, "Announce", n.URI)
 	case "pin", "unpin":
 		err = h.Outbox.Pin(ctx, viewer, n.URI, action == "pin")
+	case "bookmark", "unbookmark":
+		err = h.Outbox.Bookmark(ctx, viewer, n.URI, action == "bookmark")
 	case "delete":
 		if err = h.Outbox.DeleteNote(ctx, viewer, n.URI); err != nil {
 			return err

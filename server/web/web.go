@@ -98,10 +98,14 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/filters", h.SignedIn(h.filtersPage))
 	get(uris.StoredNoteRoute+"/edit", h.SignedIn(h.editNotePage))
 	get(uris.StoredNoteRoute+"/history", h.historyPage)
+	get("/lists", h.SignedIn(h.listsPage))
+	get("/lists/{id:[0-9]+}", h.SignedIn(h.listTimelinePage))
+	get("/favourites", h.SignedIn(h.favouritesPage))
+	get("/bookmarks", h.SignedIn(h.bookmarksPage))
 
 	// Forms.
 	post("/web/notes", h.Form(h.postNote))
-	post("/web/notes/{id:[0-9]+}/{action:like|unlike|boost|unboost|delete|pin|unpin}", h.Form(h.noteAction))
+	post("/web/notes/{id:[0-9]+}/{action:like|unlike|boost|unboost|delete|pin|unpin|bookmark|unbookmark}", h.Form(h.noteAction))
 	post("/web/follow", h.Form(h.followAction(true)))
 	post("/web/unfollow", h.Form(h.followAction(false)))
 	post("/web/{action:mute|unmute|block|unblock}", h.Form(h.safetyAction))
@@ -117,6 +121,11 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/filters/{id:[0-9]+}", h.Form(h.editFilter))
 	post("/web/filters/{id:[0-9]+}/delete", h.Form(h.deleteFilter))
 	post("/web/notes/{id:[0-9]+}/edit", h.Form(h.editNote))
+	post("/web/lists", h.Form(h.createList))
+	post("/web/lists/{id:[0-9]+}", h.Form(h.editList))
+	post("/web/lists/{id:[0-9]+}/delete", h.Form(h.deleteList))
+	post("/web/lists/{id:[0-9]+}/add", h.Form(h.listMember(true)))
+	post("/web/lists/{id:[0-9]+}/remove", h.Form(h.listMember(false)))
 
 	// Admins' pages.
 	get("/admin/reports", h.Admin(h.reportsPage))
@@ -304,6 +313,11 @@ var notices = map[string]string{
 	"filter-added":           "The filter is added.",
 	"filter-saved":           "The filter is saved.",
 	"filter-deleted":         "The filter is deleted.",
+	"list-created":           "The list is created: add accounts you follow to it below.",
+	"list-saved":             "The list is saved.",
+	"list-deleted":           "The list is deleted.",
+	"list-added":             "Added to the list.",
+	"list-removed":           "Removed from the list.",
 	"signedup":               "Welcome! Your account is ready: sign in.",
 	"signup-pending":         "Thank you for signing up: an admin will look at it, and you can sign in once it is approved.",
 	"signup-confirm":         "Thank you for signing up: we mailed you a link. Follow it to confirm your address, then sign in.",

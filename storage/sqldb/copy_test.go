@@ -207,6 +207,14 @@ func fillInstance(t *testing.T, db *DB) *copied {
 				{Keyword: "finale", WholeWord: true}, {Keyword: "ネタバレ"}}}); err != nil {
 			return err
 		}
+		// A list of alice's, exclusive, with bob in it.
+		friends := &storage.List{ActorID: c.alice.ID, Title: "Friends", RepliesPolicy: storage.RepliesFollowed, Exclusive: true, Created: at}
+		if err := tx.CreateList(ctx, friends); err != nil {
+			return err
+		}
+		if err := tx.AddListMembers(ctx, friends.ID, []int64{c.bob.ID}); err != nil {
+			return err
+		}
 		for _, m := range []*storage.Mute{
 			{ActorID: c.alice.ID, TargetID: c.carol.ID, Notifications: true, Created: at},
 			{ActorID: c.bob.ID, TargetID: c.alice.ID, Expires: at.Add(time.Hour), Created: at},

@@ -56,6 +56,16 @@ func (r reader) ListFeed(ctx context.Context, accountID int64, p storage.Page) (
 			WHERE hr.follower_id = :hidden_for AND hr.followee_id = b.actor_id AND hr.hide_reblogs = TRUE)`
 		args = append(args, hiddenArgs(p)...)
 	}
+	if p.List != nil {
+		q += listShown(p.List.RepliesPolicy)
+		args = append(args, sql.Named("list", p.List.ID))
+	}
+	if p.HideExclusive {
+		// The owner's own posts stay home, in a list of hers or not.
+		q += ` AND NOT EXISTS (SELECT 1 FROM list_accounts xa JOIN lists xl ON xl.id = xa.list_id
+			WHERE xl.actor_id = :viewer AND xl.exclusive = TRUE AND xa.account_id = coalesce(b.actor_id, n.actor_id)
+			AND xa.account_id <> :viewer)`
+	}
 	rows, err := r.q.QueryContext(ctx, q+cond+order, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list feed: %w", err)
@@ -95,6 +105,24 @@ func (r reader) ListFeed(ctx context.Context, accountID int64, p storage.Page) (
 		reverse(items)
 	}
 	return items, r.fillParts(ctx, notes)
+}
+
+// listShown is the condition that keeps, of a feed (fd, its note n, the boost b), the rows
+// that the members of list :list brought, with the replies its policy shows: a member's
+// reply to its own post or to the list's owner always, to someone else only when the owner
+// follows them (followed) or they are a member too (list), as Mastodon's lists. A boost is
+// no reply.
+func listShown(policy storage.RepliesPolicy) string {
+	other := `FALSE`
+	switch policy {
+	case storage.RepliesFollowed:
+		other = `EXISTS (SELECT 1 FROM follows rf WHERE rf.follower_id = :viewer AND rf.followee_id = pr.actor_id AND rf.accepted = TRUE)`
+	case storage.RepliesList:
+		other = `pr.actor_id IN (SELECT account_id FROM list_accounts WHERE list_id = :list)`
+	}
+	return ` AND coalesce(b.actor_id, n.actor_id) IN (SELECT account_id FROM list_accounts WHERE list_id = :list)
+		AND (b.id IS NOT NULL OR n.in_reply_to_uri = '' OR EXISTS (SELECT 1 FROM notes pr WHERE pr.uri = n.in_reply_to_uri
+			AND (pr.actor_id = n.actor_id OR pr.actor_id = :viewer OR ` + other + `)))`
 }
 
 // Notify records a notification for a local account, and queues its pushes.

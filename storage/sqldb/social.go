@@ -92,6 +92,9 @@ func (tx *Tx) SetHideReblogs(ctx context.Context, id int64, hide bool) error {
 // DeleteFollow removes a follow (Undo, Reject, unfollow).
 func (tx *Tx) DeleteFollow(ctx context.Context, id int64) error {
 	tx.followed = true
+	if err := tx.leaveLists(ctx, id); err != nil {
+		return err
+	}
 	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM follows WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete follow %d: %w", id, err)
 	}
