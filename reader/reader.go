@@ -12,6 +12,7 @@ package reader
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -122,6 +123,33 @@ func (rd *Reader) Parents(ctx context.Context, v Viewer, notes []*storage.Note) 
 		}
 	}
 	return rd.DB.VisibleNoteRefs(ctx, uris, v.ID())
+}
+
+// ReplyParents returns, by URI, the stored notes that notes answer and v may read, with
+// their authors: what a page says a reply answers ("in reply to NAME"). The parents are
+// found in one query (Parents), then each author once.
+func (rd *Reader) ReplyParents(ctx context.Context, v Viewer, notes []*storage.Note) (map[string]storage.ReplyParent, error) {
+	notes = slices.DeleteFunc(slices.Clone(notes), func(n *storage.Note) bool { return n == nil })
+	refs, err := rd.Parents(ctx, v, notes)
+	if err != nil || len(refs) == 0 {
+		return nil, err
+	}
+	authors := make(map[int64]*storage.Actor)
+	out := make(map[string]storage.ReplyParent, len(refs))
+	for uri, ref := range refs {
+		a, ok := authors[ref.ActorID]
+		if !ok {
+			if a, err = rd.DB.GetActorByID(ctx, ref.ActorID); err != nil {
+				return nil, fmt.Errorf("author of reply parent %d: %w", ref.ID, err)
+			}
+			authors[ref.ActorID] = a
+		}
+		if a.Suspended() {
+			continue // its notes are listed nowhere while the suspension lasts
+		}
+		out[uri] = storage.ReplyParent{ID: ref.ID, Author: a}
+	}
+	return out, nil
 }
 
 // NoteByID returns the live stored note with row id id when v may read it.

@@ -66,7 +66,7 @@ func TestBrowserEditPost(t *testing.T) {
 	if got := eval[string](t, bob, `document.querySelector(`+strconv.Quote(onB+" details.cw summary")+`).textContent`); !strings.Contains(got, "Garden news") {
 		t.Errorf("bob sees the warning %q", got)
 	}
-	if alt := eval[string](t, bob, `document.querySelector(`+strconv.Quote(onB+" img[alt]:not(.avatar)")+`)?.alt ?? ""`); alt != "Two red tomatoes on the vine" {
+	if alt := eval[string](t, bob, `document.querySelector(`+strconv.Quote(onB+" .media img")+`)?.alt ?? ""`); alt != "Two red tomatoes on the vine" {
 		t.Errorf("bob sees the description %q", alt)
 	}
 	submit(t, bob, onB+" a.edited")

@@ -14,9 +14,10 @@ import (
 // way on every surface that can show a note — its JSON document and its Create, its HTML
 // page at its id and at /notes/ID, the thread of the note it answers, the replies
 // collection, the profile page and the outbox, the RSS and Atom feeds, the tag page and
-// its feeds — to an anonymous reader and to a signed-in stranger alike, exactly as a note
-// that does not exist; while the follower and the mentioned account do see them where a
-// non-public note is shown at all. All of it goes through reader's one rule.
+// its feeds, the local and federated timelines — to an anonymous reader and to a signed-in
+// stranger alike, exactly as a note that does not exist; while the follower and the
+// mentioned account do see them where a non-public note is shown at all. All of it goes
+// through reader's one rule.
 func TestPrivateNotesOnEverySurface(t *testing.T) {
 	t.Parallel()
 	in := testrig.Start(t)
@@ -95,7 +96,7 @@ func TestPrivateNotesOnEverySurface(t *testing.T) {
 				if got := strings.Contains(replies, n.uri); got != allowed {
 					t.Errorf("replies collection lists the note: %v, want %v", got, allowed)
 				}
-				public := []string{"/@alice.rss", "/@alice.atom", "/tags/hidden", "/tags/hidden.rss", "/tags/hidden.atom"}
+				public := []string{"/@alice.rss", "/@alice.atom", "/tags/hidden", "/tags/hidden.rss", "/tags/hidden.atom", "/public/local", "/public"}
 				if who == "anonymous" || who == "carol" {
 					public = append(public, "/@alice")
 				}

@@ -54,6 +54,7 @@ func TestScreenshots(t *testing.T) {
 	a.LocalAccount("dana", s.password)
 	switchOnTwoFactor(t, a, "dana")
 	furnishAdminPages(t, a, s.password)
+	described, undescribed := displayScene(t, a)
 
 	for _, size := range []struct {
 		name          string
@@ -122,6 +123,11 @@ func TestScreenshots(t *testing.T) {
 			scriptOff(t, ctx, false) // for the scrolling below; the page loaded without
 			shootNow("compose_kept")
 			shoot("home", "/home")
+			shoot("local", "/public/local")
+			shoot("federated", "/public")
+			shoot("profile_own", "/@alice") // her posts of every visibility, each with its badge
+			shoot("media_viewer", described)
+			shoot("media_viewer_undescribed", undescribed)
 			shoot("notifications", "/notifications")
 			shoot("search", "/search?q="+url.QueryEscape("@bob@"+b.Cfg.Domain))
 			shoot("search_results", "/search?q=spring")

@@ -108,6 +108,12 @@ func (m Media) ThumbURL() string {
 // NoteRef is a note's row id and its author's.
 type NoteRef struct{ ID, ActorID int64 }
 
+// ReplyParent is the note another answers as a page names it: its row id and its author.
+type ReplyParent struct {
+	ID     int64
+	Author *Actor
+}
+
 // Deleted reports whether the note has been deleted and is now a Tombstone.
 func (n *Note) Deleted() bool { return !n.DeletedAt.IsZero() }
 

@@ -28,6 +28,9 @@ var assets = loadAssets(map[string]string{
 	// icons); /favicon.ico is the ICO too, for clients that ask without looking.
 	"favicon.svg": "image/svg+xml",
 	"favicon.ico": "image/x-icon",
+	// The icons of a post's audience side by side, 16 pixels each (public, unlisted,
+	// followers, direct): style.css shows the one of each badge.
+	"visibility.svg": "image/svg+xml",
 })
 
 // built is the Last-Modified of the assets: the process start, as they come with the binary.

@@ -18,7 +18,7 @@ import (
 	"refuge/storage"
 )
 
-//go:embed *.html static/style.css static/refuge.js static/avatar.svg static/header.svg static/favicon.svg static/favicon.ico
+//go:embed *.html static/style.css static/refuge.js static/avatar.svg static/header.svg static/favicon.svg static/favicon.ico static/visibility.svg
 var files embed.FS
 
 // shared are the files every page is parsed with: the layout and the partials it calls.
@@ -48,6 +48,9 @@ type Page struct {
 	// are fine.
 	Liked, Boosted, Pinned map[int64]bool
 	Bookmarked             map[int64]bool // and bookmarked: posts offer to remove the bookmark
+	// Parents are the stored notes that the replies on this page answer and the viewer may
+	// read, by URI, so that a reply names whom it answers. Nil is fine.
+	Parents map[string]storage.ReplyParent
 
 	Body any // *HomeData, *ProfileData, ... (see Render)
 
@@ -396,6 +399,23 @@ type HistoryData struct {
 	Versions []storage.NoteEdit
 }
 
+// PublicData is a public timeline of a signed-in reader: the local one (the public posts
+// of this instance's accounts) or the federated one (every public post known here).
+type PublicData struct {
+	Local      bool
+	Notes      []*storage.Note
+	Next, Prev string
+}
+
+// MediaData is the viewer page of one attachment of a post: the file shown large with its
+// description, the post's author, and the pages of the post's other attachments.
+type MediaData struct {
+	Note       *storage.Note
+	Media      storage.Media
+	N, Count   int    // the attachment's number, from 1, and how many the post has
+	Prev, Next string // the viewer pages of the attachments before and after it, or ""
+}
+
 // bodyTypes says which Body each page takes.
 var bodyTypes = map[string]func(any) bool{
 	"home":          is[HomeData],
@@ -434,6 +454,9 @@ var bodyTypes = map[string]func(any) bool{
 	"list":          is[ListData],
 	"saved":         is[SavedData],
 	"conversations": is[ConversationsData],
+	// The public timelines and the media viewer.
+	"public": is[PublicData],
+	"media":  is[MediaData],
 }
 
 // is reports whether v is a non-nil *T.
@@ -530,6 +553,7 @@ var funcs = template.FuncMap{
 	"isAudio":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "audio/") },
 	"thumb":      thumb,
 	"mediaURL":   mediaURL,
+	"viewerURL":  viewerPath,
 	"banner":     banner,
 	"srcset":     srcset,
 	"statusText": http.StatusText,
@@ -679,12 +703,20 @@ func viewURL(n *storage.Note) string {
 	if n.Local || n.ID == 0 {
 		return noteURL(n)
 	}
-	return "/notes/" + strconv.FormatInt(n.ID, 10)
+	return storedNotePath(n.ID)
+}
+
+// cmpVisibility is a note's visibility, public when it has none stored.
+func cmpVisibility(v storage.Visibility) storage.Visibility {
+	if v == "" {
+		return storage.Public
+	}
+	return v
 }
 
 // historyURL is the page of a note's versions here, local or remote, as server/web routes
 // it next to the note's own page at /notes/ID.
-func historyURL(n *storage.Note) string { return "/notes/" + strconv.FormatInt(n.ID, 10) + "/history" }
+func historyURL(n *storage.Note) string { return storedNotePath(n.ID) + "/history" }
 
 // thumbnailSide is the longer side of the thumbnails outbox.SaveUpload makes.
 const thumbnailSide = 400
@@ -727,6 +759,48 @@ type post struct {
 	Edited                bool
 	EditedISO, EditedDate string
 	HistoryURL            string
+	// Rest is the part of a long post shown with "Show more", Content then being its lead
+	// (collapse.go); empty for a post shown whole.
+	Rest       template.HTML
+	Visibility visibility
+	ReplyTo    *replyTo // nil for a post that answers nothing
+}
+
+// visibility is a post's audience as its badge shows it.
+type visibility struct {
+	Class, Label string
+}
+
+var visibilities = map[storage.Visibility]visibility{
+	storage.Public:    {"public", "Public"},
+	storage.Unlisted:  {"unlisted", "Unlisted"},
+	storage.Followers: {"followers", "Followers only"},
+	storage.Direct:    {"direct", "Mentioned people only"},
+}
+
+// replyTo is the post a reply answers: its page here and its author's name when it is
+// stored and the viewer may read it; else its address, and no name.
+type replyTo struct {
+	URL, Name string
+}
+
+func replyOf(p *Page, n *storage.Note) *replyTo {
+	if n.InReplyToURI == "" {
+		return nil
+	}
+	if parent, ok := p.Parents[n.InReplyToURI]; ok {
+		return &replyTo{URL: storedNotePath(parent.ID), Name: displayName(parent.Author)}
+	}
+	return &replyTo{URL: n.InReplyToURI}
+}
+
+// storedNotePath is where a stored note is read here by its row id (a local one is sent on
+// to its own address).
+func storedNotePath(id int64) string { return "/notes/" + strconv.FormatInt(id, 10) }
+
+// viewerPath is where attachment number i (from 1) of note id is shown large.
+func viewerPath(id int64, i int) string {
+	return storedNotePath(id) + "/media/" + strconv.Itoa(i)
 }
 
 // byline is an actor as a post names it.
@@ -750,6 +824,13 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 		v.Booster = &b
 	}
 	v.Own = p.Viewer != nil && n.ActorID == p.Viewer.ID
+	v.Visibility = visibilities[cmpVisibility(n.Visibility)]
+	v.ReplyTo = replyOf(p, n)
+	if n.Summary == "" { // behind a content warning, a post is shown whole once opened, as Mastodon does
+		if lead, rest, ok := splitLong(n.Content); ok {
+			v.Content, v.Rest = lead, rest
+		}
+	}
 	if n.Updated.After(n.Published) { // as the API's edited_at
 		v.Edited, v.EditedISO, v.EditedDate = true, iso(n.Updated), date(n.Updated)
 		if pub, upd := n.Published.UTC(), n.Updated.UTC(); pub.Year() == upd.Year() && pub.YearDay() == upd.YearDay() {

@@ -209,6 +209,9 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"saved": &SavedData{Heading: "Bookmarks", Empty: "No bookmarks " + v.text, Notes: notes, Next: "/bookmarks?max_id=4"},
 
 		"conversations": v.conversations(notes),
+		// Post display.
+		"public": &PublicData{Local: viewer != nil, Notes: append(v.displayNotes(), notes...), Next: "/public?max_id=10"},
+		"media":  v.mediaBody(),
 	}
 }
 
@@ -304,7 +307,7 @@ func newPage(v variant, viewer *storage.Actor, body any) *Page {
 	p := &Page{Title: v.text, Instance: "Refuge " + v.text, Viewer: viewer, Body: body, Notice: v.text,
 		Feeds:     []Feed{{Title: "RSS", Type: "application/rss+xml", URL: "/tags/x.rss"}, {Title: "Atom", Type: "application/atom+xml", URL: "/tags/x.atom"}},
 		Canonical: "https://refuge.example/x", ActivityJSON: v.actorURL,
-		Liked: map[int64]bool{11: true}, Pinned: map[int64]bool{10: true}}
+		Liked: map[int64]bool{11: true}, Pinned: map[int64]bool{10: true}, Parents: v.displayParents()}
 	if viewer != nil {
 		p.CSRF = "csrf-token-123"
 	}

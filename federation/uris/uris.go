@@ -47,6 +47,7 @@ const (
 	undo          = "/undo"
 	tags          = "/tags/"
 	storedNotes   = "/notes/"
+	storedMedia   = "/media/"
 	media         = "/media/"
 	remoteMedia   = media + "remote/"
 	nodeinfo      = "/nodeinfo/"
@@ -86,6 +87,7 @@ const (
 	TagRoute           = tags + "{tag:[^/.]+}"
 	TagFeedRoute       = TagRoute + feedFormats
 	StoredNoteRoute    = storedNotes + "{id:[0-9]+}"
+	StoredMediaRoute   = StoredNoteRoute + storedMedia + "{n:[0-9]+}"
 	MediaRoute         = media + "{file}"
 	RemoteMediaRoute   = remoteMedia + "{key:[a-z2-7]{26}}"
 	RemoteThumbRoute   = RemoteMediaRoute + thumb
@@ -185,6 +187,10 @@ func (l Local) AuthorizeTemplate() string { return l.base + interaction + "?uri=
 // StoredNote is the path of the page that shows any stored note (local or remote) by its
 // row id.
 func StoredNote(rowID int64) string { return storedNotes + strconv.FormatInt(rowID, 10) }
+
+// StoredMedia is the path of the viewer page of attachment number n (from 1) of a stored
+// note, by the note's row id.
+func StoredMedia(rowID int64, n int) string { return StoredNote(rowID) + storedMedia + strconv.Itoa(n) }
 
 // Feed is the RSS or Atom feed (format "rss" or "atom") of a profile or tag page.
 func Feed(page, format string) string { return page + "." + format }

@@ -48,6 +48,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		return err
 	}
 	p.Liked, p.Boosted, p.Pinned, p.Bookmarked = st.Liked, st.Boosted, st.Pinned, st.Bookmarked
+	if p.Parents, err = h.Read.ReplyParents(r.Context(), viewerOf(p), notes); err != nil {
+		return err
+	}
 	if p.Notice == "" {
 		p.Notice = h.takeNotice(w, r)
 	}

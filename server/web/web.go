@@ -60,6 +60,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get(uris.RemoteProfileRoute, h.remoteProfilePage)
 	get(uris.TagRoute, h.tagPage)
 	get(uris.StoredNoteRoute, h.storedNotePage)
+	get(uris.StoredMediaRoute, h.mediaPage)
 
 	// Sessions.
 	get("/signin", h.signinPage)
@@ -86,6 +87,8 @@ func (h *Handler) Routes(r *mux.Router) {
 
 	// Pages of the signed-in account.
 	get("/home", h.SignedIn(h.timelinePage))
+	get("/public/local", h.SignedIn(h.publicPage(true)))
+	get("/public", h.SignedIn(h.publicPage(false)))
 	get("/notifications", h.SignedIn(h.notificationsPage))
 	get("/follow_requests", h.SignedIn(h.followRequestsPage))
 	get("/compose", h.SignedIn(h.composePage))
