@@ -52,7 +52,7 @@ func TestBrowserDisplay(t *testing.T) {
 	bobWeb.SignIn("bob", "password-bob")
 	resp, body := bobWeb.PostMultipart("/web/notes", url.Values{"csrf": {bobWeb.CSRF("/compose")}, "content": {"bob's flag"},
 		"language": {"en"}, "visibility": {"public"}, "alt_1": {"A red and blue flag on a pole"}},
-		testrig.Upload{Field: "media_1", Name: "flag.png", ContentType: "image/png", Body: testimage.PNG(t, testimage.Halves(600, 400))})
+		testrig.Upload{Field: "media", Name: "flag.png", ContentType: "image/png", Body: testimage.PNG(t, testimage.Halves(600, 400))})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("bob posts his picture: %d\n%s", resp.StatusCode, body)
 	}

@@ -160,10 +160,10 @@ func TestWebPostDisplay(t *testing.T) {
 
 	// Alice posts two pictures to her followers, the first described.
 	form := url.Values{"csrf": {alice.CSRF("/compose")}, "content": {"two pictures"}, "language": {"en"},
-		"visibility": {"followers"}, "alt_1": {"A red half and a blue half"}}
+		"visibility": {"followers"}, "alt_1": {"A red half and a blue half"}, "without_descriptions": {"1"}}
 	resp, body := alice.PostMultipart("/web/notes", form,
-		testrig.Upload{Field: "media_1", Name: "a.png", ContentType: "image/png", Body: testimage.PNG(t, testimage.Halves(300, 200))},
-		testrig.Upload{Field: "media_2", Name: "b.png", ContentType: "image/png", Body: testimage.PNG(t, testimage.Halves(200, 300))})
+		testrig.Upload{Field: "media", Name: "a.png", ContentType: "image/png", Body: testimage.PNG(t, testimage.Halves(300, 200))},
+		testrig.Upload{Field: "media", Name: "b.png", ContentType: "image/png", Body: testimage.PNG(t, testimage.Halves(200, 300))})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("alice posts: %d\n%s", resp.StatusCode, body)
 	}
@@ -218,9 +218,10 @@ func TestWebPostDisplay(t *testing.T) {
 	}
 
 	// A public picture's viewer is anyone's.
-	form = url.Values{"csrf": {alice.CSRF("/compose")}, "content": {"for all"}, "language": {"en"}, "visibility": {"public"}}
+	form = url.Values{"csrf": {alice.CSRF("/compose")}, "content": {"for all"}, "language": {"en"}, "visibility": {"public"},
+		"without_descriptions": {"1"}}
 	resp, _ = alice.PostMultipart("/web/notes", form,
-		testrig.Upload{Field: "media_1", Name: "c.png", ContentType: "image/png", Body: testimage.PNG(t, testimage.Halves(100, 100))})
+		testrig.Upload{Field: "media", Name: "c.png", ContentType: "image/png", Body: testimage.PNG(t, testimage.Halves(100, 100))})
 	open := in.Note(in.Base + resp.Header.Get("Location"))
 	if resp, page := visitor.Get(uris.StoredMedia(open.ID, 1)); resp.StatusCode != http.StatusOK || !strings.Contains(page, "No description") {
 		t.Errorf("a visitor on a public picture: %d", resp.StatusCode)
