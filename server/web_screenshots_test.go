@@ -100,8 +100,6 @@ func TestScreenshots(t *testing.T) {
 			submit(t, ctx, "form.signin button[type=submit]")
 			shoot("thread", s.threadPath)
 			shoot("compose", "/compose")
-			shoot("edit_note", fmt.Sprintf("/notes/%d/edit", s.threadID))
-			shoot("history", fmt.Sprintf("/notes/%d/history", s.threadID))
 			// Compose with two pictures chosen (the script's previews, one described), then
 			// its reminder of the other's description; then without script the server's
 			// reminder, the pictures kept from the first submit.
@@ -122,6 +120,8 @@ func TestScreenshots(t *testing.T) {
 			submitStatus(t, ctx, "form.compose button[type=submit]")
 			scriptOff(t, ctx, false) // for the scrolling below; the page loaded without
 			shootNow("compose_kept")
+			shoot("edit_note", fmt.Sprintf("/notes/%d/edit", s.threadID))
+			shoot("history", fmt.Sprintf("/notes/%d/history", s.threadID))
 			shoot("home", "/home")
 			shoot("local", "/public/local")
 			shoot("federated", "/public")
