@@ -67,7 +67,7 @@ func TestBrowserDisplay(t *testing.T) {
 
 	// The Local timeline, from the menu.
 	submit(t, ctx, `nav a[href="/public/local"]`)
-	if got := eval[string](t, ctx, `document.querySelector("nav [aria-current=page]")?.textContent ?? ""`); got != "Local" {
+	if got := eval[string](t, ctx, `document.querySelector("nav [aria-current=page]")?.textContent ?? ""`); got != "Local timeline" {
 		t.Errorf("the menu marks %q, want Local", got)
 	}
 	text := articles()

@@ -26,6 +26,7 @@ func TestBrowserList(t *testing.T) {
 	ctx := newBrowser(t, 1280, 900)
 	openPage(t, ctx, a.Base+"/signin")
 	signInForm(t, ctx, "alice", "password-alice")
+	openMenuFor(t, ctx, `nav a[href="/lists"]`)
 	do(t, ctx, "open Lists from the menu", chromedp.Click(chromedp.CSS(`nav a[href="/lists"]`), chromedp.NodeVisible))
 	chromedp.Run(ctx, chromedp.Poll[bool](`location.pathname === "/lists"`))
 	do(t, ctx, "name the list", chromedp.SendKeys(chromedp.CSS("#list-new-title"), "Friends"))

@@ -164,11 +164,21 @@ func submit(t *testing.T, ctx context.Context, button string) {
 // leads to (after any redirect), whatever it is.
 func submitStatus(t *testing.T, ctx context.Context, button string) int64 {
 	t.Helper()
+	openMenuFor(t, ctx, button)
 	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(button), chromedp.NodeVisible))
 	if err != nil {
 		t.Fatalf("click %s: %v", button, err)
 	}
 	return resp.Status
+}
+
+// openMenuFor opens the menu's "More" with a click, as a person would, when what the test
+// is about to click is in it and it is closed.
+func openMenuFor(t *testing.T, ctx context.Context, selector string) {
+	t.Helper()
+	if eval[bool](t, ctx, `!!document.querySelector(`+strconv.Quote(selector)+`)?.closest(".more-menu details:not([open])")`) {
+		do(t, ctx, "open the menu's More", chromedp.Click(chromedp.CSS(".more-menu summary"), chromedp.NodeVisible))
+	}
 }
 
 // clickUntil clicks an element that the page's script handles without leaving the page,

@@ -123,6 +123,8 @@ func TestScreenshots(t *testing.T) {
 			shoot("edit_note", fmt.Sprintf("/notes/%d/edit", s.threadID))
 			shoot("history", fmt.Sprintf("/notes/%d/history", s.threadID))
 			shoot("home", "/home")
+			do(t, ctx, "open the menu's More", chromedp.Click(chromedp.CSS(".more-menu summary"), chromedp.NodeVisible))
+			shootNow("menu_more")
 			shoot("local", "/public/local")
 			shoot("federated", "/public")
 			shoot("profile_own", "/@alice") // her posts of every visibility, each with its badge

@@ -167,11 +167,13 @@ func TestDisplayPages(t *testing.T) {
 		dontWant []string
 	}{
 		{"local timeline", "public", &PublicData{Local: true, Notes: v.displayNotes(), Next: "/public/local?max_id=50"},
-			[]string{`<h1>Local timeline</h1>`, `<a href="/public/local" aria-current="page">Local</a>`, `<a href="/public">Federated</a>`,
+			[]string{`<h1>Local timeline</h1>`, `<a href="/public/local" aria-current="page">Local timeline</a>`, `<a href="/public">Federated timeline</a>`,
 				`href="/public/local?max_id=50" rel="next"`, `id="note-57"`}, []string{`No public posts yet`}},
-		{"federated timeline", "public", &PublicData{}, []string{`<h1>Federated timeline</h1>`, `<a href="/public" aria-current="page">Federated</a>`,
-			`<a href="/public/local">Local</a>`, `No public posts yet`}, nil},
-		{"the menu elsewhere", "timeline", &TimelineData{}, []string{`<a href="/public/local">Local</a>`, `<a href="/public">Federated</a>`}, nil},
+		{"federated timeline", "public", &PublicData{}, []string{`<h1>Federated timeline</h1>`, `<a href="/public" aria-current="page">Federated timeline</a>`,
+			`<a href="/public/local">Local timeline</a>`, `No public posts yet`}, nil},
+		{"the menu elsewhere", "timeline", &TimelineData{}, []string{`<a href="/public/local">Local timeline</a>`, `<a href="/public">Federated timeline</a>`,
+			`<summary>More</summary>`}, nil},
+		{"the menu's More marked on its own pages", "public", &PublicData{Local: true}, []string{`<summary class="current">More</summary>`}, nil},
 		{"viewer with a description", "media", withAlt, []string{`<img src="/media/remote/`, `alt="A cat on a mat"`,
 			`<p class="alt-text" lang="en" dir="auto">A cat on a mat</p>`, `From a post by <a href="https://remote.example/@alice" dir="auto">Alice</a>`,
 			`<a class="button" href="/notes/60">Back to the post</a>`, `<a href="/notes/60/media/2" rel="next">Next →</a>`, `1 of 3`,
