@@ -56,7 +56,7 @@ func TestWebConversations(t *testing.T) {
 	}
 
 	before := in.RowCounts()
-	for _, path := range []string{"/web/conversations/" + id + "/read", "/web/conversations/" + id + "/remove"} {
+	for _, path := range []string{"/web/conversations/" + id + "/read", "/web/conversations/" + id + "/remove", "/web/conversations/" + id + "/open"} {
 		if resp, _ := bob.Post(path, url.Values{}); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("%s without the CSRF token: %d", path, resp.StatusCode)
 		}
@@ -71,6 +71,17 @@ func TestWebConversations(t *testing.T) {
 		t.Fatalf("a refused form changed bob's conversation:\n%s", page)
 	}
 
+	// Opening it from the list marks it read and goes to its thread.
+	if !strings.Contains(page, `action="/web/conversations/`+id+`/open"`) {
+		t.Fatalf("an unread conversation is not opened by a form:\n%s", page)
+	}
+	resp, _ := bob.Post("/web/conversations/"+id+"/open", url.Values{"csrf": {bob.CSRF("/conversations")}})
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "#note-") {
+		t.Fatalf("open: %d to %q", resp.StatusCode, loc)
+	}
+	if _, page := bob.Get("/conversations"); strings.Contains(page, "conversation unread") {
+		t.Errorf("opening it left it unread:\n%s", page)
+	}
 	if status, _ := post(bob, "/web/conversations/"+id+"/read", url.Values{}); status != http.StatusSeeOther {
 		t.Fatalf("mark as read: %d", status)
 	}

@@ -835,8 +835,8 @@ blood</textarea>`, `id="filter-hide" name="action" type="radio" value="hide" che
 		{"conversations: one unread, one read", "conversations", me, v.conversations([]*storage.Note{v.note(12, v.actor(2), false), mine}),
 			[]string{`<li class="conversation unread">`, `<span class="badge unread-mark">Unread</span>`, `action="/web/conversations/4/read"`,
 				`action="/web/conversations/4/remove"`, `action="/web/conversations/5/remove"`, `<li class="conversation">`,
-				`href="/notes/12#note-12">Open conversation</a>`, `aria-current="page">Messages`},
-			[]string{`action="/web/conversations/5/read"`}},
+				`action="/web/conversations/4/open"`, `">Open conversation</a>`, `aria-current="page">Messages`},
+			[]string{`action="/web/conversations/5/read"`, `action="/web/conversations/5/open"`, `href="/notes/12#note-12">Open conversation</a>`}},
 		{"conversations: none", "conversations", me, &ConversationsData{}, []string{`No conversations yet.`}, nil},
 	}
 	for _, tt := range tests {

@@ -128,7 +128,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/lists/{id:[0-9]+}/add", h.Form(h.listMember(true)))
 	post("/web/lists/{id:[0-9]+}/remove", h.Form(h.listMember(false)))
 	get("/conversations", h.SignedIn(h.conversationsPage))
-	post("/web/conversations/{id:[0-9]+}/{action:read|remove}", h.Form(h.conversationAction))
+	post("/web/conversations/{id:[0-9]+}/{action:read|remove|open}", h.Form(h.conversationAction))
 
 	// Admins' pages.
 	get("/admin/reports", h.Admin(h.reportsPage))
