@@ -2,8 +2,9 @@
 // bot apps are written with, drives two Refuge instances the way a new user would. Sign-in
 // goes through the real pages (authorize → sign-in form → approval → code → token with
 // PKCE), then posting with media, timelines, following across the two instances, search with
-// resolve, notifications, streaming and revocation. Every step checks what the app would rely
-// on.
+// resolve, notifications, streaming, then lists, conversations of direct messages, bookmarks
+// and favourites, edits seen on the other instance, and keyword filters, and last revocation.
+// Every step checks what the app would rely on.
 //
 // usage: node check.mjs BASE_A BASE_B   (alice on A and bob on B, passwords in
 // PASSWORD_ALICE and PASSWORD_BOB; see ./run, which starts both instances)
@@ -181,6 +182,217 @@ function png(w, h, [r, g, b]) {
   ]);
 }
 
+// inHomeOf finds, in a home timeline, the local copy of a status by its URI.
+async function inHomeOf(client, uri) {
+  return (await client.v1.timelines.home.list({ limit: 40 })).find((s) => s.uri === uri);
+}
+
+// streamed waits for an event of the given type in a stream collect reads, for which match
+// holds; an error in the stream fails at once.
+async function streamed(what, events, type, match) {
+  const e = await eventually(what, async () => events.find((e) => e.event === "error" || (e.event === type && match(e.payload))));
+  check(e.event === type, what, e.error ? String(e.error) : e.event);
+  return e.payload;
+}
+
+// shaped checks that an entity, as masto.js hands it over (camelCase), has each attribute
+// with its JSON type: "string", "boolean", "number", "array", "object", or "null" added
+// after a "|" for attributes Mastodon documents as nullable.
+function shaped(what, entity, attributes) {
+  const typeOf = (v) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+  const wrong = Object.entries(attributes).filter(([k, t]) => !t.split("|").includes(typeOf(entity?.[k])))
+    .map(([k, t]) => `${k}: want ${t}, got ${typeOf(entity?.[k])}`);
+  check(wrong.length === 0, `${what} has Mastodon's shape`, wrong);
+}
+
+// pagesOf reads a list through masto.js's paginator, limit items a page, following the Link
+// header until it ends (or max items).
+async function pagesOf(paginator, max = 10) {
+  const got = [];
+  for await (const page of paginator) {
+    got.push(...page);
+    if (got.length >= max) break;
+  }
+  return got;
+}
+
+// mustFail runs f, which is to be refused with the given HTTP status.
+async function mustFail(what, status, f) {
+  let got = "no error";
+  try {
+    await f();
+  } catch (e) {
+    got = e.statusCode ?? String(e);
+  }
+  check(got === status, what, got);
+}
+
+// lists: bob groups alice, whom he follows from B, in a list and reads her there.
+async function lists(alice, bob, aliceOnB, hostA, streams) {
+  const made = await bob.v1.lists.create({ title: "Friends on A" });
+  check(made.id && made.title === "Friends on A", "POST /api/v1/lists creates a list", made);
+  shaped("List", made, { id: "string", title: "string", repliesPolicy: "string", exclusive: "boolean" });
+  check(["followed", "list", "none"].includes(made.repliesPolicy), "a list has a replies_policy", made.repliesPolicy);
+  const renamed = await bob.v1.lists.$select(made.id).update({ title: "People on A" });
+  check(renamed.id === made.id && renamed.title === "People on A", "PUT /api/v1/lists/:id renames it", renamed);
+  check((await bob.v1.lists.$select(made.id).fetch()).title === "People on A", "GET /api/v1/lists/:id has the new title");
+  check((await bob.v1.lists.list()).some((l) => l.id === made.id && l.title === "People on A"), "GET /api/v1/lists has it");
+
+  await bob.v1.lists.$select(made.id).accounts.create({ accountIds: [aliceOnB.id] });
+  const members = await bob.v1.lists.$select(made.id).accounts.list();
+  check(members.length === 1 && members[0].id === aliceOnB.id && members[0].acct === `alice@${hostA}`,
+    "POST /api/v1/lists/:id/accounts adds a followed remote account; the list's accounts show her", members.map((a) => a.acct));
+  const hers = await bob.v1.accounts.$select(aliceOnB.id).lists.list();
+  check(hers.length === 1 && hers[0].id === made.id, "GET /api/v1/accounts/:id/lists names the list", hers);
+
+  const stranger = await bob.v1.accounts.lookup({ acct: "admin" }); // B's first account, whom bob does not follow
+  await mustFail("adding an account bob does not follow is refused", 422, () => bob.v1.lists.$select(made.id).accounts.create({ accountIds: [stranger.id] }));
+  await mustFail("adding her twice is refused", 422, () => bob.v1.lists.$select(made.id).accounts.create({ accountIds: [aliceOnB.id] }));
+  check((await bob.v1.lists.$select(made.id).accounts.list()).length === 1, "the refused additions added nobody");
+  await mustFail("a list without a title is refused", 422, () => bob.v1.lists.create({ title: "" }));
+
+  const listStream = collect(streams.client.list.subscribe({ list: made.id }));
+  await new Promise((r) => setTimeout(r, 1000)); // the subscribe message goes ahead of the post
+  const post = await alice.v1.statuses.create({ status: "For the people who put me in a list", visibility: "public" });
+  const listed = await eventually("bob's list timeline shows alice's new post", async () =>
+    (await bob.v1.timelines.list.$select(made.id).list()).find((s) => s.uri === post.uri));
+  check(listed.account.id === aliceOnB.id && listed.content.includes("put me in a list"), "GET /api/v1/timelines/list/:id shows the member's post", listed.account.acct);
+  const live = await streamed("streaming: the list stream brings the member's post", listStream, "update", (s) => s.uri === post.uri);
+  check(live.id === listed.id, "the streamed post is the list timeline's", live.id);
+
+  await bob.v1.lists.$select(made.id).accounts.remove({ accountIds: [aliceOnB.id] });
+  const left = await bob.v1.lists.$select(made.id).accounts.list();
+  check(left.length === 0, "DELETE /api/v1/lists/:id/accounts removes her", left.map((a) => a.acct));
+  check((await bob.v1.accounts.$select(aliceOnB.id).lists.list()).length === 0, "and she is in no list");
+  await bob.v1.lists.$select(made.id).remove();
+  check(!(await bob.v1.lists.list()).some((l) => l.id === made.id), "DELETE /api/v1/lists/:id deletes the list");
+  await mustFail("the deleted list is 404", 404, () => bob.v1.lists.$select(made.id).fetch());
+}
+
+// conversations: alice writes to bob directly, across the two instances.
+async function conversations(alice, bob, hostA, hostB, streams) {
+  const sent = await alice.v1.statuses.create({ status: `@bob@${hostB} just between us`, visibility: "direct" });
+  check(sent.visibility === "direct" && sent.mentions.some((m) => m.acct === `bob@${hostB}`), "a direct status to bob", sent.mentions);
+  const conv = await eventually("bob's conversations have alice's direct message", async () =>
+    (await bob.v1.conversations.list()).find((c) => c.lastStatus?.uri === sent.uri));
+  shaped("Conversation", conv, { id: "string", accounts: "array", unread: "boolean", lastStatus: "object" });
+  check(conv.unread === true, "GET /api/v1/conversations: the new conversation is unread", conv.unread);
+  check(conv.accounts.some((a) => a.acct === `alice@${hostA}`), "its accounts have alice", conv.accounts.map((a) => a.acct));
+  check(conv.lastStatus.visibility === "direct" && conv.lastStatus.content.includes("just between us"), "its last_status is the message", conv.lastStatus.visibility);
+  check(typeof conv.id === "string" && conv.lastStatus.account.acct === `alice@${hostA}`, "the last status is alice's", conv.lastStatus.account.acct);
+  const live = await streamed("streaming: the direct stream brings the conversation", streams.direct, "conversation", (c) => c.lastStatus?.uri === sent.uri);
+  check(live.id === conv.id && live.unread === true, "the streamed conversation is the listed one, unread", [live.id, live.unread]);
+  const mine = (await alice.v1.conversations.list()).find((c) => c.lastStatus?.id === sent.id);
+  check(mine && mine.unread === false && mine.accounts.some((a) => a.acct === `bob@${hostB}`), "the sender's own conversation on A names bob and is read", mine);
+  const read = await bob.v1.conversations.$select(conv.id).read();
+  check(read.id === conv.id && read.unread === false, "POST /api/v1/conversations/:id/read marks it read", read.unread);
+  check((await bob.v1.conversations.list()).find((c) => c.id === conv.id)?.unread === false, "the list shows it read");
+  await bob.v1.conversations.$select(conv.id).remove();
+  check(!(await bob.v1.conversations.list()).some((c) => c.id === conv.id), "DELETE /api/v1/conversations/:id removes it");
+  check(!(await bob.v1.timelines.public.list()).some((s) => s.uri === sent.uri), "the direct message is in no public timeline");
+}
+
+// bookmarksAndFavourites: bob keeps a remote status both ways.
+async function bookmarksAndFavourites(bob, status) {
+  const marked = await bob.v1.statuses.$select(status.id).bookmark();
+  check(marked.bookmarked === true, "POST /api/v1/statuses/:id/bookmark", marked.bookmarked);
+  const faved = await bob.v1.statuses.$select(status.id).favourite();
+  check(faved.favourited === true && faved.bookmarked === true, "favourite keeps the bookmark", [faved.favourited, faved.bookmarked]);
+  check((await bob.v1.bookmarks.list()).some((s) => s.id === status.id && s.bookmarked), "GET /api/v1/bookmarks has it");
+  check((await bob.v1.favourites.list()).some((s) => s.id === status.id && s.favourited), "GET /api/v1/favourites has it");
+
+  // Both lists are ordered by when bob marked a status, not by the status's own id, and page
+  // by the Link header: an older status marked again later comes first.
+  const newer = await bob.v1.statuses.create({ status: "A newer status to keep", visibility: "unlisted" });
+  await bob.v1.statuses.$select(newer.id).bookmark();
+  await bob.v1.statuses.$select(newer.id).favourite();
+  await bob.v1.statuses.$select(status.id).unbookmark();
+  await bob.v1.statuses.$select(status.id).bookmark();
+  await bob.v1.statuses.$select(status.id).unfavourite();
+  await bob.v1.statuses.$select(status.id).favourite();
+  const marks = await pagesOf(bob.v1.bookmarks.list({ limit: 1 }));
+  check(marks.map((s) => s.id).join() === [status.id, newer.id].join(), "GET /api/v1/bookmarks pages one at a time, latest bookmark first", marks.map((s) => s.id));
+  const favs = await pagesOf(bob.v1.favourites.list({ limit: 1 }));
+  check(favs.map((s) => s.id).join() === [status.id, newer.id].join(), "GET /api/v1/favourites pages one at a time, latest favourite first", favs.map((s) => s.id));
+  await bob.v1.statuses.$select(newer.id).unbookmark();
+  await bob.v1.statuses.$select(newer.id).unfavourite();
+
+  const unmarked = await bob.v1.statuses.$select(status.id).unbookmark();
+  check(unmarked.bookmarked === false, "POST /api/v1/statuses/:id/unbookmark", unmarked.bookmarked);
+  check(!(await bob.v1.bookmarks.list()).some((s) => s.id === status.id), "the bookmarks list no longer has it");
+  check((await bob.v1.favourites.list()).some((s) => s.id === status.id), "the favourites list still has it");
+}
+
+// edits: alice edits a post bob follows on B; the edit reaches B.
+async function edits(alice, bob, status, streams) {
+  const text = "For my followers on other servers, now with a warning";
+  const edited = await alice.v1.statuses.$select(status.id).update({ status: text, spoilerText: "edited for the check" });
+  check(edited.sensitive === true, "a spoiler makes the edited status sensitive, as in Mastodon", edited.sensitive);
+  check(edited.id === status.id && edited.editedAt && edited.spoilerText === "edited for the check" && edited.content.includes("now with a warning"),
+    "PUT /api/v1/statuses/:id with new text and a spoiler", { editedAt: edited.editedAt, spoilerText: edited.spoilerText, content: edited.content });
+  const history = await alice.v1.statuses.$select(status.id).history.list();
+  check(history.length === 2 && !history[0].content.includes("now with a warning") && history[0].spoilerText === "" &&
+    history[1].content.includes("now with a warning") && history[1].spoilerText === "edited for the check",
+  "GET /api/v1/statuses/:id/history: the original and the edit", history.map((h) => [h.content, h.spoilerText]));
+  for (const h of history) {
+    shaped("StatusEdit", h, { content: "string", spoilerText: "string", sensitive: "boolean", createdAt: "string", account: "object", mediaAttachments: "array", emojis: "array" });
+  }
+  const source = await alice.v1.statuses.$select(status.id).source.fetch();
+  shaped("StatusSource", source, { id: "string", text: "string", spoilerText: "string" });
+  check(source.id === status.id && source.text === text && source.spoilerText === "edited for the check",
+    "GET /api/v1/statuses/:id/source gives the new text", source);
+  const there = await eventually("bob's copy on B shows the edit", async () => {
+    const s = await inHomeOf(bob, status.uri);
+    return s && s.content.includes("now with a warning") && s;
+  });
+  check(there.spoilerText === "edited for the check" && there.editedAt, "the copy on B has the spoiler and edited_at", { spoilerText: there.spoilerText, editedAt: there.editedAt });
+  const live = await streamed("streaming: bob's user stream brings the edit as status.update", streams.user, "status.update", (s) => s.uri === status.uri);
+  check(live.id === there.id && live.content.includes("now with a warning"), "the streamed edit is the new version", live.content);
+  const fetched = await bob.v1.statuses.$select(there.id).fetch();
+  check(fetched.content.includes("now with a warning"), "GET /api/v1/statuses/:id on B has the edit", fetched.content);
+  const remoteHistory = await bob.v1.statuses.$select(there.id).history.list();
+  check(remoteHistory.length === 2 && remoteHistory[1].content.includes("now with a warning"), "B keeps the remote status's history too", remoteHistory.length);
+}
+
+// keywordFilters: bob filters a word out of his home timeline, then only warns about it.
+async function keywordFilters(alice, bob, streams) {
+  const filter = await bob.v2.filters.create({
+    title: "No spoilers", context: ["home"], filterAction: "hide", keywordsAttributes: [{ keyword: "spoilerword", wholeWord: true }],
+  });
+  await mustFail("a filter without a context is refused", 422, () => bob.v2.filters.create({ title: "Nowhere", context: [] }));
+  check(filter.id && filter.title === "No spoilers" && filter.filterAction === "hide" && filter.context.join() === "home",
+    "POST /api/v2/filters with a keyword, context home, action hide", filter);
+  shaped("Filter", filter, { id: "string", title: "string", context: "array", expiresAt: "null|string", filterAction: "string", keywords: "array", statuses: "array" });
+  shaped("FilterKeyword", filter.keywords?.[0], { id: "string", keyword: "string", wholeWord: "boolean" });
+  check(filter.keywords?.length === 1 && filter.keywords[0].keyword === "spoilerword" && filter.keywords[0].wholeWord === true,
+    "the filter has its keyword", filter.keywords);
+  check((await bob.v2.filters.list()).some((f) => f.id === filter.id), "GET /api/v2/filters has it");
+
+  const matching = await alice.v1.statuses.create({ status: "The spoilerword of the day", visibility: "public" });
+  const after = await alice.v1.statuses.create({ status: "And a post with nothing to hide", visibility: "public" });
+  await eventually("bob's home timeline shows the post after the filtered one", async () => inHomeOf(bob, after.uri));
+  const hidden = await inHomeOf(bob, matching.uri);
+  check(!hidden, "a filter with action hide keeps the matching post out of the home timeline", hidden?.content);
+  await streamed("streaming: the user stream brings the post after the filtered one", streams.user, "update", (s) => s.uri === after.uri);
+  const leaked = streams.user.find((e) => e.event === "update" && e.payload.uri === matching.uri);
+  check(!leaked, "streaming: the user stream leaves out the hidden post", leaked?.payload.content);
+
+  const warn = await bob.v2.filters.$select(filter.id).update({ filterAction: "warn" });
+  check(warn.filterAction === "warn", "PUT /api/v2/filters/:id changes the action to warn", warn.filterAction);
+  const warned = await inHomeOf(bob, matching.uri);
+  check(warned, "with action warn the matching post is in the home timeline");
+  check(warned.filtered?.length === 1 && warned.filtered[0].filter.id === filter.id && warned.filtered[0].keywordMatches?.includes("spoilerword"),
+    "the post's filtered names the filter and the keyword", warned.filtered);
+  shaped("FilterResult", warned.filtered[0], { filter: "object", keywordMatches: "null|array", statusMatches: "null|array" });
+  const plain = await inHomeOf(bob, after.uri);
+  check(!plain.filtered || plain.filtered.length === 0, "a post that does not match has no filtered", plain.filtered);
+
+  await bob.v2.filters.$select(filter.id).remove();
+  check(!(await bob.v2.filters.list()).some((f) => f.id === filter.id), "DELETE /api/v2/filters/:id deletes it");
+  const unfiltered = await inHomeOf(bob, matching.uri);
+  check(unfiltered && (!unfiltered.filtered || unfiltered.filtered.length === 0), "without the filter the post is plain again", unfiltered?.filtered);
+}
+
 async function main() {
   await Promise.all([waitUp(baseA), waitUp(baseB)]);
   const hostA = new URL(baseA).host;
@@ -299,6 +511,18 @@ async function main() {
   await alice.v1.markers.create({ notifications: { lastReadId: fav.id } });
   const markers = await alice.v1.markers.fetch({ timeline: ["notifications"] });
   check(markers.notifications?.lastReadId === fav.id, "the notifications marker is kept", markers);
+
+  // Lists, conversations, bookmarks and favourites, edits and keyword filters, each read
+  // back through the REST API and bob's streams on B.
+  const streaming = createStreamingAPIClient({ streamingApiUrl: bobInstance.configuration.urls.streaming, accessToken: bobAuth.token, retry: false });
+  const streams = { client: streaming, user: collect(streaming.user.subscribe()), direct: collect(streaming.direct.subscribe()) };
+  await new Promise((r) => setTimeout(r, 3000)); // masto.js's first back-off, as above
+  await lists(alice, bob, aliceOnB, hostA, streams);
+  await conversations(alice, bob, hostA, new URL(baseB).host, streams);
+  await bookmarksAndFavourites(bob, inHome);
+  await edits(alice, bob, second, streams);
+  await keywordFilters(alice, bob, streams);
+  streaming.close();
 
   // masto.js 8 sends its revoke to /oauth/token/revoke, a path Mastodon does not have
   // either; the app does what Mastodon documents instead.
