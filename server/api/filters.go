@@ -14,10 +14,10 @@ import (
 	"refuge/storage"
 )
 
-// Keyword filters: Mastodon's v2 filters API (/api/v2/filters, their keywords, and
-// /api/v2/filter_keywords), and the v1 API older apps still use, where each keyword is a
-// filter of its own, mapped onto the same filters as Mastodon maps it. outbox checks and
-// stores them; reader applies them.
+// Keyword filters: Mastodon's v2 filters API (/api/v2/filters, their keywords, and each
+// keyword at /api/v2/filters/keywords/:id), and the v1 API older apps still use, where each
+// keyword is a filter of its own, mapped onto the same filters as Mastodon maps it. outbox
+// checks and stores them; reader applies them.
 
 // filterEntity is the Filter entity of f.
 func filterEntity(f *storage.Filter) Filter {

@@ -45,8 +45,9 @@ func contextOf(v any) []string {
 }
 
 // TestFiltersAPI: bob keeps keyword filters through /api/v2/filters, their keywords and
-// /api/v2/filter_keywords, and through v1's one-keyword filters on the same rows. Every
-// endpoint wants its scope; bad input is 422 and stores nothing; another account's filter
+// each keyword at /api/v2/filters/keywords/:id (the path Mastodon routes and client
+// libraries call), and through v1's one-keyword filters on the same rows. Every endpoint
+// wants its scope; bad input is 422 and stores nothing; another account's filter
 // or keyword is 404, as is one that does not exist.
 func TestFiltersAPI(t *testing.T) {
 	t.Parallel()
@@ -158,9 +159,10 @@ func TestFiltersAPI(t *testing.T) {
 		{"keywords", req("GET", one+"/keywords", tok, nil), 200, count(3)},
 	})
 	kws = keywordIDs(spoilers)
-	kw := "/api/v2/filter_keywords/" + kws[2]
+	kw := "/api/v2/filters/keywords/" + kws[2]
 	runWrites(t, in, []writeCase{
 		{"get a keyword", req("GET", kw, tok, nil), 200, func(v any) bool { return field(v, "keyword") == "reveal" }},
+		{"a keyword at a path Mastodon does not have", req("GET", "/api/v2/filter_keywords/"+kws[2], tok, nil), 404, nil},
 		{"get another's keyword", req("GET", kw, w.carolTok, nil), 404, nil},
 		{"change another's keyword", req("PUT", kw, w.carolTok, url.Values{"keyword": {"x"}}), 404, nil},
 		{"delete another's keyword", req("DELETE", kw, w.carolTok, nil), 404, nil},
@@ -213,7 +215,7 @@ func TestFiltersAPI(t *testing.T) {
 		{"v1 get deleted", req("GET", "/api/v1/filters/"+v1, tok, nil), 404, nil},
 		{"delete", req("DELETE", one, tok, nil), 200, emptyObject},
 		{"get deleted", req("GET", one, tok, nil), 404, nil},
-		{"its keyword went with it", req("GET", "/api/v2/filter_keywords/"+kws[0], tok, nil), 404, nil},
+		{"its keyword went with it", req("GET", "/api/v2/filters/keywords/"+kws[0], tok, nil), 404, nil},
 		{"delete again", req("DELETE", one, tok, nil), 404, nil},
 	})
 }
