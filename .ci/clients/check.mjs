@@ -387,6 +387,25 @@ async function keywordFilters(alice, bob, streams) {
   const plain = await inHomeOf(bob, after.uri);
   check(!plain.filtered || plain.filtered.length === 0, "a post that does not match has no filtered", plain.filtered);
 
+  // The filter's keywords, one by one and through keywords_attributes.
+  const added = await bob.v2.filters.$select(filter.id).keywords.create({ keyword: "another word", wholeWord: false });
+  shaped("FilterKeyword", added, { id: "string", keyword: "string", wholeWord: "boolean" });
+  check(added.keyword === "another word" && added.wholeWord === false, "POST /api/v2/filters/:id/keywords adds a keyword", added);
+  const words = await bob.v2.filters.$select(filter.id).keywords.list();
+  check(words.map((k) => k.keyword).sort().join() === "another word,spoilerword", "GET /api/v2/filters/:id/keywords lists both", words.map((k) => k.keyword));
+  const one = await bob.v2.filters.keywords.$select(added.id).fetch();
+  check(one.id === added.id && one.keyword === "another word", "GET /api/v2/filters/keywords/:id", one);
+  const changed = await bob.v2.filters.keywords.$select(added.id).update({ keyword: "other words", wholeWord: true });
+  check(changed.id === added.id && changed.keyword === "other words" && changed.wholeWord === true, "PUT /api/v2/filters/keywords/:id", changed);
+  await bob.v2.filters.keywords.$select(added.id).remove();
+  check((await bob.v2.filters.$select(filter.id).fetch()).keywords.every((k) => k.id !== added.id), "DELETE /api/v2/filters/keywords/:id");
+  await mustFail("the deleted keyword is 404", 404, () => bob.v2.filters.keywords.$select(added.id).fetch());
+  const spoilerword = (await bob.v2.filters.$select(filter.id).fetch()).keywords[0];
+  const swapped = await bob.v2.filters.$select(filter.id).update({
+    keywordsAttributes: [{ keyword: "third" }, { id: spoilerword.id, _destroy: true }],
+  });
+  check(swapped.keywords.map((k) => k.keyword).join() === "third", "PUT /api/v2/filters/:id adds and destroys keywords by keywords_attributes", swapped.keywords);
+
   await bob.v2.filters.$select(filter.id).remove();
   check(!(await bob.v2.filters.list()).some((f) => f.id === filter.id), "DELETE /api/v2/filters/:id deletes it");
   const unfiltered = await inHomeOf(bob, matching.uri);
