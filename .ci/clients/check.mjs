@@ -259,6 +259,21 @@ async function lists(alice, bob, aliceOnB, hostA, streams) {
   check(listed.account.id === aliceOnB.id && listed.content.includes("put me in a list"), "GET /api/v1/timelines/list/:id shows the member's post", listed.account.acct);
   const live = await streamed("streaming: the list stream brings the member's post", listStream, "update", (s) => s.uri === post.uri);
   check(live.id === listed.id, "the streamed post is the list timeline's", live.id);
+  check(await eventually("the post is in bob's home too", () => inHomeOf(bob, post.uri)), "a list that is not exclusive leaves its posts in home");
+
+  const listPages = await pagesOf(bob.v1.timelines.list.$select(made.id).list({ limit: 1 }), 2);
+  check(listPages.length === 2 && BigInt(listPages[0].id) > BigInt(listPages[1].id) && listPages[0].uri === post.uri,
+    "the list timeline pages one at a time by the Link header", listPages.map((s) => s.id));
+
+  // An exclusive list takes its members' posts out of home.
+  const exclusive = await bob.v1.lists.$select(made.id).update({ title: "People on A", exclusive: true });
+  check(exclusive.exclusive === true, "PUT /api/v1/lists/:id makes it exclusive", exclusive.exclusive);
+  const only = await alice.v1.statuses.create({ status: "Read me in the list only", visibility: "public" });
+  await eventually("bob's list timeline shows alice's next post", async () =>
+    (await bob.v1.timelines.list.$select(made.id).list()).find((s) => s.uri === only.uri));
+  check(!(await inHomeOf(bob, only.uri)) && !(await inHomeOf(bob, post.uri)), "an exclusive list's member's posts are not in home");
+  check(!(await bob.v1.lists.$select(made.id).update({ title: "People on A", exclusive: false })).exclusive, "and not exclusive again");
+  check(await inHomeOf(bob, only.uri), "then they are in home again");
 
   await bob.v1.lists.$select(made.id).accounts.remove({ accountIds: [aliceOnB.id] });
   const left = await bob.v1.lists.$select(made.id).accounts.list();
@@ -277,7 +292,7 @@ async function conversations(alice, bob, hostA, hostB, streams) {
     (await bob.v1.conversations.list()).find((c) => c.lastStatus?.uri === sent.uri));
   shaped("Conversation", conv, { id: "string", accounts: "array", unread: "boolean", lastStatus: "object" });
   check(conv.unread === true, "GET /api/v1/conversations: the new conversation is unread", conv.unread);
-  check(conv.accounts.some((a) => a.acct === `alice@${hostA}`), "its accounts have alice", conv.accounts.map((a) => a.acct));
+  check(conv.accounts.length === 1 && conv.accounts[0].acct === `alice@${hostA}`, "its accounts are alice, not bob himself", conv.accounts.map((a) => a.acct));
   check(conv.lastStatus.visibility === "direct" && conv.lastStatus.content.includes("just between us"), "its last_status is the message", conv.lastStatus.visibility);
   check(typeof conv.id === "string" && conv.lastStatus.account.acct === `alice@${hostA}`, "the last status is alice's", conv.lastStatus.account.acct);
   const live = await streamed("streaming: the direct stream brings the conversation", streams.direct, "conversation", (c) => c.lastStatus?.uri === sent.uri);
@@ -287,6 +302,20 @@ async function conversations(alice, bob, hostA, hostB, streams) {
   const read = await bob.v1.conversations.$select(conv.id).read();
   check(read.id === conv.id && read.unread === false, "POST /api/v1/conversations/:id/read marks it read", read.unread);
   check((await bob.v1.conversations.list()).find((c) => c.id === conv.id)?.unread === false, "the list shows it read");
+
+  const answer = await bob.v1.statuses.create({ status: `@alice@${hostA} between us, yes`, visibility: "direct", inReplyToId: conv.lastStatus.id });
+  const back = await eventually("alice's conversation on A gets bob's answer", async () =>
+    (await alice.v1.conversations.list()).find((c) => c.lastStatus?.uri === answer.uri));
+  check(back.id === mine.id && back.unread === true && back.lastStatus.inReplyToId === sent.id, "the answer is the last status of the same conversation, unread for alice",
+    { id: back.id, was: mine.id, unread: back.unread });
+  const bobsOwn = (await bob.v1.conversations.list()).find((c) => c.id === conv.id);
+  check(bobsOwn?.lastStatus?.id === answer.id && bobsOwn.unread === false, "bob's own answer is his conversation's last status, read", bobsOwn);
+  const other = await alice.v1.statuses.create({ status: `@bob@${hostB} another thing`, visibility: "direct" });
+  await eventually("bob gets a second conversation", async () => (await bob.v1.conversations.list()).find((c) => c.lastStatus?.uri === other.uri));
+  const paged = await pagesOf(bob.v1.conversations.list({ limit: 1 }));
+  check(paged.length === 2 && paged[0].lastStatus.uri === other.uri && paged[1].id === conv.id,
+    "GET /api/v1/conversations pages one at a time by the Link header, latest first", paged.map((c) => c.id));
+  await bob.v1.conversations.$select(paged[0].id).remove();
   await bob.v1.conversations.$select(conv.id).remove();
   check(!(await bob.v1.conversations.list()).some((c) => c.id === conv.id), "DELETE /api/v1/conversations/:id removes it");
   check(!(await bob.v1.timelines.public.list()).some((s) => s.uri === sent.uri), "the direct message is in no public timeline");
@@ -350,8 +379,41 @@ async function edits(alice, bob, status, streams) {
   check(live.id === there.id && live.content.includes("now with a warning"), "the streamed edit is the new version", live.content);
   const fetched = await bob.v1.statuses.$select(there.id).fetch();
   check(fetched.content.includes("now with a warning"), "GET /api/v1/statuses/:id on B has the edit", fetched.content);
+  await mustFail("bob cannot edit alice's status: 404, as Mastodon finds only his own", 404, () => bob.v1.statuses.$select(there.id).update({ status: "not mine" }));
+  await mustFail("nor read its source", 404, () => bob.v1.statuses.$select(there.id).source.fetch());
+  await mustFail("an edit with no text and no media is refused", 422, () => alice.v1.statuses.$select(status.id).update({ status: "" }));
+  check((await alice.v1.statuses.$select(status.id).fetch()).content.includes("now with a warning"), "the refused edit changed nothing");
+  const plain = await alice.v1.statuses.create({ status: "Never edited", visibility: "unlisted" });
+  const once = await alice.v1.statuses.$select(plain.id).history.list();
+  check(once.length === 1 && once[0].content.includes("Never edited"), "a status never edited has a history of one version", once.length);
   const remoteHistory = await bob.v1.statuses.$select(there.id).history.list();
   check(remoteHistory.length === 2 && remoteHistory[1].content.includes("now with a warning"), "B keeps the remote status's history too", remoteHistory.length);
+}
+
+// mediaEdit: alice describes her picture again; the description is part of the edit.
+async function mediaEdit(alice, bob, status, copy) {
+  const mediaId = status.mediaAttachments[0].id;
+  const before = (await alice.v1.statuses.$select(status.id).history.list()).length;
+  const edited = await alice.v1.statuses.$select(status.id).update({
+    status: "Hello from a Mastodon app, described #RefugeCheck", mediaIds: [mediaId],
+    mediaAttributes: [{ id: mediaId, description: "a red rectangle, 64 by 48" }],
+  });
+  check(edited.mediaAttachments.length === 1 && edited.mediaAttachments[0].id === mediaId && edited.mediaAttachments[0].description === "a red rectangle, 64 by 48",
+    "PUT /api/v1/statuses/:id with media_attributes describes the picture again", edited.mediaAttachments.map((m) => m.description));
+  const history = await alice.v1.statuses.$select(status.id).history.list();
+  check(history.length === before + 1 && history.at(-2).mediaAttachments[0]?.description === "a red rectangle" &&
+    history.at(-1).mediaAttachments[0]?.description === "a red rectangle, 64 by 48", "the history keeps each version's description",
+  history.map((h) => h.mediaAttachments.map((m) => m.description)));
+  // Both at once: a read racing the Update may see the note's row and its attachments'
+  // rows on either side of it.
+  let seen;
+  await eventually("bob's copy on B gets the new text and description", async () => {
+    seen = await bob.v1.statuses.$select(copy.id).fetch();
+    return seen.content.includes("described") && seen.mediaAttachments[0]?.description === "a red rectangle, 64 by 48";
+  }).catch((e) => {
+    throw new Error(`${e.message}; last seen ${JSON.stringify({ content: seen?.content, media: seen?.mediaAttachments.map((m) => m.description) })}`);
+  });
+  check(true, "bob's copy on B has the new text and description");
 }
 
 // keywordFilters: bob filters a word out of his home timeline, then only warns about it.
@@ -384,6 +446,13 @@ async function keywordFilters(alice, bob, streams) {
   check(warned.filtered?.length === 1 && warned.filtered[0].filter.id === filter.id && warned.filtered[0].keywordMatches?.includes("spoilerword"),
     "the post's filtered names the filter and the keyword", warned.filtered);
   shaped("FilterResult", warned.filtered[0], { filter: "object", keywordMatches: "null|array", statusMatches: "null|array" });
+  const again = await alice.v1.statuses.create({ status: "Another spoilerword", visibility: "public" });
+  const live = await streamed("streaming: the user stream brings a warned post", streams.user, "update", (s) => s.uri === again.uri);
+  check(live.filtered?.length === 1 && live.filtered[0].filter.id === filter.id && live.filtered[0].keywordMatches?.includes("spoilerword"),
+    "streaming: the warned post carries filtered", live.filtered);
+  const expiring = await bob.v2.filters.$select(filter.id).update({ expiresIn: 3600 });
+  const left = Date.parse(expiring.expiresAt) - Date.now();
+  check(left > 3500 * 1000 && left < 3700 * 1000, "expires_in sets expires_at an hour ahead", expiring.expiresAt);
   const plain = await inHomeOf(bob, after.uri);
   check(!plain.filtered || plain.filtered.length === 0, "a post that does not match has no filtered", plain.filtered);
 
@@ -540,6 +609,7 @@ async function main() {
   await conversations(alice, bob, hostA, new URL(baseB).host, streams);
   await bookmarksAndFavourites(bob, inHome);
   await edits(alice, bob, second, streams);
+  await mediaEdit(alice, bob, first, byURL.statuses.find((s) => s.uri === first.uri));
   await keywordFilters(alice, bob, streams);
   streaming.close();
 
