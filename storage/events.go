@@ -23,6 +23,9 @@ const (
 	// EventConversation: direct note NoteID entered a conversation of local account
 	// AccountID, or is the newest note of one it marked read.
 	EventConversation EventKind = "conversation"
+	// EventFilters: the keyword filters of local account AccountID changed (a filter or
+	// one of its keywords was created, changed or deleted); recorded once a transaction.
+	EventFilters EventKind = "filters"
 )
 
 // Event is something a streaming client may be told about: recorded by a write transaction

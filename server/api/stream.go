@@ -331,6 +331,11 @@ func (s *Stream) jobs(ctx context.Context, e storage.Event) []job {
 	case storage.EventConversation:
 		add(func(sub *subscriber, k streamKey) bool { return k.name == "direct" && ofAccount(sub, e.AccountID) }, "conversation",
 			func(t target) (any, error) { return some(s.h.streamConversation(ctx, t.sub.viewer, e.NoteID)) })
+	case storage.EventFilters:
+		// As Mastodon: no payload, only the word that the account's apps read its filters again.
+		for _, t := range s.targets(func(sub *subscriber, k streamKey) bool { return k.name == "user" && ofAccount(sub, e.AccountID) }) {
+			out = append(out, job{t, func() *message { return &message{Stream: t.key.names(), Event: "filters_changed"} }})
+		}
 	case storage.EventEdit:
 		add(func(sub *subscriber, k streamKey) bool {
 			return publicStream(k) || k.name == "direct" || ((k.name == "user" || k.name == "list") && sub.viewer != nil)

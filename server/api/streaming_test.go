@@ -638,3 +638,69 @@ func TestStreamingEndsOnSuspension(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamingFiltersChanged: bob's user stream says filters_changed, with no payload,
+// once for each request that changes his keyword filters (a filter made with two keywords
+// is one change), as Mastodon tells apps to read their filters again; a refused change
+// says nothing, and carol's user stream hears nothing of bob's filters.
+func TestStreamingFiltersChanged(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	bob := mustStream(t, w.in, w.bobTok, url.Values{"stream": {"user"}})
+	carol := mustStream(t, w.in, w.carolTok, url.Values{"stream": {"user"}})
+
+	// changes counts the filters_changed that req brings before the post that follows it.
+	marks := 0
+	changes := func(events <-chan streamEvent, token string, req request, wantStatus int) (int, any) {
+		t.Helper()
+		status, v := send(t, w.in, req)
+		if status != wantStatus {
+			t.Fatalf("%s %s: %d %v, want %d", req.method, req.path, status, v, wantStatus)
+		}
+		marks++
+		mark := fmt.Sprintf("mark %d", marks)
+		postStatus(t, w.in, token, mark)
+		n := 0
+		next(t, events, mark, func(e streamEvent) bool {
+			if e.Event == "filters_changed" {
+				n++
+				if e.Payload != "" || strings.Join(e.Stream, ",") != "user" {
+					t.Errorf("filters_changed: %+v, want no payload on stream user", e)
+				}
+			}
+			return e.Event == "update" && strings.Contains(e.Payload, mark)
+		})
+		return n, v
+	}
+	n, v := changes(bob.events, w.bobTok, request{method: "POST", path: "/api/v2/filters", token: w.bobTok, body: url.Values{
+		"title": {"Spoilers"}, "context[]": {"home"}, "keywords_attributes[][keyword]": {"finale", "ending"}}}, 200)
+	if n != 1 {
+		t.Errorf("a filter made with two keywords: %d filters_changed, want 1", n)
+	}
+	filter := "/api/v2/filters/" + idOf(v)
+	_, kw, _ := get(t, w.in, filter+"/keywords", w.bobTok)
+	keyword := "/api/v2/filters/keywords/" + idOf(kw.([]any)[0])
+	for _, c := range []struct {
+		name   string
+		req    request
+		status int
+		want   int
+	}{
+		{"change the filter", request{method: "PUT", path: filter, token: w.bobTok, body: url.Values{"filter_action": {"hide"}}}, 200, 1},
+		{"a refused change", request{method: "PUT", path: filter, token: w.bobTok, body: url.Values{"filter_action": {"shout"}}}, 422, 0},
+		{"add a keyword", request{method: "POST", path: filter + "/keywords", token: w.bobTok, body: url.Values{"keyword": {"reveal"}}}, 200, 1},
+		{"change a keyword", request{method: "PUT", path: keyword, token: w.bobTok, body: url.Values{"keyword": {"finales"}}}, 200, 1},
+		{"delete a keyword", request{method: "DELETE", path: keyword, token: w.bobTok}, 200, 1},
+		{"delete the filter", request{method: "DELETE", path: filter, token: w.bobTok}, 200, 1},
+		{"delete it again", request{method: "DELETE", path: filter, token: w.bobTok}, 404, 0},
+		{"a v1 filter", request{method: "POST", path: "/api/v1/filters", token: w.bobTok, body: url.Values{"phrase": {"x"}, "context[]": {"home"}}}, 200, 1},
+	} {
+		if n, _ := changes(bob.events, w.bobTok, c.req, c.status); n != c.want {
+			t.Errorf("%s: %d filters_changed, want %d", c.name, n, c.want)
+		}
+	}
+	if n, _ := changes(carol.events, w.carolTok, request{method: "POST", path: "/api/v2/filters", token: w.bobTok,
+		body: url.Values{"title": {"Bob's"}, "context[]": {"home"}}}, 200); n != 0 {
+		t.Errorf("carol's stream: %d filters_changed of bob's, want none", n)
+	}
+}

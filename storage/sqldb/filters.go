@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -128,6 +129,7 @@ func (tx *Tx) CreateFilter(ctx context.Context, f *storage.Filter) error {
 			return err
 		}
 	}
+	tx.filtersChanged(f.ActorID)
 	return nil
 }
 
@@ -141,6 +143,7 @@ func (tx *Tx) UpdateFilter(ctx context.Context, f *storage.Filter) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return storage.Errorf(storage.NotFound, "no such filter")
 	}
+	tx.filtersChanged(f.ActorID)
 	return nil
 }
 
@@ -157,6 +160,7 @@ func (tx *Tx) DeleteFilter(ctx context.Context, actorID, id int64) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return storage.Errorf(storage.NotFound, "no such filter")
 	}
+	tx.filtersChanged(actorID)
 	return nil
 }
 
@@ -171,7 +175,7 @@ func (tx *Tx) PutFilterKeyword(ctx context.Context, k *storage.FilterKeyword) er
 		if n, _ := res.RowsAffected(); n == 0 {
 			return storage.Errorf(storage.NotFound, "no such keyword")
 		}
-		return nil
+		return tx.filterChanged(ctx, k.FilterID)
 	}
 	if k.Created.IsZero() {
 		k.Created = time.Now()
@@ -181,7 +185,7 @@ func (tx *Tx) PutFilterKeyword(ctx context.Context, k *storage.FilterKeyword) er
 	if err != nil {
 		return fmt.Errorf("add filter keyword: %w", err)
 	}
-	return nil
+	return tx.filterChanged(ctx, k.FilterID)
 }
 
 // DeleteFilterKeyword removes keyword id of filter filterID.
@@ -193,5 +197,25 @@ func (tx *Tx) DeleteFilterKeyword(ctx context.Context, filterID, id int64) error
 	if n, _ := res.RowsAffected(); n == 0 {
 		return storage.Errorf(storage.NotFound, "no such keyword")
 	}
+	return tx.filterChanged(ctx, filterID)
+}
+
+// filterChanged records that the filters of the owner of filter id changed.
+func (tx *Tx) filterChanged(ctx context.Context, id int64) error {
+	var owner int64
+	if err := tx.tx.QueryRowContext(ctx, `SELECT actor_id FROM filters WHERE id = ?`, id).Scan(&owner); err != nil {
+		return notFound("filter", err)
+	}
+	tx.filtersChanged(owner)
 	return nil
+}
+
+// filtersChanged records, once however many of them a transaction changes, that
+// account's filters changed: its apps are told (streaming's filters_changed) so that they
+// read them again, as Mastodon tells them once a request.
+func (tx *Tx) filtersChanged(account int64) {
+	e := storage.Event{Kind: storage.EventFilters, AccountID: account}
+	if !slices.Contains(tx.events, e) {
+		tx.record(e)
+	}
 }
