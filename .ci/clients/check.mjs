@@ -429,6 +429,7 @@ async function keywordFilters(alice, bob, streams) {
   check(filter.keywords?.length === 1 && filter.keywords[0].keyword === "spoilerword" && filter.keywords[0].wholeWord === true,
     "the filter has its keyword", filter.keywords);
   check((await bob.v2.filters.list()).some((f) => f.id === filter.id), "GET /api/v2/filters has it");
+  await streamed("streaming: the user stream says filters_changed", streams.user, "filters_changed", () => true);
 
   const matching = await alice.v1.statuses.create({ status: "The spoilerword of the day", visibility: "public" });
   const after = await alice.v1.statuses.create({ status: "And a post with nothing to hide", visibility: "public" });
