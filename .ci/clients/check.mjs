@@ -328,6 +328,8 @@ async function bookmarksAndFavourites(bob, status) {
   const faved = await bob.v1.statuses.$select(status.id).favourite();
   check(faved.favourited === true && faved.bookmarked === true, "favourite keeps the bookmark", [faved.favourited, faved.bookmarked]);
   check((await bob.v1.bookmarks.list()).some((s) => s.id === status.id && s.bookmarked), "GET /api/v1/bookmarks has it");
+  const inHome = await inHomeOf(bob, status.uri);
+  check(inHome?.bookmarked === true && inHome.favourited === true, "the home timeline shows it bookmarked and favourited", inHome && [inHome.bookmarked, inHome.favourited]);
   check((await bob.v1.favourites.list()).some((s) => s.id === status.id && s.favourited), "GET /api/v1/favourites has it");
 
   // Both lists are ordered by when bob marked a status, not by the status's own id, and page
@@ -366,6 +368,8 @@ async function edits(alice, bob, status, streams) {
   for (const h of history) {
     shaped("StatusEdit", h, { content: "string", spoilerText: "string", sensitive: "boolean", createdAt: "string", account: "object", mediaAttachments: "array", emojis: "array" });
   }
+  check(history[1].createdAt === edited.editedAt && history[0].createdAt === status.createdAt,
+    "the versions are dated when posted and when edited", history.map((h) => h.createdAt).concat(status.createdAt, edited.editedAt));
   const source = await alice.v1.statuses.$select(status.id).source.fetch();
   shaped("StatusSource", source, { id: "string", text: "string", spoilerText: "string" });
   check(source.id === status.id && source.text === text && source.spoilerText === "edited for the check",
@@ -480,6 +484,26 @@ async function keywordFilters(alice, bob, streams) {
   check(!(await bob.v2.filters.list()).some((f) => f.id === filter.id), "DELETE /api/v2/filters/:id deletes it");
   const unfiltered = await inHomeOf(bob, matching.uri);
   check(unfiltered && (!unfiltered.filtered || unfiltered.filtered.length === 0), "without the filter the post is plain again", unfiltered?.filtered);
+}
+
+// keywordFiltersV1: the v1 filters older apps keep, one phrase each, are v2 filters of one
+// keyword underneath, as on Mastodon.
+async function keywordFiltersV1(bob) {
+  const old = await bob.v1.filters.create({ phrase: "oldword", context: ["home", "thread"], irreversible: true, wholeWord: true });
+  shaped("V1 Filter", old, { id: "string", phrase: "string", context: "array", expiresAt: "null|string", irreversible: "boolean", wholeWord: "boolean" });
+  check(old.phrase === "oldword" && old.irreversible && old.wholeWord && old.context.slice().sort().join() === "home,thread", "POST /api/v1/filters", old);
+  const asV2 = (await bob.v2.filters.list()).find((f) => f.keywords.some((k) => k.id === old.id));
+  check(asV2 && asV2.filterAction === "hide" && asV2.keywords.length === 1 && asV2.keywords[0].keyword === "oldword",
+    "the v1 filter is a v2 filter of one keyword whose id is the v1 filter's, irreversible as hide", asV2);
+  const changed = await bob.v1.filters.$select(old.id).update({ phrase: "older word", context: ["home"], irreversible: false, wholeWord: false });
+  check(changed.id === old.id && changed.phrase === "older word" && !changed.irreversible && changed.context.join() === "home", "PUT /api/v1/filters/:id", changed);
+  check((await bob.v1.filters.$select(old.id).fetch()).phrase === "older word", "GET /api/v1/filters/:id");
+  check((await bob.v1.filters.list()).some((f) => f.id === old.id), "GET /api/v1/filters");
+  await bob.v1.filters.$select(old.id).remove();
+  check(!(await bob.v1.filters.list()).some((f) => f.id === old.id), "DELETE /api/v1/filters/:id");
+  const left = (await bob.v2.filters.list()).find((f) => f.id === asV2.id);
+  check(left && left.keywords.length === 0, "as on Mastodon it takes the keyword and leaves the v2 filter", left);
+  await bob.v2.filters.$select(asV2.id).remove();
 }
 
 async function main() {
@@ -612,6 +636,7 @@ async function main() {
   await edits(alice, bob, second, streams);
   await mediaEdit(alice, bob, first, byURL.statuses.find((s) => s.uri === first.uri));
   await keywordFilters(alice, bob, streams);
+  await keywordFiltersV1(bob);
   streaming.close();
 
   // masto.js 8 sends its revoke to /oauth/token/revoke, a path Mastodon does not have
