@@ -181,12 +181,16 @@ func (r reader) fillConversations(ctx context.Context, list []*storage.Conversat
 		ids, notes = append(ids, c.ID), append(notes, c.LastNoteID)
 	}
 	in, args := inList(ids)
+	// The mentions are read from the conversations' notes outward: CROSS JOIN keeps SQLite
+	// to that order (PostgreSQL plans it as a join). Joined with ON, SQLite (which has no
+	// statistics here) began at note_tags by its type index and read every mention of the
+	// instance on every page a signed-in account opened, for the menu's unread count.
 	rows, err := r.q.QueryContext(ctx, `SELECT `+actorColumns+`, cn.conversation_id FROM conversation_notes cn
 		JOIN notes n ON n.id = cn.note_id JOIN actors a ON a.id = n.actor_id WHERE cn.conversation_id IN `+in+`
 		UNION ALL
-		SELECT `+actorColumns+`, cn.conversation_id FROM conversation_notes cn
-		JOIN note_tags t ON t.note_id = cn.note_id AND t.type = 'Mention' JOIN actors a ON a.uri = t.href
-		WHERE cn.conversation_id IN `+in, append(args, args...)...)
+		SELECT `+actorColumns+`, cn.conversation_id FROM conversation_notes cn CROSS JOIN note_tags t
+		JOIN actors a ON a.uri = t.href
+		WHERE t.note_id = cn.note_id AND t.type = 'Mention' AND cn.conversation_id IN `+in, append(args, args...)...)
 	if err != nil {
 		return fmt.Errorf("conversation participants: %w", err)
 	}
