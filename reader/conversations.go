@@ -42,11 +42,14 @@ func (rd *Reader) ConversationOfNote(ctx context.Context, account *storage.Actor
 
 // UnreadConversations counts account's unread conversations that are shown, up to
 // maxUnreadConversations: what a menu's badge says.
+// Every signed-in page asks: it reads only their participants' and last notes' ids, not
+// the conversations as their page shows them.
 func (rd *Reader) UnreadConversations(ctx context.Context, account *storage.Actor) (int, error) {
-	list, err := rd.Conversations(ctx, account, storage.Page{Unread: true, Limit: maxUnreadConversations})
+	list, err := rd.DB.ListConversationHeads(ctx, account.ID, storage.Page{Unread: true, Limit: maxUnreadConversations})
 	if err != nil {
 		return 0, err
 	}
+	rd.markHiddenConversations(ctx, account, list)
 	n := 0
 	for _, c := range list {
 		if !c.Hidden {

@@ -29,6 +29,10 @@ type ConversationReader interface {
 	// ListConversations returns a page of account's conversations, the one with the newest
 	// note first, paged by LastNoteID; only the unread ones when p.Unread.
 	ListConversations(ctx context.Context, accountID int64, p Page) ([]*Conversation, error)
+	// ListConversationHeads is ListConversations with only what tells whether each is
+	// shown: its participants bear their ids alone, and Last, when its note is shown, the
+	// note's id alone. What a count of them reads, for a page's menu.
+	ListConversationHeads(ctx context.Context, accountID int64, p Page) ([]*Conversation, error)
 	// GetConversation returns account's conversation id; NotFound when it has none.
 	GetConversation(ctx context.Context, accountID, id int64) (*Conversation, error)
 	// NoteConversation returns account's conversation that note noteID is in; NotFound

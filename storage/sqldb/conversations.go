@@ -108,12 +108,26 @@ const conversationSelect = `SELECT c.id, c.actor_id, c.context, c.last_note_id, 
 
 // ListConversations returns a page of the account's conversations, newest last note first.
 func (r reader) ListConversations(ctx context.Context, accountID int64, p storage.Page) ([]*storage.Conversation, error) {
+	return r.listConversations(ctx, accountID, p, r.fillConversations)
+}
+
+// ListConversationHeads returns the page ListConversations does, with participants and
+// last notes bearing their ids alone.
+func (r reader) ListConversationHeads(ctx context.Context, accountID int64, p storage.Page) ([]*storage.Conversation, error) {
+	return r.listConversations(ctx, accountID, p, r.fillConversationHeads)
+}
+
+func (r reader) listConversations(ctx context.Context, accountID int64, p storage.Page,
+	fill func(context.Context, []*storage.Conversation) error) ([]*storage.Conversation, error) {
 	where := ` WHERE c.actor_id = :account`
 	if p.Unread {
 		where += ` AND c.unread = TRUE`
 	}
 	cond, args, order := pageClause(p, "c.last_note_id")
-	out, err := r.conversations(ctx, conversationSelect+where+cond+order, append(args, sql.Named("account", accountID))...)
+	out, err := r.conversationRows(ctx, conversationSelect+where+cond+order, append(args, sql.Named("account", accountID))...)
+	if err == nil && len(out) > 0 {
+		err = fill(ctx, out)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +162,15 @@ func (r reader) oneConversation(ctx context.Context, query string, args ...any) 
 // conversations reads the conversations query selects, with their participants and last
 // notes.
 func (r reader) conversations(ctx context.Context, query string, args ...any) ([]*storage.Conversation, error) {
+	out, err := r.conversationRows(ctx, query, args...)
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	return out, r.fillConversations(ctx, out)
+}
+
+// conversationRows reads the conversations query selects, as stored.
+func (r reader) conversationRows(ctx context.Context, query string, args ...any) ([]*storage.Conversation, error) {
 	rows, err := r.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list conversations: %w", err)
@@ -165,32 +188,18 @@ func (r reader) conversations(ctx context.Context, query string, args ...any) ([
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list conversations: %w", err)
 	}
-	if len(out) == 0 {
-		return out, nil
-	}
-	return out, r.fillConversations(ctx, out)
+	return out, nil
 }
 
 // fillConversations reads the participants and the last notes of list, in a few queries: the
 // participants are the authors of their notes and the actors those mention, other than the owner.
 func (r reader) fillConversations(ctx context.Context, list []*storage.Conversation) error {
-	byID := make(map[int64]*storage.Conversation, len(list))
-	ids, notes := make([]int64, 0, len(list)), make([]int64, 0, len(list))
-	for _, c := range list {
-		byID[c.ID] = c
-		ids, notes = append(ids, c.ID), append(notes, c.LastNoteID)
-	}
-	in, args := inList(ids)
-	rows, err := r.q.QueryContext(ctx, `SELECT `+actorColumns+`, cn.conversation_id FROM conversation_notes cn
-		JOIN notes n ON n.id = cn.note_id JOIN actors a ON a.id = n.actor_id WHERE cn.conversation_id IN `+in+`
-		UNION ALL
-		SELECT `+actorColumns+`, cn.conversation_id FROM conversation_notes cn
-		JOIN note_tags t ON t.note_id = cn.note_id AND t.type = 'Mention' JOIN actors a ON a.uri = t.href
-		WHERE cn.conversation_id IN `+in, append(args, args...)...)
+	in, args := conversationIDs(list)
+	rows, err := r.q.QueryContext(ctx, participantsQuery(actorColumns, in), append(args, args...)...)
 	if err != nil {
 		return fmt.Errorf("conversation participants: %w", err)
 	}
-	seen := map[[2]int64]bool{}
+	add := participantAdder(list)
 	for rows.Next() {
 		var id int64
 		a := &storage.Actor{}
@@ -198,18 +207,13 @@ func (r reader) fillConversations(ctx context.Context, list []*storage.Conversat
 			rows.Close()
 			return fmt.Errorf("scan participant: %w", err)
 		}
-		c := byID[id]
-		if a.ID == c.ActorID || seen[[2]int64{id, a.ID}] {
-			continue
-		}
-		seen[[2]int64{id, a.ID}] = true
-		c.Participants = append(c.Participants, a)
+		add(id, a)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("conversation participants: %w", err)
 	}
-	in, args = inList(notes)
+	in, args = lastNoteIDs(list)
 	last, err := collectNotes(r.q.QueryContext(ctx, noteSelect+` WHERE n.id IN `+in+` AND n.deleted_at = {never}`+authorShown, args...))
 	if err != nil {
 		return fmt.Errorf("conversation notes: %w", err)
@@ -218,13 +222,111 @@ func (r reader) fillConversations(ctx context.Context, list []*storage.Conversat
 		return err
 	}
 	for _, n := range last {
-		for _, c := range list {
-			if c.LastNoteID == n.ID {
-				c.Last = n
-			}
-		}
+		setLast(list, n)
 	}
 	return nil
+}
+
+// fillConversationHeads reads what fillConversations does of list, but for ids alone: the
+// participants' and those of the last notes that are shown.
+func (r reader) fillConversationHeads(ctx context.Context, list []*storage.Conversation) error {
+	in, args := conversationIDs(list)
+	rows, err := r.q.QueryContext(ctx, participantsQuery("a.id", in), append(args, args...)...)
+	if err != nil {
+		return fmt.Errorf("conversation participants: %w", err)
+	}
+	add := participantAdder(list)
+	for rows.Next() {
+		var actor, id int64
+		if err := rows.Scan(&actor, &id); err != nil {
+			rows.Close()
+			return fmt.Errorf("scan participant: %w", err)
+		}
+		add(id, &storage.Actor{ID: actor})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("conversation participants: %w", err)
+	}
+	in, args = lastNoteIDs(list)
+	rows, err = r.q.QueryContext(ctx, `SELECT n.id FROM notes n JOIN actors a ON a.id = n.actor_id
+		WHERE n.id IN `+in+` AND n.deleted_at = {never}`+authorShown, args...)
+	if err != nil {
+		return fmt.Errorf("conversation notes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		n := &storage.Note{}
+		if err := rows.Scan(&n.ID); err != nil {
+			return fmt.Errorf("scan conversation note: %w", err)
+		}
+		setLast(list, n)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("conversation notes: %w", err)
+	}
+	return nil
+}
+
+// participantsQuery selects columns of the participants of the conversations in (an
+// inList of their ids, given twice), and the conversation's id.
+//
+// The mentions are read from the conversations' notes outward: CROSS JOIN keeps SQLite to
+// that order (PostgreSQL plans it as a join). Joined with ON, SQLite (which has no
+// statistics here) began at note_tags by its type index and read every mention of the
+// instance on every page a signed-in account opened, for the menu's unread count.
+func participantsQuery(columns, in string) string {
+	return `SELECT ` + columns + `, cn.conversation_id FROM conversation_notes cn
+		JOIN notes n ON n.id = cn.note_id JOIN actors a ON a.id = n.actor_id WHERE cn.conversation_id IN ` + in + `
+		UNION ALL
+		SELECT ` + columns + `, cn.conversation_id FROM conversation_notes cn CROSS JOIN note_tags t
+		JOIN actors a ON a.uri = t.href
+		WHERE t.note_id = cn.note_id AND t.type = 'Mention' AND cn.conversation_id IN ` + in
+}
+
+// conversationIDs is the inList of the ids of list.
+func conversationIDs(list []*storage.Conversation) (string, []any) {
+	ids := make([]int64, 0, len(list))
+	for _, c := range list {
+		ids = append(ids, c.ID)
+	}
+	return inList(ids)
+}
+
+// lastNoteIDs is the inList of the last notes' ids of list.
+func lastNoteIDs(list []*storage.Conversation) (string, []any) {
+	notes := make([]int64, 0, len(list))
+	for _, c := range list {
+		notes = append(notes, c.LastNoteID)
+	}
+	return inList(notes)
+}
+
+// participantAdder returns a function that adds a participant to the conversation of list
+// with id id, once, and never its owner.
+func participantAdder(list []*storage.Conversation) func(id int64, a *storage.Actor) {
+	byID := make(map[int64]*storage.Conversation, len(list))
+	for _, c := range list {
+		byID[c.ID] = c
+	}
+	seen := map[[2]int64]bool{}
+	return func(id int64, a *storage.Actor) {
+		c := byID[id]
+		if a.ID == c.ActorID || seen[[2]int64{id, a.ID}] {
+			return
+		}
+		seen[[2]int64{id, a.ID}] = true
+		c.Participants = append(c.Participants, a)
+	}
+}
+
+// setLast makes n the last note of the conversations of list whose last note it is.
+func setLast(list []*storage.Conversation, n *storage.Note) {
+	for _, c := range list {
+		if c.LastNoteID == n.ID {
+			c.Last = n
+		}
+	}
 }
 
 // MarkConversationRead marks the account's conversation id read, and tells the account's

@@ -42,6 +42,7 @@ func TestConversationsOfReceivedNotes(t *testing.T) {
 	orphan := store(carol, "4", "https://elsewhere.example/notes/unknown", storage.Direct, bob)
 	store(carol, "5", orphan.URI, storage.Direct, bob)
 	store(carol, "6", "", storage.Followers, bob)
+	store(dan, "6b", "", storage.Public, mustActor(t, db, "eve", "peer.example", false)) // a mention outside them
 
 	list, err := db.ListConversations(ctx, bob.ID, storage.Page{})
 	if err != nil {
