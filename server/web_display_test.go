@@ -43,7 +43,7 @@ func TestWebPublicTimelines(t *testing.T) {
 
 	bob := testrig.NewWebClient(t, a)
 	bob.SignIn("bob", "password-bob")
-	if _, page := bob.Get("/home"); !strings.Contains(page, `<a href="/public/local">Local</a>`) || !strings.Contains(page, `<a href="/public">Federated</a>`) {
+	if _, page := bob.Get("/home"); !strings.Contains(page, `<a href="/public/local">Local timeline</a>`) || !strings.Contains(page, `<a href="/public">Federated timeline</a>`) {
 		t.Errorf("the menu lacks the public timelines")
 	}
 	form := func(path string, v url.Values) {
@@ -95,7 +95,7 @@ func TestWebPublicTimelines(t *testing.T) {
 		if fromAPI := api(query); fmt.Sprint(fromAPI) != fmt.Sprint(got) {
 			t.Errorf("%s shows %q, the API %q", path, got, fromAPI)
 		}
-		if !strings.Contains(page, `aria-current="page">`+map[bool]string{true: "Local", false: "Federated"}[path == "/public/local"]+`<`) {
+		if !strings.Contains(page, `aria-current="page">`+map[bool]string{true: "Local timeline", false: "Federated timeline"}[path == "/public/local"]+`<`) {
 			t.Errorf("%s is not marked in the menu", path)
 		}
 	}
