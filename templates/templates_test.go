@@ -345,6 +345,17 @@ func TestRenderEveryPage(t *testing.T) {
 	}
 }
 
+// TestEveryPageHasAFixture keeps TestRenderEveryPage whole: a page added to bodyTypes
+// without a fixture would go unchecked.
+func TestEveryPageHasAFixture(t *testing.T) {
+	bodies := variants()[0].bodies(localViewer())
+	for page := range bodyTypes {
+		if _, ok := bodies[page]; !ok {
+			t.Errorf("page %q has no fixture in variant.bodies", page)
+		}
+	}
+}
+
 // checkPage checks what every page must do whatever it shows.
 //
 // cw tells which articles (by id) show a note with a content warning.
