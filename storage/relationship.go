@@ -80,6 +80,10 @@ type AccountBlockReader interface {
 	// GetRelationship reads how actor stands with other at now (follows, requests, blocks
 	// and mutes both ways, as Relationship says), in one read.
 	GetRelationship(ctx context.Context, actor, other int64, now time.Time) (Relationship, error)
+	// HidesAnyone reports whether anything can keep others' posts from actorID at now: it
+	// blocks or mutes someone or blocks a server, or someone blocks it. When nothing can,
+	// a reader need not ask about each author in turn.
+	HidesAnyone(ctx context.Context, actorID int64, now time.Time) (bool, error)
 	// ListMutes returns the actors actorID mutes at now, newest mute first, with the mute
 	// row ids that Page.Before and Page.After refer to.
 	ListMutes(ctx context.Context, actorID int64, now time.Time, p Page) ([]*Actor, []int64, error)

@@ -126,6 +126,22 @@ func (r reader) GetRelationship(ctx context.Context, actor, other int64, now tim
 	return rel, nil
 }
 
+// HidesAnyone reports whether actorID blocks, mutes or is blocked by anyone, or blocks a
+// server, at now: four probes of indexes, in one query.
+func (r reader) HidesAnyone(ctx context.Context, actorID int64, now time.Time) (bool, error) {
+	var hides bool
+	err := r.q.QueryRowContext(ctx, `SELECT
+		EXISTS (SELECT 1 FROM account_blocks WHERE actor_id = :actor)
+		OR EXISTS (SELECT 1 FROM account_blocks WHERE target_id = :actor)
+		OR EXISTS (SELECT 1 FROM mutes f WHERE actor_id = :actor AND (f.expires = {never} OR f.expires > :now))
+		OR EXISTS (SELECT 1 FROM account_domain_blocks WHERE actor_id = :actor)`,
+		sql.Named("actor", actorID), sql.Named("now", ts(now))).Scan(&hides)
+	if err != nil {
+		return false, fmt.Errorf("hides anyone: %w", err)
+	}
+	return hides, nil
+}
+
 // DeleteMute lifts actorID's mute of targetID.
 func (tx *Tx) DeleteMute(ctx context.Context, actorID, targetID int64) error {
 	res, err := tx.tx.ExecContext(ctx, `DELETE FROM mutes WHERE actor_id = ? AND target_id = ?`, actorID, targetID)

@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -233,4 +234,49 @@ func noteAuthors(list []*storage.Note) []int64 {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestHidesAnyone: an account hides others' posts from itself when it blocks, mutes (until
+// the mute ends) or blocks a server, or when someone blocks it; otherwise not at all.
+func TestHidesAnyone(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	now := time.Now()
+	other := mustActor(t, db, "other", "peer.example", false)
+	tests := []struct {
+		name string
+		put  func(tx storage.Tx, a *storage.Actor) error
+		want bool
+	}{
+		{"nothing", func(storage.Tx, *storage.Actor) error { return nil }, false},
+		{"blocks someone", func(tx storage.Tx, a *storage.Actor) error {
+			_, err := tx.PutAccountBlock(ctx, &storage.AccountBlock{URI: a.URI + "/blocks/1", ActorID: a.ID, TargetID: other.ID})
+			return err
+		}, true},
+		{"is blocked", func(tx storage.Tx, a *storage.Actor) error {
+			_, err := tx.PutAccountBlock(ctx, &storage.AccountBlock{URI: other.URI + "/blocks/" + a.Name, ActorID: other.ID, TargetID: a.ID})
+			return err
+		}, true},
+		{"mutes someone", func(tx storage.Tx, a *storage.Actor) error {
+			return tx.PutMute(ctx, &storage.Mute{ActorID: a.ID, TargetID: other.ID, Expires: now.Add(time.Hour)})
+		}, true},
+		{"a mute that ended", func(tx storage.Tx, a *storage.Actor) error {
+			return tx.PutMute(ctx, &storage.Mute{ActorID: a.ID, TargetID: other.ID, Expires: now.Add(-time.Minute)})
+		}, false},
+		{"blocks a server", func(tx storage.Tx, a *storage.Actor) error {
+			_, err := tx.PutAccountDomainBlock(ctx, &storage.AccountDomainBlock{ActorID: a.ID, Domain: "far.example", Created: now})
+			return err
+		}, true},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := mustActor(t, db, fmt.Sprintf("a%d", i), "refuge.example", true)
+			if err := db.Update(ctx, func(tx storage.Tx) error { return tt.put(tx, a) }); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := db.HidesAnyone(ctx, a.ID, now); err != nil || got != tt.want {
+				t.Errorf("HidesAnyone = %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
 }
