@@ -172,8 +172,11 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 	phase("page cache checked")
 
 	// SIGKILL of process 1, through which the post was made, in the middle of its fan-out.
-	second := mpPost(t, base1, "alice", aliceToken, "the second post, sent through a crash")
+	// posted is taken before the request: the deliveries are queued, and may be leased,
+	// before its answer arrives, so a lease ends no sooner than posted plus the lease, and
+	// what the survivor sends after that instant is what it took over.
 	posted := time.Now()
+	second := mpPost(t, base1, "alice", aliceToken, "the second post, sent through a crash")
 	mpEventually(t, "a third of the followers have the second post", func() bool {
 		return len(inboxes)-len(rec.missing(inboxes, "Create", second)) >= len(inboxes)/3
 	})
