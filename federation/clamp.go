@@ -27,6 +27,7 @@ const (
 	MaxTagChars       = 512     // the name of a Mention or Hashtag; longer ones are dropped
 	MaxLanguages      = 32      // contentMap entries; the first in order are kept
 	MaxURLBytes       = 2_048   // any URL or id; a longer one is dropped (or refused, for ids)
+	MaxAliases        = 20      // alsoKnownAs entries kept (Mastodon lets an account set a few)
 	MaxUsernameBytes  = 2_048   // preferredUsername (Mastodon's hard limit); an actor past it is refused
 	maxLanguageBytes  = 35      // a contentMap key (a BCP 47 tag); longer keys are dropped
 	maxTokenBytes     = 255     // a media type or blurhash; longer ones are dropped

@@ -126,6 +126,7 @@ type wireDoc struct {
 	Suspended                 json.RawMessage `json:"suspended"`
 	Featured                  json.RawMessage `json:"featured"`
 	AlsoKnownAs               json.RawMessage `json:"alsoKnownAs"`
+	MovedTo                   json.RawMessage `json:"movedTo"`
 	Sensitive                 json.RawMessage `json:"sensitive"`
 	Conversation              json.RawMessage `json:"conversation"`
 }

@@ -21,6 +21,7 @@ var contextValue = []any{ActivityStreamsContext, SecurityContext, map[string]any
 	"sensitive":                 "as:sensitive",
 	"Hashtag":                   "as:Hashtag",
 	"alsoKnownAs":               map[string]string{"@id": "as:alsoKnownAs", "@type": "@id"},
+	"movedTo":                   map[string]string{"@id": "as:movedTo", "@type": "@id"},
 	"toot":                      "http://joinmastodon.org/ns#",
 	"discoverable":              "toot:discoverable",
 	"indexable":                 "toot:indexable",
@@ -76,6 +77,7 @@ type actorOut struct {
 	Image                     *imageOut         `json:"image,omitempty"`
 	Attachment                []fieldOut        `json:"attachment,omitempty"`
 	AlsoKnownAs               []string          `json:"alsoKnownAs,omitempty"`
+	MovedTo                   string            `json:"movedTo,omitempty"`
 	Suspended                 bool              `json:"suspended,omitempty"` // only when true, as Mastodon
 }
 
@@ -168,7 +170,8 @@ func actorWire(a *Actor) *actorOut {
 		Following: a.Following, Featured: a.Featured,
 		ManuallyApprovesFollowers: a.ManuallyApprovesFollowers, Discoverable: a.Discoverable,
 		Indexable: a.Indexable, Published: formatTime(a.Published),
-		Icon: image(a.Icon), Image: image(a.Image), AlsoKnownAs: a.AlsoKnownAs, Suspended: a.Suspended}
+		Icon: image(a.Icon), Image: image(a.Image), AlsoKnownAs: a.AlsoKnownAs, MovedTo: a.MovedTo,
+		Suspended: a.Suspended}
 	if a.PublicKey.PEM != "" {
 		o.PublicKey = &keyOut{ID: a.PublicKey.ID, Owner: a.PublicKey.Owner, PublicKeyPem: a.PublicKey.PEM}
 	}

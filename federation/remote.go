@@ -205,7 +205,15 @@ func (r *Remote) actorFromDoc(doc *Actor) (*storage.Actor, error) {
 		FollowersURI: onHost(doc.Followers), FollowingURI: onHost(doc.Following), FeaturedURI: onHost(doc.Featured),
 		KeyID: doc.PublicKey.ID, PublicKeyPEM: doc.PublicKey.PEM, Locked: doc.ManuallyApprovesFollowers,
 		Discoverable: doc.Discoverable, IconURL: keepURL(httpURL(doc.Icon)), ImageURL: keepURL(httpURL(doc.Image)),
-		Published: doc.Published, FetchedAt: r.now(),
+		Published: doc.Published, FetchedAt: r.now(), MovedTo: keepURL(httpURL(doc.MovedTo)),
+	}
+	for _, u := range doc.AlsoKnownAs {
+		if len(a.AlsoKnownAs) == MaxAliases {
+			break
+		}
+		if u = keepURL(httpURL(u)); u != "" {
+			a.AlsoKnownAs = append(a.AlsoKnownAs, u)
+		}
 	}
 	if doc.Suspended {
 		a.SuspendedAt = r.now() // PutRemoteActor keeps the time first seen

@@ -34,6 +34,8 @@ type Actor struct {
 	Icon, Image                                                string
 	Fields                                                     []Field
 	AlsoKnownAs                                                []string
+	// MovedTo is the account this one moved to (as:movedTo), "" when it did not.
+	MovedTo string
 	// Suspended is Mastodon's toot:suspended: the actor's own server suspended it, and its
 	// document says little else.
 	Suspended bool
@@ -230,7 +232,7 @@ func decodeActor(data []byte, checked bool) (*Actor, error) {
 		Published: timeOf(w.Published), Featured: idOf(w.Featured),
 		ManuallyApprovesFollowers: boolOf(w.ManuallyApprovesFollowers),
 		Discoverable:              boolOf(w.Discoverable), Indexable: boolOf(w.Indexable),
-		Suspended: boolOf(w.Suspended),
+		Suspended: boolOf(w.Suspended), MovedTo: idOf(w.MovedTo),
 	}
 	if ap.Endpoints != nil {
 		a.SharedInbox = itemLink(ap.Endpoints.SharedInbox)

@@ -31,6 +31,7 @@ func (s *Service) ActorDocument(a *storage.Actor) *federation.Actor {
 		PublicKey:                 federation.PublicKey{ID: a.KeyID, Owner: a.URI, PEM: a.PublicKeyPEM},
 		ManuallyApprovesFollowers: a.Locked, Discoverable: a.Discoverable, Indexable: a.Discoverable,
 		Published: a.Published, Icon: a.IconURL, Image: a.ImageURL,
+		AlsoKnownAs: a.AlsoKnownAs, MovedTo: a.MovedTo,
 	}
 	for _, f := range a.Fields {
 		doc.Fields = append(doc.Fields, federation.Field{Name: f.Name, Value: f.Value})

@@ -68,7 +68,18 @@ type Actor struct {
 	// and is not approved yet: it holds its name, but it is shown nowhere, found by no
 	// look-up (LiveLocalActor) and cannot sign in.
 	Pending bool
+
+	// AlsoKnownAs are the URIs of the other accounts this actor says it also is (its
+	// aliases): an account names its old one here before that one moves to it.
+	AlsoKnownAs []string
+	// MovedTo is the URI of the account this one moved to ("" when it did not); MovedAt is
+	// when we learnt it (a local account's move, for the once-per-30-days rule).
+	MovedTo string
+	MovedAt time.Time
 }
+
+// Moved reports whether the actor moved to another account (see MovedTo).
+func (a *Actor) Moved() bool { return a.MovedTo != "" }
 
 // Suspended reports whether the actor is suspended (see SuspendedAt).
 func (a *Actor) Suspended() bool { return !a.SuspendedAt.IsZero() }

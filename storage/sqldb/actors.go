@@ -15,18 +15,18 @@ var actorColumns = `a.id, a.uri, a.local, a.type, a.username, a.host, a.name, a.
 	a.inbox, a.shared_inbox, a.outbox, a.followers_uri, a.following_uri, a.featured_uri,
 	a.key_id, a.public_key_pem, a.admin, a.locked, a.discoverable, a.icon_url, a.image_url,
 	a.fields_json, a.published, a.fetched_at, a.deleted_at, a.summary_source, a.suspended_at, a.pending,
-	a.silenced_at, ` + serverSilenced("a")
+	a.silenced_at, a.also_known_as_json, a.moved_to, a.moved_at, ` + serverSilenced("a")
 
 type scanner interface{ Scan(dest ...any) error }
 
 // scanActor reads the actorColumns of a row, and extra after them.
 func scanActor(s scanner, a *storage.Actor, extra ...any) error {
-	var fields, published, fetched, deleted, suspended, silenced string
+	var fields, published, fetched, deleted, suspended, silenced, aka, moved string
 	err := s.Scan(append([]any{&a.ID, &a.URI, &a.Local, &a.Type, &a.Username, &a.Host, &a.Name, &a.Summary, &a.URL,
 		&a.Inbox, &a.SharedInbox, &a.Outbox, &a.FollowersURI, &a.FollowingURI, &a.FeaturedURI,
 		&a.KeyID, &a.PublicKeyPEM, &a.Admin, &a.Locked, &a.Discoverable, &a.IconURL, &a.ImageURL,
 		&fields, &published, &fetched, &deleted, &a.SummarySource, &suspended, &a.Pending,
-		&silenced, &a.ServerSilenced}, extra...)...)
+		&silenced, &aka, &a.MovedTo, &moved, &a.ServerSilenced}, extra...)...)
 	if err != nil {
 		return err
 	}
@@ -36,6 +36,11 @@ func scanActor(s scanner, a *storage.Actor, extra ...any) error {
 	}
 	a.Published, a.FetchedAt, a.DeletedAt = parseTS(published), parseTS(fetched), parseTS(deleted)
 	a.SuspendedAt, a.SilencedAt = parseTS(suspended), parseTS(silenced)
+	a.AlsoKnownAs = nil
+	if err := json.Unmarshal([]byte(aka), &a.AlsoKnownAs); err != nil {
+		return fmt.Errorf("actor %d aliases: %w", a.ID, err)
+	}
+	a.MovedAt = parseTS(moved)
 	return nil
 }
 
@@ -170,7 +175,14 @@ func (tx *Tx) CreateActor(ctx context.Context, a *storage.Actor) error {
 	if a.Published.IsZero() {
 		a.Published = time.Now()
 	}
+	if a.MovedTo != "" && a.MovedAt.IsZero() {
+		a.MovedAt = time.Now()
+	}
 	fields, err := json.Marshal(nonNilFields(a.Fields))
+	if err != nil {
+		return err
+	}
+	aka, err := json.Marshal(nonNilStrings(a.AlsoKnownAs))
 	if err != nil {
 		return err
 	}
@@ -178,12 +190,13 @@ func (tx *Tx) CreateActor(ctx context.Context, a *storage.Actor) error {
 		return tx.tx.QueryRowContext(ctx, `INSERT INTO actors (uri, local, type, username, host, name, summary, url,
 		inbox, shared_inbox, outbox, followers_uri, following_uri, featured_uri, key_id, public_key_pem,
 		admin, locked, discoverable, icon_url, image_url, fields_json, published, fetched_at, deleted_at, summary_source,
-		suspended_at, pending)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		suspended_at, pending, also_known_as_json, moved_to, moved_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			a.URI, a.Local, a.Type, a.Username, a.Host, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox,
 			a.Outbox, a.FollowersURI, a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM,
 			a.Admin, a.Locked, a.Discoverable, a.IconURL, a.ImageURL, string(fields),
-			ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource, ts(a.SuspendedAt), a.Pending).Scan(&a.ID)
+			ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource, ts(a.SuspendedAt), a.Pending,
+			string(aka), a.MovedTo, ts(a.MovedAt)).Scan(&a.ID)
 	})
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, a.Handle()+" is already taken")
@@ -203,15 +216,20 @@ func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 	if err != nil {
 		return err
 	}
+	aka, err := json.Marshal(nonNilStrings(a.AlsoKnownAs))
+	if err != nil {
+		return err
+	}
 	err = tx.guard(ctx, func() error {
 		_, err := tx.tx.ExecContext(ctx, `UPDATE actors SET type=?, username=?, name=?, summary=?, url=?, inbox=?,
 		shared_inbox=?, outbox=?, followers_uri=?, following_uri=?, featured_uri=?, key_id=?, public_key_pem=?,
 		admin=?, locked=?, discoverable=?, icon_url=?, image_url=?, fields_json=?,
-		fetched_at=?, deleted_at=?, summary_source=?, suspended_at=?, pending=? WHERE id = ?`,
+		fetched_at=?, deleted_at=?, summary_source=?, suspended_at=?, pending=?,
+		also_known_as_json=?, moved_to=?, moved_at=? WHERE id = ?`,
 			a.Type, a.Username, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox, a.Outbox, a.FollowersURI,
 			a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM, a.Admin, a.Locked,
 			a.Discoverable, a.IconURL, a.ImageURL, string(fields), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource,
-			ts(a.SuspendedAt), a.Pending, a.ID)
+			ts(a.SuspendedAt), a.Pending, string(aka), a.MovedTo, ts(a.MovedAt), a.ID)
 		return err
 	})
 	if isUnique(err) {
@@ -254,6 +272,11 @@ func (tx *Tx) PutRemoteActor(ctx context.Context, a *storage.Actor) error {
 	if a.Suspended() && old.Suspended() {
 		a.SuspendedAt = old.SuspendedAt // suspended since then, not since this fetch
 	}
+	if a.MovedTo != "" && a.MovedTo == old.MovedTo && !old.MovedAt.IsZero() {
+		a.MovedAt = old.MovedAt // moved since then, not since this fetch
+	} else if a.MovedTo != "" && a.MovedAt.IsZero() {
+		a.MovedAt = time.Now()
+	}
 	return tx.UpdateActor(ctx, a)
 }
 
@@ -287,6 +310,13 @@ func (tx *Tx) MarkActorDeleted(ctx context.Context, id int64, at time.Time) erro
 		}
 	}
 	return nil
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func nonNilFields(f []storage.Field) []storage.Field {
