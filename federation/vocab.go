@@ -15,6 +15,7 @@ const (
 	TypeAnnounce = "Announce"
 	TypeBlock    = "Block"
 	TypeFlag     = "Flag"
+	TypeMove     = "Move"
 
 	// Actors.
 	TypePerson       = "Person"

@@ -271,6 +271,7 @@ var handlers map[string]handler
 func init() {
 	handlers = map[string]handler{
 		federation.TypeFollow:   (*Inbox).follow,
+		federation.TypeMove:     (*Inbox).move,
 		federation.TypeAccept:   (*Inbox).accept,
 		federation.TypeReject:   (*Inbox).reject,
 		federation.TypeUndo:     (*Inbox).undo,

@@ -174,6 +174,9 @@ var errKeyTaken = errors.New("idempotency key taken")
 // deliveries are stored in one transaction before it returns. A post repeating an
 // idempotency key returns the first note, and no activity, having stored nothing.
 func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteInput) (*storage.Note, *storage.Activity, error) {
+	if err := CheckNotMoved(author); err != nil {
+		return nil, nil, err
+	}
 	if err := in.validate(); err != nil {
 		return nil, nil, err
 	}

@@ -28,6 +28,7 @@ const (
 	NotificationReply         NotificationKind = "reply"          // a note replies to one of the account's
 	NotificationLike          NotificationKind = "like"           // a note of the account was liked
 	NotificationAnnounce      NotificationKind = "announce"       // a note of the account was boosted
+	NotificationMove          NotificationKind = "move"           // an account followed moved (to its MovedTo)
 )
 
 // Notification tells a local account that someone did something concerning it.

@@ -217,6 +217,10 @@ func Update(objectURI, id string) string { return objectURI + "#update-" + id }
 // actorURI: nobody fetches it, so a fragment of the actor's is enough.
 func Flag(actorURI, id string) string { return actorURI + "#flags/" + id }
 
+// Move is the id of a Move of the local actor actorURI (id tells them apart): nobody
+// fetches it, so a fragment of the actor's is enough, as Mastodon's moves are.
+func Move(actorURI, id string) string { return actorURI + "#moves/" + id }
+
 // Path turns a URL of this instance into its path (with query), or "" for any other URL.
 // The path starts with exactly one slash, so it is safe to redirect to. A URL that a
 // browser would read otherwise than net/url does (see LocalPath), or that carries userinfo,
