@@ -237,6 +237,7 @@ func (s *Service) submitProfile(ctx context.Context, actor *storage.Actor, obj f
 			Content   string `json:"content"`
 			MediaType string `json:"mediaType"`
 		} `json:"source"`
+		AlsoKnownAs json.RawMessage `json:"alsoKnownAs"`
 	}
 	json.Unmarshal(obj.Raw, &extra) // obj.Actor read it already; only a source is sought here
 	current := ProfileOf(actor)
@@ -258,6 +259,14 @@ func (s *Service) submitProfile(ctx context.Context, actor *storage.Actor, obj f
 			}
 		}
 		in.Fields = append(in.Fields, storage.Field{Name: f.Name, Value: value})
+	}
+	if extra.AlsoKnownAs != nil {
+		// Aliases change only when the Update names them: a client that edits the name
+		// alone sends no alsoKnownAs, and must not clear them. They go first, since an
+		// alias that is no account refuses the whole Update.
+		if actor, err = s.SetAliases(ctx, actor, doc.AlsoKnownAs); err != nil {
+			return err
+		}
 	}
 	_, err = s.UpdateProfile(ctx, actor, in)
 	return err

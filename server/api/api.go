@@ -114,6 +114,8 @@ var routes = []route{
 	{"POST", "/api/v1/follow_requests/{id}/authorize", "write:follows", (*Handler).authorizeFollow},
 	{"POST", "/api/v1/follow_requests/{id}/reject", "write:follows", (*Handler).rejectFollow},
 	{"PATCH", "/api/v1/accounts/update_credentials", "write:accounts", (*Handler).updateCredentials},
+	{"POST", "/api/v1/accounts/alias", "write:accounts", (*Handler).setAliases},
+	{"POST", "/api/v1/accounts/move", "write:accounts", (*Handler).moveAccount},
 	{"DELETE", "/api/v1/profile/avatar", "write:accounts", (*Handler).removeProfileImage},
 	{"DELETE", "/api/v1/profile/header", "write:accounts", (*Handler).removeProfileImage},
 	{"GET", "/api/v2/search", "", (*Handler).search}, // or read:search

@@ -154,7 +154,18 @@ func (rn *render) account(a *storage.Actor) (*Account, error) {
 		}
 	}
 	acc.AvatarStatic, acc.HeaderStatic = acc.Avatar, acc.Header
-	rn.accounts[a.ID] = acc
+	rn.accounts[a.ID] = acc // before the account it moved to, which may have moved back
+	if a.MovedTo != "" && !a.Suspended() {
+		if to, err := rn.h.Read.Actor(rn.ctx, a.MovedTo); err == nil && to.ID != a.ID {
+			m, err := rn.account(to)
+			if err != nil {
+				return nil, err
+			}
+			flat := *m // one level, as Mastodon's: a chain of moves is no nesting without end
+			flat.Moved = nil
+			acc.Moved = &flat
+		}
+	}
 	return acc, nil
 }
 
@@ -394,6 +405,7 @@ var notificationTypes = map[storage.NotificationKind]string{
 	storage.NotificationReply:         "mention",
 	storage.NotificationLike:          "favourite",
 	storage.NotificationAnnounce:      "reblog",
+	storage.NotificationMove:          "move", // account: who moved; its moved: where to
 }
 
 // notification is the Notification entity of n.
