@@ -122,6 +122,8 @@ type Profile struct {
 	// Limited says that the account is silenced (storage.Actor.Limited) and v neither is it
 	// nor follows it: the profile says so, as Mastodon's says that the moderators hid it.
 	Limited bool
+	// MovedTo is the account that actor moved to (its MovedTo), when it is stored here.
+	MovedTo *storage.Actor
 }
 
 // Profile gathers the profile of actor as v sees it, v's keyword filters for profiles
@@ -152,6 +154,9 @@ func (rd *Reader) Profile(ctx context.Context, v Viewer, actor *storage.Actor, p
 	}
 	pr.Relationship = rd.Relationship(ctx, v.Local, actor)
 	pr.Limited = actor.Limited() && v.ID() != actor.ID && !pr.Relationship.Following
+	if actor.MovedTo != "" {
+		pr.MovedTo, _ = rd.Actor(ctx, actor.MovedTo) // not stored: the page links to the URI
+	}
 	if !actor.Local && v.Local != nil && rd.Backfill != nil && p.Before == 0 && p.After == 0 &&
 		!pr.Relationship.Blocking && !pr.Relationship.DomainBlocking {
 		rd.Backfill.Outbox(actor)

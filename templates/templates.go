@@ -88,6 +88,9 @@ type ProfileData struct {
 	Next, Prev                 string
 	Relationship               Relationship
 	Limited                    bool // the account is silenced and the reader does not follow it: say so
+	// MovedTo is the account Actor moved to (Actor.MovedTo), when it is stored here; the
+	// profile then links to its page, else to its URI.
+	MovedTo *storage.Actor
 }
 
 // NoteData is a note with the thread around it.
@@ -164,6 +167,17 @@ type EditProfileData struct {
 	TwoFactor bool
 	// DomainBlocks are the servers the account blocks, newest first.
 	DomainBlocks []string
+}
+
+// MigrationData is the page of moving accounts: the aliases of the signed-in account
+// (accounts it also is, which may move here) and the form that moves it away.
+type MigrationData struct {
+	Actor   *storage.Actor
+	Aliases []string // Actor.AlsoKnownAs, as URIs
+	// MovedTo is the account Actor moved to, when it moved and that one is stored here.
+	MovedTo *storage.Actor
+	// NextMove is when the account may move again; zero when it may now.
+	NextMove time.Time
 }
 
 // TwoFactorData is the setting up of two-factor sign-in: the secret to give the
@@ -431,6 +445,7 @@ var bodyTypes = map[string]func(any) bool{
 	"password_edit": is[PasswordEditData],
 	"email":         is[EmailData],
 	"two_factor":    is[TwoFactorData],
+	"migration":     is[MigrationData],
 	"follows":       is[FollowsData],
 	"edit_profile":  is[EditProfileData],
 	"search":        is[SearchData],

@@ -174,7 +174,8 @@ func (h *Handler) ProfilePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	data := &templates.ProfileData{Actor: actor, Followers: pr.Followers, Following: pr.Following, Posts: pr.Posts,
 		FollowersURL: actor.FollowersURI, FollowingURL: actor.FollowingURI, Fields: actor.Fields,
-		Pinned: pr.Pinned, Notes: pr.Notes, Relationship: pr.Relationship, Limited: pr.Limited}
+		Pinned: pr.Pinned, Notes: pr.Notes, Relationship: pr.Relationship, Limited: pr.Limited,
+		MovedTo: pr.MovedTo}
 	first, last := noteBounds(pr.Notes)
 	data.Next, data.Prev = pageLinks(r, len(pr.Notes), first, last, perPage)
 	if pg.Title == "" {

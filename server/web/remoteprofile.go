@@ -56,7 +56,8 @@ func (h *Handler) remoteProfilePage(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	data := &templates.ProfileData{Actor: actor, Followers: pr.Followers, Following: pr.Following, Posts: pr.Posts,
-		Fields: actor.Fields, Pinned: pr.Pinned, Notes: pr.Notes, Relationship: pr.Relationship, Limited: pr.Limited}
+		Fields: actor.Fields, Pinned: pr.Pinned, Notes: pr.Notes, Relationship: pr.Relationship, Limited: pr.Limited,
+		MovedTo: pr.MovedTo}
 	first, last := noteBounds(pr.Notes)
 	data.Next, data.Prev = pageLinks(r, len(pr.Notes), first, last, perPage)
 	if actor.Name != "" {

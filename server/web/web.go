@@ -96,6 +96,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/edit_profile", h.SignedIn(h.editProfilePage))
 	get("/settings/two_factor", h.SignedIn(h.twoFactorPage))
 	get("/settings/email", h.SignedIn(h.emailPage))
+	get("/settings/migration", h.SignedIn(h.migrationPage))
 	get("/filters", h.SignedIn(h.filtersPage))
 	get(uris.StoredNoteRoute+"/edit", h.SignedIn(h.editNotePage))
 	get(uris.StoredNoteRoute+"/history", h.historyPage)
@@ -115,6 +116,9 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/profile", h.Form(h.saveProfile))
 	post("/web/password", h.Form(h.changePassword))
 	post("/web/email", h.Form(h.changeEmail))
+	post("/web/aliases", h.Form(h.aliasAction(true)))
+	post("/web/aliases/remove", h.Form(h.aliasAction(false)))
+	post("/web/move", h.Form(h.moveAccount))
 	post("/web/email/resend", h.Form(h.resendEmail))
 	post("/web/delete_account", h.Form(h.deleteAccount))
 	post("/web/report", h.Form(h.report))
@@ -287,6 +291,8 @@ var notices = map[string]string{
 	"signedout":              "You are signed out everywhere.",
 	"signedoff":              "You are signed out.",
 	"password":               "Your password is changed, and your other sessions are signed out.",
+	"aliases":                "Your aliases are saved.",
+	"moved":                  "Your account has moved: your followers' servers are being told to follow the new account.",
 	"password-reset":         "Your password is changed, and every session and app of your account is signed out. Sign in with the new password.",
 	"email-confirmed":        "Your e-mail address is confirmed.",
 	"email-sent":             "We mailed a link to the new address: your address changes once you follow it.",

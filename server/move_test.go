@@ -1,0 +1,216 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"refuge/internal/testrig"
+	"refuge/storage"
+)
+
+// Account moves across instances: aliases, Move, followers following along.
+
+// apiForm sends a form-encoded API request, as Mastodon's and GoToSocial's clients send
+// theirs, and returns the status and body.
+func apiForm(t *testing.T, in *testrig.Instance, method, path, token string, form url.Values) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, in.Base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// follows reports whether follower (a URI) follows followee (a URI) on in, accepted or not.
+func follows(in *testrig.Instance, follower, followee string) (found, accepted bool) {
+	ctx := context.Background()
+	a, err1 := in.App.DB().GetActorByURI(ctx, follower)
+	b, err2 := in.App.DB().GetActorByURI(ctx, followee)
+	if err1 != nil || err2 != nil {
+		return false, false
+	}
+	f, err := in.App.DB().GetFollow(ctx, a.ID, b.ID)
+	if err != nil {
+		return false, false
+	}
+	return true, f.Accepted
+}
+
+// TestMoveAcrossThreeInstances: a@A has followers carol and dave on C and alice on A. b@B
+// names a@A as an alias through the API; a@A moves to b@B through the API. Then C's
+// followers and alice follow b@B (on both sides), nobody follows a@A any more, each of them
+// was notified, A's profile page of a says where it went, a cannot post, and a second move
+// within 30 days is refused.
+func TestMoveAcrossThreeInstances(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a, b, c := testrig.Start(t), testrig.Start(t), testrig.Start(t)
+	aTok, aURI := a.Account("a", false)
+	aliceTok, aliceURI := a.Account("alice", false)
+	bTok, bURI := b.Account("b", false)
+	carolTok, carolURI := c.Account("carol", false)
+	daveTok, daveURI := c.Account("dave", false)
+	c.FollowRemote("carol", carolTok, a, "a")
+	c.FollowRemote("dave", daveTok, a, "a")
+	if st, body := apiForm(t, a, "POST", "/api/v1/accounts/"+rowIDOf(t, a, aURI)+"/follow", aliceTok, nil); st != 200 {
+		t.Fatalf("alice follows a: %d %s", st, body)
+	}
+	// dave keeps a's boosts out of his timeline; that choice follows him to b.
+	if st, body := apiForm(t, c, "POST", "/api/v1/accounts/"+rowIDOf(t, c, aURI)+"/follow", daveTok,
+		url.Values{"reblogs": {"false"}}); st != 200 {
+		t.Fatalf("dave hides a's boosts: %d %s", st, body)
+	}
+
+	// Moving before b names a as an alias is refused, with the reason.
+	st, body := apiForm(t, a, "POST", "/api/v1/accounts/move", aTok,
+		url.Values{"password": {"password-a"}, "moved_to_uri": {bURI}})
+	if st != 422 && st != 400 || !strings.Contains(body, "alias") {
+		t.Fatalf("move without the alias: %d %s; want a 4xx about the alias", st, body)
+	}
+
+	handle := "@a@" + a.Cfg.Domain
+	st, body = apiForm(t, b, "POST", "/api/v1/accounts/alias", bTok, url.Values{"also_known_as_uris[]": {handle}})
+	if st != 200 {
+		t.Fatalf("alias: %d %s", st, body)
+	}
+	if got := b.LocalActor("b").AlsoKnownAs; !slices.Equal(got, []string{aURI}) {
+		t.Fatalf("b's aliases: %v, want [%s]", got, aURI)
+	}
+	_, doc, _ := b.Do("GET", "/users/b", "", nil)
+	if !strings.Contains(string(doc), `"alsoKnownAs":["`+aURI+`"]`) {
+		t.Errorf("b's actor document has no alsoKnownAs: %s", doc)
+	}
+
+	if st, body := apiForm(t, a, "POST", "/api/v1/accounts/move", aTok,
+		url.Values{"password": {"wrong"}, "moved_to_uri": {bURI}}); st < 400 || st >= 500 {
+		t.Fatalf("move with a wrong password: %d %s", st, body)
+	}
+	if st, body := apiForm(t, a, "POST", "/api/v1/accounts/move", aTok,
+		url.Values{"password": {"password-a"}, "moved_to_uri": {"@b@" + b.Cfg.Domain}}); st != http.StatusAccepted {
+		t.Fatalf("move: %d %s", st, body)
+	}
+	if got := a.LocalActor("a").MovedTo; got != bURI {
+		t.Fatalf("a's movedTo: %q, want %s", got, bURI)
+	}
+
+	for _, who := range []string{carolURI, daveURI} {
+		testrig.Eventually(t, testrig.FederationWait, who+" follows b on B", func() bool {
+			_, ok := follows(b, who, bURI)
+			return ok
+		})
+		if _, ok := follows(c, who, bURI); !ok {
+			t.Errorf("C does not have %s following b accepted", who)
+		}
+		testrig.Eventually(t, testrig.FederationWait, who+" no longer follows a on A", func() bool {
+			found, _ := follows(a, who, aURI)
+			return !found
+		})
+		if found, _ := follows(c, who, aURI); found {
+			t.Errorf("C still has %s following a", who)
+		}
+	}
+	if _, ok := follows(a, aliceURI, bURI); !ok {
+		t.Errorf("alice (on A) does not follow b")
+	}
+	if found, _ := follows(a, aliceURI, aURI); found {
+		t.Errorf("alice still follows a")
+	}
+	dave, bOnC := c.ActorByURI(daveURI), c.ActorByURI(bURI)
+	if f, err := c.App.DB().GetFollow(ctx, dave.ID, bOnC.ID); err != nil || !f.HideReblogs {
+		t.Errorf("dave's follow of b: %+v, %v; want a's boosts still hidden", f, err)
+	}
+	if got := c.ActorByURI(aURI).MovedTo; got != bURI {
+		t.Errorf("C's copy of a moved to %q, want %s", got, bURI)
+	}
+
+	// carol is told through the API: a move notification whose account moved to b.
+	_, notes, _ := c.Do("GET", "/api/v1/notifications", carolTok, nil)
+	var list []struct {
+		Type    string `json:"type"`
+		Account struct {
+			URI   string `json:"uri"`
+			Moved *struct {
+				URI string `json:"uri"`
+			} `json:"moved"`
+		} `json:"account"`
+	}
+	if err := json.Unmarshal(notes, &list); err != nil {
+		t.Fatalf("notifications: %v: %s", err, notes)
+	}
+	if len(list) == 0 || list[0].Type != "move" || list[0].Account.URI != aURI || list[0].Account.Moved == nil ||
+		list[0].Account.Moved.URI != bURI {
+		t.Errorf("carol's notifications: %s; want a move of a to b", notes)
+	}
+	// The web notifications page says so too.
+	web := testrig.NewWebClient(t, a)
+	web.SignIn("alice", "password-alice")
+	if _, page := web.Get("/notifications"); !strings.Contains(page, "moved to") {
+		t.Errorf("alice's notifications page does not say a moved")
+	}
+
+	// A's profile page of a says where it went; its actor document carries movedTo.
+	if _, page := testrig.NewWebClient(t, a).Get("/@a"); !strings.Contains(page, "has moved to") ||
+		!strings.Contains(page, "b@"+b.Cfg.Domain) {
+		t.Errorf("a's profile page does not say it moved to b")
+	}
+	_, doc, _ = a.Do("GET", "/users/a", "", nil)
+	if !strings.Contains(string(doc), `"movedTo":"`+bURI+`"`) {
+		t.Errorf("a's actor document has no movedTo: %s", doc)
+	}
+	// WebFinger still answers for a.
+	if st, _, _ := a.Do("GET", "/.well-known/webfinger?resource=acct:a@"+a.Cfg.Domain, "", nil); st != 200 {
+		t.Errorf("WebFinger of a after the move: %d", st)
+	}
+
+	// a cannot post any more, through the API or C2S, and is told why.
+	st, body = apiForm(t, a, "POST", "/api/v1/statuses", aTok, url.Values{"status": {"still here?"}})
+	if st != 403 || !strings.Contains(body, "moved") {
+		t.Errorf("a posting through the API: %d %s; want 403 saying it moved", st, body)
+	}
+	st, c2s, _ := a.Do("POST", "/users/a/outbox", aTok, map[string]any{"type": "Note", "content": "hello?"})
+	if st != 403 || !strings.Contains(string(c2s), "moved") {
+		t.Errorf("a posting through C2S: %d %s; want 403 saying it moved", st, c2s)
+	}
+	// It can still read.
+	if st, _, _ := a.Do("GET", "/api/v1/timelines/home", aTok, nil); st != 200 {
+		t.Errorf("a reading its home timeline: %d", st)
+	}
+
+	// A second move within 30 days is refused, saying when it becomes possible.
+	st, body = apiForm(t, a, "POST", "/api/v1/accounts/move", aTok,
+		url.Values{"password": {"password-a"}, "moved_to_uri": {bURI}})
+	if st != 429 || !strings.Contains(body, "move again") {
+		t.Errorf("a second move: %d %s; want 429 saying when", st, body)
+	}
+}
+
+// rowIDOf is the API id (row id) of the actor uri on in.
+func rowIDOf(t *testing.T, in *testrig.Instance, uri string) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := in.App.DB().GetActorByURI(ctx, uri); storage.KindOf(err) == storage.NotFound {
+		if _, err := in.App.Reader().Remote.Actor(ctx, uri); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return strings.TrimSpace(jsonInt(in.ActorByURI(uri).ID))
+}
+
+func jsonInt(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
