@@ -32,7 +32,8 @@ func (in *Inbox) move(ctx context.Context, signer *storage.Actor, act *federatio
 	}
 	target, err := in.Remote.FetchActor(ctx, act.Target)
 	if err != nil {
-		return "", storage.Wrap(storage.KindOf(err), err, fmt.Sprintf("move target %s could not be fetched", act.Target))
+		return "", storage.Wrap(storage.KindOf(err), err,
+			fmt.Sprintf("move target %s could not be fetched: %s", act.Target, storage.Message(err)))
 	}
 	switch {
 	case target.ID == signer.ID:

@@ -60,7 +60,8 @@ func (s *Service) SetAliases(ctx context.Context, actor *storage.Actor, names []
 		}
 		a, err := s.ResolveAccount(ctx, n)
 		if err != nil {
-			return nil, storage.Wrap(storage.Invalid, err, fmt.Sprintf("alias %s: no such account", strings.TrimSpace(n)))
+			return nil, storage.Wrap(storage.Invalid, err,
+				fmt.Sprintf("alias %s: no such account (%s)", strings.TrimSpace(n), storage.Message(err)))
 		}
 		if a.ID == actor.ID {
 			return nil, storage.Errorf(storage.Invalid, "an account cannot be its own alias")
@@ -163,11 +164,13 @@ func (s *Service) Move(ctx context.Context, actor *storage.Actor, password, targ
 func (s *Service) moveTarget(ctx context.Context, actor *storage.Actor, target string) (*storage.Actor, error) {
 	t, err := s.ResolveAccount(ctx, target)
 	if err != nil {
-		return nil, storage.Wrap(storage.KindOf(err), err, fmt.Sprintf("move to %s: no such account", strings.TrimSpace(target)))
+		return nil, storage.Wrap(storage.KindOf(err), err,
+			fmt.Sprintf("move to %s: no such account (%s)", strings.TrimSpace(target), storage.Message(err)))
 	}
 	if !t.Local && s.Remote != nil {
 		if t, err = s.Remote.FetchActor(ctx, t.URI); err != nil {
-			return nil, storage.Wrap(storage.Invalid, err, fmt.Sprintf("move to %s: the account could not be fetched", target))
+			return nil, storage.Wrap(storage.Invalid, err,
+				fmt.Sprintf("move to %s: the account could not be fetched (%s)", target, storage.Message(err)))
 		}
 	}
 	switch {

@@ -1,0 +1,103 @@
+package server_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"refuge/internal/testrig"
+	"refuge/internal/testrig/peer"
+	"refuge/server"
+)
+
+// TestHostileMoves: Moves that must not move anyone. alice (local) follows old on peer p.
+// A Move that moves someone else, one whose target does not name old as an alias, one
+// whose target does not exist, does not answer or lives on a blocked server are refused and
+// change nothing; alice still follows old. Then a proper Move moves her to new; old's
+// server sending another Move at once (to another account that names old too) is refused
+// by the rate limit, and alice stays with new.
+func TestHostileMoves(t *testing.T) {
+	t.Parallel()
+	in := testrig.Start(t, func(c *server.Config) { c.FetchTimeout = time.Second })
+	aliceTok, alice := in.Account("alice", false)
+	k1, k2 := peer.Keys()
+	p, s := peer.New(t, "127.0.0.1:0", ""), peer.New(t, "127.0.0.1:0", "")
+	old, eve, stranger := p.Actor("old", k1), p.Actor("eve", k2), p.Actor("stranger", k2)
+	aliasOf := func(a *peer.Actor, of string) {
+		doc := a.Doc()
+		doc["alsoKnownAs"] = []string{of}
+		a.Peer.Doc("/users/"+a.Name, doc)
+	}
+	newAcc, second, blockedNew := p.Actor("new", k2), p.Actor("second", k2), s.Actor("new", k2)
+	aliasOf(newAcc, old.URI)
+	aliasOf(second, old.URI)
+	aliasOf(blockedNew, old.URI)
+	silent := "http://" + testrig.StartSilentListener(t) + "/users/new"
+	if code, out := in.Admin("block", "add", s.Host); code != 0 {
+		t.Fatalf("refuge block add: %d %s", code, out)
+	}
+
+	follow := in.C2S("alice", aliceTok, map[string]any{"type": "Follow", "object": old.URI})
+	old.Deliver(t, in.Base+"/inbox", old.Activity("Accept", follow))
+	testrig.Eventually(t, testrig.FederationWait, "the delivery queue empty", in.QueueEmpty)
+	stillFollowsOld := func(t *testing.T, _ peer.Answer) {
+		t.Helper()
+		if found, ok := follows(in, alice, old.URI); !found || !ok {
+			t.Errorf("alice no longer follows old")
+		}
+		if a := in.ActorByURI(old.URI); a.MovedTo != "" {
+			t.Errorf("old recorded as moved to %s", a.MovedTo)
+		}
+	}
+	move := func(by *peer.Actor, object, target string) func(t *testing.T) peer.Answer {
+		return func(t *testing.T) peer.Answer {
+			return by.Post(t, in.Base+"/inbox", by.Activity("Move", object, "target", target), peer.Sig{})
+		}
+	}
+	runHostile(t, in, []hostileCase{
+		{name: "Move of another account", send: move(eve, old.URI, newAcc.URI),
+			status: http.StatusForbidden, reason: "own actor", delta: map[string]int{"actors": 1}, check: stillFollowsOld},
+		{name: "Move without a target", send: move(old, old.URI, ""),
+			status: http.StatusBadRequest, reason: "no target", check: stillFollowsOld},
+		{name: "Move to an account that does not name the old one", send: move(old, old.URI, stranger.URI),
+			status: http.StatusForbidden, reason: "alsoKnownAs", delta: map[string]int{"actors": 1}, check: stillFollowsOld},
+		{name: "Move to an account that does not exist", send: move(old, old.URI, p.Base+"/users/nobody"),
+			status: http.StatusNotFound, reason: "could not be fetched", check: stillFollowsOld},
+		{name: "Move to a server that does not answer", send: move(old, old.URI, silent),
+			status: http.StatusServiceUnavailable, reason: "could not be fetched", check: stillFollowsOld},
+		{name: "Move to an account on a blocked server", send: move(old, old.URI, blockedNew.URI),
+			status: http.StatusForbidden, reason: "blocked", check: stillFollowsOld},
+		{name: "Move to itself", send: move(old, old.URI, old.URI),
+			status: http.StatusBadRequest, reason: "own actor", check: stillFollowsOld},
+	})
+
+	// The real one moves alice to new.
+	old.Deliver(t, in.Base+"/inbox", old.Activity("Move", old.URI, "target", newAcc.URI))
+	if found, _ := follows(in, alice, newAcc.URI); !found {
+		t.Fatalf("alice does not follow new after the Move")
+	}
+	if found, _ := follows(in, alice, old.URI); found {
+		t.Errorf("alice still follows old after the Move")
+	}
+	if a := in.ActorByURI(old.URI); a.MovedTo != newAcc.URI {
+		t.Errorf("old moved to %q, want %s", a.MovedTo, newAcc.URI)
+	}
+	// alice's Follow went to new's inbox.
+	testrig.Eventually(t, testrig.FederationWait, "the Follow delivered to new", func() bool {
+		return p.Hits("/users/new/inbox") > 0
+	})
+	testrig.Eventually(t, testrig.FederationWait, "the delivery queue empty", in.QueueEmpty)
+
+	runHostile(t, in, []hostileCase{
+		{name: "a second Move of the same account at once", send: move(old, old.URI, second.URI),
+			status: http.StatusTooManyRequests, reason: "moved less than", delta: map[string]int{"actors": 1},
+			check: func(t *testing.T, _ peer.Answer) {
+				if found, _ := follows(in, alice, second.URI); found {
+					t.Errorf("alice follows second")
+				}
+				if found, _ := follows(in, alice, newAcc.URI); !found {
+					t.Errorf("alice no longer follows new")
+				}
+			}},
+	})
+}
