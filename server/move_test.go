@@ -214,3 +214,100 @@ func jsonInt(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestAliasesAndMoveFromEverySurface: aliases set through the client-to-server outbox (an
+// Update of the actor), the web settings page and the API, each refusing an account that
+// does not exist; an Update that does not name alsoKnownAs keeps them. Then a moves to b
+// through the web form, which wants the password; a's own page then says it moved, and
+// the web's compose form refuses a's post.
+func TestAliasesAndMoveFromEverySurface(t *testing.T) {
+	t.Parallel()
+	a, b := testrig.Start(t), testrig.Start(t)
+	_, aURI := a.Account("a", false)
+	bTok, bURI := b.Account("b", false)
+	aliases := func() []string { return b.LocalActor("b").AlsoKnownAs }
+
+	// C2S: an Update of b's own actor naming a.
+	update := func(extra map[string]any) (int, string) {
+		obj := map[string]any{"id": bURI, "type": "Person", "name": "b"}
+		for k, v := range extra {
+			obj[k] = v
+		}
+		st, body, _ := b.Do("POST", "/users/b/outbox", bTok, map[string]any{"type": "Update", "object": obj})
+		return st, string(body)
+	}
+	if st, body := update(map[string]any{"alsoKnownAs": []string{aURI}}); st/100 != 2 {
+		t.Fatalf("C2S Update with alsoKnownAs: %d %s", st, body)
+	}
+	if got := aliases(); !slices.Equal(got, []string{aURI}) {
+		t.Fatalf("aliases after the C2S Update: %v", got)
+	}
+	if st, body := update(map[string]any{"name": "b again"}); st/100 != 2 {
+		t.Fatalf("C2S Update without alsoKnownAs: %d %s", st, body)
+	}
+	if got := aliases(); !slices.Equal(got, []string{aURI}) {
+		t.Errorf("an Update without alsoKnownAs changed the aliases: %v", got)
+	}
+	if st, body := update(map[string]any{"alsoKnownAs": []string{a.Base + "/users/nobody"}}); st < 400 || st >= 500 {
+		t.Errorf("C2S Update naming no account: %d %s; want a 4xx", st, body)
+	}
+	if got := aliases(); !slices.Equal(got, []string{aURI}) {
+		t.Errorf("a refused Update changed the aliases: %v", got)
+	}
+
+	// Web: remove it, then add it back by handle.
+	web := testrig.NewWebClient(t, b)
+	web.SignIn("b", "password-b")
+	if st, body := web.PostFrom("/settings/migration", "/web/aliases/remove", url.Values{"alias": {aURI}}); st != http.StatusSeeOther {
+		t.Fatalf("remove alias: %d %s", st, body)
+	}
+	if got := aliases(); len(got) != 0 {
+		t.Errorf("aliases after removing: %v", got)
+	}
+	if st, body := web.PostFrom("/settings/migration", "/web/aliases", url.Values{"alias": {"@a@" + a.Cfg.Domain}}); st != http.StatusSeeOther {
+		t.Fatalf("add alias: %d %s", st, body)
+	}
+	if got := aliases(); !slices.Equal(got, []string{aURI}) {
+		t.Errorf("aliases after adding @a: %v", got)
+	}
+	if _, page := web.Get("/settings/migration"); !strings.Contains(page, aURI) {
+		t.Errorf("the migration page does not list the alias")
+	}
+	if st, body := web.PostFrom("/settings/migration", "/web/aliases", url.Values{"alias": {"@nobody@" + a.Cfg.Domain}}); st < 400 || st >= 500 {
+		t.Errorf("adding an alias that does not exist: %d; want a 4xx: %.300s", st, body)
+	}
+
+	// API: an alias that does not exist is refused.
+	if st, body := apiForm(t, b, "POST", "/api/v1/accounts/alias", bTok,
+		url.Values{"also_known_as_uris[]": {"@nobody@" + a.Cfg.Domain}}); st != 422 && st != 400 {
+		t.Errorf("API alias naming nobody: %d %s", st, body)
+	}
+	if got := aliases(); !slices.Equal(got, []string{aURI}) {
+		t.Errorf("a refused API call changed the aliases: %v", got)
+	}
+
+	// a moves to b through the web form: a wrong password first.
+	aweb := testrig.NewWebClient(t, a)
+	aweb.SignIn("a", "password-a")
+	form := url.Values{"moved_to": {"@b@" + b.Cfg.Domain}, "current_password": {"wrong"}}
+	if st, _ := aweb.PostFrom("/settings/migration", "/web/move", form); st < 400 || st >= 500 {
+		t.Errorf("move with a wrong password: %d", st)
+	}
+	if got := a.LocalActor("a").MovedTo; got != "" {
+		t.Fatalf("moved with a wrong password, to %s", got)
+	}
+	form.Set("current_password", "password-a")
+	if st, body := aweb.PostFrom("/settings/migration", "/web/move", form); st != http.StatusSeeOther {
+		t.Fatalf("move: %d %.300s", st, body)
+	}
+	if got := a.LocalActor("a").MovedTo; got != bURI {
+		t.Fatalf("a moved to %q, want %s", got, bURI)
+	}
+	if _, page := aweb.Get("/settings/migration"); !strings.Contains(page, "has moved to") || !strings.Contains(page, "move again from") {
+		t.Errorf("the migration page does not say a moved and when it may move again")
+	}
+	if st, body := aweb.PostFrom("/compose", "/web/notes", url.Values{"content": {"still here"}}); st != http.StatusForbidden ||
+		!strings.Contains(body, "moved") {
+		t.Errorf("posting from the web after moving: %d %.300s; want 403 saying it moved", st, body)
+	}
+}
