@@ -162,6 +162,17 @@ func TestDecodeActivities(t *testing.T) {
 				"https://refuge.example/users/erin/notes/01HZX", "https://refuge.example/users/erin/notes/01HZY"})
 			eq(t, "Object", a.Object, Object{ID: "https://refuge.example/users/erin"})
 		}},
+		{"mastodon_move.json", func(t *testing.T, a *Activity) {
+			eq(t, "Type", a.Type, "Move")
+			eq(t, "Actor", a.Actor, alice)
+			eq(t, "Object", a.Object, Object{ID: alice})
+			eq(t, "Target", a.Target, "https://refuge.example/users/alice")
+		}},
+		{"gotosocial_move.json", func(t *testing.T, a *Activity) {
+			eq(t, "Type", a.Type, "Move")
+			eq(t, "Object", a.Object, Object{ID: "https://gts.example/users/bob"})
+			eq(t, "Target", a.Target, "https://refuge.example/users/bob")
+		}},
 		{"mastodon_follow.json", func(t *testing.T, a *Activity) {
 			eq(t, "Type", a.Type, "Follow")
 			eq(t, "Object", a.Object, Object{ID: "https://refuge.example/users/erin"})

@@ -58,8 +58,8 @@ func (in *Inbox) move(ctx context.Context, signer *storage.Actor, act *federatio
 			return err
 		}
 		if !ok {
-			return storage.Errorf(storage.TooMany, "%s moved less than %v ago; this Move is not acted on",
-				signer.URI, moveCooldown)
+			return storage.Errorf(storage.TooMany, "%s moved less than %d days ago; this Move is not acted on",
+				signer.URI, int(moveCooldown.Hours()/24))
 		}
 		if err := in.record(ctx, tx, signer, act, 0); err != nil {
 			return err

@@ -180,6 +180,7 @@ var pushTitles = map[storage.NotificationKind]string{
 	storage.NotificationAnnounce:      "boosted your post",
 	storage.NotificationFollow:        "followed you",
 	storage.NotificationFollowRequest: "has requested to follow you",
+	storage.NotificationMove:          "has moved to a new account",
 }
 
 // pushBodyChars is how much of a post's text a push shows, as Mastodon's.
