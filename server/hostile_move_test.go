@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +84,12 @@ func TestHostileMoves(t *testing.T) {
 		t.Errorf("old moved to %q, want %s", a.MovedTo, newAcc.URI)
 	}
 	// alice's Follow went to new's inbox.
+	// old's page here says where it went.
+	web := testrig.NewWebClient(t, in)
+	web.SignIn("alice", "password-alice")
+	if _, page := web.Get("/@old@" + p.Host); !strings.Contains(page, "has moved to") || !strings.Contains(page, "new@"+p.Host) {
+		t.Errorf("old's page here does not say it moved to new")
+	}
 	testrig.Eventually(t, testrig.FederationWait, "the Follow delivered to new", func() bool {
 		return p.Hits("/users/new/inbox") > 0
 	})

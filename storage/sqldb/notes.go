@@ -31,7 +31,7 @@ var noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n.s
 func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	var cmap, to, cc, published, updated, deleted string
 	author := &storage.Actor{}
-	var fields, apub, afetched, adeleted, asuspended, asilenced string
+	var fields, apub, afetched, adeleted, asuspended, asilenced, aaka, amoved string
 	dest := []any{&n.ID, &n.URI, &n.ActorID, &n.Local, &n.URL, &n.Content, &n.Source, &n.Summary,
 		&n.Sensitive, &n.Language, &cmap, &n.InReplyToURI, &n.Conversation, &n.Visibility,
 		&to, &cc, &published, &updated, &deleted, &n.Likes, &n.Announces, &n.Replies,
@@ -39,21 +39,21 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 		&author.Summary, &author.URL, &author.Inbox, &author.SharedInbox, &author.Outbox, &author.FollowersURI,
 		&author.FollowingURI, &author.FeaturedURI, &author.KeyID, &author.PublicKeyPEM, &author.Admin,
 		&author.Locked, &author.Discoverable, &author.IconURL, &author.ImageURL, &fields, &apub, &afetched, &adeleted, &author.SummarySource,
-		&asuspended, &author.Pending, &asilenced, &author.ServerSilenced}
+		&asuspended, &author.Pending, &asilenced, &aaka, &author.MovedTo, &amoved, &author.ServerSilenced}
 	if err := s.Scan(append(dest, extra...)...); err != nil {
 		return err
 	}
 	for _, j := range []struct {
 		s string
 		v any
-	}{{cmap, &n.ContentMap}, {to, &n.To}, {cc, &n.Cc}, {fields, &author.Fields}} {
+	}{{cmap, &n.ContentMap}, {to, &n.To}, {cc, &n.Cc}, {fields, &author.Fields}, {aaka, &author.AlsoKnownAs}} {
 		if err := json.Unmarshal([]byte(j.s), j.v); err != nil {
 			return fmt.Errorf("note %d: %w", n.ID, err)
 		}
 	}
 	n.Published, n.Updated, n.DeletedAt = parseTS(published), parseTS(updated), parseTS(deleted)
 	author.Published, author.FetchedAt, author.DeletedAt = parseTS(apub), parseTS(afetched), parseTS(adeleted)
-	author.SuspendedAt, author.SilencedAt = parseTS(asuspended), parseTS(asilenced)
+	author.SuspendedAt, author.SilencedAt, author.MovedAt = parseTS(asuspended), parseTS(asilenced), parseTS(amoved)
 	n.Author = author
 	return nil
 }
