@@ -191,7 +191,8 @@ func (s *Service) moveTarget(ctx context.Context, actor *storage.Actor, target s
 // Move does for them: each follows to (a Follow sent to a remote one, a request when it is
 // locked) with the choices its follow of from had, puts to in the lists from was in, stops
 // following from (an Undo sent to a remote one) and is notified ("move"). A follower that
-// a block keeps apart from to keeps following from. It returns how many were moved.
+// a block keeps apart from to keeps following from. Blocks and mutes of from are carried
+// over to to (carryHiding). It returns how many followers were moved.
 func (s *Service) MoveFollowers(ctx context.Context, from, to *storage.Actor) (int, error) {
 	ids, err := s.DB.LocalFollowers(ctx, from.ID)
 	if err != nil {
@@ -214,10 +215,44 @@ func (s *Service) MoveFollowers(ctx context.Context, from, to *storage.Actor) (i
 			moved++
 		}
 	}
-	if moved > 0 {
-		s.wake()
+	if err := s.carryHiding(ctx, from, to); err != nil {
+		return moved, err
 	}
+	s.wake()
 	return moved, nil
+}
+
+// carryHiding makes the local accounts that block or mute from block or mute to as well,
+// as Mastodon does on a move: whoever did not want to hear from the old account does not
+// want to hear from the new one either. A mute keeps its settings and its end.
+func (s *Service) carryHiding(ctx context.Context, from, to *storage.Actor) error {
+	blockers, mutes, err := s.DB.ListHiders(ctx, from.ID, s.now())
+	if err != nil {
+		return err
+	}
+	for _, id := range blockers {
+		if id == to.ID {
+			continue
+		}
+		account, err := s.DB.GetActorByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if _, err := s.Block(ctx, account, to.URI); err != nil {
+			return fmt.Errorf("carry %s's block over to %s: %w", account.Handle(), to.URI, err)
+		}
+	}
+	for _, m := range mutes {
+		if m.ActorID == to.ID {
+			continue
+		}
+		carried := &storage.Mute{ActorID: m.ActorID, TargetID: to.ID, Notifications: m.Notifications, Expires: m.Expires,
+			Created: s.now()}
+		if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.PutMute(ctx, carried) }); err != nil {
+			return fmt.Errorf("carry a mute over to %s: %w", to.URI, err)
+		}
+	}
+	return nil
 }
 
 // moveFollower moves one local follower's follow of from to to, in one transaction.

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -72,6 +73,17 @@ func TestHostileMoves(t *testing.T) {
 			status: http.StatusBadRequest, reason: "own actor", check: stillFollowsOld},
 	})
 
+	// bea mutes old and cy blocks it: the move carries both over to new.
+	svc := in.App.Outbox()
+	in.Account("bea", false)
+	in.Account("cy", false)
+	if _, err := svc.Mute(context.Background(), in.LocalActor("bea"), old.URI, true, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Block(context.Background(), in.LocalActor("cy"), old.URI); err != nil {
+		t.Fatal(err)
+	}
+
 	// The real one moves alice to new.
 	old.Deliver(t, in.Base+"/inbox", old.Activity("Move", old.URI, "target", newAcc.URI))
 	if found, _ := follows(in, alice, newAcc.URI); !found {
@@ -84,6 +96,13 @@ func TestHostileMoves(t *testing.T) {
 		t.Errorf("old moved to %q, want %s", a.MovedTo, newAcc.URI)
 	}
 	// alice's Follow went to new's inbox.
+	newHere := in.ActorByURI(newAcc.URI)
+	if _, err := in.App.DB().GetMute(context.Background(), in.LocalActor("bea").ID, newHere.ID, time.Now()); err != nil {
+		t.Errorf("bea's mute of old not carried over to new: %v", err)
+	}
+	if _, err := in.App.DB().GetAccountBlock(context.Background(), in.LocalActor("cy").ID, newHere.ID); err != nil {
+		t.Errorf("cy's block of old not carried over to new: %v", err)
+	}
 	// old's page here says where it went.
 	web := testrig.NewWebClient(t, in)
 	web.SignIn("alice", "password-alice")

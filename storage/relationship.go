@@ -77,6 +77,9 @@ type AccountBlockReader interface {
 	// GetMute returns actorID's mute of targetID that holds at now; NotFound when there is
 	// none, or it ended.
 	GetMute(ctx context.Context, actorID, targetID int64, now time.Time) (*Mute, error)
+	// ListHiders returns the local accounts that block targetID, and the mutes of targetID
+	// that hold at now: what a move of targetID carries over to its new account.
+	ListHiders(ctx context.Context, targetID int64, now time.Time) (blockers []int64, mutes []*Mute, err error)
 	// GetRelationship reads how actor stands with other at now (follows, requests, blocks
 	// and mutes both ways, as Relationship says), in one read.
 	GetRelationship(ctx context.Context, actor, other int64, now time.Time) (Relationship, error)

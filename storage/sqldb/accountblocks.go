@@ -81,6 +81,48 @@ func (tx *Tx) PutMute(ctx context.Context, m *storage.Mute) error {
 	return nil
 }
 
+// ListHiders returns the accounts that block targetID (only local accounts block) and the
+// live mutes of it.
+func (r reader) ListHiders(ctx context.Context, targetID int64, now time.Time) ([]int64, []*storage.Mute, error) {
+	var blockers []int64
+	rows, err := r.q.QueryContext(ctx, `SELECT actor_id FROM account_blocks WHERE target_id = ? ORDER BY id`, targetID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list blockers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, nil, fmt.Errorf("list blockers: %w", err)
+		}
+		blockers = append(blockers, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("list blockers: %w", err)
+	}
+	rows.Close()
+	var mutes []*storage.Mute
+	mrows, err := r.q.QueryContext(ctx, `SELECT id, actor_id, target_id, notifications, expires, created FROM mutes f
+		WHERE target_id = ? AND `+liveMute+` ORDER BY id`, targetID, ts(now))
+	if err != nil {
+		return nil, nil, fmt.Errorf("list muters: %w", err)
+	}
+	defer mrows.Close()
+	for mrows.Next() {
+		m := &storage.Mute{}
+		var expires, created string
+		if err := mrows.Scan(&m.ID, &m.ActorID, &m.TargetID, &m.Notifications, &expires, &created); err != nil {
+			return nil, nil, fmt.Errorf("list muters: %w", err)
+		}
+		m.Expires, m.Created = parseTS(expires), parseTS(created)
+		mutes = append(mutes, m)
+	}
+	if err := mrows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("list muters: %w", err)
+	}
+	return blockers, mutes, nil
+}
+
 // GetMute returns actorID's mute of targetID that holds at now.
 func (r reader) GetMute(ctx context.Context, actorID, targetID int64, now time.Time) (*storage.Mute, error) {
 	m := &storage.Mute{}
