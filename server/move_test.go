@@ -58,7 +58,8 @@ func follows(in *testrig.Instance, follower, followee string) (found, accepted b
 func TestMoveAcrossThreeInstances(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	a, b, c := testrig.Start(t), testrig.Start(t), testrig.Start(t)
+	var cLog testrig.InboxLog
+	a, b, c := testrig.Start(t), testrig.Start(t), testrig.Start(t, cLog.Record)
 	aTok, aURI := a.Account("a", false)
 	aliceTok, aliceURI := a.Account("alice", false)
 	bTok, bURI := b.Account("b", false)
@@ -128,6 +129,14 @@ func TestMoveAcrossThreeInstances(t *testing.T) {
 	}
 	if found, _ := follows(a, aliceURI, aURI); found {
 		t.Errorf("alice still follows a")
+	}
+	// C got one Move, shaped as Mastodon's: actor and object the old account (ids), target
+	// the new one.
+	if got := cLog.Mentioning(`"type":"Move","actor":"` + aURI + `"`); len(got) != 1 {
+		t.Errorf("C received the Move %d times (%v), want once", len(got), got)
+	}
+	if got := cLog.Mentioning(`"object":"` + aURI + `","target":"` + bURI + `"`); len(got) != 1 {
+		t.Errorf("C's Move does not name a as object and b as target: %v", got)
 	}
 	dave, bOnC := c.ActorByURI(daveURI), c.ActorByURI(bURI)
 	if f, err := c.App.DB().GetFollow(ctx, dave.ID, bOnC.ID); err != nil || !f.HideReblogs {
