@@ -3,13 +3,16 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"refuge/internal/testrig"
 	"refuge/internal/testrig/peer"
+	"refuge/outbox"
 	"refuge/server"
+	"refuge/storage"
 )
 
 // TestHostileMoves: Moves that must not move anyone. alice (local) follows old on peer p.
@@ -84,6 +87,16 @@ func TestHostileMoves(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// alice has old in a list: new takes its place there.
+	title := "friends"
+	list, err := svc.CreateList(context.Background(), in.LocalActor("alice"), outbox.ListEdit{Title: &title})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.AddToList(context.Background(), in.LocalActor("alice"), list.ID, []int64{in.ActorByURI(old.URI).ID}); err != nil {
+		t.Fatal(err)
+	}
+
 	// The real one moves alice to new.
 	old.Deliver(t, in.Base+"/inbox", old.Activity("Move", old.URI, "target", newAcc.URI))
 	if found, _ := follows(in, alice, newAcc.URI); !found {
@@ -102,6 +115,10 @@ func TestHostileMoves(t *testing.T) {
 	}
 	if _, err := in.App.DB().GetAccountBlock(context.Background(), in.LocalActor("cy").ID, newHere.ID); err != nil {
 		t.Errorf("cy's block of old not carried over to new: %v", err)
+	}
+	if members, _, err := in.App.DB().ListListMembers(context.Background(), list.ID, storage.Page{}); err != nil ||
+		!slices.ContainsFunc(members, func(a *storage.Actor) bool { return a.URI == newAcc.URI }) {
+		t.Errorf("alice's list after the move: %v, %v; want new in it", members, err)
 	}
 	// old's page here says where it went.
 	web := testrig.NewWebClient(t, in)
