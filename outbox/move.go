@@ -73,22 +73,29 @@ func (s *Service) SetAliases(ctx context.Context, actor *storage.Actor, names []
 	if len(aka) > MaxAliases {
 		return nil, storage.Errorf(storage.Invalid, "at most %d aliases", MaxAliases)
 	}
-	a := *actor
-	a.AlsoKnownAs = aka
-	if slices.Equal(a.AlsoKnownAs, actor.AlsoKnownAs) {
-		return &a, nil
-	}
+	var a *storage.Actor
+	changed := false
 	err := s.DB.Update(ctx, func(tx storage.Tx) error {
-		if err := tx.UpdateActor(ctx, &a); err != nil {
+		var err error
+		if a, err = tx.GetActorByID(ctx, actor.ID); err != nil { // as stored, not as the caller read it
 			return err
 		}
-		return s.updateFollowers(ctx, tx, &a)
+		if changed = !slices.Equal(a.AlsoKnownAs, aka); !changed {
+			return nil
+		}
+		a.AlsoKnownAs = aka
+		if err := tx.UpdateActor(ctx, a); err != nil {
+			return err
+		}
+		return s.updateFollowers(ctx, tx, a)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.wake()
-	return &a, nil
+	if changed {
+		s.wake()
+	}
+	return a, nil
 }
 
 // errMoved is what a moved account gets when it tries to post: it can still sign in, read
@@ -118,21 +125,28 @@ func (s *Service) Move(ctx context.Context, actor *storage.Actor, password, targ
 		return nil, err
 	}
 	if creds.PasswordHash == "" || !CheckPassword(creds.PasswordHash, password) {
-		return nil, storage.Errorf(storage.Unauthorized, "the password is wrong")
+		return nil, storage.Errorf(storage.Forbidden, "the password is wrong")
 	}
-	now := s.now()
-	if next := actor.MovedAt.Add(MoveCooldown); !actor.MovedAt.IsZero() && now.Before(next) {
-		return nil, storage.Errorf(storage.TooMany, "this account moved on %s; it can move again from %s",
-			actor.MovedAt.UTC().Format("2006-01-02"), next.UTC().Format("2006-01-02 15:04 UTC"))
+	if err := moveAllowed(actor, s.now()); err != nil {
+		return nil, err
 	}
 	t, err := s.moveTarget(ctx, actor, target)
 	if err != nil {
 		return nil, err
 	}
-	a := *actor
-	a.MovedTo, a.MovedAt = t.URI, now
+	var a *storage.Actor
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {
-		if err := tx.UpdateActor(ctx, &a); err != nil {
+		// Read again in the transaction: two moves at once must not both pass the check.
+		var err error
+		if a, err = tx.GetActorByID(ctx, actor.ID); err != nil {
+			return err
+		}
+		now := s.now()
+		if err := moveAllowed(a, now); err != nil {
+			return err
+		}
+		a.MovedTo, a.MovedAt = t.URI, now
+		if err := tx.UpdateActor(ctx, a); err != nil {
 			return err
 		}
 		inboxes, err := tx.FollowerInboxes(ctx, a.ID)
@@ -141,21 +155,31 @@ func (s *Service) Move(ctx context.Context, actor *storage.Actor, password, targ
 		}
 		move := &federation.Activity{ID: uris.Move(a.URI, newID(now)), Type: federation.TypeMove,
 			Target: t.URI, To: []string{a.FollowersURI}, Published: now}
-		if _, err := s.emit(ctx, tx, &a, move, a.URI, 0, storage.Direct, inboxes); err != nil {
+		if _, err := s.emit(ctx, tx, a, move, a.URI, 0, storage.Direct, inboxes); err != nil {
 			return err
 		}
-		return s.updateFollowers(ctx, tx, &a)
+		return s.updateFollowers(ctx, tx, a)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.wake()
-	if _, err := s.MoveFollowers(ctx, &a, t); err != nil {
+	if _, err := s.MoveFollowers(ctx, a, t); err != nil {
 		// The move stands; the local followers that were not moved still follow the old
 		// account, which says where it went.
 		s.Log.Warn("move: moving local followers", "from", a.URI, "to", t.URI, "err", err)
 	}
-	return &a, nil
+	return a, nil
+}
+
+// moveAllowed refuses (TooMany, saying when it becomes possible) a move within
+// MoveCooldown of the account's last one.
+func moveAllowed(a *storage.Actor, now time.Time) error {
+	if next := a.MovedAt.Add(MoveCooldown); !a.MovedAt.IsZero() && now.Before(next) {
+		return storage.Errorf(storage.TooMany, "this account moved on %s; it can move again from %s",
+			a.MovedAt.UTC().Format("2006-01-02"), next.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	return nil
 }
 
 // moveTarget finds the account a local account moves to and checks it may: fetched fresh
