@@ -320,3 +320,34 @@ func TestAliasesAndMoveFromEverySurface(t *testing.T) {
 		t.Errorf("posting from the web after moving: %d %.300s; want 403 saying it moved", st, body)
 	}
 }
+
+// TestMoveToAnAccountOfTheFollowersServer: a@A moves to e@C, where its follower dave lives:
+// C takes the Move with a target of its own (moving into Refuge), and dave follows e there
+// at once, a locked e asking him first as a follow request.
+func TestMoveToAnAccountOfTheFollowersServer(t *testing.T) {
+	t.Parallel()
+	a, c := testrig.Start(t), testrig.Start(t)
+	aTok, aURI := a.Account("a", false)
+	eTok, eURI := c.Account("e", true)
+	daveTok, daveURI := c.Account("dave", false)
+	c.FollowRemote("dave", daveTok, a, "a")
+	if st, body := apiForm(t, c, "POST", "/api/v1/accounts/alias", eTok, url.Values{"also_known_as_uris[]": {aURI}}); st != 200 {
+		t.Fatalf("alias: %d %s", st, body)
+	}
+	if st, body := apiForm(t, a, "POST", "/api/v1/accounts/move", aTok,
+		url.Values{"password": {"password-a"}, "moved_to_uri": {eURI}}); st != http.StatusAccepted {
+		t.Fatalf("move: %d %s", st, body)
+	}
+	testrig.Eventually(t, testrig.FederationWait, "dave asks to follow e", func() bool {
+		found, accepted := follows(c, daveURI, eURI)
+		return found && !accepted
+	})
+	testrig.Eventually(t, testrig.FederationWait, "dave no longer follows a, on A", func() bool {
+		found, _ := follows(a, daveURI, aURI)
+		return !found
+	})
+	_, notes, _ := c.Do("GET", "/api/v1/notifications", eTok, nil)
+	if !strings.Contains(string(notes), `"type":"follow_request"`) {
+		t.Errorf("e is not asked by dave: %s", notes)
+	}
+}
