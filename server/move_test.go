@@ -113,9 +113,10 @@ func TestMoveAcrossThreeInstances(t *testing.T) {
 			_, ok := follows(b, who, bURI)
 			return ok
 		})
-		if _, ok := follows(c, who, bURI); !ok {
-			t.Errorf("C does not have %s following b accepted", who)
-		}
+		testrig.Eventually(t, testrig.FederationWait, who+"'s follow of b accepted on C", func() bool {
+			_, ok := follows(c, who, bURI)
+			return ok
+		})
 		testrig.Eventually(t, testrig.FederationWait, who+" no longer follows a on A", func() bool {
 			found, _ := follows(a, who, aURI)
 			return !found
