@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -21,8 +22,8 @@ const MoveCooldown = 30 * 24 * time.Hour
 const MaxAliases = federation.MaxAliases
 
 // ResolveAccount finds the actor an alias or a move target names: "@user@host" (or
-// "user@host", "acct:user@host") through WebFinger, or the actor's URI, fetched from its
-// origin when it is not fresh here. NotFound (or the fetch's error) when there is none.
+// "user@host", "acct:user@host") or its profile page's address (https://host/@user)
+// through WebFinger, or the actor's URI, fetched from its origin when it is not fresh here. NotFound (or the fetch's error) when there is none.
 func (s *Service) ResolveAccount(ctx context.Context, name string) (*storage.Actor, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -37,6 +38,12 @@ func (s *Service) ResolveAccount(ctx context.Context, name string) (*storage.Act
 			return storage.LiveLocalActor(ctx, s.DB, user)
 		}
 		return s.Remote.Handle(ctx, user, host)
+	}
+	if u, err := url.Parse(name); err == nil && strings.HasPrefix(u.Path, "/@") && u.RawQuery == "" &&
+		!strings.Contains(u.Path[2:], "/") && !strings.Contains(u.Path[2:], "@") {
+		// A profile page's address (https://host/@user), as Mastodon and GoToSocial show
+		// them: the account is found by its handle, as one typed would be.
+		return s.ResolveAccount(ctx, u.Path[1:]+"@"+storage.HostOf(name))
 	}
 	if storage.HostOf(name) == s.Domain || s.Remote == nil {
 		a, err := s.DB.GetActorByURI(ctx, name)

@@ -295,6 +295,18 @@ func TestAliasesAndMoveFromEverySurface(t *testing.T) {
 	if got := aliases(); !slices.Equal(got, []string{aURI}) {
 		t.Errorf("a refused API call changed the aliases: %v", got)
 	}
+	// API: none clears them; an alias given by its profile page's address is stored as
+	// the actor's URI.
+	if st, body := apiForm(t, b, "POST", "/api/v1/accounts/alias", bTok, url.Values{}); st != 200 || len(aliases()) != 0 {
+		t.Errorf("API alias with none: %d %s, aliases %v", st, body, aliases())
+	}
+	if st, body := apiForm(t, b, "POST", "/api/v1/accounts/alias", bTok,
+		url.Values{"also_known_as_uris[]": {a.Base + "/@a"}}); st != 200 {
+		t.Errorf("API alias by profile page: %d %s", st, body)
+	}
+	if got := aliases(); !slices.Equal(got, []string{aURI}) {
+		t.Errorf("aliases after naming a's profile page: %v, want [%s]", got, aURI)
+	}
 
 	// a moves to b through the web form: a wrong password first.
 	aweb := testrig.NewWebClient(t, a)
