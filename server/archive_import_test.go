@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -364,6 +365,20 @@ func TestArchiveImport(t *testing.T) {
 	}
 	if len(b.HomeFeed("bob", bobTok)) != 1 {
 		t.Error("bob's home feed changed")
+	}
+
+	// The web page of an imported post says where it was first posted.
+	page0 := imported[posts[7].id]
+	req, _ := http.NewRequest("GET", page0, nil)
+	req.Header.Set("Accept", "text/html")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(html), `Imported — originally posted at <a href="`+posts[7].id+`"`) {
+		t.Errorf("the page of an imported post (%d) does not link to where it was first posted:\n%s", resp.StatusCode, html)
 	}
 
 	// Date order: the post from before the import (today) comes first, then the imported
