@@ -39,6 +39,25 @@ func (s *Service) saveUpload(ctx context.Context, dataDir string, owner *storage
 	if owner == nil || !owner.Local {
 		return nil, storage.Errorf(storage.Forbidden, "only local accounts upload")
 	}
+	m, err := s.SaveMediaFile(ctx, dataDir, r, imageOnly)
+	if err != nil {
+		return nil, err
+	}
+	m.ActorID, m.Description, m.Created = owner.ID, alt, s.now()
+	dir := media.Dir(dataDir)
+	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.CreateMedia(ctx, m) }); err != nil {
+		media.Remove(dir, m.Path, m.ThumbPath)
+		return nil, err
+	}
+	return m, nil
+}
+
+// SaveMediaFile makes the file of an upload from r as SaveUpload does (an image re-encoded,
+// video and audio checked and copied; anything else Invalid) and returns what its row would
+// hold, without storing the row: the caller stores it, or removes the files
+// (media.Remove(media.Dir(dataDir), m.Path, m.ThumbPath)). An archive import uses it, so that
+// its media get exactly the checks uploads get.
+func (s *Service) SaveMediaFile(ctx context.Context, dataDir string, r io.Reader, imageOnly bool) (*storage.Media, error) {
 	head := make([]byte, media.SniffLen)
 	n, err := io.ReadFull(r, head)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
@@ -46,7 +65,7 @@ func (s *Service) saveUpload(ctx context.Context, dataDir string, owner *storage
 	}
 	head = head[:n]
 	dir := media.Dir(dataDir)
-	m := &storage.Media{ActorID: owner.ID, Description: alt, Created: s.now()}
+	m := &storage.Media{Created: s.now()}
 	switch t := media.Sniff(head); {
 	case media.IsImage(t):
 		data, err := media.ReadUpload(io.MultiReader(bytes.NewReader(head), r))
@@ -75,10 +94,6 @@ func (s *Service) saveUpload(ctx context.Context, dataDir string, owner *storage
 			"(JPEG, PNG, GIF, WebP), video (MP4, MOV, WebM) and audio (MP3, Ogg, WAV, M4A, FLAC, WebM)")
 	}
 	m.URL = s.uris().Media(m.Path)
-	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.CreateMedia(ctx, m) }); err != nil {
-		media.Remove(dir, m.Path, m.ThumbPath)
-		return nil, err
-	}
 	return m, nil
 }
 

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"hash/fnv"
 	"strings"
 	"time"
 )
@@ -68,6 +69,9 @@ type Note struct {
 	DeletedAt    time.Time
 	Tags         []Tag
 	Media        []Media
+	// ImportedFrom is the URI a note imported from an account archive had where it was
+	// first posted; "" for every other note.
+	ImportedFrom string
 
 	Author    *Actor
 	Likes     int
@@ -164,6 +168,9 @@ type NoteReader interface {
 	// IdempotentNote returns the row id of the note actor posted with an Idempotency-Key
 	// key at since or later; NotFound when there is none.
 	IdempotentNote(ctx context.Context, actorID int64, key string, since time.Time) (int64, error)
+	// ImportedNotes returns, by the URI each was imported from, the local URIs of the notes
+	// actor imported from an archive, deleted ones included.
+	ImportedNotes(ctx context.Context, actorID int64) (map[string]string, error)
 }
 
 // NoteWriter stores notes.
@@ -173,6 +180,12 @@ type NoteWriter interface {
 	// known URI is a Conflict; an upload that is not the author's, or is attached to
 	// another note, is Invalid.
 	CreateNote(ctx context.Context, n *Note) error
+	// ImportNote inserts a note of a local author imported from an account archive
+	// (n.ImportedFrom set) as CreateNote does, with its Create activity create (may be nil),
+	// but with ids of their published dates (StatusID, moved up past a taken one) and
+	// quietly: no event, no conversation, no delivery. A note the author already imported
+	// from the same URI is a Conflict.
+	ImportNote(ctx context.Context, n *Note, create *Activity) error
 	// UpdateNote rewrites the content, tags and media of a stored note (an edit by its
 	// author), found by n.ID. When what a version holds (content, summary, sensitive,
 	// language, media and their descriptions) changed, it keeps the new version in the
@@ -216,4 +229,18 @@ type MediaWriter interface {
 	// before (uploads whose post never came), but for the avatars and headers local
 	// profiles show, and returns them; the caller removes their files.
 	DeleteOrphanMedia(ctx context.Context, before time.Time) ([]Media, error)
+}
+
+// StatusID is the row id of a note or boost made at t, as Mastodon makes its status ids:
+// milliseconds since 1970 shifted left 16 bits, so that ids sort by time. key, when not "",
+// fills the low 16 bits (from a hash of it: a note imported from an archive, whose id is
+// then the same each time); the database moves an id up past one taken.
+func StatusID(t time.Time, key string) int64 {
+	id := t.UnixMilli() << 16
+	if key != "" {
+		h := fnv.New32a()
+		h.Write([]byte(key))
+		id |= int64(h.Sum32() & 0xffff)
+	}
+	return id
 }

@@ -117,7 +117,8 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		list := func(base int64) []*storage.Note {
 			l := []*storage.Note{v.note(base+1, a, true), v.note(base+2, a, false), v.note(base, owner, false)}
 			l[1].Sensitive = true
-			l[0].Updated = when.Add(time.Hour) // edited: shows "edited", linking to its history
+			l[0].Updated = when.Add(time.Hour)                                // edited: shows "edited", linking to its history
+			l[2].ImportedFrom = "https://mastodon.example/users/v/statuses/1" // imported from an archive
 			return l
 		}
 		notes, more, replies = list(10), list(20), list(30)

@@ -20,12 +20,17 @@ func (tx *Tx) PutActivity(ctx context.Context, a *storage.Activity) (bool, error
 	if a.Visibility == "" {
 		a.Visibility = storage.Public
 	}
+	return tx.insertActivity(ctx, a, nextActivityRow)
+}
+
+// insertActivity inserts a with the row id the SQL expression id gives, as PutActivity.
+func (tx *Tx) insertActivity(ctx context.Context, a *storage.Activity, id string) (bool, error) {
 	var noteID any
 	if a.NoteID != 0 {
 		noteID = a.NoteID
 	}
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO activities (uri, actor_id, local, type, object_uri, note_id,
-		visibility, json, published) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (uri) DO NOTHING RETURNING id`,
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO activities (id, uri, actor_id, local, type, object_uri, note_id,
+		visibility, json, published) VALUES (`+id+`,?,?,?,?,?,?,?,?,?) ON CONFLICT (uri) DO NOTHING RETURNING id`,
 		a.URI, a.ActorID, a.Local, a.Type, a.ObjectURI, noteID, a.Visibility, a.JSON, ts(a.Published)).Scan(&a.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil // stored already: nothing inserted, nothing returned

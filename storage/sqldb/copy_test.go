@@ -716,7 +716,10 @@ func useCopy(t *testing.T, c *copied, src, dst *DB) {
 			}
 			copied = max(copied, boosts)
 		}
-		if newest != copied+1 {
+		// Notes and activities take ids that follow time (nextStatusRow): past the copied
+		// ones, not next to them.
+		timed := table == "notes" || table == "activities"
+		if timed && newest <= copied || !timed && newest != copied+1 {
 			t.Errorf("%s: the row stored after the copy has id %d; the copied ones end at %d", table, newest, copied)
 		}
 	}

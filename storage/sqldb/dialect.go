@@ -23,10 +23,16 @@ import (
 // before every time too. Queries say {never} for it.
 //
 // The other is the row id of a new note or boost, {next_status_row}: notes and boosts
-// (announces) take their ids from one sequence of numbers, so that the client API's status
-// ids, made from them, sort by time across the two as apps expect. PostgreSQL has the
-// sequence (the notes identity's); SQLite, whose writes are one at a time, goes on past the
-// highest id of either table.
+// (announces) take their ids from one sequence of numbers that follows time, as Mastodon's
+// do (storage.StatusID: milliseconds since 1970 shifted left 16 bits), so that the client
+// API's status ids sort by time across the two as apps expect, and a note imported with its
+// original date sorts among the others by it. A new one takes the time's id, or goes on past
+// the highest id of either table when that is higher (two in one millisecond, or a clock set
+// back). On PostgreSQL, where several processes write at once, the low bits start at random
+// so that two processes writing in the same millisecond rarely reach for the same id (and a
+// serializable transaction that does is run again). Activities, {next_activity_row}, take
+// ids the same way from their own table, so that an actor's outbox, ordered by them, is in
+// date order with imported posts in it.
 //
 // The last two are the part of an actor a's follow counts not yet added to its row:
 // PostgreSQL keeps a follow's change in follow_count_deltas until its commit folds it in
@@ -34,6 +40,7 @@ import (
 const (
 	never            = "{never}"
 	nextStatusRow    = "{next_status_row}"
+	nextActivityRow  = "{next_activity_row}"
 	pendingFollowers = "{pending_followers}"
 	pendingFollowing = "{pending_following}"
 )
@@ -41,8 +48,15 @@ const (
 // spellings are the dialects' words for the tokens above.
 var (
 	sqliteSpelling = strings.NewReplacer(never, "''", pendingFollowers, "0", pendingFollowing, "0",
-		nextStatusRow, "(SELECT max(m) + 1 FROM (SELECT coalesce(max(id), 0) AS m FROM notes UNION ALL SELECT coalesce(max(id), 0) FROM announces))")
-	postgresSpelling = map[string]string{never: "'-infinity'", nextStatusRow: "nextval(pg_get_serial_sequence('notes', 'id'))",
+		nextStatusRow, "(SELECT max(m) FROM (SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER) << 16 AS m"+
+			" UNION ALL SELECT coalesce(max(id), 0) + 1 FROM notes UNION ALL SELECT coalesce(max(id), 0) + 1 FROM announces))",
+		nextActivityRow, "(SELECT max(m) FROM (SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER) << 16 AS m"+
+			" UNION ALL SELECT coalesce(max(id), 0) + 1 FROM activities))")
+	postgresSpelling = map[string]string{never: "'-infinity'", nextStatusRow: "(SELECT max(m) FROM (SELECT (floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint << 16)" +
+		" + floor(random() * 4096)::bigint AS m UNION ALL SELECT coalesce(max(id), 0) + 1 FROM notes" +
+		" UNION ALL SELECT coalesce(max(id), 0) + 1 FROM announces) AS t)",
+		nextActivityRow: "(SELECT max(m) FROM (SELECT (floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint << 16)" +
+			" + floor(random() * 4096)::bigint AS m UNION ALL SELECT coalesce(max(id), 0) + 1 FROM activities) AS t)",
 		pendingFollowers: "coalesce((SELECT sum(d.followers) FROM follow_count_deltas d WHERE d.actor_id = a.id), 0)",
 		pendingFollowing: "coalesce((SELECT sum(d.following) FROM follow_count_deltas d WHERE d.actor_id = a.id), 0)"}
 )

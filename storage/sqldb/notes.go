@@ -21,7 +21,7 @@ import (
 // the empty string (see ListReplies).
 var noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n.source, n.summary,
 	n.sensitive, n.language, n.content_map_json, n.in_reply_to_uri, n.conversation, n.visibility,
-	n.to_json, n.cc_json, n.published, n.updated, n.deleted_at,
+	n.to_json, n.cc_json, n.published, n.updated, n.deleted_at, n.imported_from,
 	(SELECT count(*) FROM likes l WHERE l.note_id = n.id),
 	(SELECT count(*) FROM announces b WHERE b.note_id = n.id),
 	(SELECT count(*) FROM notes r WHERE r.in_reply_to_uri = n.uri AND r.in_reply_to_uri <> '' AND r.deleted_at = {never}
@@ -34,7 +34,7 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	var fields, apub, afetched, adeleted, asuspended, asilenced, aaka, amoved string
 	dest := []any{&n.ID, &n.URI, &n.ActorID, &n.Local, &n.URL, &n.Content, &n.Source, &n.Summary,
 		&n.Sensitive, &n.Language, &cmap, &n.InReplyToURI, &n.Conversation, &n.Visibility,
-		&to, &cc, &published, &updated, &deleted, &n.Likes, &n.Announces, &n.Replies,
+		&to, &cc, &published, &updated, &deleted, &n.ImportedFrom, &n.Likes, &n.Announces, &n.Replies,
 		&author.ID, &author.URI, &author.Local, &author.Type, &author.Username, &author.Host, &author.Name,
 		&author.Summary, &author.URL, &author.Inbox, &author.SharedInbox, &author.Outbox, &author.FollowersURI,
 		&author.FollowingURI, &author.FeaturedURI, &author.KeyID, &author.PublicKeyPEM, &author.Admin,
@@ -59,21 +59,10 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 }
 
 // CreateNote inserts n with its tags and sets n.ID; media rows named in n.Media by ID are
-// attached to it. A known URI is a Conflict.
+// attached to it. A known URI is a Conflict. Its id follows time (see nextStatusRow).
 func (tx *Tx) CreateNote(ctx context.Context, n *storage.Note) error {
-	cmap, to, cc := mustJSON(n.ContentMap, map[string]string{}), mustJSON(n.To, []string{}), mustJSON(n.Cc, []string{})
-	err := tx.guard(ctx, func() error {
-		return tx.tx.QueryRowContext(ctx, `INSERT INTO notes (id, uri, actor_id, local, url, content, source, summary,
-		sensitive, language, content_map_json, in_reply_to_uri, conversation, visibility, to_json, cc_json,
-		published, updated) VALUES (`+nextStatusRow+`,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
-			n.URI, n.ActorID, n.Local, n.URL, n.Content, n.Source, n.Summary, n.Sensitive, n.Language, cmap,
-			n.InReplyToURI, n.Conversation, n.Visibility, to, cc, ts(n.Published), ts(n.Updated)).Scan(&n.ID)
-	})
-	if isUnique(err) {
-		return storage.Wrap(storage.Conflict, err, "note already exists")
-	}
-	if err != nil {
-		return fmt.Errorf("create note %s: %w", n.URI, err)
+	if err := tx.insertNote(ctx, n, nextStatusRow); err != nil {
+		return err
 	}
 	if n.Visibility == storage.Public || n.Visibility == storage.Direct {
 		tx.record(storage.Event{Kind: storage.EventNote, NoteID: n.ID, ActorID: n.ActorID})
@@ -85,6 +74,100 @@ func (tx *Tx) CreateNote(ctx context.Context, n *storage.Note) error {
 		return tx.addToConversations(ctx, n)
 	}
 	return nil
+}
+
+// ImportNote inserts a note from an account archive (n.ImportedFrom set) with the id of its
+// original date, storage.StatusID(n.Published, n.ImportedFrom), or the next free one above
+// it, so that it sorts among the author's notes by date; and its Create activity create,
+// whose id is chosen the same way among the activities, so that the outbox has it in date
+// order too. It records no event and joins no conversation: an import is quiet. A note
+// already imported from the same URI by the same author is a Conflict.
+func (tx *Tx) ImportNote(ctx context.Context, n *storage.Note, create *storage.Activity) error {
+	if n.ImportedFrom == "" {
+		return storage.Errorf(storage.Invalid, "an imported note needs the URI it was imported from")
+	}
+	id, err := tx.freeID(ctx, storage.StatusID(n.Published, n.ImportedFrom), "notes", "announces")
+	if err != nil {
+		return fmt.Errorf("import note %s: %w", n.ImportedFrom, err)
+	}
+	if err := tx.insertNote(ctx, n, fmt.Sprint(id)); err != nil {
+		return err
+	}
+	if err := tx.putNoteParts(ctx, n, false); err != nil {
+		return err
+	}
+	if create == nil {
+		return nil
+	}
+	create.NoteID = n.ID
+	if id, err = tx.freeID(ctx, storage.StatusID(create.Published, n.ImportedFrom), "activities"); err != nil {
+		return fmt.Errorf("import note %s: %w", n.ImportedFrom, err)
+	}
+	added, err := tx.insertActivity(ctx, create, fmt.Sprint(id))
+	if err != nil {
+		return err
+	}
+	if !added {
+		return storage.Errorf(storage.Conflict, "activity %s already exists", create.URI)
+	}
+	return nil
+}
+
+// freeID returns id, or the first id above it that none of tables has.
+func (tx *Tx) freeID(ctx context.Context, id int64, tables ...string) (int64, error) {
+	var q []string
+	for _, t := range tables {
+		q = append(q, `(SELECT count(*) FROM `+t+` WHERE id = :id)`)
+	}
+	for {
+		var taken int
+		if err := tx.tx.QueryRowContext(ctx, `SELECT `+strings.Join(q, " + "), sql.Named("id", id)).Scan(&taken); err != nil {
+			return 0, err
+		}
+		if taken == 0 {
+			return id, nil
+		}
+		id++
+	}
+}
+
+// insertNote inserts the row of n with the id that the SQL expression id gives.
+func (tx *Tx) insertNote(ctx context.Context, n *storage.Note, id string) error {
+	cmap, to, cc := mustJSON(n.ContentMap, map[string]string{}), mustJSON(n.To, []string{}), mustJSON(n.Cc, []string{})
+	err := tx.guard(ctx, func() error {
+		return tx.tx.QueryRowContext(ctx, `INSERT INTO notes (id, uri, actor_id, local, url, content, source, summary,
+		sensitive, language, content_map_json, in_reply_to_uri, conversation, visibility, to_json, cc_json,
+		published, updated, imported_from) VALUES (`+id+`,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+			n.URI, n.ActorID, n.Local, n.URL, n.Content, n.Source, n.Summary, n.Sensitive, n.Language, cmap,
+			n.InReplyToURI, n.Conversation, n.Visibility, to, cc, ts(n.Published), ts(n.Updated), n.ImportedFrom).Scan(&n.ID)
+	})
+	if isUnique(err) {
+		return storage.Wrap(storage.Conflict, err, "note already exists")
+	}
+	if err != nil {
+		return fmt.Errorf("create note %s: %w", n.URI, err)
+	}
+	return nil
+}
+
+// ImportedNotes returns, by the URI each was imported from, the local URIs of the notes
+// actorID imported from an archive, deleted ones included (a post imported and then deleted
+// is not imported again).
+func (r reader) ImportedNotes(ctx context.Context, actorID int64) (map[string]string, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT imported_from, uri FROM notes WHERE actor_id = ? AND imported_from <> ''`, actorID)
+	if err != nil {
+		return nil, fmt.Errorf("imported notes: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var from, uri string
+		if err := rows.Scan(&from, &uri); err != nil {
+			return nil, fmt.Errorf("imported notes: %w", err)
+		}
+		out[from] = uri
+	}
+	return out, rows.Err()
 }
 
 // putNoteParts writes the tags and media of a stored note, replacing any it had (replace;
