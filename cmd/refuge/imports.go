@@ -36,7 +36,7 @@ var csvKinds = func() []string {
 
 // openPositional opens the instance for a command of n positional arguments, which may
 // stand before, after or among the flags.
-func openPositional(ctx context.Context, name string, n int, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (*server.App, []string, error) {
+func openPositional(ctx context.Context, name string, n int, args []string, stderr io.Writer, extra func(fs *flag.FlagSet), set ...func(*server.Config)) (*server.App, []string, error) {
 	var cfg server.Config
 	fs := newFlagSet(name, "refuge "+name+" [flags]", stderr)
 	instanceFlags(fs, &cfg)
@@ -58,6 +58,9 @@ func openPositional(ctx context.Context, name string, n int, args []string, stde
 		return nil, nil, errUsage
 	}
 	cfg.Existing = true
+	for _, f := range set {
+		f(&cfg)
+	}
 	app, err := server.Open(ctx, cfg)
 	return app, pos, err
 }
@@ -69,12 +72,13 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	kind := args[0]
-	overwrite := false
+	overwrite, allowPrivate := false, false
 	app, pos, err := openPositional(ctx, "import "+kind+" NAME FILE", 2, args[1:], stderr, func(fs *flag.FlagSet) {
 		if kind != "archive" {
 			fs.BoolVar(&overwrite, "overwrite", false, "also remove what the account has that the file lacks")
 		}
-	})
+		fs.BoolVar(&allowPrivate, "allow-private", false, "let the look-ups reach loopback and private addresses (local clusters, tests)")
+	}, func(cfg *server.Config) { cfg.AllowPrivate = allowPrivate })
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,8 @@ import (
 const (
 	MaxCSVBytes = 20 << 20
 	MaxCSVRows  = 20000
-	maxField    = 2048 // a longer address, domain, URL or list name is a bad row
+	maxField    = 2048    // a longer address, domain, URL or list name is a bad row
+	peekText    = 8 << 10 // what is read of a file to tell text from binary
 )
 
 // Mastodon's column names. A file whose first field is one of knownFirst has a header row;
@@ -70,7 +71,7 @@ func readTable(path string, k storage.ImportKind) (*table, error) {
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 64<<10)
-	head, _ := br.Peek(8 << 10)
+	head, _ := br.Peek(peekText)
 	if !looksLikeText(head) {
 		return nil, errors.New("this is not a CSV file: it holds binary data")
 	}
@@ -86,7 +87,6 @@ func readTable(path string, k storage.ImportKind) (*table, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		var perr *csv.ParseError
 		if errors.As(err, &perr) {
 			t.bad = append(t.bad, storage.ImportRow{Line: perr.StartLine, Reason: "not CSV: " + perr.Err.Error()})
@@ -98,6 +98,7 @@ func readTable(path string, k storage.ImportKind) (*table, error) {
 		if blank(rec) {
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		if names == nil {
 			if first := strings.TrimSpace(rec[0]); contains(knownFirst, first) {
 				names = header(rec)
@@ -161,10 +162,22 @@ func looksLikeText(head []byte) bool {
 	if bytes.IndexByte(head, 0) >= 0 {
 		return false
 	}
-	for i := 0; i < 4 && len(head) > 0 && !utf8.Valid(head); i++ {
-		head = head[:len(head)-1]
+	if len(head) == peekText {
+		// The peek may end inside a character: leave out its incomplete last one.
+		for i := 0; i < utf8.UTFMax-1 && len(head) > 0 && !utf8.FullRune(head[lastStart(head):]); i++ {
+			head = head[:lastStart(head)]
+		}
 	}
 	return utf8.Valid(head)
+}
+
+// lastStart is the index of the start of the last character of b.
+func lastStart(b []byte) int {
+	i := len(b) - 1
+	for i > 0 && !utf8.RuneStart(b[i]) {
+		i--
+	}
+	return max(i, 0)
 }
 
 func blank(rec []string) bool {
