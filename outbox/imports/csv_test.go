@@ -38,7 +38,7 @@ func TestReadTable(t *testing.T) {
 			file: "Account address,Show boosts\nbob@b.example,true\n", rows: []map[string]string{{colAccount: "bob@b.example"}},
 			lines: []int{2}, ignored: 1},
 		{name: "lists, names quoted", kind: storage.ImportLists, file: "\"Friends, close\",bob@b.example\nWork,carol@c.example\n",
-			rows: []map[string]string{{colListName: "Friends, close", colAccount: "bob@b.example"}, {colListName: "Work", colAccount: "carol@c.example"}},
+			rows:  []map[string]string{{colListName: "Friends, close", colAccount: "bob@b.example"}, {colListName: "Work", colAccount: "carol@c.example"}},
 			lines: []int{1, 2}},
 		{name: "a bad quote", kind: storage.ImportDomainBlocks, file: "a.example\nb\"ad.example\nc.example\n",
 			rows: []map[string]string{{colDomain: "a.example"}, {colDomain: "c.example"}}, lines: []int{1, 3}, bad: []int{2}},
