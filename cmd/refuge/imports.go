@@ -86,7 +86,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if kind == "archive" {
 		return importArchive(ctx, app, pos[0], pos[1], stdout)
 	}
-	actor, err := app.Outbox().LocalActor(ctx, pos[0])
+	actor, err := localAccount(ctx, app, pos[0])
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if kind == "archive" {
 		return exportArchive(ctx, app, pos[0], pos[1], stdout)
 	}
-	actor, err := app.Outbox().LocalActor(ctx, pos[0])
+	actor, err := localAccount(ctx, app, pos[0])
 	if err != nil {
 		return err
 	}
@@ -173,4 +173,13 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stderr, "wrote %s\n", pos[1])
 	return nil
+}
+
+// localAccount is the local account name, or an error naming it.
+func localAccount(ctx context.Context, app *server.App, name string) (*storage.Actor, error) {
+	a, err := app.Outbox().LocalActor(ctx, name)
+	if storage.KindOf(err) == storage.NotFound {
+		return nil, storage.Errorf(storage.NotFound, "there is no account %q here", name)
+	}
+	return a, err
 }
