@@ -390,7 +390,7 @@ func TestImportCommands(t *testing.T) {
 // import under way (and reloads itself) while an account's server stalls, then its report.
 // The export page's downloads are the CSVs.
 func TestImportWebPage(t *testing.T) {
-	a := testrig.Start(t, func(c *server.Config) { c.FetchTimeout = 2 * time.Second })
+	a := testrig.Start(t, func(c *server.Config) { c.FetchTimeout = 4 * time.Second })
 	a.LocalAccount("alice", "password-alice")
 	a.Account("bob", false)
 	stall := testrig.StartSilentListener(t)

@@ -93,6 +93,15 @@ func reportJSON(r storage.ImportReport) (string, error) {
 // ClaimImportJob leases the oldest queued job, or a running one whose lease ran out.
 func (db *DB) ClaimImportJob(ctx context.Context, now time.Time, lease time.Duration) (*storage.ImportJob, error) {
 	const due = `state = 'queued' OR state = 'running' AND lease_until < ?`
+	// Most polls find nothing: they ask with a read, so that an idle runner commits nothing
+	// (a commit makes every kept answer stale).
+	var waiting int
+	if err := db.rcache.QueryRowContext(ctx, `SELECT count(*) FROM import_jobs WHERE `+due, ts(now)).Scan(&waiting); err != nil {
+		return nil, fmt.Errorf("claim import job: %w", err)
+	}
+	if waiting == 0 {
+		return nil, nil
+	}
 	if db.pg != nil {
 		// One statement: a row another process locked meanwhile is skipped, not waited for,
 		// so that each job is run by one runner.
