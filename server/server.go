@@ -26,6 +26,7 @@ import (
 	"refuge/inbox/mediacache"
 	"refuge/outbox"
 	"refuge/outbox/delivery"
+	"refuge/outbox/imports"
 	"refuge/outbox/media"
 	"refuge/reader"
 	"refuge/server/activitypub"
@@ -55,6 +56,7 @@ type App struct {
 	pusher    *delivery.Pusher
 	media     *mediacache.Cache
 	stream    *api.Stream
+	imports   *imports.Runner
 	signer    atomic.Pointer[federation.Signer]
 
 	lock    *os.File // the data folder's lock, held by a serve (New) until Close
@@ -146,6 +148,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	a.stream = api.NewStream(cfg.Log, cfg.StreamConns, cfg.StreamConnsPerToken)
 	db.OnEvents(a.stream.Publish) // PostgreSQL: every process's commits' events
 	a.inbox = &inbox.Inbox{DB: db, Outbox: a.svc, Remote: a.remote, Log: cfg.Log, Now: cfg.Now}
+	// Import jobs: each kind registers its importer here (the archive's among them).
+	a.imports = &imports.Runner{DB: db, Dir: imports.Dir(cfg.Data), Log: cfg.Log, Now: cfg.Now}
+	(&imports.CSV{Outbox: a.svc, Remote: a.remote, DB: db, Domain: cfg.Domain, Resolve: cfg.FetchTimeout * 2}).Register(a.imports)
 	if _, err := a.svc.InstanceActor(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("instance actor: %w", err)
@@ -340,7 +345,8 @@ func (a *App) Handler() (http.Handler, error) {
 	}
 	local := uris.New(a.cfg.Base())
 	site := &web.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Remote: a.remote, Templates: pages,
-		URIs: local, Domain: a.cfg.Domain, HTTP: a.cfg.HTTP, DataDir: a.cfg.Data, Media: a.media, Commits: a.db.Commits}
+		URIs: local, Domain: a.cfg.Domain, HTTP: a.cfg.HTTP, DataDir: a.cfg.Data, Media: a.media, Commits: a.db.Commits,
+		Imports: a.imports}
 	kit.ErrorPage = site.ErrorPage
 	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, URIs: local, Domain: a.cfg.Domain, Version: Version,
 		Commits: a.db.Commits,
@@ -369,8 +375,8 @@ func routes(kit *httpx.Kit, ap *activitypub.Handler, site *web.Handler, client *
 }
 
 // Start listens and serves in the background, and starts the delivery workers, the
-// background fetcher of the notes pages lack, the remote media cache's workers, and the
-// clean-up of orphaned uploads.
+// background fetcher of the notes pages lack, the remote media cache's workers, the import
+// jobs' runner, and the clean-up of orphaned uploads.
 func (a *App) Start() error {
 	handler, err := a.Handler()
 	if err != nil {
@@ -398,7 +404,11 @@ func (a *App) Start() error {
 	a.srv.RegisterOnShutdown(a.stream.Shutdown)
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.wg.Add(7)
+	a.wg.Add(8)
+	go func() {
+		defer a.wg.Done()
+		a.imports.Run(ctx)
+	}()
 	go func() {
 		defer a.wg.Done()
 		a.stream.Run(ctx)
@@ -497,6 +507,9 @@ func (a *App) Reader() *reader.Reader { return a.read }
 
 // Outbox is the instance's local actions.
 func (a *App) Outbox() *outbox.Service { return a.svc }
+
+// Imports runs the instance's import jobs (the CLI runs its own through it).
+func (a *App) Imports() *imports.Runner { return a.imports }
 
 // Remote is the instance's cache of remote actors and notes.
 func (a *App) Remote() *federation.Remote { return a.remote }

@@ -41,6 +41,7 @@ type Reader interface {
 	EmailTokenReader
 	RegistrationReader
 	ConversationReader
+	ImportReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -71,6 +72,7 @@ type Tx interface {
 	EmailTokenWriter
 	RegistrationWriter
 	ConversationWriter
+	ImportWriter
 }
 
 // DB is an open Refuge database.
@@ -79,6 +81,7 @@ type DB interface {
 	DeliveryQueue
 	PushQueue
 	RemoteMediaQueue
+	ImportQueue
 
 	// Update runs fn in a write transaction, committing when fn returns nil and rolling back
 	// what fn did otherwise, so that nothing is ever half-stored. It returns fn's error, or

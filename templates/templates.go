@@ -36,6 +36,7 @@ type Page struct {
 	Unread   int            // the viewer's unread notifications, shown in the menu
 	Error    string         // a one-off error message shown above the content
 	Invites  bool           // the viewer may make invite links (the menu offers the page)
+	Refresh  int            // when not 0, the page reloads itself after so many seconds (an import under way)
 
 	UnreadConversations int // the viewer's unread conversations, shown in the menu
 
@@ -430,6 +431,19 @@ type MediaData struct {
 	Prev, Next string // the viewer pages of the attachments before and after it, or ""
 }
 
+// ImportData is the import settings: the form (the kinds the instance imports, the
+// largest file) and the account's recent imports with their progress and reports.
+type ImportData struct {
+	Kinds   []Choice
+	MaxSize string
+	Jobs    []*storage.ImportJob
+}
+
+// ExportData is the export settings: a download per CSV list, and the archive's place.
+type ExportData struct {
+	Files []Choice // Value is the download's path, Label what it holds
+}
+
 // bodyTypes says which Body each page takes.
 var bodyTypes = map[string]func(any) bool{
 	"home":          is[HomeData],
@@ -472,6 +486,9 @@ var bodyTypes = map[string]func(any) bool{
 	// The public timelines and the media viewer.
 	"public": is[PublicData],
 	"media":  is[MediaData],
+	// Import and export.
+	"import": is[ImportData],
+	"export": is[ExportData],
 }
 
 // is reports whether v is a non-nil *T.

@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"refuge/outbox/archive"
 	"refuge/server"
@@ -33,17 +33,8 @@ func importArchive(ctx context.Context, app *server.App, name, file string, out 
 	return nil
 }
 
-// cmdImportArchiveOnly is `refuge import archive NAME FILE [flags]` until the import command
-// that dispatches every kind of import takes it over.
-func cmdImportArchiveOnly(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) < 3 || args[0] != "archive" || strings.HasPrefix(args[1], "-") || strings.HasPrefix(args[2], "-") {
-		fmt.Fprint(stderr, "usage: refuge import archive NAME FILE [flags]\n")
-		return errUsage
-	}
-	app, _, err := openAdmin(ctx, "import archive NAME FILE", args[3:], stderr, nil)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	return importArchive(ctx, app, args[1], args[2], stdout)
+// exportArchive writes the account name's archive to file. Not built yet: the export's own
+// change replaces it.
+func exportArchive(ctx context.Context, app *server.App, name, file string, out io.Writer) error {
+	return errors.New("exporting an archive is not built yet")
 }

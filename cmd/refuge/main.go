@@ -1,5 +1,5 @@
 // Command refuge is the Refuge server and its admin commands: serve, user, token, block,
-// db, media, version.
+// db, media, import, export, version.
 package main
 
 import (
@@ -41,6 +41,8 @@ usage:
   refuge block list
   refuge db copy --to postgres://USER@HOST/DB [--from sqlite:PATH | --data DIR]
   refuge media status|prune [--media-cache-max SIZE]
+  refuge import follows|lists|mutes|blocks|domain-blocks|bookmarks|archive NAME FILE [--overwrite]
+  refuge export follows|lists|mutes|blocks|domain-blocks|bookmarks|archive NAME FILE
   refuge version
 
 Run "refuge COMMAND --help" for a command's flags.
@@ -74,8 +76,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdDB(ctx, args[1:], stdout, stderr)
 	case "media":
 		err = cmdMedia(ctx, args[1:], stdout, stderr)
-	case "import": // until the import command of every kind of import takes it over
-		err = cmdImportArchiveOnly(ctx, args[1:], stdout, stderr)
+	case "import":
+		err = cmdImport(ctx, args[1:], stdout, stderr)
+	case "export":
+		err = cmdExport(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "refuge %s\n", server.Version)
 	case "help", "--help", "-help", "-h":

@@ -15,6 +15,7 @@ import (
 	"refuge/federation/uris"
 	"refuge/inbox/mediacache"
 	"refuge/outbox"
+	"refuge/outbox/imports"
 	"refuge/outbox/media"
 	"refuge/reader"
 	"refuge/server/httpx"
@@ -39,6 +40,8 @@ type Handler struct {
 	// Commits counts the database's commits, so that a kept page is never older than the
 	// data (see pagecache.go).
 	Commits func() int64
+	// Imports queues and lists the account's imports (imports.go).
+	Imports *imports.Runner
 
 	cache       *httpx.AnswerCache // anonymous pages (pagecache.go)
 	signedCache *httpx.AnswerCache // signed-in readers' pages, by account
@@ -97,6 +100,9 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/settings/two_factor", h.SignedIn(h.twoFactorPage))
 	get("/settings/email", h.SignedIn(h.emailPage))
 	get("/settings/migration", h.SignedIn(h.migrationPage))
+	get("/settings/import", h.SignedIn(h.importPage))
+	get("/settings/export", h.SignedIn(h.exportPage))
+	get("/settings/export/{kind:follows|lists|mutes|blocks|domain-blocks|bookmarks}.csv", h.SignedIn(h.exportCSV))
 	get("/filters", h.SignedIn(h.filtersPage))
 	get(uris.StoredNoteRoute+"/edit", h.SignedIn(h.editNotePage))
 	get(uris.StoredNoteRoute+"/history", h.historyPage)
@@ -120,6 +126,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/aliases/remove", h.Form(h.aliasAction(false)))
 	post("/web/move", h.Form(h.moveAccount))
 	post("/web/email/resend", h.Form(h.resendEmail))
+	post("/web/import", h.importUpload) // reads its own form, streaming the file (imports.go)
 	post("/web/delete_account", h.Form(h.deleteAccount))
 	post("/web/report", h.Form(h.report))
 	post("/web/filters", h.Form(h.addFilter))
@@ -241,10 +248,15 @@ func formError(err error) error {
 // checkCSRF compares the form's masked csrf field with the session's token in constant time, and
 // refuses a form posted from another origin when the browser says where it came from.
 func (h *Handler) checkCSRF(r *http.Request, want string) error {
+	return h.checkCSRFToken(r, r.PostFormValue("csrf"), want)
+}
+
+// checkCSRFToken is checkCSRF with the form's token got read already (a form read as it
+// arrives).
+func (h *Handler) checkCSRFToken(r *http.Request, got, want string) error {
 	if origin := r.Header.Get("Origin"); origin != "" && origin != "null" && origin != h.URIs.Base() {
 		return storage.Errorf(storage.Forbidden, "this form was sent from another site (%s)", origin)
 	}
-	got := r.PostFormValue("csrf")
 	if got == "" {
 		return storage.Errorf(storage.Forbidden, "the form has no CSRF token; reload the page and try again")
 	}
@@ -338,6 +350,7 @@ var notices = map[string]string{
 	"signup-reject":          "The sign-up is rejected: the account is removed and its name is free again.",
 	"invite-made":            "The invite link is made: copy it from the list.",
 	"invite-expired":         "The invite link has expired: nobody can sign up with it any more.",
+	"import-queued":          "The import is queued: its progress and report show below.",
 }
 
 // flash sets the notice the next page shows.

@@ -215,6 +215,12 @@ func fillInstance(t *testing.T, db *DB) *copied {
 		if err := tx.AddListMembers(ctx, friends.ID, []int64{c.bob.ID}); err != nil {
 			return err
 		}
+		// An import of alice's, done, with its report.
+		if err := tx.PutImportJob(ctx, &storage.ImportJob{ActorID: c.alice.ID, Kind: storage.ImportFollows, Mode: storage.ImportMerge,
+			State: storage.ImportDone, Total: 2, Done: 2, Failed: 1, Created: at, Finished: at.Add(time.Minute),
+			Report: storage.ImportReport{Rows: []storage.ImportRow{{Line: 2, Value: "x", Reason: "not an account address"}}}}); err != nil {
+			return err
+		}
 		for _, m := range []*storage.Mute{
 			{ActorID: c.alice.ID, TargetID: c.carol.ID, Notifications: true, Created: at},
 			{ActorID: c.bob.ID, TargetID: c.alice.ID, Expires: at.Add(time.Hour), Created: at},
