@@ -74,6 +74,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdDB(ctx, args[1:], stdout, stderr)
 	case "media":
 		err = cmdMedia(ctx, args[1:], stdout, stderr)
+	case "export-archive": // temporary, until `refuge export NAME FILE` dispatches to exportArchive
+		err = cmdExportArchive(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "refuge %s\n", server.Version)
 	case "help", "--help", "-help", "-h":

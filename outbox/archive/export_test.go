@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -448,5 +449,75 @@ func TestExportArchiveRefused(t *testing.T) {
 	}
 	if !bytes.Contains(a.Files["likes.json"], []byte(`"orderedItems":[]`)) {
 		t.Errorf("likes.json of nothing: %s", a.Files["likes.json"])
+	}
+}
+
+// TestExportArchiveCommand runs the real binary beside the running instance.
+func TestExportArchiveCommand(t *testing.T) {
+	in := testrig.Start(t)
+	ctx := context.Background()
+	svc := in.App.Outbox()
+	in.Account("alice", false)
+	in.Account("gone", false)
+	alice := in.LocalActor("alice")
+	m, err := svc.SaveUpload(ctx, in.Cfg.Data, alice, bytes.NewReader(testimage.PNG(t, testimage.Halves(30, 20))), "a picture")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.PostNote(ctx, alice, outbox.NoteInput{Content: "with a picture", Visibility: "followers", Media: []storage.Media{*m}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.DeleteAccount(ctx, in.LocalActor("gone")); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "alice.zip")
+	code, out := in.Admin("export-archive", "alice", file)
+	if code != 0 || !strings.Contains(out, "exported alice to "+file+": 1 posts, 0 boosts, 1 media files") {
+		t.Fatalf("export: exit %d\n%s", code, out)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := ReadArchive(t, data)
+	if items := a.Items(t); len(items) != 1 || items[0].Type != "Create" || len(a.Files) != 5 {
+		t.Errorf("%d items, entries %v", len(items), a.Names)
+	}
+
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown account", []string{"nobody", filepath.Join(dir, "nobody.zip")}, `there is no account "nobody" here`},
+		{"deleted account", []string{"gone", filepath.Join(dir, "gone.zip")}, "account gone is deleted"},
+		{"file exists", []string{"alice", file}, "exists already"},
+		{"no file named", []string{"alice"}, "usage: refuge export-archive NAME FILE"},
+		{"folder missing", []string{"alice", filepath.Join(dir, "no", "such.zip")}, "no such file or directory"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out := in.Admin(append([]string{"export-archive"}, c.args...)...)
+			if code == 0 || !strings.Contains(out, c.want) {
+				t.Errorf("exit %d, want non-zero saying %q:\n%s", code, c.want, out)
+			}
+		})
+	}
+	if after, err := os.ReadFile(file); err != nil || !bytes.Equal(after, data) {
+		t.Errorf("the existing file was changed (%v)", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the folder holds %v, want only alice.zip: a refused export leaves nothing behind", entries)
+	}
+
+	// FILE "-" is standard output, the zip alone there.
+	cmd := exec.Command(testrig.Binary(t), "export-archive", "alice", "-", "--data", in.Cfg.Data, "--domain", in.Cfg.Domain)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("export to -: %v\n%s", err, stderr.String())
+	}
+	if a := ReadArchive(t, stdout.Bytes()); len(a.Outbox.OrderedItems) != 1 {
+		t.Errorf("export to -: %d items", len(a.Outbox.OrderedItems))
 	}
 }
