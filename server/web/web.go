@@ -96,6 +96,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/edit_profile", h.SignedIn(h.editProfilePage))
 	get("/settings/two_factor", h.SignedIn(h.twoFactorPage))
 	get("/settings/email", h.SignedIn(h.emailPage))
+	get("/settings/export/archive", h.SignedIn(h.exportArchive))
 	get("/filters", h.SignedIn(h.filtersPage))
 	get(uris.StoredNoteRoute+"/edit", h.SignedIn(h.editNotePage))
 	get(uris.StoredNoteRoute+"/history", h.historyPage)
