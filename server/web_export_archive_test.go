@@ -97,6 +97,12 @@ func TestWebExportArchive(t *testing.T) {
 		t.Errorf("%s/alice: %d, want 404", path, resp.StatusCode)
 	}
 
+	// A HEAD answers the headers without the work, and does not count.
+	req, _ := http.NewRequest(http.MethodHead, in.Base+path, nil)
+	if resp, body := a.Do(req); resp.StatusCode != http.StatusOK || body != "" || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("HEAD: %d %q, %d bytes", resp.StatusCode, resp.Header.Get("Content-Disposition"), len(body))
+	}
+
 	// Two downloads at once, then one every five minutes: alice's third is refused, saying so.
 	a.Get(path)
 	resp, body := a.Get(path)

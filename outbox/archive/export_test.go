@@ -5,12 +5,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -511,7 +515,11 @@ func TestExportArchiveCommand(t *testing.T) {
 	}
 
 	// FILE "-" is standard output, the zip alone there.
-	cmd := exec.Command(testrig.Binary(t), "export-archive", "alice", "-", "--data", in.Cfg.Data, "--domain", in.Cfg.Domain)
+	args := []string{"export-archive", "alice", "-", "--data", in.Cfg.Data, "--domain", in.Cfg.Domain}
+	if in.Cfg.DB != "" {
+		args = append(args, "--db", in.Cfg.DB)
+	}
+	cmd := exec.Command(testrig.Binary(t), args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -520,4 +528,91 @@ func TestExportArchiveCommand(t *testing.T) {
 	if a := ReadArchive(t, stdout.Bytes()); len(a.Outbox.OrderedItems) != 1 {
 		t.Errorf("export to -: %d items", len(a.Outbox.OrderedItems))
 	}
+}
+
+// BenchmarkExportArchive exports an account of 10,000 posts, 1,000 of them with a picture,
+// with the real binary beside the running instance, and reports the command's wall time and
+// peak memory (its maximum resident set, from the kernel's accounting of the child).
+func BenchmarkExportArchive(b *testing.B) {
+	const posts, withImage = 10000, 10 // every tenth post has a picture
+	in := testrig.Start(b)
+	ctx := context.Background()
+	svc := in.App.Outbox()
+	in.Account("alice", false)
+	in.Account("empty", false)
+	alice := in.LocalActor("alice")
+	pic := noisePicture(b, 640, 480) // a photograph's size: noise does not compress
+	visibilities := []string{"public", "unlisted", "followers", "direct"}
+	start := time.Now()
+	for i := range posts {
+		in := outbox.NoteInput{Content: "post number " + strconv.Itoa(i) + " #bench", Visibility: visibilities[i%4]}
+		if i%4 == 3 {
+			in.Mentions = []string{alice.URI}
+		}
+		if i%withImage == 0 {
+			m, err := svc.SaveUpload(ctx, svc.DataDir, alice, bytes.NewReader(pic), "picture "+strconv.Itoa(i))
+			if err != nil {
+				b.Fatal(err)
+			}
+			in.Media = []storage.Media{*m}
+		}
+		if _, _, err := svc.PostNote(ctx, alice, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("made %d posts with %d pictures in %s", posts, posts/withImage, time.Since(start).Round(time.Millisecond))
+	dir := b.TempDir()
+	bin := testrig.Binary(b)
+	// export runs the command once and returns its wall time, peak memory (KiB) and the
+	// archive's size.
+	export := func(name, file, want string) (time.Duration, int64, int64) {
+		args := []string{"export-archive", name, file, "--data", svc.DataDir, "--domain", in.Cfg.Domain}
+		if in.Cfg.DB != "" {
+			args = append(args, "--db", in.Cfg.DB)
+		}
+		cmd := exec.Command(bin, args...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		t0 := time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("export: %v\n%s", err, out.String())
+		}
+		wall := time.Since(t0)
+		var rss int64
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = ru.Maxrss // KiB on Linux
+		}
+		if !strings.Contains(out.String(), want) {
+			b.Fatalf("export said:\n%s", out.String())
+		}
+		st, err := os.Stat(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		os.Remove(file)
+		return wall, rss, st.Size()
+	}
+	// The same command for an account with nothing: the binary's own footprint.
+	_, baseRSS, _ := export("empty", filepath.Join(dir, "empty.zip"), "0 posts")
+	b.ResetTimer()
+	var wall time.Duration
+	var maxRSS, size int64
+	for i := range b.N {
+		w, rss, n := export("alice", filepath.Join(dir, "alice-"+strconv.Itoa(i)+".zip"), strconv.Itoa(posts)+" posts")
+		wall, maxRSS, size = wall+w, max(maxRSS, rss), n
+	}
+	b.ReportMetric(wall.Seconds()/float64(b.N), "s/export")
+	b.ReportMetric(float64(maxRSS)/1024, "MiB-maxrss")
+	b.ReportMetric(float64(baseRSS)/1024, "MiB-maxrss-empty")
+	b.ReportMetric(float64(size)/(1<<20), "MiB-zip")
+}
+
+// noisePicture is a JPEG of w×h random pixels, about as large as a photograph of that size.
+func noisePicture(b *testing.B, w, h int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range img.Pix {
+		img.Pix[i] = byte(rng.Uint32())
+	}
+	return testimage.JPEG(b, img)
 }

@@ -15,6 +15,14 @@ import (
 // download. It is limited per account (httpx.Limits.Exports): each one reads every post and
 // copies every file.
 func (h *Handler) exportArchive(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
+	if r.Method == http.MethodHead {
+		// What a download manager asks before the download: the headers, without the work
+		// or a turn of the limit.
+		w.Header().Set("Content-Type", "application/zip")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+archiveFileName(viewer.Username, h.Domain, time.Now())+`"`)
+		w.WriteHeader(http.StatusOK)
+		return nil
+	}
 	if h.Limits != nil && h.Limits.Exports != nil {
 		if err := h.Limits.Exports.Limit(r.Context(), strconv.FormatInt(viewer.ID, 10), time.Now(),
 			"Your archive was downloaded a moment ago: try again in five minutes."); err != nil {
