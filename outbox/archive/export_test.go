@@ -463,6 +463,10 @@ func TestExportArchiveCommand(t *testing.T) {
 	svc := in.App.Outbox()
 	in.Account("alice", false)
 	in.Account("gone", false)
+	in.Account("held", false)
+	if _, err := svc.Suspend(ctx, "held"); err != nil {
+		t.Fatal(err)
+	}
 	alice := in.LocalActor("alice")
 	m, err := svc.SaveUpload(ctx, in.Cfg.Data, alice, bytes.NewReader(testimage.PNG(t, testimage.Halves(30, 20))), "a picture")
 	if err != nil {
@@ -496,6 +500,7 @@ func TestExportArchiveCommand(t *testing.T) {
 	}{
 		{"unknown account", []string{"nobody", filepath.Join(dir, "nobody.zip")}, `there is no account "nobody" here`},
 		{"deleted account", []string{"gone", filepath.Join(dir, "gone.zip")}, "account gone is deleted"},
+		{"suspended account", []string{"held", filepath.Join(dir, "held.zip")}, "account held is suspended"},
 		{"file exists", []string{"alice", file}, "exists already"},
 		{"no file named", []string{"alice"}, "usage: refuge export-archive NAME FILE"},
 		{"folder missing", []string{"alice", filepath.Join(dir, "no", "such.zip")}, "no such file or directory"},
