@@ -201,8 +201,8 @@ func (x *export) createItem(n *storage.Note) ([]byte, error) {
 			doc.Attachments[i].URL = MediaPath(m)
 		}
 	}
-	// TODO(merge with the import): once storage.Note has ImportedFrom, carry it on the note;
-	// once storage.Media keeps a focus, set the attachments' focalPoint (Mastodon's [x, y]).
+	// TODO(lead, on merging the import): carry n.ImportedFrom, the original URL, on doc.
+	// TODO(lead): set each attachment's focalPoint ([x, y]) once storage.Media keeps a focus.
 	return federation.EncodeActivityItem(&federation.Activity{ID: uris.NoteActivity(n.URI), Type: federation.TypeCreate,
 		Actor: x.actor.URI, Published: n.Published, To: n.To, Cc: n.Cc}, doc)
 }
