@@ -297,3 +297,17 @@ func EncodeActivity(a *Activity, object any) ([]byte, error) {
 	o.Context = contextValue
 	return marshal(o)
 }
+
+// Context is the @context of everything we emit, for a document that holds our activities
+// but is written elsewhere (an account archive's outbox.json).
+func Context() any { return contextValue }
+
+// EncodeActivityItem writes an activity as EncodeActivity does but without a @context: an
+// item of a collection, which carries the one @context for all its items.
+func EncodeActivityItem(a *Activity, object any) ([]byte, error) {
+	o, err := activityWire(a, object)
+	if err != nil {
+		return nil, err
+	}
+	return marshal(o)
+}

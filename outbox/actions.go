@@ -84,6 +84,11 @@ func (s *Service) Follow(ctx context.Context, actor *storage.Actor, target strin
 // (a new one shows the followee's boosts).
 type FollowOptions struct {
 	Reblogs *bool // whether the followee's boosts reach the follower's home timeline
+
+	// Quiet leaves a request not answered yet as it is: an import that meets it again is
+	// not someone asking again, and a server that keeps the first (GoToSocial answers a
+	// repeated Follow id with a 500) would be sent a repeat on every import.
+	Quiet bool
 }
 
 // FollowWith is Follow with the follower's choices, which asking again changes.
@@ -115,7 +120,7 @@ func (s *Service) FollowWith(ctx context.Context, actor *storage.Actor, target s
 			if err := setFollowOptions(ctx, tx, f, opt); err != nil {
 				return err
 			}
-			if t.Local || f.Accepted {
+			if t.Local || f.Accepted || opt.Quiet {
 				return nil
 			}
 			return s.sendFollow(ctx, tx, actor, t, f)

@@ -25,6 +25,7 @@ import (
 	"refuge/inbox"
 	"refuge/inbox/mediacache"
 	"refuge/outbox"
+	"refuge/outbox/archive"
 	"refuge/outbox/delivery"
 	"refuge/outbox/imports"
 	"refuge/outbox/media"
@@ -151,6 +152,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	// Import jobs: each kind registers its importer here (the archive's among them).
 	a.imports = &imports.Runner{DB: db, Dir: imports.Dir(cfg.Data), Log: cfg.Log, Now: cfg.Now}
 	(&imports.CSV{Outbox: a.svc, Remote: a.remote, DB: db, Domain: cfg.Domain, Resolve: cfg.FetchTimeout * 2}).Register(a.imports)
+	a.imports.Register(storage.ImportArchive, archive.MaxFileBytes, (&archive.Importer{Out: a.svc, DataDir: cfg.Data, Log: cfg.Log}).Job)
 	if _, err := a.svc.InstanceActor(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("instance actor: %w", err)

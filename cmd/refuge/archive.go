@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -31,10 +30,4 @@ func importArchive(ctx context.Context, app *server.App, name, file string, out 
 	}
 	fmt.Fprint(out, rep)
 	return nil
-}
-
-// exportArchive writes the account name's archive to file. Not built yet: the export's own
-// change replaces it.
-func exportArchive(ctx context.Context, app *server.App, name, file string, out io.Writer) error {
-	return errors.New("exporting an archive is not built yet")
 }

@@ -576,3 +576,37 @@ func (im *Importer) now() time.Time {
 	}
 	return time.Now()
 }
+
+// MaxFileBytes bounds an archive file as uploaded (compressed): what the web's import form
+// accepts for it. Media make most of an archive; four GiB holds years of a busy account's.
+const MaxFileBytes = 4 << 30
+
+// ImportReport is the report as an import job keeps it: its counts by name, what was left
+// out with why, and the bookmarked posts not known here as its rows.
+func (r *Report) ImportReport() storage.ImportReport {
+	out := storage.ImportReport{Counts: map[string]int{
+		"imported": r.Imported, "already there": r.AlreadyThere, "skipped boosts": r.SkippedBoosts,
+		"media imported": r.Media, "polls kept as text": r.Polls, "dated in the future": r.Clamped,
+		"bookmarks": r.Bookmarks, "likes listed, not sent": r.Likes,
+	}}
+	for reason, n := range r.Skipped {
+		out.Counts["skipped: "+reason] = n
+	}
+	for i, uri := range r.Unknown {
+		if i == storage.MaxImportReportRows {
+			out.MoreRows = len(r.Unknown) - i
+			break
+		}
+		out.Rows = append(out.Rows, storage.ImportRow{Value: uri, Reason: "bookmarked post not known here: not fetched"})
+	}
+	return out
+}
+
+// Job is Import as an import job's runner calls it (outbox/imports.Importer).
+func (im *Importer) Job(ctx context.Context, job *storage.ImportJob, path string, progress func(done, total int)) (storage.ImportReport, error) {
+	rep, err := im.Import(ctx, job.ActorID, path, progress)
+	if err != nil {
+		return storage.ImportReport{}, err
+	}
+	return rep.ImportReport(), nil
+}

@@ -229,7 +229,7 @@ func (r *run) follows(ctx context.Context, t *table) error {
 		if err != nil {
 			return "", err
 		}
-		var opt outbox.FollowOptions
+		opt := outbox.FollowOptions{Quiet: true}
 		if show, set := parseBool(rw.vals[colBoosts]); set {
 			opt.Reblogs = &show
 		}

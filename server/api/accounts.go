@@ -226,7 +226,8 @@ func (h *Handler) credentialAccount(ctx context.Context, account *storage.Actor)
 	}
 	typed := outbox.ProfileOf(account)
 	src := &Source{Note: typed.Summary, Fields: []Field{}, Privacy: visibilityOf(defaults.Privacy),
-		Sensitive: defaults.Sensitive, Language: defaults.Language, FollowRequestsCount: len(requests)}
+		Sensitive: defaults.Sensitive, Language: defaults.Language, FollowRequestsCount: len(requests),
+		AlsoKnownAs: account.AlsoKnownAs}
 	if src.Privacy == "" {
 		src.Privacy = "public"
 	}

@@ -58,6 +58,10 @@ type Source struct {
 	Sensitive           bool    `json:"sensitive"`
 	Language            string  `json:"language"`
 	FollowRequestsCount int     `json:"follow_requests_count"`
+
+	// AlsoKnownAs are the account's aliases, where GoToSocial gives them (Mastodon's API
+	// has none), so that a client that sets them can show them.
+	AlsoKnownAs []string `json:"also_known_as_uris,omitempty"`
 }
 
 // Emoji is a custom emoji. Refuge has none yet, so every list of them is empty.

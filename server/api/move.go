@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"refuge/server/httpx"
 
 	"refuge/storage"
 )
@@ -45,6 +46,6 @@ func (h *Handler) moveAccount(w http.ResponseWriter, r *http.Request, viewer *st
 	if _, err := h.Outbox.Move(r.Context(), viewer, q.Get("password"), target); err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusAccepted)
-	return nil
+	// GoToSocial's answer, which its clients parse.
+	return httpx.WriteJSON(w, http.StatusAccepted, "application/json; charset=utf-8", map[string]string{"message": "accepted"})
 }

@@ -137,6 +137,10 @@ type Limits struct {
 	MailEmail *SharedBuckets
 	Lookups   *Buckets  // WebFinger look-ups a visitor makes us do (remote follow), per address
 	API       apiLimits // the client API's, as Mastodon sets them (see LimitAPI)
+	// Exports limits the downloads of account archives, per account, shared by every
+	// process: each reads every post and copies every file. Two at once, then one every
+	// five minutes.
+	Exports *SharedBuckets
 }
 
 // The default inbox limit per remote host: far above what a busy peer sends, low enough that
@@ -157,6 +161,7 @@ func NewLimits(db storage.DB, inboxRate, inboxBurst float64, api APILimits) *Lim
 		MailEmail:     &SharedBuckets{db: db, name: "mail-email", rate: 5.0 / (30 * 60), burst: 5},
 		Lookups:       NewBuckets(30.0/60, 30),
 		API:           newAPILimits(db, api),
+		Exports:       &SharedBuckets{db: db, name: "archive-export", rate: 1.0 / (5 * 60), burst: 2},
 	}
 }
 

@@ -111,7 +111,7 @@ func (h *Handler) enqueueImport(w http.ResponseWriter, r *http.Request, viewer *
 	return nil
 }
 
-// exportPage offers the account's CSV lists for download, and (once built) its archive.
+// exportPage offers the account's CSV lists and its archive for download.
 func (h *Handler) exportPage(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	d := &templates.ExportData{}
 	for _, k := range storage.ImportKinds {

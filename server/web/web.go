@@ -103,6 +103,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/settings/import", h.SignedIn(h.importPage))
 	get("/settings/export", h.SignedIn(h.exportPage))
 	get("/settings/export/{kind:follows|lists|mutes|blocks|domain-blocks|bookmarks}.csv", h.SignedIn(h.exportCSV))
+	get("/settings/export/archive", h.SignedIn(h.exportArchive))
 	get("/filters", h.SignedIn(h.filtersPage))
 	get(uris.StoredNoteRoute+"/edit", h.SignedIn(h.editNotePage))
 	get(uris.StoredNoteRoute+"/history", h.historyPage)
