@@ -261,9 +261,9 @@ func withoutContext(raw json.RawMessage) (json.RawMessage, error) {
 	return json.Marshal(m)
 }
 
-// marshal writes v as JSON without escaping <, > and & in strings: content is HTML, and
+// Marshal writes v as JSON without escaping <, > and & in strings: content is HTML, and
 // peers (and people reading the JSON) expect it as Mastodon writes it.
-func marshal(v any) ([]byte, error) {
+func Marshal(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -277,14 +277,14 @@ func marshal(v any) ([]byte, error) {
 func EncodeActor(a *Actor) ([]byte, error) {
 	o := actorWire(a)
 	o.Context = contextValue
-	return marshal(o)
+	return Marshal(o)
 }
 
 // EncodeNote writes a post document with our @context.
 func EncodeNote(n *Note) ([]byte, error) {
 	o := noteWire(n)
 	o.Context = contextValue
-	return marshal(o)
+	return Marshal(o)
 }
 
 // EncodeActivity writes an activity with our @context and object embedded: a *Note,
@@ -295,7 +295,7 @@ func EncodeActivity(a *Activity, object any) ([]byte, error) {
 		return nil, err
 	}
 	o.Context = contextValue
-	return marshal(o)
+	return Marshal(o)
 }
 
 // Context is the @context of everything we emit, for a document that holds our activities
@@ -309,5 +309,5 @@ func EncodeActivityItem(a *Activity, object any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return marshal(o)
+	return Marshal(o)
 }

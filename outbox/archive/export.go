@@ -2,7 +2,6 @@ package archive
 
 import (
 	"archive/zip"
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -215,7 +214,7 @@ func announceItem(act *storage.Activity) ([]byte, error) {
 		return nil, storage.Wrap(storage.Internal, err, "stored boost "+act.URI)
 	}
 	delete(m, "@context")
-	return marshal(m)
+	return federation.Marshal(m)
 }
 
 // MediaPath is where attachment m's file goes in an archive, and what its attachment's URL
@@ -342,7 +341,7 @@ func (x *export) writeURIs(ctx context.Context, name string,
 			return bw.err
 		}
 		pg.pop()
-		item, err := marshal(m.uri)
+		item, err := federation.Marshal(m.uri)
 		if err != nil {
 			return err
 		}
@@ -384,7 +383,7 @@ func (x *export) writeActor(ctx context.Context) error {
 			return err
 		}
 	}
-	body, err := marshal(doc)
+	body, err := federation.Marshal(doc)
 	if err != nil {
 		return err
 	}
@@ -420,18 +419,6 @@ func mediaTypeOf(name string) string {
 		return "image/webp"
 	}
 	return ""
-}
-
-// marshal writes v as JSON without escaping <, > and &: content is HTML, written as
-// Mastodon writes it.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, storage.Wrap(storage.Internal, err, "encode")
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // pager walks a list oldest first, a page at a time, keeping only the page in hand.
