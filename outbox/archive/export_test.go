@@ -502,7 +502,7 @@ func TestExportArchiveCommand(t *testing.T) {
 		{"deleted account", []string{"gone", filepath.Join(dir, "gone.zip")}, "account gone is deleted"},
 		{"suspended account", []string{"held", filepath.Join(dir, "held.zip")}, "account held is suspended"},
 		{"file exists", []string{"alice", file}, "exists already"},
-		{"no file named", []string{"alice"}, "refuge export [archive] NAME FILE"},
+		{"no file named", []string{"alice"}, "NAME FILE: takes 2 arguments, not 1"},
 		{"folder missing", []string{"alice", filepath.Join(dir, "no", "such.zip")}, "no such file or directory"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
