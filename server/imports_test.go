@@ -377,8 +377,8 @@ func TestImportCommands(t *testing.T) {
 		{"an unknown account", []string{"import", "follows", "nobody", file}, "nobody"},
 		{"a kind that is not", []string{"import", "friends", "alice", file}, "usage"},
 		{"too few arguments", []string{"import", "follows", "alice"}, "takes 2 arguments"},
-		{"the archive, not built yet", []string{"export", "alice", out2}, "not built yet"},
-		{"the archive by name", []string{"import", "archive", "alice", file}, "not built yet"},
+		{"an archive over an existing file", []string{"export", "alice", out2}, "exists already"},
+		{"a CSV given as an archive", []string{"import", "archive", "alice", file}, "not a .zip or .tar.gz file"},
 	} {
 		if code, out := a.Admin(row.args...); code == 0 || !strings.Contains(out, row.want) {
 			t.Errorf("%s: %d\n%s\nwant a failure saying %q", row.name, code, out, row.want)
