@@ -26,7 +26,9 @@ func isTag(s string) bool {
 }
 
 // norm is a tag in lower case with hyphens.
-func norm(tag string) string { return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(tag), "_", "-")) }
+func norm(tag string) string {
+	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(tag), "_", "-"))
+}
 
 // primary is a tag's language subtag.
 func primary(tag string) string {
