@@ -214,6 +214,8 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		// Editing posts.
 		"edit_note": &EditNoteData{Note: mine, Content: v.text, Summary: v.cw, Sensitive: mine.Sensitive, Language: v.lang, Media: mine.Media},
 		"history":   &HistoryData{Note: note, Versions: versions},
+		"translate": &TranslateData{Note: note, Target: "zh-Hans", Translation: &storage.Translation{Target: "zh-Hans", Source: v.lang,
+			Content: "<p>" + html.EscapeString(v.text) + "</p>", Summary: v.cw, Provider: "LibreTranslate"}},
 		"lists":     &ListsData{Lists: v.lists()},
 		"list": &ListData{List: &storage.List{ID: 3, Title: v.text, RepliesPolicy: storage.RepliesList}, Items: items,
 			Next: "/lists/3?max_id=1", Members: actors, Candidates: []*storage.Actor{v.actor(4)}},
@@ -321,6 +323,7 @@ func newPage(v variant, viewer *storage.Actor, body any) *Page {
 		Liked: map[int64]bool{11: true}, Pinned: map[int64]bool{10: true}, Parents: v.displayParents()}
 	if viewer != nil {
 		p.CSRF = "csrf-token-123"
+		p.Translatable = func(lang string) bool { return lang != "en" }
 	}
 	return p
 }
