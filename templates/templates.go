@@ -798,7 +798,7 @@ type post struct {
 	Liked, Boosted, Pinned bool
 	Bookmarked             bool
 	Deleted                bool
-	Translatable           bool // the post offers the Translate action (Page.Translatable)
+	Translatable           bool   // the post offers the Translate action (Page.Translatable)
 	ViewURL, OriginURL     string // where it is read here, and on its own server
 	ISO, Date              string // when it was published, for the machine and the reader
 	Content                template.HTML

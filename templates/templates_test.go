@@ -216,7 +216,7 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"history":   &HistoryData{Note: note, Versions: versions},
 		"translate": &TranslateData{Note: note, Target: "zh-Hans", Translation: &storage.Translation{Target: "zh-Hans", Source: v.lang,
 			Content: "<p>" + html.EscapeString(v.text) + "</p>", Summary: v.cw, Provider: "LibreTranslate"}},
-		"lists":     &ListsData{Lists: v.lists()},
+		"lists": &ListsData{Lists: v.lists()},
 		"list": &ListData{List: &storage.List{ID: 3, Title: v.text, RepliesPolicy: storage.RepliesList}, Items: items,
 			Next: "/lists/3?max_id=1", Members: actors, Candidates: []*storage.Actor{v.actor(4)}},
 		"saved": &SavedData{Heading: "Bookmarks", Empty: "No bookmarks " + v.text, Notes: notes, Next: "/bookmarks?max_id=4"},
