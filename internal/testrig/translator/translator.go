@@ -6,6 +6,7 @@ package translator
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -31,6 +32,7 @@ type Server struct {
 	requireKey bool
 
 	srv       *httptest.Server
+	requests  atomic.Int64
 	translate atomic.Int64
 	languages atomic.Int64
 	last      atomic.Value // the last /translate request's fields
@@ -73,6 +75,9 @@ func (s *Server) SetEvil(on bool) { s.mu.Lock(); s.evil = on; s.mu.Unlock() }
 // keys does.
 func (s *Server) RequireKey(on bool) { s.mu.Lock(); s.requireKey = on; s.mu.Unlock() }
 
+// Requests counts every request received so far, answered or not.
+func (s *Server) Requests() int64 { return s.requests.Load() }
+
 // Translations counts the /translate requests answered so far.
 func (s *Server) Translations() int64 { return s.translate.Load() }
 
@@ -102,9 +107,16 @@ func Translated(text, target string) string {
 var firstTag = regexp.MustCompile(`^<[a-z]+[^>]*>`)
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
 	s.mu.Lock()
 	delay, badJSON, status, evil, requireKey := s.delay, s.badJSON, s.status, s.evil, s.requireKey
 	s.mu.Unlock()
+	// The body is read first: only then does the server notice a client that gave up, and
+	// end the wait below.
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return
+	}
 	if delay > 0 {
 		select {
 		case <-time.After(delay):
@@ -142,7 +154,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			Format string `json:"format"`
 			APIKey string `json:"api_key"`
 		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		if err := json.Unmarshal(raw, &req); err != nil {
 			w.WriteHeader(http.StatusBadRequest)
 			json.NewEncoder(w).Encode(map[string]string{"error": "Invalid request: " + err.Error()})
 			return
