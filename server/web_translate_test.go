@@ -54,7 +54,9 @@ func TestWebTranslate(t *testing.T) {
 	ownURI := postFrom(t, a, alice, "a fine day", "en")
 	arrived(t, a, remoteURI)
 	remote, local, own := a.Note(remoteURI), a.Note(localURI), a.Note(ownURI)
-	link := func(id int64) string { return `href="/notes/` + strconv.FormatInt(id, 10) + `/translate">Translate</a>` }
+	link := func(id int64) string {
+		return `href="/notes/` + strconv.FormatInt(id, 10) + `/translate">Translate</a>`
+	}
 
 	// The timelines offer it on the Chinese posts only, and ask the server nothing.
 	lt.SetDelay(20 * bound) // a page that asked it would wait, and fail
