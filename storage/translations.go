@@ -12,13 +12,21 @@ type Translation struct {
 	// Version is the version of the note that was translated (its edit time, or its
 	// publication time before any edit, as the caller writes it): a translation of an
 	// older version is never given for a newer one.
-	Version  string
-	Target   string // the language translated into, as the reader asked for it
-	Source   string // the language translated from: the note's, or what the service detected
-	Content  string // sanitized HTML
-	Summary  string // the content warning, translated
+	Version string
+	Target  string // the language translated into, as the reader asked for it
+	Source  string // the language translated from: the note's, or what the service detected
+	Content string // sanitized HTML
+	Summary string // the content warning, translated
+	// Media is the descriptions of the note's attachments, translated: those that have one.
+	Media    []TranslatedMedia
 	Provider string // the service that translated it
 	Created  time.Time
+}
+
+// TranslatedMedia is an attachment's description, translated.
+type TranslatedMedia struct {
+	MediaID     int64
+	Description string
 }
 
 // TranslationReader reads kept translations.

@@ -154,7 +154,7 @@ func (c *Client) call(ctx context.Context, method, path string, body []byte, out
 		json.Unmarshal(data, &e) // a reason when there is one; the status says enough otherwise
 		reason := strings.TrimSpace(e.Error)
 		if len(reason) > 200 {
-			reason = reason[:200]
+			reason = strings.ToValidUTF8(reason[:200], "")
 		}
 		return fmt.Errorf("%w: %s %s answered %s %s", ErrUnavailable, method, path, resp.Status, reason)
 	}

@@ -79,7 +79,8 @@ func (s *Service) timeout() time.Duration {
 // Translate gives note n, which the caller checked the reader may read, in language
 // target: the kept translation of the note as it is now when there is one, else the
 // server's, kept for the next reader. The whole of it takes at most the client's time
-// bound. Errors: ErrOff, ErrSameLanguage, ErrNothing; Invalid for a target that is not a
+// bound. The content warning and the attachments' descriptions are translated too.
+// Errors: ErrOff, ErrSameLanguage, ErrNothing; Invalid for a target that is not a
 // language tag; Forbidden for a language the server does not translate into; Transient
 // when the server is down, slow or answers nonsense.
 func (s *Service) Translate(ctx context.Context, n *storage.Note, target string) (*storage.Translation, error) {
@@ -93,7 +94,7 @@ func (s *Service) Translate(ctx context.Context, n *storage.Note, target string)
 	if SameLanguage(n.Language, target) {
 		return nil, ErrSameLanguage
 	}
-	if strings.TrimSpace(federation.PlainText(n.Content)) == "" && strings.TrimSpace(n.Summary) == "" {
+	if !hasText(n) {
 		return nil, ErrNothing
 	}
 	version := Version(n)
@@ -132,6 +133,16 @@ func (s *Service) Translate(ctx context.Context, n *storage.Note, target string)
 			return nil, unavailable(err)
 		}
 		t.Summary = federation.PlainText(summary.Text)
+	}
+	for _, m := range n.Media {
+		if strings.TrimSpace(m.Description) == "" {
+			continue
+		}
+		d, err := s.Client.Translate(ctx, m.Description, source, to, "text")
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		t.Media = append(t.Media, storage.TranslatedMedia{MediaID: m.ID, Description: federation.PlainText(d.Text)})
 	}
 	if err := s.DB.Update(ctx, func(tx storage.Tx) error { return tx.PutTranslation(ctx, t) }); err != nil {
 		return nil, fmt.Errorf("keep translation of note %d: %w", n.ID, err)
@@ -204,4 +215,18 @@ func Version(n *storage.Note) string {
 		at = n.Updated
 	}
 	return at.UTC().Format(time.RFC3339Nano)
+}
+
+// hasText reports whether n has any text to translate: content, a content warning or an
+// attachment's description.
+func hasText(n *storage.Note) bool {
+	if strings.TrimSpace(federation.PlainText(n.Content)) != "" || strings.TrimSpace(n.Summary) != "" {
+		return true
+	}
+	for _, m := range n.Media {
+		if strings.TrimSpace(m.Description) != "" {
+			return true
+		}
+	}
+	return false
 }

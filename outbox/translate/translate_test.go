@@ -14,13 +14,13 @@ import (
 )
 
 // newNote stores a remote note in language lang and returns it as read back.
-func newNote(t *testing.T, db storage.DB, content, summary, lang string) *storage.Note {
+func newNote(t *testing.T, db storage.DB, content, summary, lang string, media ...storage.Media) *storage.Note {
 	t.Helper()
 	ctx := context.Background()
 	a := &storage.Actor{URI: "https://peer.example/users/li", Type: "Person", Username: "li", Host: "peer.example",
 		Inbox: "https://peer.example/users/li/inbox"}
 	n := &storage.Note{URI: "https://peer.example/users/li/statuses/" + time.Now().Format("150405.000000000"), Content: content,
-		Summary: summary, Language: lang, Visibility: storage.Public, Published: time.Now().Add(-time.Hour)}
+		Summary: summary, Language: lang, Visibility: storage.Public, Published: time.Now().Add(-time.Hour), Media: media}
 	err := db.Update(ctx, func(tx storage.Tx) error {
 		if got, err := tx.GetActorByURI(ctx, a.URI); err == nil {
 			a = got
@@ -90,6 +90,17 @@ func TestTranslateThroughTheStandIn(t *testing.T) {
 	m := newNote(t, db, "<p>bonjour</p>", "", "")
 	if tr, err = s.Translate(ctx, m, "es"); err != nil || tr.Source != "en" || lt.Last().Source != "auto" {
 		t.Errorf("detected: %+v, %v, %+v", tr, err, lt.Last())
+	}
+
+	// The attachments' descriptions are translated, those that have one.
+	pics := newNote(t, db, "<p>猫</p>", "", "zh", storage.Media{URL: "https://peer.example/1.jpg", MediaType: "image/jpeg", Description: "一只猫"},
+		storage.Media{URL: "https://peer.example/2.jpg", MediaType: "image/jpeg"})
+	if tr, err = s.Translate(ctx, pics, "en"); err != nil || len(tr.Media) != 1 ||
+		tr.Media[0] != (storage.TranslatedMedia{MediaID: pics.Media[0].ID, Description: "[en] 一只猫"}) {
+		t.Errorf("media: %+v, %v", tr, err)
+	}
+	if again, err := s.Translate(ctx, pics, "en"); err != nil || len(again.Media) != 1 || again.Media[0] != tr.Media[0] {
+		t.Errorf("media kept: %+v, %v", again, err)
 	}
 
 	// What the server answers is sanitized.

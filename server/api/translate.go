@@ -13,7 +13,7 @@ type Translation struct {
 	Content                string            `json:"content"`
 	SpoilerText            string            `json:"spoiler_text"`
 	Poll                   *struct{}         `json:"poll"`              // Refuge has no polls: always null
-	MediaAttachments       []TranslatedMedia `json:"media_attachments"` // descriptions are not translated: always empty
+	MediaAttachments       []TranslatedMedia `json:"media_attachments"` // those with a description
 	DetectedSourceLanguage string            `json:"detected_source_language"`
 	Language               string            `json:"language"` // the language translated into
 	Provider               string            `json:"provider"`
@@ -56,8 +56,12 @@ func (h *Handler) translateStatus(w http.ResponseWriter, r *http.Request, viewer
 	if err != nil {
 		return err
 	}
-	return ok(w, Translation{Content: t.Content, SpoilerText: t.Summary, MediaAttachments: []TranslatedMedia{},
-		DetectedSourceLanguage: t.Source, Language: t.Target, Provider: t.Provider})
+	out := Translation{Content: t.Content, SpoilerText: t.Summary, MediaAttachments: []TranslatedMedia{},
+		DetectedSourceLanguage: t.Source, Language: t.Target, Provider: t.Provider}
+	for _, m := range t.Media {
+		out.MediaAttachments = append(out.MediaAttachments, TranslatedMedia{ID: rowID(m.MediaID), Description: m.Description})
+	}
+	return ok(w, out)
 }
 
 // translationLanguages answers GET /api/v1/instance/translation_languages: each language

@@ -102,6 +102,19 @@ func TestTranslateStatus(t *testing.T) {
 		t.Errorf("after the edit: %d %v, %d calls", code, v, lt.Translations()-before)
 	}
 
+	// A picture's description is translated too, by the attachment's id.
+	media := uploadImage(t, a, aliceTok, "一只猫在睡觉")
+	code, v := send(t, a, request{method: "POST", path: "/api/v1/statuses", token: aliceTok,
+		body: map[string]any{"status": "我的猫", "language": "zh", "media_ids": []string{media}}})
+	if code != http.StatusOK {
+		t.Fatalf("post with a picture: %d %v", code, v)
+	}
+	if code, tr := translate(aliceTok, idOf(v), map[string]any{"lang": "en"}, nil); code != http.StatusOK ||
+		len(list(tr["media_attachments"])) != 1 || field(list(tr["media_attachments"])[0], "id") != media ||
+		field(list(tr["media_attachments"])[0], "description") != "[en] 一只猫在睡觉" {
+		t.Errorf("with a picture: %d %v", code, tr)
+	}
+
 	refused := []struct {
 		name, token, id string
 		body            any

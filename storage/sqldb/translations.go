@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,12 +12,15 @@ import (
 // GetTranslation returns the translation of version of note noteID into target.
 func (r reader) GetTranslation(ctx context.Context, noteID int64, version, target string) (*storage.Translation, error) {
 	t := &storage.Translation{NoteID: noteID, Version: version, Target: target}
-	var created string
-	err := r.q.QueryRowContext(ctx, `SELECT source, content, summary, provider, created FROM note_translations
+	var created, media string
+	err := r.q.QueryRowContext(ctx, `SELECT source, content, summary, media_json, provider, created FROM note_translations
 		WHERE note_id = ? AND version = ? AND target = ?`, noteID, version, target).
-		Scan(&t.Source, &t.Content, &t.Summary, &t.Provider, &created)
+		Scan(&t.Source, &t.Content, &t.Summary, &media, &t.Provider, &created)
 	if err != nil {
 		return nil, notFound("translation", err)
+	}
+	if err := json.Unmarshal([]byte(media), &t.Media); err != nil {
+		return nil, fmt.Errorf("get translation: media_json: %w", err)
 	}
 	t.Created = parseTS(created)
 	return t, nil
@@ -31,10 +35,11 @@ func (tx *Tx) PutTranslation(ctx context.Context, t *storage.Translation) error 
 		t.NoteID, t.Version); err != nil {
 		return fmt.Errorf("put translation: %w", err)
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO note_translations (note_id, version, target, source, content, summary, provider, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (note_id, version, target) DO UPDATE SET source = excluded.source,
-		content = excluded.content, summary = excluded.summary, provider = excluded.provider, created = excluded.created`,
-		t.NoteID, t.Version, t.Target, t.Source, t.Content, t.Summary, t.Provider, ts(t.Created))
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO note_translations (note_id, version, target, source, content, summary, media_json, provider, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (note_id, version, target) DO UPDATE SET source = excluded.source,
+		content = excluded.content, summary = excluded.summary, media_json = excluded.media_json, provider = excluded.provider,
+		created = excluded.created`,
+		t.NoteID, t.Version, t.Target, t.Source, t.Content, t.Summary, mustJSON(t.Media, []storage.TranslatedMedia{}), t.Provider, ts(t.Created))
 	if err != nil {
 		return fmt.Errorf("put translation: %w", err)
 	}

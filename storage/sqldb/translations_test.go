@@ -32,7 +32,8 @@ func TestTranslationsKeptByVersion(t *testing.T) {
 	}
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	put(storage.Translation{NoteID: n.ID, Version: "v1", Target: "en", Source: "zh", Content: "<p>hello</p>", Provider: "P", Created: at})
-	put(storage.Translation{NoteID: n.ID, Version: "v1", Target: "fr", Source: "zh", Content: "<p>bonjour</p>", Summary: "cw"})
+	put(storage.Translation{NoteID: n.ID, Version: "v1", Target: "fr", Source: "zh", Content: "<p>bonjour</p>", Summary: "cw",
+		Media: []storage.TranslatedMedia{{MediaID: 7, Description: "un chat"}}})
 	rows := []struct {
 		name, version, target string
 		want                  string
@@ -49,10 +50,10 @@ func TestTranslationsKeptByVersion(t *testing.T) {
 			t.Errorf("%s: %+v, %q", row.name, tr, kind)
 		}
 	}
-	if tr, _ := get("v1", "en"); tr == nil || tr.Source != "zh" || tr.Provider != "P" || !tr.Created.Equal(at) {
+	if tr, _ := get("v1", "en"); tr == nil || tr.Source != "zh" || tr.Provider != "P" || !tr.Created.Equal(at) || len(tr.Media) != 0 {
 		t.Errorf("fields: %+v", tr)
 	}
-	if tr, _ := get("v1", "fr"); tr == nil || tr.Summary != "cw" || tr.Created.IsZero() {
+	if tr, _ := get("v1", "fr"); tr == nil || tr.Summary != "cw" || tr.Created.IsZero() || len(tr.Media) != 1 || tr.Media[0] != (storage.TranslatedMedia{MediaID: 7, Description: "un chat"}) {
 		t.Errorf("fields: %+v", tr)
 	}
 
