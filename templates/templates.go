@@ -55,6 +55,11 @@ type Page struct {
 
 	Body any // *HomeData, *ProfileData, ... (see Render)
 
+	// Translatable, when set, says whether a post in a language (its tag, "" when not
+	// known) offers the Translate action to the viewer: set for a signed-in viewer when
+	// translation is configured, and then true for posts not in the viewer's language.
+	Translatable func(language string) bool
+
 	// Current is the name of the page being rendered; Render sets it on its copy.
 	Current string
 }
@@ -408,6 +413,15 @@ type EditNoteData struct {
 	Media     []storage.Media
 }
 
+// TranslateData is a post and its translation into the reader's language, or the reason
+// there is none (the service is off, down or slow).
+type TranslateData struct {
+	Note        *storage.Note
+	Target      string               // the language asked for
+	Translation *storage.Translation // nil when Error says why not
+	Error       string
+}
+
 // HistoryData is the versions of a post, newest first: the last of them is the original.
 type HistoryData struct {
 	Note     *storage.Note
@@ -478,6 +492,7 @@ var bodyTypes = map[string]func(any) bool{
 	// Editing posts and their history.
 	"edit_note": is[EditNoteData],
 	"history":   is[HistoryData],
+	"translate": is[TranslateData],
 
 	"lists":         is[ListsData],
 	"list":          is[ListData],
@@ -783,6 +798,7 @@ type post struct {
 	Liked, Boosted, Pinned bool
 	Bookmarked             bool
 	Deleted                bool
+	Translatable           bool   // the post offers the Translate action (Page.Translatable)
 	ViewURL, OriginURL     string // where it is read here, and on its own server
 	ISO, Date              string // when it was published, for the machine and the reader
 	Content                template.HTML
@@ -856,6 +872,7 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 		v.Booster = &b
 	}
 	v.Own = p.Viewer != nil && n.ActorID == p.Viewer.ID
+	v.Translatable = p.Viewer != nil && p.Translatable != nil && !v.Deleted && p.Translatable(n.Language)
 	v.Visibility = visibilities[cmpVisibility(n.Visibility)]
 	v.ReplyTo = replyOf(p, n)
 	if n.Summary == "" { // behind a content warning, a post is shown whole once opened, as Mastodon does

@@ -214,7 +214,10 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		// Editing posts.
 		"edit_note": &EditNoteData{Note: mine, Content: v.text, Summary: v.cw, Sensitive: mine.Sensitive, Language: v.lang, Media: mine.Media},
 		"history":   &HistoryData{Note: note, Versions: versions},
-		"lists":     &ListsData{Lists: v.lists()},
+		"translate": &TranslateData{Note: note, Target: "zh-Hans", Translation: &storage.Translation{Target: "zh-Hans", Source: v.lang,
+			Content: "<p>" + html.EscapeString(v.text) + "</p>", Summary: v.cw, Provider: "LibreTranslate",
+			Media: []storage.TranslatedMedia{{MediaID: 1, Description: v.alt}}}},
+		"lists": &ListsData{Lists: v.lists()},
 		"list": &ListData{List: &storage.List{ID: 3, Title: v.text, RepliesPolicy: storage.RepliesList}, Items: items,
 			Next: "/lists/3?max_id=1", Members: actors, Candidates: []*storage.Actor{v.actor(4)}},
 		"saved": &SavedData{Heading: "Bookmarks", Empty: "No bookmarks " + v.text, Notes: notes, Next: "/bookmarks?max_id=4"},
@@ -321,6 +324,7 @@ func newPage(v variant, viewer *storage.Actor, body any) *Page {
 		Liked: map[int64]bool{11: true}, Pinned: map[int64]bool{10: true}, Parents: v.displayParents()}
 	if viewer != nil {
 		p.CSRF = "csrf-token-123"
+		p.Translatable = func(lang string) bool { return lang != "en" }
 	}
 	return p
 }

@@ -33,6 +33,7 @@ func (h *Handler) page(r *http.Request, title string, body any) *templates.Page 
 		if n, err := h.Read.UnreadConversations(r.Context(), viewer); err == nil {
 			p.UnreadConversations = n
 		}
+		p.Translatable = h.translatable(r, viewer)
 	}
 	return p
 }
