@@ -440,10 +440,8 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 		return nil, err
 	}
 	now := s.now()
+	n.Language = editLanguage(n, in)
 	n.Source, n.Summary, n.Sensitive, n.Updated = in.Content, in.Summary, in.Sensitive || in.Summary != "", now
-	if in.Language != "" {
-		n.Language = in.Language
-	}
 	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, s.mentionResolver())
 	n.ContentMap = nil
 	n.Media = in.Media

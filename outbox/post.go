@@ -209,8 +209,9 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 			n.ContentMap[lang], _ = Format(ctx, text, s.Base, s.Domain, resolve)
 		}
 	}
-	if n.Language == "" && len(in.ContentMap) > 0 {
-		n.Language = firstLanguage(in.ContentMap, "")
+	var err error
+	if n.Language, err = s.postLanguage(ctx, author, in, parent); err != nil {
+		return nil, nil, err
 	}
 	n.Conversation = uri
 	if parent != nil {
@@ -226,7 +227,7 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 	n.To, n.Cc = address(n.Visibility, author.FollowersURI, mentioned)
 
 	var act *storage.Activity
-	err := s.DB.Update(ctx, func(tx storage.Tx) error {
+	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.CreateNote(ctx, n); err != nil {
 			return err
 		}

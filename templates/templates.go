@@ -130,7 +130,7 @@ type NotificationsData struct {
 type ComposeData struct {
 	ReplyTo    *storage.Note // the note answered, or nil
 	Visibility string        // preselected visibility, "public" when empty
-	Language   string        // preselected language, "en" when empty
+	Language   string        // preselected language; empty, the outbox chooses (posting default or detection)
 	Content    string        // prefilled text, such as the mentions of a reply
 	Summary    string        // prefilled content warning
 	MaxChars   int           // the longest text the server takes, in characters

@@ -646,7 +646,7 @@ blood</textarea>`, `id="filter-hide" name="action" type="radio" value="hide" che
 			[]string{`src="/media/remote/`, `&lt;script&gt;alert(1)&lt;/script&gt;`}, []string{`href="javascript`, `src="javascript`}},
 		{"compose", "compose", me, &ComposeData{ReplyTo: mine, MaxChars: 5000, MaxFiles: 4},
 			[]string{`action="/web/notes"`, `enctype="multipart/form-data"`, `name="in_reply_to" value="20"`,
-				`name="content"`, `name="summary"`, `name="visibility"`, `name="language" type="text" value="en"`,
+				`name="content"`, `name="summary"`, `name="visibility"`, `name="language" type="text" value="" placeholder="auto"`, `Language <span class="hint">(empty: your default, or detected)</span>`,
 				`<option value="public" selected>`, `Up to 5000 characters.`, `data-max-chars="5000"`, `aria-live="polite"`,
 				`id="media" name="media" type="file" multiple`, `data-max-files="4"`, `(choose up to 4 at once)`,
 				`<label for="alt-1">Description of the 1st file`, `<label for="alt-4">Description of the 4th file`, `id="alt-4" name="alt_4"`,

@@ -128,7 +128,8 @@ func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, viewer *sto
 		Language: q.Get("language"), Visibility: string(vis), IdempotencyKey: r.Header.Get("Idempotency-Key")}
 	ctx := r.Context()
 	// What the app does not say, the account's posting defaults do (update_credentials'
-	// source[privacy], [sensitive] and [language]), as on Mastodon.
+	// source[privacy] and [sensitive]), as on Mastodon; the outbox applies source[language]
+	// after a reply's parent's language, as it does for every way of posting.
 	defaults, err := h.Read.PostingDefaults(ctx, viewer.ID)
 	if err != nil {
 		return err
@@ -138,9 +139,6 @@ func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, viewer *sto
 	}
 	if !q.Has("sensitive") {
 		in.Sensitive = defaults.Sensitive
-	}
-	if in.Language == "" {
-		in.Language = defaults.Language
 	}
 	if id := q.Get("in_reply_to_id"); id != "" {
 		row, good := noteRow(id)
