@@ -15,6 +15,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/language"
+
 	"refuge/storage"
 )
 
@@ -49,6 +51,9 @@ type Page struct {
 	// are fine.
 	Liked, Boosted, Pinned map[int64]bool
 	Bookmarked             map[int64]bool // and bookmarked: posts offer to remove the bookmark
+	// Prefer is what the reader reads, most wanted first (ReadingLanguages): a post in
+	// several languages is shown in the best of them it has. Nil: in its main language.
+	Prefer []language.Tag
 	// Parents are the stored notes that the replies on this page answer and the viewer may
 	// read, by URI, so that a reply names whom it answers. Nil is fine.
 	Parents map[string]storage.ReplyParent
@@ -786,6 +791,10 @@ type post struct {
 	ViewURL, OriginURL     string // where it is read here, and on its own server
 	ISO, Date              string // when it was published, for the machine and the reader
 	Content                template.HTML
+	// Lang is the language Content is in: the note's, or for a post in several languages
+	// the one chosen for the reader; Others are its other versions, for the switch.
+	Lang   string
+	Others []version
 	// Edited says the post was changed after it was published, EditedISO and EditedDate
 	// when it last was; HistoryURL lists its versions.
 	Edited                bool
@@ -850,7 +859,13 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 		Bookmarked: p.Bookmarked[n.ID],
 		Boostable:  n.Visibility == storage.Public || n.Visibility == storage.Unlisted || n.Visibility == "",
 		Deleted:    n.Deleted(), ViewURL: viewURL(n), OriginURL: noteURL(n), ISO: iso(n.Published), Date: date(n.Published),
-		Content: trusted(n.Content)}
+		Lang: n.Language}
+	content := n.Content
+	if len(n.ContentMap) > 1 {
+		shown, others := chooseLanguage(n, p.Prefer)
+		v.Lang, content, v.Others = shown, n.ContentMap[shown], versionsOf(n, others, v.ViewURL)
+	}
+	v.Content = trusted(content)
 	if booster != nil {
 		b := bylineOf(p, booster)
 		v.Booster = &b
@@ -859,7 +874,7 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 	v.Visibility = visibilities[cmpVisibility(n.Visibility)]
 	v.ReplyTo = replyOf(p, n)
 	if n.Summary == "" { // behind a content warning, a post is shown whole once opened, as Mastodon does
-		if lead, rest, ok := splitLong(n.Content); ok {
+		if lead, rest, ok := splitLong(content); ok {
 			v.Content, v.Rest = lead, rest
 		}
 	}
