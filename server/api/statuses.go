@@ -64,6 +64,9 @@ func (h *Handler) editStatus(w http.ResponseWriter, r *http.Request, viewer *sto
 	}
 	in := outbox.NoteInput{Content: q.Get("status"), Summary: q.Get("spoiler_text"), Sensitive: boolParam(q, "sensitive"),
 		Language: q.Get("language"), ReplaceMedia: true}
+	if in.ContentMap, err = contentMapParam(q); err != nil {
+		return err
+	}
 	ids, err := listParam(q, "media_ids", media.MaxAttachments)
 	if err != nil {
 		return err
