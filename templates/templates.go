@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -138,6 +139,8 @@ type ComposeData struct {
 	// Kept are the viewer's uploads that a refused submit already received: the form
 	// shows them again, by id, so that they need not be chosen again.
 	Kept []storage.Media
+	// Translations are the post in other languages, as typed.
+	Translations []Translation
 	// Remind asks, after a submit with files without a description, to describe them or
 	// to post without.
 	Remind bool
@@ -411,6 +414,28 @@ type EditNoteData struct {
 	Sensitive bool
 	Language  string
 	Media     []storage.Media
+	// Translations are the post in its other languages: their text as the form shows it.
+	Translations []Translation
+}
+
+// Translation is one more language of a post being written or edited: its language tag
+// and its text as typed.
+type Translation struct {
+	Language, Text string
+}
+
+// TranslationFields is how many translations the compose and edit forms take: a post is
+// written in at most eight languages (outbox.MaxTranslations), its main one included.
+const TranslationFields = 7
+
+// translationSlots are a form's translation fields, numbered from 1: those typed or
+// stored, and one empty to add another, up to max.
+func translationSlots(typed []Translation, max int) []Translation {
+	out := slices.Clone(typed)
+	if len(out) < max {
+		out = append(out, Translation{})
+	}
+	return out
 }
 
 // HistoryData is the versions of a post, newest first: the last of them is the original.
@@ -558,26 +583,27 @@ func (r *Renderer) Render(w io.Writer, page string, p *Page) error {
 }
 
 var funcs = template.FuncMap{
-	"trusted":    trusted,
-	"name":       displayName,
-	"handle":     handle,
-	"avatar":     avatar,
-	"profileURL": profileURL,
-	"link":       profileLink,
-	"person":     newPerson,
-	"noteURL":    noteURL,
-	"viewURL":    viewURL,
-	"iso":        iso,
-	"date":       date,
-	"plain":      PlainText,
-	"excerpt":    func(n *storage.Note) string { return excerpt(n, 140) },
-	"post":       newPost,
-	"follow":     newFollow,
-	"notes":      notesOf,
-	"seq":        seq,
-	"ordinal":    ordinal,
-	"inc":        func(i int) int { return i + 1 },
-	"sentence":   sentence,
+	"trusted":          trusted,
+	"name":             displayName,
+	"handle":           handle,
+	"avatar":           avatar,
+	"profileURL":       profileURL,
+	"link":             profileLink,
+	"person":           newPerson,
+	"noteURL":          noteURL,
+	"viewURL":          viewURL,
+	"iso":              iso,
+	"date":             date,
+	"plain":            PlainText,
+	"excerpt":          func(n *storage.Note) string { return excerpt(n, 140) },
+	"post":             newPost,
+	"follow":           newFollow,
+	"notes":            notesOf,
+	"seq":              seq,
+	"ordinal":          ordinal,
+	"inc":              func(i int) int { return i + 1 },
+	"translationSlots": func(typed []Translation) []Translation { return translationSlots(typed, TranslationFields) },
+	"sentence":         sentence,
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return one
