@@ -4,6 +4,8 @@ import (
 	"html/template"
 	"net/url"
 	"sort"
+	"strings"
+	"sync"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -64,16 +66,9 @@ func chooseLanguage(n *storage.Note, prefer []language.Tag) (shown string, other
 	}
 	shown = langs[0]
 	if len(prefer) > 0 {
-		tags := make([]language.Tag, 0, len(langs))
-		named := make([]string, 0, len(langs))
-		for _, lang := range langs {
-			if t, err := language.Parse(lang); err == nil {
-				tags, named = append(tags, t), append(named, lang)
-			}
-		}
-		if len(tags) > 0 {
-			if _, i, conf := language.NewMatcher(tags).Match(prefer...); conf != language.No {
-				shown = named[i]
+		if m := matcherOf(langs); m.matcher != nil {
+			if _, i, conf := m.matcher.Match(prefer...); conf != language.No {
+				shown = m.named[i]
 			}
 		}
 	}
@@ -83,6 +78,52 @@ func chooseLanguage(n *storage.Note, prefer []language.Tag) (shown string, other
 		}
 	}
 	return shown, others
+}
+
+// languageMatcher matches readers to the languages of posts written in the same ones:
+// matcher's i-th language is named[i], those that do not parse left out; nil matcher
+// when none parses.
+type languageMatcher struct {
+	matcher language.Matcher
+	named   []string
+}
+
+// maxMatchers bounds the matchers kept; past it they are made again. A page shows the
+// same few sets of languages over and over (en and zh-Hans), and a matcher costs some
+// 200 allocations to make.
+const maxMatchers = 256
+
+var matchers = struct {
+	sync.Mutex
+	byLangs map[string]languageMatcher
+}{byLangs: map[string]languageMatcher{}}
+
+// matcherOf is the matcher of langs, in their order, made once. A Matcher only reads
+// itself in Match: one is shared by every page.
+func matcherOf(langs []string) languageMatcher {
+	key := strings.Join(langs, " ")
+	matchers.Lock()
+	m, ok := matchers.byLangs[key]
+	matchers.Unlock()
+	if ok {
+		return m
+	}
+	tags := make([]language.Tag, 0, len(langs))
+	for _, lang := range langs {
+		if t, err := language.Parse(lang); err == nil {
+			tags, m.named = append(tags, t), append(m.named, lang)
+		}
+	}
+	if len(tags) > 0 {
+		m.matcher = language.NewMatcher(tags)
+	}
+	matchers.Lock()
+	if len(matchers.byLangs) >= maxMatchers {
+		clear(matchers.byLangs)
+	}
+	matchers.byLangs[key] = m
+	matchers.Unlock()
+	return m
 }
 
 // languageName is a language's name in itself, or its tag when x/text has none.

@@ -3,6 +3,7 @@ package templates
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -117,5 +118,31 @@ func TestChooseLanguageOrder(t *testing.T) {
 	shown, others := chooseLanguage(n, []language.Tag{language.MustParse("zh-CN")})
 	if shown != "zh-Hans" || strings.Join(others, " ") != "fr de en" {
 		t.Errorf("shown %s, others %v", shown, others)
+	}
+}
+
+// BenchmarkRenderProfile20Bilingual is BenchmarkRenderProfile20 with every post in two
+// languages, read by a zh-CN reader: the cost of choosing each post's language and of its
+// switch.
+func BenchmarkRenderProfile20Bilingual(b *testing.B) {
+	r, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := variants()[0]
+	a := v.actor(2)
+	notes := make([]*storage.Note, 20)
+	for i := range notes {
+		notes[i] = v.note(int64(i+1), a, i%4 == 0)
+		notes[i].ContentMap = map[string]string{"en": notes[i].Content, "zh-Hans": "<p>你好，联邦宇宙！</p>"}
+	}
+	p := newPage(v, localViewer(), &ProfileData{Actor: a, Followers: 10, Following: 20, Posts: 200,
+		Fields: a.Fields, Notes: notes, Next: "/@alice?before=1"})
+	p.Prefer = ReadingLanguages("", "zh-CN,zh;q=0.9,en;q=0.8", 6)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := r.Render(io.Discard, "profile", p); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
