@@ -49,6 +49,14 @@ func bilingual(id int64, main string) *storage.Note {
 	return n
 }
 
+// hostileLanguages is a post received with a contentMap key that is markup (a remote
+// key is kept when short enough).
+func hostileLanguages() *storage.Note {
+	n := bilingual(30, "en")
+	n.ContentMap = map[string]string{"en": n.Content, `">` + hostileScript: "<p>x</p>"}
+	return n
+}
+
 // TestPostInTheReadersLanguage: a post in several languages is shown in the one the
 // reader reads best, with its lang; the others follow under a switch, each with its own
 // lang, its name and a link to the post read in it; a reader it finds nothing for gets
@@ -82,6 +90,9 @@ func TestPostInTheReadersLanguage(t *testing.T) {
 		{"a reader of neither gets the main language", bilingual(30, "zh-Hans"), "de", "早上好", "zh-Hans", []string{`lang="en"`}},
 		{"no Accept-Language: the main language", bilingual(30, "en"), "", "Good morning", "en", []string{`lang="zh-Hans"`}},
 		{"a post in one language has no switch", single, "zh-CN", "Good morning", "en", nil},
+		{"a hostile language tag from another server stays a value", hostileLanguages(), "en", "Good morning", "en",
+			[]string{`<section class="version" lang="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"`,
+				`href="/notes/30?lang=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
