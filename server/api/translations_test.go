@@ -102,6 +102,17 @@ func TestEditTranslations(t *testing.T) {
 			if field(e, "language") != "en" {
 				t.Errorf("language %q after the edit", field(e, "language"))
 			}
+			_, src, _ := get(t, w.in, statusPath(idOf(v), "source"), w.aliceTok)
+			wantSource := map[string]any{}
+			for lang, text := range tt.wantMap {
+				if lang != "en" {
+					wantSource[lang] = text
+				}
+			}
+			got, _ := src.(map[string]any)["content_map"].(map[string]any)
+			if len(got) != len(wantSource) || !maps.EqualFunc(got, wantSource, func(a, b any) bool { return a == b }) {
+				t.Errorf("source's content_map %v, want %v", got, wantSource)
+			}
 		})
 	}
 }
