@@ -233,7 +233,8 @@ func NewFixture(t *testing.T) *Fixture {
 	first := post(outbox.NoteInput{Content: "Bonjour #refuge", Summary: "en français", Language: "fr", Visibility: "public",
 		Media: []storage.Media{upload(f.ImageCaption, 40, 30), upload("", 20, 10)}})
 	post(outbox.NoteInput{Content: "quietly public", Visibility: "unlisted"})
-	post(outbox.NoteInput{Content: "for followers", Visibility: "followers", Language: "en"})
+	post(outbox.NoteInput{Content: "for followers", Visibility: "followers", Language: "en",
+		ContentMap: map[string]string{"zh-Hans": "仅限关注者"}}) // in two languages
 	gone := post(outbox.NoteInput{Content: "soon deleted", Visibility: "public"})
 	post(outbox.NoteInput{Content: "just for @bob", Visibility: "direct", Mentions: []string{f.Bob.URI}})
 	reply := post(outbox.NoteInput{Content: "and a thread", Visibility: "public", InReplyTo: first.URI})

@@ -496,6 +496,10 @@ func (im *Importer) note(p *post, local uris.Local, done, conversation map[strin
 		for lang, text := range o.ContentMap {
 			if languageTag.MatchString(lang) {
 				n.ContentMap[lang] = federation.SanitizeHTML(text)
+				// A post in several languages is in the one whose text is its content.
+				if n.ContentMap[lang] == n.Content && (n.Language == "" || lang < n.Language) {
+					n.Language = lang
+				}
 			}
 		}
 	}

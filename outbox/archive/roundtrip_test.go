@@ -15,7 +15,7 @@ import (
 
 // TestArchiveRoundTrip exports alice's account from A and imports it into zoe's on B (the
 // instance of carol, whom alice answered): every post comes back with its date, text,
-// warning, language, visibility and media, its thread mapped onto zoe's posts, and the
+// warning, language (and its other languages), visibility and media, its thread mapped onto zoe's posts, and the
 // reply to carol still linking to carol's post. Importing the export again adds nothing.
 var linkAttrs = regexp.MustCompile(` (rel|target)="[^"]*"`)
 
@@ -76,6 +76,9 @@ func TestArchiveRoundTrip(t *testing.T) {
 			t.Errorf("post %d:\n got %v %q %q %v %q %s\nwant %v %q %q %v %q %s", i,
 				g.Published, g.Content, g.Summary, g.Sensitive, g.Language, g.Visibility,
 				w.Published, w.Content, w.Summary, w.Sensitive, w.Language, w.Visibility)
+		}
+		if len(g.ContentMap) != len(w.ContentMap) || linkAttrs.ReplaceAllString(g.ContentMap["zh-Hans"], "") != w.ContentMap["zh-Hans"] {
+			t.Errorf("post %d: contentMap %v, want %v", i, g.ContentMap, w.ContentMap)
 		}
 		wantReply := w.InReplyToURI
 		if m, ok := mapped[wantReply]; ok {
