@@ -7,6 +7,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"net/url"
 	"path"
 	"regexp"
 	"sort"
@@ -506,7 +507,7 @@ func (im *Importer) note(p *post, local uris.Local, done, conversation map[strin
 	for _, t := range o.Tag {
 		if t.Type == federation.TypeHashtag && len(t.Name) > 1 {
 			name := strings.ToLower(strings.TrimPrefix(t.Name, "#"))
-			n.Tags = append(n.Tags, storage.Tag{Type: federation.TypeHashtag, Name: "#" + name, Href: local.Tag(name)})
+			n.Tags = append(n.Tags, storage.Tag{Type: federation.TypeHashtag, Name: "#" + name, Href: local.Tag(url.PathEscape(name))})
 		}
 	}
 	n.Visibility, n.To = visibility(o, im.followers(o))

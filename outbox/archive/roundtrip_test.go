@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,6 +87,11 @@ func TestArchiveRoundTrip(t *testing.T) {
 		}
 		if g.InReplyToURI != wantReply {
 			t.Errorf("post %d %q answers %q, want %q", i, w.Content, g.InReplyToURI, wantReply)
+		}
+		for _, tag := range g.Tags {
+			if tag.Type == "Hashtag" && (!isURI(tag.Href) || !strings.HasPrefix(tag.Href, f.B.App.Outbox().Base+"/tags/")) {
+				t.Errorf("post %d: hashtag %s links %q, want a URI of B's tag page", i, tag.Name, tag.Href)
+			}
 		}
 		if len(g.Media) != len(w.Media) {
 			t.Errorf("post %d: %d media, want %d", i, len(g.Media), len(w.Media))
