@@ -124,6 +124,39 @@ func TestPostInTheReadersLanguage(t *testing.T) {
 
 // TestChooseLanguageOrder: the other versions come main language first, then by tag, so
 // that a page is the same for everyone who reads the same languages.
+// TestTranslateOnlyWithoutTheReadersLanguage: a post offers Translate to a signed-in
+// reader only when none of its versions is in the reader's language.
+func TestTranslateOnlyWithoutTheReadersLanguage(t *testing.T) {
+	r, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	chinese := bilingual(32, "zh-Hans")
+	chinese.ContentMap = nil
+	tests := []struct {
+		name string
+		note *storage.Note
+		want bool
+	}{
+		{"a Chinese post", chinese, true},
+		{"a Chinese post with an English version", bilingual(30, "zh-Hans"), false},
+		{"an English post with a Chinese version", bilingual(31, "en"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &Page{Instance: "refuge.example", Viewer: localViewer(), Body: &NoteData{Note: tt.note},
+				Translatable: func(lang string) bool { return lang != "en" }}
+			var buf bytes.Buffer
+			if err := r.Render(&buf, "note", p); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(buf.String(), `/translate">Translate</a>`); got != tt.want {
+				t.Errorf("Translate offered: %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestChooseLanguageOrder(t *testing.T) {
 	n := &storage.Note{Language: "fr", ContentMap: map[string]string{"en": "a", "fr": "b", "de": "c", "zh-Hans": "d"}}
 	shown, others := chooseLanguage(n, []language.Tag{language.MustParse("zh-CN")})

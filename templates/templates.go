@@ -913,7 +913,7 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 		v.Booster = &b
 	}
 	v.Own = p.Viewer != nil && n.ActorID == p.Viewer.ID
-	v.Translatable = p.Viewer != nil && p.Translatable != nil && !v.Deleted && p.Translatable(n.Language)
+	v.Translatable = p.Viewer != nil && p.Translatable != nil && !v.Deleted && translatable(n, p.Translatable)
 	v.Visibility = visibilities[cmpVisibility(n.Visibility)]
 	v.ReplyTo = replyOf(p, n)
 	if n.Summary == "" { // behind a content warning, a post is shown whole once opened, as Mastodon does
@@ -1066,4 +1066,18 @@ func newPerson(p *Page, a *storage.Actor) person { return person{Actor: a, URL: 
 type ConversationsData struct {
 	Conversations []*storage.Conversation
 	Next, Prev    string // URLs of older and newer pages, or ""
+}
+
+// translatable says whether post n offers the Translate action, by the viewer's test of a
+// language: not when it is written in the viewer's language, in any of its versions.
+func translatable(n *storage.Note, offer func(language string) bool) bool {
+	if !offer(n.Language) {
+		return false
+	}
+	for lang := range n.ContentMap {
+		if !offer(lang) {
+			return false
+		}
+	}
+	return true
 }
