@@ -37,6 +37,12 @@ func TestLayers(t *testing.T) {
 			}
 			for _, bad := range row.mustNot {
 				for _, d := range got {
+					// database/sql/driver is the interfaces a value implements to be stored
+					// (lingua's decimal numbers do, under language detection); it opens no
+					// database, so it is not a way around storage.
+					if d == "database/sql/driver" {
+						continue
+					}
 					if d == bad || strings.HasPrefix(d, bad+"/") {
 						t.Errorf("%s depends on %s", row.pkg, d)
 					}
