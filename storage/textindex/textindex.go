@@ -13,6 +13,7 @@
 package textindex
 
 import (
+	"html"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -248,4 +249,45 @@ func Query(text string) []Term {
 		}
 	}
 	return out
+}
+
+// PlainText is the text of an HTML fragment as the index reads it: every element but the
+// inline ones a break between words (Mastodon writes a hashtag as #<span>tag</span>),
+// character references decoded.
+func PlainText(fragment string) string {
+	if !strings.ContainsAny(fragment, "<&") {
+		return fragment
+	}
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(fragment, '<')
+		if open < 0 {
+			b.WriteString(fragment)
+			break
+		}
+		b.WriteString(fragment[:open])
+		end := strings.IndexByte(fragment[open:], '>')
+		if end < 0 {
+			break
+		}
+		if !inline(fragment[open+1 : open+end]) {
+			b.WriteByte(' ')
+		}
+		fragment = fragment[open+end+1:]
+	}
+	return html.UnescapeString(b.String())
+}
+
+// inline reports whether the tag (its text between < and >) is of an element that stands
+// inside a word.
+func inline(tag string) bool {
+	name := strings.ToLower(strings.TrimPrefix(tag, "/"))
+	if i := strings.IndexAny(name, " \t\n/"); i >= 0 {
+		name = name[:i]
+	}
+	switch name {
+	case "a", "span", "b", "i", "em", "strong", "u", "s", "del", "ins", "small", "code", "mark", "sub", "sup":
+		return true
+	}
+	return false
 }

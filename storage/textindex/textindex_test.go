@@ -110,3 +110,17 @@ func hasTerm(doc []string, term Term) bool {
 	}
 	return false
 }
+
+func TestPlainText(t *testing.T) {
+	for _, row := range []struct{ in, want string }{
+		{"plain", "plain"},
+		{"<p>Hello<br>world &amp; 猫咪</p>", " Hello world & 猫咪 "},
+		{`<a href="x" class="mention">@<span>bob</span></a> hi`, "@bob hi"},
+		{`<a href="t" class="mention hashtag" rel="tag">#<span>Cats</span></a>`, "#Cats"},
+		{"broken <b", "broken "},
+	} {
+		if got := PlainText(row.in); got != row.want {
+			t.Errorf("PlainText(%q) = %q, want %q", row.in, got, row.want)
+		}
+	}
+}
