@@ -352,7 +352,7 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, viewer *st
 	ctx := r.Context()
 	in := outbox.ProfileInput{Name: strings.TrimSpace(r.PostFormValue("display_name")), Summary: r.PostFormValue("summary"),
 		Locked: r.PostFormValue("locked") == "1", RemoveIcon: r.PostFormValue("remove_avatar") == "1",
-		RemoveImage: r.PostFormValue("remove_header") == "1", }
+		RemoveImage: r.PostFormValue("remove_header") == "1"}
 	indexable := r.PostFormValue("indexable") == "1"
 	in.Indexable = &indexable
 	names, values := r.PostForm["field_name"], r.PostForm["field_value"]
