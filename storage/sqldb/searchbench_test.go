@@ -23,7 +23,7 @@ import (
 func benchIndexNote(remote *storage.Actor, i int64) *storage.Note {
 	uri := remote.URI + "/statuses/" + strconv.FormatInt(i, 10)
 	return &storage.Note{ID: i, URI: uri, ActorID: remote.ID, URL: uri,
-		Content: "<p>Note " + strconv.FormatInt(i, 10) + " about the weather in the mountains with a #tag, 今天天气很好，我们去公园散步吧</p>",
+		Content:    "<p>Note " + strconv.FormatInt(i, 10) + " about the weather in the mountains with a #tag, 今天天气很好，我们去公园散步吧</p>",
 		Visibility: storage.Public, Published: time.Now(), Tags: []storage.Tag{{Type: "Hashtag", Name: "#tag", Href: "https://peer.example/tags/tag"}}}
 }
 
