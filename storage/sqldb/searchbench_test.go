@@ -128,8 +128,8 @@ func (v *searchVocabulary) text(rng *rand.Rand, zw, zh *rand.Zipf) string {
 	return b.String()
 }
 
-// benchSearchDB is a SQLite database of n notes by 1,000 authors, half of them indexable,
-// in five visibilities' worth of mixes, built once per n and kept in the temporary folder
+// benchSearchDB is a SQLite database of n notes by 1,000 authors (a fifth of them local),
+// half of them indexable, three in five of the notes public, built once per n and kept in the temporary folder
 // (REFUGE_BENCH_SEARCH_KEEP=1 keeps it between runs).
 func benchSearchDB(b *testing.B, n int) (*DB, *storage.Actor) {
 	ctx := context.Background()
@@ -163,6 +163,10 @@ func benchSearchDB(b *testing.B, n int) (*DB, *storage.Actor) {
 			a := &storage.Actor{URI: fmt.Sprintf("https://peer%d.example/users/a%d", i%50, i), Type: "Person",
 				Username: fmt.Sprintf("a%d", i), Host: fmt.Sprintf("peer%d.example", i%50), Indexable: i%2 == 0,
 				FollowersURI: fmt.Sprintf("https://peer%d.example/users/a%d/followers", i%50, i)}
+			if i%5 == 1 || i%5 == 2 { // a fifth of the authors local, half of those indexable
+				a.URI, a.Host, a.Local = fmt.Sprintf("https://refuge.example/users/a%d", i), "refuge.example", true
+				a.FollowersURI = a.URI + "/followers"
+			}
 			if err := tx.CreateActor(ctx, a); err != nil {
 				return err
 			}
