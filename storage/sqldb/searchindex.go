@@ -124,8 +124,8 @@ func ftsString(t string) string {
 func (r reader) searchMatch(terms []textindex.Term) string {
 	parts := make([]string, 0, len(terms))
 	for _, t := range terms {
-		words := make([]string, len(t.Words))
 		if r.postgres() {
+			words := make([]string, len(t.Words))
 			for i, w := range t.Words {
 				words[i] = pgLexeme(w)
 			}
@@ -135,10 +135,7 @@ func (r reader) searchMatch(terms []textindex.Term) string {
 			parts = append(parts, "("+strings.Join(words, " <-> ")+")")
 			continue
 		}
-		for i, w := range t.Words {
-			words[i] = w
-		}
-		part := ftsString(strings.Join(words, " "))
+		part := ftsString(strings.Join(t.Words, " "))
 		if t.Prefix {
 			part += "*"
 		}

@@ -18,14 +18,10 @@ const public = "https://www.w3.org/ns/activitystreams#Public"
 // authors who did and did not consent to be found, the posts the queries of the tests look
 // for among them, and the interactions that let some be found anyway.
 type searchFixture struct {
-	alice, bob, erin   *storage.Actor // local: alice and erin indexable, bob not
-	carol, dave        *storage.Actor // remote: carol indexable, dave not
-	notes              map[string]*storage.Note
-	filler             []*storage.Note // alice's public filler posts, with their words
-	fillerWords        map[int64][]string
-	fillerByWord       map[string][]int64 // alice's public filler posts holding each word, newest first
-	fillerCount        int
-	fillerVocabularies [][]string
+	alice, bob, erin *storage.Actor // local: alice and erin indexable, bob not
+	carol, dave      *storage.Actor // remote: carol indexable, dave not
+	notes            map[string]*storage.Note
+	fillerWords      map[int64][]string // alice's public filler posts, with their words
 }
 
 // Filler words hold none of the characters or words the queries look for (猫 咪 园 艺 你 好
@@ -39,7 +35,7 @@ var fillerVocabularies = [][]string{
 func fillSearch(t *testing.T, db *DB) *searchFixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &searchFixture{notes: map[string]*storage.Note{}, fillerWords: map[int64][]string{}, fillerByWord: map[string][]int64{}}
+	f := &searchFixture{notes: map[string]*storage.Note{}, fillerWords: map[int64][]string{}}
 	actor := func(name, host string, local, indexable bool) *storage.Actor {
 		a := mustActor(t, db, name, host, local)
 		a.Indexable = indexable
