@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,13 +84,17 @@ const searchConsent = `(n.actor_id = :viewer OR (a.indexable = TRUE AND n.visibi
 	OR EXISTS (SELECT 1 FROM note_tags mt JOIN actors mv ON mv.uri = mt.href
 		WHERE mt.note_id = n.id AND mt.type = 'Mention' AND mv.id = :viewer))`
 
+// relevanceWindow is how many of the newest matches a search by relevance ranks.
+const relevanceWindow = 1000
+
 // visitorConsent is what a visitor (no account) may find: public notes of indexable local
 // accounts.
 const visitorConsent = `(n.visibility = 'public' AND a.local = TRUE AND a.indexable = TRUE)`
 
 // SearchNotes returns the live notes whose indexed terms match all of q.Text's (see
 // textindex.Query), among those q.ActorID may read and find (searchConsent; a visitor's,
-// visitorConsent), newest first or, with q.ByRelevance, best first.
+// visitorConsent), newest first or, with q.ByRelevance, best first among the newest
+// relevanceWindow matches.
 func (r reader) SearchNotes(ctx context.Context, q storage.NoteSearch) ([]*storage.Note, error) {
 	terms := textindex.Query(q.Text)
 	if len(terms) == 0 {
@@ -115,15 +120,23 @@ func (r reader) SearchNotes(ctx context.Context, q storage.NoteSearch) ([]*stora
 	from := ` FROM note_search CROSS JOIN notes n ON n.id = note_search.rowid JOIN actors a ON a.id = n.actor_id
 		WHERE note_search MATCH :match`
 	order := ` ORDER BY note_search.rowid DESC`
-	if q.ByRelevance {
-		order = ` ORDER BY bm25(note_search), n.id DESC`
-	}
 	if r.postgres() {
 		from = ` FROM note_search s JOIN notes n ON n.id = s.note_id JOIN actors a ON a.id = n.actor_id
 			WHERE s.terms @@ CAST(:match AS tsquery)`
 		order = ` ORDER BY n.id DESC`
-		if q.ByRelevance {
-			order = ` ORDER BY ts_rank(s.terms, CAST(:match AS tsquery)) DESC, n.id DESC`
+	}
+	if q.ByRelevance {
+		// Ranked among the newest matches only (relevanceWindow): ranking every match of a
+		// common word would read all of them (seconds at a million notes; BENCHMARKS.md).
+		window := ` ORDER BY rowid DESC LIMIT ` + strconv.Itoa(relevanceWindow)
+		from = ` FROM (SELECT rowid AS id, bm25(note_search) AS score FROM note_search WHERE note_search MATCH :match` + window + `) m
+			CROSS JOIN notes n ON n.id = m.id JOIN actors a ON a.id = n.actor_id WHERE TRUE`
+		order = ` ORDER BY m.score, n.id DESC` // bm25: the lower the better
+		if r.postgres() {
+			from = ` FROM (SELECT note_id AS id, ts_rank(terms, CAST(:match AS tsquery)) AS score FROM note_search
+				WHERE terms @@ CAST(:match AS tsquery) ORDER BY note_id DESC LIMIT ` + strconv.Itoa(relevanceWindow) + `) m
+				JOIN notes n ON n.id = m.id JOIN actors a ON a.id = n.actor_id WHERE TRUE`
+			order = ` ORDER BY m.score DESC, n.id DESC`
 		}
 	}
 	out, err := collectNotes(r.q.QueryContext(ctx, columns+from+` AND n.deleted_at = {never}`+authorShown+by+order+
