@@ -421,7 +421,9 @@ func NoteFromDoc(doc *Note, author *storage.Actor, localHost string) *storage.No
 		n.ContentMap = map[string]string{}
 		for _, lang := range langs[:min(len(langs), MaxLanguages)] {
 			n.ContentMap[lang] = clampHTML(SanitizeHTML(doc.ContentMap[lang]), MaxContentBytes)
-			if n.Language == "" {
+			// The note's language is the one its content is written in, when the
+			// contentMap says which: a post in several languages has a main one.
+			if n.Language == "" || n.ContentMap[lang] == n.Content && n.ContentMap[n.Language] != n.Content {
 				n.Language = lang
 			}
 		}

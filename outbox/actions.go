@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"refuge/federation"
 	"refuge/federation/uris"
@@ -433,6 +434,9 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 		return nil, err
 	}
 	in.Visibility = string(n.Visibility)
+	if in.Language == "" {
+		in.Language = editLanguage(n, in) // kept, or detected again when it was never chosen
+	}
 	if len(in.Media) == 0 && !in.ReplaceMedia {
 		in.Media = n.Media
 	}
@@ -440,12 +444,14 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 		return nil, err
 	}
 	now := s.now()
+	// The translations an edit does not name stay; the old main text is replaced by the new.
+	kept := maps.Clone(n.ContentMap)
+	delete(kept, n.Language)
 	n.Source, n.Summary, n.Sensitive, n.Updated = in.Content, in.Summary, in.Sensitive || in.Summary != "", now
-	if in.Language != "" {
-		n.Language = in.Language
-	}
-	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, s.mentionResolver())
-	n.ContentMap = nil
+	n.Language = in.Language
+	resolve := s.mentionResolver()
+	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, resolve)
+	n.ContentMap = s.formatTranslations(ctx, in, n.Content, kept, resolve)
 	n.Media = in.Media
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.UpdateNote(ctx, n); err != nil {

@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"html"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -227,7 +228,10 @@ func hashtag(word string, local uris.Local) (string, *storage.Tag) {
 	if strings.TrimFunc(name, unicode.IsDigit) == "" || utf8.RuneCountInString(name) > 100 {
 		return "", nil
 	}
-	href := local.Tag(strings.ToLower(name))
+	// The name percent-encoded, as Mastodon writes it: importers of its archives (slurp, for
+	// GoToSocial) match the text's link with the tag's href once the text is Markdown, whose
+	// converters encode a raw name.
+	href := local.Tag(url.PathEscape(strings.ToLower(name)))
 	out := `<a href="` + html.EscapeString(href) + `" class="mention hashtag" rel="tag">#<span>` +
 		html.EscapeString(name) + `</span></a>`
 	return out, &storage.Tag{Type: federation.TypeHashtag, Name: "#" + strings.ToLower(name), Href: href}

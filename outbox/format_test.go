@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -38,7 +39,7 @@ func TestFormat(t *testing.T) {
 		{"remote mention", "cc @carol@other.test.", []string{`href="https://other.test/@carol"`, "</span>."}, nil, []string{"Mention:@carol@other.test"}},
 		{"unknown mention stays text", "hi @nobody@nowhere.test", []string{"hi @nobody@nowhere.test"}, []string{"<a"}, nil},
 		{"email is not a mention", "mail bob@me.test", []string{"mail bob@me.test"}, []string{"<a"}, nil},
-		{"hashtag", "love #Go and #日本語", []string{`href="https://me.test/tags/go"`, `#<span>Go</span>`, `href="https://me.test/tags/日本語"`}, nil, []string{"Hashtag:#go", "Hashtag:#日本語"}},
+		{"hashtag", "love #Go and #日本語", []string{`href="https://me.test/tags/go"`, `#<span>Go</span>`, `href="https://me.test/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E"`}, nil, []string{"Hashtag:#go", "Hashtag:#日本語"}},
 		{"number is not a hashtag", "issue #123", []string{"issue #123"}, []string{"<a"}, nil},
 		{"anchor in URL is not a hashtag", "https://x.test/#frag", []string{`href="https://x.test/#frag"`}, nil, nil},
 		{"repeated tags once", "#a #a @bob @bob", nil, nil, []string{"Hashtag:#a", "Mention:@bob@me.test"}},
@@ -63,6 +64,36 @@ func TestFormat(t *testing.T) {
 			}
 			if strings.Join(got, ",") != strings.Join(row.tags, ",") {
 				t.Errorf("tags %v, want %v", got, row.tags)
+			}
+		})
+	}
+}
+
+// TestFormatHashtagHref checks a hashtag's link: the same URL in the text and in its tag, a
+// URI with the name percent-encoded as Mastodon writes it, that leads back to the tag's page.
+// Importers of Mastodon's archives pair the two (slurp, GoToSocial's, turns the link whose
+// URL equals the tag's href back into a hashtag): a name left raw in one and encoded in the
+// other, as a Markdown converter encodes a link, becomes a link to the old server.
+func TestFormatHashtagHref(t *testing.T) {
+	rows := []struct{ in, name, href string }{
+		{"#Go", "go", "https://me.test/tags/go"},
+		{"#日本語", "日本語", "https://me.test/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E"},
+		{"#园艺", "园艺", "https://me.test/tags/%E5%9B%AD%E8%89%BA"},
+		{"#ÉtéFR", "étéfr", "https://me.test/tags/%C3%A9t%C3%A9fr"},
+		{"#עברית", "עברית", "https://me.test/tags/%D7%A2%D7%91%D7%A8%D7%99%D7%AA"},
+	}
+	for _, row := range rows {
+		t.Run(row.in, func(t *testing.T) {
+			html, tags := Format(context.Background(), "tagged "+row.in, "https://me.test", "me.test", nil)
+			if len(tags) != 1 || tags[0].Name != "#"+row.name || tags[0].Href != row.href {
+				t.Fatalf("tags %+v, want #%s with href %s", tags, row.name, row.href)
+			}
+			if !strings.Contains(html, `href="`+row.href+`"`) {
+				t.Errorf("the text's link is not the tag's href %s:\n%s", row.href, html)
+			}
+			u, err := url.Parse(row.href)
+			if err != nil || u.Path != "/tags/"+row.name {
+				t.Errorf("href %s is path %q (%v), want /tags/%s", row.href, u.Path, err, row.name)
 			}
 		})
 	}

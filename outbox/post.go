@@ -14,6 +14,7 @@ import (
 
 	"refuge/federation"
 	"refuge/federation/uris"
+	"refuge/outbox/language"
 	"refuge/outbox/media"
 	"refuge/storage"
 )
@@ -65,17 +66,19 @@ func (in *NoteInput) validate() error {
 	default:
 		return storage.Errorf(storage.Invalid, "visibility must be public, unlisted, followers or direct")
 	}
-	if in.Content == "" && len(in.ContentMap) > 0 {
-		in.Content = in.ContentMap[firstLanguage(in.ContentMap, in.Language)]
+	for lang := range in.ContentMap {
+		if !languageTag.MatchString(lang) {
+			return storage.Errorf(storage.Invalid, "contentMap: %q is not a language tag", lang)
+		}
+	}
+	if err := in.mergeTranslations(); err != nil {
+		return err
 	}
 	if strings.TrimSpace(in.Content) == "" && len(in.Media) == 0 {
 		return storage.Errorf(storage.Invalid, "content is empty")
 	}
 	texts := []string{in.Content}
-	for lang, text := range in.ContentMap {
-		if !languageTag.MatchString(lang) {
-			return storage.Errorf(storage.Invalid, "contentMap: %q is not a language tag", lang)
-		}
+	for _, text := range in.ContentMap {
 		texts = append(texts, text)
 	}
 	for _, t := range texts {
@@ -106,6 +109,57 @@ func (in *NoteInput) validate() error {
 	if in.InReplyTo != "" && storage.HostOf(in.InReplyTo) == "" {
 		return storage.Errorf(storage.Invalid, "inReplyTo must be an http(s) URL")
 	}
+	return nil
+}
+
+// MaxTranslations bounds the languages one post may be written in, its main one included.
+const MaxTranslations = 8
+
+// mergeTranslations makes ContentMap and Content agree: a post in several languages has
+// its main text (Content, in Language) in ContentMap too, so that the note's contentMap
+// holds every version, while a post in one language has no ContentMap. Texts left empty
+// (a form's unused translation field) are dropped. Without Content, the main text is
+// ContentMap's in Language, else English, else the first; with Content and translations
+// but no Language, the language whose text is Content, else the one Content is detected
+// in; one must be found: a post's versions are told apart by their languages.
+func (in *NoteInput) mergeTranslations() error {
+	if len(in.ContentMap) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(in.ContentMap))
+	for lang, text := range in.ContentMap {
+		if strings.TrimSpace(text) != "" {
+			m[lang] = text
+		}
+	}
+	switch {
+	case len(m) == 0:
+	case strings.TrimSpace(in.Content) == "":
+		in.Language = firstLanguage(m, in.Language)
+		in.Content = m[in.Language]
+	case in.Language == "":
+		for lang, text := range m {
+			if text == in.Content && (in.Language == "" || lang < in.Language) {
+				in.Language = lang
+			}
+		}
+		if in.Language == "" {
+			in.Language = language.Detect(in.Content)
+		}
+		if in.Language == "" {
+			return storage.Errorf(storage.Invalid, "a post with translations needs the language of its main text")
+		}
+	}
+	if len(m) > 0 {
+		m[in.Language] = in.Content // the main text wins over a different one in the same language
+	}
+	if len(m) > MaxTranslations {
+		return storage.Errorf(storage.Invalid, "a post is written in at most %d languages", MaxTranslations)
+	}
+	if len(m) < 2 {
+		m = map[string]string{} // one language: nothing besides the main text; not nil, for an edit
+	}
+	in.ContentMap = m
 	return nil
 }
 
@@ -167,6 +221,30 @@ func (s *Service) mentionResolver() MentionResolver {
 	}
 }
 
+// formatTranslations is the contentMap of a note posted or edited as in says, its main
+// text already formatted as content: nil for a post in one language. Kept, when not nil,
+// is the note's contentMap before an edit whose input names no translations
+// (in.ContentMap nil): its other languages stay as they were, the main one changing.
+func (s *Service) formatTranslations(ctx context.Context, in NoteInput, content string, kept map[string]string, resolve MentionResolver) map[string]string {
+	if in.Language == "" {
+		return nil // versions are told apart by their languages
+	}
+	out := map[string]string{}
+	if in.ContentMap == nil {
+		for lang, html := range kept {
+			out[lang] = html
+		}
+	}
+	for lang, text := range in.ContentMap {
+		out[lang], _ = Format(ctx, text, s.Base, s.Domain, resolve)
+	}
+	out[in.Language] = content
+	if len(out) < 2 {
+		return nil
+	}
+	return out
+}
+
 // errKeyTaken rolls back a post whose idempotency key another post took meanwhile.
 var errKeyTaken = errors.New("idempotency key taken")
 
@@ -203,14 +281,10 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 	}
 	resolve := s.mentionResolver()
 	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, resolve)
-	if len(in.ContentMap) > 1 {
-		n.ContentMap = map[string]string{}
-		for lang, text := range in.ContentMap {
-			n.ContentMap[lang], _ = Format(ctx, text, s.Base, s.Domain, resolve)
-		}
-	}
-	if n.Language == "" && len(in.ContentMap) > 0 {
-		n.Language = firstLanguage(in.ContentMap, "")
+	n.ContentMap = s.formatTranslations(ctx, in, n.Content, nil, resolve)
+	var err error
+	if n.Language, err = s.postLanguage(ctx, author, in, parent); err != nil {
+		return nil, nil, err
 	}
 	n.Conversation = uri
 	if parent != nil {
@@ -226,7 +300,7 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 	n.To, n.Cc = address(n.Visibility, author.FollowersURI, mentioned)
 
 	var act *storage.Activity
-	err := s.DB.Update(ctx, func(tx storage.Tx) error {
+	err = s.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.CreateNote(ctx, n); err != nil {
 			return err
 		}

@@ -77,6 +77,14 @@ func TestSubmit(t *testing.T) {
 				t.Errorf("note %q in %q, %v", n.Source, n.Language, n.ContentMap)
 			}
 		}},
+		{"a Note with content and a contentMap: content's language is the main one", nil, func() any {
+			return m{"type": "Note", "content": "你好", "contentMap": m{"en": "Hello", "zh-Hans": "你好"}}
+		}, "", func(t *testing.T, id string) {
+			if n := note(t, id); n.Source != "你好" || n.Language != "zh-Hans" || n.ContentMap["en"] != "<p>Hello</p>" ||
+				n.ContentMap["zh-Hans"] != n.Content {
+				t.Errorf("note %q in %q, %v", n.Source, n.Language, n.ContentMap)
+			}
+		}},
 		{"a Follow", nil, func() any { return m{"type": "Follow", "actor": alice.URI, "object": open.URI} }, "",
 			func(t *testing.T, id string) {
 				if f, err := r.db.GetFollowByURI(r.ctx, id); err != nil || !f.Accepted || f.FolloweeID != open.ID {
@@ -133,6 +141,9 @@ func TestSubmit(t *testing.T) {
 			storage.Invalid, nil},
 		{"a contentMap key that is no language", nil, func() any { return m{"type": "Note", "contentMap": m{"not a tag": "x"}} },
 			storage.Invalid, nil},
+		{"a Note whose content is in none of its contentMap's languages", nil, func() any {
+			return m{"type": "Note", "content": "Salut", "contentMap": m{"en": "Hello", "de": "Hallo"}}
+		}, storage.Invalid, nil},
 		{"to that is a number", nil, func() any { return m{"type": "Note", "content": "x", "to": 5} }, storage.Invalid, nil},
 		{"to an actor that cannot be found", nil, func() any {
 			return m{"type": "Note", "content": "x", "to": []string{"https://nowhere.test/users/x"}}

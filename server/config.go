@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"refuge/federation"
 	"refuge/outbox"
 	"refuge/outbox/mail"
+	"refuge/outbox/translate"
 	"refuge/server/httpx"
 )
 
@@ -69,6 +71,12 @@ type Config struct {
 	SMTPURL string
 	// SMTPFrom is the mails' sender; "" means notifications@ the domain's host.
 	SMTPFrom string
+	// TranslateURL is a LibreTranslate-compatible server that translates posts for their
+	// readers (http://127.0.0.1:5000, say); "" turns translation off. TranslateKey is its
+	// api_key, when it asks for one.
+	TranslateURL, TranslateKey string
+	// TranslateTimeout bounds one translation; 0 means translate.DefaultTimeout.
+	TranslateTimeout time.Duration
 
 	// Set by tests only.
 	SMTPTLS       *tls.Config // the mail client's TLS (a test's receiver's certificate)
@@ -149,6 +157,9 @@ func (c *Config) Check() error {
 		return fmt.Errorf("--registrations open needs --smtp-url, so that every new account confirms a real address " +
 			"and the instance cannot silently fill with spam accounts: give --smtp-url, or use --registrations approval or invite")
 	}
+	if err := c.checkTranslate(); err != nil {
+		return err
+	}
 	if c.DB != "" && !IsPostgres(c.DB) {
 		return fmt.Errorf("--db %q: give a PostgreSQL URL, postgres://user@host/database (without --db, the SQLite file under --data)", redacted(c.DB))
 	}
@@ -174,4 +185,33 @@ func (c *Config) Mailer() (*mail.Sender, error) {
 	}
 	m.TLS = c.SMTPTLS
 	return m, nil
+}
+
+// checkTranslate refuses a translation server's URL that is not an http(s) URL of a host,
+// and a negative time bound.
+func (c *Config) checkTranslate() error {
+	if c.TranslateTimeout < 0 {
+		return fmt.Errorf("--translate-timeout %s: give a positive duration, such as 5s", c.TranslateTimeout)
+	}
+	if c.TranslateURL == "" {
+		if c.TranslateKey != "" {
+			return fmt.Errorf("--translate-key needs --translate-url, the translation server it is the key of")
+		}
+		return nil
+	}
+	u, err := url.Parse(c.TranslateURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--translate-url %q: give the translation server's address, such as http://127.0.0.1:5000 (LibreTranslate)", c.TranslateURL)
+	}
+	return nil
+}
+
+// Translator is the translation service --translate-url describes; translation is off
+// (its Enabled is false) without one.
+func (c *Config) Translator(db translate.Store) *translate.Service {
+	s := &translate.Service{DB: db, Now: c.Now}
+	if c.TranslateURL != "" {
+		s.Client = &translate.Client{URL: c.TranslateURL, Key: c.TranslateKey, Timeout: c.TranslateTimeout}
+	}
+	return s
 }

@@ -29,6 +29,7 @@ import (
 	"refuge/outbox/delivery"
 	"refuge/outbox/imports"
 	"refuge/outbox/media"
+	"refuge/outbox/translate"
 	"refuge/reader"
 	"refuge/server/activitypub"
 	"refuge/server/api"
@@ -58,6 +59,7 @@ type App struct {
 	media     *mediacache.Cache
 	stream    *api.Stream
 	imports   *imports.Runner
+	translate *translate.Service
 	signer    atomic.Pointer[federation.Signer]
 
 	lock    *os.File // the data folder's lock, held by a serve (New) until Close
@@ -150,6 +152,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	db.OnEvents(a.stream.Publish) // PostgreSQL: every process's commits' events
 	a.inbox = &inbox.Inbox{DB: db, Outbox: a.svc, Remote: a.remote, Log: cfg.Log, Now: cfg.Now}
 	// Import jobs: each kind registers its importer here (the archive's among them).
+	a.translate = cfg.Translator(db)
 	a.imports = &imports.Runner{DB: db, Dir: imports.Dir(cfg.Data), Log: cfg.Log, Now: cfg.Now}
 	(&imports.CSV{Outbox: a.svc, Remote: a.remote, DB: db, Domain: cfg.Domain, Resolve: cfg.FetchTimeout * 2}).Register(a.imports)
 	a.imports.Register(storage.ImportArchive, archive.MaxFileBytes, (&archive.Importer{Out: a.svc, DataDir: cfg.Data, Log: cfg.Log}).Job)
@@ -348,13 +351,13 @@ func (a *App) Handler() (http.Handler, error) {
 	local := uris.New(a.cfg.Base())
 	site := &web.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Remote: a.remote, Templates: pages,
 		URIs: local, Domain: a.cfg.Domain, HTTP: a.cfg.HTTP, DataDir: a.cfg.Data, Media: a.media, Commits: a.db.Commits,
-		Imports: a.imports}
+		Imports: a.imports, Translate: a.translate}
 	kit.ErrorPage = site.ErrorPage
 	ap := &activitypub.Handler{Kit: kit, Read: a.read, Outbox: a.svc, Inbox: a.inbox, URIs: local, Domain: a.cfg.Domain, Version: Version,
 		Commits: a.db.Commits,
 		Pages:   activitypub.Pages{Profile: site.ProfilePage, Note: site.NotePage, Follows: site.FollowsPage}}
 	client := &api.Handler{Kit: kit, Read: a.read, Outbox: a.svc, DataDir: a.cfg.Data, URIs: local, Domain: a.cfg.Domain, Version: Version,
-		VAPIDKey: a.pusher.Key.PublicKey(), Stream: a.stream}
+		VAPIDKey: a.pusher.Key.PublicKey(), Stream: a.stream, Translate: a.translate}
 	apps := &oauth.Handler{Kit: kit, Outbox: a.svc, Web: site, URIs: local, VAPIDKey: a.pusher.Key.PublicKey()}
 	return routes(kit, ap, site, client, apps), nil
 }

@@ -42,6 +42,7 @@ type Reader interface {
 	RegistrationReader
 	ConversationReader
 	ImportReader
+	TranslationReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -73,6 +74,7 @@ type Tx interface {
 	RegistrationWriter
 	ConversationWriter
 	ImportWriter
+	TranslationWriter
 }
 
 // DB is an open Refuge database.

@@ -8,12 +8,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/language"
 
 	"refuge/storage"
 )
@@ -49,11 +52,19 @@ type Page struct {
 	// are fine.
 	Liked, Boosted, Pinned map[int64]bool
 	Bookmarked             map[int64]bool // and bookmarked: posts offer to remove the bookmark
+	// Prefer is what the reader reads, most wanted first (ReadingLanguages): a post in
+	// several languages is shown in the best of them it has. Nil: in its main language.
+	Prefer []language.Tag
 	// Parents are the stored notes that the replies on this page answer and the viewer may
 	// read, by URI, so that a reply names whom it answers. Nil is fine.
 	Parents map[string]storage.ReplyParent
 
 	Body any // *HomeData, *ProfileData, ... (see Render)
+
+	// Translatable, when set, says whether a post in a language (its tag, "" when not
+	// known) offers the Translate action to the viewer: set for a signed-in viewer when
+	// translation is configured, and then true for posts not in the viewer's language.
+	Translatable func(language string) bool
 
 	// Current is the name of the page being rendered; Render sets it on its copy.
 	Current string
@@ -125,7 +136,7 @@ type NotificationsData struct {
 type ComposeData struct {
 	ReplyTo    *storage.Note // the note answered, or nil
 	Visibility string        // preselected visibility, "public" when empty
-	Language   string        // preselected language, "en" when empty
+	Language   string        // preselected language; empty, the outbox chooses (posting default or detection)
 	Content    string        // prefilled text, such as the mentions of a reply
 	Summary    string        // prefilled content warning
 	MaxChars   int           // the longest text the server takes, in characters
@@ -133,6 +144,8 @@ type ComposeData struct {
 	// Kept are the viewer's uploads that a refused submit already received: the form
 	// shows them again, by id, so that they need not be chosen again.
 	Kept []storage.Media
+	// Translations are the post in other languages, as typed.
+	Translations []Translation
 	// Remind asks, after a submit with files without a description, to describe them or
 	// to post without.
 	Remind bool
@@ -407,6 +420,37 @@ type EditNoteData struct {
 	Sensitive bool
 	Language  string
 	Media     []storage.Media
+	// Translations are the post in its other languages: their text as the form shows it.
+	Translations []Translation
+}
+
+// Translation is one more language of a post being written or edited: its language tag
+// and its text as typed.
+type Translation struct {
+	Language, Text string
+}
+
+// TranslationFields is how many translations the compose and edit forms take: a post is
+// written in at most eight languages (outbox.MaxTranslations), its main one included.
+const TranslationFields = 7
+
+// translationSlots are a form's translation fields, numbered from 1: those typed or
+// stored, and one empty to add another, up to max.
+func translationSlots(typed []Translation, max int) []Translation {
+	out := slices.Clone(typed)
+	if len(out) < max {
+		out = append(out, Translation{})
+	}
+	return out
+}
+
+// TranslateData is a post and its translation into the reader's language, or the reason
+// there is none (the service is off, down or slow).
+type TranslateData struct {
+	Note        *storage.Note
+	Target      string               // the language asked for
+	Translation *storage.Translation // nil when Error says why not
+	Error       string
 }
 
 // HistoryData is the versions of a post, newest first: the last of them is the original.
@@ -479,6 +523,7 @@ var bodyTypes = map[string]func(any) bool{
 	// Editing posts and their history.
 	"edit_note": is[EditNoteData],
 	"history":   is[HistoryData],
+	"translate": is[TranslateData],
 
 	"lists":         is[ListsData],
 	"list":          is[ListData],
@@ -554,26 +599,27 @@ func (r *Renderer) Render(w io.Writer, page string, p *Page) error {
 }
 
 var funcs = template.FuncMap{
-	"trusted":    trusted,
-	"name":       displayName,
-	"handle":     handle,
-	"avatar":     avatar,
-	"profileURL": profileURL,
-	"link":       profileLink,
-	"person":     newPerson,
-	"noteURL":    noteURL,
-	"viewURL":    viewURL,
-	"iso":        iso,
-	"date":       date,
-	"plain":      PlainText,
-	"excerpt":    func(n *storage.Note) string { return excerpt(n, 140) },
-	"post":       newPost,
-	"follow":     newFollow,
-	"notes":      notesOf,
-	"seq":        seq,
-	"ordinal":    ordinal,
-	"inc":        func(i int) int { return i + 1 },
-	"sentence":   sentence,
+	"trusted":          trusted,
+	"name":             displayName,
+	"handle":           handle,
+	"avatar":           avatar,
+	"profileURL":       profileURL,
+	"link":             profileLink,
+	"person":           newPerson,
+	"noteURL":          noteURL,
+	"viewURL":          viewURL,
+	"iso":              iso,
+	"date":             date,
+	"plain":            PlainText,
+	"excerpt":          func(n *storage.Note) string { return excerpt(n, 140) },
+	"post":             newPost,
+	"follow":           newFollow,
+	"notes":            notesOf,
+	"seq":              seq,
+	"ordinal":          ordinal,
+	"inc":              func(i int) int { return i + 1 },
+	"translationSlots": func(typed []Translation) []Translation { return translationSlots(typed, TranslationFields) },
+	"sentence":         sentence,
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return one
@@ -784,9 +830,14 @@ type post struct {
 	Liked, Boosted, Pinned bool
 	Bookmarked             bool
 	Deleted                bool
+	Translatable           bool   // the post offers the Translate action (Page.Translatable)
 	ViewURL, OriginURL     string // where it is read here, and on its own server
 	ISO, Date              string // when it was published, for the machine and the reader
 	Content                template.HTML
+	// Lang is the language Content is in: the note's, or for a post in several languages
+	// the one chosen for the reader; Others are its other versions, for the switch.
+	Lang   string
+	Others []version
 	// Edited says the post was changed after it was published, EditedISO and EditedDate
 	// when it last was; HistoryURL lists its versions.
 	Edited                bool
@@ -851,16 +902,23 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 		Bookmarked: p.Bookmarked[n.ID],
 		Boostable:  n.Visibility == storage.Public || n.Visibility == storage.Unlisted || n.Visibility == "",
 		Deleted:    n.Deleted(), ViewURL: viewURL(n), OriginURL: noteURL(n), ISO: iso(n.Published), Date: date(n.Published),
-		Content: trusted(n.Content)}
+		Lang: n.Language}
+	content := n.Content
+	if len(n.ContentMap) > 1 {
+		shown, others := chooseLanguage(n, p.Prefer)
+		v.Lang, content, v.Others = shown, n.ContentMap[shown], versionsOf(n, others, v.ViewURL)
+	}
+	v.Content = trusted(content)
 	if booster != nil {
 		b := bylineOf(p, booster)
 		v.Booster = &b
 	}
 	v.Own = p.Viewer != nil && n.ActorID == p.Viewer.ID
+	v.Translatable = p.Viewer != nil && p.Translatable != nil && !v.Deleted && translatable(n, p.Translatable)
 	v.Visibility = visibilities[cmpVisibility(n.Visibility)]
 	v.ReplyTo = replyOf(p, n)
 	if n.Summary == "" { // behind a content warning, a post is shown whole once opened, as Mastodon does
-		if lead, rest, ok := splitLong(n.Content); ok {
+		if lead, rest, ok := splitLong(content); ok {
 			v.Content, v.Rest = lead, rest
 		}
 	}
@@ -1009,4 +1067,18 @@ func newPerson(p *Page, a *storage.Actor) person { return person{Actor: a, URL: 
 type ConversationsData struct {
 	Conversations []*storage.Conversation
 	Next, Prev    string // URLs of older and newer pages, or ""
+}
+
+// translatable says whether post n offers the Translate action, by the viewer's test of a
+// language: not when it is written in the viewer's language, in any of its versions.
+func translatable(n *storage.Note, offer func(language string) bool) bool {
+	if !offer(n.Language) {
+		return false
+	}
+	for lang := range n.ContentMap {
+		if !offer(lang) {
+			return false
+		}
+	}
+	return true
 }

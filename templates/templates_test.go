@@ -214,7 +214,10 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		// Editing posts.
 		"edit_note": &EditNoteData{Note: mine, Content: v.text, Summary: v.cw, Sensitive: mine.Sensitive, Language: v.lang, Media: mine.Media},
 		"history":   &HistoryData{Note: note, Versions: versions},
-		"lists":     &ListsData{Lists: v.lists()},
+		"translate": &TranslateData{Note: note, Target: "zh-Hans", Translation: &storage.Translation{Target: "zh-Hans", Source: v.lang,
+			Content: "<p>" + html.EscapeString(v.text) + "</p>", Summary: v.cw, Provider: "LibreTranslate",
+			Media: []storage.TranslatedMedia{{MediaID: 1, Description: v.alt}}}},
+		"lists": &ListsData{Lists: v.lists()},
 		"list": &ListData{List: &storage.List{ID: 3, Title: v.text, RepliesPolicy: storage.RepliesList}, Items: items,
 			Next: "/lists/3?max_id=1", Members: actors, Candidates: []*storage.Actor{v.actor(4)}},
 		"saved": &SavedData{Heading: "Bookmarks", Empty: "No bookmarks " + v.text, Notes: notes, Next: "/bookmarks?max_id=4"},
@@ -321,6 +324,7 @@ func newPage(v variant, viewer *storage.Actor, body any) *Page {
 		Liked: map[int64]bool{11: true}, Pinned: map[int64]bool{10: true}, Parents: v.displayParents()}
 	if viewer != nil {
 		p.CSRF = "csrf-token-123"
+		p.Translatable = func(lang string) bool { return lang != "en" }
 	}
 	return p
 }
@@ -642,7 +646,7 @@ blood</textarea>`, `id="filter-hide" name="action" type="radio" value="hide" che
 			[]string{`src="/media/remote/`, `&lt;script&gt;alert(1)&lt;/script&gt;`}, []string{`href="javascript`, `src="javascript`}},
 		{"compose", "compose", me, &ComposeData{ReplyTo: mine, MaxChars: 5000, MaxFiles: 4},
 			[]string{`action="/web/notes"`, `enctype="multipart/form-data"`, `name="in_reply_to" value="20"`,
-				`name="content"`, `name="summary"`, `name="visibility"`, `name="language" type="text" value="en"`,
+				`name="content"`, `name="summary"`, `name="visibility"`, `name="language" type="text" value="" placeholder="auto"`, `Language <span class="hint">(empty: your default, or detected)</span>`,
 				`<option value="public" selected>`, `Up to 5000 characters.`, `data-max-chars="5000"`, `aria-live="polite"`,
 				`id="media" name="media" type="file" multiple`, `data-max-files="4"`, `(choose up to 4 at once)`,
 				`<label for="alt-1">Description of the 1st file`, `<label for="alt-4">Description of the 4th file`, `id="alt-4" name="alt_4"`,

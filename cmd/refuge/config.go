@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"refuge/outbox/delivery"
+	"refuge/outbox/translate"
 	"refuge/server"
 	"refuge/server/api"
 	"refuge/server/httpx"
@@ -101,6 +102,11 @@ func serveFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.StringVar(&c.SMTPFrom, "smtp-from", "", "the sender of the mails (default notifications@ the domain's host)")
 	fs.StringVar(&c.Registrations, "registrations", "closed", "who may sign up: closed (nobody), open (anyone), approval (anyone, once an admin approves) "+
 		"or invite (those with an invite link; an admin's invite link works in every mode)")
+	fs.StringVar(&c.TranslateURL, "translate-url", "", "a LibreTranslate-compatible server that translates posts for their readers, "+
+		"such as http://127.0.0.1:5000; none: translation is off and its action hidden")
+	fs.StringVar(&c.TranslateKey, "translate-key", "", "the api_key of the --translate-url server, when it asks for one")
+	fs.DurationVar(&c.TranslateTimeout, "translate-timeout", translate.DefaultTimeout, "longest a translation may take; "+
+		"a slower server gets a reader a message that it did not answer in time")
 	mediaCacheFlags(fs, c)
 	apiLimitFlags(fs, c)
 }

@@ -152,3 +152,32 @@ func TestRegistrationsFlag(t *testing.T) {
 		t.Errorf("serve --help does not explain --registrations:\n%s", help.String())
 	}
 }
+
+// TestTranslateFlags: --translate-url, --translate-key and --translate-timeout are read
+// from REFUGE_TRANSLATE_* too (the flag wins), shown in serve --help, and a URL that is not
+// a translation server's address, or a key without a URL, stops serve with a message that
+// names the flag.
+func TestTranslateFlags(t *testing.T) {
+	if c := serveConfig(t); c.TranslateURL != "" || c.TranslateKey != "" || c.TranslateTimeout != 5*time.Second {
+		t.Errorf("defaults: %q, %q, %s", c.TranslateURL, c.TranslateKey, c.TranslateTimeout)
+	}
+	t.Setenv("REFUGE_TRANSLATE_URL", "http://127.0.0.1:5000")
+	t.Setenv("REFUGE_TRANSLATE_KEY", "k3y")
+	t.Setenv("REFUGE_TRANSLATE_TIMEOUT", "3s")
+	if c := serveConfig(t); c.TranslateURL != "http://127.0.0.1:5000" || c.TranslateKey != "k3y" || c.TranslateTimeout != 3*time.Second {
+		t.Errorf("from the environment: %q, %q, %s", c.TranslateURL, c.TranslateKey, c.TranslateTimeout)
+	}
+	if c := serveConfig(t, "--translate-url", "https://translate.example"); c.TranslateURL != "https://translate.example" {
+		t.Errorf("the flag does not win: %q", c.TranslateURL)
+	}
+	t.Setenv("REFUGE_TRANSLATE_URL", "")
+	t.Setenv("REFUGE_TRANSLATE_KEY", "")
+	t.Setenv("REFUGE_TRANSLATE_TIMEOUT", "5s")
+	runCLI(t, []cliRow{
+		{name: "serve help names the translation flags", args: []string{"serve", "--help"}, code: 0, wantErr: "  --translate-url string\n"},
+		{name: "not an http URL", args: []string{"serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--translate-url", "ftp://127.0.0.1:5000"},
+			code: 1, wantErr: `--translate-url "ftp://127.0.0.1:5000": give the translation server's address`},
+		{name: "a key without a URL", args: []string{"serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--translate-key", "k3y"},
+			code: 1, wantErr: "--translate-key needs --translate-url"},
+	})
+}

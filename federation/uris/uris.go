@@ -155,8 +155,8 @@ func (l Local) InstanceInbox() string { return l.InstanceActor() + inbox }
 // InstanceOutbox is the instance actor's outbox, always empty.
 func (l Local) InstanceOutbox() string { return l.InstanceActor() + outbox }
 
-// Tag is the page of a hashtag. name goes in as it is: a hashtag word needs no escaping in
-// the link a note carries; escape anything else (url.PathEscape) first.
+// Tag is the page of a hashtag. name goes in as it is: escape it (url.PathEscape) first, as
+// the link a note carries is escaped (Mastodon's is, and importers of its archives match it).
 func (l Local) Tag(name string) string { return l.base + tags + name }
 
 // Media is the address of an uploaded file.

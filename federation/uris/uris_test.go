@@ -3,6 +3,7 @@ package uris
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -60,6 +61,7 @@ func TestRoutesMatchBuilders(t *testing.T) {
 		{Feed(l.Profile("alice"), "atom"), ProfileFeedRoute, map[string]string{"format": "atom"}},
 		{l.Tag("cooking"), TagRoute, map[string]string{"tag": "cooking"}},
 		{l.Tag("日本語"), TagRoute, map[string]string{"tag": "日本語"}},
+		{l.Tag(url.PathEscape("日本語")), TagRoute, map[string]string{"tag": "日本語"}}, // as a note links it
 		{Feed(l.Tag("cooking"), "atom"), TagFeedRoute, map[string]string{"tag": "cooking", "format": "atom"}},
 		{base + StoredNote(42), StoredNoteRoute, map[string]string{"id": "42"}},
 		{base + StoredMedia(42, 3), StoredMediaRoute, map[string]string{"id": "42", "n": "3"}},

@@ -8,6 +8,7 @@ import (
 	"image"
 	"io"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -230,10 +231,11 @@ func NewFixture(t *testing.T) *Fixture {
 		time.Sleep(1100 * time.Millisecond) // dates are kept to the second: each post its own
 		return n
 	}
-	first := post(outbox.NoteInput{Content: "Bonjour #refuge", Summary: "en français", Language: "fr", Visibility: "public",
+	first := post(outbox.NoteInput{Content: "Bonjour #refuge et #Été", Summary: "en français", Language: "fr", Visibility: "public",
 		Media: []storage.Media{upload(f.ImageCaption, 40, 30), upload("", 20, 10)}})
 	post(outbox.NoteInput{Content: "quietly public", Visibility: "unlisted"})
-	post(outbox.NoteInput{Content: "for followers", Visibility: "followers", Language: "en"})
+	post(outbox.NoteInput{Content: "for followers", Visibility: "followers", Language: "en",
+		ContentMap: map[string]string{"zh-Hans": "仅限关注者"}}) // in two languages
 	gone := post(outbox.NoteInput{Content: "soon deleted", Visibility: "public"})
 	post(outbox.NoteInput{Content: "just for @bob", Visibility: "direct", Mentions: []string{f.Bob.URI}})
 	reply := post(outbox.NoteInput{Content: "and a thread", Visibility: "public", InReplyTo: first.URI})
@@ -387,6 +389,20 @@ func checkNote(t *testing.T, got Note, n *storage.Note, a *Archive, dir string) 
 	if n.Language != "" && got.ContentMap[n.Language] != n.Content {
 		t.Errorf("%s: contentMap %v, language %s", n.URI, got.ContentMap, n.Language)
 	}
+	// Importers of Mastodon's archives (slurp, for GoToSocial) turn a link back into a
+	// hashtag only when its URL is the tag's href: both a URI, the name percent-encoded.
+	hashtags := 0
+	for _, tag := range got.Tag {
+		if tag.Type == "Hashtag" {
+			hashtags++
+			if !isURI(tag.Href) || !strings.Contains(got.Content, `href="`+tag.Href+`"`) {
+				t.Errorf("%s: hashtag %s links %q, which is not a URI the text links as it is: %s", n.URI, tag.Name, tag.Href, got.Content)
+			}
+		}
+	}
+	if hashtags != strings.Count(got.Content, `rel="tag"`) {
+		t.Errorf("%s: %d Hashtag tags for the text's links %s", n.URI, hashtags, got.Content)
+	}
 	if len(got.Attachment) != len(n.Media) {
 		t.Fatalf("%s: %d attachments, stored %d", n.URI, len(got.Attachment), len(n.Media))
 	}
@@ -407,6 +423,17 @@ func checkNote(t *testing.T, got Note, n *storage.Note, a *Archive, dir string) 
 			t.Errorf("%s attachment %d: the zip's %s has %d bytes (there: %v), the stored file %d", n.URI, i, att.URL, len(b), ok, len(want))
 		}
 	}
+}
+
+// isURI says whether s is an absolute URL in ASCII, as an href that needs no further encoding.
+func isURI(s string) bool {
+	for _, r := range s {
+		if r <= ' ' || r > '~' {
+			return false
+		}
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.IsAbs()
 }
 
 func TestExportArchiveRefused(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"net/url"
 	"path"
 	"regexp"
 	"sort"
@@ -496,13 +497,17 @@ func (im *Importer) note(p *post, local uris.Local, done, conversation map[strin
 		for lang, text := range o.ContentMap {
 			if languageTag.MatchString(lang) {
 				n.ContentMap[lang] = federation.SanitizeHTML(text)
+				// A post in several languages is in the one whose text is its content.
+				if n.ContentMap[lang] == n.Content && (n.Language == "" || lang < n.Language) {
+					n.Language = lang
+				}
 			}
 		}
 	}
 	for _, t := range o.Tag {
 		if t.Type == federation.TypeHashtag && len(t.Name) > 1 {
 			name := strings.ToLower(strings.TrimPrefix(t.Name, "#"))
-			n.Tags = append(n.Tags, storage.Tag{Type: federation.TypeHashtag, Name: "#" + name, Href: local.Tag(name)})
+			n.Tags = append(n.Tags, storage.Tag{Type: federation.TypeHashtag, Name: "#" + name, Href: local.Tag(url.PathEscape(name))})
 		}
 	}
 	n.Visibility, n.To = visibility(o, im.followers(o))

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 
 // TestArchiveRoundTrip exports alice's account from A and imports it into zoe's on B (the
 // instance of carol, whom alice answered): every post comes back with its date, text,
-// warning, language, visibility and media, its thread mapped onto zoe's posts, and the
+// warning, language (and its other languages), visibility and media, its thread mapped onto zoe's posts, and the
 // reply to carol still linking to carol's post. Importing the export again adds nothing.
 var linkAttrs = regexp.MustCompile(` (rel|target)="[^"]*"`)
 
@@ -77,12 +78,20 @@ func TestArchiveRoundTrip(t *testing.T) {
 				g.Published, g.Content, g.Summary, g.Sensitive, g.Language, g.Visibility,
 				w.Published, w.Content, w.Summary, w.Sensitive, w.Language, w.Visibility)
 		}
+		if len(g.ContentMap) != len(w.ContentMap) || linkAttrs.ReplaceAllString(g.ContentMap["zh-Hans"], "") != w.ContentMap["zh-Hans"] {
+			t.Errorf("post %d: contentMap %v, want %v", i, g.ContentMap, w.ContentMap)
+		}
 		wantReply := w.InReplyToURI
 		if m, ok := mapped[wantReply]; ok {
 			wantReply = m
 		}
 		if g.InReplyToURI != wantReply {
 			t.Errorf("post %d %q answers %q, want %q", i, w.Content, g.InReplyToURI, wantReply)
+		}
+		for _, tag := range g.Tags {
+			if tag.Type == "Hashtag" && (!isURI(tag.Href) || !strings.HasPrefix(tag.Href, f.B.App.Outbox().Base+"/tags/")) {
+				t.Errorf("post %d: hashtag %s links %q, want a URI of B's tag page", i, tag.Name, tag.Href)
+			}
 		}
 		if len(g.Media) != len(w.Media) {
 			t.Errorf("post %d: %d media, want %d", i, len(g.Media), len(w.Media))

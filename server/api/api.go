@@ -17,6 +17,7 @@ import (
 
 	"refuge/federation/uris"
 	"refuge/outbox"
+	"refuge/outbox/translate"
 	"refuge/reader"
 	"refuge/server/httpx"
 	"refuge/storage"
@@ -35,6 +36,8 @@ type Handler struct {
 	// browser's push subscription.
 	VAPIDKey string
 	Stream   *Stream // the streaming API's hub
+	// Translate translates statuses (translate.go); off when not configured.
+	Translate *translate.Service
 }
 
 // route is one endpoint: who may call it is its scope ("" for anyone, token or not). A GET
@@ -96,6 +99,7 @@ var routes = []route{
 	{"GET", "/api/v1/bookmarks", "read:bookmarks", (*Handler).bookmarks},
 	{"GET", "/api/v1/favourites", "read:favourites", (*Handler).favourites},
 	{"POST", "/api/v1/statuses/{id}/pin", "write:accounts", (*Handler).pin},
+	{"POST", "/api/v1/statuses/{id}/translate", "read:statuses", (*Handler).translateStatus},
 	{"POST", "/api/v1/statuses/{id}/unpin", "write:accounts", (*Handler).unpin},
 	{"POST", "/api/v1/accounts/{id}/follow", "write:follows", (*Handler).follow},
 	{"POST", "/api/v1/accounts/{id}/unfollow", "write:follows", (*Handler).unfollow},
@@ -158,6 +162,7 @@ var routes = []route{
 	{"GET", "/api/v1/instance/peers", "", (*Handler).peers},
 	{"GET", "/api/v1/instance/activity", "", (*Handler).activity},
 	{"GET", "/api/v1/instance/rules", "", (*Handler).instanceRules},
+	{"GET", "/api/v1/instance/translation_languages", "", (*Handler).translationLanguages},
 	{"GET", "/api/v1/instance/extended_description", "", (*Handler).extendedDescription},
 	{"GET", "/api/v1/instance/domain_blocks", "", (*Handler).instanceDomainBlocks},
 	{"POST", "/api/v1/push/subscription", "push", (*Handler).subscribePush},

@@ -78,7 +78,7 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request, viewer *sto
 	in.Usage.Users.ActiveMonth = users
 	in.Registrations, _ = h.registrations()
 	in.Configuration.URLs = map[string]string{"streaming": h.streamingURL()}
-	in.Configuration.Translation = &ConfigTranslation{}
+	in.Configuration.Translation = &ConfigTranslation{Enabled: h.Translate.Enabled()}
 	in.Configuration.VAPID = &ConfigVAPID{PublicKey: h.VAPIDKey}
 	return ok(w, in)
 }

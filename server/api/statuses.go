@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"refuge/federation"
 	"refuge/outbox"
 	"refuge/outbox/media"
 	"refuge/reader"
@@ -37,6 +38,9 @@ type StatusSource struct {
 	ID          string `json:"id"`
 	Text        string `json:"text"`
 	SpoilerText string `json:"spoiler_text"`
+	// ContentMap is Refuge's extension: a post in several languages gives each other
+	// language's text, as PUT's content_map takes it back. Absent for one language.
+	ContentMap map[string]string `json:"content_map,omitempty"`
 }
 
 // ownStatus finds the viewer's own live status whose id is in the path: anyone else's is
@@ -64,6 +68,9 @@ func (h *Handler) editStatus(w http.ResponseWriter, r *http.Request, viewer *sto
 	}
 	in := outbox.NoteInput{Content: q.Get("status"), Summary: q.Get("spoiler_text"), Sensitive: boolParam(q, "sensitive"),
 		Language: q.Get("language"), ReplaceMedia: true}
+	if in.ContentMap, err = contentMapParam(q); err != nil {
+		return err
+	}
 	ids, err := listParam(q, "media_ids", media.MaxAttachments)
 	if err != nil {
 		return err
@@ -171,7 +178,17 @@ func (h *Handler) source(w http.ResponseWriter, r *http.Request, viewer *storage
 	if err != nil {
 		return err
 	}
-	return ok(w, StatusSource{ID: noteStatusID(n.ID), Text: n.Source, SpoilerText: n.Summary})
+	src := StatusSource{ID: noteStatusID(n.ID), Text: n.Source, SpoilerText: n.Summary}
+	for lang, html := range n.ContentMap {
+		if lang == n.Language {
+			continue
+		}
+		if src.ContentMap == nil {
+			src.ContentMap = map[string]string{}
+		}
+		src.ContentMap[lang] = federation.PlainText(html) // only the main text's source is kept
+	}
+	return ok(w, src)
 }
 
 func (h *Handler) bookmark(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 
 	"github.com/gorilla/mux"
 
@@ -75,6 +76,9 @@ func params(w http.ResponseWriter, r *http.Request, most int64) (url.Values, err
 func addJSON(body url.Values, key string, v any) {
 	switch x := v.(type) {
 	case map[string]any:
+		if len(x) == 0 {
+			body[key] = append(body[key], "") // there, and empty: content_map {} removes translations
+		}
 		for k, e := range x {
 			addJSON(body, key+"["+k+"]", e)
 		}
@@ -126,9 +130,13 @@ func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, viewer *sto
 	}
 	in := outbox.NoteInput{Content: q.Get("status"), Summary: q.Get("spoiler_text"), Sensitive: boolParam(q, "sensitive"),
 		Language: q.Get("language"), Visibility: string(vis), IdempotencyKey: r.Header.Get("Idempotency-Key")}
+	if in.ContentMap, err = contentMapParam(q); err != nil {
+		return err
+	}
 	ctx := r.Context()
 	// What the app does not say, the account's posting defaults do (update_credentials'
-	// source[privacy], [sensitive] and [language]), as on Mastodon.
+	// source[privacy] and [sensitive]), as on Mastodon; the outbox applies source[language]
+	// after a reply's parent's language, as it does for every way of posting.
 	defaults, err := h.Read.PostingDefaults(ctx, viewer.ID)
 	if err != nil {
 		return err
@@ -138,9 +146,6 @@ func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, viewer *sto
 	}
 	if !q.Has("sensitive") {
 		in.Sensitive = defaults.Sensitive
-	}
-	if in.Language == "" {
-		in.Language = defaults.Language
 	}
 	if id := q.Get("in_reply_to_id"); id != "" {
 		row, good := noteRow(id)
@@ -346,4 +351,33 @@ func (h *Handler) describeMedia(w http.ResponseWriter, r *http.Request, viewer *
 		return err
 	}
 	return ok(w, mediaOf(h.URIs, *m))
+}
+
+// contentMapKey is one translation of a post in the client API's extension:
+// content_map[LANG]=TEXT in a form, or "content_map": {"LANG": "TEXT"} in JSON.
+var contentMapKey = regexp.MustCompile(`^content_map\[([^\[\]]*)\]$`)
+
+// contentMapParam reads a post's translations, which Mastodon's API has no parameter for:
+// Refuge's extension content_map, language → plain text, like status. Nil when the request
+// names none; empty, not nil, for content_map given empty, which an edit reads as "remove
+// the translations" (an edit without it keeps them).
+func contentMapParam(q url.Values) (map[string]string, error) {
+	var m map[string]string
+	if q.Has("content_map") {
+		if q.Get("content_map") != "" {
+			return nil, storage.Errorf(storage.Invalid, "content_map must be an object of language → text, as content_map[LANG]=TEXT")
+		}
+		m = map[string]string{}
+	}
+	for k, v := range q {
+		sub := contentMapKey.FindStringSubmatch(k)
+		if sub == nil || len(v) == 0 {
+			continue
+		}
+		if m == nil {
+			m = map[string]string{}
+		}
+		m[sub[1]] = v[0]
+	}
+	return m, nil
 }

@@ -37,6 +37,8 @@ func (h *Handler) postNote(w http.ResponseWriter, r *http.Request, viewer *stora
 		Visibility: r.PostFormValue("visibility"), Language: strings.TrimSpace(r.PostFormValue("language"))}
 	form := composeData()
 	form.Content, form.Summary, form.Visibility, form.Language = in.Content, in.Summary, in.Visibility, in.Language
+	translations, typed, badTranslation := translationsOf(r)
+	in.ContentMap, form.Translations = translations, typed
 	if id := r.PostFormValue("in_reply_to"); id != "" {
 		parent, err := h.replyTarget(r, viewer, id)
 		if err != nil {
@@ -63,6 +65,9 @@ func (h *Handler) postNote(w http.ResponseWriter, r *http.Request, viewer *stora
 		form.Kept = append(form.Kept, *m)
 	}
 	in.Media = form.Kept
+	if badTranslation != nil {
+		return h.composeAgain(w, r, form, badTranslation)
+	}
 	if err := in.Check(); err != nil {
 		return h.composeAgain(w, r, form, err) // said before the reminder, which would only come back to it
 	}

@@ -28,7 +28,7 @@ func (h *Handler) editNotePage(w http.ResponseWriter, r *http.Request, viewer *s
 		return err
 	}
 	data := &templates.EditNoteData{Note: n, Content: n.Source, Summary: n.Summary, Sensitive: n.Sensitive,
-		Language: n.Language, Media: n.Media}
+		Language: n.Language, Media: n.Media, Translations: storedTranslations(n)}
 	if data.Content == "" && n.Content != "" { // posted before the source was kept
 		data.Content = templates.PlainText(n.Content)
 	}
@@ -48,14 +48,20 @@ func (h *Handler) editNote(w http.ResponseWriter, r *http.Request, viewer *stora
 	in := outbox.NoteInput{Content: r.PostFormValue("content"), Summary: r.PostFormValue("summary"),
 		Sensitive: r.PostFormValue("sensitive") != "", Language: strings.TrimSpace(r.PostFormValue("language")),
 		Media: describedMedia(n.Media, r), ReplaceMedia: true}
-	if _, err = h.Outbox.UpdateNote(ctx, viewer, n.URI, in); err == nil {
+	// The form shows every translation: those it sends are the post's, none removing all.
+	var typed []templates.Translation
+	in.ContentMap, typed, err = translationsOf(r)
+	if err == nil {
+		_, err = h.Outbox.UpdateNote(ctx, viewer, n.URI, in)
+	}
+	if err == nil {
 		h.flash(w, "edited")
 		http.Redirect(w, r, h.noteLink(n)+"#note-"+strconv.FormatInt(n.ID, 10), http.StatusSeeOther)
 		return nil
 	}
 	if storage.KindOf(err) == storage.Invalid {
 		pg := h.page(r, "Edit post", &templates.EditNoteData{Note: n, Content: in.Content, Summary: in.Summary,
-			Sensitive: in.Sensitive, Language: in.Language, Media: in.Media})
+			Sensitive: in.Sensitive, Language: in.Language, Media: in.Media, Translations: typed})
 		pg.Error = "Not saved: " + storage.Message(err)
 		return h.render(w, r, http.StatusBadRequest, "edit_note", pg)
 	}

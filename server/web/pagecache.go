@@ -63,15 +63,17 @@ func (h *Handler) cached(page httpx.HandlerFunc) httpx.HandlerFunc {
 			h.signedCache = &httpx.AnswerCache{Commits: h.Commits, TTL: pageCacheTTL, Max: signedPageEntries,
 				Placeholder: csrfPlaceholder, Fill: h.maskedCSRF}
 		})
+		// A page shows posts in several languages in the reader's (languages.go).
+		langs := readingKey(r)
 		if r.Header.Get("Cookie") == "" {
-			return h.cache.Serve(r.URL.RequestURI(), true, w, r, page)
+			return h.cache.Serve(langs+" "+r.URL.RequestURI(), true, w, r, page)
 		}
 		viewer, _ := h.Auth.Session(r)
 		if _, err := r.Cookie(noticeCookie); viewer == nil || err == nil {
 			return page(w, r)
 		}
 		r = r.WithContext(context.WithValue(r.Context(), keepingKey{}, true))
-		key := strconv.FormatInt(viewer.ID, 10) + " " + r.URL.RequestURI()
+		key := strconv.FormatInt(viewer.ID, 10) + " " + langs + " " + r.URL.RequestURI()
 		return h.signedCache.Serve(key, true, w, r, page)
 	}
 }

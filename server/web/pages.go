@@ -17,7 +17,7 @@ import (
 
 // page builds the data every page shares: the viewer, CSRF token and instance name.
 func (h *Handler) page(r *http.Request, title string, body any) *templates.Page {
-	p := &templates.Page{Title: title, Instance: h.Domain, Body: body}
+	p := &templates.Page{Title: title, Instance: h.Domain, Body: body, Prefer: readingLanguages(r)}
 	if in, err := h.Read.Instance(r.Context()); err == nil { // else the domain: a page must not fail for its header
 		p.Instance = in.Name
 	}
@@ -33,6 +33,7 @@ func (h *Handler) page(r *http.Request, title string, body any) *templates.Page 
 		if n, err := h.Read.UnreadConversations(r.Context(), viewer); err == nil {
 			p.UnreadConversations = n
 		}
+		p.Translatable = h.translatable(r, viewer)
 	}
 	return p
 }
@@ -59,7 +60,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Vary", "Accept, Cookie")
+	w.Header().Set("Vary", "Accept, Accept-Language, Cookie") // Accept-Language: see languages.go
 	if p.Viewer != nil && w.Header().Get("Cache-Control") == "" {
 		w.Header().Set("Cache-Control", "private, no-cache")
 	}

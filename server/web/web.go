@@ -17,6 +17,7 @@ import (
 	"refuge/outbox"
 	"refuge/outbox/imports"
 	"refuge/outbox/media"
+	"refuge/outbox/translate"
 	"refuge/reader"
 	"refuge/server/httpx"
 	"refuge/storage"
@@ -42,6 +43,8 @@ type Handler struct {
 	Commits func() int64
 	// Imports queues and lists the account's imports (imports.go).
 	Imports *imports.Runner
+	// Translate translates posts for their readers (translate.go); off when not configured.
+	Translate *translate.Service
 
 	cache       *httpx.AnswerCache // anonymous pages (pagecache.go)
 	signedCache *httpx.AnswerCache // signed-in readers' pages, by account
@@ -107,6 +110,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/filters", h.SignedIn(h.filtersPage))
 	get(uris.StoredNoteRoute+"/edit", h.SignedIn(h.editNotePage))
 	get(uris.StoredNoteRoute+"/history", h.historyPage)
+	get(uris.StoredNoteRoute+"/translate", h.SignedIn(h.translatePage))
 	get("/lists", h.SignedIn(h.listsPage))
 	get("/lists/{id:[0-9]+}", h.SignedIn(h.listTimelinePage))
 	get("/favourites", h.SignedIn(h.favouritesPage))

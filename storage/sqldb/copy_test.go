@@ -115,6 +115,10 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			c.notes = append(c.notes, n.ID)
 		}
 		c.private = notes[3].ID
+		if err := tx.PutTranslation(ctx, &storage.Translation{NoteID: notes[0].ID, Version: "v1", Target: "zh-Hans", Source: "en",
+			Content: "<p>你好</p>", Summary: "", Provider: "LibreTranslate", Created: at}); err != nil {
+			return err
+		}
 		if _, err := tx.ClaimIdempotencyKey(ctx, c.alice.ID, "retry-1", notes[0].ID, at, at.Add(-time.Hour)); err != nil {
 			return err
 		}

@@ -255,6 +255,7 @@ func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target i
 		`DELETE FROM pins WHERE note_id IN ` + notes, `DELETE FROM likes WHERE note_id IN ` + notes,
 		`DELETE FROM announces WHERE note_id IN ` + notes, `DELETE FROM notifications WHERE note_id IN ` + notes,
 		`DELETE FROM note_edits WHERE note_id IN ` + notes, `DELETE FROM bookmarks WHERE note_id IN ` + notes,
+		`DELETE FROM note_translations WHERE note_id IN ` + notes,
 		`DELETE FROM media WHERE note_id IN ` + notes, tx.unindexStatement(`SELECT id FROM notes WHERE ` + cond + ` AND deleted_at = {never}`),
 		`UPDATE notes SET deleted_at = :stamp, content = '', source = '', summary = '', content_map_json = '{}'
 			WHERE ` + cond + ` AND deleted_at = {never}`,
