@@ -204,7 +204,7 @@ func (r *Remote) actorFromDoc(doc *Actor) (*storage.Actor, error) {
 		URL: onHost(doc.URL), Inbox: doc.Inbox, SharedInbox: onHost(doc.SharedInbox), Outbox: onHost(doc.Outbox),
 		FollowersURI: onHost(doc.Followers), FollowingURI: onHost(doc.Following), FeaturedURI: onHost(doc.Featured),
 		KeyID: doc.PublicKey.ID, PublicKeyPEM: doc.PublicKey.PEM, Locked: doc.ManuallyApprovesFollowers,
-		Discoverable: doc.Discoverable, IconURL: keepURL(httpURL(doc.Icon)), ImageURL: keepURL(httpURL(doc.Image)),
+		Discoverable: doc.Discoverable, Indexable: doc.Indexable, IconURL: keepURL(httpURL(doc.Icon)), ImageURL: keepURL(httpURL(doc.Image)),
 		Published: doc.Published, FetchedAt: r.now(), MovedTo: keepURL(httpURL(doc.MovedTo)),
 	}
 	for _, u := range doc.AlsoKnownAs {

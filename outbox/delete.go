@@ -87,7 +87,7 @@ func (s *Service) DeleteAccount(ctx context.Context, actor *storage.Actor) (*Del
 		// queued, so the Delete is queued after it.
 		now := s.now()
 		a.Name, a.Summary, a.SummarySource, a.Fields, a.IconURL, a.ImageURL = "", "", "", nil, "", ""
-		a.Locked, a.Discoverable = false, false // as Mastodon's purge of the profile leaves them
+		a.Locked, a.Discoverable, a.Indexable = false, false, false // as Mastodon's purge of the profile leaves them
 		a.DeletedAt = now
 		if err := tx.UpdateActor(ctx, a); err != nil {
 			return err

@@ -29,7 +29,7 @@ func (s *Service) ActorDocument(a *storage.Actor) *federation.Actor {
 		Inbox: a.Inbox, Outbox: a.Outbox, Followers: a.FollowersURI, Following: a.FollowingURI,
 		Featured: a.FeaturedURI, SharedInbox: a.SharedInbox,
 		PublicKey:                 federation.PublicKey{ID: a.KeyID, Owner: a.URI, PEM: a.PublicKeyPEM},
-		ManuallyApprovesFollowers: a.Locked, Discoverable: a.Discoverable, Indexable: a.Discoverable,
+		ManuallyApprovesFollowers: a.Locked, Discoverable: a.Discoverable, Indexable: a.Indexable,
 		Published: a.Published, Icon: a.IconURL, Image: a.ImageURL,
 		AlsoKnownAs: a.AlsoKnownAs, MovedTo: a.MovedTo,
 	}

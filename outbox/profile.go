@@ -23,8 +23,9 @@ type ProfileInput struct {
 	// shown again); a new IconURL or ImageURL wins over them.
 	RemoveIcon, RemoveImage bool
 	// Bot and Discoverable, when set, change the account's type (a Service is a bot) and
-	// whether it is offered to be found; nil keeps them.
-	Bot, Discoverable *bool
+	// whether it is offered to be found; Indexable, whether its public posts may be found
+	// by the full-text search of anyone; nil keeps them.
+	Bot, Discoverable, Indexable *bool
 	// Defaults, when set, replaces what the account posts with when a client does not say.
 	Defaults *storage.PostingDefaults
 }
@@ -86,7 +87,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 	if err != nil {
 		return nil, err
 	}
-	if in.IconURL == "" && in.ImageURL == "" && !in.RemoveIcon && !in.RemoveImage && in.Bot == nil && in.Discoverable == nil && in.Defaults == nil &&
+	if in.IconURL == "" && in.ImageURL == "" && !in.RemoveIcon && !in.RemoveImage && in.Bot == nil && in.Discoverable == nil && in.Indexable == nil && in.Defaults == nil &&
 		reflect.DeepEqual(in, ProfileOf(stored)) {
 		return stored, nil
 	}
@@ -118,6 +119,9 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 	}
 	if in.Discoverable != nil {
 		a.Discoverable = *in.Discoverable
+	}
+	if in.Indexable != nil {
+		a.Indexable = *in.Indexable
 	}
 	changed := !reflect.DeepEqual(s.ActorDocument(&a), s.ActorDocument(stored))
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {

@@ -16,6 +16,7 @@ type SearchQuery struct {
 	Following             bool  // only accounts the viewer follows
 	AuthorID              int64 // only posts of this account, when not 0
 	Before, After         int64 // only posts with ids in between, when set
+	ByRelevance           bool  // posts best first rather than newest first
 	Limit, Offset         int
 }
 
@@ -31,9 +32,11 @@ type SearchResults struct {
 }
 
 // Search finds what q asks for, as v may see it. Accounts match by handle and display
-// name, hashtags by their beginning. Posts match by their text, but only among those v
-// wrote, liked or boosted: Refuge keeps no full-text index of everything it received, and
-// Mastodon without one searches no further either. With Resolve, a handle on another
+// name, hashtags by their beginning. Posts match by the terms of their text in the
+// full-text index (storage/textindex says what a term is; hashtags and mentions are terms
+// too), among those v may read and find: its own, those it interacted with, and the public
+// posts of indexable authors; a visitor finds public posts of indexable local accounts
+// (storage.NoteSearch). With Resolve, a handle on another
 // server (user@host) is looked up there, and an address (https://...) is looked up as
 // Lookup does for the web search page: it is then the only result, as in Mastodon.
 func (rd *Reader) Search(ctx context.Context, v Viewer, q SearchQuery) (*SearchResults, error) {
@@ -64,9 +67,13 @@ func (rd *Reader) Search(ctx context.Context, v Viewer, q SearchQuery) (*SearchR
 			return nil, err
 		}
 	}
-	if q.Notes && v.Local != nil && (spaced || !strings.HasPrefix(text, "#") && !strings.Contains(text, "@")) {
-		notes, err := rd.DB.SearchNotes(ctx, storage.NoteSearch{Text: text, ActorID: v.Local.ID, AuthorID: q.AuthorID,
-			Before: q.Before, After: q.After, Limit: q.Limit, Offset: q.Offset})
+	if q.Notes {
+		var searcher int64 // a visitor, or a remote actor: what anyone may find
+		if v.Local != nil {
+			searcher = v.Local.ID
+		}
+		notes, err := rd.DB.SearchNotes(ctx, storage.NoteSearch{Text: text, ActorID: searcher, AuthorID: q.AuthorID,
+			Before: q.Before, After: q.After, ByRelevance: q.ByRelevance, Limit: q.Limit, Offset: q.Offset})
 		if err != nil {
 			return nil, err
 		}

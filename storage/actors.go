@@ -39,12 +39,15 @@ type Actor struct {
 	Admin        bool
 	Locked       bool
 	Discoverable bool
-	IconURL      string
-	ImageURL     string
-	Fields       []Field
-	Published    time.Time
-	FetchedAt    time.Time
-	DeletedAt    time.Time
+	// Indexable: the account's posts may be found by the full-text search of anyone, not
+	// only of those who interacted with them (Mastodon 4.2's indexable).
+	Indexable bool
+	IconURL   string
+	ImageURL  string
+	Fields    []Field
+	Published time.Time
+	FetchedAt time.Time
+	DeletedAt time.Time
 
 	// SuspendedAt is when an admin here suspended a local account, or when a remote actor's
 	// server said it is suspended (its actor's `suspended: true`); zero when it is not.

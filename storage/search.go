@@ -31,14 +31,18 @@ type ActorQuery struct {
 	Offset     int
 }
 
-// NoteSearch is what a search of posts matches: those whose text contains Text (any
-// case) that ActorID wrote, liked or boosted; only AuthorID's when it is not 0; with ids
-// below Before and above After when those are set.
+// NoteSearch is what a search of posts matches: those whose indexed text has every term of
+// Text (see storage/textindex), among those ActorID (0: a visitor) may read and find: its
+// own, the public ones of indexable authors, and those it liked, boosted, bookmarked,
+// replied to or is mentioned in; a visitor finds only public posts of indexable local
+// accounts. Only AuthorID's when it is not 0; with ids below Before and above After when
+// those are set. Newest first, or best first with ByRelevance.
 type NoteSearch struct {
 	Text          string
 	ActorID       int64
 	AuthorID      int64
 	Before, After int64
+	ByRelevance   bool
 	Limit, Offset int
 }
 
@@ -51,7 +55,7 @@ type SearchReader interface {
 	// SearchTags returns the names (lower case, without '#') of the hashtags of live public
 	// notes that begin with prefix, the most used first.
 	SearchTags(ctx context.Context, prefix string, limit, offset int) ([]string, error)
-	// SearchNotes returns the live notes q matches, newest first.
+	// SearchNotes returns the live notes q matches, newest first (or best first).
 	SearchNotes(ctx context.Context, q NoteSearch) ([]*Note, error)
 	// ListTagUses returns the hashtags of the live public notes published since, the ones
 	// used by most accounts first, then by most posts.

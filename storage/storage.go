@@ -104,6 +104,11 @@ type DB interface {
 	// change a version that this read fetches with the activity).
 	CheckDelivery(ctx context.Context, activityURI string, actors []string) (seen, blocked bool, err error)
 
+	// ReindexNotes writes the full-text index terms of every live note again, a batch at a
+	// time, and drops those of notes gone; searches go on meanwhile. progress, when not
+	// nil, is told after each batch how many notes of how many are done.
+	ReindexNotes(ctx context.Context, progress func(done, total int)) error
+
 	// Commits counts the write transactions made so far. Whatever was read from the
 	// database is still current while it has not changed. On SQLite it counts this
 	// process's own (the admin commands' writes go unseen); on PostgreSQL other processes'

@@ -168,6 +168,7 @@ type SearchData struct {
 	Relationships map[int64]Relationship // by actor id
 	Tags          []string               // lower case, without '#'
 	Notes         []*storage.Note
+	ByRelevance   bool // posts best first rather than newest first
 }
 
 // EditProfileData fills the profile form of the viewer. Summary and the fields' values are

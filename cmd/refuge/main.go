@@ -41,6 +41,7 @@ usage:
   refuge block list
   refuge db copy --to postgres://USER@HOST/DB [--from sqlite:PATH | --data DIR]
   refuge media status|prune [--media-cache-max SIZE]
+  refuge search reindex
   refuge import follows|lists|mutes|blocks|domain-blocks|bookmarks|archive NAME FILE [--overwrite]
   refuge export follows|lists|mutes|blocks|domain-blocks|bookmarks|archive NAME FILE
   refuge version
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdDB(ctx, args[1:], stdout, stderr)
 	case "media":
 		err = cmdMedia(ctx, args[1:], stdout, stderr)
+	case "search":
+		err = cmdSearch(ctx, args[1:], stdout, stderr)
 	case "import":
 		err = cmdImport(ctx, args[1:], stdout, stderr)
 	case "export":

@@ -227,7 +227,7 @@ func (h *Handler) credentialAccount(ctx context.Context, account *storage.Actor)
 	typed := outbox.ProfileOf(account)
 	src := &Source{Note: typed.Summary, Fields: []Field{}, Privacy: visibilityOf(defaults.Privacy),
 		Sensitive: defaults.Sensitive, Language: defaults.Language, FollowRequestsCount: len(requests),
-		AlsoKnownAs: account.AlsoKnownAs}
+		AlsoKnownAs: account.AlsoKnownAs, Indexable: account.Indexable}
 	if src.Privacy == "" {
 		src.Privacy = "public"
 	}
@@ -311,7 +311,7 @@ func (h *Handler) profileInput(ctx context.Context, viewer *storage.Actor, q url
 	if _, sent := q["locked"]; sent {
 		in.Locked = boolParam(q, "locked")
 	}
-	for name, dst := range map[string]**bool{"bot": &in.Bot, "discoverable": &in.Discoverable} {
+	for name, dst := range map[string]**bool{"bot": &in.Bot, "discoverable": &in.Discoverable, "indexable": &in.Indexable} {
 		if _, sent := q[name]; sent {
 			*dst = ptr(boolParam(q, name))
 		}

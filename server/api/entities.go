@@ -26,6 +26,7 @@ type Account struct {
 	Bot            bool     `json:"bot"`
 	Group          bool     `json:"group"`
 	Discoverable   *bool    `json:"discoverable"`
+	Indexable      bool     `json:"indexable"` // its public posts may be found by anyone's full-text search
 	CreatedAt      string   `json:"created_at"`
 	LastStatusAt   *string  `json:"last_status_at"`
 	StatusesCount  int      `json:"statuses_count"`
@@ -57,6 +58,7 @@ type Source struct {
 	Privacy             string  `json:"privacy"`
 	Sensitive           bool    `json:"sensitive"`
 	Language            string  `json:"language"`
+	Indexable           bool    `json:"indexable"`
 	FollowRequestsCount int     `json:"follow_requests_count"`
 
 	// AlsoKnownAs are the account's aliases, where GoToSocial gives them (Mastodon's API

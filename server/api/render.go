@@ -138,7 +138,7 @@ func (rn *render) account(a *storage.Actor) (*Account, error) {
 		DisplayName: a.Name, Note: a.Summary, Avatar: cmp.Or(rn.h.served(a.IconURL, a.Local), base+templates.StaticURL("avatar.svg")),
 		Header: cmp.Or(rn.h.served(a.ImageURL, a.Local), base+templates.StaticURL("header.svg")), Locked: a.Locked, Fields: []Field{},
 		Emojis: []Emoji{}, Bot: a.Type == "Service" || a.Type == "Application", Group: a.Type == "Group",
-		Discoverable: &a.Discoverable, CreatedAt: timeOf(a.Published.UTC().Truncate(24 * time.Hour)),
+		Discoverable: &a.Discoverable, Indexable: a.Indexable, CreatedAt: timeOf(a.Published.UTC().Truncate(24 * time.Hour)),
 		StatusesCount: c.Posts, FollowersCount: c.Followers, FollowingCount: c.Following}
 	if a.Local {
 		acc.Acct = a.Username
@@ -146,7 +146,7 @@ func (rn *render) account(a *storage.Actor) (*Account, error) {
 	acc.Limited = a.Limited()
 	if a.Suspended() {
 		no := false
-		acc.Suspended, acc.DisplayName, acc.Note, acc.Locked, acc.Bot, acc.Discoverable = true, "", "", false, false, &no
+		acc.Suspended, acc.DisplayName, acc.Note, acc.Locked, acc.Bot, acc.Discoverable, acc.Indexable = true, "", "", false, false, &no, false
 		acc.Avatar, acc.Header = base+templates.StaticURL("avatar.svg"), base+templates.StaticURL("header.svg")
 	} else {
 		for _, f := range a.Fields {

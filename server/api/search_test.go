@@ -66,9 +66,11 @@ func TestSearch(t *testing.T) {
 		{"statuses carol never touched", search("q=hello", w.carolTok), 200, found(none, none, none)},
 		{"statuses, anonymous: none", search("q=hello", ""), 200, found(none, none, none)},
 		{"statuses of another account", search("q=hello&account_id="+w.bobID, w.bobTok), 200, found(none, none, none)},
-		{"statuses older than max_id", search("q=o&type=statuses&max_id="+w.private, w.aliceTok), 200,
+		{"statuses older than max_id", search("q=hello&type=statuses&max_id="+w.private, w.aliceTok), 200,
 			found(none, []string{w.public}, none)},
-		{"statuses newer than min_id", search("q=o&type=statuses&min_id="+w.public, w.aliceTok), 200,
+		{"none newer than max_id", search("q=hello&type=statuses&max_id="+w.public, w.aliceTok), 200,
+			found(none, none, none)},
+		{"statuses newer than min_id", search("q=followers&type=statuses&min_id="+w.public, w.aliceTok), 200,
 			found(none, []string{w.private}, none)},
 		{"a bad max_id", search("q=o&max_id=x", w.aliceTok), 422, nil},
 		{"statuses of their author", search("q=hello&account_id="+w.aliceID, w.bobTok), 200, found(none, []string{w.public}, none)},
@@ -90,10 +92,32 @@ func TestSearch(t *testing.T) {
 		{"offset without a token", search("q=alice&type=accounts&offset=0", ""), 401, nil},
 		{"a bad token", search("q=alice", "nope"), 401, nil},
 		{"a token without read:search", search("q=alice", w.oauthToken(t, "alice", "write")), 403, nil},
-		{"with read:search", search("q=alice", w.oauthToken(t, "alice", "read:search")), 200, found([]string{"alice"}, none, none)},
+		{"with read:search: alice, and the post that mentions her", search("q=alice", w.oauthToken(t, "alice", "read:search")), 200,
+			found([]string{"alice"}, []string{w.reply}, none)},
 		{"bad limit", search("q=alice&limit=x", ""), 422, nil},
 		{"negative offset", search("q=alice&type=accounts&offset=-1", w.aliceTok), 422, nil},
 		{"too long", search("q="+strings.Repeat("a", 2049), ""), 422, nil},
+	})
+
+	// Once alice lets anyone's search find her public posts, carol and a visitor find
+	// them, by word or hashtag; her followers-only post stays hers and her followers'.
+	indexable := func(on string) request {
+		return request{method: "PATCH", path: "/api/v1/accounts/update_credentials", token: w.aliceTok,
+			body: url.Values{"indexable": {on}}}
+	}
+	runWrites(t, w.in, []writeCase{
+		{"alice becomes indexable", indexable("true"), 200, func(v any) bool {
+			m, _ := v.(map[string]any)
+			src, _ := m["source"].(map[string]any)
+			return m["indexable"] == true && src["indexable"] == true
+		}},
+		{"carol finds alice's public post", search("q=hello", w.carolTok), 200, found(none, []string{w.public}, none)},
+		{"a visitor finds it", search("q=HELLO&type=statuses", ""), 200, found(none, []string{w.public}, none)},
+		{"by its hashtag", search("q=%23refuge&type=statuses", ""), 200, found(none, []string{w.public}, none)},
+		{"not the followers-only one", search("q=followers&type=statuses", w.carolTok), 200, found(none, none, none)},
+		{"bob's reply: bob is not indexable", search("q=back&type=statuses", ""), 200, found(none, none, none)},
+		{"alice no longer indexable", indexable("false"), 200, func(v any) bool { return field(v, "indexable") == "false" || v.(map[string]any)["indexable"] == false }},
+		{"a visitor finds nothing", search("q=hello&type=statuses", ""), 200, found(none, none, none)},
 	})
 }
 

@@ -358,6 +358,8 @@ func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, viewer *st
 	in := outbox.ProfileInput{Name: strings.TrimSpace(r.PostFormValue("display_name")), Summary: r.PostFormValue("summary"),
 		Locked: r.PostFormValue("locked") == "1", RemoveIcon: r.PostFormValue("remove_avatar") == "1",
 		RemoveImage: r.PostFormValue("remove_header") == "1"}
+	indexable := r.PostFormValue("indexable") == "1"
+	in.Indexable = &indexable
 	names, values := r.PostForm["field_name"], r.PostForm["field_value"]
 	for i := 0; i < len(names) && i < len(values) && i < 4; i++ {
 		in.Fields = append(in.Fields, storage.Field{Name: strings.TrimSpace(names[i]), Value: strings.TrimSpace(values[i])})

@@ -177,7 +177,8 @@ func replyVisibility(parent storage.Visibility) string {
 const searchLimit = 20
 
 // searchPage searches accounts by name or handle (local and known remote ones), hashtags,
-// and a post or account by its address, with the client API's search (reader.Search): a
+// posts by their text (newest first, or best first with sort=relevance), and a post or
+// account by its address, with the client API's search (reader.Search): a
 // handle or address not stored yet is looked up on its server, within the look-up deadline.
 // Only signed-in accounts search: a search makes this server fetch from others. What could
 // not be looked up is said on the page; a query that finds nothing says so.
@@ -189,8 +190,9 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, viewer *sto
 		return h.render(w, r, http.StatusOK, "search", pg)
 	}
 	ctx := r.Context()
+	data.ByRelevance = r.URL.Query().Get("sort") == "relevance"
 	res, err := h.Read.Search(ctx, reader.Local(viewer), reader.SearchQuery{Text: q, Accounts: true, Notes: true, Tags: true,
-		Resolve: true, Limit: searchLimit})
+		Resolve: true, ByRelevance: data.ByRelevance, Limit: searchLimit})
 	switch {
 	case err != nil:
 		h.Log.Warn("search failed", "q", q, "err", err)

@@ -32,9 +32,13 @@ func (db *DB) RowCounts(ctx context.Context) (map[string]int, error) {
 
 // tableNames lists the tables of the database, from its catalogue, by name.
 func (db *DB) tableNames(ctx context.Context, q querier) ([]string, error) {
-	list := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+	// The search index (note_search, and FTS5's tables behind it) is each dialect's own and
+	// is made from the notes: not a table of rows to copy or compare.
+	list := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+		AND name NOT LIKE 'note_search%' ORDER BY name`
 	if db.pg != nil {
-		list = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`
+		list = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT LIKE 'note_search%'
+			ORDER BY tablename`
 	}
 	return column[string](q.QueryContext(ctx, list))
 }

@@ -147,6 +147,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.backfillSearch(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("search index: %w", err)
+	}
 	return db, nil
 }
 

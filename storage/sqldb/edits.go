@@ -58,6 +58,9 @@ func (tx *Tx) UpdateNote(ctx context.Context, n *storage.Note) error {
 	if err := tx.putNoteParts(ctx, n, true); err != nil {
 		return err
 	}
+	if err := tx.indexNote(ctx, n); err != nil {
+		return err
+	}
 	if !changed {
 		return nil
 	}

@@ -39,7 +39,7 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 		&author.Summary, &author.URL, &author.Inbox, &author.SharedInbox, &author.Outbox, &author.FollowersURI,
 		&author.FollowingURI, &author.FeaturedURI, &author.KeyID, &author.PublicKeyPEM, &author.Admin,
 		&author.Locked, &author.Discoverable, &author.IconURL, &author.ImageURL, &fields, &apub, &afetched, &adeleted, &author.SummarySource,
-		&asuspended, &author.Pending, &asilenced, &aaka, &author.MovedTo, &amoved, &author.ServerSilenced}
+		&asuspended, &author.Pending, &asilenced, &aaka, &author.MovedTo, &amoved, &author.Indexable, &author.ServerSilenced}
 	if err := s.Scan(append(dest, extra...)...); err != nil {
 		return err
 	}
@@ -70,6 +70,9 @@ func (tx *Tx) CreateNote(ctx context.Context, n *storage.Note) error {
 	if err := tx.putNoteParts(ctx, n, false); err != nil {
 		return err
 	}
+	if err := tx.indexNote(ctx, n); err != nil {
+		return err
+	}
 	if n.Visibility == storage.Direct {
 		return tx.addToConversations(ctx, n)
 	}
@@ -94,6 +97,9 @@ func (tx *Tx) ImportNote(ctx context.Context, n *storage.Note, create *storage.A
 		return err
 	}
 	if err := tx.putNoteParts(ctx, n, false); err != nil {
+		return err
+	}
+	if err := tx.indexNote(ctx, n); err != nil {
 		return err
 	}
 	if create == nil {
@@ -227,7 +233,7 @@ func (tx *Tx) DeleteNote(ctx context.Context, id int64, at time.Time) error {
 
 // tombstone turns the live notes that cond selects (with :target bound to target) into
 // Tombstones. Their text goes: content, source, summary and contentMap, their tags, their
-// media with its alt text; their URI stays, so that they answer 410, and nothing else refers
+// media with its alt text, their terms in the search index; their URI stays, so that they answer 410, and nothing else refers
 // to them any longer. The Create and Update activities of local ones keep only a Tombstone
 // as their object, and their deliveries not yet made are cancelled, so that a note deleted
 // while a server was down is never sent to it afterwards (the Delete is).
@@ -250,7 +256,7 @@ func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target i
 		`DELETE FROM announces WHERE note_id IN ` + notes, `DELETE FROM notifications WHERE note_id IN ` + notes,
 		`DELETE FROM note_edits WHERE note_id IN ` + notes, `DELETE FROM bookmarks WHERE note_id IN ` + notes,
 		`DELETE FROM note_translations WHERE note_id IN ` + notes,
-		`DELETE FROM media WHERE note_id IN ` + notes,
+		`DELETE FROM media WHERE note_id IN ` + notes, tx.unindexStatement(`SELECT id FROM notes WHERE ` + cond + ` AND deleted_at = {never}`),
 		`UPDATE notes SET deleted_at = :stamp, content = '', source = '', summary = '', content_map_json = '{}'
 			WHERE ` + cond + ` AND deleted_at = {never}`,
 	}...) {

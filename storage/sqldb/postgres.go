@@ -136,7 +136,13 @@ func (db *DB) pgMigrate(ctx context.Context, cfg *pgx.ConnConfig) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	// Closing the connection releases the lock too, however the migration ends.
-	return db.migrate(ctx)
+	if err := db.migrate(ctx); err != nil {
+		return err
+	}
+	if err := db.backfillSearch(ctx); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	return nil
 }
 
 func (db *DB) closePostgres() error {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"refuge/storage"
+	"refuge/storage/textindex"
 )
 
 // likeEscaper writes a text so that LIKE matches it literally (with ESCAPE '\').
@@ -71,10 +73,38 @@ func (r reader) SearchTags(ctx context.Context, prefix string, limit, offset int
 	return names, nil
 }
 
-// SearchNotes returns the live notes q matches: containing its text, that its actor wrote,
-// liked or boosted.
+// searchConsent is who may find a note by its text, beyond the one visibility rule: the
+// viewer's own notes, the public notes of indexable authors, and the notes the viewer
+// liked, boosted, bookmarked, replied to or is mentioned in (as Mastodon 4.2 has it).
+const searchConsent = `(n.actor_id = :viewer OR (a.indexable = TRUE AND n.visibility = 'public')
+	OR EXISTS (SELECT 1 FROM likes l WHERE l.note_id = n.id AND l.actor_id = :viewer)
+	OR EXISTS (SELECT 1 FROM announces b WHERE b.note_id = n.id AND b.actor_id = :viewer)
+	OR EXISTS (SELECT 1 FROM bookmarks k WHERE k.note_id = n.id AND k.actor_id = :viewer)
+	OR EXISTS (SELECT 1 FROM notes rp WHERE rp.in_reply_to_uri = n.uri AND rp.actor_id = :viewer AND rp.deleted_at = {never})
+	OR EXISTS (SELECT 1 FROM note_tags mt JOIN actors mv ON mv.uri = mt.href
+		WHERE mt.note_id = n.id AND mt.type = 'Mention' AND mv.id = :viewer))`
+
+// relevanceWindow is how many of the newest matches a search by relevance ranks.
+const relevanceWindow = 1000
+
+// visitorConsent is what a visitor (no account) may find: public notes of indexable local
+// accounts.
+const visitorConsent = `(n.visibility = 'public' AND a.local = TRUE AND a.indexable = TRUE)`
+
+// SearchNotes returns the live notes whose indexed terms match all of q.Text's (see
+// textindex.Query), among those q.ActorID may read and find (searchConsent; a visitor's,
+// visitorConsent), newest first or, with q.ByRelevance, best first among the newest
+// relevanceWindow matches.
 func (r reader) SearchNotes(ctx context.Context, q storage.NoteSearch) ([]*storage.Note, error) {
-	by, args := "", []any{sql.Named("text", "%"+likeEscaper.Replace(strings.ToLower(q.Text))+"%"), sql.Named("actor", q.ActorID)}
+	terms := textindex.Query(q.Text)
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	args := []any{sql.Named("match", r.searchMatch(terms)), sql.Named("viewer", q.ActorID)}
+	by := ` AND ` + visitorConsent
+	if q.ActorID != 0 {
+		by = ` AND ` + visibleTo + ` AND ` + searchConsent
+	}
 	for _, f := range []struct {
 		cond string
 		v    int64
@@ -84,12 +114,33 @@ func (r reader) SearchNotes(ctx context.Context, q storage.NoteSearch) ([]*stora
 			by, args = by+f.cond, append(args, sql.Named(name, f.v))
 		}
 	}
-	// The typed source where there is one (local notes), else the HTML received.
-	out, err := collectNotes(r.q.QueryContext(ctx, noteSelect+` WHERE n.deleted_at = {never}`+authorShown+by+`
-		AND lower(CASE WHEN n.source <> '' THEN n.source ELSE n.content END) LIKE :text ESCAPE '\'
-		AND (n.actor_id = :actor OR EXISTS (SELECT 1 FROM likes l WHERE l.note_id = n.id AND l.actor_id = :actor)
-			OR EXISTS (SELECT 1 FROM announces b WHERE b.note_id = n.id AND b.actor_id = :actor))
-		ORDER BY n.id DESC`+pageLimits(q.Limit, q.Offset), args...))
+	// The index leads: FTS5 walks its matches in rowid order (newest first), so a page of
+	// common words stops early; CROSS JOIN keeps SQLite's planner from turning that around.
+	columns := strings.TrimSuffix(noteSelect, ` FROM notes n JOIN actors a ON a.id = n.actor_id`)
+	from := ` FROM note_search CROSS JOIN notes n ON n.id = note_search.rowid JOIN actors a ON a.id = n.actor_id
+		WHERE note_search MATCH :match`
+	order := ` ORDER BY note_search.rowid DESC`
+	if r.postgres() {
+		from = ` FROM note_search s JOIN notes n ON n.id = s.note_id JOIN actors a ON a.id = n.actor_id
+			WHERE s.terms @@ CAST(:match AS tsquery)`
+		order = ` ORDER BY n.id DESC`
+	}
+	if q.ByRelevance {
+		// Ranked among the newest matches only (relevanceWindow): ranking every match of a
+		// common word would read all of them (seconds at a million notes; BENCHMARKS.md).
+		window := ` ORDER BY rowid DESC LIMIT ` + strconv.Itoa(relevanceWindow)
+		from = ` FROM (SELECT rowid AS id, bm25(note_search) AS score FROM note_search WHERE note_search MATCH :match` + window + `) m
+			CROSS JOIN notes n ON n.id = m.id JOIN actors a ON a.id = n.actor_id WHERE TRUE`
+		order = ` ORDER BY m.score, n.id DESC` // bm25: the lower the better
+		if r.postgres() {
+			from = ` FROM (SELECT note_id AS id, ts_rank(terms, CAST(:match AS tsquery)) AS score FROM note_search
+				WHERE terms @@ CAST(:match AS tsquery) ORDER BY note_id DESC LIMIT ` + strconv.Itoa(relevanceWindow) + `) m
+				JOIN notes n ON n.id = m.id JOIN actors a ON a.id = n.actor_id WHERE TRUE`
+			order = ` ORDER BY m.score DESC, n.id DESC`
+		}
+	}
+	out, err := collectNotes(r.q.QueryContext(ctx, columns+from+` AND n.deleted_at = {never}`+authorShown+by+order+
+		pageLimits(q.Limit, q.Offset), args...))
 	if err != nil {
 		return nil, fmt.Errorf("search notes: %w", err)
 	}

@@ -65,8 +65,8 @@ func TestSearchAndTrends(t *testing.T) {
 		{"only bob's", "public", c.carol.ID, c.bob.ID, 0, 0, nil},
 		{"what alice never touched", "a reply", c.alice.ID, 0, 0, 0, nil},
 		{"a percent sign", "%", c.alice.ID, 0, 0, 0, nil},
-		{"alice's, before the second", "e", c.alice.ID, 0, c.notes[1], 0, []int64{c.notes[0]}},
-		{"alice's, after the second", "e", c.alice.ID, 0, 0, c.notes[1], []int64{c.notes[3], c.notes[2]}},
+		{"alice's, before the second", "move", c.alice.ID, 0, c.notes[1], 0, []int64{c.notes[0]}},
+		{"alice's, after the second", "bob", c.alice.ID, 0, 0, c.notes[1], []int64{c.notes[3], c.notes[2]}},
 	} {
 		notes, err := db.SearchNotes(ctx, storage.NoteSearch{Text: row.text, ActorID: row.actor, AuthorID: row.author,
 			Before: row.before, After: row.after, Limit: 10})
