@@ -3,23 +3,40 @@ package reader
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"refuge/federation"
 	"refuge/internal/testrig/fixture"
+	"refuge/internal/testrig/pgtest"
 	"refuge/storage"
+	"refuge/storage/sqldb"
 )
 
 // BenchmarkTrends measures what the front page and a tag page ask of the reader for the
 // trends, on a SQLite file holding two busy months: 20,000 public posts by 500 accounts
 // over the last sixty days (a week holds about 2,300), each with one of 200 hashtags (the
 // first tags far more used than the last), and as many followers-only posts, which do not
-// count. BENCHMARKS.md has the
+// count. On the PostgreSQL run, the database is analyzed after it is filled, as
+// BenchmarkReading's is, unless REFUGE_BENCH_NO_ANALYZE is set. BENCHMARKS.md has the
 // figures; nothing asserts a speed.
 func BenchmarkTrends(b *testing.B) {
 	ctx := context.Background()
-	db := fixture.Open(b)
+	var db *sqldb.DB
+	var dsn string
+	if pgtest.Admin() == "" {
+		db = fixture.Open(b)
+	} else {
+		dsn = pgtest.NewDatabase(b)
+		var err error
+		if db, err = sqldb.OpenPostgres(ctx, dsn, sqldb.PostgresOptions{MaxConns: 4}); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+	}
 	rd := &Reader{DB: db, Remote: fixture.Remote(db, testDomain), Domain: testDomain, Base: testBase}
 	const accounts, posts, tags = 500, 20000, 200
 	now := time.Now()
@@ -55,6 +72,17 @@ func BenchmarkTrends(b *testing.B) {
 			}
 			return nil
 		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if dsn != "" && os.Getenv("REFUGE_BENCH_NO_ANALYZE") == "" {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, err = conn.Exec(ctx, "ANALYZE")
+		conn.Close(ctx)
+		if err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -148,15 +148,10 @@ func (r reader) SearchNotes(ctx context.Context, q storage.NoteSearch) ([]*stora
 }
 
 // ListTagUses returns the hashtags of live public notes published since, most used first.
-// The notes published since are also asked for by their own index (notes_published): SQLite,
-// with no statistics, otherwise reads every hashtag ever used and looks each note up by id,
-// which grows with the instance's whole history rather than with the days asked for
-// (BENCHMARKS.md, "Trends"). PostgreSQL reads the same condition as a semi-join.
 func (r reader) ListTagUses(ctx context.Context, since time.Time, limit, offset int) ([]storage.TagUse, error) {
 	rows, err := r.q.QueryContext(ctx, `SELECT t.name, count(*), count(DISTINCT n.actor_id)`+hashtagNotes+`
-		AND n.published >= ? AND t.note_id IN (SELECT id FROM notes WHERE published >= ?)
-		GROUP BY t.name ORDER BY count(DISTINCT n.actor_id) DESC, count(*) DESC, t.name`+
-		pageLimits(limit, offset), ts(since), ts(since))
+		AND n.published >= ? GROUP BY t.name ORDER BY count(DISTINCT n.actor_id) DESC, count(*) DESC, t.name`+
+		pageLimits(limit, offset), ts(since))
 	if err != nil {
 		return nil, fmt.Errorf("list tag uses: %w", err)
 	}
