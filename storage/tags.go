@@ -20,6 +20,8 @@ type TagFollowReader interface {
 	ListFollowedTags(ctx context.Context, accountID int64, p Page) ([]FollowedTag, error)
 	// FollowedTagsAmong returns which of names (lower case, without #) accountID follows.
 	FollowedTagsAmong(ctx context.Context, accountID int64, names []string) (map[string]bool, error)
+	// CountFollowedTags counts the hashtags accountID follows.
+	CountFollowedTags(ctx context.Context, accountID int64) (int, error)
 	// TagFollowers returns the local accounts that follow a hashtag that note noteID
 	// carries, without its author, once each.
 	TagFollowers(ctx context.Context, noteID int64) ([]int64, error)

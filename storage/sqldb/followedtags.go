@@ -78,6 +78,15 @@ func (r reader) FollowedTagsAmong(ctx context.Context, accountID int64, names []
 	return out, nil
 }
 
+// CountFollowedTags counts the hashtags accountID follows.
+func (r reader) CountFollowedTags(ctx context.Context, accountID int64) (int, error) {
+	var n int
+	if err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM followed_tags WHERE account_id = ?`, accountID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count followed tags: %w", err)
+	}
+	return n, nil
+}
+
 // TagFollowers returns the local accounts that follow a hashtag of note noteID, its author
 // aside. Note tags are stored as "#name" in lower case.
 func (r reader) TagFollowers(ctx context.Context, noteID int64) ([]int64, error) {

@@ -63,6 +63,9 @@ func TestFollowedTags(t *testing.T) {
 			t.Errorf("page %+v: %v, want %v", c.p, got, c.want)
 		}
 	}
+	if n, err := db.CountFollowedTags(ctx, alice.ID); err != nil || n != 2 {
+		t.Errorf("alice follows %d tags, %v; want 2", n, err)
+	}
 	among, err := db.FollowedTagsAmong(ctx, alice.ID, []string{"gardening", "tea", "cats"})
 	if err != nil || !among["gardening"] || !among["cats"] || among["tea"] {
 		t.Errorf("alice follows among gardening, tea, cats: %v, %v", among, err)
