@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -142,5 +143,14 @@ func TestFollowedTagAcrossInstances(t *testing.T) {
 	again := a.PostNote("frank", frankTok, public("Followed again #gardening"))
 	if got := home(aliceTok); got[blocked] != 0 || got[again] != 1 {
 		t.Errorf("followed again: the blocked author's post %d times (want 0), frank's %d (want 1)", got[blocked], got[again])
+	}
+
+	frank := a.LocalActor("frank")
+	if status, body, _ := a.Do("POST", "/api/v1/accounts/"+strconv.FormatInt(frank.ID, 10)+"/mute", aliceTok, nil); status != 200 {
+		t.Fatalf("mute frank: %d %s", status, body)
+	}
+	muted := a.PostNote("frank", frankTok, public("From the muted one #gardening"))
+	if got := home(aliceTok); got[muted] != 0 {
+		t.Errorf("the muted author's post is in alice's home %d times", got[muted])
 	}
 }

@@ -88,11 +88,12 @@ func (r reader) CountFollowedTags(ctx context.Context, accountID int64) (int, er
 }
 
 // TagFollowers returns the local accounts that follow a hashtag of note noteID, its author
-// aside. Note tags are stored as "#name" in lower case.
+// aside. Note tags are stored as "#name" in lower case; the name is cut from them, not the
+// # added to each followed name, so that the index on followed_tags.name serves.
 func (r reader) TagFollowers(ctx context.Context, noteID int64) ([]int64, error) {
 	rows, err := r.q.QueryContext(ctx, `SELECT DISTINCT ft.account_id FROM note_tags t
 		JOIN notes n ON n.id = t.note_id
-		JOIN followed_tags ft ON '#' || ft.name = t.name
+		JOIN followed_tags ft ON ft.name = substr(t.name, 2)
 		WHERE t.note_id = ? AND t.type = 'Hashtag' AND ft.account_id <> n.actor_id
 		ORDER BY ft.account_id`, noteID)
 	if err != nil {
