@@ -65,8 +65,8 @@ func TestTagEndpoints(t *testing.T) {
 		return strings.Join(out, ",")
 	}
 	status, v, h := get(t, in, "/api/v1/followed_tags", readOnly)
-	if status != 200 || names(v) != "tea,cats,gardening" {
-		t.Fatalf("followed tags: %d %v", status, v)
+	if status != 200 || names(v) != "tea,cats,gardening" || linkOf(h, "next") == "" {
+		t.Fatalf("followed tags: %d %v, Link %q", status, v, h.Get("Link"))
 	}
 	status, v, h = get(t, in, "/api/v1/followed_tags?limit=2", readOnly)
 	next := linkOf(h, "next")
