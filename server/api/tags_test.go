@@ -53,6 +53,18 @@ func TestTagEndpoints(t *testing.T) {
 	if got := tag("GET", "/api/v1/tags/gardening", bobTok, 200); got["following"] != false {
 		t.Errorf("bob, who does not follow it: %v", got)
 	}
+	// The hashtags search answers carry following as well.
+	in.PostNote("bob", bobTok, map[string]any{"content": "Tomatoes #gardening"})
+	for who, c := range map[string]struct {
+		token string
+		want  any
+	}{"alice": {aliceTok, true}, "bob": {bobTok, false}, "a visitor": {"", nil}} {
+		_, found, _ := get(t, in, "/api/v2/search?type=hashtags&q=%23garden", c.token)
+		tags, _ := found.(map[string]any)["hashtags"].([]any)
+		if len(tags) != 1 || field(tags[0], "name") != "gardening" || tags[0].(map[string]any)["following"] != c.want {
+			t.Errorf("hashtags found by %s: %v, want following %v", who, found, c.want)
+		}
+	}
 
 	names := func(v any) string {
 		var out []string
