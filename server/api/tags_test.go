@@ -44,6 +44,9 @@ func TestTagEndpoints(t *testing.T) {
 			t.Errorf("follow: %v", got)
 		}
 	}
+	if got := tag("POST", "/api/v1/tags/%E5%9C%92%E8%8A%B8/follow", bobTok, 200); got["name"] != "園芸" || got["following"] != true {
+		t.Errorf("following a Chinese hashtag: %v", got)
+	}
 	tag("POST", "/api/v1/tags/cats/follow", aliceTok, 200)
 	tag("POST", "/api/v1/tags/tea/follow", aliceTok, 200)
 	tag("POST", "/api/v1/tags/tea/follow", bobTok, 200)
@@ -101,7 +104,7 @@ func TestTagEndpoints(t *testing.T) {
 	if _, v, _ = get(t, in, "/api/v1/followed_tags", aliceTok); names(v) != "tea,gardening" {
 		t.Errorf("after unfollowing cats: %v", v)
 	}
-	if _, v, _ = get(t, in, "/api/v1/followed_tags", bobTok); names(v) != "tea" {
+	if _, v, _ = get(t, in, "/api/v1/followed_tags", bobTok); names(v) != "tea,園芸" {
 		t.Errorf("bob's followed tags: %v", v)
 	}
 
