@@ -442,7 +442,7 @@ func (s *Service) distribute(ctx context.Context, tx storage.Tx, author *storage
 		if n.Visibility == storage.Public {
 			// Those who follow one of its hashtags get it home too, as Mastodon's followed
 			// tags bring public posts only; the feed keeps a note once.
-			byTag, err := tx.TagFollowers(ctx, n.ID)
+			byTag, err := tx.TagFollowers(ctx, storage.HashtagNames(n.Tags), author.ID)
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -22,9 +23,9 @@ type TagFollowReader interface {
 	FollowedTagsAmong(ctx context.Context, accountID int64, names []string) (map[string]bool, error)
 	// CountFollowedTags counts the hashtags accountID follows.
 	CountFollowedTags(ctx context.Context, accountID int64) (int, error)
-	// TagFollowers returns the local accounts that follow a hashtag that note noteID
-	// carries, without its author, once each.
-	TagFollowers(ctx context.Context, noteID int64) ([]int64, error)
+	// TagFollowers returns the local accounts, but authorID, that follow one of the
+	// hashtags names (lower case, without #: see HashtagNames), once each.
+	TagFollowers(ctx context.Context, names []string, authorID int64) ([]int64, error)
 }
 
 // TagFollowWriter writes followed hashtags.
@@ -34,4 +35,20 @@ type TagFollowWriter interface {
 	FollowTag(ctx context.Context, accountID int64, name string, at time.Time) error
 	// UnfollowTag ends accountID's follow of name; nothing when it did not follow it.
 	UnfollowTag(ctx context.Context, accountID int64, name string) error
+}
+
+// HashtagNames are the names of a note's hashtags as tags are followed: lower case, without
+// #, each once.
+func HashtagNames(tags []Tag) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range tags {
+		name := strings.ToLower(strings.TrimPrefix(t.Name, "#"))
+		if t.Type != "Hashtag" || name == "" || seen[name] {
+			continue
+		}
+		seen[name] = true
+		out = append(out, name)
+	}
+	return out
 }

@@ -78,14 +78,14 @@ func TestFollowedTags(t *testing.T) {
 		want   []int64
 	}{
 		{bob, []storage.Tag{hashtag("gardening"), hashtag("cats")}, []int64{alice.ID, carol.ID}},
+		{bob, []storage.Tag{{Type: "Hashtag", Name: "#Tea"}, hashtag("tea")}, []int64{carol.ID}},
 		{bob, []storage.Tag{hashtag("tea")}, []int64{carol.ID}},
 		{carol, []storage.Tag{hashtag("gardening")}, []int64{alice.ID}}, // not carol herself
 		{bob, []storage.Tag{hashtag("knitting")}, nil},
 		{bob, []storage.Tag{{Type: "Mention", Name: "#gardening"}}, nil},
 		{bob, nil, nil},
 	} {
-		n := mustNote(t, db, c.author, "n"+time.Now().Format("150405.000000000"), storage.Public, c.tags...)
-		got, err := db.TagFollowers(ctx, n.ID)
+		got, err := db.TagFollowers(ctx, storage.HashtagNames(c.tags), c.author.ID)
 		if err != nil || !slices.Equal(got, c.want) {
 			t.Errorf("followers of %v by %s: %v, %v; want %v", c.tags, c.author.Username, got, err, c.want)
 		}
