@@ -148,31 +148,54 @@ type TagDay struct {
 // TrendDays is how many days the trends and a hashtag's history look back on.
 const TrendDays = 7
 
+// TagUsage is how much a hashtag was used over the last TrendDays days: on each day,
+// today first, and in all (its distinct authors over the whole week, not the sum of the
+// days', in which one author posting on two days would count twice).
+type TagUsage struct {
+	Days     []TagDay
+	Uses     int
+	Accounts int
+}
+
 // TagHistory is how much hashtag name was used on each of the last TrendDays days, today
 // first: its public posts and their distinct authors.
 func (rd *Reader) TagHistory(ctx context.Context, name string, now time.Time) ([]TagDay, error) {
+	u, err := rd.TagUsage(ctx, name, now)
+	if err != nil {
+		return nil, err
+	}
+	return u.Days, nil
+}
+
+// TagUsage is how much hashtag name was used over the last TrendDays days (UTC), as
+// TagHistory counts it, with the totals a tag page shows.
+func (rd *Reader) TagUsage(ctx context.Context, name string, now time.Time) (*TagUsage, error) {
 	today := now.UTC().Truncate(24 * time.Hour)
 	posts, err := rd.DB.ListTagPosts(ctx, name, today.AddDate(0, 0, -(TrendDays-1)))
 	if err != nil {
 		return nil, err
 	}
-	days := make([]TagDay, TrendDays)
+	u := &TagUsage{Days: make([]TagDay, TrendDays)}
 	authors := make([]map[int64]bool, TrendDays)
-	for i := range days {
-		days[i].Day, authors[i] = today.AddDate(0, 0, -i), map[int64]bool{}
+	all := map[int64]bool{}
+	for i := range u.Days {
+		u.Days[i].Day, authors[i] = today.AddDate(0, 0, -i), map[int64]bool{}
 	}
 	for _, p := range posts {
 		i := int(today.Sub(p.Published.UTC().Truncate(24*time.Hour)) / (24 * time.Hour))
 		if i < 0 || i >= TrendDays {
 			continue
 		}
-		days[i].Uses++
+		u.Days[i].Uses++
 		authors[i][p.ActorID] = true
+		u.Uses++
+		all[p.ActorID] = true
 	}
-	for i := range days {
-		days[i].Accounts = len(authors[i])
+	for i := range u.Days {
+		u.Days[i].Accounts = len(authors[i])
 	}
-	return days, nil
+	u.Accounts = len(all)
+	return u, nil
 }
 
 // TrendingTags are the hashtags of the public posts of the last TrendDays days, those
@@ -180,6 +203,27 @@ func (rd *Reader) TagHistory(ctx context.Context, name string, now time.Time) ([
 func (rd *Reader) TrendingTags(ctx context.Context, now time.Time, limit, offset int) ([]storage.TagUse, error) {
 	since := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -(TrendDays - 1))
 	return rd.DB.ListTagUses(ctx, since, limit, offset)
+}
+
+// Trends are the trending hashtags the pages show: over the last day and over the week.
+type Trends struct {
+	Day  []storage.TagUse // the public posts of the last 24 hours
+	Week []storage.TagUse // those of the last TrendDays days, as TrendingTags has them
+}
+
+// Trends are the limit hashtags used by the most accounts in the public posts of the last
+// 24 hours, and those of the week (TrendingTags). Ranking by accounts rather than posts
+// means one account posting a tag many times does not make it trend.
+func (rd *Reader) Trends(ctx context.Context, now time.Time, limit int) (*Trends, error) {
+	day, err := rd.DB.ListTagUses(ctx, now.Add(-24*time.Hour), limit, 0)
+	if err != nil {
+		return nil, err
+	}
+	week, err := rd.TrendingTags(ctx, now, limit, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &Trends{Day: day, Week: week}, nil
 }
 
 // Peers are the hosts of the other servers whose actors this instance knows.

@@ -276,6 +276,9 @@ func TestBrowser(t *testing.T) {
 	do(t, ctx, "fill the compose form",
 		chromedp.SendKeys(chromedp.CSS("#summary"), "Film ending"),
 		chromedp.SendKeys(chromedp.CSS("#content"), "The twist at the end was the flag all along #films"),
+		// The language as the writer chooses it: left empty, a text this short may be given
+		// none (detection is tested on its own, server/language_test.go).
+		chromedp.SendKeys(chromedp.CSS("#language"), "en"),
 		chromedp.SetUploadFiles(chromedp.CSS("#media"), []string{picture}),
 		// The page's script shows the chosen file with its own description field.
 		chromedp.SendKeys(chromedp.CSS(".preview #alt-chosen-1"), "A red and blue flag"))

@@ -83,6 +83,13 @@ type HomeData struct {
 	SignUp     bool   // sign-up is not closed: the page offers it
 	Notes      []*storage.Note
 	Next, Prev string // URLs of older and newer pages, or ""
+	Trends     *Trends
+}
+
+// Trends are the hashtags used by the most accounts in the public posts of the last day
+// and of the last week, most accounts first; nil shows nothing.
+type Trends struct {
+	Day, Week []storage.TagUse
 }
 
 // Relationship is how the viewer stands with an actor.
@@ -124,8 +131,22 @@ type TagData struct {
 	Tag        string // without the leading #
 	Notes      []*storage.Note
 	Next, Prev string
-	Followable bool // a signed-in viewer may follow or unfollow it (a name Refuge links as a hashtag)
-	Following  bool // the signed-in viewer follows it
+	Followable bool      // a signed-in viewer may follow or unfollow it (a name Refuge links as a hashtag)
+	Following  bool      // the signed-in viewer follows it
+	Usage      *TagUsage // nil shows nothing
+}
+
+// TagUsage is how much a hashtag was used in public posts over the last days: on each
+// day, today first, and in all (Accounts counts each author once over all the days).
+type TagUsage struct {
+	Days           []TagDay
+	Uses, Accounts int
+}
+
+// TagDay is a hashtag's use on one day (UTC): its public posts and their distinct authors.
+type TagDay struct {
+	Day            time.Time
+	Uses, Accounts int
 }
 
 // FollowedTagsData is the hashtags the viewer follows, newest follow first, a page of them.

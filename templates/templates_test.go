@@ -150,11 +150,13 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		}
 	}
 	return map[string]any{
-		"home": &HomeData{About: v.text, Notes: notes, Next: "/?before=10"},
+		"home": &HomeData{About: v.text, Notes: notes, Next: "/?before=10", Trends: &Trends{
+			Day: []storage.TagUse{{Name: v.text, Uses: 5, Accounts: 2}}, Week: []storage.TagUse{{Name: v.text, Uses: 9, Accounts: 4}, {Name: "x", Uses: 1, Accounts: 1}}}},
 		"profile": &ProfileData{Actor: a, Followers: 1, Following: 2, Posts: 3, Fields: a.Fields,
 			FollowersURL: "/users/alice/followers", Pinned: notes, Notes: notes, Next: "/x?before=1", Prev: "/x?after=9"},
-		"note":          &NoteData{Ancestors: append([]*storage.Note{deleted}, more...), Note: note, Replies: replies},
-		"tag":           &TagData{Tag: v.text, Notes: notes, Followable: viewer != nil, Following: !v.empty},
+		"note": &NoteData{Ancestors: append([]*storage.Note{deleted}, more...), Note: note, Replies: replies},
+		"tag": &TagData{Tag: v.text, Notes: notes, Followable: viewer != nil, Following: !v.empty, Usage: &TagUsage{Uses: 3, Accounts: 2,
+			Days: []TagDay{{Day: when.Truncate(24 * time.Hour), Uses: 2, Accounts: 2}, {Day: when.Truncate(24*time.Hour).AddDate(0, 0, -1), Uses: 1, Accounts: 1}}}},
 		"followed_tags": &FollowedTagsData{Tags: []storage.FollowedTag{{ID: 2, Name: v.text}, {ID: 1, Name: "gardening"}}, Next: "/settings/tags?before=1"},
 		"timeline":      &TimelineData{Items: items, Notes: notes, Next: "/home?before=1"},
 		"notifications": &NotificationsData{Notifications: notifs},
@@ -792,7 +794,23 @@ blood</textarea>`, `id="filter-hide" name="action" type="radio" value="hide" che
 			[]string{`href="/signin">Sign in</a> and try again`, `href="/@bob?max_id=3">Back to the page you came from`}, nil},
 		{"error offers the signed-in their ways", "error", me, &ErrorData{Status: 403, Message: "x"},
 			[]string{`href="/home">Your home timeline`, `href="/search">Search`}, []string{`Sign in</a> and try again`, `The front page`}},
-		{"tag", "tag", nil, &TagData{Tag: "cats"}, []string{`#cats</h1>`, `No public posts`}, nil},
+		{"tag", "tag", nil, &TagData{Tag: "cats"}, []string{`#cats</h1>`, `No public posts`}, []string{`Use over the last`}},
+		{"a tag's usage: the totals and a row a day, today first", "tag", nil, &TagData{Tag: "cats", Usage: &TagUsage{Uses: 4, Accounts: 1,
+			Days: []TagDay{{Day: time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC), Uses: 3, Accounts: 1}, {Day: time.Date(2025, 3, 13, 0, 0, 0, 0, time.UTC), Uses: 1, Accounts: 1}}}},
+			[]string{`<h2 id="usage-title">Use over the last 2 days</h2>`, `4 posts by 1 person.`, `<th scope="col">People</th>`,
+				`<tr><th scope="row"><time datetime="2025-03-14">Fri 14 Mar</time></th><td>3</td><td>1</td></tr>
+<tr><th scope="row"><time datetime="2025-03-13">Thu 13 Mar</time></th><td>1</td><td>1</td></tr>`}, nil},
+		{"front page trends: today and this week, by people", "home", nil, &HomeData{Trends: &Trends{
+			Day:  []storage.TagUse{{Name: "gardening", Uses: 3, Accounts: 3}, {Name: "spam", Uses: 50, Accounts: 1}},
+			Week: []storage.TagUse{{Name: "猫咪", Uses: 7, Accounts: 2}}}},
+			[]string{`<h2 id="trends-title">Trending</h2>`, `<h3 id="trends-day">Today</h3>`, `<h3 id="trends-week">This week</h3>`,
+				`<li><a href="/tags/gardening" dir="auto">#gardening</a> <span class="hint">3 people</span></li>
+<li><a href="/tags/spam" dir="auto">#spam</a> <span class="hint">1 person</span></li>`,
+				`<a href="/tags/%e7%8c%ab%e5%92%aa" dir="auto">#猫咪</a> <span class="hint">2 people</span>`}, []string{`50`}},
+		{"front page trends: a quiet day says so", "home", nil, &HomeData{Trends: &Trends{Week: []storage.TagUse{{Name: "x", Uses: 1, Accounts: 1}}}},
+			[]string{`<h3 id="trends-day">Today</h3>
+<p class="empty">No hashtags yet.</p>`, `#x</a>`}, nil},
+		{"front page without trends shows no section", "home", nil, &HomeData{Trends: &Trends{}}, nil, []string{`Trending`}},
 		{"interact signed out", "interact", nil, &InteractData{URI: "https://x.example/users/3", Next: "/interact?uri=https%3A%2F%2Fx.example%2Fusers%2F3"},
 			[]string{`href="/signin?next=%2finteract%3furi%3dhttps%253A%252F%252Fx.example%252Fusers%252F3"`, `follow or answer <strong dir="auto" class="uri">https://x.example/users/3</strong>`},
 			[]string{`/authorize_follow`, `Could not find`}},

@@ -104,7 +104,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	printReport(stdout, job)
+	imports.WriteReport(stdout, job)
 	switch {
 	case job.State == storage.ImportFailed:
 		return storage.Errorf(storage.Invalid, "%s", job.Report.Error)
@@ -112,28 +112,6 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return storage.Errorf(storage.Invalid, "%d of %d rows were skipped (listed above)", job.Failed, job.Total)
 	}
 	return nil
-}
-
-// printReport prints what an import did.
-func printReport(w io.Writer, j *storage.ImportJob) {
-	fmt.Fprintf(w, "import %d (%s, %s): %s, %d of %d rows, %d skipped\n", j.ID, j.Kind, j.Mode, j.State, j.Done, j.Total, j.Failed)
-	var whats []string
-	for what := range j.Report.Counts {
-		whats = append(whats, what)
-	}
-	slices.Sort(whats)
-	for _, what := range whats {
-		fmt.Fprintf(w, "  %s: %d\n", what, j.Report.Counts[what])
-	}
-	for _, c := range j.Report.Ignored {
-		fmt.Fprintf(w, "  column not kept: %s\n", c)
-	}
-	for _, r := range j.Report.Rows {
-		fmt.Fprintf(w, "  line %d: %q: %s\n", r.Line, r.Value, r.Reason)
-	}
-	if j.Report.MoreRows > 0 {
-		fmt.Fprintf(w, "  and %d more rows skipped\n", j.Report.MoreRows)
-	}
 }
 
 // cmdExport writes one of an account's CSV lists, or (two arguments) its archive.

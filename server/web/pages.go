@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -123,8 +124,11 @@ func noteBounds(notes []*storage.Note) (first, last int64) {
 	return notes[0].ID, notes[len(notes)-1].ID
 }
 
-// frontPage is the instance's front page: what it is and its local public timeline. A
-// signed-in account sees its home timeline instead.
+// trendsShown is how many hashtags the front page lists as trending today and this week.
+const trendsShown = 10
+
+// frontPage is the instance's front page: what it is, the trending hashtags and its local
+// public timeline. A signed-in account sees its home timeline instead.
 func (h *Handler) frontPage(w http.ResponseWriter, r *http.Request) error {
 	viewer, _ := h.Auth.Session(r)
 	if viewer != nil && r.URL.RawQuery == "" {
@@ -143,6 +147,11 @@ func (h *Handler) frontPage(w http.ResponseWriter, r *http.Request) error {
 	if in, err := h.Read.Instance(r.Context()); err == nil {
 		data.About = in.Description
 	}
+	trends, err := h.Read.Trends(r.Context(), time.Now(), trendsShown)
+	if err != nil {
+		return err
+	}
+	data.Trends = &templates.Trends{Day: trends.Day, Week: trends.Week}
 	first, last := noteBounds(notes)
 	data.Next, data.Prev = pageLinks(r, len(notes), first, last, perPage)
 	pg := h.page(r, "", data)
@@ -245,6 +254,14 @@ func (h *Handler) tagPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		data.Followable, data.Following = true, following[tag]
+	}
+	usage, err := h.Read.TagUsage(r.Context(), tag, time.Now())
+	if err != nil {
+		return err
+	}
+	data.Usage = &templates.TagUsage{Uses: usage.Uses, Accounts: usage.Accounts}
+	for _, d := range usage.Days {
+		data.Usage.Days = append(data.Usage.Days, templates.TagDay{Day: d.Day, Uses: d.Uses, Accounts: d.Accounts})
 	}
 	first, last := noteBounds(notes)
 	data.Next, data.Prev = pageLinks(r, len(notes), first, last, perPage)
