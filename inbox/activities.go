@@ -246,6 +246,15 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 		if n.Visibility != storage.Direct {
 			feed = append(feed, followers...)
 		}
+		if n.Visibility == storage.Public {
+			// The accounts here that follow one of its hashtags get it home too (public
+			// posts only, as Mastodon's followed tags).
+			byTag, err := tx.TagFollowers(ctx, storage.HashtagNames(n.Tags), signer.ID)
+			if err != nil {
+				return err
+			}
+			feed = append(feed, byTag...)
+		}
 		if err := tx.AddToFeed(ctx, feed, n.ID, 0, n.Published); err != nil {
 			return err
 		}

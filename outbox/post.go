@@ -439,6 +439,15 @@ func (s *Service) distribute(ctx context.Context, tx storage.Tx, author *storage
 	}
 	if notify {
 		locals = append(locals, author.ID)
+		if n.Visibility == storage.Public {
+			// Those who follow one of its hashtags get it home too, as Mastodon's followed
+			// tags bring public posts only; the feed keeps a note once.
+			byTag, err := tx.TagFollowers(ctx, storage.HashtagNames(n.Tags), author.ID)
+			if err != nil {
+				return err
+			}
+			locals = append(locals, byTag...)
+		}
 		if err := tx.AddToFeed(ctx, locals, n.ID, 0, n.Published); err != nil {
 			return err
 		}

@@ -43,6 +43,7 @@ type Reader interface {
 	ConversationReader
 	ImportReader
 	TranslationReader
+	TagFollowReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -75,6 +76,7 @@ type Tx interface {
 	ConversationWriter
 	ImportWriter
 	TranslationWriter
+	TagFollowWriter
 }
 
 // DB is an open Refuge database.

@@ -131,6 +131,8 @@ type TagData struct {
 	Tag        string // without the leading #
 	Notes      []*storage.Note
 	Next, Prev string
+	Followable bool      // a signed-in viewer may follow or unfollow it (a name Refuge links as a hashtag)
+	Following  bool      // the signed-in viewer follows it
 	Usage      *TagUsage // nil shows nothing
 }
 
@@ -145,6 +147,12 @@ type TagUsage struct {
 type TagDay struct {
 	Day            time.Time
 	Uses, Accounts int
+}
+
+// FollowedTagsData is the hashtags the viewer follows, newest follow first, a page of them.
+type FollowedTagsData struct {
+	Tags       []storage.FollowedTag
+	Next, Prev string
 }
 
 // NotificationsData is the viewer's notifications.
@@ -537,6 +545,7 @@ var bodyTypes = map[string]func(any) bool{
 	"accounts":      is[AccountsData],
 	"domain_blocks": is[DomainBlocksData],
 	"filters":       is[FiltersData],
+	"followed_tags": is[FollowedTagsData],
 	"about":         is[AboutData],
 	"settings":      is[SettingsData],
 	"sign_up":       is[SignUpData],

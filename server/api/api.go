@@ -154,7 +154,10 @@ var routes = []route{
 	{"PUT", "/api/v1/filters/{id}", "write:filters", (*Handler).updateFilterV1},
 	{"DELETE", "/api/v1/filters/{id}", "write:filters", (*Handler).deleteFilterV1},
 	{"GET", "/api/v1/announcements", "read", (*Handler).emptyList},
-	{"GET", "/api/v1/followed_tags", "read:follows", (*Handler).emptyList},
+	{"GET", "/api/v1/followed_tags", "read:follows", (*Handler).followedTags},
+	{"GET", "/api/v1/tags/{name}", "", (*Handler).tag},
+	{"POST", "/api/v1/tags/{name}/follow", "write:follows", (*Handler).followTag},
+	{"POST", "/api/v1/tags/{name}/unfollow", "write:follows", (*Handler).unfollowTag},
 	{"GET", "/api/v1/trends", "", (*Handler).trendingTags}, // the older path of trends/tags
 	{"GET", "/api/v1/trends/tags", "", (*Handler).trendingTags},
 	{"GET", "/api/v1/trends/statuses", "", (*Handler).trendingStatuses},

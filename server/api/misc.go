@@ -64,7 +64,7 @@ func (h *Handler) preferences(w http.ResponseWriter, r *http.Request, viewer *st
 }
 
 // emptyList answers [] for what Refuge has none of yet: custom emoji, keyword filters,
-// announcements, instance rules, followed hashtags, and the trending posts and links it
+// announcements, instance rules, and the trending posts and links it
 // does not rank.
 func (h *Handler) emptyList(w http.ResponseWriter, _ *http.Request, _ *storage.Actor) error {
 	return ok(w, []struct{}{})

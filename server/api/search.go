@@ -24,7 +24,7 @@ type Hashtag struct {
 	Name      string       `json:"name"`
 	URL       string       `json:"url"`
 	History   []TagHistory `json:"history"`
-	Following *bool        `json:"following,omitempty"` // to a signed-in viewer: Refuge follows no hashtags yet
+	Following *bool        `json:"following,omitempty"` // to a signed-in viewer only
 }
 
 // TagHistory is a hashtag's use on one day: its UNIX time at midnight UTC, the posts and
@@ -199,7 +199,11 @@ func (rn *render) hashtag(name string) (*Hashtag, error) {
 			Uses: strconv.Itoa(d.Uses), Accounts: strconv.Itoa(d.Accounts)})
 	}
 	if rn.viewer != nil {
-		tag.Following = ptr(false)
+		following, err := rn.h.Read.FollowsTags(rn.ctx, rn.who(), []string{name})
+		if err != nil {
+			return nil, err
+		}
+		tag.Following = ptr(following[name])
 	}
 	return tag, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"refuge/federation/uris"
+	"refuge/outbox"
 	"refuge/reader"
 	"refuge/server/httpx"
 	"refuge/storage"
@@ -247,6 +248,13 @@ func (h *Handler) tagPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data := &templates.TagData{Tag: tag, Notes: notes}
+	if _, err := outbox.TagName(tag); err == nil && viewer != nil {
+		following, err := h.Read.FollowsTags(r.Context(), reader.Local(viewer), []string{tag})
+		if err != nil {
+			return err
+		}
+		data.Followable, data.Following = true, following[tag]
+	}
 	usage, err := h.Read.TagUsage(r.Context(), tag, time.Now())
 	if err != nil {
 		return err

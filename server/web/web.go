@@ -108,6 +108,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/settings/export/{kind:follows|lists|mutes|blocks|domain-blocks|bookmarks}.csv", h.SignedIn(h.exportCSV))
 	get("/settings/export/archive", h.SignedIn(h.exportArchive))
 	get("/filters", h.SignedIn(h.filtersPage))
+	get("/settings/tags", h.SignedIn(h.followedTagsPage))
 	get(uris.StoredNoteRoute+"/edit", h.SignedIn(h.editNotePage))
 	get(uris.StoredNoteRoute+"/history", h.historyPage)
 	get(uris.StoredNoteRoute+"/translate", h.SignedIn(h.translatePage))
@@ -135,6 +136,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	post("/web/delete_account", h.Form(h.deleteAccount))
 	post("/web/report", h.Form(h.report))
 	post("/web/filters", h.Form(h.addFilter))
+	post("/web/tags/{tag}/{action:follow|unfollow}", h.Form(h.tagFollowAction))
 	post("/web/filters/{id:[0-9]+}", h.Form(h.editFilter))
 	post("/web/filters/{id:[0-9]+}/delete", h.Form(h.deleteFilter))
 	post("/web/notes/{id:[0-9]+}/edit", h.Form(h.editNote))
@@ -339,6 +341,8 @@ var notices = map[string]string{
 	"filter-added":           "The filter is added.",
 	"filter-saved":           "The filter is saved.",
 	"filter-deleted":         "The filter is deleted.",
+	"tag-followed":           "You follow the tag: its public posts come to your home timeline from now on.",
+	"tag-unfollowed":         "You no longer follow the tag.",
 	"list-created":           "The list is created: add accounts you follow to it below.",
 	"list-saved":             "The list is saved.",
 	"list-deleted":           "The list is deleted.",

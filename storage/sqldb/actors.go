@@ -296,6 +296,7 @@ func (tx *Tx) MarkActorDeleted(ctx context.Context, id int64, at time.Time) erro
 		{`UPDATE actors SET deleted_at = ? WHERE id = ? AND deleted_at = {never}`, []any{stamp, id}},
 		{`DELETE FROM list_accounts WHERE account_id = ? OR list_id IN (SELECT id FROM lists WHERE actor_id = ?)`, []any{id, id}},
 		{`DELETE FROM lists WHERE actor_id = ?`, []any{id}},
+		{`DELETE FROM followed_tags WHERE account_id = ?`, []any{id}},
 		{`DELETE FROM follows WHERE follower_id = ? OR followee_id = ?`, []any{id, id}},
 		{`DELETE FROM likes WHERE actor_id = ?`, []any{id}},
 		{`DELETE FROM filter_keywords WHERE filter_id IN (SELECT id FROM filters WHERE actor_id = ?)`, []any{id}},

@@ -219,6 +219,10 @@ func fillInstance(t *testing.T, db *DB) *copied {
 		if err := tx.AddListMembers(ctx, friends.ID, []int64{c.bob.ID}); err != nil {
 			return err
 		}
+		// A hashtag alice follows.
+		if err := tx.FollowTag(ctx, c.alice.ID, "gardening", at); err != nil {
+			return err
+		}
 		// An import of alice's, done, with its report.
 		if err := tx.PutImportJob(ctx, &storage.ImportJob{ActorID: c.alice.ID, Kind: storage.ImportFollows, Mode: storage.ImportMerge,
 			State: storage.ImportDone, Total: 2, Done: 2, Failed: 1, Created: at, Finished: at.Add(time.Minute),
