@@ -2,9 +2,13 @@ package sqldb
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"refuge/internal/testrig/pgtest"
 	"refuge/storage"
@@ -60,4 +64,24 @@ func TestPostgresAnnouncements(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually("the second handle's workers woken by the first's queueing", func() bool { return woken.Load() == 1 })
+}
+
+// TestRetryable: which PostgreSQL errors run a transaction again.
+func TestRetryable(t *testing.T) {
+	for _, row := range []struct {
+		err  error
+		want bool
+	}{
+		{&pgconn.PgError{Code: "40001", Message: "could not serialize access"}, true},
+		{&pgconn.PgError{Code: "40P01", Message: "deadlock detected"}, true},
+		{fmt.Errorf("create note x: %w", &pgconn.PgError{Code: "XX000",
+			Message: "new multixact has more than one updating member: 0 3[28834 (nokeyupd), 28836 (keysh), 28836 (nokeyupd)]"}), true},
+		{&pgconn.PgError{Code: "XX000", Message: "could not read block"}, false},
+		{&pgconn.PgError{Code: "23505", Message: "duplicate key value"}, false},
+		{errors.New("plain"), false},
+	} {
+		if got := retryable(row.err); got != row.want {
+			t.Errorf("retryable(%v) = %v, want %v", row.err, got, row.want)
+		}
+	}
 }
