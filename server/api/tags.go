@@ -22,31 +22,26 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request, viewer *storage.Ac
 	if err != nil {
 		return storage.Errorf(storage.NotFound, "Record not found: %v", err)
 	}
-	tag, err := h.render(r.Context(), viewer).hashtag(name)
-	if err != nil {
-		return err
-	}
-	return ok(w, tag)
+	return h.answerTag(w, r, viewer, name, nil)
 }
 
 // followTag is POST /api/v1/tags/:name/follow: the viewer follows the hashtag (again
 // changes nothing) and gets the Tag, following true.
 func (h *Handler) followTag(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	name, err := h.Outbox.FollowTag(r.Context(), viewer, mux.Vars(r)["name"])
-	if err != nil {
-		return err
-	}
-	tag, err := h.render(r.Context(), viewer).hashtag(name)
-	if err != nil {
-		return err
-	}
-	return ok(w, tag)
+	return h.answerTag(w, r, viewer, name, err)
 }
 
 // unfollowTag is POST /api/v1/tags/:name/unfollow: the follow ends, if there was one, and
 // the Tag comes back with following false.
 func (h *Handler) unfollowTag(w http.ResponseWriter, r *http.Request, viewer *storage.Actor) error {
 	name, err := h.Outbox.UnfollowTag(r.Context(), viewer, mux.Vars(r)["name"])
+	return h.answerTag(w, r, viewer, name, err)
+}
+
+// answerTag answers with the Tag entity of name as the viewer sees it, unless the action
+// before it failed (err).
+func (h *Handler) answerTag(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, name string, err error) error {
 	if err != nil {
 		return err
 	}
