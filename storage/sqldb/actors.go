@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -220,6 +221,12 @@ func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 	if err != nil {
 		return err
 	}
+	wasIndexable := false
+	if a.Local {
+		if err := tx.tx.QueryRowContext(ctx, `SELECT indexable FROM actors WHERE id = ?`, a.ID).Scan(&wasIndexable); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("update actor %s: %w", a.URI, err)
+		}
+	}
 	err = tx.guard(ctx, func() error {
 		_, err := tx.tx.ExecContext(ctx, `UPDATE actors SET type=?, username=?, name=?, summary=?, url=?, inbox=?,
 		shared_inbox=?, outbox=?, followers_uri=?, following_uri=?, featured_uri=?, key_id=?, public_key_pem=?,
@@ -240,6 +247,11 @@ func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 	}
 	if a.Local && (a.Suspended() || !a.DeletedAt.IsZero()) {
 		tx.record(storage.Event{Kind: storage.EventSuspended, AccountID: a.ID})
+	}
+	if a.Local && a.Indexable != wasIndexable {
+		if err := tx.reindexOpen(ctx, a); err != nil {
+			return err
+		}
 	}
 	return tx.queueRemoteProfile(ctx, a)
 }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -117,6 +118,13 @@ func (d *postgresDialect) rewrite(query string, args []any) (string, []any) {
 		d.plans.store(query, p)
 	}
 	plan := p.(*pgQuery)
+	// A pgx.QueryExecMode first among args stays first: pgx takes it as how to run the query.
+	var mode []any
+	if len(args) > 0 {
+		if m, ok := args[0].(pgx.QueryExecMode); ok {
+			mode, args = []any{m}, args[1:]
+		}
+	}
 	var positional []any
 	named := map[string]any{}
 	for _, a := range args {
@@ -136,7 +144,7 @@ func (d *postgresDialect) rewrite(query string, args []any) (string, []any) {
 		}
 		out[i] = pgValue(v)
 	}
-	return plan.text, out
+	return plan.text, append(mode, out...)
 }
 
 // textCache keeps what was made of each query text, up to maxStatements of them (the same

@@ -250,16 +250,17 @@ func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target i
 	if err := tx.tombstoneActivities(ctx, `SELECT id, json, object_uri FROM activities WHERE json != '' AND id IN `+activities, args, at); err != nil {
 		return err
 	}
-	for _, s := range append(conversationDeletes(notes), []string{
-		`DELETE FROM note_tags WHERE note_id IN ` + notes, `DELETE FROM feed WHERE note_id IN ` + notes,
-		`DELETE FROM pins WHERE note_id IN ` + notes, `DELETE FROM likes WHERE note_id IN ` + notes,
-		`DELETE FROM announces WHERE note_id IN ` + notes, `DELETE FROM notifications WHERE note_id IN ` + notes,
-		`DELETE FROM note_edits WHERE note_id IN ` + notes, `DELETE FROM bookmarks WHERE note_id IN ` + notes,
-		`DELETE FROM note_translations WHERE note_id IN ` + notes,
-		`DELETE FROM media WHERE note_id IN ` + notes, tx.unindexStatement(`SELECT id FROM notes WHERE ` + cond + ` AND deleted_at = {never}`),
-		`UPDATE notes SET deleted_at = :stamp, content = '', source = '', summary = '', content_map_json = '{}'
-			WHERE ` + cond + ` AND deleted_at = {never}`,
-	}...) {
+	statements := append(conversationDeletes(notes),
+		`DELETE FROM note_tags WHERE note_id IN `+notes, `DELETE FROM feed WHERE note_id IN `+notes,
+		`DELETE FROM pins WHERE note_id IN `+notes, `DELETE FROM likes WHERE note_id IN `+notes,
+		`DELETE FROM announces WHERE note_id IN `+notes, `DELETE FROM notifications WHERE note_id IN `+notes,
+		`DELETE FROM note_edits WHERE note_id IN `+notes, `DELETE FROM bookmarks WHERE note_id IN `+notes,
+		`DELETE FROM note_translations WHERE note_id IN `+notes,
+		`DELETE FROM media WHERE note_id IN `+notes)
+	statements = append(statements, tx.unindexStatements(`SELECT id FROM notes WHERE `+cond+` AND deleted_at = {never}`)...)
+	statements = append(statements, `UPDATE notes SET deleted_at = :stamp, content = '', source = '', summary = '', content_map_json = '{}'
+			WHERE `+cond+` AND deleted_at = {never}`)
+	for _, s := range statements {
 		if _, err := tx.tx.ExecContext(ctx, s, args...); err != nil {
 			return err
 		}

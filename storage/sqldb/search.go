@@ -3,10 +3,14 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"refuge/storage"
 	"refuge/storage/textindex"
@@ -85,11 +89,21 @@ const searchConsent = `(n.actor_id = :viewer OR (a.indexable = TRUE AND n.visibi
 		WHERE mt.note_id = n.id AND mt.type = 'Mention' AND mv.id = :viewer))`
 
 // relevanceWindow is how many of the newest matches a search by relevance ranks.
-const relevanceWindow = 1000
+const relevanceWindow = 250
 
 // visitorConsent is what a visitor (no account) may find: public notes of indexable local
 // accounts.
 const visitorConsent = `(n.visibility = 'public' AND a.local = TRUE AND a.indexable = TRUE)`
+
+// noteColumns are the columns collectNotes reads.
+var noteColumns = strings.TrimSuffix(noteSelect, ` FROM notes n JOIN actors a ON a.id = n.actor_id`)
+
+// planEachTime, first among a query's arguments on PostgreSQL, has it planned for the
+// values it is given rather than once for any (pgx runs it as an unnamed statement). A kept
+// statement switches to one plan for all values after its fifth run, and for a full-text
+// match that plan guesses how common the words are: walking every note for a rare word, or
+// sorting every match of a common one.
+const planEachTime = pgx.QueryExecModeExec
 
 // SearchNotes returns the live notes whose indexed terms match all of q.Text's (see
 // textindex.Query), among those q.ActorID may read and find (searchConsent; a visitor's,
@@ -100,51 +114,220 @@ func (r reader) SearchNotes(ctx context.Context, q storage.NoteSearch) ([]*stora
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	args := []any{sql.Named("match", r.searchMatch(terms)), sql.Named("viewer", q.ActorID)}
-	by := ` AND ` + visitorConsent
+	s := noteSearch{r: r, q: q, terms: terms, args: []any{sql.Named("match", r.searchMatch(terms)), sql.Named("viewer", q.ActorID)}}
+	// A visitor's search reads the visitors' index, which holds only what visitorConsent
+	// lets them find (checked again, as an author may have changed since).
+	s.index, s.found = "note_search_open", ` AND `+visitorConsent
 	if q.ActorID != 0 {
-		by = ` AND ` + visibleTo + ` AND ` + searchConsent
+		s.index, s.found = "note_search", ` AND `+visibleTo+` AND `+searchConsent
 	}
+	s.found = ` AND n.deleted_at = {never}` + authorShown + s.found
 	for _, f := range []struct {
 		cond string
 		v    int64
 	}{{` AND n.actor_id = :author`, q.AuthorID}, {` AND n.id < :before`, q.Before}, {` AND n.id > :after`, q.After}} {
 		if f.v != 0 {
 			name := f.cond[strings.LastIndex(f.cond, ":")+1:]
-			by, args = by+f.cond, append(args, sql.Named(name, f.v))
+			s.found, s.args = s.found+f.cond, append(s.args, sql.Named(name, f.v))
 		}
 	}
-	// The index leads: FTS5 walks its matches in rowid order (newest first), so a page of
-	// common words stops early; CROSS JOIN keeps SQLite's planner from turning that around.
-	columns := strings.TrimSuffix(noteSelect, ` FROM notes n JOIN actors a ON a.id = n.actor_id`)
-	from := ` FROM note_search CROSS JOIN notes n ON n.id = note_search.rowid JOIN actors a ON a.id = n.actor_id
-		WHERE note_search MATCH :match`
-	order := ` ORDER BY note_search.rowid DESC`
-	if r.postgres() {
-		from = ` FROM note_search s JOIN notes n ON n.id = s.note_id JOIN actors a ON a.id = n.actor_id
-			WHERE s.terms @@ CAST(:match AS tsquery)`
-		order = ` ORDER BY n.id DESC`
+	var out []*storage.Note
+	var err error
+	switch {
+	case q.ByRelevance:
+		out, err = s.byRelevance(ctx)
+	case r.postgres():
+		out, err = s.newestInChunks(ctx)
+	default:
+		out, err = s.newest(ctx)
 	}
-	if q.ByRelevance {
-		// Ranked among the newest matches only (relevanceWindow): ranking every match of a
-		// common word would read all of them (seconds at a million notes; BENCHMARKS.md).
-		window := ` ORDER BY rowid DESC LIMIT ` + strconv.Itoa(relevanceWindow)
-		from = ` FROM (SELECT rowid AS id, bm25(note_search) AS score FROM note_search WHERE note_search MATCH :match` + window + `) m
-			CROSS JOIN notes n ON n.id = m.id JOIN actors a ON a.id = n.actor_id WHERE TRUE`
-		order = ` ORDER BY m.score, n.id DESC` // bm25: the lower the better
-		if r.postgres() {
-			from = ` FROM (SELECT note_id AS id, ts_rank(terms, CAST(:match AS tsquery)) AS score FROM note_search
-				WHERE terms @@ CAST(:match AS tsquery) ORDER BY note_id DESC LIMIT ` + strconv.Itoa(relevanceWindow) + `) m
-				JOIN notes n ON n.id = m.id JOIN actors a ON a.id = n.actor_id WHERE TRUE`
-			order = ` ORDER BY m.score DESC, n.id DESC`
-		}
-	}
-	out, err := collectNotes(r.q.QueryContext(ctx, columns+from+` AND n.deleted_at = {never}`+authorShown+by+order+
-		pageLimits(q.Limit, q.Offset), args...))
 	if err != nil {
 		return nil, fmt.Errorf("search notes: %w", err)
 	}
 	return out, r.fillParts(ctx, out)
+}
+
+// noteSearch is one SearchNotes: the index it reads, and found, the conditions (after
+// WHERE) of a note the searcher may find.
+type noteSearch struct {
+	r            reader
+	q            storage.NoteSearch
+	terms        []textindex.Term
+	index, found string
+	args         []any
+}
+
+// page is the page's size and where it begins, as pageLimits has them.
+func (s *noteSearch) page() (limit, offset int) {
+	limit = s.q.Limit
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	return limit, max(s.q.Offset, 0)
+}
+
+// newest is the search newest first on SQLite, in one query: FTS5 walks its matches in
+// rowid order (newest first), so a page of common words stops early; CROSS JOIN keeps
+// SQLite's planner from turning that around.
+func (s *noteSearch) newest(ctx context.Context) ([]*storage.Note, error) {
+	return collectNotes(s.r.q.QueryContext(ctx, noteColumns+` FROM `+s.index+` CROSS JOIN notes n ON n.id = `+s.index+`.rowid
+		JOIN actors a ON a.id = n.actor_id WHERE `+s.index+` MATCH :match`+s.found+` ORDER BY `+s.index+`.rowid DESC`+
+		pageLimits(s.q.Limit, s.q.Offset), s.args...))
+}
+
+// matches returns the ids of the newest n matches older than before (and newer than
+// q.After), newest first, from the index alone.
+func (s *noteSearch) matches(ctx context.Context, n int, before int64) ([]int64, error) {
+	args := append(s.args, sql.Named("cursor", before), sql.Named("after", s.q.After))
+	query := `SELECT rowid FROM ` + s.index + ` WHERE ` + s.index + ` MATCH :match AND rowid < :cursor AND rowid > :after
+		ORDER BY rowid DESC LIMIT ` + strconv.Itoa(n)
+	if s.r.postgres() {
+		query = `SELECT note_id FROM ` + s.index + ` WHERE terms @@ CAST(:match AS tsquery) AND note_id < :cursor
+			AND note_id > :after ORDER BY note_id DESC LIMIT ` + strconv.Itoa(n)
+		args = append([]any{planEachTime}, args...)
+	}
+	return column[int64](s.r.q.QueryContext(ctx, query, args...))
+}
+
+// firstBefore is where a walk of the matches begins: below q.Before, if set.
+func (s *noteSearch) firstBefore() int64 {
+	if s.q.Before != 0 {
+		return s.q.Before
+	}
+	return math.MaxInt64
+}
+
+// newestInChunks is the search newest first on PostgreSQL. Its planner cannot walk a GIN
+// index in order: for every word it either reads all the matches and sorts them (a common
+// word: a tenth of the notes), or walks the notes newest first and tests each, which it
+// chooses when it expects the word to be common enough, and which for a rare word it
+// misjudged reads every note (seconds at a million notes; BENCHMARKS.md). So the matches
+// are asked for a chunk at a time, newest first, from the index table alone, where its
+// estimate of the word is good enough to choose between those two ways; then the notes of
+// the chunk are read with every condition, until the page is full or the matches end. The
+// chunks grow fourfold, from 100, so that a common word costs one small chunk and a word
+// whose matches are mostly not the searcher's a few.
+func (s *noteSearch) newestInChunks(ctx context.Context) ([]*storage.Note, error) {
+	limit, offset := s.page()
+	var out []*storage.Note
+	before := s.firstBefore()
+	for chunk := 100; len(out) < offset+limit; chunk = min(chunk*4, 6400) {
+		ids, err := s.matches(ctx, chunk, before)
+		if err != nil {
+			return nil, err
+		}
+		notes, err := s.read(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, notes...)
+		if len(ids) < chunk {
+			break
+		}
+		before = ids[len(ids)-1]
+	}
+	return out[min(offset, len(out)):min(offset+limit, len(out))], nil
+}
+
+// byRelevance is the search best first: the newest relevanceWindow matches, ranked by
+// textindex.Rank on the terms of their text, then read in that order until the page is
+// full. Ranked among the newest only: ranking every match of a common word would read all
+// of them. And ranked here rather than by the database: FTS5's bm25 reads every match of
+// each word first, to weigh rare words above common ones (some 25 ms for a word in a tenth
+// of a million notes, whatever the window), and PostgreSQL has no such weight at all.
+func (s *noteSearch) byRelevance(ctx context.Context) ([]*storage.Note, error) {
+	ids, err := s.matches(ctx, relevanceWindow, s.firstBefore())
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	rows, err := s.r.q.QueryContext(ctx, `SELECT n.id, n.content, n.summary, n.content_map_json FROM notes n WHERE `+s.inIDs(),
+		sql.Named("ids", s.idList(ids)))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	terms := make(map[int64][]string, len(ids))
+	for rows.Next() {
+		var id int64
+		var content, summary, cmap string
+		if err := rows.Scan(&id, &content, &summary, &cmap); err != nil {
+			return nil, err
+		}
+		n := &storage.Note{Content: content, Summary: summary}
+		_ = json.Unmarshal([]byte(cmap), &n.ContentMap) // a note without its other languages is still ranked
+		terms[id] = noteTerms(n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Newest first into Rank, which keeps that order among equals.
+	var found []int64
+	var docs [][]string
+	for _, id := range ids {
+		if t, ok := terms[id]; ok {
+			found, docs = append(found, id), append(docs, t)
+		}
+	}
+	ranked := make([]int64, 0, len(found))
+	for _, i := range textindex.Rank(s.terms, docs) {
+		ranked = append(ranked, found[i])
+	}
+	limit, offset := s.page()
+	var out []*storage.Note
+	// Twice the page first: about half of the matches are a signed-in searcher's to find
+	// (a visitor's index holds only theirs), and each note read costs its checks.
+	for start, chunk := 0, 2*(offset+limit); start < len(ranked) && len(out) < offset+limit; start, chunk = start+chunk, chunk*4 {
+		notes, err := s.read(ctx, ranked[start:min(start+chunk, len(ranked))])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, notes...)
+	}
+	return out[min(offset, len(out)):min(offset+limit, len(out))], nil
+}
+
+// read returns the notes among ids that the searcher may find, in the order of ids.
+func (s *noteSearch) read(ctx context.Context, ids []int64) ([]*storage.Note, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	notes, err := collectNotes(s.r.q.QueryContext(ctx, noteColumns+` FROM notes n JOIN actors a ON a.id = n.actor_id
+		WHERE `+s.inIDs()+s.found, append(s.args, sql.Named("ids", s.idList(ids)))...))
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*storage.Note, len(notes))
+	for _, n := range notes {
+		byID[n.ID] = n
+	}
+	out := notes[:0:0]
+	for _, id := range ids {
+		if n, ok := byID[id]; ok {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// inIDs is the condition that a note is one of the ids idList wrote as :ids.
+func (s *noteSearch) inIDs() string {
+	if s.r.postgres() {
+		return `n.id = ANY (CAST(:ids AS bigint[]))`
+	}
+	return `n.id IN (SELECT value FROM json_each(:ids))`
+}
+
+// idList writes ids as the dialect's array literal: JSON for SQLite's json_each, an array
+// for PostgreSQL.
+func (s *noteSearch) idList(ids []int64) string {
+	list := make([]string, len(ids))
+	for i, id := range ids {
+		list[i] = strconv.FormatInt(id, 10)
+	}
+	if s.r.postgres() {
+		return "{" + strings.Join(list, ",") + "}"
+	}
+	return "[" + strings.Join(list, ",") + "]"
 }
 
 // ListTagUses returns the hashtags of live public notes published since, most used first.

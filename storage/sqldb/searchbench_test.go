@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"refuge/internal/testrig/pgtest"
 	"refuge/storage"
 )
 
@@ -128,30 +132,39 @@ func (v *searchVocabulary) text(rng *rand.Rand, zw, zh *rand.Zipf) string {
 	return b.String()
 }
 
-// benchSearchDB is a SQLite database of n notes by 1,000 authors (a fifth of them local),
-// half of them indexable, three in five of the notes public, built once per n and kept in the temporary folder
-// (REFUGE_BENCH_SEARCH_KEEP=1 keeps it between runs).
+// benchSearchDB is a database of n notes by 1,000 authors (two in five local), half of
+// them indexable, three in five of the notes public, built once per n: a SQLite file in the
+// temporary folder or, with REFUGE_TEST_POSTGRES, a database on that cluster
+// (REFUGE_BENCH_SEARCH_KEEP=1 keeps either between runs).
 func benchSearchDB(b *testing.B, n int) (*DB, *storage.Actor) {
 	ctx := context.Background()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("refuge-search-bench-%d.db", n))
-	_, statErr := os.Stat(path)
-	if os.Getenv("REFUGE_BENCH_SEARCH_KEEP") == "" {
-		os.Remove(path)
-		os.Remove(path + "-wal")
-		statErr = os.ErrNotExist
-		b.Cleanup(func() { os.Remove(path); os.Remove(path + "-wal"); os.Remove(path + "-shm") })
+	keep := os.Getenv("REFUGE_BENCH_SEARCH_KEEP") != ""
+	var db *DB
+	var existed bool
+	var err error
+	if pgtest.Admin() != "" {
+		db, existed, err = benchSearchPostgres(ctx, b, n, keep)
+	} else {
+		path := filepath.Join(os.TempDir(), fmt.Sprintf("refuge-search-bench-%d.db", n))
+		_, statErr := os.Stat(path)
+		existed = keep && statErr == nil
+		if !keep {
+			os.Remove(path)
+			os.Remove(path + "-wal")
+			b.Cleanup(func() { os.Remove(path); os.Remove(path + "-wal"); os.Remove(path + "-shm") })
+		}
+		db, err = Open(ctx, path)
 	}
-	db, err := Open(ctx, path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	if statErr == nil {
+	if existed {
 		viewer, err := db.GetLocalActor(ctx, "viewer")
-		if err != nil {
-			b.Fatal(err)
+		if err == nil {
+			return db, viewer
 		}
-		return db, viewer
+		b.Fatalf("the kept database holds no viewer (remove it to build it again): %v", err)
 	}
 	viewer := &storage.Actor{URI: "https://refuge.example/users/viewer", Local: true, Type: "Person", Username: "viewer", Host: "refuge.example"}
 	var authors []*storage.Actor
@@ -163,7 +176,7 @@ func benchSearchDB(b *testing.B, n int) (*DB, *storage.Actor) {
 			a := &storage.Actor{URI: fmt.Sprintf("https://peer%d.example/users/a%d", i%50, i), Type: "Person",
 				Username: fmt.Sprintf("a%d", i), Host: fmt.Sprintf("peer%d.example", i%50), Indexable: i%2 == 0,
 				FollowersURI: fmt.Sprintf("https://peer%d.example/users/a%d/followers", i%50, i)}
-			if i%5 == 1 || i%5 == 2 { // a fifth of the authors local, half of those indexable
+			if i%5 == 1 || i%5 == 2 { // two in five authors local, half of those indexable
 				a.URI, a.Host, a.Local = fmt.Sprintf("https://refuge.example/users/a%d", i), "refuge.example", true
 				a.FollowersURI = a.URI + "/followers"
 			}
@@ -193,7 +206,7 @@ func benchSearchDB(b *testing.B, n int) (*DB, *storage.Actor) {
 		err := db.Update(ctx, func(tx storage.Tx) error {
 			for i := done; i < min(n, done+batch); i++ {
 				a := authors[rng.IntN(len(authors))]
-				note := &storage.Note{URI: fmt.Sprintf("%s/s/%d", a.URI, i), ActorID: a.ID, Content: v.text(rng, zw, zh),
+				note := &storage.Note{URI: fmt.Sprintf("%s/s/%d", a.URI, i), ActorID: a.ID, Local: a.Local, Content: v.text(rng, zw, zh),
 					Visibility: visibilities[rng.IntN(len(visibilities))], Published: start.Add(time.Duration(i) * time.Second)}
 				if note.Visibility == storage.Public {
 					note.To = []string{"https://www.w3.org/ns/activitystreams#Public"}
@@ -211,7 +224,42 @@ func benchSearchDB(b *testing.B, n int) (*DB, *storage.Actor) {
 			b.Logf("%d notes stored", done)
 		}
 	}
+	if db.reader.postgres() {
+		if _, err := db.read.ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
+			b.Fatal(err)
+		}
+	}
 	return db, viewer
+}
+
+// benchSearchPostgres opens the search benchmark's database of n notes on the test cluster:
+// a new one, or with keep the one an earlier run kept (existed), made if missing.
+func benchSearchPostgres(ctx context.Context, b *testing.B, n int, keep bool) (db *DB, existed bool, err error) {
+	if !keep {
+		db, err = OpenPostgres(ctx, pgtest.NewDatabase(b), PostgresOptions{MaxConns: 4, StatementTimeout: time.Hour})
+		return db, false, err
+	}
+	admin, err := url.Parse(pgtest.Admin())
+	if err != nil {
+		return nil, false, err
+	}
+	name := fmt.Sprintf("refuge_search_bench_%d", n)
+	conn, err := pgx.Connect(ctx, admin.String())
+	if err != nil {
+		return nil, false, err
+	}
+	defer conn.Close(ctx)
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&existed); err != nil {
+		return nil, false, err
+	}
+	if !existed {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
+			return nil, false, err
+		}
+	}
+	admin.Path = "/" + name
+	db, err = OpenPostgres(ctx, admin.String(), PostgresOptions{MaxConns: 4, StatementTimeout: time.Hour})
+	return db, existed, err
 }
 
 // BenchmarkSearch searches a database of REFUGE_BENCH_SEARCH_NOTES notes with a mix of
@@ -273,7 +321,11 @@ func BenchmarkSearch(b *testing.B) {
 		}
 	}
 	var size, notes int64
-	if err := db.read.QueryRowContext(ctx, `SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'note_search%'`).Scan(&size); err != nil {
+	sizeQuery := `SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'note_search%'`
+	if db.reader.postgres() {
+		sizeQuery = `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c WHERE c.relname LIKE 'note\_search%' AND c.relkind = 'r'`
+	}
+	if err := db.read.QueryRowContext(ctx, sizeQuery).Scan(&size); err != nil {
 		b.Logf("index size: %v", err)
 		return
 	}

@@ -2,6 +2,8 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -45,21 +47,45 @@ func noteTerms(n *storage.Note) []string {
 	return textindex.Document(texts...)
 }
 
-// indexNote writes the terms of the live note n into the index, in place of any it had.
+// indexNote writes the terms of the live note n into the index, in place of any it had,
+// and into the visitors' index (note_search_open) too when it is a public note of a local
+// indexable account.
 func (tx *Tx) indexNote(ctx context.Context, n *storage.Note) error {
 	terms := noteTerms(n)
-	if len(terms) == 0 {
-		_, err := tx.tx.ExecContext(ctx, tx.unindexStatement(`?`), n.ID)
-		return wrapIndex(n.ID, err)
+	open := false
+	if n.Local && n.Visibility == storage.Public && len(terms) > 0 {
+		err := tx.tx.QueryRowContext(ctx, `SELECT indexable FROM actors WHERE id = ? AND local = TRUE`, n.ActorID).Scan(&open)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return wrapIndex(n.ID, err)
+		}
 	}
-	var err error
+	for _, table := range []string{"note_search", "note_search_open"} {
+		if table == "note_search_open" && !n.Local {
+			break // a remote note is never in it, and an edit does not make it local
+		}
+		if len(terms) == 0 || (table == "note_search_open" && !open) {
+			_, err := tx.tx.ExecContext(ctx, tx.unindexFrom(table, `?`), n.ID)
+			if err != nil {
+				return wrapIndex(n.ID, err)
+			}
+			continue
+		}
+		if err := tx.writeTerms(ctx, table, n.ID, terms); err != nil {
+			return wrapIndex(n.ID, err)
+		}
+	}
+	return nil
+}
+
+// writeTerms writes the row of note id into the index table, in place of any it had.
+func (tx *Tx) writeTerms(ctx context.Context, table string, id int64, terms []string) error {
 	if tx.postgres() {
-		_, err = tx.tx.ExecContext(ctx, `INSERT INTO note_search (note_id, terms) VALUES (?, CAST(? AS tsvector))
-			ON CONFLICT (note_id) DO UPDATE SET terms = excluded.terms`, n.ID, tsvector(terms))
-	} else {
-		_, err = tx.tx.ExecContext(ctx, `INSERT OR REPLACE INTO note_search (rowid, terms) VALUES (?, ?)`, n.ID, strings.Join(terms, " "))
+		_, err := tx.tx.ExecContext(ctx, `INSERT INTO `+table+` (note_id, terms) VALUES (?, CAST(? AS tsvector))
+			ON CONFLICT (note_id) DO UPDATE SET terms = excluded.terms`, id, tsvector(terms))
+		return err
 	}
-	return wrapIndex(n.ID, err)
+	_, err := tx.tx.ExecContext(ctx, `INSERT OR REPLACE INTO `+table+` (rowid, terms) VALUES (?, ?)`, id, strings.Join(terms, " "))
+	return err
 }
 
 func wrapIndex(id int64, err error) error {
@@ -69,12 +95,56 @@ func wrapIndex(id int64, err error) error {
 	return nil
 }
 
-// unindexStatement deletes from the index the notes whose ids the SQL in selects.
-func (r reader) unindexStatement(in string) string {
+// unindexStatements delete from both indexes the notes whose ids the SQL in selects.
+func (r reader) unindexStatements(in string) []string {
+	return []string{r.unindexFrom("note_search", in), r.unindexFrom("note_search_open", in)}
+}
+
+// unindexFrom deletes from the index table the notes whose ids the SQL in selects.
+func (r reader) unindexFrom(table, in string) string {
 	if r.postgres() {
-		return `DELETE FROM note_search WHERE note_id IN (` + in + `)`
+		return `DELETE FROM ` + table + ` WHERE note_id IN (` + in + `)`
 	}
-	return `DELETE FROM note_search WHERE rowid IN (` + in + `)`
+	return `DELETE FROM ` + table + ` WHERE rowid IN (` + in + `)`
+}
+
+// openNotes selects the live public notes of the local account :author.
+const openNotes = `SELECT n.id FROM notes n WHERE n.actor_id = :author AND n.visibility = 'public' AND n.deleted_at = {never}`
+
+// reindexOpen brings the visitors' index in line with the local account a's indexable: its
+// public notes are taken out when it is not, and put in when it is (a batch at a time, so
+// that an account of many posts does not hold them all in memory).
+func (tx *Tx) reindexOpen(ctx context.Context, a *storage.Actor) error {
+	if !a.Indexable {
+		_, err := tx.tx.ExecContext(ctx, tx.unindexFrom("note_search_open", openNotes), sql.Named("author", a.ID))
+		if err != nil {
+			return fmt.Errorf("take the posts of account %d out of the visitors' index: %w", a.ID, err)
+		}
+		return nil
+	}
+	after := int64(0)
+	for {
+		notes, err := collectNotes(tx.q.QueryContext(ctx, noteSelect+` WHERE n.actor_id = :author AND n.visibility = 'public'
+			AND n.deleted_at = {never} AND n.id > :after ORDER BY n.id LIMIT `+strconv.Itoa(reindexBatch),
+			sql.Named("author", a.ID), sql.Named("after", after)))
+		if err == nil {
+			err = tx.fillParts(ctx, notes)
+		}
+		if err != nil {
+			return fmt.Errorf("put the posts of account %d in the visitors' index: %w", a.ID, err)
+		}
+		if len(notes) == 0 {
+			return nil
+		}
+		for _, n := range notes {
+			if terms := noteTerms(n); len(terms) > 0 {
+				if err := tx.writeTerms(ctx, "note_search_open", n.ID, terms); err != nil {
+					return wrapIndex(n.ID, err)
+				}
+			}
+		}
+		after = notes[len(notes)-1].ID
+	}
 }
 
 // tsvector writes terms as a tsvector literal, each lexeme quoted as it is (no parser, no
@@ -191,12 +261,16 @@ func (db *DB) ReindexNotes(ctx context.Context, progress func(done, total int)) 
 		}
 	}
 	return db.update(ctx, func(tx *Tx) error {
-		if _, err := tx.tx.ExecContext(ctx, tx.unindexStatement(`SELECT id FROM notes WHERE deleted_at <> {never}`)); err != nil {
-			return fmt.Errorf("reindex: remove deleted notes: %w", err)
+		for _, s := range tx.unindexStatements(`SELECT id FROM notes WHERE deleted_at <> {never}`) {
+			if _, err := tx.tx.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("reindex: remove deleted notes: %w", err)
+			}
 		}
 		if !tx.postgres() { // PostgreSQL's rows go with their notes (ON DELETE CASCADE)
-			if _, err := tx.tx.ExecContext(ctx, `DELETE FROM note_search WHERE rowid NOT IN (SELECT id FROM notes)`); err != nil {
-				return fmt.Errorf("reindex: remove notes gone: %w", err)
+			for _, table := range []string{"note_search", "note_search_open"} {
+				if _, err := tx.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE rowid NOT IN (SELECT id FROM notes)`); err != nil {
+					return fmt.Errorf("reindex: remove notes gone: %w", err)
+				}
 			}
 		}
 		return nil
@@ -205,13 +279,32 @@ func (db *DB) ReindexNotes(ctx context.Context, progress func(done, total int)) 
 
 // backfillSearch indexes the notes stored before the index was made, or copied from
 // another database without it: when the database is opened with live notes and an empty
-// index.
+// index. The visitors' index, made later, is filled the same way on its own: when it is
+// empty and a local indexable account has public posts.
 func (db *DB) backfillSearch(ctx context.Context) error {
-	var needed bool
+	var all, open bool
 	err := db.reader.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM notes WHERE deleted_at = {never})
-		AND NOT EXISTS (SELECT 1 FROM note_search)`).Scan(&needed)
-	if err != nil || !needed {
-		return err
+		AND NOT EXISTS (SELECT 1 FROM note_search),
+		EXISTS (SELECT 1 FROM notes n JOIN actors a ON a.id = n.actor_id WHERE a.local = TRUE AND a.indexable = TRUE
+			AND n.visibility = 'public' AND n.deleted_at = {never}) AND NOT EXISTS (SELECT 1 FROM note_search_open)`).Scan(&all, &open)
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
 	}
-	return db.ReindexNotes(ctx, nil)
+	if all {
+		return db.ReindexNotes(ctx, nil)
+	}
+	if !open {
+		return nil
+	}
+	authors, err := column[int64](db.reader.q.QueryContext(ctx, `SELECT id FROM actors WHERE local = TRUE AND indexable = TRUE ORDER BY id`))
+	if err != nil {
+		return fmt.Errorf("visitors' search index: %w", err)
+	}
+	for _, id := range authors {
+		err := db.update(ctx, func(tx *Tx) error { return tx.reindexOpen(ctx, &storage.Actor{ID: id, Indexable: true}) })
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -228,6 +228,24 @@ func TestSearchNotes(t *testing.T) {
 	if len(got) != 5 || got[0] != "a5" {
 		t.Errorf("by relevance: %v, want a5 first of 5", got)
 	}
+	// By relevance, each searcher finds the same posts as newest first, and pages through
+	// them in one order.
+	for _, viewer := range []*storage.Actor{nil, f.erin, f.bob} {
+		q := storage.NoteSearch{Text: "猫咪", Limit: 40}
+		if viewer != nil {
+			q.ActorID = viewer.ID
+		}
+		newest := f.search(t, db, q)
+		q.ByRelevance = true
+		best := f.search(t, db, q)
+		if !sameSet(best, newest) || len(best) == 0 {
+			t.Errorf("viewer %v: by relevance %v, newest first %v: not the same posts", viewer, best, newest)
+		}
+		q.Limit, q.Offset = 2, 1
+		if got := f.search(t, db, q); !slices.Equal(got, best[1:min(3, len(best))]) {
+			t.Errorf("viewer %v: by relevance, limit 2 offset 1: %v, want %v", viewer, got, best[1:min(3, len(best))])
+		}
+	}
 	// Only one author's; pages.
 	if got := f.search(t, db, storage.NoteSearch{Text: "猫咪", ActorID: f.erin.ID, AuthorID: f.bob.ID, Limit: 40}); !slices.Equal(got, []string{"b1"}) {
 		t.Errorf("only bob's: %v", got)
@@ -347,4 +365,97 @@ func TestSearchIndexKept(t *testing.T) {
 			t.Errorf("after the backfill, %q = %v, want %v", q, got, before[q])
 		}
 	}
+}
+
+// TestVisitorIndexKept: the visitors' index holds exactly the live public posts of local
+// indexable accounts, through an account's change of indexable, a note's edit and deletion,
+// and the backfill of an emptied index.
+func TestVisitorIndexKept(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	f := fillSearch(t, db)
+	visit := func(text string) []string { return f.search(t, db, storage.NoteSearch{Text: text, Limit: 40}) }
+	rowsMatch := func(when string) {
+		t.Helper()
+		var rows, want int
+		if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM note_search_open`).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.reader.q.QueryRowContext(ctx, `SELECT count(*) FROM notes n JOIN actors a ON a.id = n.actor_id
+			WHERE a.local = TRUE AND a.indexable = TRUE AND n.visibility = 'public' AND n.deleted_at = {never}`).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if rows != want || want == 0 && when == "at first" {
+			t.Errorf("%s: the visitors' index has %d rows for %d public posts of indexable local accounts", when, rows, want)
+		}
+	}
+	setIndexable := func(on bool) {
+		t.Helper()
+		err := db.Update(ctx, func(tx storage.Tx) error {
+			a, err := tx.GetActorByID(ctx, f.alice.ID)
+			if err != nil {
+				return err
+			}
+			a.Indexable = on
+			return tx.UpdateActor(ctx, a)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rowsMatch("at first")
+	want := []string{"w1", "a5", "a1"}
+	if got := visit("猫咪"); !slices.Equal(got, want) {
+		t.Fatalf("a visitor finds %v, want %v", got, want)
+	}
+
+	setIndexable(false)
+	if got := visit("猫咪"); len(got) != 0 {
+		t.Errorf("alice is not indexable, and a visitor finds %v", got)
+	}
+	if got := f.search(t, db, storage.NoteSearch{Text: "猫咪", ActorID: f.alice.ID, Limit: 40}); len(got) != 5 {
+		t.Errorf("alice still finds her own: %v", got)
+	}
+	rowsMatch("not indexable")
+	setIndexable(true)
+	if got := visit("猫咪"); !slices.Equal(got, want) {
+		t.Errorf("indexable again, a visitor finds %v, want %v", got, want)
+	}
+	rowsMatch("indexable again")
+
+	a1 := f.notes["a1"]
+	a1.Content, a1.Updated = "<p>我家的狗很可爱</p>", time.Now()
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.UpdateNote(ctx, a1) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(ctx, func(tx storage.Tx) error { return tx.DeleteNote(ctx, f.notes["a5"].ID, time.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := visit("猫咪"); !slices.Equal(got, []string{"w1"}) {
+		t.Errorf("after an edit and a deletion, 猫咪 = %v, want w1", got)
+	}
+	if got := visit("狗"); !slices.Equal(got, []string{"a1"}) {
+		t.Errorf("after the edit, 狗 = %v, want a1", got)
+	}
+	rowsMatch("after an edit and a deletion")
+
+	before := visit("cats")
+	if err := db.Update(ctx, func(tx storage.Tx) error {
+		_, err := tx.(*Tx).tx.ExecContext(ctx, `DELETE FROM note_search_open`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.backfillSearch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rowsMatch("after the backfill")
+	if got := visit("cats"); len(before) == 0 || !slices.Equal(got, before) {
+		t.Errorf("after the backfill, cats = %v, want %v", got, before)
+	}
+}
+
+// sameSet reports whether a and b hold the same labels, in any order.
+func sameSet(a, b []string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }

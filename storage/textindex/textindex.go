@@ -13,7 +13,9 @@
 package textindex
 
 import (
+	"cmp"
 	"html"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -54,12 +56,18 @@ func Fold(s string) string {
 // isCJK reports whether r belongs to a script written without spaces between words (or is
 // the Japanese prolonged sound mark, which stands inside katakana words).
 func isCJK(r rune) bool {
+	if r < 0x1100 { // below Hangul Jamo, the first of these scripts: most text, looked up at once
+		return false
+	}
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) ||
 		r == 'ー' || r == '々' || r == '〆'
 }
 
 // isWordRune reports whether r is part of a word of a script written with spaces.
 func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
 	return !isCJK(r) && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r))
 }
 
@@ -290,4 +298,51 @@ func inline(tag string) bool {
 		return true
 	}
 	return false
+}
+
+// Rank orders docs (each the terms of one post, as Document makes them) best first for the
+// conditions of a search, by BM25 over docs alone: how often each condition stands in a
+// post, against the post's length beside the others'. The docs are the matches of the
+// search, so every condition stands in every one of them and none weighs more than another
+// (BM25's inverse document frequency is the same for all). It returns the docs' indexes;
+// ties keep their order.
+func Rank(terms []Term, docs [][]string) []int {
+	const k1, b = 1.2, 0.75
+	total := 0
+	for _, d := range docs {
+		total += len(d)
+	}
+	avg := max(float64(total)/float64(max(len(docs), 1)), 1)
+	scores := make([]float64, len(docs))
+	order := make([]int, len(docs))
+	for i, d := range docs {
+		order[i] = i
+		norm := k1 * (1 - b + b*float64(len(d))/avg)
+		for _, t := range terms {
+			tf := float64(occurrences(t, d))
+			scores[i] += tf * (k1 + 1) / (tf + norm)
+		}
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(scores[y], scores[x]) })
+	return order
+}
+
+// occurrences counts where the condition t stands in doc: its words one after another, the
+// last one as a prefix when t is one.
+func occurrences(t Term, doc []string) int {
+	n := 0
+	for i := 0; i+len(t.Words) <= len(doc); i++ {
+		match := true
+		for j, w := range t.Words {
+			d := doc[i+j]
+			if d != w && !(t.Prefix && j == len(t.Words)-1 && strings.HasPrefix(d, w)) {
+				match = false
+				break
+			}
+		}
+		if match {
+			n++
+		}
+	}
+	return n
 }

@@ -124,3 +124,29 @@ func TestPlainText(t *testing.T) {
 		}
 	}
 }
+
+func TestRank(t *testing.T) {
+	for _, row := range []struct {
+		name  string
+		query string
+		docs  []string
+		want  []int
+	}{
+		{"more occurrences first", "cat", []string{"a cat sat on the mat today", "cat cat cat on the mat today"}, []int{1, 0}},
+		{"shorter post first, at one occurrence each", "cat", []string{"the cat sat on the mat in the sun all day", "a cat"}, []int{1, 0}},
+		{"plural and case as the index reads them", "CATS", []string{"dogs and a cat and more dogs", "Cats, CATS!"}, []int{1, 0}},
+		{"a Chinese word is its pairs in a row", "猫咪", []string{"我家的猫很可爱咪", "猫咪猫咪"}, []int{1, 0}},
+		{"one character is a prefix", "猫", []string{"狗狗狗狗狗", "猫猫猫"}, []int{1, 0}},
+		{"every condition counts", "cat 东京", []string{"cat cat cat cat", "cat 东京 东京"}, []int{1, 0}},
+		{"ties keep their order", "cat", []string{"cat one", "cat two", "cat six"}, []int{0, 1, 2}},
+		{"no docs", "cat", nil, []int{}},
+	} {
+		docs := make([][]string, len(row.docs))
+		for i, d := range row.docs {
+			docs[i] = Document(d)
+		}
+		if got := Rank(Query(row.query), docs); !reflect.DeepEqual(got, row.want) {
+			t.Errorf("%s: Rank(%q) = %v, want %v", row.name, row.query, got, row.want)
+		}
+	}
+}
