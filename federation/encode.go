@@ -116,8 +116,35 @@ type noteOut struct {
 	Cc           []string          `json:"cc"`
 	Tag          []tagOut          `json:"tag,omitempty"`
 	Attachment   []attachmentOut   `json:"attachment,omitempty"`
-	Replies      string            `json:"replies,omitempty"`
+	Replies      *repliesOut       `json:"replies,omitempty"`
 	Conversation string            `json:"conversation,omitempty"`
+}
+
+// repliesOut is a note's replies collection written into the note, as Mastodon does: its
+// first page inline and empty, pointing on to the page that lists the replies, so that a
+// peer walking the thread (GoToSocial, which warns of a collection without it) needs no
+// other fetch to begin. The types are the ordered ones the collection is served with.
+type repliesOut struct {
+	ID    string `json:"id"`
+	Type  string `json:"type"`
+	First struct {
+		Type   string   `json:"type"`
+		Next   string   `json:"next"`
+		PartOf string   `json:"partOf"`
+		Items  []string `json:"orderedItems"`
+	} `json:"first"`
+}
+
+// RepliesPage is the address of the page that lists the replies of the collection id.
+func RepliesPage(id string) string { return id + "?page=true" }
+
+func repliesWire(id string) *repliesOut {
+	if id == "" {
+		return nil
+	}
+	r := &repliesOut{ID: id, Type: TypeOrderedCollection}
+	r.First.Type, r.First.Next, r.First.PartOf, r.First.Items = TypeOrderedCollectionPage, RepliesPage(id), id, []string{}
+	return r
 }
 
 type activityOut struct {
@@ -188,7 +215,7 @@ func noteWire(n *Note) *noteOut {
 	o := &noteOut{ID: n.ID, Type: n.Type, AttributedTo: n.AttributedTo, InReplyTo: n.InReplyTo,
 		Summary: n.Summary, Content: n.Content, ContentMap: n.ContentMap, Sensitive: n.Sensitive,
 		Published: formatTime(n.Published), Updated: formatTime(n.Updated), URL: n.URL,
-		To: orEmpty(n.To), Cc: orEmpty(n.Cc), Replies: n.Replies, Conversation: n.Conversation}
+		To: orEmpty(n.To), Cc: orEmpty(n.Cc), Replies: repliesWire(n.Replies), Conversation: n.Conversation}
 	for _, t := range n.Tags {
 		if t.Type == TypeEmoji {
 			o.Tag = append(o.Tag, tagOut{Type: t.Type, Name: t.Name, Icon: image(t.Href)})

@@ -395,6 +395,21 @@ func TestRoundTripNote(t *testing.T) {
 		t.Fatal(err)
 	}
 	eq(t, "note", gotNote, note)
+	// The replies collection is written in, with an empty first page pointing on.
+	var wire struct {
+		Replies struct {
+			ID, Type string
+			First    struct {
+				Type, Next, PartOf string
+				OrderedItems       []string
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &wire); err != nil || wire.Replies.ID != note.Replies || wire.Replies.Type != TypeOrderedCollection ||
+		wire.Replies.First.Next != note.Replies+"?page=true" || wire.Replies.First.PartOf != note.Replies ||
+		wire.Replies.First.OrderedItems == nil || len(wire.Replies.First.OrderedItems) != 0 {
+		t.Errorf("replies as written: %+v (%v)", wire.Replies, err)
+	}
 }
 
 func TestRoundTripActivity(t *testing.T) {

@@ -249,6 +249,28 @@ func TestReplyThreadAcrossThreeInstances(t *testing.T) {
 	if replies.TotalItems != 1 || len(items) != 1 || items[0] != reply {
 		t.Errorf("replies of alice's note: %s; want exactly bob's reply", body)
 	}
+	// A peer walks the thread from the note itself: its replies collection is written into
+	// it with a first page that points on to the page listing the replies.
+	_, body, _ = a.Do("GET", root, "", nil)
+	var note struct {
+		Replies struct {
+			ID    string
+			First struct{ Type, Next, PartOf string }
+		}
+	}
+	if err := json.Unmarshal(body, &note); err != nil || note.Replies.ID != root+"/replies" ||
+		note.Replies.First.PartOf != note.Replies.ID || note.Replies.First.Next == "" {
+		t.Fatalf("alice's note: replies %+v (%v), want the collection with its first page: %s", note.Replies, err, body)
+	}
+	status, body, _ = a.Do("GET", note.Replies.First.Next, "", nil)
+	var page struct {
+		ID, Type, PartOf string
+		OrderedItems     []string
+	}
+	if err := json.Unmarshal(body, &page); status != http.StatusOK || err != nil || page.ID != note.Replies.First.Next ||
+		page.PartOf != note.Replies.ID || len(page.OrderedItems) != 1 || page.OrderedItems[0] != reply {
+		t.Errorf("the page of replies: %d %s; want bob's reply alone", status, body)
+	}
 }
 
 // TestLikesAndBoostsCountedOnOrigin: bob on B likes and boosts alice's note; A counts both;

@@ -250,9 +250,13 @@ func (h *Handler) getReplies(w http.ResponseWriter, r *http.Request) error {
 		id, _ := json.Marshal(reply.URI)
 		items = append(items, id)
 	}
-	// The first page is embedded, as Mastodon does: GoToSocial reads replies from it.
+	// The first page is embedded, as Mastodon does: GoToSocial reads replies from it. It is
+	// also the page that notes point to (federation.RepliesPage), served alone when asked.
 	id := uris.Replies(n.URI)
-	first := outbox.NewPage(id, id+"?page=true", items, 0, 0)
+	first := outbox.NewPage(id, federation.RepliesPage(id), items, 0, 0)
+	if r.URL.Query().Get("page") == "true" {
+		return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, first)
+	}
 	first.Context = nil
 	c := outbox.NewCollection(id, len(replies), false)
 	c.First, c.Last = "", ""
