@@ -632,7 +632,7 @@ func attachmentsOf(raw json.RawMessage) ([]Field, []Attachment, error) {
 	var atts []Attachment
 	for _, e := range list {
 		var w struct {
-			Type, MediaType, URL, Href, Name, Value, Blurhash, Width, Height, Duration json.RawMessage
+			Type, MediaType, URL, Href, Name, Summary, Value, Blurhash, Width, Height, Duration json.RawMessage
 		}
 		if json.Unmarshal(e, &w) != nil {
 			continue
@@ -641,8 +641,15 @@ func attachmentsOf(raw json.RawMessage) ([]Field, []Attachment, error) {
 			fields = append(fields, Field{Name: text(w.Name), Value: text(w.Value)})
 			continue
 		}
+		// The description is summary where a server sends one (GoToSocial sends it only
+		// there; honk sends the file's name in name and the description in summary), else
+		// name (Mastodon's).
+		alt := text(w.Summary)
+		if strings.TrimSpace(alt) == "" {
+			alt = text(w.Name)
+		}
 		a := Attachment{Type: text(w.Type), MediaType: text(w.MediaType), URL: hrefOf(w.URL),
-			Name: text(w.Name), Blurhash: text(w.Blurhash), Width: intOf(w.Width), Height: intOf(w.Height),
+			Name: alt, Blurhash: text(w.Blurhash), Width: intOf(w.Width), Height: intOf(w.Height),
 			Duration: durationOf(w.Duration)}
 		if a.URL == "" {
 			a.URL = hrefOf(w.Href)

@@ -236,6 +236,26 @@ func TestDecodeActivities(t *testing.T) {
 			eq(t, "Published", n.Published, date("2024-08-22T09:00:00.123456Z"))
 			eq(t, "Tags", len(n.Tags), 0)
 		}},
+		{"gotosocial_create_note_image.json", func(t *testing.T, a *Activity) {
+			n, err := a.Object.Note()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// GoToSocial sends the description only in summary; the other image has none.
+			eq(t, "Attachments", n.Attachments, []Attachment{
+				{Type: "Image", MediaType: "image/jpeg", URL: "https://gts.example/fileserver/01J7/attachment/original/01J7A.jpeg",
+					Name: "Three sparrows on a fence", Blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj"},
+				{Type: "Image", MediaType: "image/jpeg", URL: "https://gts.example/fileserver/01J7/attachment/original/01J7B.jpeg"}})
+		}},
+		{"honk_create_note_image.json", func(t *testing.T, a *Activity) {
+			n, err := a.Object.Note()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// honk sends the file's name in name and the description in summary.
+			eq(t, "Attachments", n.Attachments, []Attachment{{Type: "Document", MediaType: "image/png",
+				URL: "https://honk.example/d/9nQ2k.png", Name: "A grey cat asleep on a keyboard"}})
+		}},
 		{"gotosocial_accept.json", func(t *testing.T, a *Activity) {
 			eq(t, "Type", a.Type, "Accept")
 			eq(t, "Object.Type", a.Object.Type, "Follow")
