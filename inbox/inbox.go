@@ -178,8 +178,9 @@ func isGone(err error) bool {
 	return false
 }
 
-// Signer returns the actor that signed a GET request, or nil when it carries no signature.
-// A signature that is present must verify.
+// Signer returns the actor that signed a GET request, or nil when it carries no signature;
+// an error says why a signature it carries names nobody (its caller decides what a read
+// with such a signature may see: httpx.Auth).
 func (in *Inbox) Signer(ctx context.Context, r *http.Request) (*storage.Actor, error) {
 	if r.Header.Get("Signature") == "" && !strings.HasPrefix(r.Header.Get("Authorization"), "Signature ") {
 		return nil, nil

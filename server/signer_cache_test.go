@@ -9,14 +9,17 @@ import (
 
 	"refuge/internal/testrig"
 	"refuge/internal/testrig/peer"
+	"refuge/server"
 )
 
 // TestSignerKeptAndForgotten: the signer of a checked request is kept for the next, yet a
 // key that rotated is fetched again and the old one refused, and an actor that deleted
-// itself is refused at once, not when the kept copy runs out.
+// itself is refused at once, not when the kept copy runs out. The instance requires signed
+// reads (authorized fetch), so that a signature that names nobody is refused, not read as
+// a visitor's request.
 func TestSignerKeptAndForgotten(t *testing.T) {
 	t.Parallel()
-	in := testrig.Start(t)
+	in := testrig.Start(t, func(c *server.Config) { c.AuthorizedFetch = true })
 	in.Account("alice", false)
 	p := peer.New(t, "127.0.0.1:0", "")
 	k1, k2 := peer.Keys()

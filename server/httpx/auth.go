@@ -67,6 +67,7 @@ type requestMemo struct {
 	whoDone bool
 	who     reader.Viewer
 	whoErr  error
+	sigErr  error // why a signature the request carried names nobody (see identify)
 
 	bearerDone  bool
 	bearer      *storage.Token
@@ -244,6 +245,9 @@ func (a *Auth) Fetcher(r *http.Request) (reader.Viewer, error) {
 		return reader.Viewer{}, err
 	}
 	if a.AuthorizedFetch && v.Local == nil && v.Remote == nil {
+		if err := memoOf(r).sigErr; err != nil {
+			return reader.Viewer{}, storage.Wrap(storage.Unauthorized, err, "this instance requires signed requests (authorized fetch), and the signature is not good")
+		}
 		return reader.Viewer{}, storage.Errorf(storage.Unauthorized, "this instance requires signed requests (authorized fetch)")
 	}
 	return v, nil
@@ -259,6 +263,14 @@ func (a *Auth) identify(r *http.Request) (reader.Viewer, error) {
 		return reader.Viewer{Local: local}, err
 	}
 	remote, err := a.Verify(r.Context(), r)
+	if k := storage.KindOf(err); k == storage.Unauthorized || k == storage.Transient {
+		// A signature that does not verify, of a scheme not read here (RFC 9421), or whose
+		// key cannot be had now, names nobody: the request reads what anyone may read, as
+		// if it were not signed, and where a signature is required (authorized fetch)
+		// Fetcher refuses it with this reason.
+		memoOf(r).sigErr = err
+		return reader.Viewer{}, nil
+	}
 	if err != nil {
 		return reader.Viewer{}, err
 	}
