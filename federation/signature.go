@@ -209,10 +209,14 @@ func sigParamsFrom(m map[string]string) (*sigParams, error) {
 	return p, nil
 }
 
-// SignatureKeyID returns the keyId of r's Signature (or Authorization: Signature) header, so
+// SignatureKeyID returns the keyId of r's signature (RFC 9421's keyid, or draft-cavage's in
+// its Signature or Authorization: Signature header), so
 // the caller can fetch the key before verifying. It returns an Unauthorized error when the
 // header is missing or malformed.
 func SignatureKeyID(r *http.Request) (string, error) {
+	if HasMessageSignature(r.Header) {
+		return messageKeyID(r.Header)
+	}
 	p, err := parseSignature(r.Header)
 	if err != nil {
 		return "", err
@@ -220,12 +224,16 @@ func SignatureKeyID(r *http.Request) (string, error) {
 	return p.keyID, nil
 }
 
-// VerifyRequest checks r's draft-cavage signature against pub and the raw body, as Mastodon
-// does: algorithm rsa-sha256, hs2019 or absent; (request-target), host, date or (created)
-// and, with a body, digest must be signed; Date within an hour of now; Digest matching body;
+// VerifyRequest checks r's signature against pub and the raw body: an RFC 9421 one when r
+// has Signature-Input (verifyMessageSignature), else draft-cavage, as Mastodon checks it:
+// algorithm rsa-sha256, hs2019 or absent; (request-target), host, date or (created) and,
+// with a body, digest must be signed; Date within an hour of now; Digest matching body;
 // the target tried with and then without the query string. Every failure is an
 // Unauthorized error whose message says why.
 func VerifyRequest(r *http.Request, body []byte, pub crypto.PublicKey, now time.Time) error {
+	if HasMessageSignature(r.Header) {
+		return verifyMessageSignature(r, body, pub, now)
+	}
 	p, err := parseSignature(r.Header)
 	if err != nil {
 		return err
