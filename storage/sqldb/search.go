@@ -89,7 +89,7 @@ const searchConsent = `(n.actor_id = :viewer OR (a.indexable = TRUE AND n.visibi
 		WHERE mt.note_id = n.id AND mt.type = 'Mention' AND mv.id = :viewer))`
 
 // relevanceWindow is how many of the newest matches a search by relevance ranks.
-const relevanceWindow = 250
+const relevanceWindow = 200
 
 // visitorConsent is what a visitor (no account) may find: public notes of indexable local
 // accounts.
