@@ -50,7 +50,12 @@ var folder = cases.Fold()
 
 // Fold puts s in the one form the index keeps: NFKC, then Unicode case folding.
 func Fold(s string) string {
-	return folder.String(norm.NFKC.String(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return folder.String(norm.NFKC.String(s))
+		}
+	}
+	return strings.ToLower(s) // NFKC leaves ASCII as it is, and folds its case to lower
 }
 
 // isCJK reports whether r belongs to a script written without spaces between words (or is

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestDocument(t *testing.T) {
@@ -148,5 +150,17 @@ func TestRank(t *testing.T) {
 		if got := Rank(Query(row.query), docs); !reflect.DeepEqual(got, row.want) {
 			t.Errorf("%s: Rank(%q) = %v, want %v", row.name, row.query, got, row.want)
 		}
+	}
+}
+
+// TestFoldASCII: the short way for ASCII text gives what NFKC and case folding give.
+func TestFoldASCII(t *testing.T) {
+	var all strings.Builder
+	for c := byte(0); c < 0x80; c++ {
+		all.WriteByte(c)
+	}
+	s := all.String()
+	if got, want := Fold(s), folder.String(norm.NFKC.String(s)); got != want {
+		t.Errorf("Fold of ASCII = %q, want %q", got, want)
 	}
 }
