@@ -21,10 +21,16 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // pageLimits is the LIMIT and OFFSET of a search page: at most 100 rows.
 func pageLimits(limit, offset int) string {
+	limit, offset = pageBounds(limit, offset)
+	return fmt.Sprintf(` LIMIT %d OFFSET %d`, limit, offset)
+}
+
+// pageBounds is a page's size and where it begins: at most 100 rows, 20 unless asked.
+func pageBounds(limit, offset int) (int, int) {
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}
-	return fmt.Sprintf(` LIMIT %d OFFSET %d`, limit, max(offset, 0))
+	return limit, max(offset, 0)
 }
 
 // SearchActors returns the live actors matching q that are not suspended, nor limited
@@ -157,13 +163,13 @@ type noteSearch struct {
 	args         []any
 }
 
-// page is the page's size and where it begins, as pageLimits has them.
-func (s *noteSearch) page() (limit, offset int) {
-	limit = s.q.Limit
-	if limit <= 0 || limit > 100 {
-		limit = 20
-	}
-	return limit, max(s.q.Offset, 0)
+// page is the page's size and where it begins (pageBounds).
+func (s *noteSearch) page() (limit, offset int) { return pageBounds(s.q.Limit, s.q.Offset) }
+
+// pageOf cuts the page out of the notes found from the first match on, in order.
+func (s *noteSearch) pageOf(found []*storage.Note) []*storage.Note {
+	limit, offset := s.page()
+	return found[min(offset, len(found)):min(offset+limit, len(found))]
 }
 
 // newest is the search newest first on SQLite, in one query: FTS5 walks its matches in
@@ -226,7 +232,7 @@ func (s *noteSearch) newestInChunks(ctx context.Context) ([]*storage.Note, error
 		}
 		before = ids[len(ids)-1]
 	}
-	return out[min(offset, len(out)):min(offset+limit, len(out))], nil
+	return s.pageOf(out), nil
 }
 
 // byRelevance is the search best first: the newest relevanceWindow matches, ranked by
@@ -283,7 +289,7 @@ func (s *noteSearch) byRelevance(ctx context.Context) ([]*storage.Note, error) {
 		}
 		out = append(out, notes...)
 	}
-	return out[min(offset, len(out)):min(offset+limit, len(out))], nil
+	return s.pageOf(out), nil
 }
 
 // read returns the notes among ids that the searcher may find, in the order of ids.
