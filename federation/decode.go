@@ -129,6 +129,14 @@ type wireDoc struct {
 	MovedTo                   json.RawMessage `json:"movedTo"`
 	Sensitive                 json.RawMessage `json:"sensitive"`
 	Conversation              json.RawMessage `json:"conversation"`
+
+	// A Question's (a poll's).
+	OneOf       json.RawMessage `json:"oneOf"`
+	AnyOf       json.RawMessage `json:"anyOf"`
+	EndTime     json.RawMessage `json:"endTime"`
+	Closed      json.RawMessage `json:"closed"`
+	VotersCount json.RawMessage `json:"votersCount"`
+	TotalItems  json.RawMessage `json:"totalItems"`
 }
 
 // decodeWire checks data and fills w; the document must be a JSON object. checked says data

@@ -29,6 +29,7 @@ var contextValue = []any{ActivityStreamsContext, SecurityContext, map[string]any
 	"featured":                  map[string]string{"@id": "toot:featured", "@type": "@id"},
 	"Emoji":                     "toot:Emoji",
 	"blurhash":                  "toot:blurhash",
+	"votersCount":               "toot:votersCount",
 	"focalPoint":                map[string]string{"@container": "@list", "@id": "toot:focalPoint"},
 	"schema":                    "http://schema.org#",
 	"PropertyValue":             "schema:PropertyValue",
@@ -118,6 +119,25 @@ type noteOut struct {
 	Attachment   []attachmentOut   `json:"attachment,omitempty"`
 	Replies      *repliesOut       `json:"replies,omitempty"`
 	Conversation string            `json:"conversation,omitempty"`
+	Name         string            `json:"name,omitempty"`
+
+	// A Question's.
+	OneOf       []pollOptionOut `json:"oneOf,omitempty"`
+	AnyOf       []pollOptionOut `json:"anyOf,omitempty"`
+	EndTime     string          `json:"endTime,omitempty"`
+	Closed      string          `json:"closed,omitempty"`
+	VotersCount *int            `json:"votersCount,omitempty"`
+}
+
+// pollOptionOut is one option of a Question as Mastodon writes it: a Note named by the
+// option, whose replies count its votes.
+type pollOptionOut struct {
+	Type    string `json:"type"`
+	Name    string `json:"name"`
+	Replies struct {
+		Type       string `json:"type"`
+		TotalItems int    `json:"totalItems"`
+	} `json:"replies"`
 }
 
 // repliesOut is a note's replies collection written into the note, as Mastodon does: its
@@ -215,7 +235,24 @@ func noteWire(n *Note) *noteOut {
 	o := &noteOut{ID: n.ID, Type: n.Type, AttributedTo: n.AttributedTo, InReplyTo: n.InReplyTo,
 		Summary: n.Summary, Content: n.Content, ContentMap: n.ContentMap, Sensitive: n.Sensitive,
 		Published: formatTime(n.Published), Updated: formatTime(n.Updated), URL: n.URL,
-		To: orEmpty(n.To), Cc: orEmpty(n.Cc), Replies: repliesWire(n.Replies), Conversation: n.Conversation}
+		To: orEmpty(n.To), Cc: orEmpty(n.Cc), Replies: repliesWire(n.Replies), Conversation: n.Conversation, Name: n.Name}
+	if p := n.Poll; p != nil {
+		options := make([]pollOptionOut, len(p.Options))
+		for i, opt := range p.Options {
+			options[i].Type, options[i].Name = TypeNote, opt.Name
+			options[i].Replies.Type, options[i].Replies.TotalItems = TypeCollection, opt.Votes
+		}
+		if p.Multiple {
+			o.AnyOf = options
+		} else {
+			o.OneOf = options
+		}
+		voters := p.Voters
+		o.EndTime, o.VotersCount = formatTime(p.EndTime), &voters
+		if p.Closed {
+			o.Closed = o.EndTime
+		}
+	}
 	for _, t := range n.Tags {
 		if t.Type == TypeEmoji {
 			o.Tag = append(o.Tag, tagOut{Type: t.Type, Name: t.Name, Icon: image(t.Href)})

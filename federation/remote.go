@@ -451,7 +451,31 @@ func NoteFromDoc(doc *Note, author *storage.Actor, localHost string) *storage.No
 			Description: clampText(PlainText(m.Name), MaxAltChars), Blurhash: keepToken(m.Blurhash),
 			Width: m.Width, Height: m.Height, Duration: m.Duration})
 	}
+	n.Poll = pollFromDoc(doc.Poll)
 	return n
+}
+
+// maxPollOptionChars bounds an option of a remote poll as stored; Mastodon's own are 50
+// characters, Pleroma's can be longer.
+const maxPollOptionChars = 200
+
+// pollFromDoc is a remote Question's poll as stored: its options' names as plain text, at
+// most storage.MaxRemotePollOptions of them; one closed without saying when ends now.
+func pollFromDoc(d *Poll) *storage.Poll {
+	if d == nil {
+		return nil
+	}
+	p := &storage.Poll{Multiple: d.Multiple, ExpiresAt: d.EndTime, Voters: d.Voters}
+	if d.Closed && p.ExpiresAt.IsZero() {
+		p.ExpiresAt = time.Now()
+	}
+	for _, o := range d.Options[:min(len(d.Options), storage.MaxRemotePollOptions)] {
+		p.Options = append(p.Options, storage.PollOption{Title: clampText(PlainText(o.Name), maxPollOptionChars), Votes: o.Votes})
+	}
+	if !p.Multiple && p.Voters == 0 {
+		p.Voters = p.Votes() // one vote an account: a server that leaves votersCount out still says it
+	}
+	return p
 }
 
 // recipientsHere is the part of an addressing list that matters here: the public

@@ -64,6 +64,30 @@ type Note struct {
 	Tags                                                                   []Tag
 	Attachments                                                            []Attachment
 	Replies                                                                string
+	// Name is a note's name: on Mastodon's wire, a vote in a poll is a Note whose name is
+	// the option chosen and whose inReplyTo is the poll.
+	Name string
+	// Poll is a Question's choices; nil for anything else.
+	Poll *Poll
+}
+
+// Poll is what a Question asks: its options (oneOf for one choice, anyOf for several), with
+// the votes each has (the totalItems of its replies), as its server counts them.
+type Poll struct {
+	Multiple bool
+	Options  []PollOption
+	EndTime  time.Time // when it ends, or ended; zero when it does not say
+	// Closed is that the document has closed: Mastodon's once the poll ended, with its time;
+	// Pleroma's from the start, with the time it will close. EndTime holds that time, so
+	// it is EndTime that tells whether the poll still takes votes.
+	Closed bool
+	Voters int // votersCount: the accounts that voted; 0 when not given
+}
+
+// PollOption is one choice of a Question.
+type PollOption struct {
+	Name  string
+	Votes int
 }
 
 // Object is what an activity acts on: a link (ID only, Raw nil) or an embedded document
@@ -290,7 +314,53 @@ func decodeNote(data []byte, checked bool) (*Note, error) {
 	if _, n.Attachments, err = attachmentsOf(w.Attachment); err != nil {
 		return nil, err
 	}
+	n.Name = text(w.Name)
+	if n.Type == TypeQuestion {
+		if n.Poll, err = pollOf(&w); err != nil {
+			return nil, err
+		}
+	}
 	return n, nil
+}
+
+// maxPollOptions bounds the options of a Question decoded: Pleroma allows 20, Mastodon 4;
+// more is not a poll anyone meant.
+const maxPollOptions = 64
+
+// pollOf reads a Question's options, from anyOf when it has them (several choices), else
+// oneOf. A Question without options is not a poll (nil).
+func pollOf(w *wireDoc) (*Poll, error) {
+	p := &Poll{EndTime: timeOf(w.EndTime), Voters: intOf(w.VotersCount)}
+	raw := w.OneOf
+	if !isNull(w.AnyOf) {
+		raw, p.Multiple = w.AnyOf, true
+	}
+	list, err := elements(raw, maxPollOptions, "poll options")
+	if err != nil {
+		return nil, err
+	}
+	for _, item := range list {
+		var o wireDoc
+		if json.Unmarshal(item, &o) != nil {
+			continue
+		}
+		var replies wireDoc
+		if !isNull(o.Replies) {
+			_ = json.Unmarshal(o.Replies, &replies) // a link or junk counts no votes
+		}
+		p.Options = append(p.Options, PollOption{Name: text(o.Name), Votes: intOf(replies.TotalItems)})
+	}
+	if len(p.Options) == 0 {
+		return nil, nil
+	}
+	// Mastodon says closed with the time it closed (which may be before endTime, for a
+	// poll closed early); others with true.
+	closed := timeOf(w.Closed)
+	p.Closed = boolOf(w.Closed) || !closed.IsZero()
+	if !closed.IsZero() && (p.EndTime.IsZero() || closed.Before(p.EndTime)) {
+		p.EndTime = closed
+	}
+	return p, nil
 }
 
 // errLink is returned when an object is asked for its embedded form but is only a link.

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -256,6 +257,50 @@ func TestDecodeActivities(t *testing.T) {
 			eq(t, "Attachments", n.Attachments, []Attachment{{Type: "Document", MediaType: "image/png",
 				URL: "https://honk.example/d/9nQ2k.png", Name: "A grey cat asleep on a keyboard"}})
 		}},
+		{"mastodon_create_question.json", func(t *testing.T, a *Activity) {
+			n, err := a.Object.Note()
+			if err != nil {
+				t.Fatal(err)
+			}
+			eq(t, "Type", n.Type, "Question")
+			eq(t, "Poll", n.Poll, &Poll{Options: []PollOption{{"Tea", 3}, {"Coffee", 5}},
+				EndTime: date("2026-12-01T10:00:00Z"), Voters: 8})
+		}},
+		{"mastodon_update_question_closed.json", func(t *testing.T, a *Activity) {
+			n, err := a.Object.Note()
+			if err != nil {
+				t.Fatal(err)
+			}
+			eq(t, "Poll", n.Poll, &Poll{Options: []PollOption{{"Tea", 4}, {"Coffee", 6}},
+				EndTime: date("2026-12-01T10:00:00Z"), Closed: true, Voters: 10})
+		}},
+		{"misskey_create_question.json", func(t *testing.T, a *Activity) {
+			n, err := a.Object.Note()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// anyOf: several choices; Misskey does not say how many voted.
+			eq(t, "Poll", n.Poll, &Poll{Multiple: true, Options: []PollOption{{"Apple", 2}, {"Pear", 1}, {"Plum", 0}},
+				EndTime: date("2026-12-07T12:00:00Z")})
+		}},
+		{"pleroma_create_question.json", func(t *testing.T, a *Activity) {
+			n, err := a.Object.Note()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Pleroma writes when an open poll will close in closed, without endTime: its end.
+			eq(t, "Poll", n.Poll, &Poll{Options: []PollOption{{"vim", 7}, {"emacs", 4}},
+				EndTime: date("2026-12-03T09:00:00Z"), Closed: true})
+		}},
+		{"mastodon_create_vote.json", func(t *testing.T, a *Activity) {
+			n, err := a.Object.Note()
+			if err != nil {
+				t.Fatal(err)
+			}
+			eq(t, "Name", n.Name, "Yes")
+			eq(t, "InReplyTo", n.InReplyTo, "https://refuge.example/users/erin/statuses/01POLL")
+			eq(t, "Poll", n.Poll, (*Poll)(nil))
+		}},
 		{"gotosocial_accept.json", func(t *testing.T, a *Activity) {
 			eq(t, "Type", a.Type, "Accept")
 			eq(t, "Object.Type", a.Object.Type, "Follow")
@@ -429,6 +474,42 @@ func TestRoundTripNote(t *testing.T) {
 		wire.Replies.First.Next != note.Replies+"?page=true" || wire.Replies.First.PartOf != note.Replies ||
 		wire.Replies.First.OrderedItems == nil || len(wire.Replies.First.OrderedItems) != 0 {
 		t.Errorf("replies as written: %+v (%v)", wire.Replies, err)
+	}
+}
+
+// A poll goes out as Mastodon writes one (oneOf or anyOf, each option's votes in its
+// replies' totalItems, votersCount, closed once it ended) and comes back the same.
+func TestRoundTripQuestion(t *testing.T) {
+	for _, p := range []*Poll{
+		{Options: []PollOption{{"Tea", 1}, {"Coffee", 2}}, EndTime: date("2026-12-01T10:00:00Z"), Voters: 3},
+		{Multiple: true, Options: []PollOption{{"A", 0}, {"B", 4}, {"C", 1}}, EndTime: date("2026-12-01T10:00:00Z"), Closed: true, Voters: 4},
+	} {
+		note := testNote()
+		note.Type, note.Poll = TypeQuestion, p
+		b, err := EncodeNote(note)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkContext(t, b)
+		var wire map[string]json.RawMessage
+		if err := json.Unmarshal(b, &wire); err != nil {
+			t.Fatal(err)
+		}
+		want, other := "oneOf", "anyOf"
+		if p.Multiple {
+			want, other = other, want
+		}
+		if wire[want] == nil || wire[other] != nil || string(wire["votersCount"]) != fmt.Sprint(p.Voters) {
+			t.Errorf("poll as written: %s", b)
+		}
+		if _, closed := wire["closed"]; closed != p.Closed {
+			t.Errorf("closed written %v, want %v: %s", closed, p.Closed, b)
+		}
+		got, err := DecodeNote(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eq(t, "note", got, note)
 	}
 }
 

@@ -35,6 +35,7 @@ const (
 	TypeEvent                 = "Event"
 	TypeDocument              = "Document"
 	TypeTombstone             = "Tombstone"
+	TypeCollection            = "Collection"
 	TypeOrderedCollection     = "OrderedCollection"
 	TypeOrderedCollectionPage = "OrderedCollectionPage"
 

@@ -205,6 +205,9 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 	if err != nil {
 		return "", err
 	}
+	if poll, choice := in.votedIn(ctx, doc); poll != nil {
+		return in.vote(ctx, signer, act, poll, choice)
+	}
 	if !federation.NoteTypes[doc.Type] {
 		return Ignored, nil
 	}
@@ -275,6 +278,48 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 	if storage.KindOf(err) == storage.Gone {
 		return Ignored, nil
 	}
+	if err != nil {
+		return "", err
+	}
+	return Stored, nil
+}
+
+// votedIn tells whether a new note is a vote, as Mastodon tells it: a Note named by an
+// option of the local poll it replies to. It returns the poll's note and the option's
+// position; nil for anything else, which is then an ordinary reply.
+func (in *Inbox) votedIn(ctx context.Context, doc *federation.Note) (*storage.Note, int) {
+	if doc.Type != federation.TypeNote || doc.Name == "" || storage.HostOf(doc.InReplyTo) != in.Outbox.Domain {
+		return nil, 0
+	}
+	n, err := in.DB.GetNoteByURI(ctx, doc.InReplyTo)
+	if err != nil || !n.Local || n.Poll == nil || n.Deleted() {
+		return nil, 0
+	}
+	for i, o := range n.Poll.Options {
+		if o.Title == doc.Name {
+			return n, i
+		}
+	}
+	return nil, 0
+}
+
+// vote counts a remote account's vote in a local poll: once an option an account, one
+// option an account in a single-choice poll; none after the poll ended. The vote itself is
+// not kept as a note.
+func (in *Inbox) vote(ctx context.Context, signer *storage.Actor, act *federation.Activity, n *storage.Note, choice int) (Result, error) {
+	if n.Poll.Closed(in.now()) {
+		return Ignored, nil
+	}
+	if ok, _ := in.DB.CanSee(ctx, n.ID, signer.ID); !ok {
+		return "", storage.Errorf(storage.Forbidden, "the actor cannot see that poll")
+	}
+	err := in.DB.Update(ctx, func(tx storage.Tx) error {
+		if err := in.record(ctx, tx, signer, act, 0); err != nil {
+			return err
+		}
+		_, err := tx.Vote(ctx, n.ID, signer.ID, []int{choice}, in.now())
+		return err
+	})
 	if err != nil {
 		return "", err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"refuge/federation"
 	"refuge/federation/uris"
@@ -60,6 +61,14 @@ func NoteDocument(n *storage.Note) *federation.Note {
 	for _, m := range n.Media {
 		doc.Attachments = append(doc.Attachments, federation.Attachment{Type: federation.TypeDocument, MediaType: m.MediaType,
 			URL: m.URL, Name: m.Description, Blurhash: m.Blurhash, Width: m.Width, Height: m.Height, Duration: m.Duration})
+	}
+	if p := n.Poll; p != nil {
+		doc.Type = federation.TypeQuestion
+		doc.Poll = &federation.Poll{Multiple: p.Multiple, EndTime: p.ExpiresAt, Voters: p.Voters,
+			Closed: p.Closed(time.Now())}
+		for _, o := range p.Options {
+			doc.Poll.Options = append(doc.Poll.Options, federation.PollOption{Name: o.Title, Votes: o.Votes})
+		}
 	}
 	return doc
 }

@@ -42,6 +42,37 @@ type NoteInput struct {
 	// IdempotencyKey, when not "", makes a retry safe: a post with the key an author used
 	// within IdempotencyWindow posts nothing and gives back the first note.
 	IdempotencyKey string
+	// Poll makes the note a poll; nil for none. An edit leaves a note's poll as it is.
+	Poll *PollInput
+}
+
+// PollInput is a poll as an author asks for it, within Mastodon's limits (storage's
+// MaxPollOptions and the others).
+type PollInput struct {
+	Options   []string
+	ExpiresIn time.Duration
+	Multiple  bool
+}
+
+func (p *PollInput) validate() error {
+	if len(p.Options) < 2 || len(p.Options) > storage.MaxPollOptions {
+		return storage.Errorf(storage.Invalid, "a poll has 2 to %d options", storage.MaxPollOptions)
+	}
+	for i, o := range p.Options {
+		o = strings.TrimSpace(o)
+		if o == "" || !utf8.ValidString(o) || utf8.RuneCountInString(o) > storage.MaxPollOptionChars {
+			return storage.Errorf(storage.Invalid, "each poll option is 1 to %d characters", storage.MaxPollOptionChars)
+		}
+		if slices.Contains(p.Options[:i], o) {
+			return storage.Errorf(storage.Invalid, "poll option %q is given twice", o)
+		}
+		p.Options[i] = o
+	}
+	if p.ExpiresIn < storage.MinPollDuration || p.ExpiresIn > storage.MaxPollDuration {
+		return storage.Errorf(storage.Invalid, "a poll lasts from %d seconds to %d days",
+			int(storage.MinPollDuration.Seconds()), int(storage.MaxPollDuration.Hours()/24))
+	}
+	return nil
 }
 
 // IdempotencyWindow is how long an Idempotency-Key names its post, as on Mastodon.
@@ -76,6 +107,14 @@ func (in *NoteInput) validate() error {
 	}
 	if strings.TrimSpace(in.Content) == "" && len(in.Media) == 0 {
 		return storage.Errorf(storage.Invalid, "content is empty")
+	}
+	if in.Poll != nil {
+		if len(in.Media) > 0 {
+			return storage.Errorf(storage.Invalid, "a post has a poll or attachments, not both")
+		}
+		if err := in.Poll.validate(); err != nil {
+			return err
+		}
 	}
 	texts := []string{in.Content}
 	for _, text := range in.ContentMap {
@@ -278,6 +317,12 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 		URI: uri, ActorID: author.ID, Local: true, URL: uri, Source: in.Content, Summary: strings.TrimSpace(in.Summary),
 		Sensitive: in.Sensitive || strings.TrimSpace(in.Summary) != "", Language: in.Language,
 		Visibility: storage.Visibility(in.Visibility), Published: now, Media: in.Media, Author: author,
+	}
+	if in.Poll != nil {
+		n.Poll = &storage.Poll{Multiple: in.Poll.Multiple, ExpiresAt: now.Add(in.Poll.ExpiresIn)}
+		for _, o := range in.Poll.Options {
+			n.Poll.Options = append(n.Poll.Options, storage.PollOption{Title: o})
+		}
 	}
 	resolve := s.mentionResolver()
 	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, resolve)

@@ -201,18 +201,28 @@ func (rd *Reader) Hidden(ctx context.Context, v Viewer, authorID int64) bool {
 }
 
 // ViewerState marks which of notes the local viewer liked, boosted, pinned or bookmarked,
-// in one read for the whole page; all empty for an anonymous viewer.
+// in one read for the whole page, and what the viewer chose in their polls, in another when
+// the page has polls; all empty for an anonymous viewer.
 func (rd *Reader) ViewerState(ctx context.Context, viewer *storage.Actor, notes []*storage.Note) (*storage.ViewerState, error) {
 	if viewer == nil || len(notes) == 0 {
 		return &storage.ViewerState{}, nil
 	}
 	ids := make([]int64, 0, len(notes))
+	var polls []int64
 	for _, n := range notes {
 		if n != nil {
 			ids = append(ids, n.ID)
+			if n.Poll != nil {
+				polls = append(polls, n.ID)
+			}
 		}
 	}
-	return rd.DB.ViewerState(ctx, viewer.ID, ids)
+	st, err := rd.DB.ViewerState(ctx, viewer.ID, ids)
+	if err != nil || len(polls) == 0 {
+		return st, err
+	}
+	st.Votes, err = rd.DB.OwnVotes(ctx, viewer.ID, polls)
+	return st, err
 }
 
 // LocalActivity returns a stored activity of a local actor by its id, so that every id we

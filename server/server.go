@@ -409,7 +409,7 @@ func (a *App) Start() error {
 	a.srv.RegisterOnShutdown(a.stream.Shutdown)
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.wg.Add(8)
+	a.wg.Add(9)
 	go func() {
 		defer a.wg.Done()
 		a.imports.Run(ctx)
@@ -442,6 +442,10 @@ func (a *App) Start() error {
 	}()
 	go func() {
 		defer a.wg.Done()
+		a.settlePolls(ctx)
+	}()
+	go func() {
+		defer a.wg.Done()
 		a.media.Run(ctx)
 	}()
 	return nil
@@ -467,6 +471,26 @@ func (a *App) cleanUploads(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// pollSweep is how often polls are looked at for an end or results to send: a poll's end is
+// told within it, and a local poll's results within it after outbox.PollResultsDelay.
+const pollSweep = 10 * time.Second
+
+// settlePolls runs outbox.Service.SettlePolls every pollSweep until ctx ends.
+func (a *App) settlePolls(ctx context.Context) {
+	t := time.NewTicker(pollSweep)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := a.svc.SettlePolls(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			a.log.Error("settle polls", "err", err)
 		}
 	}
 }

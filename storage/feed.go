@@ -29,6 +29,7 @@ const (
 	NotificationLike          NotificationKind = "like"           // a note of the account was liked
 	NotificationAnnounce      NotificationKind = "announce"       // a note of the account was boosted
 	NotificationMove          NotificationKind = "move"           // an account followed moved (to its MovedTo)
+	NotificationPoll          NotificationKind = "poll"           // a poll the account voted in or made ended
 )
 
 // Notification tells a local account that someone did something concerning it.
@@ -71,7 +72,8 @@ type FeedWriter interface {
 	// unfollow).
 	RemoveFromFeeds(ctx context.Context, accountID, authorID int64) error
 	// Notify records a notification for a local account; nothing when the account did it
-	// itself. noteID is 0 when no note is concerned.
+	// itself, but for the end of its own poll, which Mastodon tells its author of too.
+	// noteID is 0 when no note is concerned.
 	Notify(ctx context.Context, accountID int64, kind NotificationKind, actorID, noteID int64, at time.Time) error
 	// MarkNotificationsRead marks an account's notifications up to row id upTo as seen.
 	MarkNotificationsRead(ctx context.Context, accountID, upTo int64) error

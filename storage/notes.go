@@ -72,6 +72,9 @@ type Note struct {
 	// ImportedFrom is the URI a note imported from an account archive had where it was
 	// first posted; "" for every other note.
 	ImportedFrom string
+	// Poll is the note's poll, nil when it has none. Stored by CreateNote; UpdateNote
+	// writes a remote note's (its server's counts) and leaves a local one's alone.
+	Poll *Poll
 
 	Author    *Actor
 	Likes     int

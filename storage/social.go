@@ -45,6 +45,8 @@ type Reaction struct {
 // ViewerState is what one viewer did to each of some notes, by note id.
 type ViewerState struct {
 	Liked, Boosted, Pinned, Bookmarked map[int64]bool
+	// Votes are the options the viewer chose in the polls it voted in, by note.
+	Votes map[int64][]int
 }
 
 // SocialReader reads follows, reactions and pins.

@@ -44,6 +44,7 @@ type Reader interface {
 	ImportReader
 	TranslationReader
 	TagFollowReader
+	PollReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -77,6 +78,7 @@ type Tx interface {
 	ImportWriter
 	TranslationWriter
 	TagFollowWriter
+	PollWriter
 }
 
 // DB is an open Refuge database.

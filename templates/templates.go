@@ -52,6 +52,9 @@ type Page struct {
 	// are fine.
 	Liked, Boosted, Pinned map[int64]bool
 	Bookmarked             map[int64]bool // and bookmarked: posts offer to remove the bookmark
+	// Votes are the options the viewer chose in the polls on this page, by note: a poll
+	// voted in shows its results and the viewer's choices. Nil is fine.
+	Votes map[int64][]int
 	// Prefer is what the reader reads, most wanted first (ReadingLanguages): a post in
 	// several languages is shown in the best of them it has. Nil: in its main language.
 	Prefer []language.Tag
@@ -178,7 +181,25 @@ type ComposeData struct {
 	// Remind asks, after a submit with files without a description, to describe them or
 	// to post without.
 	Remind bool
+	// PollOptions are the poll's options as typed (as many fields as a poll may have, the
+	// empty ones left out of the poll); PollSeconds its duration; PollMultiple whether it
+	// takes several choices. A post has a poll when any option is filled in.
+	PollOptions  []string
+	PollSeconds  int
+	PollMultiple bool
+	PollChars    int // the longest option, in characters
 }
+
+// PollDurations are the durations the compose form offers for a poll, in seconds, with
+// their names; within Mastodon's limits (5 minutes to 30 days).
+var PollDurations = []struct {
+	Seconds int
+	Name    string
+}{{300, "5 minutes"}, {1800, "30 minutes"}, {3600, "1 hour"}, {21600, "6 hours"}, {43200, "12 hours"},
+	{86400, "1 day"}, {259200, "3 days"}, {604800, "7 days"}, {2592000, "30 days"}}
+
+// Durations are the poll durations offered, for the template.
+func (d *ComposeData) Durations() any { return PollDurations }
 
 // FollowsData is a list of actors: followers, following, or pending follow requests.
 type FollowsData struct {
@@ -877,7 +898,55 @@ type post struct {
 	// (collapse.go); empty for a post shown whole.
 	Rest       template.HTML
 	Visibility visibility
-	ReplyTo    *replyTo // nil for a post that answers nothing
+	ReplyTo    *replyTo  // nil for a post that answers nothing
+	Poll       *pollView // nil for a post without a poll
+}
+
+// pollView is a poll as a post shows it: a form to vote while the viewer may, else the
+// results, each option's share of the votes (of the voters, in a poll of several choices,
+// as Mastodon counts them) and the viewer's own choices.
+type pollView struct {
+	NoteID   int64
+	Page     *Page
+	Multiple bool
+	CanVote  bool
+	Closed   bool
+	Voters   int
+	Options  []pollOptionView
+	// EndsISO and Ends are when it ends or ended; empty for a poll without an end.
+	EndsISO, Ends string
+}
+
+type pollOptionView struct {
+	Index          int
+	Title          string
+	Votes, Percent int
+	Chosen         bool
+}
+
+func pollViewOf(p *Page, n *storage.Note, own bool) *pollView {
+	poll := n.Poll
+	if poll == nil {
+		return nil
+	}
+	chosen := p.Votes[n.ID]
+	v := &pollView{NoteID: n.ID, Page: p, Multiple: poll.Multiple, Closed: poll.Closed(time.Now()), Voters: poll.Voters}
+	v.CanVote = p.Viewer != nil && !own && !v.Closed && len(chosen) == 0
+	if !poll.ExpiresAt.IsZero() {
+		v.EndsISO, v.Ends = iso(poll.ExpiresAt), date(poll.ExpiresAt)
+	}
+	total := poll.Votes()
+	if poll.Multiple && poll.Voters > 0 {
+		total = poll.Voters
+	}
+	for i, o := range poll.Options {
+		ov := pollOptionView{Index: i, Title: o.Title, Votes: o.Votes, Chosen: slices.Contains(chosen, i)}
+		if total > 0 {
+			ov.Percent = min(100, (o.Votes*100+total/2)/total)
+		}
+		v.Options = append(v.Options, ov)
+	}
+	return v
 }
 
 // visibility is a post's audience as its badge shows it.
@@ -947,6 +1016,7 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 	v.Translatable = p.Viewer != nil && p.Translatable != nil && !v.Deleted && translatable(n, p.Translatable)
 	v.Visibility = visibilities[cmpVisibility(n.Visibility)]
 	v.ReplyTo = replyOf(p, n)
+	v.Poll = pollViewOf(p, n, v.Own)
 	if n.Summary == "" { // behind a content warning, a post is shown whole once opened, as Mastodon does
 		if lead, rest, ok := splitLong(content); ok {
 			v.Content, v.Rest = lead, rest

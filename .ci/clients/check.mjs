@@ -3,7 +3,7 @@
 // goes through the real pages (authorize → sign-in form → approval → code → token with
 // PKCE), then posting with media, timelines, following across the two instances, search with
 // resolve, notifications, streaming, then lists, conversations of direct messages, bookmarks
-// and favourites, edits seen on the other instance, and keyword filters, and last revocation.
+// and favourites, edits seen on the other instance, keyword filters, polls, and last revocation.
 // Every step checks what the app would rely on.
 //
 // usage: node check.mjs BASE_A BASE_B   (alice on A and bob on B, passwords in
@@ -506,6 +506,31 @@ async function keywordFiltersV1(bob) {
   await bob.v2.filters.$select(asV2.id).remove();
 }
 
+// polls: alice asks with a poll within the instance's limits; bob votes in it from B, sees
+// his vote at once, and alice sees it counted on A.
+async function polls(alice, bob, instance) {
+  const limits = instance.configuration.polls;
+  check(limits.maxOptions === 4 && limits.maxCharactersPerOption === 50 && limits.minExpiration === 300,
+    "the instance publishes Mastodon's poll limits", limits);
+  const asked = await alice.v1.statuses.create({ status: "Which season?", visibility: "public",
+    poll: { options: ["Spring", "Summer", "Autumn"], expiresIn: 3600 } });
+  check(asked.poll?.options.length === 3 && asked.poll.multiple === false && asked.poll.votesCount === 0 && asked.poll.expired === false,
+    "POST /api/v1/statuses with a poll answers its Poll", asked.poll);
+  await mustFail("a poll with one option is refused", 422, () =>
+    alice.v1.statuses.create({ status: "a poll of one", poll: { options: ["Only"], expiresIn: 3600 } }));
+  const there = await eventually("bob's home timeline shows the poll", async () => inHomeOf(bob, asked.uri));
+  check(there.poll?.voted === false && there.poll.ownVotes.length === 0, "the poll on B, not voted yet", there.poll);
+  const voted = await bob.v1.polls.$select(there.poll.id).votes.create({ choices: [2] });
+  check(voted.voted === true && voted.ownVotes.join() === "2" && voted.options[2].votesCount === 1,
+    "POST /api/v1/polls/:id/votes answers the poll with bob's vote", voted);
+  await mustFail("a second vote is refused", 422, () => bob.v1.polls.$select(there.poll.id).votes.create({ choices: [0] }));
+  const counted = await eventually("alice sees bob's vote counted", async () => {
+    const p = await alice.v1.polls.$select(asked.poll.id).fetch();
+    return p.votesCount === 1 && p.votersCount === 1 && p.options[2].votesCount === 1 && p;
+  });
+  check(counted.ownVotes.length === 0, "GET /api/v1/polls/:id: alice did not vote in her own poll", counted.ownVotes);
+}
+
 async function main() {
   await Promise.all([waitUp(baseA), waitUp(baseB)]);
   const hostA = new URL(baseA).host;
@@ -637,6 +662,7 @@ async function main() {
   await mediaEdit(alice, bob, first, byURL.statuses.find((s) => s.uri === first.uri));
   await keywordFilters(alice, bob, streams);
   await keywordFiltersV1(bob);
+  await polls(alice, bob, instance);
   streaming.close();
 
   // masto.js 8 sends its revoke to /oauth/token/revoke, a path Mastodon does not have

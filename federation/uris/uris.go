@@ -217,6 +217,10 @@ func Update(objectURI, id string) string { return objectURI + "#update-" + id }
 // actorURI: nobody fetches it, so a fragment of the actor's is enough.
 func Flag(actorURI, id string) string { return actorURI + "#flags/" + id }
 
+// Vote is the id of a local account's vote in a remote poll, a Note of the account's (as
+// Mastodon names them: they are never fetched, only delivered to the poll's author).
+func Vote(actorURI, id string) string { return actorURI + "#votes/" + id }
+
 // Move is the id of a Move of the local actor actorURI (id tells them apart): nobody
 // fetches it, so a fragment of the actor's is enough, as Mastodon's moves are.
 func Move(actorURI, id string) string { return actorURI + "#moves/" + id }

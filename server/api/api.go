@@ -82,6 +82,8 @@ var routes = []route{
 	{"GET", "/api/v1/notifications/unread_count", "read:notifications", (*Handler).unreadCount},
 	{"GET", "/api/v1/notifications/{id}", "read:notifications", (*Handler).notification},
 	{"POST", "/api/v1/statuses", "write:statuses", (*Handler).postStatus},
+	{"GET", "/api/v1/polls/{id}", "", (*Handler).poll},
+	{"POST", "/api/v1/polls/{id}/votes", "write:statuses", (*Handler).vote},
 	{"DELETE", "/api/v1/statuses/{id}", "write:statuses", (*Handler).deleteStatus},
 	{"POST", "/api/v1/statuses/{id}/favourite", "write:favourites", (*Handler).favourite},
 	{"POST", "/api/v1/statuses/{id}/unfavourite", "write:favourites", (*Handler).unfavourite},

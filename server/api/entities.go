@@ -104,8 +104,8 @@ type Status struct {
 	MediaAttachments   []MediaAttachment `json:"media_attachments"`
 	Mentions           []Mention         `json:"mentions"`
 	Tags               []Tag             `json:"tags"`
-	Card               any               `json:"card"`           // always null: no link previews yet
-	Poll               any               `json:"poll"`           // always null: no polls yet
+	Card               any               `json:"card"` // always null: no link previews yet
+	Poll               *Poll             `json:"poll"`
 	Text               *string           `json:"text,omitempty"` // the source, only as a deleted status answers, to redraft
 	// Filtered is the viewer's warn filters this status matched where it is shown; absent
 	// without a viewer.
@@ -313,7 +313,7 @@ type ConfigMedia struct {
 	VideoMatrixLimit    int      `json:"video_matrix_limit"`
 }
 
-// ConfigPolls limits polls; Refuge takes none, so a client offers none.
+// ConfigPolls limits polls (storage's limits, Mastodon's).
 type ConfigPolls struct {
 	MaxOptions             int `json:"max_options"`
 	MaxCharactersPerOption int `json:"max_characters_per_option"`

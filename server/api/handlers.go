@@ -28,6 +28,8 @@ func configuration() Configuration {
 		MediaAttachments: ConfigMedia{SupportedMIMETypes: media.Types(), ImageSizeLimit: media.MaxUploadBytes,
 			ImageMatrixLimit: media.MaxImagePixels, VideoSizeLimit: media.MaxVideoBytes,
 			VideoFrameRateLimit: media.MaxVideoFrameRate, VideoMatrixLimit: media.MaxVideoPixels},
+		Polls: ConfigPolls{MaxOptions: storage.MaxPollOptions, MaxCharactersPerOption: storage.MaxPollOptionChars,
+			MinExpiration: int(storage.MinPollDuration.Seconds()), MaxExpiration: int(storage.MaxPollDuration.Seconds())},
 	}
 }
 

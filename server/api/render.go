@@ -195,6 +195,9 @@ func (rn *render) statuses(notes []*storage.Note) ([]*Status, error) {
 		if rn.viewer != nil {
 			s.Favourited, s.Reblogged, s.Pinned = ptr(st.Liked[n.ID]), ptr(st.Boosted[n.ID]), ptr(st.Pinned[n.ID])
 			s.Muted, s.Bookmarked = ptr(false), ptr(st.Bookmarked[n.ID])
+			if s.Poll != nil {
+				s.Poll.withVotes(st.Votes[n.ID])
+			}
 			s.Filtered = filterResults(n.Filtered)
 			s.hidden = n.Hidden
 		}
@@ -218,6 +221,9 @@ func (rn *render) status(n *storage.Note) (*Status, error) {
 	}
 	if n.Language != "" {
 		s.Language = &n.Language
+	}
+	if n.Poll != nil {
+		s.Poll = pollOf(n, time.Now())
 	}
 	if n.InReplyToURI != "" {
 		// Only a parent the viewer may read is named, exactly as the thread shows it.
@@ -406,6 +412,7 @@ var notificationTypes = map[storage.NotificationKind]string{
 	storage.NotificationLike:          "favourite",
 	storage.NotificationAnnounce:      "reblog",
 	storage.NotificationMove:          "move", // account: who moved; its moved: where to
+	storage.NotificationPoll:          "poll", // account: the poll's author; status: the poll
 }
 
 // notification is the Notification entity of n.

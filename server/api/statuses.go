@@ -28,7 +28,7 @@ type StatusEdit struct {
 	Sensitive        bool              `json:"sensitive"`
 	CreatedAt        string            `json:"created_at"`
 	Account          *Account          `json:"account"`
-	Poll             any               `json:"poll,omitempty"` // only for a poll, which Refuge has none of
+	Poll             any               `json:"poll,omitempty"` // a poll's options by version: not kept, so never given
 	MediaAttachments []MediaAttachment `json:"media_attachments"`
 	Emojis           []Emoji           `json:"emojis"`
 }

@@ -133,6 +133,9 @@ func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, viewer *sto
 	if in.ContentMap, err = contentMapParam(q); err != nil {
 		return err
 	}
+	if in.Poll, err = pollParam(q); err != nil {
+		return err
+	}
 	ctx := r.Context()
 	// What the app does not say, the account's posting defaults do (update_credentials'
 	// source[privacy] and [sensitive]), as on Mastodon; the outbox applies source[language]

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -39,6 +40,7 @@ func (h *Handler) postNote(w http.ResponseWriter, r *http.Request, viewer *stora
 	form.Content, form.Summary, form.Visibility, form.Language = in.Content, in.Summary, in.Visibility, in.Language
 	translations, typed, badTranslation := translationsOf(r)
 	in.ContentMap, form.Translations = translations, typed
+	in.Poll = pollOf(r, form)
 	if id := r.PostFormValue("in_reply_to"); id != "" {
 		parent, err := h.replyTarget(r, viewer, id)
 		if err != nil {
@@ -82,6 +84,33 @@ func (h *Handler) postNote(w http.ResponseWriter, r *http.Request, viewer *stora
 	h.flash(w, "posted")
 	http.Redirect(w, r, h.noteLink(n), http.StatusSeeOther)
 	return nil
+}
+
+// pollOf reads the compose form's poll (poll_option fields, poll_seconds, poll_multiple)
+// into form, as typed, and returns it; nil when no option is filled in. The outbox checks
+// it against the limits.
+func pollOf(r *http.Request, form *templates.ComposeData) *outbox.PollInput {
+	typed := r.PostForm["poll_option"]
+	var options []string
+	for i, o := range typed {
+		if i < len(form.PollOptions) {
+			form.PollOptions[i] = o
+		}
+		if strings.TrimSpace(o) != "" {
+			options = append(options, o)
+		}
+	}
+	if len(typed) > len(form.PollOptions) {
+		options = typed // more than a poll may have: the outbox says so
+	}
+	form.PollMultiple = r.PostFormValue("poll_multiple") == "1"
+	if s, err := strconv.Atoi(r.PostFormValue("poll_seconds")); err == nil {
+		form.PollSeconds = min(max(s, -1), 1<<32) // beyond any duration taken, and no overflow
+	}
+	if len(options) == 0 {
+		return nil
+	}
+	return &outbox.PollInput{Options: options, ExpiresIn: time.Duration(form.PollSeconds) * time.Second, Multiple: form.PollMultiple}
 }
 
 // undescribed tells a file without a description.
@@ -224,6 +253,31 @@ func (h *Handler) noteAction(w http.ResponseWriter, r *http.Request, viewer *sto
 	}
 	if action != "pin" && action != "unpin" && wantsJSON(r) {
 		return h.reactionState(w, r, viewer, n.ID)
+	}
+	return h.back(w, r, h.noteLink(n), "#note-"+strconv.FormatInt(n.ID, 10))
+}
+
+// voteAction votes in the poll of a note with the form's choice fields (the options'
+// positions), then goes back to the post.
+func (h *Handler) voteAction(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
+	ctx := r.Context()
+	n, err := h.Read.NoteByID(ctx, reader.Local(viewer), reader.ParseID(mux.Vars(r)["id"]))
+	if err != nil {
+		return err
+	}
+	var choices []int
+	for _, c := range r.PostForm["choice"] {
+		i, err := strconv.Atoi(c)
+		if err != nil {
+			return storage.Errorf(storage.Invalid, "choice %q is not an option", c)
+		}
+		choices = append(choices, i)
+	}
+	if len(choices) == 0 {
+		return storage.Errorf(storage.Invalid, "choose an option to vote")
+	}
+	if _, err := h.Outbox.Vote(ctx, viewer, n.URI, choices); err != nil {
+		return err
 	}
 	return h.back(w, r, h.noteLink(n), "#note-"+strconv.FormatInt(n.ID, 10))
 }

@@ -50,7 +50,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if err != nil {
 		return err
 	}
-	p.Liked, p.Boosted, p.Pinned, p.Bookmarked = st.Liked, st.Boosted, st.Pinned, st.Bookmarked
+	p.Liked, p.Boosted, p.Pinned, p.Bookmarked, p.Votes = st.Liked, st.Boosted, st.Pinned, st.Bookmarked, st.Votes
 	if p.Parents, err = h.Read.ReplyParents(r.Context(), viewerOf(p), notes); err != nil {
 		return err
 	}

@@ -112,7 +112,8 @@ func (h *Handler) composePage(w http.ResponseWriter, r *http.Request, viewer *st
 // composeData is an empty compose form with the limits the server keeps, which are also
 // those the API's instance configuration reports.
 func composeData() *templates.ComposeData {
-	return &templates.ComposeData{MaxChars: outbox.MaxNoteChars, MaxFiles: media.MaxAttachments}
+	return &templates.ComposeData{MaxChars: outbox.MaxNoteChars, MaxFiles: media.MaxAttachments,
+		PollOptions: make([]string, storage.MaxPollOptions), PollSeconds: 86400, PollChars: storage.MaxPollOptionChars}
 }
 
 // composeTitle is the title of the compose page.

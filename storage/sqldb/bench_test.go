@@ -363,3 +363,51 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkVote is what storing one vote in a local poll costs, in a poll with no votes yet
+// and in one with 10,000: the counts are added to, never counted again, so the two should
+// cost the same.
+func BenchmarkVote(b *testing.B) {
+	for _, before := range []int{0, 10_000} {
+		b.Run(fmt.Sprintf("votes=%d", before), func(b *testing.B) {
+			ctx := context.Background()
+			db, local, _ := benchInbox(b)
+			poll := &storage.Note{URI: local.URI + "/statuses/poll", ActorID: local.ID, Local: true, Content: "<p>which?</p>",
+				Visibility: storage.Public, Published: time.Now(), Poll: &storage.Poll{ExpiresAt: time.Now().Add(time.Hour),
+					Options: []storage.PollOption{{Title: "a"}, {Title: "b"}, {Title: "c"}, {Title: "d"}}}}
+			voters := make([]int64, before+b.N)
+			err := db.Update(ctx, func(tx storage.Tx) error {
+				if err := tx.CreateNote(ctx, poll); err != nil {
+					return err
+				}
+				for i := range voters {
+					a := &storage.Actor{URI: fmt.Sprintf("https://peer.example/users/v%d", i), Type: "Person",
+						Username: fmt.Sprintf("v%d", i), Host: "peer.example"}
+					if err := tx.CreateActor(ctx, a); err != nil {
+						return err
+					}
+					voters[i] = a.ID
+					if i < before {
+						if _, err := tx.Vote(ctx, poll.ID, a.ID, []int{i % 4}, time.Now()); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				err := db.Update(ctx, func(tx storage.Tx) error {
+					_, err := tx.Vote(ctx, poll.ID, voters[before+i], []int{i % 4}, time.Now())
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -165,6 +165,20 @@ func fillInstance(t *testing.T, db *DB) *copied {
 		if err := tx.Bookmark(ctx, c.bob.ID, notes[0].ID, true, at); err != nil {
 			return err
 		}
+		// A poll of alice's, ended, with carol's vote in it; posted before the hours the
+		// activity counts look at.
+		poll := &storage.Note{URI: c.alice.URI + "/statuses/poll", ActorID: c.alice.ID, Local: true, Content: "<p>which?</p>",
+			Visibility: storage.Unlisted, Published: at.Add(-3 * time.Hour), Poll: &storage.Poll{Multiple: true, ExpiresAt: at.Add(time.Hour),
+				Options: []storage.PollOption{{Title: "this"}, {Title: "that"}}}}
+		if err := tx.CreateNote(ctx, poll); err != nil {
+			return err
+		}
+		if _, err := tx.Vote(ctx, poll.ID, c.carol.ID, []int{0, 1}, at); err != nil {
+			return err
+		}
+		if _, err := tx.EndPoll(ctx, poll.ID, at.Add(time.Hour)); err != nil {
+			return err
+		}
 		if err := tx.AddToFeed(ctx, []int64{c.alice.ID, c.bob.ID}, notes[0].ID, 0, at); err != nil {
 			return err
 		}

@@ -131,7 +131,7 @@ func (tx *Tx) Notify(ctx context.Context, accountID int64, kind storage.Notifica
 	if noteID != 0 {
 		note = noteID
 	}
-	if accountID == actorID {
+	if accountID == actorID && kind != storage.NotificationPoll {
 		return nil
 	}
 	var id int64

@@ -21,7 +21,7 @@ import (
 // the empty string (see ListReplies).
 var noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n.source, n.summary,
 	n.sensitive, n.language, n.content_map_json, n.in_reply_to_uri, n.conversation, n.visibility,
-	n.to_json, n.cc_json, n.published, n.updated, n.deleted_at, n.imported_from,
+	n.to_json, n.cc_json, n.published, n.updated, n.deleted_at, n.imported_from, n.has_poll,
 	(SELECT count(*) FROM likes l WHERE l.note_id = n.id),
 	(SELECT count(*) FROM announces b WHERE b.note_id = n.id),
 	(SELECT count(*) FROM notes r WHERE r.in_reply_to_uri = n.uri AND r.in_reply_to_uri <> '' AND r.deleted_at = {never}
@@ -32,9 +32,10 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	var cmap, to, cc, published, updated, deleted string
 	author := &storage.Actor{}
 	var fields, apub, afetched, adeleted, asuspended, asilenced, aaka, amoved string
+	var hasPoll bool
 	dest := []any{&n.ID, &n.URI, &n.ActorID, &n.Local, &n.URL, &n.Content, &n.Source, &n.Summary,
 		&n.Sensitive, &n.Language, &cmap, &n.InReplyToURI, &n.Conversation, &n.Visibility,
-		&to, &cc, &published, &updated, &deleted, &n.ImportedFrom, &n.Likes, &n.Announces, &n.Replies,
+		&to, &cc, &published, &updated, &deleted, &n.ImportedFrom, &hasPoll, &n.Likes, &n.Announces, &n.Replies,
 		&author.ID, &author.URI, &author.Local, &author.Type, &author.Username, &author.Host, &author.Name,
 		&author.Summary, &author.URL, &author.Inbox, &author.SharedInbox, &author.Outbox, &author.FollowersURI,
 		&author.FollowingURI, &author.FeaturedURI, &author.KeyID, &author.PublicKeyPEM, &author.Admin,
@@ -55,6 +56,9 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	author.Published, author.FetchedAt, author.DeletedAt = parseTS(apub), parseTS(afetched), parseTS(adeleted)
 	author.SuspendedAt, author.SilencedAt, author.MovedAt = parseTS(asuspended), parseTS(asilenced), parseTS(amoved)
 	n.Author = author
+	if hasPoll {
+		n.Poll = &storage.Poll{} // filled by fillParts
+	}
 	return nil
 }
 
@@ -143,9 +147,10 @@ func (tx *Tx) insertNote(ctx context.Context, n *storage.Note, id string) error 
 	err := tx.guard(ctx, func() error {
 		return tx.tx.QueryRowContext(ctx, `INSERT INTO notes (id, uri, actor_id, local, url, content, source, summary,
 		sensitive, language, content_map_json, in_reply_to_uri, conversation, visibility, to_json, cc_json,
-		published, updated, imported_from) VALUES (`+id+`,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		published, updated, imported_from, has_poll) VALUES (`+id+`,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			n.URI, n.ActorID, n.Local, n.URL, n.Content, n.Source, n.Summary, n.Sensitive, n.Language, cmap,
-			n.InReplyToURI, n.Conversation, n.Visibility, to, cc, ts(n.Published), ts(n.Updated), n.ImportedFrom).Scan(&n.ID)
+			n.InReplyToURI, n.Conversation, n.Visibility, to, cc, ts(n.Published), ts(n.Updated), n.ImportedFrom,
+			n.Poll != nil).Scan(&n.ID)
 	})
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, "note already exists")
@@ -220,6 +225,9 @@ func (tx *Tx) putNoteParts(ctx context.Context, n *storage.Note, replace bool) e
 			return err
 		}
 	}
+	if err := tx.putPoll(ctx, n, replace); err != nil {
+		return err
+	}
 	return tx.queueRemoteAttachments(ctx, n)
 }
 
@@ -256,10 +264,11 @@ func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target i
 		`DELETE FROM announces WHERE note_id IN `+notes, `DELETE FROM notifications WHERE note_id IN `+notes,
 		`DELETE FROM note_edits WHERE note_id IN `+notes, `DELETE FROM bookmarks WHERE note_id IN `+notes,
 		`DELETE FROM note_translations WHERE note_id IN `+notes,
+		`DELETE FROM poll_votes WHERE note_id IN `+notes, `DELETE FROM polls WHERE note_id IN `+notes,
 		`DELETE FROM media WHERE note_id IN `+notes)
 	statements = append(statements, tx.unindexStatements(`SELECT id FROM notes WHERE `+cond+` AND deleted_at = {never}`)...)
-	statements = append(statements, `UPDATE notes SET deleted_at = :stamp, content = '', source = '', summary = '', content_map_json = '{}'
-			WHERE `+cond+` AND deleted_at = {never}`)
+	statements = append(statements, `UPDATE notes SET deleted_at = :stamp, content = '', source = '', summary = '', content_map_json = '{}',
+			has_poll = FALSE WHERE `+cond+` AND deleted_at = {never}`)
 	for _, s := range statements {
 		if _, err := tx.tx.ExecContext(ctx, s, args...); err != nil {
 			return err
@@ -351,7 +360,8 @@ func (r reader) getNote(ctx context.Context, where string, arg any) (*storage.No
 	return n, nil
 }
 
-// fillParts loads tags and media for notes in two queries.
+// fillParts loads tags and media for notes in two queries, and the polls of those that
+// have one in a third.
 func (r reader) fillParts(ctx context.Context, notes []*storage.Note) error {
 	if len(notes) == 0 {
 		return nil
@@ -386,7 +396,7 @@ func (r reader) fillParts(ctx context.Context, notes []*storage.Note) error {
 	for _, m := range media {
 		byID[m.NoteID].Media = append(byID[m.NoteID].Media, m)
 	}
-	return nil
+	return r.fillPolls(ctx, notes)
 }
 
 // ascending reports whether the query for page p walks from older to newer and must be
