@@ -137,6 +137,18 @@ type wireDoc struct {
 	Closed      json.RawMessage `json:"closed"`
 	VotersCount json.RawMessage `json:"votersCount"`
 	TotalItems  json.RawMessage `json:"totalItems"`
+
+	// Quote posts (FEP-044f, and the forms before it), and interaction policies.
+	Quote              json.RawMessage `json:"quote"`
+	QuoteURI           json.RawMessage `json:"quoteUri"`
+	QuoteURL           json.RawMessage `json:"quoteUrl"`
+	MisskeyQuote       json.RawMessage `json:"_misskey_quote"`
+	QuoteAuthorization json.RawMessage `json:"quoteAuthorization"`
+	InteractionPolicy  json.RawMessage `json:"interactionPolicy"`
+	InteractingObject  json.RawMessage `json:"interactingObject"`
+	InteractionTarget  json.RawMessage `json:"interactionTarget"`
+	Instrument         json.RawMessage `json:"instrument"`
+	Result             json.RawMessage `json:"result"`
 }
 
 // decodeWire checks data and fills w; the document must be a JSON object. checked says data

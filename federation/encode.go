@@ -36,6 +36,19 @@ var contextValue = []any{ActivityStreamsContext, SecurityContext, map[string]any
 	"value":                     "schema:value",
 	"ostatus":                   "http://ostatus.org#",
 	"conversation":              "ostatus:conversation",
+	"quote":                     map[string]string{"@id": "https://w3id.org/fep/044f#quote", "@type": "@id"},
+	"quoteAuthorization":        map[string]string{"@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id"},
+	"QuoteRequest":              "https://w3id.org/fep/044f#QuoteRequest",
+	"QuoteAuthorization":        "https://w3id.org/fep/044f#QuoteAuthorization",
+	"_misskey_quote":            "https://misskey-hub.net/ns#_misskey_quote",
+	"quoteUri":                  "http://fedibird.com/ns#quoteUri",
+	"gts":                       "https://gotosocial.org/ns#",
+	"interactionPolicy":         map[string]string{"@id": "gts:interactionPolicy", "@type": "@id"},
+	"canQuote":                  map[string]string{"@id": "gts:canQuote", "@type": "@id"},
+	"automaticApproval":         map[string]string{"@id": "gts:automaticApproval", "@type": "@id"},
+	"manualApproval":            map[string]string{"@id": "gts:manualApproval", "@type": "@id"},
+	"interactingObject":         map[string]string{"@id": "gts:interactingObject", "@type": "@id"},
+	"interactionTarget":         map[string]string{"@id": "gts:interactionTarget", "@type": "@id"},
 }}
 
 type keyOut struct {
@@ -121,12 +134,28 @@ type noteOut struct {
 	Conversation string            `json:"conversation,omitempty"`
 	Name         string            `json:"name,omitempty"`
 
+	// A quote post's: the quoted post in FEP-044f's term and the two older ones that
+	// Misskey and Fedibird read, and the approval stamp.
+	Quote              string `json:"quote,omitempty"`
+	MisskeyQuote       string `json:"_misskey_quote,omitempty"`
+	QuoteURI           string `json:"quoteUri,omitempty"`
+	QuoteAuthorization string `json:"quoteAuthorization,omitempty"`
+	InteractionPolicy  *struct {
+		CanQuote policyOut `json:"canQuote"`
+	} `json:"interactionPolicy,omitempty"`
+
 	// A Question's.
 	OneOf       []pollOptionOut `json:"oneOf,omitempty"`
 	AnyOf       []pollOptionOut `json:"anyOf,omitempty"`
 	EndTime     string          `json:"endTime,omitempty"`
 	Closed      string          `json:"closed,omitempty"`
 	VotersCount *int            `json:"votersCount,omitempty"`
+}
+
+// policyOut is a sub-policy of an interactionPolicy.
+type policyOut struct {
+	AutomaticApproval []string `json:"automaticApproval"`
+	ManualApproval    []string `json:"manualApproval"`
 }
 
 // pollOptionOut is one option of a Question as Mastodon writes it: a Note named by the
@@ -178,6 +207,9 @@ type activityOut struct {
 	Object    any      `json:"object,omitempty"`
 	Target    string   `json:"target,omitempty"`
 	Content   string   `json:"content,omitempty"`
+	// A QuoteRequest's quote post; an Accept's result.
+	Instrument any    `json:"instrument,omitempty"`
+	Result     string `json:"result,omitempty"`
 }
 
 // formatTime writes a time as Mastodon does, whole seconds in UTC; zero is "".
@@ -236,6 +268,17 @@ func noteWire(n *Note) *noteOut {
 		Summary: n.Summary, Content: n.Content, ContentMap: n.ContentMap, Sensitive: n.Sensitive,
 		Published: formatTime(n.Published), Updated: formatTime(n.Updated), URL: n.URL,
 		To: orEmpty(n.To), Cc: orEmpty(n.Cc), Replies: repliesWire(n.Replies), Conversation: n.Conversation, Name: n.Name}
+	switch {
+	case n.Quote != "" && n.QuoteLegacy: // as it came: in the older forms alone
+		o.MisskeyQuote, o.QuoteURI = n.Quote, n.Quote
+	case n.Quote != "":
+		o.Quote, o.MisskeyQuote, o.QuoteURI, o.QuoteAuthorization = n.Quote, n.Quote, n.Quote, n.QuoteAuthorization
+	}
+	if p := n.CanQuote; p != nil {
+		o.InteractionPolicy = &struct {
+			CanQuote policyOut `json:"canQuote"`
+		}{policyOut{AutomaticApproval: orEmpty(p.Automatic), ManualApproval: orEmpty(p.Manual)}}
+	}
 	if p := n.Poll; p != nil {
 		options := make([]pollOptionOut, len(p.Options))
 		for i, opt := range p.Options {
@@ -271,7 +314,16 @@ func noteWire(n *Note) *noteOut {
 // decoded (embedded document if there is one, else its id).
 func activityWire(a *Activity, object any) (*activityOut, error) {
 	o := &activityOut{ID: a.ID, Type: a.Type, Actor: a.Actor, Published: formatTime(a.Published),
-		To: a.To, Cc: a.Cc, Target: a.Target, Content: a.Content}
+		To: a.To, Cc: a.Cc, Target: a.Target, Content: a.Content, Result: a.Result}
+	if a.Instrument.Raw != nil {
+		raw, err := withoutContext(a.Instrument.Raw)
+		if err != nil {
+			return nil, err
+		}
+		o.Instrument = raw
+	} else if a.Instrument.ID != "" {
+		o.Instrument = a.Instrument.ID
+	}
 	switch v := object.(type) {
 	case nil:
 		if a.Object.Raw != nil {

@@ -452,6 +452,11 @@ func NoteFromDoc(doc *Note, author *storage.Actor, localHost string) *storage.No
 			Width: m.Width, Height: m.Height, Duration: m.Duration})
 	}
 	n.Poll = pollFromDoc(doc.Poll)
+	if q := keepURL(httpURL(doc.Quote)); q != "" {
+		// Pending until checked (Remote.CheckQuote), which needs the store and the network.
+		n.Quote = &storage.Quote{URI: q, State: storage.QuotePending, Authorization: keepURL(httpURL(doc.QuoteAuthorization))}
+	}
+	n.QuotePolicy = QuotePolicyOf(doc.CanQuote, author.FollowersURI)
 	return n
 }
 

@@ -26,7 +26,7 @@ var htmlPolicy = func() *bluemonday.Policy {
 	p.AllowURLSchemeWithCustomPolicy("https", hasHost)
 	p.RequireParseableURLs(true)
 	p.AllowAttrs("class").Matching(classList("mention", "hashtag", "u-url", "h-card", "status-link")).OnElements("a")
-	p.AllowAttrs("class").Matching(classList("h-card", "invisible", "ellipsis", "mention", "hashtag")).OnElements("span")
+	p.AllowAttrs("class").Matching(classList("h-card", "invisible", "ellipsis", "mention", "hashtag", "quote-inline")).OnElements("span")
 	p.RequireNoFollowOnLinks(true)
 	p.RequireNoReferrerOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true) // also adds noopener

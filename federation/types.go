@@ -69,6 +69,13 @@ type Note struct {
 	Name string
 	// Poll is a Question's choices; nil for anything else.
 	Poll *Poll
+	// Quote is the post the note quotes (quotes.go); QuoteLegacy that only an older form
+	// than FEP-044f's quote names it; QuoteAuthorization the quoted author's stamp.
+	Quote              string
+	QuoteLegacy        bool
+	QuoteAuthorization string
+	// CanQuote is the note's interactionPolicy.canQuote; nil when it has none.
+	CanQuote *SubPolicy
 }
 
 // Poll is what a Question asks: its options (oneOf for one choice, anyOf for several), with
@@ -117,6 +124,10 @@ type Activity struct {
 	// Objects is a Flag's object, which is a list: the accounts and posts reported (Object
 	// is the first). Other activities name one object.
 	Objects []string
+	// Instrument is a QuoteRequest's quote post; Result an Accept's result (of a
+	// QuoteRequest: the approval stamp).
+	Instrument Object
+	Result     string
 }
 
 // DecodeActivity decodes an activity of any type, known or not. It must have an id, a type
@@ -159,6 +170,12 @@ func decodeActivity(data []byte, checked bool) (*Activity, error) {
 	if a.Object, err = objectOf(w.Object); err != nil {
 		return nil, err
 	}
+	if !isNull(w.Instrument) {
+		if a.Instrument, err = objectOf(w.Instrument); err != nil {
+			return nil, err
+		}
+	}
+	a.Result = idOf(w.Result)
 	return a, nil
 }
 
@@ -315,6 +332,9 @@ func decodeNote(data []byte, checked bool) (*Note, error) {
 		return nil, err
 	}
 	n.Name = text(w.Name)
+	n.Quote, n.QuoteLegacy = quoteOf(&w)
+	n.QuoteAuthorization = idOf(w.QuoteAuthorization)
+	n.CanQuote = canQuoteOf(w.InteractionPolicy)
 	if n.Type == TypeQuestion {
 		if n.Poll, err = pollOf(&w); err != nil {
 			return nil, err

@@ -292,6 +292,41 @@ func TestDecodeActivities(t *testing.T) {
 			eq(t, "Poll", n.Poll, &Poll{Options: []PollOption{{"vim", 7}, {"emacs", 4}},
 				EndTime: date("2026-12-03T09:00:00Z"), Closed: true})
 		}},
+		{"mastodon_create_quote.json", func(t *testing.T, a *Activity) {
+			n, err := a.Object.Note()
+			if err != nil {
+				t.Fatal(err)
+			}
+			eq(t, "Quote", n.Quote, "https://refuge.example/users/erin/statuses/01Q")
+			eq(t, "QuoteLegacy", n.QuoteLegacy, false)
+			eq(t, "QuoteAuthorization", n.QuoteAuthorization, "https://refuge.example/users/erin/statuses/01Q/quotes/7")
+			eq(t, "CanQuote", n.CanQuote, &SubPolicy{Automatic: []string{"https://mastodon.example/users/alice/followers"}})
+			eq(t, "policy", QuotePolicyOf(n.CanQuote, "https://mastodon.example/users/alice/followers"), storage.QuoteFollowers)
+		}},
+		{"misskey_create_quote.json", func(t *testing.T, a *Activity) {
+			n, err := a.Object.Note()
+			if err != nil {
+				t.Fatal(err)
+			}
+			eq(t, "Quote", n.Quote, "https://refuge.example/users/erin/statuses/01Q")
+			eq(t, "QuoteLegacy", n.QuoteLegacy, true) // no approval in Misskey's forms
+			eq(t, "CanQuote", n.CanQuote, (*SubPolicy)(nil))
+		}},
+		{"mastodon_quote_request.json", func(t *testing.T, a *Activity) {
+			eq(t, "Type", a.Type, "QuoteRequest")
+			eq(t, "Object.ID", a.Object.ID, "https://refuge.example/users/erin/statuses/01Q")
+			eq(t, "Instrument.ID", a.Instrument.ID, "https://mastodon.example/users/alice/statuses/115000000000000001")
+			n, err := a.Instrument.Note()
+			if err != nil {
+				t.Fatal(err)
+			}
+			eq(t, "instrument's quote", n.Quote, a.Object.ID)
+		}},
+		{"mastodon_accept_quote_request.json", func(t *testing.T, a *Activity) {
+			eq(t, "Object.Type", a.Object.Type, "QuoteRequest")
+			eq(t, "Object.ID", a.Object.ID, "https://refuge.example/users/erin/statuses/01R#quote-request")
+			eq(t, "Result", a.Result, "https://mastodon.example/users/alice/quote_authorizations/88")
+		}},
 		{"mastodon_create_vote.json", func(t *testing.T, a *Activity) {
 			n, err := a.Object.Note()
 			if err != nil {
@@ -510,6 +545,32 @@ func TestRoundTripQuestion(t *testing.T) {
 			t.Fatal(err)
 		}
 		eq(t, "note", got, note)
+	}
+}
+
+func TestQuoteAuthorization(t *testing.T) {
+	a, err := DecodeQuoteAuthorization(readFixture(t, "mastodon_quote_authorization.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &QuoteAuthorization{ID: "https://mastodon.example/users/alice/quote_authorizations/88",
+		AttributedTo: "https://mastodon.example/users/alice", InteractingObject: "https://refuge.example/users/erin/statuses/01R",
+		InteractionTarget: "https://mastodon.example/users/alice/statuses/114000000000000009"}
+	eq(t, "stamp", a, want)
+	b, err := EncodeQuoteAuthorization(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := DecodeQuoteAuthorization(b); err != nil || !reflect.DeepEqual(back, want) {
+		t.Errorf("round trip: %+v, %v", back, err)
+	}
+	for _, bad := range []string{
+		`{"id": "https://x.example/s/1", "type": "Note", "attributedTo": "https://x.example/u", "interactingObject": "https://y.example/n", "interactionTarget": "https://x.example/n"}`,
+		`{"id": "https://x.example/s/1", "type": "QuoteAuthorization", "attributedTo": "https://x.example/u", "interactionTarget": "https://x.example/n"}`,
+	} {
+		if _, err := DecodeQuoteAuthorization([]byte(bad)); storage.KindOf(err) != storage.Invalid {
+			t.Errorf("%s: %v, want Invalid", bad, err)
+		}
 	}
 }
 

@@ -94,6 +94,9 @@ func (in *Inbox) reject(ctx context.Context, signer *storage.Actor, act *federat
 }
 
 func (in *Inbox) answer(ctx context.Context, signer *storage.Actor, act *federation.Activity, accepted bool) (Result, error) {
+	if isQuoteAnswer(act) {
+		return in.quoteAnswer(ctx, signer, act, accepted)
+	}
 	if act.Object.Type != "" && act.Object.Type != federation.TypeFollow && act.Object.Raw != nil {
 		return Ignored, nil
 	}
@@ -221,9 +224,11 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 	if n.InReplyToURI != "" {
 		parent, _ = in.DB.GetNoteByURI(ctx, n.InReplyToURI)
 	}
-	if len(followers) == 0 && len(addressed) == 0 && (parent == nil || !parent.Local) {
+	quotesLocal := n.Quote != nil && storage.HostOf(n.Quote.URI) == in.Outbox.Domain
+	if len(followers) == 0 && len(addressed) == 0 && (parent == nil || !parent.Local) && !quotesLocal {
 		return Ignored, nil
 	}
+	in.checkQuote(ctx, n, doc, nil)
 	err = in.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := tx.CreateNote(ctx, n); storage.KindOf(err) == storage.Conflict {
 			// Known already (fetched for a boost or a thread): keep it, but its Create still
@@ -271,9 +276,11 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 			}
 		}
 		if parent != nil && parent.Local && !slices.Contains(addressed, parent.ActorID) {
-			return tx.Notify(ctx, parent.ActorID, storage.NotificationReply, signer.ID, n.ID, in.now())
+			if err := tx.Notify(ctx, parent.ActorID, storage.NotificationReply, signer.ID, n.ID, in.now()); err != nil {
+				return err
+			}
 		}
-		return nil
+		return in.notifyQuote(ctx, tx, signer, n, nil)
 	})
 	if storage.KindOf(err) == storage.Gone {
 		return Ignored, nil
@@ -381,6 +388,7 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 	}
 	n := federation.NoteFromDoc(doc, signer, in.Outbox.Domain)
 	n.ID = old.ID
+	in.checkQuote(ctx, n, doc, old)
 	if !n.Updated.After(old.Published) || !n.Updated.After(old.Updated) {
 		// No edit time, or one the wire's whole seconds made no later than the version
 		// before: the edit is dated when it arrived, so that it shows as an edit.
@@ -390,7 +398,10 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 		if err := in.record(ctx, tx, signer, act, n.ID); err != nil {
 			return err
 		}
-		return tx.UpdateNote(ctx, n)
+		if err := tx.UpdateNote(ctx, n); err != nil {
+			return err
+		}
+		return in.notifyQuote(ctx, tx, signer, n, old)
 	})
 	if storage.KindOf(err) == storage.Gone {
 		return Ignored, nil // deleted since the check above: UpdateNote leaves a tombstone alone
@@ -418,7 +429,7 @@ func (in *Inbox) delete(ctx context.Context, signer *storage.Actor, act *federat
 	}
 	n, err := in.DB.GetNoteByURI(ctx, act.Object.ID)
 	if err != nil {
-		return Ignored, nil // nothing stored to delete
+		return in.revokeQuotes(ctx, signer, act) // nothing stored to delete, unless it is a stamp
 	}
 	if n.ActorID != signer.ID {
 		return "", storage.Errorf(storage.Forbidden, "only its author may delete a note")

@@ -283,6 +283,8 @@ func init() {
 		federation.TypeAnnounce: (*Inbox).announce,
 		federation.TypeBlock:    (*Inbox).block,
 		federation.TypeFlag:     (*Inbox).flag,
+
+		federation.TypeQuoteRequest: (*Inbox).quoteRequest,
 	}
 }
 

@@ -62,6 +62,15 @@ func NoteDocument(n *storage.Note) *federation.Note {
 		doc.Attachments = append(doc.Attachments, federation.Attachment{Type: federation.TypeDocument, MediaType: m.MediaType,
 			URL: m.URL, Name: m.Description, Blurhash: m.Blurhash, Width: m.Width, Height: m.Height, Duration: m.Duration})
 	}
+	if q := n.Quote; q != nil {
+		doc.Quote = q.URI
+		if q.State == storage.QuoteAccepted {
+			doc.QuoteAuthorization = q.Authorization
+		}
+	}
+	if n.Local {
+		doc.CanQuote = federation.CanQuoteFor(n.QuotePolicy, n.Author.URI, n.Author.FollowersURI)
+	}
 	if p := n.Poll; p != nil {
 		doc.Type = federation.TypeQuestion
 		doc.Poll = &federation.Poll{Multiple: p.Multiple, EndTime: p.ExpiresAt, Voters: p.Voters,

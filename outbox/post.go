@@ -44,6 +44,10 @@ type NoteInput struct {
 	IdempotencyKey string
 	// Poll makes the note a poll; nil for none. An edit leaves a note's poll as it is.
 	Poll *PollInput
+	// Quote is the URI of the post the note quotes, "" for none; QuotePolicy who may quote
+	// the note (a storage.QuotePolicy as the client sent it; "" is public). An edit keeps
+	// the note's quote.
+	Quote, QuotePolicy string
 }
 
 // PollInput is a poll as an author asks for it, within Mastodon's limits (storage's
@@ -310,10 +314,22 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 			return nil, nil, storage.Errorf(storage.Invalid, "inReplyTo: unknown note")
 		}
 	}
+	var quoted *storage.Note
+	var quoteState storage.QuoteState
+	if in.Quote != "" {
+		var err error
+		if quoted, quoteState, err = s.quoteOf(ctx, author, in.Quote); err != nil {
+			return nil, nil, err
+		}
+	}
+	policy, err := quotePolicyOf(in.QuotePolicy, storage.Visibility(in.Visibility))
+	if err != nil {
+		return nil, nil, err
+	}
 	now := s.now()
 	id := newID(now)
 	uri := s.uris().Note(author.Username, id)
-	n := &storage.Note{
+	n := &storage.Note{QuotePolicy: policy,
 		URI: uri, ActorID: author.ID, Local: true, URL: uri, Source: in.Content, Summary: strings.TrimSpace(in.Summary),
 		Sensitive: in.Sensitive || strings.TrimSpace(in.Summary) != "", Language: in.Language,
 		Visibility: storage.Visibility(in.Visibility), Published: now, Media: in.Media, Author: author,
@@ -327,9 +343,12 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 	resolve := s.mentionResolver()
 	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, resolve)
 	n.ContentMap = s.formatTranslations(ctx, in, n.Content, nil, resolve)
-	var err error
 	if n.Language, err = s.postLanguage(ctx, author, in, parent); err != nil {
 		return nil, nil, err
+	}
+	if quoted != nil {
+		n.Quote = &storage.Quote{URI: quoted.URI, State: quoteState}
+		n.Content += quoteFallback(quoted.URI)
 	}
 	n.Conversation = uri
 	if parent != nil {
@@ -342,10 +361,21 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 	if parent != nil && n.Visibility != storage.Direct && !slices.Contains(mentioned, parent.Author.URI) {
 		mentioned = append(mentioned, parent.Author.URI)
 	}
+	if quoted != nil && quoted.ActorID != author.ID && n.Visibility != storage.Direct && !slices.Contains(mentioned, quoted.Author.URI) {
+		mentioned = append(mentioned, quoted.Author.URI) // the quoted author's server hears of the quote
+	}
 	n.To, n.Cc = address(n.Visibility, author.FollowersURI, mentioned)
 
 	var act *storage.Activity
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {
+		if quoted != nil && quoted.Local && quoted.ActorID != author.ID {
+			// Decided here: the approval is kept, and its stamp goes with the post.
+			a := &storage.QuoteApproval{NoteID: quoted.ID, QuoteURI: n.URI, ActorID: author.ID, Created: now}
+			if err := tx.PutQuoteApproval(ctx, a); err != nil {
+				return err
+			}
+			n.Quote.Authorization = uris.QuoteStamp(quoted.URI, a.ID)
+		}
 		if err := tx.CreateNote(ctx, n); err != nil {
 			return err
 		}
@@ -353,6 +383,9 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 		act, err = s.emit(ctx, tx, author, &federation.Activity{ID: uris.NoteActivity(uri), Type: federation.TypeCreate,
 			To: n.To, Cc: n.Cc, Published: now}, NoteDocument(n), n.ID, n.Visibility, nil)
 		if err != nil {
+			return err
+		}
+		if err := s.askToQuote(ctx, tx, author, n, quoted); err != nil {
 			return err
 		}
 		if in.IdempotencyKey != "" {

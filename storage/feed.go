@@ -30,6 +30,7 @@ const (
 	NotificationAnnounce      NotificationKind = "announce"       // a note of the account was boosted
 	NotificationMove          NotificationKind = "move"           // an account followed moved (to its MovedTo)
 	NotificationPoll          NotificationKind = "poll"           // a poll the account voted in or made ended
+	NotificationQuote         NotificationKind = "quote"          // a post quotes one of the account's
 )
 
 // Notification tells a local account that someone did something concerning it.

@@ -75,6 +75,9 @@ type Note struct {
 	// Poll is the note's poll, nil when it has none. Stored by CreateNote; UpdateNote
 	// writes a remote note's (its server's counts) and leaves a local one's alone.
 	Poll *Poll
+	// Quote is the post the note quotes, nil for none; QuotePolicy who may quote it.
+	Quote       *Quote
+	QuotePolicy QuotePolicy
 
 	Author    *Actor
 	Likes     int
@@ -189,8 +192,8 @@ type NoteWriter interface {
 	// quietly: no event, no conversation, no delivery. A note the author already imported
 	// from the same URI is a Conflict.
 	ImportNote(ctx context.Context, n *Note, create *Activity) error
-	// UpdateNote rewrites the content, tags and media of a stored note (an edit by its
-	// author), found by n.ID. When what a version holds (content, summary, sensitive,
+	// UpdateNote rewrites the content, tags, media, quote and quote policy of a stored note
+	// (an edit by its author), found by n.ID. When what a version holds (content, summary, sensitive,
 	// language, media and their descriptions) changed, it keeps the new version in the
 	// note's edits, and the original too at the first edit; when nothing of it changed,
 	// the note keeps its edit time. Invalid as for CreateNote; Gone for a deleted note.

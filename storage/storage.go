@@ -45,6 +45,7 @@ type Reader interface {
 	TranslationReader
 	TagFollowReader
 	PollReader
+	QuoteReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -79,6 +80,7 @@ type Tx interface {
 	TranslationWriter
 	TagFollowWriter
 	PollWriter
+	QuoteWriter
 }
 
 // DB is an open Refuge database.

@@ -55,6 +55,9 @@ type Page struct {
 	// Votes are the options the viewer chose in the polls on this page, by note: a poll
 	// voted in shows its results and the viewer's choices. Nil is fine.
 	Votes map[int64][]int
+	// Quotes are what the quote posts on this page show of what they quote, by the
+	// quoting note's URI. Nil is fine: a quote then shows as a link.
+	Quotes map[string]QuotedPost
 	// Prefer is what the reader reads, most wanted first (ReadingLanguages): a post in
 	// several languages is shown in the best of them it has. Nil: in its main language.
 	Prefer []language.Tag
@@ -188,6 +191,17 @@ type ComposeData struct {
 	PollSeconds  int
 	PollMultiple bool
 	PollChars    int // the longest option, in characters
+	// Quote is the post quoted, or nil; QuotePolicy who may quote the new post.
+	Quote       *storage.Note
+	QuotePolicy string
+}
+
+// QuotedPost is what a quote post shows of what it quotes: the quoted post when its quote
+// stands and the reader may read it; else only the state (storage.QuoteState, "deleted" or
+// "unauthorized").
+type QuotedPost struct {
+	State string
+	Note  *storage.Note
 }
 
 // PollDurations are the durations the compose form offers for a poll, in seconds, with
@@ -900,6 +914,50 @@ type post struct {
 	Visibility visibility
 	ReplyTo    *replyTo  // nil for a post that answers nothing
 	Poll       *pollView // nil for a post without a poll
+	// Quote is what the post quotes, nil for none; Quotable that the reader may quote it.
+	Quote    *quoteView
+	Quotable bool
+}
+
+// quoteView is a quote post's quote as shown: the quoted post, small, or why it is not.
+type quoteView struct {
+	State   string
+	URI     string // the quoted post's, as a link when it is not shown
+	Author  byline
+	Content template.HTML
+	ViewURL string
+	Lang    string
+}
+
+func quoteViewOf(p *Page, n *storage.Note) *quoteView {
+	if n.Quote == nil {
+		return nil
+	}
+	v := &quoteView{State: string(n.Quote.State), URI: n.Quote.URI}
+	q, ok := p.Quotes[n.URI]
+	if !ok {
+		return v
+	}
+	v.State = q.State
+	if q.Note != nil {
+		v.Author, v.Content, v.ViewURL, v.Lang = bylineOf(p, q.Note.Author), trusted(q.Note.Content), viewURL(q.Note), q.Note.Language
+	}
+	return v
+}
+
+// quotable tells whether the reader may be offered to quote n: its author, or anyone its
+// policy lets ask for a public or unlisted post (the outbox decides in the end).
+func quotable(p *Page, n *storage.Note) bool {
+	if p.Viewer == nil || n.Deleted() {
+		return false
+	}
+	if n.ActorID == p.Viewer.ID {
+		return true
+	}
+	if n.Visibility != storage.Public && n.Visibility != storage.Unlisted {
+		return false
+	}
+	return n.QuotePolicy == storage.QuotePublic || n.QuotePolicy == storage.QuoteFollowers || n.QuotePolicy == storage.QuoteManual
 }
 
 // pollView is a poll as a post shows it: a form to vote while the viewer may, else the
@@ -1017,6 +1075,7 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 	v.Visibility = visibilities[cmpVisibility(n.Visibility)]
 	v.ReplyTo = replyOf(p, n)
 	v.Poll = pollViewOf(p, n, v.Own)
+	v.Quote, v.Quotable = quoteViewOf(p, n), quotable(p, n)
 	if n.Summary == "" { // behind a content warning, a post is shown whole once opened, as Mastodon does
 		if lead, rest, ok := splitLong(content); ok {
 			v.Content, v.Rest = lead, rest

@@ -36,6 +36,7 @@ const (
 	users         = "/users/"
 	profiles      = "/@"
 	statuses      = "/statuses/"
+	quotes        = "/quotes/"
 	instanceActor = "/actor"
 	inbox         = "/inbox"
 	outbox        = "/outbox"
@@ -76,6 +77,7 @@ const (
 	NoteRoute           = ActorRoute + statuses + "{id}"
 	NoteActivityRoute   = NoteRoute + activity
 	RepliesRoute        = NoteRoute + replies
+	QuoteStampRoute     = NoteRoute + quotes + "{stamp:[0-9]+}"
 	ActivityRoute       = ActorRoute + "/{kind:" + undoable + "|" + string(Accepts) + "|" + string(Rejects) + "}/{id}"
 	UndoRoute           = ActorRoute + "/{kind:" + undoable + "}/{id}" + undo
 	AuthorizeRoute      = interaction
@@ -216,6 +218,28 @@ func Update(objectURI, id string) string { return objectURI + "#update-" + id }
 // Flag is the id of a report sent to another server, made by the instance actor whose id is
 // actorURI: nobody fetches it, so a fragment of the actor's is enough.
 func Flag(actorURI, id string) string { return actorURI + "#flags/" + id }
+
+// QuoteStamp is the id of approval id of a quote of the local note noteURI: the
+// QuoteAuthorization served there.
+func QuoteStamp(noteURI string, id int64) string { return noteURI + quotes + strconv.FormatInt(id, 10) }
+
+// ParseQuoteStamp reads a stamp's id back into its note's URI and the approval's id.
+func ParseQuoteStamp(uri string) (noteURI string, id int64, ok bool) {
+	i := strings.LastIndex(uri, quotes)
+	if i < 0 {
+		return "", 0, false
+	}
+	id, err := strconv.ParseInt(uri[i+len(quotes):], 10, 64)
+	return uri[:i], id, err == nil && id > 0
+}
+
+// QuoteRequest is the id of the QuoteRequest of the local quote post noteURI.
+func QuoteRequest(noteURI string) string { return noteURI + "#quote-request" }
+
+// ParseQuoteRequest reads the quote post back from its QuoteRequest's id.
+func ParseQuoteRequest(uri string) (noteURI string, ok bool) {
+	return strings.CutSuffix(uri, "#quote-request")
+}
 
 // Vote is the id of a local account's vote in a remote poll, a Note of the account's (as
 // Mastodon names them: they are never fetched, only delivered to the poll's author).

@@ -111,6 +111,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get(uris.NoteRoute, h.getNote)
 	get(uris.NoteActivityRoute, h.getNoteActivity)
 	get(uris.RepliesRoute, h.getReplies)
+	get(uris.QuoteStampRoute, h.getQuoteStamp)
 	get(uris.ActivityRoute, h.getActivity)
 	get(uris.UndoRoute, h.getActivity)
 	get("/api/resolve", h.resolveHandle)
@@ -204,6 +205,28 @@ func (h *Handler) getNote(w http.ResponseWriter, r *http.Request) error {
 		httpx.Share(w, h.fetcherMayRead)
 	}
 	body, err := outbox.MarshalNote(n)
+	if err != nil {
+		return err
+	}
+	return httpx.WriteActivity(w, body)
+}
+
+// getQuoteStamp serves the approval stamp of a quote of a local note, to whoever may read
+// the note (FEP-044f): the stamp names the quote post and the note, and embeds neither.
+func (h *Handler) getQuoteStamp(w http.ResponseWriter, r *http.Request) error {
+	n, _, err := h.visibleNote(r)
+	if err != nil {
+		return err
+	}
+	id, perr := strconv.ParseInt(mux.Vars(r)["stamp"], 10, 64)
+	if perr != nil {
+		return storage.Errorf(storage.NotFound, "no such approval")
+	}
+	stamp, err := h.Outbox.QuoteStamp(r.Context(), n, id)
+	if err != nil {
+		return err
+	}
+	body, err := federation.EncodeQuoteAuthorization(stamp)
 	if err != nil {
 		return err
 	}

@@ -106,6 +106,8 @@ type Status struct {
 	Tags               []Tag             `json:"tags"`
 	Card               any               `json:"card"` // always null: no link previews yet
 	Poll               *Poll             `json:"poll"`
+	Quote              *Quote            `json:"quote"`
+	QuoteApproval      *QuoteApproval    `json:"quote_approval,omitempty"`
 	Text               *string           `json:"text,omitempty"` // the source, only as a deleted status answers, to redraft
 	// Filtered is the viewer's warn filters this status matched where it is shown; absent
 	// without a viewer.

@@ -203,6 +203,9 @@ func (rn *render) statuses(notes []*storage.Note) ([]*Status, error) {
 		}
 		out = append(out, s)
 	}
+	if err := rn.quotes(rn.ctx, notes, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -411,8 +414,9 @@ var notificationTypes = map[storage.NotificationKind]string{
 	storage.NotificationReply:         "mention",
 	storage.NotificationLike:          "favourite",
 	storage.NotificationAnnounce:      "reblog",
-	storage.NotificationMove:          "move", // account: who moved; its moved: where to
-	storage.NotificationPoll:          "poll", // account: the poll's author; status: the poll
+	storage.NotificationMove:          "move",  // account: who moved; its moved: where to
+	storage.NotificationPoll:          "poll",  // account: the poll's author; status: the poll
+	storage.NotificationQuote:         "quote", // account: who quoted; status: the quote post
 }
 
 // notification is the Notification entity of n.

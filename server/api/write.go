@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -136,7 +137,11 @@ func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, viewer *sto
 	if in.Poll, err = pollParam(q); err != nil {
 		return err
 	}
+	in.QuotePolicy = q.Get("quote_approval_policy")
 	ctx := r.Context()
+	if in.Quote, err = h.statusParam(ctx, q, "quoted_status_id", viewer); err != nil {
+		return err
+	}
 	// What the app does not say, the account's posting defaults do (update_credentials'
 	// source[privacy] and [sensitive]), as on Mastodon; the outbox applies source[language]
 	// after a reply's parent's language, as it does for every way of posting.
@@ -150,16 +155,8 @@ func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, viewer *sto
 	if !q.Has("sensitive") {
 		in.Sensitive = defaults.Sensitive
 	}
-	if id := q.Get("in_reply_to_id"); id != "" {
-		row, good := noteRow(id)
-		if !good {
-			return storage.Errorf(storage.Invalid, "in_reply_to_id: no such status")
-		}
-		parent, err := h.Read.NoteByID(ctx, reader.Local(viewer), row)
-		if err != nil {
-			return storage.Wrap(storage.Invalid, err, "in_reply_to_id: no such status")
-		}
-		in.InReplyTo = parent.URI
+	if in.InReplyTo, err = h.statusParam(ctx, q, "in_reply_to_id", viewer); err != nil {
+		return err
 	}
 	ids, err := listParam(q, "media_ids", media.MaxAttachments)
 	if err != nil {
@@ -178,6 +175,24 @@ func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, viewer *sto
 		return err
 	}
 	return h.answerStatus(w, r, viewer, n.ID)
+}
+
+// statusParam is the URI of the status whose id the parameter name gives, which viewer may
+// read; "" when it is not given.
+func (h *Handler) statusParam(ctx context.Context, q url.Values, name string, viewer *storage.Actor) (string, error) {
+	id := q.Get(name)
+	if id == "" {
+		return "", nil
+	}
+	row, good := noteRow(id)
+	if !good {
+		return "", storage.Errorf(storage.Invalid, "%s: no such status", name)
+	}
+	n, err := h.Read.NoteByID(ctx, reader.Local(viewer), row)
+	if err != nil {
+		return "", storage.Wrap(storage.Invalid, err, name+": no such status")
+	}
+	return n.URI, nil
 }
 
 // answerStatus answers the Status of note id as viewer sees it now.

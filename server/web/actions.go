@@ -41,6 +41,14 @@ func (h *Handler) postNote(w http.ResponseWriter, r *http.Request, viewer *stora
 	translations, typed, badTranslation := translationsOf(r)
 	in.ContentMap, form.Translations = translations, typed
 	in.Poll = pollOf(r, form)
+	in.QuotePolicy, form.QuotePolicy = r.PostFormValue("quote_policy"), r.PostFormValue("quote_policy")
+	if id := r.PostFormValue("quote"); id != "" {
+		quoted, err := h.Read.NoteByID(ctx, reader.Local(viewer), reader.ParseID(id))
+		if err != nil {
+			return err
+		}
+		in.Quote, form.Quote = quoted.URI, quoted
+	}
 	if id := r.PostFormValue("in_reply_to"); id != "" {
 		parent, err := h.replyTarget(r, viewer, id)
 		if err != nil {

@@ -54,6 +54,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if p.Parents, err = h.Read.ReplyParents(r.Context(), viewerOf(p), notes); err != nil {
 		return err
 	}
+	p.Quotes = map[string]templates.QuotedPost{}
+	for uri, q := range h.Read.Quotes(r.Context(), viewerOf(p), notes) {
+		p.Quotes[uri] = templates.QuotedPost{State: q.State, Note: q.Note}
+	}
 	if p.Notice == "" {
 		p.Notice = h.takeNotice(w, r)
 	}

@@ -106,6 +106,13 @@ func (h *Handler) composePage(w http.ResponseWriter, r *http.Request, viewer *st
 		data.Visibility = replyVisibility(parent.Visibility)
 		data.Language = parent.Language // the writer may change it; "" leaves the default
 	}
+	if id := r.URL.Query().Get("quote"); id != "" {
+		quoted, err := h.Read.NoteByID(r.Context(), reader.Local(viewer), reader.ParseID(id))
+		if err != nil {
+			return err
+		}
+		data.Quote = quoted
+	}
 	return h.render(w, r, http.StatusOK, "compose", h.page(r, composeTitle(data), data), composeNotes(data)...)
 }
 
@@ -124,12 +131,16 @@ func composeTitle(d *templates.ComposeData) string {
 	return "New post"
 }
 
-// composeNotes are the notes the compose page shows: the one answered, if any.
+// composeNotes are the notes the compose page shows: the one answered and the one quoted,
+// if any.
 func composeNotes(d *templates.ComposeData) []*storage.Note {
-	if d.ReplyTo == nil {
-		return nil
+	var out []*storage.Note
+	for _, n := range []*storage.Note{d.ReplyTo, d.Quote} {
+		if n != nil {
+			out = append(out, n)
+		}
 	}
-	return []*storage.Note{d.ReplyTo}
+	return out
 }
 
 // replyTarget finds the note with row id id that viewer may answer.

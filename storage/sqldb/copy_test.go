@@ -179,6 +179,11 @@ func fillInstance(t *testing.T, db *DB) *copied {
 		if _, err := tx.EndPoll(ctx, poll.ID, at.Add(time.Hour)); err != nil {
 			return err
 		}
+		// carol's quote of alice's poll, approved.
+		if err := tx.PutQuoteApproval(ctx, &storage.QuoteApproval{NoteID: poll.ID, QuoteURI: c.carol.URI + "/statuses/quote",
+			ActorID: c.carol.ID, Created: at}); err != nil {
+			return err
+		}
 		if err := tx.AddToFeed(ctx, []int64{c.alice.ID, c.bob.ID}, notes[0].ID, 0, at); err != nil {
 			return err
 		}

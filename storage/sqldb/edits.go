@@ -28,9 +28,15 @@ func (tx *Tx) UpdateNote(ctx context.Context, n *storage.Note) error {
 	if !changed {
 		n.Updated = old.Updated
 	}
+	var q storage.Quote
+	if n.Quote != nil {
+		q = *n.Quote
+	}
 	res, err := tx.tx.ExecContext(ctx, `UPDATE notes SET content=?, source=?, summary=?, sensitive=?, language=?,
-		content_map_json=?, updated=? WHERE id = ? AND deleted_at = {never}`, n.Content, n.Source, n.Summary, n.Sensitive,
-		n.Language, mustJSON(n.ContentMap, map[string]string{}), ts(n.Updated), n.ID)
+		content_map_json=?, updated=?, quote_uri=?, quote_state=?, quote_authorization=?, quote_policy=?
+		WHERE id = ? AND deleted_at = {never}`, n.Content, n.Source, n.Summary, n.Sensitive,
+		n.Language, mustJSON(n.ContentMap, map[string]string{}), ts(n.Updated), q.URI, q.State, q.Authorization,
+		n.QuotePolicy, n.ID)
 	if err != nil {
 		return fmt.Errorf("update note %s: %w", n.URI, err)
 	}

@@ -22,6 +22,7 @@ import (
 var noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n.source, n.summary,
 	n.sensitive, n.language, n.content_map_json, n.in_reply_to_uri, n.conversation, n.visibility,
 	n.to_json, n.cc_json, n.published, n.updated, n.deleted_at, n.imported_from, n.has_poll,
+	n.quote_uri, n.quote_state, n.quote_authorization, n.quote_policy,
 	(SELECT count(*) FROM likes l WHERE l.note_id = n.id),
 	(SELECT count(*) FROM announces b WHERE b.note_id = n.id),
 	(SELECT count(*) FROM notes r WHERE r.in_reply_to_uri = n.uri AND r.in_reply_to_uri <> '' AND r.deleted_at = {never}
@@ -33,9 +34,11 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	author := &storage.Actor{}
 	var fields, apub, afetched, adeleted, asuspended, asilenced, aaka, amoved string
 	var hasPoll bool
+	var quote storage.Quote
 	dest := []any{&n.ID, &n.URI, &n.ActorID, &n.Local, &n.URL, &n.Content, &n.Source, &n.Summary,
 		&n.Sensitive, &n.Language, &cmap, &n.InReplyToURI, &n.Conversation, &n.Visibility,
-		&to, &cc, &published, &updated, &deleted, &n.ImportedFrom, &hasPoll, &n.Likes, &n.Announces, &n.Replies,
+		&to, &cc, &published, &updated, &deleted, &n.ImportedFrom, &hasPoll,
+		&quote.URI, &quote.State, &quote.Authorization, &n.QuotePolicy, &n.Likes, &n.Announces, &n.Replies,
 		&author.ID, &author.URI, &author.Local, &author.Type, &author.Username, &author.Host, &author.Name,
 		&author.Summary, &author.URL, &author.Inbox, &author.SharedInbox, &author.Outbox, &author.FollowersURI,
 		&author.FollowingURI, &author.FeaturedURI, &author.KeyID, &author.PublicKeyPEM, &author.Admin,
@@ -58,6 +61,9 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	n.Author = author
 	if hasPoll {
 		n.Poll = &storage.Poll{} // filled by fillParts
+	}
+	if quote.URI != "" {
+		n.Quote = &quote
 	}
 	return nil
 }
@@ -144,13 +150,18 @@ func (tx *Tx) freeID(ctx context.Context, id int64, tables ...string) (int64, er
 // insertNote inserts the row of n with the id that the SQL expression id gives.
 func (tx *Tx) insertNote(ctx context.Context, n *storage.Note, id string) error {
 	cmap, to, cc := mustJSON(n.ContentMap, map[string]string{}), mustJSON(n.To, []string{}), mustJSON(n.Cc, []string{})
+	var q storage.Quote
+	if n.Quote != nil {
+		q = *n.Quote
+	}
 	err := tx.guard(ctx, func() error {
 		return tx.tx.QueryRowContext(ctx, `INSERT INTO notes (id, uri, actor_id, local, url, content, source, summary,
 		sensitive, language, content_map_json, in_reply_to_uri, conversation, visibility, to_json, cc_json,
-		published, updated, imported_from, has_poll) VALUES (`+id+`,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		published, updated, imported_from, has_poll, quote_uri, quote_state, quote_authorization, quote_policy)
+		VALUES (`+id+`,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			n.URI, n.ActorID, n.Local, n.URL, n.Content, n.Source, n.Summary, n.Sensitive, n.Language, cmap,
 			n.InReplyToURI, n.Conversation, n.Visibility, to, cc, ts(n.Published), ts(n.Updated), n.ImportedFrom,
-			n.Poll != nil).Scan(&n.ID)
+			n.Poll != nil, q.URI, q.State, q.Authorization, n.QuotePolicy).Scan(&n.ID)
 	})
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, "note already exists")
@@ -265,6 +276,7 @@ func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target i
 		`DELETE FROM note_edits WHERE note_id IN `+notes, `DELETE FROM bookmarks WHERE note_id IN `+notes,
 		`DELETE FROM note_translations WHERE note_id IN `+notes,
 		`DELETE FROM poll_votes WHERE note_id IN `+notes, `DELETE FROM polls WHERE note_id IN `+notes,
+		`DELETE FROM quote_approvals WHERE note_id IN `+notes,
 		`DELETE FROM media WHERE note_id IN `+notes)
 	statements = append(statements, tx.unindexStatements(`SELECT id FROM notes WHERE `+cond+` AND deleted_at = {never}`)...)
 	statements = append(statements, `UPDATE notes SET deleted_at = :stamp, content = '', source = '', summary = '', content_map_json = '{}',
