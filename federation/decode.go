@@ -149,6 +149,8 @@ type wireDoc struct {
 	InteractionTarget  json.RawMessage `json:"interactionTarget"`
 	Instrument         json.RawMessage `json:"instrument"`
 	Result             json.RawMessage `json:"result"`
+	ReplyAuthorization json.RawMessage `json:"replyAuthorization"`
+	ApprovedBy         json.RawMessage `json:"approvedBy"`
 }
 
 // decodeWire checks data and fills w; the document must be a JSON object. checked says data

@@ -45,6 +45,9 @@ var contextValue = []any{ActivityStreamsContext, SecurityContext, map[string]any
 	"gts":                       "https://gotosocial.org/ns#",
 	"interactionPolicy":         map[string]string{"@id": "gts:interactionPolicy", "@type": "@id"},
 	"canQuote":                  map[string]string{"@id": "gts:canQuote", "@type": "@id"},
+	"canReply":                  map[string]string{"@id": "gts:canReply", "@type": "@id"},
+	"replyAuthorization":        map[string]string{"@id": "gts:replyAuthorization", "@type": "@id"},
+	"approvedBy":                map[string]string{"@id": "gts:approvedBy", "@type": "@id"},
 	"automaticApproval":         map[string]string{"@id": "gts:automaticApproval", "@type": "@id"},
 	"manualApproval":            map[string]string{"@id": "gts:manualApproval", "@type": "@id"},
 	"interactingObject":         map[string]string{"@id": "gts:interactingObject", "@type": "@id"},
@@ -136,13 +139,13 @@ type noteOut struct {
 
 	// A quote post's: the quoted post in FEP-044f's term and the two older ones that
 	// Misskey and Fedibird read, and the approval stamp.
-	Quote              string `json:"quote,omitempty"`
-	MisskeyQuote       string `json:"_misskey_quote,omitempty"`
-	QuoteURI           string `json:"quoteUri,omitempty"`
-	QuoteAuthorization string `json:"quoteAuthorization,omitempty"`
-	InteractionPolicy  *struct {
-		CanQuote policyOut `json:"canQuote"`
-	} `json:"interactionPolicy,omitempty"`
+	Quote              string                `json:"quote,omitempty"`
+	MisskeyQuote       string                `json:"_misskey_quote,omitempty"`
+	QuoteURI           string                `json:"quoteUri,omitempty"`
+	QuoteAuthorization string                `json:"quoteAuthorization,omitempty"`
+	InteractionPolicy  *interactionPolicyOut `json:"interactionPolicy,omitempty"`
+	ReplyAuthorization string                `json:"replyAuthorization,omitempty"`
+	ApprovedBy         string                `json:"approvedBy,omitempty"`
 
 	// A Question's.
 	OneOf       []pollOptionOut `json:"oneOf,omitempty"`
@@ -152,10 +155,23 @@ type noteOut struct {
 	VotersCount *int            `json:"votersCount,omitempty"`
 }
 
+// interactionPolicyOut is a note's interactionPolicy: the sub-policies it has.
+type interactionPolicyOut struct {
+	CanQuote *policyOut `json:"canQuote,omitempty"`
+	CanReply *policyOut `json:"canReply,omitempty"`
+}
+
 // policyOut is a sub-policy of an interactionPolicy.
 type policyOut struct {
 	AutomaticApproval []string `json:"automaticApproval"`
 	ManualApproval    []string `json:"manualApproval"`
+}
+
+func policyWire(p *SubPolicy) *policyOut {
+	if p == nil {
+		return nil
+	}
+	return &policyOut{AutomaticApproval: orEmpty(p.Automatic), ManualApproval: orEmpty(p.Manual)}
 }
 
 // pollOptionOut is one option of a Question as Mastodon writes it: a Note named by the
@@ -274,11 +290,10 @@ func noteWire(n *Note) *noteOut {
 	case n.Quote != "":
 		o.Quote, o.MisskeyQuote, o.QuoteURI, o.QuoteAuthorization = n.Quote, n.Quote, n.Quote, n.QuoteAuthorization
 	}
-	if p := n.CanQuote; p != nil {
-		o.InteractionPolicy = &struct {
-			CanQuote policyOut `json:"canQuote"`
-		}{policyOut{AutomaticApproval: orEmpty(p.Automatic), ManualApproval: orEmpty(p.Manual)}}
+	if n.CanQuote != nil || n.CanReply != nil {
+		o.InteractionPolicy = &interactionPolicyOut{CanQuote: policyWire(n.CanQuote), CanReply: policyWire(n.CanReply)}
 	}
+	o.ReplyAuthorization, o.ApprovedBy = n.ReplyAuthorization, n.ApprovedBy
 	if p := n.Poll; p != nil {
 		options := make([]pollOptionOut, len(p.Options))
 		for i, opt := range p.Options {

@@ -73,36 +73,46 @@ func quoteOf(w *wireDoc) (uri string, legacy bool) {
 }
 
 // canQuoteOf reads interactionPolicy.canQuote; nil when the note has no such policy.
-func canQuoteOf(raw json.RawMessage) *SubPolicy {
+func canQuoteOf(raw json.RawMessage) *SubPolicy { return subPolicyOf(raw, "canQuote") }
+
+// subPolicyOf reads the sub-policy name (canQuote, canReply, ...) of an interactionPolicy,
+// in GoToSocial's words of today (automaticApproval, manualApproval) or of before (always,
+// approvalRequired); nil when the policy does not have it.
+func subPolicyOf(raw json.RawMessage, name string) *SubPolicy {
 	if isNull(raw) {
 		return nil
 	}
-	var p struct{ CanQuote json.RawMessage }
-	if json.Unmarshal(raw, &p) != nil || isNull(p.CanQuote) {
+	var p map[string]json.RawMessage
+	if json.Unmarshal(raw, &p) != nil || isNull(p[name]) {
 		return nil
 	}
-	var sub struct{ AutomaticApproval, ManualApproval json.RawMessage }
-	if json.Unmarshal(p.CanQuote, &sub) != nil {
+	var sub struct{ AutomaticApproval, ManualApproval, Always, ApprovalRequired json.RawMessage }
+	if json.Unmarshal(p[name], &sub) != nil {
 		return nil
 	}
 	auto, _ := idList(sub.AutomaticApproval, maxTags, "approvals")
 	manual, _ := idList(sub.ManualApproval, maxTags, "approvals")
-	return &SubPolicy{Automatic: auto, Manual: manual}
+	always, _ := idList(sub.Always, maxTags, "approvals")
+	required, _ := idList(sub.ApprovalRequired, maxTags, "approvals")
+	return &SubPolicy{Automatic: append(auto, always...), Manual: append(manual, required...)}
 }
 
-// QuotePolicyOf is what a remote note's canQuote says of everyone who is not its author:
-// anyone at once (Public among automatic approvals), its followers at once, anyone after the
-// author's approval (Public or the followers among manual ones), or nobody. "" when the note
-// has no policy.
+// QuotePolicyOf is what a remote note's sub-policy (canQuote, canReply) says of everyone
+// who is not its author, in one word: anyone at once (Public among automatic approvals);
+// anyone after the author's approval (Public among manual ones, which the followers may ask
+// too); its followers at once; its followers after approval (said as manual); or nobody.
+// "" when the note has no such policy.
 func QuotePolicyOf(p *SubPolicy, followers string) storage.QuotePolicy {
 	switch {
 	case p == nil:
 		return ""
 	case hasPublic(p.Automatic):
 		return storage.QuotePublic
+	case hasPublic(p.Manual):
+		return storage.QuoteManual // anyone may ask, followers too
 	case followers != "" && slices.Contains(p.Automatic, followers):
 		return storage.QuoteFollowers
-	case hasPublic(p.Manual) || followers != "" && slices.Contains(p.Manual, followers):
+	case followers != "" && slices.Contains(p.Manual, followers):
 		return storage.QuoteManual
 	}
 	return storage.QuoteNobody

@@ -457,6 +457,7 @@ func NoteFromDoc(doc *Note, author *storage.Actor, localHost string) *storage.No
 		n.Quote = &storage.Quote{URI: q, State: storage.QuotePending, Authorization: keepURL(httpURL(doc.QuoteAuthorization))}
 	}
 	n.QuotePolicy = QuotePolicyOf(doc.CanQuote, author.FollowersURI)
+	n.ReplyPolicy = QuotePolicyOf(doc.CanReply, author.FollowersURI)
 	return n
 }
 

@@ -74,8 +74,14 @@ type Note struct {
 	Quote              string
 	QuoteLegacy        bool
 	QuoteAuthorization string
-	// CanQuote is the note's interactionPolicy.canQuote; nil when it has none.
-	CanQuote *SubPolicy
+	// CanQuote is the note's interactionPolicy.canQuote; nil when it has none. CanReply is
+	// its canReply (a local note's: who it lets reply at once, written out as GoToSocial
+	// asks of a server that keeps to its policies).
+	CanQuote, CanReply *SubPolicy
+	// ReplyAuthorization and ApprovedBy are a reply's proofs that the author of what it
+	// answers approved it: the ReplyAuthorization that newer servers give as the result of
+	// their Accept, and the Accept itself, which older ones check (interactions.go).
+	ReplyAuthorization, ApprovedBy string
 }
 
 // Poll is what a Question asks: its options (oneOf for one choice, anyOf for several), with
@@ -335,6 +341,8 @@ func decodeNote(data []byte, checked bool) (*Note, error) {
 	n.Quote, n.QuoteLegacy = quoteOf(&w)
 	n.QuoteAuthorization = idOf(w.QuoteAuthorization)
 	n.CanQuote = canQuoteOf(w.InteractionPolicy)
+	n.CanReply = subPolicyOf(w.InteractionPolicy, "canReply")
+	n.ReplyAuthorization, n.ApprovedBy = idOf(w.ReplyAuthorization), idOf(w.ApprovedBy)
 	if n.Type == TypeQuestion {
 		if n.Poll, err = pollOf(&w); err != nil {
 			return nil, err

@@ -327,6 +327,25 @@ func TestDecodeActivities(t *testing.T) {
 			eq(t, "Object.ID", a.Object.ID, "https://refuge.example/users/erin/statuses/01R#quote-request")
 			eq(t, "Result", a.Result, "https://mastodon.example/users/alice/quote_authorizations/88")
 		}},
+		{"gotosocial_create_note_policy.json", func(t *testing.T, a *Activity) {
+			n, err := a.Object.Note()
+			if err != nil {
+				t.Fatal(err)
+			}
+			eq(t, "CanReply", n.CanReply, &SubPolicy{Automatic: []string{"https://gts.example/users/bob"}, Manual: []string{PublicCollection}})
+			eq(t, "reply policy", QuotePolicyOf(n.CanReply, "https://gts.example/users/bob/followers"), storage.QuoteManual)
+		}},
+		{"gotosocial_accept_reply.json", func(t *testing.T, a *Activity) {
+			eq(t, "Object", a.Object, Object{ID: "https://refuge.example/users/erin/statuses/01REPLY"})
+		}},
+		{"gotosocial_accept_reply_request.json", func(t *testing.T, a *Activity) {
+			inner, err := a.Object.Activity()
+			if err != nil {
+				t.Fatal(err)
+			}
+			eq(t, "instrument", inner.Instrument.ID, "https://refuge.example/users/erin/statuses/01REPLY")
+			eq(t, "Result", a.Result, "https://gts.example/users/bob/authorizations/01JAUTH")
+		}},
 		{"mastodon_create_vote.json", func(t *testing.T, a *Activity) {
 			n, err := a.Object.Note()
 			if err != nil {
@@ -546,6 +565,18 @@ func TestRoundTripQuestion(t *testing.T) {
 		}
 		eq(t, "note", got, note)
 	}
+}
+
+// The sub-policies of an interactionPolicy in GoToSocial's words before 0.19 (always,
+// approvalRequired) read as today's.
+func TestOlderPolicyWords(t *testing.T) {
+	n, err := DecodeNote([]byte(`{"id": "https://gts.example/s/1", "type": "Note", "interactionPolicy": {"canReply": {"always": ["https://gts.example/users/bob", "https://gts.example/users/bob/followers"], "approvalRequired": "https://www.w3.org/ns/activitystreams#Public"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "CanReply", n.CanReply, &SubPolicy{Automatic: []string{"https://gts.example/users/bob", "https://gts.example/users/bob/followers"},
+		Manual: []string{PublicCollection}})
+	eq(t, "policy", QuotePolicyOf(n.CanReply, "https://gts.example/users/bob/followers"), storage.QuoteManual) // anyone may ask
 }
 
 func TestQuoteAuthorization(t *testing.T) {

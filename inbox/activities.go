@@ -97,6 +97,14 @@ func (in *Inbox) answer(ctx context.Context, signer *storage.Actor, act *federat
 	if isQuoteAnswer(act) {
 		return in.quoteAnswer(ctx, signer, act, accepted)
 	}
+	if act.Object.Type != federation.TypeFollow {
+		if n := in.localInteraction(ctx, act.Object); n != nil {
+			return in.replyAnswer(ctx, signer, act, n, accepted)
+		}
+		if in.isLocalActivity(act.Object) {
+			return Ignored, nil // a like or boost of ours approved: nothing is kept of it
+		}
+	}
 	if act.Object.Type != "" && act.Object.Type != federation.TypeFollow && act.Object.Raw != nil {
 		return Ignored, nil
 	}

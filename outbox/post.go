@@ -314,6 +314,13 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 			return nil, nil, storage.Errorf(storage.Invalid, "inReplyTo: unknown note")
 		}
 	}
+	var approval *storage.ReplyApproval
+	if parent != nil {
+		var err error
+		if approval, err = s.replyApproval(ctx, author, parent); err != nil {
+			return nil, nil, err
+		}
+	}
 	var quoted *storage.Note
 	var quoteState storage.QuoteState
 	if in.Quote != "" {
@@ -329,7 +336,7 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 	now := s.now()
 	id := newID(now)
 	uri := s.uris().Note(author.Username, id)
-	n := &storage.Note{QuotePolicy: policy,
+	n := &storage.Note{QuotePolicy: policy, Reply: approval,
 		URI: uri, ActorID: author.ID, Local: true, URL: uri, Source: in.Content, Summary: strings.TrimSpace(in.Summary),
 		Sensitive: in.Sensitive || strings.TrimSpace(in.Summary) != "", Language: in.Language,
 		Visibility: storage.Visibility(in.Visibility), Published: now, Media: in.Media, Author: author,

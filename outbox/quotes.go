@@ -134,13 +134,7 @@ func (s *Service) SetQuoteState(ctx context.Context, n *storage.Note, state stor
 			return nil
 		}
 		n.Quote.State, n.Quote.Authorization = state, stamp
-		now := s.now()
-		act := &federation.Activity{ID: uris.Update(n.URI, newID(now)), Type: federation.TypeUpdate, To: n.To, Cc: n.Cc, Published: now}
-		stored, err := s.emit(ctx, tx, n.Author, act, NoteDocument(n), n.ID, storage.Direct, nil)
-		if err != nil {
-			return err
-		}
-		return s.distribute(ctx, tx, n.Author, n, stored.ID, nil, false)
+		return s.sendAgain(ctx, tx, n)
 	})
 	if err != nil {
 		return err
@@ -176,4 +170,16 @@ func (s *Service) askToQuote(ctx context.Context, tx storage.Tx, author *storage
 	}
 	_, err = s.emit(ctx, tx, author, req, quoted.URI, 0, storage.Direct, []string{quoted.Author.Inbox})
 	return err
+}
+
+// sendAgain sends the local note n as it is now, as an Update, to everyone who was sent it:
+// what its document carries changed (a stamp, an approval), not what its author wrote.
+func (s *Service) sendAgain(ctx context.Context, tx storage.Tx, n *storage.Note) error {
+	now := s.now()
+	act := &federation.Activity{ID: uris.Update(n.URI, newID(now)), Type: federation.TypeUpdate, To: n.To, Cc: n.Cc, Published: now}
+	stored, err := s.emit(ctx, tx, n.Author, act, NoteDocument(n), n.ID, storage.Direct, nil)
+	if err != nil {
+		return err
+	}
+	return s.distribute(ctx, tx, n.Author, n, stored.ID, nil, false)
 }

@@ -78,6 +78,12 @@ type Note struct {
 	// Quote is the post the note quotes, nil for none; QuotePolicy who may quote it.
 	Quote       *Quote
 	QuotePolicy QuotePolicy
+	// ReplyPolicy is who may reply to a remote note, as its server advertises (canReply),
+	// in the same four answers as QuotePolicy; "" when it says nothing (anyone may).
+	ReplyPolicy QuotePolicy
+	// Reply is, for a local reply, whether the parent's author approved it; nil when no
+	// approval was asked or needed.
+	Reply *ReplyApproval
 
 	Author    *Actor
 	Likes     int

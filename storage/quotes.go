@@ -63,7 +63,20 @@ type QuoteWriter interface {
 	PutQuoteApproval(ctx context.Context, a *QuoteApproval) error
 	// SetQuoteState sets the state of the quote of note noteID, and its stamp.
 	SetQuoteState(ctx context.Context, noteID int64, state QuoteState, authorization string) error
+	// SetReplyApproval sets what note noteID, a local reply, has of its parent's author's
+	// approval.
+	SetReplyApproval(ctx context.Context, noteID int64, a ReplyApproval) error
 	// RevokeQuotes marks revoked the accepted quotes that stamp authorization approved, and
 	// returns their notes' ids.
 	RevokeQuotes(ctx context.Context, authorization string) ([]int64, error)
+}
+
+// ReplyApproval is whether a reply was approved by the author of the post it answers, under
+// that post's interaction policy (GoToSocial's interaction controls), and the proofs of it:
+// Authorization, the ReplyAuthorization newer servers give as the Accept's result, and
+// ApprovedBy, the Accept itself, which older ones check. State takes QuotePending,
+// QuoteAccepted or QuoteRejected.
+type ReplyApproval struct {
+	State                     QuoteState
+	Authorization, ApprovedBy string
 }

@@ -917,6 +917,9 @@ type post struct {
 	// Quote is what the post quotes, nil for none; Quotable that the reader may quote it.
 	Quote    *quoteView
 	Quotable bool
+	// ReplyState is, for a reply that needed the approval of the author of what it
+	// answers, whether it has it: "pending", "rejected"; "" otherwise.
+	ReplyState string
 }
 
 // quoteView is a quote post's quote as shown: the quoted post, small, or why it is not.
@@ -1076,6 +1079,9 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 	v.ReplyTo = replyOf(p, n)
 	v.Poll = pollViewOf(p, n, v.Own)
 	v.Quote, v.Quotable = quoteViewOf(p, n), quotable(p, n)
+	if n.Reply != nil && n.Reply.State != storage.QuoteAccepted {
+		v.ReplyState = string(n.Reply.State)
+	}
 	if n.Summary == "" { // behind a content warning, a post is shown whole once opened, as Mastodon does
 		if lead, rest, ok := splitLong(content); ok {
 			v.Content, v.Rest = lead, rest

@@ -33,10 +33,10 @@ func (tx *Tx) UpdateNote(ctx context.Context, n *storage.Note) error {
 		q = *n.Quote
 	}
 	res, err := tx.tx.ExecContext(ctx, `UPDATE notes SET content=?, source=?, summary=?, sensitive=?, language=?,
-		content_map_json=?, updated=?, quote_uri=?, quote_state=?, quote_authorization=?, quote_policy=?
+		content_map_json=?, updated=?, quote_uri=?, quote_state=?, quote_authorization=?, quote_policy=?, reply_policy=?
 		WHERE id = ? AND deleted_at = {never}`, n.Content, n.Source, n.Summary, n.Sensitive,
 		n.Language, mustJSON(n.ContentMap, map[string]string{}), ts(n.Updated), q.URI, q.State, q.Authorization,
-		n.QuotePolicy, n.ID)
+		n.QuotePolicy, n.ReplyPolicy, n.ID)
 	if err != nil {
 		return fmt.Errorf("update note %s: %w", n.URI, err)
 	}

@@ -52,3 +52,12 @@ func (tx *Tx) RevokeQuotes(ctx context.Context, authorization string) ([]int64, 
 	}
 	return column[int64](rows, nil)
 }
+
+// SetReplyApproval records a local reply's approval.
+func (tx *Tx) SetReplyApproval(ctx context.Context, noteID int64, a storage.ReplyApproval) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE notes SET reply_state = ?, reply_authorization = ?, reply_approved_by = ?
+		WHERE id = ? AND local = TRUE`, a.State, a.Authorization, a.ApprovedBy, noteID); err != nil {
+		return fmt.Errorf("reply approval: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+package inbox
+
+import (
+	"testing"
+
+	"refuge/federation"
+	"refuge/outbox"
+	"refuge/storage"
+)
+
+// A local reply to a post whose server keeps to an interaction policy: refused where the
+// policy lets nobody in, pending where it asks its author, and then approved or refused by
+// that author alone, in GoToSocial's older words (an Accept of the reply itself) and newer
+// ones (an Accept of a ReplyRequest, with a ReplyAuthorization as its result).
+func TestReplyApprovals(t *testing.T) {
+	r := newRig(t)
+	alice := r.local("alice", false)
+	bob := r.remote(remoteBase, "bob")
+	carol := r.remote(remoteBase, "carol")
+	r.follow(alice, bob, true)
+	to, cc := public(bob)
+	policied := func(id string, auto, manual []string) *storage.Note {
+		doc := noteDoc(bob, id, "<p>"+id+"</p>", to, cc)
+		doc.CanReply = &federation.SubPolicy{Automatic: auto, Manual: manual}
+		return r.stored(bob, doc)
+	}
+	asks := policied("asks", []string{bob.URI}, []string{federation.PublicCollection})
+	closed := policied("closed", []string{bob.URI}, nil)
+	followers := policied("followers", []string{bob.FollowersURI}, nil)
+	open := policied("open", []string{federation.PublicCollection}, nil)
+
+	reply := func(parent *storage.Note) (*storage.Note, error) {
+		n, _, err := r.svc.PostNote(r.ctx, alice, outbox.NoteInput{Content: "my answer", InReplyTo: parent.URI})
+		return n, err
+	}
+	if _, err := reply(closed); storage.KindOf(err) != storage.Invalid {
+		t.Errorf("a reply to a post closed to replies: %v", err)
+	}
+	for _, c := range []struct {
+		parent  *storage.Note
+		pending bool
+	}{{open, false}, {asks, true}} {
+		n, err := reply(c.parent)
+		if err != nil || (n.Reply != nil) != c.pending {
+			t.Errorf("reply to %s: %+v, %v; pending %v", c.parent.URI, n.Reply, err, c.pending)
+		}
+	}
+	// alice follows bob: she waits for his Accept, which vouches for the follow; erin, who
+	// does not follow him, may not reply.
+	if n, err := reply(followers); err != nil || n.Reply == nil || n.Reply.State != storage.QuotePending {
+		t.Errorf("a follower's reply to a post open to followers: %+v, %v", n, err)
+	}
+	erin := r.local("erin", false)
+	if _, _, err := r.svc.PostNote(r.ctx, erin, outbox.NoteInput{Content: "me too", InReplyTo: followers.URI}); storage.KindOf(err) != storage.Invalid {
+		t.Errorf("a reply by someone who does not follow: %v", err)
+	}
+
+	accept := func(by *storage.Actor, typ, result string) *federation.Activity {
+		act := r.act(by, typ)
+		act.Result = result
+		return act
+	}
+
+	t.Run("approved by the Accept of the reply itself", func(t *testing.T) {
+		n, err := reply(asks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.deliver(t, carol, accept(carol, federation.TypeAccept, ""), n.URI, "", storage.Forbidden)
+		before := count(r.queued(), "Update "+remoteBase+"/inbox")
+		act := accept(bob, federation.TypeAccept, "")
+		r.deliver(t, bob, act, n.URI, Stored, "")
+		got := r.note(t, n.URI)
+		if got.Reply == nil || got.Reply.State != storage.QuoteAccepted || got.Reply.ApprovedBy != act.ID {
+			t.Fatalf("after the Accept: %+v", got.Reply)
+		}
+		if doc := outbox.NoteDocument(got); doc.ApprovedBy != act.ID {
+			t.Errorf("the reply's document says approvedBy %q", doc.ApprovedBy)
+		}
+		if got := count(r.queued(), "Update "+remoteBase+"/inbox") - before; got != 1 {
+			t.Errorf("%d Updates queued", got)
+		}
+	})
+
+	t.Run("approved through a ReplyRequest, with its authorization", func(t *testing.T) {
+		n, err := reply(asks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		request := &federation.Activity{ID: remoteBase + "/reply_requests/1", Type: "ReplyRequest", Actor: alice.URI,
+			Object: federation.Object{ID: asks.URI}, Instrument: federation.Object{ID: n.URI}}
+		r.deliver(t, bob, accept(bob, federation.TypeAccept, remoteBase+"/authorizations/1"), request, Stored, "")
+		got := r.note(t, n.URI).Reply
+		if got == nil || got.State != storage.QuoteAccepted || got.Authorization != remoteBase+"/authorizations/1" {
+			t.Errorf("after the Accept: %+v", got)
+		}
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		n, err := reply(asks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.deliver(t, bob, accept(bob, federation.TypeReject, ""), n.URI, Stored, "")
+		if got := r.note(t, n.URI).Reply; got == nil || got.State != storage.QuoteRejected {
+			t.Errorf("after the Reject: %+v", got)
+		}
+	})
+
+	t.Run("an approval of a like of ours is taken, not refused", func(t *testing.T) {
+		like, err := r.svc.React(r.ctx, alice, storage.Like, open.URI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.deliver(t, bob, accept(bob, federation.TypeAccept, ""), like.URI, Ignored, "")
+	})
+}
