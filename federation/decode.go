@@ -129,6 +129,7 @@ type wireDoc struct {
 	MovedTo                   json.RawMessage `json:"movedTo"`
 	Sensitive                 json.RawMessage `json:"sensitive"`
 	Conversation              json.RawMessage `json:"conversation"`
+	MisskeyReaction           json.RawMessage `json:"_misskey_reaction"`
 }
 
 // decodeWire checks data and fills w; the document must be a JSON object. checked says data

@@ -35,6 +35,8 @@ var contextValue = []any{ActivityStreamsContext, SecurityContext, map[string]any
 	"value":                     "schema:value",
 	"ostatus":                   "http://ostatus.org#",
 	"conversation":              "ostatus:conversation",
+	"misskey":                   "https://misskey-hub.net/ns#",
+	"_misskey_reaction":         "misskey:_misskey_reaction",
 }}
 
 type keyOut struct {
@@ -158,6 +160,9 @@ type activityOut struct {
 	Object    any      `json:"object,omitempty"`
 	Target    string   `json:"target,omitempty"`
 	Content   string   `json:"content,omitempty"`
+	// MisskeyReaction and Tag are an emoji reaction's, as Misskey writes them.
+	MisskeyReaction string   `json:"_misskey_reaction,omitempty"`
+	Tag             []tagOut `json:"tag,omitempty"`
 }
 
 // formatTime writes a time as Mastodon does, whole seconds in UTC; zero is "".
@@ -234,7 +239,10 @@ func noteWire(n *Note) *noteOut {
 // decoded (embedded document if there is one, else its id).
 func activityWire(a *Activity, object any) (*activityOut, error) {
 	o := &activityOut{ID: a.ID, Type: a.Type, Actor: a.Actor, Published: formatTime(a.Published),
-		To: a.To, Cc: a.Cc, Target: a.Target, Content: a.Content}
+		To: a.To, Cc: a.Cc, Target: a.Target, Content: a.Content, MisskeyReaction: a.MisskeyReaction}
+	for _, t := range a.Tags {
+		o.Tag = append(o.Tag, tagOut{Type: t.Type, Name: t.Name, Icon: image(t.Href)})
+	}
 	switch v := object.(type) {
 	case nil:
 		if a.Object.Raw != nil {
