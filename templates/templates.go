@@ -52,6 +52,9 @@ type Page struct {
 	// are fine.
 	Liked, Boosted, Pinned map[int64]bool
 	Bookmarked             map[int64]bool // and bookmarked: posts offer to remove the bookmark
+	// Reactions are the emoji reactions to the notes on this page, grouped by emoji, by
+	// note id. Nil is fine.
+	Reactions map[int64][]storage.ReactionGroup
 	// Prefer is what the reader reads, most wanted first (ReadingLanguages): a post in
 	// several languages is shown in the best of them it has. Nil: in its main language.
 	Prefer []language.Tag
@@ -656,20 +659,21 @@ var funcs = template.FuncMap{
 		}
 		return many
 	},
-	"fields4":    fields4,
-	"isImage":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "image/") || m.MediaType == "" },
-	"isVideo":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "video/") },
-	"isAudio":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "audio/") },
-	"thumb":      thumb,
-	"mediaURL":   mediaURL,
-	"viewerURL":  viewerPath,
-	"banner":     banner,
-	"srcset":     srcset,
-	"statusText": http.StatusText,
-	"static":     StaticURL,
-	"feedType":   feedType,
-	"adminPage":  func(page string) bool { return adminPages[page] },
-	"paragraphs": paragraphs,
+	"fields4":     fields4,
+	"isImage":     func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "image/") || m.MediaType == "" },
+	"isVideo":     func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "video/") },
+	"isAudio":     func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "audio/") },
+	"thumb":       thumb,
+	"remoteMedia": func(url string) string { return servedURL(url, false) },
+	"mediaURL":    mediaURL,
+	"viewerURL":   viewerPath,
+	"banner":      banner,
+	"srcset":      srcset,
+	"statusText":  http.StatusText,
+	"static":      StaticURL,
+	"feedType":    feedType,
+	"adminPage":   func(page string) bool { return adminPages[page] },
+	"paragraphs":  paragraphs,
 }
 
 // adminPages are the admins' pages: the main menu has one link to them all, and each shows
@@ -878,6 +882,33 @@ type post struct {
 	Rest       template.HTML
 	Visibility visibility
 	ReplyTo    *replyTo // nil for a post that answers nothing
+	Reactions  []reaction
+}
+
+// reaction is one emoji's reactions to a post as it shows them: a Unicode emoji as text, a
+// custom one as its picture from the remote media cache (Image; the pages load nothing
+// from other servers), its shortcode standing in when the picture is not there.
+type reaction struct {
+	Emoji, Image string
+	Count        int
+	Me           bool // the viewer is one of them: the button takes the reaction back
+	Custom       bool // a picture: shown, never offered, as local accounts react with Unicode
+}
+
+func reactionsOf(p *Page, n *storage.Note) []reaction {
+	groups := p.Reactions[n.ID]
+	if len(groups) == 0 {
+		return nil
+	}
+	out := make([]reaction, 0, len(groups))
+	for _, g := range groups {
+		x := reaction{Emoji: g.Emoji, Count: g.Count, Me: g.Me}
+		if g.ImageURL != "" {
+			x.Custom, x.Image = true, servedURL(g.ImageURL, false)
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // visibility is a post's audience as its badge shows it.
@@ -947,6 +978,7 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 	v.Translatable = p.Viewer != nil && p.Translatable != nil && !v.Deleted && translatable(n, p.Translatable)
 	v.Visibility = visibilities[cmpVisibility(n.Visibility)]
 	v.ReplyTo = replyOf(p, n)
+	v.Reactions = reactionsOf(p, n)
 	if n.Summary == "" { // behind a content warning, a post is shown whole once opened, as Mastodon does
 		if lead, rest, ok := splitLong(content); ok {
 			v.Content, v.Rest = lead, rest
