@@ -105,8 +105,8 @@ type SocialReader interface {
 	FollowerInboxes(ctx context.Context, actorID int64) ([]string, error)
 	// KnownInboxes returns the distinct delivery inboxes (shared when known) of the live
 	// remote actors that know actorID: those that follow it or that it follows (accepted or
-	// asked), whose notes it liked, boosted or answered, and who liked, boosted or answered
-	// its notes. They are told when the account is deleted.
+	// asked), whose notes it liked, boosted, reacted to or answered, and who did any of
+	// those to its notes. They are told when the account is deleted.
 	KnownInboxes(ctx context.Context, actorID int64) ([]string, error)
 	// LocalFollowers returns the ids of the local accounts that follow actorID (accepted).
 	LocalFollowers(ctx context.Context, actorID int64) ([]int64, error)
