@@ -659,21 +659,21 @@ var funcs = template.FuncMap{
 		}
 		return many
 	},
-	"fields4":     fields4,
-	"isImage":     func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "image/") || m.MediaType == "" },
-	"isVideo":     func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "video/") },
-	"isAudio":     func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "audio/") },
-	"thumb":       thumb,
-	"remoteMedia": func(url string) string { return servedURL(url, false) },
-	"mediaURL":    mediaURL,
-	"viewerURL":   viewerPath,
-	"banner":      banner,
-	"srcset":      srcset,
-	"statusText":  http.StatusText,
-	"static":      StaticURL,
-	"feedType":    feedType,
-	"adminPage":   func(page string) bool { return adminPages[page] },
-	"paragraphs":  paragraphs,
+	"fields4":    fields4,
+	"isImage":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "image/") || m.MediaType == "" },
+	"isVideo":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "video/") },
+	"isAudio":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "audio/") },
+	"thumb":      thumb,
+	"served":     func(url string) string { return servedURL(url, false) }, // another server's picture, from the cache
+	"mediaURL":   mediaURL,
+	"viewerURL":  viewerPath,
+	"banner":     banner,
+	"srcset":     srcset,
+	"statusText": http.StatusText,
+	"static":     StaticURL,
+	"feedType":   feedType,
+	"adminPage":  func(page string) bool { return adminPages[page] },
+	"paragraphs": paragraphs,
 }
 
 // adminPages are the admins' pages: the main menu has one link to them all, and each shows
