@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/outbox"
 	"refuge/storage"
 )
@@ -273,4 +274,74 @@ func TestEmojiReactionRules(t *testing.T) {
 			t.Errorf("reactions %q of a deleted actor", got)
 		}
 	})
+}
+
+// TestLocalEmojiReaction: a local account's reaction to a remote post goes to its author's
+// server as a Like with the emoji in content and _misskey_reaction (what Misskey and Pleroma
+// read; Mastodon reads a like), and is taken back with an Undo of that Like.
+func TestLocalEmojiReaction(t *testing.T) {
+	r := newRig(t)
+	alice := r.local("alice", false)
+	dave := r.remote("https://pleroma.example", "dave")
+	n := r.stored(dave, noteDoc(dave, "1", "react to me", []string{federation.PublicCollection}, nil))
+	inbox := dave.SharedInbox
+
+	for _, bad := range []string{"", "nice", "🔥🔥", ":blobcat:", strings.Repeat("🔥", 40)} {
+		if err := r.svc.EmojiReact(r.ctx, alice, n.URI, bad); kindOf(err) != storage.Invalid {
+			t.Errorf("react with %q: %v, want Invalid", bad, err)
+		}
+	}
+	if err := r.svc.EmojiReact(r.ctx, alice, n.URI, " 🔥 "); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.EmojiReact(r.ctx, alice, n.URI, "🔥"); err != nil { // again: nothing more
+		t.Fatal(err)
+	}
+	if got := r.groups(n, alice.ID); !slices.Equal(got, []string{"🔥 1 me"}) {
+		t.Errorf("reactions %q, want alice's 🔥", got)
+	}
+	if got := r.queued(); !slices.Equal(got, []string{"Like " + inbox}) {
+		t.Fatalf("queued %q, want one Like to %s", got, inbox)
+	}
+	x, err := r.db.GetEmojiReaction(r.ctx, alice.ID, n.ID, "🔥")
+	if err != nil {
+		t.Fatal(err)
+	}
+	like, err := r.db.GetActivityByURI(r.ctx, x.URI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"type":"Like"`, `"object":"` + n.URI + `"`, `"content":"🔥"`, `"_misskey_reaction":"🔥"`,
+		`"_misskey_reaction":"misskey:_misskey_reaction"`} {
+		if !strings.Contains(like.JSON, want) {
+			t.Errorf("the Like %s lacks %s", like.JSON, want)
+		}
+	}
+
+	// A heart is a like, as every peer reads it: no reaction row.
+	if err := r.svc.EmojiReact(r.ctx, alice, n.URI, "❤️"); err != nil {
+		t.Fatal(err)
+	}
+	if stored, _ := r.db.GetNoteByURI(r.ctx, n.URI); stored.Likes != 1 || len(r.groups(n, 0)) != 1 {
+		t.Errorf("after a heart: %d likes, reactions %q; want 1 like and the 🔥 alone", stored.Likes, r.groups(n, 0))
+	}
+
+	if err := r.svc.EmojiUnreact(r.ctx, alice, n.URI, "🔥"); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.groups(n, 0); len(got) != 0 {
+		t.Errorf("reactions %q after taking it back", got)
+	}
+	undo, err := r.db.GetActivityByURI(r.ctx, uris.Undo(x.URI))
+	if err != nil {
+		t.Fatalf("the Undo: %v", err)
+	}
+	for _, want := range []string{`"type":"Undo"`, `"id":"` + x.URI + `"`, `"content":"🔥"`} {
+		if !strings.Contains(undo.JSON, want) {
+			t.Errorf("the Undo %s lacks %s", undo.JSON, want)
+		}
+	}
+	if err := r.svc.EmojiUnreact(r.ctx, alice, n.URI, "🔥"); kindOf(err) != storage.NotFound {
+		t.Errorf("taking back what is not there: %v, want NotFound", err)
+	}
 }
