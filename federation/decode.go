@@ -151,6 +151,7 @@ type wireDoc struct {
 	Result             json.RawMessage `json:"result"`
 	ReplyAuthorization json.RawMessage `json:"replyAuthorization"`
 	ApprovedBy         json.RawMessage `json:"approvedBy"`
+	MisskeyReaction    json.RawMessage `json:"_misskey_reaction"`
 }
 
 // decodeWire checks data and fills w; the document must be a JSON object. checked says data

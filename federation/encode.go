@@ -52,6 +52,8 @@ var contextValue = []any{ActivityStreamsContext, SecurityContext, map[string]any
 	"manualApproval":            map[string]string{"@id": "gts:manualApproval", "@type": "@id"},
 	"interactingObject":         map[string]string{"@id": "gts:interactingObject", "@type": "@id"},
 	"interactionTarget":         map[string]string{"@id": "gts:interactionTarget", "@type": "@id"},
+	"misskey":                   "https://misskey-hub.net/ns#",
+	"_misskey_reaction":         "misskey:_misskey_reaction",
 }}
 
 type keyOut struct {
@@ -226,6 +228,9 @@ type activityOut struct {
 	// A QuoteRequest's quote post; an Accept's result.
 	Instrument any    `json:"instrument,omitempty"`
 	Result     string `json:"result,omitempty"`
+	// MisskeyReaction and Tag are an emoji reaction's, as Misskey writes them.
+	MisskeyReaction string   `json:"_misskey_reaction,omitempty"`
+	Tag             []tagOut `json:"tag,omitempty"`
 }
 
 // formatTime writes a time as Mastodon does, whole seconds in UTC; zero is "".
@@ -329,7 +334,10 @@ func noteWire(n *Note) *noteOut {
 // decoded (embedded document if there is one, else its id).
 func activityWire(a *Activity, object any) (*activityOut, error) {
 	o := &activityOut{ID: a.ID, Type: a.Type, Actor: a.Actor, Published: formatTime(a.Published),
-		To: a.To, Cc: a.Cc, Target: a.Target, Content: a.Content, Result: a.Result}
+		To: a.To, Cc: a.Cc, Target: a.Target, Content: a.Content, Result: a.Result, MisskeyReaction: a.MisskeyReaction}
+	for _, t := range a.Tags {
+		o.Tag = append(o.Tag, tagOut{Type: t.Type, Name: t.Name, Icon: image(t.Href)})
+	}
 	if a.Instrument.Raw != nil {
 		raw, err := withoutContext(a.Instrument.Raw)
 		if err != nil {

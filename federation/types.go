@@ -124,9 +124,16 @@ type Activity struct {
 	Published       time.Time
 	Raw             json.RawMessage
 
-	// Content is the text some activities carry themselves: a Flag's comment. It is
-	// written when set, and decoded for a Flag.
+	// Content is the text some activities carry themselves: a Flag's comment, an emoji
+	// reaction's emoji. It is written when set, and decoded for a Flag, a Like and an
+	// EmojiReact.
 	Content string
+	// MisskeyReaction is Misskey's _misskey_reaction, the emoji of a Like that is a
+	// reaction; written when set, decoded for a Like and an EmojiReact.
+	MisskeyReaction string
+	// Tags are a reaction's tags: the Emoji tag that says what a custom emoji looks like.
+	// Written when set, decoded for a Like and an EmojiReact.
+	Tags []Tag
 	// Objects is a Flag's object, which is a list: the accounts and posts reported (Object
 	// is the first). Other activities name one object.
 	Objects []string
@@ -182,6 +189,12 @@ func decodeActivity(data []byte, checked bool) (*Activity, error) {
 		}
 	}
 	a.Result = idOf(w.Result)
+	if a.Type == TypeLike || a.Type == TypeEmojiReact {
+		a.Content, a.MisskeyReaction = text(w.Content), text(w.MisskeyReaction)
+		if a.Tags, err = tagsOf(w.Tag); err != nil {
+			return nil, err
+		}
+	}
 	return a, nil
 }
 

@@ -373,6 +373,23 @@ func TestDecodeActivities(t *testing.T) {
 		{"misskey_like.json", func(t *testing.T, a *Activity) {
 			eq(t, "Type", a.Type, "Like")
 			eq(t, "Object.ID", a.Object.ID, "https://refuge.example/users/erin/notes/01HZX")
+			eq(t, "MisskeyReaction", a.MisskeyReaction, ":blobcat@mastodon.example:")
+			eq(t, "Content", a.Content, ":blobcat@mastodon.example:")
+			eq(t, "Tags", a.Tags, []Tag{{"Emoji", ":blobcat@mastodon.example:", "https://files.mastodon.example/custom_emojis/blobcat.png"}})
+		}},
+		{"akkoma_emojireact_custom.json", func(t *testing.T, a *Activity) {
+			eq(t, "Type", a.Type, "EmojiReact")
+			eq(t, "Content", a.Content, ":blobcat:")
+			eq(t, "Tags", a.Tags, []Tag{{"Emoji", ":blobcat:", "https://akkoma.example/emoji/custom/blobcat.png"}})
+		}},
+		{"honk_emojireact.json", func(t *testing.T, a *Activity) {
+			eq(t, "Type", a.Type, "EmojiReact")
+			eq(t, "Content", a.Content, "🦆")
+			eq(t, "To", a.To, []string{"https://refuge.example/users/erin"})
+		}},
+		{"misskey_undo_like.json", func(t *testing.T, a *Activity) {
+			eq(t, "Object.Type", a.Object.Type, "Like")
+			eq(t, "Object.ID", a.Object.ID, "https://misskey.example/likes/9reactionid")
 		}},
 		{"pleroma_create_note.json", func(t *testing.T, a *Activity) {
 			n, err := a.Object.Note()
@@ -388,6 +405,7 @@ func TestDecodeActivities(t *testing.T) {
 			eq(t, "Type", a.Type, "EmojiReact") // unknown to go-ap; decodes anyway
 			eq(t, "Actor", a.Actor, "https://pleroma.example/users/dave")
 			eq(t, "To", a.To, []string{"https://refuge.example/users/erin", PublicCollection})
+			eq(t, "Content", a.Content, "🔥")
 		}},
 	}
 	for _, tt := range tests {

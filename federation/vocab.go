@@ -16,6 +16,9 @@ const (
 	TypeBlock    = "Block"
 	TypeFlag     = "Flag"
 	TypeMove     = "Move"
+	// TypeEmojiReact is LitePub's emoji reaction (Pleroma, Akkoma, honk): a Like whose
+	// content is the emoji.
+	TypeEmojiReact = "EmojiReact"
 
 	// Actors.
 	TypePerson       = "Person"

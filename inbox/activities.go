@@ -133,7 +133,7 @@ func (in *Inbox) answer(ctx context.Context, signer *storage.Actor, act *federat
 	return Stored, nil
 }
 
-// undo: a Follow, Like or Announce is taken back, only ever by whoever made it.
+// undo: a Follow, Like, Announce or emoji reaction is taken back, only ever by whoever made it.
 func (in *Inbox) undo(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
 	kind := act.Object.Type
 	if kind == "" {
@@ -143,6 +143,8 @@ func (in *Inbox) undo(ctx context.Context, signer *storage.Actor, act *federatio
 			kind = federation.TypeLike
 		} else if _, err := in.DB.GetReactionByURI(ctx, storage.Announce, act.Object.ID); err == nil {
 			kind = federation.TypeAnnounce
+		} else if _, err := in.DB.GetEmojiReactionByURI(ctx, act.Object.ID); err == nil {
+			kind = federation.TypeEmojiReact
 		}
 	}
 	var apply func(tx storage.Tx) error
@@ -158,6 +160,9 @@ func (in *Inbox) undo(ctx context.Context, signer *storage.Actor, act *federatio
 		apply = func(tx storage.Tx) error { return tx.DeleteFollow(ctx, f.ID) }
 	case federation.TypeLike, federation.TypeAnnounce:
 		r, err := in.DB.GetReactionByURI(ctx, storage.ReactionKind(kind), act.Object.ID)
+		if err != nil && kind == federation.TypeLike {
+			return in.undoEmojiReaction(ctx, signer, act) // a Like that was a reaction
+		}
 		if err != nil {
 			return Ignored, nil
 		}
@@ -165,6 +170,8 @@ func (in *Inbox) undo(ctx context.Context, signer *storage.Actor, act *federatio
 			return "", storage.Errorf(storage.Forbidden, "only its author may undo a %s", kind)
 		}
 		apply = func(tx storage.Tx) error { return tx.DeleteReaction(ctx, storage.ReactionKind(kind), r.ID) }
+	case federation.TypeEmojiReact:
+		return in.undoEmojiReaction(ctx, signer, act)
 	default:
 		return Ignored, nil
 	}
@@ -454,8 +461,16 @@ func (in *Inbox) delete(ctx context.Context, signer *storage.Actor, act *federat
 	return Stored, nil
 }
 
-// like: someone likes a note; kept when the note is stored here.
+// like: someone likes a note; kept when the note is stored here. A Like that carries an
+// emoji other than a heart is an emoji reaction (see likeReaction).
 func (in *Inbox) like(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
+	r, isReaction, err := likeReaction(act)
+	if err != nil {
+		return "", err
+	}
+	if isReaction {
+		return in.emojiReaction(ctx, signer, act, r)
+	}
 	n, err := in.DB.GetNoteByURI(ctx, act.Object.ID)
 	if err != nil || n.Deleted() {
 		return Ignored, nil

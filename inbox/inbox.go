@@ -271,18 +271,19 @@ var handlers map[string]handler
 
 func init() {
 	handlers = map[string]handler{
-		federation.TypeFollow:   (*Inbox).follow,
-		federation.TypeMove:     (*Inbox).move,
-		federation.TypeAccept:   (*Inbox).accept,
-		federation.TypeReject:   (*Inbox).reject,
-		federation.TypeUndo:     (*Inbox).undo,
-		federation.TypeCreate:   (*Inbox).create,
-		federation.TypeUpdate:   (*Inbox).update,
-		federation.TypeDelete:   (*Inbox).delete,
-		federation.TypeLike:     (*Inbox).like,
-		federation.TypeAnnounce: (*Inbox).announce,
-		federation.TypeBlock:    (*Inbox).block,
-		federation.TypeFlag:     (*Inbox).flag,
+		federation.TypeFollow:     (*Inbox).follow,
+		federation.TypeMove:       (*Inbox).move,
+		federation.TypeAccept:     (*Inbox).accept,
+		federation.TypeReject:     (*Inbox).reject,
+		federation.TypeUndo:       (*Inbox).undo,
+		federation.TypeCreate:     (*Inbox).create,
+		federation.TypeUpdate:     (*Inbox).update,
+		federation.TypeDelete:     (*Inbox).delete,
+		federation.TypeLike:       (*Inbox).like,
+		federation.TypeAnnounce:   (*Inbox).announce,
+		federation.TypeEmojiReact: (*Inbox).emojiReact,
+		federation.TypeBlock:      (*Inbox).block,
+		federation.TypeFlag:       (*Inbox).flag,
 
 		federation.TypeQuoteRequest: (*Inbox).quoteRequest,
 	}

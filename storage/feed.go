@@ -31,6 +31,7 @@ const (
 	NotificationMove          NotificationKind = "move"           // an account followed moved (to its MovedTo)
 	NotificationPoll          NotificationKind = "poll"           // a poll the account voted in or made ended
 	NotificationQuote         NotificationKind = "quote"          // a post quotes one of the account's
+	NotificationReaction      NotificationKind = "reaction"       // a note of the account was reacted to with an emoji
 )
 
 // Notification tells a local account that someone did something concerning it.
@@ -41,6 +42,8 @@ type Notification struct {
 	Note    *Note
 	Created time.Time
 	Read    bool
+	// Emoji and EmojiURL are a reaction's emoji and, for a custom one, its picture.
+	Emoji, EmojiURL string
 }
 
 // FeedReader reads home feeds and notifications.
@@ -76,6 +79,9 @@ type FeedWriter interface {
 	// itself, but for the end of its own poll, which Mastodon tells its author of too.
 	// noteID is 0 when no note is concerned.
 	Notify(ctx context.Context, accountID int64, kind NotificationKind, actorID, noteID int64, at time.Time) error
+	// NotifyReaction records, as Notify does, that actorID reacted to the account's note
+	// noteID with emoji (and, for a custom one, its picture emojiURL).
+	NotifyReaction(ctx context.Context, accountID, actorID, noteID int64, emoji, emojiURL string, at time.Time) error
 	// MarkNotificationsRead marks an account's notifications up to row id upTo as seen.
 	MarkNotificationsRead(ctx context.Context, accountID, upTo int64) error
 	// DeleteNotification removes the account's notification with row id id; NotFound when

@@ -28,6 +28,10 @@ func PushAlertOf(k NotificationKind) string {
 		return "mention"
 	case NotificationLike:
 		return "favourite"
+	case NotificationReaction:
+		// Mastodon's apps subscribe to favourites, and a reaction is what a like is to
+		// Mastodon (see outbox.Service.EmojiReact): told under the same alert.
+		return "favourite"
 	case NotificationAnnounce:
 		return "reblog"
 	}

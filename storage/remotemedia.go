@@ -41,6 +41,7 @@ const (
 	RemoteAttachment = "attachment"
 	RemoteAvatar     = "avatar"
 	RemoteHeader     = "header"
+	RemoteEmoji      = "emoji" // the picture of a custom emoji a remote actor reacted with
 )
 
 // The states of remote media.

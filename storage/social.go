@@ -42,6 +42,38 @@ type Reaction struct {
 	Created time.Time
 }
 
+// EmojiReaction is an emoji reaction of an actor to a note: Pleroma's, Akkoma's and honk's
+// EmojiReact, Misskey's Like that carries a reaction, or a local account's own. Unlike a
+// like, an actor may react to one note with several emoji, each once.
+type EmojiReaction struct {
+	ID      int64
+	URI     string // the activity's id
+	ActorID int64
+	NoteID  int64
+	// Emoji is a Unicode emoji, or a custom emoji's shortcode between colons (":blobcat:").
+	Emoji string
+	// ImageURL is a custom emoji's picture on the server that has it; "" for Unicode.
+	ImageURL string
+	Created  time.Time
+}
+
+// Custom reports whether r is a custom emoji (a picture) rather than a Unicode one.
+func (r *EmojiReaction) Custom() bool { return r.ImageURL != "" }
+
+// ReactionGroup is the emoji reactions to one note with one emoji: what a post shows.
+type ReactionGroup struct {
+	Emoji    string // as EmojiReaction.Emoji
+	ImageURL string // a custom emoji's picture, "" for Unicode
+	Count    int
+	Me       bool // the viewer is one of them
+}
+
+// EmojiReactor is one actor's reaction, for the list of who reacted with what.
+type EmojiReactor struct {
+	Reaction *EmojiReaction
+	Actor    *Actor
+}
+
 // ViewerState is what one viewer did to each of some notes, by note id.
 type ViewerState struct {
 	Liked, Boosted, Pinned, Bookmarked map[int64]bool
@@ -75,8 +107,8 @@ type SocialReader interface {
 	FollowerInboxes(ctx context.Context, actorID int64) ([]string, error)
 	// KnownInboxes returns the distinct delivery inboxes (shared when known) of the live
 	// remote actors that know actorID: those that follow it or that it follows (accepted or
-	// asked), whose notes it liked, boosted or answered, and who liked, boosted or answered
-	// its notes. They are told when the account is deleted.
+	// asked), whose notes it liked, boosted, reacted to or answered, and who did any of
+	// those to its notes. They are told when the account is deleted.
 	KnownInboxes(ctx context.Context, actorID int64) ([]string, error)
 	// LocalFollowers returns the ids of the local accounts that follow actorID (accepted).
 	LocalFollowers(ctx context.Context, actorID int64) ([]int64, error)
@@ -98,6 +130,19 @@ type SocialReader interface {
 	// ViewerState returns which of noteIDs the viewer has liked, boosted, pinned and
 	// bookmarked, in one read.
 	ViewerState(ctx context.Context, viewer int64, noteIDs []int64) (*ViewerState, error)
+	// GetEmojiReaction returns actorID's reaction with emoji to noteID; NotFound when there
+	// is none.
+	GetEmojiReaction(ctx context.Context, actorID, noteID int64, emoji string) (*EmojiReaction, error)
+	// GetEmojiReactionByURI returns the emoji reaction whose activity id is uri; NotFound
+	// when there is none.
+	GetEmojiReactionByURI(ctx context.Context, uri string) (*EmojiReaction, error)
+	// ReactionGroups returns the emoji reactions to each of noteIDs grouped by emoji, the
+	// first given first, with whether viewer (0 for nobody) is among each group, in one
+	// read however many notes a page shows. Suspended actors' reactions are not counted.
+	ReactionGroups(ctx context.Context, viewer int64, noteIDs []int64) (map[int64][]ReactionGroup, error)
+	// ListEmojiReactors returns who reacted to noteID, with which emoji (only emoji when
+	// not ""), oldest first, at most limit (1,000 at most); suspended actors are left out.
+	ListEmojiReactors(ctx context.Context, noteID int64, emoji string, limit int) ([]EmojiReactor, error)
 }
 
 // SocialWriter stores follows, reactions and pins.
@@ -119,6 +164,11 @@ type SocialWriter interface {
 	PutReaction(ctx context.Context, kind ReactionKind, r *Reaction) (bool, error)
 	// DeleteReaction removes a reaction of the kind by row id.
 	DeleteReaction(ctx context.Context, kind ReactionKind, id int64) error
+	// PutEmojiReaction records an emoji reaction and sets r.ID. A repeat (the same actor,
+	// note and emoji, or the same activity id) is a no-op that reports false.
+	PutEmojiReaction(ctx context.Context, r *EmojiReaction) (bool, error)
+	// DeleteEmojiReaction removes an emoji reaction by row id; nothing when there is none.
+	DeleteEmojiReaction(ctx context.Context, id int64) error
 	// Pin adds or removes a note from its author's featured collection.
 	Pin(ctx context.Context, actorID, noteID int64, pinned bool) error
 	// Bookmark adds (on) or removes a bookmark of actorID's on noteID; either is a no-op

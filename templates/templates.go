@@ -58,6 +58,9 @@ type Page struct {
 	// Quotes are what the quote posts on this page show of what they quote, by the
 	// quoting note's URI. Nil is fine: a quote then shows as a link.
 	Quotes map[string]QuotedPost
+	// Reactions are the emoji reactions to the notes on this page, grouped by emoji, by
+	// note id. Nil is fine.
+	Reactions map[int64][]storage.ReactionGroup
 	// Prefer is what the reader reads, most wanted first (ReadingLanguages): a post in
 	// several languages is shown in the best of them it has. Nil: in its main language.
 	Prefer []language.Tag
@@ -696,6 +699,7 @@ var funcs = template.FuncMap{
 	"isVideo":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "video/") },
 	"isAudio":    func(m storage.Media) bool { return strings.HasPrefix(m.MediaType, "audio/") },
 	"thumb":      thumb,
+	"served":     func(url string) string { return servedURL(url, false) }, // another server's picture, from the cache
 	"mediaURL":   mediaURL,
 	"viewerURL":  viewerPath,
 	"banner":     banner,
@@ -920,6 +924,7 @@ type post struct {
 	// ReplyState is, for a reply that needed the approval of the author of what it
 	// answers, whether it has it: "pending", "rejected"; "" otherwise.
 	ReplyState string
+	Reactions  []reaction
 }
 
 // quoteView is a quote post's quote as shown: the quoted post, small, or why it is not.
@@ -1010,6 +1015,32 @@ func pollViewOf(p *Page, n *storage.Note, own bool) *pollView {
 	return v
 }
 
+// reaction is one emoji's reactions to a post as it shows them: a Unicode emoji as text, a
+// custom one as its picture from the remote media cache (Image; the pages load nothing
+// from other servers), its shortcode standing in when the picture is not there.
+type reaction struct {
+	Emoji, Image string
+	Count        int
+	Me           bool // the viewer is one of them: the button takes the reaction back
+	Custom       bool // a picture: shown, never offered, as local accounts react with Unicode
+}
+
+func reactionsOf(p *Page, n *storage.Note) []reaction {
+	groups := p.Reactions[n.ID]
+	if len(groups) == 0 {
+		return nil
+	}
+	out := make([]reaction, 0, len(groups))
+	for _, g := range groups {
+		x := reaction{Emoji: g.Emoji, Count: g.Count, Me: g.Me}
+		if g.ImageURL != "" {
+			x.Custom, x.Image = true, servedURL(g.ImageURL, false)
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
 // visibility is a post's audience as its badge shows it.
 type visibility struct {
 	Class, Label string
@@ -1082,6 +1113,7 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 	if n.Reply != nil && n.Reply.State != storage.QuoteAccepted {
 		v.ReplyState = string(n.Reply.State)
 	}
+	v.Reactions = reactionsOf(p, n)
 	if n.Summary == "" { // behind a content warning, a post is shown whole once opened, as Mastodon does
 		if lead, rest, ok := splitLong(content); ok {
 			v.Content, v.Rest = lead, rest

@@ -177,10 +177,20 @@ var pushTitles = map[storage.NotificationKind]string{
 	storage.NotificationMention:       "mentioned you",
 	storage.NotificationReply:         "mentioned you",
 	storage.NotificationLike:          "favourited your post",
+	storage.NotificationReaction:      "reacted to your post",
 	storage.NotificationAnnounce:      "boosted your post",
 	storage.NotificationFollow:        "followed you",
 	storage.NotificationFollowRequest: "has requested to follow you",
 	storage.NotificationMove:          "has moved to a new account",
+}
+
+// reactedWith names a Unicode reaction's emoji after the title ("reacted to your post 🔥"),
+// or a custom one's shortcode.
+func reactedWith(n *storage.Notification) string {
+	if n.Type != storage.NotificationReaction || n.Emoji == "" {
+		return ""
+	}
+	return " " + n.Emoji
 }
 
 // pushBodyChars is how much of a post's text a push shows, as Mastodon's.
@@ -210,7 +220,7 @@ func (p *Pusher) payload(ctx context.Context, job *storage.Push) ([]byte, error)
 		}
 	}
 	msg := PushPayload{AccessToken: sub.AccessToken, PreferredLocale: "en", NotificationID: n.ID,
-		NotificationType: storage.PushAlertOf(n.Type), Icon: n.Actor.IconURL, Title: name + " " + pushTitles[n.Type],
+		NotificationType: storage.PushAlertOf(n.Type), Icon: n.Actor.IconURL, Title: name + " " + pushTitles[n.Type] + reactedWith(n),
 		Body: truncate(body, pushBodyChars)}
 	if msg.Icon == "" {
 		msg.Icon = p.DefaultIcon

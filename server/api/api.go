@@ -89,6 +89,10 @@ var routes = []route{
 	{"POST", "/api/v1/statuses/{id}/unfavourite", "write:favourites", (*Handler).unfavourite},
 	{"POST", "/api/v1/statuses/{id}/reblog", "write:statuses", (*Handler).reblog},
 	{"POST", "/api/v1/statuses/{id}/unreblog", "write:statuses", (*Handler).unreblog},
+	{"GET", "/api/v1/pleroma/statuses/{id}/reactions", "", (*Handler).reactions},
+	{"GET", "/api/v1/pleroma/statuses/{id}/reactions/{emoji}", "", (*Handler).reactions},
+	{"PUT", "/api/v1/pleroma/statuses/{id}/reactions/{emoji}", "write:statuses", (*Handler).putReaction},
+	{"DELETE", "/api/v1/pleroma/statuses/{id}/reactions/{emoji}", "write:statuses", (*Handler).deleteReaction},
 	{"POST", "/api/v2/media", "write:media", (*Handler).upload},
 	{"POST", "/api/v1/media", "write:media", (*Handler).upload}, // the older path, still used by some apps
 	{"GET", "/api/v1/media/{id}", "write:media", (*Handler).media},

@@ -112,6 +112,27 @@ type Status struct {
 	// Filtered is the viewer's warn filters this status matched where it is shown; absent
 	// without a viewer.
 	Filtered *[]FilterResult `json:"filtered,omitempty"`
+	// Pleroma is Pleroma's extension, which Pleroma-family apps read: the emoji reactions.
+	// Mastodon apps ignore it.
+	Pleroma *StatusPleroma `json:"pleroma,omitempty"`
+}
+
+// StatusPleroma is the part of Pleroma's extension of a status that Refuge fills.
+type StatusPleroma struct {
+	EmojiReactions []EmojiReaction `json:"emoji_reactions"`
+}
+
+// EmojiReaction is one emoji's reactions to a status, as Pleroma and Akkoma give them: Name
+// is the Unicode emoji, or a custom one's shortcode without its colons, whose picture URL
+// and StaticURL are (null for Unicode), served from here. Accounts is only in the list of
+// who reacted (GET .../reactions).
+type EmojiReaction struct {
+	Name      string     `json:"name"`
+	Count     int        `json:"count"`
+	Me        bool       `json:"me"`
+	URL       *string    `json:"url"`
+	StaticURL *string    `json:"static_url"`
+	Accounts  []*Account `json:"accounts,omitempty"`
 }
 
 // MediaAttachment is a picture, video or sound on a post. PreviewURL is null for video and
@@ -196,6 +217,9 @@ type Notification struct {
 	CreatedAt string   `json:"created_at"`
 	Account   *Account `json:"account"`
 	Status    *Status  `json:"status,omitempty"` // only for the kinds about a post
+	// Emoji and EmojiURL are a reaction's (type pleroma:emoji_reaction), as Pleroma's.
+	Emoji    *string `json:"emoji,omitempty"`
+	EmojiURL *string `json:"emoji_url,omitempty"`
 }
 
 // InstanceV1 describes the instance, as /api/v1/instance always did.

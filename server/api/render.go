@@ -170,9 +170,14 @@ func (rn *render) account(a *storage.Actor) (*Account, error) {
 }
 
 // statuses are the Status entities of notes, which the viewer may read, with its own state
-// of each (liked, boosted, pinned, bookmarked) when there is a viewer, read in one query.
+// of each (liked, boosted, pinned, bookmarked) when there is a viewer, read in one query,
+// and their emoji reactions, read in another.
 func (rn *render) statuses(notes []*storage.Note) ([]*Status, error) {
 	st, err := rn.h.Read.ViewerState(rn.ctx, rn.viewer, notes)
+	if err != nil {
+		return nil, err
+	}
+	reactions, err := rn.h.Read.ReactionGroups(rn.ctx, rn.viewer, notes)
 	if err != nil {
 		return nil, err
 	}
@@ -192,6 +197,7 @@ func (rn *render) statuses(notes []*storage.Note) ([]*Status, error) {
 		if err != nil {
 			return nil, err
 		}
+		s.Pleroma = &StatusPleroma{EmojiReactions: rn.h.emojiReactions(reactions[n.ID])}
 		if rn.viewer != nil {
 			s.Favourited, s.Reblogged, s.Pinned = ptr(st.Liked[n.ID]), ptr(st.Boosted[n.ID]), ptr(st.Pinned[n.ID])
 			s.Muted, s.Bookmarked = ptr(false), ptr(st.Bookmarked[n.ID])
@@ -417,6 +423,9 @@ var notificationTypes = map[storage.NotificationKind]string{
 	storage.NotificationMove:          "move",  // account: who moved; its moved: where to
 	storage.NotificationPoll:          "poll",  // account: the poll's author; status: the poll
 	storage.NotificationQuote:         "quote", // account: who quoted; status: the quote post
+	// Pleroma's and Akkoma's type, with the emoji; Mastodon's apps ignore types they do not
+	// know, and those that ask for types[] never get it.
+	storage.NotificationReaction: "pleroma:emoji_reaction",
 }
 
 // notification is the Notification entity of n.
@@ -427,6 +436,12 @@ func (rn *render) notification(n *storage.Notification) (*Notification, error) {
 	}
 	out := &Notification{ID: rowID(n.ID), Type: notificationTypes[n.Type], GroupKey: reader.GroupKey(n, reader.Groupable),
 		CreatedAt: timeOf(n.Created), Account: acc}
+	if n.Type == storage.NotificationReaction {
+		out.Emoji = &n.Emoji
+		if n.EmojiURL != "" {
+			out.EmojiURL = ptr(rn.h.served(n.EmojiURL, false))
+		}
+	}
 	if n.Note != nil && rn.h.Read.Visible(rn.ctx, rn.who(), n.Note) == nil {
 		list, err := rn.statuses([]*storage.Note{n.Note})
 		if err != nil {

@@ -222,7 +222,7 @@ func (h *Handler) discard(ctx context.Context, uploads []storage.Media) {
 	}
 }
 
-// noteAction likes, boosts, pins or deletes a note (or undoes the first three), then goes
+// noteAction likes, boosts, reacts to, pins or deletes a note (or undoes the first four), then goes
 // back to the page the button was on, at the post.
 func (h *Handler) noteAction(w http.ResponseWriter, r *http.Request, viewer *storage.Actor, _ *storage.Token) error {
 	ctx := r.Context()
@@ -240,6 +240,10 @@ func (h *Handler) noteAction(w http.ResponseWriter, r *http.Request, viewer *sto
 		_, err = h.Outbox.React(ctx, viewer, "Announce", n.URI)
 	case "unboost":
 		err = h.Outbox.Unreact(ctx, viewer, "Announce", n.URI)
+	case "react":
+		err = h.Outbox.EmojiReact(ctx, viewer, n.URI, r.PostFormValue("emoji"))
+	case "unreact":
+		err = h.Outbox.EmojiUnreact(ctx, viewer, n.URI, r.PostFormValue("emoji"))
 	case "pin", "unpin":
 		err = h.Outbox.Pin(ctx, viewer, n.URI, action == "pin")
 	case "bookmark", "unbookmark":
@@ -259,7 +263,7 @@ func (h *Handler) noteAction(w http.ResponseWriter, r *http.Request, viewer *sto
 	if err != nil && storage.KindOf(err) != storage.NotFound {
 		return err // an undo of what was not done is no error: the page was stale
 	}
-	if action != "pin" && action != "unpin" && wantsJSON(r) {
+	if action != "pin" && action != "unpin" && action != "react" && action != "unreact" && wantsJSON(r) {
 		return h.reactionState(w, r, viewer, n.ID)
 	}
 	return h.back(w, r, h.noteLink(n), "#note-"+strconv.FormatInt(n.ID, 10))

@@ -43,7 +43,8 @@ func (h *Handler) page(r *http.Request, title string, body any) *templates.Page 
 // viewerOf is the reader's viewer of a page: the signed-in account, or anonymous.
 func viewerOf(p *templates.Page) reader.Viewer { return reader.Local(p.Viewer) }
 
-// render writes a page, marking which of its notes the viewer liked, boosted or pinned, and
+// render writes a page, marking which of its notes the viewer liked, boosted or pinned, with
+// their emoji reactions, and
 // showing the notice a form left for it. Pages of a signed-in account are never cached.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *templates.Page, notes ...*storage.Note) error {
 	st, err := h.Read.ViewerState(r.Context(), p.Viewer, notes)
@@ -51,6 +52,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		return err
 	}
 	p.Liked, p.Boosted, p.Pinned, p.Bookmarked, p.Votes = st.Liked, st.Boosted, st.Pinned, st.Bookmarked, st.Votes
+	if p.Reactions, err = h.Read.ReactionGroups(r.Context(), p.Viewer, notes); err != nil {
+		return err
+	}
 	if p.Parents, err = h.Read.ReplyParents(r.Context(), viewerOf(p), notes); err != nil {
 		return err
 	}

@@ -119,7 +119,7 @@ func (h *Handler) Routes(r *mux.Router) {
 
 	// Forms.
 	post("/web/notes", h.Form(h.postNote))
-	post("/web/notes/{id:[0-9]+}/{action:like|unlike|boost|unboost|delete|pin|unpin|bookmark|unbookmark}", h.Form(h.noteAction))
+	post("/web/notes/{id:[0-9]+}/{action:like|unlike|boost|unboost|react|unreact|delete|pin|unpin|bookmark|unbookmark}", h.Form(h.noteAction))
 	post("/web/notes/{id:[0-9]+}/vote", h.Form(h.voteAction))
 	post("/web/follow", h.Form(h.followAction(true)))
 	post("/web/unfollow", h.Form(h.followAction(false)))

@@ -293,7 +293,7 @@ func (tx *Tx) PutRemoteActor(ctx context.Context, a *storage.Actor) error {
 }
 
 // MarkActorDeleted records that the actor is gone. Its notes are tombstoned with it (keeping
-// no text, as DeleteNote does), and its follows, likes and boosts removed, so that nothing of
+// no text, as DeleteNote does), and its follows, likes, emoji reactions and boosts removed, so that nothing of
 // it is served or delivered to again.
 func (tx *Tx) MarkActorDeleted(ctx context.Context, id int64, at time.Time) error {
 	if err := tx.tombstone(ctx, at, `actor_id = :target`, id); err != nil {
@@ -311,6 +311,7 @@ func (tx *Tx) MarkActorDeleted(ctx context.Context, id int64, at time.Time) erro
 		{`DELETE FROM followed_tags WHERE account_id = ?`, []any{id}},
 		{`DELETE FROM follows WHERE follower_id = ? OR followee_id = ?`, []any{id, id}},
 		{`DELETE FROM likes WHERE actor_id = ?`, []any{id}},
+		{`DELETE FROM emoji_reactions WHERE actor_id = ?`, []any{id}},
 		{`DELETE FROM filter_keywords WHERE filter_id IN (SELECT id FROM filters WHERE actor_id = ?)`, []any{id}},
 		{`DELETE FROM filters WHERE actor_id = ?`, []any{id}},
 		{`DELETE FROM announces WHERE actor_id = ?`, []any{id}},

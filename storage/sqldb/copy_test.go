@@ -155,6 +155,20 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			NoteID: notes[0].ID, Created: at}); err != nil {
 			return err
 		}
+		for _, e := range []string{"🔥", ":blobcat:"} {
+			x := &storage.EmojiReaction{URI: c.carol.URI + "/react/" + e, ActorID: c.carol.ID, NoteID: notes[0].ID,
+				Emoji: e, Created: at}
+			if e != "🔥" {
+				x.ImageURL = "https://peer.example/emoji/blobcat.png"
+			}
+			if _, err := tx.PutEmojiReaction(ctx, x); err != nil {
+				return err
+			}
+		}
+		// Told to bob, whose notifications nothing counts, so that the columns are copied.
+		if err := tx.NotifyReaction(ctx, c.bob.ID, c.carol.ID, notes[0].ID, ":blobcat:", "https://peer.example/emoji/blobcat.png", at); err != nil {
+			return err
+		}
 		boost := &storage.Reaction{URI: c.carol.URI + "/boosts/1", ActorID: c.carol.ID, NoteID: notes[0].ID, Created: at}
 		if _, err := tx.PutReaction(ctx, storage.Announce, boost); err != nil {
 			return err

@@ -23,6 +23,8 @@ func TestKnownInboxes(t *testing.T) {
 	liked := mustActor(t, db, "liked", "liked.example", false)
 	liker := mustActor(t, db, "liker", "liker.example", false)
 	booster := mustActor(t, db, "booster", "booster.example", false)
+	reacted := mustActor(t, db, "reacted", "reacted.example", false)
+	reactor := mustActor(t, db, "reactor", "reactor.example", false)
 	answered := mustActor(t, db, "answered", "answered.example", false)
 	replier := mustActor(t, db, "replier", "replier.example", false)
 	gone := mustActor(t, db, "gone", "gone.example", false)
@@ -34,6 +36,7 @@ func TestKnownInboxes(t *testing.T) {
 	hers := mustNote(t, db, alice, "1", storage.Public)
 	theirs := mustNote(t, db, liked, "1", storage.Public)
 	toAnswer := mustNote(t, db, answered, "1", storage.Public)
+	toReact := mustNote(t, db, reacted, "1", storage.Public)
 	err := db.Update(ctx, func(tx storage.Tx) error {
 		for i, f := range []*storage.Follow{
 			{FollowerID: follower.ID, FolloweeID: alice.ID, Accepted: true},
@@ -59,6 +62,14 @@ func TestKnownInboxes(t *testing.T) {
 				return err
 			}
 		}
+		for _, x := range []*storage.EmojiReaction{
+			{URI: "https://r.example/4", ActorID: alice.ID, NoteID: toReact.ID, Emoji: "🔥"},
+			{URI: "https://r.example/5", ActorID: reactor.ID, NoteID: hers.ID, Emoji: "🎉"},
+		} {
+			if _, err := tx.PutEmojiReaction(ctx, x); err != nil {
+				return err
+			}
+		}
 		for _, n := range []*storage.Note{
 			{URI: alice.URI + "/statuses/2", ActorID: alice.ID, Local: true, InReplyToURI: toAnswer.URI, Visibility: storage.Public},
 			{URI: replier.URI + "/statuses/1", ActorID: replier.ID, InReplyToURI: hers.URI, Visibility: storage.Public},
@@ -80,7 +91,7 @@ func TestKnownInboxes(t *testing.T) {
 	slices.Sort(got)
 	want := []string{"https://answered.example/inbox", "https://booster.example/inbox", "https://followed.example/inbox",
 		"https://followers.example/inbox", "https://liked.example/inbox", "https://liker.example/inbox",
-		"https://own.example/u/inbox", "https://replier.example/inbox"}
+		"https://own.example/u/inbox", "https://reacted.example/inbox", "https://reactor.example/inbox", "https://replier.example/inbox"}
 	if !slices.Equal(got, want) {
 		t.Errorf("known inboxes:\n got %v\nwant %v", got, want)
 	}

@@ -127,6 +127,16 @@ func listShown(policy storage.RepliesPolicy) string {
 
 // Notify records a notification for a local account, and queues its pushes.
 func (tx *Tx) Notify(ctx context.Context, accountID int64, kind storage.NotificationKind, actorID, noteID int64, at time.Time) error {
+	return tx.notify(ctx, accountID, kind, actorID, noteID, "", "", at)
+}
+
+// NotifyReaction records that actorID reacted to the account's note with an emoji.
+func (tx *Tx) NotifyReaction(ctx context.Context, accountID, actorID, noteID int64, emoji, emojiURL string, at time.Time) error {
+	return tx.notify(ctx, accountID, storage.NotificationReaction, actorID, noteID, emoji, emojiURL, at)
+}
+
+func (tx *Tx) notify(ctx context.Context, accountID int64, kind storage.NotificationKind, actorID, noteID int64,
+	emoji, emojiURL string, at time.Time) error {
 	var note any
 	if noteID != 0 {
 		note = noteID
@@ -135,8 +145,8 @@ func (tx *Tx) Notify(ctx context.Context, accountID int64, kind storage.Notifica
 		return nil
 	}
 	var id int64
-	if err := tx.tx.QueryRowContext(ctx, `INSERT INTO notifications (account_id, type, actor_id, note_id, created)
-		VALUES (?,?,?,?,?) RETURNING id`, accountID, kind, actorID, note, ts(at)).Scan(&id); err != nil {
+	if err := tx.tx.QueryRowContext(ctx, `INSERT INTO notifications (account_id, type, actor_id, note_id, created, emoji, emoji_url)
+		VALUES (?,?,?,?,?,?,?) RETURNING id`, accountID, kind, actorID, note, ts(at), emoji, emojiURL).Scan(&id); err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
 	tx.record(storage.Event{Kind: storage.EventNotification, AccountID: accountID, NotificationID: id})
@@ -210,7 +220,7 @@ func (r reader) ListNotifications(ctx context.Context, accountID int64, p storag
 	pcond, pargs, order := pageClause(p, "id")
 	cond, args := notificationFilter(accountID, p)
 	cond, args = cond+fromShown+pcond, append(args, pargs...)
-	rows, err := r.q.QueryContext(ctx, `SELECT id, type, actor_id, coalesce(note_id, 0), created, read
+	rows, err := r.q.QueryContext(ctx, `SELECT id, type, actor_id, coalesce(note_id, 0), created, read, emoji, emoji_url
 		FROM notifications WHERE `+cond+order, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)
@@ -223,7 +233,7 @@ func (r reader) ListNotifications(ctx context.Context, accountID int64, p storag
 	for rows.Next() {
 		x := row{n: &storage.Notification{}}
 		var created string
-		if err := rows.Scan(&x.n.ID, &x.n.Type, &x.actorID, &x.noteID, &created, &x.n.Read); err != nil {
+		if err := rows.Scan(&x.n.ID, &x.n.Type, &x.actorID, &x.noteID, &created, &x.n.Read, &x.n.Emoji, &x.n.EmojiURL); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan notification: %w", err)
 		}

@@ -284,6 +284,7 @@ func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target i
 	statements := append(conversationDeletes(notes),
 		`DELETE FROM note_tags WHERE note_id IN `+notes, `DELETE FROM feed WHERE note_id IN `+notes,
 		`DELETE FROM pins WHERE note_id IN `+notes, `DELETE FROM likes WHERE note_id IN `+notes,
+		`DELETE FROM emoji_reactions WHERE note_id IN `+notes,
 		`DELETE FROM announces WHERE note_id IN `+notes, `DELETE FROM notifications WHERE note_id IN `+notes,
 		`DELETE FROM note_edits WHERE note_id IN `+notes, `DELETE FROM bookmarks WHERE note_id IN `+notes,
 		`DELETE FROM note_translations WHERE note_id IN `+notes,

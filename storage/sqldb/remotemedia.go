@@ -340,13 +340,14 @@ func (r reader) PrunableRemoteMedia(ctx context.Context, limit int) ([]*storage.
 }
 
 // remoteMediaOrphan is the condition under which row r is named by nothing any longer: no
-// media row (deleted notes have none) and no live remote actor. Only the kinds notes and
-// actors queue are judged so: a kind queued for something else (QueueRemoteMedia) would be
+// media row (deleted notes have none) and no live remote actor; for a custom emoji's
+// picture, no emoji reaction. Only the kinds notes, actors and reactions queue are judged so: a kind queued for something else (QueueRemoteMedia) would be
 // dropped by rules that do not know what names it.
-var remoteMediaOrphan = `r.kind IN ('` + strings.Join([]string{storage.RemoteAttachment, storage.RemoteAvatar, storage.RemoteHeader}, "', '") + `')
+var remoteMediaOrphan = `((r.kind IN ('` + strings.Join([]string{storage.RemoteAttachment, storage.RemoteAvatar, storage.RemoteHeader}, "', '") + `')
 	AND NOT EXISTS (SELECT 1 FROM media m WHERE m.url = r.url)
 	AND NOT EXISTS (SELECT 1 FROM actors a WHERE a.icon_url = r.url AND a.local = FALSE AND a.deleted_at = {never})
-	AND NOT EXISTS (SELECT 1 FROM actors a WHERE a.image_url = r.url AND a.local = FALSE AND a.deleted_at = {never})`
+	AND NOT EXISTS (SELECT 1 FROM actors a WHERE a.image_url = r.url AND a.local = FALSE AND a.deleted_at = {never}))
+	OR (r.kind = '` + storage.RemoteEmoji + `' AND NOT EXISTS (SELECT 1 FROM emoji_reactions e WHERE e.image_url = r.url)))`
 
 // DropOrphanRemoteMedia removes up to limit rows that nothing names any longer, in any
 // state, and returns them: the caller removes their files.

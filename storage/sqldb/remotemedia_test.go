@@ -459,7 +459,7 @@ func TestDropOrphanRemoteMedia(t *testing.T) {
 	db := openTest(t)
 	remote := mustActor(t, db, "carol", "peer.test", false)
 	deleted := remoteNote(t, db, remote, "1", "https://peer.test/deleted.png", "https://peer.test/shared.png")
-	remoteNote(t, db, remote, "2", "https://peer.test/shared.png", "https://peer.test/kept.png")
+	kept := remoteNote(t, db, remote, "2", "https://peer.test/shared.png", "https://peer.test/kept.png")
 	dan := &storage.Actor{URI: "https://peer.test/users/dan", Type: "Person", Username: "dan", Host: "peer.test",
 		IconURL: "https://peer.test/dan.png", ImageURL: "https://peer.test/dan-header.png"}
 	erin := &storage.Actor{URI: "https://peer.test/users/erin", Type: "Person", Username: "erin", Host: "peer.test",
@@ -470,8 +470,15 @@ func TestDropOrphanRemoteMedia(t *testing.T) {
 				return err
 			}
 		}
-		// What else names a file (an emoji, say) is not judged by what notes and actors name.
-		return tx.QueueRemoteMedia(ctx, "https://peer.test/emoji.png", "emoji", time.Now())
+		// A custom emoji's picture is named while a reaction with it stands: dan's goes with him.
+		for _, a := range []*storage.Actor{dan, erin} {
+			if _, err := tx.PutEmojiReaction(ctx, &storage.EmojiReaction{URI: a.URI + "/react/1", ActorID: a.ID, NoteID: kept.ID,
+				Emoji: ":blob" + a.Username + ":", ImageURL: "https://peer.test/" + a.Username + "-emoji.png"}); err != nil {
+				return err
+			}
+		}
+		// What else names a file (a link preview, say) is not judged by what notes and actors name.
+		return tx.QueueRemoteMedia(ctx, "https://peer.test/preview.png", "preview", time.Now())
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -489,7 +496,8 @@ func TestDropOrphanRemoteMedia(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"https://peer.test/deleted.png", "https://peer.test/dan.png", "https://peer.test/dan-header.png"}
+	want := []string{"https://peer.test/deleted.png", "https://peer.test/dan.png", "https://peer.test/dan-header.png",
+		"https://peer.test/dan-emoji.png"}
 	var got []string
 	for _, limit := range []int{2, 10} { // in two rounds
 		dropped, err := db.DropOrphanRemoteMedia(ctx, limit)
@@ -517,7 +525,7 @@ func TestDropOrphanRemoteMedia(t *testing.T) {
 		}
 	}
 	for _, u := range []string{"https://peer.test/shared.png", "https://peer.test/kept.png", "https://peer.test/erin.png",
-		"https://peer.test/emoji.png"} {
+		"https://peer.test/preview.png", "https://peer.test/erin-emoji.png"} {
 		mustRemoteMedia(t, db, u)
 	}
 }

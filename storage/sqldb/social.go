@@ -227,8 +227,8 @@ func (r reader) FollowerInboxes(ctx context.Context, actorID int64) ([]string, e
 }
 
 // KnownInboxes returns the distinct delivery inboxes of the live remote actors that know
-// actorID: its follows both ways, and the authors it reacted to or answered and who reacted
-// to or answered it.
+// actorID: its follows both ways, and the authors it reacted to (likes, boosts, emoji) or
+// answered and who reacted to or answered it.
 func (r reader) KnownInboxes(ctx context.Context, actorID int64) ([]string, error) {
 	const known = `SELECT follower_id FROM follows WHERE followee_id = ?
 		UNION SELECT followee_id FROM follows WHERE follower_id = ?
@@ -236,9 +236,11 @@ func (r reader) KnownInboxes(ctx context.Context, actorID int64) ([]string, erro
 		UNION SELECT l.actor_id FROM likes l JOIN notes n ON n.id = l.note_id WHERE n.actor_id = ?
 		UNION SELECT n.actor_id FROM announces b JOIN notes n ON n.id = b.note_id WHERE b.actor_id = ?
 		UNION SELECT b.actor_id FROM announces b JOIN notes n ON n.id = b.note_id WHERE n.actor_id = ?
+		UNION SELECT n.actor_id FROM emoji_reactions e JOIN notes n ON n.id = e.note_id WHERE e.actor_id = ?
+		UNION SELECT e.actor_id FROM emoji_reactions e JOIN notes n ON n.id = e.note_id WHERE n.actor_id = ?
 		UNION SELECT p.actor_id FROM notes c JOIN notes p ON p.uri = c.in_reply_to_uri WHERE c.actor_id = ? AND c.in_reply_to_uri != ''
 		UNION SELECT c.actor_id FROM notes c JOIN notes p ON p.uri = c.in_reply_to_uri WHERE p.actor_id = ? AND c.in_reply_to_uri != ''`
-	args := make([]any, 8)
+	args := make([]any, strings.Count(known, "?"))
 	for i := range args {
 		args[i] = actorID
 	}
