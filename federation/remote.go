@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -231,7 +232,32 @@ func (r *Remote) actorFromDoc(doc *Actor) (*storage.Actor, error) {
 		a.Fields = append(a.Fields, storage.Field{Name: clampText(PlainText(f.Name), MaxFieldNameChars),
 			Value: clampHTML(SanitizeHTML(f.Value), MaxFieldBytes)})
 	}
+	a.Emojis = emojisOf(doc.Tags)
 	return a, nil
+}
+
+// MaxEmojis bounds the custom emoji kept of one note or actor.
+const MaxEmojis = 64
+
+// shortcode is a custom emoji's name as peers write it: Mastodon's letters, digits and _,
+// Misskey's name@host, and a few more.
+var shortcode = regexp.MustCompile(`^:[A-Za-z0-9_+.@-]{1,100}:$`)
+
+// emojisOf keeps the custom emoji among tags that can be shown: a plain shortcode and an
+// http(s) picture, each shortcode once, at most MaxEmojis.
+func emojisOf(tags []Tag) []storage.Tag {
+	var out []storage.Tag
+	seen := map[string]bool{}
+	for _, t := range tags {
+		if t.Type != TypeEmoji || !shortcode.MatchString(t.Name) || seen[t.Name] || len(out) == MaxEmojis {
+			continue
+		}
+		if href := keepURL(httpURL(t.Href)); href != "" {
+			seen[t.Name] = true
+			out = append(out, storage.Tag{Type: storage.TagEmoji, Name: t.Name, Href: href})
+		}
+	}
+	return out
 }
 
 // httpURL is s when it is a plain http(s) URL (see storage.HostOf), else "": a link shown
@@ -451,6 +477,7 @@ func NoteFromDoc(doc *Note, author *storage.Actor, localHost string) *storage.No
 			Description: clampText(PlainText(m.Name), MaxAltChars), Blurhash: keepToken(m.Blurhash),
 			Width: m.Width, Height: m.Height, Duration: m.Duration})
 	}
+	n.Tags = append(n.Tags, emojisOf(doc.Tags)...)
 	n.Poll = pollFromDoc(doc.Poll)
 	if q := keepURL(httpURL(doc.Quote)); q != "" {
 		// Pending until checked (Remote.CheckQuote), which needs the store and the network.

@@ -39,6 +39,8 @@ type Actor struct {
 	// Suspended is Mastodon's toot:suspended: the actor's own server suspended it, and its
 	// document says little else.
 	Suspended bool
+	// Tags are the actor's tag: the Emoji its name and bio use.
+	Tags []Tag
 }
 
 // Tag is a Mention, Hashtag or Emoji on a note. For an Emoji, Href is the image URL.
@@ -308,6 +310,9 @@ func decodeActor(data []byte, checked bool) (*Actor, error) {
 		return nil, err
 	}
 	if a.Fields, _, err = attachmentsOf(w.Attachment); err != nil {
+		return nil, err
+	}
+	if a.Tags, err = tagsOf(w.Tag); err != nil {
 		return nil, err
 	}
 	return a, nil

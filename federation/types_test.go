@@ -834,3 +834,22 @@ func TestRoundTripFlag(t *testing.T) {
 		t.Errorf("a Flag of %d objects: %v", len(many), err)
 	}
 }
+
+// Of a note's and an actor's Emoji tags, only those that can be shown are kept: a plain
+// shortcode with an http(s) picture, each once, at most MaxEmojis.
+func TestEmojisKept(t *testing.T) {
+	tags := []Tag{{Type: TypeEmoji, Name: ":ok:", Href: "https://x.example/ok.png"},
+		{Type: TypeEmoji, Name: ":ok:", Href: "https://x.example/again.png"},
+		{Type: TypeEmoji, Name: ":js:", Href: "javascript:alert(1)"},
+		{Type: TypeEmoji, Name: `:a"b:`, Href: "https://x.example/q.png"},
+		{Type: TypeEmoji, Name: "nocolons", Href: "https://x.example/n.png"},
+		{Type: TypeHashtag, Name: "#x", Href: "https://x.example/tags/x"}}
+	for i := range 100 {
+		tags = append(tags, Tag{Type: TypeEmoji, Name: fmt.Sprintf(":e%d:", i), Href: "https://x.example/e.png"})
+	}
+	got := emojisOf(tags)
+	if len(got) != MaxEmojis || got[0] != (storage.Tag{Type: storage.TagEmoji, Name: ":ok:", Href: "https://x.example/ok.png"}) ||
+		got[1].Name != ":e0:" {
+		t.Errorf("kept %d: %v", len(got), got[:2])
+	}
+}

@@ -19,6 +19,10 @@ type Field struct {
 // Actor is a local account or a remote actor: what anyone may know of it. The secrets of a
 // local account are kept apart, in Credentials.
 type Actor struct {
+	// Emojis are the custom emoji a remote actor's name and bio use: Emoji tags, Name
+	// ":shortcode:" and Href the picture's URL.
+	Emojis []Tag
+
 	ID           int64
 	URI          string
 	Local        bool

@@ -19,12 +19,15 @@ const (
 	Direct    Visibility = "direct"    // only the actors addressed
 )
 
-// Tag is a Mention or Hashtag entry of a note.
+// Tag is a Mention, Hashtag or Emoji entry of a note.
 type Tag struct {
-	Type string // "Mention" or "Hashtag"
-	Name string // "@user@host" or "#tag"
-	Href string
+	Type string // "Mention", "Hashtag" or "Emoji" (TagEmoji)
+	Name string // "@user@host", "#tag" or ":shortcode:"
+	Href string // the account, the tag's page, or the emoji's picture
 }
+
+// TagEmoji is the type of a custom emoji's tag.
+const TagEmoji = "Emoji"
 
 // Media is an attachment: an upload of a local account, or a remote attachment by URL.
 type Media struct {

@@ -41,7 +41,7 @@ const (
 	RemoteAttachment = "attachment"
 	RemoteAvatar     = "avatar"
 	RemoteHeader     = "header"
-	RemoteEmoji      = "emoji" // the picture of a custom emoji a remote actor reacted with
+	RemoteEmoji      = "emoji" // the picture of a custom emoji: of a reaction, a note or an actor's name and bio
 )
 
 // The states of remote media.

@@ -679,6 +679,8 @@ var funcs = template.FuncMap{
 	"iso":              iso,
 	"date":             date,
 	"plain":            PlainText,
+	"emojiName":        emojiName,
+	"emojiText":        emojiText,
 	"excerpt":          func(n *storage.Note) string { return excerpt(n, 140) },
 	"post":             newPost,
 	"follow":           newFollow,
@@ -948,7 +950,7 @@ func quoteViewOf(p *Page, n *storage.Note) *quoteView {
 	}
 	v.State = q.State
 	if q.Note != nil {
-		v.Author, v.Content, v.ViewURL, v.Lang = bylineOf(p, q.Note.Author), trusted(q.Note.Content), viewURL(q.Note), q.Note.Language
+		v.Author, v.Content, v.ViewURL, v.Lang = bylineOf(p, q.Note.Author), emojify(q.Note.Content, q.Note.Tags), viewURL(q.Note), q.Note.Language
 	}
 	return v
 }
@@ -1078,13 +1080,14 @@ func viewerPath(id int64, i int) string {
 	return storedNotePath(id) + "/media/" + strconv.Itoa(i)
 }
 
-// byline is an actor as a post names it.
+// byline is an actor as a post names it; NameHTML is its name with its custom emoji.
 type byline struct {
 	Name, Handle, URL, Avatar string
+	NameHTML                  template.HTML
 }
 
 func bylineOf(p *Page, a *storage.Actor) byline {
-	return byline{Name: displayName(a), Handle: handle(a), URL: profileLink(p, a), Avatar: avatar(a)}
+	return byline{Name: displayName(a), NameHTML: emojiName(a), Handle: handle(a), URL: profileLink(p, a), Avatar: avatar(a)}
 }
 
 func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
@@ -1099,7 +1102,7 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 		shown, others := chooseLanguage(n, p.Prefer)
 		v.Lang, content, v.Others = shown, n.ContentMap[shown], versionsOf(n, others, v.ViewURL)
 	}
-	v.Content = trusted(content)
+	v.Content = emojify(content, n.Tags)
 	if booster != nil {
 		b := bylineOf(p, booster)
 		v.Booster = &b
@@ -1116,7 +1119,7 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 	v.Reactions = reactionsOf(p, n)
 	if n.Summary == "" { // behind a content warning, a post is shown whole once opened, as Mastodon does
 		if lead, rest, ok := splitLong(content); ok {
-			v.Content, v.Rest = lead, rest
+			v.Content, v.Rest = emojify(string(lead), n.Tags), emojify(string(rest), n.Tags)
 		}
 	}
 	if n.Updated.After(n.Published) { // as the API's edited_at

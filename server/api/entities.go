@@ -66,7 +66,7 @@ type Source struct {
 	AlsoKnownAs []string `json:"also_known_as_uris,omitempty"`
 }
 
-// Emoji is a custom emoji. Refuge has none yet, so every list of them is empty.
+// Emoji is a custom emoji: another server's, its picture served from the remote media cache.
 type Emoji struct {
 	Shortcode       string `json:"shortcode"`
 	URL             string `json:"url"`

@@ -137,7 +137,7 @@ func (rn *render) account(a *storage.Actor) (*Account, error) {
 	acc := &Account{ID: rowID(a.ID), Username: a.Username, Acct: a.Handle(), URL: cmp.Or(a.URL, a.URI), URI: a.URI,
 		DisplayName: a.Name, Note: a.Summary, Avatar: cmp.Or(rn.h.served(a.IconURL, a.Local), base+templates.StaticURL("avatar.svg")),
 		Header: cmp.Or(rn.h.served(a.ImageURL, a.Local), base+templates.StaticURL("header.svg")), Locked: a.Locked, Fields: []Field{},
-		Emojis: []Emoji{}, Bot: a.Type == "Service" || a.Type == "Application", Group: a.Type == "Group",
+		Emojis: rn.h.emojisOf(a.Emojis), Bot: a.Type == "Service" || a.Type == "Application", Group: a.Type == "Group",
 		Discoverable: &a.Discoverable, Indexable: a.Indexable, CreatedAt: timeOf(a.Published.UTC().Truncate(24 * time.Hour)),
 		StatusesCount: c.Posts, FollowersCount: c.Followers, FollowingCount: c.Following}
 	if a.Local {
@@ -222,7 +222,7 @@ func (rn *render) status(n *storage.Note) (*Status, error) {
 		return nil, err
 	}
 	s := &Status{ID: noteStatusID(n.ID), URI: n.URI, URL: ptr(cmp.Or(n.URL, n.URI)), Account: author, Content: n.Content,
-		CreatedAt: timeOf(n.Published), Emojis: []Emoji{}, RepliesCount: n.Replies, ReblogsCount: n.Announces,
+		CreatedAt: timeOf(n.Published), Emojis: rn.h.emojisOf(n.Tags), RepliesCount: n.Replies, ReblogsCount: n.Announces,
 		FavouritesCount: n.Likes, Sensitive: n.Sensitive, SpoilerText: n.Summary, Visibility: visibilityOf(n.Visibility),
 		MediaAttachments: []MediaAttachment{}, Mentions: []Mention{}, Tags: []Tag{}}
 	if !n.Updated.IsZero() && n.Updated.After(n.Published) {
@@ -409,6 +409,19 @@ func (rn *render) relationship(a *storage.Actor) Relationship {
 		Muting: rel.Muting, MutingNotifications: rel.MutingNotifications, Requested: rel.Requested,
 		DomainBlocking: rel.DomainBlocking,
 		RequestedBy:    rel.RequestsYou}
+}
+
+// emojisOf is the Emoji entities of the custom emoji among tags, their pictures served from
+// the remote media cache, as Mastodon serves remote emoji from its own.
+func (h *Handler) emojisOf(tags []storage.Tag) []Emoji {
+	out := []Emoji{}
+	for _, t := range tags {
+		if t.Type == storage.TagEmoji {
+			url := h.URIs.RemoteMedia(t.Href)
+			out = append(out, Emoji{Shortcode: strings.Trim(t.Name, ":"), URL: url, StaticURL: url})
+		}
+	}
+	return out
 }
 
 // notificationTypes maps the kinds Refuge stores to Mastodon's types: a reply notifies as a

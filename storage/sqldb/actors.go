@@ -16,18 +16,18 @@ var actorColumns = `a.id, a.uri, a.local, a.type, a.username, a.host, a.name, a.
 	a.inbox, a.shared_inbox, a.outbox, a.followers_uri, a.following_uri, a.featured_uri,
 	a.key_id, a.public_key_pem, a.admin, a.locked, a.discoverable, a.icon_url, a.image_url,
 	a.fields_json, a.published, a.fetched_at, a.deleted_at, a.summary_source, a.suspended_at, a.pending,
-	a.silenced_at, a.also_known_as_json, a.moved_to, a.moved_at, a.indexable, ` + serverSilenced("a")
+	a.silenced_at, a.also_known_as_json, a.moved_to, a.moved_at, a.emojis_json, a.indexable, ` + serverSilenced("a")
 
 type scanner interface{ Scan(dest ...any) error }
 
 // scanActor reads the actorColumns of a row, and extra after them.
 func scanActor(s scanner, a *storage.Actor, extra ...any) error {
-	var fields, published, fetched, deleted, suspended, silenced, aka, moved string
+	var fields, published, fetched, deleted, suspended, silenced, aka, moved, emojis string
 	err := s.Scan(append([]any{&a.ID, &a.URI, &a.Local, &a.Type, &a.Username, &a.Host, &a.Name, &a.Summary, &a.URL,
 		&a.Inbox, &a.SharedInbox, &a.Outbox, &a.FollowersURI, &a.FollowingURI, &a.FeaturedURI,
 		&a.KeyID, &a.PublicKeyPEM, &a.Admin, &a.Locked, &a.Discoverable, &a.IconURL, &a.ImageURL,
 		&fields, &published, &fetched, &deleted, &a.SummarySource, &suspended, &a.Pending,
-		&silenced, &aka, &a.MovedTo, &moved, &a.Indexable, &a.ServerSilenced}, extra...)...)
+		&silenced, &aka, &a.MovedTo, &moved, &emojis, &a.Indexable, &a.ServerSilenced}, extra...)...)
 	if err != nil {
 		return err
 	}
@@ -42,6 +42,15 @@ func scanActor(s scanner, a *storage.Actor, extra ...any) error {
 		return fmt.Errorf("actor %d aliases: %w", a.ID, err)
 	}
 	a.MovedAt = parseTS(moved)
+	return scanEmojis(a, emojis)
+}
+
+// scanEmojis reads an actor's emojis_json.
+func scanEmojis(a *storage.Actor, emojis string) error {
+	a.Emojis = nil
+	if err := json.Unmarshal([]byte(emojis), &a.Emojis); err != nil {
+		return fmt.Errorf("actor %d emojis: %w", a.ID, err)
+	}
 	return nil
 }
 
@@ -191,13 +200,13 @@ func (tx *Tx) CreateActor(ctx context.Context, a *storage.Actor) error {
 		return tx.tx.QueryRowContext(ctx, `INSERT INTO actors (uri, local, type, username, host, name, summary, url,
 		inbox, shared_inbox, outbox, followers_uri, following_uri, featured_uri, key_id, public_key_pem,
 		admin, locked, discoverable, icon_url, image_url, fields_json, published, fetched_at, deleted_at, summary_source,
-		suspended_at, pending, also_known_as_json, moved_to, moved_at, indexable)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		suspended_at, pending, also_known_as_json, moved_to, moved_at, indexable, emojis_json)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			a.URI, a.Local, a.Type, a.Username, a.Host, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox,
 			a.Outbox, a.FollowersURI, a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM,
 			a.Admin, a.Locked, a.Discoverable, a.IconURL, a.ImageURL, string(fields),
 			ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource, ts(a.SuspendedAt), a.Pending,
-			string(aka), a.MovedTo, ts(a.MovedAt), a.Indexable).Scan(&a.ID)
+			string(aka), a.MovedTo, ts(a.MovedAt), a.Indexable, mustJSON(a.Emojis, []storage.Tag{})).Scan(&a.ID)
 	})
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, a.Handle()+" is already taken")
@@ -232,11 +241,12 @@ func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 		shared_inbox=?, outbox=?, followers_uri=?, following_uri=?, featured_uri=?, key_id=?, public_key_pem=?,
 		admin=?, locked=?, discoverable=?, icon_url=?, image_url=?, fields_json=?,
 		fetched_at=?, deleted_at=?, summary_source=?, suspended_at=?, pending=?,
-		also_known_as_json=?, moved_to=?, moved_at=?, indexable=? WHERE id = ?`,
+		also_known_as_json=?, moved_to=?, moved_at=?, indexable=?, emojis_json=? WHERE id = ?`,
 			a.Type, a.Username, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox, a.Outbox, a.FollowersURI,
 			a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM, a.Admin, a.Locked,
 			a.Discoverable, a.IconURL, a.ImageURL, string(fields), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource,
-			ts(a.SuspendedAt), a.Pending, string(aka), a.MovedTo, ts(a.MovedAt), a.Indexable, a.ID)
+			ts(a.SuspendedAt), a.Pending, string(aka), a.MovedTo, ts(a.MovedAt), a.Indexable,
+			mustJSON(a.Emojis, []storage.Tag{}), a.ID)
 		return err
 	})
 	if isUnique(err) {

@@ -33,7 +33,7 @@ var noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n.s
 func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	var cmap, to, cc, published, updated, deleted string
 	author := &storage.Actor{}
-	var fields, apub, afetched, adeleted, asuspended, asilenced, aaka, amoved string
+	var fields, apub, afetched, adeleted, asuspended, asilenced, aaka, amoved, aemojis string
 	var hasPoll bool
 	var quote storage.Quote
 	var reply storage.ReplyApproval
@@ -46,7 +46,7 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 		&author.Summary, &author.URL, &author.Inbox, &author.SharedInbox, &author.Outbox, &author.FollowersURI,
 		&author.FollowingURI, &author.FeaturedURI, &author.KeyID, &author.PublicKeyPEM, &author.Admin,
 		&author.Locked, &author.Discoverable, &author.IconURL, &author.ImageURL, &fields, &apub, &afetched, &adeleted, &author.SummarySource,
-		&asuspended, &author.Pending, &asilenced, &aaka, &author.MovedTo, &amoved, &author.Indexable, &author.ServerSilenced}
+		&asuspended, &author.Pending, &asilenced, &aaka, &author.MovedTo, &amoved, &aemojis, &author.Indexable, &author.ServerSilenced}
 	if err := s.Scan(append(dest, extra...)...); err != nil {
 		return err
 	}
@@ -61,6 +61,9 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	n.Published, n.Updated, n.DeletedAt = parseTS(published), parseTS(updated), parseTS(deleted)
 	author.Published, author.FetchedAt, author.DeletedAt = parseTS(apub), parseTS(afetched), parseTS(adeleted)
 	author.SuspendedAt, author.SilencedAt, author.MovedAt = parseTS(asuspended), parseTS(asilenced), parseTS(amoved)
+	if err := scanEmojis(author, aemojis); err != nil {
+		return err
+	}
 	n.Author = author
 	if hasPoll {
 		n.Poll = &storage.Poll{} // filled by fillParts

@@ -148,6 +148,18 @@ func (tx *Tx) queueRemoteAttachments(ctx context.Context, n *storage.Note) error
 			}
 		}
 	}
+	return tx.queueEmojis(ctx, n.Tags, now)
+}
+
+// queueEmojis queues the pictures of the custom emoji among tags.
+func (tx *Tx) queueEmojis(ctx context.Context, tags []storage.Tag, now time.Time) error {
+	for _, t := range tags {
+		if t.Type == storage.TagEmoji && fetchable(t.Href) {
+			if err := tx.queueRemoteMedia(ctx, t.Href, storage.RemoteEmoji, "", now); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
@@ -164,7 +176,7 @@ func (tx *Tx) queueRemoteProfile(ctx context.Context, a *storage.Actor) error {
 			}
 		}
 	}
-	return nil
+	return tx.queueEmojis(ctx, a.Emojis, now)
 }
 
 // LeaseRemoteMedia returns up to limit pending files due at now, oldest first, leased
@@ -341,13 +353,15 @@ func (r reader) PrunableRemoteMedia(ctx context.Context, limit int) ([]*storage.
 
 // remoteMediaOrphan is the condition under which row r is named by nothing any longer: no
 // media row (deleted notes have none) and no live remote actor; for a custom emoji's
-// picture, no emoji reaction. Only the kinds notes, actors and reactions queue are judged so: a kind queued for something else (QueueRemoteMedia) would be
+// picture, no emoji reaction, note's Emoji tag or live actor's emoji. Only the kinds notes, actors and reactions queue are judged so: a kind queued for something else (QueueRemoteMedia) would be
 // dropped by rules that do not know what names it.
 var remoteMediaOrphan = `((r.kind IN ('` + strings.Join([]string{storage.RemoteAttachment, storage.RemoteAvatar, storage.RemoteHeader}, "', '") + `')
 	AND NOT EXISTS (SELECT 1 FROM media m WHERE m.url = r.url)
 	AND NOT EXISTS (SELECT 1 FROM actors a WHERE a.icon_url = r.url AND a.local = FALSE AND a.deleted_at = {never})
 	AND NOT EXISTS (SELECT 1 FROM actors a WHERE a.image_url = r.url AND a.local = FALSE AND a.deleted_at = {never}))
-	OR (r.kind = '` + storage.RemoteEmoji + `' AND NOT EXISTS (SELECT 1 FROM emoji_reactions e WHERE e.image_url = r.url)))`
+	OR (r.kind = '` + storage.RemoteEmoji + `' AND NOT EXISTS (SELECT 1 FROM emoji_reactions e WHERE e.image_url = r.url)
+	AND NOT EXISTS (SELECT 1 FROM note_tags t WHERE t.type = 'Emoji' AND t.href = r.url)
+	AND NOT EXISTS (SELECT 1 FROM actors a WHERE a.local = FALSE AND a.deleted_at = {never} AND a.emojis_json LIKE '%' || r.url || '%')))`
 
 // DropOrphanRemoteMedia removes up to limit rows that nothing names any longer, in any
 // state, and returns them: the caller removes their files.
