@@ -452,6 +452,9 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 	resolve := s.mentionResolver()
 	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, resolve)
 	n.ContentMap = s.formatTranslations(ctx, in, n.Content, kept, resolve)
+	if err := s.addEmojiTags(ctx, n, in); err != nil {
+		return nil, err
+	}
 	if n.Quote != nil {
 		n.Content += quoteFallback(n.Quote.URI) // the quote stays: an edit does not change it
 	}

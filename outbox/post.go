@@ -350,6 +350,9 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 	resolve := s.mentionResolver()
 	n.Content, n.Tags = Format(ctx, in.Content, s.Base, s.Domain, resolve)
 	n.ContentMap = s.formatTranslations(ctx, in, n.Content, nil, resolve)
+	if err := s.addEmojiTags(ctx, n, in); err != nil {
+		return nil, nil, err
+	}
 	if n.Language, err = s.postLanguage(ctx, author, in, parent); err != nil {
 		return nil, nil, err
 	}

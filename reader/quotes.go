@@ -47,3 +47,8 @@ func (rd *Reader) Quotes(ctx context.Context, v Viewer, notes []*storage.Note) m
 	}
 	return out
 }
+
+// CustomEmojis lists the instance's own custom emoji, by shortcode.
+func (rd *Reader) CustomEmojis(ctx context.Context) ([]storage.CustomEmoji, error) {
+	return rd.DB.ListCustomEmojis(ctx)
+}

@@ -223,7 +223,8 @@ type MediaReader interface {
 	// CountMedia counts the media rows an actor owns, attached or not.
 	CountMedia(ctx context.Context, actorID int64) (int, error)
 	// ListMediaFiles lists the names of every file a media row points at (uploads and
-	// their thumbnails), so that files no row knows can be told apart.
+	// their thumbnails) and of the custom emoji's pictures, so that files no row knows can
+	// be told apart.
 	ListMediaFiles(ctx context.Context) ([]string, error)
 }
 

@@ -46,6 +46,7 @@ type Reader interface {
 	TagFollowReader
 	PollReader
 	QuoteReader
+	CustomEmojiReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -81,6 +82,7 @@ type Tx interface {
 	TagFollowWriter
 	PollWriter
 	QuoteWriter
+	CustomEmojiWriter
 }
 
 // DB is an open Refuge database.

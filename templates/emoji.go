@@ -12,12 +12,13 @@ import (
 // text for whoever cannot see it.
 
 // emojify replaces, in the text of safe HTML (never inside a tag, where a picture would break
-// the markup), each :shortcode: that tags name with its picture.
-func emojify(html string, tags []storage.Tag) template.HTML {
+// the markup), each :shortcode: that tags name with its picture: this instance's own (on
+// host instance) where it is, another server's from the cache.
+func emojify(html string, tags []storage.Tag, instance string) template.HTML {
 	pictures := map[string]string{}
 	for _, t := range tags {
 		if t.Type == storage.TagEmoji {
-			pictures[t.Name] = servedURL(t.Href, false)
+			pictures[t.Name] = servedURL(t.Href, instance != "" && storage.HostOf(t.Href) == instance)
 		}
 	}
 	if len(pictures) == 0 || !strings.Contains(html, ":") {
@@ -70,16 +71,16 @@ func replaceShortcodes(text string, pictures map[string]string) string {
 	return b.String()
 }
 
-// emojiName is an actor's display name, escaped, with its custom emoji as pictures.
+// emojiName is a remote actor's display name, escaped, with its custom emoji as pictures.
 func emojiName(a *storage.Actor) template.HTML {
 	name := template.HTMLEscapeString(displayName(a))
 	if a == nil {
 		return template.HTML(name)
 	}
-	return emojify(name, a.Emojis)
+	return emojify(name, a.Emojis, "")
 }
 
 // emojiText is plain text, escaped, with the custom emoji of tags as pictures.
 func emojiText(text string, tags []storage.Tag) template.HTML {
-	return emojify(template.HTMLEscapeString(text), tags)
+	return emojify(template.HTMLEscapeString(text), tags, "")
 }

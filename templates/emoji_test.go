@@ -24,7 +24,7 @@ func TestEmojify(t *testing.T) {
 		{"<p>unclosed <b", "<p>unclosed <b"},
 		{"no colon", "no colon"},
 	} {
-		if got := string(emojify(c.in, tags)); got != c.want {
+		if got := string(emojify(c.in, tags, "")); got != c.want {
 			t.Errorf("emojify(%q)\n = %q\nwant %q", c.in, got, c.want)
 		}
 	}

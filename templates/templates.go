@@ -430,6 +430,11 @@ type PasswordReset struct {
 	Username, Password string
 }
 
+// CustomEmojisData lists the instance's custom emoji, for the admin to add and remove.
+type CustomEmojisData struct {
+	Emojis []storage.CustomEmoji
+}
+
 // DomainBlocksData lists the instance-level blocks, oldest first, with their severities
 // and both comments.
 type DomainBlocksData struct {
@@ -582,6 +587,7 @@ var bodyTypes = map[string]func(any) bool{
 	"reports":       is[ReportsData],
 	"accounts":      is[AccountsData],
 	"domain_blocks": is[DomainBlocksData],
+	"custom_emojis": is[CustomEmojisData],
 	"filters":       is[FiltersData],
 	"followed_tags": is[FollowedTagsData],
 	"about":         is[AboutData],
@@ -715,7 +721,7 @@ var funcs = template.FuncMap{
 
 // adminPages are the admins' pages: the main menu has one link to them all, and each shows
 // the admin menu (partials.html, "adminnav"), so that the main menu stays on one line.
-var adminPages = map[string]bool{"reports": true, "accounts": true, "domain_blocks": true, "settings": true}
+var adminPages = map[string]bool{"reports": true, "accounts": true, "domain_blocks": true, "settings": true, "custom_emojis": true}
 
 // notesOf is a page of notes as shown: without those a filter of the viewer hides, which
 // the page keeps only so that its bounds are the list's (storage.Note.Hidden). A page of
@@ -950,7 +956,7 @@ func quoteViewOf(p *Page, n *storage.Note) *quoteView {
 	}
 	v.State = q.State
 	if q.Note != nil {
-		v.Author, v.Content, v.ViewURL, v.Lang = bylineOf(p, q.Note.Author), emojify(q.Note.Content, q.Note.Tags), viewURL(q.Note), q.Note.Language
+		v.Author, v.Content, v.ViewURL, v.Lang = bylineOf(p, q.Note.Author), emojify(q.Note.Content, q.Note.Tags, p.Instance), viewURL(q.Note), q.Note.Language
 	}
 	return v
 }
@@ -1102,7 +1108,7 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 		shown, others := chooseLanguage(n, p.Prefer)
 		v.Lang, content, v.Others = shown, n.ContentMap[shown], versionsOf(n, others, v.ViewURL)
 	}
-	v.Content = emojify(content, n.Tags)
+	v.Content = emojify(content, n.Tags, p.Instance)
 	if booster != nil {
 		b := bylineOf(p, booster)
 		v.Booster = &b
@@ -1119,7 +1125,7 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 	v.Reactions = reactionsOf(p, n)
 	if n.Summary == "" { // behind a content warning, a post is shown whole once opened, as Mastodon does
 		if lead, rest, ok := splitLong(content); ok {
-			v.Content, v.Rest = emojify(string(lead), n.Tags), emojify(string(rest), n.Tags)
+			v.Content, v.Rest = emojify(string(lead), n.Tags, p.Instance), emojify(string(rest), n.Tags, p.Instance)
 		}
 	}
 	if n.Updated.After(n.Published) { // as the API's edited_at

@@ -210,6 +210,7 @@ func (v variant) bodies(viewer *storage.Actor) map[string]any {
 		"domain_blocks": &DomainBlocksData{Blocks: []storage.Block{{Target: v.user + ".example", Created: when},
 			{Target: "https://spam.example/users/" + v.user, Created: when, Severity: storage.BlockSuspend, PublicComment: v.text},
 			{Target: "noisy.example", Created: when, Severity: storage.BlockSilence, PublicComment: v.text, PrivateComment: v.cw}}},
+		"custom_emojis": &CustomEmojisData{Emojis: []storage.CustomEmoji{{Shortcode: v.user, URL: "https://refuge.example/media/e.png"}}},
 		"about": &AboutData{Settings: v.settings(), Rules: v.rules(), Blocks: []storage.Block{{Target: v.host, Severity: storage.BlockSilence,
 			PublicComment: v.text}, {Target: "spam.example"}}},
 		"settings": &SettingsData{Settings: v.settings(), Rules: v.rules()},

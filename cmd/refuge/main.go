@@ -42,6 +42,7 @@ usage:
   refuge db copy --to postgres://USER@HOST/DB [--from sqlite:PATH | --data DIR]
   refuge media status|prune [--media-cache-max SIZE]
   refuge search reindex
+  refuge emoji add SHORTCODE FILE | list | remove SHORTCODE
   refuge import follows|lists|mutes|blocks|domain-blocks|bookmarks|archive NAME FILE [--overwrite]
   refuge export follows|lists|mutes|blocks|domain-blocks|bookmarks|archive NAME FILE
   refuge version
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdMedia(ctx, args[1:], stdout, stderr)
 	case "search":
 		err = cmdSearch(ctx, args[1:], stdout, stderr)
+	case "emoji":
+		err = cmdEmoji(ctx, args[1:], stdout, stderr)
 	case "import":
 		err = cmdImport(ctx, args[1:], stdout, stderr)
 	case "export":

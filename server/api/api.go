@@ -83,6 +83,7 @@ var routes = []route{
 	{"GET", "/api/v1/notifications/{id}", "read:notifications", (*Handler).notification},
 	{"POST", "/api/v1/statuses", "write:statuses", (*Handler).postStatus},
 	{"GET", "/api/v1/polls/{id}", "", (*Handler).poll},
+	{"GET", "/api/v1/custom_emojis", "", (*Handler).customEmojis},
 	{"POST", "/api/v1/polls/{id}/votes", "write:statuses", (*Handler).vote},
 	{"DELETE", "/api/v1/statuses/{id}", "write:statuses", (*Handler).deleteStatus},
 	{"POST", "/api/v1/statuses/{id}/favourite", "write:favourites", (*Handler).favourite},

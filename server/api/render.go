@@ -411,13 +411,17 @@ func (rn *render) relationship(a *storage.Actor) Relationship {
 		RequestedBy:    rel.RequestsYou}
 }
 
-// emojisOf is the Emoji entities of the custom emoji among tags, their pictures served from
-// the remote media cache, as Mastodon serves remote emoji from its own.
+// emojisOf is the Emoji entities of the custom emoji among tags: this instance's own where
+// they are, another server's from the remote media cache, as Mastodon serves remote emoji
+// from its own.
 func (h *Handler) emojisOf(tags []storage.Tag) []Emoji {
 	out := []Emoji{}
 	for _, t := range tags {
 		if t.Type == storage.TagEmoji {
-			url := h.URIs.RemoteMedia(t.Href)
+			url := t.Href
+			if storage.HostOf(url) != h.Domain {
+				url = h.URIs.RemoteMedia(url)
+			}
 			out = append(out, Emoji{Shortcode: strings.Trim(t.Name, ":"), URL: url, StaticURL: url})
 		}
 	}

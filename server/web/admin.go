@@ -141,3 +141,41 @@ func (h *Handler) removeBlock(w http.ResponseWriter, r *http.Request, _ *storage
 	http.Redirect(w, r, "/admin/domain_blocks", http.StatusSeeOther)
 	return nil
 }
+
+// emojiPage lists the instance's custom emoji, with the forms to add and remove them.
+func (h *Handler) emojiPage(w http.ResponseWriter, r *http.Request, _ *storage.Actor) error {
+	emojis, err := h.Read.CustomEmojis(r.Context())
+	if err != nil {
+		return err
+	}
+	return h.render(w, r, http.StatusOK, "custom_emojis", h.page(r, "Custom emoji", &templates.CustomEmojisData{Emojis: emojis}))
+}
+
+// addEmoji adds a custom emoji from the form's shortcode and file, as `refuge emoji add` does.
+func (h *Handler) addEmoji(w http.ResponseWriter, r *http.Request, _ *storage.Actor, _ *storage.Token) error {
+	files := formFiles(r, "file")
+	if len(files) != 1 {
+		return storage.Errorf(storage.Invalid, "choose one picture")
+	}
+	f, err := files[0].Open()
+	if err != nil {
+		return storage.Wrap(storage.Invalid, err, "the picture could not be read")
+	}
+	defer f.Close()
+	if _, err := h.Outbox.AddCustomEmoji(r.Context(), h.DataDir, r.PostFormValue("shortcode"), f); err != nil {
+		return err
+	}
+	h.flash(w, "emoji-added")
+	http.Redirect(w, r, "/admin/emoji", http.StatusSeeOther)
+	return nil
+}
+
+// removeEmoji removes a custom emoji.
+func (h *Handler) removeEmoji(w http.ResponseWriter, r *http.Request, _ *storage.Actor, _ *storage.Token) error {
+	if err := h.Outbox.RemoveCustomEmoji(r.Context(), h.DataDir, r.PostFormValue("shortcode")); err != nil {
+		return err
+	}
+	h.flash(w, "emoji-removed")
+	http.Redirect(w, r, "/admin/emoji", http.StatusSeeOther)
+	return nil
+}

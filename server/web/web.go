@@ -159,6 +159,9 @@ func (h *Handler) Routes(r *mux.Router) {
 	get("/admin/domain_blocks", h.Admin(h.blocksPage))
 	post("/admin/domain_blocks/add", h.AdminForm(h.addBlock))
 	post("/admin/domain_blocks/remove", h.AdminForm(h.removeBlock))
+	get("/admin/emoji", h.Admin(h.emojiPage))
+	post("/admin/emoji/add", h.AdminForm(h.addEmoji))
+	post("/admin/emoji/remove", h.AdminForm(h.removeEmoji))
 	get("/admin/settings", h.Admin(h.settingsPage))
 	post("/admin/settings", h.AdminForm(h.saveSettings))
 	post("/admin/rules/add", h.AdminForm(h.ruleAction))
@@ -339,6 +342,8 @@ var notices = map[string]string{
 	"instance-blocked":       "Blocked: nothing is taken from or sent to it any more.",
 	"instance-unblocked":     "The block is lifted.",
 	"instance-silenced":      "Silenced: every account there is treated as silenced; nothing is refused.",
+	"emoji-added":            "The custom emoji is added.",
+	"emoji-removed":          "The custom emoji is removed.",
 	"filter-added":           "The filter is added.",
 	"filter-saved":           "The filter is saved.",
 	"filter-deleted":         "The filter is deleted.",

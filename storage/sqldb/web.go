@@ -82,7 +82,8 @@ func (tx *Tx) DeleteActorMedia(ctx context.Context, actorID int64) ([]storage.Me
 
 // ListMediaFiles lists the names of every file a media row points at.
 func (r reader) ListMediaFiles(ctx context.Context) ([]string, error) {
-	rows, err := r.q.QueryContext(ctx, `SELECT path FROM media WHERE path != '' UNION SELECT thumb_path FROM media WHERE thumb_path != ''`)
+	rows, err := r.q.QueryContext(ctx, `SELECT path FROM media WHERE path != '' UNION SELECT thumb_path FROM media WHERE thumb_path != ''
+		UNION SELECT path FROM custom_emojis`)
 	if err != nil {
 		return nil, fmt.Errorf("list media files: %w", err)
 	}
