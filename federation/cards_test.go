@@ -94,7 +94,7 @@ func TestDecodeCards(t *testing.T) {
 			eq(t, "URL", n.URL, "https://music.example/library/tracks/381")
 			eq(t, "Image", n.Image, "https://music.example/media/attachments/cover-381.jpg")
 			eq(t, "Attachments", n.Attachments, []Attachment{{Type: "Audio", MediaType: "audio/mpeg",
-				URL: "https://music.example/api/v1/listen/4d2c8e1a-5b7f-4a90-8c3d-1e6f9b2a7c54/?upload=6e0f2b48-7c1d-4a93-b5e8-2d9a1c7f3e60",
+				URL:  "https://music.example/api/v1/listen/4d2c8e1a-5b7f-4a90-8c3d-1e6f9b2a7c54/?upload=6e0f2b48-7c1d-4a93-b5e8-2d9a1c7f3e60",
 				Name: n.Name, Duration: 214}})
 			eq(t, "Media", len(s.Media), 1)
 			eq(t, "Card.Title", s.Card.Title, n.Name)
