@@ -1,7 +1,9 @@
 package federation
 
 import (
+	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"refuge/storage"
@@ -73,19 +75,26 @@ func playableType(mediaType string) bool {
 // one per resolution, and 720 lines is sharp on a page without costing a reader gigabytes.
 const maxPlayableHeight = 720
 
+// MaxPlayableBytes is the largest file preferred among a video's, where its size is
+// given: the remote media cache keeps no larger one (mediacache.DefaultMaxFileBytes, which
+// a test holds equal), so a smaller resolution that it keeps plays where a sharper one
+// would not.
+const MaxPlayableBytes = 40 << 20
+
 // playableLink picks from a url list (PeerTube's, Funkwhale's: Links with a mediaType and
-// an href) the file to play: the tallest video not over maxPlayableHeight (else the least
-// tall), or the first audio. Streams (PeerTube's HLS playlist, with its fragments nested
-// in its tag), torrents and pages are not files a page plays.
+// an href) the file to play: the first audio, or the tallest video not over
+// maxPlayableHeight (else the least tall), among those not over MaxPlayableBytes when any
+// is. Streams (PeerTube's HLS playlist, with its fragments nested in its tag), torrents
+// and pages are not files a page plays.
 func playableLink(raw json.RawMessage) (Attachment, bool) {
 	list, err := elements(raw, maxTags, "links")
 	if err != nil {
 		return Attachment{}, false
 	}
 	var best Attachment
-	found := false
+	bestFits, found := false, false
 	for _, e := range list {
-		var l struct{ MediaType, Href, Width, Height json.RawMessage }
+		var l struct{ MediaType, Href, Width, Height, Size json.RawMessage }
 		if json.Unmarshal(e, &l) != nil {
 			continue
 		}
@@ -93,17 +102,34 @@ func playableLink(raw json.RawMessage) (Attachment, bool) {
 		if !playableType(a.MediaType) || httpURL(a.URL) == "" {
 			continue
 		}
+		fits := true // a size not given, or unreadable, says nothing
+		if s := strings.Trim(string(bytes.TrimSpace(l.Size)), `"`); s != "" && s != "null" {
+			f, err := strconv.ParseFloat(s, 64)
+			fits = err != nil || f <= MaxPlayableBytes
+		}
 		switch {
 		case !found:
-			best, found = a, true
+			best, bestFits, found = a, fits, true
 		case strings.HasPrefix(best.MediaType, "audio/"):
 			// the first audio file is as good as any other
-		case a.Height <= maxPlayableHeight && (best.Height > maxPlayableHeight || a.Height > best.Height),
-			a.Height > maxPlayableHeight && best.Height > maxPlayableHeight && a.Height < best.Height:
+		case fits != bestFits:
+			if fits {
+				best, bestFits = a, fits
+			}
+		case taller(a.Height, best.Height):
 			best = a
 		}
 	}
 	return best, found
+}
+
+// taller reports whether a video h lines tall is better than one of best lines: the
+// tallest up to maxPlayableHeight, else the least tall over it.
+func taller(h, best int) bool {
+	if h <= maxPlayableHeight {
+		return best > maxPlayableHeight || h > best
+	}
+	return best > maxPlayableHeight && h < best
 }
 
 // widestImage reads icon as imageURL does, but from a list takes the widest picture:

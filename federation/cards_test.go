@@ -1,6 +1,8 @@
 package federation
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -68,7 +70,7 @@ func TestDecodeCards(t *testing.T) {
 			eq(t, "Content", strings.Contains(n.Content, "breaking and joining"), true)
 			eq(t, "Attachments", len(n.Attachments), 1)
 			eq(t, "Attachments[0]", n.Attachments[0], Attachment{Type: "Video", MediaType: "video/mp4",
-				URL: "https://tube.example/static/web-videos/8a1d6c2e-720.mp4", Name: n.Name, Height: 720, Duration: 312})
+				URL: "https://tube.example/static/web-videos/8a1d6c2e-360.mp4", Name: n.Name, Height: 360, Duration: 312})
 			eq(t, "Media[0].URL", s.Media[0].URL, n.Attachments[0].URL)
 			eq(t, "Media[0].Duration", s.Media[0].Duration, 312.0)
 			eq(t, "Card.Image", s.Card.Image, n.Image)
@@ -179,5 +181,38 @@ func TestNoCardForNotes(t *testing.T) {
 		if s := NoteFromDoc(n, author, "refuge.example"); s.Card != nil || s.Summary != "cw" {
 			t.Errorf("%s: card %+v, summary %q", typ, s.Card, s.Summary)
 		}
+	}
+}
+
+// TestPlayableLink: which of a video's files plays here.
+func TestPlayableLink(t *testing.T) {
+	mp4 := func(height int, size string) string {
+		return fmt.Sprintf(`{"type": "Link", "mediaType": "video/mp4", "href": "https://tube.example/%d.mp4", "height": %d, "size": %s}`,
+			height, height, size)
+	}
+	tests := []struct {
+		name, url string
+		want      string // "" for none
+	}{
+		{"the tallest up to 720 lines", `[` + mp4(1080, "null") + `,` + mp4(480, "null") + `,` + mp4(720, "null") + `]`, "https://tube.example/720.mp4"},
+		{"the least tall over 720", `[` + mp4(2160, "1") + `,` + mp4(1080, "1") + `]`, "https://tube.example/1080.mp4"},
+		{"one the cache keeps before a sharper one", `[` + mp4(720, "50000000") + `,` + mp4(480, "30000000") + `,` + mp4(240, "9000000") + `]`,
+			"https://tube.example/480.mp4"},
+		{"too large for the cache: still the best there is", `[` + mp4(720, "50000000") + `,` + mp4(1080, "90000000") + `]`,
+			"https://tube.example/720.mp4"},
+		{"a lone link", mp4(360, `"12"`), "https://tube.example/360.mp4"},
+		{"audio: the first", `[{"mediaType": "audio/ogg", "href": "https://m.example/a.ogg"}, {"mediaType": "audio/mpeg", "href": "https://m.example/a.mp3"}]`,
+			"https://m.example/a.ogg"},
+		{"no file, only a stream and a page", `[{"mediaType": "application/x-mpegURL", "href": "https://t.example/m.m3u8"}, {"mediaType": "text/html", "href": "https://t.example/w/1"}]`, ""},
+		{"not http", `{"mediaType": "video/mp4", "href": "javascript:alert(1)"}`, ""},
+		{"a number", `42`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, ok := playableLink(json.RawMessage(tt.url))
+			if a.URL != tt.want || ok != (tt.want != "") {
+				t.Errorf("%q %v, want %q", a.URL, ok, tt.want)
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"refuge/federation"
+	"refuge/inbox/mediacache"
 	"refuge/storage"
 )
 
@@ -110,5 +111,14 @@ func cardFixtureObject(t *testing.T, name string) json.RawMessage {
 			return act.Object
 		}
 		b = act.Object
+	}
+}
+
+// TestPlayableFitsTheCache: the file of a video preferred by its size is one the remote
+// media cache keeps.
+func TestPlayableFitsTheCache(t *testing.T) {
+	if federation.MaxPlayableBytes != mediacache.DefaultMaxFileBytes {
+		t.Errorf("federation.MaxPlayableBytes %d, the cache keeps files up to %d", federation.MaxPlayableBytes,
+			mediacache.DefaultMaxFileBytes)
 	}
 }
