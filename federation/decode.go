@@ -152,6 +152,11 @@ type wireDoc struct {
 	ReplyAuthorization json.RawMessage `json:"replyAuthorization"`
 	ApprovedBy         json.RawMessage `json:"approvedBy"`
 	MisskeyReaction    json.RawMessage `json:"_misskey_reaction"`
+
+	// What a card shows of an Event, a Video or an Audio (cards.go).
+	StartTime json.RawMessage `json:"startTime"`
+	Location  json.RawMessage `json:"location"`
+	Duration  json.RawMessage `json:"duration"`
 }
 
 // decodeWire checks data and fills w; the document must be a JSON object. checked says data

@@ -479,6 +479,12 @@ func NoteFromDoc(doc *Note, author *storage.Actor, localHost string) *storage.No
 	}
 	n.Tags = append(n.Tags, emojisOf(doc.Tags)...)
 	n.Poll = pollFromDoc(doc.Poll)
+	if n.Card = cardFromDoc(doc); n.Card != nil {
+		// An article's or a video's summary says what it is about: the card shows it, and
+		// it hides nothing behind a warning (Lemmy and PeerTube mark what needs one as
+		// sensitive instead).
+		n.Summary = ""
+	}
 	if q := keepURL(httpURL(doc.Quote)); q != "" {
 		// Pending until checked (Remote.CheckQuote), which needs the store and the network.
 		n.Quote = &storage.Quote{URI: q, State: storage.QuotePending, Authorization: keepURL(httpURL(doc.QuoteAuthorization))}

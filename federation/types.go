@@ -84,7 +84,17 @@ type Note struct {
 	// answers approved it: the ReplyAuthorization that newer servers give as the result of
 	// their Accept, and the Accept itself, which older ones check (interactions.go).
 	ReplyAuthorization, ApprovedBy string
+	// Image is the first picture of the object (image, else icon: a Lemmy post's thumbnail,
+	// a PeerTube video's), as its URL; Link the page a Lemmy post links to (an attachment of
+	// type Link); StartTime, EndTime and Location an Event's (read only for the kinds shown
+	// as cards, cards.go).
+	Image, Link        string
+	StartTime, EndTime time.Time
+	Location           Place
 }
+
+// Place is where an Event happens: a Place's name and its address as one line of text.
+type Place struct{ Name, Address string }
 
 // Poll is what a Question asks: its options (oneOf for one choice, anyOf for several), with
 // the votes each has (the totalItems of its replies), as its server counts them.
@@ -356,6 +366,7 @@ func decodeNote(data []byte, checked bool) (*Note, error) {
 		return nil, err
 	}
 	n.Name = text(w.Name)
+	n.readCard(&w)
 	n.Quote, n.QuoteLegacy = quoteOf(&w)
 	n.QuoteAuthorization = idOf(w.QuoteAuthorization)
 	n.CanQuote = canQuoteOf(w.InteractionPolicy)

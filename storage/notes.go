@@ -87,6 +87,9 @@ type Note struct {
 	// Reply is, for a local reply, whether the parent's author approved it; nil when no
 	// approval was asked or needed.
 	Reply *ReplyApproval
+	// Card is what a page shows of a remote object that is not a note (an Article, Page,
+	// Event, Video or Audio); nil for a note.
+	Card *Card
 
 	Author    *Actor
 	Likes     int
@@ -101,6 +104,20 @@ type Note struct {
 	// list as stored (a page shortened by hidden notes would read as its end); whatever
 	// shows the page leaves it out.
 	Hidden bool
+}
+
+// Card is a remote Article, Page, Event, Video or Audio as a page shows it, beside its
+// content and attachments: plain text, http(s) URLs, times zero when not given.
+type Card struct {
+	Type    string // the object's type
+	Title   string // its name
+	Summary string // what it says it is about
+	Image   string // its first picture (the remote media cache serves it)
+	Link    string // the page a Lemmy post links to
+	Start   time.Time
+	End     time.Time
+	Place   string // an Event's place's name
+	Address string // and its address, on one line
 }
 
 // NoteEdit is one version of an edited note, as it was from Created on: the first of a

@@ -210,6 +210,9 @@ func feedHTML(n *storage.Note) string {
 // else the start of its text, cut at max characters.
 func excerpt(n *storage.Note, max int) string {
 	s := n.Summary
+	if n.Card != nil && strings.TrimSpace(n.Card.Title) != "" {
+		s = n.Card.Title // an article's or a video's title says what it is
+	}
 	if strings.TrimSpace(s) == "" {
 		s = PlainText(n.Content)
 	}

@@ -933,6 +933,9 @@ type post struct {
 	// answers, whether it has it: "pending", "rejected"; "" otherwise.
 	ReplyState string
 	Reactions  []reaction
+	// Card is how a remote Article, Page, Event, Video or Audio is shown (cards.go); nil
+	// for a note.
+	Card *cardView
 }
 
 // quoteView is a quote post's quote as shown: the quoted post, small, or why it is not.
@@ -1123,7 +1126,9 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 		v.ReplyState = string(n.Reply.State)
 	}
 	v.Reactions = reactionsOf(p, n)
-	if n.Summary == "" { // behind a content warning, a post is shown whole once opened, as Mastodon does
+	if v.Card = cardViewOf(n, content); v.Card != nil && v.Card.Excerpt != "" {
+		v.Content, v.Rest = "", trusted(content) // the card's excerpt leads; the whole text is one click away
+	} else if n.Summary == "" { // behind a content warning, a post is shown whole once opened, as Mastodon does
 		if lead, rest, ok := splitLong(content); ok {
 			v.Content, v.Rest = emojify(string(lead), n.Tags, p.Instance), emojify(string(rest), n.Tags, p.Instance)
 		}

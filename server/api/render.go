@@ -225,6 +225,9 @@ func (rn *render) status(n *storage.Note) (*Status, error) {
 		CreatedAt: timeOf(n.Published), Emojis: rn.h.emojisOf(n.Tags), RepliesCount: n.Replies, ReblogsCount: n.Announces,
 		FavouritesCount: n.Likes, Sensitive: n.Sensitive, SpoilerText: n.Summary, Visibility: visibilityOf(n.Visibility),
 		MediaAttachments: []MediaAttachment{}, Mentions: []Mention{}, Tags: []Tag{}}
+	if n.Card != nil {
+		s.Content = cardContent(n)
+	}
 	if !n.Updated.IsZero() && n.Updated.After(n.Published) {
 		s.EditedAt = ptr(timeOf(n.Updated))
 	}

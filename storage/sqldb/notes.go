@@ -23,7 +23,7 @@ var noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n.s
 	n.sensitive, n.language, n.content_map_json, n.in_reply_to_uri, n.conversation, n.visibility,
 	n.to_json, n.cc_json, n.published, n.updated, n.deleted_at, n.imported_from, n.has_poll,
 	n.quote_uri, n.quote_state, n.quote_authorization, n.quote_policy,
-	n.reply_policy, n.reply_state, n.reply_authorization, n.reply_approved_by,
+	n.reply_policy, n.reply_state, n.reply_authorization, n.reply_approved_by, n.card_json, n.card_image,
 	(SELECT count(*) FROM likes l WHERE l.note_id = n.id),
 	(SELECT count(*) FROM announces b WHERE b.note_id = n.id),
 	(SELECT count(*) FROM notes r WHERE r.in_reply_to_uri = n.uri AND r.in_reply_to_uri <> '' AND r.deleted_at = {never}
@@ -35,13 +35,14 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 	author := &storage.Actor{}
 	var fields, apub, afetched, adeleted, asuspended, asilenced, aaka, amoved, aemojis string
 	var hasPoll bool
+	var cardJSON, cardImage string
 	var quote storage.Quote
 	var reply storage.ReplyApproval
 	dest := []any{&n.ID, &n.URI, &n.ActorID, &n.Local, &n.URL, &n.Content, &n.Source, &n.Summary,
 		&n.Sensitive, &n.Language, &cmap, &n.InReplyToURI, &n.Conversation, &n.Visibility,
 		&to, &cc, &published, &updated, &deleted, &n.ImportedFrom, &hasPoll,
 		&quote.URI, &quote.State, &quote.Authorization, &n.QuotePolicy,
-		&n.ReplyPolicy, &reply.State, &reply.Authorization, &reply.ApprovedBy, &n.Likes, &n.Announces, &n.Replies,
+		&n.ReplyPolicy, &reply.State, &reply.Authorization, &reply.ApprovedBy, &cardJSON, &cardImage, &n.Likes, &n.Announces, &n.Replies,
 		&author.ID, &author.URI, &author.Local, &author.Type, &author.Username, &author.Host, &author.Name,
 		&author.Summary, &author.URL, &author.Inbox, &author.SharedInbox, &author.Outbox, &author.FollowersURI,
 		&author.FollowingURI, &author.FeaturedURI, &author.KeyID, &author.PublicKeyPEM, &author.Admin,
@@ -65,6 +66,11 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 		return err
 	}
 	n.Author = author
+	card, err := cardOf(cardJSON, cardImage)
+	if err != nil {
+		return fmt.Errorf("note %d: %w", n.ID, err)
+	}
+	n.Card = card
 	if hasPoll {
 		n.Poll = &storage.Poll{} // filled by fillParts
 	}
@@ -167,16 +173,17 @@ func (tx *Tx) insertNote(ctx context.Context, n *storage.Note, id string) error 
 	if n.Reply != nil {
 		rp = *n.Reply
 	}
+	cardJSON, cardImage := cardColumns(n.Card)
 	err := tx.guard(ctx, func() error {
 		return tx.tx.QueryRowContext(ctx, `INSERT INTO notes (id, uri, actor_id, local, url, content, source, summary,
 		sensitive, language, content_map_json, in_reply_to_uri, conversation, visibility, to_json, cc_json,
 		published, updated, imported_from, has_poll, quote_uri, quote_state, quote_authorization, quote_policy,
-		reply_policy, reply_state, reply_authorization, reply_approved_by)
-		VALUES (`+id+`,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		reply_policy, reply_state, reply_authorization, reply_approved_by, card_json, card_image)
+		VALUES (`+id+`,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			n.URI, n.ActorID, n.Local, n.URL, n.Content, n.Source, n.Summary, n.Sensitive, n.Language, cmap,
 			n.InReplyToURI, n.Conversation, n.Visibility, to, cc, ts(n.Published), ts(n.Updated), n.ImportedFrom,
 			n.Poll != nil, q.URI, q.State, q.Authorization, n.QuotePolicy,
-			n.ReplyPolicy, rp.State, rp.Authorization, rp.ApprovedBy).Scan(&n.ID)
+			n.ReplyPolicy, rp.State, rp.Authorization, rp.ApprovedBy, cardJSON, cardImage).Scan(&n.ID)
 	})
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, "note already exists")
@@ -296,7 +303,7 @@ func (tx *Tx) tombstone(ctx context.Context, at time.Time, cond string, target i
 		`DELETE FROM media WHERE note_id IN `+notes)
 	statements = append(statements, tx.unindexStatements(`SELECT id FROM notes WHERE `+cond+` AND deleted_at = {never}`)...)
 	statements = append(statements, `UPDATE notes SET deleted_at = :stamp, content = '', source = '', summary = '', content_map_json = '{}',
-			has_poll = FALSE WHERE `+cond+` AND deleted_at = {never}`)
+			has_poll = FALSE, card_json = '', card_image = '' WHERE `+cond+` AND deleted_at = {never}`)
 	for _, s := range statements {
 		if _, err := tx.tx.ExecContext(ctx, s, args...); err != nil {
 			return err

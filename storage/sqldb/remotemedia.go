@@ -148,6 +148,12 @@ func (tx *Tx) queueRemoteAttachments(ctx context.Context, n *storage.Note) error
 			}
 		}
 	}
+	// A card's picture is fetched as an attachment is: pages never load another server's.
+	if n.Card != nil && fetchable(n.Card.Image) {
+		if err := tx.queueRemoteMedia(ctx, n.Card.Image, storage.RemoteAttachment, "", now); err != nil {
+			return err
+		}
+	}
 	return tx.queueEmojis(ctx, n.Tags, now)
 }
 
@@ -357,6 +363,7 @@ func (r reader) PrunableRemoteMedia(ctx context.Context, limit int) ([]*storage.
 // dropped by rules that do not know what names it.
 var remoteMediaOrphan = `((r.kind IN ('` + strings.Join([]string{storage.RemoteAttachment, storage.RemoteAvatar, storage.RemoteHeader}, "', '") + `')
 	AND NOT EXISTS (SELECT 1 FROM media m WHERE m.url = r.url)
+	AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.card_image <> '' AND n.card_image = r.url)
 	AND NOT EXISTS (SELECT 1 FROM actors a WHERE a.icon_url = r.url AND a.local = FALSE AND a.deleted_at = {never})
 	AND NOT EXISTS (SELECT 1 FROM actors a WHERE a.image_url = r.url AND a.local = FALSE AND a.deleted_at = {never}))
 	OR (r.kind = '` + storage.RemoteEmoji + `' AND NOT EXISTS (SELECT 1 FROM emoji_reactions e WHERE e.image_url = r.url)
@@ -387,6 +394,8 @@ func (db *DB) DropOrphanRemoteMedia(ctx context.Context, limit int) ([]*storage.
 // as storage.BlockedBy says).
 var remoteMediaBlocked = `EXISTS (SELECT 1 FROM media m JOIN notes n ON n.id = m.note_id JOIN actors a ON a.id = n.actor_id
 		WHERE m.url = r.url AND m.path = '' AND a.local = FALSE AND ` + actorBlocked + `)
+	OR EXISTS (SELECT 1 FROM notes n JOIN actors a ON a.id = n.actor_id
+		WHERE n.card_image <> '' AND n.card_image = r.url AND a.local = FALSE AND ` + actorBlocked + `)
 	OR EXISTS (SELECT 1 FROM actors a WHERE (a.icon_url = r.url OR a.image_url = r.url) AND a.local = FALSE AND ` + actorBlocked + `)`
 
 // actorBlocked is the condition under which actor a is blocked (suspended, not silenced: a
