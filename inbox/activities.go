@@ -258,6 +258,13 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 			if old.Deleted() {
 				return storage.Errorf(storage.Gone, "note %s was deleted", n.URI) // and stays deleted
 			}
+			if q := n.Quote; q != nil && q.State == storage.QuoteAccepted && old.Quote != nil && old.Quote.URI == q.URI &&
+				old.Quote.State == storage.QuotePending {
+				// Its Create and the Update that brought its stamp were handled at once.
+				if err := tx.SetQuoteState(ctx, old.ID, q.State, q.Authorization); err != nil {
+					return err
+				}
+			}
 			n.ID = old.ID
 		} else if err != nil {
 			return err
@@ -392,6 +399,12 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 		return "", err
 	}
 	old, err := in.DB.GetNoteByURI(ctx, doc.ID)
+	if err != nil && doc.Quote != "" && storage.HostOf(doc.Quote) == in.Outbox.Domain {
+		// A quote of a local post whose Update (with the stamp we gave) overtook its Create:
+		// stored from the Update, which is the note as it now stands; the Create that comes
+		// after finds it known.
+		return in.create(ctx, signer, act)
+	}
 	if err != nil {
 		return Ignored, nil // an edit of a note we never kept
 	}

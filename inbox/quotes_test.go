@@ -150,6 +150,18 @@ func TestQuotesReceived(t *testing.T) {
 		})
 	}
 
+	t.Run("an Update that overtook its Create stores the quote, and the Create finds it", func(t *testing.T) {
+		early := quoting(bob, "early", open.URI, "", false)
+		r.deliver(t, bob, r.quoteRequest(t, bob, open.URI, early), open.URI, Stored, "")
+		stamped := *early
+		stamped.QuoteAuthorization = uris.QuoteStamp(open.URI, int64(r.approvals(t)))
+		r.deliver(t, bob, r.act(bob, federation.TypeUpdate), &stamped, Stored, "")
+		r.deliver(t, bob, r.act(bob, federation.TypeCreate), early, Stored, "")
+		if n := r.note(t, early.ID); n.Quote == nil || n.Quote.State != storage.QuoteAccepted {
+			t.Errorf("the quote after its Update, then its Create: %+v", n.Quote)
+		}
+	})
+
 	t.Run("a Delete of the stamp revokes the quote", func(t *testing.T) {
 		del := r.act(bob, federation.TypeDelete)
 		// Only the stamp's own server may delete it: ours are deleted here, not by bob.
