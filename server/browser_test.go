@@ -32,7 +32,6 @@ func newBrowser(t *testing.T, width, height int) context.Context {
 	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
-		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(width, height),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
@@ -52,16 +51,33 @@ func newBrowser(t *testing.T, width, height int) context.Context {
 		chromedp.Flag("proxy-server", "http://127.0.0.1:9"),
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
+	// Debian's Chromium now and then dies while it starts on a busy machine, before it
+	// has loaded anything of ours; that says nothing about Refuge, so a start is tried
+	// three times, each failure logged. Everything after the start counts in full.
+	var ctx context.Context
+	for attempt := 1; ; attempt++ {
+		// A fresh profile each time: a crashed start may leave its lock behind.
+		attemptOpts := append(opts[:len(opts):len(opts)], chromedp.UserDataDir(t.TempDir()))
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), attemptOpts...)
+		bctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+		bctx, cancelTimeout := context.WithTimeout(bctx, 2*time.Minute)
+		stop := func() {
+			cancelTimeout()
+			cancelCtx()
+			cancelAlloc()
+		}
+		err := chromedp.Do(bctx)
+		if err == nil {
+			ctx = bctx
+			t.Cleanup(stop)
+			break
+		}
+		stop()
+		if attempt == 3 {
+			t.Fatalf("start Chromium (%d attempts): %v", attempt, err)
+		}
+		t.Logf("start Chromium, attempt %d: %v; trying again", attempt, err)
+		time.Sleep(time.Second)
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
