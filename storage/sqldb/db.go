@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -189,13 +190,19 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 // migrate applies the dialect's migrations not applied yet, each in its own transaction.
+// What is applied is read first, outside any write: an admin command opens the database
+// beside a running serve, and a write transaction a migration on every open would each
+// wait for the serve's writes (and on a busy machine, time out) though none is pending.
 func (db *DB) migrate(ctx context.Context) error {
-	if err := db.update(ctx, func(tx *Tx) error {
-		_, err := tx.tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	applied, err := column[int](db.read.QueryContext(ctx, `SELECT version FROM schema_migrations`))
+	if err != nil { // a new database: no table yet
+		if err := db.update(ctx, func(tx *Tx) error {
+			_, err := tx.tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`)
-		return err
-	}); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
+			return err
+		}); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
 	}
 	dir := "migrations/" + db.d.name()
 	names, err := fs.Glob(migrationFiles, dir+"/*.sql")
@@ -210,6 +217,10 @@ func (db *DB) migrate(ctx context.Context) error {
 		if !ok || err != nil {
 			return fmt.Errorf("migration %s: name must start with a number and _", base)
 		}
+		if slices.Contains(applied, version) {
+			continue
+		}
+		// Checked again inside: another process may have applied it meanwhile.
 		err = db.update(ctx, func(tx *Tx) error {
 			var n int
 			if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
