@@ -55,6 +55,9 @@ type ClientConfig struct {
 	MaxRedirects  int
 	MaxPerHost    int // GETs in flight to one host; more wait, within their timeout
 	UserAgent     string
+	// Signatures, when set, keeps what the client learns of which servers take RFC 9421
+	// signatures (see signatureBook); without it every request is signed draft-cavage.
+	Signatures SignatureStore
 	// HostBlocked, when set, says whether the admin blocked a host (with its port, if
 	// any); nothing is sent to a blocked host, on any hop.
 	HostBlocked func(ctx context.Context, host string) (bool, error)
@@ -64,9 +67,10 @@ type ClientConfig struct {
 // addresses it has checked, so a name cannot be rebound to a private address between the
 // check and the connection, and every redirect hop passes the same check.
 type Client struct {
-	cfg   ClientConfig
-	http  *http.Client
-	slots hostSlots
+	cfg        ClientConfig
+	http       *http.Client
+	slots      hostSlots
+	signatures signatureBook
 }
 
 // Timeout is the longest any one request may take, every hop and the body.
@@ -96,7 +100,8 @@ func NewClient(cfg ClientConfig) *Client {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = defaultUserAgent
 	}
-	c := &Client{cfg: cfg, slots: hostSlots{max: cfg.MaxPerHost, m: map[string]*hostSlot{}}}
+	c := &Client{cfg: cfg, slots: hostSlots{max: cfg.MaxPerHost, m: map[string]*hostSlot{}},
+		signatures: signatureBook{store: cfg.Signatures}}
 	t := &http.Transport{
 		Proxy:             nil, // a proxy would dial for us and bypass the guard
 		DialContext:       c.dial,
@@ -457,6 +462,26 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, accept str
 			return nil, storage.Errorf(storage.Forbidden, "%s is blocked", u.Host)
 		}
 	}
+	scheme := storage.SignatureCavage
+	if s != nil {
+		scheme = c.signatures.scheme(ctx, strings.ToLower(u.Host))
+	}
+	resp, err := c.do(ctx, method, u, accept, body, s, header, scheme)
+	if err != nil || scheme != storage.SignatureRFC9421 || (resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusUnauthorized) {
+		return resp, err
+	}
+	// The double knock: a server that took RFC 9421 before, or said it would, refused it.
+	// Knock again with draft-cavage, and if that is let in, sign for it so from now on.
+	drain(resp.Body)
+	resp, err = c.do(ctx, method, u, accept, body, s, header, storage.SignatureCavage)
+	if err == nil && resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusUnauthorized {
+		c.signatures.learn(ctx, strings.ToLower(u.Host), storage.SignatureCavage, "refused", time.Now())
+	}
+	return resp, err
+}
+
+// do makes one request to u, signed with scheme when s is not nil.
+func (c *Client) do(ctx context.Context, method string, u *url.URL, accept string, body []byte, s *Signer, header http.Header, scheme string) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -476,7 +501,11 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, accept str
 		req.Header[k] = v
 	}
 	if s != nil {
-		if err := SignRequest(req, body, *s, time.Now()); err != nil {
+		sign := SignRequest
+		if scheme == storage.SignatureRFC9421 {
+			sign = SignMessage
+		}
+		if err := sign(req, body, *s, time.Now()); err != nil {
 			return nil, err
 		}
 	}

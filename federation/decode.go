@@ -129,6 +129,7 @@ type wireDoc struct {
 	MovedTo                   json.RawMessage `json:"movedTo"`
 	Sensitive                 json.RawMessage `json:"sensitive"`
 	Conversation              json.RawMessage `json:"conversation"`
+	Generator                 json.RawMessage `json:"generator"` // FEP-844e: what the actor's server implements
 
 	// A Question's (a poll's).
 	OneOf       json.RawMessage `json:"oneOf"`

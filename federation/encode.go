@@ -98,6 +98,18 @@ type actorOut struct {
 	AlsoKnownAs               []string          `json:"alsoKnownAs,omitempty"`
 	MovedTo                   string            `json:"movedTo,omitempty"`
 	Suspended                 bool              `json:"suspended,omitempty"` // only when true, as Mastodon
+	Generator                 *generatorOut     `json:"generator,omitempty"`
+}
+
+// generatorOut is the application behind an actor, with what it implements (FEP-844e).
+type generatorOut struct {
+	Type       string    `json:"type"`
+	Implements []linkOut `json:"implements"`
+}
+
+type linkOut struct {
+	Href string `json:"href"`
+	Name string `json:"name"`
 }
 
 type tagOut struct {
@@ -277,6 +289,10 @@ func actorWire(a *Actor) *actorOut {
 	}
 	if a.SharedInbox != "" {
 		o.Endpoints = map[string]string{"sharedInbox": a.SharedInbox}
+	}
+	if a.MessageSignatures {
+		o.Generator = &generatorOut{Type: TypeApplication,
+			Implements: []linkOut{{Href: RFC9421, Name: "RFC-9421: HTTP Message Signatures"}}}
 	}
 	for _, f := range a.Fields {
 		o.Attachment = append(o.Attachment, fieldOut{Type: TypePropertyValue, Name: f.Name, Value: f.Value})

@@ -114,7 +114,24 @@ func (r *Remote) storeActor(ctx context.Context, uri string, body []byte) (*stor
 	if err := r.DB.Update(ctx, func(tx storage.Tx) error { return tx.PutRemoteActor(ctx, a) }); err != nil {
 		return nil, fmt.Errorf("store actor %s: %w", uri, err)
 	}
+	if doc.MessageSignatures {
+		r.learnSignatures(ctx, a.URI, "advertised")
+	}
 	return a, nil
+}
+
+// learnSignatures records that the server of uri takes RFC 9421 signatures: a failure to
+// record it costs nothing but a draft-cavage signature where one of RFC 9421 would do.
+func (r *Remote) learnSignatures(ctx context.Context, uri, how string) {
+	if err := r.Client.LearnSignatures(ctx, storage.HostOf(uri), storage.SignatureRFC9421, how); err != nil && r.Log != nil {
+		r.Log.Warn("remember a server's signatures", "uri", uri, "err", err)
+	}
+}
+
+// HeardMessageSignature records that the server of keyID signed a request to us with
+// RFC 9421, so that it is answered in kind.
+func (r *Remote) HeardMessageSignature(ctx context.Context, keyID string) {
+	r.learnSignatures(ctx, keyID, "received")
 }
 
 // fetch GETs an ActivityStreams document and checks that its id is the URL it was finally

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -17,8 +19,63 @@ import (
 
 // RFC 9421 HTTP message signatures, the scheme newer servers (Fedify, Mastodon 4.5) try
 // first: Signature-Input names what is signed and how, Signature holds the signature, by a
-// label each. Only verification is here; Refuge signs with draft-cavage (SignRequest), which
-// every peer reads.
+// label each. Refuge verifies them from anyone, and signs with them only toward servers
+// known to take them (see Client); everyone else gets draft-cavage (SignRequest).
+
+// messageComponents are what SignMessage covers, as Fedify signs: the method, the whole
+// target and its authority, the Host and Date headers, and with a body its digest.
+var (
+	messageComponents     = []string{"@method", "@target-uri", "@authority", "host", "date"}
+	messageComponentsBody = append(messageComponents[:len(messageComponents):len(messageComponents)], "content-digest")
+)
+
+// SignMessage signs r with an RFC 9421 message signature (rsa-v1_5-sha256, label sig1),
+// setting Host and Date first and, for a request with a body (or any POST), a SHA-256
+// Content-Digest of body. Like SignRequest, it replaces what an earlier attempt left.
+func SignMessage(r *http.Request, body []byte, s Signer, now time.Time) error {
+	if s.Key == nil || s.KeyID == "" {
+		return storage.Errorf(storage.Internal, "sign request: no key")
+	}
+	if body == nil && r.Method == http.MethodPost {
+		body = []byte{}
+	}
+	host := r.URL.Host
+	r.Host = host
+	r.Header.Set("Host", host)
+	r.Header.Set("Date", now.UTC().Format(http.TimeFormat))
+	for _, h := range []string{"Signature", "Signature-Input", "Digest", "Content-Digest"} {
+		r.Header.Del(h)
+	}
+	components := messageComponents
+	if body != nil {
+		sum := sha256.Sum256(body)
+		r.Header.Set("Content-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum[:])+":")
+		components = messageComponentsBody
+	}
+	m := &messageSignature{components: components, input: httpsfv.InnerList{Params: httpsfv.NewParams()}}
+	for _, c := range components {
+		m.input.Items = append(m.input.Items, httpsfv.NewItem(c))
+	}
+	m.input.Params.Add("created", now.Unix())
+	m.input.Params.Add("keyid", s.KeyID)
+	m.input.Params.Add("alg", "rsa-v1_5-sha256")
+	base, err := m.signatureBase(r, r.URL.String())
+	if err != nil {
+		return fmt.Errorf("sign request: %w", err)
+	}
+	hashed := sha256.Sum256([]byte(base))
+	sig, err := rsa.SignPKCS1v15(nil, s.Key, crypto.SHA256, hashed[:])
+	if err != nil {
+		return fmt.Errorf("sign request: %w", err)
+	}
+	input, err := httpsfv.Marshal(httpsfv.List{m.input})
+	if err != nil {
+		return fmt.Errorf("sign request: %w", err)
+	}
+	r.Header.Set("Signature-Input", "sig1="+input)
+	r.Header.Set("Signature", "sig1=:"+base64.StdEncoding.EncodeToString(sig)+":")
+	return nil
+}
 
 // HasMessageSignature reports whether h carries an RFC 9421 signature rather than a
 // draft-cavage one.

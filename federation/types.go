@@ -41,6 +41,9 @@ type Actor struct {
 	Suspended bool
 	// Tags are the actor's tag: the Emoji its name and bio use.
 	Tags []Tag
+	// MessageSignatures says the actor's server takes RFC 9421 signatures: its generator
+	// (FEP-844e) implements them.
+	MessageSignatures bool
 }
 
 // Tag is a Mention, Hashtag or Emoji on a note. For an Emoji, Href is the image URL.
@@ -325,7 +328,34 @@ func decodeActor(data []byte, checked bool) (*Actor, error) {
 	if a.Tags, err = tagsOf(w.Tag); err != nil {
 		return nil, err
 	}
+	a.MessageSignatures = implements(w.Generator, RFC9421)
 	return a, nil
+}
+
+// RFC9421 is how FEP-844e names RFC 9421 signatures with RSA keys in an application's
+// implements.
+const RFC9421 = "https://datatracker.ietf.org/doc/html/rfc9421"
+
+// implements reports whether a generator (an Application, or a list of them) lists feature
+// in its implements, each a link by href or id.
+func implements(generator json.RawMessage, feature string) bool {
+	apps, _ := elements(generator, 4, "generators")
+	for _, raw := range apps {
+		var app struct {
+			Implements json.RawMessage `json:"implements"`
+		}
+		if json.Unmarshal(raw, &app) != nil {
+			continue
+		}
+		links, _ := elements(app.Implements, 32, "features")
+		for _, l := range links {
+			var link struct{ Href, ID string }
+			if json.Unmarshal(l, &link) == nil && (link.Href == feature || link.ID == feature) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // DecodeNote decodes a post: Note, Article, Question, Page, Tombstone and unknown types

@@ -64,6 +64,7 @@ func TestDecodeActors(t *testing.T) {
 			eq(t, "Icon", a.Icon, "https://files.mastodon.example/accounts/avatars/000/000/001/original/a.png")
 			eq(t, "Image", a.Image, "https://files.mastodon.example/accounts/headers/000/000/001/original/h.jpg")
 			eq(t, "AlsoKnownAs", a.AlsoKnownAs, []string{"https://old.example/users/alice"})
+			eq(t, "MessageSignatures", a.MessageSignatures, false)
 			if len(a.Fields) != 2 || a.Fields[0].Name != "Website" || !strings.Contains(a.Fields[0].Value, `class="invisible"`) ||
 				a.Fields[1] != (Field{"Pronouns", "she/her"}) {
 				t.Errorf("Fields = %#v", a.Fields)
@@ -93,6 +94,11 @@ func TestDecodeActors(t *testing.T) {
 			eq(t, "Featured", a.Featured, "https://misskey.example/users/9abcdefghi/collections/featured")
 			eq(t, "Discoverable", a.Discoverable, true)
 		}},
+		{"mitra_actor.json", func(t *testing.T, a *Actor) {
+			eq(t, "ID", a.ID, "https://mitra.example/users/erin")
+			eq(t, "PublicKey.ID", a.PublicKey.ID, "https://mitra.example/users/erin#main-key")
+			eq(t, "MessageSignatures", a.MessageSignatures, true)
+		}},
 		{"pleroma_actor.json", func(t *testing.T, a *Actor) {
 			eq(t, "ID", a.ID, "https://pleroma.example/users/dave")
 			eq(t, "SharedInbox", a.SharedInbox, "https://pleroma.example/inbox")
@@ -115,6 +121,58 @@ func TestDecodeActors(t *testing.T) {
 			}
 			tt.check(t, a)
 		})
+	}
+}
+
+// TestGeneratorImplements: an actor's server takes RFC 9421 signatures only when its
+// generator lists them, as FEP-844e writes it or in the forms seen beside it; anything else,
+// malformed or hostile, says no.
+func TestGeneratorImplements(t *testing.T) {
+	for _, row := range []struct {
+		generator string
+		want      bool
+	}{
+		{`{"type":"Application","implements":[{"href":"` + RFC9421 + `","name":"RFC-9421"}]}`, true},
+		{`{"type":"Application","implements":{"href":"` + RFC9421 + `"}}`, true},
+		{`{"id":"https://x.example/actor","implements":[{"id":"` + RFC9421 + `"}]}`, true},
+		{`[{"type":"Application"},{"implements":[{"href":"` + RFC9421 + `"}]}]`, true},
+		{`{"type":"Application","implements":[{"href":"` + RFC9421 + `#name-eddsa-using-curve-edwards25"}]}`, false},
+		{`{"type":"Application","implements":["` + RFC9421 + `"]}`, false},
+		{`{"type":"Application","name":"Mastodon"}`, false},
+		{`"https://x.example/app"`, false},
+		{`null`, false},
+		{``, false},
+		{`{"implements":[` + strings.Repeat(`{"href":"x"},`, 40) + `{"href":"` + RFC9421 + `"}]}`, false}, // over the cap
+	} {
+		doc := `{"id":"https://x.example/users/a","type":"Person"`
+		if row.generator != "" {
+			doc += `,"generator":` + row.generator
+		}
+		a, err := DecodeActor([]byte(doc + "}"))
+		if err != nil {
+			t.Fatalf("%s: %v", row.generator, err)
+		}
+		if a.MessageSignatures != row.want {
+			t.Errorf("%s: MessageSignatures = %v, want %v", row.generator, a.MessageSignatures, row.want)
+		}
+	}
+}
+
+// TestEncodeActorGenerator: a local actor says its server takes RFC 9421 signatures in the
+// form it reads.
+func TestEncodeActorGenerator(t *testing.T) {
+	for _, advertise := range []bool{true, false} {
+		body, err := EncodeActor(&Actor{ID: "https://refuge.example/users/a", Type: TypePerson, MessageSignatures: advertise})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := DecodeActor(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.MessageSignatures != advertise || strings.Contains(string(body), "generator") != advertise {
+			t.Errorf("advertise %v: %s", advertise, body)
+		}
 	}
 }
 

@@ -200,6 +200,7 @@ func (in *Inbox) verify(ctx context.Context, r *http.Request, body []byte, actor
 		return nil, storage.Errorf(storage.Unauthorized, "key %s is not on the actor's host", keyID)
 	}
 	if k := in.signers.get(keyID, in.now()); k != nil && federation.VerifyRequest(r, body, k.key, in.now()) == nil {
+		in.heard(ctx, r, keyID)
 		return k.actor, nil
 	}
 	signer, err := in.Remote.ActorByKeyID(ctx, keyID, false)
@@ -212,6 +213,7 @@ func (in *Inbox) verify(ctx context.Context, r *http.Request, body []byte, actor
 		return nil, storage.Errorf(storage.Unauthorized, "actor %s was deleted", signer.URI)
 	}
 	if err = in.check(r, body, keyID, signer); err == nil {
+		in.heard(ctx, r, keyID)
 		return signer, nil
 	}
 	if storage.KindOf(err) != storage.Unauthorized || signer.Local {
@@ -224,7 +226,16 @@ func (in *Inbox) verify(ctx context.Context, r *http.Request, body []byte, actor
 	if err := in.check(r, body, keyID, fresh); err != nil {
 		return nil, err
 	}
+	in.heard(ctx, r, keyID)
 	return fresh, nil
+}
+
+// heard notes a request verified with an RFC 9421 signature: its server is signed for in
+// kind from now on.
+func (in *Inbox) heard(ctx context.Context, r *http.Request, keyID string) {
+	if federation.HasMessageSignature(r.Header) {
+		in.Remote.HeardMessageSignature(ctx, keyID)
+	}
 }
 
 // check verifies the request's signature with signer's key, and keeps the signer for the

@@ -22,7 +22,7 @@ func (s *Service) ActorDocument(a *storage.Actor) *federation.Actor {
 			Inbox: a.Inbox, Outbox: a.Outbox, Followers: a.FollowersURI, Following: a.FollowingURI,
 			Featured: a.FeaturedURI, SharedInbox: a.SharedInbox,
 			PublicKey: federation.PublicKey{ID: a.KeyID, Owner: a.URI, PEM: a.PublicKeyPEM},
-			Published: a.Published, Suspended: true,
+			Published: a.Published, Suspended: true, MessageSignatures: true,
 		}
 	}
 	doc := &federation.Actor{
@@ -32,7 +32,7 @@ func (s *Service) ActorDocument(a *storage.Actor) *federation.Actor {
 		PublicKey:                 federation.PublicKey{ID: a.KeyID, Owner: a.URI, PEM: a.PublicKeyPEM},
 		ManuallyApprovesFollowers: a.Locked, Discoverable: a.Discoverable, Indexable: a.Indexable,
 		Published: a.Published, Icon: a.IconURL, Image: a.ImageURL,
-		AlsoKnownAs: a.AlsoKnownAs, MovedTo: a.MovedTo,
+		AlsoKnownAs: a.AlsoKnownAs, MovedTo: a.MovedTo, MessageSignatures: true,
 	}
 	for _, f := range a.Fields {
 		doc.Fields = append(doc.Fields, federation.Field{Name: f.Name, Value: f.Value})

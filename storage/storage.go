@@ -47,6 +47,7 @@ type Reader interface {
 	PollReader
 	QuoteReader
 	CustomEmojiReader
+	PeerSignatureReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -83,6 +84,7 @@ type Tx interface {
 	PollWriter
 	QuoteWriter
 	CustomEmojiWriter
+	PeerSignatureWriter
 }
 
 // DB is an open Refuge database.

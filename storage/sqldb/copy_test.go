@@ -193,6 +193,10 @@ func fillInstance(t *testing.T, db *DB) *copied {
 		if _, err := tx.EndPoll(ctx, poll.ID, at.Add(time.Hour)); err != nil {
 			return err
 		}
+		if err := tx.PutPeerSignature(ctx, storage.PeerSignature{Host: "peer.example", Scheme: storage.SignatureRFC9421,
+			How: "received", Learnt: at}); err != nil {
+			return err
+		}
 		if err := tx.PutCustomEmoji(ctx, &storage.CustomEmoji{Shortcode: "party", Path: "party.png",
 			URL: "https://refuge.example/media/party.png", MediaType: "image/png", Created: at}); err != nil {
 			return err
