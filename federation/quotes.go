@@ -130,6 +130,19 @@ func CanQuoteFor(policy storage.QuotePolicy, author, followers string) *SubPolic
 	return &SubPolicy{Automatic: []string{author}}
 }
 
+// CanReplyFor is the canReply of a local post whose reply policy is policy: anyone; the
+// author's followers; or nobody else. The author and those the post mentions may always
+// reply, and are named.
+func CanReplyFor(policy storage.QuotePolicy, author, followers string, mentioned []string) *SubPolicy {
+	switch policy {
+	case "", storage.QuotePublic:
+		return &SubPolicy{Automatic: []string{PublicCollection}}
+	case storage.QuoteFollowers:
+		return &SubPolicy{Automatic: append([]string{author, followers}, mentioned...)}
+	}
+	return &SubPolicy{Automatic: append([]string{author}, mentioned...)}
+}
+
 func hasPublic(list []string) bool {
 	for _, s := range list {
 		if s == PublicCollection || s == "as:Public" || s == "Public" {

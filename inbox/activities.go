@@ -239,12 +239,30 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 	if n.InReplyToURI != "" {
 		parent, _ = in.DB.GetNoteByURI(ctx, n.InReplyToURI)
 	}
+	if parent != nil && parent.Local {
+		allowed, err := in.Outbox.ReplyAllowed(ctx, signer, parent)
+		if err != nil {
+			return "", err
+		}
+		if !allowed {
+			// Not kept, and its server told so, as GoToSocial answers a reply its post's
+			// policy does not let in.
+			in.Log.Info("inbox: reply refused by its post's policy", "reply", n.URI, "post", parent.URI)
+			err := in.Outbox.RejectReply(ctx, parent, signer, n.URI, func(tx storage.Tx) error { return in.record(ctx, tx, signer, act, 0) })
+			if err != nil {
+				return "", err
+			}
+			return Ignored, nil
+		}
+	}
 	quotesLocal := n.Quote != nil && storage.HostOf(n.Quote.URI) == in.Outbox.Domain
 	if len(followers) == 0 && len(addressed) == 0 && (parent == nil || !parent.Local) && !quotesLocal {
 		return Ignored, nil
 	}
 	in.checkQuote(ctx, n, doc, nil)
+	approved := false // an Accept of the reply was queued
 	err = in.DB.Update(ctx, func(tx storage.Tx) error {
+		approved = false
 		if err := tx.CreateNote(ctx, n); storage.KindOf(err) == storage.Conflict {
 			// Known already (fetched for a boost or a thread): keep it, but its Create still
 			// brings it to followers' feeds.
@@ -302,6 +320,13 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 				return err
 			}
 		}
+		if parent != nil && parent.Local {
+			sent, err := in.Outbox.ApproveReply(ctx, tx, parent, signer, n.URI)
+			if err != nil {
+				return err
+			}
+			approved = sent
+		}
 		return in.notifyQuote(ctx, tx, signer, n, nil)
 	})
 	if storage.KindOf(err) == storage.Gone {
@@ -309,6 +334,9 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 	}
 	if err != nil {
 		return "", err
+	}
+	if approved {
+		in.Outbox.Wake()
 	}
 	return Stored, nil
 }

@@ -70,9 +70,9 @@ func NoteDocument(n *storage.Note) *federation.Note {
 	}
 	if n.Local {
 		doc.CanQuote = federation.CanQuoteFor(n.QuotePolicy, n.Author.URI, n.Author.FollowersURI)
-		// Anyone who may read a local post may reply to it: said, so that servers that keep
-		// to interaction policies know there is nothing to ask.
-		doc.CanReply = &federation.SubPolicy{Automatic: []string{federation.PublicCollection}}
+		// Said even when anyone may reply, so that servers that keep to interaction
+		// policies know there is nothing to ask.
+		doc.CanReply = federation.CanReplyFor(n.ReplyPolicy, n.Author.URI, n.Author.FollowersURI, mentionedURIs(n.Tags, nil))
 	}
 	if r := n.Reply; r != nil && r.State == storage.QuoteAccepted {
 		doc.ReplyAuthorization, doc.ApprovedBy = r.Authorization, r.ApprovedBy

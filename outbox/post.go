@@ -44,6 +44,9 @@ type NoteInput struct {
 	IdempotencyKey string
 	// Poll makes the note a poll; nil for none. An edit leaves a note's poll as it is.
 	Poll *PollInput
+	// ReplyPolicy is who may reply to the note: a storage.QuotePolicy (public, followers, or
+	// nobody but those it mentions), "" for public. An edit keeps the policy it had.
+	ReplyPolicy string
 	// Quote is the URI of the post the note quotes, "" for none; QuotePolicy who may quote
 	// the note (a storage.QuotePolicy as the client sent it; "" is public). An edit keeps
 	// the note's quote.
@@ -333,10 +336,14 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 	if err != nil {
 		return nil, nil, err
 	}
+	replyPolicy, err := replyPolicyOf(in.ReplyPolicy)
+	if err != nil {
+		return nil, nil, err
+	}
 	now := s.now()
 	id := newID(now)
 	uri := s.uris().Note(author.Username, id)
-	n := &storage.Note{QuotePolicy: policy, Reply: approval,
+	n := &storage.Note{QuotePolicy: policy, ReplyPolicy: replyPolicy, Reply: approval,
 		URI: uri, ActorID: author.ID, Local: true, URL: uri, Source: in.Content, Summary: strings.TrimSpace(in.Summary),
 		Sensitive: in.Sensitive || strings.TrimSpace(in.Summary) != "", Language: in.Language,
 		Visibility: storage.Visibility(in.Visibility), Published: now, Media: in.Media, Author: author,

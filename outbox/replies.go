@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 
+	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/storage"
 )
 
@@ -13,16 +15,96 @@ import (
 // the ReplyAuthorization it may bring) are then written into the reply and sent again as an
 // Update, so that servers that check them show it. A Reject leaves it refused.
 
+// Local posts have a policy of their own: anyone may reply (the default), the author's
+// followers, or nobody but those the post mentions (replyPolicyOf); the author and whoever
+// the post mentions may always reply. A reply from another server that the policy does not
+// let in is not kept, and its author's server is sent a Reject of it (ReplyAllowed, and
+// the inbox).
+
+// replyPolicyOf checks the reply policy a local post asks for: public by default.
+func replyPolicyOf(asked string) (storage.QuotePolicy, error) {
+	switch p := storage.QuotePolicy(asked); p {
+	case "":
+		return storage.QuotePublic, nil
+	case storage.QuotePublic, storage.QuoteFollowers, storage.QuoteNobody:
+		return p, nil
+	}
+	return "", storage.Errorf(storage.Invalid, "the reply policy must be public, followers or nobody (only those mentioned)")
+}
+
+// mentions reports whether the note n mentions or addresses the actor uri.
+func mentions(n *storage.Note, uri string) bool {
+	return slices.ContainsFunc(n.Tags, func(t storage.Tag) bool { return t.Href == uri }) ||
+		slices.Contains(n.To, uri) || slices.Contains(n.Cc, uri)
+}
+
+// ReplyAllowed reports whether the local post parent's policy lets who reply to it.
+func (s *Service) ReplyAllowed(ctx context.Context, who *storage.Actor, parent *storage.Note) (bool, error) {
+	switch {
+	case parent.ReplyPolicy == "" || parent.ReplyPolicy == storage.QuotePublic, parent.ActorID == who.ID, mentions(parent, who.URI):
+		return true, nil
+	case parent.ReplyPolicy == storage.QuoteFollowers:
+		f, err := s.DB.GetFollow(ctx, who.ID, parent.ActorID)
+		if storage.KindOf(err) == storage.NotFound {
+			return false, nil
+		}
+		return err == nil && f.Accepted, err
+	}
+	return false, nil
+}
+
+// RejectReply tells the server of the reply replyURI by replier that the local post parent's
+// policy did not let it in; record stores what the inbox keeps of its Create, so that a
+// second delivery is not answered twice.
+func (s *Service) RejectReply(ctx context.Context, parent *storage.Note, replier *storage.Actor, replyURI string, record func(tx storage.Tx) error) error {
+	err := s.DB.Update(ctx, func(tx storage.Tx) error {
+		if err := record(tx); err != nil {
+			return err
+		}
+		act := &federation.Activity{ID: s.activityURI(parent.Author, uris.Rejects), Type: federation.TypeReject,
+			To: []string{replier.URI}}
+		_, err := s.emit(ctx, tx, parent.Author, act, replyURI, 0, storage.Direct, []string{replier.DeliveryInbox()})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.wake()
+	return nil
+}
+
+// ApproveReply answers, inside tx, the reply replyURI by replier to the local post parent,
+// which its policy let in: when the policy does not let everyone in, the replier's server is
+// sent an Accept of the reply, which stands for the approval (GoToSocial's approvedBy; a
+// server that waits for it before it shows the reply then shows it). sent says an Accept was
+// queued: call Wake after the commit.
+func (s *Service) ApproveReply(ctx context.Context, tx storage.Tx, parent *storage.Note, replier *storage.Actor, replyURI string) (sent bool, err error) {
+	if parent.ReplyPolicy == "" || parent.ReplyPolicy == storage.QuotePublic || parent.ActorID == replier.ID {
+		return false, nil
+	}
+	act := &federation.Activity{ID: s.activityURI(parent.Author, uris.Accepts), Type: federation.TypeAccept,
+		To: []string{replier.URI}}
+	if _, err := s.emit(ctx, tx, parent.Author, act, replyURI, 0, storage.Direct, []string{replier.DeliveryInbox()}); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // replyApproval is what a local reply by author to parent needs of parent's author: nil when
 // nothing (anyone may reply, or the policy lets author at once), pending when it must wait
 // for an Accept; Invalid when the policy does not let author reply at all. Whoever the parent
 // mentions may always reply, as GoToSocial has it.
 func (s *Service) replyApproval(ctx context.Context, author *storage.Actor, parent *storage.Note) (*storage.ReplyApproval, error) {
-	if parent.Local || parent.ActorID == author.ID || parent.ReplyPolicy == "" || parent.ReplyPolicy == storage.QuotePublic {
+	if parent.Local {
+		if ok, err := s.ReplyAllowed(ctx, author, parent); err != nil || ok {
+			return nil, err
+		}
+		return nil, storage.Errorf(storage.Invalid, "its author does not let you reply to this post")
+	}
+	if parent.ActorID == author.ID || parent.ReplyPolicy == "" || parent.ReplyPolicy == storage.QuotePublic {
 		return nil, nil
 	}
-	mentioned := slices.ContainsFunc(parent.Tags, func(t storage.Tag) bool { return t.Href == author.URI }) ||
-		slices.Contains(parent.To, author.URI) || slices.Contains(parent.Cc, author.URI)
+	mentioned := mentions(parent, author.URI)
 	pending := &storage.ReplyApproval{State: storage.QuotePending}
 	switch parent.ReplyPolicy {
 	case storage.QuoteManual:

@@ -194,9 +194,11 @@ type ComposeData struct {
 	PollSeconds  int
 	PollMultiple bool
 	PollChars    int // the longest option, in characters
-	// Quote is the post quoted, or nil; QuotePolicy who may quote the new post.
+	// Quote is the post quoted, or nil; QuotePolicy who may quote the new post, and
+	// ReplyPolicy who may reply to it.
 	Quote       *storage.Note
 	QuotePolicy string
+	ReplyPolicy string
 }
 
 // QuotedPost is what a quote post shows of what it quotes: the quoted post when its quote
@@ -932,7 +934,9 @@ type post struct {
 	// ReplyState is, for a reply that needed the approval of the author of what it
 	// answers, whether it has it: "pending", "rejected"; "" otherwise.
 	ReplyState string
-	Reactions  []reaction
+	// RepliesLimited says who may reply when not everyone may: "" when anyone may.
+	RepliesLimited string
+	Reactions      []reaction
 	// Card is how a remote Article, Page, Event, Video or Audio is shown (cards.go); nil
 	// for a note.
 	Card *cardView
@@ -977,6 +981,14 @@ func quotable(p *Page, n *storage.Note) bool {
 		return false
 	}
 	return n.QuotePolicy == storage.QuotePublic || n.QuotePolicy == storage.QuoteFollowers || n.QuotePolicy == storage.QuoteManual
+}
+
+// repliesLimited says, by a post's reply policy (its own, or what its server said), who may
+// reply to it when not everyone may.
+var repliesLimited = map[storage.QuotePolicy]string{
+	storage.QuoteFollowers: "Only the author's followers and people mentioned can reply.",
+	storage.QuoteNobody:    "Only people mentioned can reply.",
+	storage.QuoteManual:    "Replies wait for the author's approval.",
 }
 
 // pollView is a poll as a post shows it: a form to vote while the viewer may, else the
@@ -1125,6 +1137,7 @@ func newPost(p *Page, n *storage.Note, booster *storage.Actor) post {
 	if n.Reply != nil && n.Reply.State != storage.QuoteAccepted {
 		v.ReplyState = string(n.Reply.State)
 	}
+	v.RepliesLimited = repliesLimited[n.ReplyPolicy]
 	v.Reactions = reactionsOf(p, n)
 	if v.Card = cardViewOf(n, content); v.Card != nil && v.Card.Excerpt != "" {
 		v.Content, v.Rest = "", trusted(content) // the card's excerpt leads; the whole text is one click away

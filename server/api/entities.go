@@ -108,7 +108,9 @@ type Status struct {
 	Poll               *Poll             `json:"poll"`
 	Quote              *Quote            `json:"quote"`
 	QuoteApproval      *QuoteApproval    `json:"quote_approval,omitempty"`
-	Text               *string           `json:"text,omitempty"` // the source, only as a deleted status answers, to redraft
+	// InteractionPolicy is GoToSocial's: who may reply, like and boost.
+	InteractionPolicy *InteractionPolicy `json:"interaction_policy,omitempty"`
+	Text              *string            `json:"text,omitempty"` // the source, only as a deleted status answers, to redraft
 	// Filtered is the viewer's warn filters this status matched where it is shown; absent
 	// without a viewer.
 	Filtered *[]FilterResult `json:"filtered,omitempty"`

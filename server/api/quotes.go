@@ -57,13 +57,15 @@ func quoteApprovalOf(n *storage.Note, viewer *storage.Actor, follows func() bool
 	return a
 }
 
-// quotes sets the quote and quote_approval of statuses, out[i] being notes[i]'s.
+// quotes sets the quote, quote_approval and interaction_policy of statuses, out[i] being
+// notes[i]'s.
 func (rn *render) quotes(ctx context.Context, notes []*storage.Note, out []*Status) error {
 	quoted := rn.h.Read.Quotes(ctx, rn.who(), notes)
 	for i, n := range notes {
 		out[i].QuoteApproval = quoteApprovalOf(n, rn.viewer, func() bool {
 			return rn.h.Read.Relationship(ctx, rn.viewer, n.Author).Following
 		})
+		out[i].InteractionPolicy = interactionPolicyOf(n)
 		q, ok := quoted[n.URI]
 		if !ok {
 			continue

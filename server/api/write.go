@@ -138,6 +138,9 @@ func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, viewer *sto
 		return err
 	}
 	in.QuotePolicy = q.Get("quote_approval_policy")
+	if in.ReplyPolicy, err = replyPolicyParam(q); err != nil {
+		return err
+	}
 	ctx := r.Context()
 	if in.Quote, err = h.statusParam(ctx, q, "quoted_status_id", viewer); err != nil {
 		return err

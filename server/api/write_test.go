@@ -201,6 +201,21 @@ func TestPostStatus(t *testing.T) {
 		{"bad visibility", post(w.aliceTok, url.Values{"status": {"x"}, "visibility": {"followers"}}), 422, nil},
 		{"bad language", post(w.aliceTok, url.Values{"status": {"x"}, "language": {"not a language"}}), 422, nil},
 		{"bad JSON", post(w.aliceTok, json.RawMessage(`[1]`)), 422, nil},
+		{"replies from followers, GoToSocial's form", post(w.aliceTok, url.Values{"status": {"mine"},
+			"interaction_policy[can_reply][automatic_approval][]": {"author", "followers", "mentioned"}}), 200, func(v any) bool {
+			return fmt.Sprint(v.(map[string]any)["interaction_policy"].(map[string]any)["can_reply"]) ==
+				"map[automatic_approval:[author followers mentioned] manual_approval:[]]"
+		}},
+		{"replies from those mentioned, as JSON in its older words", post(w.aliceTok, map[string]any{"status": "mine",
+			"interaction_policy": map[string]any{"can_reply": map[string]any{"always": []string{"mentioned", "me"}}}}), 200,
+			func(v any) bool {
+				return fmt.Sprint(v.(map[string]any)["interaction_policy"].(map[string]any)["can_reply"]) ==
+					"map[automatic_approval:[author mentioned] manual_approval:[]]"
+			}},
+		{"replies held for approval", post(w.aliceTok, url.Values{"status": {"x"},
+			"interaction_policy[can_reply][manual_approval][]": {"public"}}), 422, nil},
+		{"replies from a list Refuge does not keep", post(w.aliceTok, url.Values{"status": {"x"},
+			"interaction_policy[can_reply][automatic_approval][]": {"mutuals"}}), 422, nil},
 	})
 }
 

@@ -42,6 +42,7 @@ func (h *Handler) postNote(w http.ResponseWriter, r *http.Request, viewer *stora
 	in.ContentMap, form.Translations = translations, typed
 	in.Poll = pollOf(r, form)
 	in.QuotePolicy, form.QuotePolicy = r.PostFormValue("quote_policy"), r.PostFormValue("quote_policy")
+	in.ReplyPolicy, form.ReplyPolicy = r.PostFormValue("reply_policy"), r.PostFormValue("reply_policy")
 	if id := r.PostFormValue("quote"); id != "" {
 		quoted, err := h.Read.NoteByID(ctx, reader.Local(viewer), reader.ParseID(id))
 		if err != nil {
