@@ -474,7 +474,9 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, accept str
 	// Knock again with draft-cavage, and if that is let in, sign for it so from now on.
 	drain(resp.Body)
 	resp, err = c.do(ctx, method, u, accept, body, s, header, storage.SignatureCavage)
-	if err == nil && resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusUnauthorized {
+	if err == nil && resp.StatusCode < 400 {
+		// Only a success says the signature was the trouble: a 404 or a 503 may come before
+		// or after any signature check, and says nothing of one.
 		c.signatures.learn(ctx, strings.ToLower(u.Host), storage.SignatureCavage, "refused", time.Now())
 	}
 	return resp, err

@@ -40,6 +40,10 @@ func newKnockPeer(t *testing.T, key *federation.Signer, takes ...string) *knockP
 		p.kinds = append(p.kinds, kind)
 		p.mu.Unlock()
 		for _, k := range takes {
+			if k == "busy" && kind == storage.SignatureCavage {
+				http.Error(w, "try later", http.StatusServiceUnavailable)
+				return
+			}
 			if k == kind {
 				if err := federation.VerifyRequest(r, body, &key.Key.PublicKey, time.Now()); err != nil {
 					t.Errorf("a %s signature that does not verify: %v", kind, err)
@@ -66,7 +70,8 @@ func (p *knockPeer) took() []string {
 // TestDoubleKnock: a server is signed for with draft-cavage until it is known to take RFC
 // 9421; one known so that refuses RFC 9421 is knocked on again with draft-cavage at once,
 // and signed for so from then on, across a restart, even when it goes on sending RFC 9421
-// itself; one that takes RFC 9421 gets it alone; one that refuses both stays as it was.
+// itself; one that takes RFC 9421 gets it alone; one that refuses both, or fails the
+// second knock for another reason, stays as it was.
 func TestDoubleKnock(t *testing.T) {
 	ctx := context.Background()
 	key, _ := peer.Keys()
@@ -74,9 +79,10 @@ func TestDoubleKnock(t *testing.T) {
 	cavageOnly := newKnockPeer(t, signer, storage.SignatureCavage)
 	modern := newKnockPeer(t, signer, storage.SignatureRFC9421)
 	neither := newKnockPeer(t, signer)
+	busy := newKnockPeer(t, signer, "busy") // refuses RFC 9421, then is unavailable
 	hosts := map[*knockPeer]string{}
 	res := peer.Resolver{}
-	for name, p := range map[string]*knockPeer{"cavage.test": cavageOnly, "modern.test": modern, "neither.test": neither} {
+	for name, p := range map[string]*knockPeer{"cavage.test": cavageOnly, "modern.test": modern, "neither.test": neither, "busy.test": busy} {
 		hosts[p] = name + ":" + p.srv.URL[strings.LastIndex(p.srv.URL, ":")+1:]
 		res[name] = []netip.Addr{netip.MustParseAddr("127.0.0.1")}
 	}
@@ -108,7 +114,7 @@ func TestDoubleKnock(t *testing.T) {
 	expect("unknown modern server", modern, post(modern), 401, "cavage")
 
 	// Known to take RFC 9421 (it signed to us so, or its actor says so).
-	for _, p := range []*knockPeer{cavageOnly, modern, neither} {
+	for _, p := range []*knockPeer{cavageOnly, modern, neither, busy} {
 		if err := c.LearnSignatures(ctx, hosts[p], storage.SignatureRFC9421, "received"); err != nil {
 			t.Fatal(err)
 		}
@@ -118,6 +124,8 @@ func TestDoubleKnock(t *testing.T) {
 	expect("a modern server", modern, post(modern), 202, "rfc9421")
 	expect("a server that takes neither", neither, post(neither), 401, "rfc9421", "cavage")
 	expect("and again", neither, post(neither), 401, "rfc9421", "cavage")
+	expect("a server that fails the second knock otherwise", busy, post(busy), 503, "rfc9421", "cavage")
+	expect("is knocked on twice again", busy, post(busy), 503, "rfc9421", "cavage")
 
 	// What the refusal taught outweighs what the server sends meanwhile, and is kept.
 	if err := c.LearnSignatures(ctx, hosts[cavageOnly], storage.SignatureRFC9421, "advertised"); err != nil {
@@ -127,7 +135,7 @@ func TestDoubleKnock(t *testing.T) {
 	expect("after a restart", cavageOnly, post(cavageOnly), 202, "cavage")
 	expect("a modern server after a restart", modern, post(modern), 202, "rfc9421")
 	for host, want := range map[string]string{hosts[cavageOnly]: "cavage refused", hosts[modern]: "rfc9421 received",
-		hosts[neither]: "rfc9421 received"} {
+		hosts[neither]: "rfc9421 received", hosts[busy]: "rfc9421 received"} {
 		if got := c.SignatureScheme(ctx, host); got != strings.Fields(want)[0] {
 			t.Errorf("%s: signed for with %s, want %s", host, got, want)
 		}
@@ -138,12 +146,12 @@ func TestDoubleKnock(t *testing.T) {
 	}
 	for _, p := range list {
 		if want := map[string]string{hosts[cavageOnly]: "cavage refused", hosts[modern]: "rfc9421 received",
-			hosts[neither]: "rfc9421 received"}[p.Host]; p.Scheme+" "+p.How != want || p.Learnt.IsZero() {
+			hosts[neither]: "rfc9421 received", hosts[busy]: "rfc9421 received"}[p.Host]; p.Scheme+" "+p.How != want || p.Learnt.IsZero() {
 			t.Errorf("stored for %s: %+v, want %s", p.Host, p, want)
 		}
 	}
-	if len(list) != 3 {
-		t.Errorf("stored %d servers, want 3: %+v", len(list), list)
+	if len(list) != 4 {
+		t.Errorf("stored %d servers, want 4: %+v", len(list), list)
 	}
 
 	// Signed GETs knock the same way.
