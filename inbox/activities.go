@@ -101,6 +101,9 @@ func (in *Inbox) answer(ctx context.Context, signer *storage.Actor, act *federat
 		if n := in.localInteraction(ctx, act.Object); n != nil {
 			return in.replyAnswer(ctx, signer, act, n, accepted)
 		}
+		if in.isLocalActivity(act.Object) && !accepted {
+			return in.refusedReaction(ctx, signer, act)
+		}
 		if in.isLocalActivity(act.Object) {
 			return Ignored, nil // a like or boost of ours approved: nothing is kept of it
 		}

@@ -60,3 +60,32 @@ func (in *Inbox) isLocalActivity(obj federation.Object) bool {
 	name, kind, _, ok := uris.New(in.Outbox.Base).ParseActivity(obj.ID)
 	return ok && name != "" && kind != uris.Follows
 }
+
+// refusedReaction: the author of a post refuses a like or boost of it by one of ours (a
+// Reject, as GoToSocial sends when its policy wants approval and the author declines). It
+// is taken back as if its maker had: gone here, and an Undo sent where it went, so that a
+// boost leaves the followers' timelines too. Only that author may refuse it.
+func (in *Inbox) refusedReaction(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
+	for _, kind := range []storage.ReactionKind{storage.Like, storage.Announce} {
+		r, err := in.DB.GetReactionByURI(ctx, kind, act.Object.ID)
+		if err != nil {
+			continue
+		}
+		n, err := in.DB.GetNoteByID(ctx, r.NoteID)
+		if err != nil {
+			return "", err
+		}
+		if n.ActorID != signer.ID {
+			return "", storage.Errorf(storage.Forbidden, "only the author of the post may refuse a %s of it", kind)
+		}
+		maker, err := in.DB.GetActorByID(ctx, r.ActorID)
+		if err != nil {
+			return "", err
+		}
+		if err := in.Outbox.Unreact(ctx, maker, kind, n.URI); err != nil {
+			return "", err
+		}
+		return Stored, nil
+	}
+	return Ignored, nil // taken back already
+}

@@ -11,13 +11,16 @@ import (
 // A local reply to a post whose server keeps to an interaction policy: refused where the
 // policy lets nobody in, pending where it asks its author, and then approved or refused by
 // that author alone, in GoToSocial's older words (an Accept of the reply itself) and newer
-// ones (an Accept of a ReplyRequest, with a ReplyAuthorization as its result).
+// ones (an Accept of a ReplyRequest, with a ReplyAuthorization as its result). A reply that
+// waits goes to that author's server alone, and to everyone once approved.
 func TestReplyApprovals(t *testing.T) {
 	r := newRig(t)
 	alice := r.local("alice", false)
 	bob := r.remote(remoteBase, "bob")
 	carol := r.remote(remoteBase, "carol")
 	r.follow(alice, bob, true)
+	dave := r.remote("https://other.test", "dave")
+	r.follow(dave, alice, true) // on a server of its own: hears of alice's replies once approved
 	to, cc := public(bob)
 	policied := func(id string, auto, manual []string) *storage.Note {
 		doc := noteDoc(bob, id, "<p>"+id+"</p>", to, cc)
@@ -62,12 +65,25 @@ func TestReplyApprovals(t *testing.T) {
 	}
 
 	t.Run("approved by the Accept of the reply itself", func(t *testing.T) {
+		// What is queued for bob's server and dave's since the last look.
+		toBob, toDave := "Create "+remoteBase+"/inbox", "Create https://other.test/inbox"
+		seen := map[string]int{}
+		queuedSince := func() (bob, dave int) {
+			q := r.queued()
+			bob, dave = count(q, toBob)-seen[toBob], count(q, toDave)-seen[toDave]
+			seen[toBob], seen[toDave] = count(q, toBob), count(q, toDave)
+			return bob, dave
+		}
+		queuedSince()
 		n, err := reply(asks)
 		if err != nil {
 			t.Fatal(err)
 		}
+		// While it waits, it goes to bob's server alone.
+		if bob, dave := queuedSince(); bob != 1 || dave != 0 {
+			t.Errorf("a waiting reply was sent to bob's server %d times, to dave's %d", bob, dave)
+		}
 		r.deliver(t, carol, accept(carol, federation.TypeAccept, ""), n.URI, "", storage.Forbidden)
-		before := count(r.queued(), "Update "+remoteBase+"/inbox")
 		act := accept(bob, federation.TypeAccept, "")
 		r.deliver(t, bob, act, n.URI, Stored, "")
 		got := r.note(t, n.URI)
@@ -77,8 +93,9 @@ func TestReplyApprovals(t *testing.T) {
 		if doc := outbox.NoteDocument(got); doc.ApprovedBy != act.ID {
 			t.Errorf("the reply's document says approvedBy %q", doc.ApprovedBy)
 		}
-		if got := count(r.queued(), "Update "+remoteBase+"/inbox") - before; got != 1 {
-			t.Errorf("%d Updates queued", got)
+		// Approved, it goes to everyone, carrying the approval.
+		if bob, dave := queuedSince(); bob != 1 || dave != 1 {
+			t.Errorf("the approved reply was sent to bob's server %d times, to dave's %d", bob, dave)
 		}
 	})
 
@@ -113,5 +130,24 @@ func TestReplyApprovals(t *testing.T) {
 			t.Fatal(err)
 		}
 		r.deliver(t, bob, accept(bob, federation.TypeAccept, ""), like.URI, Ignored, "")
+	})
+
+	t.Run("a like or boost of ours refused is taken back", func(t *testing.T) {
+		for _, kind := range []storage.ReactionKind{storage.Like, storage.Announce} {
+			x, err := r.svc.React(r.ctx, alice, kind, asks.URI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			undos := count(r.queued(), "Undo "+remoteBase+"/inbox")
+			r.deliver(t, carol, accept(carol, federation.TypeReject, ""), x.URI, "", storage.Forbidden)
+			r.deliver(t, bob, accept(bob, federation.TypeReject, ""), x.URI, Stored, "")
+			if _, err := r.db.GetReactionByURI(r.ctx, kind, x.URI); storage.KindOf(err) != storage.NotFound {
+				t.Errorf("%s refused, still there: %v", kind, err)
+			}
+			if got := count(r.queued(), "Undo "+remoteBase+"/inbox") - undos; got != 1 {
+				t.Errorf("%s refused: %d Undos queued to bob's server", kind, got)
+			}
+			r.deliver(t, bob, accept(bob, federation.TypeReject, ""), x.URI, Ignored, "") // again: nothing left
+		}
 	})
 }

@@ -512,6 +512,15 @@ func (s *Service) distribute(ctx context.Context, tx storage.Tx, author *storage
 			return err
 		}
 	}
+	waiting, err := s.waitingReply(ctx, tx, n, parent)
+	if err != nil {
+		return err
+	}
+	if waiting != nil {
+		// Until the author of what it answers approves it, a reply goes to that author's
+		// server alone, as GoToSocial asks: other servers would show what may be refused.
+		inboxes = []string{waiting.DeliveryInbox()}
+	}
 	for _, uri := range addressees(n, author) {
 		a, err := tx.GetActorByURI(ctx, uri)
 		if err != nil {
@@ -528,7 +537,7 @@ func (s *Service) distribute(ctx context.Context, tx storage.Tx, author *storage
 					return err
 				}
 			}
-		} else if a.DeletedAt.IsZero() {
+		} else if a.DeletedAt.IsZero() && waiting == nil {
 			inboxes = append(inboxes, a.DeliveryInbox())
 		}
 	}
@@ -548,6 +557,22 @@ func (s *Service) distribute(ctx context.Context, tx storage.Tx, author *storage
 		}
 	}
 	return tx.EnqueueDeliveries(ctx, activityID, uniq(inboxes), s.now())
+}
+
+// waitingReply is, for a reply of n's author that waits for (or was refused) the approval
+// of the author of what it answers, that author; nil for any other note. parent is what n
+// answers when the caller has it.
+func (s *Service) waitingReply(ctx context.Context, tx storage.Tx, n, parent *storage.Note) (*storage.Actor, error) {
+	if n.Reply == nil || n.Reply.State == storage.QuoteAccepted || n.InReplyToURI == "" {
+		return nil, nil
+	}
+	if parent == nil || parent.Author == nil {
+		var err error
+		if parent, err = tx.GetNoteByURI(ctx, n.InReplyToURI); err != nil {
+			return nil, fmt.Errorf("the post a reply answers: %w", err)
+		}
+	}
+	return parent.Author, nil
 }
 
 func uniq(s []string) []string {

@@ -124,9 +124,11 @@ func (s *Service) replyApproval(ctx context.Context, author *storage.Actor, pare
 
 // SetReplyApproval records the parent's author's answer to the local reply n: accepted, with
 // the Accept's id and its result (a ReplyAuthorization) when it has one, which the reply then
-// carries, sent again as an Update; or rejected. record stores what the inbox keeps of the
+// carries: sent to everyone as a Create when it waited (it had gone to the parent's author
+// alone), else again as an Update; or rejected. record stores what the inbox keeps of the
 // answer, in the same transaction.
 func (s *Service) SetReplyApproval(ctx context.Context, n *storage.Note, a storage.ReplyApproval, record func(tx storage.Tx) error) error {
+	waited := n.Reply != nil && n.Reply.State != storage.QuoteAccepted
 	err := s.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := record(tx); err != nil {
 			return err
@@ -138,7 +140,18 @@ func (s *Service) SetReplyApproval(ctx context.Context, n *storage.Note, a stora
 			return nil
 		}
 		n.Reply = &a
-		return s.sendAgain(ctx, tx, n)
+		if !waited {
+			return s.sendAgain(ctx, tx, n)
+		}
+		// It went to the parent's author alone while it waited: now it goes to everyone,
+		// as a Create of its own (a Create's id names one delivery of one document).
+		act := &federation.Activity{ID: uris.Approved(n.URI), Type: federation.TypeCreate, To: n.To, Cc: n.Cc,
+			Published: s.now()}
+		stored, err := s.emit(ctx, tx, n.Author, act, NoteDocument(n), n.ID, n.Visibility, nil)
+		if err != nil {
+			return err
+		}
+		return s.distribute(ctx, tx, n.Author, n, stored.ID, nil, false)
 	})
 	if err != nil {
 		return err

@@ -215,6 +215,10 @@ func Delete(objectURI string) string { return objectURI + "#delete" }
 // Update is the id of one Update (id tells them apart) of the local object objectURI.
 func Update(objectURI, id string) string { return objectURI + "#update-" + id }
 
+// Approved is the id of the Create that sends a reply out once the author of what it
+// answers approved it: the first Create went to that author alone.
+func Approved(noteURI string) string { return noteURI + "#approved" }
+
 // Flag is the id of a report sent to another server, made by the instance actor whose id is
 // actorURI: nobody fetches it, so a fragment of the actor's is enough.
 func Flag(actorURI, id string) string { return actorURI + "#flags/" + id }
