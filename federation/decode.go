@@ -129,7 +129,8 @@ type wireDoc struct {
 	MovedTo                   json.RawMessage `json:"movedTo"`
 	Sensitive                 json.RawMessage `json:"sensitive"`
 	Conversation              json.RawMessage `json:"conversation"`
-	Generator                 json.RawMessage `json:"generator"` // FEP-844e: what the actor's server implements
+	Generator                 json.RawMessage `json:"generator"`       // FEP-844e: what the actor's server implements
+	AssertionMethod           json.RawMessage `json:"assertionMethod"` // FEP-521a: the actor's Multikeys
 
 	// A Question's (a poll's).
 	OneOf       json.RawMessage `json:"oneOf"`

@@ -233,6 +233,9 @@ func (r *Remote) actorFromDoc(doc *Actor) (*storage.Actor, error) {
 			a.AlsoKnownAs = append(a.AlsoKnownAs, u)
 		}
 	}
+	if k := doc.Ed25519Key; k.PEM != "" && len(k.ID) <= MaxURLBytes && storage.SameHost(k.ID, doc.ID) && k.ID != a.KeyID {
+		a.Ed25519KeyID, a.Ed25519KeyPEM = k.ID, k.PEM
+	}
 	if doc.Suspended {
 		a.SuspendedAt = r.now() // PutRemoteActor keeps the time first seen
 	}
@@ -334,10 +337,18 @@ func (r *Remote) ActorByKeyID(ctx context.Context, keyID string, refresh bool) (
 	if err != nil {
 		return nil, err
 	}
-	if a.KeyID != keyID {
+	if a.KeyID != keyID && a.Ed25519KeyID != keyID {
 		return nil, storage.Errorf(storage.Unauthorized, "key %s is not the key of %s", keyID, a.URI)
 	}
 	return a, nil
+}
+
+// KeyOf is the PEM of the actor's key keyID: its RSA key, or its Ed25519 one.
+func KeyOf(a *storage.Actor, keyID string) string {
+	if keyID != "" && keyID == a.Ed25519KeyID && keyID != a.KeyID {
+		return a.Ed25519KeyPEM
+	}
+	return a.PublicKeyPEM
 }
 
 // Handle returns the actor user@host, found through WebFinger when not stored or stale.

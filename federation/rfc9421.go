@@ -2,6 +2,7 @@ package federation
 
 import (
 	"crypto"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -233,19 +234,25 @@ func (s *messageSignature) covers(name string) bool {
 // verifyMessageSignature checks r's RFC 9421 signature against pub and the raw body, with
 // the same demands as a draft-cavage one: the method and the target (the whole URI, or
 // its authority and path) signed, and with a body its Content-Digest, which must match;
-// created within the hour, not expired; RSA PKCS #1 v1.5 with SHA-256, the one algorithm
-// the fediverse's keys are used with. The target is tried as https and then as http, as a
-// server behind a proxy does not know which the sender wrote.
+// created within the hour, not expired; RSA PKCS #1 v1.5 with SHA-256 for an RSA key,
+// Ed25519 for an Ed25519 key (an actor's Multikey). The target is tried as https and then
+// as http, as a server behind a proxy does not know which the sender wrote.
 func verifyMessageSignature(r *http.Request, body []byte, pub crypto.PublicKey, now time.Time) error {
 	s, err := parseMessageSignature(r.Header)
 	if err != nil {
 		return err
 	}
-	if s.alg != "" && s.alg != "rsa-v1_5-sha256" {
-		return unauthorized("unsupported signature algorithm " + s.alg)
-	}
-	key, ok := pub.(*rsa.PublicKey)
-	if !ok {
+	// The key says the algorithm; alg, when given, must agree with it.
+	switch pub.(type) {
+	case *rsa.PublicKey:
+		if s.alg != "" && s.alg != "rsa-v1_5-sha256" {
+			return unauthorized("unsupported signature algorithm " + s.alg + " for an RSA key")
+		}
+	case ed25519.PublicKey:
+		if s.alg != "" && s.alg != "ed25519" {
+			return unauthorized("unsupported signature algorithm " + s.alg + " for an Ed25519 key")
+		}
+	default:
 		return unauthorized("unsupported key type")
 	}
 	switch {
@@ -277,8 +284,7 @@ func verifyMessageSignature(r *http.Request, body []byte, pub crypto.PublicKey, 
 		if err != nil {
 			return err
 		}
-		hashed := sha256.Sum256([]byte(base))
-		if rsa.VerifyPKCS1v15(key, crypto.SHA256, hashed[:], s.signature) == nil {
+		if verifyBase(pub, base, s.signature) {
 			return nil
 		}
 		if !s.covers("@target-uri") && !s.covers("@scheme") {
@@ -286,6 +292,19 @@ func verifyMessageSignature(r *http.Request, body []byte, pub crypto.PublicKey, 
 		}
 	}
 	return unauthorized("signature verification failed")
+}
+
+// verifyBase checks sig over a signature base with pub, an RSA (PKCS #1 v1.5, SHA-256) or
+// Ed25519 key.
+func verifyBase(pub crypto.PublicKey, base string, sig []byte) bool {
+	switch key := pub.(type) {
+	case *rsa.PublicKey:
+		hashed := sha256.Sum256([]byte(base))
+		return rsa.VerifyPKCS1v15(key, crypto.SHA256, hashed[:], sig) == nil
+	case ed25519.PublicKey:
+		return ed25519.Verify(key, []byte(base), sig)
+	}
+	return false
 }
 
 // checkContentDigest finds a SHA-256 or SHA-512 digest in Content-Digest (RFC 9530) and

@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"crypto"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
@@ -217,5 +218,43 @@ func TestSignMessage(t *testing.T) {
 				t.Errorf("keyid %q (%v)", id, err)
 			}
 		})
+	}
+}
+
+// TestVerifyEd25519MessageSignature: a request signed with an actor's Ed25519 key is
+// checked with that key, alg ed25519 or none; another key, or alg naming RSA, is refused.
+func TestVerifyEd25519MessageSignature(t *testing.T) {
+	seed := make([]byte, ed25519.SeedSize)
+	seed[0] = 7
+	priv := ed25519.NewKeyFromSeed(seed)
+	seed[0] = 8
+	other := ed25519.NewKeyFromSeed(seed)
+	rsaKey, _ := peer.Keys()
+	now := time.Now()
+	body := []byte(`{"type":"Create","id":"https://mitra.example/c/1"}`)
+	components := []string{"@method", "@target-uri", "content-digest"}
+	for _, row := range []struct {
+		name   string
+		signer crypto.Signer
+		extra  string
+		check  crypto.PublicKey
+		reason string
+	}{
+		{"alg ed25519", priv, `;alg="ed25519"`, priv.Public(), ""},
+		{"no alg", priv, "", priv.Public(), ""},
+		{"another key", other, "", priv.Public(), "verification failed"},
+		{"alg of RSA", priv, `;alg="rsa-v1_5-sha256"`, priv.Public(), "for an Ed25519 key"},
+		{"an Ed25519 signature, an RSA key", priv, "", &rsaKey.PublicKey, "verification failed"},
+		{"an RSA signature, an Ed25519 key", rsaKey, "", priv.Public(), "verification failed"},
+		{"alg ed25519, an RSA key", rsaKey, `;alg="ed25519"`, &rsaKey.PublicKey, "for an RSA key"},
+	} {
+		r := httptest.NewRequest("POST", "https://refuge.example/inbox", bytes.NewReader(body))
+		if err := peer.SignMessage(r, body, row.signer, "https://mitra.example/users/erin#ed25519-key", now, components, row.extra); err != nil {
+			t.Fatal(err)
+		}
+		err := VerifyRequest(r, body, row.check, now)
+		if (row.reason == "" && err != nil) || (row.reason != "" && (err == nil || !strings.Contains(err.Error(), row.reason))) {
+			t.Errorf("%s: %v, want %q", row.name, err, row.reason)
+		}
 	}
 }

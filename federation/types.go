@@ -44,6 +44,9 @@ type Actor struct {
 	// MessageSignatures says the actor's server takes RFC 9421 signatures: its generator
 	// (FEP-844e) implements them.
 	MessageSignatures bool
+	// Ed25519Key is the actor's first Ed25519 key of its assertionMethod (FEP-521a), its
+	// PEM as PKIX; zero when it has none.
+	Ed25519Key PublicKey
 }
 
 // Tag is a Mention, Hashtag or Emoji on a note. For an Emoji, Href is the image URL.
@@ -329,6 +332,7 @@ func decodeActor(data []byte, checked bool) (*Actor, error) {
 		return nil, err
 	}
 	a.MessageSignatures = implements(w.Generator, RFC9421)
+	a.Ed25519Key = ed25519KeyOf(w.AssertionMethod, a.ID)
 	return a, nil
 }
 

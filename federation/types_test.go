@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"refuge/internal/testrig/peer"
 	"refuge/storage"
 )
 
@@ -65,6 +67,7 @@ func TestDecodeActors(t *testing.T) {
 			eq(t, "Image", a.Image, "https://files.mastodon.example/accounts/headers/000/000/001/original/h.jpg")
 			eq(t, "AlsoKnownAs", a.AlsoKnownAs, []string{"https://old.example/users/alice"})
 			eq(t, "MessageSignatures", a.MessageSignatures, false)
+			eq(t, "Ed25519Key", a.Ed25519Key, PublicKey{})
 			if len(a.Fields) != 2 || a.Fields[0].Name != "Website" || !strings.Contains(a.Fields[0].Value, `class="invisible"`) ||
 				a.Fields[1] != (Field{"Pronouns", "she/her"}) {
 				t.Errorf("Fields = %#v", a.Fields)
@@ -98,6 +101,15 @@ func TestDecodeActors(t *testing.T) {
 			eq(t, "ID", a.ID, "https://mitra.example/users/erin")
 			eq(t, "PublicKey.ID", a.PublicKey.ID, "https://mitra.example/users/erin#main-key")
 			eq(t, "MessageSignatures", a.MessageSignatures, true)
+			eq(t, "Ed25519Key.ID", a.Ed25519Key.ID, "https://mitra.example/users/erin#ed25519-key")
+			key, err := ParsePublicKey(a.Ed25519Key.PEM)
+			seed := make([]byte, ed25519.SeedSize)
+			for i := range seed {
+				seed[i] = byte(i + 1) // the fixture's key was made from this seed
+			}
+			if want := ed25519.NewKeyFromSeed(seed).Public(); err != nil || !want.(ed25519.PublicKey).Equal(key) {
+				t.Errorf("Ed25519 key %v (%v), want %v", key, err, want)
+			}
 		}},
 		{"pleroma_actor.json", func(t *testing.T, a *Actor) {
 			eq(t, "ID", a.ID, "https://pleroma.example/users/dave")
@@ -172,6 +184,43 @@ func TestEncodeActorGenerator(t *testing.T) {
 		}
 		if a.MessageSignatures != advertise || strings.Contains(string(body), "generator") != advertise {
 			t.Errorf("advertise %v: %s", advertise, body)
+		}
+	}
+}
+
+// TestEd25519Multikeys: an actor's Ed25519 key is read from its assertionMethod only when it
+// is a Multikey of its own holding a well-formed key; anything else gives none.
+func TestEd25519Multikeys(t *testing.T) {
+	const actor = "https://mitra.example/users/erin"
+	good := "z6MkneMkZqwqRiU5mJzSG3kDwzt9P8C59N4NGTfBLfSGE7c7"
+	seed := make([]byte, ed25519.SeedSize)
+	for i := range seed {
+		seed[i] = byte(i + 1) // good's key, encoded by a tool of its own
+	}
+	if got := peer.Ed25519Multibase(ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)); got != good {
+		t.Fatalf("the test peer writes %s for the key, want %s", got, good)
+	}
+	key := func(typ, controller, multibase string) string {
+		return `{"id":"` + actor + `#k","type":"` + typ + `","controller":"` + controller + `","publicKeyMultibase":"` + multibase + `"}`
+	}
+	for _, row := range []struct {
+		name, methods string
+		want          bool
+	}{
+		{"one", key("Multikey", actor, good), true},
+		{"in a list, after another kind", `[{"type":"JsonWebKey2020"},` + key("Multikey", actor, good) + `]`, true},
+		{"another controller", key("Multikey", "https://other.example/users/x", good), false},
+		{"not a Multikey", key("Ed25519VerificationKey2020", actor, good), false},
+		{"not base58btc", key("Multikey", actor, "u"+good[1:]), false},
+		{"not base58", key("Multikey", actor, "z0OIl"), false},
+		{"an RSA multicodec", key("Multikey", actor, "z"+strings.Repeat("2", 40)), false},
+		{"too long", key("Multikey", actor, "z"+strings.Repeat("z", 200)), false},
+		{"empty", key("Multikey", actor, ""), false},
+		{"a link", `"` + actor + `#k"`, false},
+	} {
+		got := ed25519KeyOf(json.RawMessage(row.methods), actor)
+		if (got.PEM != "") != row.want {
+			t.Errorf("%s: %+v", row.name, got)
 		}
 	}
 }

@@ -245,7 +245,7 @@ func (in *Inbox) check(r *http.Request, body []byte, keyID string, signer *stora
 		return storage.Errorf(storage.Unauthorized, "actor %s was deleted", signer.URI)
 	}
 	var pub crypto.PublicKey
-	pub, err := federation.ParsePublicKey(signer.PublicKeyPEM)
+	pub, err := federation.ParsePublicKey(federation.KeyOf(signer, keyID))
 	if err != nil {
 		return storage.Wrap(storage.Unauthorized, err, "signer's key is unreadable")
 	}

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -186,5 +187,58 @@ func TestRFC9421BetweenInstances(t *testing.T) {
 			list[0].Scheme != storage.SignatureRFC9421 {
 			t.Errorf("what %s learnt of %s: %+v (%v)", side.name, host, list, err)
 		}
+	}
+}
+
+// TestEd25519Signatures: a peer whose actor has an Ed25519 Multikey beside its RSA key (as
+// Mitra's has) delivers with an RFC 9421 signature made with the Ed25519 key, and is let in
+// at the first try; signed by another Ed25519 key under the same keyid, it is refused and
+// nothing is stored.
+func TestEd25519Signatures(t *testing.T) {
+	t.Parallel()
+	in := testrig.Start(t)
+	_, alice := in.Account("alice", false)
+	p := peer.New(t, "127.0.0.1:0", "")
+	k, _ := peer.Keys()
+	erin := p.Actor("erin", k)
+	seed := make([]byte, ed25519.SeedSize)
+	seed[0] = 9
+	edKey := ed25519.NewKeyFromSeed(seed)
+	seed[0] = 10
+	otherKey := ed25519.NewKeyFromSeed(seed)
+	doc := erin.Doc()
+	edKeyID := erin.URI + "#ed25519-key"
+	doc["assertionMethod"] = []any{map[string]any{"id": edKeyID, "type": "Multikey", "controller": erin.URI,
+		"publicKeyMultibase": peer.Ed25519Multibase(edKey.Public().(ed25519.PublicKey))}}
+	p.Doc("/users/erin", doc)
+
+	send := func(key ed25519.PrivateKey, content string) peer.Answer {
+		t.Helper()
+		note := erin.Note("<p>"+content+"</p>", alice)
+		body, _ := json.Marshal(erin.Activity("Create", note, "to", []string{alice}))
+		r, err := http.NewRequest("POST", in.Base+"/users/alice/inbox", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("Content-Type", "application/activity+json")
+		if err := peer.SignMessage(r, body, key, edKeyID, time.Now(), []string{"@method", "@target-uri", "content-digest"},
+			`;alg="ed25519"`); err != nil {
+			t.Fatal(err)
+		}
+		return peer.Send(t, r)
+	}
+	before := in.RowCounts()["notes"]
+	if got := send(otherKey, "not my key"); got.Status != http.StatusUnauthorized || !strings.Contains(got.Reason, "verification failed") {
+		t.Errorf("signed with another Ed25519 key: %v", got)
+	}
+	if n := in.RowCounts()["notes"]; n != before {
+		t.Fatalf("a refused delivery stored %d notes", n-before)
+	}
+	if got := send(edKey, "signed with Ed25519"); got.Status != http.StatusAccepted {
+		t.Fatalf("signed with the actor's Ed25519 key: %v", got)
+	}
+	testrig.Eventually(t, 10*time.Second, "the note is stored", func() bool { return in.RowCounts()["notes"] == before+1 })
+	if a := in.ActorByURI(erin.URI); a == nil || a.Ed25519KeyID != edKeyID || a.KeyID != erin.KeyID {
+		t.Errorf("erin as stored: %+v", a)
 	}
 }

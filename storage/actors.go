@@ -40,9 +40,12 @@ type Actor struct {
 	FeaturedURI  string
 	KeyID        string
 	PublicKeyPEM string
-	Admin        bool
-	Locked       bool
-	Discoverable bool
+	// Ed25519KeyID and Ed25519KeyPEM are a remote actor's Ed25519 key (a Multikey of its
+	// assertionMethod, PKIX PEM), "" when it has none: some servers sign with it.
+	Ed25519KeyID, Ed25519KeyPEM string
+	Admin                       bool
+	Locked                      bool
+	Discoverable                bool
 	// Indexable: the account's posts may be found by the full-text search of anyone, not
 	// only of those who interacted with them (Mastodon 4.2's indexable).
 	Indexable bool

@@ -16,7 +16,8 @@ var actorColumns = `a.id, a.uri, a.local, a.type, a.username, a.host, a.name, a.
 	a.inbox, a.shared_inbox, a.outbox, a.followers_uri, a.following_uri, a.featured_uri,
 	a.key_id, a.public_key_pem, a.admin, a.locked, a.discoverable, a.icon_url, a.image_url,
 	a.fields_json, a.published, a.fetched_at, a.deleted_at, a.summary_source, a.suspended_at, a.pending,
-	a.silenced_at, a.also_known_as_json, a.moved_to, a.moved_at, a.emojis_json, a.indexable, ` + serverSilenced("a")
+	a.silenced_at, a.also_known_as_json, a.moved_to, a.moved_at, a.emojis_json, a.indexable,
+	a.ed25519_key_id, a.ed25519_key_pem, ` + serverSilenced("a")
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -27,7 +28,8 @@ func scanActor(s scanner, a *storage.Actor, extra ...any) error {
 		&a.Inbox, &a.SharedInbox, &a.Outbox, &a.FollowersURI, &a.FollowingURI, &a.FeaturedURI,
 		&a.KeyID, &a.PublicKeyPEM, &a.Admin, &a.Locked, &a.Discoverable, &a.IconURL, &a.ImageURL,
 		&fields, &published, &fetched, &deleted, &a.SummarySource, &suspended, &a.Pending,
-		&silenced, &aka, &a.MovedTo, &moved, &emojis, &a.Indexable, &a.ServerSilenced}, extra...)...)
+		&silenced, &aka, &a.MovedTo, &moved, &emojis, &a.Indexable,
+		&a.Ed25519KeyID, &a.Ed25519KeyPEM, &a.ServerSilenced}, extra...)...)
 	if err != nil {
 		return err
 	}
@@ -73,9 +75,14 @@ func (r reader) GetActorByURI(ctx context.Context, uri string) (*storage.Actor, 
 	return r.getActor(ctx, "actor", `a.uri = ?`, uri)
 }
 
-// GetActorByKeyID returns the actor owning the public key keyID.
+// GetActorByKeyID returns the actor owning the public key keyID: its RSA key, or its
+// Ed25519 one.
 func (r reader) GetActorByKeyID(ctx context.Context, keyID string) (*storage.Actor, error) {
-	return r.getActor(ctx, "key", `a.key_id = ?`, keyID)
+	a, err := r.getActor(ctx, "key", `a.key_id = ?`, keyID)
+	if storage.KindOf(err) == storage.NotFound && keyID != "" {
+		a, err = r.getActor(ctx, "key", `a.ed25519_key_id = ?`, keyID)
+	}
+	return a, err
 }
 
 // GetActorByHandle returns the actor username@host, matching the name regardless of case.
@@ -200,13 +207,14 @@ func (tx *Tx) CreateActor(ctx context.Context, a *storage.Actor) error {
 		return tx.tx.QueryRowContext(ctx, `INSERT INTO actors (uri, local, type, username, host, name, summary, url,
 		inbox, shared_inbox, outbox, followers_uri, following_uri, featured_uri, key_id, public_key_pem,
 		admin, locked, discoverable, icon_url, image_url, fields_json, published, fetched_at, deleted_at, summary_source,
-		suspended_at, pending, also_known_as_json, moved_to, moved_at, indexable, emojis_json)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		suspended_at, pending, also_known_as_json, moved_to, moved_at, indexable, emojis_json, ed25519_key_id, ed25519_key_pem)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			a.URI, a.Local, a.Type, a.Username, a.Host, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox,
 			a.Outbox, a.FollowersURI, a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM,
 			a.Admin, a.Locked, a.Discoverable, a.IconURL, a.ImageURL, string(fields),
 			ts(a.Published), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource, ts(a.SuspendedAt), a.Pending,
-			string(aka), a.MovedTo, ts(a.MovedAt), a.Indexable, mustJSON(a.Emojis, []storage.Tag{})).Scan(&a.ID)
+			string(aka), a.MovedTo, ts(a.MovedAt), a.Indexable, mustJSON(a.Emojis, []storage.Tag{}),
+			a.Ed25519KeyID, a.Ed25519KeyPEM).Scan(&a.ID)
 	})
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, a.Handle()+" is already taken")
@@ -241,12 +249,13 @@ func (tx *Tx) UpdateActor(ctx context.Context, a *storage.Actor) error {
 		shared_inbox=?, outbox=?, followers_uri=?, following_uri=?, featured_uri=?, key_id=?, public_key_pem=?,
 		admin=?, locked=?, discoverable=?, icon_url=?, image_url=?, fields_json=?,
 		fetched_at=?, deleted_at=?, summary_source=?, suspended_at=?, pending=?,
-		also_known_as_json=?, moved_to=?, moved_at=?, indexable=?, emojis_json=? WHERE id = ?`,
+		also_known_as_json=?, moved_to=?, moved_at=?, indexable=?, emojis_json=?, ed25519_key_id=?, ed25519_key_pem=?
+		WHERE id = ?`,
 			a.Type, a.Username, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox, a.Outbox, a.FollowersURI,
 			a.FollowingURI, a.FeaturedURI, a.KeyID, a.PublicKeyPEM, a.Admin, a.Locked,
 			a.Discoverable, a.IconURL, a.ImageURL, string(fields), ts(a.FetchedAt), ts(a.DeletedAt), a.SummarySource,
 			ts(a.SuspendedAt), a.Pending, string(aka), a.MovedTo, ts(a.MovedAt), a.Indexable,
-			mustJSON(a.Emojis, []storage.Tag{}), a.ID)
+			mustJSON(a.Emojis, []storage.Tag{}), a.Ed25519KeyID, a.Ed25519KeyPEM, a.ID)
 		return err
 	})
 	if isUnique(err) {

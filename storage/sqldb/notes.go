@@ -47,7 +47,8 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 		&author.Summary, &author.URL, &author.Inbox, &author.SharedInbox, &author.Outbox, &author.FollowersURI,
 		&author.FollowingURI, &author.FeaturedURI, &author.KeyID, &author.PublicKeyPEM, &author.Admin,
 		&author.Locked, &author.Discoverable, &author.IconURL, &author.ImageURL, &fields, &apub, &afetched, &adeleted, &author.SummarySource,
-		&asuspended, &author.Pending, &asilenced, &aaka, &author.MovedTo, &amoved, &aemojis, &author.Indexable, &author.ServerSilenced}
+		&asuspended, &author.Pending, &asilenced, &aaka, &author.MovedTo, &amoved, &aemojis, &author.Indexable,
+		&author.Ed25519KeyID, &author.Ed25519KeyPEM, &author.ServerSilenced}
 	if err := s.Scan(append(dest, extra...)...); err != nil {
 		return err
 	}

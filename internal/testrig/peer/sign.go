@@ -3,11 +3,14 @@ package peer
 import (
 	"bytes"
 	"crypto"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"math/big"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,11 +119,12 @@ func signedPost(url string, body []byte, contentType, keyID string, key *rsa.Pri
 	return r, nil
 }
 
-// SignMessage signs r with an RFC 9421 message signature (rsa-v1_5-sha256), as Fedify signs
-// first: a Content-Digest of body when body is not nil, then Signature-Input and Signature
-// over components, created at created, with extra parameters (";alg=...", ";expires=...")
-// after keyid. The signature base is written out here line by line, not with Refuge's code.
-func SignMessage(r *http.Request, body []byte, key *rsa.PrivateKey, keyID string, created time.Time, components []string, extra string) error {
+// SignMessage signs r with an RFC 9421 message signature (rsa-v1_5-sha256, or ed25519 with
+// an Ed25519 key), as Fedify signs first: a Content-Digest of body when body is not nil,
+// then Signature-Input and Signature over components, created at created, with extra
+// parameters (";alg=...", ";expires=...") after keyid. The signature base is written out
+// here line by line, not with Refuge's code.
+func SignMessage(r *http.Request, body []byte, key crypto.Signer, keyID string, created time.Time, components []string, extra string) error {
 	if body != nil {
 		sum := sha256.Sum256(body)
 		r.Header.Set("Content-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum[:])+":")
@@ -148,12 +152,33 @@ func SignMessage(r *http.Request, body []byte, key *rsa.PrivateKey, keyID string
 	}
 	params := "(" + strings.Join(quoted, " ") + ");created=" + strconv.FormatInt(created.Unix(), 10) + `;keyid="` + keyID + `"` + extra
 	b.WriteString(`"@signature-params": ` + params)
-	hashed := sha256.Sum256([]byte(b.String()))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, hashed[:])
+	var sig []byte
+	var err error
+	if k, ok := key.(*rsa.PrivateKey); ok {
+		hashed := sha256.Sum256([]byte(b.String()))
+		sig, err = rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, hashed[:])
+	} else {
+		sig, err = key.Sign(rand.Reader, []byte(b.String()), crypto.Hash(0)) // Ed25519 signs the base itself
+	}
 	if err != nil {
 		return err
 	}
 	r.Header.Set("Signature-Input", "sig1="+params)
 	r.Header.Set("Signature", "sig1=:"+base64.StdEncoding.EncodeToString(sig)+":")
 	return nil
+}
+
+// Ed25519Multibase writes an Ed25519 public key as a Multikey's publicKeyMultibase: "z",
+// then base58btc of the multicodec prefix 0xed01 and the key.
+func Ed25519Multibase(key ed25519.PublicKey) string {
+	const alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+	b := append([]byte{0xed, 0x01}, key...) // no leading zero bytes: the prefix is not zero
+	n, radix, digit := new(big.Int).SetBytes(b), big.NewInt(58), new(big.Int)
+	var out []byte
+	for n.Sign() > 0 {
+		n.DivMod(n, radix, digit)
+		out = append(out, alphabet[digit.Int64()])
+	}
+	slices.Reverse(out)
+	return "z" + string(out)
 }
