@@ -2,9 +2,14 @@ package federation
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"math"
+	"mime"
+	"net/url"
+	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"refuge/storage"
@@ -63,8 +68,9 @@ type keyOut struct {
 }
 
 type imageOut struct {
-	Type string `json:"type"`
-	URL  string `json:"url"`
+	Type      string `json:"type"`
+	MediaType string `json:"mediaType,omitempty"`
+	URL       string `json:"url"`
 }
 
 type fieldOut struct {
@@ -95,6 +101,7 @@ type actorOut struct {
 	Icon                      *imageOut         `json:"icon,omitempty"`
 	Image                     *imageOut         `json:"image,omitempty"`
 	Attachment                []fieldOut        `json:"attachment,omitempty"`
+	Tag                       []tagOut          `json:"tag,omitempty"` // the Emoji of the name, bio and fields
 	AlsoKnownAs               []string          `json:"alsoKnownAs,omitempty"`
 	MovedTo                   string            `json:"movedTo,omitempty"`
 	Suspended                 bool              `json:"suspended,omitempty"` // only when true, as Mastodon
@@ -113,10 +120,18 @@ type linkOut struct {
 }
 
 type tagOut struct {
-	Type string    `json:"type"`
-	Href string    `json:"href,omitempty"`
-	Name string    `json:"name,omitempty"`
-	Icon *imageOut `json:"icon,omitempty"`
+	ID      string    `json:"id,omitempty"`
+	Type    string    `json:"type"`
+	Href    string    `json:"href,omitempty"`
+	Name    string    `json:"name,omitempty"`
+	Updated string    `json:"updated,omitempty"`
+	Icon    *imageOut `json:"icon,omitempty"`
+}
+
+// emojiOut is the document of a custom emoji, served at its id as Mastodon serves it.
+type emojiOut struct {
+	Context any `json:"@context"`
+	tagOut
 }
 
 type attachmentOut struct {
@@ -269,6 +284,44 @@ func image(url string) *imageOut {
 	return &imageOut{Type: TypeImage, URL: url}
 }
 
+// emojiWire is an Emoji tag as Mastodon writes one: its id and time when they are known (this
+// instance's own emoji), and its picture with the picture's type, read from the file's
+// extension when not known otherwise (and left out when that says nothing).
+func emojiWire(t Tag) tagOut {
+	icon := image(t.Href)
+	if icon != nil {
+		icon.MediaType = cmp.Or(t.MediaType, imageTypeOf(t.Href))
+	}
+	return tagOut{ID: t.ID, Type: TypeEmoji, Name: t.Name, Updated: formatTime(t.Updated), Icon: icon}
+}
+
+// imageTypeOf is the type of the picture at u by its file's extension; "" when that names
+// no image type.
+func imageTypeOf(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	t := mime.TypeByExtension(strings.ToLower(path.Ext(parsed.Path)))
+	if !strings.HasPrefix(t, "image/") {
+		return ""
+	}
+	return t
+}
+
+// tagsWire writes tags, an Emoji as Mastodon writes one (emojiWire).
+func tagsWire(tags []Tag) []tagOut {
+	var out []tagOut
+	for _, t := range tags {
+		if t.Type == TypeEmoji {
+			out = append(out, emojiWire(t))
+			continue
+		}
+		out = append(out, tagOut{Type: t.Type, Href: t.Href, Name: t.Name})
+	}
+	return out
+}
+
 func orEmpty(s []string) []string {
 	if s == nil {
 		return []string{}
@@ -297,6 +350,7 @@ func actorWire(a *Actor) *actorOut {
 	for _, f := range a.Fields {
 		o.Attachment = append(o.Attachment, fieldOut{Type: TypePropertyValue, Name: f.Name, Value: f.Value})
 	}
+	o.Tag = tagsWire(a.Tags)
 	return o
 }
 
@@ -332,13 +386,7 @@ func noteWire(n *Note) *noteOut {
 			o.Closed = o.EndTime
 		}
 	}
-	for _, t := range n.Tags {
-		if t.Type == TypeEmoji {
-			o.Tag = append(o.Tag, tagOut{Type: t.Type, Name: t.Name, Icon: image(t.Href)})
-			continue
-		}
-		o.Tag = append(o.Tag, tagOut{Type: t.Type, Href: t.Href, Name: t.Name})
-	}
+	o.Tag = tagsWire(n.Tags)
 	for _, a := range n.Attachments {
 		o.Attachment = append(o.Attachment, attachmentOut{Type: a.Type, MediaType: a.MediaType, URL: a.URL, Name: a.Name,
 			Blurhash: a.Blurhash, Width: a.Width, Height: a.Height, Duration: formatDuration(a.Duration)})
@@ -351,9 +399,7 @@ func noteWire(n *Note) *noteOut {
 func activityWire(a *Activity, object any) (*activityOut, error) {
 	o := &activityOut{ID: a.ID, Type: a.Type, Actor: a.Actor, Published: formatTime(a.Published),
 		To: a.To, Cc: a.Cc, Target: a.Target, Content: a.Content, Result: a.Result, MisskeyReaction: a.MisskeyReaction}
-	for _, t := range a.Tags {
-		o.Tag = append(o.Tag, tagOut{Type: t.Type, Name: t.Name, Icon: image(t.Href)})
-	}
+	o.Tag = tagsWire(a.Tags)
 	if a.Instrument.Raw != nil {
 		raw, err := withoutContext(a.Instrument.Raw)
 		if err != nil {
@@ -451,6 +497,12 @@ func EncodeActivity(a *Activity, object any) ([]byte, error) {
 	}
 	o.Context = contextValue
 	return Marshal(o)
+}
+
+// EncodeEmoji writes the document of a custom emoji, served at its id (t.ID), with our
+// @context.
+func EncodeEmoji(t Tag) ([]byte, error) {
+	return Marshal(emojiOut{Context: contextValue, tagOut: emojiWire(t)})
 }
 
 // Context is the @context of everything we emit, for a document that holds our activities

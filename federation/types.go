@@ -49,8 +49,15 @@ type Actor struct {
 	Ed25519Key PublicKey
 }
 
-// Tag is a Mention, Hashtag or Emoji on a note. For an Emoji, Href is the image URL.
-type Tag struct{ Type, Name, Href string }
+// Tag is a Mention, Hashtag or Emoji on a note. For an Emoji, Href is the image URL; ID,
+// MediaType and Updated are what Mastodon's Emoji tags carry besides (the emoji's own
+// document, its picture's type, when it was last changed): the outbox sets them for this
+// instance's custom emoji, they are written when set and not read from other servers.
+type Tag struct {
+	Type, Name, Href string
+	ID, MediaType    string
+	Updated          time.Time
+}
 
 // Attachment is a media attachment of a note: a Document (Mastodon's kind, for pictures,
 // video and sound alike, told apart by MediaType) or an Image, Video or Audio. Duration is

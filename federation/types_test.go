@@ -251,9 +251,9 @@ func TestDecodeActivities(t *testing.T) {
 			eq(t, "Summary", n.Summary, "")
 			eq(t, "ContentMap[en]", n.ContentMap["en"], n.Content)
 			eq(t, "Tags", n.Tags, []Tag{
-				{"Mention", "@bob@gts.example", "https://gts.example/users/bob"},
-				{"Hashtag", "#birds", "https://mastodon.example/tags/birds"},
-				{"Emoji", ":blobcat:", "https://files.mastodon.example/custom_emojis/blobcat.png"},
+				{Type: "Mention", Name: "@bob@gts.example", Href: "https://gts.example/users/bob"},
+				{Type: "Hashtag", Name: "#birds", Href: "https://mastodon.example/tags/birds"},
+				{Type: "Emoji", Name: ":blobcat:", Href: "https://files.mastodon.example/custom_emojis/blobcat.png"},
 			})
 			eq(t, "Attachments", n.Attachments, []Attachment{{Type: "Document", MediaType: "image/jpeg",
 				URL:  "https://files.mastodon.example/media_attachments/files/113/000/000/original/robin.jpg",
@@ -472,7 +472,7 @@ func TestDecodeActivities(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			eq(t, "Tags", n.Tags, []Tag{{"Hashtag", "#cats", "https://misskey.example/tags/cats"}})
+			eq(t, "Tags", n.Tags, []Tag{{Type: "Hashtag", Name: "#cats", Href: "https://misskey.example/tags/cats"}})
 			eq(t, "Attachments", n.Attachments, []Attachment{{Type: "Document", MediaType: "image/webp", URL: "https://misskey.example/files/webpublic-cat"}})
 			eq(t, "InReplyTo", n.InReplyTo, "")
 			eq(t, "Published", n.Published, date("2024-08-23T01:02:03.456Z"))
@@ -482,12 +482,12 @@ func TestDecodeActivities(t *testing.T) {
 			eq(t, "Object.ID", a.Object.ID, "https://refuge.example/users/erin/notes/01HZX")
 			eq(t, "MisskeyReaction", a.MisskeyReaction, ":blobcat@mastodon.example:")
 			eq(t, "Content", a.Content, ":blobcat@mastodon.example:")
-			eq(t, "Tags", a.Tags, []Tag{{"Emoji", ":blobcat@mastodon.example:", "https://files.mastodon.example/custom_emojis/blobcat.png"}})
+			eq(t, "Tags", a.Tags, []Tag{{Type: "Emoji", Name: ":blobcat@mastodon.example:", Href: "https://files.mastodon.example/custom_emojis/blobcat.png"}})
 		}},
 		{"akkoma_emojireact_custom.json", func(t *testing.T, a *Activity) {
 			eq(t, "Type", a.Type, "EmojiReact")
 			eq(t, "Content", a.Content, ":blobcat:")
-			eq(t, "Tags", a.Tags, []Tag{{"Emoji", ":blobcat:", "https://akkoma.example/emoji/custom/blobcat.png"}})
+			eq(t, "Tags", a.Tags, []Tag{{Type: "Emoji", Name: ":blobcat:", Href: "https://akkoma.example/emoji/custom/blobcat.png"}})
 		}},
 		{"honk_emojireact.json", func(t *testing.T, a *Activity) {
 			eq(t, "Type", a.Type, "EmojiReact")
@@ -504,7 +504,7 @@ func TestDecodeActivities(t *testing.T) {
 				t.Fatal(err)
 			}
 			eq(t, "Attachments", n.Attachments, []Attachment{{Type: "Document", MediaType: "video/mp4", URL: "https://pleroma.example/media/clip.mp4"}})
-			eq(t, "Tags", n.Tags, []Tag{{"Mention", "@alice@mastodon.example", "https://mastodon.example/users/alice"}})
+			eq(t, "Tags", n.Tags, []Tag{{Type: "Mention", Name: "@alice@mastodon.example", Href: "https://mastodon.example/users/alice"}})
 			eq(t, "Sensitive", n.Sensitive, false)
 			eq(t, "Conversation", n.Conversation, "https://pleroma.example/contexts/2f0c7a9e-1111-4c8b-9d0e-aaaaaaaaaaaa")
 		}},
@@ -542,7 +542,7 @@ func TestDecodeNoteContentMap(t *testing.T) {
 	eq(t, "URL", n.URL, "https://bridge.example/@fay/1") // the text/html link
 	eq(t, "To", n.To, []string{PublicCollection})
 	eq(t, "Published", n.Published, date("2024-08-25T10:00:00Z"))
-	eq(t, "Tags", n.Tags, []Tag{{"Hashtag", "#solo", "https://bridge.example/tags/solo"}})
+	eq(t, "Tags", n.Tags, []Tag{{Type: "Hashtag", Name: "#solo", Href: "https://bridge.example/tags/solo"}})
 }
 
 // TestTextFidelity: strings that look like JSON or hold escapes come through unchanged.
@@ -618,8 +618,8 @@ func testNote() *Note {
 		Conversation: "tag:refuge.example,2024:1", ContentMap: map[string]string{"en": "<p>hi</p>"}, Sensitive: true,
 		Published: date("2024-01-02T03:04:05Z"), Updated: date("2024-01-03T03:04:05Z"),
 		To: []string{PublicCollection}, Cc: []string{actor.Followers, "https://m.example/users/a"},
-		Tags: []Tag{{"Mention", "@a@m.example", "https://m.example/users/a"}, {"Hashtag", "#go", "https://refuge.example/tags/go"},
-			{"Emoji", ":blob:", "https://refuge.example/emoji/blob.png"}},
+		Tags: []Tag{{Type: "Mention", Name: "@a@m.example", Href: "https://m.example/users/a"}, {Type: "Hashtag", Name: "#go", Href: "https://refuge.example/tags/go"},
+			{Type: "Emoji", Name: ":blob:", Href: "https://refuge.example/emoji/blob.png"}},
 		Attachments: []Attachment{{Type: "Image", MediaType: "image/png", URL: "https://refuge.example/media/1.png",
 			Name: "alt", Blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj", Width: 640, Height: 480},
 			{Type: "Document", MediaType: "video/mp4", URL: "https://refuge.example/media/2.mp4", Name: "a clip",

@@ -20,6 +20,9 @@ func (s *Service) emit(ctx context.Context, tx storage.Tx, actor *storage.Actor,
 		act.Published = s.now()
 	}
 	act.Actor = actor.URI
+	if err := s.describeEmojiOf(ctx, tx, object); err != nil {
+		return nil, err
+	}
 	doc, err := federation.EncodeActivity(act, object)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", act.Type, err)

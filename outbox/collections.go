@@ -92,7 +92,7 @@ func (s *Service) Featured(ctx context.Context, a *storage.Actor, viewer int64) 
 	c := NewCollection(a.FeaturedURI, len(notes), false)
 	items := []json.RawMessage{}
 	for _, n := range notes {
-		b, err := MarshalNote(n)
+		b, err := s.MarshalNote(ctx, n)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -14,7 +15,8 @@ import (
 // ActorDocument is the ActivityStreams form of a local actor. A suspended account's says so
 // and keeps only what a server needs to know it by (its id, name, key and collections'
 // addresses), as Mastodon's does: its display name is its username, and its bio, pictures,
-// fields and flags are left out until the suspension is lifted.
+// fields and flags are left out until the suspension is lifted. Its Emoji tags are as
+// stored: what is sent (emit) and served (MarshalActor) has them described.
 func (s *Service) ActorDocument(a *storage.Actor) *federation.Actor {
 	if a.Suspended() {
 		return &federation.Actor{
@@ -37,10 +39,48 @@ func (s *Service) ActorDocument(a *storage.Actor) *federation.Actor {
 	for _, f := range a.Fields {
 		doc.Fields = append(doc.Fields, federation.Field{Name: f.Name, Value: f.Value})
 	}
+	for _, t := range a.Emojis {
+		doc.Tags = append(doc.Tags, federation.Tag{Type: t.Type, Name: t.Name, Href: t.Href})
+	}
 	return doc
 }
 
-// NoteDocument is the ActivityStreams form of a note; a deleted one is a Tombstone.
+// MarshalActor encodes the document of a local actor for serving: ActorDocument with its
+// custom emoji described (describeEmoji), as the Update that sent it had them.
+func (s *Service) MarshalActor(ctx context.Context, a *storage.Actor) ([]byte, error) {
+	doc := s.ActorDocument(a)
+	if err := s.describeEmoji(ctx, s.DB, doc.Tags); err != nil {
+		return nil, err
+	}
+	return federation.EncodeActor(doc)
+}
+
+// ServedNote is the document of a note as this instance serves it: NoteDocument with the
+// Emoji tags of a local note's custom emoji described (describeEmoji), as the Create or
+// Update that sent it had them.
+func (s *Service) ServedNote(ctx context.Context, n *storage.Note) (*federation.Note, error) {
+	doc := NoteDocument(n)
+	if !n.Local {
+		return doc, nil
+	}
+	if err := s.describeEmoji(ctx, s.DB, doc.Tags); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// MarshalNote encodes a note for embedding or serving (ServedNote).
+func (s *Service) MarshalNote(ctx context.Context, n *storage.Note) ([]byte, error) {
+	doc, err := s.ServedNote(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return federation.EncodeNote(doc)
+}
+
+// NoteDocument is the ActivityStreams form of a note; a deleted one is a Tombstone. Its
+// Emoji tags are as stored: what is sent (emit) and served (ServedNote) has this
+// instance's own described.
 func NoteDocument(n *storage.Note) *federation.Note {
 	if n.Deleted() {
 		return &federation.Note{ID: n.URI, Type: federation.TypeTombstone, Updated: n.DeletedAt}
@@ -137,9 +177,6 @@ func withoutContext(doc string) (json.RawMessage, error) {
 	delete(m, "@context")
 	return json.Marshal(m)
 }
-
-// MarshalNote encodes a note for embedding or serving.
-func MarshalNote(n *storage.Note) ([]byte, error) { return federation.EncodeNote(NoteDocument(n)) }
 
 // MarshalActorTombstone is what the address of deleted local account a answers (with 410
 // Gone): a Tombstone, as a deleted note's address answers.

@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	"refuge/federation"
@@ -48,8 +49,9 @@ func ProfileOf(a *storage.Actor) ProfileInput {
 }
 
 // UpdateProfile changes actor's profile: the typed text is kept and rendered as a post is
-// (links, mentions, hashtags), and Update{Person} goes to the followers. An account
-// unlocked accepts the follow requests waiting. Input that
+// (links, mentions, hashtags), the instance's custom emoji that the name, bio and fields
+// say are tagged (Actor.Emojis, as Mastodon tags them), and Update{Person} goes to the
+// followers. An account unlocked accepts the follow requests waiting. Input that
 // changes nothing stores nothing and sends nothing; a change that leaves the actor's
 // document as it was (only the typed text differs) is stored without an Update.
 func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in ProfileInput) (*storage.Actor, error) {
@@ -82,17 +84,27 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *storage.Actor, in Pr
 			return nil, storage.Errorf(storage.Invalid, "%q is not a language tag", d.Language)
 		}
 	}
+	// Tagged from the typed text, which says :shortcode: as the person wrote it. The same
+	// profile saved again after an emoji was added or removed is tagged anew.
+	texts := []string{in.Name, in.Summary}
+	for _, f := range in.Fields {
+		texts = append(texts, f.Name, f.Value)
+	}
+	emojis, err := s.emojiTags(ctx, texts...)
+	if err != nil {
+		return nil, err
+	}
 	// Compared with what is stored, not with actor, which a caller may have changed.
 	stored, err := s.DB.GetActorByID(ctx, actor.ID)
 	if err != nil {
 		return nil, err
 	}
 	if in.IconURL == "" && in.ImageURL == "" && !in.RemoveIcon && !in.RemoveImage && in.Bot == nil && in.Discoverable == nil && in.Indexable == nil && in.Defaults == nil &&
-		reflect.DeepEqual(in, ProfileOf(stored)) {
+		reflect.DeepEqual(in, ProfileOf(stored)) && slices.Equal(emojis, stored.Emojis) {
 		return stored, nil
 	}
 	a := *stored
-	a.Name, a.Locked, a.SummarySource, a.Fields = in.Name, in.Locked, in.Summary, nil
+	a.Name, a.Locked, a.SummarySource, a.Fields, a.Emojis = in.Name, in.Locked, in.Summary, nil, emojis
 	resolve := s.mentionResolver()
 	a.Summary = ""
 	if in.Summary != "" {

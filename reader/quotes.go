@@ -52,3 +52,18 @@ func (rd *Reader) Quotes(ctx context.Context, v Viewer, notes []*storage.Note) m
 func (rd *Reader) CustomEmojis(ctx context.Context) ([]storage.CustomEmoji, error) {
 	return rd.DB.ListCustomEmojis(ctx)
 }
+
+// CustomEmoji is the instance's own custom emoji shortcode (without colons); NotFound
+// saying so when there is none. The list is short (an admin's), so it is read whole.
+func (rd *Reader) CustomEmoji(ctx context.Context, shortcode string) (*storage.CustomEmoji, error) {
+	emojis, err := rd.DB.ListCustomEmojis(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range emojis {
+		if emojis[i].Shortcode == shortcode {
+			return &emojis[i], nil
+		}
+	}
+	return nil, storage.Errorf(storage.NotFound, "there is no custom emoji :%s: here", shortcode)
+}

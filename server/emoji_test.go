@@ -1,18 +1,22 @@
 package server_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"refuge/federation"
 	"refuge/federation/uris"
 	"refuge/internal/testrig"
 	"refuge/internal/testrig/peer"
 	"refuge/internal/testrig/testimage"
+	"refuge/storage"
 )
 
 // Custom emoji from another server, in a post (a lone Emoji tag, not in an array, as
@@ -185,5 +189,148 @@ func TestCustomEmojiPage(t *testing.T) {
 	resp, _ := root.Post("/admin/emoji/remove", url.Values{"csrf": {root.CSRF("/admin/emoji")}, "shortcode": {"wave"}})
 	if _, page := root.Get("/admin/emoji"); resp.StatusCode != http.StatusSeeOther || strings.Contains(page, "<code>:wave:</code>") {
 		t.Errorf("remove: %d\n%s", resp.StatusCode, page)
+	}
+}
+
+// emojiTag is an Emoji tag as a document carries it.
+type emojiTag struct {
+	ID, Type, Name, Updated string
+	Icon                    struct{ Type, MediaType, URL string }
+}
+
+// wantEmojiTag is the tag of the custom emoji e of in, as Mastodon writes its own: its id
+// the emoji's document, its picture's type, the time it was added.
+func wantEmojiTag(in *testrig.Instance, e *storage.CustomEmoji) emojiTag {
+	want := emojiTag{ID: in.Base + "/emojis/" + e.Shortcode, Type: "Emoji", Name: ":" + e.Shortcode + ":",
+		Updated: e.Created.UTC().Format(time.RFC3339)}
+	want.Icon.Type, want.Icon.MediaType, want.Icon.URL = "Image", e.MediaType, e.URL
+	return want
+}
+
+// addEmoji adds the custom emoji shortcode to in, as refuge emoji add does.
+func addEmoji(t *testing.T, in *testrig.Instance, shortcode string) *storage.CustomEmoji {
+	t.Helper()
+	e, err := in.App.Outbox().AddCustomEmoji(context.Background(), in.Cfg.Data, shortcode,
+		bytes.NewReader(testimage.PNG(t, testimage.Halves(32, 32))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.MediaType != "image/png" {
+		t.Fatalf("the emoji's type: %q", e.MediaType)
+	}
+	return e
+}
+
+// A local account's custom emoji, as Mastodon tags a profile's: the instance's :blobcat: in
+// alice's display name, set through the API, is tagged when she saves it. The answer lists
+// it in her account's emojis (in the picker, as the instance's own), her actor document
+// carries it as an Emoji tag, her profile page shows the picture, and another instance
+// that fetches her anew keeps it and lists it in her account's emojis from its cache. A
+// profile field says it as well; a profile that no longer says it has no tag.
+func TestLocalEmojiInProfile(t *testing.T) {
+	t.Parallel()
+	a, b := testrig.Start(t), testrig.Start(t)
+	aliceTok, alice := a.Account("alice", false)
+	bobTok, _ := b.Account("bob", false)
+	ctx := context.Background()
+	if _, err := b.App.Remote().FetchActor(ctx, alice); err != nil { // B knows alice before the emoji
+		t.Fatal(err)
+	}
+	e := addEmoji(t, a, "blobcat")
+
+	type emoji struct {
+		Shortcode, URL  string
+		VisibleInPicker bool `json:"visible_in_picker"`
+	}
+	var account struct {
+		DisplayName string `json:"display_name"`
+		Emojis      []emoji
+	}
+	status, body := apiForm(t, a, "PATCH", "/api/v1/accounts/update_credentials", aliceTok, url.Values{"display_name": {"Rita :blobcat:"}})
+	if err := json.Unmarshal([]byte(body), &account); status != http.StatusOK || err != nil || account.DisplayName != "Rita :blobcat:" ||
+		len(account.Emojis) != 1 || account.Emojis[0] != (emoji{"blobcat", e.URL, true}) {
+		t.Fatalf("update_credentials: %d %s", status, body)
+	}
+
+	code, doc, _ := a.Do("GET", alice, "", nil)
+	var actor struct{ Tag []emojiTag }
+	if err := json.Unmarshal(doc, &actor); code != http.StatusOK || err != nil || len(actor.Tag) != 1 || actor.Tag[0] != wantEmojiTag(a, e) {
+		t.Errorf("alice's actor document: %d %s\nwant the tag %+v", code, doc, wantEmojiTag(a, e))
+	}
+	_, page := testrig.NewWebClient(t, a).Get("/@alice")
+	if !strings.Contains(page, `<h1 id="profile-name" class="name" dir="auto">Rita <img class="emoji" src="`+e.URL+`" alt=":blobcat:"`) {
+		t.Errorf("alice's profile page lacks her emoji:\n%s", page)
+	}
+
+	fetched, err := b.App.Remote().FetchActor(ctx, alice)
+	if err != nil || len(fetched.Emojis) != 1 ||
+		fetched.Emojis[0] != (storage.Tag{Type: storage.TagEmoji, Name: ":blobcat:", Href: e.URL}) {
+		t.Fatalf("alice fetched by B: %v %+v", err, fetched)
+	}
+	code, raw, _ := b.Do("GET", "/api/v1/accounts/lookup?acct="+url.QueryEscape("alice@"+a.Cfg.Domain), bobTok, nil)
+	account.Emojis = nil
+	if err := json.Unmarshal(raw, &account); code != http.StatusOK || err != nil || len(account.Emojis) != 1 ||
+		account.Emojis[0] != (emoji{"blobcat", b.Base + uris.RemoteMediaPath(e.URL), false}) {
+		t.Errorf("alice through B's API: %d %s", code, raw)
+	}
+
+	for _, c := range []struct {
+		form url.Values
+		tags int
+	}{
+		{url.Values{"display_name": {"Rita"}, "fields_attributes[0][name]": {"mood"}, "fields_attributes[0][value]": {"very :blobcat:"}}, 1},
+		{url.Values{"fields_attributes[0][name]": {""}, "fields_attributes[0][value]": {""}}, 0},
+	} {
+		status, body := apiForm(t, a, "PATCH", "/api/v1/accounts/update_credentials", aliceTok, c.form)
+		account.Emojis = nil
+		if err := json.Unmarshal([]byte(body), &account); status != http.StatusOK || err != nil || len(account.Emojis) != c.tags {
+			t.Errorf("update_credentials %v: %d %s", c.form, status, body)
+		}
+		if got := a.LocalActor("alice").Emojis; len(got) != c.tags {
+			t.Errorf("after %v alice has the emoji %v", c.form, got)
+		}
+	}
+}
+
+// The Emoji tags of the instance's own custom emoji carry what Mastodon's do: an id, which
+// serves the emoji's document, the picture's type and the time it was added; in the post
+// as served and in the Create that was sent.
+func TestLocalEmojiDocuments(t *testing.T) {
+	t.Parallel()
+	in := testrig.Start(t)
+	aliceTok, _ := in.Account("alice", false)
+	e := addEmoji(t, in, "blobcat")
+	want := wantEmojiTag(in, e)
+
+	status, body := apiForm(t, in, "POST", "/api/v1/statuses", aliceTok, url.Values{"status": {"hello :blobcat:"}})
+	var posted struct{ URI string }
+	if err := json.Unmarshal([]byte(body), &posted); status != http.StatusOK || err != nil {
+		t.Fatalf("post: %d %s", status, body)
+	}
+	for what, path := range map[string]string{"the note": posted.URI, "its Create": posted.URI + "/activity"} {
+		code, doc, _ := in.Do("GET", path, "", nil)
+		var got struct {
+			Tag    []emojiTag
+			Object struct{ Tag []emojiTag }
+		}
+		if err := json.Unmarshal(doc, &got); err != nil || code != http.StatusOK {
+			t.Fatalf("%s: %d %s", what, code, doc)
+		}
+		tags := append(got.Tag, got.Object.Tag...)
+		if len(tags) != 1 || tags[0] != want {
+			t.Errorf("%s: %s\nwant the tag %+v", what, doc, want)
+		}
+	}
+
+	code, doc, _ := in.Do("GET", want.ID, "", nil)
+	var emoji struct {
+		Context json.RawMessage `json:"@context"`
+		emojiTag
+	}
+	if err := json.Unmarshal(doc, &emoji); code != http.StatusOK || err != nil || emoji.emojiTag != want || emoji.Context == nil {
+		t.Errorf("GET %s: %d %s", want.ID, code, doc)
+	}
+	if code, doc, _ := in.Do("GET", "/emojis/nope", "", nil); code != http.StatusNotFound || !strings.Contains(string(doc), "no custom emoji :nope:") {
+		t.Errorf("an unknown emoji: %d %s", code, doc)
 	}
 }

@@ -19,8 +19,9 @@ type Field struct {
 // Actor is a local account or a remote actor: what anyone may know of it. The secrets of a
 // local account are kept apart, in Credentials.
 type Actor struct {
-	// Emojis are the custom emoji a remote actor's name and bio use: Emoji tags, Name
-	// ":shortcode:" and Href the picture's URL.
+	// Emojis are the custom emoji an actor's name, bio and fields use: Emoji tags, Name
+	// ":shortcode:" and Href the picture's URL. A remote actor's are as its server tags
+	// them; a local account's are the instance's own, tagged when its profile is saved.
 	Emojis []Tag
 
 	ID           int64

@@ -27,7 +27,7 @@ type CustomEmojiWriter interface {
 	// PutCustomEmoji adds e and sets e.ID; Conflict when its shortcode is taken.
 	PutCustomEmoji(ctx context.Context, e *CustomEmoji) error
 	// DeleteCustomEmoji removes the emoji shortcode and returns it; NotFound when there is
-	// none. Posts that used it keep their tags, and show the shortcode as text once its
-	// file is gone.
+	// none. Posts and accounts that used it keep their tags, and show the shortcode as text
+	// once its file is gone.
 	DeleteCustomEmoji(ctx context.Context, shortcode string) (*CustomEmoji, error)
 }

@@ -7,9 +7,10 @@ import (
 	"refuge/storage"
 )
 
-// Custom emoji: a remote post's, name's or bio's :shortcode: shown as its picture, from the
-// remote media cache (the pages load nothing from other servers), with the shortcode as its
-// text for whoever cannot see it.
+// Custom emoji: a post's, name's, bio's or profile field's :shortcode: shown as its picture,
+// this instance's own from here and another server's from the remote media cache (the pages
+// load nothing from other servers), with the shortcode as its text for whoever cannot see
+// it.
 
 // emojify replaces, in the text of safe HTML (never inside a tag, where a picture would break
 // the markup), each :shortcode: that tags name with its picture: this instance's own (on
@@ -71,16 +72,30 @@ func replaceShortcodes(text string, pictures map[string]string) string {
 	return b.String()
 }
 
-// emojiName is a remote actor's display name, escaped, with its custom emoji as pictures.
+// emojiName is an actor's display name, escaped, with its custom emoji as pictures.
 func emojiName(a *storage.Actor) template.HTML {
 	name := template.HTMLEscapeString(displayName(a))
 	if a == nil {
 		return template.HTML(name)
 	}
-	return emojify(name, a.Emojis, "")
+	return emojify(name, a.Emojis, emojiHost(a))
 }
 
-// emojiText is plain text, escaped, with the custom emoji of tags as pictures.
-func emojiText(text string, tags []storage.Tag) template.HTML {
-	return emojify(template.HTMLEscapeString(text), tags, "")
+// emojiText is plain text of a's (its bio, a profile field), escaped, with a's custom emoji
+// as pictures.
+func emojiText(text string, a *storage.Actor) template.HTML {
+	if a == nil {
+		return template.HTML(template.HTMLEscapeString(text))
+	}
+	return emojify(template.HTMLEscapeString(text), a.Emojis, emojiHost(a))
+}
+
+// emojiHost is the host whose emoji pictures a's name, bio and fields load from here: a
+// local account's emoji are this instance's own, and on its host; another server's account
+// has none of ours, and its pictures come from the cache.
+func emojiHost(a *storage.Actor) string {
+	if !a.Local {
+		return ""
+	}
+	return storage.HostOf(a.URI)
 }

@@ -1076,10 +1076,12 @@ var visibilities = map[storage.Visibility]visibility{
 	storage.Direct:    {"direct", "Mentioned people only"},
 }
 
-// replyTo is the post a reply answers: its page here and its author's name when it is
-// stored and the viewer may read it; else its address, and no name.
+// replyTo is the post a reply answers: its page here and its author's name (NameHTML: with
+// its custom emoji, as the byline shows it) when it is stored and the viewer may read it;
+// else its address, and no name.
 type replyTo struct {
 	URL, Name string
+	NameHTML  template.HTML
 }
 
 func replyOf(p *Page, n *storage.Note) *replyTo {
@@ -1087,7 +1089,7 @@ func replyOf(p *Page, n *storage.Note) *replyTo {
 		return nil
 	}
 	if parent, ok := p.Parents[n.InReplyToURI]; ok {
-		return &replyTo{URL: storedNotePath(parent.ID), Name: displayName(parent.Author)}
+		return &replyTo{URL: storedNotePath(parent.ID), Name: displayName(parent.Author), NameHTML: emojiName(parent.Author)}
 	}
 	return &replyTo{URL: n.InReplyToURI}
 }

@@ -47,6 +47,7 @@ const (
 	replies       = "/replies"
 	undo          = "/undo"
 	tags          = "/tags/"
+	emojis        = "/emojis/"
 	storedNotes   = "/notes/"
 	storedMedia   = "/media/"
 	media         = "/media/"
@@ -88,6 +89,7 @@ const (
 	RemoteProfileRoute = profiles + "{user:[^/@?#]+}@{host:[^/@?#]+}"
 	TagRoute           = tags + "{tag:[^/.]+}"
 	TagFeedRoute       = TagRoute + feedFormats
+	EmojiRoute         = emojis + "{shortcode}"
 	StoredNoteRoute    = storedNotes + "{id:[0-9]+}"
 	StoredMediaRoute   = StoredNoteRoute + storedMedia + "{n:[0-9]+}"
 	MediaRoute         = media + "{file}"
@@ -160,6 +162,10 @@ func (l Local) InstanceOutbox() string { return l.InstanceActor() + outbox }
 // Tag is the page of a hashtag. name goes in as it is: escape it (url.PathEscape) first, as
 // the link a note carries is escaped (Mastodon's is, and importers of its archives match it).
 func (l Local) Tag(name string) string { return l.base + tags + name }
+
+// Emoji is the id of the custom emoji shortcode (without colons), where its document is
+// served, as Mastodon's Emoji tags name theirs.
+func (l Local) Emoji(shortcode string) string { return l.base + emojis + shortcode }
 
 // Media is the address of an uploaded file.
 func (l Local) Media(file string) string { return l.base + media + file }

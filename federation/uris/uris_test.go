@@ -19,7 +19,7 @@ func TestRoutesMatchBuilders(t *testing.T) {
 	routes := []string{WebFingerRoute, HostMetaRoute, NodeInfoIndexRoute, NodeInfoRoute, InstanceActorRoute,
 		InstanceInboxRoute, InstanceOutboxRoute, SharedInboxRoute, ActorRoute, InboxRoute, OutboxRoute,
 		FollowersRoute, FollowingRoute, FeaturedRoute, NoteRoute, NoteActivityRoute, RepliesRoute, ActivityRoute,
-		UndoRoute, AuthorizeRoute, ProfileRoute, ProfileFeedRoute, TagRoute, TagFeedRoute, StoredNoteRoute, StoredMediaRoute, MediaRoute}
+		UndoRoute, AuthorizeRoute, ProfileRoute, ProfileFeedRoute, TagRoute, TagFeedRoute, StoredNoteRoute, StoredMediaRoute, MediaRoute, EmojiRoute}
 	r := mux.NewRouter()
 	for _, p := range routes {
 		r.Handle(p, http.NotFoundHandler()).Name(p)
@@ -63,6 +63,7 @@ func TestRoutesMatchBuilders(t *testing.T) {
 		{l.Tag("日本語"), TagRoute, map[string]string{"tag": "日本語"}},
 		{l.Tag(url.PathEscape("日本語")), TagRoute, map[string]string{"tag": "日本語"}}, // as a note links it
 		{Feed(l.Tag("cooking"), "atom"), TagFeedRoute, map[string]string{"tag": "cooking", "format": "atom"}},
+		{l.Emoji("blobcat"), EmojiRoute, map[string]string{"shortcode": "blobcat"}},
 		{base + StoredNote(42), StoredNoteRoute, map[string]string{"id": "42"}},
 		{base + StoredMedia(42, 3), StoredMediaRoute, map[string]string{"id": "42", "n": "3"}},
 		{l.Media("abcdefghijklmnopqrstuvwxyz.png"), MediaRoute, map[string]string{"file": "abcdefghijklmnopqrstuvwxyz.png"}},

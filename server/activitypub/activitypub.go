@@ -112,6 +112,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get(uris.NoteActivityRoute, h.getNoteActivity)
 	get(uris.RepliesRoute, h.getReplies)
 	get(uris.QuoteStampRoute, h.getQuoteStamp)
+	get(uris.EmojiRoute, h.getEmoji)
 	get(uris.ActivityRoute, h.getActivity)
 	get(uris.UndoRoute, h.getActivity)
 	get("/api/resolve", h.resolveHandle)
@@ -150,7 +151,7 @@ func (h *Handler) getActor(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.Share(w, h.fetcherMayRead)
-	return h.serveActor(w, actor)
+	return h.serveActor(w, r, actor)
 }
 
 // serveDeletedActor answers for a deleted local account: 410 Gone with a Tombstone, to
@@ -168,8 +169,8 @@ func (h *Handler) serveDeletedActor(w http.ResponseWriter, r *http.Request) erro
 	return httpx.WriteBody(w, http.StatusGone, httpx.ActivityJSON, body)
 }
 
-func (h *Handler) serveActor(w http.ResponseWriter, actor *storage.Actor) error {
-	body, err := federation.EncodeActor(h.Outbox.ActorDocument(actor))
+func (h *Handler) serveActor(w http.ResponseWriter, r *http.Request, actor *storage.Actor) error {
+	body, err := h.Outbox.MarshalActor(r.Context(), actor)
 	if err != nil {
 		return err
 	}
@@ -184,7 +185,7 @@ func (h *Handler) getInstanceActor(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	httpx.Share(w, nil)
-	return h.serveActor(w, actor)
+	return h.serveActor(w, r, actor)
 }
 
 // getNote serves a local note (410 with a Tombstone once deleted), or its page to a browser.
@@ -195,7 +196,7 @@ func (h *Handler) getNote(w http.ResponseWriter, r *http.Request) error {
 	n, _, err := h.visibleNote(r)
 	if storage.KindOf(err) == storage.Gone && n != nil {
 		httpx.Share(w, h.fetcherMayRead)
-		body, _ := outbox.MarshalNote(n)
+		body, _ := h.Outbox.MarshalNote(r.Context(), n)
 		return httpx.WriteBody(w, http.StatusGone, httpx.ActivityJSON, body)
 	}
 	if err != nil {
@@ -204,10 +205,26 @@ func (h *Handler) getNote(w http.ResponseWriter, r *http.Request) error {
 	if n.Visibility == storage.Public || n.Visibility == storage.Unlisted {
 		httpx.Share(w, h.fetcherMayRead)
 	}
-	body, err := outbox.MarshalNote(n)
+	body, err := h.Outbox.MarshalNote(r.Context(), n)
 	if err != nil {
 		return err
 	}
+	return httpx.WriteActivity(w, body)
+}
+
+// getEmoji serves one of the instance's custom emoji as the Emoji document Mastodon serves at
+// an emoji's id, which the Emoji tags of local posts and accounts name; to anyone, as its
+// picture is.
+func (h *Handler) getEmoji(w http.ResponseWriter, r *http.Request) error {
+	e, err := h.Read.CustomEmoji(r.Context(), mux.Vars(r)["shortcode"])
+	if err != nil {
+		return err
+	}
+	body, err := federation.EncodeEmoji(h.Outbox.EmojiTag(e))
+	if err != nil {
+		return err
+	}
+	httpx.Share(w, nil)
 	return httpx.WriteActivity(w, body)
 }
 
@@ -480,13 +497,17 @@ func (h *Handler) getInbox(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]json.RawMessage, 0, len(items))
 	for _, it := range items {
-		body, err := outbox.MarshalNote(it.Note)
+		doc, err := h.Outbox.ServedNote(r.Context(), it.Note)
+		if err != nil {
+			return err
+		}
+		body, err := federation.EncodeNote(doc)
 		if err != nil {
 			return err
 		}
 		if it.Booster != nil {
 			body, err = federation.EncodeActivity(&federation.Activity{ID: it.Note.URI + "#boosted-by-" + strconv.FormatInt(it.Booster.ID, 10),
-				Type: "Announce", Actor: it.Booster.URI}, outbox.NoteDocument(it.Note))
+				Type: "Announce", Actor: it.Booster.URI}, doc)
 			if err != nil {
 				return err
 			}

@@ -66,7 +66,8 @@ type Source struct {
 	AlsoKnownAs []string `json:"also_known_as_uris,omitempty"`
 }
 
-// Emoji is a custom emoji: another server's, its picture served from the remote media cache.
+// Emoji is a custom emoji: this instance's own, or another server's with its picture served
+// from the remote media cache.
 type Emoji struct {
 	Shortcode       string `json:"shortcode"`
 	URL             string `json:"url"`

@@ -415,17 +415,18 @@ func (rn *render) relationship(a *storage.Actor) Relationship {
 }
 
 // emojisOf is the Emoji entities of the custom emoji among tags: this instance's own where
-// they are, another server's from the remote media cache, as Mastodon serves remote emoji
-// from its own.
+// they are, and in the picker (GET /api/v1/custom_emojis lists them), as Mastodon's are;
+// another server's from the remote media cache, as Mastodon serves remote emoji from its
+// own, and never in the picker.
 func (h *Handler) emojisOf(tags []storage.Tag) []Emoji {
 	out := []Emoji{}
 	for _, t := range tags {
 		if t.Type == storage.TagEmoji {
-			url := t.Href
-			if storage.HostOf(url) != h.Domain {
+			url, local := t.Href, storage.HostOf(t.Href) == h.Domain
+			if !local {
 				url = h.URIs.RemoteMedia(url)
 			}
-			out = append(out, Emoji{Shortcode: strings.Trim(t.Name, ":"), URL: url, StaticURL: url})
+			out = append(out, Emoji{Shortcode: strings.Trim(t.Name, ":"), URL: url, StaticURL: url, VisibleInPicker: local})
 		}
 	}
 	return out
