@@ -568,7 +568,11 @@ func (s *Service) waitingReply(ctx context.Context, tx storage.Tx, n, parent *st
 	}
 	if parent == nil || parent.Author == nil {
 		var err error
-		if parent, err = tx.GetNoteByURI(ctx, n.InReplyToURI); err != nil {
+		parent, err = tx.GetNoteByURI(ctx, n.InReplyToURI)
+		if storage.KindOf(err) == storage.NotFound {
+			return nil, nil // nothing left to wait for: it goes where any post goes
+		}
+		if err != nil {
 			return nil, fmt.Errorf("the post a reply answers: %w", err)
 		}
 	}
