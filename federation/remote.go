@@ -519,6 +519,8 @@ func NoteFromDoc(doc *Note, author *storage.Actor, localHost string) *storage.No
 	}
 	n.QuotePolicy = QuotePolicyOf(doc.CanQuote, author.FollowersURI)
 	n.ReplyPolicy = QuotePolicyOf(doc.CanReply, author.FollowersURI)
+	n.LikePolicy = QuotePolicyOf(doc.CanLike, author.FollowersURI)
+	n.AnnouncePolicy = QuotePolicyOf(doc.CanAnnounce, author.FollowersURI)
 	return n
 }
 

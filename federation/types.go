@@ -93,6 +93,9 @@ type Note struct {
 	// its canReply (a local note's: who it lets reply at once, written out as GoToSocial
 	// asks of a server that keeps to its policies).
 	CanQuote, CanReply *SubPolicy
+	// CanLike and CanAnnounce are its canLike and canAnnounce, read from other servers' notes
+	// only; nil when it has none.
+	CanLike, CanAnnounce *SubPolicy
 	// ReplyAuthorization and ApprovedBy are a reply's proofs that the author of what it
 	// answers approved it: the ReplyAuthorization that newer servers give as the result of
 	// their Accept, and the Accept itself, which older ones check (interactions.go).
@@ -412,6 +415,7 @@ func decodeNote(data []byte, checked bool) (*Note, error) {
 	n.QuoteAuthorization = idOf(w.QuoteAuthorization)
 	n.CanQuote = canQuoteOf(w.InteractionPolicy)
 	n.CanReply = subPolicyOf(w.InteractionPolicy, "canReply")
+	n.CanLike, n.CanAnnounce = subPolicyOf(w.InteractionPolicy, "canLike"), subPolicyOf(w.InteractionPolicy, "canAnnounce")
 	n.ReplyAuthorization, n.ApprovedBy = idOf(w.ReplyAuthorization), idOf(w.ApprovedBy)
 	if n.Type == TypeQuestion {
 		if n.Poll, err = pollOf(&w); err != nil {

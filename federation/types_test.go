@@ -441,6 +441,8 @@ func TestDecodeActivities(t *testing.T) {
 			}
 			eq(t, "CanReply", n.CanReply, &SubPolicy{Automatic: []string{"https://gts.example/users/bob"}, Manual: []string{PublicCollection}})
 			eq(t, "reply policy", QuotePolicyOf(n.CanReply, "https://gts.example/users/bob/followers"), storage.QuoteManual)
+			eq(t, "CanLike", n.CanLike, &SubPolicy{Automatic: []string{PublicCollection}})
+			eq(t, "CanAnnounce", n.CanAnnounce, &SubPolicy{Automatic: []string{PublicCollection}})
 		}},
 		{"gotosocial_accept_reply.json", func(t *testing.T, a *Activity) {
 			eq(t, "Object", a.Object, Object{ID: "https://refuge.example/users/erin/statuses/01REPLY"})
@@ -702,6 +704,13 @@ func TestOlderPolicyWords(t *testing.T) {
 	eq(t, "CanReply", n.CanReply, &SubPolicy{Automatic: []string{"https://gts.example/users/bob", "https://gts.example/users/bob/followers"},
 		Manual: []string{PublicCollection}})
 	eq(t, "policy", QuotePolicyOf(n.CanReply, "https://gts.example/users/bob/followers"), storage.QuoteManual) // anyone may ask
+	eq(t, "CanLike", n.CanLike, (*SubPolicy)(nil))                                                             // said nothing of likes
+	n, err = DecodeNote([]byte(`{"id": "https://gts.example/s/2", "type": "Note", "interactionPolicy": {"canLike": {"always": "https://gts.example/users/bob/followers"}, "canAnnounce": {"always": ["https://gts.example/users/bob"], "approvalRequired": ["https://www.w3.org/ns/activitystreams#Public"]}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "like policy", QuotePolicyOf(n.CanLike, "https://gts.example/users/bob/followers"), storage.QuoteFollowers)
+	eq(t, "boost policy", QuotePolicyOf(n.CanAnnounce, "https://gts.example/users/bob/followers"), storage.QuoteManual)
 }
 
 func TestQuoteAuthorization(t *testing.T) {

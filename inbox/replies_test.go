@@ -132,6 +132,35 @@ func TestReplyApprovals(t *testing.T) {
 		r.deliver(t, bob, accept(bob, federation.TypeAccept, ""), like.URI, Ignored, "")
 	})
 
+	t.Run("likes and boosts as the post's policy lets them", func(t *testing.T) {
+		doc := noteDoc(bob, "guarded", "<p>guarded</p>", to, cc)
+		doc.CanLike = &federation.SubPolicy{Automatic: []string{bob.FollowersURI}}
+		doc.CanAnnounce = &federation.SubPolicy{Automatic: []string{bob.URI}}
+		guarded := r.stored(bob, doc)
+		doc = noteDoc(bob, "asking", "<p>asking</p>", to, cc)
+		doc.CanAnnounce = &federation.SubPolicy{Automatic: []string{bob.URI}, Manual: []string{federation.PublicCollection}}
+		asking := r.stored(bob, doc)
+		for _, c := range []struct {
+			who    *storage.Actor
+			kind   storage.ReactionKind
+			note   *storage.Note
+			refuse bool
+		}{
+			{alice, storage.Like, guarded, false}, // she follows bob
+			{erin, storage.Like, guarded, true},
+			{alice, storage.Announce, guarded, true}, // nobody but bob
+			{erin, storage.Announce, asking, false},  // sent, for bob to approve
+		} {
+			_, err := r.svc.React(r.ctx, c.who, c.kind, c.note.URI)
+			if c.refuse != (storage.KindOf(err) == storage.Forbidden) || (!c.refuse && err != nil) {
+				t.Errorf("%s's %s of %s: %v", c.who.Username, c.kind, c.note.URI, err)
+			}
+		}
+		if err := r.svc.EmojiReact(r.ctx, erin, guarded.URI, "🔥"); storage.KindOf(err) != storage.Forbidden {
+			t.Errorf("erin's reaction, sent as a like: %v", err)
+		}
+	})
+
 	t.Run("a like or boost of ours refused is taken back", func(t *testing.T) {
 		for _, kind := range []storage.ReactionKind{storage.Like, storage.Announce} {
 			x, err := r.svc.React(r.ctx, alice, kind, asks.URI)

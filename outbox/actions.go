@@ -287,6 +287,9 @@ func (s *Service) React(ctx context.Context, actor *storage.Actor, kind storage.
 	if kind == storage.Announce && n.Visibility != storage.Public && n.Visibility != storage.Unlisted {
 		return nil, storage.Errorf(storage.Forbidden, "only public and unlisted notes can be boosted")
 	}
+	if err := s.mayReact(ctx, actor, kind, n); err != nil {
+		return nil, err
+	}
 	r := &storage.Reaction{URI: s.activityURI(actor, reactionPaths[kind]),
 		ActorID: actor.ID, NoteID: n.ID, Created: s.now()}
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {

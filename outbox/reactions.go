@@ -46,6 +46,9 @@ func (s *Service) EmojiReact(ctx context.Context, actor *storage.Actor, noteURI,
 	if ok, _ := s.DB.CanSee(ctx, n.ID, actor.ID); !ok || n.Deleted() {
 		return storage.Errorf(storage.NotFound, "note not found")
 	}
+	if err := s.mayReact(ctx, actor, storage.Like, n); err != nil { // sent as a Like
+		return err
+	}
 	x := &storage.EmojiReaction{URI: s.activityURI(actor, uris.Likes), ActorID: actor.ID, NoteID: n.ID,
 		Emoji: emoji, Created: s.now()}
 	err = s.DB.Update(ctx, func(tx storage.Tx) error {

@@ -159,3 +159,27 @@ func (s *Service) SetReplyApproval(ctx context.Context, n *storage.Note, a stora
 	s.wake()
 	return nil
 }
+
+// mayReact checks that the policy a remote post's server advertises (canLike, canAnnounce)
+// lets actor like or boost it: anyone, its author's followers, or nobody but its author. One
+// that wants the author's approval is sent at once, as Mastodon does; the author's server
+// holds it as a request, and a Reject of it takes it back here (the inbox's
+// refusedReaction).
+func (s *Service) mayReact(ctx context.Context, actor *storage.Actor, kind storage.ReactionKind, n *storage.Note) error {
+	policy, verb := n.LikePolicy, "like"
+	if kind == storage.Announce {
+		policy, verb = n.AnnouncePolicy, "boost"
+	}
+	switch policy {
+	case "", storage.QuotePublic, storage.QuoteManual:
+		return nil
+	case storage.QuoteFollowers:
+		if f, err := s.DB.GetFollow(ctx, actor.ID, n.ActorID); err == nil && f.Accepted {
+			return nil
+		}
+	}
+	if n.ActorID == actor.ID {
+		return nil
+	}
+	return storage.Errorf(storage.Forbidden, "its author does not let you %s this post", verb)
+}

@@ -84,6 +84,9 @@ type Note struct {
 	// ReplyPolicy is who may reply to a remote note, as its server advertises (canReply),
 	// in the same four answers as QuotePolicy; "" when it says nothing (anyone may).
 	ReplyPolicy QuotePolicy
+	// LikePolicy and AnnouncePolicy are who may like and boost a remote note, as its server
+	// advertises (canLike, canAnnounce), in the same words; "" when it says nothing.
+	LikePolicy, AnnouncePolicy QuotePolicy
 	// Reply is, for a local reply, whether the parent's author approved it; nil when no
 	// approval was asked or needed.
 	Reply *ReplyApproval

@@ -28,25 +28,30 @@ func rule(automatic []string, manual ...string) PolicyRule {
 	return PolicyRule{Automatic: automatic, Manual: append([]string{}, manual...)}
 }
 
-// interactionPolicyOf is n's policy: its reply policy as stored (its own for a local post,
-// what its server said for a remote one); anyone may like it, and boost it when it is
-// public or unlisted.
+// interactionPolicyOf is n's policy, as stored: a local post's reply policy is its own
+// (anyone may like it, and boost it when it is public or unlisted); a remote post's are what
+// its server said (canReply, canLike, canAnnounce), each open to anyone when it said nothing.
 func interactionPolicyOf(n *storage.Note) *InteractionPolicy {
-	p := &InteractionPolicy{CanFavourite: rule([]string{"public"}), CanReblog: rule([]string{"author"})}
-	if n.Visibility == storage.Public || n.Visibility == storage.Unlisted {
-		p.CanReblog = rule([]string{"public"})
-	}
-	switch n.ReplyPolicy {
-	case "", storage.QuotePublic:
-		p.CanReply = rule([]string{"public"})
-	case storage.QuoteFollowers:
-		p.CanReply = rule([]string{"author", "followers", "mentioned"})
-	case storage.QuoteManual:
-		p.CanReply = rule([]string{"author", "mentioned"}, "public")
-	default:
-		p.CanReply = rule([]string{"author", "mentioned"})
+	p := &InteractionPolicy{CanFavourite: ruleOf(n.LikePolicy, "author"), CanReply: ruleOf(n.ReplyPolicy, "author", "mentioned"),
+		CanReblog: ruleOf(n.AnnouncePolicy, "author")}
+	if n.Visibility != storage.Public && n.Visibility != storage.Unlisted {
+		p.CanReblog = rule([]string{"author"})
 	}
 	return p
+}
+
+// ruleOf is the rule a stored policy makes: always lists who is let in besides the public
+// or the followers.
+func ruleOf(policy storage.QuotePolicy, always ...string) PolicyRule {
+	switch policy {
+	case "", storage.QuotePublic:
+		return rule([]string{"public"})
+	case storage.QuoteFollowers:
+		return rule(append(always[:1:1], append([]string{"followers"}, always[1:]...)...))
+	case storage.QuoteManual:
+		return rule(always, "public")
+	}
+	return rule(always)
 }
 
 // replyPolicyParam reads who may reply to a new status from GoToSocial's

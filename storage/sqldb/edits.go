@@ -36,10 +36,10 @@ func (tx *Tx) UpdateNote(ctx context.Context, n *storage.Note) error {
 	cardJSON, cardImage := cardColumns(n.Card)
 	res, err := tx.tx.ExecContext(ctx, `UPDATE notes SET content=?, source=?, summary=?, sensitive=?, language=?,
 		content_map_json=?, updated=?, quote_uri=?, quote_state=?, quote_authorization=?, quote_policy=?, reply_policy=?,
-		card_json=?, card_image=?
+		card_json=?, card_image=?, like_policy=?, announce_policy=?
 		WHERE id = ? AND deleted_at = {never}`, n.Content, n.Source, n.Summary, n.Sensitive,
 		n.Language, mustJSON(n.ContentMap, map[string]string{}), ts(n.Updated), q.URI, q.State, q.Authorization,
-		n.QuotePolicy, n.ReplyPolicy, cardJSON, cardImage, n.ID)
+		n.QuotePolicy, n.ReplyPolicy, cardJSON, cardImage, n.LikePolicy, n.AnnouncePolicy, n.ID)
 	if err != nil {
 		return fmt.Errorf("update note %s: %w", n.URI, err)
 	}

@@ -1,0 +1,4 @@
+-- Who may like and who may boost a remote note, as its server's interactionPolicy says
+-- (canLike, canAnnounce; GoToSocial's), in the words of quote_policy; '' when it says nothing.
+ALTER TABLE notes ADD COLUMN like_policy TEXT NOT NULL DEFAULT '';
+ALTER TABLE notes ADD COLUMN announce_policy TEXT NOT NULL DEFAULT '';
