@@ -131,6 +131,10 @@ type wireDoc struct {
 	Conversation              json.RawMessage `json:"conversation"`
 	Generator                 json.RawMessage `json:"generator"`       // FEP-844e: what the actor's server implements
 	AssertionMethod           json.RawMessage `json:"assertionMethod"` // FEP-521a: the actor's Multikeys
+	// FEP-1b12's groups: the group a post or activity is in, and a group's rule that only
+	// its moderators start threads (Lemmy's).
+	Audience                json.RawMessage `json:"audience"`
+	PostingRestrictedToMods json.RawMessage `json:"postingRestrictedToMods"`
 
 	// A Question's (a poll's).
 	OneOf       json.RawMessage `json:"oneOf"`
@@ -447,6 +451,14 @@ func idOf(raw json.RawMessage) string {
 }
 
 // idList is the ids a field names, string or object or array, at most max of them.
+// firstID is the first id of a field that may be one or a list (an audience); "" for none.
+func firstID(raw json.RawMessage) string {
+	if ids, err := idList(raw, maxTags, "ids"); err == nil && len(ids) > 0 {
+		return ids[0]
+	}
+	return ""
+}
+
 func idList(raw json.RawMessage, max int, what string) ([]string, error) {
 	list, err := elements(raw, max, what)
 	if err != nil {

@@ -59,6 +59,8 @@ var contextValue = []any{ActivityStreamsContext, SecurityContext, map[string]any
 	"interactionTarget":         map[string]string{"@id": "gts:interactionTarget", "@type": "@id"},
 	"misskey":                   "https://misskey-hub.net/ns#",
 	"_misskey_reaction":         "misskey:_misskey_reaction",
+	"lemmy":                     "https://join-lemmy.org/ns#",
+	"postingRestrictedToMods":   "lemmy:postingRestrictedToMods",
 }}
 
 type keyOut struct {
@@ -106,6 +108,8 @@ type actorOut struct {
 	MovedTo                   string            `json:"movedTo,omitempty"`
 	Suspended                 bool              `json:"suspended,omitempty"` // only when true, as Mastodon
 	Generator                 *generatorOut     `json:"generator,omitempty"`
+	AttributedTo              string            `json:"attributedTo,omitempty"`
+	PostingRestrictedToMods   *bool             `json:"postingRestrictedToMods,omitempty"`
 }
 
 // generatorOut is the application behind an actor, with what it implements (FEP-844e).
@@ -165,6 +169,7 @@ type noteOut struct {
 	Replies      *repliesOut       `json:"replies,omitempty"`
 	Conversation string            `json:"conversation,omitempty"`
 	Name         string            `json:"name,omitempty"`
+	Audience     string            `json:"audience,omitempty"`
 
 	// A quote post's: the quoted post in FEP-044f's term and the two older ones that
 	// Misskey and Fedibird read, and the approval stamp.
@@ -258,6 +263,7 @@ type activityOut struct {
 	// MisskeyReaction and Tag are an emoji reaction's, as Misskey writes them.
 	MisskeyReaction string   `json:"_misskey_reaction,omitempty"`
 	Tag             []tagOut `json:"tag,omitempty"`
+	Audience        string   `json:"audience,omitempty"`
 }
 
 // formatTime writes a time as Mastodon does, whole seconds in UTC; zero is "".
@@ -351,6 +357,10 @@ func actorWire(a *Actor) *actorOut {
 		o.Attachment = append(o.Attachment, fieldOut{Type: TypePropertyValue, Name: f.Name, Value: f.Value})
 	}
 	o.Tag = tagsWire(a.Tags)
+	if a.Type == TypeGroup {
+		restricted := a.PostingRestrictedToMods
+		o.AttributedTo, o.PostingRestrictedToMods = a.AttributedTo, &restricted
+	}
 	return o
 }
 
@@ -358,7 +368,8 @@ func noteWire(n *Note) *noteOut {
 	o := &noteOut{ID: n.ID, Type: n.Type, AttributedTo: n.AttributedTo, InReplyTo: n.InReplyTo,
 		Summary: n.Summary, Content: n.Content, ContentMap: n.ContentMap, Sensitive: n.Sensitive,
 		Published: formatTime(n.Published), Updated: formatTime(n.Updated), URL: n.URL,
-		To: orEmpty(n.To), Cc: orEmpty(n.Cc), Replies: repliesWire(n.Replies), Conversation: n.Conversation, Name: n.Name}
+		To: orEmpty(n.To), Cc: orEmpty(n.Cc), Replies: repliesWire(n.Replies), Conversation: n.Conversation, Name: n.Name,
+		Audience: n.Audience}
 	switch {
 	case n.Quote != "" && n.QuoteLegacy: // as it came: in the older forms alone
 		o.MisskeyQuote, o.QuoteURI = n.Quote, n.Quote
@@ -398,7 +409,8 @@ func noteWire(n *Note) *noteOut {
 // decoded (embedded document if there is one, else its id).
 func activityWire(a *Activity, object any) (*activityOut, error) {
 	o := &activityOut{ID: a.ID, Type: a.Type, Actor: a.Actor, Published: formatTime(a.Published),
-		To: a.To, Cc: a.Cc, Target: a.Target, Content: a.Content, Result: a.Result, MisskeyReaction: a.MisskeyReaction}
+		To: a.To, Cc: a.Cc, Target: a.Target, Content: a.Content, Result: a.Result, MisskeyReaction: a.MisskeyReaction,
+		Audience: a.Audience}
 	o.Tag = tagsWire(a.Tags)
 	if a.Instrument.Raw != nil {
 		raw, err := withoutContext(a.Instrument.Raw)

@@ -453,7 +453,7 @@ func NoteFromDoc(doc *Note, author *storage.Actor, localHost string) *storage.No
 		URI: doc.ID, ActorID: author.ID, URL: keepURL(httpURL(doc.URL)),
 		Content: clampHTML(SanitizeHTML(doc.Content), MaxContentBytes),
 		Summary: clampText(PlainText(doc.Summary), MaxWarningChars), Sensitive: doc.Sensitive,
-		InReplyToURI: keepURL(doc.InReplyTo), Conversation: keepURL(doc.Conversation),
+		InReplyToURI: keepURL(doc.InReplyTo), Conversation: keepURL(doc.Conversation), Audience: keepURL(doc.Audience),
 		To: recipientsHere(doc.To, author, localHost), Cc: recipientsHere(doc.Cc, author, localHost),
 		Published: doc.Published, Updated: doc.Updated,
 		Visibility: VisibilityOf(doc.To, doc.Cc, author.FollowersURI), Author: author,

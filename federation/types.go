@@ -47,6 +47,10 @@ type Actor struct {
 	// Ed25519Key is the actor's first Ed25519 key of its assertionMethod (FEP-521a), its
 	// PEM as PKIX; zero when it has none.
 	Ed25519Key PublicKey
+	// AttributedTo is a group's: its moderators' collection, as Lemmy and FEP-1b12 write it.
+	// PostingRestrictedToMods is a group's rule that only its moderators start threads.
+	AttributedTo            string
+	PostingRestrictedToMods bool
 }
 
 // Tag is a Mention, Hashtag or Emoji on a note. For an Emoji, Href is the image URL; ID,
@@ -107,6 +111,8 @@ type Note struct {
 	Image, Link        string
 	StartTime, EndTime time.Time
 	Location           Place
+	// Audience is the group the note was posted in (FEP-1b12), "" for none.
+	Audience string
 }
 
 // Place is where an Event happens: a Place's name and its address as one line of text.
@@ -169,6 +175,9 @@ type Activity struct {
 	// QuoteRequest: the approval stamp).
 	Instrument Object
 	Result     string
+	// Audience is the group the activity happens in (FEP-1b12), "" for none; written
+	// when set.
+	Audience string
 }
 
 // DecodeActivity decodes an activity of any type, known or not. It must have an id, a type
@@ -216,7 +225,7 @@ func decodeActivity(data []byte, checked bool) (*Activity, error) {
 			return nil, err
 		}
 	}
-	a.Result = idOf(w.Result)
+	a.Result, a.Audience = idOf(w.Result), firstID(w.Audience)
 	if a.Type == TypeLike || a.Type == TypeEmojiReact {
 		a.Content, a.MisskeyReaction = text(w.Content), text(w.MisskeyReaction)
 		if a.Tags, err = tagsOf(w.Tag); err != nil {
@@ -321,6 +330,7 @@ func decodeActor(data []byte, checked bool) (*Actor, error) {
 		ManuallyApprovesFollowers: boolOf(w.ManuallyApprovesFollowers),
 		Discoverable:              boolOf(w.Discoverable), Indexable: boolOf(w.Indexable),
 		Suspended: boolOf(w.Suspended), MovedTo: idOf(w.MovedTo),
+		AttributedTo: idOf(w.AttributedTo), PostingRestrictedToMods: boolOf(w.PostingRestrictedToMods),
 	}
 	if ap.Endpoints != nil {
 		a.SharedInbox = itemLink(ap.Endpoints.SharedInbox)
@@ -390,7 +400,7 @@ func decodeNote(data []byte, checked bool) (*Note, error) {
 	}
 	n := &Note{ID: string(ap.ID), Type: string(ap.Type), AttributedTo: linkOr(ap.AttributedTo, w.AttributedTo),
 		InReplyTo: itemLink(ap.InReplyTo), Replies: itemLink(ap.Replies),
-		Summary: text(w.Summary), URL: hrefOf(w.URL), Conversation: text(w.Conversation),
+		Summary: text(w.Summary), URL: hrefOf(w.URL), Conversation: text(w.Conversation), Audience: firstID(w.Audience),
 		Sensitive: boolOf(w.Sensitive), Published: timeOf(w.Published), Updated: timeOf(w.Updated)}
 	if err := need("object", [2]string{"id", n.ID}, [2]string{"type", n.Type}); err != nil {
 		return nil, err

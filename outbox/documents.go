@@ -49,6 +49,9 @@ func (s *Service) ActorDocument(a *storage.Actor) *federation.Actor {
 // custom emoji described (describeEmoji), as the Update that sent it had them.
 func (s *Service) MarshalActor(ctx context.Context, a *storage.Actor) ([]byte, error) {
 	doc := s.ActorDocument(a)
+	if err := s.groupDocument(ctx, s.DB, a, doc); err != nil {
+		return nil, err
+	}
 	if err := s.describeEmoji(ctx, s.DB, doc.Tags); err != nil {
 		return nil, err
 	}
@@ -87,7 +90,7 @@ func NoteDocument(n *storage.Note) *federation.Note {
 	}
 	doc := &federation.Note{
 		ID: n.URI, Type: federation.TypeNote, AttributedTo: n.Author.URI, Content: n.Content, Summary: n.Summary,
-		URL: n.URL, InReplyTo: n.InReplyToURI, Conversation: n.Conversation, Sensitive: n.Sensitive,
+		URL: n.URL, InReplyTo: n.InReplyToURI, Conversation: n.Conversation, Audience: n.Audience, Sensitive: n.Sensitive,
 		Published: n.Published, Updated: n.Updated, To: n.To, Cc: n.Cc, Replies: uris.Replies(n.URI),
 	}
 	if len(n.ContentMap) > 0 {

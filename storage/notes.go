@@ -87,6 +87,9 @@ type Note struct {
 	// LikePolicy and AnnouncePolicy are who may like and boost a remote note, as its server
 	// advertises (canLike, canAnnounce), in the same words; "" when it says nothing.
 	LikePolicy, AnnouncePolicy QuotePolicy
+	// Audience is the group the note was posted in (FEP-1b12's audience: a group's actor
+	// URI), "" for none.
+	Audience string
 	// Reply is, for a local reply, whether the parent's author approved it; nil when no
 	// approval was asked or needed.
 	Reply *ReplyApproval

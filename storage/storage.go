@@ -48,6 +48,8 @@ type Reader interface {
 	QuoteReader
 	CustomEmojiReader
 	PeerSignatureReader
+	GroupReader
+	PeerSoftwareReader
 }
 
 // Tx is a write transaction. It has every read method too, so that a check and the write it
@@ -85,6 +87,8 @@ type Tx interface {
 	QuoteWriter
 	CustomEmojiWriter
 	PeerSignatureWriter
+	GroupWriter
+	PeerSoftwareWriter
 }
 
 // DB is an open Refuge database.

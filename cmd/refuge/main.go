@@ -43,6 +43,7 @@ usage:
   refuge media status|prune [--media-cache-max SIZE]
   refuge search reindex
   refuge emoji add SHORTCODE FILE | list | remove SHORTCODE
+  refuge group add NAME --owner USER [--closed] | list
   refuge import follows|lists|mutes|blocks|domain-blocks|bookmarks|archive NAME FILE [--overwrite]
   refuge export follows|lists|mutes|blocks|domain-blocks|bookmarks|archive NAME FILE
   refuge version
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdSearch(ctx, args[1:], stdout, stderr)
 	case "emoji":
 		err = cmdEmoji(ctx, args[1:], stdout, stderr)
+	case "group":
+		err = cmdGroup(ctx, args[1:], stdout, stderr)
 	case "import":
 		err = cmdImport(ctx, args[1:], stdout, stderr)
 	case "export":

@@ -197,6 +197,38 @@ func fillInstance(t *testing.T, db *DB) *copied {
 			How: "received", Learnt: at}); err != nil {
 			return err
 		}
+		// A group of alice's, which carol joined and posted the poll's note to; dan's server
+		// is banned from it.
+		group := &storage.Actor{URI: "https://refuge.example/users/cats", Local: true, Type: "Group", Username: "cats",
+			Host: "refuge.example", Name: "Cats", Published: at}
+		if err := tx.CreateActor(ctx, group); err != nil {
+			return err
+		}
+		if err := tx.CreateGroup(ctx, &storage.Group{ActorID: group.ID, OwnerID: c.alice.ID, PostingRestricted: true,
+			Rules: "be kind", Created: at}); err != nil {
+			return err
+		}
+		if err := tx.PutGroupModerator(ctx, group.ID, c.bob.ID); err != nil {
+			return err
+		}
+		if _, err := tx.PutGroupBan(ctx, &storage.GroupBan{GroupID: group.ID, Host: "gone.example", Reason: "spam", Created: at}); err != nil {
+			return err
+		}
+		if _, err := tx.PutGroupPost(ctx, &storage.GroupPost{GroupID: group.ID, NoteID: poll.ID, AuthorID: c.alice.ID,
+			AnnounceURI: group.URI + "/announces/1", ActivityURI: group.URI + "/announces/2", Created: at}); err != nil {
+			return err
+		}
+		if err := tx.RemoveGroupPost(ctx, group.ID, poll.ID, at.Add(time.Minute)); err != nil {
+			return err
+		}
+		if err := tx.AddGroupLog(ctx, &storage.GroupLogEntry{GroupID: group.ID, ModeratorID: c.alice.ID,
+			Action: storage.GroupLogBan, Target: "gone.example", Reason: "spam", Created: at}); err != nil {
+			return err
+		}
+		if err := tx.PutPeerSoftware(ctx, &storage.PeerSoftware{Host: "peer.example", Software: "lemmy", Version: "0.19.5",
+			Fetched: at}); err != nil {
+			return err
+		}
 		if err := tx.PutCustomEmoji(ctx, &storage.CustomEmoji{Shortcode: "party", Path: "party.png",
 			URL: "https://refuge.example/media/party.png", MediaType: "image/png", Created: at}); err != nil {
 			return err
@@ -886,7 +918,7 @@ func TestCopyRefuses(t *testing.T) {
 				want    string
 			}{
 				{"not empty", func(t *testing.T, dst *DB) { mustCopy(t, src, dst) },
-					"the destination is not empty: table actors has 4 rows"},
+					"the destination is not empty: table actors has 5 rows"},
 				{"one row", func(t *testing.T, dst *DB) {
 					if err := dst.Update(ctx, func(tx storage.Tx) error { return tx.PutBlock(ctx, storage.Block{Target: "x.example", Created: at}) }); err != nil {
 						t.Fatal(err)
