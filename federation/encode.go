@@ -436,6 +436,12 @@ func activityWire(a *Activity, object any) (*activityOut, error) {
 		o.Object = v
 	case []string: // a Flag's account and posts
 		o.Object = v
+	case json.RawMessage: // an activity received, announced by a group (FEP-1b12)
+		raw, err := withoutContext(v)
+		if err != nil {
+			return nil, err
+		}
+		o.Object = raw
 	case *Note:
 		if v == nil {
 			return nil, storage.Errorf(storage.Internal, "encode activity: nil note")

@@ -18,15 +18,37 @@ func (in *Inbox) localTarget(ctx context.Context, uri string) (*storage.Actor, e
 	return a, nil
 }
 
-// follow: a remote actor asks to follow a local account. Unlocked accounts accept at once;
-// one that blocks the actor refuses.
+// followable returns the live local account or group uri names, or NotFound.
+func (in *Inbox) followable(ctx context.Context, uri string) (*storage.Actor, error) {
+	a, err := in.DB.GetActorByURI(ctx, uri)
+	if err == nil && a.Local && a.Type == federation.TypeGroup && a.DeletedAt.IsZero() {
+		return a, nil
+	}
+	return in.localTarget(ctx, uri)
+}
+
+// follow: a remote actor asks to follow a local account, or to join a local group.
+// Unlocked accounts and open groups accept at once; one that blocks the actor refuses, as
+// does a group that banned the actor or its server.
 func (in *Inbox) follow(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
-	target, err := in.localTarget(ctx, act.Object.ID)
+	target, err := in.followable(ctx, act.Object.ID)
 	if err != nil {
 		return "", err
 	}
 	if _, err := in.DB.GetAccountBlock(ctx, target.ID, signer.ID); err == nil {
 		return "", storage.Errorf(storage.Forbidden, "%s blocks you", target.URI)
+	}
+	if target.Type == federation.TypeGroup {
+		if banned, err := in.DB.GroupBanned(ctx, target.ID, signer.ID, signer.Host); err != nil {
+			return "", err
+		} else if banned {
+			return "", storage.Errorf(storage.Forbidden, "you are banned from %s", target.URI)
+		}
+		// What the new member's server runs says which Announce it is sent; a server that
+		// cannot tell is sent the boost, which every server shows.
+		if _, err := in.Remote.Software(ctx, signer.Host); err != nil {
+			in.Log.Warn("inbox: could not keep what a group member's server runs", "host", signer.Host, "err", err)
+		}
 	}
 	err = in.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := in.record(ctx, tx, signer, act, 0); err != nil {
@@ -259,7 +281,11 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 		}
 	}
 	quotesLocal := n.Quote != nil && storage.HostOf(n.Quote.URI) == in.Outbox.Domain
-	if len(followers) == 0 && len(addressed) == 0 && (parent == nil || !parent.Local) && !quotesLocal {
+	groups, err := in.Outbox.GroupsOf(ctx, in.DB, n)
+	if err != nil {
+		return "", err
+	}
+	if len(followers) == 0 && len(addressed) == 0 && (parent == nil || !parent.Local) && !quotesLocal && len(groups) == 0 {
 		return Ignored, nil
 	}
 	in.checkQuote(ctx, n, doc, nil)
@@ -330,7 +356,15 @@ func (in *Inbox) create(ctx context.Context, signer *storage.Actor, act *federat
 			}
 			approved = sent
 		}
-		return in.notifyQuote(ctx, tx, signer, n, nil)
+		if err := in.notifyQuote(ctx, tx, signer, n, nil); err != nil {
+			return err
+		}
+		if len(groups) == 0 {
+			return nil
+		}
+		announced, err := in.Outbox.AnnounceInGroups(ctx, tx, signer, n, act.Raw)
+		approved = approved || announced
+		return err
 	})
 	if storage.KindOf(err) == storage.Gone {
 		return Ignored, nil

@@ -117,6 +117,13 @@ func (s *Service) FollowWith(ctx context.Context, actor *storage.Actor, target s
 		if err := blocked(ctx, tx, actor.ID, t.ID); err != nil {
 			return err
 		}
+		if t.Local && t.Type == federation.TypeGroup {
+			if banned, err := tx.GroupBanned(ctx, t.ID, actor.ID, actor.Host); err != nil {
+				return err
+			} else if banned {
+				return storage.Errorf(storage.Forbidden, "you are banned from %s", t.Handle())
+			}
+		}
 		old, err := tx.GetFollow(ctx, actor.ID, t.ID)
 		switch {
 		case err == nil:

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"refuge/federation"
+	"refuge/federation/uris"
 	"refuge/storage"
 )
 
@@ -118,7 +119,7 @@ func (s *Service) IsGroupModerator(ctx context.Context, groupID, actorID int64) 
 }
 
 // Moderators is the URI of a local group's moderators collection, its attributedTo.
-func Moderators(group *storage.Actor) string { return group.URI + "/moderators" }
+func Moderators(group *storage.Actor) string { return uris.Moderators(group.URI) }
 
 // groupDocument adds to a local group's document what a group's has beyond an account's:
 // its moderators (attributedTo, as Lemmy writes it) and whether only they start threads.
@@ -132,4 +133,29 @@ func (s *Service) groupDocument(ctx context.Context, r storage.Reader, a *storag
 	}
 	doc.AttributedTo, doc.PostingRestrictedToMods = Moderators(a), g.PostingRestricted
 	return nil
+}
+
+// ModeratorsCollection is a local group's moderators, as the collection its attributedTo
+// names: their actor ids, the owner first.
+func (s *Service) ModeratorsCollection(ctx context.Context, group *storage.Actor) (*Collection, error) {
+	if group.Type != federation.TypeGroup {
+		return nil, storage.Errorf(storage.NotFound, "%s is not a group", group.Username)
+	}
+	ids, err := s.DB.GroupModerators(ctx, group.ID)
+	if err != nil {
+		return nil, err
+	}
+	items := []string{}
+	for _, id := range ids {
+		a, err := s.DB.GetActorByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if a.DeletedAt.IsZero() {
+			items = append(items, a.URI)
+		}
+	}
+	c := NewCollection(Moderators(group), len(items), false)
+	c.OrderedItems = items
+	return c, nil
 }

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -414,7 +415,11 @@ func (s *Service) PostNote(ctx context.Context, author *storage.Actor, in NoteIn
 				return errKeyTaken
 			}
 		}
-		return s.distribute(ctx, tx, author, n, act.ID, parent, true)
+		if err := s.distribute(ctx, tx, author, n, act.ID, parent, true); err != nil {
+			return err
+		}
+		_, err = s.AnnounceInGroups(ctx, tx, author, n, json.RawMessage(act.JSON))
+		return err
 	})
 	if errors.Is(err, errKeyTaken) {
 		// A post racing this one with the same key committed first: it is the answer.

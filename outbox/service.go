@@ -39,6 +39,8 @@ type Service struct {
 	Mail *mail.Sender
 	// Registrations is who may sign up (see Registrations); "" is closed.
 	Registrations Registrations
+	// GroupLimits bound what each group announces in an hour.
+	GroupLimits GroupLimits
 }
 
 func (s *Service) now() time.Time {

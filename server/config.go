@@ -35,6 +35,8 @@ type Config struct {
 	// Registrations is who may sign up: closed (or ""), open, approval or invite (see
 	// outbox.Registrations); Check refuses anything else.
 	Registrations string
+	// GroupLimits bound what each group announces in an hour; zero is the default.
+	GroupLimits outbox.GroupLimits
 	// Existing makes Open refuse a data folder or database that holds no instance yet,
 	// rather than make an empty one: an admin command given a mistyped --data must say so,
 	// not answer from a new, empty instance.

@@ -117,7 +117,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		UserAgent: "Refuge/" + Version + " (+" + uris.New(cfg.Base()).Root() + ")",
 	})
 	a.svc = &outbox.Service{DB: db, Base: cfg.Base(), Domain: cfg.Domain, Log: cfg.Log, Now: cfg.Now,
-		Software: Version, DataDir: cfg.Data, AllowPrivate: cfg.AllowPrivate, Registrations: outbox.Registrations(cfg.Registrations)}
+		Software: Version, DataDir: cfg.Data, AllowPrivate: cfg.AllowPrivate, Registrations: outbox.Registrations(cfg.Registrations),
+		GroupLimits: cfg.GroupLimits}
 	if a.svc.Mail, err = cfg.Mailer(); err != nil { // Check read it already: this cannot fail
 		db.Close()
 		return nil, err

@@ -43,6 +43,7 @@ const (
 	followers     = "/followers"
 	following     = "/following"
 	featured      = "/collections/featured"
+	moderators    = "/moderators"
 	activity      = "/activity"
 	replies       = "/replies"
 	undo          = "/undo"
@@ -75,6 +76,7 @@ const (
 	FollowersRoute      = ActorRoute + followers
 	FollowingRoute      = ActorRoute + following
 	FeaturedRoute       = ActorRoute + featured
+	ModeratorsRoute     = ActorRoute + moderators
 	NoteRoute           = ActorRoute + statuses + "{id}"
 	NoteActivityRoute   = NoteRoute + activity
 	RepliesRoute        = NoteRoute + replies
@@ -135,6 +137,10 @@ func (l Local) Followers(name string) string { return l.Actor(name) + followers 
 
 // Following is the following collection of the local account name.
 func (l Local) Following(name string) string { return l.Actor(name) + following }
+
+// Moderators is the moderators collection of the local group whose id is actorURI, its
+// attributedTo.
+func Moderators(actorURI string) string { return actorURI + moderators }
 
 // Featured is the collection of the pinned notes of the local account name.
 func (l Local) Featured(name string) string { return l.Actor(name) + featured }

@@ -108,6 +108,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	get(uris.FollowersRoute, h.getFollows(true))
 	get(uris.FollowingRoute, h.getFollows(false))
 	get(uris.FeaturedRoute, h.getFeatured)
+	get(uris.ModeratorsRoute, h.getModerators)
 	get(uris.NoteRoute, h.getNote)
 	get(uris.NoteActivityRoute, h.getNoteActivity)
 	get(uris.RepliesRoute, h.getReplies)
@@ -393,6 +394,19 @@ func (h *Handler) getFeatured(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, err := h.Outbox.Featured(r.Context(), actor, v.ID())
+	if err != nil {
+		return err
+	}
+	return httpx.WriteJSON(w, http.StatusOK, httpx.ActivityJSON, c)
+}
+
+// getModerators serves a group's moderators collection, its attributedTo.
+func (h *Handler) getModerators(w http.ResponseWriter, r *http.Request) error {
+	group, _, err := h.actorFor(r)
+	if err != nil {
+		return err
+	}
+	c, err := h.Outbox.ModeratorsCollection(r.Context(), group)
 	if err != nil {
 		return err
 	}
