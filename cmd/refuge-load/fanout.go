@@ -17,10 +17,13 @@ import (
 // remote hosts, each with a shared inbox.
 type fanoutScenario struct {
 	e       *env
+	target  string // the local actor followed: the author, or the group
 	hosts   []*remoteHost
 	actors  []*remoteActor
 	arrived sync.Map // activity id → *arrivals
 	accepts atomic.Int64
+	// announced counts the Announces of the group scenario's current run.
+	announced atomic.Pointer[arrivals]
 }
 
 // arrivals counts the POSTs of one activity and when the last one came.
@@ -41,33 +44,27 @@ type fanoutRun struct {
 	pg                pgObs
 }
 
-// setupFanout starts the follower hosts and has every follower follow the author with a
-// signed Follow to its inbox, as a remote server would; Refuge fetches each follower's key
-// and answers with an Accept, which the hosts verify and count.
-func setupFanout(ctx context.Context, e *env) (*fanoutScenario, error) {
-	s := &fanoutScenario{e: e}
+// setupFanout starts the follower hosts and has every follower follow target (a local
+// actor's name) with a signed Follow to its inbox, as a remote server would; Refuge fetches
+// each follower's key and answers with an Accept, which the hosts verify and count.
+func setupFanout(ctx context.Context, e *env, target string, followers, hosts int) (*fanoutScenario, error) {
+	s := &fanoutScenario{e: e, target: target}
 	hook := func(h *remoteHost, id, typ, path string, at time.Time) {
 		switch typ {
 		case "Accept":
 			s.accepts.Add(1)
 		case "Create":
 			v, _ := s.arrived.LoadOrStore(id, &arrivals{})
-			a := v.(*arrivals)
-			a.n.Add(1)
-			if _, dup := a.hosts.LoadOrStore(h.name, struct{}{}); !dup && path != "/inbox" {
-				a.wrong.Add(1)
-			}
-			for t := at.UnixNano(); ; {
-				old := a.last.Load()
-				if t <= old || a.last.CompareAndSwap(old, t) {
-					break
-				}
+			v.(*arrivals).add(h, path, at)
+		case "Announce":
+			if a := s.announced.Load(); a != nil {
+				a.add(h, path, at)
 			}
 		}
 	}
 	e.fleet.onPost.Store(&hook)
-	per := e.cfg.followers / e.cfg.hosts
-	for h := range e.cfg.hosts {
+	per := followers / hosts
+	for h := range hosts {
 		names := make([]string, per)
 		for i := range names {
 			names[i] = fmt.Sprintf("reader%d", i)
@@ -94,16 +91,30 @@ func setupFanout(ctx context.Context, e *env) (*fanoutScenario, error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	n, err := totalItems(ctx, e.client, e.srv.uris().Followers(e.bob.name))
+	n, err := totalItems(ctx, e.client, e.srv.uris().Followers(target))
 	if err != nil {
 		return nil, err
 	}
 	if n != len(s.actors) {
-		return nil, fmt.Errorf("%s has %d followers, want %d", e.bob.name, n, len(s.actors))
+		return nil, fmt.Errorf("%s has %d followers, want %d", target, n, len(s.actors))
 	}
 	e.logf("  setup: %d followers on %d hosts followed %s, all Accepts received, in %.1fs",
-		len(s.actors), len(s.hosts), e.bob.name, time.Since(begin).Seconds())
+		len(s.actors), len(s.hosts), target, time.Since(begin).Seconds())
 	return s, nil
+}
+
+// add counts one POST that arrived at h's path at at.
+func (a *arrivals) add(h *remoteHost, path string, at time.Time) {
+	a.n.Add(1)
+	if _, dup := a.hosts.LoadOrStore(h.name, struct{}{}); !dup && path != "/inbox" {
+		a.wrong.Add(1)
+	}
+	for t := at.UnixNano(); ; {
+		old := a.last.Load()
+		if t <= old || a.last.CompareAndSwap(old, t) {
+			break
+		}
+	}
 }
 
 // followConc is how many Follows are in flight at once during the setup.
@@ -116,8 +127,8 @@ func (s *fanoutScenario) follow(ctx context.Context) error {
 	var next atomic.Int64
 	var failed atomic.Pointer[error]
 	var wg sync.WaitGroup
-	inbox := e.srv.uris().Inbox(e.bob.name)
-	bobURI := e.srv.uris().Actor(e.bob.name)
+	inbox := e.srv.uris().Inbox(s.target)
+	bobURI := e.srv.uris().Actor(s.target)
 	for range followConc {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(s.actors) && failed.Load() == nil; i = int(next.Add(1) - 1) {

@@ -54,6 +54,7 @@ type config struct {
 
 	inboxCount, inboxConc, inboxActors, inboxHosts int
 	followers, hosts                               int
+	groupMembers, groupHosts                       int
 	pagesConc, pagesMax                            int
 	pagesTime                                      time.Duration
 	notes, queries                                 int
@@ -65,10 +66,10 @@ type config struct {
 	getOnly, getEncoding                           string
 }
 
-var scenarios = []string{"footprint", "inbox", "fanout", "pages", "storage", "api", "stream", "get", "media"}
+var scenarios = []string{"footprint", "inbox", "fanout", "pages", "storage", "api", "stream", "get", "media", "group"}
 
-// defaultScenarios are those run without -only. The media scenario is asked for by name: a
-// run of it takes about a minute.
+// defaultScenarios are those run without -only. The media and group scenarios are asked for
+// by name: a run of media takes about a minute, and group's setup as long.
 var defaultScenarios = scenarios[:8]
 
 func parseConfig() *config {
@@ -98,6 +99,8 @@ func parseConfig() *config {
 	flag.IntVar(&c.inboxHosts, "inbox-hosts", 10, "inbox: remote hosts they live on")
 	flag.IntVar(&c.followers, "followers", 10000, "fanout: remote followers")
 	flag.IntVar(&c.hosts, "hosts", 1000, "fanout: remote hosts they live on, each with a shared inbox")
+	flag.IntVar(&c.groupMembers, "group-members", 5000, "group: remote members of the group")
+	flag.IntVar(&c.groupHosts, "group-hosts", 500, "group: remote hosts they live on")
 	flag.IntVar(&c.pagesConc, "pages-conc", 16, "pages: concurrent readers")
 	flag.DurationVar(&c.pagesTime, "pages-time", 3*time.Second, "pages: duration of a run")
 	flag.IntVar(&c.pagesMax, "pages-max", 200000, "pages: most requests in a run")
@@ -191,6 +194,7 @@ func run(ctx context.Context, cfg *config) error {
 		{"footprint", runFootprint}, {"inbox", runInboxScenario}, {"fanout", runFanoutScenario},
 		{"pages", runPagesScenario}, {"storage", runStorageScenario}, {"api", runAPIScenario},
 		{"stream", runStreamScenario}, {"get", runGetScenario}, {"media", runMediaScenario},
+		{"group", runGroupScenario},
 	}
 	for _, s := range steps {
 		if !want[s.name] || ctx.Err() != nil {
@@ -229,7 +233,7 @@ func newEnv(ctx context.Context, cfg *config, want map[string]bool) (*env, error
 			e.logf("the PostgreSQL server's processes are not readable here: its CPU is not measured")
 		}
 	}
-	if !want["footprint"] && !want["inbox"] && !want["fanout"] && !want["pages"] && !want["stream"] && !want["media"] &&
+	if !want["footprint"] && !want["inbox"] && !want["fanout"] && !want["pages"] && !want["stream"] && !want["media"] && !want["group"] &&
 		(!want["get"] || cfg.getPosts == 0) {
 		return e, nil // storage runs in this process alone
 	}

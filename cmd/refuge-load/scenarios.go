@@ -77,7 +77,7 @@ func runFanoutScenario(ctx context.Context, e *env, rep *report) error {
 	if err := e.ensureStarted(ctx); err != nil {
 		return err
 	}
-	s, err := setupFanout(ctx, e)
+	s, err := setupFanout(ctx, e, e.bob.name, e.cfg.followers, e.cfg.hosts)
 	if err != nil {
 		return err
 	}
