@@ -244,13 +244,13 @@ func TestGroupSpeaksEachServersDialect(t *testing.T) {
 	}
 
 	// The banned server's member, and one post past the limit, are not announced.
-	spams := post(spammer, "buy now")
+	spams, spams2 := post(spammer, "buy now"), post(spammer2, "buy now, from a new account")
 	mass := []string{post(mas, "one"), post(mas, "two"), post(mas, "three")}
 	testrig.Eventually(t, testrig.FederationWait, "A's queue empty", a.QueueEmpty)
 	for _, c := range []struct {
 		uri  string
 		want bool
-	}{{spams, false}, {mass[0], true}, {mass[1], true}, {mass[2], false}} {
+	}{{spams, false}, {spams2, false}, {mass[0], true}, {mass[1], true}, {mass[2], false}} {
 		if got := announced(a, group, c.uri); got != c.want {
 			t.Errorf("%s announced: %v, want %v", c.uri, got, c.want)
 		}
