@@ -494,6 +494,9 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 		if err := tx.UpdateNote(ctx, n); err != nil {
 			return err
 		}
+		if err := in.Outbox.ForwardInGroups(ctx, tx, signer, n, act.Raw); err != nil {
+			return err
+		}
 		return in.notifyQuote(ctx, tx, signer, n, old)
 	})
 	if storage.KindOf(err) == storage.Gone {

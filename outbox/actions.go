@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 
@@ -481,7 +482,10 @@ func (s *Service) UpdateNote(ctx context.Context, actor *storage.Actor, uri stri
 		if err != nil {
 			return err
 		}
-		return s.distribute(ctx, tx, actor, n, stored.ID, nil, false)
+		if err := s.distribute(ctx, tx, actor, n, stored.ID, nil, false); err != nil {
+			return err
+		}
+		return s.ForwardInGroups(ctx, tx, actor, n, json.RawMessage(stored.JSON))
 	})
 	if err != nil {
 		return nil, err

@@ -272,3 +272,36 @@ func (s *Service) groupInboxes(ctx context.Context, tx storage.Tx, group *storag
 	}
 	return posts, activities, nil
 }
+
+// ForwardInGroups has every local group that announced note n (and has not removed it)
+// announce raw, an activity of its author about it (an Update), to its members' servers
+// that take FEP-1b12's announced activities, so that an edit reaches every member there as
+// the post did. Servers shown the post itself fetch it from its origin.
+func (s *Service) ForwardInGroups(ctx context.Context, tx storage.Tx, author *storage.Actor, n *storage.Note, raw json.RawMessage) error {
+	posts, err := tx.GroupsOfNote(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range posts {
+		if !p.Removed.IsZero() || p.AuthorID != author.ID {
+			continue
+		}
+		group, err := tx.GetActorByID(ctx, p.GroupID)
+		if err != nil {
+			return err
+		}
+		_, activities, err := s.groupInboxes(ctx, tx, group, true)
+		if err != nil {
+			return err
+		}
+		if len(activities) == 0 {
+			continue
+		}
+		act := &federation.Activity{ID: s.activityURI(group, uris.Boosts), Type: federation.TypeAnnounce, Audience: group.URI,
+			To: []string{federation.PublicCollection}, Cc: []string{group.FollowersURI}}
+		if _, err := s.emit(ctx, tx, group, act, raw, n.ID, storage.Direct, activities); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"refuge/federation"
 	"refuge/internal/testrig"
@@ -241,6 +242,15 @@ func TestGroupSpeaksEachServersDialect(t *testing.T) {
 	}
 	if obj := masto.announces(group.URI)[0]; obj != lems {
 		t.Errorf("Mastodon got an Announce of %v, want lem's post %s", obj, lems)
+	}
+
+	// lem's edit goes on to the Lemmy server as an announced Update.
+	edited := lem.Note("a post from Lemmy, edited", federation.PublicCollection, group.URI)
+	edited["id"], edited["updated"] = lems, time.Now().UTC().Format(time.RFC3339)
+	lem.Deliver(t, group.Inbox, lem.Activity("Update", edited, "to", []string{federation.PublicCollection, group.URI}))
+	testrig.Eventually(t, testrig.FederationWait, "the announce of lem's edit", func() bool { return len(lemmy.announces(group.URI)) == 2 })
+	if inner, _ := lemmy.announces(group.URI)[1].(map[string]any); inner["type"] != "Update" || inner["actor"] != lem.URI {
+		t.Errorf("Lemmy got an Announce of %v, want lem's Update", inner)
 	}
 
 	// The banned server's member, and one post past the limit, are not announced.
