@@ -42,7 +42,8 @@ func TakesGroupActivities(software string) bool { return activitySoftware[softwa
 
 // GroupsOf returns the local groups note n is posted to: named as its audience, addressed
 // in its to or cc, mentioned, or (for a reply) those whose thread it continues: the groups
-// that announced what it answers, or that what it answers was posted to.
+// that announced what it answers (and did not remove it since), or that what it answers
+// was posted to.
 func (s *Service) GroupsOf(ctx context.Context, r storage.Reader, n *storage.Note) ([]*storage.Actor, error) {
 	var uris []string
 	add := func(uri string) {
@@ -81,7 +82,7 @@ func (s *Service) GroupsOf(ctx context.Context, r storage.Reader, n *storage.Not
 		return nil, err
 	}
 	for _, p := range posts {
-		if !slices.ContainsFunc(groups, func(g *storage.Actor) bool { return g.ID == p.GroupID }) {
+		if p.Removed.IsZero() && !slices.ContainsFunc(groups, func(g *storage.Actor) bool { return g.ID == p.GroupID }) {
 			if g, err := r.GetActorByID(ctx, p.GroupID); err == nil && g.DeletedAt.IsZero() {
 				groups = append(groups, g)
 			}
