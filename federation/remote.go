@@ -20,6 +20,7 @@ type RemoteStore interface {
 	storage.ActorReader
 	storage.NoteReader
 	storage.BlockReader
+	storage.PeerSoftwareReader
 	Update(ctx context.Context, fn func(tx storage.Tx) error) error
 }
 
