@@ -403,15 +403,19 @@ func (r *Remote) note(ctx context.Context, uri string, keep func(*storage.Note) 
 	if err != nil {
 		return nil, err
 	}
-	n := NoteFromDoc(doc, author, r.LocalHost)
+	return r.storeNote(ctx, NoteFromDoc(doc, author, r.LocalHost), keep)
+}
+
+// storeNote stores a note fetched from its origin, when keep (if not nil) lets it.
+func (r *Remote) storeNote(ctx context.Context, n *storage.Note, keep func(*storage.Note) error) (*storage.Note, error) {
 	if keep != nil {
 		if err := keep(n); err != nil {
 			return nil, err
 		}
 	}
-	err = r.DB.Update(ctx, func(tx storage.Tx) error { return tx.CreateNote(ctx, n) })
+	err := r.DB.Update(ctx, func(tx storage.Tx) error { return tx.CreateNote(ctx, n) })
 	if storage.KindOf(err) == storage.Conflict {
-		return r.DB.GetNoteByURI(ctx, uri) // fetched twice at once: the other one stored it
+		return r.DB.GetNoteByURI(ctx, n.URI) // fetched twice at once: the other one stored it
 	}
 	if err != nil {
 		return nil, err
@@ -426,6 +430,11 @@ func (r *Remote) FetchNoteDoc(ctx context.Context, uri string) (*Note, *storage.
 	if err != nil {
 		return nil, nil, err
 	}
+	return r.noteDocFrom(ctx, uri, body)
+}
+
+// noteDocFrom checks the note document body fetched from uri and finds its author.
+func (r *Remote) noteDocFrom(ctx context.Context, uri string, body []byte) (*Note, *storage.Actor, error) {
 	doc, err := DecodeNote(body)
 	if err != nil {
 		return nil, nil, fmt.Errorf("note %s: %w", uri, err)

@@ -479,7 +479,13 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 	if old.Deleted() {
 		return Ignored, nil
 	}
-	n := federation.NoteFromDoc(doc, signer, in.Outbox.Domain)
+	return in.edit(ctx, signer, signer, act, doc, old)
+}
+
+// edit stores doc, by author, as the new version of the stored note old, recording act of
+// signer (the author, or a group that relays the author's Update).
+func (in *Inbox) edit(ctx context.Context, signer, author *storage.Actor, act *federation.Activity, doc *federation.Note, old *storage.Note) (Result, error) {
+	n := federation.NoteFromDoc(doc, author, in.Outbox.Domain)
 	n.ID = old.ID
 	in.checkQuote(ctx, n, doc, old)
 	if !n.Updated.After(old.Published) || !n.Updated.After(old.Updated) {
@@ -487,17 +493,17 @@ func (in *Inbox) update(ctx context.Context, signer *storage.Actor, act *federat
 		// before: the edit is dated when it arrived, so that it shows as an edit.
 		n.Updated = in.now()
 	}
-	err = in.DB.Update(ctx, func(tx storage.Tx) error {
+	err := in.DB.Update(ctx, func(tx storage.Tx) error {
 		if err := in.record(ctx, tx, signer, act, n.ID); err != nil {
 			return err
 		}
 		if err := tx.UpdateNote(ctx, n); err != nil {
 			return err
 		}
-		if err := in.Outbox.ForwardInGroups(ctx, tx, signer, n, act.Raw); err != nil {
+		if err := in.Outbox.ForwardInGroups(ctx, tx, author, n, act.Raw); err != nil {
 			return err
 		}
-		return in.notifyQuote(ctx, tx, signer, n, old)
+		return in.notifyQuote(ctx, tx, author, n, old)
 	})
 	if storage.KindOf(err) == storage.Gone {
 		return Ignored, nil // deleted since the check above: UpdateNote leaves a tombstone alone
@@ -564,16 +570,30 @@ func (in *Inbox) like(ctx context.Context, signer *storage.Actor, act *federatio
 
 // announce: a boost. The announced note is taken from storage or fetched from its own
 // origin; an embedded copy is never trusted, since anyone can write one.
+//
+// A group's Announce may name an activity instead (FEP-1b12): see groupAnnounce.
 func (in *Inbox) announce(ctx context.Context, signer *storage.Actor, act *federation.Activity) (Result, error) {
 	followers, err := in.DB.LocalFollowers(ctx, signer.ID)
 	if err != nil {
 		return "", err
 	}
+	if inner := embeddedActivity(act.Object); inner != nil {
+		return in.groupAnnounce(ctx, signer, act, inner, followers)
+	}
 	n, err := in.DB.GetNoteByURI(ctx, act.Object.ID)
 	if err != nil && (len(followers) == 0 || storage.HostOf(act.Object.ID) == in.Outbox.Domain) {
 		return Ignored, nil // a boost of something nobody here follows or has
 	}
-	if err != nil {
+	if err != nil && signer.Type == federation.TypeGroup {
+		// A group's Announce may name the activity it relays by its id alone.
+		var inner *federation.Activity
+		if n, inner, err = in.Remote.Announced(ctx, act.Object.ID); inner != nil {
+			return in.groupAnnounce(ctx, signer, act, inner, followers)
+		}
+		if err != nil {
+			return "", storage.Wrap(storage.KindOf(err), err, "could not fetch the announced object from its origin")
+		}
+	} else if err != nil {
 		if n, err = in.Remote.Note(ctx, act.Object.ID); err != nil {
 			return "", storage.Wrap(storage.KindOf(err), err, "could not fetch the announced note from its origin")
 		}

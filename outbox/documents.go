@@ -90,7 +90,8 @@ func NoteDocument(n *storage.Note) *federation.Note {
 	}
 	doc := &federation.Note{
 		ID: n.URI, Type: federation.TypeNote, AttributedTo: n.Author.URI, Content: n.Content, Summary: n.Summary,
-		URL: n.URL, InReplyTo: n.InReplyToURI, Conversation: n.Conversation, Audience: n.Audience, Sensitive: n.Sensitive,
+		URL: n.URL, InReplyTo: n.InReplyToURI, Conversation: n.Conversation, Audience: n.Audience, Name: n.Name,
+		Sensitive: n.Sensitive,
 		Published: n.Published, Updated: n.Updated, To: n.To, Cc: n.Cc, Replies: uris.Replies(n.URI),
 	}
 	if len(n.ContentMap) > 0 {

@@ -90,6 +90,9 @@ type Note struct {
 	// Audience is the group the note was posted in (FEP-1b12's audience: a group's actor
 	// URI), "" for none.
 	Audience string
+	// Name is a post's title, as Lemmy and its kin require of a thread's first post; "" for
+	// none. Only local posts to such a group have one.
+	Name string
 	// Reply is, for a local reply, whether the parent's author approved it; nil when no
 	// approval was asked or needed.
 	Reply *ReplyApproval

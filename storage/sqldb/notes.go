@@ -24,7 +24,7 @@ var noteSelect = `SELECT n.id, n.uri, n.actor_id, n.local, n.url, n.content, n.s
 	n.to_json, n.cc_json, n.published, n.updated, n.deleted_at, n.imported_from, n.has_poll,
 	n.quote_uri, n.quote_state, n.quote_authorization, n.quote_policy,
 	n.reply_policy, n.reply_state, n.reply_authorization, n.reply_approved_by, n.card_json, n.card_image,
-	n.like_policy, n.announce_policy, n.audience,
+	n.like_policy, n.announce_policy, n.audience, n.name,
 	(SELECT count(*) FROM likes l WHERE l.note_id = n.id),
 	(SELECT count(*) FROM announces b WHERE b.note_id = n.id),
 	(SELECT count(*) FROM notes r WHERE r.in_reply_to_uri = n.uri AND r.in_reply_to_uri <> '' AND r.deleted_at = {never}
@@ -44,7 +44,7 @@ func scanNote(s scanner, n *storage.Note, extra ...any) error {
 		&to, &cc, &published, &updated, &deleted, &n.ImportedFrom, &hasPoll,
 		&quote.URI, &quote.State, &quote.Authorization, &n.QuotePolicy,
 		&n.ReplyPolicy, &reply.State, &reply.Authorization, &reply.ApprovedBy, &cardJSON, &cardImage,
-		&n.LikePolicy, &n.AnnouncePolicy, &n.Audience, &n.Likes, &n.Announces, &n.Replies,
+		&n.LikePolicy, &n.AnnouncePolicy, &n.Audience, &n.Name, &n.Likes, &n.Announces, &n.Replies,
 		&author.ID, &author.URI, &author.Local, &author.Type, &author.Username, &author.Host, &author.Name,
 		&author.Summary, &author.URL, &author.Inbox, &author.SharedInbox, &author.Outbox, &author.FollowersURI,
 		&author.FollowingURI, &author.FeaturedURI, &author.KeyID, &author.PublicKeyPEM, &author.Admin,
@@ -181,13 +181,13 @@ func (tx *Tx) insertNote(ctx context.Context, n *storage.Note, id string) error 
 		return tx.tx.QueryRowContext(ctx, `INSERT INTO notes (id, uri, actor_id, local, url, content, source, summary,
 		sensitive, language, content_map_json, in_reply_to_uri, conversation, visibility, to_json, cc_json,
 		published, updated, imported_from, has_poll, quote_uri, quote_state, quote_authorization, quote_policy,
-		reply_policy, reply_state, reply_authorization, reply_approved_by, card_json, card_image, like_policy, announce_policy, audience)
-		VALUES (`+id+`,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		reply_policy, reply_state, reply_authorization, reply_approved_by, card_json, card_image, like_policy, announce_policy, audience, name)
+		VALUES (`+id+`,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 			n.URI, n.ActorID, n.Local, n.URL, n.Content, n.Source, n.Summary, n.Sensitive, n.Language, cmap,
 			n.InReplyToURI, n.Conversation, n.Visibility, to, cc, ts(n.Published), ts(n.Updated), n.ImportedFrom,
 			n.Poll != nil, q.URI, q.State, q.Authorization, n.QuotePolicy,
 			n.ReplyPolicy, rp.State, rp.Authorization, rp.ApprovedBy, cardJSON, cardImage,
-			n.LikePolicy, n.AnnouncePolicy, n.Audience).Scan(&n.ID)
+			n.LikePolicy, n.AnnouncePolicy, n.Audience, n.Name).Scan(&n.ID)
 	})
 	if isUnique(err) {
 		return storage.Wrap(storage.Conflict, err, "note already exists")
