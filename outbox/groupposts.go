@@ -33,7 +33,7 @@ const (
 
 // activitySoftware are the servers that take FEP-1b12's Announce of an activity.
 var activitySoftware = map[string]bool{"lemmy": true, "mbin": true, "kbin": true, "piefed": true,
-	"friendica": true, "hubzilla": true, "streams": true, "forte": true, "nodebb": true, "discourse": true,
+	"friendica": true, "hubzilla": true, "streams": true, "forte": true, "nodebb": true, "discourse": true, "refuge": true,
 }
 
 // TakesGroupActivities reports whether software shows a group's Announce of an activity
